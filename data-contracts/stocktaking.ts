@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { defineTable, identifier, iso3, isoDate, provenanceFields, text, vocab, vocabList } from './contract.ts';
+import {
+  CONDITION_TAG,
+  EVIDENCE_STRENGTH,
+  EVIDENCE_TYPE,
+  LESSON_QUESTION,
+  PRACTICE_TYPE,
+  REPLICABILITY,
+  SELECTION_STATUS,
+  THEME_HLD_RT,
+  THEME_JMDI,
+} from './vocabularies.ts';
+
+const projectId = () => identifier(/^JMDI1-[A-Za-z0-9-]+$/, 'must look like JMDI1-<code>');
+
+/** `jmdi_project` — one EC-UN JMDI phase-1 project (DOMAIN.md §4.5, IATI-aligned). */
+export const jmdiProjectContract = defineTable({
+  table: 'jmdi_project',
+  kind: 'stocktaking',
+  version: '1.0.0',
+  title: 'JMDI project',
+  description:
+    'A small-scale migration-and-development project of the EC-UN Joint Migration and Development Initiative (2008–2012), with its target country, JMDI theme, HLD round tables, status, dates and budget.',
+  primaryKey: ['project_id'],
+  foreignKeys: [{ fields: ['target_country_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  schema: z
+    .object({
+      project_id: projectId(),
+      jmdi_code: z.string().optional(),
+      iati_identifier: z.string().optional(),
+      title_en: z.string().optional(),
+      title_fr: z.string().optional(),
+      title_es: z.string().optional(),
+      description_en: z.string().max(8000).optional(),
+      target_country_iso3: iso3(),
+      target_localities: z.array(z.string()).optional(),
+      theme_primary: vocab(THEME_JMDI, 'theme_jmdi'),
+      themes_secondary: vocabList(THEME_JMDI, 'theme_jmdi').optional(),
+      hld_rt: vocabList(THEME_HLD_RT, 'theme_hld_rt').optional(),
+      selection_status: vocab(SELECTION_STATUS, 'selection_status'),
+      activity_status: z.number().int().min(1).max(6).optional(),
+      start_planned: isoDate().optional(),
+      start_actual: isoDate().optional(),
+      end_planned: isoDate().optional(),
+      end_actual: isoDate().optional(),
+      duration_months: z.number().int().positive().optional(),
+      total_budget_amount: z.number().nonnegative().optional(),
+      total_budget_currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code').optional(),
+      jmdi_grant_amount: z.number().nonnegative().optional(),
+      partner_countries_iso3: z.array(iso3()).optional(),
+      ...provenanceFields,
+    })
+    .refine((row) => Boolean(row.title_en ?? row.title_fr ?? row.title_es), {
+      message: 'needs a title in at least one of English, French or Spanish',
+      path: ['title_en'],
+    }),
+});
+
+/** `jmdi_lesson` — "what works, under which conditions, where, why" (DOMAIN.md §4.5). */
+export const jmdiLessonContract = defineTable({
+  table: 'jmdi_lesson',
+  kind: 'stocktaking',
+  version: '1.0.0',
+  title: 'JMDI lesson',
+  description:
+    'A finding of the JMDI stock-taking: a short quotable statement, the practice, the conditions it depends on, the evidence behind it and whether it is flagged as good practice.',
+  primaryKey: ['lesson_id'],
+  foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
+  schema: z.object({
+    lesson_id: identifier(/^LES-[A-Za-z0-9-]+$/, 'must look like LES-<id>'),
+    project_id: projectId().optional(),
+    question: vocab(LESSON_QUESTION, 'lesson_question'),
+    statement_en: text(1000),
+    practice_type: vocab(PRACTICE_TYPE, 'practice_type').optional(),
+    condition_tags: vocabList(CONDITION_TAG, 'condition_tag').optional(),
+    theme: vocab(THEME_JMDI, 'theme_jmdi'),
+    hld_rt: vocabList(THEME_HLD_RT, 'theme_hld_rt').optional(),
+    evidence_type: vocab(EVIDENCE_TYPE, 'evidence_type'),
+    evidence_strength: vocab(EVIDENCE_STRENGTH, 'evidence_strength'),
+    good_practice: z.boolean(),
+    replicability: vocab(REPLICABILITY, 'replicability').optional(),
+    iso3: iso3().optional(),
+    ...provenanceFields,
+  }),
+});

@@ -1,0 +1,113 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { StageAccess } from '#packages/pipeline/definition.ts';
+import type { BriefingApiProps } from './briefing-api-props.ts';
+import { EvidenceFunction } from './evidence-function.ts';
+
+/** The read-only routes of the briefing API (all GET, all IAM-authorised). */
+export const BRIEFING_API_ROUTES = [
+  '/datasets',
+  '/datasets/{dataset}/versions',
+  '/datasets/{dataset}/countries/{iso3}',
+  '/datasets/{dataset}/themes/{theme}',
+  '/datasets/{dataset}/diff',
+  '/datasets/{dataset}/exports',
+] as const;
+
+/**
+ * What the API function may read: both tables, and the exports under `briefings/` (it presigns
+ * download URLs for them, which act with the signer's permissions — so read is all it needs).
+ */
+export const BRIEFING_API_ACCESS: StageAccess = {
+  buckets: { exports: { read: ['briefings/*'] } },
+  tables: { briefings: { read: true }, ledger: { read: true } },
+};
+
+/**
+ * The HTTP API policy analysts pull briefings from.
+ *
+ * Guarantees:
+ * - every route is IAM-authorised (SigV4): there is no anonymous route;
+ * - read-only: the function can read the briefings and ledger tables and `briefings/*` of the
+ *   exports bucket, and nothing else (no write, no delete, no events);
+ * - access logging (JSON, one line per request, caller identity included) on the default stage;
+ * - throttling defaults on the default stage, so a runaway client cannot run up the bill;
+ * - payload format 2.0 Lambda integration, each route's invoke permission scoped to that route.
+ */
+export class BriefingApi extends Construct {
+  readonly api: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly handler: EvidenceFunction;
+  readonly accessLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BriefingApiProps) {
+    super(scope, id);
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.handler = new EvidenceFunction(this, 'Handler', {
+      functionName: `${props.apiName}-handler`,
+      description: 'Briefing API: datasets, versions, country/theme briefings, diffs and exports',
+      entry: props.apiEntry ?? 'functions/api/handler.ts',
+      access: BRIEFING_API_ACCESS,
+      buckets: props.buckets,
+      tables: props.tables,
+      encryptionKey: props.encryptionKey,
+      environment: props.environment,
+      memorySizeMb: props.apiMemorySizeMb ?? 512,
+      // API Gateway gives up after 30 s; a longer Lambda timeout would only bill for nothing.
+      timeoutSeconds: 29,
+      logRetention,
+      logRemovalPolicy,
+    });
+
+    this.api = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: props.apiName,
+      description: 'hld-evidence briefing API (read-only, IAM-authorised)',
+      // The default stage is created below, with access logging and throttling.
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpIamAuthorizer(),
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: logRemovalPolicy });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.apiThrottleRateLimit ?? 10, burstLimit: props.apiThrottleBurstLimit ?? 20 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            time: '$context.requestTime',
+            caller: AccessLogField.contextIdentityCaller(),
+            userArn: AccessLogField.contextIdentityUserArn(),
+            sourceIp: AccessLogField.contextIdentitySourceIp(),
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    const integration = new HttpLambdaIntegration('Integration', this.handler.function, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    for (const path of BRIEFING_API_ROUTES) {
+      this.api.addRoutes({ path, methods: [apigwv2.HttpMethod.GET], integration });
+    }
+  }
+
+  /** Invoke URL of the default stage. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,85 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EventStageTrigger } from '#packages/pipeline/definition.ts';
+import { PIPELINE_EVENT_SOURCE } from '#packages/pipeline/events.ts';
+import type { EventStageProps } from './event-stage-props.ts';
+
+/**
+ * The delivery path of one event stage: EventBridge rule → SQS queue (+ DLQ) → Lambda.
+ *
+ * Guarantees:
+ * - `object-created` triggers match `aws.s3` / `Object Created` events of exactly that bucket and
+ *   key prefix on the default bus; `pipeline-event` triggers match `hld.evidence` events of that
+ *   detail type on the pipeline bus;
+ * - the queue accepts messages only from that rule (`aws:SourceArn`) and only over TLS;
+ * - queue and DLQ are encrypted (SSE-SQS) and SSL-only;
+ * - a message is retried `queueMaxReceiveCount` times, then kept 14 days in the DLQ;
+ * - visibility timeout ≥ 6× the function timeout, so a slow batch is never delivered twice at once;
+ * - the function reports partial batch failures: one bad record does not redeliver the batch.
+ *
+ * SSE-SQS rather than the stack's KMS key: with a customer key, CDK can only restrict the
+ * EventBridge grant to the account, not to the rule, and every message would cost KMS calls. The
+ * messages carry event envelopes (keys and hashes), not evidence content.
+ */
+export class EventStage extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: EventStageProps) {
+    super(scope, id);
+    const { stage } = props;
+    const timeoutSeconds = stage.timeoutSeconds ?? 60;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: `${props.queueName}-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.deadLetterRetention ?? Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      queueName: props.queueName,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(timeoutSeconds * (props.queueVisibilityTimeoutFactor ?? 6)),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.queueMaxReceiveCount ?? 5 },
+    });
+
+    this.rule = new events.Rule(this, 'Rule', {
+      description: `Starts the '${stage.id}' stage: ${stage.description}`,
+      ...ruleSource(stage.trigger, props),
+      targets: [new targets.SqsQueue(this.queue)],
+    });
+
+    props.handler.addEventSource(
+      new SqsEventSource(this.queue, { batchSize: stage.batchSize ?? 10, reportBatchItemFailures: true }),
+    );
+  }
+}
+
+function ruleSource(
+  trigger: EventStageTrigger,
+  props: EventStageProps,
+): Pick<events.RuleProps, 'eventBus' | 'eventPattern'> {
+  if (trigger.type === 'object-created') {
+    // S3 → EventBridge events always arrive on the account's default bus.
+    return {
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [props.buckets[trigger.bucket].bucketName] },
+          object: { key: events.Match.prefix(trigger.prefix) },
+        },
+      },
+    };
+  }
+  return {
+    eventBus: props.pipelineEventBus,
+    eventPattern: { source: [PIPELINE_EVENT_SOURCE], detailType: [trigger.detailType] },
+  };
+}

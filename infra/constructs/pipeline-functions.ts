@@ -1,0 +1,120 @@
+import * as events from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { eventStages, PIPELINE, type PipelineDefinition } from '#packages/pipeline/definition.ts';
+import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
+import { PipelineWiringError } from '../errors.ts';
+import { constructIdOf } from './construct-id.ts';
+import { EvidenceFunction } from './evidence-function.ts';
+import { EventStage } from './event-stage.ts';
+import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
+
+/**
+ * Every stage of a pipeline definition as cloud resources: one function per stage, and for each
+ * event stage its EventBridge rule → SQS queue (+ DLQ) → function path. Also owns the pipeline's
+ * custom event bus, on which stages emit and `pipeline-event` triggers listen.
+ *
+ * Guarantees:
+ * - a stage exists in the cloud exactly when it exists in the definition the local event router
+ *   dispatches from: nothing here is listed by hand;
+ * - every function gets the same resource-name environment the local backends use
+ *   (`BUCKETS[x].envVar`, `TABLES[x].envVar`, `HLD_EVENT_BUS`, `HLD_DATASET`);
+ * - each function's permissions come from its stage's `access` (see {@link EvidenceFunction});
+ * - each event stage's delivery path is an {@link EventStage}.
+ */
+export class PipelineFunctions extends Construct {
+  readonly definition: PipelineDefinition;
+  readonly eventBus: events.EventBus;
+  /** Environment every pipeline function gets (reused by the API function). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Functions by stage id. */
+  readonly functions: ReadonlyMap<string, EvidenceFunction>;
+  /** Delivery paths by event stage id. */
+  readonly eventStages: ReadonlyMap<string, EventStage>;
+
+  constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
+    super(scope, id);
+    this.definition = props.definition ?? PIPELINE;
+    assertStageIds(this.definition);
+
+    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: `${props.namePrefix}-pipeline` });
+
+    this.environment = {
+      [BUCKETS.raw.envVar]: props.buckets.raw.bucketName,
+      [BUCKETS.curated.envVar]: props.buckets.curated.bucketName,
+      [BUCKETS.exports.envVar]: props.buckets.exports.bucketName,
+      [TABLES.ledger.envVar]: props.tables.ledger.tableName,
+      [TABLES.briefings.envVar]: props.tables.briefings.tableName,
+      HLD_EVENT_BUS: this.eventBus.eventBusName,
+      HLD_DATASET: this.definition.dataset,
+      POWERTOOLS_SERVICE_NAME: this.definition.name,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'HldEvidence',
+      // Stack traces point into the TypeScript sources, not the minified bundle.
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.extraEnvironment,
+    };
+
+    const functions = new Map<string, EvidenceFunction>();
+    for (const stage of this.definition.stages) {
+      functions.set(
+        stage.id,
+        new EvidenceFunction(this, constructIdOf(stage.id), {
+          functionName: `${props.namePrefix}-${stage.id}`,
+          description: stage.description,
+          entry: stage.entry,
+          access: stage.access,
+          buckets: props.buckets,
+          tables: props.tables,
+          encryptionKey: props.encryptionKey,
+          eventBus: this.eventBus,
+          environment: this.environment,
+          ...(stage.memorySizeMb !== undefined ? { memorySizeMb: stage.memorySizeMb } : {}),
+          ...(stage.timeoutSeconds !== undefined ? { timeoutSeconds: stage.timeoutSeconds } : {}),
+          ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+          ...(props.removalPolicy !== undefined ? { logRemovalPolicy: props.removalPolicy } : {}),
+        }),
+      );
+    }
+    this.functions = functions;
+
+    const delivery = new Map<string, EventStage>();
+    for (const stage of eventStages(this.definition)) {
+      const handler = functions.get(stage.id);
+      if (!handler) throw new PipelineWiringError(`No function was built for event stage '${stage.id}'.`);
+      delivery.set(
+        stage.id,
+        new EventStage(this, `${constructIdOf(stage.id)}Delivery`, {
+          stage,
+          handler: handler.function,
+          queueName: `${props.namePrefix}-${stage.id}`,
+          pipelineEventBus: this.eventBus,
+          buckets: props.buckets,
+        }),
+      );
+    }
+    this.eventStages = delivery;
+  }
+
+  /** The function of stage `stageId`; throws when the definition has no such stage. */
+  functionOf(stageId: string): EvidenceFunction {
+    const found = this.functions.get(stageId);
+    if (!found) throw new PipelineWiringError(`The pipeline definition has no stage '${stageId}'.`);
+    return found;
+  }
+}
+
+/**
+ * Stage ids become physical names and construct ids; a duplicate or an odd character would
+ * surface as a CloudFormation error far from its cause.
+ */
+function assertStageIds(definition: PipelineDefinition): void {
+  const seen = new Set<string>();
+  for (const stage of definition.stages) {
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(stage.id)) {
+      throw new PipelineWiringError(
+        `Stage id '${stage.id}' must be 1-31 lower-case letters, digits or '-', starting with a letter.`,
+      );
+    }
+    if (seen.has(stage.id)) throw new PipelineWiringError(`Stage id '${stage.id}' appears twice.`);
+    seen.add(stage.id);
+  }
+}

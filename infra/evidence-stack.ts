@@ -1,0 +1,132 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { PIPELINE, refreshFailureStep, refreshSteps } from '#packages/pipeline/definition.ts';
+import { BriefingApi } from './constructs/briefing-api.ts';
+import { EvidenceStorage } from './constructs/evidence-storage.ts';
+import { EvidenceTables } from './constructs/evidence-tables.ts';
+import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
+import { PipelineFunctions } from './constructs/pipeline-functions.ts';
+import { RefreshWorkflow } from './constructs/refresh-workflow.ts';
+import type { EvidenceStackProps } from './evidence-stack-props.ts';
+
+/**
+ * The hld-evidence pipeline of one stage (dev or prod): storage, tables, the stage functions and
+ * their event delivery, the scheduled refresh, the briefing API and the alarms.
+ *
+ * Guarantees (each proven by a test in test/infra, listed in docs/security.md):
+ * - all data at rest is encrypted: buckets and tables with one customer-managed KMS key (yearly
+ *   rotation), queues with SSE-SQS, the alarm topic with the same key;
+ * - nothing is public and everything is TLS-only;
+ * - every function has a role of its own, granting exactly its stage's access;
+ * - stateful resources are RETAINed unless the stage opts in to DESTROY;
+ * - it synthesizes with zero unacknowledged cdk-nag AwsSolutions findings.
+ */
+export class EvidenceStack extends Stack {
+  readonly encryptionKey: kms.Key;
+  readonly storage: EvidenceStorage;
+  readonly tables: EvidenceTables;
+  readonly pipeline: PipelineFunctions;
+  readonly refresh: RefreshWorkflow;
+  readonly api: BriefingApi;
+  readonly alarms: PipelineAlarms;
+
+  constructor(scope: Construct, id: string, props: EvidenceStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const definition = props.definition ?? PIPELINE;
+    const removalPolicy = config.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    Tags.of(this).add('project', definition.name);
+    Tags.of(this).add('stage', config.stage);
+
+    this.encryptionKey = new kms.Key(this, 'EvidenceKey', {
+      alias: `alias/${config.namePrefix}`,
+      description: `Encrypts the ${config.namePrefix} evidence buckets, tables and alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy,
+      // A deleted key is recoverable for this long; everything it encrypted is not after that.
+      pendingWindow: Duration.days(config.destroyOnRemoval ? 7 : 30),
+    });
+
+    this.storage = new EvidenceStorage(this, 'Storage', {
+      encryptionKey: this.encryptionKey,
+      removalPolicy,
+      rawIncomingExpiryDays: config.incomingObjectExpiryDays,
+      rawNoncurrentVersionExpiryDays: config.rawNoncurrentVersionRetentionDays,
+      accessLogExpiryDays: config.accessLogRetentionDays,
+    });
+
+    this.tables = new EvidenceTables(this, 'Tables', {
+      encryptionKey: this.encryptionKey,
+      tableDeletionProtection: config.tableDeletionProtection,
+      removalPolicy,
+    });
+
+    this.pipeline = new PipelineFunctions(this, 'Pipeline', {
+      definition,
+      namePrefix: config.namePrefix,
+      buckets: this.storage.buckets,
+      tables: this.tables.tables,
+      encryptionKey: this.encryptionKey,
+      extraEnvironment: { HLD_BRIEFING_VERSIONS_TO_KEEP: String(config.briefingVersionsToKeep) },
+      logRetention: config.logRetention,
+      removalPolicy,
+    });
+
+    const stepFunctions = new Map<string, lambda.IFunction>();
+    for (const step of [...refreshSteps(definition), refreshFailureStep(definition)]) {
+      if (step) stepFunctions.set(step.id, this.pipeline.functionOf(step.id).function);
+    }
+    this.refresh = new RefreshWorkflow(this, 'Refresh', {
+      definition,
+      stepFunctions,
+      pipelineEventBus: this.pipeline.eventBus,
+      stateMachineName: `${config.namePrefix}-refresh`,
+      refreshScheduleCron: config.refreshScheduleCron,
+      refreshScheduleTimeZone: config.refreshScheduleTimeZone,
+      logRetention: config.logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    this.api = new BriefingApi(this, 'Api', {
+      apiName: `${config.namePrefix}-api`,
+      buckets: this.storage.buckets,
+      tables: this.tables.tables,
+      encryptionKey: this.encryptionKey,
+      environment: this.pipeline.environment,
+      ...(props.apiEntry ? { apiEntry: props.apiEntry } : {}),
+      apiThrottleRateLimit: config.apiThrottleRateLimit,
+      apiThrottleBurstLimit: config.apiThrottleBurstLimit,
+      logRetention: config.logRetention,
+      logRemovalPolicy: removalPolicy,
+    });
+
+    const alarmedFunctions = new Map<string, lambda.IFunction>();
+    for (const [stageId, fn] of this.pipeline.functions) alarmedFunctions.set(stageId, fn.function);
+    alarmedFunctions.set('api', this.api.handler.function);
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      namePrefix: config.namePrefix,
+      encryptionKey: this.encryptionKey,
+      alarmedQueues: [...this.pipeline.eventStages].map(([stageId, delivery]) => ({
+        stageId,
+        queue: delivery.queue,
+        deadLetterQueue: delivery.deadLetterQueue,
+      })),
+      alarmedFunctions,
+      stateMachine: this.refresh.stateMachine,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('RawBucketName', this.storage.buckets.raw.bucketName, 'Upload evidence under incoming/<kind>/');
+    output('CuratedBucketName', this.storage.buckets.curated.bucketName, 'Arrow IPC tables');
+    output('ExportsBucketName', this.storage.buckets.exports.bucketName, 'Briefing exports');
+    output('LedgerTableName', this.tables.tables.ledger.tableName, 'Files, runs, locks and lineage');
+    output('BriefingsTableName', this.tables.tables.briefings.tableName, 'Versioned briefings');
+    output('EventBusName', this.pipeline.eventBus.eventBusName, 'Pipeline event bus');
+    output('RefreshStateMachineArn', this.refresh.stateMachine.stateMachineArn, 'Start a refresh (hld refresh)');
+    output('ApiUrl', this.api.url, 'Briefing API (IAM/SigV4-signed requests only)');
+    output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to pipeline alarms');
+  }
+}

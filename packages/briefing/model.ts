@@ -1,0 +1,32 @@
+/** Where one curated row came from: enough to walk back to the raw bytes. */
+export interface SourceRef {
+  readonly table: string;
+  readonly locator: string;
+  /** SHA-256 of the uploaded file that carried the row (the raw object's address). */
+  readonly file_sha256: string;
+  readonly raw_key: string;
+  /** The document the row states (may differ from the file: a pilot report cited by a JSON file). */
+  readonly source_doc_id: string;
+  readonly confidence?: string;
+}
+
+export interface CuratedRow {
+  readonly row: Readonly<Record<string, unknown>>;
+  readonly ref: SourceRef;
+}
+
+/** Every curated table the briefing reads, by table name. */
+export type CuratedTables = Readonly<Record<string, readonly CuratedRow[]>>;
+
+/** A document cited by a briefing, with the files that carried its rows. */
+export interface CitedSource {
+  readonly source_doc_id: string;
+  readonly title?: string;
+  readonly doc_type?: string;
+  readonly illustrative?: boolean;
+  readonly licence?: string;
+  readonly url?: string;
+  readonly files: readonly { readonly file_sha256: string; readonly raw_key: string }[];
+  readonly tables: readonly string[];
+  readonly rows: number;
+}

@@ -1,0 +1,239 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { HLD_RT_SHORT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
+import { diffVersions } from '#packages/briefing/diff.ts';
+import { countryReference } from '#packages/formats/countries.ts';
+import type { StoredBriefingItem } from '#packages/storage/briefing-store.ts';
+import { EXIT, type Output, table, UsageError } from '../output.ts';
+import type { Session } from '../session.ts';
+
+async function resolveVersion(session: Session, requested: string | undefined): Promise<number> {
+  const dataset = session.ctx.config.dataset;
+  if (requested !== undefined) {
+    const version = Number(requested);
+    if (!Number.isInteger(version) || version < 1) throw new UsageError(`--version must be a positive whole number, not '${requested}'`);
+    if (!(await session.ctx.briefings.getVersion(dataset, version))) {
+      throw new UsageError(`${dataset} has no version ${version}; see 'hld briefing versions'`);
+    }
+    return version;
+  }
+  const current = await session.ctx.briefings.current(dataset);
+  if (!current) throw new UsageError(`No briefing of ${dataset} is published yet: run 'npm start' (or 'hld run') first`);
+  return current.version;
+}
+
+/** `RT3`, `RT3_partnerships…`, or a JMDI theme → the theme code used in item ids. */
+export function themeCode(value: string): string {
+  const upper = value.toUpperCase();
+  if (HLD_RT_SHORT[upper]) return HLD_RT_SHORT[upper] as string;
+  if ((THEME_HLD_RT as readonly string[]).includes(value) || (THEME_JMDI as readonly string[]).includes(value)) return value;
+  throw new UsageError(`Unknown theme '${value}': use RT1–RT4 or one of ${THEME_JMDI.join(', ')}`);
+}
+
+function countryCode(value: string): string {
+  const resolved = countryReference().resolve(value);
+  if (!resolved.ok) throw new UsageError(`${resolved.message}${resolved.hint ? ` (${resolved.hint})` : ''}`);
+  return resolved.iso3;
+}
+
+type Body = Record<string, any>;
+
+function describeCountry(body: Body, version: number): string {
+  const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, ''];
+  const flags = ['ldc', 'lldc', 'sids'].filter((flag) => body[flag]).map((flag) => flag.toUpperCase());
+  lines.push(`M49 ${body.m49 ?? '?'} · ${body.subregion ?? ''}${flags.length ? ` · ${flags.join(', ')}` : ''}`);
+  for (const pilot of body.pilots ?? []) {
+    lines.push(
+      `Pilot ${pilot.pilot_id}: ${pilot.participation_status} as of ${pilot.status_as_of}` +
+        (pilot.lead_gov ? `; lead ${pilot.lead_gov}` : '') +
+        (pilot.national_strategy ? `; strategy ${pilot.national_strategy}` : '') +
+        ` [${pilot.source.source_doc_id}, ${pilot.confidence}]`,
+    );
+  }
+  if ((body.milestones ?? []).length > 0) {
+    lines.push('', 'Milestones:');
+    lines.push(
+      table(
+        ['id', 'type', 'status', 'date', 'source', 'confidence'],
+        body.milestones.map((m: Body) => [m.milestone_id, m.milestone_type, m.status, m.date, m.source.source_doc_id, m.confidence]),
+      ),
+    );
+  }
+  const mainstreaming = body.mainstreaming;
+  lines.push(
+    '',
+    `Mainstreaming: ${mainstreaming.milestones_achieved_n} milestones achieved; strategy ${mainstreaming.strategy_status}; EMP ${mainstreaming.emp_status}; coordination mechanism ${mainstreaming.coordination_mechanism ? 'yes' : 'no'}; M&E framework ${mainstreaming.me_framework ? 'yes' : 'no'}`,
+  );
+  const survey = body.survey;
+  if (survey.unct_surveyed) {
+    lines.push(
+      `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g: Body) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s: Body) => s.support_type).join(', ') || 'none'}`,
+    );
+  } else {
+    lines.push('Survey: UNCT not surveyed');
+  }
+  const jmdi = body.jmdi;
+  lines.push(
+    `JMDI: ${jmdi.projects_n} projects (${Object.entries(jmdi.projects_by_theme).map(([theme, n]) => `${theme} ${n}`).join(', ')}); EUR ${jmdi.budget_eur_total.toLocaleString('en-GB')} total`,
+  );
+  for (const project of jmdi.projects) {
+    lines.push(`  ${project.project_id}  ${project.theme_primary.padEnd(11)} ${project.selection_status.padEnd(11)} ${project.title}`);
+  }
+  if ((body.events ?? []).length > 0) {
+    lines.push('', 'Events:');
+    for (const event of body.events) lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}`);
+  }
+  if ((body.caveats ?? []).length > 0) {
+    lines.push('', 'Caveats:');
+    for (const caveat of body.caveats) lines.push(`  ! ${caveat}`);
+  }
+  lines.push('', 'Sources:');
+  lines.push(
+    table(
+      ['document', 'file sha256', 'rows', 'tables'],
+      body.sources.map((s: Body) => [s.source_doc_id, s.file_sha256.slice(0, 16), s.rows, s.tables.join(' ')]),
+    ),
+  );
+  return lines.join('\n');
+}
+
+function describeTheme(body: Body, version: number): string {
+  const lines = [`${body.label} — ${body.scope} — briefing v${version}`, ''];
+  lines.push(`${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes).map(([t, n]) => `${t} ${n}`).join(', ')}); ${body.n_good_practices} good practices`);
+  if (body.top_practices.length) {
+    lines.push('', 'Top practices:');
+    for (const p of body.top_practices) lines.push(`  ${p.lesson_id} [${p.evidence_strength}] ${p.statement}`);
+  }
+  if (body.common_conditions.length) lines.push('', `Common conditions: ${body.common_conditions.map((c: Body) => `${c.condition_tag} (${c.n})`).join(', ')}`);
+  if (body.transnational_corridors.length) {
+    lines.push('', `Corridors: ${body.transnational_corridors.map((c: Body) => `${c.origin_iso3}→${c.destination_iso3} (${c.projects_n})`).join(', ')}`);
+  }
+  if (body.pilot_evidence.length) lines.push('', `Pilot evidence: ${body.pilot_evidence.length} milestones`);
+  if (body.survey_demands.length) {
+    lines.push('', `Survey demands (UNCTs with high demand): ${body.survey_demands.map((d: Body) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+export async function showCommand(
+  session: Session,
+  out: Output,
+  args: { target?: string; theme?: string; scope?: string; version?: string },
+): Promise<number> {
+  const version = await resolveVersion(session, args.version);
+  const dataset = session.ctx.config.dataset;
+  let item: StoredBriefingItem | undefined;
+  if (args.theme) {
+    const scope = args.scope ? countryCode(args.scope) : 'GLOBAL';
+    item = await session.ctx.briefings.getItem(dataset, version, 'theme', `${themeCode(args.theme)}@${scope}`);
+  } else if (args.target) {
+    item = await session.ctx.briefings.getItem(dataset, version, 'country', countryCode(args.target));
+  } else {
+    throw new UsageError('Name a country (hld briefing show MDA) or a theme (hld briefing show --theme RT3)');
+  }
+  if (!item) {
+    out.info(`Nothing in ${dataset} v${version} for ${args.theme ?? args.target}${args.scope ? ` in ${args.scope}` : ''}`);
+    return EXIT.problems;
+  }
+  const body = item.body as Body;
+  out.result({ dataset, version, type: item.type, id: item.id, ...body }, () =>
+    item.type === 'country' ? describeCountry(body, version) : describeTheme(body, version),
+  );
+  return EXIT.ok;
+}
+
+export async function listCommand(session: Session, out: Output, args: { version?: string }): Promise<number> {
+  const version = await resolveVersion(session, args.version);
+  const items = await session.ctx.briefings.listItems(session.ctx.config.dataset, version, 'country');
+  const rows = items.map((item) => {
+    const body = item.body as Body;
+    return {
+      iso3: item.id,
+      name: body.name,
+      pilot: body.pilots?.[0]?.participation_status ?? '',
+      milestones: body.mainstreaming.milestones_achieved_n,
+      jmdi_projects: body.jmdi.projects_n,
+      unct_surveyed: body.survey.unct_surveyed,
+      events: body.events.length,
+    };
+  });
+  out.result({ dataset: session.ctx.config.dataset, version, countries: rows }, () =>
+    table(
+      ['iso3', 'country', 'pilot', 'milestones achieved', 'JMDI projects', 'UNCT surveyed', 'events'],
+      rows.map((row) => [row.iso3, row.name, row.pilot, row.milestones, row.jmdi_projects, row.unct_surveyed ? 'yes' : '', row.events]),
+    ),
+  );
+  return EXIT.ok;
+}
+
+export async function versionsCommand(session: Session, out: Output): Promise<number> {
+  const dataset = session.ctx.config.dataset;
+  const versions = (await session.ctx.briefings.listVersions(dataset)).sort((a, b) => a.version - b.version);
+  const current = await session.ctx.briefings.current(dataset);
+  const audit = await session.ctx.briefings.listAudit(dataset);
+  out.result({ dataset, current: current?.version, versions, audit }, () =>
+    table(
+      ['version', 'current', 'created', 'content hash', 'items', 'run'],
+      versions.map((v) => [v.version, v.version === current?.version ? '*' : '', v.createdAt.slice(0, 19), v.contentHash.slice(0, 12), v.itemCount, v.runId]),
+    ),
+  );
+  return EXIT.ok;
+}
+
+export async function diffCommand(session: Session, out: Output, args: { from?: string; to?: string }): Promise<number> {
+  const dataset = session.ctx.config.dataset;
+  const to = await resolveVersion(session, args.to);
+  const versions = (await session.ctx.briefings.listVersions(dataset)).map((v) => v.version).filter((v) => v < to);
+  const from = args.from ? await resolveVersion(session, args.from) : Math.max(0, ...versions);
+  if (from === 0) throw new UsageError(`${dataset} v${to} has no earlier version to compare with`);
+  const diff = diffVersions(
+    { version: from, items: await session.ctx.briefings.listItems(dataset, from) },
+    { version: to, items: await session.ctx.briefings.listItems(dataset, to) },
+  );
+  out.result(diff, () => {
+    const lines = [`${dataset} v${from} → v${to}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`];
+    for (const item of diff.added) lines.push(`+ ${item.type} ${item.id}`);
+    for (const item of diff.removed) lines.push(`- ${item.type} ${item.id}`);
+    for (const item of diff.changed) {
+      lines.push(`~ ${item.type} ${item.id}`);
+      for (const change of item.changes.slice(0, 20)) {
+        lines.push(`    ${change.path}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
+      }
+      if (item.changes.length > 20) lines.push(`    … ${item.changes.length - 20} more`);
+    }
+    return lines.join('\n');
+  });
+  return EXIT.ok;
+}
+
+export async function rollbackCommand(session: Session, out: Output, args: { version?: string; why?: string; who?: string }): Promise<number> {
+  if (!args.version) throw new UsageError('Name the version to roll back to: hld briefing rollback 3 --why "…"');
+  if (!args.why) throw new UsageError('Say why with --why "…" (it is recorded in the audit trail)');
+  const dataset = session.ctx.config.dataset;
+  const target = await resolveVersion(session, args.version);
+  const current = await session.ctx.briefings.current(dataset);
+  if (!current) throw new UsageError(`${dataset} has no published version`);
+  const record = await session.ctx.briefings.getVersion(dataset, target);
+  await session.ctx.briefings.movePointer(dataset, target, current.version, record?.contentHash);
+  const who = args.who ?? process.env.USER ?? 'unknown';
+  await session.ctx.briefings.recordAudit(dataset, { action: 'rollback', from: current.version, to: target, who, why: args.why, at: new Date().toISOString() });
+  out.result({ dataset, from: current.version, to: target, who, why: args.why }, () => `${dataset}: CURRENT moved from v${current.version} back to v${target} (${args.why})`);
+  return EXIT.ok;
+}
+
+export async function exportCommand(session: Session, out: Output, args: { format?: string; out?: string; version?: string; country?: string }): Promise<number> {
+  const format = args.format ?? 'json';
+  if (!['json', 'csv'].includes(format)) throw new UsageError(`--format must be csv or json (got '${format}')`);
+  const dataset = session.ctx.config.dataset;
+  const version = await resolveVersion(session, args.version);
+  const iso3 = args.country ? countryCode(args.country) : undefined;
+  const items = (await session.ctx.briefings.listItems(dataset, version)).filter(
+    (item) => !iso3 || (item.type === 'country' && item.id === iso3),
+  );
+  const dir = resolve(args.out ?? join('exports', `${dataset}-v${version}`));
+  await mkdir(dir, { recursive: true });
+  const { exportBriefingCsv, exportBriefingJson } = await import('#packages/briefing/export.ts');
+  const files = format === 'csv' ? await exportBriefingCsv(items, dir) : await exportBriefingJson(items, dir, { dataset, version });
+  out.result({ dataset, version, format, files }, () => `Wrote ${files.length} file(s) to ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,199 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
+import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
+import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
+import { stepFunctionsClient } from '#packages/storage/client-factory.ts';
+import { EXIT, type Output, table, UsageError } from '../output.ts';
+import type { Session } from '../session.ts';
+
+export const SAMPLES_DIR = fileURLToPath(new URL('../../../data-contracts/samples/', import.meta.url));
+
+const INGESTIBLE = /\.(csv|tsv|txt|json|jsonl|ndjson|xlsx|xml)$/i;
+
+/** Files under a directory, each with its source kind (the sub-folder it sits in, e.g. survey/). */
+export async function collectFiles(root: string, kindFlag?: string): Promise<{ path: string; kind: SourceKind }[]> {
+  const files: { path: string; kind: SourceKind }[] = [];
+  const walk = async (dir: string) => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else if (INGESTIBLE.test(entry.name)) files.push({ path, kind: kindOf(path, root, kindFlag) });
+    }
+  };
+  await walk(root);
+  return files;
+}
+
+function kindOf(path: string, root: string, kindFlag?: string): SourceKind {
+  const candidate = kindFlag ?? relative(root, path).split(/[\\/]/)[0] ?? '';
+  const fromParent = basename(dirname(path));
+  for (const kind of [candidate, fromParent]) {
+    if ((SOURCE_KINDS as readonly string[]).includes(kind)) return kind as SourceKind;
+  }
+  throw new UsageError(
+    `Cannot tell the source kind of ${path}: put it in a folder named after its kind (${SOURCE_KINDS.join(', ')}) or pass --kind`,
+  );
+}
+
+export interface UploadSummary {
+  readonly file: string;
+  readonly kind: SourceKind;
+  readonly key: string;
+  readonly status: string;
+  readonly sha256?: string;
+  readonly rowsAccepted?: number;
+  readonly rowsQuarantined?: number;
+  readonly quarantineKey?: string;
+  readonly error?: string;
+}
+
+/** Upload files to incoming/<kind>/ and (locally) drive the event router until the pipeline is idle. */
+export async function uploadAndDispatch(
+  session: Session,
+  files: readonly { path: string; kind: SourceKind }[],
+  out: Output,
+  options: { deliveries?: number } = {},
+): Promise<UploadSummary[]> {
+  const router = createLocalEventRouter(PIPELINE, { ...(options.deliveries ? { deliveries: options.deliveries } : {}) });
+  const summaries: UploadSummary[] = [];
+  for (const [index, file] of files.entries()) {
+    const key = `incoming/${file.kind}/${basename(file.path)}`;
+    const bytes = await readFile(file.path);
+    await session.ctx.raw.put(key, bytes);
+    if (session.backend.name === 'aws') {
+      summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
+      out.info(`[${index + 1}/${files.length}] uploaded ${key} (the deployed pipeline takes it from here)`);
+      continue;
+    }
+    const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, bytes.byteLength));
+    const failed = deliveries.find((delivery) => delivery.error);
+    const ledgerEntries = await session.ctx.ledger.listFiles();
+    const record = ledgerEntries.filter((entry) => entry.uploadKey === key).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).at(-1);
+    const summary: UploadSummary = {
+      file: file.path,
+      kind: file.kind,
+      key,
+      status: failed ? 'failed' : (record?.status ?? 'unknown'),
+      ...(record
+        ? {
+            sha256: record.sha256,
+            rowsAccepted: record.rowsAccepted,
+            rowsQuarantined: record.rowsQuarantined,
+            ...(record.quarantineKey ? { quarantineKey: record.quarantineKey } : {}),
+          }
+        : {}),
+      ...(failed?.error ? { error: failed.error.message } : {}),
+    };
+    summaries.push(summary);
+    out.info(
+      `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}: ${summary.status}` +
+        (record ? `, ${record.rowsAccepted} rows accepted, ${record.rowsQuarantined} quarantined` : '') +
+        (summary.error ? ` — ${summary.error}` : ''),
+    );
+  }
+  return summaries;
+}
+
+/** Refresh: locally the steps run in-process; on AWS the state machine is started. */
+export async function refresh(session: Session, out: Output, requestedBy: string): Promise<RefreshState> {
+  const initial: RefreshState = { runId: '', dataset: session.ctx.config.dataset, requestedBy };
+  if (session.backend.name === 'aws') {
+    const arn = process.env.HLD_STATE_MACHINE_ARN;
+    if (!arn) throw new UsageError('Set HLD_STATE_MACHINE_ARN (a stack output) to refresh on AWS');
+    const started = await stepFunctionsClient().send(
+      new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ dataset: initial.dataset, requestedBy }) }),
+    );
+    out.info(`Started ${started.executionArn}`);
+    return initial;
+  }
+  return runLocalRefresh(initial, PIPELINE, {}, (step, state) => {
+    if (step === 'normalise-pending') out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
+    if (step === 'assemble') {
+      out.info(
+        state.published
+          ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
+          : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
+      );
+    }
+  });
+}
+
+export async function runCommand(session: Session, out: Output, dir: string | undefined): Promise<number> {
+  const started = Date.now();
+  const root = resolve(dir ?? SAMPLES_DIR);
+  if (!(await stat(root).catch(() => undefined))?.isDirectory()) throw new UsageError(`${root} is not a directory`);
+  out.info(`hld run: ${relative(process.cwd(), root) || '.'} → backend '${session.backend.name}'${session.stateDir ? ` (state in ${relative(process.cwd(), session.stateDir)})` : ''}`);
+  const files = await collectFiles(root);
+  const uploads = await uploadAndDispatch(session, files, out);
+  const state = await refresh(session, out, 'hld run');
+  const perKind = new Map<string, { files: number; accepted: number; quarantined: number }>();
+  for (const upload of uploads) {
+    const entry = perKind.get(upload.kind) ?? { files: 0, accepted: 0, quarantined: 0 };
+    entry.files += 1;
+    entry.accepted += upload.rowsAccepted ?? 0;
+    entry.quarantined += upload.rowsQuarantined ?? 0;
+    perKind.set(upload.kind, entry);
+  }
+  const versionRecord = state.version ? await session.ctx.briefings.getVersion(state.dataset, state.version) : undefined;
+  const result = {
+    dataset: state.dataset,
+    version: state.version,
+    published: state.published,
+    contentHash: state.contentHash,
+    items: versionRecord?.counts,
+    sources: Object.fromEntries(perKind),
+    seconds: Number(((Date.now() - started) / 1000).toFixed(1)),
+  };
+  out.result(result, () =>
+    [
+      '',
+      `Briefing ${state.dataset} v${state.version} is live (content ${state.contentHash?.slice(0, 12)}), built in ${result.seconds} s.`,
+      table(
+        ['source kind', 'files', 'rows accepted', 'rows quarantined'],
+        [...perKind].map(([kind, entry]) => [kind, entry.files, entry.accepted, entry.quarantined]),
+      ),
+      `Items: ${Object.entries(versionRecord?.counts ?? {}).map(([type, n]) => `${n} ${type}`).join(', ')}`,
+      '',
+      'Next: npx hld briefing show MDA · npx hld briefing show --theme RT3 · npx hld status · npx hld lineage country#MDA',
+    ].join('\n'),
+  );
+  return uploads.some((upload) => upload.status === 'failed') ? EXIT.failure : EXIT.ok;
+}
+
+export async function statusCommand(session: Session, out: Output): Promise<number> {
+  const files = (await session.ctx.ledger.listFiles()).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  const sources = await session.ctx.ledger.listSources();
+  const current = new Set(sources.map((source) => source.sha256));
+  const runs = (await session.ctx.ledger.listRuns()).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).slice(-10);
+  const pointer = await session.ctx.briefings.current(session.ctx.config.dataset);
+  out.result({ files, sources, runs, current: pointer }, () =>
+    [
+      `Files (${files.length}):`,
+      table(
+        ['received', 'source', 'sha256', 'status', 'accepted', 'quarantined', 'current', 'report'],
+        files.map((file) => [
+          file.receivedAt.slice(0, 19),
+          file.sourceName,
+          file.sha256.slice(0, 12),
+          file.status,
+          file.rowsAccepted,
+          file.rowsQuarantined,
+          current.has(file.sha256) ? 'yes' : '',
+          file.quarantineKey ?? file.refusal?.message ?? '',
+        ]),
+      ),
+      '',
+      `Runs (last ${runs.length}):`,
+      table(
+        ['started', 'run', 'status', 'version', 'error'],
+        runs.map((run) => [run.startedAt.slice(0, 19), run.runId, run.status, run.version, run.error]),
+      ),
+      '',
+      pointer ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})` : 'No briefing published yet: run `npm start` or `hld refresh`.',
+    ].join('\n'),
+  );
+  return EXIT.ok;
+}

@@ -1,0 +1,168 @@
+import { parseArgs } from 'node:util';
+import { BackendUnavailableError } from '#packages/local/errors.ts';
+import { LockHeldError } from '#packages/storage/errors.ts';
+import { diffCommand, exportCommand, listCommand, rollbackCommand, showCommand, versionsCommand } from './commands/briefing.ts';
+import { lineageCommand } from './commands/lineage.ts';
+import { collectFiles, refresh, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
+import { validateCommand } from './commands/validate.ts';
+import { createOutput, EXIT, UsageError } from './output.ts';
+import { withSession } from './session.ts';
+
+export const HELP = `hld — the HLD evidence pipeline
+
+Usage: hld <command> [options]
+
+Pipeline
+  run [dir]                     ingest every file under dir (default: the bundled evidence base), then refresh
+  ingest <file|dir>… [--kind K] upload files to incoming/<kind>/ and run ingest + normalise
+  refresh                       normalise what changed, assemble and publish a new briefing version (under a lock)
+  status                        the ledger: files, rows accepted/quarantined, runs, the CURRENT version
+  validate <file> [--kind K]    check a file against its contract; no AWS, no emulator (exit 0 valid, 1 rows quarantined, 2 refused)
+
+Briefings
+  briefing list                 countries in the current version
+  briefing show <ISO3|name>     one country's briefing        [--version N]
+  briefing show --theme RT3     a theme (RT1–RT4 or a JMDI theme) [--scope ISO3]
+  briefing versions             every version, the CURRENT one starred, and the audit trail
+  briefing diff [--from A] [--to B]   items added/removed/changed, figures old → new (default: previous → current)
+  briefing rollback N --why "…"       move CURRENT back to version N (recorded with who/when/why)
+  briefing export --format csv|json [--out DIR] [--country ISO3]
+  lineage <item>                from a briefing item (MDA, country#MDA, theme#RT3@GLOBAL) back to the raw bytes
+
+Options
+  --backend embedded|moto|ddblocal|localstack|aws   where to run (default: $HLD_BACKEND or embedded)
+  --json                        machine-readable output on stdout (progress goes to stderr)
+  -h, --help                    this help
+
+Examples
+  npm start                               # = hld run: the whole pipeline on the bundled evidence base
+  npx hld briefing show MDA
+  npx hld briefing show --theme RT3 --json
+  npx hld validate data-contracts/samples/survey/gmg-unct-2011-kobo.csv --kind survey
+
+Local state (embedded backend) lives in .hld/ (HLD_STATE_DIR); delete the folder to start afresh.
+Exit codes: 0 ok · 1 problems found / not found · 2 usage or file refused · 3 backend unavailable · 4 refresh lock held · 5 failure`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const out = createOutput(Boolean(values.json));
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return command || values.help ? EXIT.ok : EXIT.usage;
+  }
+  try {
+    switch (command) {
+      case 'validate':
+        return await validateCommand(out, { file: rest[0], kind: values.kind, format: values.format, encoding: values.encoding });
+      case 'run':
+        return await withSession(values.backend, (session) => runCommand(session, out, rest[0]));
+      case 'ingest':
+        return await withSession(values.backend, async (session) => {
+          if (rest.length === 0) throw new UsageError('Name the files or folders to ingest');
+          const files = [];
+          for (const path of rest) {
+            const { stat } = await import('node:fs/promises');
+            const { dirname } = await import('node:path');
+            files.push(...((await stat(path)).isDirectory() ? await collectFiles(path, values.kind) : await collectFiles(dirname(path), values.kind).then((all) => all.filter((file) => file.path.endsWith(path.split(/[\\/]/).pop() ?? '')))));
+          }
+          const uploads = await uploadAndDispatch(session, files, out);
+          out.result(uploads, () => `${uploads.length} file(s) ingested; run 'hld refresh' to publish a new briefing`);
+          return uploads.some((upload) => upload.status === 'failed' || upload.status === 'refused')
+            ? EXIT.usage
+            : uploads.some((upload) => (upload.rowsQuarantined ?? 0) > 0)
+              ? EXIT.problems
+              : EXIT.ok;
+        });
+      case 'refresh':
+        return await withSession(values.backend, async (session) => {
+          const state = await refresh(session, out, 'hld refresh');
+          out.result(state, () => (state.published ? `Published v${state.version}` : `No change; v${state.version} stays live`));
+          return EXIT.ok;
+        });
+      case 'status':
+        return await withSession(values.backend, (session) => statusCommand(session, out));
+      case 'lineage':
+        return await withSession(values.backend, (session) => lineageCommand(session, out, { item: rest[0], version: values.version }));
+      case 'briefing':
+        return await briefing(rest, values, out);
+      default:
+        throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);
+    }
+  } catch (error) {
+    return report(error, out);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      kind: { type: 'string' },
+      format: { type: 'string' },
+      encoding: { type: 'string' },
+      version: { type: 'string' },
+      theme: { type: 'string' },
+      scope: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      country: { type: 'string' },
+      why: { type: 'string' },
+      who: { type: 'string' },
+    },
+  });
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+async function briefing(rest: string[], values: Values, out: ReturnType<typeof createOutput>): Promise<number> {
+  const [sub, target] = rest;
+  return withSession(values.backend, async (session) => {
+    switch (sub) {
+      case 'list':
+        return listCommand(session, out, { version: values.version });
+      case 'show':
+        return showCommand(session, out, { target, theme: values.theme, scope: values.scope, version: values.version });
+      case 'versions':
+        return versionsCommand(session, out);
+      case 'diff':
+        return diffCommand(session, out, { from: values.from, to: values.to });
+      case 'rollback':
+        return rollbackCommand(session, out, { version: target, why: values.why, who: values.who });
+      case 'export':
+        return exportCommand(session, out, { format: values.format, out: values.out, version: values.version, country: values.country });
+      default:
+        throw new UsageError(`Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`);
+    }
+  });
+}
+
+function report(error: unknown, out: ReturnType<typeof createOutput>): number {
+  const message = (error as Error)?.message ?? String(error);
+  if (error instanceof UsageError) {
+    process.stderr.write(`hld: ${message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof BackendUnavailableError) {
+    process.stderr.write(`hld: backend '${error.backend}' unavailable: ${message}\n`);
+    return EXIT.backend;
+  }
+  if (error instanceof LockHeldError) {
+    process.stderr.write(`hld: ${message}\n`);
+    return EXIT.locked;
+  }
+  process.stderr.write(`hld: failed: ${message}\n${out.json ? '' : (error as Error)?.stack ?? ''}\n`);
+  return EXIT.failure;
+}

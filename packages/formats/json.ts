@@ -1,0 +1,314 @@
+import {
+  matchTable,
+  parserProvenance,
+  type TableShape,
+  tablesForKind,
+  unknownColumnsError,
+} from './contract-tables.ts';
+import {
+  type ReaderInput,
+  type ReadProblem,
+  type SourceReadResult,
+  SourceRefusedError,
+  type SourceRow,
+} from './reader.ts';
+import { decodeText } from './text.ts';
+
+/**
+ * JSON uploads of contract tables, in three shapes:
+ * - an object `{ "contracts"?: {table: version}, "<table>": [rows…] }` (locator `$.pilot[3]`);
+ * - a bare array of rows, each row's table recognised from its keys (`$[3]`);
+ * - NDJSON / JSON Lines, one row object per line (`line 7`).
+ * JSON `null` means "absent", like an empty CSV cell.
+ */
+
+/** True for names that mark newline-delimited JSON. */
+export function isNdjsonName(fileName: string): boolean {
+  return /\.(ndjson|jsonl)$/i.test(fileName);
+}
+
+/** Read a `.json` upload (object of tables or bare array of rows). */
+export async function readContractJson(input: ReaderInput): Promise<SourceReadResult> {
+  const { text, encoding } = decodeText(input.bytes, input.fileName, input.encoding);
+  const document = parseJson(text, input.fileName);
+  const tables = tablesForKind(input.kind);
+  const rows: SourceRow[] = [];
+  const problems: ReadProblem[] = [];
+  const declaredContracts: Record<string, string> = {};
+
+  if (Array.isArray(document)) {
+    rowsFromArray(input, document, tables, (index) => `$[${index}]`, rows, problems);
+    return { format: 'json', declaredContracts, rows, problems, metadata: { encoding, shape: 'array' } };
+  }
+  if (!isPlainObject(document)) {
+    throw new SourceRefusedError(
+      `File '${input.fileName}' is JSON but neither an object of tables nor an array of rows`,
+      'malformed',
+      `Write {"<table>": [ {…}, … ]} with tables of ${input.kind}: ${tables.map((shape) => shape.table).join(', ')}.`,
+      '$',
+    );
+  }
+  const allowed = tables.map((shape) => shape.table);
+  const unknown = Object.keys(document).filter((key) => key !== 'contracts' && !allowed.includes(key));
+  if (unknown.length) {
+    throw new SourceRefusedError(
+      `File '${input.fileName}' has ${unknown.length === 1 ? 'a key that is not a' : 'keys that are not'} ${input.kind} table${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}`,
+      'unknown-table',
+      `Allowed keys for kind '${input.kind}': contracts, ${allowed.join(', ')}.`,
+      `$.${unknown[0]}`,
+    );
+  }
+  const contracts = document.contracts;
+  if (contracts !== undefined) {
+    if (!isPlainObject(contracts)) {
+      throw new SourceRefusedError(
+        `File '${input.fileName}': "contracts" must be an object of table → version`,
+        'malformed',
+        'Write for example "contracts": {"pilot": "1.0.0"}.',
+        '$.contracts',
+      );
+    }
+    for (const [table, version] of Object.entries(contracts)) declaredContracts[table] = String(version);
+  }
+  for (const shape of tables) {
+    const tableRows = document[shape.table];
+    if (tableRows === undefined) continue;
+    if (!Array.isArray(tableRows)) {
+      throw new SourceRefusedError(
+        `File '${input.fileName}': "${shape.table}" must be an array of row objects`,
+        'malformed',
+        `Write "${shape.table}": [ {…}, … ].`,
+        `$.${shape.table}`,
+      );
+    }
+    tableRows.forEach((element, index) => {
+      const locator = `$.${shape.table}[${index}]`;
+      const values = rowValues(element);
+      if (!values) {
+        problems.push(notAnObject(shape.table, locator, element));
+        return;
+      }
+      parserProvenance(shape, values, input.docId, locator, input.receivedAt);
+      rows.push({ table: shape.table, locator, values });
+    });
+  }
+  return { format: 'json', declaredContracts, rows, problems, metadata: { encoding, shape: 'tables' } };
+}
+
+/** Read an NDJSON / JSON Lines upload: one row object per non-blank line. */
+export async function readContractNdjson(input: ReaderInput): Promise<SourceReadResult> {
+  const { text, encoding } = decodeText(input.bytes, input.fileName, input.encoding);
+  const tables = tablesForKind(input.kind);
+  const elements: { line: number; value: unknown }[] = [];
+  text.split(/\r\n|\n|\r/).forEach((lineText, index) => {
+    if (lineText.trim() === '') return;
+    elements.push({ line: index + 1, value: parseJson(lineText, input.fileName, index + 1) });
+  });
+  const rows: SourceRow[] = [];
+  const problems: ReadProblem[] = [];
+  rowsFromArray(
+    input,
+    elements.map((element) => element.value),
+    tables,
+    (index) => `line ${elements[index]?.line ?? 0}`,
+    rows,
+    problems,
+  );
+  return { format: 'ndjson', declaredContracts: {}, rows, problems, metadata: { encoding } };
+}
+
+function rowsFromArray(
+  input: ReaderInput,
+  elements: readonly unknown[],
+  tables: readonly TableShape[],
+  locatorOf: (index: number) => string,
+  rows: SourceRow[],
+  problems: ReadProblem[],
+): void {
+  let firstKeys: string[] | undefined;
+  elements.forEach((element, index) => {
+    const locator = locatorOf(index);
+    const values = rowValues(element);
+    if (!values) {
+      problems.push(notAnObject(undefined, locator, element));
+      return;
+    }
+    const keys = Object.keys(isPlainObject(element) ? element : values);
+    firstKeys ??= keys;
+    const match = matchTable(keys, tables);
+    if (!match) {
+      const refusal = unknownColumnsError(input.fileName, input.kind, keys, tables, locator);
+      problems.push({
+        locator,
+        rule: 'unknown-columns',
+        message: refusal.message,
+        ...(refusal.hint ? { hint: refusal.hint } : {}),
+        rejectsRow: true,
+      });
+      return;
+    }
+    parserProvenance(match.shape, values, input.docId, locator, input.receivedAt);
+    rows.push({ table: match.shape.table, locator, values });
+  });
+  // Not a single row fits: the file is of another kind, say so once instead of once per row.
+  if (rows.length === 0 && firstKeys) {
+    throw unknownColumnsError(input.fileName, input.kind, firstKeys, tables, locatorOf(0));
+  }
+}
+
+function rowValues(element: unknown): Record<string, unknown> | undefined {
+  if (!isPlainObject(element)) return undefined;
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(element)) if (value !== null) values[key] = value;
+  return values;
+}
+
+function notAnObject(table: string | undefined, locator: string, element: unknown): ReadProblem {
+  return {
+    ...(table ? { table } : {}),
+    locator,
+    rule: 'not-an-object',
+    message: `Expected a row object, found ${element === null ? 'null' : Array.isArray(element) ? 'an array' : typeof element}`,
+    value: JSON.stringify(element)?.slice(0, 200) ?? String(element),
+    rejectsRow: true,
+  };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON.parse with a SourceRefusedError `malformed` that gives line and column. */
+export function parseJson(text: string, fileName: string, lineBase?: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const offset = jsonErrorOffset(text);
+    const { line, column } = lineAndColumn(text, offset);
+    const physicalLine = lineBase ? lineBase + line - 1 : line;
+    const reason =
+      cause instanceof Error ? cause.message.replace(/, ".*" is not valid JSON$/s, '') : String(cause);
+    throw new SourceRefusedError(
+      `File '${fileName}' is not valid JSON at line ${physicalLine}, column ${column}: ${reason}`,
+      'malformed',
+      lineBase
+        ? 'Each line of an NDJSON file must be one complete JSON object.'
+        : 'Check for a missing comma, quote or bracket, or a trailing comma, just before this position.',
+      `line ${physicalLine}`,
+      { cause },
+    );
+  }
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let index = 0; index < offset && index < text.length; index += 1) {
+    if (text[index] === '\n') {
+      line += 1;
+      lineStart = index + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * Offset of the first JSON syntax error (JSON.parse messages do not always give one). An explicit
+ * stack, so deeply nested input cannot overflow the call stack.
+ */
+export function jsonErrorOffset(text: string): number {
+  let index = 0;
+  const stack: ('{' | '[')[] = [];
+  const skipSpace = () => {
+    while (index < text.length && ' \t\n\r'.includes(text[index] as string)) index += 1;
+  };
+  const scanString = (): boolean => {
+    index += 1;
+    while (index < text.length) {
+      const char = text.charCodeAt(index);
+      if (char === 0x22) {
+        index += 1;
+        return true;
+      }
+      if (char < 0x20) return false;
+      if (char === 0x5c) {
+        const next = text[index + 1];
+        if (next === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(index + 2, index + 6))) return false;
+          index += 6;
+          continue;
+        }
+        if (next === undefined || !'"\\/bfnrt'.includes(next)) return false;
+        index += 2;
+        continue;
+      }
+      index += 1;
+    }
+    return false;
+  };
+  const scanScalar = (): boolean => {
+    const rest = text.slice(index, index + 5);
+    for (const word of ['true', 'false', 'null']) {
+      if (rest.startsWith(word)) {
+        index += word.length;
+        return true;
+      }
+    }
+    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(index, index + 400));
+    if (!match) return false;
+    index += match[0].length;
+    return true;
+  };
+  // expect: 'value' | 'key' | 'after-value' | 'after-key'
+  let expect: 'value' | 'key-or-end' | 'key' | 'value-or-end' | 'after-value' | 'colon' = 'value';
+  for (;;) {
+    skipSpace();
+    const char = text[index];
+    if (expect === 'value' || expect === 'value-or-end') {
+      if (char === ']' && expect === 'value-or-end') {
+        stack.pop();
+        index += 1;
+        expect = 'after-value';
+      } else if (char === '{') {
+        stack.push('{');
+        index += 1;
+        expect = 'key-or-end';
+      } else if (char === '[') {
+        stack.push('[');
+        index += 1;
+        expect = 'value-or-end';
+      } else if (char === '"') {
+        if (!scanString()) return index;
+        expect = 'after-value';
+      } else if (!scanScalar()) return index;
+      else expect = 'after-value';
+    } else if (expect === 'key' || expect === 'key-or-end') {
+      if (char === '}' && expect === 'key-or-end') {
+        stack.pop();
+        index += 1;
+        expect = 'after-value';
+      } else if (char === '"') {
+        if (!scanString()) return index;
+        expect = 'colon';
+      } else return index;
+    } else if (expect === 'colon') {
+      if (char !== ':') return index;
+      index += 1;
+      expect = 'value';
+    } else {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return index;
+      if (char === ',') {
+        index += 1;
+        expect = top === '{' ? 'key' : 'value';
+      } else if ((char === '}' && top === '{') || (char === ']' && top === '[')) {
+        stack.pop();
+        index += 1;
+      } else return index;
+    }
+    if (stack.length === 0 && expect === 'after-value') {
+      skipSpace();
+      return index;
+    }
+  }
+}

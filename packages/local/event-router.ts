@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type EventStageDefinition,
+  eventStages,
+  PIPELINE,
+  type PipelineDefinition,
+  type RefreshState,
+  type RefreshStepRunner,
+  refreshFailureStep,
+  refreshSteps,
+  type StageContext,
+} from '#packages/pipeline/definition.ts';
+import type { PipelineEvent, PipelineEventType } from '#packages/pipeline/events.ts';
+import { BUCKETS } from '#packages/storage/resources.ts';
+
+/** One delivery of an event to a stage, as the router saw it. */
+export interface Delivery {
+  readonly stage: string;
+  readonly event: PipelineEvent;
+  readonly emitted: number;
+  readonly error?: Error;
+}
+
+export interface RouterOptions {
+  /** Deliver every event this many times (at-least-once; tests use 2). @default 1 */
+  readonly deliveries?: number;
+  readonly log?: StageContext['log'];
+  /** Called after each delivery (progress output). */
+  readonly onDelivery?: (delivery: Delivery) => void;
+}
+
+function matches(stage: EventStageDefinition, event: PipelineEvent): boolean {
+  const trigger = stage.trigger;
+  if (trigger.type === 'pipeline-event') return trigger.detailType === event.detailType;
+  if (event.detailType !== 'Object Created') return false;
+  const detail = event.detail as { bucket: { name: string }; object: { key: string } };
+  const bucketName = process.env[BUCKETS[trigger.bucket].envVar] ?? BUCKETS[trigger.bucket].localName;
+  return detail.bucket.name === bucketName && detail.object.key.startsWith(trigger.prefix);
+}
+
+/**
+ * The local stand-in for EventBridge rules + SQS + Lambda: dispatches each event, in-process, to
+ * the runners of the stages whose trigger matches, then dispatches what they emit, until no
+ * event is left. Built from the same pipeline definition as the CDK stack.
+ */
+export function createLocalEventRouter(definition: PipelineDefinition = PIPELINE, options: RouterOptions = {}) {
+  const stages = eventStages(definition);
+  const runners = new Map<string, Promise<Awaited<ReturnType<EventStageDefinition['load']>>>>();
+  const runnerFor = (stage: EventStageDefinition) => {
+    let runner = runners.get(stage.id);
+    if (!runner) {
+      runner = stage.load();
+      runners.set(stage.id, runner);
+    }
+    return runner;
+  };
+
+  return {
+    /** Ids of the stages an event of this type goes to. */
+    routesFor(detailType: PipelineEventType): string[] {
+      return stages
+        .filter((stage) =>
+          stage.trigger.type === 'pipeline-event'
+            ? stage.trigger.detailType === detailType
+            : detailType === 'Object Created',
+        )
+        .map((stage) => stage.id);
+    },
+
+    /** Deliver an event and everything it causes. Failed deliveries are returned, not thrown. */
+    async dispatch(first: PipelineEvent): Promise<Delivery[]> {
+      const queue: PipelineEvent[] = [first];
+      const deliveries: Delivery[] = [];
+      while (queue.length > 0) {
+        const event = queue.shift() as PipelineEvent;
+        for (const stage of stages.filter((candidate) => matches(candidate, event))) {
+          const run = await runnerFor(stage);
+          for (let attempt = 0; attempt < (options.deliveries ?? 1); attempt += 1) {
+            let delivery: Delivery;
+            try {
+              const emitted = await run(event, { ...(options.log ? { log: options.log } : {}) });
+              queue.push(...emitted);
+              delivery = { stage: stage.id, event, emitted: emitted.length };
+            } catch (error) {
+              delivery = { stage: stage.id, event, emitted: 0, error: error as Error };
+            }
+            deliveries.push(delivery);
+            options.onDelivery?.(delivery);
+          }
+        }
+      }
+      return deliveries;
+    },
+  };
+}
+
+export type LocalEventRouter = ReturnType<typeof createLocalEventRouter>;
+
+/** An S3 `Object Created` event as EventBridge would deliver it. */
+export function objectCreatedEvent(bucket: string, key: string, size: number): PipelineEvent<'Object Created'> {
+  return {
+    id: randomUUID(),
+    source: 'aws.s3',
+    detailType: 'Object Created',
+    detail: { bucket: { name: bucket }, object: { key, size } },
+    time: new Date().toISOString(),
+  };
+}
+
+/**
+ * Run the refresh steps of the definition in order, as the state machine does; on failure run
+ * the failure step (which releases the lock) and rethrow. `overrides` replaces a step's runner
+ * (tests inject faults this way).
+ */
+export async function runLocalRefresh(
+  initial: RefreshState,
+  definition: PipelineDefinition = PIPELINE,
+  overrides: Readonly<Record<string, RefreshStepRunner>> = {},
+  onStep?: (stepId: string, state: RefreshState) => void,
+): Promise<RefreshState> {
+  let state = initial;
+  try {
+    for (const step of refreshSteps(definition)) {
+      const run = overrides[step.id] ?? (await step.load());
+      state = await run(state, {});
+      onStep?.(step.id, state);
+    }
+    return state;
+  } catch (error) {
+    const failure = refreshFailureStep(definition);
+    // A refresh that never took the lock must not release someone else's.
+    if (failure && state.lockToken) {
+      await (await failure.load())({ ...state, error: (error as Error).message }, {});
+    }
+    throw error;
+  }
+}

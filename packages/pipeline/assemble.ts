@@ -1,0 +1,137 @@
+import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
+import { buildBriefing } from '#packages/briefing/build.ts';
+import { diffVersions } from '#packages/briefing/diff.ts';
+import type { CuratedRow } from '#packages/briefing/model.ts';
+import type { BriefingItem, BriefingStore, VersionRecord } from '#packages/storage/briefing-store.ts';
+import type { Ledger } from '#packages/storage/ledger.ts';
+import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { LOCATOR_COLUMN, snapshotIdFor } from './normalise.ts';
+
+export interface AssembleDependencies {
+  readonly curated: ObjectStore;
+  readonly ledger: Ledger;
+  readonly briefings: BriefingStore;
+  readonly dataset: string;
+  readonly runId: string;
+  readonly keepVersions: number;
+  /** Test hook: runs after version N+1 is written and before the pointer moves. */
+  readonly beforePublish?: (version: number) => Promise<void>;
+}
+
+export interface AssembleResult {
+  readonly published: boolean;
+  readonly version: number;
+  readonly previousVersion: number;
+  readonly contentHash: string;
+  readonly diff: { added: number; removed: number; changed: number };
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export class MissingSnapshotError extends Error {
+  override readonly name = 'MissingSnapshotError';
+}
+
+/** Read the current snapshot of every source into curated rows with their lineage. */
+export async function loadCuratedTables(
+  deps: Pick<AssembleDependencies, 'curated' | 'ledger'>,
+): Promise<{ tables: Record<string, CuratedRow[]>; inputs: { sourceName: string; sha256: string }[] }> {
+  const sources = (await deps.ledger.listSources()).sort((a, b) => a.sourceName.localeCompare(b.sourceName));
+  const tables: Record<string, CuratedRow[]> = {};
+  const inputs: { sourceName: string; sha256: string }[] = [];
+  for (const source of sources) {
+    const snapshot = await deps.ledger.getSnapshot(source.sha256, snapshotIdFor(source.kind));
+    if (!snapshot) {
+      throw new MissingSnapshotError(`${source.sourceName} (${source.sha256.slice(0, 12)}) has not been normalised yet`);
+    }
+    const file = await deps.ledger.getFile(source.sha256);
+    inputs.push({ sourceName: source.sourceName, sha256: source.sha256 });
+    for (const entry of snapshot.tables) {
+      const table = readArrowTable(await deps.curated.get(entry.key));
+      const rows = tables[entry.table] ?? [];
+      for (const row of tableRows(table)) {
+        const { [LOCATOR_COLUMN]: locator, ...values } = row;
+        rows.push({
+          row: values,
+          ref: {
+            table: entry.table,
+            locator: String(locator),
+            file_sha256: source.sha256,
+            raw_key: file?.rawKey ?? '',
+            source_doc_id: String(values.source_doc_id ?? file?.docId ?? ''),
+            ...(typeof values.confidence === 'string' ? { confidence: values.confidence } : {}),
+          },
+        });
+      }
+      tables[entry.table] = rows;
+    }
+  }
+  return { tables, inputs };
+}
+
+function countItems(items: readonly BriefingItem[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[item.type] = (counts[item.type] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Assemble the briefing from the curated tables and publish it: write every item of version
+ * N+1, then move CURRENT from N to N+1 with a conditional update. When the content is identical
+ * to the live version nothing is written. Old versions beyond `keepVersions` are deleted.
+ */
+export async function assembleAndPublish(deps: AssembleDependencies): Promise<AssembleResult> {
+  const { tables, inputs } = await loadCuratedTables(deps);
+  const items = buildBriefing(tables);
+  const counts = countItems(items);
+  const current = await deps.briefings.current(deps.dataset);
+  const previousVersion = current?.version ?? 0;
+  const versions = await deps.briefings.listVersions(deps.dataset);
+  const version = Math.max(previousVersion, ...versions.map((record) => record.version), 0) + 1;
+
+  const record: VersionRecord = await deps.briefings.writeVersion(
+    { dataset: deps.dataset, version, createdAt: new Date().toISOString(), runId: deps.runId, inputs, counts },
+    items,
+  );
+  if (current?.contentHash === record.contentHash) {
+    // Same inputs, same content: keep the live version, drop the duplicate.
+    await deps.briefings.deleteVersion(deps.dataset, version);
+    return {
+      published: false,
+      version: previousVersion,
+      previousVersion,
+      contentHash: record.contentHash,
+      diff: { added: 0, removed: 0, changed: 0 },
+      counts,
+    };
+  }
+  await deps.beforePublish?.(version);
+  await deps.briefings.registerDataset(deps.dataset);
+  await deps.briefings.movePointer(deps.dataset, version, previousVersion, record.contentHash);
+  await deps.briefings.recordAudit(deps.dataset, {
+    action: 'publish',
+    from: previousVersion,
+    to: version,
+    who: deps.runId,
+    why: 'refresh',
+    at: new Date().toISOString(),
+  });
+
+  let diff = { added: items.length, removed: 0, changed: 0 };
+  if (previousVersion > 0) {
+    const full = diffVersions(
+      { version: previousVersion, items: await deps.briefings.listItems(deps.dataset, previousVersion) },
+      { version, items: await deps.briefings.listItems(deps.dataset, version) },
+    );
+    diff = { added: full.added.length, removed: full.removed.length, changed: full.changed.length };
+  }
+
+  const keep = new Set(
+    [...versions.map((entry) => entry.version), version]
+      .sort((a, b) => b - a)
+      .slice(0, Math.max(1, deps.keepVersions) + 1),
+  );
+  for (const old of versions) {
+    if (!keep.has(old.version) && old.version !== version) await deps.briefings.deleteVersion(deps.dataset, old.version);
+  }
+  return { published: true, version, previousVersion, contentHash: record.contentHash, diff, counts };
+}

@@ -1,0 +1,30 @@
+import { resourceNames } from '#packages/storage/resources.ts';
+import { DEFAULT_DATASET } from './definition.ts';
+
+/** Largest upload the pipeline reads (bigger files are kept and recorded as refused). */
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+export interface PipelineConfig {
+  readonly rawBucket: string;
+  readonly curatedBucket: string;
+  readonly exportsBucket: string;
+  readonly ledgerTable: string;
+  readonly briefingsTable: string;
+  readonly dataset: string;
+  readonly maxUploadBytes: number;
+  /** Briefing versions kept besides CURRENT. */
+  readonly keepVersions: number;
+  /** Seconds a refresh may hold the lock before another refresh may take it over. */
+  readonly lockLeaseSeconds: number;
+}
+
+/** Configuration from the environment (Lambda env vars, or the CLI's defaults). */
+export function pipelineConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
+  return {
+    ...resourceNames(env),
+    dataset: env.HLD_DATASET ?? DEFAULT_DATASET,
+    maxUploadBytes: Number(env.HLD_MAX_UPLOAD_BYTES ?? DEFAULT_MAX_UPLOAD_BYTES),
+    keepVersions: Number(env.HLD_KEEP_VERSIONS ?? 10),
+    lockLeaseSeconds: Number(env.HLD_LOCK_LEASE_SECONDS ?? 900),
+  };
+}

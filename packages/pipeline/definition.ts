@@ -1,0 +1,239 @@
+import type { BucketId, TableId } from '#packages/storage/resources.ts';
+import type { PipelineEvent, PipelineEventType } from './events.ts';
+
+/**
+ * The one pipeline definition.
+ *
+ * The CDK stack turns every stage into a function (+ queue, DLQ and EventBridge rule for event
+ * stages, or a state-machine task for refresh steps) and the local event router dispatches to
+ * the same `load()`ed runners in-process. A stage therefore cannot exist locally and not in the
+ * cloud, or the other way round. This module is imported by the CDK app: keep it free of heavy
+ * imports (runners are loaded lazily).
+ */
+
+/** What a stage may do to one bucket; prefixes end in `*`. */
+export interface BucketAccess {
+  readonly read?: readonly string[];
+  readonly write?: readonly string[];
+  readonly delete?: readonly string[];
+}
+
+export interface TableAccess {
+  readonly read?: boolean;
+  readonly write?: boolean;
+}
+
+export interface StageAccess {
+  readonly buckets: Partial<Record<BucketId, BucketAccess>>;
+  readonly tables: Partial<Record<TableId, TableAccess>>;
+  /** May put events on the pipeline's event bus. */
+  readonly putEvents?: boolean;
+}
+
+/** An S3 upload under `prefix` of `bucket` starts the stage (S3 → EventBridge → SQS → Lambda). */
+export interface ObjectCreatedTrigger {
+  readonly type: 'object-created';
+  readonly bucket: BucketId;
+  readonly prefix: string;
+}
+
+/** A pipeline event starts the stage (EventBridge rule → SQS → Lambda). */
+export interface PipelineEventTrigger {
+  readonly type: 'pipeline-event';
+  readonly detailType: Exclude<PipelineEventType, 'Object Created'>;
+}
+
+export type EventStageTrigger = ObjectCreatedTrigger | PipelineEventTrigger;
+
+/** Context the runtime hands a runner; identical locally and in Lambda. */
+export interface StageContext {
+  /** Milliseconds left before the runtime gives up (Lambda's getRemainingTimeInMillis). */
+  readonly remainingTimeMs?: () => number;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export type EventStageRunner = (event: PipelineEvent, context: StageContext) => Promise<PipelineEvent[]>;
+
+/** The state handed from one refresh step to the next (the Step Functions state). */
+export interface RefreshState {
+  readonly runId: string;
+  readonly dataset: string;
+  readonly requestedBy: string;
+  readonly lockToken?: string;
+  readonly normalised?: number;
+  readonly version?: number;
+  readonly previousVersion?: number;
+  readonly contentHash?: string;
+  readonly published?: boolean;
+  readonly diff?: { added: number; removed: number; changed: number };
+  readonly error?: string;
+}
+
+export type RefreshStepRunner = (state: RefreshState, context: StageContext) => Promise<RefreshState>;
+
+interface StageBase {
+  /** Lower-case id; becomes the construct id, the function name suffix and the router route. */
+  readonly id: string;
+  readonly description: string;
+  /** Lambda entry, relative to the repository root. */
+  readonly entry: string;
+  readonly access: StageAccess;
+  /** @default 512 */
+  readonly memorySizeMb?: number;
+  /** @default 60 */
+  readonly timeoutSeconds?: number;
+}
+
+export interface EventStageDefinition extends StageBase {
+  readonly kind: 'event';
+  readonly trigger: EventStageTrigger;
+  readonly emits: readonly PipelineEventType[];
+  /** SQS batch size for the event source mapping. @default 10 */
+  readonly batchSize?: number;
+  readonly load: () => Promise<EventStageRunner>;
+}
+
+export interface RefreshStepDefinition extends StageBase {
+  readonly kind: 'refresh-step';
+  /** Runs when the refresh fails, after any step (releases the lock). */
+  readonly onFailure?: boolean;
+  readonly emits: readonly PipelineEventType[];
+  readonly load: () => Promise<RefreshStepRunner>;
+}
+
+export type StageDefinition = EventStageDefinition | RefreshStepDefinition;
+
+export interface PipelineDefinition {
+  readonly name: string;
+  /** Briefing dataset the refresh assembles. */
+  readonly dataset: string;
+  readonly stages: readonly StageDefinition[];
+}
+
+export function eventStages(definition: PipelineDefinition): EventStageDefinition[] {
+  return definition.stages.filter((stage): stage is EventStageDefinition => stage.kind === 'event');
+}
+
+/** Refresh steps in execution order (the failure handler last). */
+export function refreshSteps(definition: PipelineDefinition): RefreshStepDefinition[] {
+  return definition.stages.filter(
+    (stage): stage is RefreshStepDefinition => stage.kind === 'refresh-step' && !stage.onFailure,
+  );
+}
+
+export function refreshFailureStep(definition: PipelineDefinition): RefreshStepDefinition | undefined {
+  return definition.stages.find(
+    (stage): stage is RefreshStepDefinition => stage.kind === 'refresh-step' && Boolean(stage.onFailure),
+  );
+}
+
+export const DEFAULT_DATASET = 'hld2013';
+
+/** The hld-evidence pipeline. */
+export const PIPELINE: PipelineDefinition = {
+  name: 'hld-evidence',
+  dataset: DEFAULT_DATASET,
+  stages: [
+    {
+      kind: 'event',
+      id: 'ingest',
+      description: 'Keep the upload byte-for-byte under raw/<kind>/<sha256>, record it, validate it',
+      entry: 'functions/ingest/handler.ts',
+      trigger: { type: 'object-created', bucket: 'raw', prefix: 'incoming/' },
+      emits: ['SourceAccepted'],
+      access: {
+        buckets: { raw: { read: ['incoming/*', 'raw/*'], write: ['raw/*', 'quarantine/*'] } },
+        tables: { ledger: { read: true, write: true } },
+        putEvents: true,
+      },
+      memorySizeMb: 1024,
+      timeoutSeconds: 120,
+      batchSize: 5,
+      load: () => import('./stages/ingest-stage.ts').then((m) => m.runIngestStage),
+    },
+    {
+      kind: 'event',
+      id: 'normalise',
+      description: 'Stream the valid rows of an accepted source into Arrow IPC tables',
+      entry: 'functions/normalise/handler.ts',
+      trigger: { type: 'pipeline-event', detailType: 'SourceAccepted' },
+      emits: ['SnapshotWritten'],
+      access: {
+        buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
+        tables: { ledger: { read: true, write: true } },
+        putEvents: true,
+      },
+      memorySizeMb: 1769,
+      timeoutSeconds: 300,
+      batchSize: 1,
+      load: () => import('./stages/normalise-stage.ts').then((m) => m.runNormaliseStage),
+    },
+    {
+      kind: 'refresh-step',
+      id: 'lock',
+      description: 'Take the refresh lock (a lease in the ledger) so two refreshes cannot overlap',
+      entry: 'functions/refresh-lock/handler.ts',
+      emits: [],
+      access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
+      memorySizeMb: 256,
+      timeoutSeconds: 30,
+      load: () => import('./stages/refresh-steps.ts').then((m) => m.acquireRefreshLockStep),
+    },
+    {
+      kind: 'refresh-step',
+      id: 'normalise-pending',
+      description: 'Normalise every current source that has no snapshot for the current contracts',
+      entry: 'functions/normalise-pending/handler.ts',
+      emits: [],
+      access: {
+        buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
+        tables: { ledger: { read: true, write: true } },
+      },
+      memorySizeMb: 1769,
+      timeoutSeconds: 900,
+      load: () => import('./stages/refresh-steps.ts').then((m) => m.normalisePendingStep),
+    },
+    {
+      kind: 'refresh-step',
+      id: 'assemble',
+      description: 'Build briefing version N+1 from the curated tables and publish it atomically',
+      entry: 'functions/assemble/handler.ts',
+      emits: ['BriefingPublished'],
+      access: {
+        buckets: {
+          curated: { read: ['tables/*'] },
+          exports: { read: ['briefings/*'], write: ['briefings/*'] },
+        },
+        tables: { ledger: { read: true, write: true }, briefings: { read: true, write: true } },
+        putEvents: true,
+      },
+      memorySizeMb: 1769,
+      timeoutSeconds: 900,
+      load: () => import('./stages/refresh-steps.ts').then((m) => m.assembleStep),
+    },
+    {
+      kind: 'refresh-step',
+      id: 'unlock',
+      description: 'Release the refresh lock and record the run',
+      entry: 'functions/refresh-unlock/handler.ts',
+      emits: [],
+      onFailure: false,
+      access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
+      memorySizeMb: 256,
+      timeoutSeconds: 30,
+      load: () => import('./stages/refresh-steps.ts').then((m) => m.releaseRefreshLockStep),
+    },
+    {
+      kind: 'refresh-step',
+      id: 'refresh-failed',
+      description: 'Release the lock after a failed refresh and record the failure',
+      entry: 'functions/refresh-failed/handler.ts',
+      emits: [],
+      onFailure: true,
+      access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
+      memorySizeMb: 256,
+      timeoutSeconds: 30,
+      load: () => import('./stages/refresh-steps.ts').then((m) => m.refreshFailedStep),
+    },
+  ],
+};

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** EventBridge `source` of every event the pipeline emits. */
+export const PIPELINE_EVENT_SOURCE = 'hld.evidence';
+
+/** The source kinds the pipeline ingests (the `incoming/<kind>/` prefix of an upload). */
+export const SOURCE_KINDS = ['pilot', 'survey', 'stocktaking', 'reference', 'statistics'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Detail of S3's `Object Created` event as EventBridge delivers it. */
+export const objectCreatedDetail = z.object({
+  bucket: z.object({ name: z.string().min(1) }),
+  object: z.object({ key: z.string().min(1), size: z.number().int().nonnegative().optional() }),
+});
+export type ObjectCreatedDetail = z.infer<typeof objectCreatedDetail>;
+
+/** Emitted by ingest when a file has been kept, recorded and validated. */
+export const sourceAcceptedDetail = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  kind: z.enum(SOURCE_KINDS),
+  sourceName: z.string().min(1),
+  rawKey: z.string().min(1),
+  docId: z.string().min(1),
+  format: z.string().min(1),
+  rowsAccepted: z.number().int().nonnegative(),
+  rowsQuarantined: z.number().int().nonnegative(),
+});
+export type SourceAcceptedDetail = z.infer<typeof sourceAcceptedDetail>;
+
+/** Emitted by normalise when the Arrow tables of one source file are in the curated bucket. */
+export const snapshotWrittenDetail = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  kind: z.enum(SOURCE_KINDS),
+  tables: z.array(z.object({ table: z.string(), key: z.string(), rows: z.number().int().nonnegative() })),
+});
+export type SnapshotWrittenDetail = z.infer<typeof snapshotWrittenDetail>;
+
+/** Emitted by assemble when a new briefing version is live. */
+export const briefingPublishedDetail = z.object({
+  dataset: z.string(),
+  version: z.number().int().positive(),
+  previousVersion: z.number().int().nonnegative(),
+  contentHash: z.string(),
+  diff: z.object({ added: z.number().int(), removed: z.number().int(), changed: z.number().int() }),
+});
+export type BriefingPublishedDetail = z.infer<typeof briefingPublishedDetail>;
+
+export const PIPELINE_EVENTS = {
+  'Object Created': objectCreatedDetail,
+  SourceAccepted: sourceAcceptedDetail,
+  SnapshotWritten: snapshotWrittenDetail,
+  BriefingPublished: briefingPublishedDetail,
+} as const;
+
+export type PipelineEventType = keyof typeof PIPELINE_EVENTS;
+
+/** An event as the router and EventBridge carry it. `id` makes redelivery detectable. */
+export interface PipelineEvent<T extends PipelineEventType = PipelineEventType> {
+  readonly id: string;
+  readonly source: string;
+  readonly detailType: T;
+  readonly detail: z.infer<(typeof PIPELINE_EVENTS)[T]>;
+  readonly time: string;
+}
+
+/** Parse and check the detail of an event of a known type. */
+export function parseEventDetail<T extends PipelineEventType>(
+  detailType: T,
+  detail: unknown,
+): z.infer<(typeof PIPELINE_EVENTS)[T]> {
+  return PIPELINE_EVENTS[detailType].parse(detail) as z.infer<(typeof PIPELINE_EVENTS)[T]>;
+}

@@ -1,0 +1,21 @@
+import { pipelineContext } from '../context.ts';
+import type { EventStageRunner } from '../definition.ts';
+import { type PipelineEvent, PIPELINE_EVENT_SOURCE, parseEventDetail } from '../events.ts';
+import { ingestUpload } from '../ingest.ts';
+
+/** ingest: `Object Created` under incoming/ → SourceAccepted (nothing when the bytes are known). */
+export const runIngestStage: EventStageRunner = async (event, context) => {
+  const detail = parseEventDetail('Object Created', event.detail);
+  const ctx = pipelineContext();
+  const outcome = await ingestUpload(detail.object.key, ctx);
+  context.log?.('ingested', { key: detail.object.key, status: outcome.status });
+  if (outcome.status !== 'accepted' || !outcome.event) return [];
+  const accepted: PipelineEvent<'SourceAccepted'> = {
+    id: `accepted-${outcome.event.sha256}`,
+    source: PIPELINE_EVENT_SOURCE,
+    detailType: 'SourceAccepted',
+    detail: outcome.event,
+    time: new Date().toISOString(),
+  };
+  return [accepted];
+};

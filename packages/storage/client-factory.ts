@@ -1,0 +1,73 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * The one place that builds AWS SDK clients.
+ *
+ * Endpoints are never set here: SDK v3 reads `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3` and
+ * `AWS_ENDPOINT_URL_DYNAMODB` itself. We only add what the SDK cannot infer from the
+ * environment: path-style addressing whenever an S3 endpoint is overridden (emulators have no
+ * virtual-host DNS; see EMULATORS.md §5.2).
+ */
+export interface ClientEnvironment {
+  readonly [name: string]: string | undefined;
+}
+
+/** True when S3 traffic goes to an overridden endpoint (an emulator or LocalStack). */
+export function s3EndpointOverridden(env: ClientEnvironment = process.env): boolean {
+  return Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL);
+}
+
+const cache = new Map<string, unknown>();
+
+function cached<T>(key: string, build: () => T): T {
+  const fingerprint = `${key}|${process.env.AWS_ENDPOINT_URL ?? ''}|${process.env.AWS_ENDPOINT_URL_S3 ?? ''}|${
+    process.env.AWS_ENDPOINT_URL_DYNAMODB ?? ''
+  }|${process.env.AWS_REGION ?? ''}`;
+  let client = cache.get(fingerprint) as T | undefined;
+  if (!client) {
+    client = build();
+    cache.set(fingerprint, client);
+  }
+  return client;
+}
+
+/** An S3 client configured for the current environment. */
+export function s3Client(): S3Client {
+  return cached('s3', () => new S3Client({ forcePathStyle: s3EndpointOverridden() }));
+}
+
+/** A low-level DynamoDB client configured for the current environment. */
+export function dynamoClient(): DynamoDBClient {
+  return cached('dynamodb', () => new DynamoDBClient({}));
+}
+
+/** A DynamoDB document client (plain JS values in and out). */
+export function dynamoDocumentClient(): DynamoDBDocumentClient {
+  return cached('dynamodb-doc', () =>
+    DynamoDBDocumentClient.from(dynamoClient(), {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    }),
+  );
+}
+
+/** An EventBridge client (used by Lambda handlers to emit pipeline events). */
+export function eventBridgeClient(): EventBridgeClient {
+  return cached('events', () => new EventBridgeClient({}));
+}
+
+/** A Step Functions client (used by `hld refresh --backend aws`). */
+export function stepFunctionsClient(): SFNClient {
+  return cached('sfn', () => new SFNClient({}));
+}
+
+/** Forget cached clients, e.g. after a test switched backends. */
+export function resetClients(): void {
+  for (const client of cache.values()) {
+    (client as { destroy?: () => void }).destroy?.();
+  }
+  cache.clear();
+}

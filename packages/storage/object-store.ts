@@ -1,0 +1,135 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { s3Client } from './client-factory.ts';
+import { isNotFound, ObjectNotFoundError, UnsafeObjectKeyError } from './errors.ts';
+
+/** Objects above this size go through lib-storage's multipart Upload (parts are Buffers). */
+const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+
+export interface StoredObject {
+  readonly key: string;
+  readonly size: number;
+  readonly lastModified?: Date;
+}
+
+export interface PutOptions {
+  readonly contentType?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reject keys that could escape their prefix or confuse tools: `..` segments, control
+ * characters, backslashes, leading slashes. S3 itself allows them; we do not.
+ */
+export function assertSafeKey(key: string): void {
+  if (key.length === 0 || key.length > 1024) throw new UnsafeObjectKeyError(`Object key length ${key.length} is out of range`);
+  if (key.startsWith('/')) throw new UnsafeObjectKeyError(`Object key '${key}' starts with '/'`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f\\]/.test(key)) {
+    throw new UnsafeObjectKeyError(`Object key ${JSON.stringify(key)} contains control characters or '\\'`);
+  }
+  if (key.split('/').some((segment) => segment === '..' || segment === '.')) {
+    throw new UnsafeObjectKeyError(`Object key '${key}' contains a '.' or '..' segment`);
+  }
+}
+
+/** Byte-oriented access to one bucket. Bodies are Buffers (portable across emulators). */
+export class ObjectStore {
+  constructor(
+    readonly bucket: string,
+    private readonly client: S3Client = s3Client(),
+  ) {}
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
+    assertSafeKey(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (bytes.byteLength > MULTIPART_THRESHOLD) {
+      await new Upload({
+        client: this.client,
+        params: {
+          Bucket: this.bucket,
+          Key: key,
+          Body: bytes,
+          ContentType: options.contentType,
+          Metadata: options.metadata ? { ...options.metadata } : undefined,
+        },
+      }).done();
+      return;
+    }
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: bytes,
+        ContentType: options.contentType,
+        Metadata: options.metadata ? { ...options.metadata } : undefined,
+      }),
+    );
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!response.Body) return new Uint8Array();
+      return await response.Body.transformToByteArray();
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+
+  async getText(key: string): Promise<string> {
+    return Buffer.from(await this.get(key)).toString('utf8');
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Every object under a prefix (follows continuation tokens; never trusts KeyCount). */
+  async list(prefix: string): Promise<StoredObject[]> {
+    const objects: StoredObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key) {
+          objects.push({
+            key: object.Key,
+            size: object.Size ?? 0,
+            ...(object.LastModified ? { lastModified: object.LastModified } : {}),
+          });
+        }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += 1000) {
+      const chunk = keys.slice(start, start + 1000);
+      await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+    }
+  }
+}
