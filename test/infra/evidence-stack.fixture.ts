@@ -1,0 +1,66 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { type BuildAppOptions, buildApp, cdkJsonContext, type EvidenceApp } from '#infra/app-builder.ts';
+
+/**
+ * Synthesizes the evidence stack the way `cdk synth` does (through `buildApp`, with cdk.json's
+ * feature flags), minus esbuild bundling (`aws:cdk:bundling-stacks: []`): the tests then run in
+ * seconds and do not depend on the handler code compiling.
+ */
+
+/** One resource of a synthesized CloudFormation template. */
+export interface CfnResourceJson {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+}
+
+export interface CfnTemplateJson {
+  readonly Resources: Record<string, CfnResourceJson>;
+  readonly Outputs?: Record<string, { readonly Value: unknown }>;
+}
+
+export interface SynthesizedStack extends EvidenceApp {
+  readonly template: Template;
+  readonly json: CfnTemplateJson;
+}
+
+export function testContext(): Record<string, unknown> {
+  return { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
+}
+
+/** Builds and synthesizes the app; throws (like `cdk synth`) on any unacknowledged cdk-nag finding. */
+export function synthesizeStack(options: Omit<BuildAppOptions, 'app' | 'context'> = {}): SynthesizedStack {
+  const built = buildApp({ apiEntry: 'functions/assemble/handler.ts', ...options, context: testContext() }); // TEMP-DEV
+  const template = Template.fromStack(built.stack);
+  return { ...built, template, json: template.toJSON() as CfnTemplateJson };
+}
+
+/** Resources of `type`, by logical id. */
+export function resourcesOfType(json: CfnTemplateJson, type: string): [string, CfnResourceJson][] {
+  return Object.entries(json.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/** Logical id of the CloudFormation resource behind an L2 construct. */
+export function logicalIdOf(construct: IConstruct): string {
+  const cfn = construct.node.defaultChild;
+  if (!cfn || !('logicalId' in cfn)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(construct).resolve((cfn as { logicalId: string }).logicalId) as string;
+}
+
+/** A property of a resource, as `unknown` for the test to narrow. */
+export function property(resource: CfnResourceJson | undefined, name: string): unknown {
+  return resource?.Properties?.[name];
+}
+
+/** `{ Ref: id }` / `{ 'Fn::GetAtt': [id, …] }` → id, anything else → undefined. */
+export function referencedLogicalId(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const node = value as Record<string, unknown>;
+  if (typeof node.Ref === 'string') return node.Ref;
+  const getAtt = node['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
+  return undefined;
+}

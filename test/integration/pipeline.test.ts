@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
+import { pipelineContext } from '#packages/pipeline/context.ts';
+import { assembleBriefing } from '#packages/pipeline/refresh.ts';
+import { sha256Hex } from '#packages/pipeline/ingest.ts';
+import { LockHeldError } from '#packages/storage/errors.ts';
+import { integrationBackends } from '../support/backends.ts';
+import { ingestSamples, refreshNow, sampleBytes, uploadAndRoute } from '../support/pipeline.ts';
+
+type Body = Record<string, any>;
+
+for (const backend of integrationBackends().filter((candidate) => candidate.available)) {
+  describe(`pipeline on ${backend.name}`, () => {
+    let running: RunningBackend;
+
+    beforeAll(async () => {
+      running = await startBackend(backend.name);
+      await ingestSamples();
+      await refreshNow();
+    });
+
+    afterAll(async () => {
+      await running?.stop();
+    });
+
+    it('builds a Moldova briefing with pilot, milestones, projects, survey, events and traceable sources', async () => {
+      const ctx = pipelineContext();
+      const current = await ctx.briefings.current(ctx.config.dataset);
+      expect(current?.version).toBe(1);
+
+      const item = await ctx.briefings.getItem(ctx.config.dataset, current!.version, 'country', 'MDA');
+      const body = item?.body as Body;
+
+      expect(body.pilots[0]).toMatchObject({ pilot_id: 'MM-MDA-P1', participation_status: 'active' });
+      expect(body.milestones.length).toBeGreaterThanOrEqual(3);
+      expect(body.milestones.some((m: Body) => String(m.legal_basis ?? '').includes('634'))).toBe(true);
+      expect(body.jmdi.projects_n).toBeGreaterThanOrEqual(4);
+      expect(body.survey.unct_surveyed).toBe(true);
+      expect(body.events.map((e: Body) => e.event_id)).toContain('EV-20111012-gfmd-chisinau-mainstreaming');
+      const files = await ctx.ledger.listFiles();
+      const knownShas = new Set(files.map((file) => file.sha256));
+      expect(body.sources.length).toBeGreaterThan(0);
+      for (const source of body.sources) {
+        expect(knownShas.has(source.file_sha256)).toBe(true);
+        expect(source.raw_key).toBe(`raw/${source.raw_key.split('/')[1]}/${source.file_sha256}/${source.raw_key.split('/').pop()}`);
+      }
+    });
+
+    it('treats the same bytes uploaded twice as a no-op', async () => {
+      const ctx = pipelineContext();
+      const before = await ctx.ledger.listFiles();
+      const bytes = await sampleBytes('stocktaking/jmdi-projects.csv');
+
+      const deliveries = await uploadAndRoute('stocktaking', 'jmdi-projects-again.csv', bytes);
+
+      expect(deliveries.every((delivery) => !delivery.error && delivery.emitted === 0)).toBe(true);
+      expect((await ctx.ledger.listFiles()).length).toBe(before.length);
+    });
+
+    it('processes an event delivered twice exactly once', async () => {
+      const ctx = pipelineContext();
+      const bytes = Buffer.from(
+        (await sampleBytes('stocktaking/jmdi-lessons.csv')).toString('utf8').replace('LES-001', 'LES-901'),
+      );
+
+      const deliveries = await uploadAndRoute('stocktaking', 'jmdi-lessons-v2.csv', bytes, 2);
+
+      const ingests = deliveries.filter((delivery) => delivery.stage === 'ingest');
+      const normalises = deliveries.filter((delivery) => delivery.stage === 'normalise');
+      expect(ingests.map((delivery) => delivery.emitted).sort()).toEqual([0, 1]);
+      expect(normalises.map((delivery) => delivery.emitted).sort()).toEqual([0, 1]);
+      expect(deliveries.some((delivery) => delivery.error)).toBe(false);
+      const records = (await ctx.ledger.listFiles()).filter((file) => file.sha256 === sha256Hex(bytes));
+      expect(records).toHaveLength(1);
+    });
+
+    it('quarantines bad rows with file, row, field and rule, keeps the raw bytes and lets good rows through', async () => {
+      const ctx = pipelineContext();
+      const original = (await sampleBytes('stocktaking/jmdi-projects.csv')).toString('utf8').split('\n');
+      const header = original[0] ?? '';
+      const columns = header.split(',');
+      const themeColumn = columns.indexOf('theme_primary');
+      const good = original[1] ?? '';
+      const cells = (original[2] ?? '').split(',');
+      cells[themeColumn] = 'tourism';
+      const bytes = Buffer.from([header, good.replace(/^JMDI1-[^,]+/, 'JMDI1-TEST-01'), cells.join(',').replace(/^JMDI1-[^,]+/, 'JMDI1-TEST-02'), ''].join('\n'));
+
+      await uploadAndRoute('stocktaking', 'jmdi-projects-bad.csv', bytes);
+
+      const record = await ctx.ledger.getFile(sha256Hex(bytes));
+      expect(record).toMatchObject({ status: 'accepted', rowsAccepted: 1, rowsQuarantined: 1 });
+      const report = JSON.parse(await ctx.raw.getText(record!.quarantineKey!));
+      expect(report.problems).toContainEqual(
+        expect.objectContaining({ file: 'jmdi-projects-bad.csv', locator: 'line 3', field: 'theme_primary', rule: 'invalid_value', value: 'tourism' }),
+      );
+      expect(Buffer.from(await ctx.raw.get(record!.rawKey)).equals(bytes)).toBe(true);
+      const snapshot = await ctx.ledger.listSources();
+      expect(snapshot.some((source) => source.sha256 === record!.sha256)).toBe(true);
+    });
+
+    it('keeps version N live and readable when publishing N+1 fails after its items are written', async () => {
+      const ctx = pipelineContext();
+      const dataset = ctx.config.dataset;
+      const live = (await ctx.briefings.current(dataset))!.version;
+
+      const failing = refreshNow({
+        assemble: (state) =>
+          assembleBriefing(state, ctx, {
+            beforePublish: async () => {
+              throw new Error('simulated crash between writing the version and moving the pointer');
+            },
+          }),
+      });
+
+      await expect(failing).rejects.toThrow(/simulated crash/);
+      expect((await ctx.briefings.current(dataset))!.version).toBe(live);
+      const mda = await ctx.briefings.getItem(dataset, live, 'country', 'MDA');
+      expect((mda?.body as Body).iso3).toBe('MDA');
+      const recovered = await refreshNow();
+      expect(recovered.published).toBe(true);
+      expect((await ctx.briefings.current(dataset))!.version).toBe(recovered.version);
+    });
+
+    it('lets only one of two simultaneous refreshes run; the other is refused by the lock', async () => {
+      const ctx = pipelineContext();
+      await uploadAndRoute('stocktaking', 'jmdi-lessons-v3.csv', Buffer.from((await sampleBytes('stocktaking/jmdi-lessons.csv')).toString('utf8').replace('LES-002', 'LES-902')));
+
+      const results = await Promise.allSettled([refreshNow({}, 'first'), refreshNow({}, 'second')]);
+
+      const fulfilled = results.filter((result) => result.status === 'fulfilled');
+      const rejected = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+      expect(fulfilled).toHaveLength(1);
+      expect(rejected).toHaveLength(1);
+      expect(rejected[0]?.reason).toBeInstanceOf(LockHeldError);
+      const current = await ctx.briefings.current(ctx.config.dataset);
+      const versions = await ctx.briefings.listVersions(ctx.config.dataset);
+      expect(versions.find((version) => version.version === current!.version)?.contentHash).toBe(current!.contentHash);
+      // The lock is free again: a third refresh goes through.
+      await expect(refreshNow()).resolves.toMatchObject({ dataset: ctx.config.dataset });
+    });
+  });
+}
