@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HLD = join(ROOT, 'bin/hld.js');
+
+async function hld(args: string[], stateDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [HLD, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, HLD_STATE_DIR: stateDir, HLD_BACKEND: 'embedded' },
+      maxBuffer: 32 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('hld CLI, as a user drives it', () => {
+  let stateDir: string;
+  let runOutput: { code: number; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'hld-e2e-'));
+    runOutput = await hld(['run', '--json'], stateDir);
+  });
+
+  afterAll(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('runs the whole pipeline on the bundled evidence base and reports the version and counts per kind', () => {
+    expect(runOutput.code).toBe(0);
+    const result = JSON.parse(runOutput.stdout);
+    expect(result.version).toBe(1);
+    expect(Object.keys(result.sources).sort()).toEqual(['pilot', 'reference', 'stocktaking', 'survey']);
+    expect(result.sources.stocktaking.accepted).toBe(85);
+    expect(runOutput.stderr).toContain('[5/5]');
+  });
+
+  it('shows Moldova from the saved state without re-running the pipeline', async () => {
+    const shown = await hld(['briefing', 'show', 'MDA', '--json'], stateDir);
+
+    expect(shown.code).toBe(0);
+    const body = JSON.parse(shown.stdout);
+    expect(body).toMatchObject({ iso3: 'MDA', version: 1 });
+    expect(body.pilots[0].pilot_id).toBe('MM-MDA-P1');
+    expect(body.milestones.length).toBeGreaterThan(0);
+    expect(body.jmdi.projects.length).toBeGreaterThan(0);
+    expect(body.events.length).toBeGreaterThan(0);
+    expect(body.sources.every((source: { file_sha256: string }) => /^[0-9a-f]{64}$/.test(source.file_sha256))).toBe(true);
+  });
+
+  it('accepts a country name and prints a readable brief', async () => {
+    const shown = await hld(['briefing', 'show', 'Republic of Moldova'], stateDir);
+
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Pilot MM-MDA-P1');
+    expect(shown.stdout).toContain('Sources:');
+  });
+
+  it('walks lineage from a briefing item back to raw objects and their SHA-256', async () => {
+    const lineage = await hld(['lineage', 'country#MDA', '--json'], stateDir);
+
+    expect(lineage.code).toBe(0);
+    const result = JSON.parse(lineage.stdout);
+    expect(result.lineage.length).toBeGreaterThan(0);
+    for (const entry of result.lineage) {
+      expect(entry.file.raw_key).toContain(entry.file.sha256);
+      expect(entry.curated.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives the same content hash when the pipeline runs again from scratch on the same inputs', async () => {
+    const again = await mkdtemp(join(tmpdir(), 'hld-e2e-again-'));
+    try {
+      const second = await hld(['run', '--json'], again);
+      expect(JSON.parse(second.stdout).contentHash).toBe(JSON.parse(runOutput.stdout).contentHash);
+    } finally {
+      await rm(again, { recursive: true, force: true });
+    }
+  });
+
+  it('validates files without any backend: 0 valid, 1 rows quarantined, 2 refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hld-validate-'));
+    const bad = join(dir, 'lessons.csv');
+    await writeFile(
+      bad,
+      'lesson_id,question,statement_en,theme,evidence_type,evidence_strength,good_practice,source_doc_id,source_locator,extraction_method,confidence\n' +
+        'LES-1,what_works,Works well,remittances,self_assessment,strong,true,DOC-x1,p.1,manual,high\n' +
+        'LES-2,what_works,Works too,tourism,self_assessment,strong,true,DOC-x1,p.2,manual,high\n',
+    );
+    const notUtf8 = join(dir, 'latin1.csv');
+    await writeFile(notUtf8, Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x0a, 0x43, 0x61, 0x66, 0xe9, 0x0a]));
+
+    const valid = await hld(['validate', join(ROOT, 'data-contracts/samples/stocktaking/jmdi-projects.csv')], dir);
+    const quarantined = await hld(['validate', bad, '--kind', 'stocktaking'], dir);
+    const refused = await hld(['validate', notUtf8, '--kind', 'stocktaking'], dir);
+
+    expect(valid.code).toBe(0);
+    expect(quarantined.code).toBe(1);
+    expect(quarantined.stdout).toMatch(/line 3.*theme.*invalid_value.*tourism/);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(/encoding/i);
+    await rm(dir, { recursive: true, force: true });
+  });
+});
