@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PIPELINE } from '#packages/pipeline/definition.ts';
+import type { BucketId } from '#packages/storage/resources.ts';
+import { logicalIdOf, type SynthesizedStack, synthesizeStack } from './evidence-stack.fixture.ts';
+import {
+  allIdentityStatements,
+  asList,
+  flattenReference,
+  isAllowed,
+  type PolicyStatementJson,
+  roleOfFunction,
+  roleStatements,
+} from './iam-policy.ts';
+
+let synthesized: SynthesizedStack;
+
+beforeAll(() => {
+  synthesized = synthesizeStack({ stage: 'prod' });
+}, 120_000);
+
+/** Everything the function of `stageId` (or 'api') may do. */
+function permissionsOf(stageId: string): PolicyStatementJson[] {
+  const { json, config } = synthesized;
+  const functionName = stageId === 'api' ? `${config.namePrefix}-api-handler` : `${config.namePrefix}-${stageId}`;
+  return roleStatements(json, roleOfFunction(json, functionName));
+}
+
+/** An object ARN in the flattened form the evaluator compares (`<RawBucket….Arn>/raw/x`). */
+function objectArn(bucket: BucketId, key: string): string {
+  return `<${logicalIdOf(synthesized.stack.storage.buckets[bucket])}.Arn>/${key}`;
+}
+
+function eventBusArn(): string {
+  return `<${logicalIdOf(synthesized.stack.pipeline.eventBus)}.Arn>`;
+}
+
+describe('EvidenceStack least privilege', () => {
+  it('lets ingest keep uploads in raw, but never write to the curated bucket', () => {
+    const ingest = permissionsOf('ingest');
+
+    expect(isAllowed(ingest, 's3:PutObject', objectArn('raw', 'raw/pilot/abc'))).toBe(true);
+    expect(isAllowed(ingest, 's3:PutObject', objectArn('curated', 'tables/pilot/abc.arrow'))).toBe(false);
+    expect(isAllowed(ingest, 's3:PutObject', objectArn('curated', 'anything'))).toBe(false);
+    expect(isAllowed(ingest, 's3:PutObject', objectArn('exports', 'briefings/x.json'))).toBe(false);
+  });
+
+  it('lets normalise read raw and write curated tables, but never delete from or write to raw', () => {
+    const normalise = permissionsOf('normalise');
+
+    expect(isAllowed(normalise, 's3:GetObject', objectArn('raw', 'raw/pilot/abc'))).toBe(true);
+    expect(isAllowed(normalise, 's3:PutObject', objectArn('curated', 'tables/pilot/abc.arrow'))).toBe(true);
+    for (const key of ['raw/pilot/abc', 'incoming/pilot/a.csv', 'quarantine/a.json']) {
+      expect(isAllowed(normalise, 's3:DeleteObject', objectArn('raw', key))).toBe(false);
+      expect(isAllowed(normalise, 's3:PutObject', objectArn('raw', key))).toBe(false);
+    }
+  });
+
+  it('never lets assemble write to the raw bucket', () => {
+    const assemble = permissionsOf('assemble');
+
+    expect(isAllowed(assemble, 's3:PutObject', objectArn('exports', 'briefings/v2/MDA.json'))).toBe(true);
+    for (const key of ['raw/pilot/abc', 'incoming/pilot/a.csv', 'quarantine/a.json']) {
+      expect(isAllowed(assemble, 's3:PutObject', objectArn('raw', key))).toBe(false);
+      expect(isAllowed(assemble, 's3:GetObject', objectArn('raw', key))).toBe(false);
+    }
+  });
+
+  it('keeps every stage inside the prefixes its definition lists', () => {
+    for (const stage of PIPELINE.stages) {
+      const permissions = permissionsOf(stage.id);
+      for (const bucket of ['raw', 'curated', 'exports'] as const) {
+        const listed = stage.access.buckets[bucket];
+        const outside = objectArn(bucket, 'outside-every-prefix/x');
+
+        expect(isAllowed(permissions, 's3:GetObject', outside), `${stage.id} reads ${bucket}`).toBe(false);
+        expect(isAllowed(permissions, 's3:PutObject', outside), `${stage.id} writes ${bucket}`).toBe(false);
+        if (!listed?.delete) {
+          expect(isAllowed(permissions, 's3:DeleteObject', objectArn(bucket, 'raw/x')), `${stage.id} deletes`).toBe(
+            false,
+          );
+        }
+      }
+    }
+  });
+
+  it('lets exactly the stages with putEvents put events on the pipeline bus', () => {
+    for (const stage of PIPELINE.stages) {
+      const mayPut = isAllowed(permissionsOf(stage.id), 'events:PutEvents', eventBusArn());
+
+      expect(mayPut, stage.id).toBe(Boolean(stage.access.putEvents));
+    }
+    expect(isAllowed(permissionsOf('api'), 'events:PutEvents', eventBusArn())).toBe(false);
+  });
+
+  it('keeps the API read-only: no S3 write or delete, no table write', () => {
+    const api = permissionsOf('api');
+    const { stack } = synthesized;
+    const briefingsTable = `<${logicalIdOf(stack.tables.tables.briefings)}.Arn>`;
+
+    expect(isAllowed(api, 's3:GetObject', objectArn('exports', 'briefings/v2/MDA.json'))).toBe(true);
+    expect(isAllowed(api, 's3:PutObject', objectArn('exports', 'briefings/v2/MDA.json'))).toBe(false);
+    expect(isAllowed(api, 's3:DeleteObject', objectArn('exports', 'briefings/v2/MDA.json'))).toBe(false);
+    expect(isAllowed(api, 'dynamodb:Query', briefingsTable)).toBe(true);
+    expect(isAllowed(api, 'dynamodb:PutItem', briefingsTable)).toBe(false);
+    expect(isAllowed(api, 'dynamodb:UpdateItem', briefingsTable)).toBe(false);
+  });
+
+  it('lets functions write logs only to their own log group', () => {
+    const ingest = permissionsOf('ingest');
+    const ownLogGroup = `<${logicalIdOf(synthesized.stack.pipeline.functionOf('ingest').logGroup)}.Arn>`;
+    const otherLogGroup = `<${logicalIdOf(synthesized.stack.pipeline.functionOf('assemble').logGroup)}.Arn>`;
+
+    expect(isAllowed(ingest, 'logs:PutLogEvents', ownLogGroup)).toBe(true);
+    expect(isAllowed(ingest, 'logs:PutLogEvents', otherLogGroup)).toBe(false);
+  });
+
+  it('grants no wildcard action, and wildcard resources only where AWS requires them', () => {
+    const statements = allIdentityStatements(synthesized.json).filter((statement) => statement.Effect === 'Allow');
+
+    const wildcardActions = statements.flatMap((statement) => asList(statement.Action)).filter((action) => action.includes('*'));
+    const starResourceActions = statements
+      .filter((statement) => asList(statement.Resource).some((resource) => flattenReference(resource) === '*'))
+      .flatMap((statement) => asList(statement.Action));
+
+    expect(wildcardActions).toEqual([]);
+    // Step Functions log delivery and X-Ray accept only Resource "*"; nothing touching data does.
+    expect(starResourceActions.length).toBeGreaterThan(0);
+    for (const action of starResourceActions) expect(action).toMatch(/^(logs|xray):/);
+  });
+});

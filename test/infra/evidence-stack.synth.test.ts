@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp, cdkJsonContext } from '#infra/app-builder.ts';
+import { resolveStageConfig, STAGES, validateStageConfig } from '#infra/config.ts';
+import { StageConfigError } from '#infra/errors.ts';
+import { REPO_ROOT, repoPath } from '#infra/repo-root.ts';
+import { resourcesOfType, synthesizeStack, testContext } from './evidence-stack.fixture.ts';
+
+const SYNTH_TIMEOUT_MS = 120_000;
+const outdirs: string[] = [];
+
+afterAll(() => {
+  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+});
+
+/** The environment of a machine with no AWS account: no credentials, no profile, no region. */
+function environmentWithoutCredentials(): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('AWS_') && !name.startsWith('CDK_')) environment[name] = value;
+  }
+  return environment;
+}
+
+describe('cdk synth without credentials', () => {
+  it.each(['dev', 'prod'] as const)(
+    "runs cdk.json's app command for -c stage=%s and writes the stage's stack",
+    (stage) => {
+      const cdkJson = JSON.parse(readFileSync(repoPath('cdk.json'), 'utf8')) as { app: string };
+      const outdir = mkdtempSync(path.join(tmpdir(), 'hld-synth-'));
+      outdirs.push(outdir);
+
+      // What the CDK CLI does for `cdk synth -c stage=…`: run the app command with the output
+      // directory and the merged context in the environment.
+      const result = spawnSync(cdkJson.app, {
+        cwd: REPO_ROOT,
+        shell: true,
+        encoding: 'utf8',
+        timeout: SYNTH_TIMEOUT_MS,
+        env: {
+          ...environmentWithoutCredentials(),
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({ ...testContext(), stage }),
+        },
+      });
+
+      expect(result.status, result.stderr).toBe(0);
+      const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+        artifacts: Record<string, { type: string; properties?: { terminationProtection?: boolean } }>;
+      };
+      const stackName = STAGES[stage].namePrefix;
+      expect(manifest.artifacts[stackName]?.type).toBe('aws:cloudformation:stack');
+      expect(existsSync(path.join(outdir, `${stackName}.template.json`))).toBe(true);
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it('selects dev when no stage is given, and the stage named by -c stage otherwise', () => {
+    const byDefault = buildApp({ context: { ...cdkJsonContext(), stage: undefined } });
+    const prod = buildApp({ context: { ...testContext(), stage: 'prod' } });
+
+    expect(byDefault.config.stage).toBe('dev');
+    expect(byDefault.stack.stackName).toBe(STAGES.dev.namePrefix);
+    expect(prod.config.stage).toBe('prod');
+    expect(prod.stack.stackName).toBe(STAGES.prod.namePrefix);
+  });
+
+  it('refuses an unknown stage with a StageConfigError naming the valid ones', () => {
+    expect(() => buildApp({ context: { ...testContext(), stage: 'staging' } })).toThrow(StageConfigError);
+    expect(() => resolveStageConfig('staging')).toThrow(/dev\|prod/);
+  });
+
+  it('refuses a cron expression EventBridge Scheduler would reject', () => {
+    expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: '0 2 * * *' })).toThrow(StageConfigError);
+    expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: 'cron(0 2 * * ? *)' })).not.toThrow();
+  });
+
+  it('subscribes the alarm e-mail given with -c alarmEmail, and none without it', () => {
+    const withoutEmail = synthesizeStack({ stage: 'dev' });
+    const withEmail = buildApp({ context: { ...testContext(), alarmEmail: 'data-team@example.org' } });
+
+    expect(resourcesOfType(withoutEmail.json, 'AWS::SNS::Subscription')).toEqual([]);
+    Template.fromStack(withEmail.stack).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'data-team@example.org',
+    });
+  }, SYNTH_TIMEOUT_MS);
+});

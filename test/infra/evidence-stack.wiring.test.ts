@@ -1,0 +1,280 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BRIEFING_API_ROUTES } from '#infra/constructs/briefing-api.ts';
+import { createLocalEventRouter } from '#packages/local/event-router.ts';
+import {
+  type EventStageDefinition,
+  eventStages,
+  PIPELINE,
+  type PipelineDefinition,
+  refreshSteps,
+} from '#packages/pipeline/definition.ts';
+import { PIPELINE_EVENT_SOURCE } from '#packages/pipeline/events.ts';
+import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
+import {
+  type CfnTemplateJson,
+  logicalIdOf,
+  property,
+  referencedLogicalId,
+  resourcesOfType,
+  type SynthesizedStack,
+  synthesizeStack,
+} from './evidence-stack.fixture.ts';
+
+const SYNTH_TIMEOUT_MS = 120_000;
+let synthesized: SynthesizedStack;
+
+beforeAll(() => {
+  synthesized = synthesizeStack({ stage: 'dev' });
+}, SYNTH_TIMEOUT_MS);
+
+function functionNamed(json: CfnTemplateJson, name: string) {
+  return resourcesOfType(json, 'AWS::Lambda::Function').find(([, fn]) => property(fn, 'FunctionName') === name)?.[1];
+}
+
+interface StateJson {
+  readonly Type: string;
+  readonly Next?: string;
+  readonly Default?: string;
+  readonly Choices?: { readonly Next: string }[];
+  readonly Catch?: { readonly Next: string; readonly ResultPath?: string }[];
+  readonly Resource?: string;
+  readonly Parameters?: Record<string, unknown>;
+}
+
+/** The refresh state machine's definition, with CloudFormation references replaced by their ids. */
+function stateMachineDefinition(json: CfnTemplateJson): { StartAt: string; States: Record<string, StateJson> } {
+  const [, machine] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine')[0] ?? [];
+  const parts = (property(machine, 'DefinitionString') as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  const text = parts.map((part) => (typeof part === 'string' ? part : `<${referencedLogicalId(part) ?? 'ref'}>`)).join('');
+  return JSON.parse(text) as { StartAt: string; States: Record<string, StateJson> };
+}
+
+describe('EvidenceStack wiring', () => {
+  it('has the three evidence buckets, the access-log bucket and the two tables from TABLES', () => {
+    const { json, template, stack } = synthesized;
+
+    expect(Object.keys(stack.storage.buckets).sort()).toEqual(Object.keys(BUCKETS).sort());
+    expect(resourcesOfType(json, 'AWS::S3::Bucket')).toHaveLength(4);
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    for (const table of Object.values(TABLES)) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: table.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: table.sortKey.name, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        ...(table.globalSecondaryIndexes.length > 0
+          ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => Match.objectLike({ IndexName: index.indexName })) }
+          : {}),
+        ...(table.timeToLiveAttribute
+          ? { TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }
+          : {}),
+      });
+    }
+  });
+
+  it('builds one arm64 Node 24 function per stage, sized and configured from the definition', () => {
+    const { json, config, stack } = synthesized;
+
+    for (const stage of PIPELINE.stages) {
+      const fn = functionNamed(json, `${config.namePrefix}-${stage.id}`);
+      const environment = (property(fn, 'Environment') as { Variables: Record<string, unknown> }).Variables;
+
+      expect(property(fn, 'Runtime')).toBe('nodejs24.x');
+      expect(property(fn, 'Architectures')).toEqual(['arm64']);
+      expect(property(fn, 'MemorySize')).toBe(stage.memorySizeMb ?? 512);
+      expect(property(fn, 'Timeout')).toBe(stage.timeoutSeconds ?? 60);
+      expect(referencedLogicalId(environment[BUCKETS.raw.envVar])).toBe(logicalIdOf(stack.storage.buckets.raw));
+      expect(referencedLogicalId(environment[TABLES.ledger.envVar])).toBe(logicalIdOf(stack.tables.tables.ledger));
+      expect(referencedLogicalId(environment.HLD_EVENT_BUS)).toBe(logicalIdOf(stack.pipeline.eventBus));
+      expect(environment).toMatchObject({
+        HLD_DATASET: PIPELINE.dataset,
+        POWERTOOLS_SERVICE_NAME: PIPELINE.name,
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect(referencedLogicalId((property(fn, 'LoggingConfig') as { LogGroup: unknown }).LogGroup)).toBeDefined();
+    }
+    expect(functionNamed(json, `${config.namePrefix}-api-handler`)).toBeDefined();
+  });
+
+  it('gives every event stage a queue, a DLQ, a rule targeting the queue and a partial-batch event source', () => {
+    const { json, config } = synthesized;
+
+    for (const stage of eventStages(PIPELINE)) {
+      const [queueId, queue] =
+        resourcesOfType(json, 'AWS::SQS::Queue').find(([, q]) => property(q, 'QueueName') === `${config.namePrefix}-${stage.id}`) ?? [];
+      const [dlqId] =
+        resourcesOfType(json, 'AWS::SQS::Queue').find(([, q]) => property(q, 'QueueName') === `${config.namePrefix}-${stage.id}-dlq`) ?? [];
+      const rule = resourcesOfType(json, 'AWS::Events::Rule').find(([, r]) =>
+        (property(r, 'Targets') as { Arn: unknown }[]).some((target) => referencedLogicalId(target.Arn) === queueId),
+      );
+      const mapping = resourcesOfType(json, 'AWS::Lambda::EventSourceMapping').find(
+        ([, m]) => referencedLogicalId(property(m, 'EventSourceArn')) === queueId,
+      );
+      const redrive = property(queue, 'RedrivePolicy') as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+
+      expect(dlqId, stage.id).toBeDefined();
+      expect(referencedLogicalId(redrive.deadLetterTargetArn)).toBe(dlqId);
+      expect(redrive.maxReceiveCount).toBeGreaterThanOrEqual(3);
+      expect(redrive.maxReceiveCount).toBeLessThanOrEqual(5);
+      expect(property(queue, 'VisibilityTimeout')).toBeGreaterThanOrEqual(6 * (stage.timeoutSeconds ?? 60));
+      expect(rule, stage.id).toBeDefined();
+      expect(property(mapping?.[1], 'FunctionResponseTypes')).toEqual(['ReportBatchItemFailures']);
+      expect(property(mapping?.[1], 'BatchSize')).toBe(stage.batchSize ?? 10);
+    }
+  });
+
+  it('starts ingest from S3 Object Created events of the raw bucket under incoming/ on the default bus', () => {
+    const { template, stack } = synthesized;
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.absent(),
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: {
+          bucket: { name: [{ Ref: logicalIdOf(stack.storage.buckets.raw) }] },
+          object: { key: [{ prefix: 'incoming/' }] },
+        },
+      },
+    });
+  });
+
+  it('starts pipeline-event stages from hld.evidence events of their detail type on the pipeline bus', () => {
+    const { template, stack } = synthesized;
+
+    for (const stage of eventStages(PIPELINE)) {
+      if (stage.trigger.type !== 'pipeline-event') continue;
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: logicalIdOf(stack.pipeline.eventBus) },
+        EventPattern: { source: [PIPELINE_EVENT_SOURCE], 'detail-type': [stage.trigger.detailType] },
+      });
+    }
+  });
+
+  it('runs the refresh steps in definition order, publishes BriefingPublished after assemble, and catches every step', () => {
+    const { json, stack } = synthesized;
+    const definition = stateMachineDefinition(json);
+    const taskResources = new Map(
+      refreshSteps(PIPELINE).map((step) => [step.id, `<${logicalIdOf(stack.pipeline.functionOf(step.id).function)}>`]),
+    );
+
+    const visited: string[] = [];
+    let name: string | undefined = definition.StartAt;
+    while (name) {
+      const state: StateJson | undefined = definition.States[name];
+      if (!state) break;
+      visited.push(name);
+      // Follow the "published" branch of a choice: that is the path a successful refresh takes.
+      name = state.Type === 'Choice' ? state.Choices?.[0]?.Next : state.Next;
+    }
+    const stepOrder = visited
+      .map((stateName) => definition.States[stateName]?.Resource)
+      .map((resource) => [...taskResources].find(([, arn]) => arn === resource)?.[0])
+      .filter((id): id is string => id !== undefined);
+    const publish = Object.values(definition.States).find((state) => state.Resource?.endsWith(':states:::events:putEvents'));
+    const tasks = Object.values(definition.States).filter((state) => state.Type === 'Task');
+
+    expect(stepOrder).toEqual(refreshSteps(PIPELINE).map((step) => step.id));
+    expect(visited.indexOf('PutBriefingPublished')).toBeGreaterThan(visited.indexOf('Assemble'));
+    expect(visited.indexOf('PutBriefingPublished')).toBeLessThan(visited.indexOf('Unlock'));
+    expect(publish?.Parameters).toMatchObject({
+      Entries: [{ DetailType: 'BriefingPublished', Source: PIPELINE_EVENT_SOURCE }],
+    });
+    for (const task of tasks.filter((state) => state.Resource !== `<${logicalIdOf(stack.pipeline.functionOf('refresh-failed').function)}>`)) {
+      expect(task.Catch?.[0]?.Next).toBe('DescribeFailure');
+    }
+  });
+
+  it('schedules the refresh with the stage cron and a static input', () => {
+    const { template, config, stack } = synthesized;
+
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: config.refreshScheduleCron,
+      State: 'ENABLED',
+      Target: {
+        Arn: { Ref: logicalIdOf(stack.refresh.stateMachine) },
+        Input: Match.serializedJson(
+          Match.objectLike({ dataset: PIPELINE.dataset, requestedBy: 'schedule', runId: Match.anyValue() }),
+        ),
+      },
+    });
+  });
+
+  it('serves the six read-only briefing routes from one HTTP API with access logs and throttling', () => {
+    const { json, template } = synthesized;
+
+    const routeKeys = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').map(([, route]) => property(route, 'RouteKey'));
+    expect(routeKeys.sort()).toEqual(BRIEFING_API_ROUTES.map((path) => `GET ${path}`).sort());
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+    });
+  });
+
+  it('alarms on DLQ depth and queue age per event stage, errors and throttles per function, failed and timed-out refreshes', () => {
+    const { template } = synthesized;
+    const eventStageCount = eventStages(PIPELINE).length;
+    const functionCount = PIPELINE.stages.length + 1;
+
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * eventStageCount + 2 * functionCount + 2);
+    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles', 'ExecutionsFailed', 'ExecutionsTimedOut']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
+      });
+    }
+  });
+
+  it('outputs the names a deployer and the CLI need', () => {
+    const { json } = synthesized;
+
+    expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
+      [
+        'AlarmTopicArn',
+        'ApiUrl',
+        'BriefingsTableName',
+        'CuratedBucketName',
+        'EventBusName',
+        'ExportsBucketName',
+        'LedgerTableName',
+        'RawBucketName',
+        'RefreshStateMachineArn',
+      ].sort(),
+    );
+  });
+});
+
+describe('adding a stage to the pipeline definition', () => {
+  const enrich: EventStageDefinition = {
+    kind: 'event',
+    id: 'enrich',
+    description: 'Enrich a written snapshot (wiring test stage)',
+    entry: 'functions/ingest/handler.ts',
+    trigger: { type: 'pipeline-event', detailType: 'SnapshotWritten' },
+    emits: [],
+    access: { buckets: { curated: { read: ['tables/*'] } }, tables: { ledger: { read: true } } },
+    batchSize: 2,
+    load: () => Promise.resolve(() => Promise.resolve([])),
+  };
+  const extended: PipelineDefinition = { ...PIPELINE, stages: [...PIPELINE.stages, enrich] };
+
+  it('gains its function, queue, DLQ and rule in the stack, and the local router routes SnapshotWritten to it', () => {
+    const { json, template, config, stack } = synthesizeStack({ stage: 'dev', definition: extended });
+
+    const queueNames = resourcesOfType(json, 'AWS::SQS::Queue').map(([, queue]) => property(queue, 'QueueName'));
+    const routes = createLocalEventRouter(extended).routesFor('SnapshotWritten');
+
+    expect(functionNamed(json, `${config.namePrefix}-enrich`)).toBeDefined();
+    expect(resourcesOfType(json, 'AWS::Lambda::Function')).toHaveLength(extended.stages.length + 1);
+    expect(queueNames).toEqual(expect.arrayContaining([`${config.namePrefix}-enrich`, `${config.namePrefix}-enrich-dlq`]));
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalIdOf(stack.pipeline.eventBus) },
+      EventPattern: { source: [PIPELINE_EVENT_SOURCE], 'detail-type': ['SnapshotWritten'] },
+    });
+    expect(routes).toContain('enrich');
+    expect(createLocalEventRouter(PIPELINE).routesFor('SnapshotWritten')).not.toContain('enrich');
+  }, SYNTH_TIMEOUT_MS);
+});

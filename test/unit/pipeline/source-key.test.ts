@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { UploadKeyError } from '#packages/pipeline/errors.ts';
+import { parseUploadKey, rawObjectKey } from '#packages/pipeline/source-key.ts';
+import { assertSafeKey } from '#packages/storage/object-store.ts';
+import { UnsafeObjectKeyError } from '#packages/storage/errors.ts';
+
+describe('parseUploadKey', () => {
+  it('reads the kind and file name of incoming/<kind>/<file>', () => {
+    expect(parseUploadKey('incoming/survey/gmg 2011 (v2).csv')).toEqual({
+      kind: 'survey',
+      fileName: 'gmg 2011 (v2).csv',
+      sourceName: 'survey/gmg 2011 (v2).csv',
+    });
+  });
+
+  it.each([
+    'incoming/survey/../../raw/x.csv',
+    'incoming/survey/sub/x.csv',
+    'incoming/unknown/x.csv',
+    'raw/survey/x.csv',
+    'incoming/survey/.hidden',
+    'incoming/survey/a\u0000b.csv',
+  ])('refuses %j', (key) => {
+    expect(() => parseUploadKey(key)).toThrow(UploadKeyError);
+  });
+});
+
+describe('assertSafeKey', () => {
+  it.each(['raw/../x', '/abs', 'a\\b', 'a/./b', 'tab\there'])('refuses %j', (key) => {
+    expect(() => assertSafeKey(key)).toThrow(UnsafeObjectKeyError);
+  });
+
+  it('accepts the content-addressed raw key', () => {
+    expect(() => assertSafeKey(rawObjectKey('pilot', 'ab'.repeat(32), 'pilots.json'))).not.toThrow();
+  });
+});
