@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { defineTable, identifier, iso3, isoDate, provenanceFields, text, vocab } from './contract.ts';
+import { defineTable, identifier, iso3, isoDate, provenanceFields, text, vocab, vocabList } from './contract.ts';
 import {
+  CAPACITY_AREA,
   DATE_PRECISION,
+  EMP_PART,
+  INSTRUMENT_TYPE,
+  INTEGRATION_LEVEL,
+  MECHANISM_TYPE,
+  SECTOR,
   HANDBOOK_STAGE,
   MILESTONE_STATUS,
   MILESTONE_TYPE,
@@ -70,6 +76,97 @@ export const pilotMilestoneContract = defineTable({
     description_en: text(2000),
     legal_basis: z.string().optional(),
     linked_doc_ids: z.array(z.string()).optional(),
+    ...provenanceFields,
+  }),
+});
+
+/** `pilot_sector_integration` — how far migration is written into a sectoral instrument. */
+export const pilotSectorIntegrationContract = defineTable({
+  table: 'pilot_sector_integration',
+  kind: 'pilot',
+  version: '1.0.0',
+  title: 'Pilot sector integration',
+  description: 'Migration in a sector policy instrument (health, education, employment …), on an ordinal integration scale.',
+  primaryKey: ['pilot_id', 'sector', 'instrument_name'],
+  foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
+  schema: z.object({
+    pilot_id: pilotId(),
+    sector: vocab(SECTOR, 'sector'),
+    instrument_name: text(300),
+    instrument_type: vocab(INSTRUMENT_TYPE, 'instrument_type'),
+    integration_level: vocab(INTEGRATION_LEVEL, 'integration_level'),
+    status: vocab(MILESTONE_STATUS, 'milestone_status'),
+    ...provenanceFields,
+    as_of_date: isoDate(),
+  }),
+});
+
+/** `pilot_mechanism` — consultation, coordination and monitoring mechanisms of a pilot. */
+export const pilotMechanismContract = defineTable({
+  table: 'pilot_mechanism',
+  kind: 'pilot',
+  version: '1.0.0',
+  title: 'Pilot mechanism',
+  description: 'An inter-ministerial committee, working group, consultation or M&E framework set up for the pilot.',
+  primaryKey: ['mechanism_id'],
+  foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
+  schema: z.object({
+    mechanism_id: identifier(/^MM-[A-Z]{3}-P\d-X\d{2,3}$/, 'must look like MM-<ISO3>-P<phase>-X<nn>'),
+    pilot_id: pilotId(),
+    mechanism_type: vocab(MECHANISM_TYPE, 'mechanism_type'),
+    name: z.string().optional(),
+    chair_org_id: z.string().optional(),
+    member_org_ids: z.array(z.string()).optional(),
+    established_date: isoDate().optional(),
+    legal_basis: z.string().optional(),
+    meeting_frequency: z.string().optional(),
+    is_active: z.boolean(),
+    ...provenanceFields,
+  }),
+});
+
+/** `migration_profile` — an (Extended) Migration Profile edition. */
+export const migrationProfileContract = defineTable({
+  table: 'migration_profile',
+  kind: 'pilot',
+  version: '1.0.0',
+  title: 'Migration profile',
+  description: 'An edition of a country’s (Extended) Migration Profile, with the parts it has and its legal basis.',
+  primaryKey: ['emp_id'],
+  foreignKeys: [{ fields: ['iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  schema: z.object({
+    emp_id: identifier(/^EMP-[A-Z]{3}-\d{1,2}$/, 'must look like EMP-<ISO3>-<edition>'),
+    iso3: iso3(),
+    edition: z.number().int().positive(),
+    period_start_year: z.number().int().min(1950).max(2100).optional(),
+    period_end_year: z.number().int().min(1950).max(2100).optional(),
+    publication_year: z.number().int().min(1950).max(2100).optional(),
+    producer_org_id: z.string().optional(),
+    parts_present: vocabList(EMP_PART, 'emp_part').optional(),
+    gov_endorsed: z.boolean().optional(),
+    legal_basis: z.string().optional(),
+    indicator_list_approved: z.boolean().optional(),
+    doc_id: z.string().optional(),
+    ...provenanceFields,
+  }),
+});
+
+/** `unct_capacity_note` — a pilot report's note on a UN Country Team capacity. */
+export const unctCapacityNoteContract = defineTable({
+  table: 'unct_capacity_note',
+  kind: 'pilot',
+  version: '1.0.0',
+  title: 'UNCT capacity note',
+  description: 'What a pilot report says about a UN Country Team capacity, and whether it is a gap.',
+  primaryKey: ['note_id'],
+  schema: z.object({
+    note_id: identifier(/^NOTE-[A-Za-z0-9-]+$/, 'must look like NOTE-<id>'),
+    unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),
+    pilot_id: pilotId().optional(),
+    agency_org_id: z.string().optional(),
+    capacity_area: vocab(CAPACITY_AREA, 'capacity_area'),
+    assessment_text: text(4000),
+    gap_flag: z.boolean(),
     ...provenanceFields,
   }),
 });

@@ -9,7 +9,7 @@ import {
   vocab,
   vocabList,
 } from './contract.ts';
-import { DATE_PRECISION, DOC_TYPE, EVENT_TYPE, THEME_HLD_RT, THEME_JMDI } from './vocabularies.ts';
+import { ALIAS_SCHEME, DATE_PRECISION, DOC_TYPE, EVENT_TYPE, THEME_HLD_RT, THEME_JMDI } from './vocabularies.ts';
 
 /** `country` — the ISO 3166 / UN M49 reference (shipped, from datasets/country-codes). */
 export const countryContract = defineTable({
@@ -82,5 +82,45 @@ export const eventContract = defineTable({
     related_pilot_id: z.string().optional(),
     outcome_doc_id: z.string().optional(),
     ...provenanceFields,
+  }),
+});
+
+/** `country_alias` — names and codes other sources use for a country. */
+export const countryAliasContract = defineTable({
+  table: 'country_alias',
+  kind: 'reference',
+  version: '1.0.0',
+  title: 'Country alias',
+  description: 'A name used by a source (World Bank, UN, the 2012 note …) and the ISO3 code it stands for.',
+  primaryKey: ['alias', 'scheme'],
+  schema: z.object({
+    alias: text(200),
+    scheme: vocab(ALIAS_SCHEME, 'alias_scheme'),
+    iso3: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter code (ISO3, or XKX/CHI for the non-ISO World Bank areas)'),
+    non_iso: z.boolean().default(false),
+    valid_from: isoDate().optional(),
+    valid_to: isoDate().optional(),
+  }),
+});
+
+/** `organisation` — governments, UN entities, donors, NGOs, local authorities, diaspora groups. */
+export const organisationContract = defineTable({
+  table: 'organisation',
+  kind: 'reference',
+  version: '1.0.0',
+  title: 'Organisation',
+  description: 'An organisation by IATI identifier when it has one (XM-DAC-41114 UNDP), else LOCAL-<ISO3>-<slug>.',
+  primaryKey: ['org_id'],
+  foreignKeys: [{ fields: ['country_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  schema: z.object({
+    org_id: z.string().min(2).max(120),
+    name: text(300),
+    acronym: z.string().optional(),
+    org_type: z
+      .string()
+      .regex(/^(10|11|15|21|22|23|24|30|40|60|70|71|72|73|80|90|LA|MDA|NHRI)$/, 'must be an IATI OrganisationType code or LA, MDA, NHRI'),
+    country_iso3: iso3().optional(),
+    is_un_entity: z.boolean().default(false),
+    gmg_member: z.boolean().default(false),
   }),
 });

@@ -1,21 +1,62 @@
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import type { TableContract } from './contract.ts';
-import { pilotContract, pilotMilestoneContract } from './pilot.ts';
-import { countryContract, eventContract, sourceDocumentContract } from './reference.ts';
-import { jmdiLessonContract, jmdiProjectContract } from './stocktaking.ts';
-import { surveyRespondentContract, surveyResponseContract } from './survey.ts';
+import {
+  migrationProfileContract,
+  pilotContract,
+  pilotMechanismContract,
+  pilotMilestoneContract,
+  pilotSectorIntegrationContract,
+  unctCapacityNoteContract,
+} from './pilot.ts';
+import {
+  countryAliasContract,
+  countryContract,
+  eventContract,
+  organisationContract,
+  sourceDocumentContract,
+} from './reference.ts';
+import { observationContract } from './statistics.ts';
+import {
+  jmdiLessonContract,
+  jmdiPartnerContract,
+  jmdiProjectContract,
+  jmdiResultContract,
+  jmdiTransnationalLinkContract,
+} from './stocktaking.ts';
+import {
+  surveyChoiceContract,
+  surveyContract,
+  surveyQuestionContract,
+  surveyRespondentContract,
+  surveyResponseContract,
+  unctCapacityProfileContract,
+} from './survey.ts';
 
-/** Every table contract of the evidence base. */
+/** Every table contract of the evidence base (DOMAIN.md §4). */
 export const TABLE_CONTRACTS: readonly TableContract[] = [
   countryContract,
+  countryAliasContract,
+  organisationContract,
   sourceDocumentContract,
   eventContract,
   pilotContract,
   pilotMilestoneContract,
+  pilotSectorIntegrationContract,
+  pilotMechanismContract,
+  migrationProfileContract,
+  unctCapacityNoteContract,
+  surveyContract,
+  surveyQuestionContract,
+  surveyChoiceContract,
   surveyRespondentContract,
   surveyResponseContract,
+  unctCapacityProfileContract,
   jmdiProjectContract,
+  jmdiPartnerContract,
+  jmdiTransnationalLinkContract,
+  jmdiResultContract,
   jmdiLessonContract,
+  observationContract,
 ];
 
 /** Tables whose rows arrive in uploaded files (the country reference ships with the code). */

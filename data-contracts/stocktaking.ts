@@ -5,6 +5,8 @@ import {
   EVIDENCE_STRENGTH,
   EVIDENCE_TYPE,
   LESSON_QUESTION,
+  PARTNER_ROLE,
+  PARTNER_SIDE,
   PRACTICE_TYPE,
   REPLICABILITY,
   SELECTION_STATUS,
@@ -81,6 +83,78 @@ export const jmdiLessonContract = defineTable({
     good_practice: z.boolean(),
     replicability: vocab(REPLICABILITY, 'replicability').optional(),
     iso3: iso3().optional(),
+    ...provenanceFields,
+  }),
+});
+
+/** `jmdi_partner` — a consortium partner of a project: the transnational space. */
+export const jmdiPartnerContract = defineTable({
+  table: 'jmdi_partner',
+  kind: 'stocktaking',
+  version: '1.0.0',
+  title: 'JMDI partner',
+  description:
+    'An organisation in a project with its role (JMDI lead/co-applicant/associate or IATI organisation role), type, country and side of the migration corridor.',
+  primaryKey: ['project_id', 'org_id', 'role'],
+  foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
+  schema: z.object({
+    project_id: projectId(),
+    org_id: z.string().min(1),
+    org_name: z.string().optional(),
+    role: vocab(PARTNER_ROLE, 'partner_role'),
+    iati_role_code: z.number().int().min(1).max(4).optional(),
+    org_type: z.string().optional(),
+    org_activity_id: z.string().optional(),
+    via_activity: z.string().optional(),
+    country_iso3: iso3().optional(),
+    side: vocab(PARTNER_SIDE, 'partner_side').optional(),
+    ...provenanceFields,
+  }),
+});
+
+/** `jmdi_transnational_link` — an origin ↔ destination corridor a project works in. */
+export const jmdiTransnationalLinkContract = defineTable({
+  table: 'jmdi_transnational_link',
+  kind: 'stocktaking',
+  version: '1.0.0',
+  title: 'JMDI transnational link',
+  description: 'A corridor (origin and destination countries and localities) derived from partners and localities.',
+  primaryKey: ['project_id', 'origin_iso3', 'destination_iso3', 'origin_locality', 'destination_locality'],
+  foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
+  schema: z.object({
+    project_id: projectId(),
+    origin_iso3: iso3(),
+    destination_iso3: iso3(),
+    origin_locality: z.string().default(''),
+    destination_locality: z.string().default(''),
+    ...provenanceFields,
+  }),
+});
+
+/** `jmdi_result` — an IATI-shaped result indicator with baseline, target and actual. */
+export const jmdiResultContract = defineTable({
+  table: 'jmdi_result',
+  kind: 'stocktaking',
+  version: '1.0.0',
+  title: 'JMDI result',
+  description: 'A result indicator of a project (IATI result/indicator/period): type, measure, baseline, target and actual.',
+  primaryKey: ['result_id'],
+  foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
+  schema: z.object({
+    result_id: z.string().min(1),
+    project_id: projectId(),
+    result_type: z.number().int().min(1).max(9).optional(),
+    result_title: z.string().optional(),
+    indicator_title: z.string().optional(),
+    measure: z.number().int().min(1).max(5).optional(),
+    baseline_value: z.string().optional(),
+    baseline_year: z.number().int().optional(),
+    target_value: z.string().optional(),
+    actual_value: z.string().optional(),
+    period_start: isoDate().optional(),
+    period_end: isoDate().optional(),
+    disaggregation: z.string().optional(),
+    via_activity: z.string().optional(),
     ...provenanceFields,
   }),
 });

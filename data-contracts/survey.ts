@@ -1,6 +1,16 @@
 import { z } from 'zod';
-import { defineTable, identifier, iso3, isoDate, isoDateTime, provenanceFields, vocab } from './contract.ts';
-import { RESPONDENT_ROLE } from './vocabularies.ts';
+import { defineTable, identifier, iso3, isoDate, isoDateTime, provenanceFields, vocab, vocabList } from './contract.ts';
+import {
+  CAPACITY_AREA,
+  DEMAND_LEVEL,
+  HAS_CAPACITY,
+  PROFILE_SOURCE,
+  QUESTION_TYPE,
+  RESPONDENT_ROLE,
+  SUPPORT_TYPE,
+  SURVEY_MODE,
+  SURVEY_TOPIC,
+} from './vocabularies.ts';
 
 /** `survey_respondent` — one UN Country Team answer sheet (DOMAIN.md §4.4). */
 export const surveyRespondentContract = defineTable({
@@ -50,6 +60,81 @@ export const surveyResponseContract = defineTable({
     value_date: isoDate().optional(),
     is_other: z.boolean(),
     other_text: z.string().optional(),
+    ...provenanceFields,
+  }),
+});
+
+/** `survey` — one survey instrument and its fielding. */
+export const surveyContract = defineTable({
+  table: 'survey',
+  kind: 'survey',
+  version: '1.0.0',
+  title: 'Survey',
+  description: 'A survey instrument (e.g. GMG-UNCT-2011), when and how it was fielded, and its form version.',
+  primaryKey: ['survey_id'],
+  schema: z.object({
+    survey_id: identifier(/^[A-Z0-9-]+$/, 'must be upper-case letters, digits and dashes, e.g. GMG-UNCT-2011'),
+    title: z.string().min(1),
+    fielded_from: isoDate().optional(),
+    fielded_to: isoDate().optional(),
+    mode: vocab(SURVEY_MODE, 'survey_mode'),
+    form_version: z.string().optional(),
+    doc_id: z.string().optional(),
+  }),
+});
+
+/** `survey_question` — the codebook's questions (XLSForm `survey` sheet). */
+export const surveyQuestionContract = defineTable({
+  table: 'survey_question',
+  kind: 'survey',
+  version: '1.0.0',
+  title: 'Survey question',
+  description: 'A question of the codebook: XLSForm name (group path with /), label, type, choice list, topic.',
+  primaryKey: ['survey_id', 'question_name'],
+  foreignKeys: [{ fields: ['survey_id'], reference: { table: 'survey', fields: ['survey_id'] } }],
+  schema: z.object({
+    survey_id: z.string().min(1),
+    question_name: z.string().min(1),
+    label_en: z.string().min(1),
+    type: vocab(QUESTION_TYPE, 'question_type'),
+    list_name: z.string().optional(),
+    topic: vocab(SURVEY_TOPIC, 'survey_topic'),
+    capacity_area: vocab(CAPACITY_AREA, 'capacity_area').optional(),
+  }),
+});
+
+/** `survey_choice` — the codebook's choices (XLSForm `choices` sheet). */
+export const surveyChoiceContract = defineTable({
+  table: 'survey_choice',
+  kind: 'survey',
+  version: '1.0.0',
+  title: 'Survey choice',
+  description: 'A choice of a list: name, label and the vocabulary code it maps to (capacity area, support type, org id).',
+  primaryKey: ['list_name', 'choice_name'],
+  schema: z.object({
+    list_name: z.string().min(1),
+    choice_name: z.string().min(1),
+    label_en: z.string().min(1),
+    maps_to_code: z.string().optional(),
+  }),
+});
+
+/** `unct_capacity_profile` — derived: one UNCT's capacity and demand per area. */
+export const unctCapacityProfileContract = defineTable({
+  table: 'unct_capacity_profile',
+  kind: 'survey',
+  version: '1.0.0',
+  title: 'UNCT capacity profile',
+  description: 'Derived per UNCT and capacity area from survey responses or pilot reports: capacity, demand, support requested.',
+  primaryKey: ['unct_id', 'capacity_area', 'source'],
+  schema: z.object({
+    unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),
+    capacity_area: vocab(CAPACITY_AREA, 'capacity_area'),
+    has_capacity: vocab(HAS_CAPACITY, 'has_capacity'),
+    demand_level: vocab(DEMAND_LEVEL, 'demand_level'),
+    support_types_requested: vocabList(SUPPORT_TYPE, 'support_type').optional(),
+    source: vocab(PROFILE_SOURCE, 'profile_source'),
+    respondent_count: z.number().int().nonnegative(),
     ...provenanceFields,
   }),
 });

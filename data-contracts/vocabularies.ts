@@ -196,6 +196,80 @@ export const DOC_TYPE = [
   'iati_file',
 ] as const;
 
+
+
+/** Which HLD round table a UNCT capacity area informs (for the survey demands of a theme). */
+export const CAPACITY_TO_HLD_RT: Readonly<Record<(typeof CAPACITY_AREA)[number], (typeof THEME_HLD_RT)[number]>> = {
+  policy_advice_md: 'RT3_partnerships_coherence_mainstreaming',
+  labour_migration: 'RT4_labour_mobility',
+  remittances_finance: 'RT1_sustainable_dev_post2015',
+  diaspora_engagement: 'RT1_sustainable_dev_post2015',
+  migrant_rights_protection: 'RT2_rights_protection_trafficking',
+  trafficking_smuggling: 'RT2_rights_protection_trafficking',
+  health_migrants: 'RT2_rights_protection_trafficking',
+  education_skills: 'RT4_labour_mobility',
+  data_statistics_emp: 'RT3_partnerships_coherence_mainstreaming',
+  mainstreaming_planning: 'RT3_partnerships_coherence_mainstreaming',
+  coordination_one_un: 'RT3_partnerships_coherence_mainstreaming',
+  resource_mobilisation: 'RT3_partnerships_coherence_mainstreaming',
+};
+
+export const INSTRUMENT_TYPE = [
+  'national_development_strategy',
+  'sector_strategy',
+  'action_plan',
+  'law_regulation',
+  'budget_programme',
+  'undaf_or_un_framework',
+  'local_development_plan',
+] as const;
+
+export const INTEGRATION_LEVEL = [
+  '0_not_addressed',
+  '1_mentioned',
+  '2_objectives',
+  '3_objectives_and_indicators',
+  '4_budgeted_and_monitored',
+] as const;
+
+export const MECHANISM_TYPE = [
+  'inter_ministerial_committee',
+  'technical_working_group',
+  'multi_stakeholder_consultation',
+  'diaspora_consultation',
+  'un_inter_agency_group',
+  'm_and_e_framework',
+  'data_system_or_emp_twg',
+] as const;
+
+export const EMP_PART = ['A', 'B', 'C', 'D', 'annex'] as const;
+
+export const ALIAS_SCHEME = ['wb_name', 'un_name', 'iso_name', 'note_text', 'other'] as const;
+
+export const SURVEY_MODE = ['kobo', 'odk', 'email_form', 'web_other', 'spreadsheet'] as const;
+
+export const SURVEY_TOPIC = ['capacity', 'demand', 'coordination', 'data', 'partnerships', 'other'] as const;
+
+export const PROFILE_SOURCE = ['survey_2011', 'pilot_report'] as const;
+
+export const PARTNER_ROLE = [
+  'lead_applicant',
+  'co_applicant',
+  'associate',
+  'funding',
+  'accountable',
+  'extending',
+  'implementing',
+] as const;
+
+export const PARTNER_SIDE = ['origin', 'destination', 'third'] as const;
+
+export const OBSERVATION_SOURCE = ['UNDESA_IMS', 'WB_KNOMAD_BILAT', 'WB_WDI', 'WB_RPW', 'SDG_GLOBAL_DB', 'national'] as const;
+
+export const SEX = ['_T', 'F', 'M'] as const;
+
+export const OBS_STATUS = ['A', 'E', 'P', 'M'] as const;
+
 /** Every vocabulary by name, for `hld contracts` and the docs. */
 export const VOCABULARIES = {
   theme_jmdi: THEME_JMDI,
@@ -226,20 +300,17 @@ export const VOCABULARIES = {
   replicability: REPLICABILITY,
   event_type: EVENT_TYPE,
   doc_type: DOC_TYPE,
+  instrument_type: INSTRUMENT_TYPE,
+  integration_level: INTEGRATION_LEVEL,
+  mechanism_type: MECHANISM_TYPE,
+  emp_part: EMP_PART,
+  alias_scheme: ALIAS_SCHEME,
+  survey_mode: SURVEY_MODE,
+  survey_topic: SURVEY_TOPIC,
+  profile_source: PROFILE_SOURCE,
+  partner_role: PARTNER_ROLE,
+  partner_side: PARTNER_SIDE,
+  observation_source: OBSERVATION_SOURCE,
+  sex: SEX,
+  obs_status: OBS_STATUS,
 } as const;
-
-/** Which HLD round table a UNCT capacity area informs (for the survey demands of a theme). */
-export const CAPACITY_TO_HLD_RT: Readonly<Record<(typeof CAPACITY_AREA)[number], (typeof THEME_HLD_RT)[number]>> = {
-  policy_advice_md: 'RT3_partnerships_coherence_mainstreaming',
-  labour_migration: 'RT4_labour_mobility',
-  remittances_finance: 'RT1_sustainable_dev_post2015',
-  diaspora_engagement: 'RT1_sustainable_dev_post2015',
-  migrant_rights_protection: 'RT2_rights_protection_trafficking',
-  trafficking_smuggling: 'RT2_rights_protection_trafficking',
-  health_migrants: 'RT2_rights_protection_trafficking',
-  education_skills: 'RT4_labour_mobility',
-  data_statistics_emp: 'RT3_partnerships_coherence_mainstreaming',
-  mainstreaming_planning: 'RT3_partnerships_coherence_mainstreaming',
-  coordination_one_un: 'RT3_partnerships_coherence_mainstreaming',
-  resource_mobilisation: 'RT3_partnerships_coherence_mainstreaming',
-};

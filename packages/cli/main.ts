@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import { diffCommand, exportCommand, listCommand, rollbackCommand, showCommand, versionsCommand } from './commands/briefing.ts';
+import { contractsCommand } from './commands/contracts.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { collectFiles, refresh, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -18,6 +19,11 @@ Pipeline
   refresh                       normalise what changed, assemble and publish a new briefing version (under a lock)
   status                        the ledger: files, rows accepted/quarantined, runs, the CURRENT version
   validate <file> [--kind K]    check a file against its contract; no AWS, no emulator (exit 0 valid, 1 rows quarantined, 2 refused)
+
+Contracts
+  contracts list                every table contract with its version, kind and primary key
+  contracts export --format json-schema|table-schema [--out DIR]   JSON Schema / Frictionless Table Schema per table
+  contracts docs [--out FILE]   regenerate data-contracts/CONTRACTS.md
 
 Briefings
   briefing list                 countries in the current version
@@ -62,6 +68,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'validate':
         return await validateCommand(out, { file: rest[0], kind: values.kind, format: values.format, encoding: values.encoding });
+      case 'contracts':
+        return await contractsCommand(out, { sub: rest[0], format: values.format, out: values.out });
       case 'run':
         return await withSession(values.backend, (session) => runCommand(session, out, rest[0]));
       case 'ingest':

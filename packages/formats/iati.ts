@@ -1,7 +1,13 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import { countryReference } from './countries.ts';
-import { type ReaderInput, type ReadProblem, type SourceReadResult, SourceRefusedError, type SourceRow } from './reader.ts';
+import {
+  type ReaderInput,
+  type ReadProblem,
+  type SourceReadResult,
+  SourceRefusedError,
+  type SourceRow,
+} from './reader.ts';
 import { canonicalEncoding, decodeText } from './text.ts';
 
 /**
@@ -87,7 +93,9 @@ export function decodeXmlEntities(text: string): string {
 
 // ---- code tables: 1.0x words/letters ↔ 2.0x numbers ------------------------------------------
 
-const ACTIVITY_DATE_TYPES: Readonly<Record<string, 'start_planned' | 'start_actual' | 'end_planned' | 'end_actual'>> = {
+const ACTIVITY_DATE_TYPES: Readonly<
+  Record<string, 'start_planned' | 'start_actual' | 'end_planned' | 'end_actual'>
+> = {
   '1': 'start_planned',
   '2': 'start_actual',
   '3': 'end_planned',
@@ -154,7 +162,9 @@ const OWN_VOCABULARIES = new Set(['99', '98', 'RO', 'RO2']);
 function asArray(value: unknown): XmlNode[] {
   if (value === undefined || value === null) return [];
   const list = Array.isArray(value) ? value : [value];
-  return list.map((item) => (typeof item === 'object' && item !== null ? (item as XmlNode) : { '#text': String(item) }));
+  return list.map((item) =>
+    typeof item === 'object' && item !== null ? (item as XmlNode) : { '#text': String(item) },
+  );
 }
 
 function attr(node: XmlNode | undefined, name: string): string | undefined {
@@ -175,10 +185,18 @@ function first(node: XmlNode | undefined, tag: string): XmlNode | undefined {
   return asArray(node?.[tag])[0];
 }
 
-/** Text by language: 2.0x `narrative` children, or the element's own text (1.0x). */
-function narratives(node: XmlNode | undefined, defaultLang: string): Map<string, string> {
+/**
+ * Text by language: 2.0x `narrative` children, or the element's own text (1.0x, where a
+ * translation is a repeated element: `<title xml:lang="fr">`). Pass every repetition.
+ */
+function narratives(nodes: XmlNode | readonly XmlNode[] | undefined, defaultLang: string): Map<string, string> {
   const texts = new Map<string, string>();
-  if (!node) return texts;
+  const list = nodes === undefined ? [] : Array.isArray(nodes) ? nodes : [nodes as XmlNode];
+  for (const node of list) addNarratives(texts, node, defaultLang);
+  return texts;
+}
+
+function addNarratives(texts: Map<string, string>, node: XmlNode, defaultLang: string): void {
   for (const narrative of asArray(node.narrative)) {
     const text = ownText(narrative);
     const lang = (attr(narrative, 'xml:lang') ?? defaultLang).toLowerCase();
@@ -189,7 +207,6 @@ function narratives(node: XmlNode | undefined, defaultLang: string): Map<string,
     const lang = (attr(node, 'xml:lang') ?? defaultLang).toLowerCase();
     if (!texts.has(lang)) texts.set(lang, inline);
   }
-  return texts;
 }
 
 function anyText(texts: Map<string, string>, defaultLang: string): string | undefined {
@@ -229,7 +246,9 @@ function codeOf(raw: string | undefined, table: Readonly<Record<string, number>>
 /** The encoding an XML declaration names (`<?xml version="1.0" encoding="ISO-8859-1"?>`). */
 function declaredXmlEncoding(bytes: Uint8Array): string | undefined {
   const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1');
-  const match = /^(?:\uFEFF|\xEF\xBB\xBF)?\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head);
+  const match = /^(?:\uFEFF|\xEF\xBB\xBF)?\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(
+    head,
+  );
   return match?.[1];
 }
 
@@ -311,12 +330,20 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
       type: attr(item, 'type') ?? '',
       ref: attr(item, 'ref') ?? ownText(item) ?? '',
     }));
-    return { node, position: index + 1, identifier, ...(hierarchy !== undefined ? { hierarchy } : {}), related };
+    return {
+      node,
+      position: index + 1,
+      identifier,
+      ...(hierarchy !== undefined ? { hierarchy } : {}),
+      related,
+    };
   });
   const byIdentifier = new Map(infos.map((info) => [info.identifier, info]));
   for (const info of infos) {
     // type 1 = parent. A parent that lists the child (type 2) works too.
-    const parentRef = info.related.find((item) => item.type === '1' || item.type.toLowerCase() === 'parent')?.ref;
+    const parentRef = info.related.find(
+      (item) => item.type === '1' || item.type.toLowerCase() === 'parent',
+    )?.ref;
     const parentFromChildList = infos.find((candidate) =>
       candidate.related.some(
         (item) => (item.type === '2' || item.type.toLowerCase() === 'child') && item.ref === info.identifier,
@@ -338,6 +365,7 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
   };
 
   const projectIds = new Map<string, string>();
+  const projectCountries = new Map<string, string>();
   const partnerKeys = new Set<string>();
   const resultCounters = new Map<string, number>();
   const transactions: Record<string, unknown>[] = [];
@@ -356,6 +384,9 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
     if (top === info) {
       const project = projectRow(info, defaultLang, locator, problems);
       projectIds.set(info.identifier, String(project.project_id));
+      if (typeof project.target_country_iso3 === 'string') {
+        projectCountries.set(info.identifier, project.target_country_iso3);
+      }
       rows.push({ table: 'jmdi_project', locator, values: { ...project, ...provenance(locator) } });
     }
     const projectId = projectIds.get(top.identifier) ?? projectIdOf(top.node, top.identifier);
@@ -388,7 +419,9 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
         });
         return;
       }
-      const orgId = ref ?? `LOCAL-${slug(name ?? 'unknown').toLowerCase()}`;
+      // DOMAIN.md §4.2: an organisation without an IATI identifier is LOCAL-{ISO3}-{slug}.
+      const country = projectCountries.get(top.identifier) ?? 'XXX';
+      const orgId = ref ?? `LOCAL-${country}-${slug(name ?? 'unknown').toLowerCase()}`;
       const key = `${projectId}|${orgId}|${role?.role ?? roleRaw}`;
       if (partnerKeys.has(key)) return; // the same partner reported again by a child activity
       partnerKeys.add(key);
@@ -412,7 +445,7 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
     asArray(info.node.result).forEach((result, resultIndex) => {
       const resultWhere = `${locator}/result[${resultIndex + 1}]`;
       const resultType = codeOf(attr(result, 'type'), RESULT_TYPE_WORDS);
-      const resultTitle = anyText(narratives(first(result, 'title'), defaultLang), defaultLang);
+      const resultTitle = anyText(narratives(asArray(result.title), defaultLang), defaultLang);
       asArray(result.indicator).forEach((indicator, indicatorIndex) => {
         const indicatorWhere = `${resultWhere}/indicator[${indicatorIndex + 1}]`;
         const baseline = asArray(indicator.baseline)[0];
@@ -421,10 +454,16 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
           project_id: projectId,
           ...(resultType !== undefined ? { result_type: resultType } : {}),
           ...(resultTitle ? { result_title: resultTitle } : {}),
-          ...optionalEntry('indicator_title', anyText(narratives(first(indicator, 'title'), defaultLang), defaultLang)),
+          ...optionalEntry(
+            'indicator_title',
+            anyText(narratives(asArray(indicator.title), defaultLang), defaultLang),
+          ),
           ...optionalEntry('measure', codeOf(attr(indicator, 'measure'), MEASURE_WORDS)),
           ...optionalEntry('baseline_value', attr(baseline, 'value') ?? ownText(baseline)),
-          ...optionalEntry('baseline_year', numberOf(attr(baseline, 'year') ?? attr(baseline, 'iso-date')?.slice(0, 4))),
+          ...optionalEntry(
+            'baseline_year',
+            numberOf(attr(baseline, 'year') ?? attr(baseline, 'iso-date')?.slice(0, 4)),
+          ),
           ...(info !== top ? { via_activity: info.identifier } : {}),
         };
         const periods = asArray(indicator.period);
@@ -434,7 +473,12 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
           rows.push({
             table: 'jmdi_result',
             locator: where,
-            values: { result_id: `${projectId}-R${String(count).padStart(2, '0')}`, ...common, ...extra, ...provenance(where) },
+            values: {
+              result_id: `${projectId}-R${String(count).padStart(2, '0')}`,
+              ...common,
+              ...extra,
+              ...provenance(where),
+            },
           });
         };
         if (periods.length === 0) {
@@ -463,7 +507,10 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
         activity: info.identifier,
         locator: `${locator}/transaction[${index + 1}]`,
         ...optionalEntry('type_raw', rawType),
-        ...optionalEntry('type', rawType ? (TRANSACTION_TYPE_CODES[rawType.toUpperCase()] ?? numberOf(rawType)) : undefined),
+        ...optionalEntry(
+          'type',
+          rawType ? (TRANSACTION_TYPE_CODES[rawType.toUpperCase()] ?? numberOf(rawType)) : undefined,
+        ),
         ...optionalEntry('date', isoDate(attr(first(transaction, 'transaction-date'), 'iso-date'))),
         ...optionalEntry('amount', numberOf(ownText(value))),
         ...optionalEntry('currency', attr(value, 'currency') ?? attr(info.node, 'default-currency')),
@@ -498,7 +545,9 @@ function hasNarrative(activity: XmlNode): boolean {
 }
 
 function optionalEntry<K extends string>(key: K, value: unknown): Partial<Record<K, unknown>> {
-  return value === undefined || value === null || value === '' ? {} : ({ [key]: value } as Record<K, unknown>);
+  return value === undefined || value === null || value === ''
+    ? {}
+    : ({ [key]: value } as Record<K, unknown>);
 }
 
 function dimensions(node: XmlNode | undefined): Record<string, string> {
@@ -522,7 +571,9 @@ function projectIdOf(node: XmlNode, identifier: string): string {
 }
 
 /** Sum of the activity's own budgets: per period the revised budget (type 2) replaces the original. */
-function ownBudget(node: XmlNode): { amount: number; currency: string } | { mixedCurrencies: string[] } | null {
+function ownBudget(
+  node: XmlNode,
+): { amount: number; currency: string } | { mixedCurrencies: string[] } | null {
   const byPeriod = new Map<string, { type: string; amount: number; currency: string }>();
   for (const budget of asArray(node.budget)) {
     const value = asArray(budget.value)[0];
@@ -532,13 +583,17 @@ function ownBudget(node: XmlNode): { amount: number; currency: string } | { mixe
     const period = `${attr(first(budget, 'period-start'), 'iso-date') ?? ''}/${attr(first(budget, 'period-end'), 'iso-date') ?? ''}`;
     const type = attr(budget, 'type') ?? '1';
     const previous = byPeriod.get(period);
-    if (!previous || (previous.type !== '2' && type === '2')) byPeriod.set(period, { type, amount, currency });
+    if (!previous || (previous.type !== '2' && type === '2'))
+      byPeriod.set(period, { type, amount, currency });
     else if (previous.type === type) previous.amount += amount;
   }
   if (byPeriod.size === 0) return null;
   const currencies = [...new Set([...byPeriod.values()].map((item) => item.currency))];
   if (currencies.length > 1) return { mixedCurrencies: currencies };
-  return { amount: [...byPeriod.values()].reduce((sum, item) => sum + item.amount, 0), currency: currencies[0] ?? '' };
+  return {
+    amount: [...byPeriod.values()].reduce((sum, item) => sum + item.amount, 0),
+    currency: currencies[0] ?? '',
+  };
 }
 
 function projectRow(
@@ -551,11 +606,10 @@ function projectRow(
   const otherIdentifier = asArray(node['other-identifier'])[0];
   const jmdiCode = attr(otherIdentifier, 'ref') ?? ownText(otherIdentifier);
   const projectId = projectIdOf(node, info.identifier);
-  const titles = narratives(first(node, 'title'), defaultLang);
+  const titles = narratives(asArray(node.title), defaultLang);
   const descriptions = asArray(node.description);
-  const general =
-    descriptions.find((description) => (attr(description, 'type') ?? '1') === '1') ?? descriptions[0];
-  const generalTexts = narratives(general, defaultLang);
+  const general = descriptions.filter((description) => (attr(description, 'type') ?? '1') === '1');
+  const generalTexts = narratives(general.length ? general : descriptions.slice(0, 1), defaultLang);
   const values: Record<string, unknown> = {
     project_id: projectId,
     ...optionalEntry('jmdi_code', jmdiCode),
@@ -618,7 +672,11 @@ function projectRow(
   for (const element of [...asArray(node.sector), ...asArray(node.tag)]) {
     const vocabulary = attr(element, 'vocabulary');
     const code = (attr(element, 'code') ?? '').toLowerCase();
-    if (vocabulary && OWN_VOCABULARIES.has(vocabulary.toUpperCase()) && (THEME_JMDI as readonly string[]).includes(code)) {
+    if (
+      vocabulary &&
+      OWN_VOCABULARIES.has(vocabulary.toUpperCase()) &&
+      (THEME_JMDI as readonly string[]).includes(code)
+    ) {
       if (!themes.includes(code)) themes.push(code);
     }
   }
@@ -668,7 +726,10 @@ function projectRow(
     const typeNode = first(transaction, 'transaction-type');
     return (attr(typeNode, 'code') ?? ownText(typeNode)) === '11';
   });
-  const grant = commitments.reduce((sum, transaction) => sum + (numberOf(ownText(asArray(transaction.value)[0])) ?? 0), 0);
+  const grant = commitments.reduce(
+    (sum, transaction) => sum + (numberOf(ownText(asArray(transaction.value)[0])) ?? 0),
+    0,
+  );
   if (commitments.length) values.jmdi_grant_amount = grant;
   return values;
 }

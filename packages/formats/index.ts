@@ -1,63 +1,144 @@
 import { readContractCsv } from './csv.ts';
+import { readIatiXml } from './iati.ts';
 import { isNdjsonName, readContractJson, readContractNdjson } from './json.ts';
+import { isKoboHeader, type KoboReadOptions, readKoboCsv } from './kobo.ts';
 import { type ReaderInput, type SourceReader, type SourceReadResult, SourceRefusedError } from './reader.ts';
+import {
+  isWdiCsv,
+  readSdmxCsv,
+  readUndesaXlsx,
+  readWdiCsv,
+  type StatisticsOptions,
+  sdmxCsvVersion,
+} from './statistics.ts';
+import {
+  isKoboWorkbook,
+  koboRowsFromSheets,
+  looksLikeZip,
+  readContractXlsx,
+  readWorkbookSheets,
+} from './xlsx.ts';
 
 /**
  * The one entry point of the format readers: `readSource` picks a reader from the declared
- * format or from the file name and first bytes, after refusing files above the size limit.
+ * format, or from the file name, the source kind and the first bytes, after refusing files
+ * above the size limit.
  */
 
 /** Largest upload a reader accepts (50 MiB); every reader holds the whole file in memory. */
 export const MAX_SOURCE_BYTES = 50 * 1024 * 1024;
 
-type FormatReader = (input: ReaderInput) => Promise<SourceReadResult>;
+/** Inputs some formats need beyond the file: a survey form, a statistics source and revision. */
+export interface FormatOptions {
+  readonly survey?: KoboReadOptions;
+  readonly statistics?: StatisticsOptions;
+}
+
+type FormatReader = (input: ReaderInput, options: FormatOptions) => Promise<SourceReadResult>;
 
 const READERS: Readonly<Record<string, FormatReader>> = {
-  csv: readContractCsv,
-  json: readContractJson,
-  ndjson: readContractNdjson,
+  csv: (input) => readContractCsv(input),
+  json: (input) => readContractJson(input),
+  ndjson: (input) => readContractNdjson(input),
+  xlsx: (input, options) => readXlsxSource(input, options),
+  'kobo-csv': (input, options) => readKoboCsv(input, options.survey),
+  'kobo-xlsx': async (input, options) =>
+    koboRowsFromSheets(input, await readWorkbookSheets(input.bytes, input.fileName), options.survey),
+  'iati-xml': (input) => readIatiXml(input),
+  'wdi-csv': (input, options) => readWdiCsv(input, options.statistics),
+  'undesa-xlsx': (input, options) => readUndesaXlsx(input, options.statistics),
+  'sdmx-csv': (input, options) => readSdmxCsv(input, options.statistics),
 };
 
 /** Format names `input.format` may declare. */
 export const SUPPORTED_FORMATS: readonly string[] = Object.keys(READERS);
 
+/** Declared aliases (`iati`, `kobo`, `sdmx`, versioned results of an earlier read). */
+const FORMAT_ALIASES: Readonly<Record<string, string>> = {
+  iati: 'iati-xml',
+  xml: 'iati-xml',
+  kobo: 'kobo-csv',
+  odk: 'kobo-csv',
+  'odk-csv': 'kobo-csv',
+  sdmx: 'sdmx-csv',
+  'sdmx-csv-1.0': 'sdmx-csv',
+  'sdmx-csv-2.0': 'sdmx-csv',
+  wdi: 'wdi-csv',
+  undesa: 'undesa-xlsx',
+  jsonl: 'ndjson',
+};
+
+function canonicalFormat(format: string): string {
+  const lower = format.trim().toLowerCase();
+  if (lower.startsWith('iati-xml')) return 'iati-xml';
+  return FORMAT_ALIASES[lower] ?? lower;
+}
+
+/** First characters of the file for sniffing (lenient: the reader itself decodes strictly). */
+function sniffText(bytes: Uint8Array): string {
+  const head = bytes.subarray(0, 16 * 1024);
+  if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder('utf-16le').decode(head.subarray(2));
+  if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder('utf-16be').decode(head.subarray(2));
+  return new TextDecoder('utf-8').decode(head).replace(/^\uFEFF/, '');
+}
+
 /** The format of a file from its name, kind and first bytes. */
 export function detectFormat(input: Pick<ReaderInput, 'bytes' | 'fileName' | 'kind'>): string {
   const name = input.fileName.toLowerCase();
+  if (looksLikeZip(input.bytes) || name.endsWith('.xlsx'))
+    return input.kind === 'statistics' ? 'undesa-xlsx' : 'xlsx';
+  const text = sniffText(input.bytes);
+  const start = text.trimStart();
+  if (name.endsWith('.xml') || start.startsWith('<')) return 'iati-xml';
   if (isNdjsonName(name)) return 'ndjson';
-  if (name.endsWith('.json')) return 'json';
-  const head = firstNonSpaceByte(input.bytes);
-  if (head === 0x7b || head === 0x5b) return 'json';
+  if (name.endsWith('.json') || start.startsWith('{') || start.startsWith('[')) return 'json';
+  if (input.kind === 'statistics') {
+    if (sdmxCsvVersion(text)) return 'sdmx-csv';
+    if (isWdiCsv(text)) return 'wdi-csv';
+  }
+  if (input.kind === 'survey') {
+    const firstLine = start.split(/\r\n|\n|\r/, 1)[0] ?? '';
+    const cells = firstLine.split(/[;,\t]/).map((cell) => cell.trim().replace(/^"|"$/g, ''));
+    if (isKoboHeader(cells)) return 'kobo-csv';
+  }
   return 'csv';
 }
 
-function firstNonSpaceByte(bytes: Uint8Array): number | undefined {
-  let index = 0;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) index = 3;
-  while (index < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[index] ?? 0)) index += 1;
-  return bytes[index];
+/** XLSX by content: a Kobo export (survey kind, `_uuid` header) or contract tables. */
+async function readXlsxSource(input: ReaderInput, options: FormatOptions): Promise<SourceReadResult> {
+  if (input.kind === 'survey') {
+    const sheets = await readWorkbookSheets(input.bytes, input.fileName);
+    if (isKoboWorkbook(sheets)) return koboRowsFromSheets(input, sheets, options.survey);
+  }
+  if (input.kind === 'statistics') return readUndesaXlsx(input, options.statistics);
+  return readContractXlsx(input);
+}
+
+/** A reader with the survey form and statistics metadata that some formats need. */
+export function createSourceReader(options: FormatOptions = {}): SourceReader {
+  return async (input) => {
+    if (input.bytes.byteLength > MAX_SOURCE_BYTES) {
+      throw new SourceRefusedError(
+        `File '${input.fileName}' is ${input.bytes.byteLength} bytes; the limit is ${MAX_SOURCE_BYTES} bytes (${MAX_SOURCE_BYTES / 1024 / 1024} MiB)`,
+        'too-large',
+        'Split the file (for example one file per table or per year) and upload the parts.',
+      );
+    }
+    const format = input.format ? canonicalFormat(input.format) : detectFormat(input);
+    const reader = READERS[format];
+    if (!reader) {
+      throw new SourceRefusedError(
+        `File '${input.fileName}': unsupported format '${input.format ?? format}'`,
+        'unsupported-format',
+        `Supported formats: ${SUPPORTED_FORMATS.join(', ')}.`,
+      );
+    }
+    return reader(input, options);
+  };
 }
 
 /** Read one uploaded file into contract-table rows; throws SourceRefusedError when it cannot. */
-export const readSource: SourceReader = async (input) => {
-  if (input.bytes.byteLength > MAX_SOURCE_BYTES) {
-    throw new SourceRefusedError(
-      `File '${input.fileName}' is ${input.bytes.byteLength} bytes; the limit is ${MAX_SOURCE_BYTES} bytes (${MAX_SOURCE_BYTES / 1024 / 1024} MiB)`,
-      'too-large',
-      'Split the file (for example one file per table or per year) and upload the parts.',
-    );
-  }
-  const format = input.format ?? detectFormat(input);
-  const reader = READERS[format];
-  if (!reader) {
-    throw new SourceRefusedError(
-      `File '${input.fileName}': unsupported format '${format}'`,
-      'unsupported-format',
-      `Supported formats: ${SUPPORTED_FORMATS.join(', ')}.`,
-    );
-  }
-  return reader(input);
-};
+export const readSource: SourceReader = createSourceReader();
 
 export type { ReaderInput, ReadProblem, SourceReader, SourceReadResult, SourceRow } from './reader.ts';
 export { SourceRefusedError } from './reader.ts';

@@ -1,6 +1,12 @@
 import { countryReference, isAggregateM49 } from './countries.ts';
 import { detectDelimiter, isBlankRecord, iterateCsvRecords } from './csv.ts';
-import { type ReaderInput, type ReadProblem, type SourceReadResult, SourceRefusedError, type SourceRow } from './reader.ts';
+import {
+  type ReaderInput,
+  type ReadProblem,
+  type SourceReadResult,
+  SourceRefusedError,
+  type SourceRow,
+} from './reader.ts';
 import { decodeText } from './text.ts';
 import { readWorkbookSheets, type SheetRecords } from './xlsx.ts';
 
@@ -72,7 +78,8 @@ function countryArea(code: string): AreaOutcome {
   const trimmed = code.trim();
   if (/^\d{1,4}(?:\.0+)?$/.test(trimmed) && isAggregateM49(trimmed)) return { excluded: trimmed };
   const resolution = countryReference().resolve(trimmed);
-  if (resolution.ok && !resolution.nonIso && /^[A-Z0-9]{2,3}$/i.test(trimmed)) return { iso3: resolution.iso3 };
+  if (resolution.ok && !resolution.nonIso && /^[A-Z0-9]{2,3}$/i.test(trimmed))
+    return { iso3: resolution.iso3 };
   return { excluded: trimmed };
 }
 
@@ -177,15 +184,23 @@ const YEAR_HEADER = /^(\d{4})(?: \[YR\d{4}\])?$/;
 
 /** True when the text is a WDI/DataBank CSV (a `Country Code` header with year columns). */
 export function isWdiCsv(text: string): boolean {
-  return /"?Country Code"?\s*[,;\t]/.test(text.slice(0, 4096)) && /"?(Indicator|Series) Code"?/.test(text.slice(0, 4096));
+  return (
+    /"?Country Code"?\s*[,;\t]/.test(text.slice(0, 4096)) &&
+    /"?(Indicator|Series) Code"?/.test(text.slice(0, 4096))
+  );
 }
 
 /** World Bank WDI API / DataBank CSV → observations, one per country and year. */
-export async function readWdiCsv(input: ReaderInput, options: StatisticsOptions = {}): Promise<SourceReadResult> {
+export async function readWdiCsv(
+  input: ReaderInput,
+  options: StatisticsOptions = {},
+): Promise<SourceReadResult> {
   const decoded = decodeText(input.bytes, input.fileName, input.encoding);
   const delimiter = detectDelimiter(decoded.text);
   const records = [...iterateCsvRecords(decoded.text, { delimiter, fileName: input.fileName })];
-  const headerIndex = records.findIndex((record) => record.record.some((cell) => cell.trim() === 'Country Code'));
+  const headerIndex = records.findIndex((record) =>
+    record.record.some((cell) => cell.trim() === 'Country Code'),
+  );
   const header = records[headerIndex];
   if (!header) {
     throw new SourceRefusedError(
@@ -200,7 +215,9 @@ export async function readWdiCsv(input: ReaderInput, options: StatisticsOptions 
     if (key?.trim() && value?.trim()) preamble.set(key.trim(), value.trim());
   }
   const lastUpdated = preamble.get('Last Updated Date');
-  const source = options.source ?? (preamble.get('Data Source') === 'World Development Indicators' || lastUpdated ? 'WB_WDI' : undefined);
+  const source =
+    options.source ??
+    (preamble.get('Data Source') === 'World Development Indicators' || lastUpdated ? 'WB_WDI' : undefined);
   const revision = options.revision ?? (lastUpdated ? `WDI ${lastUpdated}` : undefined);
   if (!source || !revision) {
     throw metadataMissing(
@@ -256,7 +273,10 @@ export async function readWdiCsv(input: ReaderInput, options: StatisticsOptions 
 }
 
 /** Unit from a WDI indicator name, for series outside the built-in table. */
-function guessWdiIndicator(code: string | undefined, name: string | undefined): IndicatorDefinition | undefined {
+function guessWdiIndicator(
+  code: string | undefined,
+  name: string | undefined,
+): IndicatorDefinition | undefined {
   if (!code || !name) return undefined;
   const unit = /US\$/.test(name) ? 'USD' : /%/.test(name) ? 'percent' : undefined;
   return unit ? { indicator_id: `WDI:${code}`, unit } : undefined;
@@ -297,11 +317,18 @@ function columnLetter(index: number): string {
 }
 
 /** UN DESA International Migrant Stock workbook → observations (M49 countries, aggregates left out). */
-export async function readUndesaXlsx(input: ReaderInput, options: StatisticsOptions = {}): Promise<SourceReadResult> {
+export async function readUndesaXlsx(
+  input: ReaderInput,
+  options: StatisticsOptions = {},
+): Promise<SourceReadResult> {
   const sheets = await readWorkbookSheets(input.bytes, input.fileName);
-  const allText = sheets.flatMap((sheet) => sheet.records.slice(0, 30).flatMap((record) => record.record)).join('\n');
+  const allText = sheets
+    .flatMap((sheet) => sheet.records.slice(0, 30).flatMap((record) => record.record))
+    .join('\n');
   const revision = options.revision ?? DESA_REVISION.exec(allText)?.[0].replace(/Rev\.?\s?/, 'Rev.');
-  const source = options.source ?? (/Department of Economic and Social Affairs|POP\/DB\/MIG/i.test(allText) ? 'UNDESA_IMS' : undefined);
+  const source =
+    options.source ??
+    (/Department of Economic and Social Affairs|POP\/DB\/MIG/i.test(allText) ? 'UNDESA_IMS' : undefined);
   if (!source || !revision) {
     throw metadataMissing(
       input.fileName,
@@ -345,7 +372,8 @@ function readDesaSheet(sheet: SheetRecords, sink: ObservationSink, options: Stat
     .slice(0, headerIndex)
     .flatMap((record) => record.record)
     .find((cell) => desaIndicator(cell));
-  const indicator = options.indicator ?? (title ? desaIndicator(title) : undefined) ?? desaIndicator(sheet.name);
+  const indicator =
+    options.indicator ?? (title ? desaIndicator(title) : undefined) ?? desaIndicator(sheet.name);
   const cells = header.record.map((cell) => cell.trim());
   const codeAt = cells.findIndex((cell) => /^(country )?code$/i.test(cell));
   const typeAt = cells.findIndex((cell) => /^type of data/i.test(cell));
@@ -359,7 +387,8 @@ function readDesaSheet(sheet: SheetRecords, sink: ObservationSink, options: Stat
     if (year) currentYear = year;
     else if (cell !== '' || !hasSexRow) currentYear = undefined; // a merged year spans blank cells only
     const sex = hasSexRow ? sexRow?.[index] : undefined;
-    if (currentYear && (!hasSexRow || sex)) columns.push({ index, year: currentYear, ...(sex ? { sex } : {}) });
+    if (currentYear && (!hasSexRow || sex))
+      columns.push({ index, year: currentYear, ...(sex ? { sex } : {}) });
   });
   for (const record of records.slice(headerIndex + (hasSexRow ? 2 : 1))) {
     const code = (record.record[codeAt] ?? '').trim().replace(/\.0+$/, '');
@@ -384,7 +413,11 @@ function readDesaSheet(sheet: SheetRecords, sink: ObservationSink, options: Stat
 
 /** SDMX-CSV version from the first header cell (`DATAFLOW` → 1.0, `STRUCTURE` → 2.0). */
 export function sdmxCsvVersion(text: string): '1.0' | '2.0' | undefined {
-  const head = text.replace(/^\uFEFF/, '').trimStart().slice(0, 40).replace(/^"/, '');
+  const head = text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .slice(0, 40)
+    .replace(/^"/, '');
   if (/^DATAFLOW\b/.test(head)) return '1.0';
   if (/^STRUCTURE\b/.test(head)) return '2.0';
   return undefined;
@@ -414,7 +447,10 @@ const SDMX_SOURCES: Readonly<Record<string, string>> = {
 };
 
 /** SDMX-CSV 1.0 (`DATAFLOW` first) or 2.0 (`STRUCTURE`, `STRUCTURE_ID`, `ACTION`) → observations. */
-export async function readSdmxCsv(input: ReaderInput, options: StatisticsOptions = {}): Promise<SourceReadResult> {
+export async function readSdmxCsv(
+  input: ReaderInput,
+  options: StatisticsOptions = {},
+): Promise<SourceReadResult> {
   const decoded = decodeText(input.bytes, input.fileName, input.encoding);
   const version = sdmxCsvVersion(decoded.text);
   if (!version) {
@@ -471,7 +507,8 @@ export async function readSdmxCsv(input: ReaderInput, options: StatisticsOptions
     const parts = flowParts(flow);
     return options.source ?? (parts?.[2] ? SDMX_SOURCES[parts[2]] : undefined);
   };
-  const flowRevision = (flow: string) => options.revision ?? (flowParts(flow) ? sdmxCode(flow).trim() : undefined);
+  const flowRevision = (flow: string) =>
+    options.revision ?? (flowParts(flow) ? sdmxCode(flow).trim() : undefined);
   const defaultSource = flowSource(firstFlow);
   const defaultRevision = flowRevision(firstFlow);
   if (!defaultSource || !defaultRevision) {
@@ -509,7 +546,9 @@ export async function readSdmxCsv(input: ReaderInput, options: StatisticsOptions
       ...(status ? { obs_status: status } : {}),
       ...(unitCode && !mapped ? { unit: unitCode } : {}),
       ...(Number.isInteger(multiplier) && cell(multAt).trim() !== '' ? { unit_mult: multiplier } : {}),
-      ...(flow && flow !== firstFlow ? { source: flowSource(flow) ?? defaultSource, revision: flowRevision(flow) ?? defaultRevision } : {}),
+      ...(flow && flow !== firstFlow
+        ? { source: flowSource(flow) ?? defaultSource, revision: flowRevision(flow) ?? defaultRevision }
+        : {}),
     });
   }
   return {

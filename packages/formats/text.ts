@@ -69,7 +69,7 @@ export function decodeText(bytes: Uint8Array, fileName: string, declaredEncoding
     case 'utf-16be':
       return { text: decodeUtf16(bytes, fileName, 'be'), encoding: 'utf-16be', bom: false };
     case 'windows-1252':
-      return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252', bom: false };
+      return { text: decodeWindows1252(bytes), encoding: 'windows-1252', bom: false };
     case 'latin1':
       return {
         text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'),
@@ -103,6 +103,19 @@ function decodeUtf8(bytes: Uint8Array, fileName: string, offsetBase: number): st
     );
   }
   return text;
+}
+
+/**
+ * Windows-1252 differs from Latin-1 in 0x80–0x9F (€, curly quotes, dashes). Decoded by table
+ * because Node 20's TextDecoder('windows-1252') returns Latin-1 for those bytes.
+ */
+const WINDOWS_1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return latin1.replace(/[\u0080-\u009f]/g, (char) => WINDOWS_1252_HIGH[char.charCodeAt(0) - 0x80] ?? char);
 }
 
 function decodeUtf16(bytes: Uint8Array, fileName: string, endian: 'le' | 'be'): string {

@@ -1,7 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '#infra/app-builder.ts';
 import type { StageName } from '#infra/config.ts';
 import { PIPELINE } from '#packages/pipeline/definition.ts';
 import {
@@ -12,8 +11,8 @@ import {
   referencedLogicalId,
   resourcesOfType,
   type SynthesizedStack,
+  buildTestApp,
   synthesizeStack,
-  testContext,
 } from './evidence-stack.fixture.ts';
 import { allIdentityStatements, asList, type PolicyStatementJson } from './iam-policy.ts';
 
@@ -232,7 +231,7 @@ describe('EvidenceStack stage protections', () => {
 
 describe('cdk-nag gate', () => {
   it('fails synthesis when a finding is not acknowledged', () => {
-    const { app, stack, compliance } = buildApp({ stage: 'dev', context: testContext(), apiEntry: 'functions/assemble/handler.ts' }); // TEMP-DEV
+    const { app, stack, compliance } = buildTestApp({ stage: 'dev' });
     new s3.Bucket(stack, 'BucketWithoutLogsOrTls');
 
     // The message is the report itself in-process and a pointer to the report file under the CLI.

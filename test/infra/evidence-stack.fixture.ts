@@ -31,9 +31,17 @@ export function testContext(): Record<string, unknown> {
   return { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
 }
 
+/** Builds the app as `cdk synth` would (without bundling); `context` adds to cdk.json's. */
+export function buildTestApp(
+  options: Omit<BuildAppOptions, 'app' | 'context'> & { readonly context?: Record<string, unknown> } = {},
+): EvidenceApp {
+  const { context, ...rest } = options;
+  return buildApp({ apiEntry: 'functions/assemble/handler.ts', ...rest, context: { ...testContext(), ...context } }); // TEMP-DEV
+}
+
 /** Builds and synthesizes the app; throws (like `cdk synth`) on any unacknowledged cdk-nag finding. */
 export function synthesizeStack(options: Omit<BuildAppOptions, 'app' | 'context'> = {}): SynthesizedStack {
-  const built = buildApp({ apiEntry: 'functions/assemble/handler.ts', ...options, context: testContext() }); // TEMP-DEV
+  const built = buildTestApp(options);
   const template = Template.fromStack(built.stack);
   return { ...built, template, json: template.toJSON() as CfnTemplateJson };
 }

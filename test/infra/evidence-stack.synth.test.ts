@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp, cdkJsonContext } from '#infra/app-builder.ts';
 import { resolveStageConfig, STAGES, validateStageConfig } from '#infra/config.ts';
 import { StageConfigError } from '#infra/errors.ts';
 import { REPO_ROOT, repoPath } from '#infra/repo-root.ts';
-import { resourcesOfType, synthesizeStack, testContext } from './evidence-stack.fixture.ts';
+import { buildTestApp, resourcesOfType, synthesizeStack, testContext } from './evidence-stack.fixture.ts';
 
 const SYNTH_TIMEOUT_MS = 120_000;
 const outdirs: string[] = [];
@@ -60,8 +59,8 @@ describe('cdk synth without credentials', () => {
   );
 
   it('selects dev when no stage is given, and the stage named by -c stage otherwise', () => {
-    const byDefault = buildApp({ context: { ...cdkJsonContext(), stage: undefined } });
-    const prod = buildApp({ context: { ...testContext(), stage: 'prod' } });
+    const byDefault = buildTestApp({ context: { stage: undefined } });
+    const prod = buildTestApp({ context: { stage: 'prod' } });
 
     expect(byDefault.config.stage).toBe('dev');
     expect(byDefault.stack.stackName).toBe(STAGES.dev.namePrefix);
@@ -70,7 +69,7 @@ describe('cdk synth without credentials', () => {
   });
 
   it('refuses an unknown stage with a StageConfigError naming the valid ones', () => {
-    expect(() => buildApp({ context: { ...testContext(), stage: 'staging' } })).toThrow(StageConfigError);
+    expect(() => buildTestApp({ context: { stage: 'staging' } })).toThrow(StageConfigError);
     expect(() => resolveStageConfig('staging')).toThrow(/dev\|prod/);
   });
 
@@ -81,7 +80,7 @@ describe('cdk synth without credentials', () => {
 
   it('subscribes the alarm e-mail given with -c alarmEmail, and none without it', () => {
     const withoutEmail = synthesizeStack({ stage: 'dev' });
-    const withEmail = buildApp({ context: { ...testContext(), alarmEmail: 'data-team@example.org' } });
+    const withEmail = buildTestApp({ context: { alarmEmail: 'data-team@example.org' } });
 
     expect(resourcesOfType(withoutEmail.json, 'AWS::SNS::Subscription')).toEqual([]);
     Template.fromStack(withEmail.stack).hasResourceProperties('AWS::SNS::Subscription', {

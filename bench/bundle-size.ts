@@ -1,0 +1,150 @@
+/**
+ * Bundle size and cold import time of every Lambda, bundled exactly as `NodejsFunction` bundles
+ * it (the esbuild options come from infra/bundling.ts, shared with the CDK construct).
+ *
+ *   npx tsx bench/bundle-size.ts        (npm run bundle-size)
+ *
+ * stdout: one JSON line per function
+ *   {"name":"bundle-<id>","value":<median cold import ms>,"unit":"ms","sizeKB":…,"node":…,"cpus":…}
+ * stderr: a readable table. Budget per function: ≤ 1 MB bundle and ≤ 150 ms cold import.
+ * Exits 1 when a function does not bundle (sizes over budget are reported, not fatal).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { lambdaEsbuildOptions } from '#infra/bundling.ts';
+import { repoPath } from '#infra/repo-root.ts';
+import { PIPELINE } from '#packages/pipeline/definition.ts';
+
+const RUNS = 5;
+const SIZE_BUDGET_KB = 1024;
+const IMPORT_BUDGET_MS = 150;
+const API_ENTRY = 'functions/api/handler.ts';
+
+interface BundleTarget {
+  readonly id: string;
+  readonly entry: string;
+}
+
+interface BundleResult {
+  readonly id: string;
+  readonly sizeKB?: number;
+  readonly sourceMapKB?: number;
+  readonly coldImportMs?: number;
+  readonly coldImportRunsMs?: number[];
+  readonly error?: string;
+}
+
+function targets(): BundleTarget[] {
+  const stages = PIPELINE.stages.map((stage) => ({ id: stage.id, entry: stage.entry }));
+  return existsSync(repoPath(API_ENTRY)) ? [...stages, { id: 'api', entry: API_ENTRY }] : stages;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const kilobytes = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
+
+/**
+ * Milliseconds from process start to the bundle's import resolving, in a fresh `node` each time
+ * (performance.now() counts from process start). Source maps are enabled as in Lambda, where
+ * NODE_OPTIONS=--enable-source-maps is set: with it Node reads the map at import. Without a
+ * bundle, measures the same for an empty script: Node's own start-up on this machine.
+ */
+function coldImportMs(bundle?: string): number {
+  const load = bundle ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});` : '';
+  const script = `${load} process.stdout.write(String(performance.now()));`;
+  const result = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    // A region keeps SDK clients constructible; no endpoint or credential is ever used.
+    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    timeout: 60_000,
+  });
+  const elapsed = Number(result.stdout);
+  if (result.status !== 0 || !Number.isFinite(elapsed)) {
+    throw new Error(`importing the bundle failed: ${(result.stderr || result.stdout).trim().split('\n')[0] ?? ''}`);
+  }
+  return elapsed;
+}
+
+async function measure(target: BundleTarget, workDir: string): Promise<BundleResult> {
+  const outfile = path.join(workDir, target.id, 'index.mjs');
+  try {
+    await build(lambdaEsbuildOptions(repoPath(target.entry), outfile));
+  } catch (error) {
+    const message = (error as { errors?: { text: string }[] }).errors?.[0]?.text ?? (error as Error).message;
+    return { id: target.id, error: `did not bundle: ${message}` };
+  }
+  const sizeKB = kilobytes(statSync(outfile).size);
+  const sourceMapKB = existsSync(`${outfile}.map`) ? kilobytes(statSync(`${outfile}.map`).size) : 0;
+  try {
+    const runs = Array.from({ length: RUNS }, () => coldImportMs(outfile));
+    return {
+      id: target.id,
+      sizeKB,
+      sourceMapKB,
+      coldImportMs: Math.round(median(runs) * 10) / 10,
+      coldImportRunsMs: runs.map((run) => Math.round(run)),
+    };
+  } catch (error) {
+    return { id: target.id, sizeKB, sourceMapKB, error: (error as Error).message };
+  }
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'hld-bundle-size-'));
+  const results: BundleResult[] = [];
+  // Node's start-up alone is part of every cold-import figure; it is printed so it can be told apart.
+  const nodeStartMs = Math.round(median(Array.from({ length: RUNS }, () => coldImportMs())) * 10) / 10;
+  try {
+    for (const target of targets()) {
+      const result = await measure(target, workDir);
+      results.push(result);
+      if (result.coldImportMs !== undefined) {
+        process.stdout.write(
+          `${JSON.stringify({
+            name: `bundle-${result.id}`,
+            value: result.coldImportMs,
+            unit: 'ms',
+            sizeKB: result.sizeKB,
+            sourceMapKB: result.sourceMapKB,
+            runsMs: result.coldImportRunsMs,
+            nodeStartMs,
+            node: process.version,
+            cpus: os.cpus().length,
+          })}\n`,
+        );
+      }
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+
+  const rows = results.map((result) => {
+    const size = result.sizeKB === undefined ? '-' : `${result.sizeKB} KB${result.sizeKB > SIZE_BUDGET_KB ? ' (over)' : ''}`;
+    const cold =
+      result.coldImportMs === undefined
+        ? '-'
+        : `${result.coldImportMs} ms${result.coldImportMs > IMPORT_BUDGET_MS ? ' (over)' : ''}`;
+    return [result.id, size, cold, result.error ?? ''];
+  });
+  const header = ['function', `bundle (≤ ${SIZE_BUDGET_KB} KB)`, `cold import, median of ${RUNS} (≤ ${IMPORT_BUDGET_MS} ms)`, 'note'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  process.stderr.write(`\n${line(header)}\n${line(widths.map((width) => '-'.repeat(width)))}\n`);
+  for (const row of rows) process.stderr.write(`${line(row)}\n`);
+  process.stderr.write(
+    `\nnode ${process.version}, ${os.cpus().length} cpus; an empty node process takes ${nodeStartMs} ms ` +
+      '(included in every cold-import figure)\n',
+  );
+
+  if (results.some((result) => result.error?.startsWith('did not bundle'))) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { defineTable, iso3, provenanceFields, vocab } from './contract.ts';
+import { OBS_STATUS, OBSERVATION_SOURCE, SEX } from './vocabularies.ts';
+
+/**
+ * `observation` — one statistical figure (DOMAIN.md §4.7). Every value keeps its source and
+ * dataset revision: two sources never share a series, and briefings show them side by side.
+ */
+export const observationContract = defineTable({
+  table: 'observation',
+  kind: 'statistics',
+  version: '1.0.0',
+  title: 'Statistical observation',
+  description:
+    'A context figure (migrant stock, remittances, refugees …) for a country (and a counterpart for bilateral series), with its period, unit, source and revision.',
+  primaryKey: ['indicator_id', 'ref_area_iso3', 'counterpart_iso3', 'time_period', 'sex', 'source', 'dataset_revision'],
+  foreignKeys: [{ fields: ['ref_area_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  provenanceFromParser: true,
+  schema: z.object({
+    indicator_id: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{1,40}$/, 'must be an indicator code such as IMM_STOCK or REMIT_IN_USD')
+      .meta({ 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
+    ref_area_iso3: iso3(),
+    counterpart_iso3: iso3().optional(),
+    time_period: z.string().regex(/^\d{4}(-(Q[1-4]|\d{2}))?$/, 'must be YYYY, YYYY-Qn or YYYY-MM'),
+    value: z.number().nullable(),
+    unit: z.string().min(1),
+    unit_mult: z.number().int().optional(),
+    sex: vocab(SEX, 'sex').optional(),
+    obs_status: vocab(OBS_STATUS, 'obs_status').optional(),
+    data_type_note: z.string().optional(),
+    source: vocab(OBSERVATION_SOURCE, 'observation_source'),
+    dataset_revision: z.string().min(1),
+    ...provenanceFields,
+  }),
+});

@@ -1,0 +1,115 @@
+import type { TableContract } from '#contracts/contract.ts';
+import { TABLE_CONTRACTS } from '#contracts/registry.ts';
+import { VOCABULARIES } from '#contracts/vocabularies.ts';
+import { columnSpecs, contractJsonSchema } from './columns.ts';
+
+/** JSON Schema (2020-12) of one contract, generated from its zod source with the contract's identity. */
+export function tableJsonSchema(contract: TableContract): Record<string, unknown> {
+  return {
+    ...contractJsonSchema(contract),
+    $id: `https://hld-evidence.example/contracts/${contract.table}/${contract.version}.json`,
+    title: `${contract.table}@${contract.version} — ${contract.title}`,
+    description: contract.description,
+    'x-primary-key': contract.primaryKey,
+  };
+}
+
+interface JsonProperty {
+  type?: string;
+  format?: string;
+  enum?: string[];
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  anyOf?: JsonProperty[];
+  items?: JsonProperty;
+  description?: string;
+}
+
+const FRICTIONLESS_TYPE: Record<string, string> = {
+  string: 'string',
+  integer: 'integer',
+  number: 'number',
+  boolean: 'boolean',
+  array: 'array',
+};
+
+/**
+ * Frictionless Table Schema (v1) of one contract: fields with types, formats and constraints,
+ * primary and foreign keys, and the missing values the CSV readers use.
+ */
+export function tableSchema(contract: TableContract): Record<string, unknown> {
+  const schema = contractJsonSchema(contract) as { properties: Record<string, JsonProperty>; required?: string[] };
+  const required = new Set(schema.required ?? []);
+  const fields = Object.entries(schema.properties).map(([name, raw]) => {
+    const property = raw.anyOf?.find((variant) => variant.type !== 'null') ?? raw;
+    const type =
+      property.format === 'date' ? 'date' : property.format === 'date-time' ? 'datetime' : (FRICTIONLESS_TYPE[property.type ?? 'string'] ?? 'any');
+    const constraints: Record<string, unknown> = {};
+    if (required.has(name)) constraints.required = true;
+    if (property.enum) constraints.enum = property.enum;
+    if (property.pattern && type === 'string') constraints.pattern = property.pattern;
+    if (property.minimum !== undefined) constraints.minimum = property.minimum;
+    if (property.maximum !== undefined) constraints.maximum = property.maximum;
+    if (property.minLength !== undefined) constraints.minLength = property.minLength;
+    if (property.maxLength !== undefined) constraints.maxLength = property.maxLength;
+    return {
+      name,
+      type,
+      ...(type === 'array' ? { 'x-list-separator': '|', ...(property.items?.enum ? { 'x-item-enum': property.items.enum } : {}) } : {}),
+      ...(raw.description ? { description: raw.description } : {}),
+      ...(Object.keys(constraints).length ? { constraints } : {}),
+    };
+  });
+  return {
+    name: contract.table,
+    title: contract.title,
+    description: contract.description,
+    'x-version': contract.version,
+    fields,
+    primaryKey: [...contract.primaryKey],
+    foreignKeys: contract.foreignKeys.map((key) => ({
+      fields: [...key.fields],
+      reference: { resource: key.reference.table, fields: [...key.reference.fields] },
+    })),
+    missingValues: ['', 'NA'],
+  };
+}
+
+/** Markdown documentation of every contract: fields, types, requiredness, vocabularies. */
+export function contractsMarkdown(): string {
+  const lines = [
+    '# Data contracts',
+    '',
+    'Generated from the zod sources in `data-contracts/` by `hld contracts docs`; do not edit by hand.',
+    'A file may declare the versions it follows (`"contracts": {"pilot": "1.0.0"}` in JSON); a different major version is refused with the expected one named.',
+    'CSV conventions: UTF-8 (BOM allowed), `,` `;` or tab, list cells separated by `|`, empty or `NA` = missing.',
+    '',
+  ];
+  for (const contract of TABLE_CONTRACTS) {
+    lines.push(`## \`${contract.table}\` ${contract.version} — ${contract.title}`, '', contract.description, '');
+    lines.push(`Source kind: \`${contract.kind}\` · primary key: ${contract.primaryKey.map((key) => `\`${key}\``).join(', ')}`);
+    for (const key of contract.foreignKeys) {
+      lines.push(`· foreign key: ${key.fields.join(', ')} → \`${key.reference.table}\`(${key.reference.fields.join(', ')})`);
+    }
+    lines.push('', '| field | type | required | rule / vocabulary |', '|---|---|---|---|');
+    const schema = tableSchema(contract) as { fields: { name: string; type: string; constraints?: Record<string, unknown>; 'x-item-enum'?: string[] }[] };
+    const specs = new Map(columnSpecs(contract).map((spec) => [spec.name, spec]));
+    for (const field of schema.fields) {
+      const spec = specs.get(field.name);
+      const vocabulary = spec?.type.kind === 'dictionary' && spec.type.vocabulary in VOCABULARIES ? `vocabulary \`${spec.type.vocabulary}\`` : '';
+      const enumValues = (field.constraints?.enum as string[] | undefined) ?? field['x-item-enum'];
+      const rule = [vocabulary, enumValues && !vocabulary ? enumValues.join(', ') : '', field.constraints?.pattern ? `pattern \`${String(field.constraints.pattern).replace(/\|/g, '\\|')}\`` : '']
+        .filter(Boolean)
+        .join('; ');
+      lines.push(`| \`${field.name}\` | ${field.type} | ${field.constraints?.required ? 'yes' : ''} | ${rule} |`);
+    }
+    lines.push('');
+  }
+  lines.push('## Vocabularies', '');
+  for (const [name, values] of Object.entries(VOCABULARIES)) lines.push(`- \`${name}\`: ${values.map((value) => `\`${value}\``).join(', ')}`);
+  lines.push('');
+  return lines.join('\n');
+}
