@@ -34,6 +34,11 @@ export interface BuildAppOptions {
    * @default 'functions/api/handler.ts'
    */
   readonly apiEntry?: string;
+  /**
+   * Whether to deploy the briefing API.
+   * @default - context `briefingApi` (`-c briefingApi=false` turns it off), else true
+   */
+  readonly briefingApi?: boolean;
 }
 
 export interface EvidenceApp {
@@ -58,6 +63,9 @@ export function buildApp(options: BuildAppOptions = {}): EvidenceApp {
   const account = contextString('account');
   const region = contextString('region');
   const alarmEmail = contextString('alarmEmail');
+  // Context values from the command line are strings; cdk.json may hold a real boolean.
+  const briefingApiContext: unknown = app.node.tryGetContext('briefingApi');
+  const briefingApi = options.briefingApi ?? !(briefingApiContext === false || briefingApiContext === 'false');
   const config = resolveStageConfig(options.stage ?? contextString('stage') ?? 'dev', {
     ...(account ? { account } : {}),
     ...(region ? { region } : {}),
@@ -77,6 +85,7 @@ export function buildApp(options: BuildAppOptions = {}): EvidenceApp {
     config,
     ...(options.definition ? { definition: options.definition } : {}),
     ...(options.apiEntry ? { apiEntry: options.apiEntry } : {}),
+    briefingApi,
   });
   return { app, stack, config, compliance };
 }

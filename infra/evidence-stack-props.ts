@@ -15,4 +15,10 @@ export interface EvidenceStackProps extends StackProps {
    * @default 'functions/api/handler.ts'
    */
   readonly apiEntry?: string;
+  /**
+   * Whether to deploy the briefing API. Turn off only for emulators without API Gateway v2
+   * (LocalStack's free tier); the pipeline itself does not need it.
+   * @default true
+   */
+  readonly briefingApi?: boolean;
 }

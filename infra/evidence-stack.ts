@@ -29,7 +29,8 @@ export class EvidenceStack extends Stack {
   readonly tables: EvidenceTables;
   readonly pipeline: PipelineFunctions;
   readonly refresh: RefreshWorkflow;
-  readonly api: BriefingApi;
+  /** Undefined when the stack is built with `briefingApi: false`. */
+  readonly api?: BriefingApi;
   readonly alarms: PipelineAlarms;
 
   constructor(scope: Construct, id: string, props: EvidenceStackProps) {
@@ -89,22 +90,24 @@ export class EvidenceStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
 
-    this.api = new BriefingApi(this, 'Api', {
-      apiName: `${config.namePrefix}-api`,
-      buckets: this.storage.buckets,
-      tables: this.tables.tables,
-      encryptionKey: this.encryptionKey,
-      environment: this.pipeline.environment,
-      ...(props.apiEntry ? { apiEntry: props.apiEntry } : {}),
-      apiThrottleRateLimit: config.apiThrottleRateLimit,
-      apiThrottleBurstLimit: config.apiThrottleBurstLimit,
-      logRetention: config.logRetention,
-      logRemovalPolicy: removalPolicy,
-    });
+    if (props.briefingApi ?? true) {
+      this.api = new BriefingApi(this, 'Api', {
+        apiName: `${config.namePrefix}-api`,
+        buckets: this.storage.buckets,
+        tables: this.tables.tables,
+        encryptionKey: this.encryptionKey,
+        environment: this.pipeline.environment,
+        ...(props.apiEntry ? { apiEntry: props.apiEntry } : {}),
+        apiThrottleRateLimit: config.apiThrottleRateLimit,
+        apiThrottleBurstLimit: config.apiThrottleBurstLimit,
+        logRetention: config.logRetention,
+        logRemovalPolicy: removalPolicy,
+      });
+    }
 
     const alarmedFunctions = new Map<string, lambda.IFunction>();
     for (const [stageId, fn] of this.pipeline.functions) alarmedFunctions.set(stageId, fn.function);
-    alarmedFunctions.set('api', this.api.handler.function);
+    if (this.api) alarmedFunctions.set('api', this.api.handler.function);
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       namePrefix: config.namePrefix,
       encryptionKey: this.encryptionKey,
@@ -126,7 +129,7 @@ export class EvidenceStack extends Stack {
     output('BriefingsTableName', this.tables.tables.briefings.tableName, 'Versioned briefings');
     output('EventBusName', this.pipeline.eventBus.eventBusName, 'Pipeline event bus');
     output('RefreshStateMachineArn', this.refresh.stateMachine.stateMachineArn, 'Start a refresh (hld refresh)');
-    output('ApiUrl', this.api.url, 'Briefing API (IAM/SigV4-signed requests only)');
+    if (this.api) output('ApiUrl', this.api.url, 'Briefing API (IAM/SigV4-signed requests only)');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to pipeline alarms');
   }
 }

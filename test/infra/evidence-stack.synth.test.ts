@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveStageConfig, STAGES, validateStageConfig } from '#infra/config.ts';
 import { StageConfigError } from '#infra/errors.ts';
 import { REPO_ROOT, repoPath } from '#infra/repo-root.ts';
+import { PIPELINE } from '#packages/pipeline/definition.ts';
 import { buildTestApp, resourcesOfType, synthesizeStack, testContext } from './evidence-stack.fixture.ts';
 
 const SYNTH_TIMEOUT_MS = 120_000;
@@ -77,6 +78,16 @@ describe('cdk synth without credentials', () => {
     expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: '0 2 * * *' })).toThrow(StageConfigError);
     expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: 'cron(0 2 * * ? *)' })).not.toThrow();
   });
+
+  it('leaves the briefing API out with -c briefingApi=false (emulators without API Gateway v2)', () => {
+    const { stack } = buildTestApp({ context: { briefingApi: 'false' } });
+
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::Lambda::Function', PIPELINE.stages.length);
+    expect(Object.keys((template.toJSON() as { Outputs: object }).Outputs)).not.toContain('ApiUrl');
+  }, SYNTH_TIMEOUT_MS);
 
   it('subscribes the alarm e-mail given with -c alarmEmail, and none without it', () => {
     const withoutEmail = synthesizeStack({ stage: 'dev' });
