@@ -46,7 +46,9 @@ function targets(): BundleTarget[] {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 const kilobytes = (bytes: number) => Math.round((bytes / 1024) * 10) / 10;
@@ -63,12 +65,18 @@ function coldImportMs(bundle?: string): number {
   const result = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
     encoding: 'utf8',
     // A region keeps SDK clients constructible; no endpoint or credential is ever used.
-    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     timeout: 60_000,
   });
   const elapsed = Number(result.stdout);
   if (result.status !== 0 || !Number.isFinite(elapsed)) {
-    throw new Error(`importing the bundle failed: ${(result.stderr || result.stdout).trim().split('\n')[0] ?? ''}`);
+    throw new Error(
+      `importing the bundle failed: ${(result.stderr || result.stdout).trim().split('\n')[0] ?? ''}`,
+    );
   }
   return elapsed;
 }
@@ -127,16 +135,30 @@ async function main(): Promise<void> {
   }
 
   const rows = results.map((result) => {
-    const size = result.sizeKB === undefined ? '-' : `${result.sizeKB} KB${result.sizeKB > SIZE_BUDGET_KB ? ' (over)' : ''}`;
+    const size =
+      result.sizeKB === undefined
+        ? '-'
+        : `${result.sizeKB} KB${result.sizeKB > SIZE_BUDGET_KB ? ' (over)' : ''}`;
     const cold =
       result.coldImportMs === undefined
         ? '-'
         : `${result.coldImportMs} ms${result.coldImportMs > IMPORT_BUDGET_MS ? ' (over)' : ''}`;
     return [result.id, size, cold, result.error ?? ''];
   });
-  const header = ['function', `bundle (≤ ${SIZE_BUDGET_KB} KB)`, `cold import, median of ${RUNS} (≤ ${IMPORT_BUDGET_MS} ms)`, 'note'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const header = [
+    'function',
+    `bundle (≤ ${SIZE_BUDGET_KB} KB)`,
+    `cold import, median of ${RUNS} (≤ ${IMPORT_BUDGET_MS} ms)`,
+    'note',
+  ];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   process.stderr.write(`\n${line(header)}\n${line(widths.map((width) => '-'.repeat(width)))}\n`);
   for (const row of rows) process.stderr.write(`${line(row)}\n`);
   process.stderr.write(

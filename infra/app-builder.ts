@@ -65,7 +65,8 @@ export function buildApp(options: BuildAppOptions = {}): EvidenceApp {
   const alarmEmail = contextString('alarmEmail');
   // Context values from the command line are strings; cdk.json may hold a real boolean.
   const briefingApiContext: unknown = app.node.tryGetContext('briefingApi');
-  const briefingApi = options.briefingApi ?? !(briefingApiContext === false || briefingApiContext === 'false');
+  const briefingApi =
+    options.briefingApi ?? !(briefingApiContext === false || briefingApiContext === 'false');
   const config = resolveStageConfig(options.stage ?? contextString('stage') ?? 'dev', {
     ...(account ? { account } : {}),
     ...(region ? { region } : {}),
@@ -80,7 +81,12 @@ export function buildApp(options: BuildAppOptions = {}): EvidenceApp {
     description: `hld-evidence: evidence pipeline for the UN HLD on International Migration and Development (${config.stage})`,
     terminationProtection: config.terminationProtection,
     ...(stackAccount || stackRegion
-      ? { env: { ...(stackAccount ? { account: stackAccount } : {}), ...(stackRegion ? { region: stackRegion } : {}) } }
+      ? {
+          env: {
+            ...(stackAccount ? { account: stackAccount } : {}),
+            ...(stackRegion ? { region: stackRegion } : {}),
+          },
+        }
       : {}),
     config,
     ...(options.definition ? { definition: options.definition } : {}),
@@ -92,6 +98,8 @@ export function buildApp(options: BuildAppOptions = {}): EvidenceApp {
 
 /** The `context` block of cdk.json (the feature flags), for apps built outside the CLI. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(repoPath('cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(repoPath('cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
   return { ...cdkJson.context };
 }

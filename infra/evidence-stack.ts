@@ -121,14 +121,19 @@ export class EvidenceStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
-    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
     output('RawBucketName', this.storage.buckets.raw.bucketName, 'Upload evidence under incoming/<kind>/');
     output('CuratedBucketName', this.storage.buckets.curated.bucketName, 'Arrow IPC tables');
     output('ExportsBucketName', this.storage.buckets.exports.bucketName, 'Briefing exports');
     output('LedgerTableName', this.tables.tables.ledger.tableName, 'Files, runs, locks and lineage');
     output('BriefingsTableName', this.tables.tables.briefings.tableName, 'Versioned briefings');
     output('EventBusName', this.pipeline.eventBus.eventBusName, 'Pipeline event bus');
-    output('RefreshStateMachineArn', this.refresh.stateMachine.stateMachineArn, 'Start a refresh (hld refresh)');
+    output(
+      'RefreshStateMachineArn',
+      this.refresh.stateMachine.stateMachineArn,
+      'Start a refresh (hld refresh)',
+    );
     if (this.api) output('ApiUrl', this.api.url, 'Briefing API (IAM/SigV4-signed requests only)');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to pipeline alarms');
   }

@@ -74,12 +74,18 @@ export class BriefingApi extends Construct {
       defaultAuthorizer: new HttpIamAuthorizer(),
     });
 
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy: logRemovalPolicy });
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetention,
+      removalPolicy: logRemovalPolicy,
+    });
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.apiThrottleRateLimit ?? 10, burstLimit: props.apiThrottleBurstLimit ?? 20 },
+      throttle: {
+        rateLimit: props.apiThrottleRateLimit ?? 10,
+        burstLimit: props.apiThrottleBurstLimit ?? 20,
+      },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
         format: AccessLogFormat.custom(

@@ -64,7 +64,9 @@ export class EvidenceFunction extends Construct {
             }),
           ],
         }),
-        ...(access.statements.length > 0 ? { Access: new iam.PolicyDocument({ statements: access.statements }) } : {}),
+        ...(access.statements.length > 0
+          ? { Access: new iam.PolicyDocument({ statements: access.statements }) }
+          : {}),
       },
     });
     for (const arn of access.prefixScopedObjectArns) {

@@ -1,7 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { type KeyAttribute, TABLES, type TableDefinition, type TableId } from '#packages/storage/resources.ts';
+import {
+  type KeyAttribute,
+  TABLES,
+  type TableDefinition,
+  type TableId,
+} from '#packages/storage/resources.ts';
 import { constructIdOf } from './construct-id.ts';
 import type { EvidenceTablesProps } from './evidence-tables-props.ts';
 

@@ -49,7 +49,13 @@ export class PipelineAlarms extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const action = new cloudwatchActions.SnsAction(this.topic);
 
-    const alarm = (alarmId: string, alarmName: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
+    const alarm = (
+      alarmId: string,
+      alarmName: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+    ) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
         alarmName: `${props.namePrefix}-${alarmName}`,
         alarmDescription: description,

@@ -4,8 +4,8 @@ import { eventStages, PIPELINE, type PipelineDefinition } from '#packages/pipeli
 import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
 import { PipelineWiringError } from '../errors.ts';
 import { constructIdOf } from './construct-id.ts';
-import { EvidenceFunction } from './evidence-function.ts';
 import { EventStage } from './event-stage.ts';
+import { EvidenceFunction } from './evidence-function.ts';
 import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
 
 /**

@@ -196,9 +196,7 @@ export class RefreshWorkflow extends Construct {
       sfn.Condition.isPresent('$.contentHash'),
       sfn.Condition.isPresent('$.diff'),
     );
-    return sfn.Choice.jsonPath(this, 'WasBriefingPublished')
-      .when(published, publish)
-      .otherwise(next);
+    return sfn.Choice.jsonPath(this, 'WasBriefingPublished').when(published, publish).otherwise(next);
   }
 
   /**
@@ -209,12 +207,18 @@ export class RefreshWorkflow extends Construct {
     const failureStep = refreshFailureStep(props.definition);
     const describe = sfn.Pass.jsonPath(this, 'DescribeFailure', {
       parameters: {
-        error: sfn.JsonPath.format('{}: {}', sfn.JsonPath.stringAt('$.failure.Error'), sfn.JsonPath.stringAt('$.failure.Cause')),
+        error: sfn.JsonPath.format(
+          '{}: {}',
+          sfn.JsonPath.stringAt('$.failure.Error'),
+          sfn.JsonPath.stringAt('$.failure.Cause'),
+        ),
       },
       resultPath: '$.failureSummary',
     });
     const addError = sfn.Pass.jsonPath(this, 'AddErrorToState', {
-      parameters: { state: sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$'), sfn.JsonPath.objectAt('$.failureSummary')) },
+      parameters: {
+        state: sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$'), sfn.JsonPath.objectAt('$.failureSummary')),
+      },
       outputPath: '$.state',
     });
     if (!failureStep) return describe.next(addError).next(failed);
@@ -234,6 +238,11 @@ export class RefreshWorkflow extends Construct {
 
 /** Throttled invocations are retried with backoff (CDK's default retry covers service errors only). */
 function retryThrottling(task: tasks.LambdaInvoke): tasks.LambdaInvoke {
-  task.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2 });
+  task.addRetry({
+    errors: ['Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(5),
+    maxAttempts: 5,
+    backoffRate: 2,
+  });
   return task;
 }

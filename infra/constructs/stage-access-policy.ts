@@ -37,7 +37,13 @@ const S3_ACTIONS = {
 } as const;
 
 const DYNAMODB_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable'],
+  read: [
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    'dynamodb:Scan',
+    'dynamodb:BatchGetItem',
+    'dynamodb:DescribeTable',
+  ],
   // ConditionCheckItem: the ConditionCheck entry of TransactWriteItems (the version pointer flip).
   write: [
     'dynamodb:PutItem',
@@ -70,7 +76,7 @@ export function stageAccessPolicy(
     for (const kind of ['read', 'write', 'delete'] as const) {
       const prefixes = bucketAccess[kind] ?? [];
       if (prefixes.length === 0) continue;
-      prefixes.forEach((prefix) => assertObjectPrefix(stageId, bucketId, prefix));
+      for (const prefix of prefixes) assertObjectPrefix(stageId, bucketId, prefix);
       const objectArns = prefixes.map((prefix) => bucket.arnForObjects(prefix));
       prefixScopedObjectArns.push(...objectArns);
       statements.push(new iam.PolicyStatement({ actions: [...S3_ACTIONS[kind]], resources: objectArns }));
@@ -94,7 +100,10 @@ export function stageAccessPolicy(
     }
   }
 
-  for (const [tableId, tableAccess] of Object.entries(access.tables) as [TableId, { read?: boolean; write?: boolean }][]) {
+  for (const [tableId, tableAccess] of Object.entries(access.tables) as [
+    TableId,
+    { read?: boolean; write?: boolean },
+  ][]) {
     const table = targets.tables[tableId];
     const indexArns = TABLES[tableId].globalSecondaryIndexes.map(
       (index) => `${table.tableArn}/index/${index.indexName}`,
@@ -102,13 +111,18 @@ export function stageAccessPolicy(
     if (tableAccess.read) {
       // Index ARNs are listed by name (from TABLES), not as `index/*`, so no wildcard is needed.
       statements.push(
-        new iam.PolicyStatement({ actions: [...DYNAMODB_ACTIONS.read], resources: [table.tableArn, ...indexArns] }),
+        new iam.PolicyStatement({
+          actions: [...DYNAMODB_ACTIONS.read],
+          resources: [table.tableArn, ...indexArns],
+        }),
       );
       keyActions.add('kms:Decrypt');
       keyActions.add('kms:DescribeKey');
     }
     if (tableAccess.write) {
-      statements.push(new iam.PolicyStatement({ actions: [...DYNAMODB_ACTIONS.write], resources: [table.tableArn] }));
+      statements.push(
+        new iam.PolicyStatement({ actions: [...DYNAMODB_ACTIONS.write], resources: [table.tableArn] }),
+      );
       keyActions.add('kms:Decrypt');
       keyActions.add('kms:DescribeKey');
       keyActions.add('kms:Encrypt');
@@ -132,7 +146,9 @@ export function stageAccessPolicy(
     if (!targets.eventBus) {
       throw new StageAccessError(`Stage '${stageId}' may put events but no pipeline event bus was given.`);
     }
-    statements.push(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [targets.eventBus.eventBusArn] }));
+    statements.push(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [targets.eventBus.eventBusArn] }),
+    );
   }
 
   return { statements, prefixScopedObjectArns };

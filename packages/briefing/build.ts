@@ -152,6 +152,64 @@ function sourceLink(ref: SourceRef) {
 
 const STRATEGY_ORDER = ['none', 'drafting', 'adopted'] as const;
 
+const INDICATOR_LABELS: Readonly<Record<string, string>> = {
+  IMM_STOCK: 'Immigrant stock',
+  EMIG_STOCK: 'Emigrant stock',
+  BILAT_STOCK: 'Bilateral migrant stock',
+  REMIT_IN_USD: 'Remittances received (US$)',
+  REMIT_OUT_USD: 'Remittances paid (US$)',
+  REMIT_IN_PCT_GDP: 'Remittances received (% of GDP)',
+  REMIT_COST_PCT: 'Remittance cost (% of amount sent)',
+  REFUGEE_STOCK: 'Refugee stock',
+};
+
+/** Two sources whose latest values differ by more than this share are flagged, never averaged. */
+export const SOURCE_DISAGREEMENT_TOLERANCE = 0.25;
+
+/**
+ * Context figures of one country: every value keeps its source, revision and year; values of
+ * different sources stay side by side, and a caveat names sources that disagree.
+ */
+function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
+  const byIndicator = new Map<string, CuratedRow[]>();
+  for (const observation of rows) {
+    if (observation.row.counterpart_iso3 || (observation.row.sex && observation.row.sex !== '_T')) continue;
+    const indicator = String(observation.row.indicator_id);
+    byIndicator.set(indicator, [...(byIndicator.get(indicator) ?? []), observation]);
+  }
+  return [...byIndicator.keys()].sort(byText).map((indicator) => {
+    const values = (byIndicator.get(indicator) ?? [])
+      .map((observation) => ({
+        value: observation.row.value ?? null,
+        year: String(observation.row.time_period),
+        unit: observation.row.unit,
+        unit_mult: observation.row.unit_mult,
+        source: String(observation.row.source),
+        revision: String(observation.row.dataset_revision),
+        obs_status: observation.row.obs_status,
+        source_link: sourceLink(observation.ref),
+      }))
+      .sort((a, b) => byText(`${a.source}|${a.revision}|${a.year}`, `${b.source}|${b.revision}|${b.year}`));
+    const latest = new Map<string, (typeof values)[number]>();
+    for (const value of values) {
+      if (typeof value.value !== 'number') continue;
+      const key = `${value.source}|${value.revision}`;
+      const seen = latest.get(key);
+      if (!seen || seen.year < value.year) latest.set(key, value);
+    }
+    const series = [...latest.values()];
+    const numbers = series.map((value) => value.value as number);
+    if (series.length > 1 && Math.min(...numbers) > 0 && Math.max(...numbers) / Math.min(...numbers) - 1 > SOURCE_DISAGREEMENT_TOLERANCE) {
+      caveats.push(
+        `${INDICATOR_LABELS[indicator] ?? indicator} differs between sources: ${series
+          .map((value) => `${value.source} ${value.revision} (${value.year}: ${(value.value as number).toLocaleString('en-GB')})`)
+          .join(' vs ')}; all values are shown, none is averaged or merged.`,
+      );
+    }
+    return { indicator_id: indicator, label: INDICATOR_LABELS[indicator] ?? indicator, values };
+  });
+}
+
 function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile | undefined): BriefingItem {
   const country = countryReference().byIso3(iso3);
   const pilots = (tables.pilot ?? []).filter((pilot) => pilot.row.iso3 === iso3);
@@ -203,14 +261,18 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
   }
 
   const refs = [...refsOf(pilots), ...refsOf(milestones), ...refsOf(projects), ...refsOf(lessons), ...refsOf(events), ...(profile?.refs ?? [])];
-  const lowConfidence = refs.filter((ref) => ref.confidence === 'low').length;
+  const lowConfidence = () => refs.filter((ref) => ref.confidence === 'low').length;
   const caveats: string[] = [];
-  if (lowConfidence > 0) {
-    caveats.push(`${lowConfidence} of ${refs.length} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`);
-  }
   if (budgetOther > 0) caveats.push(`${budgetOther} project budgets are not in EUR and are not included in the EUR total.`);
   if (pilots.length > 1) caveats.push('More than one pilot record: sources disagree or the pilot has several phases; all are listed.');
 
+  const observations = (tables.observation ?? []).filter((observation) => observation.row.ref_area_iso3 === iso3);
+  const figures = contextFigures(observations, caveats);
+  refs.push(...refsOf(observations));
+  const low = lowConfidence();
+  if (low > 0) {
+    caveats.unshift(`${low} of ${refs.length} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`);
+  }
   const surveyCapacity = profile?.capacity ?? [];
   const body = {
     iso3,
@@ -297,6 +359,7 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
           source: sourceLink(lesson.ref),
         })),
     },
+    context_figures: figures,
     events: events.map((event) => ({
       event_id: event.row.event_id,
       title: event.row.title,
@@ -440,6 +503,7 @@ export function buildBriefing(tables: CuratedTables): BriefingItem[] {
   for (const project of tables.jmdi_project ?? []) countries.add(String(project.row.target_country_iso3));
   for (const iso3 of profiles.keys()) countries.add(iso3);
   for (const event of tables.event ?? []) if (event.row.iso3) countries.add(String(event.row.iso3));
+  for (const observation of tables.observation ?? []) countries.add(String(observation.row.ref_area_iso3));
 
   const items: BriefingItem[] = [];
   for (const iso3 of [...countries].sort(byText)) items.push(buildCountry(iso3, tables, profiles.get(iso3)));

@@ -22,7 +22,7 @@ export interface ColumnSpec {
 }
 
 interface JsonSchemaProperty {
-  type?: string;
+  type?: string | string[];
   format?: string;
   enum?: string[];
   anyOf?: JsonSchemaProperty[];
@@ -52,8 +52,15 @@ function vocabularyValues(name: string | undefined, enumValues: string[] | undef
   return enumValues;
 }
 
-function columnType(property: JsonSchemaProperty): ColumnType {
+/** The non-null variant of a property (`anyOf [T, null]` and `type: [T, "null"]` both occur). */
+export function nonNullVariant<P extends { type?: string | string[]; anyOf?: P[] }>(property: P): P & { type?: string } {
   const variant = property.anyOf?.find((candidate) => candidate.type !== 'null') ?? property;
+  const type = Array.isArray(variant.type) ? variant.type.find((name) => name !== 'null') : variant.type;
+  return { ...variant, type } as P & { type?: string };
+}
+
+function columnType(property: JsonSchemaProperty): ColumnType {
+  const variant = nonNullVariant(property);
   if (variant.type === 'array') return { kind: 'list-utf8' };
   if (variant.type === 'integer') return { kind: 'int32' };
   if (variant.type === 'number') return { kind: 'float64' };

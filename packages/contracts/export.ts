@@ -1,7 +1,7 @@
 import type { TableContract } from '#contracts/contract.ts';
 import { TABLE_CONTRACTS } from '#contracts/registry.ts';
 import { VOCABULARIES } from '#contracts/vocabularies.ts';
-import { columnSpecs, contractJsonSchema } from './columns.ts';
+import { columnSpecs, contractJsonSchema, nonNullVariant } from './columns.ts';
 
 /** JSON Schema (2020-12) of one contract, generated from its zod source with the contract's identity. */
 export function tableJsonSchema(contract: TableContract): Record<string, unknown> {
@@ -15,7 +15,7 @@ export function tableJsonSchema(contract: TableContract): Record<string, unknown
 }
 
 interface JsonProperty {
-  type?: string;
+  type?: string | string[];
   format?: string;
   enum?: string[];
   pattern?: string;
@@ -44,7 +44,7 @@ export function tableSchema(contract: TableContract): Record<string, unknown> {
   const schema = contractJsonSchema(contract) as { properties: Record<string, JsonProperty>; required?: string[] };
   const required = new Set(schema.required ?? []);
   const fields = Object.entries(schema.properties).map(([name, raw]) => {
-    const property = raw.anyOf?.find((variant) => variant.type !== 'null') ?? raw;
+    const property = nonNullVariant(raw);
     const type =
       property.format === 'date' ? 'date' : property.format === 'date-time' ? 'datetime' : (FRICTIONLESS_TYPE[property.type ?? 'string'] ?? 'any');
     const constraints: Record<string, unknown> = {};

@@ -296,14 +296,30 @@ function desaIndicator(title: string): IndicatorDefinition | undefined {
   return undefined;
 }
 
-const SEX_WORDS: Readonly<Record<string, string>> = {
-  'both sexes': '_T',
-  total: '_T',
-  male: 'M',
-  males: 'M',
-  female: 'F',
-  females: 'F',
-};
+/** SDMX sex code of a header label: `Both sexes`, `(female)`, `Male` … */
+function sexOf(label: string): string | undefined {
+  const lower = label.toLowerCase();
+  if (/both sexes|\btotal\b/.test(lower)) return '_T';
+  if (/\bfemales?\b|\bwomen\b/.test(lower)) return 'F';
+  if (/\bmales?\b|\bmen\b/.test(lower)) return 'M';
+  return undefined;
+}
+
+/**
+ * Sex per column from a header row. A label above the years spans the blank (merged) cells to
+ * its right; only cells right of the code column count, so a table title in column A does not.
+ */
+function sexLabels(cells: readonly string[] | undefined, codeAt: number, spans: boolean): (string | undefined)[] {
+  const labels: (string | undefined)[] = [];
+  let carry: string | undefined;
+  (cells ?? []).forEach((cell, index) => {
+    const text = cell.trim();
+    if (index <= codeAt) return;
+    if (text !== '') carry = sexOf(text);
+    labels[index] = spans ? carry : text === '' ? undefined : sexOf(text);
+  });
+  return labels;
+}
 
 function columnLetter(index: number): string {
   let n = index + 1;
@@ -377,18 +393,19 @@ function readDesaSheet(sheet: SheetRecords, sink: ObservationSink, options: Stat
   const cells = header.record.map((cell) => cell.trim());
   const codeAt = cells.findIndex((cell) => /^(country )?code$/i.test(cell));
   const typeAt = cells.findIndex((cell) => /^type of data/i.test(cell));
-  // A second header row may split each year into Both sexes / Male / Female.
-  const sexRow = records[headerIndex + 1]?.record.map((cell) => SEX_WORDS[cell.trim().toLowerCase()]);
-  const hasSexRow = sexRow?.some((sex) => sex !== undefined) ?? false;
+  // Sex is given per column either in a row above the years (Rev.2013: "… (both sexes)" merged
+  // over the years) or in a row below them (Both sexes / Male / Female under each year).
+  const aboveSex = sexLabels(records[headerIndex - 1]?.record, codeAt, true);
+  const belowSex = sexLabels(records[headerIndex + 1]?.record, codeAt, false);
+  const hasSexRow = belowSex.some((sex) => sex !== undefined);
   const columns: { index: number; year: string; sex?: string }[] = [];
   let currentYear: string | undefined;
   cells.forEach((cell, index) => {
     const year = /^(\d{4})(?:\.0)?$/.exec(cell)?.[1];
     if (year) currentYear = year;
     else if (cell !== '' || !hasSexRow) currentYear = undefined; // a merged year spans blank cells only
-    const sex = hasSexRow ? sexRow?.[index] : undefined;
-    if (currentYear && (!hasSexRow || sex))
-      columns.push({ index, year: currentYear, ...(sex ? { sex } : {}) });
+    const sex = hasSexRow ? belowSex[index] : aboveSex[index];
+    if (currentYear && (!hasSexRow || sex)) columns.push({ index, year: currentYear, ...(sex ? { sex } : {}) });
   });
   for (const record of records.slice(headerIndex + (hasSexRow ? 2 : 1))) {
     const code = (record.record[codeAt] ?? '').trim().replace(/\.0+$/, '');

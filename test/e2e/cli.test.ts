@@ -41,9 +41,9 @@ describe('hld CLI, as a user drives it', () => {
     expect(runOutput.code).toBe(0);
     const result = JSON.parse(runOutput.stdout);
     expect(result.version).toBe(1);
-    expect(Object.keys(result.sources).sort()).toEqual(['pilot', 'reference', 'stocktaking', 'survey']);
+    expect(Object.keys(result.sources).sort()).toEqual(['pilot', 'reference', 'statistics', 'stocktaking', 'survey']);
     expect(result.sources.stocktaking.accepted).toBe(85);
-    expect(runOutput.stderr).toContain('[5/5]');
+    expect(runOutput.stderr).toContain('[6/6]');
   });
 
   it('shows Moldova from the saved state without re-running the pipeline', async () => {

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { StageName } from '#infra/config.ts';
 import { PIPELINE } from '#packages/pipeline/definition.ts';
 import {
+  buildTestApp,
   type CfnResourceJson,
   type CfnTemplateJson,
   logicalIdOf,
@@ -11,7 +12,6 @@ import {
   referencedLogicalId,
   resourcesOfType,
   type SynthesizedStack,
-  buildTestApp,
   synthesizeStack,
 } from './evidence-stack.fixture.ts';
 import { allIdentityStatements, asList, type PolicyStatementJson } from './iam-policy.ts';
@@ -34,9 +34,13 @@ function resourcePolicyStatements(
 ): PolicyStatementJson[] {
   return resourcesOfType(json, type)
     .filter(([, policy]) =>
-      asList(property(policy, targetProperty) as unknown[]).some((ref) => referencedLogicalId(ref) === logicalId),
+      asList(property(policy, targetProperty) as unknown[]).some(
+        (ref) => referencedLogicalId(ref) === logicalId,
+      ),
     )
-    .flatMap(([, policy]) => (property(policy, 'PolicyDocument') as { Statement: PolicyStatementJson[] }).Statement);
+    .flatMap(
+      ([, policy]) => (property(policy, 'PolicyDocument') as { Statement: PolicyStatementJson[] }).Statement,
+    );
 }
 
 function deniesInsecureTransport(statements: readonly PolicyStatementJson[]): boolean {
@@ -84,18 +88,18 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
       const encryption = property(bucket, 'BucketEncryption') as {
         ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
       };
-      expect(encryption.ServerSideEncryptionConfiguration[0]?.ServerSideEncryptionByDefault.SSEAlgorithm).toMatch(
-        /^(aws:kms|AES256)$/,
-      );
+      expect(
+        encryption.ServerSideEncryptionConfiguration[0]?.ServerSideEncryptionByDefault.SSEAlgorithm,
+      ).toMatch(/^(aws:kms|AES256)$/);
       expect(property(bucket, 'PublicAccessBlockConfiguration')).toEqual({
         BlockPublicAcls: true,
         BlockPublicPolicy: true,
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
-      expect(deniesInsecureTransport(resourcePolicyStatements(json, 'AWS::S3::BucketPolicy', 'Bucket', logicalId))).toBe(
-        true,
-      );
+      expect(
+        deniesInsecureTransport(resourcePolicyStatements(json, 'AWS::S3::BucketPolicy', 'Bucket', logicalId)),
+      ).toBe(true);
     }
   });
 
@@ -114,7 +118,12 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
       return `${rule?.SSEAlgorithm}:${referencedLogicalId(rule?.KMSMasterKeyID) ?? '-'}`;
     });
 
-    expect(algorithms.sort()).toEqual(['AES256:-', `aws:kms:${keyId}`, `aws:kms:${keyId}`, `aws:kms:${keyId}`]);
+    expect(algorithms.sort()).toEqual([
+      'AES256:-',
+      `aws:kms:${keyId}`,
+      `aws:kms:${keyId}`,
+      `aws:kms:${keyId}`,
+    ]);
   });
 
   it('gives every table point-in-time recovery and KMS encryption', () => {
@@ -123,7 +132,9 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
 
     expect(tables).toHaveLength(2);
     for (const [, table] of tables) {
-      expect(property(table, 'PointInTimeRecoverySpecification')).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(property(table, 'PointInTimeRecoverySpecification')).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
       expect(property(table, 'SSESpecification')).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
     }
   });
@@ -134,12 +145,12 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
 
     expect(queues.length).toBeGreaterThan(0);
     for (const [logicalId, queue] of queues) {
-      expect(property(queue, 'SqsManagedSseEnabled') === true || property(queue, 'KmsMasterKeyId') !== undefined).toBe(
-        true,
-      );
-      expect(deniesInsecureTransport(resourcePolicyStatements(json, 'AWS::SQS::QueuePolicy', 'Queues', logicalId))).toBe(
-        true,
-      );
+      expect(
+        property(queue, 'SqsManagedSseEnabled') === true || property(queue, 'KmsMasterKeyId') !== undefined,
+      ).toBe(true);
+      expect(
+        deniesInsecureTransport(resourcePolicyStatements(json, 'AWS::SQS::QueuePolicy', 'Queues', logicalId)),
+      ).toBe(true);
     }
   });
 
@@ -147,10 +158,14 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
     const { json } = stackOf(stage);
     const [topicId, topic] = resourcesOfType(json, 'AWS::SNS::Topic')[0] ?? [];
 
-    expect(referencedLogicalId(property(topic, 'KmsMasterKeyId'))).toBe(resourcesOfType(json, 'AWS::KMS::Key')[0]?.[0]);
-    expect(deniesInsecureTransport(resourcePolicyStatements(json, 'AWS::SNS::TopicPolicy', 'Topics', topicId ?? ''))).toBe(
-      true,
+    expect(referencedLogicalId(property(topic, 'KmsMasterKeyId'))).toBe(
+      resourcesOfType(json, 'AWS::KMS::Key')[0]?.[0],
     );
+    expect(
+      deniesInsecureTransport(
+        resourcePolicyStatements(json, 'AWS::SNS::TopicPolicy', 'Topics', topicId ?? ''),
+      ),
+    ).toBe(true);
   });
 
   it('rotates the customer-managed key', () => {
@@ -178,9 +193,14 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
 
   it("grants no '*', 's3:*' or 'dynamodb:*' action in any IAM or resource policy", () => {
     const { json } = stackOf(stage);
-    const resourcePolicies = ['AWS::S3::BucketPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy'].flatMap((type) =>
+    const resourcePolicies = [
+      'AWS::S3::BucketPolicy',
+      'AWS::SQS::QueuePolicy',
+      'AWS::SNS::TopicPolicy',
+    ].flatMap((type) =>
       resourcesOfType(json, type).flatMap(
-        ([, policy]) => (property(policy, 'PolicyDocument') as { Statement: PolicyStatementJson[] }).Statement,
+        ([, policy]) =>
+          (property(policy, 'PolicyDocument') as { Statement: PolicyStatementJson[] }).Statement,
       ),
     );
 
@@ -197,7 +217,9 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
 
     expect(resourcesOfType(json, 'Custom::S3BucketNotifications')).toEqual([]);
     expect(resourcesOfType(json, 'AWS::Lambda::Function')).toHaveLength(PIPELINE.stages.length + 1);
-    expect(property(json.Resources[logicalIdOf(stack.storage.buckets.raw)], 'NotificationConfiguration')).toEqual({
+    expect(
+      property(json.Resources[logicalIdOf(stack.storage.buckets.raw)], 'NotificationConfiguration'),
+    ).toEqual({
       EventBridgeConfiguration: { EventBridgeEnabled: true },
     });
   });
@@ -207,7 +229,9 @@ describe('EvidenceStack stage protections', () => {
   const statefulTypes = ['AWS::S3::Bucket', 'AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup'];
   const policiesOf = (stage: StageName): string[] =>
     statefulTypes.flatMap((type) =>
-      resourcesOfType(stackOf(stage).json, type).map(([, resource]: [string, CfnResourceJson]) => `${resource.DeletionPolicy}`),
+      resourcesOfType(stackOf(stage).json, type).map(
+        ([, resource]: [string, CfnResourceJson]) => `${resource.DeletionPolicy}`,
+      ),
     );
 
   it('protects prod tables with DynamoDB deletion protection (dev opts out)', () => {
@@ -215,7 +239,10 @@ describe('EvidenceStack stage protections', () => {
     const devTables = resourcesOfType(stackOf('dev').json, 'AWS::DynamoDB::Table');
 
     expect(prodTables.map(([, table]) => property(table, 'DeletionProtectionEnabled'))).toEqual([true, true]);
-    expect(devTables.map(([, table]) => property(table, 'DeletionProtectionEnabled'))).toEqual([false, false]);
+    expect(devTables.map(([, table]) => property(table, 'DeletionProtectionEnabled'))).toEqual([
+      false,
+      false,
+    ]);
   });
 
   it('retains every bucket, table, key and log group in prod; only dev opts in to deletion', () => {
@@ -230,14 +257,18 @@ describe('EvidenceStack stage protections', () => {
 });
 
 describe('cdk-nag gate', () => {
-  it('fails synthesis when a finding is not acknowledged', () => {
-    const { app, stack, compliance } = buildTestApp({ stage: 'dev' });
-    new s3.Bucket(stack, 'BucketWithoutLogsOrTls');
+  it(
+    'fails synthesis when a finding is not acknowledged',
+    () => {
+      const { app, stack, compliance } = buildTestApp({ stage: 'dev' });
+      new s3.Bucket(stack, 'BucketWithoutLogsOrTls');
 
-    // The message is the report itself in-process and a pointer to the report file under the CLI.
-    expect(() => app.synth()).toThrow(/AwsSolutions-S1|Validation failed/);
-    expect(compliance.validateScope(app).violations.map((violation) => violation.ruleName)).toEqual(
-      expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']),
-    );
-  }, SYNTH_TIMEOUT_MS);
+      // The message is the report itself in-process and a pointer to the report file under the CLI.
+      expect(() => app.synth()).toThrow(/AwsSolutions-S1|Validation failed/);
+      expect(compliance.validateScope(app).violations.map((violation) => violation.ruleName)).toEqual(
+        expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']),
+      );
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 });

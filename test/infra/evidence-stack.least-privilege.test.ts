@@ -21,7 +21,8 @@ beforeAll(() => {
 /** Everything the function of `stageId` (or 'api') may do. */
 function permissionsOf(stageId: string): PolicyStatementJson[] {
   const { json, config } = synthesized;
-  const functionName = stageId === 'api' ? `${config.namePrefix}-api-handler` : `${config.namePrefix}-${stageId}`;
+  const functionName =
+    stageId === 'api' ? `${config.namePrefix}-api-handler` : `${config.namePrefix}-${stageId}`;
   return roleStatements(json, roleOfFunction(json, functionName));
 }
 
@@ -75,9 +76,10 @@ describe('EvidenceStack least privilege', () => {
         expect(isAllowed(permissions, 's3:GetObject', outside), `${stage.id} reads ${bucket}`).toBe(false);
         expect(isAllowed(permissions, 's3:PutObject', outside), `${stage.id} writes ${bucket}`).toBe(false);
         if (!listed?.delete) {
-          expect(isAllowed(permissions, 's3:DeleteObject', objectArn(bucket, 'raw/x')), `${stage.id} deletes`).toBe(
-            false,
-          );
+          expect(
+            isAllowed(permissions, 's3:DeleteObject', objectArn(bucket, 'raw/x')),
+            `${stage.id} deletes`,
+          ).toBe(false);
         }
       }
     }
@@ -115,11 +117,17 @@ describe('EvidenceStack least privilege', () => {
   });
 
   it('grants no wildcard action, and wildcard resources only where AWS requires them', () => {
-    const statements = allIdentityStatements(synthesized.json).filter((statement) => statement.Effect === 'Allow');
+    const statements = allIdentityStatements(synthesized.json).filter(
+      (statement) => statement.Effect === 'Allow',
+    );
 
-    const wildcardActions = statements.flatMap((statement) => asList(statement.Action)).filter((action) => action.includes('*'));
+    const wildcardActions = statements
+      .flatMap((statement) => asList(statement.Action))
+      .filter((action) => action.includes('*'));
     const starResourceActions = statements
-      .filter((statement) => asList(statement.Resource).some((resource) => flattenReference(resource) === '*'))
+      .filter((statement) =>
+        asList(statement.Resource).some((resource) => flattenReference(resource) === '*'),
+      )
       .flatMap((statement) => asList(statement.Action));
 
     expect(wildcardActions).toEqual([]);

@@ -75,28 +75,40 @@ describe('cdk synth without credentials', () => {
   });
 
   it('refuses a cron expression EventBridge Scheduler would reject', () => {
-    expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: '0 2 * * *' })).toThrow(StageConfigError);
-    expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: 'cron(0 2 * * ? *)' })).not.toThrow();
+    expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: '0 2 * * *' })).toThrow(
+      StageConfigError,
+    );
+    expect(() =>
+      validateStageConfig({ ...STAGES.prod, refreshScheduleCron: 'cron(0 2 * * ? *)' }),
+    ).not.toThrow();
   });
 
-  it('leaves the briefing API out with -c briefingApi=false (emulators without API Gateway v2)', () => {
-    const { stack } = buildTestApp({ context: { briefingApi: 'false' } });
+  it(
+    'leaves the briefing API out with -c briefingApi=false (emulators without API Gateway v2)',
+    () => {
+      const { stack } = buildTestApp({ context: { briefingApi: 'false' } });
 
-    const template = Template.fromStack(stack);
+      const template = Template.fromStack(stack);
 
-    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
-    template.resourceCountIs('AWS::Lambda::Function', PIPELINE.stages.length);
-    expect(Object.keys((template.toJSON() as { Outputs: object }).Outputs)).not.toContain('ApiUrl');
-  }, SYNTH_TIMEOUT_MS);
+      template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+      template.resourceCountIs('AWS::Lambda::Function', PIPELINE.stages.length);
+      expect(Object.keys((template.toJSON() as { Outputs: object }).Outputs)).not.toContain('ApiUrl');
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 
-  it('subscribes the alarm e-mail given with -c alarmEmail, and none without it', () => {
-    const withoutEmail = synthesizeStack({ stage: 'dev' });
-    const withEmail = buildTestApp({ context: { alarmEmail: 'data-team@example.org' } });
+  it(
+    'subscribes the alarm e-mail given with -c alarmEmail, and none without it',
+    () => {
+      const withoutEmail = synthesizeStack({ stage: 'dev' });
+      const withEmail = buildTestApp({ context: { alarmEmail: 'data-team@example.org' } });
 
-    expect(resourcesOfType(withoutEmail.json, 'AWS::SNS::Subscription')).toEqual([]);
-    Template.fromStack(withEmail.stack).hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'email',
-      Endpoint: 'data-team@example.org',
-    });
-  }, SYNTH_TIMEOUT_MS);
+      expect(resourcesOfType(withoutEmail.json, 'AWS::SNS::Subscription')).toEqual([]);
+      Template.fromStack(withEmail.stack).hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'data-team@example.org',
+      });
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 });

@@ -29,7 +29,9 @@ beforeAll(() => {
 }, SYNTH_TIMEOUT_MS);
 
 function functionNamed(json: CfnTemplateJson, name: string) {
-  return resourcesOfType(json, 'AWS::Lambda::Function').find(([, fn]) => property(fn, 'FunctionName') === name)?.[1];
+  return resourcesOfType(json, 'AWS::Lambda::Function').find(
+    ([, fn]) => property(fn, 'FunctionName') === name,
+  )?.[1];
 }
 
 interface StateJson {
@@ -43,10 +45,15 @@ interface StateJson {
 }
 
 /** The refresh state machine's definition, with CloudFormation references replaced by their ids. */
-function stateMachineDefinition(json: CfnTemplateJson): { StartAt: string; States: Record<string, StateJson> } {
+function stateMachineDefinition(json: CfnTemplateJson): {
+  StartAt: string;
+  States: Record<string, StateJson>;
+} {
   const [, machine] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine')[0] ?? [];
   const parts = (property(machine, 'DefinitionString') as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  const text = parts.map((part) => (typeof part === 'string' ? part : `<${referencedLogicalId(part) ?? 'ref'}>`)).join('');
+  const text = parts
+    .map((part) => (typeof part === 'string' ? part : `<${referencedLogicalId(part) ?? 'ref'}>`))
+    .join('');
   return JSON.parse(text) as { StartAt: string; States: Record<string, StateJson> };
 }
 
@@ -65,7 +72,11 @@ describe('EvidenceStack wiring', () => {
         ],
         BillingMode: 'PAY_PER_REQUEST',
         ...(table.globalSecondaryIndexes.length > 0
-          ? { GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) => Match.objectLike({ IndexName: index.indexName })) }
+          ? {
+              GlobalSecondaryIndexes: table.globalSecondaryIndexes.map((index) =>
+                Match.objectLike({ IndexName: index.indexName }),
+              ),
+            }
           : {}),
         ...(table.timeToLiveAttribute
           ? { TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }
@@ -85,15 +96,21 @@ describe('EvidenceStack wiring', () => {
       expect(property(fn, 'Architectures')).toEqual(['arm64']);
       expect(property(fn, 'MemorySize')).toBe(stage.memorySizeMb ?? 512);
       expect(property(fn, 'Timeout')).toBe(stage.timeoutSeconds ?? 60);
-      expect(referencedLogicalId(environment[BUCKETS.raw.envVar])).toBe(logicalIdOf(stack.storage.buckets.raw));
-      expect(referencedLogicalId(environment[TABLES.ledger.envVar])).toBe(logicalIdOf(stack.tables.tables.ledger));
+      expect(referencedLogicalId(environment[BUCKETS.raw.envVar])).toBe(
+        logicalIdOf(stack.storage.buckets.raw),
+      );
+      expect(referencedLogicalId(environment[TABLES.ledger.envVar])).toBe(
+        logicalIdOf(stack.tables.tables.ledger),
+      );
       expect(referencedLogicalId(environment.HLD_EVENT_BUS)).toBe(logicalIdOf(stack.pipeline.eventBus));
       expect(environment).toMatchObject({
         HLD_DATASET: PIPELINE.dataset,
         POWERTOOLS_SERVICE_NAME: PIPELINE.name,
         NODE_OPTIONS: '--enable-source-maps',
       });
-      expect(referencedLogicalId((property(fn, 'LoggingConfig') as { LogGroup: unknown }).LogGroup)).toBeDefined();
+      expect(
+        referencedLogicalId((property(fn, 'LoggingConfig') as { LogGroup: unknown }).LogGroup),
+      ).toBeDefined();
     }
     expect(functionNamed(json, `${config.namePrefix}-api-handler`)).toBeDefined();
   });
@@ -103,16 +120,25 @@ describe('EvidenceStack wiring', () => {
 
     for (const stage of eventStages(PIPELINE)) {
       const [queueId, queue] =
-        resourcesOfType(json, 'AWS::SQS::Queue').find(([, q]) => property(q, 'QueueName') === `${config.namePrefix}-${stage.id}`) ?? [];
+        resourcesOfType(json, 'AWS::SQS::Queue').find(
+          ([, q]) => property(q, 'QueueName') === `${config.namePrefix}-${stage.id}`,
+        ) ?? [];
       const [dlqId] =
-        resourcesOfType(json, 'AWS::SQS::Queue').find(([, q]) => property(q, 'QueueName') === `${config.namePrefix}-${stage.id}-dlq`) ?? [];
+        resourcesOfType(json, 'AWS::SQS::Queue').find(
+          ([, q]) => property(q, 'QueueName') === `${config.namePrefix}-${stage.id}-dlq`,
+        ) ?? [];
       const rule = resourcesOfType(json, 'AWS::Events::Rule').find(([, r]) =>
-        (property(r, 'Targets') as { Arn: unknown }[]).some((target) => referencedLogicalId(target.Arn) === queueId),
+        (property(r, 'Targets') as { Arn: unknown }[]).some(
+          (target) => referencedLogicalId(target.Arn) === queueId,
+        ),
       );
       const mapping = resourcesOfType(json, 'AWS::Lambda::EventSourceMapping').find(
         ([, m]) => referencedLogicalId(property(m, 'EventSourceArn')) === queueId,
       );
-      const redrive = property(queue, 'RedrivePolicy') as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+      const redrive = property(queue, 'RedrivePolicy') as {
+        deadLetterTargetArn: unknown;
+        maxReceiveCount: number;
+      };
 
       expect(dlqId, stage.id).toBeDefined();
       expect(referencedLogicalId(redrive.deadLetterTargetArn)).toBe(dlqId);
@@ -157,7 +183,10 @@ describe('EvidenceStack wiring', () => {
     const { json, stack } = synthesized;
     const definition = stateMachineDefinition(json);
     const taskResources = new Map(
-      refreshSteps(PIPELINE).map((step) => [step.id, `<${logicalIdOf(stack.pipeline.functionOf(step.id).function)}>`]),
+      refreshSteps(PIPELINE).map((step) => [
+        step.id,
+        `<${logicalIdOf(stack.pipeline.functionOf(step.id).function)}>`,
+      ]),
     );
 
     const visited: string[] = [];
@@ -173,7 +202,9 @@ describe('EvidenceStack wiring', () => {
       .map((stateName) => definition.States[stateName]?.Resource)
       .map((resource) => [...taskResources].find(([, arn]) => arn === resource)?.[0])
       .filter((id): id is string => id !== undefined);
-    const publish = Object.values(definition.States).find((state) => state.Resource?.endsWith(':states:::events:putEvents'));
+    const publish = Object.values(definition.States).find((state) =>
+      state.Resource?.endsWith(':states:::events:putEvents'),
+    );
     const tasks = Object.values(definition.States).filter((state) => state.Type === 'Task');
 
     expect(stepOrder).toEqual(refreshSteps(PIPELINE).map((step) => step.id));
@@ -182,7 +213,9 @@ describe('EvidenceStack wiring', () => {
     expect(publish?.Parameters).toMatchObject({
       Entries: [{ DetailType: 'BriefingPublished', Source: PIPELINE_EVENT_SOURCE }],
     });
-    for (const task of tasks.filter((state) => state.Resource !== `<${logicalIdOf(stack.pipeline.functionOf('refresh-failed').function)}>`)) {
+    for (const task of tasks.filter(
+      (state) => state.Resource !== `<${logicalIdOf(stack.pipeline.functionOf('refresh-failed').function)}>`,
+    )) {
       expect(task.Catch?.[0]?.Next).toBe('DescribeFailure');
     }
   });
@@ -205,7 +238,9 @@ describe('EvidenceStack wiring', () => {
   it('serves the six read-only briefing routes from one HTTP API with access logs and throttling', () => {
     const { json, template } = synthesized;
 
-    const routeKeys = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').map(([, route]) => property(route, 'RouteKey'));
+    const routeKeys = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').map(([, route]) =>
+      property(route, 'RouteKey'),
+    );
     expect(routeKeys.sort()).toEqual(BRIEFING_API_ROUTES.map((path) => `GET ${path}`).sort());
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -220,7 +255,14 @@ describe('EvidenceStack wiring', () => {
     const functionCount = PIPELINE.stages.length + 1;
 
     template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * eventStageCount + 2 * functionCount + 2);
-    for (const metric of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Errors', 'Throttles', 'ExecutionsFailed', 'ExecutionsTimedOut']) {
+    for (const metric of [
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+      'Errors',
+      'Throttles',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
@@ -261,20 +303,28 @@ describe('adding a stage to the pipeline definition', () => {
   };
   const extended: PipelineDefinition = { ...PIPELINE, stages: [...PIPELINE.stages, enrich] };
 
-  it('gains its function, queue, DLQ and rule in the stack, and the local router routes SnapshotWritten to it', () => {
-    const { json, template, config, stack } = synthesizeStack({ stage: 'dev', definition: extended });
+  it(
+    'gains its function, queue, DLQ and rule in the stack, and the local router routes SnapshotWritten to it',
+    () => {
+      const { json, template, config, stack } = synthesizeStack({ stage: 'dev', definition: extended });
 
-    const queueNames = resourcesOfType(json, 'AWS::SQS::Queue').map(([, queue]) => property(queue, 'QueueName'));
-    const routes = createLocalEventRouter(extended).routesFor('SnapshotWritten');
+      const queueNames = resourcesOfType(json, 'AWS::SQS::Queue').map(([, queue]) =>
+        property(queue, 'QueueName'),
+      );
+      const routes = createLocalEventRouter(extended).routesFor('SnapshotWritten');
 
-    expect(functionNamed(json, `${config.namePrefix}-enrich`)).toBeDefined();
-    expect(resourcesOfType(json, 'AWS::Lambda::Function')).toHaveLength(extended.stages.length + 1);
-    expect(queueNames).toEqual(expect.arrayContaining([`${config.namePrefix}-enrich`, `${config.namePrefix}-enrich-dlq`]));
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventBusName: { Ref: logicalIdOf(stack.pipeline.eventBus) },
-      EventPattern: { source: [PIPELINE_EVENT_SOURCE], 'detail-type': ['SnapshotWritten'] },
-    });
-    expect(routes).toContain('enrich');
-    expect(createLocalEventRouter(PIPELINE).routesFor('SnapshotWritten')).not.toContain('enrich');
-  }, SYNTH_TIMEOUT_MS);
+      expect(functionNamed(json, `${config.namePrefix}-enrich`)).toBeDefined();
+      expect(resourcesOfType(json, 'AWS::Lambda::Function')).toHaveLength(extended.stages.length + 1);
+      expect(queueNames).toEqual(
+        expect.arrayContaining([`${config.namePrefix}-enrich`, `${config.namePrefix}-enrich-dlq`]),
+      );
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: logicalIdOf(stack.pipeline.eventBus) },
+        EventPattern: { source: [PIPELINE_EVENT_SOURCE], 'detail-type': ['SnapshotWritten'] },
+      });
+      expect(routes).toContain('enrich');
+      expect(createLocalEventRouter(PIPELINE).routesFor('SnapshotWritten')).not.toContain('enrich');
+    },
+    SYNTH_TIMEOUT_MS,
+  );
 });

@@ -45,14 +45,16 @@ export function asList<T>(value: T | T[] | undefined): T[] {
 /** Every statement that applies to the role: its inline policies and the policies attached to it. */
 export function roleStatements(json: CfnTemplateJson, roleLogicalId: string): PolicyStatementJson[] {
   const role = json.Resources[roleLogicalId];
-  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role in the template`);
+  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role`);
   const inline = asList(role.Properties?.Policies as { PolicyDocument: PolicyDocumentJson }[] | undefined);
   const attached = resourcesOfType(json, 'AWS::IAM::Policy')
     .filter(([, policy]) =>
       asList(policy.Properties?.Roles as unknown[]).some((ref) => referencedLogicalId(ref) === roleLogicalId),
     )
     .map(([, policy]) => policy.Properties?.PolicyDocument as PolicyDocumentJson);
-  return [...inline.map((policy) => policy.PolicyDocument), ...attached].flatMap((document) => document.Statement);
+  return [...inline.map((policy) => policy.PolicyDocument), ...attached].flatMap(
+    (document) => document.Statement,
+  );
 }
 
 /** Every IAM statement of every role and policy in the template. */
@@ -71,12 +73,19 @@ export function roleOfFunction(json: CfnTemplateJson, functionName: string): str
 }
 
 function globToRegExp(pattern: string, flags = ''): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, flags);
 }
 
 /** Whether an Allow statement (and no Deny) grants `action` on `resource`. */
-export function isAllowed(statements: readonly PolicyStatementJson[], action: string, resource: string): boolean {
+export function isAllowed(
+  statements: readonly PolicyStatementJson[],
+  action: string,
+  resource: string,
+): boolean {
   const matches = (statement: PolicyStatementJson) =>
     asList(statement.Action).some((pattern) => globToRegExp(pattern, 'i').test(action)) &&
     asList(statement.Resource)

@@ -7,6 +7,7 @@ import type { SourceKind } from '#packages/pipeline/events.ts';
 export const SAMPLES = new URL('../../data-contracts/samples/', import.meta.url);
 
 export const SAMPLE_FILES: readonly { kind: SourceKind; path: string }[] = [
+  { kind: 'statistics', path: 'statistics/context-figures.csv' },
   { kind: 'reference', path: 'reference/events-and-sources.json' },
   { kind: 'pilot', path: 'pilot/mainstreaming-pilots.json' },
   { kind: 'survey', path: 'survey/gmg-unct-2011-kobo.csv' },

@@ -79,6 +79,14 @@ function describeCountry(body: Body, version: number): string {
   for (const project of jmdi.projects) {
     lines.push(`  ${project.project_id}  ${project.theme_primary.padEnd(11)} ${project.selection_status.padEnd(11)} ${project.title}`);
   }
+  if ((body.context_figures ?? []).length > 0) {
+    lines.push('', 'Context figures (each value with its source and revision; sources are never merged):');
+    for (const figure of body.context_figures) {
+      for (const value of figure.values) {
+        lines.push(`  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]`);
+      }
+    }
+  }
   if ((body.events ?? []).length > 0) {
     lines.push('', 'Events:');
     for (const event of body.events) lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}`);

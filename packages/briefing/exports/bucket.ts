@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { BriefingItem } from '#packages/storage/briefing-store.ts';
+import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { EXPORT_FORMATS, type ExportFormat, type RenderOptions, renderBriefingExport } from './render.ts';
+import type { ExportMeta } from './tables.ts';
+
+/** Where the exports of a briefing version live in the exports bucket. */
+export function exportPrefix(dataset: string, version: number): string {
+  return `briefings/${dataset}/v${version}/`;
+}
+
+/** The manifest of one version's exports; written last, so its presence means "complete". */
+export const EXPORT_MANIFEST = 'manifest.json';
+
+export interface ExportObject {
+  readonly key: string;
+  readonly format: ExportFormat | 'manifest';
+  readonly size: number;
+  readonly sha256: string;
+  readonly contentType: string;
+}
+
+function metaFromPrefix(prefix: string): ExportMeta {
+  const match = /(?:^|\/)briefings\/([^/]+)\/v(\d+)\/$/.exec(prefix);
+  return {
+    dataset: match?.[1] ?? 'briefing',
+    version: Number(match?.[2] ?? 0),
+    asOf: new Date().toISOString().slice(0, 10),
+  };
+}
+
+/**
+ * Render the given formats of a briefing and put them under `prefix` in the exports bucket, one
+ * folder per format (`briefings/hld2013/v3/parquet/briefing_country.parquet`), then a
+ * `manifest.json` listing every object with its size and SHA-256. `meta` defaults to the dataset
+ * and version read from a `briefings/<dataset>/v<N>/` prefix and today's date; pass the
+ * version's creation date as `asOf` so exports of one version are the same bytes every time.
+ */
+export async function writeExportsToBucket(
+  items: readonly BriefingItem[],
+  store: ObjectStore,
+  prefix: string,
+  formats: readonly ExportFormat[] = EXPORT_FORMATS,
+  meta: ExportMeta = metaFromPrefix(prefix.endsWith('/') ? prefix : `${prefix}/`),
+  options: Pick<RenderOptions, 'onProgress'> = {},
+): Promise<ExportObject[]> {
+  const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const written: ExportObject[] = [];
+  for (const format of formats) {
+    const files = await renderBriefingExport(format, items, meta, options);
+    for (const file of files) {
+      const key = `${base}${format}/${file.path}`;
+      await store.put(key, file.bytes, {
+        contentType: file.contentType,
+        metadata: { dataset: meta.dataset, version: String(meta.version), format },
+      });
+      written.push({
+        key,
+        format,
+        size: file.bytes.byteLength,
+        sha256: createHash('sha256').update(file.bytes).digest('hex'),
+        contentType: file.contentType,
+      });
+    }
+  }
+  const manifest = JSON.stringify(
+    { dataset: meta.dataset, version: meta.version, as_of: meta.asOf, formats, objects: written },
+    null,
+    2,
+  );
+  const manifestKey = `${base}${EXPORT_MANIFEST}`;
+  await store.put(manifestKey, manifest, { contentType: 'application/json; charset=utf-8' });
+  written.push({
+    key: manifestKey,
+    format: 'manifest',
+    size: Buffer.byteLength(manifest),
+    sha256: createHash('sha256').update(manifest).digest('hex'),
+    contentType: 'application/json; charset=utf-8',
+  });
+  return written;
+}

@@ -1,0 +1,226 @@
+import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import type { ExportMeta } from './tables.ts';
+
+/**
+ * One-page country briefs in Markdown: what an analyst prints or pastes into a note. Every
+ * statement keeps its source document (and the SHA-256 prefix of the file that carried it), and
+ * rows of confidence 'low' are flagged, as in `hld briefing show`.
+ */
+
+type Body = Record<string, any>;
+
+/** Free text in Markdown: escape what would become markup (tables, emphasis, links, HTML). */
+export function markdownText(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '';
+  return String(value)
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\\`*_[\]<>|#]/g, (char) => `\\${char}`);
+}
+
+/** An id or code as a code span (ids carry underscores that would otherwise need escaping). */
+function code(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '';
+  return `\`${String(value).replace(/`/g, "'")}\``;
+}
+
+function tableBlock(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map((cell) => cell || ' ').join(' | ')} |`),
+  ];
+}
+
+const flag = (confidence: unknown) => (confidence === 'low' ? ' ⚠' : '');
+const yesNo = (value: unknown) => (value ? 'yes' : 'no');
+const money = (amount: unknown, currency = 'EUR') =>
+  typeof amount === 'number' ? `${currency} ${amount.toLocaleString('en-GB')}` : '';
+const source = (ref: Body | undefined) => (ref?.source_doc_id ? code(ref.source_doc_id) : '');
+
+/** The brief of one country item body. */
+export function renderCountryMarkdown(body: Body, meta: ExportMeta): string {
+  const lines: string[] = [];
+  lines.push(`# ${markdownText(body.name)} (${body.iso3}) — HLD 2013 briefing`, '');
+  lines.push(
+    `*Dataset ${code(meta.dataset)}, version ${meta.version}, as of ${meta.asOf}. ` +
+      'Every row names its source document; ⚠ marks rows of confidence "low" (illustrative or unverified): do not cite them as fact.*',
+    '',
+  );
+
+  lines.push('## Identity', '');
+  const groups = ['ldc', 'lldc', 'sids'].filter((group) => body[group]).map((group) => group.toUpperCase());
+  lines.push(
+    ...tableBlock(
+      ['Field', 'Value'],
+      [
+        ['ISO3 / M49', `${code(body.iso3)} / ${code(body.m49)}`],
+        ['Subregion', markdownText(body.subregion)],
+        ['Country groups', groups.join(', ') || 'none'],
+        ['JMDI phase-1 target', yesNo(body.jmdi?.is_jmdi1_target)],
+        ['UNCT surveyed (GMG 2011)', yesNo(body.survey?.unct_surveyed)],
+      ],
+    ),
+    '',
+  );
+
+  lines.push('## Mainstreaming pilot', '');
+  const pilots = (body.pilots ?? []) as Body[];
+  if (pilots.length === 0) lines.push('Not a pilot country of "Mainstreaming Migration into National Development Strategies".');
+  for (const pilot of pilots) {
+    const parts = [
+      `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${markdownText(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
+      pilot.start_date ? `started ${pilot.start_date}` : '',
+      pilot.lead_gov ? `lead ${markdownText(pilot.lead_gov)}` : '',
+      (pilot.un_leads ?? []).length ? `UN leads ${(pilot.un_leads as string[]).map(code).join(', ')}` : '',
+      (pilot.donors ?? []).length ? `donors ${(pilot.donors as string[]).map(code).join(', ')}` : '',
+      pilot.national_strategy ? `national strategy ${markdownText(pilot.national_strategy)}` : '',
+    ].filter(Boolean);
+    lines.push(`- ${parts.join('; ')}. Source ${source(pilot.source)}${flag(pilot.confidence)}`);
+  }
+  const mainstreaming = (body.mainstreaming ?? {}) as Body;
+  lines.push(
+    '',
+    `${mainstreaming.milestones_achieved_n ?? 0} milestone(s) achieved` +
+      (mainstreaming.latest_milestone_type
+        ? `; latest ${code(mainstreaming.latest_milestone_type)} on ${mainstreaming.latest_milestone_date ?? '?'}`
+        : '') +
+      `. Strategy: ${markdownText(mainstreaming.strategy_status)}. Extended Migration Profile: ${markdownText(mainstreaming.emp_status)}. ` +
+      `Coordination mechanism: ${yesNo(mainstreaming.coordination_mechanism)}. M&E framework: ${yesNo(mainstreaming.me_framework)}.`,
+    '',
+  );
+  const milestones = (body.milestones ?? []) as Body[];
+  if (milestones.length > 0) {
+    lines.push('### Milestones', '');
+    lines.push(
+      ...tableBlock(
+        ['Date', 'Milestone', 'Type', 'Status', 'Description', 'Source'],
+        milestones.map((milestone) => [
+          markdownText(milestone.date),
+          code(milestone.milestone_id),
+          code(milestone.milestone_type),
+          markdownText(milestone.status),
+          markdownText(milestone.description) + (milestone.legal_basis ? ` (${markdownText(milestone.legal_basis)})` : ''),
+          source(milestone.source) + flag(milestone.confidence),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  lines.push('## UN Country Team survey (GMG 2011)', '');
+  const survey = (body.survey ?? {}) as Body;
+  if (!survey.unct_surveyed) {
+    lines.push('The UNCT was not surveyed (or its answers are not in this version).', '');
+  } else {
+    const gaps = ((survey.capacity_gaps ?? []) as Body[]).map((gap) => `${code(gap.capacity_area)} (${gap.has_capacity})`);
+    const supports = ((survey.support_types_requested ?? []) as Body[]).map(
+      (support) => `${code(support.support_type)} (${support.respondents})`,
+    );
+    lines.push(
+      `- Respondents: ${survey.respondents_n ?? 0}`,
+      `- Capacity gaps: ${gaps.join(', ') || 'none reported'}`,
+      `- High demand: ${((survey.top_demands ?? []) as string[]).map(code).join(', ') || 'none reported'}`,
+      `- Support requested: ${supports.join(', ') || 'none reported'}`,
+      '',
+    );
+  }
+
+  lines.push('## JMDI projects by theme', '');
+  const jmdi = (body.jmdi ?? {}) as Body;
+  const projects = (jmdi.projects ?? []) as Body[];
+  lines.push(`${jmdi.projects_n ?? projects.length} project(s); ${money(jmdi.budget_eur_total) || 'EUR 0'} in total.`, '');
+  for (const theme of THEME_JMDI) {
+    const ofTheme = projects.filter((project) => project.theme_primary === theme);
+    if (ofTheme.length === 0) continue;
+    lines.push(`### ${theme[0]?.toUpperCase()}${theme.slice(1)} (${ofTheme.length})`, '');
+    lines.push(
+      ...tableBlock(
+        ['Project', 'Title', 'Round tables', 'Status', 'Budget', 'Partners', 'Source'],
+        ofTheme.map((project) => [
+          code(project.project_id),
+          markdownText(project.title),
+          ((project.hld_rt ?? []) as string[]).map((rt) => code(rt.split('_')[0])).join(' '),
+          markdownText(project.selection_status),
+          money(project.total_budget_amount, project.total_budget_currency ?? 'EUR'),
+          ((project.partner_countries_iso3 ?? []) as string[]).join(', '),
+          source(project.source) + flag(project.confidence),
+        ]),
+      ),
+      '',
+    );
+  }
+  const practices = (jmdi.good_practices ?? []) as Body[];
+  if (practices.length > 0) {
+    lines.push('### Good practices', '');
+    for (const practice of practices) {
+      lines.push(
+        `- ${code(practice.lesson_id)} (${markdownText(practice.evidence_strength)} evidence, project ${code(practice.project_id)}): ` +
+          `${markdownText(practice.statement)} Source ${source(practice.source)}`,
+      );
+    }
+    lines.push('');
+  }
+
+  lines.push('## Events', '');
+  const events = (body.events ?? []) as Body[];
+  if (events.length === 0) lines.push('No events linked to the country.', '');
+  else {
+    lines.push(
+      ...tableBlock(
+        ['Date', 'Event', 'Title', 'Source'],
+        events.map((event) => [
+          markdownText(event.end_date ? `${event.start_date} – ${event.end_date}` : event.start_date),
+          code(event.event_id),
+          markdownText(event.title),
+          source(event.source),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  lines.push('## Caveats', '');
+  const caveats = (body.caveats ?? []) as string[];
+  lines.push(...(caveats.length ? caveats.map((caveat) => `- ${markdownText(caveat)}`) : ['- None recorded.']), '');
+
+  lines.push('## Sources', '');
+  lines.push(
+    ...tableBlock(
+      ['Document', 'File SHA-256', 'Rows', 'Tables'],
+      ((body.sources ?? []) as Body[]).map((entry) => [
+        code(entry.source_doc_id),
+        code(String(entry.file_sha256 ?? '').slice(0, 12)),
+        String(entry.rows ?? ''),
+        ((entry.tables ?? []) as string[]).map(code).join(' '),
+      ]),
+    ),
+    '',
+    `Walk any row back to the raw bytes with \`hld lineage country#${body.iso3}\`.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** The index of a set of country briefs: one line per country with its key counts. */
+export function renderMarkdownIndex(bodies: readonly Body[], meta: ExportMeta): string {
+  const lines = [
+    `# HLD 2013 country briefs — ${meta.dataset} v${meta.version}`,
+    '',
+    `*As of ${meta.asOf}. One page per country; ⚠ in a brief marks rows of confidence "low".*`,
+    '',
+    ...tableBlock(
+      ['Country', 'ISO3', 'Pilot', 'Milestones achieved', 'JMDI projects', 'UNCT surveyed', 'Events'],
+      bodies.map((body) => [
+        `[${markdownText(body.name)}](${body.iso3}.md)`,
+        code(body.iso3),
+        markdownText(body.pilots?.[0]?.participation_status) || '—',
+        String(body.mainstreaming?.milestones_achieved_n ?? 0),
+        String(body.jmdi?.projects_n ?? 0),
+        yesNo(body.survey?.unct_surveyed),
+        String((body.events ?? []).length),
+      ]),
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,113 @@
+import { type BriefingItem, itemHash } from '#packages/storage/briefing-store.ts';
+import { renderArrow, renderParquet } from './arrow.ts';
+import { renderCsv } from './csv.ts';
+import { dataPackageDescriptor } from './datapackage.ts';
+import { UnknownExportFormatError } from './errors.ts';
+import { renderCountryMarkdown, renderMarkdownIndex } from './markdown.ts';
+import { type ExportSelection, selectItems } from './selection.ts';
+import { BRIEFING_COUNTRY, briefingTables, type ExportMeta } from './tables.ts';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'arrow', 'parquet', 'markdown', 'datapackage', 'hxl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Formats whose CSV may start with a BOM (for Excel); the others go to tools that want plain UTF-8. */
+export const BOM_FORMATS: readonly ExportFormat[] = ['csv', 'hxl'];
+
+/** One file of an export, in memory: written to a folder by the CLI, to the exports bucket by assemble. */
+export interface ExportFile {
+  /** POSIX path relative to the export's folder (`briefing_country.csv`, `countries/MDA.json`). */
+  readonly path: string;
+  readonly bytes: Uint8Array;
+  readonly contentType: string;
+}
+
+export interface RenderOptions {
+  /** Which part of the briefing (one country, one theme). @default the whole briefing */
+  readonly selection?: ExportSelection;
+  /** UTF-8 BOM at the start of CSV files (csv, hxl only). @default false */
+  readonly bom?: boolean;
+  /** Called as each file is ready (progress for long exports). */
+  readonly onProgress?: (file: ExportFile) => void;
+}
+
+export function isExportFormat(value: string): value is ExportFormat {
+  return (EXPORT_FORMATS as readonly string[]).includes(value);
+}
+
+export function parseExportFormat(value: string): ExportFormat {
+  if (!isExportFormat(value)) throw new UnknownExportFormatError(value, EXPORT_FORMATS);
+  return value;
+}
+
+const encoder = new TextEncoder();
+const CSV = 'text/csv; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+const jsonBytes = (value: unknown) => encoder.encode(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * Render one export format of a briefing version. Pure apart from the lazy parquet-wasm import:
+ * the same items, meta and options give the same bytes.
+ */
+export async function renderBriefingExport(
+  format: ExportFormat,
+  allItems: readonly BriefingItem[],
+  meta: ExportMeta,
+  options: RenderOptions = {},
+): Promise<ExportFile[]> {
+  const selection = options.selection ?? {};
+  const items = selectItems(allItems, selection);
+  const files: ExportFile[] = [];
+  const add = (path: string, bytes: Uint8Array, contentType: string) => {
+    const file = { path, bytes, contentType };
+    files.push(file);
+    options.onProgress?.(file);
+  };
+  const bom = options.bom === true && BOM_FORMATS.includes(format);
+  const countries = items.filter((item) => item.type === 'country');
+
+  switch (format) {
+    case 'csv':
+      for (const data of briefingTables(items, meta)) add(`${data.table.name}.csv`, encoder.encode(renderCsv(data, { bom })), CSV);
+      break;
+    case 'hxl': {
+      const country = briefingTables(items, meta).find((data) => data.table === BRIEFING_COUNTRY);
+      if (country) add('briefing_country.hxl.csv', encoder.encode(renderCsv(country, { bom, hxl: true })), CSV);
+      break;
+    }
+    case 'datapackage': {
+      const tables = briefingTables(items, meta);
+      for (const data of tables) add(`${data.table.name}.csv`, encoder.encode(renderCsv(data)), CSV);
+      add('datapackage.json', jsonBytes(dataPackageDescriptor(tables, meta, { oneCountry: selection.country !== undefined })), JSON_TYPE);
+      break;
+    }
+    case 'json': {
+      const withHash = items.map((item) => ({ type: item.type, id: item.id, hash: itemHash(item), body: item.body }));
+      add('briefing.json', jsonBytes({ dataset: meta.dataset, version: meta.version, as_of: meta.asOf, items: withHash }), JSON_TYPE);
+      for (const item of withHash.filter((entry) => entry.type === 'country')) {
+        const page = { dataset: meta.dataset, version: meta.version, as_of: meta.asOf, type: item.type, id: item.id, hash: item.hash };
+        add(`countries/${item.id}.json`, jsonBytes({ ...page, ...(item.body as object) }), JSON_TYPE);
+      }
+      break;
+    }
+    case 'arrow':
+      for (const data of briefingTables(items, meta)) {
+        add(`${data.table.name}.arrow`, await renderArrow(data, meta), 'application/vnd.apache.arrow.file');
+      }
+      break;
+    case 'parquet':
+      for (const data of briefingTables(items, meta)) {
+        add(`${data.table.name}.parquet`, await renderParquet(data, meta), 'application/vnd.apache.parquet');
+      }
+      break;
+    case 'markdown': {
+      const markdown = 'text/markdown; charset=utf-8';
+      for (const item of countries) add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item.body as object, meta)), markdown);
+      if (!selection.country) {
+        add('index.md', encoder.encode(renderMarkdownIndex(countries.map((item) => item.body as Record<string, unknown>), meta)), markdown);
+      }
+      break;
+    }
+  }
+  return files;
+}

@@ -1,0 +1,458 @@
+import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import type { ColumnSpec, ColumnType } from '#packages/contracts/columns.ts';
+import type { BriefingItem } from '#packages/storage/briefing-store.ts';
+import { ExportDataError } from './errors.ts';
+
+/**
+ * The flat tables of the HLD briefing dataset (DOMAIN.md §4.8), defined once: the CSV, HXL,
+ * Arrow, Parquet and Data Package exports are all written from these specs, so a column cannot
+ * exist in one format and not in another, and the Data Package schema cannot drift from the
+ * CSV headers.
+ *
+ * Strings stay plain Utf8 (no dictionaries): a briefing table has tens to a few thousand rows,
+ * where dictionary encoding saves nothing worth a fixed vocabulary per column.
+ */
+
+/** Provenance of the export, written into every format (schema metadata, descriptor, headers). */
+export interface ExportMeta {
+  readonly dataset: string;
+  readonly version: number;
+  /** The date the briefing version describes (its creation date), `YYYY-MM-DD`. */
+  readonly asOf: string;
+}
+
+export interface ExportColumn extends ColumnSpec {
+  readonly description: string;
+  /** Table Schema constraints besides `required`/`unique` (pattern, enum). */
+  readonly pattern?: string;
+  readonly enum?: readonly string[];
+  /** HXL hashtag (only `briefing_country` has an HXL variant). */
+  readonly hxl?: string;
+}
+
+export interface ExportForeignKey {
+  readonly fields: readonly string[];
+  readonly reference: { readonly resource: string; readonly fields: readonly string[] };
+  /**
+   * False when the key cannot hold for a one-country export (an event linked to MDA may be held
+   * in MUS, which that export does not contain); such a key is declared for full exports only.
+   */
+  readonly holdsForOneCountry: boolean;
+}
+
+export interface ExportTable {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  readonly columns: readonly ExportColumn[];
+  readonly primaryKey: readonly string[];
+  readonly foreignKeys: readonly ExportForeignKey[];
+}
+
+export type ExportRow = Readonly<Record<string, unknown>>;
+
+export interface ExportTableData {
+  readonly table: ExportTable;
+  readonly rows: readonly ExportRow[];
+}
+
+const UTF8: ColumnType = { kind: 'utf8' };
+const INT: ColumnType = { kind: 'int32' };
+const NUMBER: ColumnType = { kind: 'float64' };
+const BOOL: ColumnType = { kind: 'bool' };
+const DATE: ColumnType = { kind: 'date' };
+const LIST: ColumnType = { kind: 'list-utf8' };
+
+/** Lists are joined with this separator in CSV cells (DOMAIN.md §4.8: "lists joined with |"). */
+export const LIST_SEPARATOR = '|';
+
+function column(
+  name: string,
+  type: ColumnType,
+  description: string,
+  extra: { required?: boolean; pattern?: string; enum?: readonly string[]; hxl?: string } = {},
+): ExportColumn {
+  return {
+    name,
+    type,
+    required: extra.required ?? false,
+    description: type.kind === 'list-utf8' ? `${description} (list; in CSV joined with '${LIST_SEPARATOR}')` : description,
+    ...(extra.pattern ? { pattern: extra.pattern } : {}),
+    ...(extra.enum ? { enum: extra.enum } : {}),
+    ...(extra.hxl ? { hxl: extra.hxl } : {}),
+  };
+}
+
+const ISO3 = '^[A-Z]{3}$';
+const jmdiThemeColumns = (hxlPrefix?: string) =>
+  THEME_JMDI.map((theme) =>
+    column(`jmdi_${theme}_n`, INT, `JMDI phase-1 projects whose primary theme is ${theme}`, {
+      ...(hxlPrefix ? { hxl: `${hxlPrefix}+${theme}` } : {}),
+    }),
+  );
+
+export const BRIEFING_COUNTRY: ExportTable = {
+  name: 'briefing_country',
+  title: 'Country briefings',
+  description: 'One row per country: identity, pilot role, mainstreaming, JMDI projects, UNCT survey, events, evidence.',
+  columns: [
+    column('iso3', UTF8, 'ISO 3166-1 alpha-3 code', { required: true, pattern: ISO3, hxl: '#country+code' }),
+    column('name', UTF8, 'Country name (UNTERM short)', { required: true, hxl: '#country+name' }),
+    column('m49', UTF8, 'UN M49 code, zero-padded', { pattern: '^\\d{3}$', hxl: '#country+code+v_m49' }),
+    column('subregion', UTF8, 'UN M49 subregion', { hxl: '#region+name' }),
+    column('ldc', BOOL, 'Least developed country', { hxl: '#indicator+bool+ldc' }),
+    column('lldc', BOOL, 'Landlocked developing country', { hxl: '#indicator+bool+lldc' }),
+    column('sids', BOOL, 'Small island developing state', { hxl: '#indicator+bool+sids' }),
+    column('as_of', DATE, 'Date the briefing version describes', { required: true, hxl: '#date+reported' }),
+    column('pilot_id', UTF8, 'Mainstreaming pilot id (first pilot record)', { hxl: '#activity+code+pilot' }),
+    column('pilot_status', UTF8, 'Pilot participation status', { hxl: '#status+pilot' }),
+    column('pilot_phase', UTF8, 'Pilot phase', { hxl: '#meta+phase+pilot' }),
+    column('pilot_status_as_of', DATE, 'Date the pilot status was stated', { hxl: '#date+status+pilot' }),
+    column('pilot_lead_gov', UTF8, 'Lead government body of the pilot', { hxl: '#org+name+lead+gov' }),
+    column('pilot_un_leads', LIST, 'UN lead organisations of the pilot', { hxl: '#org+code+lead+un' }),
+    column('pilots_n', INT, 'Pilot records for the country (more than one: sources disagree or several phases)', {
+      hxl: '#meta+num+pilots',
+    }),
+    column('milestones_achieved_n', INT, 'Mainstreaming milestones achieved', { hxl: '#indicator+num+milestones' }),
+    column('latest_milestone_type', UTF8, 'Type of the latest achieved milestone', { hxl: '#indicator+type+milestone' }),
+    column('latest_milestone_date', DATE, 'Date of the latest achieved milestone', { hxl: '#date+milestone' }),
+    column('strategy_status', UTF8, 'Migration in the national strategy', {
+      enum: ['none', 'drafting', 'adopted'],
+      hxl: '#status+strategy',
+    }),
+    column('emp_status', UTF8, 'Extended Migration Profile status', { hxl: '#status+emp' }),
+    column('coordination_mechanism', BOOL, 'A coordination mechanism was established', {
+      hxl: '#indicator+bool+coordination',
+    }),
+    column('me_framework', BOOL, 'A monitoring and evaluation framework was established', {
+      hxl: '#indicator+bool+me_framework',
+    }),
+    column('is_jmdi1_target', BOOL, 'One of the 16 JMDI phase-1 target countries', { hxl: '#indicator+bool+jmdi1' }),
+    column('jmdi_projects_n', INT, 'JMDI phase-1 projects in the country', { hxl: '#activity+num+jmdi' }),
+    ...jmdiThemeColumns('#activity+num+jmdi'),
+    column('jmdi_budget_eur_total', NUMBER, 'Total budget of the JMDI projects in EUR (non-EUR budgets excluded)', {
+      hxl: '#value+budget+eur+jmdi',
+    }),
+    column('unct_surveyed', BOOL, 'The UN Country Team answered the 2011 GMG survey', {
+      hxl: '#indicator+bool+unct_surveyed',
+    }),
+    column('survey_respondents_n', INT, 'Survey respondents of the UNCT', { hxl: '#indicator+num+respondents' }),
+    column('capacity_gaps', LIST, "Capacity areas without full capacity, as 'area:no' or 'area:partial'", {
+      hxl: '#indicator+capacity_gaps',
+    }),
+    column('top_demands', LIST, 'Capacity areas in high demand', { hxl: '#indicator+demands' }),
+    column('support_types_requested', LIST, "Support types requested, as 'type:respondents'", {
+      hxl: '#indicator+support_requested',
+    }),
+    column('events_n', INT, 'Events held in or linked to the country', { hxl: '#event+num' }),
+    column('event_ids', LIST, 'Events held in or linked to the country', { hxl: '#event+code' }),
+    column('key_documents', LIST, 'Source documents the briefing rests on', { hxl: '#meta+source' }),
+    column('caveats', LIST, 'What to keep in mind before citing the figures', { hxl: '#meta+caveats' }),
+  ],
+  primaryKey: ['iso3'],
+  foreignKeys: [],
+};
+
+export const BRIEFING_THEME: ExportTable = {
+  name: 'briefing_theme',
+  title: 'Theme briefings',
+  description: 'One row per theme (HLD round table or JMDI theme) and scope (a country or GLOBAL).',
+  columns: [
+    column('theme', UTF8, 'HLD round-table code or JMDI theme', { required: true }),
+    column('scope', UTF8, "ISO3 of the country, or 'GLOBAL'", { required: true, pattern: '^([A-Z]{3}|GLOBAL)$' }),
+    column('scope_iso3', UTF8, 'ISO3 of the country scope (empty for GLOBAL)', { pattern: ISO3 }),
+    column('theme_kind', UTF8, 'Kind of theme', { required: true, enum: ['hld_round_table', 'jmdi_theme'] }),
+    column('label', UTF8, 'Theme label'),
+    column('as_of', DATE, 'Date the briefing version describes', { required: true }),
+    column('n_projects', INT, 'JMDI projects on the theme in the scope'),
+    column('projects', LIST, 'JMDI project ids'),
+    ...jmdiThemeColumns(),
+    column('n_good_practices', INT, 'Good practices (lessons flagged good_practice)'),
+    column('top_practices', LIST, "Strongest good practices, as 'lesson_id: statement'"),
+    column('common_conditions', LIST, "Most frequent conditions among good practices, as 'condition_tag:n'"),
+    column('transnational_corridors', LIST, "Origin–destination pairs, as 'ORIGIN>DESTINATION:projects'"),
+    column('pilot_evidence', LIST, 'Pilot milestone ids relevant to the theme'),
+    column('survey_demands', LIST, "Capacity areas in high demand, as 'area:UNCTs'"),
+    column('key_documents', LIST, 'Source documents the row rests on'),
+  ],
+  primaryKey: ['theme', 'scope'],
+  foreignKeys: [
+    {
+      fields: ['scope_iso3'],
+      reference: { resource: 'briefing_country', fields: ['iso3'] },
+      holdsForOneCountry: true,
+    },
+  ],
+};
+
+export const BRIEFING_PROJECT: ExportTable = {
+  name: 'briefing_project',
+  title: 'JMDI projects in the briefing',
+  description: 'One row per JMDI phase-1 project listed in a country briefing (the "JMDI projects by theme" of a brief).',
+  columns: [
+    column('project_id', UTF8, 'JMDI project id', { required: true }),
+    column('iso3', UTF8, 'Target country', { required: true, pattern: ISO3 }),
+    column('title', UTF8, 'Project title (English, else French or Spanish)'),
+    column('theme_primary', UTF8, 'Primary JMDI theme', { enum: THEME_JMDI }),
+    column('hld_rt', LIST, 'HLD round tables (crosswalk from the JMDI theme unless overridden)'),
+    column('selection_status', UTF8, 'Selection status'),
+    column('total_budget_amount', NUMBER, 'Total budget'),
+    column('total_budget_currency', UTF8, 'Currency of the total budget (ISO 4217)'),
+    column('partner_countries_iso3', LIST, 'Partner (destination) countries'),
+    column('confidence', UTF8, 'Confidence of the source row', { enum: ['high', 'medium', 'low'] }),
+    column('source_doc_id', UTF8, 'Source document'),
+  ],
+  primaryKey: ['project_id'],
+  foreignKeys: [
+    { fields: ['iso3'], reference: { resource: 'briefing_country', fields: ['iso3'] }, holdsForOneCountry: true },
+  ],
+};
+
+export const BRIEFING_EVENT: ExportTable = {
+  name: 'briefing_event',
+  title: 'Events',
+  description: 'Meetings and milestones of the HLD process, with their country and theme links.',
+  columns: [
+    column('event_id', UTF8, 'Event id (EV-yyyymmdd-slug)', { required: true }),
+    column('title', UTF8, 'Title', { required: true }),
+    column('event_type', UTF8, 'Event type'),
+    column('start_date', DATE, 'First day'),
+    column('end_date', DATE, 'Last day'),
+    column('date_precision', UTF8, 'Precision of the dates', { enum: ['day', 'month', 'year'] }),
+    column('city', UTF8, 'City'),
+    column('iso3', UTF8, 'Host country', { pattern: ISO3 }),
+    column('country_iso3s', LIST, 'Countries linked to the event'),
+    column('co_chair_iso3', LIST, 'Co-chairs'),
+    column('organiser_org_ids', LIST, 'Organisers'),
+    column('hld_rt', LIST, 'HLD round tables'),
+    column('theme_jmdi', LIST, 'JMDI themes'),
+    column('related_pilot_id', UTF8, 'Related mainstreaming pilot'),
+    column('confidence', UTF8, 'Confidence of the source row', { enum: ['high', 'medium', 'low'] }),
+    column('source_doc_id', UTF8, 'Source document'),
+    column('source_locator', UTF8, 'Where in the source document'),
+  ],
+  primaryKey: ['event_id'],
+  foreignKeys: [
+    { fields: ['iso3'], reference: { resource: 'briefing_country', fields: ['iso3'] }, holdsForOneCountry: false },
+  ],
+};
+
+export const BRIEFING_SOURCES: ExportTable = {
+  name: 'briefing_sources',
+  title: 'Sources',
+  description: 'Every document and dataset the briefing cites, with the files (by SHA-256) that carried its rows.',
+  columns: [
+    column('source_doc_id', UTF8, 'Document id', { required: true }),
+    column('title', UTF8, 'Title'),
+    column('doc_type', UTF8, 'Document type'),
+    column('illustrative', BOOL, 'Invented sample content: never cite as evidence'),
+    column('licence', UTF8, 'Licence as stated by the source (empty: not stated)'),
+    column('url', UTF8, 'Where the document is published'),
+    column('rows', INT, 'Curated rows citing the document'),
+    column('tables', LIST, 'Curated tables citing the document'),
+    column('file_sha256', LIST, 'SHA-256 of the uploaded files that carried the rows'),
+    column('raw_keys', LIST, 'Raw-bucket keys of those files'),
+  ],
+  primaryKey: ['source_doc_id'],
+  foreignKeys: [],
+};
+
+/** Every table, in the order they are written (referenced tables first). */
+export const BRIEFING_TABLES: readonly ExportTable[] = [
+  BRIEFING_COUNTRY,
+  BRIEFING_THEME,
+  BRIEFING_PROJECT,
+  BRIEFING_EVENT,
+  BRIEFING_SOURCES,
+];
+
+type Body = Record<string, any>;
+
+const text = (value: unknown): string | undefined =>
+  value === undefined || value === null || value === '' ? undefined : String(value);
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+const count = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+function countryRow(body: Body, meta: ExportMeta): ExportRow {
+  const pilot = body.pilots?.[0] as Body | undefined;
+  const mainstreaming = (body.mainstreaming ?? {}) as Body;
+  const survey = (body.survey ?? {}) as Body;
+  const jmdi = (body.jmdi ?? {}) as Body;
+  const byTheme = (jmdi.projects_by_theme ?? {}) as Record<string, number>;
+  return {
+    iso3: body.iso3,
+    name: body.name,
+    m49: text(body.m49),
+    subregion: text(body.subregion),
+    ldc: body.ldc,
+    lldc: body.lldc,
+    sids: body.sids,
+    as_of: meta.asOf,
+    pilot_id: text(pilot?.pilot_id),
+    pilot_status: text(pilot?.participation_status),
+    pilot_phase: text(pilot?.phase),
+    pilot_status_as_of: text(pilot?.status_as_of),
+    pilot_lead_gov: text(pilot?.lead_gov),
+    pilot_un_leads: pilot ? list(pilot.un_leads) : undefined,
+    pilots_n: (body.pilots ?? []).length,
+    milestones_achieved_n: count(mainstreaming.milestones_achieved_n),
+    latest_milestone_type: text(mainstreaming.latest_milestone_type),
+    latest_milestone_date: text(mainstreaming.latest_milestone_date),
+    strategy_status: text(mainstreaming.strategy_status),
+    emp_status: text(mainstreaming.emp_status),
+    coordination_mechanism: mainstreaming.coordination_mechanism,
+    me_framework: mainstreaming.me_framework,
+    is_jmdi1_target: jmdi.is_jmdi1_target,
+    jmdi_projects_n: count(jmdi.projects_n),
+    ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, byTheme[theme] ?? 0])),
+    jmdi_budget_eur_total: count(jmdi.budget_eur_total),
+    unct_surveyed: survey.unct_surveyed,
+    survey_respondents_n: count(survey.respondents_n),
+    capacity_gaps: (survey.capacity_gaps ?? []).map((gap: Body) => `${gap.capacity_area}:${gap.has_capacity}`),
+    top_demands: list(survey.top_demands),
+    support_types_requested: (survey.support_types_requested ?? []).map(
+      (support: Body) => `${support.support_type}:${support.respondents}`,
+    ),
+    events_n: (body.events ?? []).length,
+    event_ids: (body.events ?? []).map((event: Body) => String(event.event_id)),
+    key_documents: documentIds(body.sources),
+    caveats: list(body.caveats),
+  };
+}
+
+function documentIds(sources: unknown): string[] {
+  const ids = new Set<string>();
+  for (const source of (Array.isArray(sources) ? sources : []) as Body[]) ids.add(String(source.source_doc_id));
+  return [...ids].sort();
+}
+
+function themeRow(body: Body, meta: ExportMeta): ExportRow {
+  const byTheme = (body.jmdi_themes ?? {}) as Record<string, number>;
+  return {
+    theme: body.theme,
+    scope: body.scope,
+    scope_iso3: body.scope === 'GLOBAL' ? undefined : body.scope,
+    theme_kind: body.theme_kind,
+    label: text(body.label),
+    as_of: meta.asOf,
+    n_projects: count(body.n_projects),
+    projects: list(body.projects),
+    ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, byTheme[theme] ?? 0])),
+    n_good_practices: count(body.n_good_practices),
+    top_practices: (body.top_practices ?? []).map((practice: Body) => `${practice.lesson_id}: ${practice.statement ?? ''}`),
+    common_conditions: (body.common_conditions ?? []).map((entry: Body) => `${entry.condition_tag}:${entry.n}`),
+    transnational_corridors: (body.transnational_corridors ?? []).map(
+      (corridor: Body) => `${corridor.origin_iso3}>${corridor.destination_iso3}:${corridor.projects_n}`,
+    ),
+    pilot_evidence: (body.pilot_evidence ?? []).map((milestone: Body) => String(milestone.milestone_id)),
+    survey_demands: (body.survey_demands ?? []).map((entry: Body) => `${entry.capacity_area}:${entry.uncts_high_demand}`),
+    key_documents: documentIds(body.sources),
+  };
+}
+
+function projectRows(body: Body): ExportRow[] {
+  return ((body.jmdi?.projects ?? []) as Body[]).map((project) => ({
+    project_id: project.project_id,
+    iso3: body.iso3,
+    title: text(project.title),
+    theme_primary: text(project.theme_primary),
+    hld_rt: list(project.hld_rt),
+    selection_status: text(project.selection_status),
+    total_budget_amount: count(project.total_budget_amount),
+    total_budget_currency: text(project.total_budget_currency),
+    partner_countries_iso3: list(project.partner_countries_iso3),
+    confidence: text(project.confidence),
+    source_doc_id: text(project.source?.source_doc_id),
+  }));
+}
+
+function eventRow(body: Body): ExportRow {
+  return {
+    event_id: body.event_id,
+    title: body.title,
+    event_type: text(body.event_type),
+    start_date: text(body.start_date),
+    end_date: text(body.end_date),
+    date_precision: text(body.date_precision),
+    city: text(body.city),
+    iso3: text(body.iso3),
+    country_iso3s: list(body.country_iso3s),
+    co_chair_iso3: list(body.co_chair_iso3),
+    organiser_org_ids: list(body.organiser_org_ids),
+    hld_rt: list(body.hld_rt),
+    theme_jmdi: list(body.theme_jmdi),
+    related_pilot_id: text(body.related_pilot_id),
+    confidence: text(body.confidence),
+    source_doc_id: text(body.source_doc_id ?? body.source?.source_doc_id),
+    source_locator: text(body.source_locator),
+  };
+}
+
+function sourceRows(body: Body): ExportRow[] {
+  return ((body.sources ?? []) as Body[]).map((source) => ({
+    source_doc_id: source.source_doc_id,
+    title: text(source.title),
+    doc_type: text(source.doc_type),
+    illustrative: typeof source.illustrative === 'boolean' ? source.illustrative : undefined,
+    licence: text(source.licence),
+    url: text(source.url),
+    rows: count(source.rows),
+    tables: list(source.tables),
+    file_sha256: (source.files ?? []).map((file: Body) => String(file.file_sha256)),
+    raw_keys: (source.files ?? []).map((file: Body) => String(file.raw_key)),
+  }));
+}
+
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Refuse values a typed column cannot hold instead of writing them wrong (an unparseable date
+ * would become 1970-01-01 in Arrow): the message names the table, the row key and the field.
+ */
+function checkRow(table: ExportTable, row: ExportRow): void {
+  const key = table.primaryKey.map((name) => String(row[name])).join('/');
+  for (const spec of table.columns) {
+    const value = row[spec.name];
+    if (value === undefined || value === null) {
+      if (spec.required) throw new ExportDataError(table.name, key, spec.name, 'is required but empty');
+      continue;
+    }
+    const ok =
+      spec.type.kind === 'date'
+        ? typeof value === 'string' && DATE_PATTERN.test(value) && !Number.isNaN(Date.parse(value))
+        : spec.type.kind === 'int32'
+          ? Number.isInteger(value)
+          : spec.type.kind === 'float64'
+            ? typeof value === 'number' && Number.isFinite(value)
+            : spec.type.kind === 'bool'
+              ? typeof value === 'boolean'
+              : spec.type.kind === 'list-utf8'
+                ? Array.isArray(value)
+                : typeof value === 'string';
+    if (!ok) throw new ExportDataError(table.name, key, spec.name, `holds ${JSON.stringify(value)}, not a ${spec.type.kind}`);
+  }
+}
+
+/** Flatten briefing items into the five tables, rows in item order (items are sorted by key). */
+export function briefingTables(items: readonly BriefingItem[], meta: ExportMeta): ExportTableData[] {
+  const rows = new Map<string, ExportRow[]>(BRIEFING_TABLES.map((table) => [table.name, []]));
+  const push = (table: ExportTable, ...added: ExportRow[]) => rows.get(table.name)?.push(...added);
+  for (const item of items) {
+    const body = item.body as Body;
+    if (item.type === 'country') {
+      push(BRIEFING_COUNTRY, countryRow(body, meta));
+      push(BRIEFING_PROJECT, ...projectRows(body));
+    } else if (item.type === 'theme') {
+      push(BRIEFING_THEME, themeRow(body, meta));
+    } else if (item.type === 'event') {
+      push(BRIEFING_EVENT, eventRow(body));
+    } else if (item.type === 'sources') {
+      push(BRIEFING_SOURCES, ...sourceRows(body));
+    }
+  }
+  return BRIEFING_TABLES.map((table) => {
+    const tableRows = rows.get(table.name) ?? [];
+    for (const row of tableRows) checkRow(table, row);
+    return { table, rows: tableRows };
+  });
+}
