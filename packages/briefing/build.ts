@@ -10,7 +10,7 @@ import {
   THEME_JMDI,
 } from '#contracts/vocabularies.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import type { BriefingItem } from '#packages/storage/briefing-store.ts';
+import type { BriefingItem, BriefingLineage } from '#packages/storage/briefing-store.ts';
 import type { CitedSource, CuratedRow, CuratedTables, SourceRef } from './model.ts';
 
 /**
@@ -119,7 +119,31 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
   return profiles;
 }
 
+/**
+ * Documents behind an item, as content: which documents, tables, rows. File SHA-256s and raw
+ * keys are provenance, not content: they go to the item's lineage (`lineageOf`), so a re-upload
+ * that changes one row changes only the items that row feeds.
+ */
 function summariseRefs(refs: readonly SourceRef[]) {
+  const grouped = new Map<string, { source_doc_id: string; tables: Set<string>; locators: string[] }>();
+  for (const ref of refs) {
+    const entry = grouped.get(ref.source_doc_id) ?? { source_doc_id: ref.source_doc_id, tables: new Set<string>(), locators: [] };
+    entry.tables.add(ref.table);
+    entry.locators.push(`${ref.table} ${ref.locator}`);
+    grouped.set(ref.source_doc_id, entry);
+  }
+  return [...grouped.values()]
+    .map((entry) => ({
+      source_doc_id: entry.source_doc_id,
+      tables: [...entry.tables].sort(byText),
+      rows: entry.locators.length,
+      locators: entry.locators.slice(0, 50),
+    }))
+    .sort((a, b) => byText(a.source_doc_id, b.source_doc_id));
+}
+
+/** Lineage of an item: per document and file, the raw object (key + SHA-256) and row locators. */
+export function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
   const grouped = new Map<string, { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }>();
   for (const ref of refs) {
     const key = `${ref.source_doc_id}|${ref.file_sha256}`;
@@ -134,20 +158,22 @@ function summariseRefs(refs: readonly SourceRef[]) {
     entry.locators.push(`${ref.table} ${ref.locator}`);
     grouped.set(key, entry);
   }
-  return [...grouped.values()]
-    .map((entry) => ({
-      source_doc_id: entry.source_doc_id,
-      file_sha256: entry.file_sha256,
-      raw_key: entry.raw_key,
-      tables: [...entry.tables].sort(byText),
-      rows: entry.locators.length,
-      locators: entry.locators.slice(0, 50),
-    }))
-    .sort((a, b) => byText(`${a.source_doc_id}|${a.file_sha256}`, `${b.source_doc_id}|${b.file_sha256}`));
+  return {
+    sources: [...grouped.values()]
+      .map((entry) => ({
+        source_doc_id: entry.source_doc_id,
+        file_sha256: entry.file_sha256,
+        raw_key: entry.raw_key,
+        tables: [...entry.tables].sort(byText),
+        rows: entry.locators.length,
+        locators: entry.locators,
+      }))
+      .sort((a, b) => byText(`${a.source_doc_id}|${a.file_sha256}`, `${b.source_doc_id}|${b.file_sha256}`)),
+  };
 }
 
 function sourceLink(ref: SourceRef) {
-  return { source_doc_id: ref.source_doc_id, table: ref.table, locator: ref.locator, file_sha256: ref.file_sha256 };
+  return { source_doc_id: ref.source_doc_id, table: ref.table, locator: ref.locator };
 }
 
 const STRATEGY_ORDER = ['none', 'drafting', 'adopted'] as const;
@@ -370,7 +396,7 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
     caveats,
     sources: summariseRefs(refs),
   };
-  return { type: 'country', id: iso3, body };
+  return { type: 'country', id: iso3, body, lineage: lineageOf(refs) };
 }
 
 function buildTheme(theme: string, scope: string, tables: CuratedTables, profiles: Map<string, UnctProfile>): BriefingItem | undefined {
@@ -456,6 +482,7 @@ function buildTheme(theme: string, scope: string, tables: CuratedTables, profile
         .map(([capacity_area, uncts_high_demand]) => ({ capacity_area, uncts_high_demand })),
       sources: summariseRefs(refs),
     },
+    lineage: lineageOf(refs),
   };
 }
 
@@ -487,12 +514,12 @@ function buildSources(tables: CuratedTables): BriefingItem {
         ...(document ? { illustrative: document.illustrative === true } : {}),
         ...(document?.licence ? { licence: String(document.licence) } : {}),
         ...(document?.url ? { url: String(document.url) } : {}),
-        files: [...entry.files].sort(([a], [b]) => byText(a, b)).map(([file_sha256, raw_key]) => ({ file_sha256, raw_key })),
         tables: [...entry.tables].sort(byText),
         rows: entry.rows,
       };
     });
-  return { type: 'sources', id: 'all', body: { sources } };
+  const allRefs = Object.values(tables).flatMap((rows) => rows.map((row) => row.ref));
+  return { type: 'sources', id: 'all', body: { sources }, lineage: lineageOf(allRefs) };
 }
 
 /** Build every item of a briefing version from the curated tables. */
@@ -518,6 +545,7 @@ export function buildBriefing(tables: CuratedTables): BriefingItem[] {
       type: 'event',
       id: String(event.row.event_id),
       body: { ...stripProvenanceNoise(event.row), source: sourceLink(event.ref) },
+      lineage: lineageOf([event.ref]),
     });
   }
   items.push(buildSources(tables));

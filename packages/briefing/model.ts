@@ -26,7 +26,6 @@ export interface CitedSource {
   readonly illustrative?: boolean;
   readonly licence?: string;
   readonly url?: string;
-  readonly files: readonly { readonly file_sha256: string; readonly raw_key: string }[];
   readonly tables: readonly string[];
   readonly rows: number;
 }

@@ -5,6 +5,7 @@ import { diffCommand, exportCommand, listCommand, rollbackCommand, showCommand, 
 import { contractsCommand } from './commands/contracts.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { collectFiles, refresh, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
+import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
 import { createOutput, EXIT, UsageError } from './output.ts';
 import { withSession } from './session.ts';
@@ -32,7 +33,10 @@ Briefings
   briefing versions             every version, the CURRENT one starred, and the audit trail
   briefing diff [--from A] [--to B]   items added/removed/changed, figures old → new (default: previous → current)
   briefing rollback N --why "…"       move CURRENT back to version N (recorded with who/when/why)
-  briefing export --format csv|json [--out DIR] [--country ISO3]
+  briefing export --format F [--country ISO3] [--theme T] [--out DIR] [--version N] [--bom]
+                                F: csv|json|arrow|parquet|markdown|datapackage|hxl (default json); --bom (csv, hxl) for Excel;
+                                files go to exports/<dataset>-v<N>/<F>/ unless --out DIR
+  serve [--port 8787]           the briefing HTTP API on http://127.0.0.1:PORT (same routes as the AWS API), until Ctrl-C
   lineage <item>                from a briefing item (MDA, country#MDA, theme#RT3@GLOBAL) back to the raw bytes
 
 Options
@@ -44,6 +48,9 @@ Examples
   npm start                               # = hld run: the whole pipeline on the bundled evidence base
   npx hld briefing show MDA
   npx hld briefing show --theme RT3 --json
+  npx hld briefing export --format markdown --country MDA --out briefs/
+  npx hld briefing export --format csv --bom               # Excel-ready CSVs, formulas neutralised
+  npx hld serve --port 8787                # then: curl http://127.0.0.1:8787/datasets/hld2013/countries/MDA
   npx hld validate data-contracts/samples/survey/gmg-unct-2011-kobo.csv --kind survey
 
 Local state (embedded backend) lives in .hld/ (HLD_STATE_DIR); delete the folder to start afresh.
@@ -101,6 +108,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await withSession(values.backend, (session) => lineageCommand(session, out, { item: rest[0], version: values.version }));
       case 'briefing':
         return await briefing(rest, values, out);
+      case 'serve':
+        return await withSession(values.backend, (session) => serveCommand(session, out, { port: values.port }));
       default:
         throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);
     }
@@ -129,6 +138,8 @@ function parse(argv: readonly string[]) {
       country: { type: 'string' },
       why: { type: 'string' },
       who: { type: 'string' },
+      bom: { type: 'boolean' },
+      port: { type: 'string' },
     },
   });
 }
@@ -150,7 +161,14 @@ async function briefing(rest: string[], values: Values, out: ReturnType<typeof c
       case 'rollback':
         return rollbackCommand(session, out, { version: target, why: values.why, who: values.who });
       case 'export':
-        return exportCommand(session, out, { format: values.format, out: values.out, version: values.version, country: values.country });
+        return exportCommand(session, out, {
+          format: values.format,
+          out: values.out,
+          version: values.version,
+          country: values.country,
+          theme: values.theme,
+          bom: values.bom,
+        });
       default:
         throw new UsageError(`Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`);
     }

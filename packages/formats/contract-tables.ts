@@ -13,6 +13,11 @@ import { SourceRefusedError } from './reader.ts';
 
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array';
 
+interface JsonSchemaProperty {
+  type?: string | string[];
+  anyOf?: { type?: string | string[] }[];
+}
+
 export interface TableShape {
   readonly contract: TableContract;
   readonly table: string;
@@ -20,6 +25,8 @@ export interface TableShape {
   /** Fields a file must carry (provenance excluded when the parser fills it). */
   readonly required: readonly string[];
   readonly types: Readonly<Record<string, FieldType>>;
+  /** Fields that take `null` (a missing cell is null there, not absent). */
+  readonly nullable: ReadonlySet<string>;
 }
 
 const shapes = new Map<string, TableShape>();
@@ -29,13 +36,19 @@ export function tableShape(contract: TableContract): TableShape {
   const cached = shapes.get(contract.table);
   if (cached) return cached;
   const schema = z.toJSONSchema(contract.schema, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, { type?: string | string[] }>;
+    properties?: Record<string, JsonSchemaProperty>;
     required?: string[];
   };
   const properties = schema.properties ?? {};
   const types: Record<string, FieldType> = {};
+  const nullable = new Set<string>();
   for (const [field, property] of Object.entries(properties)) {
-    const type = Array.isArray(property.type) ? property.type[0] : property.type;
+    // `z.number().nullable()` is `anyOf: [{type: number}, {type: null}]`.
+    const declared = [property.type, ...(property.anyOf ?? []).map((option) => option.type)]
+      .flat()
+      .filter((type): type is string => typeof type === 'string');
+    if (declared.includes('null')) nullable.add(field);
+    const type = declared.find((candidate) => candidate !== 'null');
     types[field] =
       type === 'array' || type === 'boolean' || type === 'number' || type === 'integer' ? type : 'string';
   }
@@ -49,6 +62,7 @@ export function tableShape(contract: TableContract): TableShape {
     fields: Object.keys(properties),
     required,
     types,
+    nullable,
   };
   shapes.set(contract.table, shape);
   return shape;
@@ -155,12 +169,18 @@ export function isMissingCell(cell: string): boolean {
   return trimmed === '' || trimmed === 'NA';
 }
 
+/** Statistical missing-value markers, read as null in nullable number fields (DOMAIN.md §4.9). */
+const STATISTICAL_MISSING = new Set(['..', '-']);
+
 /**
- * A text cell as the contract type wants it; undefined means "absent". Cells that do not convert
- * cleanly stay text so the contract reports them.
+ * A text cell as the contract type wants it; undefined means "absent", null "known to be
+ * missing" (nullable fields only). Cells that do not convert cleanly stay text so the contract
+ * reports them.
  */
-export function coerceCell(cell: string, type: FieldType | undefined): unknown {
-  if (isMissingCell(cell)) return undefined;
+export function coerceCell(cell: string, type: FieldType | undefined, nullable = false): unknown {
+  if (isMissingCell(cell)) return nullable ? null : undefined;
+  if (nullable && (type === 'number' || type === 'integer') && STATISTICAL_MISSING.has(cell.trim()))
+    return null;
   const trimmed = cell.trim();
   switch (type) {
     case 'array':

@@ -293,7 +293,7 @@ export function tableRowsFromRecords<R extends CsvRecord>(
     const values: Record<string, unknown> = {};
     columns.forEach((field, position) => {
       if (!field) return;
-      const value = coerceCell(record.record[position] ?? '', shape.types[field]);
+      const value = coerceCell(record.record[position] ?? '', shape.types[field], shape.nullable.has(field));
       if (value !== undefined) values[field] = value;
     });
     parserProvenance(shape, values, input.docId, locator, input.receivedAt);

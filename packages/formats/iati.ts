@@ -189,7 +189,10 @@ function first(node: XmlNode | undefined, tag: string): XmlNode | undefined {
  * Text by language: 2.0x `narrative` children, or the element's own text (1.0x, where a
  * translation is a repeated element: `<title xml:lang="fr">`). Pass every repetition.
  */
-function narratives(nodes: XmlNode | readonly XmlNode[] | undefined, defaultLang: string): Map<string, string> {
+function narratives(
+  nodes: XmlNode | readonly XmlNode[] | undefined,
+  defaultLang: string,
+): Map<string, string> {
   const texts = new Map<string, string>();
   const list = nodes === undefined ? [] : Array.isArray(nodes) ? nodes : [nodes as XmlNode];
   for (const node of list) addNarratives(texts, node, defaultLang);

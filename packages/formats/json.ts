@@ -83,7 +83,7 @@ export async function readContractJson(input: ReaderInput): Promise<SourceReadRe
     }
     tableRows.forEach((element, index) => {
       const locator = `$.${shape.table}[${index}]`;
-      const values = rowValues(element);
+      const values = rowValues(element, shape);
       if (!values) {
         problems.push(notAnObject(shape.table, locator, element));
         return;
@@ -128,12 +128,11 @@ function rowsFromArray(
   let firstKeys: string[] | undefined;
   elements.forEach((element, index) => {
     const locator = locatorOf(index);
-    const values = rowValues(element);
-    if (!values) {
+    if (!isPlainObject(element)) {
       problems.push(notAnObject(undefined, locator, element));
       return;
     }
-    const keys = Object.keys(isPlainObject(element) ? element : values);
+    const keys = Object.keys(element);
     firstKeys ??= keys;
     const match = matchTable(keys, tables);
     if (!match) {
@@ -147,6 +146,7 @@ function rowsFromArray(
       });
       return;
     }
+    const values = rowValues(element, match.shape) as Record<string, unknown>;
     parserProvenance(match.shape, values, input.docId, locator, input.receivedAt);
     rows.push({ table: match.shape.table, locator, values });
   });
@@ -156,10 +156,13 @@ function rowsFromArray(
   }
 }
 
-function rowValues(element: unknown): Record<string, unknown> | undefined {
+/** The row's values; `null` is kept for nullable fields (observation `value`) and means absent elsewhere. */
+function rowValues(element: unknown, shape: TableShape): Record<string, unknown> | undefined {
   if (!isPlainObject(element)) return undefined;
   const values: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(element)) if (value !== null) values[key] = value;
+  for (const [key, value] of Object.entries(element)) {
+    if (value !== null || shape.nullable.has(key)) values[key] = value;
+  }
   return values;
 }
 
@@ -180,6 +183,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** JSON.parse with a SourceRefusedError `malformed` that gives line and column. */
 export function parseJson(text: string, fileName: string, lineBase?: number): unknown {
+  const tooDeep = offsetBeyondDepth(text, MAX_JSON_DEPTH);
+  if (tooDeep >= 0) {
+    const { line, column } = lineAndColumn(text, tooDeep);
+    const physicalLine = lineBase ? lineBase + line - 1 : line;
+    throw new SourceRefusedError(
+      `File '${fileName}' nests JSON deeper than ${MAX_JSON_DEPTH} levels (line ${physicalLine}, column ${column})`,
+      'malformed',
+      'Contract rows are flat objects (lists one level deep); flatten the structure.',
+      `line ${physicalLine}`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (cause) {
@@ -198,6 +212,27 @@ export function parseJson(text: string, fileName: string, lineBase?: number): un
       { cause },
     );
   }
+}
+
+/** Deeper nesting than any contract row needs; guards the recursive code that walks values. */
+const MAX_JSON_DEPTH = 64;
+
+/** Offset of the bracket that opens nesting level `limit + 1`, or -1 (strings are skipped). */
+function offsetBeyondDepth(text: string, limit: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 0x5c) index += 1;
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x5b || char === 0x7b) {
+      depth += 1;
+      if (depth > limit) return index;
+    } else if (char === 0x5d || char === 0x7d) depth -= 1;
+  }
+  return -1;
 }
 
 function lineAndColumn(text: string, offset: number): { line: number; column: number } {

@@ -248,7 +248,7 @@ export async function readWdiCsv(
     for (const { year, index } of years) {
       sink.push(`line ${record.line} column ${year}`, {
         indicator,
-        ...(indicatorCode ? { indicatorCode: `WDI:${indicatorCode}` } : {}),
+        ...(indicatorCode ? { indicatorCode: wdiIndicatorId(indicatorCode) } : {}),
         area: code,
         time_period: year,
         cell: record.record[index] ?? '',
@@ -272,6 +272,11 @@ export async function readWdiCsv(
   };
 }
 
+/** A WDI series outside the built-in table keeps its code: `SP.POP.TOTL` → `WDI_SP_POP_TOTL`. */
+function wdiIndicatorId(code: string): string {
+  return `WDI_${code.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+}
+
 /** Unit from a WDI indicator name, for series outside the built-in table. */
 function guessWdiIndicator(
   code: string | undefined,
@@ -279,7 +284,7 @@ function guessWdiIndicator(
 ): IndicatorDefinition | undefined {
   if (!code || !name) return undefined;
   const unit = /US\$/.test(name) ? 'USD' : /%/.test(name) ? 'percent' : undefined;
-  return unit ? { indicator_id: `WDI:${code}`, unit } : undefined;
+  return unit ? { indicator_id: wdiIndicatorId(code), unit } : undefined;
 }
 
 // ---- UN DESA migrant-stock Excel ----------------------------------------------------------------
@@ -309,7 +314,11 @@ function sexOf(label: string): string | undefined {
  * Sex per column from a header row. A label above the years spans the blank (merged) cells to
  * its right; only cells right of the code column count, so a table title in column A does not.
  */
-function sexLabels(cells: readonly string[] | undefined, codeAt: number, spans: boolean): (string | undefined)[] {
+function sexLabels(
+  cells: readonly string[] | undefined,
+  codeAt: number,
+  spans: boolean,
+): (string | undefined)[] {
   const labels: (string | undefined)[] = [];
   let carry: string | undefined;
   (cells ?? []).forEach((cell, index) => {
@@ -405,7 +414,8 @@ function readDesaSheet(sheet: SheetRecords, sink: ObservationSink, options: Stat
     if (year) currentYear = year;
     else if (cell !== '' || !hasSexRow) currentYear = undefined; // a merged year spans blank cells only
     const sex = hasSexRow ? belowSex[index] : aboveSex[index];
-    if (currentYear && (!hasSexRow || sex)) columns.push({ index, year: currentYear, ...(sex ? { sex } : {}) });
+    if (currentYear && (!hasSexRow || sex))
+      columns.push({ index, year: currentYear, ...(sex ? { sex } : {}) });
   });
   for (const record of records.slice(headerIndex + (hasSexRow ? 2 : 1))) {
     const code = (record.record[codeAt] ?? '').trim().replace(/\.0+$/, '');

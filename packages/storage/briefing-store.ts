@@ -18,12 +18,30 @@ export const SHARDS = 16;
 /** Body characters per item part: far below DynamoDB's 400 KB item limit (and moto's 405,000 B). */
 const PART_CHARS = 300_000;
 
+/** Where an item's rows came from: documents, raw objects (key + SHA-256) and row locators. */
+export interface BriefingLineage {
+  readonly sources: readonly {
+    readonly source_doc_id: string;
+    readonly file_sha256: string;
+    readonly raw_key: string;
+    readonly tables: readonly string[];
+    readonly rows: number;
+    readonly locators: readonly string[];
+  }[];
+}
+
 export interface BriefingItem {
   /** `country`, `theme`, `event`, `sources`, … */
   readonly type: string;
   /** `MDA`, `RT3@GLOBAL`, … */
   readonly id: string;
+  /** The content analysts read; hashed and diffed. */
   readonly body: unknown;
+  /**
+   * Provenance, kept beside the content but outside its hash: re-uploading a file with one row
+   * changed gives new SHA-256s everywhere, yet only the items that row feeds have changed.
+   */
+  readonly lineage?: BriefingLineage;
 }
 
 export interface StoredBriefingItem extends BriefingItem {
@@ -107,7 +125,7 @@ export class BriefingStore {
     const requests: WriteRequest[] = [];
     for (const item of stored) {
       const key = itemKey(item);
-      const body = canonicalJson(item.body);
+      const body = canonicalJson({ body: item.body, lineage: item.lineage ?? null });
       const parts = Math.max(1, Math.ceil(body.length / PART_CHARS));
       for (let part = 0; part < parts; part += 1) {
         requests.push({
@@ -337,11 +355,13 @@ function assemble(rows: readonly Record<string, unknown>[]): StoredBriefingItem[
     parts.sort((a, b) => Number(a.part) - Number(b.part));
     const first = parts[0];
     if (!first || parts.length !== Number(first.parts)) continue; // a half-written item is never shown
+    const payload = JSON.parse(parts.map((part) => String(part.body)).join('')) as { body: unknown; lineage: BriefingLineage | null };
     items.push({
       type: String(first.type),
       id: String(first.id),
       hash: String(first.hash),
-      body: JSON.parse(parts.map((part) => String(part.body)).join('')),
+      body: payload.body,
+      ...(payload.lineage ? { lineage: payload.lineage } : {}),
     });
   }
   return items;

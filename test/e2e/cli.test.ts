@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,58 @@ describe('hld CLI, as a user drives it', () => {
     } finally {
       await rm(again, { recursive: true, force: true });
     }
+  });
+
+  it('shows a round table with its projects, practices and corridors', async () => {
+    const shown = await hld(['briefing', 'show', '--theme', 'RT3', '--json'], stateDir);
+
+    expect(shown.code).toBe(0);
+    const body = JSON.parse(shown.stdout);
+    expect(body.id).toBe('RT3_partnerships_coherence_mainstreaming@GLOBAL');
+    expect(body.n_projects).toBeGreaterThan(0);
+    expect(body.transnational_corridors.length).toBeGreaterThan(0);
+  });
+
+  it('after one changed input and a refresh, the diff shows exactly that row\'s effect, and rollback restores v1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hld-change-'));
+    const original = await readFile(join(ROOT, 'data-contracts/samples/stocktaking/jmdi-projects.csv'), 'utf8');
+    const lines = original.split('\n');
+    const header = (lines[0] ?? '').split(',');
+    const budgetColumn = header.indexOf('total_budget_amount');
+    const target = lines.findIndex((line) => line.startsWith('JMDI1-MDA-01,'));
+    const cells = (lines[target] ?? '').split(',');
+    const oldBudget = Number(cells[budgetColumn]);
+    cells[budgetColumn] = String(oldBudget + 1000);
+    lines[target] = cells.join(',');
+    await mkdir(join(dir, 'stocktaking'));
+    await writeFile(join(dir, 'stocktaking', 'jmdi-projects.csv'), lines.join('\n'));
+
+    const ingested = await hld(['ingest', join(dir, 'stocktaking', 'jmdi-projects.csv')], stateDir);
+    const refreshed = await hld(['refresh', '--json'], stateDir);
+    const diff = await hld(['briefing', 'diff', '--json'], stateDir);
+
+    expect(ingested.code).toBe(0);
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: true, version: 2 });
+    const result = JSON.parse(diff.stdout);
+    expect(result).toMatchObject({ from: 1, to: 2, added: [], removed: [] });
+    const mda = result.changed.find((item: { type: string; id: string }) => item.type === 'country' && item.id === 'MDA');
+    const paths = mda.changes.map((change: { path: string }) => change.path);
+    expect(paths).toContain('jmdi.budget_eur_total');
+    expect(mda.changes.find((change: { path: string }) => change.path === 'jmdi.budget_eur_total')).toMatchObject({
+      to: expect.any(Number),
+    });
+    const budget = mda.changes.find((change: { path: string }) => change.path === 'jmdi.budget_eur_total');
+    expect(budget.to - budget.from).toBe(1000);
+    expect(result.changed.map((item: { type: string; id: string }) => `${item.type}#${item.id}`)).toEqual(['country#MDA']);
+    expect(mda.changes.map((change: { path: string }) => change.path).sort()).toEqual(['jmdi.budget_eur_total', 'jmdi.projects[0].total_budget_amount']);
+
+    const rollback = await hld(['briefing', 'rollback', '1', '--why', 'budget typo', '--json'], stateDir);
+    const versions = await hld(['briefing', 'versions', '--json'], stateDir);
+    expect(rollback.code).toBe(0);
+    const history = JSON.parse(versions.stdout);
+    expect(history.current).toBe(1);
+    expect(history.audit).toContainEqual(expect.objectContaining({ action: 'rollback', from: 2, to: 1, why: 'budget typo' }));
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('validates files without any backend: 0 valid, 1 rows quarantined, 2 refused', async () => {

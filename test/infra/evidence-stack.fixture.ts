@@ -36,11 +36,7 @@ export function buildTestApp(
   options: Omit<BuildAppOptions, 'app' | 'context'> & { readonly context?: Record<string, unknown> } = {},
 ): EvidenceApp {
   const { context, ...rest } = options;
-  return buildApp({
-    apiEntry: 'functions/assemble/handler.ts',
-    ...rest,
-    context: { ...testContext(), ...context },
-  }); // TEMP-DEV
+  return buildApp({ ...rest, context: { ...testContext(), ...context } });
 }
 
 /** Builds and synthesizes the app; throws (like `cdk synth`) on any unacknowledged cdk-nag finding. */

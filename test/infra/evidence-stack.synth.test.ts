@@ -60,7 +60,7 @@ describe('cdk synth without credentials', () => {
   );
 
   it('selects dev when no stage is given, and the stage named by -c stage otherwise', () => {
-    const byDefault = buildTestApp({ context: { stage: undefined } });
+    const byDefault = buildTestApp();
     const prod = buildTestApp({ context: { stage: 'prod' } });
 
     expect(byDefault.config.stage).toBe('dev');

@@ -40,7 +40,8 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       const files = await ctx.ledger.listFiles();
       const knownShas = new Set(files.map((file) => file.sha256));
       expect(body.sources.length).toBeGreaterThan(0);
-      for (const source of body.sources) {
+      expect(item?.lineage?.sources.length).toBeGreaterThan(0);
+      for (const source of item?.lineage?.sources ?? []) {
         expect(knownShas.has(source.file_sha256)).toBe(true);
         expect(source.raw_key).toBe(`raw/${source.raw_key.split('/')[1]}/${source.file_sha256}/${source.raw_key.split('/').pop()}`);
       }

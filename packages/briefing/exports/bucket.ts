@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { BriefingItem } from '#packages/storage/briefing-store.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
-import { EXPORT_FORMATS, type ExportFormat, type RenderOptions, renderBriefingExport } from './render.ts';
+import { EXPORT_FORMATS, type ExportFormat } from './formats.ts';
+import { EXPORT_MANIFEST } from './layout.ts';
+import { type RenderOptions, renderBriefingExport } from './render.ts';
 import type { ExportMeta } from './tables.ts';
-
-/** Where the exports of a briefing version live in the exports bucket. */
-export function exportPrefix(dataset: string, version: number): string {
-  return `briefings/${dataset}/v${version}/`;
-}
-
-/** The manifest of one version's exports; written last, so its presence means "complete". */
-export const EXPORT_MANIFEST = 'manifest.json';
 
 export interface ExportObject {
   readonly key: string;

@@ -31,6 +31,8 @@ function tableBlock(headers: readonly string[], rows: readonly (readonly string[
   ];
 }
 
+/** A vocabulary code as words (`in_progress` → `in progress`). */
+const words = (value: unknown) => markdownText(typeof value === 'string' ? value.replace(/_/g, ' ') : value);
 const flag = (confidence: unknown) => (confidence === 'low' ? ' ⚠' : '');
 const yesNo = (value: unknown) => (value ? 'yes' : 'no');
 const money = (amount: unknown, currency = 'EUR') =>
@@ -63,12 +65,35 @@ export function renderCountryMarkdown(body: Body, meta: ExportMeta): string {
     '',
   );
 
+  const figures = (body.context_figures ?? []) as Body[];
+  if (figures.length > 0) {
+    lines.push('## Context figures', '');
+    lines.push('Each value with its source and revision; sources are never merged or averaged.', '');
+    lines.push(
+      ...tableBlock(
+        ['Indicator', 'Value', 'Unit', 'Year', 'Source', 'Revision', 'Document'],
+        figures.flatMap((figure) =>
+          ((figure.values ?? []) as Body[]).map((value) => [
+            markdownText(figure.label ?? figure.indicator_id),
+            typeof value.value === 'number' ? value.value.toLocaleString('en-GB') : 'n/a',
+            markdownText(value.unit) + (value.unit_mult ? ` ×10^${value.unit_mult}` : ''),
+            markdownText(value.year),
+            code(value.source),
+            markdownText(value.revision),
+            source(value.source_link),
+          ]),
+        ),
+      ),
+      '',
+    );
+  }
+
   lines.push('## Mainstreaming pilot', '');
   const pilots = (body.pilots ?? []) as Body[];
   if (pilots.length === 0) lines.push('Not a pilot country of "Mainstreaming Migration into National Development Strategies".');
   for (const pilot of pilots) {
     const parts = [
-      `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${markdownText(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
+      `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${words(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
       pilot.start_date ? `started ${pilot.start_date}` : '',
       pilot.lead_gov ? `lead ${markdownText(pilot.lead_gov)}` : '',
       (pilot.un_leads ?? []).length ? `UN leads ${(pilot.un_leads as string[]).map(code).join(', ')}` : '',
@@ -84,7 +109,7 @@ export function renderCountryMarkdown(body: Body, meta: ExportMeta): string {
       (mainstreaming.latest_milestone_type
         ? `; latest ${code(mainstreaming.latest_milestone_type)} on ${mainstreaming.latest_milestone_date ?? '?'}`
         : '') +
-      `. Strategy: ${markdownText(mainstreaming.strategy_status)}. Extended Migration Profile: ${markdownText(mainstreaming.emp_status)}. ` +
+      `. Strategy: ${words(mainstreaming.strategy_status)}. Extended Migration Profile: ${words(mainstreaming.emp_status)}. ` +
       `Coordination mechanism: ${yesNo(mainstreaming.coordination_mechanism)}. M&E framework: ${yesNo(mainstreaming.me_framework)}.`,
     '',
   );
@@ -98,7 +123,7 @@ export function renderCountryMarkdown(body: Body, meta: ExportMeta): string {
           markdownText(milestone.date),
           code(milestone.milestone_id),
           code(milestone.milestone_type),
-          markdownText(milestone.status),
+          words(milestone.status),
           markdownText(milestone.description) + (milestone.legal_basis ? ` (${markdownText(milestone.legal_basis)})` : ''),
           source(milestone.source) + flag(milestone.confidence),
         ]),
@@ -140,7 +165,7 @@ export function renderCountryMarkdown(body: Body, meta: ExportMeta): string {
           code(project.project_id),
           markdownText(project.title),
           ((project.hld_rt ?? []) as string[]).map((rt) => code(rt.split('_')[0])).join(' '),
-          markdownText(project.selection_status),
+          words(project.selection_status),
           money(project.total_budget_amount, project.total_budget_currency ?? 'EUR'),
           ((project.partner_countries_iso3 ?? []) as string[]).join(', '),
           source(project.source) + flag(project.confidence),

@@ -2,16 +2,11 @@ import { type BriefingItem, itemHash } from '#packages/storage/briefing-store.ts
 import { renderArrow, renderParquet } from './arrow.ts';
 import { renderCsv } from './csv.ts';
 import { dataPackageDescriptor } from './datapackage.ts';
-import { UnknownExportFormatError } from './errors.ts';
+import { BOM_FORMATS, type ExportFormat } from './formats.ts';
 import { renderCountryMarkdown, renderMarkdownIndex } from './markdown.ts';
 import { type ExportSelection, selectItems } from './selection.ts';
 import { BRIEFING_COUNTRY, briefingTables, type ExportMeta } from './tables.ts';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'arrow', 'parquet', 'markdown', 'datapackage', 'hxl'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** Formats whose CSV may start with a BOM (for Excel); the others go to tools that want plain UTF-8. */
-export const BOM_FORMATS: readonly ExportFormat[] = ['csv', 'hxl'];
 
 /** One file of an export, in memory: written to a folder by the CLI, to the exports bucket by assemble. */
 export interface ExportFile {
@@ -28,15 +23,6 @@ export interface RenderOptions {
   readonly bom?: boolean;
   /** Called as each file is ready (progress for long exports). */
   readonly onProgress?: (file: ExportFile) => void;
-}
-
-export function isExportFormat(value: string): value is ExportFormat {
-  return (EXPORT_FORMATS as readonly string[]).includes(value);
-}
-
-export function parseExportFormat(value: string): ExportFormat {
-  if (!isExportFormat(value)) throw new UnknownExportFormatError(value, EXPORT_FORMATS);
-  return value;
 }
 
 const encoder = new TextEncoder();

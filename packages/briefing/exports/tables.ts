@@ -91,6 +91,63 @@ const jmdiThemeColumns = (hxlPrefix?: string) =>
     }),
   );
 
+/**
+ * Headline context figures of `briefing_country` (DOMAIN.md §4.8). Each column holds one value
+ * with its year and its source + revision beside it, taken from the first source of the list
+ * that has the indicator; sources are never averaged or merged, and every value of every source
+ * is in `briefing_context_figure`.
+ */
+export const HEADLINE_FIGURES = [
+  {
+    column: 'immigrant_stock',
+    indicator: 'IMM_STOCK',
+    label: 'Immigrant stock (persons)',
+    sources: ['UNDESA_IMS', 'WB_KNOMAD_BILAT', 'national'],
+    hxl: '#affected+num+immigrants',
+    hxlName: 'immigrants',
+  },
+  {
+    column: 'emigrant_stock',
+    indicator: 'EMIG_STOCK',
+    label: 'Emigrant stock (persons)',
+    sources: ['UNDESA_IMS', 'WB_KNOMAD_BILAT', 'national'],
+    hxl: '#affected+num+emigrants',
+    hxlName: 'emigrants',
+  },
+  {
+    column: 'remittances_received_usd',
+    indicator: 'REMIT_IN_USD',
+    label: 'Remittances received (US$)',
+    sources: ['WB_WDI', 'WB_KNOMAD_BILAT', 'national'],
+    hxl: '#value+usd+remittances+received',
+    hxlName: 'remittances_received',
+  },
+  {
+    column: 'remittances_received_pct_gdp',
+    indicator: 'REMIT_IN_PCT_GDP',
+    label: 'Remittances received (% of GDP)',
+    sources: ['WB_WDI', 'national'],
+    hxl: '#indicator+pct+remittances+received',
+    hxlName: 'remittances_pct_gdp',
+  },
+  {
+    column: 'remittances_paid_usd',
+    indicator: 'REMIT_OUT_USD',
+    label: 'Remittances paid (US$)',
+    sources: ['WB_WDI', 'WB_KNOMAD_BILAT', 'national'],
+    hxl: '#value+usd+remittances+paid',
+    hxlName: 'remittances_paid',
+  },
+  {
+    column: 'refugee_stock',
+    indicator: 'REFUGEE_STOCK',
+    label: 'Refugee stock (persons)',
+    sources: ['UNDESA_IMS', 'national'],
+    hxl: '#affected+num+refugees',
+    hxlName: 'refugees',
+  },
+] as const;
+
 export const BRIEFING_COUNTRY: ExportTable = {
   name: 'briefing_country',
   title: 'Country briefings',
@@ -144,6 +201,15 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column('support_types_requested', LIST, "Support types requested, as 'type:respondents'", {
       hxl: '#indicator+support_requested',
     }),
+    ...HEADLINE_FIGURES.flatMap((figure) => [
+      column(figure.column, NUMBER, `${figure.label}: latest value of the first source available of ${figure.sources.join(', ')} (every source: briefing_context_figure)`, {
+        hxl: figure.hxl,
+      }),
+      column(`${figure.column}_year`, UTF8, `${figure.label}: reference period of the value`, { hxl: `#date+${figure.hxlName}` }),
+      column(`${figure.column}_source`, UTF8, `${figure.label}: source and dataset revision of the value`, {
+        hxl: `#meta+source+${figure.hxlName}`,
+      }),
+    ]),
     column('events_n', INT, 'Events held in or linked to the country', { hxl: '#event+num' }),
     column('event_ids', LIST, 'Events held in or linked to the country', { hxl: '#event+code' }),
     column('key_documents', LIST, 'Source documents the briefing rests on', { hxl: '#meta+source' }),
@@ -208,6 +274,30 @@ export const BRIEFING_PROJECT: ExportTable = {
   ],
 };
 
+export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
+  name: 'briefing_context_figure',
+  title: 'Context figures',
+  description:
+    'Migrant stocks, remittances and refugees per country: one row per indicator, source, revision and period. Sources are never merged.',
+  columns: [
+    column('iso3', UTF8, 'Country (reference area)', { required: true, pattern: ISO3 }),
+    column('indicator_id', UTF8, 'Indicator', { required: true }),
+    column('label', UTF8, 'Indicator label'),
+    column('source', UTF8, 'Statistical source', { required: true }),
+    column('revision', UTF8, 'Dataset revision of the source', { required: true }),
+    column('year', UTF8, "Reference period ('2013', '2013-Q1')", { required: true }),
+    column('value', NUMBER, 'Value as published (multiply by 10^unit_mult); empty when not available'),
+    column('unit', UTF8, 'Unit (persons, USD, percent)'),
+    column('unit_mult', INT, 'Power of ten the value is expressed in'),
+    column('obs_status', UTF8, 'Observation status (A normal, E estimate, P provisional, M missing)'),
+    column('source_doc_id', UTF8, 'Source document'),
+  ],
+  primaryKey: ['iso3', 'indicator_id', 'source', 'revision', 'year'],
+  foreignKeys: [
+    { fields: ['iso3'], reference: { resource: 'briefing_country', fields: ['iso3'] }, holdsForOneCountry: true },
+  ],
+};
+
 export const BRIEFING_EVENT: ExportTable = {
   name: 'briefing_event',
   title: 'Events',
@@ -262,6 +352,7 @@ export const BRIEFING_TABLES: readonly ExportTable[] = [
   BRIEFING_COUNTRY,
   BRIEFING_THEME,
   BRIEFING_PROJECT,
+  BRIEFING_CONTEXT_FIGURE,
   BRIEFING_EVENT,
   BRIEFING_SOURCES,
 ];
@@ -313,11 +404,55 @@ function countryRow(body: Body, meta: ExportMeta): ExportRow {
     support_types_requested: (survey.support_types_requested ?? []).map(
       (support: Body) => `${support.support_type}:${support.respondents}`,
     ),
+    ...headlineFigures(body.context_figures),
     events_n: (body.events ?? []).length,
     event_ids: (body.events ?? []).map((event: Body) => String(event.event_id)),
     key_documents: documentIds(body.sources),
     caveats: list(body.caveats),
   };
+}
+
+function scaled(value: Body): number | undefined {
+  if (typeof value.value !== 'number') return undefined;
+  return typeof value.unit_mult === 'number' && value.unit_mult !== 0 ? value.value * 10 ** value.unit_mult : value.value;
+}
+
+function headlineFigures(figures: unknown): Record<string, unknown> {
+  const byIndicator = new Map<string, Body[]>();
+  for (const figure of (Array.isArray(figures) ? figures : []) as Body[]) {
+    byIndicator.set(String(figure.indicator_id), (figure.values ?? []) as Body[]);
+  }
+  const row: Record<string, unknown> = {};
+  for (const headline of HEADLINE_FIGURES) {
+    const values = (byIndicator.get(headline.indicator) ?? []).filter((value) => scaled(value) !== undefined);
+    const source = headline.sources.find((candidate) => values.some((value) => value.source === candidate));
+    const latest = values
+      .filter((value) => value.source === source)
+      .sort((a, b) => `${a.revision}|${a.year}`.localeCompare(`${b.revision}|${b.year}`))
+      .at(-1);
+    row[headline.column] = latest ? scaled(latest) : undefined;
+    row[`${headline.column}_year`] = latest ? text(latest.year) : undefined;
+    row[`${headline.column}_source`] = latest ? `${latest.source} ${latest.revision}` : undefined;
+  }
+  return row;
+}
+
+function contextRows(body: Body): ExportRow[] {
+  return ((body.context_figures ?? []) as Body[]).flatMap((figure) =>
+    ((figure.values ?? []) as Body[]).map((value) => ({
+      iso3: body.iso3,
+      indicator_id: figure.indicator_id,
+      label: text(figure.label),
+      source: text(value.source),
+      revision: text(value.revision),
+      year: text(value.year),
+      value: typeof value.value === 'number' ? value.value : undefined,
+      unit: text(value.unit),
+      unit_mult: typeof value.unit_mult === 'number' ? value.unit_mult : undefined,
+      obs_status: text(value.obs_status),
+      source_doc_id: text(value.source_link?.source_doc_id),
+    })),
+  );
 }
 
 function documentIds(sources: unknown): string[] {
@@ -433,7 +568,7 @@ function checkRow(table: ExportTable, row: ExportRow): void {
   }
 }
 
-/** Flatten briefing items into the five tables, rows in item order (items are sorted by key). */
+/** Flatten briefing items into the export tables, rows in item order (items are sorted by key). */
 export function briefingTables(items: readonly BriefingItem[], meta: ExportMeta): ExportTableData[] {
   const rows = new Map<string, ExportRow[]>(BRIEFING_TABLES.map((table) => [table.name, []]));
   const push = (table: ExportTable, ...added: ExportRow[]) => rows.get(table.name)?.push(...added);
@@ -442,6 +577,7 @@ export function briefingTables(items: readonly BriefingItem[], meta: ExportMeta)
     if (item.type === 'country') {
       push(BRIEFING_COUNTRY, countryRow(body, meta));
       push(BRIEFING_PROJECT, ...projectRows(body));
+      push(BRIEFING_CONTEXT_FIGURE, ...contextRows(body));
     } else if (item.type === 'theme') {
       push(BRIEFING_THEME, themeRow(body, meta));
     } else if (item.type === 'event') {

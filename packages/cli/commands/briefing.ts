@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { HLD_RT_SHORT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
+import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
+import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import type { StoredBriefingItem } from '#packages/storage/briefing-store.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
@@ -24,10 +24,9 @@ async function resolveVersion(session: Session, requested: string | undefined): 
 
 /** `RT3`, `RT3_partnerships…`, or a JMDI theme → the theme code used in item ids. */
 export function themeCode(value: string): string {
-  const upper = value.toUpperCase();
-  if (HLD_RT_SHORT[upper]) return HLD_RT_SHORT[upper] as string;
-  if ((THEME_HLD_RT as readonly string[]).includes(value) || (THEME_JMDI as readonly string[]).includes(value)) return value;
-  throw new UsageError(`Unknown theme '${value}': use RT1–RT4 or one of ${THEME_JMDI.join(', ')}`);
+  const code = resolveThemeCode(value);
+  if (!code) throw new UsageError(`Unknown theme '${value}': use ${THEME_CHOICES}`);
+  return code;
 }
 
 function countryCode(value: string): string {
@@ -144,8 +143,10 @@ export async function showCommand(
     return EXIT.problems;
   }
   const body = item.body as Body;
-  out.result({ dataset, version, type: item.type, id: item.id, ...body }, () =>
-    item.type === 'country' ? describeCountry(body, version) : describeTheme(body, version),
+  // The JSON view carries the full lineage: per document, the raw objects (key + SHA-256).
+  const sources = item.lineage?.sources ?? body.sources;
+  out.result({ dataset, version, type: item.type, id: item.id, ...body, sources }, () =>
+    item.type === 'country' ? describeCountry({ ...body, sources }, version) : describeTheme(body, version),
   );
   return EXIT.ok;
 }
@@ -229,19 +230,67 @@ export async function rollbackCommand(session: Session, out: Output, args: { ver
   return EXIT.ok;
 }
 
-export async function exportCommand(session: Session, out: Output, args: { format?: string; out?: string; version?: string; country?: string }): Promise<number> {
+export interface ExportArgs {
+  readonly format?: string;
+  readonly out?: string;
+  readonly version?: string;
+  readonly country?: string;
+  readonly theme?: string;
+  readonly bom?: boolean;
+}
+
+function humanSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** `hld briefing export`: one format of a version (or of one country or theme) to a folder. */
+export async function exportCommand(session: Session, out: Output, args: ExportArgs): Promise<number> {
   const format = args.format ?? 'json';
-  if (!['json', 'csv'].includes(format)) throw new UsageError(`--format must be csv or json (got '${format}')`);
+  if (!isExportFormat(format)) {
+    throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got '${format}'); e.g. hld briefing export --format parquet`);
+  }
+  if (args.bom && !BOM_FORMATS.includes(format)) {
+    throw new UsageError(
+      `--bom is for Excel and applies to ${BOM_FORMATS.join(' and ')} only; drop it for --format ${format} (other tools want plain UTF-8)`,
+    );
+  }
+  // Check the cheap things (codes) before touching the backend.
+  const iso3 = args.country ? countryCode(args.country) : undefined;
+  const theme = args.theme ? themeCode(args.theme) : undefined;
   const dataset = session.ctx.config.dataset;
   const version = await resolveVersion(session, args.version);
-  const iso3 = args.country ? countryCode(args.country) : undefined;
-  const items = (await session.ctx.briefings.listItems(dataset, version)).filter(
-    (item) => !iso3 || (item.type === 'country' && item.id === iso3),
-  );
-  const dir = resolve(args.out ?? join('exports', `${dataset}-v${version}`));
-  await mkdir(dir, { recursive: true });
-  const { exportBriefingCsv, exportBriefingJson } = await import('#packages/briefing/export.ts');
-  const files = format === 'csv' ? await exportBriefingCsv(items, dir) : await exportBriefingJson(items, dir, { dataset, version });
-  out.result({ dataset, version, format, files }, () => `Wrote ${files.length} file(s) to ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}`);
+  const record = await session.ctx.briefings.getVersion(dataset, version);
+  const items = await session.ctx.briefings.listItems(dataset, version);
+  if (iso3 && !items.some((item) => item.type === 'country' && item.id === iso3)) {
+    out.info(`${iso3} has no briefing in ${dataset} v${version}; 'hld briefing list' shows the countries it covers`);
+    return EXIT.problems;
+  }
+  const dir = resolve(args.out ?? join('exports', `${dataset}-v${version}`, format));
+  const meta = { dataset, version, asOf: (record?.createdAt ?? new Date().toISOString()).slice(0, 10) };
+  out.info(`Exporting ${dataset} v${version} as ${format}${iso3 ? ` for ${iso3}` : ''}${theme ? ` on ${theme}` : ''} to ${dir}`);
+  const started = Date.now();
+  let rendered = 0;
+  // Parquet pays a one-off WebAssembly load; report each file so a long export visibly moves.
+  const { renderBriefingExport } = await import('#packages/briefing/exports/render.ts');
+  const { writeExportFiles } = await import('#packages/briefing/exports/files.ts');
+  const files = await renderBriefingExport(format, items, meta, {
+    bom: args.bom === true,
+    selection: { ...(iso3 ? { country: iso3 } : {}), ...(theme ? { theme } : {}) },
+    onProgress: (file) => {
+      rendered += 1;
+      out.info(`  [${rendered}] ${file.path} (${humanSize(file.bytes.byteLength)})`);
+    },
+  });
+  const paths = await writeExportFiles(dir, files);
+  const result = {
+    dataset,
+    version,
+    format,
+    dir,
+    ...(iso3 ? { country: iso3 } : {}),
+    ...(theme ? { theme } : {}),
+    files: files.map((file, index) => ({ path: paths[index], bytes: file.bytes.byteLength, contentType: file.contentType })),
+  };
+  out.result(result, () => `Wrote ${files.length} file(s) to ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return EXIT.ok;
 }

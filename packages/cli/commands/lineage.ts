@@ -36,8 +36,7 @@ export async function lineageCommand(session: Session, out: Output, args: { item
     out.info(`No item ${type}#${id} in ${dataset} v${version}`);
     return EXIT.problems;
   }
-  const body = item.body as { sources?: { source_doc_id: string; file_sha256: string; tables: string[]; rows: number; locators: string[] }[]; source?: { source_doc_id: string; file_sha256: string; table: string; locator: string } };
-  const refs = body.sources ?? (body.source ? [{ source_doc_id: body.source.source_doc_id, file_sha256: body.source.file_sha256, tables: [body.source.table], rows: 1, locators: [`${body.source.table} ${body.source.locator}`] }] : []);
+  const refs = item.lineage?.sources ?? [];
   const files = await Promise.all(refs.map(async (ref) => {
     const file = await session.ctx.ledger.getFile(ref.file_sha256);
     const snapshot = file ? await session.ctx.ledger.getSnapshot(file.sha256, snapshotIdFor(file.kind)) : undefined;

@@ -57,10 +57,20 @@ describe('buildBriefing', () => {
     expect(rt1.transnational_corridors).toEqual([{ origin_iso3: 'MDA', destination_iso3: 'ITA', projects_n: 1, projects: ['JMDI1-A'] }]);
   });
 
-  it('lists every row behind a country item as a source with its file SHA-256', () => {
-    expect(mda.sources).toEqual([
-      expect.objectContaining({ source_doc_id: 'DOC-test', file_sha256: 'a'.repeat(64), rows: 4, tables: ['jmdi_project', 'observation'] }),
+  it('lists every row behind a country item as a source, with file SHA-256 and raw key in its lineage', () => {
+    const lineage = items.find((item) => item.type === 'country' && item.id === 'MDA')?.lineage;
+    expect(mda.sources).toEqual([expect.objectContaining({ source_doc_id: 'DOC-test', rows: 4, tables: ['jmdi_project', 'observation'] })]);
+    expect(lineage?.sources).toEqual([
+      expect.objectContaining({ source_doc_id: 'DOC-test', file_sha256: 'a'.repeat(64), raw_key: `raw/x/${'a'.repeat(64)}/f.csv`, rows: 4 }),
     ]);
+  });
+
+  it('keeps file SHA-256s out of the content, so the same rows from a re-uploaded file give the same body', () => {
+    const moved: CuratedTables = Object.fromEntries(
+      Object.entries(tables).map(([table, list]) => [table, list.map((row) => ({ ...row, ref: { ...row.ref, file_sha256: 'b'.repeat(64) } }))]),
+    );
+    const again = buildBriefing(moved).find((item) => item.type === 'country' && item.id === 'MDA');
+    expect(JSON.stringify(again?.body)).toBe(JSON.stringify(mda));
   });
 
   it('is deterministic: the same tables give identical items', () => {

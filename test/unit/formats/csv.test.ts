@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tablesForKind } from '#packages/formats/contract-tables.ts';
 import {
   detectDelimiter,
   findHeaderRow,
@@ -7,7 +8,6 @@ import {
   iterateCsvRecords,
   readContractCsv,
 } from '#packages/formats/csv.ts';
-import { tablesForKind } from '#packages/formats/contract-tables.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
 import { caught, collectRows, fixtureBytes, readerInput } from './reader-input.ts';
 
@@ -56,7 +56,9 @@ describe('iterateCsvRecords', () => {
 
   it('refuses an unclosed quote with the line where it starts', async () => {
     // act
-    const error = await caught(() => [...iterateCsvRecords('a,b\n1,2\n3,"open\n4,5\n', { fileName: 'bad.csv' })]);
+    const error = await caught(() => [
+      ...iterateCsvRecords('a,b\n1,2\n3,"open\n4,5\n', { fileName: 'bad.csv' }),
+    ]);
 
     // assess
     expect(error).toBeInstanceOf(SourceRefusedError);
@@ -70,7 +72,9 @@ describe('iterateCsvRecords', () => {
     const cell = fc.string({ unit: 'grapheme', maxLength: 12 });
     const table = fc
       .integer({ min: 1, max: 5 })
-      .chain((width) => fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 8 }));
+      .chain((width) =>
+        fc.array(fc.array(cell, { minLength: width, maxLength: width }), { minLength: 1, maxLength: 8 }),
+      );
     const delimiter = fc.constantFrom(',', ';', '\t');
     const newline = fc.constantFrom('\n', '\r\n');
 
@@ -109,7 +113,12 @@ describe('isHxlRow', () => {
 describe('findHeaderRow', () => {
   it('skips preamble lines to the first row of contract field names', () => {
     // prepare
-    const records = [['Pilot status report, May 2012'], [], ['pilot_id', 'iso3', 'phase'], ['MM-MDA-P1', 'MDA', 'P1']];
+    const records = [
+      ['Pilot status report, May 2012'],
+      [],
+      ['pilot_id', 'iso3', 'phase'],
+      ['MM-MDA-P1', 'MDA', 'P1'],
+    ];
 
     // act
     const header = findHeaderRow(records, tablesForKind('pilot'));
@@ -120,7 +129,11 @@ describe('findHeaderRow', () => {
 
   it('finds the HXL row below the header', () => {
     // prepare
-    const records = [['pilot_id', 'iso3'], ['#activity+code', '#country+code'], ['MM-MDA-P1', 'MDA']];
+    const records = [
+      ['pilot_id', 'iso3'],
+      ['#activity+code', '#country+code'],
+      ['MM-MDA-P1', 'MDA'],
+    ];
 
     // act
     const header = findHeaderRow(records, tablesForKind('pilot'));
@@ -142,7 +155,12 @@ describe('readContractCsv', () => {
     // assess
     expect(result.format).toBe('csv');
     expect(result.declaredContracts).toEqual({ pilot: '1.0.0' });
-    expect(result.metadata).toMatchObject({ delimiter: ';', table: 'pilot', headerLocator: 'line 4', preambleRows: 2 });
+    expect(result.metadata).toMatchObject({
+      delimiter: ';',
+      table: 'pilot',
+      headerLocator: 'line 4',
+      preambleRows: 2,
+    });
     expect(result.metadata.hxlTags).toMatchObject({ pilot_id: '#activity+code', iso3: '#country+code' });
     expect(result.problems).toEqual([]);
     expect(rows.map((row) => row.locator)).toEqual(['line 6', 'line 8', 'line 9']);
@@ -187,18 +205,28 @@ describe('readContractCsv', () => {
 
     // assess
     expect(result.metadata).toMatchObject({ delimiter: '\t', table: 'pilot_milestone' });
-    expect(rows[0]?.values).toMatchObject({ milestone_type: 'scoping_mission', linked_doc_ids: ['DOC-a', 'DOC-b'] });
+    expect(rows[0]?.values).toMatchObject({
+      milestone_type: 'scoping_mission',
+      linked_doc_ids: ['DOC-a', 'DOC-b'],
+    });
   });
 
   it('converts booleans of boolean fields and leaves other text alone', async () => {
     // prepare
-    const text = 'doc_id,title,doc_type,illustrative,language\nDOC-abc123,"Note, 2012",un_report,yes,en\nDOC-abc124,Other,un_report,maybe,0\n';
+    const text =
+      'doc_id,title,doc_type,illustrative,language\nDOC-abc123,"Note, 2012",un_report,yes,en\nDOC-abc124,Other,un_report,maybe,0\n';
 
     // act
     const rows = await collectRows(await readContractCsv(readerInput('reference', 'docs.csv', text)));
 
     // assess
-    expect(rows[0]?.values).toEqual({ doc_id: 'DOC-abc123', title: 'Note, 2012', doc_type: 'un_report', illustrative: true, language: 'en' });
+    expect(rows[0]?.values).toEqual({
+      doc_id: 'DOC-abc123',
+      title: 'Note, 2012',
+      doc_type: 'un_report',
+      illustrative: true,
+      language: 'en',
+    });
     expect(rows[1]?.values).toMatchObject({ illustrative: 'maybe', language: '0' });
   });
 
@@ -213,14 +241,20 @@ describe('readContractCsv', () => {
     // assess
     expect(rows).toHaveLength(2);
     expect(result.problems).toEqual([
-      expect.objectContaining({ table: 'source_document', locator: 'line 3', rule: 'column-count', rejectsRow: true }),
+      expect.objectContaining({
+        table: 'source_document',
+        locator: 'line 3',
+        rule: 'column-count',
+        rejectsRow: true,
+      }),
     ]);
     expect(result.problems[0]?.message).toContain('4 cells');
   });
 
   it('refuses a header missing required columns, naming them and the closest table', async () => {
     // prepare
-    const text = 'pilot_id,iso3,programme,phase,status_as_of,comment\nMM-MDA-P1,MDA,x,P1_2011_2013,2012-01-01,\n';
+    const text =
+      'pilot_id,iso3,programme,phase,status_as_of,comment\nMM-MDA-P1,MDA,x,P1_2011_2013,2012-01-01,\n';
 
     // act
     const error = await caught(() => readContractCsv(readerInput('pilot', 'pilots.csv', text)));

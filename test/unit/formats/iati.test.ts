@@ -56,7 +56,9 @@ describe('readIatiXml (IATI 2.03 annotated example)', () => {
     const partners = byTable(rows, 'jmdi_partner').map((row) => row.values);
 
     // assess
-    expect(partners.map((partner) => [partner.org_id, partner.role, partner.iati_role_code, partner.org_name])).toEqual([
+    expect(
+      partners.map((partner) => [partner.org_id, partner.role, partner.iati_role_code, partner.org_name]),
+    ).toEqual([
       ['BB-BBB-123456789', 'funding', 1, 'Name of Agency B'],
       ['CC-CCC-123456789', 'accountable', 2, 'Name of Agency C'],
       ['AA-AAA-123456789', 'extending', 3, 'Name of Agency A'],
@@ -117,7 +119,8 @@ describe('readIatiXml (IATI 1.02, UNDP 2013 style)', () => {
       iati_identifier: '41114-PROJECT-00061234',
       title_en: 'Diaspora engagement for local development in Moldova',
       title_fr: 'Engagement de la diaspora pour le développement local en Moldavie',
-      description_en: 'Supports hometown associations & local authorities in two districts.\r\nPhase 1 of the JMDI call.',
+      description_en:
+        'Supports hometown associations & local authorities in two districts.\r\nPhase 1 of the JMDI call.',
       target_country_iso3: 'MDA',
       theme_primary: 'communities',
       activity_status: 2,
@@ -153,17 +156,29 @@ describe('readIatiXml (IATI 1.02, UNDP 2013 style)', () => {
   it('folds OUTPUT activities into their PROJECT without adding their budgets to the parent’s', async () => {
     // act
     const { result, rows } = await readFixture('undp-2013-v102.xml');
-    const activities = result.metadata.activities as { iati_identifier: string; hierarchy: number; parent?: string; budget: unknown }[];
+    const activities = result.metadata.activities as {
+      iati_identifier: string;
+      hierarchy: number;
+      parent?: string;
+      budget: unknown;
+    }[];
 
     // assess
-    expect(byTable(rows, 'jmdi_project')[0]?.values).toMatchObject({ total_budget_amount: 200000, total_budget_currency: 'EUR' });
-    expect(activities.map((activity) => [activity.iati_identifier, activity.hierarchy, activity.parent])).toEqual([
+    expect(byTable(rows, 'jmdi_project')[0]?.values).toMatchObject({
+      total_budget_amount: 200000,
+      total_budget_currency: 'EUR',
+    });
+    expect(
+      activities.map((activity) => [activity.iati_identifier, activity.hierarchy, activity.parent]),
+    ).toEqual([
       ['41114-PROJECT-00061234', 1, undefined],
       ['41114-OUTPUT-00071001', 2, '41114-PROJECT-00061234'],
       ['41114-OUTPUT-00071002', 2, '41114-PROJECT-00061234'],
     ]);
     expect(activities[1]?.budget).toEqual({ amount: 90000, currency: 'EUR' });
-    expect(byTable(rows, 'jmdi_result').map((row) => [row.values.result_id, row.values.via_activity])).toEqual([
+    expect(
+      byTable(rows, 'jmdi_result').map((row) => [row.values.result_id, row.values.via_activity]),
+    ).toEqual([
       ['JMDI1-MDA-07-R01', undefined],
       ['JMDI1-MDA-07-R02', '41114-OUTPUT-00071002'],
     ]);
@@ -172,7 +187,9 @@ describe('readIatiXml (IATI 1.02, UNDP 2013 style)', () => {
   it('names a partner without an IATI identifier LOCAL-{ISO3}-{slug} and lists it once', async () => {
     // act
     const { rows } = await readFixture('undp-2013-v102.xml');
-    const local = byTable(rows, 'jmdi_partner').filter((row) => String(row.values.org_id).startsWith('LOCAL-'));
+    const local = byTable(rows, 'jmdi_partner').filter((row) =>
+      String(row.values.org_id).startsWith('LOCAL-'),
+    );
 
     // assess
     expect(local.map((row) => row.values.org_id)).toEqual(['LOCAL-MDA-hometown-association-moldova-mea']);
@@ -185,7 +202,10 @@ describe('readIatiXml (refusals and problems)', () => {
 
   it.each([
     ['<!DOCTYPE iati-activities [<!ENTITY x "y">]>\n<iati-activities version="2.03"/>', 'DOCTYPE'],
-    ['<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;&lol;">\n]>\n<iati-activities>&lol2;</iati-activities>', 'DOCTYPE'],
+    [
+      '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n <!ENTITY lol2 "&lol;&lol;&lol;">\n]>\n<iati-activities>&lol2;</iati-activities>',
+      'DOCTYPE',
+    ],
     ['<iati-activities version="2.03"><!ENTITY xxe SYSTEM "file:///etc/passwd"></iati-activities>', 'ENTITY'],
   ])('refuses XML with a DOCTYPE or ENTITY declaration (%#)', async (xml, word) => {
     // act
@@ -199,7 +219,8 @@ describe('readIatiXml (refusals and problems)', () => {
 
   it('refuses malformed XML with the line and column of the error', async () => {
     // prepare
-    const xml = '<?xml version="1.0"?>\n<iati-activities version="2.03">\n <iati-activity>\n  <title><narrative>T</title>\n </iati-activity>\n</iati-activities>\n';
+    const xml =
+      '<?xml version="1.0"?>\n<iati-activities version="2.03">\n <iati-activity>\n  <title><narrative>T</title>\n </iati-activity>\n</iati-activities>\n';
 
     // act
     const error = await caught(() => readIatiXml(readerInput('stocktaking', 'broken.xml', xml)));
@@ -210,9 +231,23 @@ describe('readIatiXml (refusals and problems)', () => {
     expect(error.locator).toBe('line 4');
   });
 
+  it('refuses XML nested too deeply to be an IATI file', async () => {
+    // prepare
+    const xml = `<iati-activities>${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}</iati-activities>`;
+
+    // act
+    const error = await caught(() => readIatiXml(readerInput('stocktaking', 'deep.xml', xml)));
+
+    // assess
+    expect(error).toBeInstanceOf(SourceRefusedError);
+    expect(error.rule).toBe('malformed');
+  });
+
   it('refuses XML that is not an IATI activity file', async () => {
     // act
-    const error = await caught(() => readIatiXml(readerInput('stocktaking', 'org.xml', '<iati-organisations/>')));
+    const error = await caught(() =>
+      readIatiXml(readerInput('stocktaking', 'org.xml', '<iati-organisations/>')),
+    );
 
     // assess
     expect(error.rule).toBe('not-iati');
@@ -228,7 +263,12 @@ describe('readIatiXml (refusals and problems)', () => {
 
     // assess
     expect(result.problems).toEqual([
-      expect.objectContaining({ rule: 'country-unresolved', value: 'QQ', field: 'target_country_iso3', rejectsRow: true }),
+      expect.objectContaining({
+        rule: 'country-unresolved',
+        value: 'QQ',
+        field: 'target_country_iso3',
+        rejectsRow: true,
+      }),
     ]);
     expect(rows[0]?.values).toMatchObject({ theme_primary: 'rights' });
     expect(rows[0]?.values).not.toHaveProperty('target_country_iso3');

@@ -33,10 +33,16 @@ const MILESTONE = {
 describe('readContractJson', () => {
   it('reads an object of tables with declared contract versions, locating rows by JSON path', async () => {
     // prepare
-    const document = { contracts: { pilot: '1.0.0' }, pilot: [PILOT, { ...PILOT, pilot_id: 'MM-JAM-P1', iso3: 'JAM', budget_amount: null }], pilot_milestone: [MILESTONE] };
+    const document = {
+      contracts: { pilot: '1.0.0' },
+      pilot: [PILOT, { ...PILOT, pilot_id: 'MM-JAM-P1', iso3: 'JAM', budget_amount: null }],
+      pilot_milestone: [MILESTONE],
+    };
 
     // act
-    const result = await readContractJson(readerInput('pilot', 'pilots.json', JSON.stringify(document, null, 2)));
+    const result = await readContractJson(
+      readerInput('pilot', 'pilots.json', JSON.stringify(document, null, 2)),
+    );
     const rows = await collectRows(result);
 
     // assess
@@ -56,7 +62,9 @@ describe('readContractJson', () => {
     const document = { pilot: [PILOT], survey_response: [] };
 
     // act
-    const error = await caught(() => readContractJson(readerInput('pilot', 'pilots.json', JSON.stringify(document))));
+    const error = await caught(() =>
+      readContractJson(readerInput('pilot', 'pilots.json', JSON.stringify(document))),
+    );
 
     // assess
     expect(error).toBeInstanceOf(SourceRefusedError);
@@ -67,7 +75,9 @@ describe('readContractJson', () => {
 
   it('reads a bare array, recognising each row’s table from its keys', async () => {
     // act
-    const result = await readContractJson(readerInput('pilot', 'rows.json', JSON.stringify([MILESTONE, PILOT, { note: 'x' }])));
+    const result = await readContractJson(
+      readerInput('pilot', 'rows.json', JSON.stringify([MILESTONE, PILOT, { note: 'x' }])),
+    );
     const rows = await collectRows(result);
 
     // assess
@@ -75,12 +85,16 @@ describe('readContractJson', () => {
       ['pilot_milestone', '$[0]'],
       ['pilot', '$[1]'],
     ]);
-    expect(result.problems).toEqual([expect.objectContaining({ locator: '$[2]', rule: 'unknown-columns', rejectsRow: true })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ locator: '$[2]', rule: 'unknown-columns', rejectsRow: true }),
+    ]);
   });
 
   it('refuses a bare array none of whose rows fits a table of the kind', async () => {
     // act
-    const error = await caught(() => readContractJson(readerInput('survey', 'rows.json', JSON.stringify([PILOT]))));
+    const error = await caught(() =>
+      readContractJson(readerInput('survey', 'rows.json', JSON.stringify([PILOT]))),
+    );
 
     // assess
     expect(error.rule).toBe('unknown-columns');
@@ -89,10 +103,14 @@ describe('readContractJson', () => {
 
   it('reports an element that is not an object', async () => {
     // act
-    const result = await readContractJson(readerInput('pilot', 'p.json', JSON.stringify({ pilot: [PILOT, 'MM-MDA-P1'] })));
+    const result = await readContractJson(
+      readerInput('pilot', 'p.json', JSON.stringify({ pilot: [PILOT, 'MM-MDA-P1'] })),
+    );
 
     // assess
-    expect(result.problems).toEqual([expect.objectContaining({ locator: '$.pilot[1]', rule: 'not-an-object', rejectsRow: true })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ locator: '$.pilot[1]', rule: 'not-an-object', rejectsRow: true }),
+    ]);
   });
 
   it('refuses malformed JSON with its line and column', async () => {
@@ -107,6 +125,21 @@ describe('readContractJson', () => {
     expect(error.rule).toBe('malformed');
     expect(error.message).toContain('line 3, column 30');
     expect(error.locator).toBe('line 3');
+  });
+});
+
+describe('parseJson', () => {
+  it('refuses JSON nested deeper than any contract row, before walking it', async () => {
+    // prepare
+    const text = `{"pilot": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+
+    // act
+    const error = await caught(() => readContractJson(readerInput('pilot', 'deep.json', text)));
+
+    // assess
+    expect(error).toBeInstanceOf(SourceRefusedError);
+    expect(error.rule).toBe('malformed');
+    expect(error.message).toContain('deeper than 64 levels');
   });
 });
 

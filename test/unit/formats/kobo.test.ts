@@ -71,21 +71,34 @@ describe('readKoboCsv', () => {
     // act
     const { rows } = await readFixture('kobo-plain.csv');
     const mda = rows.filter((row) => row.table === 'survey_response' && row.values.respondent_id === MDA);
-    const byQuestion = (name: string) => mda.filter((row) => row.values.question_name === name).map((row) => row.values);
+    const byQuestion = (name: string) =>
+      mda.filter((row) => row.values.question_name === name).map((row) => row.values);
 
     // assess
     expect(mda).toHaveLength(20); // 19 questions, support_requested with two choices
     expect(byQuestion('capacity/labour_migration')).toEqual([
-      expect.objectContaining({ seq: 0, value_raw: 'partial', value_code: 'partial', value_label: 'Partly', is_other: false }),
+      expect.objectContaining({
+        seq: 0,
+        value_raw: 'partial',
+        value_code: 'partial',
+        value_label: 'Partly',
+        is_other: false,
+      }),
     ]);
-    expect(byQuestion('joint_programmes_n')).toEqual([expect.objectContaining({ value_raw: '2', value_number: 2 })]);
+    expect(byQuestion('joint_programmes_n')).toEqual([
+      expect.objectContaining({ value_raw: '2', value_number: 2 }),
+    ]);
     expect(byQuestion('comments')).toEqual([
       expect.objectContaining({ value_raw: 'MOMID launched 9 Nov 2011; "EMP" update\nplanned for 2012' }),
     ]);
     expect(byQuestion('comments')[0]).not.toHaveProperty('value_code');
     expect(mda.find((row) => row.values.question_name === 'agency')).toMatchObject({
       locator: 'line 2 column agency',
-      values: { source_locator: 'line 2 column agency', source_doc_id: 'DOC-test0001', extraction_method: 'parser' },
+      values: {
+        source_locator: 'line 2 column agency',
+        source_doc_id: 'DOC-test0001',
+        extraction_method: 'parser',
+      },
     });
   });
 
@@ -94,7 +107,12 @@ describe('readKoboCsv', () => {
     const { rows } = await readFixture('kobo-plain.csv');
     const support = rows
       .filter((row) => row.values.question_name === 'support_requested')
-      .map((row) => [row.values.respondent_id, row.values.seq, row.values.value_code, row.values.value_label]);
+      .map((row) => [
+        row.values.respondent_id,
+        row.values.seq,
+        row.values.value_code,
+        row.values.value_label,
+      ]);
 
     // assess
     expect(support).toEqual([
@@ -132,11 +150,9 @@ describe('readKoboCsv', () => {
       // assess
       expect(other.result.problems).toEqual([]);
       expect(responsesWithoutLocators(other.rows)).toEqual(responsesWithoutLocators(plain.rows));
-      expect(other.rows.filter((row) => row.table === 'survey_respondent').map((row) => row.values.iso3)).toEqual([
-        'MDA',
-        'JAM',
-        'BGD',
-      ]);
+      expect(
+        other.rows.filter((row) => row.table === 'survey_respondent').map((row) => row.values.iso3),
+      ).toEqual(['MDA', 'JAM', 'BGD']);
     },
   );
 
@@ -175,7 +191,11 @@ describe('readKoboCsv', () => {
     const problem = result.problems.find((item) => item.rule === 'select-multiple-consistency');
 
     // assess
-    expect(problem).toMatchObject({ table: 'survey_response', locator: 'line 3 column support_requested', rejectsRow: true });
+    expect(problem).toMatchObject({
+      table: 'survey_response',
+      locator: 'line 3 column support_requested',
+      rejectsRow: true,
+    });
     expect(problem?.message).toContain("'policy_advice training'");
     expect(problem?.message).toContain("'policy_advice funding'");
   });
@@ -205,14 +225,21 @@ describe('readKoboCsv', () => {
 
     // assess
     expect(result.problems).toContainEqual(
-      expect.objectContaining({ locator: 'line 4 column agency', rule: 'unknown-choice', value: 'who', rejectsRow: true }),
+      expect.objectContaining({
+        locator: 'line 4 column agency',
+        rule: 'unknown-choice',
+        value: 'who',
+        rejectsRow: true,
+      }),
     );
   });
 
   it('adds Z to a zone-less submission time and keeps an explicit offset', async () => {
     // act
     const { rows } = await readFixture('kobo-problems.csv');
-    const times = rows.filter((row) => row.table === 'survey_respondent').map((row) => row.values.submitted_at);
+    const times = rows
+      .filter((row) => row.table === 'survey_respondent')
+      .map((row) => row.values.submitted_at);
 
     // assess
     expect(times).toEqual(['2011-11-30T09:00:00Z', '2011-11-30T09:30:00+01:00', '2011-12-01T11:00:00Z']);
@@ -241,7 +268,9 @@ describe('readKoboCsv', () => {
     // assess
     expect(result.problems).toEqual([]);
     expect(rows[0]?.values).toMatchObject({ iso3: 'SEN', agency_org_id: 'XM-DAC-41146' });
-    expect(rows.slice(1).map((row) => [row.values.question_name, row.values.value_code, row.values.value_raw])).toEqual([
+    expect(
+      rows.slice(1).map((row) => [row.values.question_name, row.values.value_code, row.values.value_raw]),
+    ).toEqual([
       ['unct_country', undefined, 'Senegal'],
       ['agency', 'unwomen', 'UN Women'],
       ['demand/labour_migration', 'none', 'None'],
@@ -264,23 +293,36 @@ describe('readKoboCsv', () => {
         { list_name: 'partner', name: 'other', label_en: 'Other' },
       ],
     });
-    const text = 'unct_country,partner,partner_other,visit_date,_uuid\nMDA,other,Diaspora bureau,2012-07-19T00:00:00,u-1\nMDA,iom,,19/07/2012,u-2\n';
+    const text =
+      'unct_country,partner,partner_other,visit_date,_uuid\nMDA,other,Diaspora bureau,2012-07-19T00:00:00,u-1\nMDA,iom,,19/07/2012,u-2\n';
 
     // act
     const result = await readKoboCsv(readerInput('survey', 'other.csv', text), { codebook });
     const responses = (await collectRows(result)).filter((row) => row.table === 'survey_response');
 
     // assess
-    expect(responses[1]?.values).toMatchObject({ question_name: 'partner', value_code: 'other', is_other: true, other_text: 'Diaspora bureau' });
+    expect(responses[1]?.values).toMatchObject({
+      question_name: 'partner',
+      value_code: 'other',
+      is_other: true,
+      other_text: 'Diaspora bureau',
+    });
     expect(responses[2]?.values).toMatchObject({ question_name: 'visit_date', value_date: '2012-07-19' });
     expect(result.problems).toEqual([
-      expect.objectContaining({ locator: 'line 3 column visit_date', rule: 'not-a-date', value: '19/07/2012', rejectsRow: true }),
+      expect.objectContaining({
+        locator: 'line 3 column visit_date',
+        rule: 'not-a-date',
+        value: '19/07/2012',
+        rejectsRow: true,
+      }),
     ]);
   });
 
   it('refuses a CSV without submission metadata columns', async () => {
     // act
-    const error = await caught(() => readKoboCsv(readerInput('survey', 'x.csv', 'unct_country,agency\nMDA,undp\n')));
+    const error = await caught(() =>
+      readKoboCsv(readerInput('survey', 'x.csv', 'unct_country,agency\nMDA,undp\n')),
+    );
 
     // assess
     expect(error).toBeInstanceOf(SourceRefusedError);
@@ -308,8 +350,10 @@ describe('isKoboHeader', () => {
 describe('codebookFromCsv', () => {
   it('rebuilds group paths and list names from XLSForm-shaped CSV sheets', () => {
     // prepare
-    const survey = 'type,name,label::English (en),label::Français (fr)\ntext,unct_country,Country,Pays\nbegin_group,capacity,Capacity,\nselect_one has_capacity,labour_migration,Labour migration?,Migration de travail ?\nend_group,,,\nnote,intro,Thanks,\nselect_multiple support_type,support_requested,Support,\n';
-    const choices = 'list_name,name,label,maps_to_code\nhas_capacity,yes,Yes,\nsupport_type,training,Training,\n';
+    const survey =
+      'type,name,label::English (en),label::Français (fr)\ntext,unct_country,Country,Pays\nbegin_group,capacity,Capacity,\nselect_one has_capacity,labour_migration,Labour migration?,Migration de travail ?\nend_group,,,\nnote,intro,Thanks,\nselect_multiple support_type,support_requested,Support,\n';
+    const choices =
+      'list_name,name,label,maps_to_code\nhas_capacity,yes,Yes,\nsupport_type,training,Training,\n';
 
     // act
     const codebook = codebookFromCsv('GMG-UNCT-2011', survey, choices);
@@ -317,7 +361,12 @@ describe('codebookFromCsv', () => {
     // assess
     expect(codebook.questions).toEqual([
       { name: 'unct_country', type: 'text', label_en: 'Country' },
-      { name: 'capacity/labour_migration', type: 'select_one', list_name: 'has_capacity', label_en: 'Labour migration?' },
+      {
+        name: 'capacity/labour_migration',
+        type: 'select_one',
+        list_name: 'has_capacity',
+        label_en: 'Labour migration?',
+      },
       { name: 'intro', type: 'note', label_en: 'Thanks' },
       { name: 'support_requested', type: 'select_multiple', list_name: 'support_type', label_en: 'Support' },
     ]);

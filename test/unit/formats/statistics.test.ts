@@ -36,7 +36,9 @@ describe('observationValue', () => {
 describe('readWdiCsv', () => {
   it('turns year columns into long rows, skipping the preamble and excluding aggregates', async () => {
     // act
-    const result = await readWdiCsv(readerInput('statistics', 'API_BX.TRF.PWKR.CD.DT.csv', fixtureBytes('statistics/wdi-remittances.csv')));
+    const result = await readWdiCsv(
+      readerInput('statistics', 'API_BX.TRF.PWKR.CD.DT.csv', fixtureBytes('statistics/wdi-remittances.csv')),
+    );
     const rows = await collectRows(result);
 
     // assess
@@ -67,8 +69,12 @@ describe('readWdiCsv', () => {
 
   it('writes .. and empty cells as null values', async () => {
     // act
-    const rows = await collectRows(await readWdiCsv(readerInput('statistics', 'wdi.csv', fixtureBytes('statistics/wdi-remittances.csv'))));
-    const missing = rows.filter((row) => row.values.value === null).map((row) => [row.values.ref_area_iso3, row.values.time_period]);
+    const rows = await collectRows(
+      await readWdiCsv(readerInput('statistics', 'wdi.csv', fixtureBytes('statistics/wdi-remittances.csv'))),
+    );
+    const missing = rows
+      .filter((row) => row.values.value === null)
+      .map((row) => [row.values.ref_area_iso3, row.values.time_period]);
 
     // assess
     expect(missing).toEqual([
@@ -79,16 +85,27 @@ describe('readWdiCsv', () => {
 
   it('refuses a WDI table whose revision it cannot establish, unless given', async () => {
     // prepare
-    const text = '"Country Name","Country Code","Indicator Name","Indicator Code","2012"\n"Moldova","MDA","x","SM.POP.TOTL","400000"\n';
+    const text =
+      '"Country Name","Country Code","Indicator Name","Indicator Code","2012"\n"Moldova","MDA","x","SM.POP.TOTL","400000"\n';
 
     // act
     const error = await caught(() => readWdiCsv(readerInput('statistics', 'wdi.csv', text)));
-    const given = await collectRows(await readWdiCsv(readerInput('statistics', 'wdi.csv', text), { source: 'WB_WDI', revision: 'WDI 2013-07-01' }));
+    const given = await collectRows(
+      await readWdiCsv(readerInput('statistics', 'wdi.csv', text), {
+        source: 'WB_WDI',
+        revision: 'WDI 2013-07-01',
+      }),
+    );
 
     // assess
     expect(error).toBeInstanceOf(SourceRefusedError);
     expect(error.rule).toBe('statistics-metadata');
-    expect(given[0]?.values).toMatchObject({ indicator_id: 'IMM_STOCK', unit: 'persons', value: 400000, dataset_revision: 'WDI 2013-07-01' });
+    expect(given[0]?.values).toMatchObject({
+      indicator_id: 'IMM_STOCK',
+      unit: 'persons',
+      value: 400000,
+      dataset_revision: 'WDI 2013-07-01',
+    });
   });
 });
 
@@ -105,10 +122,46 @@ describe('readUndesaXlsx', () => {
           [citation],
           ['Table 1. International migrant stock by sex, mid-year 2000, 2010 and 2013'],
           [],
-          ['', '', '', '', '', 'International migrant stock at mid-year (both sexes)', '', '', 'International migrant stock at mid-year (female)', '', ''],
-          ['Sort order', 'Major area, region, country or area of destination', 'Notes', 'Country code', 'Type of data (a)', 2000, 2010, 2013, 2000, 2010, 2013],
+          [
+            '',
+            '',
+            '',
+            '',
+            '',
+            'International migrant stock at mid-year (both sexes)',
+            '',
+            '',
+            'International migrant stock at mid-year (female)',
+            '',
+            '',
+          ],
+          [
+            'Sort order',
+            'Major area, region, country or area of destination',
+            'Notes',
+            'Country code',
+            'Type of data (a)',
+            2000,
+            2010,
+            2013,
+            2000,
+            2010,
+            2013,
+          ],
           [1, 'WORLD', '', 900, '', 174515639, 220729300, 231522215, 86000000, 106000000, 111000000],
-          [2, 'Least developed countries', '', 941, '', 10000000, 11000000, 11500000, 5000000, 5400000, 5600000],
+          [
+            2,
+            'Least developed countries',
+            '',
+            941,
+            '',
+            10000000,
+            11000000,
+            11500000,
+            5000000,
+            5400000,
+            5600000,
+          ],
           [3, 'Africa', '', 903, '', 15000000, 17000000, 18600000, 7000000, 8000000, 8700000],
           [4, 'Algeria', '', 12, 'B R', 250110, 244144, 270407, 113000, 110000, 122000],
           [5, 'Bangladesh', '', 50, 'B R', 988000, 1345546, 1396000, 420000, '..', 600000],
@@ -125,7 +178,9 @@ describe('readUndesaXlsx', () => {
 
   it('finds the header below the title rows and gives long rows by year and sex for countries only', async () => {
     // act
-    const result = await readUndesaXlsx(readerInput('statistics', 'UN_MigrantStock_2013.xlsx', await desaWorkbook()));
+    const result = await readUndesaXlsx(
+      readerInput('statistics', 'UN_MigrantStock_2013.xlsx', await desaWorkbook()),
+    );
     const rows = await collectRows(result);
 
     // assess
@@ -139,7 +194,12 @@ describe('readUndesaXlsx', () => {
     });
     expect(rows).toHaveLength(18);
     expect(new Set(rows.map((row) => row.values.ref_area_iso3))).toEqual(new Set(['DZA', 'BGD', 'MDA']));
-    expect(rows.find((row) => row.values.ref_area_iso3 === 'MDA' && row.values.time_period === '2010' && row.values.sex === '_T')).toEqual({
+    expect(
+      rows.find(
+        (row) =>
+          row.values.ref_area_iso3 === 'MDA' && row.values.time_period === '2010' && row.values.sex === '_T',
+      ),
+    ).toEqual({
       table: 'observation',
       locator: 'sheet "Table 1" cell G12',
       values: expect.objectContaining({
@@ -159,7 +219,9 @@ describe('readUndesaXlsx', () => {
 
   it('writes .. as a null value and keeps female figures apart', async () => {
     // act
-    const rows = await collectRows(await readUndesaXlsx(readerInput('statistics', 'desa.xlsx', await desaWorkbook())));
+    const rows = await collectRows(
+      await readUndesaXlsx(readerInput('statistics', 'desa.xlsx', await desaWorkbook())),
+    );
     const bangladesh = rows
       .filter((row) => row.values.ref_area_iso3 === 'BGD' && row.values.sex === 'F')
       .map((row) => [row.values.time_period, row.values.value]);
@@ -174,7 +236,15 @@ describe('readUndesaXlsx', () => {
 
   it('refuses a workbook without the revision citation unless it is given', async () => {
     // prepare
-    const bytes = await workbookBytes([{ name: 'Table 1', rows: [['Country code', 2013], [498, 391508]] }]);
+    const bytes = await workbookBytes([
+      {
+        name: 'Table 1',
+        rows: [
+          ['Country code', 2013],
+          [498, 391508],
+        ],
+      },
+    ]);
 
     // act
     const error = await caught(() => readUndesaXlsx(readerInput('statistics', 'desa.xlsx', bytes)));
@@ -213,12 +283,18 @@ describe('sdmxCsvVersion', () => {
 describe('readSdmxCsv', () => {
   it('reads SDMX-CSV 1.0, taking source and revision from the dataflow, excluding M49 aggregates', async () => {
     // act
-    const result = await readSdmxCsv(readerInput('statistics', 'sdg.csv', fixtureBytes('statistics/sdmx-1.0.csv')));
+    const result = await readSdmxCsv(
+      readerInput('statistics', 'sdg.csv', fixtureBytes('statistics/sdmx-1.0.csv')),
+    );
     const rows = await collectRows(result);
 
     // assess
     expect(result.format).toBe('sdmx-csv-1.0');
-    expect(result.metadata).toMatchObject({ source: 'SDG_GLOBAL_DB', revision: 'UN:DF_SDG_GLH(1.11)', excludedAreas: ['1', '419', '941'] });
+    expect(result.metadata).toMatchObject({
+      source: 'SDG_GLOBAL_DB',
+      revision: 'UN:DF_SDG_GLH(1.11)',
+      excludedAreas: ['1', '419', '941'],
+    });
     expect(rows.map((row) => pick(row.values, 'ref_area_iso3', 'sex', 'value', 'obs_status'))).toEqual([
       { ref_area_iso3: 'MDA', sex: '_T', value: 129488, obs_status: 'A' },
       { ref_area_iso3: 'MDA', sex: 'F', value: 74000, obs_status: 'E' },
@@ -226,7 +302,12 @@ describe('readSdmxCsv', () => {
       { ref_area_iso3: 'JAM', sex: '_T', value: null, obs_status: 'M' },
       { ref_area_iso3: 'TUN', sex: '_T', value: null, obs_status: 'M' },
     ]);
-    expect(rows[0]?.values).toMatchObject({ indicator_id: 'SM_POP_TOTL', unit: 'NUMBER', unit_mult: 0, time_period: '2010' });
+    expect(rows[0]?.values).toMatchObject({
+      indicator_id: 'SM_POP_TOTL',
+      unit: 'NUMBER',
+      unit_mult: 0,
+      time_period: '2010',
+    });
   });
 
   it('maps source indicator codes through the indicator map', async () => {
@@ -238,7 +319,10 @@ describe('readSdmxCsv', () => {
     );
 
     // assess
-    expect(pick(rows[0]?.values ?? {}, 'indicator_id', 'unit')).toEqual({ indicator_id: 'IMM_STOCK', unit: 'persons' });
+    expect(pick(rows[0]?.values ?? {}, 'indicator_id', 'unit')).toEqual({
+      indicator_id: 'IMM_STOCK',
+      unit: 'persons',
+    });
   });
 
   it('reads SDMX-CSV 2.0 with ; separator and labels, keeping counterparts and skipping deletions', async () => {
@@ -251,17 +335,60 @@ describe('readSdmxCsv', () => {
 
     // assess
     expect(result.format).toBe('sdmx-csv-2.0');
-    expect(result.metadata).toMatchObject({ delimiter: ';', excludedAreas: ['WLD'], deletedObservationsIgnored: 1 });
-    expect(rows.map((row) => pick(row.values, 'indicator_id', 'ref_area_iso3', 'counterpart_iso3', 'value', 'unit', 'source', 'dataset_revision'))).toEqual([
-      { indicator_id: 'BILAT_STOCK', ref_area_iso3: 'ITA', counterpart_iso3: 'MDA', value: 147519, unit: 'PS', source: 'WB_KNOMAD_BILAT', dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)' },
-      { indicator_id: 'BILAT_STOCK', ref_area_iso3: 'ITA', counterpart_iso3: 'SEN', value: 87000, unit: 'PS', source: 'WB_KNOMAD_BILAT', dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)' },
-      { indicator_id: 'BILAT_STOCK', ref_area_iso3: 'ESP', counterpart_iso3: 'ECU', value: null, unit: 'PS', source: 'WB_KNOMAD_BILAT', dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)' },
+    expect(result.metadata).toMatchObject({
+      delimiter: ';',
+      excludedAreas: ['WLD'],
+      deletedObservationsIgnored: 1,
+    });
+    expect(
+      rows.map((row) =>
+        pick(
+          row.values,
+          'indicator_id',
+          'ref_area_iso3',
+          'counterpart_iso3',
+          'value',
+          'unit',
+          'source',
+          'dataset_revision',
+        ),
+      ),
+    ).toEqual([
+      {
+        indicator_id: 'BILAT_STOCK',
+        ref_area_iso3: 'ITA',
+        counterpart_iso3: 'MDA',
+        value: 147519,
+        unit: 'PS',
+        source: 'WB_KNOMAD_BILAT',
+        dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
+      },
+      {
+        indicator_id: 'BILAT_STOCK',
+        ref_area_iso3: 'ITA',
+        counterpart_iso3: 'SEN',
+        value: 87000,
+        unit: 'PS',
+        source: 'WB_KNOMAD_BILAT',
+        dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
+      },
+      {
+        indicator_id: 'BILAT_STOCK',
+        ref_area_iso3: 'ESP',
+        counterpart_iso3: 'ECU',
+        value: null,
+        unit: 'PS',
+        source: 'WB_KNOMAD_BILAT',
+        dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
+      },
     ]);
   });
 
   it('refuses SDMX-CSV from a dataflow it cannot map to a source when none is given', async () => {
     // act
-    const error = await caught(() => readSdmxCsv(readerInput('statistics', 'knomad.csv', fixtureBytes('statistics/sdmx-2.0-semicolon.csv'))));
+    const error = await caught(() =>
+      readSdmxCsv(readerInput('statistics', 'knomad.csv', fixtureBytes('statistics/sdmx-2.0-semicolon.csv'))),
+    );
 
     // assess
     expect(error.rule).toBe('statistics-metadata');
@@ -270,7 +397,11 @@ describe('readSdmxCsv', () => {
 
   it('refuses SDMX-CSV without an observation value column', async () => {
     // act
-    const error = await caught(() => readSdmxCsv(readerInput('statistics', 'x.csv', 'DATAFLOW,REF_AREA,TIME_PERIOD\nUN:DF_SDG_GLH(1.11),498,2010\n')));
+    const error = await caught(() =>
+      readSdmxCsv(
+        readerInput('statistics', 'x.csv', 'DATAFLOW,REF_AREA,TIME_PERIOD\nUN:DF_SDG_GLH(1.11),498,2010\n'),
+      ),
+    );
 
     // assess
     expect(error.rule).toBe('unknown-columns');

@@ -73,16 +73,19 @@ describe('decodeText', () => {
     expect(error.hint).toContain('--encoding windows-1252');
   });
 
-  it.each(['windows-1252', 'latin1', 'ISO-8859-1', 'cp1252'])('decodes single-byte text declared as %s', (label) => {
-    // prepare
-    const bytes = Buffer.from('name\nCôte d’Ivoire\nSão Tomé\n'.replace('’', "'"), 'latin1');
+  it.each(['windows-1252', 'latin1', 'ISO-8859-1', 'cp1252'])(
+    'decodes single-byte text declared as %s',
+    (label) => {
+      // prepare
+      const bytes = Buffer.from('name\nCôte d’Ivoire\nSão Tomé\n'.replace('’', "'"), 'latin1');
 
-    // act
-    const decoded = decodeText(bytes, 'a.csv', label);
+      // act
+      const decoded = decodeText(bytes, 'a.csv', label);
 
-    // assess
-    expect(decoded.text).toBe("name\nCôte d'Ivoire\nSão Tomé\n");
-  });
+      // assess
+      expect(decoded.text).toBe("name\nCôte d'Ivoire\nSão Tomé\n");
+    },
+  );
 
   it('decodes the Windows-1252 characters that Latin-1 lacks (€, curly quotes)', () => {
     // prepare

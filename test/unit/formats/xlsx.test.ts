@@ -34,8 +34,20 @@ describe('readWorkbookSheets', () => {
         name: 'Data',
         rows: [
           ['name', 'when', 'amount', 'double', 'flag', 'at'],
-          ['Moldova', new Date(Date.UTC(2012, 4, 31)), 963228, { formula: 'C2*2', result: 1926456 }, true, new Date(Date.UTC(2011, 10, 9, 10, 30))],
-          [{ richText: [{ text: 'Chi' }, { text: 'șinău' }] }, null, 61.5, { formula: 'NA()', result: { error: '#N/A' } }],
+          [
+            'Moldova',
+            new Date(Date.UTC(2012, 4, 31)),
+            963228,
+            { formula: 'C2*2', result: 1926456 },
+            true,
+            new Date(Date.UTC(2011, 10, 9, 10, 30)),
+          ],
+          [
+            { richText: [{ text: 'Chi' }, { text: 'șinău' }] },
+            null,
+            61.5,
+            { formula: 'NA()', result: { error: '#N/A' } },
+          ],
         ],
       },
       { name: 'Empty', rows: [] },
@@ -79,7 +91,9 @@ describe('readWorkbookSheets', () => {
 
   it('refuses a zip with more than 1,000 entries', async () => {
     // prepare
-    const files = Object.fromEntries(Array.from({ length: 1001 }, (_, index) => [`part${index}.xml`, new Uint8Array([60, 97, 47, 62])]));
+    const files = Object.fromEntries(
+      Array.from({ length: 1001 }, (_, index) => [`part${index}.xml`, new Uint8Array([60, 97, 47, 62])]),
+    );
 
     // act
     const error = await caught(() => readWorkbookSheets(zipSync(files), 'many.xlsx'));
@@ -93,11 +107,19 @@ describe('readWorkbookSheets', () => {
 describe('inspectZip', () => {
   it('refuses an archive whose entries add up to more than the uncompressed limit', async () => {
     // prepare
-    const archive = zipSync({ 'a.xml': new Uint8Array(3000).fill(65), 'b.xml': new Uint8Array(3000).fill(66) });
+    const archive = zipSync({
+      'a.xml': new Uint8Array(3000).fill(65),
+      'b.xml': new Uint8Array(3000).fill(66),
+    });
 
     // act
     const error = await caught(() =>
-      inspectZip(archive, 'big.xlsx', { maxUncompressedBytes: 5000, maxEntries: 10, maxRatio: 100, ratioFloorBytes: 1 << 20 }),
+      inspectZip(archive, 'big.xlsx', {
+        maxUncompressedBytes: 5000,
+        maxEntries: 10,
+        maxRatio: 100,
+        ratioFloorBytes: 1 << 20,
+      }),
     );
 
     // assess
@@ -113,7 +135,9 @@ describe('inspectZip', () => {
     const summary = inspectZip(archive, 'a.zip');
 
     // assess
-    expect(summary.entries).toEqual([expect.objectContaining({ name: 'a.xml', method: 8, uncompressedSize: 300 })]);
+    expect(summary.entries).toEqual([
+      expect.objectContaining({ name: 'a.xml', method: 8, uncompressedSize: 300 }),
+    ]);
     expect(summary.uncompressedBytes).toBe(300);
   });
 });
@@ -167,7 +191,19 @@ describe('readContractXlsx', () => {
           ['Pilot status, May 2012'],
           ['pilot@1.0.0'],
           PILOT_HEADER,
-          ['MM-MDA-P1', 'MDA', 'Mainstreaming', 'P1_2011_2013', 'active', new Date(Date.UTC(2012, 4, 31)), { formula: '900000+63228', result: 963228 }, 'DOC-cc6a52daeb42', 'p. 3', 'manual', 'high'],
+          [
+            'MM-MDA-P1',
+            'MDA',
+            'Mainstreaming',
+            'P1_2011_2013',
+            'active',
+            new Date(Date.UTC(2012, 4, 31)),
+            { formula: '900000+63228', result: 963228 },
+            'DOC-cc6a52daeb42',
+            'p. 3',
+            'manual',
+            'high',
+          ],
         ],
       },
     ]);
@@ -184,14 +220,26 @@ describe('readContractXlsx', () => {
       {
         table: 'pilot',
         locator: 'sheet "pilots" row 4',
-        values: expect.objectContaining({ pilot_id: 'MM-MDA-P1', status_as_of: '2012-05-31', budget_amount: 963228 }),
+        values: expect.objectContaining({
+          pilot_id: 'MM-MDA-P1',
+          status_as_of: '2012-05-31',
+          budget_amount: 963228,
+        }),
       },
     ]);
   });
 
   it('refuses a workbook in which no sheet matches a table of the kind', async () => {
     // prepare
-    const bytes = await workbookBytes([{ name: 'Sheet1', rows: [['pilot_id', 'iso3'], ['MM-MDA-P1', 'MDA']] }]);
+    const bytes = await workbookBytes([
+      {
+        name: 'Sheet1',
+        rows: [
+          ['pilot_id', 'iso3'],
+          ['MM-MDA-P1', 'MDA'],
+        ],
+      },
+    ]);
 
     // act
     const error = await caught(() => readContractXlsx(readerInput('pilot', 'p.xlsx', bytes)));
@@ -209,11 +257,39 @@ describe('readKoboXlsx', () => {
       {
         name: 'GMG UNCT 2011',
         rows: [
-          ['unct_country', 'agency', 'joint_programmes_n', 'support_requested', 'support_requested/training', 'support_requested/funding', '_id', '_uuid', '_submission_time', '_index'],
-          ['Jamaica', 'iom', 3, 'training funding', 1, 1, 61, 'a1b2c3d4-0000-4000-8000-000000000001', '2011-11-23T16:40:57', 1],
+          [
+            'unct_country',
+            'agency',
+            'joint_programmes_n',
+            'support_requested',
+            'support_requested/training',
+            'support_requested/funding',
+            '_id',
+            '_uuid',
+            '_submission_time',
+            '_index',
+          ],
+          [
+            'Jamaica',
+            'iom',
+            3,
+            'training funding',
+            1,
+            1,
+            61,
+            'a1b2c3d4-0000-4000-8000-000000000001',
+            '2011-11-23T16:40:57',
+            1,
+          ],
         ],
       },
-      { name: 'partners', rows: [['partner_name', '_index', '_parent_index'], ['IOM Kingston', 1, 1]] },
+      {
+        name: 'partners',
+        rows: [
+          ['partner_name', '_index', '_parent_index'],
+          ['IOM Kingston', 1, 1],
+        ],
+      },
     ]);
 
     // act
@@ -230,7 +306,11 @@ describe('readKoboXlsx', () => {
       agency_org_id: 'XM-DAC-47066',
       source_row_ref: 'export.xlsx sheet "GMG UNCT 2011" row 2 (_index 1)',
     });
-    expect(rows.slice(1).map((row) => [row.values.question_name, row.values.value_code ?? row.values.value_number])).toEqual([
+    expect(
+      rows
+        .slice(1)
+        .map((row) => [row.values.question_name, row.values.value_code ?? row.values.value_number]),
+    ).toEqual([
       ['unct_country', undefined],
       ['agency', 'iom'],
       ['support_requested', 'training'],
@@ -255,8 +335,21 @@ describe('codebookFromXlsForm', () => {
           ['integer', 'joint_programmes_n', 'Joint programmes', ''],
         ],
       },
-      { name: 'choices', rows: [['list_name', 'name', 'label::English (en)'], ['demand_level', 'high', 'High'], ['demand_level', 'low', 'Low']] },
-      { name: 'settings', rows: [['form_id', 'version'], ['GMG-UNCT-2013', '2013-1']] },
+      {
+        name: 'choices',
+        rows: [
+          ['list_name', 'name', 'label::English (en)'],
+          ['demand_level', 'high', 'High'],
+          ['demand_level', 'low', 'Low'],
+        ],
+      },
+      {
+        name: 'settings',
+        rows: [
+          ['form_id', 'version'],
+          ['GMG-UNCT-2013', '2013-1'],
+        ],
+      },
     ]);
 
     // act
@@ -268,7 +361,12 @@ describe('codebookFromXlsForm', () => {
       form_version: '2013-1',
       questions: [
         { name: 'unct_country', type: 'text', label_en: 'Country' },
-        { name: 'demand/labour_migration', type: 'select_one', list_name: 'demand_level', label_en: 'Demand in labour migration' },
+        {
+          name: 'demand/labour_migration',
+          type: 'select_one',
+          list_name: 'demand_level',
+          label_en: 'Demand in labour migration',
+        },
         { name: 'joint_programmes_n', type: 'integer', label_en: 'Joint programmes' },
       ],
       choices: [

@@ -1,0 +1,36 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { InvalidHttpApiEventError, parseHttpApiEvent, toHttpApiResult } from '#packages/api/http-api-event.ts';
+import { createBriefingRouter } from '#packages/api/router.ts';
+import { pipelineContext } from '#packages/pipeline/context.ts';
+
+/** Lambda entry of the briefing HTTP API (API Gateway HTTP API, payload format 2.0). */
+
+const logger = new Logger({ serviceName: 'hld-evidence-api' });
+const ctx = pipelineContext(); // module scope: clients reused across invocations
+const router = createBriefingRouter({
+  briefings: ctx.briefings,
+  ledger: ctx.ledger,
+  exports: ctx.exports,
+  linkSeconds: Number(process.env.HLD_EXPORT_LINK_SECONDS ?? 3600),
+  onError: (error, request) => logger.error('request failed', { error: error as Error, path: request.path, requestId: request.requestId }),
+});
+
+export const handler = async (event: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  logger.addContext(context);
+  let request: ReturnType<typeof parseHttpApiEvent>;
+  try {
+    request = parseHttpApiEvent(event);
+  } catch (error) {
+    if (!(error instanceof InvalidHttpApiEventError)) throw error;
+    logger.error('not an HTTP API 2.0 event', { error });
+    return {
+      statusCode: 400,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      body: `${JSON.stringify({ error: 'bad_event', message: 'The API expects API Gateway HTTP API payload format 2.0' })}\n`,
+    };
+  }
+  const response = await router({ ...request, requestId: request.requestId ?? context.awsRequestId });
+  logger.info('request', { method: request.method, path: request.path, status: response.status });
+  return toHttpApiResult(response);
+};

@@ -1,0 +1,350 @@
+import { z } from 'zod';
+import type { TableContract } from '#contracts/contract.ts';
+import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
+import { type FieldType, parserProvenance, type TableShape, tableShape } from '#packages/formats/contract-tables.ts';
+import { countryReference } from '#packages/formats/countries.ts';
+import { ByteInterner } from './byte-interner.ts';
+import { ineligible } from './errors.ts';
+
+/**
+ * A table contract compiled into column checks the fast path runs on bytes.
+ *
+ * The checks are read from the zod schema itself (its type, its checks, the regex patterns it
+ * tests), so they cannot drift from the contract. A check compiled here only ever answers "passes
+ * exactly as zod would" or "not sure": every cell it is not sure about goes through the field's
+ * own zod schema, which also gives the reference's issue text for cells that fail.
+ */
+
+/** Checks on a text value, in the order zod runs them (a `trim()` first when present). */
+export interface StringCheck {
+  readonly kind: 'string';
+  readonly trim: boolean;
+  readonly minLength: number;
+  readonly maxLength: number;
+  readonly patterns: readonly RegExp[];
+}
+
+export interface EnumCheck {
+  readonly kind: 'enum';
+  readonly values: readonly string[];
+}
+
+export interface NumberCheck {
+  readonly kind: 'number';
+  readonly integer: boolean;
+  readonly min: number;
+  readonly minInclusive: boolean;
+  readonly max: number;
+  readonly maxInclusive: boolean;
+}
+
+export interface BooleanCheck {
+  readonly kind: 'boolean';
+}
+
+export interface ArrayCheck {
+  readonly kind: 'array';
+  readonly element: StringCheck | EnumCheck;
+}
+
+export type FieldCheck = StringCheck | EnumCheck | NumberCheck | BooleanCheck | ArrayCheck;
+
+/** What the reader fills in when the cell is missing (provenance of parser-extracted rows). */
+export type Filler = { readonly kind: 'constant'; readonly value: unknown } | { readonly kind: 'locator' };
+
+export interface FieldPlan {
+  readonly name: string;
+  /** Position in the contract (and in the Arrow schema). */
+  readonly index: number;
+  readonly spec: ColumnSpec;
+  /** How the reader converts the cell text before zod sees it. */
+  readonly readerType: FieldType;
+  readonly schema: z.ZodType;
+  /** Compiled check of a present value; undefined: every present cell goes through `schema`. */
+  readonly check: FieldCheck | undefined;
+  /** Output of the schema for an absent value: `{ ok: true }` with the value, or fails. */
+  readonly absent: { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+  /** The field is a foreign key to the country reference. */
+  readonly countryForeignKey: boolean;
+  /**
+   * Dictionary columns: the dictionary values that pass the field's checks (and the country
+   * reference, for a country key), with their dictionary index. A cell found here passes.
+   */
+  readonly passingDictionary?: { readonly lookup: ByteInterner; readonly indexOf: Int32Array };
+  /** Enum checks (also list items): the allowed values. */
+  readonly enumLookup?: ByteInterner;
+}
+
+export interface ContractPlan {
+  readonly contract: TableContract;
+  readonly shape: TableShape;
+  readonly fields: readonly FieldPlan[];
+  /** The contract's object-level checks (refinements), run through zod on rows that pass. */
+  readonly refinement: z.ZodType | undefined;
+  /** Field indices of the primary key, in order. */
+  readonly primaryKey: readonly number[];
+  /** Field indices of foreign keys to other tables of the same kind (rows wait for their parent). */
+  readonly waitingForeignKeys: readonly number[];
+}
+
+/** What a zod 4 schema exposes about itself (`schema._zod.def`). */
+interface ZodDef {
+  readonly type: string;
+  readonly innerType?: ZodInternals;
+  readonly checks?: readonly ZodInternals[];
+  readonly check?: string;
+  readonly format?: string;
+  readonly pattern?: RegExp;
+  readonly entries?: Record<string, unknown>;
+  readonly element?: ZodInternals;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly length?: number;
+  readonly value?: number;
+  readonly inclusive?: boolean;
+  readonly when?: unknown;
+  readonly tx?: (value: string) => unknown;
+  readonly shape?: Record<string, ZodInternals>;
+}
+
+interface ZodInternals {
+  readonly _zod: { readonly def: ZodDef };
+}
+
+const defOf = (schema: unknown): ZodDef => (schema as ZodInternals)._zod.def;
+
+/** Formats whose zod check is exactly a test of `def.pattern`. */
+const PATTERN_FORMATS = new Set(['regex', 'date', 'datetime']);
+
+/** An `overwrite` check that is `String.prototype.trim`, recognised by what it does. */
+function isTrim(tx: ((value: string) => unknown) | undefined): boolean {
+  if (!tx) return false;
+  const probes = [' a b ', '\u00a0\ufeffX\u2028\t', 'AbC', '\r\n', ' \u3000é '];
+  try {
+    return probes.every((probe) => tx(probe) === probe.trim());
+  } catch {
+    return false;
+  }
+}
+
+function compileString(def: ZodDef): StringCheck | undefined {
+  let trim = false;
+  let minLength = 0;
+  let maxLength = Number.POSITIVE_INFINITY;
+  const patterns: RegExp[] = [];
+  if (def.format !== undefined) {
+    if (!PATTERN_FORMATS.has(def.format) || !(def.pattern instanceof RegExp)) return undefined;
+    patterns.push(def.pattern);
+  }
+  const checks = def.checks ?? [];
+  for (const [position, check] of checks.entries()) {
+    const inner = defOf(check);
+    if (inner.when !== undefined) return undefined;
+    switch (inner.check) {
+      case 'min_length':
+        minLength = Math.max(minLength, inner.minimum ?? 0);
+        break;
+      case 'max_length':
+        maxLength = Math.min(maxLength, inner.maximum ?? Number.POSITIVE_INFINITY);
+        break;
+      case 'length_equals':
+        minLength = Math.max(minLength, inner.length ?? 0);
+        maxLength = Math.min(maxLength, inner.length ?? Number.POSITIVE_INFINITY);
+        break;
+      case 'string_format':
+        if (!PATTERN_FORMATS.has(inner.format ?? '') || !(inner.pattern instanceof RegExp)) return undefined;
+        patterns.push(inner.pattern);
+        break;
+      case 'overwrite':
+        // Only a leading trim: any other transform, or a trim after a check, is left to zod.
+        if (position !== 0 || !isTrim(inner.tx)) return undefined;
+        trim = true;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  // A global or sticky regex keeps state between tests; leave such patterns to zod.
+  if (patterns.some((pattern) => pattern.global || pattern.sticky)) return undefined;
+  return { kind: 'string', trim, minLength, maxLength, patterns };
+}
+
+function compileNumber(def: ZodDef): NumberCheck | undefined {
+  let integer = false;
+  let min = Number.NEGATIVE_INFINITY;
+  let minInclusive = true;
+  let max = Number.POSITIVE_INFINITY;
+  let maxInclusive = true;
+  for (const check of def.checks ?? []) {
+    const inner = defOf(check);
+    if (inner.when !== undefined) return undefined;
+    switch (inner.check) {
+      case 'number_format':
+        if (inner.format !== 'safeint') return undefined;
+        integer = true;
+        break;
+      case 'greater_than':
+        if (inner.value === undefined || inner.value < min) return undefined;
+        min = inner.value;
+        minInclusive = inner.inclusive ?? false;
+        break;
+      case 'less_than':
+        if (inner.value === undefined || inner.value > max) return undefined;
+        max = inner.value;
+        maxInclusive = inner.inclusive ?? false;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return { kind: 'number', integer, min, minInclusive, max, maxInclusive };
+}
+
+function compileEnum(def: ZodDef): EnumCheck | undefined {
+  if ((def.checks ?? []).length > 0 || !def.entries) return undefined;
+  const values = Object.values(def.entries);
+  if (!values.every((value): value is string => typeof value === 'string')) return undefined;
+  return { kind: 'enum', values };
+}
+
+/** The compiled check of a present value, or undefined when zod must decide every cell. */
+function compileCheck(schema: unknown): FieldCheck | undefined {
+  let def = defOf(schema);
+  while ((def.type === 'optional' || def.type === 'default') && def.innerType) def = defOf(def.innerType);
+  switch (def.type) {
+    case 'string':
+      return compileString(def);
+    case 'number':
+      return compileNumber(def);
+    case 'enum':
+      return compileEnum(def);
+    case 'boolean':
+      return (def.checks ?? []).length === 0 ? { kind: 'boolean' } : undefined;
+    case 'array': {
+      if ((def.checks ?? []).length > 0 || !def.element) return undefined;
+      const elementDef = defOf(def.element);
+      const element =
+        elementDef.type === 'string' ? compileString(elementDef) : elementDef.type === 'enum' ? compileEnum(elementDef) : undefined;
+      return element ? { kind: 'array', element } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Which Arrow column kinds can hold which checked values. */
+function compatible(check: FieldCheck | undefined, spec: ColumnSpec, readerType: FieldType): boolean {
+  const kind = spec.type.kind;
+  if (kind === 'list-utf8') return readerType === 'array' && (check === undefined || check.kind === 'array');
+  if (kind === 'bool') return readerType === 'boolean' && (check === undefined || check.kind === 'boolean');
+  if (kind === 'int32' || kind === 'float64') {
+    return (readerType === 'integer' || readerType === 'number') && (check === undefined || check.kind === 'number');
+  }
+  return readerType === 'string' && (check === undefined || check.kind === 'string' || check.kind === 'enum');
+}
+
+const encoder = new TextEncoder();
+
+function passingDictionary(
+  spec: ColumnSpec,
+  schema: z.ZodType,
+  countryForeignKey: boolean,
+): FieldPlan['passingDictionary'] {
+  if (spec.type.kind !== 'dictionary') return undefined;
+  const values = spec.type.values ?? [];
+  const countries = countryReference();
+  const lookup = new ByteInterner();
+  const indexOf: number[] = [];
+  values.forEach((value, index) => {
+    if (!schema.safeParse(value).success) return;
+    if (countryForeignKey && !countries.byIso3(value)) return;
+    const bytes = encoder.encode(value);
+    if (lookup.find(bytes, 0, bytes.length) >= 0) return;
+    lookup.intern(bytes, 0, bytes.length);
+    indexOf.push(index);
+  });
+  return { lookup, indexOf: Int32Array.from(indexOf) };
+}
+
+const cache = new WeakMap<TableContract, ContractPlan>();
+
+/** Compile a contract, or throw FastPathIneligibleError when the fast path cannot hold it. */
+export function compileContract(contract: TableContract): ContractPlan {
+  const known = cache.get(contract);
+  if (known) return known;
+  const shape = tableShape(contract);
+  const specs = columnSpecs(contract);
+  const objectDef = defOf(contract.schema);
+  const fieldSchemas = objectDef.shape ?? {};
+  const names = Object.keys(fieldSchemas);
+  if (names.length !== specs.length || specs.some((spec, index) => spec.name !== names[index])) {
+    ineligible('contract', `${contract.table}: the Arrow columns do not follow the contract fields`);
+  }
+  const countryKeys = new Set(
+    contract.foreignKeys
+      .filter((foreignKey) => foreignKey.reference.table === 'country')
+      .map((foreignKey) => foreignKey.fields[0] ?? ''),
+  );
+  const fields = specs.map((spec, index): FieldPlan => {
+    const schema = fieldSchemas[spec.name] as unknown as z.ZodType;
+    const readerType = shape.types[spec.name] ?? 'string';
+    const check = compileCheck(schema);
+    if (!compatible(check, spec, readerType)) {
+      ineligible('contract', `${contract.table}.${spec.name}: no fast column for ${spec.type.kind} from ${readerType}`);
+    }
+    const absent = schema.safeParse(undefined);
+    const countryForeignKey = countryKeys.has(spec.name);
+    const dictionary = passingDictionary(spec, schema, countryForeignKey);
+    const enumCheck = check?.kind === 'enum' ? check : check?.kind === 'array' && check.element.kind === 'enum' ? check.element : undefined;
+    return {
+      name: spec.name,
+      index,
+      spec,
+      readerType,
+      schema,
+      check,
+      absent: absent.success ? { ok: true, value: absent.data } : { ok: false },
+      countryForeignKey,
+      ...(dictionary ? { passingDictionary: dictionary } : {}),
+      ...(enumCheck ? { enumLookup: ByteInterner.of(enumCheck.values) } : {}),
+    };
+  });
+
+  const objectChecks = objectDef.checks ?? [];
+  const refinement =
+    objectChecks.length > 0 ? (z.looseObject({}).check(...(objectChecks as never[])) as unknown as z.ZodType) : undefined;
+  const fieldIndex = (name: string) => {
+    const index = names.indexOf(name);
+    if (index < 0) ineligible('contract', `${contract.table}: key field '${name}' is not a contract field`);
+    return index;
+  };
+  const waiting = contract.foreignKeys.filter((foreignKey) => foreignKey.reference.table !== 'country');
+  if (waiting.some((foreignKey) => foreignKey.reference.table === contract.table)) {
+    ineligible('contract', `${contract.table} refers to itself`);
+  }
+  const plan: ContractPlan = {
+    contract,
+    shape,
+    fields,
+    refinement,
+    primaryKey: contract.primaryKey.map(fieldIndex),
+    waitingForeignKeys: waiting.map((foreignKey) => fieldIndex(foreignKey.fields[0] ?? '')),
+  };
+  cache.set(contract, plan);
+  return plan;
+}
+
+/** Stand-in locator used to find out which fields the reader fills with the row's locator. */
+const LOCATOR_PROBE = '\u0000locator\u0000';
+
+/** The provenance the reader fills into missing cells of this contract, per field index. */
+export function readerFillers(plan: ContractPlan, docId: string, receivedAt: string | undefined): (Filler | undefined)[] {
+  const probe: Record<string, unknown> = {};
+  parserProvenance(plan.shape, probe, docId, LOCATOR_PROBE, receivedAt);
+  return plan.fields.map((field) => {
+    if (!(field.name in probe)) return undefined;
+    const value = probe[field.name];
+    if (value === undefined) return undefined;
+    return value === LOCATOR_PROBE ? { kind: 'locator' } : { kind: 'constant', value };
+  });
+}

@@ -1,0 +1,257 @@
+import { isUtf8 } from 'node:buffer';
+import { ineligible } from './errors.ts';
+
+/**
+ * Byte-level RFC 4180 tokenizer with the reference reader's conventions (csv-parse with
+ * `relax_quotes`, `skip_empty_lines` and CR, LF or CRLF record delimiters): a field that starts
+ * with `"` is quoted and `""` inside it is one quote; a quote inside an unquoted field is kept
+ * as text; empty lines are skipped; every record carries the physical line it starts on,
+ * counting line breaks inside quoted fields too, as `line N` locators do.
+ *
+ * Records may be split anywhere across chunks (inside a quoted field, between CR and LF, inside a
+ * multi-byte character): the incomplete record is carried over and scanned again with the next
+ * chunk. Anything the reference reads differently or refuses (a quote left open at the end, text
+ * after a closing quote, invalid UTF-8, NUL) throws FastPathIneligibleError.
+ */
+
+const QUOTE = 0x22;
+const CR = 0x0d;
+const LF = 0x0a;
+
+const PLAIN = 0;
+const DELIMITER = 1;
+const CARRIAGE_RETURN = 2;
+const LINE_FEED = 3;
+const QUOTE_CLASS = 4;
+
+/** The complete records of one chunk (plus the carried-over start of the first). */
+export interface RecordBlock {
+  /** Bytes the cells point into. Valid until the next `push`. */
+  readonly bytes: Uint8Array;
+  readonly records: number;
+  /** Cell `c` spans `[cellStart[c], cellEnd[c])` of `bytes`, quotes removed and `""` unescaped. */
+  readonly cellStart: Int32Array;
+  readonly cellEnd: Int32Array;
+  /** Record `r` has cells `recordCells[r]` … `recordCells[r + 1] - 1`. */
+  readonly recordCells: Int32Array;
+  /** Physical line (1-based) on which record `r` starts. */
+  readonly recordLine: Int32Array;
+}
+
+function grow(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  if (needed <= array.length) return array;
+  const grown = new Int32Array(Math.max(needed, array.length * 2));
+  grown.set(array);
+  return grown;
+}
+
+export class CsvTokenizer {
+  private readonly classes = new Uint8Array(256);
+  private readonly delimiter: number;
+  private tail: Uint8Array | undefined;
+  private line = 1;
+  /** The last chunk ended with a CR record delimiter: an LF starting the next one belongs to it. */
+  private pendingCR = false;
+  private cellStart = new Int32Array(1024);
+  private cellEnd = new Int32Array(1024);
+  private recordCells = new Int32Array(256);
+  private recordLine = new Int32Array(256);
+
+  constructor(delimiter: number) {
+    this.delimiter = delimiter;
+    this.classes[delimiter] = DELIMITER;
+    this.classes[CR] = CARRIAGE_RETURN;
+    this.classes[LF] = LINE_FEED;
+    this.classes[QUOTE] = QUOTE_CLASS;
+  }
+
+  /** Tokenize every record completed by `chunk`; with `final`, the end of input ends the last one. */
+  push(chunk: Uint8Array, final: boolean): RecordBlock {
+    let data = this.join(chunk);
+    let owned = data.buffer !== chunk.buffer;
+    const n = data.length;
+    const classes = this.classes;
+    const delimiter = this.delimiter;
+    let cellStart = this.cellStart;
+    let cellEnd = this.cellEnd;
+    let recordCells = this.recordCells;
+    let recordLine = this.recordLine;
+    let records = 0;
+    let cells = 0;
+    let line = this.line;
+    let pos = 0;
+    if (this.pendingCR && n > 0) {
+      if (data[0] === LF) pos = 1;
+      this.pendingCR = false;
+    }
+    let consumed = pos;
+
+    records: for (;;) {
+      // Empty lines between records (skip_empty_lines).
+      while (pos < n) {
+        const byte = data[pos]!;
+        if (byte === LF) {
+          pos += 1;
+          line += 1;
+        } else if (byte === CR) {
+          if (pos + 1 < n) pos += data[pos + 1] === LF ? 2 : 1;
+          else {
+            pos += 1;
+            if (!final) this.pendingCR = true;
+          }
+          line += 1;
+        } else break;
+      }
+      consumed = pos;
+      if (pos >= n) break;
+
+      const recordStart = pos;
+      const startLine = line;
+      const firstCell = cells;
+      let escapedCells = 0;
+      for (;;) {
+        let start: number;
+        let end: number;
+        if (data[pos] === QUOTE) {
+          pos += 1;
+          start = pos;
+          let escaped = false;
+          for (;;) {
+            while (pos < n && classes[data[pos]!]! <= DELIMITER) pos += 1;
+            if (pos >= n) {
+              if (final) ineligible('quote', `a quoted field opened on line ${startLine} is never closed`);
+              break;
+            }
+            const byte = data[pos]!;
+            if (byte === QUOTE) {
+              if (pos + 1 < n && data[pos + 1] === QUOTE) {
+                escaped = true;
+                pos += 2;
+                continue;
+              }
+              if (pos + 1 >= n && !final) {
+                pos = n; // cannot tell `"` from `""` yet
+                break;
+              }
+              break;
+            }
+            if (byte === CR && pos + 1 < n && data[pos + 1] === LF) pos += 1;
+            pos += 1;
+            line += 1;
+          }
+          if (pos >= n) {
+            // Incomplete record: carry it over.
+            cells = firstCell;
+            line = startLine;
+            pos = recordStart;
+            break records;
+          }
+          end = pos;
+          pos += 1;
+          if (pos < n) {
+            const next = classes[data[pos]!]!;
+            if (next === PLAIN || next === QUOTE_CLASS) {
+              ineligible('quote', `text follows a closing quote on line ${line}`);
+            }
+          }
+          if (escaped) {
+            // Unescaped once the record is complete (an incomplete one is scanned again); a
+            // negative end marks the cell until then.
+            escapedCells += 1;
+            end = -end;
+          }
+        } else {
+          start = pos;
+          while (pos < n) {
+            const kind = classes[data[pos]!]!;
+            if (kind === PLAIN || kind === QUOTE_CLASS) pos += 1;
+            else break;
+          }
+          end = pos;
+        }
+        if (pos >= n && !final) {
+          cells = firstCell;
+          line = startLine;
+          pos = recordStart;
+          break records;
+        }
+        if (cells >= cellStart.length) {
+          cellStart = grow(cellStart, cells + 1);
+          cellEnd = grow(cellEnd, cells + 1);
+        }
+        cellStart[cells] = start;
+        cellEnd[cells] = end;
+        cells += 1;
+        if (pos < n) {
+          const byte = data[pos]!;
+          if (byte === delimiter) {
+            pos += 1;
+            continue;
+          }
+          if (byte === LF) pos += 1;
+          else if (pos + 1 < n) pos += data[pos + 1] === LF ? 2 : 1;
+          else {
+            pos += 1;
+            if (!final) this.pendingCR = true;
+          }
+          line += 1;
+        }
+        if (escapedCells > 0) {
+          if (!owned) {
+            data = data.slice();
+            owned = true;
+          }
+          for (let cell = firstCell; cell < cells; cell += 1) {
+            if (cellEnd[cell]! < 0) cellEnd[cell] = unescapeQuotes(data, cellStart[cell]!, -cellEnd[cell]!);
+          }
+        }
+        if (records + 1 >= recordCells.length) {
+          recordCells = grow(recordCells, records + 2);
+          recordLine = grow(recordLine, records + 1);
+        }
+        recordCells[records] = firstCell;
+        recordLine[records] = startLine;
+        records += 1;
+        consumed = pos;
+        break;
+      }
+    }
+    recordCells[records] = cells;
+
+    const complete = data.subarray(0, consumed);
+    if (!isUtf8(complete)) ineligible('encoding', 'the file is not valid UTF-8');
+    if (complete.indexOf(0) >= 0) ineligible('encoding', 'the file contains a NUL byte');
+    this.tail = consumed < n ? data.subarray(consumed) : undefined;
+    this.line = line;
+    this.cellStart = cellStart;
+    this.cellEnd = cellEnd;
+    this.recordCells = recordCells;
+    this.recordLine = recordLine;
+    return { bytes: data, records, cellStart, cellEnd, recordCells, recordLine };
+  }
+
+  /** The carried-over tail followed by the chunk; a view, not a copy, when they are adjacent. */
+  private join(chunk: Uint8Array): Uint8Array {
+    const tail = this.tail;
+    if (!tail || tail.length === 0) return chunk;
+    if (tail.buffer === chunk.buffer && tail.byteOffset + tail.byteLength === chunk.byteOffset) {
+      return new Uint8Array(tail.buffer, tail.byteOffset, tail.byteLength + chunk.byteLength);
+    }
+    const joined = new Uint8Array(tail.length + chunk.length);
+    joined.set(tail);
+    joined.set(chunk, tail.length);
+    return joined;
+  }
+}
+
+/** Turn every `""` of `[start, end)` into `"` in place; returns the new end. */
+function unescapeQuotes(bytes: Uint8Array, start: number, end: number): number {
+  let write = start;
+  for (let read = start; read < end; read += 1) {
+    const byte = bytes[read]!;
+    bytes[write] = byte;
+    write += 1;
+    if (byte === QUOTE) read += 1;
+  }
+  return write;
+}

@@ -1,0 +1,109 @@
+import { ByteInterner, growInt32 } from './byte-interner.ts';
+
+/**
+ * The primary keys seen so far in a file, with the line each was first accepted on.
+ *
+ * The reference path keys a Map by `String(value)` of each key field joined with U+001F. Here
+ * each part's text is interned to an id and the key is the tuple of ids, which is a few bytes
+ * per row instead of a JavaScript string. Tuples and joined strings agree except when a part
+ * itself contains U+001F (two different tuples can then join to one string); such keys are
+ * kept as joined strings in a side map, which is what the reference does for every key.
+ */
+export class PrimaryKeySet {
+  private readonly interners: ByteInterner[];
+  private readonly width: number;
+  private tuples: Int32Array<ArrayBuffer>;
+  private lines: Int32Array<ArrayBuffer>;
+  private hashes: Int32Array<ArrayBuffer>;
+  private table = new Int32Array(1024);
+  private mask = 1023;
+  private size = 0;
+  private readonly joined = new Map<string, number>();
+  /** Ids of the key being looked up. */
+  readonly ids: Int32Array;
+
+  constructor(width: number) {
+    this.width = width;
+    this.interners = Array.from({ length: width }, () => new ByteInterner());
+    this.ids = new Int32Array(width);
+    this.tuples = new Int32Array(256 * width);
+    this.lines = new Int32Array(256);
+    this.hashes = new Int32Array(256);
+  }
+
+  /** Set part `index` of the current key to the UTF-8 text `[start, end)`. */
+  setPart(index: number, bytes: Uint8Array, start: number, end: number): void {
+    this.ids[index] = this.interners[index]!.intern(bytes, start, end);
+  }
+
+  /** The line the current key was first accepted on, or -1. */
+  find(): number {
+    const hash = this.hashIds();
+    const ids = this.ids;
+    const width = this.width;
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const entry = this.table[slot]!;
+      if (entry === 0) return -1;
+      const id = entry - 1;
+      if (this.hashes[id] !== hash) continue;
+      let same = true;
+      for (let part = 0; part < width; part += 1) {
+        if (this.tuples[id * width + part] !== ids[part]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lines[id]!;
+    }
+  }
+
+  /** Record the current key (not yet present) as first accepted on `line`. */
+  insert(line: number): void {
+    const hash = this.hashIds();
+    const id = this.size;
+    if (id >= this.lines.length) {
+      this.tuples = growInt32(this.tuples, (id + 1) * this.width);
+      this.lines = growInt32(this.lines, id + 1);
+      this.hashes = growInt32(this.hashes, id + 1);
+    }
+    this.tuples.set(this.ids, id * this.width);
+    this.lines[id] = line;
+    this.hashes[id] = hash;
+    this.size += 1;
+    let slot = hash & this.mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
+    this.table[slot] = id + 1;
+    if (this.size * 2 > this.mask) this.rehash();
+  }
+
+  /** Lookup for a key some part of which contains U+001F, by its joined text. */
+  findJoined(key: string): number {
+    return this.joined.get(key) ?? -1;
+  }
+
+  insertJoined(key: string, line: number): void {
+    this.joined.set(key, line);
+  }
+
+  private hashIds(): number {
+    let hash = 0x9e3779b9;
+    for (let part = 0; part < this.width; part += 1) {
+      hash = Math.imul(hash ^ this.ids[part]!, 0x85ebca6b);
+      hash ^= hash >>> 13;
+    }
+    return hash | 0;
+  }
+
+  private rehash(): void {
+    const size = (this.mask + 1) * 2;
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    for (let id = 0; id < this.size; id += 1) {
+      let slot = this.hashes[id]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = id + 1;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+}
