@@ -109,7 +109,15 @@ type Body = Record<string, unknown>;
 
 function itemAnswer(dataset: string, version: number, item: StoredBriefingItem, pinned: boolean): Answer {
   return {
-    body: { dataset, version, type: item.type, id: item.id, hash: item.hash, ...(item.body as Body) },
+    body: {
+      dataset,
+      version,
+      type: item.type,
+      id: item.id,
+      hash: item.hash,
+      ...(item.body as Body),
+      ...(item.lineage ? { lineage: item.lineage } : {}),
+    },
     cache: pinned ? CACHE.pinned : CACHE.current,
   };
 }

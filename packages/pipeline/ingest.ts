@@ -53,6 +53,8 @@ export function documentId(bytes: Uint8Array): string {
  */
 export async function ingestUpload(uploadKey: string, deps: IngestDependencies): Promise<IngestOutcome> {
   const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
+  const size = await deps.raw.size(uploadKey);
+  if (size > deps.config.maxUploadBytes) return ingestOversize(uploadKey, size, deps);
   const bytes = await deps.raw.get(uploadKey);
   const sha256 = sha256Hex(bytes);
   const existing = await deps.ledger.getFile(sha256);
@@ -68,13 +70,6 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   let format: string | undefined;
   let refusal: QuarantineReport['refusal'];
   try {
-    if (bytes.byteLength > deps.config.maxUploadBytes) {
-      throw new SourceRefusedError(
-        `${fileName} is ${bytes.byteLength} bytes; the limit is ${deps.config.maxUploadBytes}`,
-        'too-large',
-        'Split the file, or raise HLD_MAX_UPLOAD_BYTES for this deployment',
-      );
-    }
     const read = await readSource({ bytes, fileName, kind, docId, receivedAt });
     format = read.format;
     summary = await validateSource(read, fileName);
@@ -143,6 +138,58 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
       rowsQuarantined: record.rowsQuarantined,
     },
   };
+}
+
+/**
+ * An upload over the size limit is never read into memory: it is hashed as a stream, copied
+ * server-side to its content-addressed key, and recorded as refused with a report.
+ */
+async function ingestOversize(uploadKey: string, size: number, deps: IngestDependencies): Promise<IngestOutcome> {
+  const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
+  const sha256 = await deps.raw.sha256(uploadKey);
+  const existing = await deps.ledger.getFile(sha256);
+  if (existing) return { status: 'duplicate', sha256, existing };
+  const rawKey = rawObjectKey(kind, sha256, fileName);
+  await deps.raw.copy(uploadKey, rawKey);
+  const refusal = {
+    rule: 'too-large',
+    message: `${fileName} is ${size} bytes; the limit is ${deps.config.maxUploadBytes}`,
+    hint: 'Split the file, or raise HLD_MAX_UPLOAD_BYTES for this deployment',
+  };
+  const quarantineKey = quarantineReportKey(kind, sha256);
+  const report: QuarantineReport = {
+    file: fileName,
+    uploadKey,
+    sha256,
+    rawKey,
+    kind,
+    status: 'refused',
+    refusal,
+    rowsRead: 0,
+    rowsAccepted: 0,
+    rowsQuarantined: 0,
+    problems: [],
+  };
+  await deps.raw.put(quarantineKey, JSON.stringify(report, null, 2), { contentType: 'application/json' });
+  const record: FileRecord = {
+    sha256,
+    kind,
+    sourceName,
+    uploadKey,
+    rawKey,
+    docId: `DOC-${sha256.slice(0, 12)}`,
+    sizeBytes: size,
+    receivedAt: (deps.now?.() ?? new Date()).toISOString(),
+    status: 'refused',
+    rowsAccepted: 0,
+    rowsQuarantined: 0,
+    quarantineKey,
+    refusal,
+  };
+  if (!(await deps.ledger.recordFile(record))) {
+    return { status: 'duplicate', sha256, existing: (await deps.ledger.getFile(sha256)) ?? record };
+  }
+  return { status: 'refused', record };
 }
 
 /** One line per problem of a report, for people. */

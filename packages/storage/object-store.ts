@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -87,6 +90,37 @@ export class ObjectStore {
 
   async getText(key: string): Promise<string> {
     return Buffer.from(await this.get(key)).toString('utf8');
+  }
+
+  /** Size in bytes, from HeadObject (no download). */
+  async size(key: string): Promise<number> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return head.ContentLength ?? 0;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+
+  /** SHA-256 of an object, streamed: an oversize upload is hashed without being held in memory. */
+  async sha256(key: string): Promise<string> {
+    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const hash = createHash('sha256');
+    for await (const chunk of response.Body as Readable) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  }
+
+  /** Server-side copy within the bucket (no bytes through this process). */
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    assertSafeKey(toKey);
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: toKey,
+        CopySource: `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`,
+      }),
+    );
   }
 
   async exists(key: string): Promise<boolean> {

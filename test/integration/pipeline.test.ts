@@ -99,6 +99,34 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       expect(snapshot.some((source) => source.sha256 === record!.sha256)).toBe(true);
     });
 
+    it('refuses a file it cannot read (XML with a DOCTYPE), keeps its bytes and records why', async () => {
+      const ctx = pipelineContext();
+      const bytes = Buffer.from('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n<iati-activities version="2.03"/>\n');
+
+      const deliveries = await uploadAndRoute('stocktaking', 'entities.xml', bytes);
+
+      expect(deliveries.every((delivery) => !delivery.error && delivery.emitted === 0)).toBe(true);
+      const record = await ctx.ledger.getFile(sha256Hex(bytes));
+      expect(record).toMatchObject({ status: 'refused', refusal: expect.objectContaining({ rule: 'xml-doctype' }) });
+      expect(Buffer.from(await ctx.raw.get(record!.rawKey)).equals(bytes)).toBe(true);
+      expect(JSON.parse(await ctx.raw.getText(record!.quarantineKey!)).refusal.rule).toBe('xml-doctype');
+    });
+
+    it('refuses an oversize upload without reading it into memory, and still keeps it byte-for-byte', async () => {
+      const ctx = pipelineContext();
+      const bytes = Buffer.alloc(4096, 'x');
+      process.env.HLD_MAX_UPLOAD_BYTES = '1024';
+      try {
+        await uploadAndRoute('survey', 'huge.csv', bytes);
+      } finally {
+        delete process.env.HLD_MAX_UPLOAD_BYTES;
+      }
+
+      const record = await ctx.ledger.getFile(sha256Hex(bytes));
+      expect(record).toMatchObject({ status: 'refused', sizeBytes: 4096, refusal: expect.objectContaining({ rule: 'too-large' }) });
+      expect(Buffer.from(await ctx.raw.get(record!.rawKey)).equals(bytes)).toBe(true);
+    });
+
     it('keeps version N live and readable when publishing N+1 fails after its items are written', async () => {
       const ctx = pipelineContext();
       const dataset = ctx.config.dataset;

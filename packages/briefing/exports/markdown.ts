@@ -1,4 +1,5 @@
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import type { BriefingItem } from '#packages/storage/briefing-store.ts';
 import type { ExportMeta } from './tables.ts';
 
 /**
@@ -39,8 +40,9 @@ const money = (amount: unknown, currency = 'EUR') =>
   typeof amount === 'number' ? `${currency} ${amount.toLocaleString('en-GB')}` : '';
 const source = (ref: Body | undefined) => (ref?.source_doc_id ? code(ref.source_doc_id) : '');
 
-/** The brief of one country item body. */
-export function renderCountryMarkdown(body: Body, meta: ExportMeta): string {
+/** The brief of one country item. */
+export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): string {
+  const body = item.body as Body;
   const lines: string[] = [];
   lines.push(`# ${markdownText(body.name)} (${body.iso3}) — HLD 2013 briefing`, '');
   lines.push(
@@ -212,7 +214,8 @@ export function renderCountryMarkdown(body: Body, meta: ExportMeta): string {
   lines.push(
     ...tableBlock(
       ['Document', 'File SHA-256', 'Rows', 'Tables'],
-      ((body.sources ?? []) as Body[]).map((entry) => [
+      // File SHA-256s live in the item's lineage (older versions kept them in the body).
+      ((item.lineage?.sources ?? body.sources ?? []) as Body[]).map((entry) => [
         code(entry.source_doc_id),
         code(String(entry.file_sha256 ?? '').slice(0, 12)),
         String(entry.rows ?? ''),

@@ -68,11 +68,18 @@ export async function renderBriefingExport(
       break;
     }
     case 'json': {
-      const withHash = items.map((item) => ({ type: item.type, id: item.id, hash: itemHash(item), body: item.body }));
+      const withHash = items.map((item) => ({
+        type: item.type,
+        id: item.id,
+        hash: itemHash(item),
+        body: item.body,
+        ...(item.lineage ? { lineage: item.lineage } : {}),
+      }));
       add('briefing.json', jsonBytes({ dataset: meta.dataset, version: meta.version, as_of: meta.asOf, items: withHash }), JSON_TYPE);
       for (const item of withHash.filter((entry) => entry.type === 'country')) {
         const page = { dataset: meta.dataset, version: meta.version, as_of: meta.asOf, type: item.type, id: item.id, hash: item.hash };
-        add(`countries/${item.id}.json`, jsonBytes({ ...page, ...(item.body as object) }), JSON_TYPE);
+        const lineage = item.lineage ? { lineage: item.lineage } : {};
+        add(`countries/${item.id}.json`, jsonBytes({ ...page, ...(item.body as object), ...lineage }), JSON_TYPE);
       }
       break;
     }
@@ -88,7 +95,7 @@ export async function renderBriefingExport(
       break;
     case 'markdown': {
       const markdown = 'text/markdown; charset=utf-8';
-      for (const item of countries) add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item.body as object, meta)), markdown);
+      for (const item of countries) add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta)), markdown);
       if (!selection.country) {
         add('index.md', encoder.encode(renderMarkdownIndex(countries.map((item) => item.body as Record<string, unknown>), meta)), markdown);
       }

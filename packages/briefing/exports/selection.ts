@@ -82,7 +82,10 @@ export function selectItems(items: readonly BriefingItem[], selection: ExportSel
       const body = item.body as Body;
       const list = Array.isArray(body.sources) ? (body.sources as Body[]) : [];
       const sources = list.filter((source) => cited.has(String(source.source_doc_id)));
-      return { type: item.type, id: item.id, body: { ...body, sources } };
+      const lineage = item.lineage
+        ? { sources: item.lineage.sources.filter((source) => cited.has(source.source_doc_id)) }
+        : undefined;
+      return { type: item.type, id: item.id, body: { ...body, sources }, ...(lineage ? { lineage } : {}) };
     }),
   ];
 }

@@ -523,7 +523,25 @@ function eventRow(body: Body): ExportRow {
   };
 }
 
-function sourceRows(body: Body): ExportRow[] {
+/** Files (SHA-256, raw key) per document: from the item's lineage, else the older in-body `files`. */
+function filesByDocument(item: BriefingItem): Map<string, { file_sha256: string; raw_key: string }[]> {
+  const files = new Map<string, { file_sha256: string; raw_key: string }[]>();
+  const add = (docId: string, file_sha256: string, raw_key: string) => {
+    const list = files.get(docId) ?? [];
+    if (!list.some((file) => file.file_sha256 === file_sha256)) list.push({ file_sha256, raw_key });
+    files.set(docId, list);
+  };
+  for (const entry of item.lineage?.sources ?? []) add(entry.source_doc_id, entry.file_sha256, entry.raw_key);
+  for (const source of ((item.body as Body).sources ?? []) as Body[]) {
+    for (const file of (source.files ?? []) as Body[]) add(String(source.source_doc_id), String(file.file_sha256), String(file.raw_key));
+  }
+  for (const list of files.values()) list.sort((a, b) => a.file_sha256.localeCompare(b.file_sha256));
+  return files;
+}
+
+function sourceRows(item: BriefingItem): ExportRow[] {
+  const body = item.body as Body;
+  const files = filesByDocument(item);
   return ((body.sources ?? []) as Body[]).map((source) => ({
     source_doc_id: source.source_doc_id,
     title: text(source.title),
@@ -533,8 +551,8 @@ function sourceRows(body: Body): ExportRow[] {
     url: text(source.url),
     rows: count(source.rows),
     tables: list(source.tables),
-    file_sha256: (source.files ?? []).map((file: Body) => String(file.file_sha256)),
-    raw_keys: (source.files ?? []).map((file: Body) => String(file.raw_key)),
+    file_sha256: (files.get(String(source.source_doc_id)) ?? []).map((file) => file.file_sha256),
+    raw_keys: (files.get(String(source.source_doc_id)) ?? []).map((file) => file.raw_key),
   }));
 }
 
@@ -583,7 +601,7 @@ export function briefingTables(items: readonly BriefingItem[], meta: ExportMeta)
     } else if (item.type === 'event') {
       push(BRIEFING_EVENT, eventRow(body));
     } else if (item.type === 'sources') {
-      push(BRIEFING_SOURCES, ...sourceRows(body));
+      push(BRIEFING_SOURCES, ...sourceRows(item));
     }
   }
   return BRIEFING_TABLES.map((table) => {

@@ -1,0 +1,450 @@
+import {
+  Bool,
+  type Data,
+  DateDay,
+  Dictionary,
+  type DataType,
+  Field,
+  Float64,
+  Int8,
+  Int16,
+  Int32,
+  List,
+  makeData,
+  Schema,
+  TimestampMillisecond,
+  Utf8,
+  type Vector,
+  vectorFromArray,
+} from 'apache-arrow';
+import type { ColumnSpec } from '#packages/contracts/columns.ts';
+
+/**
+ * Growable column buffers of one record batch, flushed with `makeData` into exactly the Data the
+ * reference `ArrowTableWriter` builds for the same values: the same types and index widths, a
+ * validity bitmap only when the batch has nulls, zeros under nulls, shared fixed dictionaries.
+ */
+
+const encoder = new TextEncoder();
+
+function dictionaryIndexType(size: number): Int8 | Int16 | Int32 {
+  // The same widths as ArrowTableWriter (PERFORMANCE.md lesson 2: an index that cannot wrap).
+  if (size <= 127) return new Int8();
+  if (size <= 32_767) return new Int16();
+  return new Int32();
+}
+
+/** The Arrow schema of contract columns (same fields as ArrowTableWriter) and the dictionaries. */
+export function arrowSchema(
+  specs: readonly ColumnSpec[],
+  metadata: Readonly<Record<string, string>>,
+): { schema: Schema; dictionaries: Map<string, Vector<Utf8>> } {
+  const dictionaries = new Map<string, Vector<Utf8>>();
+  let nextId = 0;
+  const typeOf = (spec: ColumnSpec): DataType => {
+    switch (spec.type.kind) {
+      case 'utf8':
+        return new Utf8();
+      case 'dictionary': {
+        const values = spec.type.values ?? [];
+        if (!dictionaries.has(spec.type.vocabulary)) {
+          dictionaries.set(spec.type.vocabulary, vectorFromArray([...values], new Utf8()));
+        }
+        return new Dictionary(new Utf8(), dictionaryIndexType(values.length), nextId++);
+      }
+      case 'int32':
+        return new Int32();
+      case 'float64':
+        return new Float64();
+      case 'bool':
+        return new Bool();
+      case 'date':
+        return new DateDay();
+      case 'timestamp':
+        return new TimestampMillisecond('UTC');
+      case 'list-utf8':
+        return new List(new Field('item', new Utf8(), true));
+    }
+  };
+  const fields = specs.map((spec) => new Field(spec.name, typeOf(spec), true));
+  return { schema: new Schema(fields, new Map(Object.entries(metadata))), dictionaries };
+}
+
+class Validity {
+  private bits = new Uint8Array(1024);
+  nullCount = 0;
+
+  set(index: number, valid: boolean): void {
+    const byte = index >> 3;
+    if (byte >= this.bits.length) this.bits = growBytes(this.bits, byte + 1);
+    if (valid) this.bits[byte]! |= 1 << (index & 7);
+    else this.nullCount += 1;
+  }
+
+  take(length: number): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+    const nullCount = this.nullCount;
+    const bytes = (length + 7) >> 3;
+    const nullBitmap = nullCount > 0 ? this.bits.slice(0, bytes) : undefined;
+    this.bits.fill(0, 0, Math.min(bytes, this.bits.length));
+    this.nullCount = 0;
+    return { nullBitmap, nullCount };
+  }
+}
+
+export function growBytes(bytes: Uint8Array<ArrayBuffer>, needed: number): Uint8Array<ArrayBuffer> {
+  if (needed <= bytes.length) return bytes;
+  const grown = new Uint8Array(Math.max(needed, bytes.length * 2));
+  grown.set(bytes);
+  return grown;
+}
+
+/** Offsets + bytes of a Utf8 column (or of the items of a list column). */
+export class Utf8Output {
+  offsets = new Int32Array(1025);
+  data = new Uint8Array(16_384);
+  count = 0;
+  size = 0;
+
+  /** Append bytes `[start, end)` of `source`. */
+  appendBytes(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (this.size + length > this.data.length) this.data = growBytes(this.data, this.size + length);
+    const data = this.data;
+    if (length <= 32) {
+      let at = this.size;
+      for (let index = start; index < end; index += 1) data[at++] = source[index]!;
+    } else {
+      data.set(source.subarray(start, end), this.size);
+    }
+    this.size += length;
+    this.close();
+  }
+
+  appendString(text: string): void {
+    const bytes = encoder.encode(text);
+    this.appendBytes(bytes, 0, bytes.length);
+  }
+
+  /** Append `prefix` followed by the decimal digits of a non-negative integer (ASCII only). */
+  appendAsciiNumber(prefix: string, value: number): void {
+    const digits = String(value);
+    const length = prefix.length + digits.length;
+    if (this.size + length > this.data.length) this.data = growBytes(this.data, this.size + length);
+    let at = this.size;
+    for (let index = 0; index < prefix.length; index += 1) this.data[at++] = prefix.charCodeAt(index);
+    for (let index = 0; index < digits.length; index += 1) this.data[at++] = digits.charCodeAt(index);
+    this.size = at;
+    this.close();
+  }
+
+  appendEmpty(): void {
+    this.close();
+  }
+
+  private close(): void {
+    this.count += 1;
+    if (this.count >= this.offsets.length) {
+      const grown = new Int32Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.offsets[this.count] = this.size;
+  }
+
+  take(): { valueOffsets: Int32Array; data: Uint8Array } {
+    const valueOffsets = this.offsets.slice(0, this.count + 1);
+    const data = this.data.slice(0, this.size);
+    this.count = 0;
+    this.size = 0;
+    return { valueOffsets, data };
+  }
+}
+
+/** One column of the batch being built: append values row by row, then `flush`. */
+export abstract class ColumnOutput {
+  protected readonly validity = new Validity();
+  protected rows = 0;
+  constructor(readonly field: Field) {}
+
+  abstract appendNull(): void;
+  /** Append the value the reference writer would receive for this column (zod's output). */
+  abstract appendValue(value: unknown): void;
+  abstract flush(length: number): Data;
+
+  protected mark(valid: boolean): void {
+    this.validity.set(this.rows, valid);
+    this.rows += 1;
+  }
+
+  protected takeValidity(): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+    const bits = this.validity.take(this.rows);
+    this.rows = 0;
+    return bits;
+  }
+}
+
+export class Utf8ColumnOutput extends ColumnOutput {
+  readonly text = new Utf8Output();
+
+  appendBytes(source: Uint8Array, start: number, end: number): void {
+    this.mark(true);
+    this.text.appendBytes(source, start, end);
+  }
+
+  appendNull(): void {
+    this.mark(false);
+    this.text.appendEmpty();
+  }
+
+  appendValue(value: unknown): void {
+    if (value === undefined || value === null) return this.appendNull();
+    this.mark(true);
+    this.text.appendString(String(value));
+  }
+
+  /** `line N` and the like. */
+  appendAsciiNumber(prefix: string, value: number): void {
+    this.mark(true);
+    this.text.appendAsciiNumber(prefix, value);
+  }
+
+  flush(length: number): Data {
+    const bits = this.takeValidity();
+    return makeData({ type: this.field.type as Utf8, length, ...bits, ...this.text.take() });
+  }
+}
+
+export class DictionaryColumnOutput extends ColumnOutput {
+  private indices = new Int32Array(1024);
+  private readonly indexOf: Map<string, number>;
+
+  constructor(
+    field: Field,
+    values: readonly string[],
+    private readonly dictionary: Vector<Utf8>,
+  ) {
+    super(field);
+    this.indexOf = new Map(values.map((value, index) => [value, index]));
+  }
+
+  appendIndex(index: number): void {
+    if (this.rows >= this.indices.length) this.grow();
+    this.indices[this.rows] = index;
+    this.mark(true);
+  }
+
+  appendNull(): void {
+    if (this.rows >= this.indices.length) this.grow();
+    this.indices[this.rows] = 0;
+    this.mark(false);
+  }
+
+  appendValue(value: unknown): void {
+    if (value === undefined || value === null) return this.appendNull();
+    const index = this.indexOf.get(String(value));
+    if (index === undefined) throw new RangeError(`'${String(value)}' is not in the ${this.field.name} dictionary`);
+    this.appendIndex(index);
+  }
+
+  /** Dictionary index of a value, or -1. */
+  lookup(value: string): number {
+    return this.indexOf.get(value) ?? -1;
+  }
+
+  private grow(): void {
+    const grown = new Int32Array(this.indices.length * 2);
+    grown.set(this.indices);
+    this.indices = grown;
+  }
+
+  flush(length: number): Data {
+    const type = this.field.type as Dictionary<Utf8, Int8 | Int16 | Int32>;
+    const ArrayType = type.indices.ArrayType as Int32ArrayConstructor;
+    const data = ArrayType.from(this.indices.subarray(0, length));
+    const bits = this.takeValidity();
+    return makeData({ type, length, ...bits, data, dictionary: this.dictionary });
+  }
+}
+
+/** Int32, Float64 and DateDay columns: numbers under a typed array. */
+export class NumberColumnOutput extends ColumnOutput {
+  private values: Int32Array | Float64Array;
+  private readonly ArrayType: Int32ArrayConstructor | Float64ArrayConstructor;
+
+  constructor(
+    field: Field,
+    private readonly kind: 'int32' | 'float64' | 'date',
+  ) {
+    super(field);
+    this.ArrayType = kind === 'float64' ? Float64Array : Int32Array;
+    this.values = new this.ArrayType(1024);
+  }
+
+  /** Append a number (an Int32 or DateDay column stores it the way `Int32Array.from` does). */
+  appendNumber(value: number): void {
+    if (this.rows >= this.values.length) this.grow();
+    this.values[this.rows] = value;
+    this.mark(true);
+  }
+
+  appendNull(): void {
+    if (this.rows >= this.values.length) this.grow();
+    this.values[this.rows] = 0;
+    this.mark(false);
+  }
+
+  appendValue(value: unknown): void {
+    if (value === undefined || value === null) return this.appendNull();
+    if (this.kind === 'date') this.appendNumber(daysOf(String(value)));
+    else this.appendNumber(Number(value));
+  }
+
+  private grow(): void {
+    const grown = new this.ArrayType(this.values.length * 2);
+    grown.set(this.values);
+    this.values = grown;
+  }
+
+  flush(length: number): Data {
+    const data = this.values.slice(0, length);
+    const bits = this.takeValidity();
+    return makeData({ type: this.field.type as Int32, length, ...bits, data: data as Int32Array });
+  }
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** Days since the epoch of a `YYYY-MM-DD` text, computed as ArrowTableWriter does. */
+export function daysOf(date: string): number {
+  return Math.floor(Date.parse(`${date}T00:00:00Z`) / MS_PER_DAY);
+}
+
+export class TimestampColumnOutput extends ColumnOutput {
+  private values = new BigInt64Array(1024);
+
+  /** Append milliseconds since the epoch (`BigInt` throws on NaN, as in ArrowTableWriter). */
+  appendMillis(value: number): void {
+    if (this.rows >= this.values.length) this.grow();
+    this.values[this.rows] = BigInt(value);
+    this.mark(true);
+  }
+
+  appendNull(): void {
+    if (this.rows >= this.values.length) this.grow();
+    this.values[this.rows] = 0n;
+    this.mark(false);
+  }
+
+  appendValue(value: unknown): void {
+    if (value === undefined || value === null) return this.appendNull();
+    this.appendMillis(Date.parse(String(value)));
+  }
+
+  private grow(): void {
+    const grown = new BigInt64Array(this.values.length * 2);
+    grown.set(this.values);
+    this.values = grown;
+  }
+
+  flush(length: number): Data {
+    const data = this.values.slice(0, length);
+    const bits = this.takeValidity();
+    return makeData({ type: this.field.type as TimestampMillisecond, length, ...bits, data: data as never });
+  }
+}
+
+export class BoolColumnOutput extends ColumnOutput {
+  private bits = new Uint8Array(128);
+
+  appendBool(value: boolean): void {
+    const index = this.rows;
+    if (index >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (index >> 3) + 1);
+    if (value) this.bits[index >> 3]! |= 1 << (index & 7);
+    this.mark(true);
+  }
+
+  appendNull(): void {
+    const index = this.rows;
+    if (index >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (index >> 3) + 1);
+    this.mark(false);
+  }
+
+  appendValue(value: unknown): void {
+    if (value === undefined || value === null) return this.appendNull();
+    this.appendBool(value === true);
+  }
+
+  flush(length: number): Data {
+    const bytes = (length + 7) >> 3;
+    const data = this.bits.slice(0, bytes);
+    this.bits.fill(0, 0, Math.min(bytes, this.bits.length));
+    const bits = this.takeValidity();
+    return makeData({ type: this.field.type as Bool, length, ...bits, data });
+  }
+}
+
+export class ListColumnOutput extends ColumnOutput {
+  readonly items = new Utf8Output();
+  private offsets = new Int32Array(1025);
+
+  /** Start a present list; add its items with `items.appendBytes`, then call `endList`. */
+  beginList(): void {
+    this.mark(true);
+  }
+
+  endList(): void {
+    if (this.rows >= this.offsets.length) this.grow();
+    this.offsets[this.rows] = this.items.count;
+  }
+
+  appendNull(): void {
+    this.mark(false);
+    this.endList();
+  }
+
+  appendValue(value: unknown): void {
+    if (!Array.isArray(value)) return this.appendNull();
+    this.beginList();
+    for (const item of value) this.items.appendString(String(item));
+    this.endList();
+  }
+
+  private grow(): void {
+    const grown = new Int32Array(this.offsets.length * 2);
+    grown.set(this.offsets);
+    this.offsets = grown;
+  }
+
+  flush(length: number): Data {
+    const childLength = this.items.count;
+    const child = makeData({ type: new Utf8(), length: childLength, nullCount: 0, ...this.items.take() });
+    const valueOffsets = this.offsets.slice(0, length + 1);
+    this.offsets.fill(0, 0, length + 1);
+    const bits = this.takeValidity();
+    return makeData({ type: this.field.type as List<Utf8>, length, ...bits, valueOffsets, child });
+  }
+}
+
+/** The output column for one field of the schema. */
+export function columnOutput(spec: ColumnSpec, field: Field, dictionaries: Map<string, Vector<Utf8>>): ColumnOutput {
+  switch (spec.type.kind) {
+    case 'utf8':
+      return new Utf8ColumnOutput(field);
+    case 'dictionary':
+      return new DictionaryColumnOutput(
+        field,
+        spec.type.values ?? [],
+        dictionaries.get(spec.type.vocabulary) as Vector<Utf8>,
+      );
+    case 'int32':
+    case 'float64':
+    case 'date':
+      return new NumberColumnOutput(field, spec.type.kind);
+    case 'timestamp':
+      return new TimestampColumnOutput(field);
+    case 'bool':
+      return new BoolColumnOutput(field);
+    case 'list-utf8':
+      return new ListColumnOutput(field);
+  }
+}
