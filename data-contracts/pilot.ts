@@ -1,20 +1,29 @@
 import { z } from 'zod';
-import { defineTable, identifier, iso3, isoDate, provenanceFields, text, vocab, vocabList } from './contract.ts';
+import {
+  defineTable,
+  identifier,
+  iso3,
+  isoDate,
+  provenanceFields,
+  text,
+  vocab,
+  vocabList,
+} from './contract.ts';
 import {
   CAPACITY_AREA,
   DATE_PRECISION,
   EMP_PART,
+  HANDBOOK_STAGE,
   INSTRUMENT_TYPE,
   INTEGRATION_LEVEL,
   MECHANISM_TYPE,
-  SECTOR,
-  HANDBOOK_STAGE,
   MILESTONE_STATUS,
   MILESTONE_TYPE,
   OUTPUT_AREA,
   PARTICIPATION_STATUS,
   PILOT_PHASE,
   POLICY_DIMENSION,
+  SECTOR,
 } from './vocabularies.ts';
 
 const pilotId = () => identifier(/^MM-[A-Z]{3}-P\d$/, 'must look like MM-<ISO3>-P<phase>, e.g. MM-MDA-P1');
@@ -45,7 +54,10 @@ export const pilotContract = defineTable({
     donor_org_ids: z.array(z.string()).optional(),
     national_strategy: z.string().optional(),
     budget_amount: z.number().nonnegative().optional(),
-    budget_currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code').optional(),
+    budget_currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code')
+      .optional(),
     iati_identifier: z.string().optional(),
     note: z.string().max(2000).optional(),
     ...provenanceFields,
@@ -86,7 +98,8 @@ export const pilotSectorIntegrationContract = defineTable({
   kind: 'pilot',
   version: '1.0.0',
   title: 'Pilot sector integration',
-  description: 'Migration in a sector policy instrument (health, education, employment …), on an ordinal integration scale.',
+  description:
+    'Migration in a sector policy instrument (health, education, employment …), on an ordinal integration scale.',
   primaryKey: ['pilot_id', 'sector', 'instrument_name'],
   foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
   schema: z.object({
@@ -107,7 +120,8 @@ export const pilotMechanismContract = defineTable({
   kind: 'pilot',
   version: '1.0.0',
   title: 'Pilot mechanism',
-  description: 'An inter-ministerial committee, working group, consultation or M&E framework set up for the pilot.',
+  description:
+    'An inter-ministerial committee, working group, consultation or M&E framework set up for the pilot.',
   primaryKey: ['mechanism_id'],
   foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
   schema: z.object({
@@ -131,7 +145,8 @@ export const migrationProfileContract = defineTable({
   kind: 'pilot',
   version: '1.0.0',
   title: 'Migration profile',
-  description: 'An edition of a country’s (Extended) Migration Profile, with the parts it has and its legal basis.',
+  description:
+    'An edition of a country’s (Extended) Migration Profile, with the parts it has and its legal basis.',
   primaryKey: ['emp_id'],
   foreignKeys: [{ fields: ['iso3'], reference: { table: 'country', fields: ['iso3'] } }],
   schema: z.object({

@@ -9,7 +9,14 @@ import {
   vocab,
   vocabList,
 } from './contract.ts';
-import { ALIAS_SCHEME, DATE_PRECISION, DOC_TYPE, EVENT_TYPE, THEME_HLD_RT, THEME_JMDI } from './vocabularies.ts';
+import {
+  ALIAS_SCHEME,
+  DATE_PRECISION,
+  DOC_TYPE,
+  EVENT_TYPE,
+  THEME_HLD_RT,
+  THEME_JMDI,
+} from './vocabularies.ts';
 
 /** `country` — the ISO 3166 / UN M49 reference (shipped, from datasets/country-codes). */
 export const countryContract = defineTable({
@@ -24,8 +31,14 @@ export const countryContract = defineTable({
     iso2: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
     m49: z.string().regex(/^\d{3}$/, 'must be a zero-padded 3-digit M49 code'),
     name_en: text(200),
-    region_m49: z.string().regex(/^\d{3}$/).optional(),
-    subregion_m49: z.string().regex(/^\d{3}$/).optional(),
+    region_m49: z
+      .string()
+      .regex(/^\d{3}$/)
+      .optional(),
+    subregion_m49: z
+      .string()
+      .regex(/^\d{3}$/)
+      .optional(),
     subregion_name: z.string().optional(),
     ldc: z.boolean().optional(),
     lldc: z.boolean().optional(),
@@ -48,7 +61,10 @@ export const sourceDocumentContract = defineTable({
     doc_type: vocab(DOC_TYPE, 'doc_type'),
     publisher_org_id: z.string().optional(),
     publication_date: isoDate().optional(),
-    language: z.string().regex(/^[a-z]{2}$/).optional(),
+    language: z
+      .string()
+      .regex(/^[a-z]{2}$/)
+      .optional(),
     url: z.url().optional(),
     licence: z.string().optional(),
     note: z.string().max(2000).optional(),
@@ -96,7 +112,9 @@ export const countryAliasContract = defineTable({
   schema: z.object({
     alias: text(200),
     scheme: vocab(ALIAS_SCHEME, 'alias_scheme'),
-    iso3: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter code (ISO3, or XKX/CHI for the non-ISO World Bank areas)'),
+    iso3: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be a 3-letter code (ISO3, or XKX/CHI for the non-ISO World Bank areas)'),
     non_iso: z.boolean().default(false),
     valid_from: isoDate().optional(),
     valid_to: isoDate().optional(),
@@ -109,7 +127,8 @@ export const organisationContract = defineTable({
   kind: 'reference',
   version: '1.0.0',
   title: 'Organisation',
-  description: 'An organisation by IATI identifier when it has one (XM-DAC-41114 UNDP), else LOCAL-<ISO3>-<slug>.',
+  description:
+    'An organisation by IATI identifier when it has one (XM-DAC-41114 UNDP), else LOCAL-<ISO3>-<slug>.',
   primaryKey: ['org_id'],
   foreignKeys: [{ fields: ['country_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
   schema: z.object({
@@ -118,7 +137,10 @@ export const organisationContract = defineTable({
     acronym: z.string().optional(),
     org_type: z
       .string()
-      .regex(/^(10|11|15|21|22|23|24|30|40|60|70|71|72|73|80|90|LA|MDA|NHRI)$/, 'must be an IATI OrganisationType code or LA, MDA, NHRI'),
+      .regex(
+        /^(10|11|15|21|22|23|24|30|40|60|70|71|72|73|80|90|LA|MDA|NHRI)$/,
+        'must be an IATI OrganisationType code or LA, MDA, NHRI',
+      ),
     country_iso3: iso3().optional(),
     is_un_entity: z.boolean().default(false),
     gmg_member: z.boolean().default(false),

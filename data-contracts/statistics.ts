@@ -13,7 +13,15 @@ export const observationContract = defineTable({
   title: 'Statistical observation',
   description:
     'A context figure (migrant stock, remittances, refugees …) for a country (and a counterpart for bilateral series), with its period, unit, source and revision.',
-  primaryKey: ['indicator_id', 'ref_area_iso3', 'counterpart_iso3', 'time_period', 'sex', 'source', 'dataset_revision'],
+  primaryKey: [
+    'indicator_id',
+    'ref_area_iso3',
+    'counterpart_iso3',
+    'time_period',
+    'sex',
+    'source',
+    'dataset_revision',
+  ],
   foreignKeys: [{ fields: ['ref_area_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
   provenanceFromParser: true,
   schema: z.object({

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { defineTable, identifier, iso3, isoDate, provenanceFields, text, vocab, vocabList } from './contract.ts';
+import {
+  defineTable,
+  identifier,
+  iso3,
+  isoDate,
+  provenanceFields,
+  text,
+  vocab,
+  vocabList,
+} from './contract.ts';
 import {
   CONDITION_TAG,
   EVIDENCE_STRENGTH,
@@ -48,7 +57,10 @@ export const jmdiProjectContract = defineTable({
       end_actual: isoDate().optional(),
       duration_months: z.number().int().positive().optional(),
       total_budget_amount: z.number().nonnegative().optional(),
-      total_budget_currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code').optional(),
+      total_budget_currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code')
+        .optional(),
       jmdi_grant_amount: z.number().nonnegative().optional(),
       partner_countries_iso3: z.array(iso3()).optional(),
       ...provenanceFields,
@@ -118,7 +130,8 @@ export const jmdiTransnationalLinkContract = defineTable({
   kind: 'stocktaking',
   version: '1.0.0',
   title: 'JMDI transnational link',
-  description: 'A corridor (origin and destination countries and localities) derived from partners and localities.',
+  description:
+    'A corridor (origin and destination countries and localities) derived from partners and localities.',
   primaryKey: ['project_id', 'origin_iso3', 'destination_iso3', 'origin_locality', 'destination_locality'],
   foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
   schema: z.object({
@@ -137,7 +150,8 @@ export const jmdiResultContract = defineTable({
   kind: 'stocktaking',
   version: '1.0.0',
   title: 'JMDI result',
-  description: 'A result indicator of a project (IATI result/indicator/period): type, measure, baseline, target and actual.',
+  description:
+    'A result indicator of a project (IATI result/indicator/period): type, measure, baseline, target and actual.',
   primaryKey: ['result_id'],
   foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
   schema: z.object({

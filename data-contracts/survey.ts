@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { defineTable, identifier, iso3, isoDate, isoDateTime, provenanceFields, vocab, vocabList } from './contract.ts';
+import {
+  defineTable,
+  identifier,
+  iso3,
+  isoDate,
+  isoDateTime,
+  provenanceFields,
+  vocab,
+  vocabList,
+} from './contract.ts';
 import {
   CAPACITY_AREA,
   DEMAND_LEVEL,
@@ -73,7 +82,10 @@ export const surveyContract = defineTable({
   description: 'A survey instrument (e.g. GMG-UNCT-2011), when and how it was fielded, and its form version.',
   primaryKey: ['survey_id'],
   schema: z.object({
-    survey_id: identifier(/^[A-Z0-9-]+$/, 'must be upper-case letters, digits and dashes, e.g. GMG-UNCT-2011'),
+    survey_id: identifier(
+      /^[A-Z0-9-]+$/,
+      'must be upper-case letters, digits and dashes, e.g. GMG-UNCT-2011',
+    ),
     title: z.string().min(1),
     fielded_from: isoDate().optional(),
     fielded_to: isoDate().optional(),
@@ -89,7 +101,8 @@ export const surveyQuestionContract = defineTable({
   kind: 'survey',
   version: '1.0.0',
   title: 'Survey question',
-  description: 'A question of the codebook: XLSForm name (group path with /), label, type, choice list, topic.',
+  description:
+    'A question of the codebook: XLSForm name (group path with /), label, type, choice list, topic.',
   primaryKey: ['survey_id', 'question_name'],
   foreignKeys: [{ fields: ['survey_id'], reference: { table: 'survey', fields: ['survey_id'] } }],
   schema: z.object({
@@ -109,7 +122,8 @@ export const surveyChoiceContract = defineTable({
   kind: 'survey',
   version: '1.0.0',
   title: 'Survey choice',
-  description: 'A choice of a list: name, label and the vocabulary code it maps to (capacity area, support type, org id).',
+  description:
+    'A choice of a list: name, label and the vocabulary code it maps to (capacity area, support type, org id).',
   primaryKey: ['list_name', 'choice_name'],
   schema: z.object({
     list_name: z.string().min(1),
@@ -125,7 +139,8 @@ export const unctCapacityProfileContract = defineTable({
   kind: 'survey',
   version: '1.0.0',
   title: 'UNCT capacity profile',
-  description: 'Derived per UNCT and capacity area from survey responses or pilot reports: capacity, demand, support requested.',
+  description:
+    'Derived per UNCT and capacity area from survey responses or pilot reports: capacity, demand, support requested.',
   primaryKey: ['unct_id', 'capacity_area', 'source'],
   schema: z.object({
     unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),

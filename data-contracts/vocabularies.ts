@@ -33,13 +33,14 @@ export const HLD_RT_LABELS: Readonly<Record<(typeof THEME_HLD_RT)[number], strin
 };
 
 /** Default crosswalk JMDI theme → HLD round tables (DOMAIN.md §4.2); records may override. */
-export const JMDI_TO_HLD_RT: Readonly<Record<(typeof THEME_JMDI)[number], readonly (typeof THEME_HLD_RT)[number][]>> =
-  {
-    remittances: ['RT1_sustainable_dev_post2015', 'RT3_partnerships_coherence_mainstreaming'],
-    communities: ['RT3_partnerships_coherence_mainstreaming'],
-    capacities: ['RT4_labour_mobility', 'RT1_sustainable_dev_post2015'],
-    rights: ['RT2_rights_protection_trafficking'],
-  };
+export const JMDI_TO_HLD_RT: Readonly<
+  Record<(typeof THEME_JMDI)[number], readonly (typeof THEME_HLD_RT)[number][]>
+> = {
+  remittances: ['RT1_sustainable_dev_post2015', 'RT3_partnerships_coherence_mainstreaming'],
+  communities: ['RT3_partnerships_coherence_mainstreaming'],
+  capacities: ['RT4_labour_mobility', 'RT1_sustainable_dev_post2015'],
+  rights: ['RT2_rights_protection_trafficking'],
+};
 
 export const POLICY_DIMENSION = ['policy', 'institutional', 'partnership'] as const;
 
@@ -67,7 +68,12 @@ export const HANDBOOK_STAGE = [
   'monitoring_evaluation',
 ] as const;
 
-export const OUTPUT_AREA = ['stakeholder_engagement', 'evidence_base', 'priorities_strategy', 'capacity_monitoring'] as const;
+export const OUTPUT_AREA = [
+  'stakeholder_engagement',
+  'evidence_base',
+  'priorities_strategy',
+  'capacity_monitoring',
+] as const;
 
 export const PILOT_PHASE = ['P1_2011_2013', 'P2_2014_2018'] as const;
 
@@ -98,7 +104,11 @@ export const EXTRACTION_METHOD = ['parser', 'manual', 'llm_assisted'] as const;
 
 export const CONFIDENCE = ['high', 'medium', 'low'] as const;
 
-export const RESPONDENT_ROLE = ['resident_coordinator_office', 'agency_focal_point', 'joint_unct_response'] as const;
+export const RESPONDENT_ROLE = [
+  'resident_coordinator_office',
+  'agency_focal_point',
+  'joint_unct_response',
+] as const;
 
 export const CAPACITY_AREA = [
   'policy_advice_md',
@@ -129,11 +139,25 @@ export const SUPPORT_TYPE = [
   'tools_guidance',
 ] as const;
 
-export const QUESTION_TYPE = ['select_one', 'select_multiple', 'integer', 'decimal', 'text', 'date', 'note'] as const;
+export const QUESTION_TYPE = [
+  'select_one',
+  'select_multiple',
+  'integer',
+  'decimal',
+  'text',
+  'date',
+  'note',
+] as const;
 
 export const SELECTION_STATUS = ['awarded', 'implemented', 'withdrawn', 'unknown'] as const;
 
-export const LESSON_QUESTION = ['what_works', 'conditions', 'transnational_space', 'why', 'what_fails'] as const;
+export const LESSON_QUESTION = [
+  'what_works',
+  'conditions',
+  'transnational_space',
+  'why',
+  'what_fails',
+] as const;
 
 export const PRACTICE_TYPE = [
   'local_authority_partnership',
@@ -196,10 +220,10 @@ export const DOC_TYPE = [
   'iati_file',
 ] as const;
 
-
-
 /** Which HLD round table a UNCT capacity area informs (for the survey demands of a theme). */
-export const CAPACITY_TO_HLD_RT: Readonly<Record<(typeof CAPACITY_AREA)[number], (typeof THEME_HLD_RT)[number]>> = {
+export const CAPACITY_TO_HLD_RT: Readonly<
+  Record<(typeof CAPACITY_AREA)[number], (typeof THEME_HLD_RT)[number]>
+> = {
   policy_advice_md: 'RT3_partnerships_coherence_mainstreaming',
   labour_migration: 'RT4_labour_mobility',
   remittances_finance: 'RT1_sustainable_dev_post2015',
@@ -264,7 +288,14 @@ export const PARTNER_ROLE = [
 
 export const PARTNER_SIDE = ['origin', 'destination', 'third'] as const;
 
-export const OBSERVATION_SOURCE = ['UNDESA_IMS', 'WB_KNOMAD_BILAT', 'WB_WDI', 'WB_RPW', 'SDG_GLOBAL_DB', 'national'] as const;
+export const OBSERVATION_SOURCE = [
+  'UNDESA_IMS',
+  'WB_KNOMAD_BILAT',
+  'WB_WDI',
+  'WB_RPW',
+  'SDG_GLOBAL_DB',
+  'national',
+] as const;
 
 export const SEX = ['_T', 'F', 'M'] as const;
 

@@ -1,4 +1,4 @@
-import { type Table, tableFromIPC, Type } from 'apache-arrow';
+import { type Table, Type, tableFromIPC } from 'apache-arrow';
 
 const MS_PER_DAY = 86_400_000;
 

@@ -1,9 +1,9 @@
 import {
   Bool,
   type Data,
+  type DataType,
   DateDay,
   Dictionary,
-  type DataType,
   Field,
   Float64,
   Int8,
@@ -150,7 +150,8 @@ function columnBuffer(spec: ColumnSpec, dictionaries: Map<string, Vector<Utf8>>)
           track(present);
           text.push(present ? String(value) : undefined);
         },
-        flush: (length) => finish((bits) => makeData({ type: type as Utf8, length, ...bits, ...text.take() })),
+        flush: (length) =>
+          finish((bits) => makeData({ type: type as Utf8, length, ...bits, ...text.take() })),
       };
     }
     case 'dictionary': {
@@ -200,7 +201,8 @@ function columnBuffer(spec: ColumnSpec, dictionaries: Map<string, Vector<Utf8>>)
             return;
           }
           track(true);
-          if (kind === 'date') numbers.push(Math.floor(Date.parse(`${String(value)}T00:00:00Z`) / MS_PER_DAY));
+          if (kind === 'date')
+            numbers.push(Math.floor(Date.parse(`${String(value)}T00:00:00Z`) / MS_PER_DAY));
           else if (kind === 'timestamp') numbers.push(BigInt(Date.parse(String(value))));
           else numbers.push(Number(value));
         },
@@ -267,7 +269,12 @@ function columnBuffer(spec: ColumnSpec, dictionaries: Map<string, Vector<Utf8>>)
         },
         flush: (length) =>
           finish((bits) => {
-            const childData = makeData({ type: new Utf8(), length: childCount, nullCount: 0, ...child.take() });
+            const childData = makeData({
+              type: new Utf8(),
+              length: childCount,
+              nullCount: 0,
+              ...child.take(),
+            });
             const valueOffsets = Int32Array.from(offsets);
             offsets = [0];
             childCount = 0;

@@ -22,7 +22,8 @@ import type { CitedSource, CuratedRow, CuratedTables, SourceRef } from './model.
 
 type Row = Readonly<Record<string, unknown>>;
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -105,7 +106,13 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
       const has = mode(questions.get(`capacity/${area}`) ?? [], HAS_CAPACITY);
       const demand = mode(questions.get(`demand/${area}`) ?? [], DEMAND_LEVEL);
       if (!has && !demand) return [];
-      return [{ capacity_area: area, ...(has ? { has_capacity: has } : {}), ...(demand ? { demand_level: demand } : {}) }];
+      return [
+        {
+          capacity_area: area,
+          ...(has ? { has_capacity: has } : {}),
+          ...(demand ? { demand_level: demand } : {}),
+        },
+      ];
     });
     profiles.set(iso3, {
       unct_id: `UNCT-${iso3}`,
@@ -127,7 +134,11 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
 function summariseRefs(refs: readonly SourceRef[]) {
   const grouped = new Map<string, { source_doc_id: string; tables: Set<string>; locators: string[] }>();
   for (const ref of refs) {
-    const entry = grouped.get(ref.source_doc_id) ?? { source_doc_id: ref.source_doc_id, tables: new Set<string>(), locators: [] };
+    const entry = grouped.get(ref.source_doc_id) ?? {
+      source_doc_id: ref.source_doc_id,
+      tables: new Set<string>(),
+      locators: [],
+    };
     entry.tables.add(ref.table);
     entry.locators.push(`${ref.table} ${ref.locator}`);
     grouped.set(ref.source_doc_id, entry);
@@ -144,7 +155,10 @@ function summariseRefs(refs: readonly SourceRef[]) {
 
 /** Lineage of an item: per document and file, the raw object (key + SHA-256) and row locators. */
 export function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
-  const grouped = new Map<string, { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }>();
+  const grouped = new Map<
+    string,
+    { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }
+  >();
   for (const ref of refs) {
     const key = `${ref.source_doc_id}|${ref.file_sha256}`;
     const entry = grouped.get(key) ?? {
@@ -225,10 +239,17 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
     }
     const series = [...latest.values()];
     const numbers = series.map((value) => value.value as number);
-    if (series.length > 1 && Math.min(...numbers) > 0 && Math.max(...numbers) / Math.min(...numbers) - 1 > SOURCE_DISAGREEMENT_TOLERANCE) {
+    if (
+      series.length > 1 &&
+      Math.min(...numbers) > 0 &&
+      Math.max(...numbers) / Math.min(...numbers) - 1 > SOURCE_DISAGREEMENT_TOLERANCE
+    ) {
       caveats.push(
         `${INDICATOR_LABELS[indicator] ?? indicator} differs between sources: ${series
-          .map((value) => `${value.source} ${value.revision} (${value.year}: ${(value.value as number).toLocaleString('en-GB')})`)
+          .map(
+            (value) =>
+              `${value.source} ${value.revision} (${value.year}: ${(value.value as number).toLocaleString('en-GB')})`,
+          )
           .join(' vs ')}; all values are shown, none is averaged or merged.`,
       );
     }
@@ -255,9 +276,9 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
     .sort((a, b) => byText(`${a.row.start_date}${a.row.event_id}`, `${b.row.start_date}${b.row.event_id}`));
 
   const achieved = milestones.filter((milestone) => milestone.row.status === 'achieved');
-  const latest = [...achieved].sort((a, b) =>
-    byText(String(a.row.date_achieved ?? ''), String(b.row.date_achieved ?? '')),
-  ).at(-1);
+  const latest = [...achieved]
+    .sort((a, b) => byText(String(a.row.date_achieved ?? ''), String(b.row.date_achieved ?? '')))
+    .at(-1);
   const types = new Set(achieved.map((milestone) => String(milestone.row.milestone_type)));
   const allTypes = new Set(milestones.map((milestone) => String(milestone.row.milestone_type)));
   const strategyStatus: (typeof STRATEGY_ORDER)[number] = types.has('strategy_or_action_plan_adopted')
@@ -281,23 +302,39 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
     byTheme[theme] = (byTheme[theme] ?? 0) + 1;
     const amount = project.row.total_budget_amount;
     if (typeof amount === 'number') {
-      if (project.row.total_budget_currency === 'EUR' || project.row.total_budget_currency === undefined) budgetEur += amount;
+      if (project.row.total_budget_currency === 'EUR' || project.row.total_budget_currency === undefined)
+        budgetEur += amount;
       else budgetOther += 1;
     }
   }
 
-  const refs = [...refsOf(pilots), ...refsOf(milestones), ...refsOf(projects), ...refsOf(lessons), ...refsOf(events), ...(profile?.refs ?? [])];
+  const refs = [
+    ...refsOf(pilots),
+    ...refsOf(milestones),
+    ...refsOf(projects),
+    ...refsOf(lessons),
+    ...refsOf(events),
+    ...(profile?.refs ?? []),
+  ];
   const lowConfidence = () => refs.filter((ref) => ref.confidence === 'low').length;
   const caveats: string[] = [];
-  if (budgetOther > 0) caveats.push(`${budgetOther} project budgets are not in EUR and are not included in the EUR total.`);
-  if (pilots.length > 1) caveats.push('More than one pilot record: sources disagree or the pilot has several phases; all are listed.');
+  if (budgetOther > 0)
+    caveats.push(`${budgetOther} project budgets are not in EUR and are not included in the EUR total.`);
+  if (pilots.length > 1)
+    caveats.push(
+      'More than one pilot record: sources disagree or the pilot has several phases; all are listed.',
+    );
 
-  const observations = (tables.observation ?? []).filter((observation) => observation.row.ref_area_iso3 === iso3);
+  const observations = (tables.observation ?? []).filter(
+    (observation) => observation.row.ref_area_iso3 === iso3,
+  );
   const figures = contextFigures(observations, caveats);
   refs.push(...refsOf(observations));
   const low = lowConfidence();
   if (low > 0) {
-    caveats.unshift(`${low} of ${refs.length} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`);
+    caveats.unshift(
+      `${low} of ${refs.length} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`,
+    );
   }
   const surveyCapacity = profile?.capacity ?? [];
   const body = {
@@ -351,7 +388,9 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
       capacity_gaps: surveyCapacity
         .filter((entry) => entry.has_capacity === 'no' || entry.has_capacity === 'partial')
         .map((entry) => ({ capacity_area: entry.capacity_area, has_capacity: entry.has_capacity })),
-      top_demands: surveyCapacity.filter((entry) => entry.demand_level === 'high').map((entry) => entry.capacity_area),
+      top_demands: surveyCapacity
+        .filter((entry) => entry.demand_level === 'high')
+        .map((entry) => entry.capacity_area),
       support_types_requested: SUPPORT_TYPE.filter((type) => profile?.support.has(type)).map((type) => ({
         support_type: type,
         respondents: profile?.support.get(type) ?? 0,
@@ -399,21 +438,31 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
   return { type: 'country', id: iso3, body, lineage: lineageOf(refs) };
 }
 
-function buildTheme(theme: string, scope: string, tables: CuratedTables, profiles: Map<string, UnctProfile>): BriefingItem | undefined {
+function buildTheme(
+  theme: string,
+  scope: string,
+  tables: CuratedTables,
+  profiles: Map<string, UnctProfile>,
+): BriefingItem | undefined {
   const isRoundTable = (THEME_HLD_RT as readonly string[]).includes(theme);
   const inScope = (iso3: unknown) => scope === 'GLOBAL' || iso3 === scope;
   const projects = (tables.jmdi_project ?? [])
     .filter((project) => inScope(project.row.target_country_iso3))
-    .filter((project) => (isRoundTable ? projectRoundTables(project.row).includes(theme) : project.row.theme_primary === theme))
+    .filter((project) =>
+      isRoundTable ? projectRoundTables(project.row).includes(theme) : project.row.theme_primary === theme,
+    )
     .sort((a, b) => byText(String(a.row.project_id), String(b.row.project_id)));
   const projectIds = new Set(projects.map((project) => String(project.row.project_id)));
   const lessons = (tables.jmdi_lesson ?? [])
     .filter((lesson) => inScope(lesson.row.iso3) || projectIds.has(String(lesson.row.project_id)))
-    .filter((lesson) => (isRoundTable ? lessonRoundTables(lesson.row).includes(theme) : lesson.row.theme === theme))
+    .filter((lesson) =>
+      isRoundTable ? lessonRoundTables(lesson.row).includes(theme) : lesson.row.theme === theme,
+    )
     .sort((a, b) => byText(String(a.row.lesson_id), String(b.row.lesson_id)));
   const good = lessons.filter((lesson) => lesson.row.good_practice === true);
   const conditions = new Map<string, number>();
-  for (const lesson of good) for (const tag of list(lesson.row.condition_tags)) conditions.set(tag, (conditions.get(tag) ?? 0) + 1);
+  for (const lesson of good)
+    for (const tag of list(lesson.row.condition_tags)) conditions.set(tag, (conditions.get(tag) ?? 0) + 1);
   const corridors = new Map<string, string[]>();
   for (const project of projects) {
     for (const destination of list(project.row.partner_countries_iso3)) {
@@ -423,7 +472,9 @@ function buildTheme(theme: string, scope: string, tables: CuratedTables, profile
   }
   const milestones =
     theme === 'RT3_partnerships_coherence_mainstreaming'
-      ? (tables.pilot_milestone ?? []).filter((milestone) => inScope(String(milestone.row.pilot_id).slice(3, 6)))
+      ? (tables.pilot_milestone ?? []).filter((milestone) =>
+          inScope(String(milestone.row.pilot_id).slice(3, 6)),
+        )
       : [];
   const demands = new Map<string, number>();
   for (const profile of profiles.values()) {
@@ -435,10 +486,18 @@ function buildTheme(theme: string, scope: string, tables: CuratedTables, profile
       }
     }
   }
-  if (projects.length === 0 && lessons.length === 0 && milestones.length === 0 && demands.size === 0 && scope !== 'GLOBAL') {
+  if (
+    projects.length === 0 &&
+    lessons.length === 0 &&
+    milestones.length === 0 &&
+    demands.size === 0 &&
+    scope !== 'GLOBAL'
+  ) {
     return undefined;
   }
-  const jmdiThemes = Object.fromEntries(THEME_JMDI.map((jmdi) => [jmdi, projects.filter((p) => p.row.theme_primary === jmdi).length]));
+  const jmdiThemes = Object.fromEntries(
+    THEME_JMDI.map((jmdi) => [jmdi, projects.filter((p) => p.row.theme_primary === jmdi).length]),
+  );
   const refs = [...refsOf(projects), ...refsOf(lessons), ...refsOf(milestones)];
   return {
     type: 'theme',
@@ -453,7 +512,9 @@ function buildTheme(theme: string, scope: string, tables: CuratedTables, profile
       jmdi_themes: jmdiThemes,
       n_good_practices: good.length,
       top_practices: good
-        .sort((a, b) => byText(`${strength(a.row)}${a.row.lesson_id}`, `${strength(b.row)}${b.row.lesson_id}`))
+        .sort((a, b) =>
+          byText(`${strength(a.row)}${a.row.lesson_id}`, `${strength(b.row)}${b.row.lesson_id}`),
+        )
         .slice(0, 10)
         .map((lesson) => ({
           lesson_id: lesson.row.lesson_id,
@@ -492,7 +553,8 @@ function strength(row: Row): number {
 
 function buildSources(tables: CuratedTables): BriefingItem {
   const documents = new Map<string, Row>();
-  for (const document of tables.source_document ?? []) documents.set(String(document.row.doc_id), document.row);
+  for (const document of tables.source_document ?? [])
+    documents.set(String(document.row.doc_id), document.row);
   const cited = new Map<string, { files: Map<string, string>; tables: Set<string>; rows: number }>();
   for (const rows of Object.values(tables)) {
     for (const { ref } of rows) {
@@ -540,7 +602,9 @@ export function buildBriefing(tables: CuratedTables): BriefingItem[] {
       if (item) items.push(item);
     }
   }
-  for (const event of [...(tables.event ?? [])].sort((a, b) => byText(String(a.row.event_id), String(b.row.event_id)))) {
+  for (const event of [...(tables.event ?? [])].sort((a, b) =>
+    byText(String(a.row.event_id), String(b.row.event_id)),
+  )) {
     items.push({
       type: 'event',
       id: String(event.row.event_id),

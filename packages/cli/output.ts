@@ -39,11 +39,17 @@ export function createOutput(json: boolean): Output {
 
 /** A plain text table: columns padded to their widest cell. */
 export function table(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === undefined || cell === null ? '' : String(cell))))];
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (cell === undefined || cell === null ? '' : String(cell)))),
+  ];
   const widths = headers.map((_header, index) => Math.max(...cells.map((row) => (row[index] ?? '').length)));
   return cells
     .map((row, index) => {
-      const line = row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+      const line = row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd();
       return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
     })
     .join('\n');

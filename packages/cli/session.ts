@@ -1,5 +1,10 @@
 import { resolve } from 'node:path';
-import { type BackendName, backendFromEnvironment, type RunningBackend, startBackend } from '#packages/local/backends.ts';
+import {
+  type BackendName,
+  backendFromEnvironment,
+  type RunningBackend,
+  startBackend,
+} from '#packages/local/backends.ts';
 import { type PipelineContext, pipelineContext } from '#packages/pipeline/context.ts';
 
 /** Where local state lives between commands (embedded backend). Override with HLD_STATE_DIR. */
@@ -18,9 +23,15 @@ export interface Session {
  * its DynamoDB (leveldb) and S3 objects under `.hld/embedded`, so `hld briefing show` works on
  * what `npm start` built without re-running the pipeline.
  */
-export async function withSession<T>(flag: string | undefined, work: (session: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  flag: string | undefined,
+  work: (session: Session) => Promise<T>,
+): Promise<T> {
   const name: BackendName = backendFromEnvironment(flag);
-  const stateDir = name === 'embedded' && process.env.HLD_EPHEMERAL !== '1' ? resolve(stateDirectory(), 'embedded') : undefined;
+  const stateDir =
+    name === 'embedded' && process.env.HLD_EPHEMERAL !== '1'
+      ? resolve(stateDirectory(), 'embedded')
+      : undefined;
   const backend = await startBackend(name, stateDir ? { stateDir } : {});
   try {
     return await work({ backend, ctx: pipelineContext(), stateDir });

@@ -6,7 +6,11 @@ import { countryReference } from '#packages/formats/countries.ts';
 /** How one contract field is stored in Arrow. Derived from the zod schema, never written twice. */
 export type ColumnType =
   | { readonly kind: 'utf8' }
-  | { readonly kind: 'dictionary'; readonly vocabulary: string; readonly values: readonly string[] | undefined }
+  | {
+      readonly kind: 'dictionary';
+      readonly vocabulary: string;
+      readonly values: readonly string[] | undefined;
+    }
   | { readonly kind: 'int32' }
   | { readonly kind: 'float64' }
   | { readonly kind: 'bool' }
@@ -39,7 +43,10 @@ export function contractJsonSchema(contract: TableContract): Record<string, unkn
 
 let iso3Codes: readonly string[] | undefined;
 
-function vocabularyValues(name: string | undefined, enumValues: string[] | undefined): readonly string[] | undefined {
+function vocabularyValues(
+  name: string | undefined,
+  enumValues: string[] | undefined,
+): readonly string[] | undefined {
   if (name && name in VOCABULARIES) return VOCABULARIES[name as keyof typeof VOCABULARIES];
   if (name === 'iso3') {
     // The ISO3 dictionary is the country reference itself, sorted so that every snapshot of
@@ -53,7 +60,9 @@ function vocabularyValues(name: string | undefined, enumValues: string[] | undef
 }
 
 /** The non-null variant of a property (`anyOf [T, null]` and `type: [T, "null"]` both occur). */
-export function nonNullVariant<P extends { type?: string | string[]; anyOf?: P[] }>(property: P): P & { type?: string } {
+export function nonNullVariant<P extends { type?: string | string[]; anyOf?: P[] }>(
+  property: P,
+): P & { type?: string } {
   const variant = property.anyOf?.find((candidate) => candidate.type !== 'null') ?? property;
   const type = Array.isArray(variant.type) ? variant.type.find((name) => name !== 'null') : variant.type;
   return { ...variant, type } as P & { type?: string };

@@ -41,12 +41,19 @@ const FRICTIONLESS_TYPE: Record<string, string> = {
  * primary and foreign keys, and the missing values the CSV readers use.
  */
 export function tableSchema(contract: TableContract): Record<string, unknown> {
-  const schema = contractJsonSchema(contract) as { properties: Record<string, JsonProperty>; required?: string[] };
+  const schema = contractJsonSchema(contract) as {
+    properties: Record<string, JsonProperty>;
+    required?: string[];
+  };
   const required = new Set(schema.required ?? []);
   const fields = Object.entries(schema.properties).map(([name, raw]) => {
     const property = nonNullVariant(raw);
     const type =
-      property.format === 'date' ? 'date' : property.format === 'date-time' ? 'datetime' : (FRICTIONLESS_TYPE[property.type ?? 'string'] ?? 'any');
+      property.format === 'date'
+        ? 'date'
+        : property.format === 'date-time'
+          ? 'datetime'
+          : (FRICTIONLESS_TYPE[property.type ?? 'string'] ?? 'any');
     const constraints: Record<string, unknown> = {};
     if (required.has(name)) constraints.required = true;
     if (property.enum) constraints.enum = property.enum;
@@ -58,7 +65,9 @@ export function tableSchema(contract: TableContract): Record<string, unknown> {
     return {
       name,
       type,
-      ...(type === 'array' ? { 'x-list-separator': '|', ...(property.items?.enum ? { 'x-item-enum': property.items.enum } : {}) } : {}),
+      ...(type === 'array'
+        ? { 'x-list-separator': '|', ...(property.items?.enum ? { 'x-item-enum': property.items.enum } : {}) }
+        : {}),
       ...(raw.description ? { description: raw.description } : {}),
       ...(Object.keys(constraints).length ? { constraints } : {}),
     };
@@ -89,27 +98,55 @@ export function contractsMarkdown(): string {
     '',
   ];
   for (const contract of TABLE_CONTRACTS) {
-    lines.push(`## \`${contract.table}\` ${contract.version} — ${contract.title}`, '', contract.description, '');
-    lines.push(`Source kind: \`${contract.kind}\` · primary key: ${contract.primaryKey.map((key) => `\`${key}\``).join(', ')}`);
+    lines.push(
+      `## \`${contract.table}\` ${contract.version} — ${contract.title}`,
+      '',
+      contract.description,
+      '',
+    );
+    lines.push(
+      `Source kind: \`${contract.kind}\` · primary key: ${contract.primaryKey.map((key) => `\`${key}\``).join(', ')}`,
+    );
     for (const key of contract.foreignKeys) {
-      lines.push(`· foreign key: ${key.fields.join(', ')} → \`${key.reference.table}\`(${key.reference.fields.join(', ')})`);
+      lines.push(
+        `· foreign key: ${key.fields.join(', ')} → \`${key.reference.table}\`(${key.reference.fields.join(', ')})`,
+      );
     }
     lines.push('', '| field | type | required | rule / vocabulary |', '|---|---|---|---|');
-    const schema = tableSchema(contract) as { fields: { name: string; type: string; constraints?: Record<string, unknown>; 'x-item-enum'?: string[] }[] };
+    const schema = tableSchema(contract) as {
+      fields: {
+        name: string;
+        type: string;
+        constraints?: Record<string, unknown>;
+        'x-item-enum'?: string[];
+      }[];
+    };
     const specs = new Map(columnSpecs(contract).map((spec) => [spec.name, spec]));
     for (const field of schema.fields) {
       const spec = specs.get(field.name);
-      const vocabulary = spec?.type.kind === 'dictionary' && spec.type.vocabulary in VOCABULARIES ? `vocabulary \`${spec.type.vocabulary}\`` : '';
+      const vocabulary =
+        spec?.type.kind === 'dictionary' && spec.type.vocabulary in VOCABULARIES
+          ? `vocabulary \`${spec.type.vocabulary}\``
+          : '';
       const enumValues = (field.constraints?.enum as string[] | undefined) ?? field['x-item-enum'];
-      const rule = [vocabulary, enumValues && !vocabulary ? enumValues.join(', ') : '', field.constraints?.pattern ? `pattern \`${String(field.constraints.pattern).replace(/\|/g, '\\|')}\`` : '']
+      const rule = [
+        vocabulary,
+        enumValues && !vocabulary ? enumValues.join(', ') : '',
+        field.constraints?.pattern
+          ? `pattern \`${String(field.constraints.pattern).replace(/\|/g, '\\|')}\``
+          : '',
+      ]
         .filter(Boolean)
         .join('; ');
-      lines.push(`| \`${field.name}\` | ${field.type} | ${field.constraints?.required ? 'yes' : ''} | ${rule} |`);
+      lines.push(
+        `| \`${field.name}\` | ${field.type} | ${field.constraints?.required ? 'yes' : ''} | ${rule} |`,
+      );
     }
     lines.push('');
   }
   lines.push('## Vocabularies', '');
-  for (const [name, values] of Object.entries(VOCABULARIES)) lines.push(`- \`${name}\`: ${values.map((value) => `\`${value}\``).join(', ')}`);
+  for (const [name, values] of Object.entries(VOCABULARIES))
+    lines.push(`- \`${name}\`: ${values.map((value) => `\`${value}\``).join(', ')}`);
   lines.push('');
   return lines.join('\n');
 }

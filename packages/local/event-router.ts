@@ -43,7 +43,10 @@ function matches(stage: EventStageDefinition, event: PipelineEvent): boolean {
  * the runners of the stages whose trigger matches, then dispatches what they emit, until no
  * event is left. Built from the same pipeline definition as the CDK stack.
  */
-export function createLocalEventRouter(definition: PipelineDefinition = PIPELINE, options: RouterOptions = {}) {
+export function createLocalEventRouter(
+  definition: PipelineDefinition = PIPELINE,
+  options: RouterOptions = {},
+) {
   const stages = eventStages(definition);
   const runners = new Map<string, Promise<Awaited<ReturnType<EventStageDefinition['load']>>>>();
   const runnerFor = (stage: EventStageDefinition) => {
@@ -97,7 +100,11 @@ export function createLocalEventRouter(definition: PipelineDefinition = PIPELINE
 export type LocalEventRouter = ReturnType<typeof createLocalEventRouter>;
 
 /** An S3 `Object Created` event as EventBridge would deliver it. */
-export function objectCreatedEvent(bucket: string, key: string, size: number): PipelineEvent<'Object Created'> {
+export function objectCreatedEvent(
+  bucket: string,
+  key: string,
+  size: number,
+): PipelineEvent<'Object Created'> {
   return {
     id: randomUUID(),
     source: 'aws.s3',

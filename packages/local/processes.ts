@@ -78,9 +78,13 @@ export async function startProcess(
     await waitForHttp(readyUrl, options.timeoutMs ?? 30_000, child);
   } catch (error) {
     await stop();
-    throw new BackendUnavailableError(backend, `${command} did not become ready: ${(error as Error).message}\n${stderr}`, {
-      cause: error,
-    });
+    throw new BackendUnavailableError(
+      backend,
+      `${command} did not become ready: ${(error as Error).message}\n${stderr}`,
+      {
+        cause: error,
+      },
+    );
   }
   return { pid, stop };
 }

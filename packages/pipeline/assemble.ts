@@ -41,7 +41,9 @@ export async function loadCuratedTables(
   for (const source of sources) {
     const snapshot = await deps.ledger.getSnapshot(source.sha256, snapshotIdFor(source.kind));
     if (!snapshot) {
-      throw new MissingSnapshotError(`${source.sourceName} (${source.sha256.slice(0, 12)}) has not been normalised yet`);
+      throw new MissingSnapshotError(
+        `${source.sourceName} (${source.sha256.slice(0, 12)}) has not been normalised yet`,
+      );
     }
     const file = await deps.ledger.getFile(source.sha256);
     inputs.push({ sourceName: source.sourceName, sha256: source.sha256 });
@@ -89,7 +91,14 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
   const version = Math.max(previousVersion, ...versions.map((record) => record.version), 0) + 1;
 
   const record: VersionRecord = await deps.briefings.writeVersion(
-    { dataset: deps.dataset, version, createdAt: new Date().toISOString(), runId: deps.runId, inputs, counts },
+    {
+      dataset: deps.dataset,
+      version,
+      createdAt: new Date().toISOString(),
+      runId: deps.runId,
+      inputs,
+      counts,
+    },
     items,
   );
   if (current?.contentHash === record.contentHash) {
@@ -131,7 +140,8 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
       .slice(0, Math.max(1, deps.keepVersions) + 1),
   );
   for (const old of versions) {
-    if (!keep.has(old.version) && old.version !== version) await deps.briefings.deleteVersion(deps.dataset, old.version);
+    if (!keep.has(old.version) && old.version !== version)
+      await deps.briefings.deleteVersion(deps.dataset, old.version);
   }
   return { published: true, version, previousVersion, contentHash: record.contentHash, diff, counts };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Problem, formatProblem } from '#packages/contracts/problems.ts';
+import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
 import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
 import { readSource } from '#packages/formats/index.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
@@ -35,7 +35,11 @@ export interface QuarantineReport {
 
 export type IngestOutcome =
   | { readonly status: 'duplicate'; readonly sha256: string; readonly existing: FileRecord }
-  | { readonly status: 'accepted' | 'refused'; readonly record: FileRecord; readonly event?: SourceAcceptedDetail };
+  | {
+      readonly status: 'accepted' | 'refused';
+      readonly record: FileRecord;
+      readonly event?: SourceAcceptedDetail;
+    };
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -144,7 +148,11 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
  * An upload over the size limit is never read into memory: it is hashed as a stream, copied
  * server-side to its content-addressed key, and recorded as refused with a report.
  */
-async function ingestOversize(uploadKey: string, size: number, deps: IngestDependencies): Promise<IngestOutcome> {
+async function ingestOversize(
+  uploadKey: string,
+  size: number,
+  deps: IngestDependencies,
+): Promise<IngestOutcome> {
   const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
   const sha256 = await deps.raw.sha256(uploadKey);
   const existing = await deps.ledger.getFile(sha256);
@@ -195,7 +203,8 @@ async function ingestOversize(uploadKey: string, size: number, deps: IngestDepen
 /** One line per problem of a report, for people. */
 export function describeReport(report: QuarantineReport): string[] {
   const lines: string[] = [];
-  if (report.refusal) lines.push(`${report.file}: refused [${report.refusal.rule}] ${report.refusal.message}`);
+  if (report.refusal)
+    lines.push(`${report.file}: refused [${report.refusal.rule}] ${report.refusal.message}`);
   for (const problem of report.problems) lines.push(formatProblem(problem));
   return lines;
 }

@@ -3,7 +3,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { eventBridgeClient } from '#packages/storage/client-factory.ts';
-import { type EventStageDefinition, PIPELINE, type RefreshState, type RefreshStepDefinition } from './definition.ts';
+import {
+  type EventStageDefinition,
+  PIPELINE,
+  type RefreshState,
+  type RefreshStepDefinition,
+} from './definition.ts';
 import { PIPELINE_EVENT_SOURCE, type PipelineEvent, type PipelineEventType } from './events.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
+import { contractId } from '#contracts/contract.ts';
+import { contractForTable, contractsForKind } from '#contracts/registry.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
-import { contractForTable, contractsForKind } from '#contracts/registry.ts';
-import { contractId } from '#contracts/contract.ts';
 import { readSource } from '#packages/formats/index.ts';
 import type { FileRecord, Ledger, SnapshotRecord, SnapshotTable } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
@@ -45,7 +45,10 @@ export type NormaliseOutcome =
  * id, source SHA-256 and document id in the schema metadata). Rows stream from the reader into
  * column buffers; no array of row objects is built. Idempotent per (file, contracts).
  */
-export async function normaliseFile(file: FileRecord, deps: NormaliseDependencies): Promise<NormaliseOutcome> {
+export async function normaliseFile(
+  file: FileRecord,
+  deps: NormaliseDependencies,
+): Promise<NormaliseOutcome> {
   const snapshotId = snapshotIdFor(file.kind);
   const existing = await deps.ledger.getSnapshot(file.sha256, snapshotId);
   if (existing) return { status: 'already-normalised', snapshot: existing };
@@ -86,7 +89,12 @@ export async function normaliseFile(file: FileRecord, deps: NormaliseDependencie
     await deps.curated.put(key, await writer.finish(), { contentType: 'application/vnd.apache.arrow.file' });
     tables.push({ table, key, rows: writer.rows, contract: contractId(contractForTable(table)) });
   }
-  const snapshot: SnapshotRecord = { sha256: file.sha256, snapshotId, tables, writtenAt: new Date().toISOString() };
+  const snapshot: SnapshotRecord = {
+    sha256: file.sha256,
+    snapshotId,
+    tables,
+    writtenAt: new Date().toISOString(),
+  };
   const recorded = await deps.ledger.recordSnapshot(snapshot);
   if (!recorded) {
     const winner = await deps.ledger.getSnapshot(file.sha256, snapshotId);

@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { normaliseFile } from './normalise.ts';
 import { assembleAndPublish } from './assemble.ts';
 import type { PipelineContext } from './context.ts';
 import type { RefreshState } from './definition.ts';
+import { normaliseFile } from './normalise.ts';
 
 export const REFRESH_LOCK = 'refresh';
 
 /** Take the refresh lease; a second refresh fails fast with LockHeldError. */
 export async function acquireRefreshLock(state: RefreshState, ctx: PipelineContext): Promise<RefreshState> {
-  const runId = state.runId || `run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const runId =
+    state.runId || `run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
   await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds);
-  await ctx.ledger.startRun({ runId, status: 'running', requestedBy: state.requestedBy, startedAt: new Date().toISOString() });
+  await ctx.ledger.startRun({
+    runId,
+    status: 'running',
+    requestedBy: state.requestedBy,
+    startedAt: new Date().toISOString(),
+  });
   return { ...state, runId, lockToken: runId };
 }
 
@@ -19,7 +25,7 @@ export async function normalisePending(state: RefreshState, ctx: PipelineContext
   let normalised = 0;
   for (const source of await ctx.ledger.listSources()) {
     const file = await ctx.ledger.getFile(source.sha256);
-    if (!file || file.status !== 'accepted') continue;
+    if (file?.status !== 'accepted') continue;
     const outcome = await normaliseFile(file, ctx);
     if (outcome.status === 'written') normalised += 1;
   }

@@ -1,5 +1,5 @@
-import { SOURCE_KINDS, type SourceKind } from './events.ts';
 import { UploadKeyError } from './errors.ts';
+import { SOURCE_KINDS, type SourceKind } from './events.ts';
 
 export interface UploadKey {
   readonly kind: SourceKind;
@@ -18,7 +18,9 @@ export function parseUploadKey(key: string): UploadKey {
   }
   const [, kind = '', fileName = ''] = parts;
   if (!(SOURCE_KINDS as readonly string[]).includes(kind)) {
-    throw new UploadKeyError(`Upload key '${key}': unknown source kind '${kind}' (expected ${SOURCE_KINDS.join(', ')})`);
+    throw new UploadKeyError(
+      `Upload key '${key}': unknown source kind '${kind}' (expected ${SOURCE_KINDS.join(', ')})`,
+    );
   }
   if (!SAFE_NAME.test(fileName) || fileName.includes('..')) {
     throw new UploadKeyError(

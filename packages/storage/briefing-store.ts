@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { batchWrite, type WriteRequest } from './batch-write.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { isConditionalCheckFailed, PointerMovedError } from './errors.ts';
@@ -79,7 +85,9 @@ export interface AuditRecord {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) => {
     if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
-      return Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(
+        Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
     }
     return inner;
   });
@@ -159,13 +167,19 @@ export class BriefingStore {
    * Move CURRENT from `expected` to `version` (0 = no version published yet). Throws
    * PointerMovedError when someone else moved it first: the caller's version stays unpublished.
    */
-  async movePointer(dataset: string, version: number, expected: number, contentHashValue?: string): Promise<void> {
+  async movePointer(
+    dataset: string,
+    version: number,
+    expected: number,
+    contentHashValue?: string,
+  ): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: datasetPk(dataset), sk: 'CURRENT' },
-          UpdateExpression: 'SET #version = :version, previousVersion = :expected, movedAt = :now, contentHash = :hash',
+          UpdateExpression:
+            'SET #version = :version, previousVersion = :expected, movedAt = :now, contentHash = :hash',
           ConditionExpression: expected === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: {
@@ -184,7 +198,11 @@ export class BriefingStore {
 
   async current(dataset: string): Promise<CurrentPointer | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: datasetPk(dataset), sk: 'CURRENT' }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: datasetPk(dataset), sk: 'CURRENT' },
+        ConsistentRead: true,
+      }),
     );
     if (!result.Item) return undefined;
     return {
@@ -210,26 +228,37 @@ export class BriefingStore {
       versions.push(...((page.Items ?? []) as unknown as VersionRecord[]));
       startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
     } while (startKey);
-    return versions.map(({ dataset: d, version, contentHash: h, itemCount, createdAt, runId, inputs, counts }) => ({
-      dataset: d,
-      version,
-      contentHash: h,
-      itemCount,
-      createdAt,
-      runId,
-      inputs,
-      counts,
-    }));
+    return versions.map(
+      ({ dataset: d, version, contentHash: h, itemCount, createdAt, runId, inputs, counts }) => ({
+        dataset: d,
+        version,
+        contentHash: h,
+        itemCount,
+        createdAt,
+        runId,
+        inputs,
+        counts,
+      }),
+    );
   }
 
   async getVersion(dataset: string, version: number): Promise<VersionRecord | undefined> {
     const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: datasetPk(dataset), sk: versionSk(version) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: datasetPk(dataset), sk: versionSk(version) },
+        ConsistentRead: true,
+      }),
     );
     return result.Item as VersionRecord | undefined;
   }
 
-  async getItem(dataset: string, version: number, type: string, id: string): Promise<StoredBriefingItem | undefined> {
+  async getItem(
+    dataset: string,
+    version: number,
+    type: string,
+    id: string,
+  ): Promise<StoredBriefingItem | undefined> {
     const key = itemKey({ type, id });
     const page = await this.client.send(
       new QueryCommand({
@@ -272,7 +301,8 @@ export class BriefingStore {
   /** Delete every item and the record of a version (retention). Never the CURRENT one. */
   async deleteVersion(dataset: string, version: number): Promise<void> {
     const current = await this.current(dataset);
-    if (current?.version === version) throw new Error(`Refusing to delete ${dataset} v${version}: it is CURRENT`);
+    if (current?.version === version)
+      throw new Error(`Refusing to delete ${dataset} v${version}: it is CURRENT`);
     const keys: WriteRequest[] = [];
     await Promise.all(
       Array.from({ length: SHARDS }, async (_unused, shard) => {
@@ -287,7 +317,8 @@ export class BriefingStore {
               ExclusiveStartKey: startKey,
             }),
           );
-          for (const item of page.Items ?? []) keys.push({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } });
+          for (const item of page.Items ?? [])
+            keys.push({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } });
           startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
         } while (startKey);
       }),
@@ -300,7 +331,11 @@ export class BriefingStore {
     await this.client.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: datasetPk(dataset), sk: `AUDIT#${audit.at}#${Math.random().toString(36).slice(2, 8)}`, ...audit },
+        Item: {
+          pk: datasetPk(dataset),
+          sk: `AUDIT#${audit.at}#${Math.random().toString(36).slice(2, 8)}`,
+          ...audit,
+        },
       }),
     );
   }
@@ -313,7 +348,9 @@ export class BriefingStore {
         ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'AUDIT#' },
       }),
     );
-    return (page.Items ?? []).map(({ action, from, to, who, why, at }) => ({ action, from, to, who, why, at }) as AuditRecord);
+    return (page.Items ?? []).map(
+      ({ action, from, to, who, why, at }) => ({ action, from, to, who, why, at }) as AuditRecord,
+    );
   }
 
   /** Every dataset that has a CURRENT pointer (a Scan is fine: the table holds a handful). */
@@ -355,7 +392,10 @@ function assemble(rows: readonly Record<string, unknown>[]): StoredBriefingItem[
     parts.sort((a, b) => Number(a.part) - Number(b.part));
     const first = parts[0];
     if (!first || parts.length !== Number(first.parts)) continue; // a half-written item is never shown
-    const payload = JSON.parse(parts.map((part) => String(part.body)).join('')) as { body: unknown; lineage: BriefingLineage | null };
+    const payload = JSON.parse(parts.map((part) => String(part.body)).join('')) as {
+      body: unknown;
+      lineage: BriefingLineage | null;
+    };
     items.push({
       type: String(first.type),
       id: String(first.id),

@@ -35,7 +35,10 @@ export class PointerMovedError extends Error {
     readonly expected: number,
     options?: { cause?: unknown },
   ) {
-    super(`The CURRENT pointer of ${dataset} is no longer at version ${expected}: another publish won`, options);
+    super(
+      `The CURRENT pointer of ${dataset} is no longer at version ${expected}: another publish won`,
+      options,
+    );
   }
 }
 
@@ -53,7 +56,8 @@ export class BatchWriteIncompleteError extends Error {
 /** True for S3's "no such object" answers (GetObject → NoSuchKey, HeadObject → NotFound). */
 export function isNotFound(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
   return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
 }
 

@@ -1,4 +1,11 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { isConditionalCheckFailed, LockHeldError } from './errors.ts';
@@ -107,7 +114,13 @@ export class Ledger {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `SOURCE#${pointer.sourceName}`, sk: 'CURRENT', gsi1pk: 'SOURCE', gsi1sk: pointer.sourceName, ...pointer },
+          Item: {
+            pk: `SOURCE#${pointer.sourceName}`,
+            sk: 'CURRENT',
+            gsi1pk: 'SOURCE',
+            gsi1sk: pointer.sourceName,
+            ...pointer,
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR receivedAt <= :receivedAt',
           ExpressionAttributeValues: { ':receivedAt': pointer.receivedAt },
         }),
@@ -155,12 +168,23 @@ export class Ledger {
    * Take a named lease. Succeeds when nobody holds it or the holder's lease expired (a crashed
    * refresh cannot block the next one forever). Throws LockHeldError otherwise.
    */
-  async acquireLock(name: string, holder: string, leaseSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)): Promise<void> {
+  async acquireLock(
+    name: string,
+    holder: string,
+    leaseSeconds: number,
+    nowSeconds = Math.floor(Date.now() / 1000),
+  ): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `LOCK#${name}`, sk: 'LOCK', holder, acquiredAt: nowSeconds, expiresAt: nowSeconds + leaseSeconds },
+          Item: {
+            pk: `LOCK#${name}`,
+            sk: 'LOCK',
+            holder,
+            acquiredAt: nowSeconds,
+            expiresAt: nowSeconds + leaseSeconds,
+          },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
           ExpressionAttributeValues: { ':now': nowSeconds, ':holder': holder },
         }),
@@ -168,9 +192,17 @@ export class Ledger {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const current = await this.client.send(
-        new GetCommand({ TableName: this.table, Key: { pk: `LOCK#${name}`, sk: 'LOCK' }, ConsistentRead: true }),
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: `LOCK#${name}`, sk: 'LOCK' },
+          ConsistentRead: true,
+        }),
       );
-      throw new LockHeldError(name, String(current.Item?.holder ?? 'unknown'), Number(current.Item?.expiresAt ?? 0));
+      throw new LockHeldError(
+        name,
+        String(current.Item?.holder ?? 'unknown'),
+        Number(current.Item?.expiresAt ?? 0),
+      );
     }
   }
 
@@ -196,14 +228,26 @@ export class Ledger {
     await this.client.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: `RUN#${run.runId}`, sk: 'RUN', gsi1pk: 'RUN', gsi1sk: `${run.startedAt}#${run.runId}`, ...run },
+        Item: {
+          pk: `RUN#${run.runId}`,
+          sk: 'RUN',
+          gsi1pk: 'RUN',
+          gsi1sk: `${run.startedAt}#${run.runId}`,
+          ...run,
+        },
       }),
     );
   }
 
-  async finishRun(runId: string, outcome: Pick<RunRecord, 'status' | 'version' | 'error' | 'normalised'>): Promise<void> {
+  async finishRun(
+    runId: string,
+    outcome: Pick<RunRecord, 'status' | 'version' | 'error' | 'normalised'>,
+  ): Promise<void> {
     const names: Record<string, string> = { '#status': 'status', '#finishedAt': 'finishedAt' };
-    const values: Record<string, unknown> = { ':status': outcome.status, ':finishedAt': new Date().toISOString() };
+    const values: Record<string, unknown> = {
+      ':status': outcome.status,
+      ':finishedAt': new Date().toISOString(),
+    };
     const sets = ['#status = :status', '#finishedAt = :finishedAt'];
     for (const field of ['version', 'error', 'normalised'] as const) {
       if (outcome[field] !== undefined) {

@@ -32,7 +32,8 @@ export interface PutOptions {
  * characters, backslashes, leading slashes. S3 itself allows them; we do not.
  */
 export function assertSafeKey(key: string): void {
-  if (key.length === 0 || key.length > 1024) throw new UnsafeObjectKeyError(`Object key length ${key.length} is out of range`);
+  if (key.length === 0 || key.length > 1024)
+    throw new UnsafeObjectKeyError(`Object key length ${key.length} is out of range`);
   if (key.startsWith('/')) throw new UnsafeObjectKeyError(`Object key '${key}' starts with '/'`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f\\]/.test(key)) {
@@ -52,7 +53,10 @@ export class ObjectStore {
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
     assertSafeKey(key);
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const bytes =
+      typeof body === 'string'
+        ? Buffer.from(body, 'utf8')
+        : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     if (bytes.byteLength > MULTIPART_THRESHOLD) {
       await new Upload({
         client: this.client,

@@ -10,7 +10,10 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HLD = join(ROOT, 'bin/hld.js');
 
-async function hld(args: string[], stateDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function hld(
+  args: string[],
+  stateDir: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [HLD, ...args], {
       cwd: ROOT,
@@ -41,7 +44,13 @@ describe('hld CLI, as a user drives it', () => {
     expect(runOutput.code).toBe(0);
     const result = JSON.parse(runOutput.stdout);
     expect(result.version).toBe(1);
-    expect(Object.keys(result.sources).sort()).toEqual(['pilot', 'reference', 'statistics', 'stocktaking', 'survey']);
+    expect(Object.keys(result.sources).sort()).toEqual([
+      'pilot',
+      'reference',
+      'statistics',
+      'stocktaking',
+      'survey',
+    ]);
     expect(result.sources.stocktaking.accepted).toBe(85);
     expect(runOutput.stderr).toContain('[6/6]');
   });
@@ -56,7 +65,9 @@ describe('hld CLI, as a user drives it', () => {
     expect(body.milestones.length).toBeGreaterThan(0);
     expect(body.jmdi.projects.length).toBeGreaterThan(0);
     expect(body.events.length).toBeGreaterThan(0);
-    expect(body.sources.every((source: { file_sha256: string }) => /^[0-9a-f]{64}$/.test(source.file_sha256))).toBe(true);
+    expect(
+      body.sources.every((source: { file_sha256: string }) => /^[0-9a-f]{64}$/.test(source.file_sha256)),
+    ).toBe(true);
   });
 
   it('accepts a country name and prints a readable brief', async () => {
@@ -99,9 +110,12 @@ describe('hld CLI, as a user drives it', () => {
     expect(body.transnational_corridors.length).toBeGreaterThan(0);
   });
 
-  it('after one changed input and a refresh, the diff shows exactly that row\'s effect, and rollback restores v1', async () => {
+  it("after one changed input and a refresh, the diff shows exactly that row's effect, and rollback restores v1", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hld-change-'));
-    const original = await readFile(join(ROOT, 'data-contracts/samples/stocktaking/jmdi-projects.csv'), 'utf8');
+    const original = await readFile(
+      join(ROOT, 'data-contracts/samples/stocktaking/jmdi-projects.csv'),
+      'utf8',
+    );
     const lines = original.split('\n');
     const header = (lines[0] ?? '').split(',');
     const budgetColumn = header.indexOf('total_budget_amount');
@@ -121,23 +135,34 @@ describe('hld CLI, as a user drives it', () => {
     expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: true, version: 2 });
     const result = JSON.parse(diff.stdout);
     expect(result).toMatchObject({ from: 1, to: 2, added: [], removed: [] });
-    const mda = result.changed.find((item: { type: string; id: string }) => item.type === 'country' && item.id === 'MDA');
+    const mda = result.changed.find(
+      (item: { type: string; id: string }) => item.type === 'country' && item.id === 'MDA',
+    );
     const paths = mda.changes.map((change: { path: string }) => change.path);
     expect(paths).toContain('jmdi.budget_eur_total');
-    expect(mda.changes.find((change: { path: string }) => change.path === 'jmdi.budget_eur_total')).toMatchObject({
+    expect(
+      mda.changes.find((change: { path: string }) => change.path === 'jmdi.budget_eur_total'),
+    ).toMatchObject({
       to: expect.any(Number),
     });
     const budget = mda.changes.find((change: { path: string }) => change.path === 'jmdi.budget_eur_total');
     expect(budget.to - budget.from).toBe(1000);
-    expect(result.changed.map((item: { type: string; id: string }) => `${item.type}#${item.id}`)).toEqual(['country#MDA']);
-    expect(mda.changes.map((change: { path: string }) => change.path).sort()).toEqual(['jmdi.budget_eur_total', 'jmdi.projects[0].total_budget_amount']);
+    expect(result.changed.map((item: { type: string; id: string }) => `${item.type}#${item.id}`)).toEqual([
+      'country#MDA',
+    ]);
+    expect(mda.changes.map((change: { path: string }) => change.path).sort()).toEqual([
+      'jmdi.budget_eur_total',
+      'jmdi.projects[0].total_budget_amount',
+    ]);
 
     const rollback = await hld(['briefing', 'rollback', '1', '--why', 'budget typo', '--json'], stateDir);
     const versions = await hld(['briefing', 'versions', '--json'], stateDir);
     expect(rollback.code).toBe(0);
     const history = JSON.parse(versions.stdout);
     expect(history.current).toBe(1);
-    expect(history.audit).toContainEqual(expect.objectContaining({ action: 'rollback', from: 2, to: 1, why: 'budget typo' }));
+    expect(history.audit).toContainEqual(
+      expect.objectContaining({ action: 'rollback', from: 2, to: 1, why: 'budget typo' }),
+    );
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -153,7 +178,10 @@ describe('hld CLI, as a user drives it', () => {
     const notUtf8 = join(dir, 'latin1.csv');
     await writeFile(notUtf8, Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x0a, 0x43, 0x61, 0x66, 0xe9, 0x0a]));
 
-    const valid = await hld(['validate', join(ROOT, 'data-contracts/samples/stocktaking/jmdi-projects.csv')], dir);
+    const valid = await hld(
+      ['validate', join(ROOT, 'data-contracts/samples/stocktaking/jmdi-projects.csv')],
+      dir,
+    );
     const quarantined = await hld(['validate', bad, '--kind', 'stocktaking'], dir);
     const refused = await hld(['validate', notUtf8, '--kind', 'stocktaking'], dir);
 

@@ -12,7 +12,9 @@ export interface BackendAvailability {
  * narrows the list (e.g. `embedded`); HLD_BACKEND=localstack adds LocalStack.
  */
 export function integrationBackends(): BackendAvailability[] {
-  const wanted = (process.env.HLD_TEST_BACKENDS ?? 'embedded,moto,ddblocal').split(',').map((name) => name.trim());
+  const wanted = (process.env.HLD_TEST_BACKENDS ?? 'embedded,moto,ddblocal')
+    .split(',')
+    .map((name) => name.trim());
   const all: BackendAvailability[] = [
     { name: 'embedded', available: true, reason: 'in-process dynalite 4.0.0 + fauxqs 1.9.2' },
     motoAvailable()

@@ -30,12 +30,24 @@ export async function uploadAndRoute(kind: SourceKind, name: string, bytes: Uint
 
 export async function ingestSamples(deliveries = 1): Promise<void> {
   for (const file of SAMPLE_FILES) {
-    const results = await uploadAndRoute(file.kind, file.path.split('/').pop() as string, await sampleBytes(file.path), deliveries);
+    const results = await uploadAndRoute(
+      file.kind,
+      file.path.split('/').pop() as string,
+      await sampleBytes(file.path),
+      deliveries,
+    );
     const failed = results.find((delivery) => delivery.error);
     if (failed) throw failed.error;
   }
 }
 
-export function refreshNow(overrides: Readonly<Record<string, RefreshStepRunner>> = {}, requestedBy = 'test'): Promise<RefreshState> {
-  return runLocalRefresh({ runId: '', dataset: pipelineContext().config.dataset, requestedBy }, PIPELINE, overrides);
+export function refreshNow(
+  overrides: Readonly<Record<string, RefreshStepRunner>> = {},
+  requestedBy = 'test',
+): Promise<RefreshState> {
+  return runLocalRefresh(
+    { runId: '', dataset: pipelineContext().config.dataset, requestedBy },
+    PIPELINE,
+    overrides,
+  );
 }

@@ -24,8 +24,15 @@ function parseItem(value: string): { type: string; id: string } {
  * `hld lineage <item>`: from a briefing item to the curated rows it was built from, their
  * documents and row locators, and the raw objects (key + SHA-256) that carried them.
  */
-export async function lineageCommand(session: Session, out: Output, args: { item?: string; version?: string }): Promise<number> {
-  if (!args.item) throw new UsageError('Name a briefing item: hld lineage country#MDA (or MDA, theme#RT3@GLOBAL, event#EV-20131003-hld)');
+export async function lineageCommand(
+  session: Session,
+  out: Output,
+  args: { item?: string; version?: string },
+): Promise<number> {
+  if (!args.item)
+    throw new UsageError(
+      'Name a briefing item: hld lineage country#MDA (or MDA, theme#RT3@GLOBAL, event#EV-20131003-hld)',
+    );
   const { type, id } = parseItem(args.item);
   const dataset = session.ctx.config.dataset;
   const current = await session.ctx.briefings.current(dataset);
@@ -37,29 +44,38 @@ export async function lineageCommand(session: Session, out: Output, args: { item
     return EXIT.problems;
   }
   const refs = item.lineage?.sources ?? [];
-  const files = await Promise.all(refs.map(async (ref) => {
-    const file = await session.ctx.ledger.getFile(ref.file_sha256);
-    const snapshot = file ? await session.ctx.ledger.getSnapshot(file.sha256, snapshotIdFor(file.kind)) : undefined;
-    return {
-      source_doc_id: ref.source_doc_id,
-      rows: ref.rows,
-      locators: ref.locators,
-      file: file
-        ? {
-            sha256: file.sha256,
-            raw_key: file.rawKey,
-            raw_uri: `s3://${session.ctx.config.rawBucket}/${file.rawKey}`,
-            upload_key: file.uploadKey,
-            doc_id: file.docId,
-            received_at: file.receivedAt,
-            size_bytes: file.sizeBytes,
-          }
-        : { sha256: ref.file_sha256, missing: true },
-      curated: (snapshot?.tables ?? [])
-        .filter((entry) => ref.tables.includes(entry.table))
-        .map((entry) => ({ table: entry.table, contract: entry.contract, key: entry.key, uri: `s3://${session.ctx.config.curatedBucket}/${entry.key}` })),
-    };
-  }));
+  const files = await Promise.all(
+    refs.map(async (ref) => {
+      const file = await session.ctx.ledger.getFile(ref.file_sha256);
+      const snapshot = file
+        ? await session.ctx.ledger.getSnapshot(file.sha256, snapshotIdFor(file.kind))
+        : undefined;
+      return {
+        source_doc_id: ref.source_doc_id,
+        rows: ref.rows,
+        locators: ref.locators,
+        file: file
+          ? {
+              sha256: file.sha256,
+              raw_key: file.rawKey,
+              raw_uri: `s3://${session.ctx.config.rawBucket}/${file.rawKey}`,
+              upload_key: file.uploadKey,
+              doc_id: file.docId,
+              received_at: file.receivedAt,
+              size_bytes: file.sizeBytes,
+            }
+          : { sha256: ref.file_sha256, missing: true },
+        curated: (snapshot?.tables ?? [])
+          .filter((entry) => ref.tables.includes(entry.table))
+          .map((entry) => ({
+            table: entry.table,
+            contract: entry.contract,
+            key: entry.key,
+            uri: `s3://${session.ctx.config.curatedBucket}/${entry.key}`,
+          })),
+      };
+    }),
+  );
   const result = { dataset, version, item: { type, id, hash: item.hash }, lineage: files };
   out.result(result, () =>
     [
@@ -76,7 +92,10 @@ export async function lineageCommand(session: Session, out: Output, args: { item
       ),
       '',
       'Row locators (first of each source):',
-      ...files.map((entry) => `  ${entry.source_doc_id}: ${entry.locators.slice(0, 5).join('; ')}${entry.locators.length > 5 ? ' …' : ''}`),
+      ...files.map(
+        (entry) =>
+          `  ${entry.source_doc_id}: ${entry.locators.slice(0, 5).join('; ')}${entry.locators.length > 5 ? ' …' : ''}`,
+      ),
     ].join('\n'),
   );
   return EXIT.ok;

@@ -14,10 +14,15 @@ export const SAMPLES_DIR = fileURLToPath(new URL('../../../data-contracts/sample
 const INGESTIBLE = /\.(csv|tsv|txt|json|jsonl|ndjson|xlsx|xml)$/i;
 
 /** Files under a directory, each with its source kind (the sub-folder it sits in, e.g. survey/). */
-export async function collectFiles(root: string, kindFlag?: string): Promise<{ path: string; kind: SourceKind }[]> {
+export async function collectFiles(
+  root: string,
+  kindFlag?: string,
+): Promise<{ path: string; kind: SourceKind }[]> {
   const files: { path: string; kind: SourceKind }[] = [];
   const walk = async (dir: string) => {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
       else if (INGESTIBLE.test(entry.name)) files.push({ path, kind: kindOf(path, root, kindFlag) });
@@ -57,7 +62,9 @@ export async function uploadAndDispatch(
   out: Output,
   options: { deliveries?: number } = {},
 ): Promise<UploadSummary[]> {
-  const router = createLocalEventRouter(PIPELINE, { ...(options.deliveries ? { deliveries: options.deliveries } : {}) });
+  const router = createLocalEventRouter(PIPELINE, {
+    ...(options.deliveries ? { deliveries: options.deliveries } : {}),
+  });
   const summaries: UploadSummary[] = [];
   for (const [index, file] of files.entries()) {
     const key = `incoming/${file.kind}/${basename(file.path)}`;
@@ -68,10 +75,15 @@ export async function uploadAndDispatch(
       out.info(`[${index + 1}/${files.length}] uploaded ${key} (the deployed pipeline takes it from here)`);
       continue;
     }
-    const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, bytes.byteLength));
+    const deliveries = await router.dispatch(
+      objectCreatedEvent(session.ctx.config.rawBucket, key, bytes.byteLength),
+    );
     const failed = deliveries.find((delivery) => delivery.error);
     const ledgerEntries = await session.ctx.ledger.listFiles();
-    const record = ledgerEntries.filter((entry) => entry.uploadKey === key).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).at(-1);
+    const record = ledgerEntries
+      .filter((entry) => entry.uploadKey === key)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
+      .at(-1);
     const summary: UploadSummary = {
       file: file.path,
       kind: file.kind,
@@ -104,13 +116,17 @@ export async function refresh(session: Session, out: Output, requestedBy: string
     const arn = process.env.HLD_STATE_MACHINE_ARN;
     if (!arn) throw new UsageError('Set HLD_STATE_MACHINE_ARN (a stack output) to refresh on AWS');
     const started = await stepFunctionsClient().send(
-      new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ dataset: initial.dataset, requestedBy }) }),
+      new StartExecutionCommand({
+        stateMachineArn: arn,
+        input: JSON.stringify({ dataset: initial.dataset, requestedBy }),
+      }),
     );
     out.info(`Started ${started.executionArn}`);
     return initial;
   }
   return runLocalRefresh(initial, PIPELINE, {}, (step, state) => {
-    if (step === 'normalise-pending') out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
+    if (step === 'normalise-pending')
+      out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
     if (step === 'assemble') {
       out.info(
         state.published
@@ -124,8 +140,11 @@ export async function refresh(session: Session, out: Output, requestedBy: string
 export async function runCommand(session: Session, out: Output, dir: string | undefined): Promise<number> {
   const started = Date.now();
   const root = resolve(dir ?? SAMPLES_DIR);
-  if (!(await stat(root).catch(() => undefined))?.isDirectory()) throw new UsageError(`${root} is not a directory`);
-  out.info(`hld run: ${relative(process.cwd(), root) || '.'} → backend '${session.backend.name}'${session.stateDir ? ` (state in ${relative(process.cwd(), session.stateDir)})` : ''}`);
+  if (!(await stat(root).catch(() => undefined))?.isDirectory())
+    throw new UsageError(`${root} is not a directory`);
+  out.info(
+    `hld run: ${relative(process.cwd(), root) || '.'} → backend '${session.backend.name}'${session.stateDir ? ` (state in ${relative(process.cwd(), session.stateDir)})` : ''}`,
+  );
   const files = await collectFiles(root);
   const uploads = await uploadAndDispatch(session, files, out);
   const state = await refresh(session, out, 'hld run');
@@ -137,7 +156,9 @@ export async function runCommand(session: Session, out: Output, dir: string | un
     entry.quarantined += upload.rowsQuarantined ?? 0;
     perKind.set(upload.kind, entry);
   }
-  const versionRecord = state.version ? await session.ctx.briefings.getVersion(state.dataset, state.version) : undefined;
+  const versionRecord = state.version
+    ? await session.ctx.briefings.getVersion(state.dataset, state.version)
+    : undefined;
   const result = {
     dataset: state.dataset,
     version: state.version,
@@ -155,7 +176,9 @@ export async function runCommand(session: Session, out: Output, dir: string | un
         ['source kind', 'files', 'rows accepted', 'rows quarantined'],
         [...perKind].map(([kind, entry]) => [kind, entry.files, entry.accepted, entry.quarantined]),
       ),
-      `Items: ${Object.entries(versionRecord?.counts ?? {}).map(([type, n]) => `${n} ${type}`).join(', ')}`,
+      `Items: ${Object.entries(versionRecord?.counts ?? {})
+        .map(([type, n]) => `${n} ${type}`)
+        .join(', ')}`,
       '',
       'Next: npx hld briefing show MDA · npx hld briefing show --theme RT3 · npx hld status · npx hld lineage country#MDA',
     ].join('\n'),
@@ -164,10 +187,14 @@ export async function runCommand(session: Session, out: Output, dir: string | un
 }
 
 export async function statusCommand(session: Session, out: Output): Promise<number> {
-  const files = (await session.ctx.ledger.listFiles()).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  const files = (await session.ctx.ledger.listFiles()).sort((a, b) =>
+    a.receivedAt.localeCompare(b.receivedAt),
+  );
   const sources = await session.ctx.ledger.listSources();
   const current = new Set(sources.map((source) => source.sha256));
-  const runs = (await session.ctx.ledger.listRuns()).sort((a, b) => a.startedAt.localeCompare(b.startedAt)).slice(-10);
+  const runs = (await session.ctx.ledger.listRuns())
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    .slice(-10);
   const pointer = await session.ctx.briefings.current(session.ctx.config.dataset);
   out.result({ files, sources, runs, current: pointer }, () =>
     [
@@ -192,7 +219,9 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
         runs.map((run) => [run.startedAt.slice(0, 19), run.runId, run.status, run.version, run.error]),
       ),
       '',
-      pointer ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})` : 'No briefing published yet: run `npm start` or `hld refresh`.',
+      pointer
+        ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})`
+        : 'No briefing published yet: run `npm start` or `hld refresh`.',
     ].join('\n'),
   );
   return EXIT.ok;

@@ -4,8 +4,8 @@ import { formatProblem } from '#packages/contracts/problems.ts';
 import { validateSource } from '#packages/contracts/validate.ts';
 import { readSource } from '#packages/formats/index.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
-import { documentId } from '#packages/pipeline/ingest.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
+import { documentId } from '#packages/pipeline/ingest.ts';
 import { EXIT, type Output, UsageError } from '../output.ts';
 
 /**
@@ -19,7 +19,9 @@ export async function validateCommand(
   if (!args.file) throw new UsageError('Name the file to check: hld validate path/to/file.csv --kind survey');
   const kind = (args.kind ?? guessKind(args.file)) as SourceKind;
   if (!(SOURCE_KINDS as readonly string[]).includes(kind)) {
-    throw new UsageError(`Pass --kind (one of ${SOURCE_KINDS.join(', ')}): cannot tell the kind of ${args.file}`);
+    throw new UsageError(
+      `Pass --kind (one of ${SOURCE_KINDS.join(', ')}): cannot tell the kind of ${args.file}`,
+    );
   }
   const bytes = await readFile(args.file);
   const fileName = basename(args.file);
@@ -34,18 +36,35 @@ export async function validateCommand(
     });
     const summary = await validateSource(read, fileName);
     const quarantined = summary.rowsQuarantined > 0;
-    out.result({ file: args.file, kind, format: read.format, status: quarantined ? 'rows-quarantined' : 'valid', ...summary }, () =>
-      [
-        `${args.file} (${kind}, ${read.format}): ${summary.rowsAccepted} rows valid, ${summary.rowsQuarantined} would be quarantined`,
-        ...summary.problems.map(formatProblem),
-      ].join('\n'),
+    out.result(
+      {
+        file: args.file,
+        kind,
+        format: read.format,
+        status: quarantined ? 'rows-quarantined' : 'valid',
+        ...summary,
+      },
+      () =>
+        [
+          `${args.file} (${kind}, ${read.format}): ${summary.rowsAccepted} rows valid, ${summary.rowsQuarantined} would be quarantined`,
+          ...summary.problems.map(formatProblem),
+        ].join('\n'),
     );
     return quarantined ? EXIT.problems : EXIT.ok;
   } catch (error) {
     if (!(error instanceof SourceRefusedError)) throw error;
     out.result(
-      { file: args.file, kind, status: 'refused', rule: error.rule, message: error.message, hint: error.hint, locator: error.locator },
-      () => `${args.file}: refused [${error.rule}] ${error.message}${error.locator ? ` at ${error.locator}` : ''}${error.hint ? `\nhint: ${error.hint}` : ''}`,
+      {
+        file: args.file,
+        kind,
+        status: 'refused',
+        rule: error.rule,
+        message: error.message,
+        hint: error.hint,
+        locator: error.locator,
+      },
+      () =>
+        `${args.file}: refused [${error.rule}] ${error.message}${error.locator ? ` at ${error.locator}` : ''}${error.hint ? `\nhint: ${error.hint}` : ''}`,
     );
     return EXIT.usage;
   }

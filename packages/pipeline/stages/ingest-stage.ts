@@ -1,6 +1,6 @@
 import { pipelineContext } from '../context.ts';
 import type { EventStageRunner } from '../definition.ts';
-import { type PipelineEvent, PIPELINE_EVENT_SOURCE, parseEventDetail } from '../events.ts';
+import { PIPELINE_EVENT_SOURCE, type PipelineEvent, parseEventDetail } from '../events.ts';
 import { ingestUpload } from '../ingest.ts';
 
 /** ingest: `Object Created` under incoming/ → SourceAccepted (nothing when the bytes are known). */

@@ -23,7 +23,10 @@ const row = (index: number) => ({
 
 describe('ArrowTableWriter', () => {
   it('round-trips every value, null and list across several record batches', async () => {
-    const writer = new ArrowTableWriter(columnSpecs(jmdiProjectContract), { batchSize: 3, metadata: { 'hld:contract': 'jmdi_project@1.0.0' } });
+    const writer = new ArrowTableWriter(columnSpecs(jmdiProjectContract), {
+      batchSize: 3,
+      metadata: { 'hld:contract': 'jmdi_project@1.0.0' },
+    });
     const input = Array.from({ length: 10 }, (_, index) => row(index));
 
     for (const value of input) writer.append(value);
@@ -55,6 +58,8 @@ describe('ArrowTableWriter', () => {
   it('refuses a value outside the dictionary instead of wrapping the index', () => {
     const writer = new ArrowTableWriter(columnSpecs(jmdiProjectContract));
 
-    expect(() => writer.append({ ...row(1), theme_primary: 'tourism' })).toThrow(/not in the theme_primary dictionary/);
+    expect(() => writer.append({ ...row(1), theme_primary: 'tourism' })).toThrow(
+      /not in the theme_primary dictionary/,
+    );
   });
 });

@@ -17,14 +17,46 @@ const tables: CuratedTables = {
   jmdi_project: rows(
     'jmdi_project',
     [
-      { project_id: 'JMDI1-A', target_country_iso3: 'MDA', theme_primary: 'remittances', selection_status: 'implemented', total_budget_amount: 100, total_budget_currency: 'EUR', partner_countries_iso3: ['ITA'] },
-      { project_id: 'JMDI1-B', target_country_iso3: 'MDA', theme_primary: 'rights', selection_status: 'implemented', total_budget_amount: 50, total_budget_currency: 'EUR', hld_rt: ['RT4_labour_mobility'] },
+      {
+        project_id: 'JMDI1-A',
+        target_country_iso3: 'MDA',
+        theme_primary: 'remittances',
+        selection_status: 'implemented',
+        total_budget_amount: 100,
+        total_budget_currency: 'EUR',
+        partner_countries_iso3: ['ITA'],
+      },
+      {
+        project_id: 'JMDI1-B',
+        target_country_iso3: 'MDA',
+        theme_primary: 'rights',
+        selection_status: 'implemented',
+        total_budget_amount: 50,
+        total_budget_currency: 'EUR',
+        hld_rt: ['RT4_labour_mobility'],
+      },
     ],
     'low',
   ),
   observation: rows('observation', [
-    { indicator_id: 'IMM_STOCK', ref_area_iso3: 'MDA', time_period: '2015', value: 106374, unit: 'persons', source: 'UNDESA_IMS', dataset_revision: 'Rev.2019' },
-    { indicator_id: 'IMM_STOCK', ref_area_iso3: 'MDA', time_period: '2013', value: 391508, unit: 'persons', source: 'WB_KNOMAD_BILAT', dataset_revision: 'KNOMAD-2013' },
+    {
+      indicator_id: 'IMM_STOCK',
+      ref_area_iso3: 'MDA',
+      time_period: '2015',
+      value: 106374,
+      unit: 'persons',
+      source: 'UNDESA_IMS',
+      dataset_revision: 'Rev.2019',
+    },
+    {
+      indicator_id: 'IMM_STOCK',
+      ref_area_iso3: 'MDA',
+      time_period: '2013',
+      value: 391508,
+      unit: 'persons',
+      source: 'WB_KNOMAD_BILAT',
+      dataset_revision: 'KNOMAD-2013',
+    },
   ]),
 };
 
@@ -33,14 +65,24 @@ describe('buildBriefing', () => {
   const mda = items.find((item) => item.type === 'country' && item.id === 'MDA')?.body as Record<string, any>;
 
   it('counts projects by JMDI theme and sums EUR budgets', () => {
-    expect(mda.jmdi.projects_by_theme).toMatchObject({ remittances: 1, rights: 1, communities: 0, capacities: 0 });
+    expect(mda.jmdi.projects_by_theme).toMatchObject({
+      remittances: 1,
+      rights: 1,
+      communities: 0,
+      capacities: 0,
+    });
     expect(mda.jmdi.budget_eur_total).toBe(150);
   });
 
   it('keeps figures of two sources side by side and names the disagreement in a caveat', () => {
     const figure = mda.context_figures[0];
-    expect(figure.values.map((value: { source: string }) => value.source)).toEqual(['UNDESA_IMS', 'WB_KNOMAD_BILAT']);
-    expect(mda.caveats.join('\n')).toMatch(/Immigrant stock differs between sources: UNDESA_IMS.*106,374.*WB_KNOMAD_BILAT.*391,508/);
+    expect(figure.values.map((value: { source: string }) => value.source)).toEqual([
+      'UNDESA_IMS',
+      'WB_KNOMAD_BILAT',
+    ]);
+    expect(mda.caveats.join('\n')).toMatch(
+      /Immigrant stock differs between sources: UNDESA_IMS.*106,374.*WB_KNOMAD_BILAT.*391,508/,
+    );
   });
 
   it('marks a briefing built on low-confidence rows', () => {
@@ -48,26 +90,48 @@ describe('buildBriefing', () => {
   });
 
   it('places projects on HLD round tables by the crosswalk unless the record overrides it', () => {
-    const rt1 = items.find((item) => item.id === 'RT1_sustainable_dev_post2015@GLOBAL')?.body as Record<string, any>;
+    const rt1 = items.find((item) => item.id === 'RT1_sustainable_dev_post2015@GLOBAL')?.body as Record<
+      string,
+      any
+    >;
     const rt4 = items.find((item) => item.id === 'RT4_labour_mobility@GLOBAL')?.body as Record<string, any>;
-    const rt2 = items.find((item) => item.id === 'RT2_rights_protection_trafficking@GLOBAL')?.body as Record<string, any>;
+    const rt2 = items.find((item) => item.id === 'RT2_rights_protection_trafficking@GLOBAL')?.body as Record<
+      string,
+      any
+    >;
     expect(rt1.projects).toEqual(['JMDI1-A']);
     expect(rt4.projects).toEqual(['JMDI1-B']);
     expect(rt2.projects).toEqual([]);
-    expect(rt1.transnational_corridors).toEqual([{ origin_iso3: 'MDA', destination_iso3: 'ITA', projects_n: 1, projects: ['JMDI1-A'] }]);
+    expect(rt1.transnational_corridors).toEqual([
+      { origin_iso3: 'MDA', destination_iso3: 'ITA', projects_n: 1, projects: ['JMDI1-A'] },
+    ]);
   });
 
   it('lists every row behind a country item as a source, with file SHA-256 and raw key in its lineage', () => {
     const lineage = items.find((item) => item.type === 'country' && item.id === 'MDA')?.lineage;
-    expect(mda.sources).toEqual([expect.objectContaining({ source_doc_id: 'DOC-test', rows: 4, tables: ['jmdi_project', 'observation'] })]);
+    expect(mda.sources).toEqual([
+      expect.objectContaining({
+        source_doc_id: 'DOC-test',
+        rows: 4,
+        tables: ['jmdi_project', 'observation'],
+      }),
+    ]);
     expect(lineage?.sources).toEqual([
-      expect.objectContaining({ source_doc_id: 'DOC-test', file_sha256: 'a'.repeat(64), raw_key: `raw/x/${'a'.repeat(64)}/f.csv`, rows: 4 }),
+      expect.objectContaining({
+        source_doc_id: 'DOC-test',
+        file_sha256: 'a'.repeat(64),
+        raw_key: `raw/x/${'a'.repeat(64)}/f.csv`,
+        rows: 4,
+      }),
     ]);
   });
 
   it('keeps file SHA-256s out of the content, so the same rows from a re-uploaded file give the same body', () => {
     const moved: CuratedTables = Object.fromEntries(
-      Object.entries(tables).map(([table, list]) => [table, list.map((row) => ({ ...row, ref: { ...row.ref, file_sha256: 'b'.repeat(64) } }))]),
+      Object.entries(tables).map(([table, list]) => [
+        table,
+        list.map((row) => ({ ...row, ref: { ...row.ref, file_sha256: 'b'.repeat(64) } })),
+      ]),
     );
     const again = buildBriefing(moved).find((item) => item.type === 'country' && item.id === 'MDA');
     expect(JSON.stringify(again?.body)).toBe(JSON.stringify(mda));

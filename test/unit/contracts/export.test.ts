@@ -31,14 +31,22 @@ async function fixtureRows(): Promise<{ table: string; values: Record<string, un
   const rows: { table: string; values: Record<string, unknown> }[] = [];
   for (const [kind, path] of SAMPLES) {
     const bytes = await readFile(new URL(`../../../data-contracts/samples/${path}`, import.meta.url));
-    const read = await readSource({ bytes, fileName: path.split('/').pop() as string, kind, docId: 'DOC-fixture' });
+    const read = await readSource({
+      bytes,
+      fileName: path.split('/').pop() as string,
+      kind,
+      docId: 'DOC-fixture',
+    });
     for await (const row of read.rows) rows.push({ table: row.table, values: { ...row.values } });
   }
   return rows;
 }
 
 /** A Frictionless Table Schema check of one row (types, required, enum, pattern, range). */
-function tableSchemaAccepts(schema: ReturnType<typeof tableSchema>, values: Record<string, unknown>): string[] {
+function tableSchemaAccepts(
+  schema: ReturnType<typeof tableSchema>,
+  values: Record<string, unknown>,
+): string[] {
   const errors: string[] = [];
   for (const field of schema.fields as { name: string; type: string; constraints?: Record<string, any> }[]) {
     const value = values[field.name];
@@ -48,17 +56,27 @@ function tableSchemaAccepts(schema: ReturnType<typeof tableSchema>, values: Reco
       continue;
     }
     const typeOk =
-      field.type === 'integer' ? Number.isInteger(value) :
-      field.type === 'number' ? typeof value === 'number' :
-      field.type === 'boolean' ? typeof value === 'boolean' :
-      field.type === 'array' ? Array.isArray(value) :
-      field.type === 'date' ? /^\d{4}-\d{2}-\d{2}$/.test(String(value)) :
-      field.type === 'datetime' ? !Number.isNaN(Date.parse(String(value))) : typeof value === 'string';
+      field.type === 'integer'
+        ? Number.isInteger(value)
+        : field.type === 'number'
+          ? typeof value === 'number'
+          : field.type === 'boolean'
+            ? typeof value === 'boolean'
+            : field.type === 'array'
+              ? Array.isArray(value)
+              : field.type === 'date'
+                ? /^\d{4}-\d{2}-\d{2}$/.test(String(value))
+                : field.type === 'datetime'
+                  ? !Number.isNaN(Date.parse(String(value)))
+                  : typeof value === 'string';
     if (!typeOk) errors.push(`${field.name}: not ${field.type}`);
     if (constraints.enum && !constraints.enum.includes(value)) errors.push(`${field.name}: not in enum`);
-    if (constraints.pattern && !new RegExp(constraints.pattern).test(String(value))) errors.push(`${field.name}: pattern`);
-    if (constraints.minimum !== undefined && Number(value) < constraints.minimum) errors.push(`${field.name}: minimum`);
-    if (constraints.maximum !== undefined && Number(value) > constraints.maximum) errors.push(`${field.name}: maximum`);
+    if (constraints.pattern && !new RegExp(constraints.pattern).test(String(value)))
+      errors.push(`${field.name}: pattern`);
+    if (constraints.minimum !== undefined && Number(value) < constraints.minimum)
+      errors.push(`${field.name}: minimum`);
+    if (constraints.maximum !== undefined && Number(value) > constraints.maximum)
+      errors.push(`${field.name}: maximum`);
   }
   return errors;
 }
@@ -77,7 +95,16 @@ describe('contract exports', () => {
       expect(tableSchemaAccepts(tableSchema(contract), values)).toEqual([]);
     }
     expect([...tables].sort()).toEqual(
-      ['event', 'jmdi_lesson', 'jmdi_project', 'pilot', 'pilot_milestone', 'source_document', 'survey_respondent', 'survey_response'].sort(),
+      [
+        'event',
+        'jmdi_lesson',
+        'jmdi_project',
+        'pilot',
+        'pilot_milestone',
+        'source_document',
+        'survey_respondent',
+        'survey_response',
+      ].sort(),
     );
   });
 
@@ -105,7 +132,10 @@ describe('contract exports', () => {
       const names = schema.fields.map((field) => field.name);
       for (const key of schema.primaryKey) expect(names).toContain(key);
     }
-    const committed = await readFile(new URL('../../../data-contracts/CONTRACTS.md', import.meta.url), 'utf8');
+    const committed = await readFile(
+      new URL('../../../data-contracts/CONTRACTS.md', import.meta.url),
+      'utf8',
+    );
     expect(committed).toBe(contractsMarkdown());
   });
 });

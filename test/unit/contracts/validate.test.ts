@@ -38,7 +38,10 @@ function read(rows: SourceRow[], declaredContracts: Record<string, string> = {})
 describe('validateRows', () => {
   it('names the file, row, field, rule and value of every problem', async () => {
     const bad = pilot('MM-MDA-P1', 'MDA', '$.pilot[0]');
-    const summary = await validateSource(read([{ ...bad, values: { ...bad.values, phase: 'P9' } }]), 'pilots.json');
+    const summary = await validateSource(
+      read([{ ...bad, values: { ...bad.values, phase: 'P9' } }]),
+      'pilots.json',
+    );
 
     expect(summary.rowsQuarantined).toBe(1);
     expect(summary.problems[0]).toMatchObject({
@@ -91,7 +94,10 @@ describe('validateRows', () => {
   });
 
   it('refuses a file that declares another major version of a contract, naming the expected one', async () => {
-    const refused = validateSource(read([pilot('MM-MDA-P1', 'MDA', '$.pilot[0]')], { pilot: '2.0.0' }), 'pilots.json');
+    const refused = validateSource(
+      read([pilot('MM-MDA-P1', 'MDA', '$.pilot[0]')], { pilot: '2.0.0' }),
+      'pilots.json',
+    );
 
     await expect(refused).rejects.toBeInstanceOf(SourceRefusedError);
     await expect(refused).rejects.toThrow(/pilot@2\.0\.0.*pilot@1\.0\.0/);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { UploadKeyError } from '#packages/pipeline/errors.ts';
 import { parseUploadKey, rawObjectKey } from '#packages/pipeline/source-key.ts';
-import { assertSafeKey } from '#packages/storage/object-store.ts';
 import { UnsafeObjectKeyError } from '#packages/storage/errors.ts';
+import { assertSafeKey } from '#packages/storage/object-store.ts';
 
 describe('parseUploadKey', () => {
   it('reads the kind and file name of incoming/<kind>/<file>', () => {

@@ -1,5 +1,5 @@
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BATCH_WRITE_LIMIT, batchWrite, type WriteRequest } from '#packages/storage/batch-write.ts';
@@ -18,9 +18,16 @@ describe('batchWrite', () => {
   it('splits 60 items into calls of at most 25', async () => {
     mock.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
 
-    await batchWrite(client, 't', Array.from({ length: 60 }, (_, i) => put(`k${i}`)), { concurrency: 1 });
+    await batchWrite(
+      client,
+      't',
+      Array.from({ length: 60 }, (_, i) => put(`k${i}`)),
+      { concurrency: 1 },
+    );
 
-    const sizes = mock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.t?.length);
+    const sizes = mock
+      .commandCalls(BatchWriteCommand)
+      .map((call) => call.args[0].input.RequestItems?.t?.length);
     expect(sizes).toEqual([25, 25, 10]);
     expect(Math.max(...(sizes as number[]))).toBeLessThanOrEqual(BATCH_WRITE_LIMIT);
   });
@@ -35,7 +42,9 @@ describe('batchWrite', () => {
 
     await batchWrite(client, 't', [first, put('k2')], { baseDelayMs: 1 });
 
-    const calls = mock.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.t?.length);
+    const calls = mock
+      .commandCalls(BatchWriteCommand)
+      .map((call) => call.args[0].input.RequestItems?.t?.length);
     expect(calls).toEqual([2, 1, 1]);
   });
 

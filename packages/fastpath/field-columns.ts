@@ -1,0 +1,741 @@
+import type { z } from 'zod';
+import { coerceCell } from '#packages/formats/contract-tables.ts';
+import {
+  type BoolColumnOutput,
+  type ColumnOutput,
+  type DictionaryColumnOutput,
+  daysOf,
+  type ListColumnOutput,
+  type NumberColumnOutput,
+  type TimestampColumnOutput,
+  type Utf8ColumnOutput,
+} from './arrow-output.ts';
+import type { EnumCheck, FieldPlan, Filler, StringCheck } from './contract-plan.ts';
+import type { PrimaryKeySet } from './primary-keys.ts';
+import { equalsAsciiIgnoreCase, isAscii, trimEnd, trimStart, utf16Length } from './text-bytes.ts';
+
+/**
+ * One contract field of the rows of a block: `scan` checks every cell of the column and stages
+ * its value (typed arrays, byte spans into the block, dictionary indices); `appendRows` copies
+ * the staged values of the accepted rows into the batch's Arrow buffers.
+ *
+ * A cell the compiled check passes is staged FAST. Any other cell goes through the field's zod
+ * schema, exactly as the reference does (reader conversion, provenance filler, zod): its output is
+ * staged GENERIC, or its issues are reported as a failure of the row.
+ */
+
+const NULL = 0;
+const FAST = 1;
+const GENERIC = 2;
+const CONSTANT = 3;
+const LOCATOR = 4;
+
+const PIPE = 0x7c;
+const UPPER_N = 0x4e;
+const UPPER_A = 0x41;
+
+/** The cells of one block, as the columns read them. */
+export interface BlockView {
+  readonly bytes: Uint8Array;
+  /** The same bytes as a Buffer, for decoding. */
+  readonly buffer: Buffer;
+  readonly cellStart: Int32Array;
+  readonly cellEnd: Int32Array;
+  /** Cell index of the first cell of each data row. */
+  readonly rowBase: Int32Array;
+  readonly rowLine: Int32Array;
+  readonly rows: number;
+}
+
+/** A cell zod rejected: the issues (paths relative to the field) and the reader's value. */
+export interface FieldFailure {
+  readonly field: string;
+  readonly issues: readonly z.core.$ZodIssue[];
+  readonly readerValue: unknown;
+}
+
+export interface FailureSink {
+  fail(row: number, failure: FieldFailure): void;
+}
+
+type ExactResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: readonly z.core.$ZodIssue[]; readonly readerValue: unknown };
+
+const EXACT_CACHE_LIMIT = 4096;
+const MISSING_KEY = '\u0000missing';
+
+/** `isMissingCell` on bytes: empty after `trim()`, or `NA`. */
+export function isMissingBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  if (start === end) return true;
+  const first = bytes[start]!;
+  if (first > 0x20 && first < 0x80 && first !== UPPER_N) return false;
+  const from = trimStart(bytes, start, end);
+  if (from === end) return true;
+  const to = trimEnd(bytes, from, end);
+  return to - from === 2 && bytes[from] === UPPER_N && bytes[from + 1] === UPPER_A;
+}
+
+function growInt(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  return needed <= array.length ? array : new Int32Array(Math.max(needed, array.length * 2));
+}
+
+function growFloat(array: Float64Array<ArrayBuffer>, needed: number): Float64Array<ArrayBuffer> {
+  return needed <= array.length ? array : new Float64Array(Math.max(needed, array.length * 2));
+}
+
+const encoder = new TextEncoder();
+
+export abstract class FieldColumn {
+  protected state = new Uint8Array(1024);
+  protected readonly generic = new Map<number, unknown>();
+  private readonly exactCache = new Map<string, ExactResult>();
+  /** Output of a missing cell when it is the same for every row (a default or a filler). */
+  protected constant: unknown;
+  protected missingState = NULL;
+  protected block!: BlockView;
+
+  constructor(
+    readonly plan: FieldPlan,
+    readonly output: ColumnOutput,
+    protected readonly filler: Filler | undefined,
+    protected readonly failures: FailureSink,
+  ) {
+    if (filler?.kind === 'locator') {
+      this.missingState = this.locatorPasses() ? LOCATOR : -1;
+    } else if (filler?.kind === 'constant') {
+      const result = plan.schema.safeParse(filler.value);
+      this.missingState = result.success ? CONSTANT : -1;
+      if (result.success) this.constant = result.data;
+    } else if (plan.absent.ok) {
+      this.constant = plan.absent.value;
+      this.missingState = this.constant === undefined ? NULL : CONSTANT;
+    } else {
+      this.missingState = -1;
+    }
+  }
+
+  /** Check and stage the column's cells (`column` is the cell position, -1 when absent). */
+  scan(block: BlockView, column: number): void {
+    this.block = block;
+    if (this.state.length < block.rows) this.state = new Uint8Array(Math.max(block.rows, this.state.length * 2));
+    this.generic.clear();
+    this.prepare(block.rows);
+    if (column < 0) {
+      for (let row = 0; row < block.rows; row += 1) this.missing(row);
+      return;
+    }
+    this.scanCells(block, column);
+  }
+
+  protected abstract prepare(rows: number): void;
+  protected abstract scanCells(block: BlockView, column: number): void;
+  /** Append the staged value of a FAST row to the output. */
+  protected abstract appendFast(row: number): void;
+  /** The output value of a FAST row (what zod returned for it). */
+  protected abstract fastValue(row: number): unknown;
+
+  /** A GENERIC value (zod's output) that the output column cannot hold: the reference writer would throw. */
+  unwritable(row: number): string | undefined {
+    if (this.state[row] !== GENERIC) return undefined;
+    const value = this.generic.get(row);
+    return this.cannotWrite(value);
+  }
+
+  protected cannotWrite(_value: unknown): string | undefined {
+    return undefined;
+  }
+
+  protected missing(row: number): void {
+    const state = this.missingState;
+    if (state >= 0) this.state[row] = state;
+    else this.exact(row, undefined);
+  }
+
+  /** Decide a cell the way the reference does: reader conversion, provenance filler, zod. */
+  protected exact(row: number, text: string | undefined): void {
+    const key = text ?? MISSING_KEY;
+    const perRow = text === undefined && this.filler?.kind === 'locator';
+    let result = perRow ? undefined : this.exactCache.get(key);
+    if (!result) {
+      let readerValue = text === undefined ? undefined : coerceCell(text, this.plan.readerType);
+      if (readerValue === undefined && this.filler) {
+        readerValue = this.filler.kind === 'constant' ? this.filler.value : `line ${this.block.rowLine[row]}`;
+      }
+      const parsed = this.plan.schema.safeParse(readerValue);
+      result = parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: parsed.error.issues, readerValue };
+      if (!perRow) {
+        if (this.exactCache.size >= EXACT_CACHE_LIMIT) this.exactCache.clear();
+        this.exactCache.set(key, result);
+      }
+    }
+    if (result.ok) {
+      if (result.value === undefined) this.state[row] = NULL;
+      else {
+        this.state[row] = GENERIC;
+        this.generic.set(row, result.value);
+      }
+    } else {
+      this.state[row] = NULL;
+      this.failures.fail(row, { field: this.plan.name, issues: result.issues, readerValue: result.readerValue });
+    }
+  }
+
+  protected text(start: number, end: number): string {
+    return this.block.buffer.toString('utf8', start, end);
+  }
+
+  /** The value zod returns for this row's cell (undefined for an absent one). */
+  valueOf(row: number): unknown {
+    switch (this.state[row]) {
+      case FAST:
+        return this.fastValue(row);
+      case GENERIC:
+        return this.generic.get(row);
+      case CONSTANT:
+        return this.constant;
+      case LOCATOR:
+        return `line ${this.block.rowLine[row]}`;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The cell holds a value (the reference's `row[field] !== undefined`). */
+  present(row: number): boolean {
+    return this.state[row] !== NULL;
+  }
+
+  /** Whether zod's output for this row came from the compiled check (FAST). */
+  isFast(row: number): boolean {
+    return this.state[row] === FAST;
+  }
+
+  /** Set key part `part` to `String(value ?? '')` of this row. */
+  setKeyPart(keys: PrimaryKeySet, part: number, row: number): void {
+    if (this.state[row] === FAST && this.setFastKeyPart(keys, part, row)) return;
+    const value = this.valueOf(row);
+    const bytes = encoder.encode(String(value ?? ''));
+    keys.setPart(part, bytes, 0, bytes.length);
+  }
+
+  /** Key part of a FAST row straight from the bytes; false when the generic route must be used. */
+  protected setFastKeyPart(_keys: PrimaryKeySet, _part: number, _row: number): boolean {
+    return false;
+  }
+
+  appendRows(rows: Int32Array, from: number, to: number): void {
+    const state = this.state;
+    const output = this.output;
+    for (let index = from; index < to; index += 1) {
+      const row = rows[index]!;
+      switch (state[row]) {
+        case FAST:
+          this.appendFast(row);
+          break;
+        case NULL:
+          output.appendNull();
+          break;
+        case GENERIC:
+          output.appendValue(this.generic.get(row));
+          break;
+        case CONSTANT:
+          output.appendValue(this.constant);
+          break;
+        default:
+          output.appendValue(`line ${this.block.rowLine[row]}`);
+      }
+    }
+  }
+
+  private locatorPasses(): boolean {
+    const check = this.plan.check;
+    return (
+      this.plan.spec.type.kind === 'utf8' &&
+      check?.kind === 'string' &&
+      check.patterns.length === 0 &&
+      check.minLength <= 6 &&
+      check.maxLength >= 16
+    );
+  }
+}
+
+/**
+ * A string check on bytes `[start, end)`: the value's span (trimmed when the check trims) or
+ * undefined when zod must decide. `decode` is only called when a pattern must be tested.
+ */
+function checkString(
+  check: StringCheck,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  decode: (start: number, end: number) => string,
+): boolean {
+  const length = end - start;
+  // UTF-16 length ≤ UTF-8 bytes ≤ 3 × UTF-16 length (4-byte sequences are 2 units).
+  if (length > check.maxLength && utf16Length(bytes, start, end) > check.maxLength) return false;
+  if (check.minLength > 0 && length < 3 * check.minLength && utf16Length(bytes, start, end) < check.minLength) {
+    return false;
+  }
+  if (check.patterns.length > 0) {
+    const text = decode(start, end);
+    for (const pattern of check.patterns) if (!pattern.test(text)) return false;
+  }
+  return true;
+}
+
+/** Utf8 columns (free text, identifiers, open vocabularies). */
+export class Utf8FieldColumn extends FieldColumn {
+  private spanStart = new Int32Array(1024);
+  private spanEnd = new Int32Array(1024);
+  private readonly decode = (start: number, end: number) => this.text(start, end);
+
+  protected prepare(rows: number): void {
+    this.spanStart = growInt(this.spanStart, rows);
+    this.spanEnd = growInt(this.spanEnd, rows);
+  }
+
+  protected scanCells(block: BlockView, column: number): void {
+    const { bytes, cellStart, cellEnd, rowBase, rows } = block;
+    const check = this.plan.check;
+    const state = this.state;
+    const spanStart = this.spanStart;
+    const spanEnd = this.spanEnd;
+    const enumLookup = check?.kind === 'enum' ? this.plan.enumLookup : undefined;
+    const stringCheck = check?.kind === 'string' ? check : undefined;
+    const trim = stringCheck?.trim === true;
+    const simple = stringCheck !== undefined && !trim && stringCheck.patterns.length === 0 && stringCheck.minLength <= 1;
+    const maxLength = stringCheck?.maxLength ?? 0;
+    for (let row = 0; row < rows; row += 1) {
+      const cell = rowBase[row]! + column;
+      let start = cellStart[cell]!;
+      let end = cellEnd[cell]!;
+      if (isMissingBytes(bytes, start, end)) {
+        this.missing(row);
+        continue;
+      }
+      if (simple) {
+        // A present cell is never empty; only a long one needs its UTF-16 length.
+        if (end - start > maxLength && utf16Length(bytes, start, end) > maxLength) {
+          this.exact(row, this.text(start, end));
+          continue;
+        }
+      } else if (stringCheck) {
+        const rawStart = start;
+        const rawEnd = end;
+        if (trim) {
+          start = trimStart(bytes, start, end);
+          end = trimEnd(bytes, start, end);
+        }
+        if (!checkString(stringCheck, bytes, start, end, this.decode)) {
+          this.exact(row, this.text(rawStart, rawEnd));
+          continue;
+        }
+      } else if (!enumLookup || enumLookup.find(bytes, start, end) < 0) {
+        this.exact(row, this.text(start, end));
+        continue;
+      }
+      state[row] = FAST;
+      spanStart[row] = start;
+      spanEnd[row] = end;
+    }
+  }
+
+  protected appendFast(row: number): void {
+    (this.output as Utf8ColumnOutput).appendBytes(this.block.bytes, this.spanStart[row]!, this.spanEnd[row]!);
+  }
+
+  protected fastValue(row: number): unknown {
+    return this.text(this.spanStart[row]!, this.spanEnd[row]!);
+  }
+
+  protected override setFastKeyPart(keys: PrimaryKeySet, part: number, row: number): boolean {
+    keys.setPart(part, this.block.bytes, this.spanStart[row]!, this.spanEnd[row]!);
+    return true;
+  }
+}
+
+/** Dictionary columns: closed vocabularies and country codes, looked up on bytes. */
+export class DictionaryFieldColumn extends FieldColumn {
+  private index = new Int32Array(1024);
+  private readonly values: readonly string[];
+  private readonly valueBytes: Uint8Array[];
+
+  constructor(plan: FieldPlan, output: ColumnOutput, filler: Filler | undefined, failures: FailureSink) {
+    super(plan, output, filler, failures);
+    this.values = plan.spec.type.kind === 'dictionary' ? (plan.spec.type.values ?? []) : [];
+    this.valueBytes = this.values.map((value) => encoder.encode(value));
+  }
+
+  protected prepare(rows: number): void {
+    this.index = growInt(this.index, rows);
+  }
+
+  protected scanCells(block: BlockView, column: number): void {
+    const { bytes, cellStart, cellEnd, rowBase, rows } = block;
+    const passing = this.plan.passingDictionary!;
+    const lookup = passing.lookup;
+    const indexOf = passing.indexOf;
+    const state = this.state;
+    const index = this.index;
+    for (let row = 0; row < rows; row += 1) {
+      const cell = rowBase[row]! + column;
+      const start = cellStart[cell]!;
+      const end = cellEnd[cell]!;
+      const id = lookup.find(bytes, start, end);
+      if (id >= 0) {
+        state[row] = FAST;
+        index[row] = indexOf[id]!;
+      } else if (isMissingBytes(bytes, start, end)) this.missing(row);
+      else this.exact(row, this.text(start, end));
+    }
+  }
+
+  protected override cannotWrite(value: unknown): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    return (this.output as DictionaryColumnOutput).lookup(String(value)) < 0
+      ? `'${String(value)}' is not in the ${this.plan.name} dictionary`
+      : undefined;
+  }
+
+  protected appendFast(row: number): void {
+    (this.output as DictionaryColumnOutput).appendIndex(this.index[row]!);
+  }
+
+  protected fastValue(row: number): unknown {
+    return this.values[this.index[row]!];
+  }
+
+  protected override setFastKeyPart(keys: PrimaryKeySet, part: number, row: number): boolean {
+    const bytes = this.valueBytes[this.index[row]!]!;
+    keys.setPart(part, bytes, 0, bytes.length);
+    return true;
+  }
+}
+
+/** Int32 and Float64 columns. */
+export class NumberFieldColumn extends FieldColumn {
+  private values = new Float64Array(1024);
+  private readonly digits = new Uint8Array(32);
+
+  protected prepare(rows: number): void {
+    this.values = growFloat(this.values, rows);
+  }
+
+  protected scanCells(block: BlockView, column: number): void {
+    const { bytes, cellStart, cellEnd, rowBase, rows } = block;
+    const check = this.plan.check?.kind === 'number' ? this.plan.check : undefined;
+    const integerReader = this.plan.readerType === 'integer';
+    const state = this.state;
+    const values = this.values;
+    for (let row = 0; row < rows; row += 1) {
+      const cell = rowBase[row]! + column;
+      const rawStart = cellStart[cell]!;
+      const rawEnd = cellEnd[cell]!;
+      if (isMissingBytes(bytes, rawStart, rawEnd)) {
+        this.missing(row);
+        continue;
+      }
+      if (!check) {
+        this.exact(row, this.text(rawStart, rawEnd));
+        continue;
+      }
+      const start = trimStart(bytes, rawStart, rawEnd);
+      const end = trimEnd(bytes, start, rawEnd);
+      // [+-]?digits, or [+-]?digits.digits for a number reader; anything else goes to zod.
+      let at = start;
+      let negative = false;
+      const sign = bytes[at]!;
+      if (sign === 0x2d || sign === 0x2b) {
+        negative = sign === 0x2d;
+        at += 1;
+      }
+      let value = 0;
+      let integerDigits = 0;
+      while (at < end) {
+        const digit = bytes[at]! - 0x30;
+        if (digit < 0 || digit > 9) break;
+        value = value * 10 + digit;
+        integerDigits += 1;
+        at += 1;
+      }
+      let ok = integerDigits > 0 && integerDigits <= 15;
+      if (ok && at < end) {
+        ok = false;
+        if (!integerReader && bytes[at] === 0x2e && at + 1 < end) {
+          let fraction = at + 1;
+          while (fraction < end && bytes[fraction]! >= 0x30 && bytes[fraction]! <= 0x39) fraction += 1;
+          if (fraction === end) {
+            value = Number(this.block.buffer.toString('latin1', start, end));
+            negative = false;
+            ok = true;
+          }
+        }
+      }
+      if (ok) {
+        if (negative) value = -value;
+        ok =
+          (!check.integer || Number.isInteger(value)) &&
+          (check.minInclusive ? value >= check.min : value > check.min) &&
+          (check.maxInclusive ? value <= check.max : value < check.max);
+      }
+      if (!ok) {
+        this.exact(row, this.text(rawStart, rawEnd));
+        continue;
+      }
+      state[row] = FAST;
+      values[row] = value;
+    }
+  }
+
+  protected appendFast(row: number): void {
+    (this.output as NumberColumnOutput).appendNumber(this.values[row]!);
+  }
+
+  protected fastValue(row: number): unknown {
+    return this.values[row];
+  }
+
+  protected override setFastKeyPart(keys: PrimaryKeySet, part: number, row: number): boolean {
+    const value = this.values[row]!;
+    if (!Number.isSafeInteger(value)) return false;
+    // String(value) of an integer, without allocating a string (String(-0) is "0").
+    let magnitude = Math.abs(value);
+    let at = this.digits.length;
+    do {
+      at -= 1;
+      this.digits[at] = 0x30 + (magnitude % 10);
+      magnitude = Math.floor(magnitude / 10);
+    } while (magnitude > 0);
+    if (value < 0) {
+      at -= 1;
+      this.digits[at] = 0x2d;
+    }
+    keys.setPart(part, this.digits, at, this.digits.length);
+    return true;
+  }
+}
+
+export class BoolFieldColumn extends FieldColumn {
+  private values = new Uint8Array(1024);
+
+  protected prepare(rows: number): void {
+    if (this.values.length < rows) this.values = new Uint8Array(Math.max(rows, this.values.length * 2));
+  }
+
+  protected scanCells(block: BlockView, column: number): void {
+    const { bytes, cellStart, cellEnd, rowBase, rows } = block;
+    const state = this.state;
+    const values = this.values;
+    const checked = this.plan.check?.kind === 'boolean';
+    for (let row = 0; row < rows; row += 1) {
+      const cell = rowBase[row]! + column;
+      const rawStart = cellStart[cell]!;
+      const rawEnd = cellEnd[cell]!;
+      if (isMissingBytes(bytes, rawStart, rawEnd)) {
+        this.missing(row);
+        continue;
+      }
+      const start = trimStart(bytes, rawStart, rawEnd);
+      const end = trimEnd(bytes, start, rawEnd);
+      let value = -1;
+      if (checked) {
+        if (equalsAsciiIgnoreCase(bytes, start, end, 'true') || equalsAsciiIgnoreCase(bytes, start, end, 'yes')) value = 1;
+        else if (equalsAsciiIgnoreCase(bytes, start, end, 'false') || equalsAsciiIgnoreCase(bytes, start, end, 'no')) value = 0;
+        else if (end - start === 1 && (bytes[start] === 0x31 || bytes[start] === 0x30)) value = bytes[start]! - 0x30;
+      }
+      if (value < 0) {
+        this.exact(row, this.text(rawStart, rawEnd));
+        continue;
+      }
+      state[row] = FAST;
+      values[row] = value;
+    }
+  }
+
+  protected appendFast(row: number): void {
+    (this.output as BoolColumnOutput).appendBool(this.values[row] === 1);
+  }
+
+  protected fastValue(row: number): unknown {
+    return this.values[row] === 1;
+  }
+}
+
+/** DateDay and Timestamp columns: a text checked by zod's pattern, converted as ArrowTableWriter does. */
+export class TemporalFieldColumn extends FieldColumn {
+  private spanStart = new Int32Array(1024);
+  private spanEnd = new Int32Array(1024);
+  private values = new Float64Array(1024);
+  private readonly converted = new Map<string, number>();
+  private readonly decode = (start: number, end: number) => this.text(start, end);
+  private readonly isDate: boolean;
+
+  constructor(plan: FieldPlan, output: ColumnOutput, filler: Filler | undefined, failures: FailureSink) {
+    super(plan, output, filler, failures);
+    this.isDate = plan.spec.type.kind === 'date';
+  }
+
+  protected prepare(rows: number): void {
+    this.spanStart = growInt(this.spanStart, rows);
+    this.spanEnd = growInt(this.spanEnd, rows);
+    this.values = growFloat(this.values, rows);
+  }
+
+  protected scanCells(block: BlockView, column: number): void {
+    const { bytes, cellStart, cellEnd, rowBase, rows } = block;
+    const check = this.plan.check?.kind === 'string' ? this.plan.check : undefined;
+    const state = this.state;
+    for (let row = 0; row < rows; row += 1) {
+      const cell = rowBase[row]! + column;
+      const rawStart = cellStart[cell]!;
+      const rawEnd = cellEnd[cell]!;
+      if (isMissingBytes(bytes, rawStart, rawEnd)) {
+        this.missing(row);
+        continue;
+      }
+      let start = rawStart;
+      let end = rawEnd;
+      if (check?.trim) {
+        start = trimStart(bytes, start, end);
+        end = trimEnd(bytes, start, end);
+      }
+      if (!check || check.patterns.length === 0 || !isAscii(bytes, start, end) || !checkString(check, bytes, start, end, this.decode)) {
+        this.exact(row, this.text(rawStart, rawEnd));
+        continue;
+      }
+      const text = this.block.buffer.toString('latin1', start, end);
+      let value = this.converted.get(text);
+      if (value === undefined) {
+        value = this.isDate ? daysOf(text) : Date.parse(text);
+        if (this.converted.size > 100_000) this.converted.clear();
+        this.converted.set(text, value);
+      }
+      state[row] = FAST;
+      this.spanStart[row] = start;
+      this.spanEnd[row] = end;
+      this.values[row] = value;
+    }
+  }
+
+  override unwritable(row: number): string | undefined {
+    if (this.isDate) return super.unwritable(row);
+    const value = this.valueOf(row);
+    if (value === undefined || value === null) return undefined;
+    return Number.isNaN(Date.parse(String(value))) ? `'${String(value)}' is not a time JavaScript can read` : undefined;
+  }
+
+  protected appendFast(row: number): void {
+    if (this.isDate) (this.output as NumberColumnOutput).appendNumber(this.values[row]!);
+    else (this.output as TimestampColumnOutput).appendMillis(this.values[row]!);
+  }
+
+  protected fastValue(row: number): unknown {
+    return this.block.buffer.toString('latin1', this.spanStart[row]!, this.spanEnd[row]!);
+  }
+
+  protected override setFastKeyPart(keys: PrimaryKeySet, part: number, row: number): boolean {
+    keys.setPart(part, this.block.bytes, this.spanStart[row]!, this.spanEnd[row]!);
+    return true;
+  }
+}
+
+/** List<Utf8> columns: `a|b|c` cells, items trimmed, empty items dropped (the reader's split). */
+export class ListFieldColumn extends FieldColumn {
+  private rowFrom = new Int32Array(1024);
+  private rowTo = new Int32Array(1024);
+  private itemStart = new Int32Array(4096);
+  private itemEnd = new Int32Array(4096);
+  private items = 0;
+  private readonly decode = (start: number, end: number) => this.text(start, end);
+
+  protected prepare(rows: number): void {
+    this.rowFrom = growInt(this.rowFrom, rows);
+    this.rowTo = growInt(this.rowTo, rows);
+    this.items = 0;
+  }
+
+  protected scanCells(block: BlockView, column: number): void {
+    const { bytes, cellStart, cellEnd, rowBase, rows } = block;
+    const check = this.plan.check?.kind === 'array' ? this.plan.check : undefined;
+    const element = check?.element;
+    const enumLookup = element?.kind === 'enum' ? this.plan.enumLookup : undefined;
+    const state = this.state;
+    for (let row = 0; row < rows; row += 1) {
+      const cell = rowBase[row]! + column;
+      const start = cellStart[cell]!;
+      const end = cellEnd[cell]!;
+      if (isMissingBytes(bytes, start, end)) {
+        this.missing(row);
+        continue;
+      }
+      if (!element) {
+        this.exact(row, this.text(start, end));
+        continue;
+      }
+      const first = this.items;
+      let ok = true;
+      let itemFrom = start;
+      while (itemFrom <= end) {
+        let itemTo = itemFrom;
+        while (itemTo < end && bytes[itemTo] !== PIPE) itemTo += 1;
+        const from = trimStart(bytes, itemFrom, itemTo);
+        const to = trimEnd(bytes, from, itemTo);
+        if (to > from) {
+          if (!this.itemPasses(element, enumLookup, bytes, from, to)) {
+            ok = false;
+            break;
+          }
+          if (this.items >= this.itemStart.length) {
+            const grownStart = new Int32Array(this.itemStart.length * 2);
+            const grownEnd = new Int32Array(this.itemStart.length * 2);
+            grownStart.set(this.itemStart);
+            grownEnd.set(this.itemEnd);
+            this.itemStart = grownStart;
+            this.itemEnd = grownEnd;
+          }
+          this.itemStart[this.items] = from;
+          this.itemEnd[this.items] = to;
+          this.items += 1;
+        }
+        itemFrom = itemTo + 1;
+      }
+      if (!ok) {
+        this.items = first;
+        this.exact(row, this.text(start, end));
+        continue;
+      }
+      state[row] = FAST;
+      this.rowFrom[row] = first;
+      this.rowTo[row] = this.items;
+    }
+  }
+
+  private itemPasses(
+    element: StringCheck | EnumCheck,
+    enumLookup: FieldPlan['enumLookup'],
+    bytes: Uint8Array,
+    from: number,
+    to: number,
+  ): boolean {
+    if (element.kind === 'enum') return enumLookup !== undefined && enumLookup.find(bytes, from, to) >= 0;
+    // Items are already trimmed, so a trimming check sees the same span.
+    return checkString(element, bytes, from, to, this.decode);
+  }
+
+  protected appendFast(row: number): void {
+    const output = this.output as ListColumnOutput;
+    output.beginList();
+    const bytes = this.block.bytes;
+    for (let item = this.rowFrom[row]!; item < this.rowTo[row]!; item += 1) {
+      output.items.appendBytes(bytes, this.itemStart[item]!, this.itemEnd[item]!);
+    }
+    output.endList();
+  }
+
+  protected fastValue(row: number): unknown {
+    const values: string[] = [];
+    for (let item = this.rowFrom[row]!; item < this.rowTo[row]!; item += 1) {
+      values.push(this.text(this.itemStart[item]!, this.itemEnd[item]!));
+    }
+    return values;
+  }
+}

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { readSource } from '#packages/formats/index.ts';
+const lines = readFileSync('test/fixtures/formats/kobo/kobo-hxl-both.csv', 'utf8').split('\r\n');
+const header = lines[0]!; const body = lines.slice(2).join('\r\n');
+// make 20000 submissions with unique uuids
+const row = lines[2]!;
+const rows: string[] = [];
+for (let i = 0; i < 20000; i++) rows.push(lines[4]!.replace('c2d4e6f8-0a1b-4c2d-9e3f-4a5b6c7d8e03', `c2d4e6f8-0a1b-4c2d-9e3f-${String(i).padStart(12, '0')}`));
+const text = [header, ...rows].join('\r\n');
+console.log('MB', (text.length / 1e6).toFixed(1));
+let t = Date.now();
+const r = await readSource({ bytes: Buffer.from(text), fileName: 'big.csv', kind: 'survey', docId: 'DOC-x' });
+console.log('kobo rows', (r.rows as any[]).length, 'ms', Date.now() - t);
+const years = Array.from({ length: 60 }, (_, i) => 1960 + i);
+const wdi = ['"Data Source","World Development Indicators",', '', '"Last Updated Date","2021-09-15",', '', ['"Country Name"','"Country Code"','"Indicator Name"','"Indicator Code"', ...years.map(y => `"${y}"`)].join(',')];
+const codes = ['MDA','BGD','JAM','SEN','PHL','WLD','AFE'];
+for (let i = 0; i < 3000; i++) wdi.push([`"x"`, `"${codes[i % 7]}"`, '"n"', '"BX.TRF.PWKR.CD.DT"', ...years.map(() => '"123.5"')].join(','));
+t = Date.now();
+const w = await readSource({ bytes: Buffer.from(wdi.join('\n')), fileName: 'wdi.csv', kind: 'statistics', docId: 'DOC-x' });
+console.log('wdi rows', (w.rows as any[]).length, 'ms', Date.now() - t);
