@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
 import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
-import { type FieldType, parserProvenance, type TableShape, tableShape } from '#packages/formats/contract-tables.ts';
+import { type FieldType, isMissingCell, parserProvenance, type TableShape, tableShape } from '#packages/formats/contract-tables.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import { ByteInterner } from './byte-interner.ts';
 import { ineligible } from './errors.ts';
@@ -256,7 +256,8 @@ function passingDictionary(
   const lookup = new ByteInterner();
   const indexOf: number[] = [];
   values.forEach((value, index) => {
-    if (!schema.safeParse(value).success) return;
+    // The reader turns blank and `NA` cells into absent values before zod sees them.
+    if (isMissingCell(value) || !schema.safeParse(value).success) return;
     if (countryForeignKey && !countries.byIso3(value)) return;
     const bytes = encoder.encode(value);
     if (lookup.find(bytes, 0, bytes.length) >= 0) return;

@@ -133,11 +133,24 @@ export abstract class FieldColumn {
   /** The output value of a FAST row (what zod returned for it). */
   protected abstract fastValue(row: number): unknown;
 
-  /** A GENERIC value (zod's output) that the output column cannot hold: the reference writer would throw. */
+  /**
+   * Why the output column cannot hold this row's value (the reference writer would throw on it),
+   * or undefined. Only dictionary and timestamp columns can refuse a value.
+   */
   unwritable(row: number): string | undefined {
-    if (this.state[row] !== GENERIC) return undefined;
-    const value = this.generic.get(row);
-    return this.cannotWrite(value);
+    const state = this.state[row];
+    if (state === FAST) return this.fastUnwritable(row);
+    if (state === GENERIC || state === CONSTANT) return this.cannotWrite(this.valueOf(row));
+    return undefined;
+  }
+
+  /** Whether `unwritable` can ever answer. */
+  get guarded(): boolean {
+    return false;
+  }
+
+  protected fastUnwritable(_row: number): string | undefined {
+    return undefined;
   }
 
   protected cannotWrite(_value: unknown): string | undefined {
@@ -238,12 +251,16 @@ export abstract class FieldColumn {
           output.appendValue(this.generic.get(row));
           break;
         case CONSTANT:
-          output.appendValue(this.constant);
+          this.appendConstant();
           break;
         default:
-          output.appendValue(`line ${this.block.rowLine[row]}`);
+          (output as Utf8ColumnOutput).appendAsciiNumber('line ', this.block.rowLine[row]!);
       }
     }
+  }
+
+  protected appendConstant(): void {
+    this.output.appendValue(this.constant);
   }
 
   private locatorPasses(): boolean {
@@ -343,6 +360,13 @@ export class Utf8FieldColumn extends FieldColumn {
     (this.output as Utf8ColumnOutput).appendBytes(this.block.bytes, this.spanStart[row]!, this.spanEnd[row]!);
   }
 
+  private constantBytes: Uint8Array | undefined;
+
+  protected override appendConstant(): void {
+    this.constantBytes ??= encoder.encode(String(this.constant));
+    (this.output as Utf8ColumnOutput).appendBytes(this.constantBytes, 0, this.constantBytes.length);
+  }
+
   protected fastValue(row: number): unknown {
     return this.text(this.spanStart[row]!, this.spanEnd[row]!);
   }
@@ -387,6 +411,10 @@ export class DictionaryFieldColumn extends FieldColumn {
       } else if (isMissingBytes(bytes, start, end)) this.missing(row);
       else this.exact(row, this.text(start, end));
     }
+  }
+
+  override get guarded(): boolean {
+    return true;
   }
 
   protected override cannotWrite(value: unknown): string | undefined {
@@ -566,7 +594,6 @@ export class TemporalFieldColumn extends FieldColumn {
   private spanEnd = new Int32Array(1024);
   private values = new Float64Array(1024);
   private readonly converted = new Map<string, number>();
-  private readonly decode = (start: number, end: number) => this.text(start, end);
   private readonly isDate: boolean;
 
   constructor(plan: FieldPlan, output: ColumnOutput, filler: Filler | undefined, failures: FailureSink) {
@@ -598,11 +625,11 @@ export class TemporalFieldColumn extends FieldColumn {
         start = trimStart(bytes, start, end);
         end = trimEnd(bytes, start, end);
       }
-      if (!check || check.patterns.length === 0 || !isAscii(bytes, start, end) || !checkString(check, bytes, start, end, this.decode)) {
+      const text = check && isAscii(bytes, start, end) ? this.block.buffer.toString('latin1', start, end) : undefined;
+      if (text === undefined || !this.passes(check!, text)) {
         this.exact(row, this.text(rawStart, rawEnd));
         continue;
       }
-      const text = this.block.buffer.toString('latin1', start, end);
       let value = this.converted.get(text);
       if (value === undefined) {
         value = this.isDate ? daysOf(text) : Date.parse(text);
@@ -616,11 +643,24 @@ export class TemporalFieldColumn extends FieldColumn {
     }
   }
 
-  override unwritable(row: number): string | undefined {
-    if (this.isDate) return super.unwritable(row);
-    const value = this.valueOf(row);
-    if (value === undefined || value === null) return undefined;
-    return Number.isNaN(Date.parse(String(value))) ? `'${String(value)}' is not a time JavaScript can read` : undefined;
+  /** The string check on an ASCII text (its length is its byte count). */
+  private passes(check: StringCheck, text: string): boolean {
+    if (text.length < check.minLength || text.length > check.maxLength) return false;
+    for (const pattern of check.patterns) if (!pattern.test(text)) return false;
+    return true;
+  }
+
+  override get guarded(): boolean {
+    return !this.isDate;
+  }
+
+  protected override fastUnwritable(row: number): string | undefined {
+    return this.isDate || !Number.isNaN(this.values[row]) ? undefined : 'a time JavaScript cannot read';
+  }
+
+  protected override cannotWrite(value: unknown): string | undefined {
+    if (this.isDate || value === undefined || value === null) return undefined;
+    return Number.isNaN(Date.parse(String(value))) ? `'${String(value)}' is a time JavaScript cannot read` : undefined;
   }
 
   protected appendFast(row: number): void {

@@ -168,7 +168,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       await expect(failing).rejects.toThrow(/simulated crash/);
       expect((await ctx.briefings.current(dataset))?.version).toBe(live);
       const mda = await ctx.briefings.getItem(dataset, live, 'country', 'MDA');
-      expect((mda?.body as Body).iso3).toBe('MDA');
+      expect((mda?.body as Body | undefined)?.iso3).toBe('MDA');
       const recovered = await refreshNow();
       expect(recovered.published).toBe(true);
       expect((await ctx.briefings.current(dataset))?.version).toBe(recovered.version);
