@@ -21,6 +21,8 @@ export class ByteInterner {
   private starts = new Int32Array(64);
   private lengths = new Int32Array(64);
   private hashes = new Int32Array(64);
+  /** Per id: 1 when the bytes contain U+001F (the reference's key separator). */
+  private separators = new Uint8Array(64);
   /** Slot → id + 1 (0 = empty). */
   private table = new Int32Array(128);
   private mask = 127;
@@ -68,6 +70,9 @@ export class ByteInterner {
       this.starts = growInt32(this.starts, id + 1);
       this.lengths = growInt32(this.lengths, id + 1);
       this.hashes = growInt32(this.hashes, id + 1);
+      const separators = new Uint8Array(this.starts.length);
+      separators.set(this.separators);
+      this.separators = separators;
     }
     if (this.used + length > this.arena.length) {
       const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + length));
@@ -78,11 +83,17 @@ export class ByteInterner {
     this.starts[id] = this.used;
     this.lengths[id] = length;
     this.hashes[id] = hash;
+    this.separators[id] = bytes.subarray(start, end).indexOf(0x1f) >= 0 ? 1 : 0;
     this.used += length;
     this.size += 1;
     table[slot] = id + 1;
     if (this.size * 2 > this.mask) this.rehash();
     return id;
+  }
+
+  /** The bytes of this id contain U+001F. */
+  hasSeparator(id: number): boolean {
+    return this.separators[id] === 1;
   }
 
   /** The bytes of an id (a view into the arena: copy it before interning more). */

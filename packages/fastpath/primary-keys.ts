@@ -31,9 +31,16 @@ export class PrimaryKeySet {
     this.hashes = new Int32Array(256);
   }
 
-  /** Set part `index` of the current key to the UTF-8 text `[start, end)`. */
+  /** Some part of the current key contains U+001F: use `findJoined` / `insertJoined`. */
+  separatorInKey = false;
+
+  /** Set part `index` of the current key to the UTF-8 text `[start, end)` (part 0 first). */
   setPart(index: number, bytes: Uint8Array, start: number, end: number): void {
-    this.ids[index] = this.interners[index]!.intern(bytes, start, end);
+    const interner = this.interners[index]!;
+    const id = interner.intern(bytes, start, end);
+    this.ids[index] = id;
+    if (index === 0) this.separatorInKey = false;
+    if (interner.hasSeparator(id)) this.separatorInKey = true;
   }
 
   /** The line the current key was first accepted on, or -1. */

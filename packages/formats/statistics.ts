@@ -73,8 +73,20 @@ interface AreaOutcome {
   readonly excluded?: string;
 }
 
+const areaCache = new Map<string, AreaOutcome>();
+
 /** A country of the reference by ISO3/ISO2/M49 code; anything else is an aggregate (excluded). */
 function countryArea(code: string): AreaOutcome {
+  let outcome = areaCache.get(code);
+  if (!outcome) {
+    outcome = resolveArea(code);
+    // Codes repeat once per year column; the set of distinct codes is small (a few hundred).
+    if (areaCache.size < 10_000) areaCache.set(code, outcome);
+  }
+  return outcome;
+}
+
+function resolveArea(code: string): AreaOutcome {
   const trimmed = code.trim();
   if (/^\d{1,4}(?:\.0+)?$/.test(trimmed) && isAggregateM49(trimmed)) return { excluded: trimmed };
   const resolution = countryReference().resolve(trimmed);

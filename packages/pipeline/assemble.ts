@@ -116,14 +116,16 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
   await deps.beforePublish?.(version);
   await deps.briefings.registerDataset(deps.dataset);
   await deps.briefings.movePointer(deps.dataset, version, previousVersion, record.contentHash);
-  await deps.briefings.recordAudit(deps.dataset, {
-    action: 'publish',
+  const audit = {
+    action: 'publish' as const,
     from: previousVersion,
     to: version,
     who: deps.runId,
     why: 'refresh',
     at: new Date().toISOString(),
-  });
+  };
+  await deps.briefings.recordAudit(deps.dataset, audit);
+  await deps.ledger.recordPointerChange({ dataset: deps.dataset, ...audit });
 
   let diff = { added: items.length, removed: 0, changed: 0 };
   if (previousVersion > 0) {

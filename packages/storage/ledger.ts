@@ -62,6 +62,17 @@ export interface RunRecord {
   readonly error?: string;
 }
 
+/** A change to a dataset's CURRENT pointer made by a person (rollback) or a run (publish). */
+export interface PointerAuditRecord {
+  readonly dataset: string;
+  readonly action: 'publish' | 'rollback';
+  readonly from: number;
+  readonly to: number;
+  readonly who: string;
+  readonly why: string;
+  readonly at: string;
+}
+
 const FILE = (sha: string) => `FILE#${sha}`;
 
 /** The ledger table: every file, snapshot, source pointer, run and lock. */
@@ -265,6 +276,26 @@ export class Ledger {
         ExpressionAttributeValues: values,
       }),
     );
+  }
+
+  /** Record who moved a dataset's pointer, when and why (rollbacks and publishes). */
+  async recordPointerChange(audit: PointerAuditRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `AUDIT#${audit.dataset}`,
+          sk: `${audit.at}#${audit.action}#${audit.to}`,
+          gsi1pk: 'AUDIT',
+          gsi1sk: audit.at,
+          ...audit,
+        },
+      }),
+    );
+  }
+
+  async listPointerChanges(): Promise<PointerAuditRecord[]> {
+    return (await this.queryIndex('AUDIT')) as unknown as PointerAuditRecord[];
   }
 
   async listRuns(): Promise<RunRecord[]> {

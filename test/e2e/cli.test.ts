@@ -163,6 +163,17 @@ describe('hld CLI, as a user drives it', () => {
     expect(history.audit).toContainEqual(
       expect.objectContaining({ action: 'rollback', from: 2, to: 1, why: 'budget typo' }),
     );
+    const status = await hld(['status', '--json'], stateDir);
+    expect(JSON.parse(status.stdout).pointerChanges).toContainEqual(
+      expect.objectContaining({
+        dataset: 'hld2013',
+        action: 'rollback',
+        from: 2,
+        to: 1,
+        why: 'budget typo',
+        who: expect.any(String),
+      }),
+    );
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -194,6 +194,7 @@ describe('briefing API on the embedded backend', () => {
 
   describe('Lambda handler', () => {
     it('answers an API Gateway HTTP API 2.0 event with the same body as the local server', async () => {
+      process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN'; // keep the test output to the results
       const { handler } = await import('#functions/api/handler.ts');
       const event = {
         version: '2.0',

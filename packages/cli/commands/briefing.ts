@@ -11,14 +11,16 @@ async function resolveVersion(session: Session, requested: string | undefined): 
   const dataset = session.ctx.config.dataset;
   if (requested !== undefined) {
     const version = Number(requested);
-    if (!Number.isInteger(version) || version < 1) throw new UsageError(`--version must be a positive whole number, not '${requested}'`);
+    if (!Number.isInteger(version) || version < 1)
+      throw new UsageError(`--version must be a positive whole number, not '${requested}'`);
     if (!(await session.ctx.briefings.getVersion(dataset, version))) {
       throw new UsageError(`${dataset} has no version ${version}; see 'hld briefing versions'`);
     }
     return version;
   }
   const current = await session.ctx.briefings.current(dataset);
-  if (!current) throw new UsageError(`No briefing of ${dataset} is published yet: run 'npm start' (or 'hld run') first`);
+  if (!current)
+    throw new UsageError(`No briefing of ${dataset} is published yet: run 'npm start' (or 'hld run') first`);
   return current.version;
 }
 
@@ -40,7 +42,9 @@ type Body = Record<string, any>;
 function describeCountry(body: Body, version: number): string {
   const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, ''];
   const flags = ['ldc', 'lldc', 'sids'].filter((flag) => body[flag]).map((flag) => flag.toUpperCase());
-  lines.push(`M49 ${body.m49 ?? '?'} · ${body.subregion ?? ''}${flags.length ? ` · ${flags.join(', ')}` : ''}`);
+  lines.push(
+    `M49 ${body.m49 ?? '?'} · ${body.subregion ?? ''}${flags.length ? ` · ${flags.join(', ')}` : ''}`,
+  );
   for (const pilot of body.pilots ?? []) {
     lines.push(
       `Pilot ${pilot.pilot_id}: ${pilot.participation_status} as of ${pilot.status_as_of}` +
@@ -54,7 +58,14 @@ function describeCountry(body: Body, version: number): string {
     lines.push(
       table(
         ['id', 'type', 'status', 'date', 'source', 'confidence'],
-        body.milestones.map((m: Body) => [m.milestone_id, m.milestone_type, m.status, m.date, m.source.source_doc_id, m.confidence]),
+        body.milestones.map((m: Body) => [
+          m.milestone_id,
+          m.milestone_type,
+          m.status,
+          m.date,
+          m.source.source_doc_id,
+          m.confidence,
+        ]),
       ),
     );
   }
@@ -73,16 +84,22 @@ function describeCountry(body: Body, version: number): string {
   }
   const jmdi = body.jmdi;
   lines.push(
-    `JMDI: ${jmdi.projects_n} projects (${Object.entries(jmdi.projects_by_theme).map(([theme, n]) => `${theme} ${n}`).join(', ')}); EUR ${jmdi.budget_eur_total.toLocaleString('en-GB')} total`,
+    `JMDI: ${jmdi.projects_n} projects (${Object.entries(jmdi.projects_by_theme)
+      .map(([theme, n]) => `${theme} ${n}`)
+      .join(', ')}); EUR ${jmdi.budget_eur_total.toLocaleString('en-GB')} total`,
   );
   for (const project of jmdi.projects) {
-    lines.push(`  ${project.project_id}  ${project.theme_primary.padEnd(11)} ${project.selection_status.padEnd(11)} ${project.title}`);
+    lines.push(
+      `  ${project.project_id}  ${project.theme_primary.padEnd(11)} ${project.selection_status.padEnd(11)} ${project.title}`,
+    );
   }
   if ((body.context_figures ?? []).length > 0) {
     lines.push('', 'Context figures (each value with its source and revision; sources are never merged):');
     for (const figure of body.context_figures) {
       for (const value of figure.values) {
-        lines.push(`  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]`);
+        lines.push(
+          `  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]`,
+        );
       }
     }
   }
@@ -98,7 +115,12 @@ function describeCountry(body: Body, version: number): string {
   lines.push(
     table(
       ['document', 'file sha256', 'rows', 'tables'],
-      body.sources.map((s: Body) => [s.source_doc_id, s.file_sha256.slice(0, 16), s.rows, s.tables.join(' ')]),
+      body.sources.map((s: Body) => [
+        s.source_doc_id,
+        s.file_sha256.slice(0, 16),
+        s.rows,
+        s.tables.join(' '),
+      ]),
     ),
   );
   return lines.join('\n');
@@ -106,18 +128,33 @@ function describeCountry(body: Body, version: number): string {
 
 function describeTheme(body: Body, version: number): string {
   const lines = [`${body.label} — ${body.scope} — briefing v${version}`, ''];
-  lines.push(`${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes).map(([t, n]) => `${t} ${n}`).join(', ')}); ${body.n_good_practices} good practices`);
+  lines.push(
+    `${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}); ${body.n_good_practices} good practices`,
+  );
   if (body.top_practices.length) {
     lines.push('', 'Top practices:');
-    for (const p of body.top_practices) lines.push(`  ${p.lesson_id} [${p.evidence_strength}] ${p.statement}`);
+    for (const p of body.top_practices)
+      lines.push(`  ${p.lesson_id} [${p.evidence_strength}] ${p.statement}`);
   }
-  if (body.common_conditions.length) lines.push('', `Common conditions: ${body.common_conditions.map((c: Body) => `${c.condition_tag} (${c.n})`).join(', ')}`);
+  if (body.common_conditions.length)
+    lines.push(
+      '',
+      `Common conditions: ${body.common_conditions.map((c: Body) => `${c.condition_tag} (${c.n})`).join(', ')}`,
+    );
   if (body.transnational_corridors.length) {
-    lines.push('', `Corridors: ${body.transnational_corridors.map((c: Body) => `${c.origin_iso3}→${c.destination_iso3} (${c.projects_n})`).join(', ')}`);
+    lines.push(
+      '',
+      `Corridors: ${body.transnational_corridors.map((c: Body) => `${c.origin_iso3}→${c.destination_iso3} (${c.projects_n})`).join(', ')}`,
+    );
   }
   if (body.pilot_evidence.length) lines.push('', `Pilot evidence: ${body.pilot_evidence.length} milestones`);
   if (body.survey_demands.length) {
-    lines.push('', `Survey demands (UNCTs with high demand): ${body.survey_demands.map((d: Body) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`);
+    lines.push(
+      '',
+      `Survey demands (UNCTs with high demand): ${body.survey_demands.map((d: Body) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -132,14 +169,21 @@ export async function showCommand(
   let item: StoredBriefingItem | undefined;
   if (args.theme) {
     const scope = args.scope ? countryCode(args.scope) : 'GLOBAL';
-    item = await session.ctx.briefings.getItem(dataset, version, 'theme', `${themeCode(args.theme)}@${scope}`);
+    item = await session.ctx.briefings.getItem(
+      dataset,
+      version,
+      'theme',
+      `${themeCode(args.theme)}@${scope}`,
+    );
   } else if (args.target) {
     item = await session.ctx.briefings.getItem(dataset, version, 'country', countryCode(args.target));
   } else {
     throw new UsageError('Name a country (hld briefing show MDA) or a theme (hld briefing show --theme RT3)');
   }
   if (!item) {
-    out.info(`Nothing in ${dataset} v${version} for ${args.theme ?? args.target}${args.scope ? ` in ${args.scope}` : ''}`);
+    out.info(
+      `Nothing in ${dataset} v${version} for ${args.theme ?? args.target}${args.scope ? ` in ${args.scope}` : ''}`,
+    );
     return EXIT.problems;
   }
   const body = item.body as Body;
@@ -151,7 +195,11 @@ export async function showCommand(
   return EXIT.ok;
 }
 
-export async function listCommand(session: Session, out: Output, args: { version?: string }): Promise<number> {
+export async function listCommand(
+  session: Session,
+  out: Output,
+  args: { version?: string },
+): Promise<number> {
   const version = await resolveVersion(session, args.version);
   const items = await session.ctx.briefings.listItems(session.ctx.config.dataset, version, 'country');
   const rows = items.map((item) => {
@@ -169,7 +217,15 @@ export async function listCommand(session: Session, out: Output, args: { version
   out.result({ dataset: session.ctx.config.dataset, version, countries: rows }, () =>
     table(
       ['iso3', 'country', 'pilot', 'milestones achieved', 'JMDI projects', 'UNCT surveyed', 'events'],
-      rows.map((row) => [row.iso3, row.name, row.pilot, row.milestones, row.jmdi_projects, row.unct_surveyed ? 'yes' : '', row.events]),
+      rows.map((row) => [
+        row.iso3,
+        row.name,
+        row.pilot,
+        row.milestones,
+        row.jmdi_projects,
+        row.unct_surveyed ? 'yes' : '',
+        row.events,
+      ]),
     ),
   );
   return EXIT.ok;
@@ -183,16 +239,29 @@ export async function versionsCommand(session: Session, out: Output): Promise<nu
   out.result({ dataset, current: current?.version, versions, audit }, () =>
     table(
       ['version', 'current', 'created', 'content hash', 'items', 'run'],
-      versions.map((v) => [v.version, v.version === current?.version ? '*' : '', v.createdAt.slice(0, 19), v.contentHash.slice(0, 12), v.itemCount, v.runId]),
+      versions.map((v) => [
+        v.version,
+        v.version === current?.version ? '*' : '',
+        v.createdAt.slice(0, 19),
+        v.contentHash.slice(0, 12),
+        v.itemCount,
+        v.runId,
+      ]),
     ),
   );
   return EXIT.ok;
 }
 
-export async function diffCommand(session: Session, out: Output, args: { from?: string; to?: string }): Promise<number> {
+export async function diffCommand(
+  session: Session,
+  out: Output,
+  args: { from?: string; to?: string },
+): Promise<number> {
   const dataset = session.ctx.config.dataset;
   const to = await resolveVersion(session, args.to);
-  const versions = (await session.ctx.briefings.listVersions(dataset)).map((v) => v.version).filter((v) => v < to);
+  const versions = (await session.ctx.briefings.listVersions(dataset))
+    .map((v) => v.version)
+    .filter((v) => v < to);
   const from = args.from ? await resolveVersion(session, args.from) : Math.max(0, ...versions);
   if (from === 0) throw new UsageError(`${dataset} v${to} has no earlier version to compare with`);
   const diff = diffVersions(
@@ -200,7 +269,9 @@ export async function diffCommand(session: Session, out: Output, args: { from?: 
     { version: to, items: await session.ctx.briefings.listItems(dataset, to) },
   );
   out.result(diff, () => {
-    const lines = [`${dataset} v${from} → v${to}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`];
+    const lines = [
+      `${dataset} v${from} → v${to}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed`,
+    ];
     for (const item of diff.added) lines.push(`+ ${item.type} ${item.id}`);
     for (const item of diff.removed) lines.push(`- ${item.type} ${item.id}`);
     for (const item of diff.changed) {
@@ -215,8 +286,13 @@ export async function diffCommand(session: Session, out: Output, args: { from?: 
   return EXIT.ok;
 }
 
-export async function rollbackCommand(session: Session, out: Output, args: { version?: string; why?: string; who?: string }): Promise<number> {
-  if (!args.version) throw new UsageError('Name the version to roll back to: hld briefing rollback 3 --why "…"');
+export async function rollbackCommand(
+  session: Session,
+  out: Output,
+  args: { version?: string; why?: string; who?: string },
+): Promise<number> {
+  if (!args.version)
+    throw new UsageError('Name the version to roll back to: hld briefing rollback 3 --why "…"');
   if (!args.why) throw new UsageError('Say why with --why "…" (it is recorded in the audit trail)');
   const dataset = session.ctx.config.dataset;
   const target = await resolveVersion(session, args.version);
@@ -225,8 +301,20 @@ export async function rollbackCommand(session: Session, out: Output, args: { ver
   const record = await session.ctx.briefings.getVersion(dataset, target);
   await session.ctx.briefings.movePointer(dataset, target, current.version, record?.contentHash);
   const who = args.who ?? process.env.USER ?? 'unknown';
-  await session.ctx.briefings.recordAudit(dataset, { action: 'rollback', from: current.version, to: target, who, why: args.why, at: new Date().toISOString() });
-  out.result({ dataset, from: current.version, to: target, who, why: args.why }, () => `${dataset}: CURRENT moved from v${current.version} back to v${target} (${args.why})`);
+  const audit = {
+    action: 'rollback' as const,
+    from: current.version,
+    to: target,
+    who,
+    why: args.why,
+    at: new Date().toISOString(),
+  };
+  await session.ctx.briefings.recordAudit(dataset, audit);
+  await session.ctx.ledger.recordPointerChange({ dataset, ...audit });
+  out.result(
+    { dataset, from: current.version, to: target, who, why: args.why },
+    () => `${dataset}: CURRENT moved from v${current.version} back to v${target} (${args.why})`,
+  );
   return EXIT.ok;
 }
 
@@ -240,14 +328,20 @@ export interface ExportArgs {
 }
 
 function humanSize(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** `hld briefing export`: one format of a version (or of one country or theme) to a folder. */
 export async function exportCommand(session: Session, out: Output, args: ExportArgs): Promise<number> {
   const format = args.format ?? 'json';
   if (!isExportFormat(format)) {
-    throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')} (got '${format}'); e.g. hld briefing export --format parquet`);
+    throw new UsageError(
+      `--format must be one of ${EXPORT_FORMATS.join(', ')} (got '${format}'); e.g. hld briefing export --format parquet`,
+    );
   }
   if (args.bom && !BOM_FORMATS.includes(format)) {
     throw new UsageError(
@@ -262,12 +356,16 @@ export async function exportCommand(session: Session, out: Output, args: ExportA
   const record = await session.ctx.briefings.getVersion(dataset, version);
   const items = await session.ctx.briefings.listItems(dataset, version);
   if (iso3 && !items.some((item) => item.type === 'country' && item.id === iso3)) {
-    out.info(`${iso3} has no briefing in ${dataset} v${version}; 'hld briefing list' shows the countries it covers`);
+    out.info(
+      `${iso3} has no briefing in ${dataset} v${version}; 'hld briefing list' shows the countries it covers`,
+    );
     return EXIT.problems;
   }
   const dir = resolve(args.out ?? join('exports', `${dataset}-v${version}`, format));
   const meta = { dataset, version, asOf: (record?.createdAt ?? new Date().toISOString()).slice(0, 10) };
-  out.info(`Exporting ${dataset} v${version} as ${format}${iso3 ? ` for ${iso3}` : ''}${theme ? ` on ${theme}` : ''} to ${dir}`);
+  out.info(
+    `Exporting ${dataset} v${version} as ${format}${iso3 ? ` for ${iso3}` : ''}${theme ? ` on ${theme}` : ''} to ${dir}`,
+  );
   const started = Date.now();
   let rendered = 0;
   // Parquet pays a one-off WebAssembly load; report each file so a long export visibly moves.
@@ -289,8 +387,15 @@ export async function exportCommand(session: Session, out: Output, args: ExportA
     dir,
     ...(iso3 ? { country: iso3 } : {}),
     ...(theme ? { theme } : {}),
-    files: files.map((file, index) => ({ path: paths[index], bytes: file.bytes.byteLength, contentType: file.contentType })),
+    files: files.map((file, index) => ({
+      path: paths[index],
+      bytes: file.bytes.byteLength,
+      contentType: file.contentType,
+    })),
   };
-  out.result(result, () => `Wrote ${files.length} file(s) to ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  out.result(
+    result,
+    () => `Wrote ${files.length} file(s) to ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return EXIT.ok;
 }

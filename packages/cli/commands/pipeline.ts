@@ -196,7 +196,10 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .slice(-10);
   const pointer = await session.ctx.briefings.current(session.ctx.config.dataset);
-  out.result({ files, sources, runs, current: pointer }, () =>
+  const pointerChanges = (await session.ctx.ledger.listPointerChanges())
+    .sort((a, b) => a.at.localeCompare(b.at))
+    .slice(-10);
+  out.result({ files, sources, runs, current: pointer, pointerChanges }, () =>
     [
       `Files (${files.length}):`,
       table(

@@ -1,0 +1,594 @@
+import { makeData, RecordBatch, RecordBatchFileWriter, type Schema, Struct } from 'apache-arrow';
+import type { z } from 'zod';
+import type { TableContract } from '#contracts/contract.ts';
+import type { ColumnSpec } from '#packages/contracts/columns.ts';
+import { type Problem, showValue } from '#packages/contracts/problems.ts';
+import { emptySummary, type ValidationSummary } from '#packages/contracts/validate.ts';
+import {
+  coerceCell,
+  columnKey,
+  looksLikeFieldNames,
+  matchTable,
+  parserProvenance,
+  tablesForKind,
+} from '#packages/formats/contract-tables.ts';
+import { countryReference } from '#packages/formats/countries.ts';
+import { detectDelimiter, isHxlRow } from '#packages/formats/csv.ts';
+import { canonicalEncoding } from '#packages/formats/text.ts';
+import type { SourceKind } from '#packages/pipeline/events.ts';
+import { arrowSchema, type ColumnOutput, columnOutput, Utf8ColumnOutput } from './arrow-output.ts';
+import { type ContractPlan, compileContract, readerFillers } from './contract-plan.ts';
+import { CsvTokenizer, type RecordBlock } from './csv-tokenizer.ts';
+import { FastPathIneligibleError, ineligible } from './errors.ts';
+import {
+  type BlockView,
+  BoolFieldColumn,
+  DictionaryFieldColumn,
+  type FailureSink,
+  type FieldColumn,
+  type FieldFailure,
+  ListFieldColumn,
+  NumberFieldColumn,
+  TemporalFieldColumn,
+  Utf8FieldColumn,
+} from './field-columns.ts';
+import { IpcChunks } from './ipc-chunks.ts';
+import { PrimaryKeySet } from './primary-keys.ts';
+import { bufferView, trimStart } from './text-bytes.ts';
+
+/**
+ * Contract CSV → validated Arrow IPC in one pass over the bytes (PERFORMANCE.md, "CSV bytes →
+ * per-column typed arrays → makeData → RecordBatch").
+ *
+ * The output is the reference path's, value for value: the same rows accepted, the same Problem
+ * objects for the rest, the same Arrow schema, batches and buffers as reader + `validateRows` +
+ * `ArrowTableWriter`. Each column is checked on bytes by checks compiled from its zod schema;
+ * a cell those checks are not sure about goes through zod itself, so rare and failing cells cost
+ * a zod call and common ones cost a few byte comparisons. Whatever the reference reads in a way
+ * this path does not reproduce (a preamble, HXL tags, ragged rows, another encoding, a refused
+ * file) makes it throw FastPathIneligibleError, and the caller reads the file the reference way.
+ */
+
+const BOM = [0xef, 0xbb, 0xbf] as const;
+/** Bytes decoded to guess the delimiter: far more than the characters `detectDelimiter` reads. */
+const DELIMITER_PREFIX_BYTES = 1 << 20;
+const DEFAULT_BATCH_SIZE = 65_536;
+/** Input bytes tokenized at a time when the whole file is in memory. */
+const DEFAULT_CHUNK_BYTES = 4 << 20;
+
+export interface FastNormaliseOptions {
+  /** File name, as the reference writes it into problems. */
+  readonly fileName: string;
+  readonly kind: SourceKind;
+  /** `DOC-…` id of the file (the reader's provenance filler). */
+  readonly docId: string;
+  /** Receive time (the reader's `extracted_at` filler). */
+  readonly receivedAt?: string;
+  /** Declared text encoding; anything but UTF-8 is left to the reference path. */
+  readonly encoding?: string;
+  /** Name of the column holding each row's `line N` locator (normalise.ts `LOCATOR_COLUMN`). */
+  readonly locatorColumn: string;
+  /** Rows per record batch. @default 65_536 */
+  readonly batchSize?: number;
+  /** Schema metadata for the table's contract. @default no metadata */
+  readonly metadata?: (contract: TableContract) => Readonly<Record<string, string>>;
+}
+
+export interface FastNormaliseSummary {
+  /** The contract table the header matched. */
+  readonly contract: TableContract;
+  /** Rows written to the Arrow file. */
+  readonly rows: number;
+  readonly batches: number;
+  readonly summary: ValidationSummary;
+}
+
+export interface FastNormaliseResult extends FastNormaliseSummary {
+  /** The Arrow IPC file; undefined when no row was accepted (the reference writes no file then). */
+  readonly ipc: Uint8Array | undefined;
+}
+
+interface RowFailures {
+  readonly failures: FieldFailure[];
+}
+
+/** Feed the bytes of one contract CSV chunk by chunk; take the IPC bytes as they are produced. */
+export class ContractCsvNormaliser implements FailureSink {
+  readonly summary: ValidationSummary = emptySummary();
+  rows = 0;
+  batches = 0;
+
+  private readonly options: FastNormaliseOptions;
+  private readonly batchSize: number;
+  private prefix: Uint8Array[] = [];
+  private prefixBytes = 0;
+  private tokenizer: CsvTokenizer | undefined;
+  private recordsSeen = 0;
+  private headerWidth = 0;
+  private plan: ContractPlan | undefined;
+  private columns: FieldColumn[] = [];
+  private fileColumnOf: number[] = [];
+  private guarded: FieldColumn[] = [];
+  private keys: PrimaryKeySet | undefined;
+  private readonly countries = countryReference();
+  private waiting = false;
+  private finished = false;
+
+  private rowBase = new Int32Array(4096);
+  private rowLine = new Int32Array(4096);
+  private accepted = new Int32Array(4096);
+  private rowFailures = new Map<number, RowFailures>();
+
+  private writer: RecordBatchFileWriter | undefined;
+  private readonly sink = new IpcChunks();
+  private schema: Schema | undefined;
+  private outputs: ColumnOutput[] = [];
+  private locatorOutput: Utf8ColumnOutput | undefined;
+  private pending = 0;
+
+  constructor(options: FastNormaliseOptions) {
+    this.options = options;
+    this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+    if (options.encoding !== undefined && canonicalEncoding(options.encoding) !== 'utf-8') {
+      ineligible('encoding', `declared encoding '${options.encoding}' is not UTF-8`);
+    }
+  }
+
+  /** The contract the header matched (known once the header has been read). */
+  get contract(): TableContract | undefined {
+    return this.plan?.contract;
+  }
+
+  /** Process one chunk of the file; `final` marks the last one. */
+  push(chunk: Uint8Array, final = false): void {
+    if (this.finished) throw new Error('ContractCsvNormaliser: push after the final chunk');
+    if (final) this.finished = true;
+    if (!this.tokenizer) {
+      this.prefix.push(chunk);
+      this.prefixBytes += chunk.byteLength;
+      if (this.prefixBytes < DELIMITER_PREFIX_BYTES && !final) return;
+      chunk = this.start();
+    }
+    this.processBlock(this.tokenizer!.push(chunk, final));
+    if (final) this.end();
+  }
+
+  /** IPC bytes produced since the last call (empty when none). */
+  take(): Uint8Array {
+    return this.sink.take();
+  }
+
+  /** Rows, batches and problems once the final chunk has been pushed. */
+  result(): FastNormaliseSummary {
+    if (!this.finished || !this.plan) throw new Error('ContractCsvNormaliser: the file is not finished');
+    return { contract: this.plan.contract, rows: this.rows, batches: this.batches, summary: this.summary };
+  }
+
+  fail(row: number, failure: FieldFailure): void {
+    const known = this.rowFailures.get(row);
+    if (known) known.failures.push(failure);
+    else this.rowFailures.set(row, { failures: [failure] });
+  }
+
+  /** First bytes: byte order mark, delimiter; returns the bytes to tokenize. */
+  private start(): Uint8Array {
+    let data = this.prefix.length === 1 ? (this.prefix[0] as Uint8Array) : Buffer.concat(this.prefix);
+    this.prefix = [];
+    if ((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)) {
+      ineligible('encoding', 'the file is UTF-16');
+    }
+    if (startsWithBom(data, 0)) {
+      data = data.subarray(3);
+      // The reference decoder would drop a second mark too; leave such files to it.
+      if (startsWithBom(data, 0)) ineligible('encoding', 'the file starts with two byte order marks');
+    }
+    const head = new TextDecoder('utf-8', { ignoreBOM: true }).decode(data.subarray(0, DELIMITER_PREFIX_BYTES));
+    this.tokenizer = new CsvTokenizer(detectDelimiter(head).charCodeAt(0));
+    return data;
+  }
+
+  private processBlock(block: RecordBlock): void {
+    let record = 0;
+    if (this.recordsSeen === 0 && block.records > 0) {
+      this.readHeader(block);
+      record = 1;
+      this.recordsSeen = 1;
+    }
+    if (this.recordsSeen === 1 && record < block.records) {
+      if (isHxlRow(recordCells(block, record))) ineligible('hxl', 'the header is followed by HXL hashtags');
+      this.recordsSeen = 2;
+    }
+    if (record >= block.records) return;
+
+    const rows = this.collectRows(block, record);
+    if (rows === 0) return;
+    const view: BlockView = {
+      bytes: block.bytes,
+      buffer: bufferView(block.bytes),
+      cellStart: block.cellStart,
+      cellEnd: block.cellEnd,
+      rowBase: this.rowBase,
+      rowLine: this.rowLine,
+      rows,
+    };
+    this.rowFailures.clear();
+    for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
+    const accepted = this.decideRows(view);
+    this.appendAccepted(accepted);
+  }
+
+  /** The header must be the first record and name the fields of one table of the kind. */
+  private readHeader(block: RecordBlock): void {
+    const cells = recordCells(block, 0);
+    const tables = tablesForKind(this.options.kind);
+    if (!looksLikeFieldNames(cells, tables)) {
+      ineligible('header', 'the first row does not name contract fields (preamble or no header)');
+    }
+    const headerCells = cells.map((cell) => cell.trim());
+    const match = matchTable(headerCells, tables);
+    if (!match) ineligible('header', 'the header matches no contract table of this kind');
+    const plan = compileContract(match.shape.contract);
+    const keys = headerCells.map((cell) => columnKey(cell));
+    const fileColumnOf = plan.fields.map((field) => keys.indexOf(field.name));
+    if (plan.fields.some((field, index) => fileColumnOf[index]! >= 0 && keys.lastIndexOf(field.name) !== fileColumnOf[index])) {
+      ineligible('header', 'a field is named by two columns');
+    }
+    this.plan = plan;
+    this.headerWidth = cells.length;
+    this.fileColumnOf = fileColumnOf;
+    const fillers = readerFillers(plan, this.options.docId, this.options.receivedAt);
+    const specs: ColumnSpec[] = [
+      ...plan.fields.map((field) => field.spec),
+      { name: this.options.locatorColumn, type: { kind: 'utf8' }, required: true },
+    ];
+    const { schema, dictionaries } = arrowSchema(specs, this.options.metadata?.(plan.contract) ?? {});
+    this.schema = schema;
+    this.outputs = specs.map((spec, index) => columnOutput(spec, schema.fields[index]!, dictionaries));
+    this.locatorOutput = this.outputs.at(-1) as Utf8ColumnOutput;
+    this.columns = plan.fields.map((field) => {
+      const output = this.outputs[field.index]!;
+      const filler = fillers[field.index];
+      switch (field.spec.type.kind) {
+        case 'utf8':
+          return new Utf8FieldColumn(field, output, filler, this);
+        case 'dictionary':
+          return new DictionaryFieldColumn(field, output, filler, this);
+        case 'int32':
+        case 'float64':
+          return new NumberFieldColumn(field, output, filler, this);
+        case 'bool':
+          return new BoolFieldColumn(field, output, filler, this);
+        case 'date':
+        case 'timestamp':
+          return new TemporalFieldColumn(field, output, filler, this);
+        case 'list-utf8':
+          return new ListFieldColumn(field, output, filler, this);
+      }
+    });
+    this.guarded = this.columns.filter((column) => column.guarded);
+    this.keys = new PrimaryKeySet(plan.primaryKey.length);
+  }
+
+  /** The data rows of the block: blank records skipped (as the reader does), ragged ones refused. */
+  private collectRows(block: RecordBlock, first: number): number {
+    const needed = block.records - first;
+    if (this.rowBase.length < needed) {
+      this.rowBase = new Int32Array(needed);
+      this.rowLine = new Int32Array(needed);
+      this.accepted = new Int32Array(needed);
+    }
+    const { bytes, cellStart, cellEnd, recordCells: cellsOf, recordLine } = block;
+    let rows = 0;
+    for (let record = first; record < block.records; record += 1) {
+      const from = cellsOf[record]!;
+      const to = cellsOf[record + 1]!;
+      let blank = true;
+      for (let cell = from; cell < to && blank; cell += 1) {
+        if (trimStart(bytes, cellStart[cell]!, cellEnd[cell]!) < cellEnd[cell]!) blank = false;
+      }
+      if (blank) continue;
+      if (to - from !== this.headerWidth) {
+        // The reference attributes the reader's column-count problems to the file's first row;
+        // leave such files to it rather than imitate that.
+        ineligible('column-count', `line ${recordLine[record]} has ${to - from} cells, the header ${this.headerWidth}`);
+      }
+      this.rowBase[rows] = from;
+      this.rowLine[rows] = recordLine[record]!;
+      rows += 1;
+    }
+    return rows;
+  }
+
+  /**
+   * The reference's per-row decisions, in file order: zod issues, country foreign keys, primary
+   * key. Returns how many rows were accepted (their indices are in `this.accepted`).
+   */
+  private decideRows(view: BlockView): number {
+    const plan = this.plan!;
+    const contract = plan.contract;
+    const summary = this.summary;
+    const columns = this.columns;
+    const keys = this.keys!;
+    const primaryKey = plan.primaryKey;
+    const accepted = this.accepted;
+    summary.contracts[contract.table] = `${contract.table}@${contract.version}`;
+    let count = 0;
+    for (let row = 0; row < view.rows; row += 1) {
+      summary.rowsRead += 1;
+      const failed = this.rowFailures.get(row);
+      if (failed) {
+        this.reject(this.zodProblems(failed.failures.flatMap((failure) => prefixed(failure)), row, undefined));
+        continue;
+      }
+      if (plan.refinement && !plan.refinement.safeParse(this.rowObject(row)).success) {
+        this.rejectWithZod(row);
+        continue;
+      }
+      let problems: Problem[] | undefined;
+      for (const foreignKey of contract.foreignKeys) {
+        if (foreignKey.reference.table !== 'country') continue;
+        const field = foreignKey.fields[0] ?? '';
+        const column = columns[plan.fields.findIndex((candidate) => candidate.name === field)];
+        // FAST dictionary cells are countries by construction (contract-plan.ts).
+        if (!column || column.isFast(row)) continue;
+        const code = column.valueOf(row);
+        if (typeof code === 'string' && !this.countries.byIso3(code)) {
+          (problems ??= []).push({
+            file: this.options.fileName,
+            table: contract.table,
+            locator: `line ${view.rowLine[row]}`,
+            field,
+            rule: 'foreign-key',
+            message: `unknown country code: not in the ISO 3166 / M49 reference`,
+            value: showValue(code),
+            hint: 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
+          });
+        }
+      }
+
+      for (let part = 0; part < primaryKey.length; part += 1) columns[primaryKey[part]!]!.setKeyPart(keys, part, row);
+      const joined = keys.separatorInKey ? this.joinedKey(row) : undefined;
+      const firstSeen = joined === undefined ? keys.find() : keys.findJoined(joined);
+      if (firstSeen >= 0) {
+        const described = primaryKey
+          .map((index) => `${columns[index]!.plan.name}=${String(columns[index]!.valueOf(row) ?? '')}`)
+          .join(', ');
+        (problems ??= []).push({
+          file: this.options.fileName,
+          table: contract.table,
+          locator: `line ${view.rowLine[row]}`,
+          field: contract.primaryKey.join(', '),
+          rule: 'duplicate-key',
+          message: `duplicate primary key (${described}), first seen at line ${firstSeen}`,
+          hint: 'Remove or merge the duplicate row',
+        });
+      }
+      if (problems) {
+        this.reject(problems);
+        continue;
+      }
+      if (joined === undefined) keys.insert(view.rowLine[row]!);
+      else keys.insertJoined(joined, view.rowLine[row]!);
+
+      // Rows with a reference to another table wait for their parent in the reference path and
+      // come out after the rows without one; the file order holds only while they never mix.
+      if (plan.waitingForeignKeys.length > 0) {
+        const waits = plan.waitingForeignKeys.some((index) => columns[index]!.valueOf(row) !== undefined);
+        if (waits) this.waiting = true;
+        else if (this.waiting) {
+          ineligible('row-order', `line ${view.rowLine[row]} would be written before rows above it`);
+        }
+      }
+      for (const column of this.guarded) {
+        const reason = column.unwritable(row);
+        if (reason !== undefined) ineligible('unwritable', `line ${view.rowLine[row]}: ${reason}`);
+      }
+      summary.rowsAccepted += 1;
+      this.tableCounts().accepted += 1;
+      accepted[count] = row;
+      count += 1;
+    }
+    return count;
+  }
+
+  private joinedKey(row: number): string {
+    return this.plan!.primaryKey.map((index) => String(this.columns[index]!.valueOf(row) ?? '')).join('\u001f');
+  }
+
+  private tableCounts() {
+    const table = this.plan!.contract.table;
+    this.summary.byTable[table] ??= { accepted: 0, quarantined: 0 };
+    return this.summary.byTable[table];
+  }
+
+  private reject(problems: readonly Problem[]): void {
+    this.summary.rowsQuarantined += 1;
+    this.summary.problems.push(...problems);
+    this.tableCounts().quarantined += 1;
+  }
+
+  /** zod's output for the row, as the contract's refinements see it. */
+  private rowObject(row: number): Record<string, unknown> {
+    const object: Record<string, unknown> = {};
+    for (const column of this.columns) {
+      const value = column.valueOf(row);
+      if (value !== undefined) object[column.plan.name] = value;
+    }
+    return object;
+  }
+
+  /** The reader's values for the row: cell text converted by type, provenance filled in. */
+  private readerValues(row: number, view: BlockView): Record<string, unknown> {
+    const plan = this.plan!;
+    const values: Record<string, unknown> = {};
+    plan.fields.forEach((field, index) => {
+      const position = this.fileColumnOf[index]!;
+      if (position < 0) return;
+      const cell = view.rowBase[row]! + position;
+      const text = view.buffer.toString('utf8', view.cellStart[cell]!, view.cellEnd[cell]!);
+      const value = coerceCell(text, field.readerType);
+      if (value !== undefined) values[field.name] = value;
+    });
+    parserProvenance(plan.shape, values, this.options.docId, `line ${view.rowLine[row]}`, this.options.receivedAt);
+    return values;
+  }
+
+  private currentView: BlockView | undefined;
+
+  /** A row the contract's refinements reject: the whole row through zod, as the reference does. */
+  private rejectWithZod(row: number): void {
+    const view = this.currentView!;
+    const values = this.readerValues(row, view);
+    const parsed = this.plan!.contract.schema.safeParse(values);
+    if (parsed.success) ineligible('internal', `line ${view.rowLine[row]}: the refinement and the contract disagree`);
+    this.reject(this.zodProblems(parsed.error.issues, row, values));
+  }
+
+  /** validate.ts `zodProblems`, for issues whose paths start at the field. */
+  private zodProblems(
+    issues: readonly (z.core.$ZodIssue & { readerValue?: unknown })[],
+    row: number,
+    values: Readonly<Record<string, unknown>> | undefined,
+  ): Problem[] {
+    const view = this.currentView!;
+    const locator = `line ${view.rowLine[row]}`;
+    return issues.map((issue) => {
+      const field = issue.path.map(String).join('.') || undefined;
+      const top = issue.path[0];
+      const value = top === undefined ? undefined : values ? values[String(top)] : issue.readerValue;
+      const problem: Problem = {
+        file: this.options.fileName,
+        table: this.plan!.contract.table,
+        locator,
+        rule: issue.code,
+        message: issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
+        ...(field ? { field } : {}),
+        ...(value === undefined ? {} : { value: showValue(value) }),
+        ...(issue.code === 'invalid_value' && 'values' in issue
+          ? { hint: `allowed: ${(issue.values as unknown[]).map(String).join(', ')}` }
+          : {}),
+      };
+      return problem;
+    });
+  }
+
+  /** Copy the accepted rows into the batch buffers, writing a record batch every `batchSize` rows. */
+  private appendAccepted(count: number): void {
+    if (count === 0) return;
+    if (!this.writer) {
+      this.writer = new RecordBatchFileWriter();
+      this.writer.reset(this.sink, this.schema);
+    }
+    const accepted = this.accepted;
+    const lines = this.rowLine;
+    const locator = this.locatorOutput!;
+    let from = 0;
+    while (from < count) {
+      const to = Math.min(count, from + this.batchSize - this.pending);
+      for (const column of this.columns) column.appendRows(accepted, from, to);
+      for (let index = from; index < to; index += 1) locator.appendAsciiNumber('line ', lines[accepted[index]!]!);
+      this.pending += to - from;
+      this.rows += to - from;
+      if (this.pending >= this.batchSize) this.flush();
+      from = to;
+    }
+  }
+
+  private flush(): void {
+    if (this.pending === 0) return;
+    const length = this.pending;
+    const schema = this.schema!;
+    const children = this.outputs.map((output) => output.flush(length));
+    const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
+    this.writer!.write(new RecordBatch(schema, data));
+    this.pending = 0;
+    this.batches += 1;
+  }
+
+  private end(): void {
+    if (this.recordsSeen === 0) ineligible('empty', 'the file has no rows');
+    this.flush();
+    this.writer?.finish();
+  }
+}
+
+/** Issues of one field, with paths from the row (as zod reports them for the object). */
+function prefixed(failure: FieldFailure): (z.core.$ZodIssue & { readerValue?: unknown })[] {
+  return failure.issues.map((issue) => ({
+    ...issue,
+    path: [failure.field, ...issue.path],
+    readerValue: failure.readerValue,
+  }));
+}
+
+function startsWithBom(bytes: Uint8Array, at: number): boolean {
+  return bytes[at] === BOM[0] && bytes[at + 1] === BOM[1] && bytes[at + 2] === BOM[2];
+}
+
+function recordCells(block: RecordBlock, record: number): string[] {
+  const buffer = bufferView(block.bytes);
+  const cells: string[] = [];
+  for (let cell = block.recordCells[record]!; cell < block.recordCells[record + 1]!; cell += 1) {
+    cells.push(buffer.toString('utf8', block.cellStart[cell]!, block.cellEnd[cell]!));
+  }
+  return cells;
+}
+
+/**
+ * Normalise a contract CSV held in memory: the Arrow IPC file of its one table, its row count and
+ * the validation summary, exactly as the reference path gives them; undefined when the file is
+ * not eligible for the fast path (read it the reference way then).
+ */
+export async function normaliseContractCsvFast(
+  bytes: Uint8Array,
+  options: FastNormaliseOptions & { readonly chunkBytes?: number; readonly onIneligible?: (error: FastPathIneligibleError) => void },
+): Promise<FastNormaliseResult | undefined> {
+  try {
+    const normaliser = new ContractCsvNormaliser(options);
+    const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    const parts: Uint8Array[] = [];
+    for (let start = 0; start < bytes.length || start === 0; start += chunkBytes) {
+      const end = Math.min(bytes.length, start + chunkBytes);
+      normaliser.push(bytes.subarray(start, end), end >= bytes.length);
+      const produced = normaliser.take();
+      if (produced.length > 0) parts.push(produced);
+      if (end >= bytes.length) break;
+    }
+    const result = normaliser.result();
+    return { ...result, ipc: result.rows > 0 ? Buffer.concat(parts) : undefined };
+  } catch (error) {
+    if (error instanceof FastPathIneligibleError) {
+      options.onIneligible?.(error);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Normalise a contract CSV as a stream: chunks in, Arrow IPC chunks out as each record batch is
+ * written, so memory holds one chunk and one batch. Throws FastPathIneligibleError while
+ * iterating when the file turns out not to be eligible (start again with the reference path).
+ * `summary()` is available once the IPC iterable is exhausted.
+ */
+export function streamContractCsvFast(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: FastNormaliseOptions,
+): { readonly ipc: AsyncIterable<Uint8Array>; summary(): FastNormaliseSummary } {
+  const normaliser = new ContractCsvNormaliser(options);
+  async function* ipc(): AsyncGenerator<Uint8Array> {
+    let previous: Uint8Array | undefined;
+    for await (const chunk of source) {
+      if (previous) {
+        normaliser.push(previous, false);
+        const produced = normaliser.take();
+        if (produced.length > 0) yield produced;
+      }
+      previous = chunk;
+    }
+    normaliser.push(previous ?? new Uint8Array(0), true);
+    const produced = normaliser.take();
+    if (produced.length > 0) yield produced;
+  }
+  return { ipc: ipc(), summary: () => normaliser.result() };
+}
