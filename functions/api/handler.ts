@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { InvalidHttpApiEventError, parseHttpApiEvent, toHttpApiResult } from '#packages/api/http-api-event.ts';
+import {
+  InvalidHttpApiEventError,
+  parseHttpApiEvent,
+  toHttpApiResult,
+} from '#packages/api/http-api-event.ts';
 import { createBriefingRouter } from '#packages/api/router.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 
@@ -13,10 +17,18 @@ const router = createBriefingRouter({
   ledger: ctx.ledger,
   exports: ctx.exports,
   linkSeconds: Number(process.env.HLD_EXPORT_LINK_SECONDS ?? 3600),
-  onError: (error, request) => logger.error('request failed', { error: error as Error, path: request.path, requestId: request.requestId }),
+  onError: (error, request) =>
+    logger.error('request failed', {
+      error: error as Error,
+      path: request.path,
+      requestId: request.requestId,
+    }),
 });
 
-export const handler = async (event: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+export const handler = async (
+  event: unknown,
+  context: Context,
+): Promise<APIGatewayProxyStructuredResultV2> => {
   logger.addContext(context);
   let request: ReturnType<typeof parseHttpApiEvent>;
   try {

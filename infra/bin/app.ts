@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { buildApp } from '../app-builder.ts';
 
 // Run by the CDK CLI through cdk.json (`npx tsx infra/bin/app.ts`): no build step. The stage comes

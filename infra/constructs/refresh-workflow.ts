@@ -13,7 +13,7 @@ import {
 } from '#packages/pipeline/definition.ts';
 import { PIPELINE_EVENT_SOURCE } from '#packages/pipeline/events.ts';
 import { PipelineWiringError } from '../errors.ts';
-import { acknowledgeFinding } from '../nag.ts';
+import { acknowledgeFinding, iam5ResourceFindingId } from '../nag.ts';
 import { constructIdOf } from './construct-id.ts';
 import type { RefreshWorkflowProps } from './refresh-workflow-props.ts';
 
@@ -103,7 +103,7 @@ export class RefreshWorkflow extends Construct {
       const fn = this.functionOf(step, props);
       acknowledgeFinding(
         this.stateMachine.role,
-        `AwsSolutions-IAM5[Resource::<${this.logicalIdOf(fn)}.Arn>:*]`,
+        iam5ResourceFindingId(this, `${fn.functionArn}:*`),
         'CDK grants lambda:InvokeFunction on the function ARN and on its versions/aliases (ARN:*); ' +
           'the wildcard never reaches another function.',
       );
@@ -122,7 +122,7 @@ export class RefreshWorkflow extends Construct {
           requestedBy: 'schedule',
           runId: scheduler.ContextAttribute.executionId,
         }),
-        // A daily refresh missed by an hour is better skipped than started late twice.
+        // Retries stop an hour after the scheduled time: a refresh that late waits for the next one.
         maxEventAge: Duration.hours(1),
         retryAttempts: 3,
       }),
@@ -133,14 +133,6 @@ export class RefreshWorkflow extends Construct {
     const fn = props.stepFunctions.get(step.id);
     if (!fn) throw new PipelineWiringError(`No function was built for refresh step '${step.id}'.`);
     return fn;
-  }
-
-  private logicalIdOf(fn: lambda.IFunction): string {
-    const cfn = fn.node.defaultChild;
-    if (!cfn || !('logicalId' in cfn)) {
-      throw new PipelineWiringError(`Function ${fn.node.path} has no CloudFormation resource.`);
-    }
-    return fn.stack.resolve((cfn as { logicalId: string }).logicalId) as string;
   }
 
   private invokeStep(step: RefreshStepDefinition, props: RefreshWorkflowProps): tasks.LambdaInvoke {

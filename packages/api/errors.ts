@@ -35,8 +35,13 @@ export class NotFoundError extends ApiError {
 export class MethodNotAllowedError extends ApiError {
   override readonly name = 'MethodNotAllowedError';
   constructor(method: string) {
-    super(405, 'method_not_allowed', `${method} is not supported: the briefing API is read-only (GET, HEAD)`, {
-      allow: 'GET, HEAD, OPTIONS',
-    });
+    super(
+      405,
+      'method_not_allowed',
+      `${method} is not supported: the briefing API is read-only (GET, HEAD)`,
+      {
+        allow: 'GET, HEAD, OPTIONS',
+      },
+    );
   }
 }

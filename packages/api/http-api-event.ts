@@ -25,9 +25,12 @@ export class InvalidHttpApiEventError extends Error {
 export function parseHttpApiEvent(event: unknown): ApiRequest {
   const parsed = httpApiEvent.safeParse(event);
   if (!parsed.success) {
-    throw new InvalidHttpApiEventError(`Not an API Gateway HTTP API 2.0 event: ${parsed.error.issues[0]?.message ?? 'invalid'}`, {
-      cause: parsed.error,
-    });
+    throw new InvalidHttpApiEventError(
+      `Not an API Gateway HTTP API 2.0 event: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      {
+        cause: parsed.error,
+      },
+    );
   }
   const { rawPath, queryStringParameters, headers, requestContext } = parsed.data;
   const stage = requestContext.stage;
@@ -39,12 +42,19 @@ export function parseHttpApiEvent(event: unknown): ApiRequest {
     method: requestContext.http.method,
     path,
     query: queryStringParameters ?? {},
-    headers: Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value])),
+    headers: Object.fromEntries(
+      Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    ),
     ...(requestContext.requestId ? { requestId: requestContext.requestId } : {}),
   };
 }
 
 /** The HTTP API v2 result of a router response. */
 export function toHttpApiResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: response.status, headers: { ...response.headers }, body: response.body, isBase64Encoded: false };
+  return {
+    statusCode: response.status,
+    headers: { ...response.headers },
+    body: response.body,
+    isBase64Encoded: false,
+  };
 }

@@ -93,7 +93,9 @@ function positiveInteger(query: Query, name: string): number | undefined {
   const value = query[name];
   if (value === undefined || value === '') return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
-    throw new BadRequestError(`${name} must be a positive whole number (a briefing version such as ${name}=3), not '${value}'`);
+    throw new BadRequestError(
+      `${name} must be a positive whole number (a briefing version such as ${name}=3), not '${value}'`,
+    );
   }
   return Number(value);
 }
@@ -126,11 +128,15 @@ function itemAnswer(dataset: string, version: number, item: StoredBriefingItem, 
 export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
   const linkSeconds = deps.linkSeconds ?? 3600;
   const presign =
-    deps.presign ?? ((prefix: string, expiresInSeconds: number) => presignExportLinks(deps.exports, prefix, { expiresInSeconds }));
+    deps.presign ??
+    ((prefix: string, expiresInSeconds: number) =>
+      presignExportLinks(deps.exports, prefix, { expiresInSeconds }));
 
   async function requireDataset(dataset: string): Promise<number | undefined> {
     if (!DATASET_PATTERN.test(dataset)) {
-      throw new BadRequestError(`'${dataset}' is not a dataset name (letters, digits, '.', '_', '-'); GET /datasets lists them`);
+      throw new BadRequestError(
+        `'${dataset}' is not a dataset name (letters, digits, '.', '_', '-'); GET /datasets lists them`,
+      );
     }
     const current = await deps.briefings.current(dataset);
     if (current) return current.version;
@@ -143,7 +149,9 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
   async function resolveVersion(dataset: string, current: number | undefined, requested: number | undefined) {
     if (requested !== undefined) {
       if (!(await deps.briefings.getVersion(dataset, requested))) {
-        throw new NotFoundError(`${dataset} has no version ${requested}; GET /datasets/${dataset}/versions lists them`);
+        throw new NotFoundError(
+          `${dataset} has no version ${requested}; GET /datasets/${dataset}/versions lists them`,
+        );
       }
       return { version: requested, pinned: true };
     }
@@ -201,14 +209,21 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
     };
   }
 
-  async function countries(dataset: string, current: number | undefined, query: Query, iso3?: string): Promise<Answer> {
+  async function countries(
+    dataset: string,
+    current: number | undefined,
+    query: Query,
+    iso3?: string,
+  ): Promise<Answer> {
     allowOnly(query, ['version'], iso3 ? '/countries/{iso3}' : '/countries');
     const code = iso3 === undefined ? undefined : iso3Parameter(iso3, 'The country');
     const { version, pinned } = await resolveVersion(dataset, current, positiveInteger(query, 'version'));
     if (code) {
       const item = await deps.briefings.getItem(dataset, version, 'country', code);
       if (!item) {
-        throw new NotFoundError(`${code} has no briefing in ${dataset} v${version}; GET /datasets/${dataset}/countries lists the countries`);
+        throw new NotFoundError(
+          `${code} has no briefing in ${dataset} v${version}; GET /datasets/${dataset}/countries lists the countries`,
+        );
       }
       return itemAnswer(dataset, version, item, pinned);
     }
@@ -232,10 +247,16 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
     };
   }
 
-  async function themes(dataset: string, current: number | undefined, query: Query, theme?: string): Promise<Answer> {
+  async function themes(
+    dataset: string,
+    current: number | undefined,
+    query: Query,
+    theme?: string,
+  ): Promise<Answer> {
     allowOnly(query, theme ? ['scope', 'version'] : ['version'], theme ? '/themes/{theme}' : '/themes');
     const code = theme === undefined ? undefined : resolveThemeCode(theme);
-    if (theme !== undefined && !code) throw new BadRequestError(`Unknown theme '${theme}': use ${THEME_CHOICES}`);
+    if (theme !== undefined && !code)
+      throw new BadRequestError(`Unknown theme '${theme}': use ${THEME_CHOICES}`);
     const scopeValue = query.scope;
     const scope =
       scopeValue === undefined || scopeValue === '' || scopeValue.toUpperCase() === 'GLOBAL'
@@ -279,7 +300,9 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
     const to = (await resolveVersion(dataset, current, toParam)).version;
     let from = fromParam;
     if (from === undefined) {
-      const earlier = (await deps.briefings.listVersions(dataset)).map((record) => record.version).filter((v) => v < to);
+      const earlier = (await deps.briefings.listVersions(dataset))
+        .map((record) => record.version)
+        .filter((v) => v < to);
       if (earlier.length === 0) {
         throw new NotFoundError(`${dataset} v${to} has no earlier version to compare with; pass from=A&to=B`);
       }
@@ -296,7 +319,11 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
       body: {
         dataset,
         ...result,
-        summary: { added: result.added.length, removed: result.removed.length, changed: result.changed.length },
+        summary: {
+          added: result.added.length,
+          removed: result.removed.length,
+          changed: result.changed.length,
+        },
       },
       cache: pinned ? CACHE.pinned : CACHE.current,
     };
@@ -312,7 +339,9 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
         `No exports of ${dataset} v${version} in the exports bucket: they are written when a refresh publishes a version; locally, 'hld briefing export --format F' writes them to a folder`,
       );
     }
-    const formats = [...new Set(links.map((link) => link.format).filter((format) => format !== 'manifest'))].sort();
+    const formats = [
+      ...new Set(links.map((link) => link.format).filter((format) => format !== 'manifest')),
+    ].sort();
     return {
       body: {
         dataset,
@@ -351,7 +380,8 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
         cache: CACHE.listing,
       };
     }
-    if (root !== 'datasets' || rest.length > 0) throw new NotFoundError(`No route ${'/' + segments.join('/')}; GET / lists the routes`);
+    if (root !== 'datasets' || rest.length > 0)
+      throw new NotFoundError(`No route ${'/' + segments.join('/')}; GET / lists the routes`);
     if (dataset === undefined) {
       allowOnly(query, [], '/datasets');
       return datasets();
@@ -395,7 +425,12 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
   return async (request) => {
     const method = request.method.toUpperCase();
     try {
-      if (method === 'OPTIONS') return { status: 204, headers: { allow: 'GET, HEAD, OPTIONS', 'cache-control': CACHE.listing }, body: '' };
+      if (method === 'OPTIONS')
+        return {
+          status: 204,
+          headers: { allow: 'GET, HEAD, OPTIONS', 'cache-control': CACHE.listing },
+          body: '',
+        };
       if (method !== 'GET' && method !== 'HEAD') throw new MethodNotAllowedError(method);
       let segments: string[];
       try {
@@ -410,7 +445,8 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
       if (request.headers?.['if-none-match'] === etag) return { status: 304, headers, body: '' };
       return { status: 200, headers, body: method === 'HEAD' ? '' : body };
     } catch (error) {
-      if (error instanceof ApiError) return errorResponse(error.status, error.code, error.message, error.headers, method);
+      if (error instanceof ApiError)
+        return errorResponse(error.status, error.code, error.message, error.headers, method);
       const requestId = request.requestId ?? randomUUID();
       deps.onError?.(error, { ...request, requestId });
       return errorResponse(

@@ -23,7 +23,8 @@ function toApiRequest(message: IncomingMessage): ApiRequest {
   const url = new URL(message.url ?? '/', 'http://localhost');
   const query: Record<string, string> = {};
   // Like API Gateway HTTP API: repeated parameters arrive joined with commas.
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
@@ -32,7 +33,10 @@ function toApiRequest(message: IncomingMessage): ApiRequest {
 }
 
 /** Serve the briefing router on node:http (`hld serve`, integration tests). */
-export async function startApiServer(route: BriefingRouter, options: ApiServerOptions = {}): Promise<RunningApiServer> {
+export async function startApiServer(
+  route: BriefingRouter,
+  options: ApiServerOptions = {},
+): Promise<RunningApiServer> {
   const server: Server = createServer((message, response) => {
     route(toApiRequest(message))
       .then((answer) => {

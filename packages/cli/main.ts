@@ -20,6 +20,7 @@ Pipeline
   refresh                       normalise what changed, assemble and publish a new briefing version (under a lock)
   status                        the ledger: files, rows accepted/quarantined, runs, the CURRENT version
   validate <file> [--kind K]    check a file against its contract; no AWS, no emulator (exit 0 valid, 1 rows quarantined, 2 refused)
+                                [--format F] [--encoding windows-1252] [--source WB_WDI --revision 'WDI 2013-04'] for statistics
 
 Contracts
   contracts list                every table contract with its version, kind and primary key
@@ -74,7 +75,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     switch (command) {
       case 'validate':
-        return await validateCommand(out, { file: rest[0], kind: values.kind, format: values.format, encoding: values.encoding });
+        return await validateCommand(out, {
+          file: rest[0],
+          kind: values.kind,
+          format: values.format,
+          encoding: values.encoding,
+          source: values.source,
+          revision: values.revision,
+        });
       case 'contracts':
         return await contractsCommand(out, { sub: rest[0], format: values.format, out: values.out });
       case 'run':
@@ -129,6 +137,8 @@ function parse(argv: readonly string[]) {
       kind: { type: 'string' },
       format: { type: 'string' },
       encoding: { type: 'string' },
+      source: { type: 'string' },
+      revision: { type: 'string' },
       version: { type: 'string' },
       theme: { type: 'string' },
       scope: { type: 'string' },

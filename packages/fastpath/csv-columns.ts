@@ -109,6 +109,8 @@ export class ContractCsvNormaliser implements FailureSink {
   private columns: FieldColumn[] = [];
   private fileColumnOf: number[] = [];
   private guarded: FieldColumn[] = [];
+  /** Columns of the country foreign keys, in the contract's order. */
+  private countryKeyColumns: FieldColumn[] = [];
   private keys: PrimaryKeySet | undefined;
   private readonly countries = countryReference();
   private waiting = false;
@@ -213,6 +215,7 @@ export class ContractCsvNormaliser implements FailureSink {
     };
     this.rowFailures.clear();
     for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
+    this.currentView = view;
     const accepted = this.decideRows(view);
     this.appendAccepted(accepted);
   }
@@ -266,6 +269,10 @@ export class ContractCsvNormaliser implements FailureSink {
       }
     });
     this.guarded = this.columns.filter((column) => column.guarded);
+    this.countryKeyColumns = plan.contract.foreignKeys
+      .filter((foreignKey) => foreignKey.reference.table === 'country')
+      .map((foreignKey) => this.columns.find((column) => column.plan.name === foreignKey.fields[0]))
+      .filter((column): column is FieldColumn => column !== undefined);
     this.keys = new PrimaryKeySet(plan.primaryKey.length);
   }
 
@@ -325,12 +332,10 @@ export class ContractCsvNormaliser implements FailureSink {
         continue;
       }
       let problems: Problem[] | undefined;
-      for (const foreignKey of contract.foreignKeys) {
-        if (foreignKey.reference.table !== 'country') continue;
-        const field = foreignKey.fields[0] ?? '';
-        const column = columns[plan.fields.findIndex((candidate) => candidate.name === field)];
+      for (const column of this.countryKeyColumns) {
         // FAST dictionary cells are countries by construction (contract-plan.ts).
-        if (!column || column.isFast(row)) continue;
+        if (column.isFast(row)) continue;
+        const field = column.plan.name;
         const code = column.valueOf(row);
         if (typeof code === 'string' && !this.countries.byIso3(code)) {
           (problems ??= []).push({

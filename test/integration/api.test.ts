@@ -12,8 +12,8 @@ import { EXPORT_MANIFEST, exportPrefix } from '#packages/briefing/exports/layout
 import { presignExportLinks } from '#packages/briefing/exports/presign.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
-import { type DuckDb, openDuckDb, sqlString } from '../support/readers.ts';
 import { ingestSamples, refreshNow, uploadAndRoute } from '../support/pipeline.ts';
+import { type DuckDb, openDuckDb, sqlString } from '../support/readers.ts';
 
 type Body = Record<string, any>;
 
@@ -50,10 +50,17 @@ describe('briefing API on the embedded backend', () => {
       version: 1,
       asOf: record!.createdAt.slice(0, 10),
     });
-    const deliveries = await uploadAndRoute('stocktaking', 'jmdi-projects-extra.csv', Buffer.from(EXTRA_PROJECT));
+    const deliveries = await uploadAndRoute(
+      'stocktaking',
+      'jmdi-projects-extra.csv',
+      Buffer.from(EXTRA_PROJECT),
+    );
     expect(deliveries.every((delivery) => !delivery.error)).toBe(true);
     await refreshNow();
-    server = await startApiServer(createBriefingRouter({ briefings: ctx.briefings, ledger: ctx.ledger, exports: ctx.exports }), { port: 0 });
+    server = await startApiServer(
+      createBriefingRouter({ briefings: ctx.briefings, ledger: ctx.ledger, exports: ctx.exports }),
+      { port: 0 },
+    );
     duck = await openDuckDb();
     scratch = await mkdtemp(join(tmpdir(), 'hld-api-'));
   });
@@ -98,14 +105,18 @@ describe('briefing API on the embedded backend', () => {
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(entry.sha256);
       const path = join(scratch, 'country.parquet');
       await writeFile(path, bytes);
-      const [mda] = await duck.rows(`SELECT iso3, pilot_id, jmdi_projects_n FROM read_parquet(${sqlString(path)}) WHERE iso3 = 'MDA'`);
+      const [mda] = await duck.rows(
+        `SELECT iso3, pilot_id, jmdi_projects_n FROM read_parquet(${sqlString(path)}) WHERE iso3 = 'MDA'`,
+      );
       expect(mda).toMatchObject({ iso3: 'MDA', pilot_id: 'MM-MDA-P1' });
     });
 
     it('refuses a link lifetime S3 would not honour', async () => {
-      await expect(presignExportLinks(pipelineContext().exports, exportPrefix(dataset, 1), { expiresInSeconds: 8 * 24 * 3600 })).rejects.toThrow(
-        /1–604800 s/,
-      );
+      await expect(
+        presignExportLinks(pipelineContext().exports, exportPrefix(dataset, 1), {
+          expiresInSeconds: 8 * 24 * 3600,
+        }),
+      ).rejects.toThrow(/1–604800 s/);
     });
   });
 
@@ -135,7 +146,9 @@ describe('briefing API on the embedded backend', () => {
       expect(current.json.jmdi.projects.map((p: Body) => p.project_id)).toContain('JMDI1-MDA-99');
       expect(v1.json.jmdi.projects.map((p: Body) => p.project_id)).not.toContain('JMDI1-MDA-99');
       expect(v1.headers.get('cache-control')).toBe('public, max-age=3600');
-      expect(current.json.lineage.sources.every((s: Body) => /^[0-9a-f]{64}$/.test(s.file_sha256))).toBe(true);
+      expect(current.json.lineage.sources.every((s: Body) => /^[0-9a-f]{64}$/.test(s.file_sha256))).toBe(
+        true,
+      );
     });
 
     it('GET /datasets/{dataset}/countries lists the countries', async () => {
@@ -148,7 +161,10 @@ describe('briefing API on the embedded backend', () => {
       const global = await get(`/datasets/${dataset}/themes/RT3`);
       const scoped = await get(`/datasets/${dataset}/themes/remittances?scope=MDA&version=2`);
 
-      expect(global.json).toMatchObject({ theme: 'RT3_partnerships_coherence_mainstreaming', scope: 'GLOBAL' });
+      expect(global.json).toMatchObject({
+        theme: 'RT3_partnerships_coherence_mainstreaming',
+        scope: 'GLOBAL',
+      });
       expect(scoped.json).toMatchObject({ theme: 'remittances', scope: 'MDA', version: 2 });
       expect(scoped.json.projects).toContain('JMDI1-MDA-99');
     });
@@ -188,7 +204,10 @@ describe('briefing API on the embedded backend', () => {
       const response = await get(path);
 
       expect(response.status).toBe(status);
-      expect(response.json).toEqual({ error: status === 400 ? 'bad_request' : 'not_found', message: expect.stringMatching(message) });
+      expect(response.json).toEqual({
+        error: status === 400 ? 'bad_request' : 'not_found',
+        message: expect.stringMatching(message),
+      });
     });
   });
 
@@ -202,11 +221,18 @@ describe('briefing API on the embedded backend', () => {
         rawQueryString: 'version=1',
         queryStringParameters: { version: '1' },
         headers: { host: 'api.example' },
-        requestContext: { http: { method: 'GET', path: `/datasets/${dataset}/countries/MDA` }, stage: '$default', requestId: 'r-1' },
+        requestContext: {
+          http: { method: 'GET', path: `/datasets/${dataset}/countries/MDA` },
+          stage: '$default',
+          requestId: 'r-1',
+        },
         isBase64Encoded: false,
       };
 
-      const result = (await handler(event, { awsRequestId: 'r-1', functionName: 'api' } as Context)) as APIGatewayProxyStructuredResultV2;
+      const result = (await handler(event, {
+        awsRequestId: 'r-1',
+        functionName: 'api',
+      } as Context)) as APIGatewayProxyStructuredResultV2;
       const local = await fetch(`${server.url}/datasets/${dataset}/countries/MDA?version=1`);
 
       expect(result.statusCode).toBe(200);

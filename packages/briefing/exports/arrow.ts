@@ -27,7 +27,11 @@ export async function renderArrow(data: ExportTableData, meta: ExportMeta): Prom
  * One table as Parquet (zstd) for outside consumers (Athena, DuckDB, pandas). parquet-wasm is
  * loaded on first use only, so nothing else pays for its import (PERFORMANCE.md lessons 5–6).
  */
-export async function renderParquet(data: ExportTableData, meta: ExportMeta, arrowFile?: Uint8Array): Promise<Uint8Array> {
+export async function renderParquet(
+  data: ExportTableData,
+  meta: ExportMeta,
+  arrowFile?: Uint8Array,
+): Promise<Uint8Array> {
   const parquet = await import('parquet-wasm');
   const ipcFile = arrowFile ?? (await renderArrow(data, meta));
   // parquet-wasm takes the IPC *stream* format; re-framing the file costs nothing at this size.

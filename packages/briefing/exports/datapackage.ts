@@ -80,7 +80,8 @@ export function dataPackageDescriptor(
     licenses: [
       {
         path: 'briefing_sources.csv',
-        title: 'Per source: see the licence column of briefing_sources.csv; a source without a stated licence may not be redistributed',
+        title:
+          'Per source: see the licence column of briefing_sources.csv; a source without a stated licence may not be redistributed',
       },
     ],
     sources: sourceRows.map((row) => ({

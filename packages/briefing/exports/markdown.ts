@@ -8,6 +8,7 @@ import type { ExportMeta } from './tables.ts';
  * rows of confidence 'low' are flagged, as in `hld briefing show`.
  */
 
+// biome-ignore lint/suspicious/noExplicitAny: item bodies are JSON shaped by build.ts; every read falls back with ?? or a check
 type Body = Record<string, any>;
 
 /** Free text in Markdown: escape what would become markup (tables, emphasis, links, HTML). */
@@ -92,7 +93,8 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
 
   lines.push('## Mainstreaming pilot', '');
   const pilots = (body.pilots ?? []) as Body[];
-  if (pilots.length === 0) lines.push('Not a pilot country of "Mainstreaming Migration into National Development Strategies".');
+  if (pilots.length === 0)
+    lines.push('Not a pilot country of "Mainstreaming Migration into National Development Strategies".');
   for (const pilot of pilots) {
     const parts = [
       `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${words(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
@@ -126,7 +128,8 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
           code(milestone.milestone_id),
           code(milestone.milestone_type),
           words(milestone.status),
-          markdownText(milestone.description) + (milestone.legal_basis ? ` (${markdownText(milestone.legal_basis)})` : ''),
+          markdownText(milestone.description) +
+            (milestone.legal_basis ? ` (${markdownText(milestone.legal_basis)})` : ''),
           source(milestone.source) + flag(milestone.confidence),
         ]),
       ),
@@ -139,7 +142,9 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   if (!survey.unct_surveyed) {
     lines.push('The UNCT was not surveyed (or its answers are not in this version).', '');
   } else {
-    const gaps = ((survey.capacity_gaps ?? []) as Body[]).map((gap) => `${code(gap.capacity_area)} (${gap.has_capacity})`);
+    const gaps = ((survey.capacity_gaps ?? []) as Body[]).map(
+      (gap) => `${code(gap.capacity_area)} (${gap.has_capacity})`,
+    );
     const supports = ((survey.support_types_requested ?? []) as Body[]).map(
       (support) => `${code(support.support_type)} (${support.respondents})`,
     );
@@ -155,7 +160,10 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   lines.push('## JMDI projects by theme', '');
   const jmdi = (body.jmdi ?? {}) as Body;
   const projects = (jmdi.projects ?? []) as Body[];
-  lines.push(`${jmdi.projects_n ?? projects.length} project(s); ${money(jmdi.budget_eur_total) || 'EUR 0'} in total.`, '');
+  lines.push(
+    `${jmdi.projects_n ?? projects.length} project(s); ${money(jmdi.budget_eur_total) || 'EUR 0'} in total.`,
+    '',
+  );
   for (const theme of THEME_JMDI) {
     const ofTheme = projects.filter((project) => project.theme_primary === theme);
     if (ofTheme.length === 0) continue;
@@ -208,7 +216,10 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
 
   lines.push('## Caveats', '');
   const caveats = (body.caveats ?? []) as string[];
-  lines.push(...(caveats.length ? caveats.map((caveat) => `- ${markdownText(caveat)}`) : ['- None recorded.']), '');
+  lines.push(
+    ...(caveats.length ? caveats.map((caveat) => `- ${markdownText(caveat)}`) : ['- None recorded.']),
+    '',
+  );
 
   lines.push('## Sources', '');
   lines.push(

@@ -49,10 +49,14 @@ export async function presignExportLinks(
   return Promise.all(
     objects.map(async (object) => {
       const path = object.key.slice(prefix.length);
-      const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: store.bucket, Key: object.key }), {
-        expiresIn,
-        signingDate: now,
-      });
+      const url = await getSignedUrl(
+        client,
+        new GetObjectCommand({ Bucket: store.bucket, Key: object.key }),
+        {
+          expiresIn,
+          signingDate: now,
+        },
+      );
       const slash = path.indexOf('/');
       return {
         key: object.key,

@@ -7,7 +7,6 @@ import { renderCountryMarkdown, renderMarkdownIndex } from './markdown.ts';
 import { type ExportSelection, selectItems } from './selection.ts';
 import { BRIEFING_COUNTRY, briefingTables, type ExportMeta } from './tables.ts';
 
-
 /** One file of an export, in memory: written to a folder by the CLI, to the exports bucket by assemble. */
 export interface ExportFile {
   /** POSIX path relative to the export's folder (`briefing_country.csv`, `countries/MDA.json`). */
@@ -54,17 +53,23 @@ export async function renderBriefingExport(
 
   switch (format) {
     case 'csv':
-      for (const data of briefingTables(items, meta)) add(`${data.table.name}.csv`, encoder.encode(renderCsv(data, { bom })), CSV);
+      for (const data of briefingTables(items, meta))
+        add(`${data.table.name}.csv`, encoder.encode(renderCsv(data, { bom })), CSV);
       break;
     case 'hxl': {
       const country = briefingTables(items, meta).find((data) => data.table === BRIEFING_COUNTRY);
-      if (country) add('briefing_country.hxl.csv', encoder.encode(renderCsv(country, { bom, hxl: true })), CSV);
+      if (country)
+        add('briefing_country.hxl.csv', encoder.encode(renderCsv(country, { bom, hxl: true })), CSV);
       break;
     }
     case 'datapackage': {
       const tables = briefingTables(items, meta);
       for (const data of tables) add(`${data.table.name}.csv`, encoder.encode(renderCsv(data)), CSV);
-      add('datapackage.json', jsonBytes(dataPackageDescriptor(tables, meta, { oneCountry: selection.country !== undefined })), JSON_TYPE);
+      add(
+        'datapackage.json',
+        jsonBytes(dataPackageDescriptor(tables, meta, { oneCountry: selection.country !== undefined })),
+        JSON_TYPE,
+      );
       break;
     }
     case 'json': {
@@ -75,11 +80,26 @@ export async function renderBriefingExport(
         body: item.body,
         ...(item.lineage ? { lineage: item.lineage } : {}),
       }));
-      add('briefing.json', jsonBytes({ dataset: meta.dataset, version: meta.version, as_of: meta.asOf, items: withHash }), JSON_TYPE);
+      add(
+        'briefing.json',
+        jsonBytes({ dataset: meta.dataset, version: meta.version, as_of: meta.asOf, items: withHash }),
+        JSON_TYPE,
+      );
       for (const item of withHash.filter((entry) => entry.type === 'country')) {
-        const page = { dataset: meta.dataset, version: meta.version, as_of: meta.asOf, type: item.type, id: item.id, hash: item.hash };
+        const page = {
+          dataset: meta.dataset,
+          version: meta.version,
+          as_of: meta.asOf,
+          type: item.type,
+          id: item.id,
+          hash: item.hash,
+        };
         const lineage = item.lineage ? { lineage: item.lineage } : {};
-        add(`countries/${item.id}.json`, jsonBytes({ ...page, ...(item.body as object), ...lineage }), JSON_TYPE);
+        add(
+          `countries/${item.id}.json`,
+          jsonBytes({ ...page, ...(item.body as object), ...lineage }),
+          JSON_TYPE,
+        );
       }
       break;
     }
@@ -95,9 +115,19 @@ export async function renderBriefingExport(
       break;
     case 'markdown': {
       const markdown = 'text/markdown; charset=utf-8';
-      for (const item of countries) add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta)), markdown);
+      for (const item of countries)
+        add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta)), markdown);
       if (!selection.country) {
-        add('index.md', encoder.encode(renderMarkdownIndex(countries.map((item) => item.body as Record<string, unknown>), meta)), markdown);
+        add(
+          'index.md',
+          encoder.encode(
+            renderMarkdownIndex(
+              countries.map((item) => item.body as Record<string, unknown>),
+              meta,
+            ),
+          ),
+          markdown,
+        );
       }
       break;
     }

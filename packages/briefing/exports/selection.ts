@@ -16,7 +16,11 @@ export interface ExportSelection {
 export function resolveThemeCode(value: string): string | undefined {
   const short = HLD_RT_SHORT[value.toUpperCase()];
   if (short) return short;
-  if ((THEME_HLD_RT as readonly string[]).includes(value) || (THEME_JMDI as readonly string[]).includes(value)) return value;
+  if (
+    (THEME_HLD_RT as readonly string[]).includes(value) ||
+    (THEME_JMDI as readonly string[]).includes(value)
+  )
+    return value;
   return undefined;
 }
 
@@ -40,7 +44,8 @@ function citedDocuments(item: BriefingItem): string[] {
   const body = item.body as Body;
   const ids: string[] = [];
   if (Array.isArray(body.sources) && item.type !== 'sources') {
-    for (const source of body.sources as Body[]) if (typeof source.source_doc_id === 'string') ids.push(source.source_doc_id);
+    for (const source of body.sources as Body[])
+      if (typeof source.source_doc_id === 'string') ids.push(source.source_doc_id);
   }
   const single = body.source as Body | undefined;
   if (single && typeof single.source_doc_id === 'string') ids.push(single.source_doc_id);
@@ -66,7 +71,10 @@ export function selectItems(items: readonly BriefingItem[], selection: ExportSel
       case 'theme':
         return (!country || body.scope === country) && (!theme || body.theme === theme);
       case 'event':
-        return (!country || eventCountries(body).includes(country)) && (!theme || eventThemes(body).includes(theme));
+        return (
+          (!country || eventCountries(body).includes(country)) &&
+          (!theme || eventThemes(body).includes(theme))
+        );
       case 'sources':
         return false;
       default:
@@ -79,13 +87,13 @@ export function selectItems(items: readonly BriefingItem[], selection: ExportSel
     ...items
       .filter((item) => item.type === 'sources')
       .map((item) => {
-      const body = item.body as Body;
-      const list = Array.isArray(body.sources) ? (body.sources as Body[]) : [];
-      const sources = list.filter((source) => cited.has(String(source.source_doc_id)));
-      const lineage = item.lineage
-        ? { sources: item.lineage.sources.filter((source) => cited.has(source.source_doc_id)) }
-        : undefined;
-      return { type: item.type, id: item.id, body: { ...body, sources }, ...(lineage ? { lineage } : {}) };
-    }),
+        const body = item.body as Body;
+        const list = Array.isArray(body.sources) ? (body.sources as Body[]) : [];
+        const sources = list.filter((source) => cited.has(String(source.source_doc_id)));
+        const lineage = item.lineage
+          ? { sources: item.lineage.sources.filter((source) => cited.has(source.source_doc_id)) }
+          : undefined;
+        return { type: item.type, id: item.id, body: { ...body, sources }, ...(lineage ? { lineage } : {}) };
+      }),
   ];
 }

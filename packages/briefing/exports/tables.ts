@@ -76,7 +76,10 @@ function column(
     name,
     type,
     required: extra.required ?? false,
-    description: type.kind === 'list-utf8' ? `${description} (list; in CSV joined with '${LIST_SEPARATOR}')` : description,
+    description:
+      type.kind === 'list-utf8'
+        ? `${description} (list; in CSV joined with '${LIST_SEPARATOR}')`
+        : description,
     ...(extra.pattern ? { pattern: extra.pattern } : {}),
     ...(extra.enum ? { enum: extra.enum } : {}),
     ...(extra.hxl ? { hxl: extra.hxl } : {}),
@@ -151,7 +154,8 @@ export const HEADLINE_FIGURES = [
 export const BRIEFING_COUNTRY: ExportTable = {
   name: 'briefing_country',
   title: 'Country briefings',
-  description: 'One row per country: identity, pilot role, mainstreaming, JMDI projects, UNCT survey, events, evidence.',
+  description:
+    'One row per country: identity, pilot role, mainstreaming, JMDI projects, UNCT survey, events, evidence.',
   columns: [
     column('iso3', UTF8, 'ISO 3166-1 alpha-3 code', { required: true, pattern: ISO3, hxl: '#country+code' }),
     column('name', UTF8, 'Country name (UNTERM short)', { required: true, hxl: '#country+name' }),
@@ -167,12 +171,23 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column('pilot_status_as_of', DATE, 'Date the pilot status was stated', { hxl: '#date+status+pilot' }),
     column('pilot_lead_gov', UTF8, 'Lead government body of the pilot', { hxl: '#org+name+lead+gov' }),
     column('pilot_un_leads', LIST, 'UN lead organisations of the pilot', { hxl: '#org+code+lead+un' }),
-    column('pilots_n', INT, 'Pilot records for the country (more than one: sources disagree or several phases)', {
-      hxl: '#meta+num+pilots',
+    column(
+      'pilots_n',
+      INT,
+      'Pilot records for the country (more than one: sources disagree or several phases)',
+      {
+        hxl: '#meta+num+pilots',
+      },
+    ),
+    column('milestones_achieved_n', INT, 'Mainstreaming milestones achieved', {
+      hxl: '#indicator+num+milestones',
     }),
-    column('milestones_achieved_n', INT, 'Mainstreaming milestones achieved', { hxl: '#indicator+num+milestones' }),
-    column('latest_milestone_type', UTF8, 'Type of the latest achieved milestone', { hxl: '#indicator+type+milestone' }),
-    column('latest_milestone_date', DATE, 'Date of the latest achieved milestone', { hxl: '#date+milestone' }),
+    column('latest_milestone_type', UTF8, 'Type of the latest achieved milestone', {
+      hxl: '#indicator+type+milestone',
+    }),
+    column('latest_milestone_date', DATE, 'Date of the latest achieved milestone', {
+      hxl: '#date+milestone',
+    }),
     column('strategy_status', UTF8, 'Migration in the national strategy', {
       enum: ['none', 'drafting', 'adopted'],
       hxl: '#status+strategy',
@@ -184,16 +199,25 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column('me_framework', BOOL, 'A monitoring and evaluation framework was established', {
       hxl: '#indicator+bool+me_framework',
     }),
-    column('is_jmdi1_target', BOOL, 'One of the 16 JMDI phase-1 target countries', { hxl: '#indicator+bool+jmdi1' }),
+    column('is_jmdi1_target', BOOL, 'One of the 16 JMDI phase-1 target countries', {
+      hxl: '#indicator+bool+jmdi1',
+    }),
     column('jmdi_projects_n', INT, 'JMDI phase-1 projects in the country', { hxl: '#activity+num+jmdi' }),
     ...jmdiThemeColumns('#activity+num+jmdi'),
-    column('jmdi_budget_eur_total', NUMBER, 'Total budget of the JMDI projects in EUR (non-EUR budgets excluded)', {
-      hxl: '#value+budget+eur+jmdi',
-    }),
+    column(
+      'jmdi_budget_eur_total',
+      NUMBER,
+      'Total budget of the JMDI projects in EUR (non-EUR budgets excluded)',
+      {
+        hxl: '#value+budget+eur+jmdi',
+      },
+    ),
     column('unct_surveyed', BOOL, 'The UN Country Team answered the 2011 GMG survey', {
       hxl: '#indicator+bool+unct_surveyed',
     }),
-    column('survey_respondents_n', INT, 'Survey respondents of the UNCT', { hxl: '#indicator+num+respondents' }),
+    column('survey_respondents_n', INT, 'Survey respondents of the UNCT', {
+      hxl: '#indicator+num+respondents',
+    }),
     column('capacity_gaps', LIST, "Capacity areas without full capacity, as 'area:no' or 'area:partial'", {
       hxl: '#indicator+capacity_gaps',
     }),
@@ -202,10 +226,17 @@ export const BRIEFING_COUNTRY: ExportTable = {
       hxl: '#indicator+support_requested',
     }),
     ...HEADLINE_FIGURES.flatMap((figure) => [
-      column(figure.column, NUMBER, `${figure.label}: latest value of the first source available of ${figure.sources.join(', ')} (every source: briefing_context_figure)`, {
-        hxl: figure.hxl,
+      column(
+        figure.column,
+        NUMBER,
+        `${figure.label}: latest value of the first source available of ${figure.sources.join(', ')} (every source: briefing_context_figure)`,
+        {
+          hxl: figure.hxl,
+        },
+      ),
+      column(`${figure.column}_year`, UTF8, `${figure.label}: reference period of the value`, {
+        hxl: `#date+${figure.hxlName}`,
       }),
-      column(`${figure.column}_year`, UTF8, `${figure.label}: reference period of the value`, { hxl: `#date+${figure.hxlName}` }),
       column(`${figure.column}_source`, UTF8, `${figure.label}: source and dataset revision of the value`, {
         hxl: `#meta+source+${figure.hxlName}`,
       }),
@@ -225,7 +256,10 @@ export const BRIEFING_THEME: ExportTable = {
   description: 'One row per theme (HLD round table or JMDI theme) and scope (a country or GLOBAL).',
   columns: [
     column('theme', UTF8, 'HLD round-table code or JMDI theme', { required: true }),
-    column('scope', UTF8, "ISO3 of the country, or 'GLOBAL'", { required: true, pattern: '^([A-Z]{3}|GLOBAL)$' }),
+    column('scope', UTF8, "ISO3 of the country, or 'GLOBAL'", {
+      required: true,
+      pattern: '^([A-Z]{3}|GLOBAL)$',
+    }),
     column('scope_iso3', UTF8, 'ISO3 of the country scope (empty for GLOBAL)', { pattern: ISO3 }),
     column('theme_kind', UTF8, 'Kind of theme', { required: true, enum: ['hld_round_table', 'jmdi_theme'] }),
     column('label', UTF8, 'Theme label'),
@@ -254,7 +288,8 @@ export const BRIEFING_THEME: ExportTable = {
 export const BRIEFING_PROJECT: ExportTable = {
   name: 'briefing_project',
   title: 'JMDI projects in the briefing',
-  description: 'One row per JMDI phase-1 project listed in a country briefing (the "JMDI projects by theme" of a brief).',
+  description:
+    'One row per JMDI phase-1 project listed in a country briefing (the "JMDI projects by theme" of a brief).',
   columns: [
     column('project_id', UTF8, 'JMDI project id', { required: true }),
     column('iso3', UTF8, 'Target country', { required: true, pattern: ISO3 }),
@@ -270,7 +305,11 @@ export const BRIEFING_PROJECT: ExportTable = {
   ],
   primaryKey: ['project_id'],
   foreignKeys: [
-    { fields: ['iso3'], reference: { resource: 'briefing_country', fields: ['iso3'] }, holdsForOneCountry: true },
+    {
+      fields: ['iso3'],
+      reference: { resource: 'briefing_country', fields: ['iso3'] },
+      holdsForOneCountry: true,
+    },
   ],
 };
 
@@ -294,7 +333,11 @@ export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
   ],
   primaryKey: ['iso3', 'indicator_id', 'source', 'revision', 'year'],
   foreignKeys: [
-    { fields: ['iso3'], reference: { resource: 'briefing_country', fields: ['iso3'] }, holdsForOneCountry: true },
+    {
+      fields: ['iso3'],
+      reference: { resource: 'briefing_country', fields: ['iso3'] },
+      holdsForOneCountry: true,
+    },
   ],
 };
 
@@ -323,14 +366,19 @@ export const BRIEFING_EVENT: ExportTable = {
   ],
   primaryKey: ['event_id'],
   foreignKeys: [
-    { fields: ['iso3'], reference: { resource: 'briefing_country', fields: ['iso3'] }, holdsForOneCountry: false },
+    {
+      fields: ['iso3'],
+      reference: { resource: 'briefing_country', fields: ['iso3'] },
+      holdsForOneCountry: false,
+    },
   ],
 };
 
 export const BRIEFING_SOURCES: ExportTable = {
   name: 'briefing_sources',
   title: 'Sources',
-  description: 'Every document and dataset the briefing cites, with the files (by SHA-256) that carried its rows.',
+  description:
+    'Every document and dataset the briefing cites, with the files (by SHA-256) that carried its rows.',
   columns: [
     column('source_doc_id', UTF8, 'Document id', { required: true }),
     column('title', UTF8, 'Title'),
@@ -357,6 +405,7 @@ export const BRIEFING_TABLES: readonly ExportTable[] = [
   BRIEFING_SOURCES,
 ];
 
+// biome-ignore lint/suspicious/noExplicitAny: item bodies are JSON shaped by build.ts; every read falls back with ?? or a check
 type Body = Record<string, any>;
 
 const text = (value: unknown): string | undefined =>
@@ -399,7 +448,9 @@ function countryRow(body: Body, meta: ExportMeta): ExportRow {
     jmdi_budget_eur_total: count(jmdi.budget_eur_total),
     unct_surveyed: survey.unct_surveyed,
     survey_respondents_n: count(survey.respondents_n),
-    capacity_gaps: (survey.capacity_gaps ?? []).map((gap: Body) => `${gap.capacity_area}:${gap.has_capacity}`),
+    capacity_gaps: (survey.capacity_gaps ?? []).map(
+      (gap: Body) => `${gap.capacity_area}:${gap.has_capacity}`,
+    ),
     top_demands: list(survey.top_demands),
     support_types_requested: (survey.support_types_requested ?? []).map(
       (support: Body) => `${support.support_type}:${support.respondents}`,
@@ -414,7 +465,9 @@ function countryRow(body: Body, meta: ExportMeta): ExportRow {
 
 function scaled(value: Body): number | undefined {
   if (typeof value.value !== 'number') return undefined;
-  return typeof value.unit_mult === 'number' && value.unit_mult !== 0 ? value.value * 10 ** value.unit_mult : value.value;
+  return typeof value.unit_mult === 'number' && value.unit_mult !== 0
+    ? value.value * 10 ** value.unit_mult
+    : value.value;
 }
 
 function headlineFigures(figures: unknown): Record<string, unknown> {
@@ -457,7 +510,8 @@ function contextRows(body: Body): ExportRow[] {
 
 function documentIds(sources: unknown): string[] {
   const ids = new Set<string>();
-  for (const source of (Array.isArray(sources) ? sources : []) as Body[]) ids.add(String(source.source_doc_id));
+  for (const source of (Array.isArray(sources) ? sources : []) as Body[])
+    ids.add(String(source.source_doc_id));
   return [...ids].sort();
 }
 
@@ -474,13 +528,19 @@ function themeRow(body: Body, meta: ExportMeta): ExportRow {
     projects: list(body.projects),
     ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, byTheme[theme] ?? 0])),
     n_good_practices: count(body.n_good_practices),
-    top_practices: (body.top_practices ?? []).map((practice: Body) => `${practice.lesson_id}: ${practice.statement ?? ''}`),
-    common_conditions: (body.common_conditions ?? []).map((entry: Body) => `${entry.condition_tag}:${entry.n}`),
+    top_practices: (body.top_practices ?? []).map(
+      (practice: Body) => `${practice.lesson_id}: ${practice.statement ?? ''}`,
+    ),
+    common_conditions: (body.common_conditions ?? []).map(
+      (entry: Body) => `${entry.condition_tag}:${entry.n}`,
+    ),
     transnational_corridors: (body.transnational_corridors ?? []).map(
       (corridor: Body) => `${corridor.origin_iso3}>${corridor.destination_iso3}:${corridor.projects_n}`,
     ),
     pilot_evidence: (body.pilot_evidence ?? []).map((milestone: Body) => String(milestone.milestone_id)),
-    survey_demands: (body.survey_demands ?? []).map((entry: Body) => `${entry.capacity_area}:${entry.uncts_high_demand}`),
+    survey_demands: (body.survey_demands ?? []).map(
+      (entry: Body) => `${entry.capacity_area}:${entry.uncts_high_demand}`,
+    ),
     key_documents: documentIds(body.sources),
   };
 }
@@ -533,7 +593,8 @@ function filesByDocument(item: BriefingItem): Map<string, { file_sha256: string;
   };
   for (const entry of item.lineage?.sources ?? []) add(entry.source_doc_id, entry.file_sha256, entry.raw_key);
   for (const source of ((item.body as Body).sources ?? []) as Body[]) {
-    for (const file of (source.files ?? []) as Body[]) add(String(source.source_doc_id), String(file.file_sha256), String(file.raw_key));
+    for (const file of (source.files ?? []) as Body[])
+      add(String(source.source_doc_id), String(file.file_sha256), String(file.raw_key));
   }
   for (const list of files.values()) list.sort((a, b) => a.file_sha256.localeCompare(b.file_sha256));
   return files;
@@ -582,7 +643,13 @@ function checkRow(table: ExportTable, row: ExportRow): void {
               : spec.type.kind === 'list-utf8'
                 ? Array.isArray(value)
                 : typeof value === 'string';
-    if (!ok) throw new ExportDataError(table.name, key, spec.name, `holds ${JSON.stringify(value)}, not a ${spec.type.kind}`);
+    if (!ok)
+      throw new ExportDataError(
+        table.name,
+        key,
+        spec.name,
+        `holds ${JSON.stringify(value)}, not a ${spec.type.kind}`,
+      );
   }
 }
 

@@ -44,7 +44,9 @@ export async function serveCommand(session: Session, out: Output, args: { port?:
     server = await startApiServer(router, { port });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new UsageError(`Port ${port} is already in use: pick another with --port (e.g. --port 8788, or --port 0 for any free port)`);
+      throw new UsageError(
+        `Port ${port} is already in use: pick another with --port (e.g. --port 8788, or --port 0 for any free port)`,
+      );
     }
     throw error;
   }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { formatProblem } from '#packages/contracts/problems.ts';
 import { validateSource } from '#packages/contracts/validate.ts';
-import { readSource } from '#packages/formats/index.ts';
+import { createSourceReader } from '#packages/formats/index.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
 import { documentId } from '#packages/pipeline/ingest.ts';
@@ -14,7 +14,7 @@ import { EXIT, type Output, UsageError } from '../output.ts';
  */
 export async function validateCommand(
   out: Output,
-  args: { file?: string; kind?: string; format?: string; encoding?: string },
+  args: { file?: string; kind?: string; format?: string; encoding?: string; source?: string; revision?: string },
 ): Promise<number> {
   if (!args.file) throw new UsageError('Name the file to check: hld validate path/to/file.csv --kind survey');
   const kind = (args.kind ?? guessKind(args.file)) as SourceKind;
@@ -26,6 +26,11 @@ export async function validateCommand(
   const bytes = await readFile(args.file);
   const fileName = basename(args.file);
   try {
+    const readSource = createSourceReader(
+      args.source || args.revision
+        ? { statistics: { ...(args.source ? { source: args.source } : {}), ...(args.revision ? { revision: args.revision } : {}) } }
+        : {},
+    );
     const read = await readSource({
       bytes,
       fileName,

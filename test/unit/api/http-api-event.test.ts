@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidHttpApiEventError, parseHttpApiEvent, toHttpApiResult } from '#packages/api/http-api-event.ts';
+import {
+  InvalidHttpApiEventError,
+  parseHttpApiEvent,
+  toHttpApiResult,
+} from '#packages/api/http-api-event.ts';
 
 const event = (overrides: Record<string, unknown> = {}) => ({
   version: '2.0',
@@ -8,7 +12,11 @@ const event = (overrides: Record<string, unknown> = {}) => ({
   rawQueryString: 'version=2',
   queryStringParameters: { version: '2' },
   headers: { 'If-None-Match': '"abc"', host: 'api.example' },
-  requestContext: { http: { method: 'GET', path: '/datasets/hld2013/countries/MDA' }, stage: '$default', requestId: 'r-1' },
+  requestContext: {
+    http: { method: 'GET', path: '/datasets/hld2013/countries/MDA' },
+    stage: '$default',
+    requestId: 'r-1',
+  },
   isBase64Encoded: false,
   ...overrides,
 });

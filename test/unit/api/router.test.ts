@@ -28,14 +28,22 @@ function fakeStore(overrides: Partial<BriefingReader> = {}): BriefingReader {
     inputs: [],
     counts: {},
   });
-  const audit: AuditRecord[] = [{ action: 'publish', from: 1, to: 2, who: 'run-2', why: 'refresh', at: '2013-02-01T00:00:00.000Z' }];
+  const audit: AuditRecord[] = [
+    { action: 'publish', from: 1, to: 2, who: 'run-2', why: 'refresh', at: '2013-02-01T00:00:00.000Z' },
+  ];
   return {
     listDatasets: async () => ['hld2013'],
-    current: async (dataset) => (dataset === 'hld2013' ? { version: 2, previousVersion: 1, movedAt: '2013-02-01T00:00:00.000Z', contentHash: 'hash2' } : undefined),
+    current: async (dataset) =>
+      dataset === 'hld2013'
+        ? { version: 2, previousVersion: 1, movedAt: '2013-02-01T00:00:00.000Z', contentHash: 'hash2' }
+        : undefined,
     listVersions: async (dataset) => (dataset === 'hld2013' ? [record(2), record(1)] : []),
-    getVersion: async (dataset, version) => (dataset === 'hld2013' && versions[version] ? record(version) : undefined),
-    getItem: async (_dataset, version, type, id) => versions[version]?.find((item) => item.type === type && item.id === id),
-    listItems: async (_dataset, version, type) => (versions[version] ?? []).filter((item) => !type || item.type === type),
+    getVersion: async (dataset, version) =>
+      dataset === 'hld2013' && versions[version] ? record(version) : undefined,
+    getItem: async (_dataset, version, type, id) =>
+      versions[version]?.find((item) => item.type === type && item.id === id),
+    listItems: async (_dataset, version, type) =>
+      (versions[version] ?? []).filter((item) => !type || item.type === type),
     listAudit: async () => audit,
     ...overrides,
   };
@@ -50,20 +58,36 @@ const link = (path: string): ExportLink => ({
   expiresAt: '2013-02-01T01:00:00.000Z',
 });
 
-function router(overrides: { store?: Partial<BriefingReader>; links?: ExportLink[]; errors?: unknown[] } = {}) {
+function router(
+  overrides: { store?: Partial<BriefingReader>; links?: ExportLink[]; errors?: unknown[] } = {},
+) {
   const presigned: { prefix: string; seconds: number }[] = [];
   const route = createBriefingRouter({
     briefings: fakeStore(overrides.store),
     ledger: {
       listRuns: async () => [
-        { runId: 'run-1', status: 'succeeded', requestedBy: 'test', startedAt: '2013-01-01T00:00:00Z', version: 1 },
-        { runId: 'run-2', status: 'succeeded', requestedBy: 'test', startedAt: '2013-02-01T00:00:00Z', version: 2 },
+        {
+          runId: 'run-1',
+          status: 'succeeded',
+          requestedBy: 'test',
+          startedAt: '2013-01-01T00:00:00Z',
+          version: 1,
+        },
+        {
+          runId: 'run-2',
+          status: 'succeeded',
+          requestedBy: 'test',
+          startedAt: '2013-02-01T00:00:00Z',
+          version: 2,
+        },
       ],
     },
     exports: {} as ObjectStore,
     presign: async (prefix, seconds) => {
       presigned.push({ prefix, seconds });
-      return prefix === 'briefings/hld2013/v2/' ? (overrides.links ?? [link('csv/briefing_country.csv'), link('manifest.json')]) : [];
+      return prefix === 'briefings/hld2013/v2/'
+        ? (overrides.links ?? [link('csv/briefing_country.csv'), link('manifest.json')])
+        : [];
     },
     onError: (error) => overrides.errors?.push(error),
   });
@@ -80,7 +104,9 @@ describe('createBriefingRouter', () => {
 
     expect(status).toBe(200);
     expect(headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(json?.datasets).toEqual([expect.objectContaining({ dataset: 'hld2013', current_version: 2, content_hash: 'hash2' })]);
+    expect(json?.datasets).toEqual([
+      expect.objectContaining({ dataset: 'hld2013', current_version: 2, content_hash: 'hash2' }),
+    ]);
     expect(json?.last_run).toMatchObject({ run_id: 'run-2', version: 2 });
   });
 
@@ -100,7 +126,13 @@ describe('createBriefingRouter', () => {
     const current = await get('/datasets/hld2013/countries/mda');
     const pinned = await get('/datasets/hld2013/countries/MDA', { version: '1' });
 
-    expect(current.json).toMatchObject({ dataset: 'hld2013', version: 2, type: 'country', id: 'MDA', iso3: 'MDA' });
+    expect(current.json).toMatchObject({
+      dataset: 'hld2013',
+      version: 2,
+      type: 'country',
+      id: 'MDA',
+      iso3: 'MDA',
+    });
     expect(current.json?.pilots[0].participation_status).toBe('completed');
     expect(current.json?.lineage.sources.length).toBeGreaterThan(0);
     expect(current.headers['cache-control']).toBe('public, max-age=60');
@@ -112,10 +144,15 @@ describe('createBriefingRouter', () => {
     const { get } = router();
 
     const global = await get('/datasets/hld2013/themes/RT3');
-    const scoped = await get('/datasets/hld2013/themes/RT3_partnerships_coherence_mainstreaming', { scope: 'mda' });
+    const scoped = await get('/datasets/hld2013/themes/RT3_partnerships_coherence_mainstreaming', {
+      scope: 'mda',
+    });
     const jmdi = await get('/datasets/hld2013/themes/remittances', { scope: 'JAM', version: '1' });
 
-    expect(global.json).toMatchObject({ id: 'RT3_partnerships_coherence_mainstreaming@GLOBAL', scope: 'GLOBAL' });
+    expect(global.json).toMatchObject({
+      id: 'RT3_partnerships_coherence_mainstreaming@GLOBAL',
+      scope: 'GLOBAL',
+    });
     expect(scoped.json).toMatchObject({ id: 'RT3_partnerships_coherence_mainstreaming@MDA', scope: 'MDA' });
     expect(jmdi.json).toMatchObject({ version: 1, theme: 'remittances', scope: 'JAM', n_projects: 1 });
   });
@@ -128,7 +165,9 @@ describe('createBriefingRouter', () => {
 
     expect(countries.json?.countries.map((c: Body) => c.iso3)).toEqual(['JAM', 'MDA', 'MUS']);
     expect(countries.json?.countries[1].href).toBe('/datasets/hld2013/countries/MDA?version=1');
-    expect(themes.json?.themes.map((t: Body) => t.id)).toContain('RT3_partnerships_coherence_mainstreaming@MDA');
+    expect(themes.json?.themes.map((t: Body) => t.id)).toContain(
+      'RT3_partnerships_coherence_mainstreaming@MDA',
+    );
   });
 
   it('diffs the previous version against CURRENT by default, or the versions asked for', async () => {
@@ -138,7 +177,9 @@ describe('createBriefingRouter', () => {
     const reverse = await get('/datasets/hld2013/diff', { from: '2', to: '1' });
 
     expect(latest.json).toMatchObject({ from: 1, to: 2, summary: { added: 0, removed: 0, changed: 1 } });
-    expect(latest.json?.changed[0].changes).toEqual([{ path: 'pilots[0].participation_status', from: 'active', to: 'completed' }]);
+    expect(latest.json?.changed[0].changes).toEqual([
+      { path: 'pilots[0].participation_status', from: 'active', to: 'completed' },
+    ]);
     expect(reverse.json?.changed[0].changes[0]).toMatchObject({ from: 'completed', to: 'active' });
   });
 
@@ -150,7 +191,10 @@ describe('createBriefingRouter', () => {
     expect(status).toBe(200);
     expect(presigned).toEqual([{ prefix: 'briefings/hld2013/v2/', seconds: 3600 }]);
     expect(json).toMatchObject({ version: 2, complete: true, formats: ['csv'] });
-    expect(json?.files[0]).toMatchObject({ path: 'csv/briefing_country.csv', url: expect.stringContaining('X-Amz-Expires=3600') });
+    expect(json?.files[0]).toMatchObject({
+      path: 'csv/briefing_country.csv',
+      url: expect.stringContaining('X-Amz-Expires=3600'),
+    });
     expect(headers['cache-control']).toBe('private, no-store');
   });
 
@@ -174,9 +218,17 @@ describe('createBriefingRouter', () => {
 
   it.each([
     ['/datasets/other/versions', {}, /No dataset 'other'; GET \/datasets lists them/],
-    ['/datasets/hld2013/countries/FRA', {}, /FRA has no briefing in hld2013 v2; GET \/datasets\/hld2013\/countries/],
+    [
+      '/datasets/hld2013/countries/FRA',
+      {},
+      /FRA has no briefing in hld2013 v2; GET \/datasets\/hld2013\/countries/,
+    ],
     ['/datasets/hld2013/countries/MDA', { version: '9' }, /hld2013 has no version 9/],
-    ['/datasets/hld2013/themes/RT2', { scope: 'JAM' }, /no RT2_rights_protection_trafficking briefing for JAM.*try scope=GLOBAL/],
+    [
+      '/datasets/hld2013/themes/RT2',
+      { scope: 'JAM' },
+      /no RT2_rights_protection_trafficking briefing for JAM.*try scope=GLOBAL/,
+    ],
     ['/datasets/hld2013/diff', { to: '1' }, /v1 has no earlier version/],
     ['/datasets/hld2013/exports', { version: '1' }, /No exports of hld2013 v1.*'hld briefing export/],
     ['/datasets/hld2013/nothing', {}, /No route/],
@@ -210,7 +262,10 @@ describe('createBriefingRouter', () => {
     const { status, body } = await failing.get('/datasets/hld2013/countries/MDA', {}, { requestId: 'req-1' });
 
     expect(status).toBe(500);
-    expect(JSON.parse(body)).toEqual({ error: 'internal', message: expect.stringContaining('report request req-1') });
+    expect(JSON.parse(body)).toEqual({
+      error: 'internal',
+      message: expect.stringContaining('report request req-1'),
+    });
     expect(body).not.toMatch(/secret|Exception|at \//);
     expect(errors).toHaveLength(1);
   });
@@ -219,7 +274,11 @@ describe('createBriefingRouter', () => {
     const { get, route } = router();
     const first = await get('/datasets/hld2013/countries/MDA');
 
-    const again = await get('/datasets/hld2013/countries/MDA', {}, { headers: { 'if-none-match': first.headers.etag } });
+    const again = await get(
+      '/datasets/hld2013/countries/MDA',
+      {},
+      { headers: { 'if-none-match': first.headers.etag } },
+    );
     const head = await route({ method: 'HEAD', path: '/datasets/hld2013/countries/MDA' });
 
     expect(again.status).toBe(304);

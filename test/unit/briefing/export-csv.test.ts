@@ -59,7 +59,8 @@ describe('CSV export', () => {
     const plain = await renderBriefingExport('csv', items, META);
     const excel = await renderBriefingExport('csv', items, META, { bom: true });
 
-    const country = (files: typeof plain) => files.find((file) => file.path === 'briefing_country.csv')!.bytes;
+    const country = (files: typeof plain) =>
+      files.find((file) => file.path === 'briefing_country.csv')!.bytes;
     expect([...country(plain).slice(0, 3)]).toEqual([...Buffer.from('iso')]);
     expect([...country(excel).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = decoder.decode(country(plain));

@@ -11,7 +11,12 @@ import { type BriefingItem, itemHash, type StoredBriefingItem } from '#packages/
 
 const SHA = { pilot: 'a'.repeat(64), projects: 'b'.repeat(64), reference: 'c'.repeat(64) } as const;
 
-function rows(table: string, file: keyof typeof SHA, values: Record<string, unknown>[], confidence = 'high'): CuratedRow[] {
+function rows(
+  table: string,
+  file: keyof typeof SHA,
+  values: Record<string, unknown>[],
+  confidence = 'high',
+): CuratedRow[] {
   return values.map((row, index) => ({
     row: { ...row, confidence },
     ref: {
@@ -96,9 +101,36 @@ export const TABLES: CuratedTables = {
     },
   ]),
   observation: rows('observation', 'reference', [
-    { indicator_id: 'IMM_STOCK', ref_area_iso3: 'MDA', time_period: '2010', value: 129488, unit: 'persons', source: 'UNDESA_IMS', dataset_revision: 'Rev.2019', source_doc_id: 'DOC-undesa' },
-    { indicator_id: 'IMM_STOCK', ref_area_iso3: 'MDA', time_period: '2015', value: 106374, unit: 'persons', source: 'UNDESA_IMS', dataset_revision: 'Rev.2019', source_doc_id: 'DOC-undesa' },
-    { indicator_id: 'IMM_STOCK', ref_area_iso3: 'MDA', time_period: '2013', value: 391508, unit: 'persons', source: 'WB_KNOMAD_BILAT', dataset_revision: 'KNOMAD-2013', source_doc_id: 'DOC-knomad' },
+    {
+      indicator_id: 'IMM_STOCK',
+      ref_area_iso3: 'MDA',
+      time_period: '2010',
+      value: 129488,
+      unit: 'persons',
+      source: 'UNDESA_IMS',
+      dataset_revision: 'Rev.2019',
+      source_doc_id: 'DOC-undesa',
+    },
+    {
+      indicator_id: 'IMM_STOCK',
+      ref_area_iso3: 'MDA',
+      time_period: '2015',
+      value: 106374,
+      unit: 'persons',
+      source: 'UNDESA_IMS',
+      dataset_revision: 'Rev.2019',
+      source_doc_id: 'DOC-undesa',
+    },
+    {
+      indicator_id: 'IMM_STOCK',
+      ref_area_iso3: 'MDA',
+      time_period: '2013',
+      value: 391508,
+      unit: 'persons',
+      source: 'WB_KNOMAD_BILAT',
+      dataset_revision: 'KNOMAD-2013',
+      source_doc_id: 'DOC-knomad',
+    },
   ]),
   event: rows('event', 'reference', [
     {
@@ -126,8 +158,20 @@ export const TABLES: CuratedTables = {
     },
   ]),
   source_document: rows('source_document', 'reference', [
-    { doc_id: 'DOC-gfmd', title: 'GFMD meetings page', doc_type: 'gfmd_paper', url: 'https://gfmd.org/', source_doc_id: 'DOC-gfmd' },
-    { doc_id: 'DOC-illustrative', title: 'Illustrative samples', doc_type: 'dataset', illustrative: true, source_doc_id: 'DOC-gfmd' },
+    {
+      doc_id: 'DOC-gfmd',
+      title: 'GFMD meetings page',
+      doc_type: 'gfmd_paper',
+      url: 'https://gfmd.org/',
+      source_doc_id: 'DOC-gfmd',
+    },
+    {
+      doc_id: 'DOC-illustrative',
+      title: 'Illustrative samples',
+      doc_type: 'dataset',
+      illustrative: true,
+      source_doc_id: 'DOC-gfmd',
+    },
   ]),
 };
 

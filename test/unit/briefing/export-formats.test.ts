@@ -16,7 +16,9 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Export rows as a reader sees them: missing values as null, lists as arrays. */
 function expectedRows(name: string) {
   const data = briefingTables(storedItems(), META).find((entry) => entry.table.name === name)!;
-  return data.rows.map((row) => Object.fromEntries(data.table.columns.map((column) => [column.name, row[column.name] ?? null])));
+  return data.rows.map((row) =>
+    Object.fromEntries(data.table.columns.map((column) => [column.name, row[column.name] ?? null])),
+  );
 }
 
 describe('JSON export', () => {
@@ -27,9 +29,11 @@ describe('JSON export', () => {
 
     const all = JSON.parse(decoder.decode(files.find((file) => file.path === 'briefing.json')!.bytes));
     expect(all).toMatchObject({ dataset: 'hld2013', version: 3, as_of: '2013-09-30' });
-    expect(all.items.map((item: { type: string; id: string; hash: string }) => `${item.type}#${item.id}#${item.hash}`)).toEqual(
-      items.map((item) => `${item.type}#${item.id}#${item.hash}`),
-    );
+    expect(
+      all.items.map(
+        (item: { type: string; id: string; hash: string }) => `${item.type}#${item.id}#${item.hash}`,
+      ),
+    ).toEqual(items.map((item) => `${item.type}#${item.id}#${item.hash}`));
     expect(files.filter((file) => file.path.startsWith('countries/')).map((file) => file.path)).toEqual([
       'countries/JAM.json',
       'countries/MDA.json',
@@ -37,23 +41,50 @@ describe('JSON export', () => {
     ]);
     const mda = items.find((item) => item.id === 'MDA')!;
     const page = JSON.parse(decoder.decode(files.find((file) => file.path === 'countries/MDA.json')!.bytes));
-    expect(page).toEqual({ dataset: 'hld2013', version: 3, as_of: '2013-09-30', type: 'country', id: 'MDA', hash: mda.hash, ...(mda.body as object), lineage: mda.lineage });
+    expect(page).toEqual({
+      dataset: 'hld2013',
+      version: 3,
+      as_of: '2013-09-30',
+      type: 'country',
+      id: 'MDA',
+      hash: mda.hash,
+      ...(mda.body as object),
+      lineage: mda.lineage,
+    });
   });
 });
 
 describe('Markdown export', () => {
   it('writes a one-page brief a person can read, with sources, SHA-256 prefixes and low-confidence marks', async () => {
-    const files = await renderBriefingExport('markdown', storedItems(), META, { selection: { country: 'MDA' } });
+    const files = await renderBriefingExport('markdown', storedItems(), META, {
+      selection: { country: 'MDA' },
+    });
 
     expect(files.map((file) => file.path)).toEqual(['MDA.md']);
     const brief = decoder.decode(files[0]!.bytes);
-    for (const heading of ['# Republic of Moldova (MDA)', '## Identity', '## Context figures', '## Mainstreaming pilot', '### Milestones', '## UN Country Team survey', '## JMDI projects by theme', '### Communities (1)', '## Events', '## Caveats', '## Sources']) {
+    for (const heading of [
+      '# Republic of Moldova (MDA)',
+      '## Identity',
+      '## Context figures',
+      '## Mainstreaming pilot',
+      '### Milestones',
+      '## UN Country Team survey',
+      '## JMDI projects by theme',
+      '### Communities (1)',
+      '## Events',
+      '## Caveats',
+      '## Sources',
+    ]) {
       expect(brief).toContain(heading);
     }
-    expect(brief).toMatch(/\| 2012-08-24 \| `MM-MDA-P1-M05` \| `emp_template_adopted` \| achieved \| Government adopts the EMP template \\\| and its indicator list/);
+    expect(brief).toMatch(
+      /\| 2012-08-24 \| `MM-MDA-P1-M05` \| `emp_template_adopted` \| achieved \| Government adopts the EMP template \\\| and its indicator list/,
+    );
     expect(brief).toMatch(/`JMDI1-MDA-01` .* `DOC-illustrative` ⚠ \|/);
     expect(brief).toContain(`| \`DOC-emp\` | \`${'a'.repeat(12)}\` | 1 | \`pilot_milestone\` |`);
-    expect(brief).toMatch(/\| Immigrant stock \| 391,508 \| persons \| 2013 \| `WB_KNOMAD_BILAT` \| KNOMAD-2013 \|/);
+    expect(brief).toMatch(
+      /\| Immigrant stock \| 391,508 \| persons \| 2013 \| `WB_KNOMAD_BILAT` \| KNOMAD-2013 \|/,
+    );
   });
 
   it('escapes markup in free text so a title cannot break the table, and indexes every country', async () => {
@@ -107,7 +138,11 @@ describe('Parquet export', () => {
     const codecs = await duck.rows(`SELECT DISTINCT compression FROM parquet_metadata(${path})`);
     expect(codecs.map((row) => row.compression)).toEqual(['ZSTD']);
     const projects = await duck.rows(`SELECT * FROM read_parquet(${path}) ORDER BY project_id`);
-    expect(projects).toEqual(expectedRows('briefing_project').sort((a, b) => String(a.project_id).localeCompare(String(b.project_id))));
+    expect(projects).toEqual(
+      expectedRows('briefing_project').sort((a, b) =>
+        String(a.project_id).localeCompare(String(b.project_id)),
+      ),
+    );
     const [jam] = projects.filter((row) => row.project_id === 'JMDI1-JAM-01');
     expect(jam?.title).toBe(FORMULA_TITLE); // Parquet is typed: no spreadsheet, nothing to neutralise
     const countries = await duck.rows(
@@ -138,7 +173,9 @@ describe('Parquet export', () => {
       ].join('\n'),
     );
 
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: ROOT });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+    });
 
     expect(JSON.parse(stdout)).toEqual({ before: false, after: true });
   });
