@@ -18,9 +18,15 @@ export interface StageConfig {
    * bus, state machine, topic, API). Buckets and tables are named by CloudFormation.
    */
   readonly namePrefix: string;
-  /** Account to deploy to; unset = the CLI's current credentials (`CDK_DEFAULT_ACCOUNT`). */
+  /**
+   * Account to deploy to (override: `-c account=…`).
+   * @default - the CLI's current credentials (`CDK_DEFAULT_ACCOUNT`)
+   */
   readonly account?: string;
-  /** Region to deploy to; unset = the CLI's current region (`CDK_DEFAULT_REGION`). */
+  /**
+   * Region to deploy to (override: `-c region=…`).
+   * @default - the CLI's current region (`CDK_DEFAULT_REGION`)
+   */
   readonly region?: string;
   /**
    * Days an upload stays under `incoming/` of the raw bucket. Ingest keeps the content-addressed
@@ -39,11 +45,14 @@ export interface StageConfig {
   readonly refreshScheduleCron: string;
   /** IANA time zone the refresh cron is evaluated in. */
   readonly refreshScheduleTimeZone: string;
-  /** Address subscribed to the alarm topic; unset = no subscription (override: `-c alarmEmail=…`). */
+  /**
+   * Address subscribed to the alarm topic (override: `-c alarmEmail=…`).
+   * @default - no subscription
+   */
   readonly alarmEmail?: string;
   /**
    * Opt in to deleting stateful resources (buckets, tables, key, log groups) with the stack.
-   * Unset or false = RETAIN: a `cdk destroy` never takes evidence with it.
+   * @default false - RETAIN: a `cdk destroy` never takes evidence with it
    */
   readonly destroyOnRemoval?: boolean;
   /** DynamoDB deletion protection on both tables. */

@@ -117,7 +117,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'briefing':
         return await briefing(rest, values, out);
       case 'serve':
-        return await withSession(values.backend, (session) => serveCommand(session, out, { port: values.port }));
+        return await withSession(values.backend, (session) =>
+          serveCommand(session, out, { port: values.port }),
+        );
       default:
         throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);
     }

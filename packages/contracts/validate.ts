@@ -8,6 +8,7 @@ import {
   SourceRefusedError,
   type SourceRow,
 } from '#packages/formats/reader.ts';
+import { contractJsonSchema } from './columns.ts';
 import { type Problem, showValue } from './problems.ts';
 
 /** A row that passed its contract, with its place in the source file. */
@@ -85,6 +86,24 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], source: SourceRow, fil
     };
     return problem;
   });
+}
+
+const countryFieldCache = new WeakMap<TableContract, string[]>();
+
+/** Fields holding ISO3 codes (scalars or lists): every code must be in the country reference. */
+function countryFields(contract: TableContract): string[] {
+  let fields = countryFieldCache.get(contract);
+  if (!fields) {
+    const schema = contractJsonSchema(contract) as { properties: Record<string, Record<string, unknown>> };
+    fields = Object.entries(schema.properties)
+      .filter(([, property]) => {
+        const items = property.items as Record<string, unknown> | undefined;
+        return property['x-vocabulary'] === 'iso3' || items?.['x-vocabulary'] === 'iso3';
+      })
+      .map(([name]) => name);
+    countryFieldCache.set(contract, fields);
+  }
+  return fields;
 }
 
 function keyOf(row: Readonly<Record<string, unknown>>, fields: readonly string[]): string {
@@ -170,19 +189,19 @@ export async function* validateRows(
     }
     const row = parsed.data as Record<string, unknown>;
 
-    for (const foreignKey of contract.foreignKeys) {
-      if (foreignKey.reference.table !== 'country') continue;
-      const field = foreignKey.fields[0] ?? '';
-      const code = row[field];
-      if (typeof code === 'string' && !countries.byIso3(code)) {
+    for (const field of countryFields(contract)) {
+      const value = row[field];
+      const codes = Array.isArray(value) ? value : value === undefined ? [] : [value];
+      const unknown = codes.filter((code) => typeof code === 'string' && !countries.byIso3(code));
+      if (unknown.length > 0) {
         problems.push({
           file: fileName,
           table: source.table,
           locator: source.locator,
           field,
           rule: 'foreign-key',
-          message: `unknown country code: not in the ISO 3166 / M49 reference`,
-          value: showValue(code),
+          message: 'unknown country code: not in the ISO 3166 / M49 reference',
+          value: showValue(unknown.length === 1 ? unknown[0] : unknown),
           hint: 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
         });
       }

@@ -92,14 +92,28 @@ interface RowFailures {
   readonly failures: FieldFailure[];
 }
 
+export interface ContractCsvNormaliserOptions extends FastNormaliseOptions {
+  /**
+   * Hold back the accepted rows that refer to a parent in another table and write them after all
+   * other rows, in a second pass over the input (`replayWaitingRows`): the reference path's row
+   * order when a file mixes rows with and without such a reference. @default false
+   */
+  readonly holdWaitingRows?: boolean;
+}
+
 /** Feed the bytes of one contract CSV chunk by chunk; take the IPC bytes as they are produced. */
 export class ContractCsvNormaliser implements FailureSink {
   readonly summary: ValidationSummary = emptySummary();
   rows = 0;
   batches = 0;
 
-  private readonly options: FastNormaliseOptions;
+  private readonly options: ContractCsvNormaliserOptions;
   private readonly batchSize: number;
+  private waitingLines = new Int32Array(256);
+  private waitingCount = 0;
+  private waitingCursor = 0;
+  private replaying = false;
+  private closed = false;
   private prefix: Uint8Array[] = [];
   private prefixBytes = 0;
   private tokenizer: CsvTokenizer | undefined;
@@ -128,7 +142,7 @@ export class ContractCsvNormaliser implements FailureSink {
   private locatorOutput: Utf8ColumnOutput | undefined;
   private pending = 0;
 
-  constructor(options: FastNormaliseOptions) {
+  constructor(options: ContractCsvNormaliserOptions) {
     this.options = options;
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
     if (options.encoding !== undefined && canonicalEncoding(options.encoding) !== 'utf-8') {
@@ -152,7 +166,44 @@ export class ContractCsvNormaliser implements FailureSink {
       chunk = this.start();
     }
     this.processBlock(this.tokenizer!.push(chunk, final));
-    if (final) this.end();
+    if (final && this.recordsSeen === 0) ineligible('empty', 'the file has no rows');
+  }
+
+  /** Rows held back by `holdWaitingRows`, to be written by `replayWaitingRows`. */
+  get heldRows(): number {
+    return this.waitingCount;
+  }
+
+  /**
+   * Second pass over the same input: write the rows held back by `holdWaitingRows`, in file
+   * order, after every other row (batches continue where the first pass stopped).
+   */
+  replayWaitingRows(chunks: Iterable<Uint8Array>): void {
+    if (!this.finished || this.closed) throw new Error('ContractCsvNormaliser: replay after the first pass only');
+    this.replaying = true;
+    this.tokenizer = undefined;
+    this.recordsSeen = 0;
+    this.waitingCursor = 0;
+    let previous: Uint8Array | undefined;
+    const feed = (chunk: Uint8Array, final: boolean) => {
+      let data = chunk;
+      if (!this.tokenizer) data = this.start(chunk);
+      this.processBlock(this.tokenizer!.push(data, final));
+    };
+    for (const chunk of chunks) {
+      if (previous) feed(previous, false);
+      previous = chunk;
+    }
+    feed(previous ?? new Uint8Array(0), true);
+  }
+
+  /** Write the last batch and the file footer (after the final chunk, and any replay). */
+  close(): void {
+    if (!this.finished) throw new Error('ContractCsvNormaliser: close before the final chunk');
+    if (this.closed) return;
+    this.closed = true;
+    this.flush();
+    this.writer?.finish();
   }
 
   /** IPC bytes produced since the last call (empty when none). */
@@ -160,9 +211,9 @@ export class ContractCsvNormaliser implements FailureSink {
     return this.sink.take();
   }
 
-  /** Rows, batches and problems once the final chunk has been pushed. */
+  /** Rows, batches and problems once the normaliser is closed. */
   result(): FastNormaliseSummary {
-    if (!this.finished || !this.plan) throw new Error('ContractCsvNormaliser: the file is not finished');
+    if (!this.closed || !this.plan) throw new Error('ContractCsvNormaliser: the file is not finished');
     return { contract: this.plan.contract, rows: this.rows, batches: this.batches, summary: this.summary };
   }
 
@@ -173,8 +224,8 @@ export class ContractCsvNormaliser implements FailureSink {
   }
 
   /** First bytes: byte order mark, delimiter; returns the bytes to tokenize. */
-  private start(): Uint8Array {
-    let data = this.prefix.length === 1 ? (this.prefix[0] as Uint8Array) : Buffer.concat(this.prefix);
+  private start(first?: Uint8Array): Uint8Array {
+    let data = first ?? (this.prefix.length === 1 ? (this.prefix[0] as Uint8Array) : Buffer.concat(this.prefix));
     this.prefix = [];
     if ((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)) {
       ineligible('encoding', 'the file is UTF-16');
@@ -192,12 +243,14 @@ export class ContractCsvNormaliser implements FailureSink {
   private processBlock(block: RecordBlock): void {
     let record = 0;
     if (this.recordsSeen === 0 && block.records > 0) {
-      this.readHeader(block);
+      if (!this.replaying) this.readHeader(block);
       record = 1;
       this.recordsSeen = 1;
     }
     if (this.recordsSeen === 1 && record < block.records) {
-      if (isHxlRow(recordCells(block, record))) ineligible('hxl', 'the header is followed by HXL hashtags');
+      if (!this.replaying && isHxlRow(recordCells(block, record))) {
+        ineligible('hxl', 'the header is followed by HXL hashtags');
+      }
       this.recordsSeen = 2;
     }
     if (record >= block.records) return;
@@ -216,7 +269,7 @@ export class ContractCsvNormaliser implements FailureSink {
     this.rowFailures.clear();
     for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
     this.currentView = view;
-    const accepted = this.decideRows(view);
+    const accepted = this.replaying ? this.selectHeldRows(view) : this.decideRows(view);
     this.appendAccepted(accepted);
   }
 
@@ -377,21 +430,48 @@ export class ContractCsvNormaliser implements FailureSink {
 
       // Rows with a reference to another table wait for their parent in the reference path and
       // come out after the rows without one; the file order holds only while they never mix.
-      if (plan.waitingForeignKeys.length > 0) {
-        const waits = plan.waitingForeignKeys.some((index) => columns[index]!.valueOf(row) !== undefined);
-        if (waits) this.waiting = true;
-        else if (this.waiting) {
-          ineligible('row-order', `line ${view.rowLine[row]} would be written before rows above it`);
-        }
-      }
       for (const column of this.guarded) {
         const reason = column.unwritable(row);
         if (reason !== undefined) ineligible('unwritable', `line ${view.rowLine[row]}: ${reason}`);
       }
       summary.rowsAccepted += 1;
       this.tableCounts().accepted += 1;
+      if (plan.waitingForeignKeys.length > 0) {
+        const waits = plan.waitingForeignKeys.some((index) => columns[index]!.present(row));
+        if (waits && this.options.holdWaitingRows) {
+          this.holdRow(view.rowLine[row]!);
+          continue;
+        }
+        if (waits) this.waiting = true;
+        else if (this.waiting) {
+          ineligible('row-order', `line ${view.rowLine[row]} would be written before rows above it`);
+        }
+      }
       accepted[count] = row;
       count += 1;
+    }
+    return count;
+  }
+
+  private holdRow(line: number): void {
+    if (this.waitingCount >= this.waitingLines.length) {
+      const grown = new Int32Array(this.waitingLines.length * 2);
+      grown.set(this.waitingLines);
+      this.waitingLines = grown;
+    }
+    this.waitingLines[this.waitingCount] = line;
+    this.waitingCount += 1;
+  }
+
+  /** Replay: the rows of this block that the first pass held back. */
+  private selectHeldRows(view: BlockView): number {
+    let count = 0;
+    for (let row = 0; row < view.rows && this.waitingCursor < this.waitingCount; row += 1) {
+      if (view.rowLine[row] === this.waitingLines[this.waitingCursor]) {
+        this.accepted[count] = row;
+        count += 1;
+        this.waitingCursor += 1;
+      }
     }
     return count;
   }
@@ -510,11 +590,6 @@ export class ContractCsvNormaliser implements FailureSink {
     this.batches += 1;
   }
 
-  private end(): void {
-    if (this.recordsSeen === 0) ineligible('empty', 'the file has no rows');
-    this.flush();
-    this.writer?.finish();
-  }
 }
 
 /** Issues of one field, with paths from the row (as zod reports them for the object). */
@@ -546,21 +621,45 @@ function recordCells(block: RecordBlock, record: number): string[] {
  */
 export async function normaliseContractCsvFast(
   bytes: Uint8Array,
-  options: FastNormaliseOptions & { readonly chunkBytes?: number; readonly onIneligible?: (error: FastPathIneligibleError) => void },
+  options: FastNormaliseOptions & {
+    /** Bytes tokenized at a time. @default 4 MiB */
+    readonly chunkBytes?: number;
+    /** Told why the file is not eligible (for logs and tests). */
+    readonly onIneligible?: (error: FastPathIneligibleError) => void;
+  },
 ): Promise<FastNormaliseResult | undefined> {
-  try {
-    const normaliser = new ContractCsvNormaliser(options);
-    const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const chunkBytes = Math.max(1, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+  const chunks = () => {
     const parts: Uint8Array[] = [];
-    for (let start = 0; start < bytes.length || start === 0; start += chunkBytes) {
-      const end = Math.min(bytes.length, start + chunkBytes);
-      normaliser.push(bytes.subarray(start, end), end >= bytes.length);
+    for (let start = 0; start < bytes.length; start += chunkBytes) parts.push(bytes.subarray(start, start + chunkBytes));
+    return parts.length > 0 ? parts : [bytes];
+  };
+  const run = (holdWaitingRows: boolean): FastNormaliseResult => {
+    const normaliser = new ContractCsvNormaliser({ ...options, holdWaitingRows });
+    const output: Uint8Array[] = [];
+    const collect = () => {
       const produced = normaliser.take();
-      if (produced.length > 0) parts.push(produced);
-      if (end >= bytes.length) break;
-    }
+      if (produced.length > 0) output.push(produced);
+    };
+    const parts = chunks();
+    parts.forEach((part, index) => {
+      normaliser.push(part, index === parts.length - 1);
+      collect();
+    });
+    if (normaliser.heldRows > 0) normaliser.replayWaitingRows(parts);
+    normaliser.close();
+    collect();
     const result = normaliser.result();
-    return { ...result, ipc: result.rows > 0 ? Buffer.concat(parts) : undefined };
+    return { ...result, ipc: result.rows > 0 ? Buffer.concat(output) : undefined };
+  };
+  try {
+    try {
+      return run(false);
+    } catch (error) {
+      // Rows with and without a parent reference are mixed: write them in two passes.
+      if (error instanceof FastPathIneligibleError && error.reason === 'row-order') return run(true);
+      throw error;
+    }
   } catch (error) {
     if (error instanceof FastPathIneligibleError) {
       options.onIneligible?.(error);
@@ -592,6 +691,7 @@ export function streamContractCsvFast(
       previous = chunk;
     }
     normaliser.push(previous ?? new Uint8Array(0), true);
+    normaliser.close();
     const produced = normaliser.take();
     if (produced.length > 0) yield produced;
   }

@@ -198,7 +198,8 @@ export class CsvTokenizer {
         }
         if (escapedCells > 0) {
           if (!owned) {
-            data = data.slice();
+            // A copy (Buffer#slice would be a view): the caller's bytes are never modified.
+            data = new Uint8Array(data);
             owned = true;
           }
           for (let cell = firstCell; cell < cells; cell += 1) {

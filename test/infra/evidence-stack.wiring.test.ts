@@ -220,7 +220,7 @@ describe('EvidenceStack wiring', () => {
     }
   });
 
-  it('schedules the refresh with the stage cron and a static input', () => {
+  it("schedules the refresh with the stage cron, the dataset and the scheduler's execution id as runId", () => {
     const { template, config, stack } = synthesized;
 
     template.hasResourceProperties('AWS::Scheduler::Schedule', {

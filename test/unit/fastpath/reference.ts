@@ -93,10 +93,9 @@ function typeText(data: Data): string {
   return String(data.type).replace(/Dictionary<(.*?), (.*?)>/g, 'Dictionary<$1, $2>');
 }
 
-function bytesOf(view: ArrayLike<number> | ArrayBufferView | undefined): number[] {
+function bytesOf(view: ArrayBufferView | undefined): number[] {
   if (!view) return [];
-  if (ArrayBuffer.isView(view)) return [...new Uint8Array(view.buffer, view.byteOffset, view.byteLength)];
-  return [...(view as ArrayLike<number>)];
+  return [...new Uint8Array(view.buffer, view.byteOffset, view.byteLength)];
 }
 
 function expectSameData(actual: Data, expected: Data, where: string): void {
