@@ -9,6 +9,7 @@ import {
 import { batchWrite, type WriteRequest } from './batch-write.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { isConditionalCheckFailed, PointerMovedError } from './errors.ts';
+import { queryAll } from './query-all.ts';
 
 /**
  * Versioned briefing datasets in DynamoDB.
@@ -214,20 +215,11 @@ export class BriefingStore {
   }
 
   async listVersions(dataset: string): Promise<VersionRecord[]> {
-    const versions: VersionRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'V#' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      versions.push(...((page.Items ?? []) as unknown as VersionRecord[]));
-      startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-    } while (startKey);
+    const versions = (await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'V#' },
+    })) as unknown as VersionRecord[];
     return versions.map(
       ({ dataset: d, version, contentHash: h, itemCount, createdAt, runId, inputs, counts }) => ({
         dataset: d,
@@ -274,28 +266,19 @@ export class BriefingStore {
 
   /** Every item of a version (all shards), optionally of one type. */
   async listItems(dataset: string, version: number, type?: string): Promise<StoredBriefingItem[]> {
-    const rows: Record<string, unknown>[] = [];
-    await Promise.all(
-      Array.from({ length: SHARDS }, async (_unused, shard) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: type ? 'pk = :pk AND begins_with(sk, :type)' : 'pk = :pk',
-              ExpressionAttributeValues: {
-                ':pk': versionPk(dataset, version, shard),
-                ...(type ? { ':type': `${type}#` } : {}),
-              },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          rows.push(...((page.Items ?? []) as Record<string, unknown>[]));
-          startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-        } while (startKey);
-      }),
+    const shards = await Promise.all(
+      Array.from({ length: SHARDS }, (_unused, shard) =>
+        queryAll(this.client, {
+          TableName: this.table,
+          KeyConditionExpression: type ? 'pk = :pk AND begins_with(sk, :type)' : 'pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': versionPk(dataset, version, shard),
+            ...(type ? { ':type': `${type}#` } : {}),
+          },
+        }),
+      ),
     );
-    return assemble(rows).sort((a, b) => itemKey(a).localeCompare(itemKey(b)));
+    return assemble(shards.flat()).sort((a, b) => itemKey(a).localeCompare(itemKey(b)));
   }
 
   /** Delete every item and the record of a version (retention). Never the CURRENT one. */
@@ -341,36 +324,24 @@ export class BriefingStore {
   }
 
   async listAudit(dataset: string): Promise<AuditRecord[]> {
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'AUDIT#' },
-      }),
-    );
-    return (page.Items ?? []).map(
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'AUDIT#' },
+    });
+    return items.map(
       ({ action, from, to, who, why, at }) => ({ action, from, to, who, why, at }) as AuditRecord,
     );
   }
 
-  /** Every dataset that has a CURRENT pointer (a Scan is fine: the table holds a handful). */
+  /** Every dataset ever published (registered under one small partition, so no Scan). */
   async listDatasets(): Promise<string[]> {
-    const datasets: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: undefined,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'DATASETS' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) datasets.push(String(item.sk));
-      startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-    } while (startKey);
-    return datasets;
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'DATASETS' },
+    });
+    return items.map((item) => String(item.sk));
   }
 
   /** Register a dataset name so `listDatasets` finds it without a Scan. */

@@ -9,6 +9,7 @@ import {
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { isConditionalCheckFailed, LockHeldError } from './errors.ts';
+import { queryAll } from './query-all.ts';
 
 /** What the ledger knows about one file, keyed by the SHA-256 of its bytes. */
 export interface FileRecord {
@@ -303,21 +304,11 @@ export class Ledger {
   }
 
   private async queryIndex(type: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byType',
-          KeyConditionExpression: 'gsi1pk = :type',
-          ExpressionAttributeValues: { ':type': type },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-      startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-    } while (startKey);
-    return items;
+    return queryAll(this.client, {
+      TableName: this.table,
+      IndexName: 'byType',
+      KeyConditionExpression: 'gsi1pk = :type',
+      ExpressionAttributeValues: { ':type': type },
+    });
   }
 }

@@ -1,4 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { type BuildAppOptions, buildApp, cdkJsonContext, type EvidenceApp } from '#infra/app-builder.ts';
@@ -31,12 +34,21 @@ export function testContext(): Record<string, unknown> {
   return { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
 }
 
+// An App outside the CLI writes its cloud assembly to a fresh temp dir and never removes it;
+// the test apps write under one directory per test process instead, removed when it exits.
+const outdirRoot = mkdtempSync(path.join(tmpdir(), 'hld-infra-test-'));
+process.once('exit', () => rmSync(outdirRoot, { recursive: true, force: true }));
+
 /** Builds the app as `cdk synth` would (without bundling); `context` adds to cdk.json's. */
 export function buildTestApp(
   options: Omit<BuildAppOptions, 'app' | 'context'> & { readonly context?: Record<string, unknown> } = {},
 ): EvidenceApp {
   const { context, ...rest } = options;
-  return buildApp({ ...rest, context: { ...testContext(), ...context } });
+  const app = new App({
+    outdir: mkdtempSync(path.join(outdirRoot, 'cdk.out-')),
+    context: { ...testContext(), ...context },
+  });
+  return buildApp({ ...rest, app });
 }
 
 /** Builds and synthesizes the app; throws (like `cdk synth`) on any unacknowledged cdk-nag finding. */
