@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
-import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
+import { type ColumnSpec, columnSpecs, contractJsonSchema } from '#packages/contracts/columns.ts';
 import { type FieldType, isMissingCell, parserProvenance, type TableShape, tableShape } from '#packages/formats/contract-tables.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import { ByteInterner } from './byte-interner.ts';
@@ -62,17 +62,21 @@ export interface FieldPlan {
   readonly schema: z.ZodType;
   /** Compiled check of a present value; undefined: every present cell goes through `schema`. */
   readonly check: FieldCheck | undefined;
-  /** Output of the schema for an absent value: `{ ok: true }` with the value, or fails. */
+  /** The field takes null: the reader gives null (not absent) for a missing cell. */
+  readonly nullable: boolean;
+  /** Output of the schema for a missing cell: `{ ok: true }` with the value, or fails. */
   readonly absent: { readonly ok: true; readonly value: unknown } | { readonly ok: false };
-  /** The field is a foreign key to the country reference. */
-  readonly countryForeignKey: boolean;
+  /** ISO3 codes (scalar or list items) that must be in the country reference (validate.ts). */
+  readonly countryField: boolean;
   /**
    * Dictionary columns: the dictionary values that pass the field's checks (and the country
-   * reference, for a country key), with their dictionary index. A cell found here passes.
+   * reference, for a country field), with their dictionary index. A cell found here passes.
    */
   readonly passingDictionary?: { readonly lookup: ByteInterner; readonly indexOf: Int32Array };
   /** Enum checks (also list items): the allowed values. */
   readonly enumLookup?: ByteInterner;
+  /** Country list fields: the codes that pass the item check and the country reference. */
+  readonly countryLookup?: ByteInterner;
 }
 
 export interface ContractPlan {
@@ -102,7 +106,7 @@ interface ZodDef {
   readonly length?: number;
   readonly value?: number;
   readonly inclusive?: boolean;
-  readonly when?: unknown;
+  readonly when?: (payload: { value: unknown; issues: unknown[] }) => boolean;
   readonly tx?: (value: string) => unknown;
   readonly shape?: Record<string, ZodInternals>;
 }
@@ -112,6 +116,24 @@ interface ZodInternals {
 }
 
 const defOf = (schema: unknown): ZodDef => (schema as ZodInternals)._zod.def;
+
+/**
+ * A check's `when` guard is harmless to the pass/fail verdict when it lets the check run on every
+ * value the column can hold while no other check has failed (zod's own length checks carry a
+ * "value is not nullish" guard). A guard that skips a check only after an earlier issue does not
+ * change the verdict: the cell fails anyway.
+ */
+function runsAlways(when: ZodDef['when'], probes: readonly unknown[]): boolean {
+  if (when === undefined) return true;
+  try {
+    return probes.every((value) => when({ value, issues: [] }) === true);
+  } catch {
+    return false;
+  }
+}
+
+const STRING_PROBES = ['', 'a', ' x ', 'é😀', 'NA', 'x'.repeat(300)];
+const NUMBER_PROBES = [0, -1, 1.5, 1e9, -0];
 
 /** Formats whose zod check is exactly a test of `def.pattern`. */
 const PATTERN_FORMATS = new Set(['regex', 'date', 'datetime']);
@@ -139,7 +161,7 @@ function compileString(def: ZodDef): StringCheck | undefined {
   const checks = def.checks ?? [];
   for (const [position, check] of checks.entries()) {
     const inner = defOf(check);
-    if (inner.when !== undefined) return undefined;
+    if (!runsAlways(inner.when, STRING_PROBES)) return undefined;
     switch (inner.check) {
       case 'min_length':
         minLength = Math.max(minLength, inner.minimum ?? 0);
@@ -177,7 +199,7 @@ function compileNumber(def: ZodDef): NumberCheck | undefined {
   let maxInclusive = true;
   for (const check of def.checks ?? []) {
     const inner = defOf(check);
-    if (inner.when !== undefined) return undefined;
+    if (!runsAlways(inner.when, NUMBER_PROBES)) return undefined;
     switch (inner.check) {
       case 'number_format':
         if (inner.format !== 'safeint') return undefined;
@@ -210,7 +232,10 @@ function compileEnum(def: ZodDef): EnumCheck | undefined {
 /** The compiled check of a present value, or undefined when zod must decide every cell. */
 function compileCheck(schema: unknown): FieldCheck | undefined {
   let def = defOf(schema);
-  while ((def.type === 'optional' || def.type === 'default') && def.innerType) def = defOf(def.innerType);
+  // Present values only reach the inner schema (the reader gives null or nothing for a missing cell).
+  while ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+    def = defOf(def.innerType);
+  }
   switch (def.type) {
     case 'string':
       return compileString(def);
@@ -248,7 +273,7 @@ const encoder = new TextEncoder();
 function passingDictionary(
   spec: ColumnSpec,
   schema: z.ZodType,
-  countryForeignKey: boolean,
+  countryField: boolean,
 ): FieldPlan['passingDictionary'] {
   if (spec.type.kind !== 'dictionary') return undefined;
   const values = spec.type.values ?? [];
@@ -258,13 +283,43 @@ function passingDictionary(
   values.forEach((value, index) => {
     // The reader turns blank and `NA` cells into absent values before zod sees them.
     if (isMissingCell(value) || !schema.safeParse(value).success) return;
-    if (countryForeignKey && !countries.byIso3(value)) return;
+    if (countryField && !countries.byIso3(value)) return;
     const bytes = encoder.encode(value);
     if (lookup.find(bytes, 0, bytes.length) >= 0) return;
     lookup.intern(bytes, 0, bytes.length);
     indexOf.push(index);
   });
   return { lookup, indexOf: Int32Array.from(indexOf) };
+}
+
+/** validate.ts `countryFields`: fields whose values (or list items) are ISO3 codes. */
+function countryFieldsOf(contract: TableContract): Set<string> {
+  const schema = contractJsonSchema(contract) as { properties: Record<string, Record<string, unknown>> };
+  return new Set(
+    Object.entries(schema.properties)
+      .filter(([, property]) => {
+        const items = property.items as Record<string, unknown> | undefined;
+        return property['x-vocabulary'] === 'iso3' || items?.['x-vocabulary'] === 'iso3';
+      })
+      .map(([name]) => name),
+  );
+}
+
+/** Country codes a list item may hold and pass both its check and the country reference. */
+function passingCountries(element: StringCheck | EnumCheck): ByteInterner {
+  const codes = countryReference().rows.map((row) => row.iso3);
+  return ByteInterner.of(
+    codes.filter((code) => {
+      if (element.kind === 'enum') return element.values.includes(code);
+      return (
+        !isMissingCell(code) &&
+        code.trim() === code &&
+        code.length >= element.minLength &&
+        code.length <= element.maxLength &&
+        element.patterns.every((pattern) => pattern.test(code))
+      );
+    }),
+  );
 }
 
 const cache = new WeakMap<TableContract, ContractPlan>();
@@ -281,11 +336,7 @@ export function compileContract(contract: TableContract): ContractPlan {
   if (names.length !== specs.length || specs.some((spec, index) => spec.name !== names[index])) {
     ineligible('contract', `${contract.table}: the Arrow columns do not follow the contract fields`);
   }
-  const countryKeys = new Set(
-    contract.foreignKeys
-      .filter((foreignKey) => foreignKey.reference.table === 'country')
-      .map((foreignKey) => foreignKey.fields[0] ?? ''),
-  );
+  const countryFields = countryFieldsOf(contract);
   const fields = specs.map((spec, index): FieldPlan => {
     const schema = fieldSchemas[spec.name] as unknown as z.ZodType;
     const readerType = shape.types[spec.name] ?? 'string';
@@ -293,10 +344,13 @@ export function compileContract(contract: TableContract): ContractPlan {
     if (!compatible(check, spec, readerType)) {
       ineligible('contract', `${contract.table}.${spec.name}: no fast column for ${spec.type.kind} from ${readerType}`);
     }
-    const absent = schema.safeParse(undefined);
-    const countryForeignKey = countryKeys.has(spec.name);
-    const dictionary = passingDictionary(spec, schema, countryForeignKey);
-    const enumCheck = check?.kind === 'enum' ? check : check?.kind === 'array' && check.element.kind === 'enum' ? check.element : undefined;
+    const nullable = shape.nullable.has(spec.name);
+    const absent = schema.safeParse(nullable ? null : undefined);
+    const countryField = countryFields.has(spec.name);
+    const dictionary = passingDictionary(spec, schema, countryField);
+    const enumCheck =
+      check?.kind === 'enum' ? check : check?.kind === 'array' && check.element.kind === 'enum' ? check.element : undefined;
+    const countryLookup = countryField && check?.kind === 'array' ? passingCountries(check.element) : undefined;
     return {
       name: spec.name,
       index,
@@ -304,10 +358,12 @@ export function compileContract(contract: TableContract): ContractPlan {
       readerType,
       schema,
       check,
+      nullable,
       absent: absent.success ? { ok: true, value: absent.data } : { ok: false },
-      countryForeignKey,
+      countryField,
       ...(dictionary ? { passingDictionary: dictionary } : {}),
       ...(enumCheck ? { enumLookup: ByteInterner.of(enumCheck.values) } : {}),
+      ...(countryLookup ? { countryLookup } : {}),
     };
   });
 

@@ -7,13 +7,12 @@ import { emptySummary, type ValidationSummary } from '#packages/contracts/valida
 import {
   coerceCell,
   columnKey,
-  looksLikeFieldNames,
   matchTable,
   parserProvenance,
   tablesForKind,
 } from '#packages/formats/contract-tables.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { detectDelimiter, isHxlRow } from '#packages/formats/csv.ts';
+import { detectDelimiter, findHeaderRow, isBlankRecord } from '#packages/formats/csv.ts';
 import { canonicalEncoding } from '#packages/formats/text.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import { arrowSchema, type ColumnOutput, columnOutput, Utf8ColumnOutput } from './arrow-output.ts';
@@ -55,6 +54,8 @@ const DELIMITER_PREFIX_BYTES = 1 << 20;
 const DEFAULT_BATCH_SIZE = 65_536;
 /** Input bytes tokenized at a time when the whole file is in memory. */
 const DEFAULT_CHUNK_BYTES = 4 << 20;
+/** Records the reader searches for its header (csv.ts HEADER_SEARCH_ROWS), and the one below. */
+const HEADER_SEARCH_RECORDS = 51;
 
 export interface FastNormaliseOptions {
   /** File name, as the reference writes it into problems. */
@@ -123,8 +124,8 @@ export class ContractCsvNormaliser implements FailureSink {
   private columns: FieldColumn[] = [];
   private fileColumnOf: number[] = [];
   private guarded: FieldColumn[] = [];
-  /** Columns of the country foreign keys, in the contract's order. */
-  private countryKeyColumns: FieldColumn[] = [];
+  /** Columns of ISO3 codes checked against the country reference, in contract order. */
+  private countryColumns: FieldColumn[] = [];
   private keys: PrimaryKeySet | undefined;
   private readonly countries = countryReference();
   private waiting = false;
@@ -165,7 +166,7 @@ export class ContractCsvNormaliser implements FailureSink {
       if (this.prefixBytes < DELIMITER_PREFIX_BYTES && !final) return;
       chunk = this.start();
     }
-    this.processBlock(this.tokenizer!.push(chunk, final));
+    this.processBlock(this.tokenizer!.push(chunk, final), final);
     if (final && this.recordsSeen === 0) ineligible('empty', 'the file has no rows');
   }
 
@@ -188,7 +189,7 @@ export class ContractCsvNormaliser implements FailureSink {
     const feed = (chunk: Uint8Array, final: boolean) => {
       let data = chunk;
       if (!this.tokenizer) data = this.start(chunk);
-      this.processBlock(this.tokenizer!.push(data, final));
+      this.processBlock(this.tokenizer!.push(data, final), final);
     };
     for (const chunk of chunks) {
       if (previous) feed(previous, false);
@@ -240,18 +241,13 @@ export class ContractCsvNormaliser implements FailureSink {
     return data;
   }
 
-  private processBlock(block: RecordBlock): void {
+  private processBlock(block: RecordBlock, final: boolean): void {
     let record = 0;
-    if (this.recordsSeen === 0 && block.records > 0) {
-      if (!this.replaying) this.readHeader(block);
+    if (this.recordsSeen === 0) {
+      if (block.records === 0) return;
+      if (!this.replaying) this.readHeader(block, final);
       record = 1;
       this.recordsSeen = 1;
-    }
-    if (this.recordsSeen === 1 && record < block.records) {
-      if (!this.replaying && isHxlRow(recordCells(block, record))) {
-        ineligible('hxl', 'the header is followed by HXL hashtags');
-      }
-      this.recordsSeen = 2;
     }
     if (record >= block.records) return;
 
@@ -273,13 +269,23 @@ export class ContractCsvNormaliser implements FailureSink {
     this.appendAccepted(accepted);
   }
 
-  /** The header must be the first record and name the fields of one table of the kind. */
-  private readHeader(block: RecordBlock): void {
-    const cells = recordCells(block, 0);
-    const tables = tablesForKind(this.options.kind);
-    if (!looksLikeFieldNames(cells, tables)) {
-      ineligible('header', 'the first row does not name contract fields (preamble or no header)');
+  /**
+   * The reader's header search (`findHeaderRow` over the first rows) must find the first record,
+   * with no HXL row under it; the header must name the fields of one table of the kind.
+   */
+  private readHeader(block: RecordBlock, final: boolean): void {
+    const searched = Math.min(block.records, HEADER_SEARCH_RECORDS);
+    if (searched < HEADER_SEARCH_RECORDS && !final) {
+      ineligible('header', 'the first chunk is too small to find the header as the reader does');
     }
+    const records = Array.from({ length: searched }, (_, index) => recordCells(block, index));
+    const cells = records[0]!;
+    const tables = tablesForKind(this.options.kind);
+    const found = findHeaderRow(records, tables);
+    if (found.index !== 0 || isBlankRecord(cells)) {
+      ineligible('header', 'the header is not the first row (a preamble above it)');
+    }
+    if (found.hxlIndex !== undefined) ineligible('hxl', 'the header is followed by HXL hashtags');
     const headerCells = cells.map((cell) => cell.trim());
     const match = matchTable(headerCells, tables);
     if (!match) ineligible('header', 'the header matches no contract table of this kind');
@@ -322,10 +328,7 @@ export class ContractCsvNormaliser implements FailureSink {
       }
     });
     this.guarded = this.columns.filter((column) => column.guarded);
-    this.countryKeyColumns = plan.contract.foreignKeys
-      .filter((foreignKey) => foreignKey.reference.table === 'country')
-      .map((foreignKey) => this.columns.find((column) => column.plan.name === foreignKey.fields[0]))
-      .filter((column): column is FieldColumn => column !== undefined);
+    this.countryColumns = this.columns.filter((column) => column.plan.countryField);
     this.keys = new PrimaryKeySet(plan.primaryKey.length);
   }
 
@@ -377,7 +380,10 @@ export class ContractCsvNormaliser implements FailureSink {
       summary.rowsRead += 1;
       const failed = this.rowFailures.get(row);
       if (failed) {
-        this.reject(this.zodProblems(failed.failures.flatMap((failure) => prefixed(failure)), row, undefined));
+        // zod runs a refinement after issues that do not abort the object (a pattern, a length):
+        // with refinements, the whole row goes through zod for the exact list.
+        if (plan.refinement) this.rejectWithZod(row);
+        else this.reject(this.zodProblems(failed.failures.flatMap((failure) => prefixed(failure)), row, undefined));
         continue;
       }
       if (plan.refinement && !plan.refinement.safeParse(this.rowObject(row)).success) {
@@ -385,20 +391,21 @@ export class ContractCsvNormaliser implements FailureSink {
         continue;
       }
       let problems: Problem[] | undefined;
-      for (const column of this.countryKeyColumns) {
-        // FAST dictionary cells are countries by construction (contract-plan.ts).
+      for (const column of this.countryColumns) {
+        // FAST cells hold known countries by construction (contract-plan.ts).
         if (column.isFast(row)) continue;
-        const field = column.plan.name;
-        const code = column.valueOf(row);
-        if (typeof code === 'string' && !this.countries.byIso3(code)) {
+        const value = column.valueOf(row);
+        const codes: unknown[] = Array.isArray(value) ? value : value === undefined ? [] : [value];
+        const unknown = codes.filter((code) => typeof code === 'string' && !this.countries.byIso3(code));
+        if (unknown.length > 0) {
           (problems ??= []).push({
             file: this.options.fileName,
             table: contract.table,
             locator: `line ${view.rowLine[row]}`,
-            field,
+            field: column.plan.name,
             rule: 'foreign-key',
-            message: `unknown country code: not in the ISO 3166 / M49 reference`,
-            value: showValue(code),
+            message: 'unknown country code: not in the ISO 3166 / M49 reference',
+            value: showValue(unknown.length === 1 ? unknown[0] : unknown),
             hint: 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
           });
         }
@@ -511,7 +518,7 @@ export class ContractCsvNormaliser implements FailureSink {
       if (position < 0) return;
       const cell = view.rowBase[row]! + position;
       const text = view.buffer.toString('utf8', view.cellStart[cell]!, view.cellEnd[cell]!);
-      const value = coerceCell(text, field.readerType);
+      const value = coerceCell(text, field.readerType, field.nullable);
       if (value !== undefined) values[field.name] = value;
     });
     parserProvenance(plan.shape, values, this.options.docId, `line ${view.rowLine[row]}`, this.options.receivedAt);
@@ -520,12 +527,12 @@ export class ContractCsvNormaliser implements FailureSink {
 
   private currentView: BlockView | undefined;
 
-  /** A row the contract's refinements reject: the whole row through zod, as the reference does. */
+  /** A row that fails zod (its fields or its refinements): the whole row through zod, as the reference does. */
   private rejectWithZod(row: number): void {
     const view = this.currentView!;
     const values = this.readerValues(row, view);
     const parsed = this.plan!.contract.schema.safeParse(values);
-    if (parsed.success) ineligible('internal', `line ${view.rowLine[row]}: the refinement and the contract disagree`);
+    if (parsed.success) ineligible('internal', `line ${view.rowLine[row]}: the compiled checks and the contract disagree`);
     this.reject(this.zodProblems(parsed.error.issues, row, values));
   }
 

@@ -56,6 +56,8 @@ export class CsvTokenizer {
   private cellEnd = new Int32Array(1024);
   private recordCells = new Int32Array(256);
   private recordLine = new Int32Array(256);
+  /** Cells with `""` to unescape once the block is complete. */
+  private escaped = new Int32Array(64);
 
   constructor(delimiter: number) {
     this.delimiter = delimiter;
@@ -68,7 +70,8 @@ export class CsvTokenizer {
   /** Tokenize every record completed by `chunk`; with `final`, the end of input ends the last one. */
   push(chunk: Uint8Array, final: boolean): RecordBlock {
     let data = this.join(chunk);
-    let owned = data.buffer !== chunk.buffer;
+    let escaped = this.escaped;
+    let escapedCount = 0;
     const n = data.length;
     const classes = this.classes;
     const delimiter = this.delimiter;
@@ -197,13 +200,12 @@ export class CsvTokenizer {
           line += 1;
         }
         if (escapedCells > 0) {
-          if (!owned) {
-            // A copy (Buffer#slice would be a view): the caller's bytes are never modified.
-            data = new Uint8Array(data);
-            owned = true;
-          }
           for (let cell = firstCell; cell < cells; cell += 1) {
-            if (cellEnd[cell]! < 0) cellEnd[cell] = unescapeQuotes(data, cellStart[cell]!, -cellEnd[cell]!);
+            if (cellEnd[cell]! < 0) {
+              escaped = grow(escaped, escapedCount + 1);
+              escaped[escapedCount] = cell;
+              escapedCount += 1;
+            }
           }
         }
         if (records + 1 >= recordCells.length) {
@@ -222,6 +224,15 @@ export class CsvTokenizer {
     const complete = data.subarray(0, consumed);
     if (!isUtf8(complete)) ineligible('encoding', 'the file is not valid UTF-8');
     if (complete.indexOf(0) >= 0) ineligible('encoding', 'the file contains a NUL byte');
+    if (escapedCount > 0) {
+      // Unescaped after the checks above, in a copy: the caller's bytes are never modified.
+      if (data.buffer === chunk.buffer) data = new Uint8Array(data);
+      for (let index = 0; index < escapedCount; index += 1) {
+        const cell = escaped[index]!;
+        cellEnd[cell] = unescapeQuotes(data, cellStart[cell]!, -cellEnd[cell]!);
+      }
+    }
+    this.escaped = escaped;
     this.tail = consumed < n ? data.subarray(consumed) : undefined;
     this.line = line;
     this.cellStart = cellStart;

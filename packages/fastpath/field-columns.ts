@@ -169,7 +169,8 @@ export abstract class FieldColumn {
     const perRow = text === undefined && this.filler?.kind === 'locator';
     let result = perRow ? undefined : this.exactCache.get(key);
     if (!result) {
-      let readerValue = text === undefined ? undefined : coerceCell(text, this.plan.readerType);
+      let readerValue =
+        text === undefined ? (this.plan.nullable ? null : undefined) : coerceCell(text, this.plan.readerType, this.plan.nullable);
       if (readerValue === undefined && this.filler) {
         readerValue = this.filler.kind === 'constant' ? this.filler.value : `line ${this.block.rowLine[row]}`;
       }
@@ -697,7 +698,8 @@ export class ListFieldColumn extends FieldColumn {
     const { bytes, cellStart, cellEnd, rowBase, rows } = block;
     const check = this.plan.check?.kind === 'array' ? this.plan.check : undefined;
     const element = check?.element;
-    const enumLookup = element?.kind === 'enum' ? this.plan.enumLookup : undefined;
+    // Country lists pass only with every code in the country reference (validate.ts checks them).
+    const enumLookup = this.plan.countryField ? this.plan.countryLookup : element?.kind === 'enum' ? this.plan.enumLookup : undefined;
     const state = this.state;
     for (let row = 0; row < rows; row += 1) {
       const cell = rowBase[row]! + column;
@@ -707,7 +709,7 @@ export class ListFieldColumn extends FieldColumn {
         this.missing(row);
         continue;
       }
-      if (!element) {
+      if (!element || (this.plan.countryField && !enumLookup)) {
         this.exact(row, this.text(start, end));
         continue;
       }
@@ -756,7 +758,8 @@ export class ListFieldColumn extends FieldColumn {
     from: number,
     to: number,
   ): boolean {
-    if (element.kind === 'enum') return enumLookup !== undefined && enumLookup.find(bytes, from, to) >= 0;
+    if (enumLookup) return enumLookup.find(bytes, from, to) >= 0;
+    if (element.kind === 'enum') return false;
     // Items are already trimmed, so a trimming check sees the same span.
     return checkString(element, bytes, from, to, this.decode);
   }

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+// Bundled as data (no file read at run time, so Lambda bundles carry it); kept equal to the
+// CSV by test/unit/formats/country-data.test.ts.
+import countryRecords from '../../data-contracts/reference/country-codes.json' with { type: 'json' };
+import type { CountryRecord } from './country-columns.ts';
 
 /**
  * The country reference (ISO 3166-1 / UN M49) and the resolver every reader uses to turn an
@@ -211,11 +213,7 @@ interface AliasEntry {
   readonly nonIso: boolean;
 }
 
-function buildReference(csvText: string): CountryReference {
-  const records = parse(csvText, { columns: true, bom: true, skip_empty_lines: true }) as Record<
-    string,
-    string
-  >[];
+function buildReference(records: readonly CountryRecord[]): CountryReference {
   const rows: CountryRow[] = [];
   const aliases = new Map<string, AliasEntry>();
   const byIso2 = new Map<string, string>();
@@ -235,7 +233,7 @@ function buildReference(csvText: string): CountryReference {
     const unShort = cleanUntermName(record['UNTERM English Short'] ?? '');
     const official = (record.official_name_en ?? '').trim();
     const name = iso3 === 'CIV' ? "Côte d'Ivoire" : unShort || official || iso3;
-    const flag = (column: string) => (record[column] ?? '').trim().toLowerCase() === 'x';
+    const flag = (column: keyof CountryRecord) => (record[column] ?? '').trim().toLowerCase() === 'x';
     const row: CountryRow = {
       iso3,
       iso2,
@@ -354,8 +352,7 @@ let reference: CountryReference | undefined;
 /** The shipped country reference, loaded once per process. */
 export function countryReference(): CountryReference {
   if (!reference) {
-    const file = new URL('../../data-contracts/reference/country-codes.csv', import.meta.url);
-    reference = buildReference(readFileSync(file, 'utf8'));
+    reference = buildReference(countryRecords as CountryRecord[]);
   }
   return reference;
 }

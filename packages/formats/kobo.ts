@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import gmgCodebook from '../../data-contracts/survey/gmg-unct-2011.codebook.json' with { type: 'json' };
 import { z } from 'zod';
 import type { QUESTION_TYPE } from '#contracts/vocabularies.ts';
 import { countryReference } from './countries.ts';
@@ -145,8 +145,7 @@ let defaultCodebook: SurveyCodebook | undefined;
 /** The GMG UNCT 2011 codebook shipped in `data-contracts/survey/`, loaded once. */
 export function defaultSurveyCodebook(): SurveyCodebook {
   if (!defaultCodebook) {
-    const file = new URL('../../data-contracts/survey/gmg-unct-2011.codebook.json', import.meta.url);
-    defaultCodebook = codebookFromJson(JSON.parse(readFileSync(file, 'utf8')), 'gmg-unct-2011.codebook.json');
+    defaultCodebook = codebookFromJson(gmgCodebook, 'gmg-unct-2011.codebook.json');
   }
   return defaultCodebook;
 }

@@ -177,7 +177,7 @@ export const PIPELINE: PipelineDefinition = {
       access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
       memorySizeMb: 256,
       timeoutSeconds: 30,
-      load: () => import('./stages/refresh-steps.ts').then((m) => m.acquireRefreshLockStep),
+      load: () => import('./stages/lock-steps.ts').then((m) => m.acquireRefreshLockStep),
     },
     {
       kind: 'refresh-step',
@@ -191,7 +191,7 @@ export const PIPELINE: PipelineDefinition = {
       },
       memorySizeMb: 1769,
       timeoutSeconds: 900,
-      load: () => import('./stages/refresh-steps.ts').then((m) => m.normalisePendingStep),
+      load: () => import('./stages/normalise-pending-step.ts').then((m) => m.normalisePendingStep),
     },
     {
       kind: 'refresh-step',
@@ -209,7 +209,7 @@ export const PIPELINE: PipelineDefinition = {
       },
       memorySizeMb: 1769,
       timeoutSeconds: 900,
-      load: () => import('./stages/refresh-steps.ts').then((m) => m.assembleStep),
+      load: () => import('./stages/assemble-step.ts').then((m) => m.assembleStep),
     },
     {
       kind: 'refresh-step',
@@ -221,7 +221,7 @@ export const PIPELINE: PipelineDefinition = {
       access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
       memorySizeMb: 256,
       timeoutSeconds: 30,
-      load: () => import('./stages/refresh-steps.ts').then((m) => m.releaseRefreshLockStep),
+      load: () => import('./stages/lock-steps.ts').then((m) => m.releaseRefreshLockStep),
     },
     {
       kind: 'refresh-step',
@@ -233,7 +233,7 @@ export const PIPELINE: PipelineDefinition = {
       access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
       memorySizeMb: 256,
       timeoutSeconds: 30,
-      load: () => import('./stages/refresh-steps.ts').then((m) => m.refreshFailedStep),
+      load: () => import('./stages/lock-steps.ts').then((m) => m.refreshFailedStep),
     },
   ],
 };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { afterAll } from 'vitest';
 import { type BuildAppOptions, buildApp, cdkJsonContext, type EvidenceApp } from '#infra/app-builder.ts';
 
 /**
@@ -35,9 +36,10 @@ export function testContext(): Record<string, unknown> {
 }
 
 // An App outside the CLI writes its cloud assembly to a fresh temp dir and never removes it;
-// the test apps write under one directory per test process instead, removed when it exits.
+// the test apps write under one directory per test file instead (vitest loads this module once
+// per file), removed after the file's tests.
 const outdirRoot = mkdtempSync(path.join(tmpdir(), 'hld-infra-test-'));
-process.once('exit', () => rmSync(outdirRoot, { recursive: true, force: true }));
+afterAll(() => rmSync(outdirRoot, { recursive: true, force: true }));
 
 /** Builds the app as `cdk synth` would (without bundling); `context` adds to cdk.json's. */
 export function buildTestApp(

@@ -59,6 +59,6 @@ export function readArrowIndependently(bytes: Uint8Array): {
   return {
     rows,
     fields: table.schema.fields.map((field) => ({ name: field.name, typeId: field.type.typeId })),
-    metadata: table.schema.metadata,
+    metadata: table.schema.metadata ?? null,
   };
 }

@@ -59,6 +59,11 @@ export async function serveCommand(session: Session, out: Output, args: { port?:
       `  ${server.url}/datasets/${dataset}/themes/RT3?scope=GLOBAL`,
       `  ${server.url}/datasets/${dataset}/diff`,
       `  ${server.url}/datasets/${dataset}/exports`,
+      ...(session.stateDir
+        ? [
+            `While it runs it holds ${session.stateDir}: stop it before other hld commands, or give them another HLD_STATE_DIR`,
+          ]
+        : []),
     ].join('\n'),
   );
   const signal = await untilStopped();

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { Ledger } from '#packages/storage/ledger.ts';
+import { type PipelineConfig, pipelineConfig } from './config.ts';
+import type { RefreshState } from './definition.ts';
+
+/** The refresh lease and the run record: the only things the lock steps touch (the ledger). */
+export const REFRESH_LOCK = 'refresh';
+
+export interface LockContext {
+  readonly config: PipelineConfig;
+  readonly ledger: Ledger;
+}
+
+export function lockContext(config: PipelineConfig = pipelineConfig()): LockContext {
+  return { config, ledger: new Ledger(config.ledgerTable) };
+}
+
+/** Take the refresh lease; a second refresh fails fast with LockHeldError. */
+export async function acquireRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {
+  const runId = state.runId || `run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds);
+  await ctx.ledger.startRun({
+    runId,
+    status: 'running',
+    requestedBy: state.requestedBy,
+    startedAt: new Date().toISOString(),
+  });
+  return { ...state, runId, lockToken: runId };
+}
+
+export async function releaseRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {
+  await ctx.ledger.finishRun(state.runId, {
+    status: 'succeeded',
+    ...(state.version !== undefined ? { version: state.version } : {}),
+    ...(state.normalised !== undefined ? { normalised: state.normalised } : {}),
+  });
+  await ctx.ledger.releaseLock(REFRESH_LOCK, state.lockToken ?? state.runId);
+  return state;
+}
+
+export async function refreshFailed(state: RefreshState, ctx: LockContext): Promise<RefreshState> {
+  if (state.runId) {
+    await ctx.ledger.finishRun(state.runId, { status: 'failed', error: state.error ?? 'unknown error' });
+    await ctx.ledger.releaseLock(REFRESH_LOCK, state.lockToken ?? state.runId);
+  }
+  return state;
+}
