@@ -1,4 +1,5 @@
-import { refreshStepHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { refreshStepHandler } from '#packages/pipeline/refresh-step-adapter.ts';
+import { assembleStep } from '#packages/pipeline/stages/assemble-step.ts';
 
 /** Lambda entry of the 'assemble' refresh step (a Step Functions task). */
-export const handler = refreshStepHandler('assemble');
+export const handler = refreshStepHandler('assemble', assembleStep);

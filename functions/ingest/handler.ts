@@ -1,4 +1,5 @@
 import { sqsStageHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { runIngestStage } from '#packages/pipeline/stages/ingest-stage.ts';
 
 /** Lambda entry of the 'ingest' stage: SQS (EventBridge events) in, partial batch failures out. */
-export const handler = sqsStageHandler('ingest');
+export const handler = sqsStageHandler('ingest', runIngestStage);

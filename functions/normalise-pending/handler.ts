@@ -1,4 +1,5 @@
-import { refreshStepHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { refreshStepHandler } from '#packages/pipeline/refresh-step-adapter.ts';
+import { normalisePendingStep } from '#packages/pipeline/stages/normalise-pending-step.ts';
 
 /** Lambda entry of the 'normalise-pending' refresh step (a Step Functions task). */
-export const handler = refreshStepHandler('normalise-pending');
+export const handler = refreshStepHandler('normalise-pending', normalisePendingStep);

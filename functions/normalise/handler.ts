@@ -1,4 +1,5 @@
 import { sqsStageHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { runNormaliseStage } from '#packages/pipeline/stages/normalise-stage.ts';
 
 /** Lambda entry of the 'normalise' stage: SQS (EventBridge events) in, partial batch failures out. */
-export const handler = sqsStageHandler('normalise');
+export const handler = sqsStageHandler('normalise', runNormaliseStage);

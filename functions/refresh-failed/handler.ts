@@ -1,4 +1,5 @@
-import { refreshStepHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { refreshStepHandler } from '#packages/pipeline/refresh-step-adapter.ts';
+import { refreshFailedStep } from '#packages/pipeline/stages/lock-steps.ts';
 
 /** Lambda entry of the 'refresh-failed' refresh step (a Step Functions task). */
-export const handler = refreshStepHandler('refresh-failed');
+export const handler = refreshStepHandler('refresh-failed', refreshFailedStep);

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { ineligible } from './errors.ts';
+import { bufferView } from './text-bytes.ts';
 
 /**
  * Byte-level RFC 4180 tokenizer with the reference reader's conventions (csv-parse with
@@ -88,6 +89,19 @@ export class CsvTokenizer {
       this.pendingCR = false;
     }
     let consumed = pos;
+    // Next quote, LF and CR at or after `pos` (n when none), found with Buffer#indexOf (memchr).
+    const search = bufferView(data);
+    const find = (byte: number, from: number) => {
+      const at = search.indexOf(byte, from);
+      return at < 0 ? n : at;
+    };
+    let nextQuote = -1;
+    let nextLf = -1;
+    let nextCr = -1;
+    // The bytes as aligned 32-bit words, to test four bytes for the delimiter at once.
+    const wordBase = data.byteOffset & 3;
+    const words = new Uint32Array(data.buffer, data.byteOffset - wordBase, (data.byteLength + wordBase) >> 2);
+    const delimiterWord = Math.imul(delimiter, 0x01010101) >>> 0;
 
     records: for (;;) {
       // Empty lines between records (skip_empty_lines).
@@ -112,6 +126,33 @@ export class CsvTokenizer {
       const startLine = line;
       const firstCell = cells;
       let escapedCells = 0;
+
+      // Fast path: a whole line with no quote and no CR but the one of a CRLF ending it.
+      if (nextLf < pos) nextLf = find(LF, pos);
+      if (nextLf < n) {
+        if (nextQuote < pos) nextQuote = find(QUOTE, pos);
+        if (nextCr < pos) nextCr = find(CR, pos);
+        if (nextQuote > nextLf && nextCr >= nextLf - 1) {
+          const end = nextCr === nextLf - 1 ? nextCr : nextLf;
+          // At most one cell per byte, plus one.
+          if (cells + end - pos + 1 > cellStart.length) {
+            cellStart = grow(cellStart, cells + end - pos + 1);
+            cellEnd = grow(cellEnd, cells + end - pos + 1);
+          }
+          cells = splitLine(data, words, wordBase, pos, end, delimiter, delimiterWord, cellStart, cellEnd, cells);
+          if (records + 1 >= recordCells.length) {
+            recordCells = grow(recordCells, records + 2);
+            recordLine = grow(recordLine, records + 1);
+          }
+          recordCells[records] = firstCell;
+          recordLine[records] = startLine;
+          records += 1;
+          line += 1;
+          pos = nextLf + 1;
+          consumed = pos;
+          continue;
+        }
+      }
       for (;;) {
         let start: number;
         let end: number;
@@ -254,6 +295,63 @@ export class CsvTokenizer {
     joined.set(chunk, tail.length);
     return joined;
   }
+}
+
+/**
+ * Split the quote-free line `[start, end)` at the delimiter into cells (appended from `cells`);
+ * returns the new cell count. Four bytes at a time: a word has a delimiter byte exactly when
+ * its XOR with the repeated delimiter has a zero byte (the exact, borrow-free test).
+ */
+function splitLine(
+  data: Uint8Array,
+  words: Uint32Array,
+  wordBase: number,
+  start: number,
+  end: number,
+  delimiter: number,
+  delimiterWord: number,
+  cellStart: Int32Array,
+  cellEnd: Int32Array,
+  cells: number,
+): number {
+  let from = start;
+  let at = start;
+  // Bytes up to the first word boundary.
+  while (at < end && ((at + wordBase) & 3) !== 0) {
+    if (data[at] === delimiter) {
+      cellStart[cells] = from;
+      cellEnd[cells] = at;
+      cells += 1;
+      from = at + 1;
+    }
+    at += 1;
+  }
+  while (at + 4 <= end) {
+    const x = words[(at + wordBase) >> 2]! ^ delimiterWord;
+    let zeros = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
+    while (zeros !== 0) {
+      const lowest = zeros & -zeros;
+      const position = at + ((31 - Math.clz32(lowest)) >> 3);
+      cellStart[cells] = from;
+      cellEnd[cells] = position;
+      cells += 1;
+      from = position + 1;
+      zeros ^= lowest;
+    }
+    at += 4;
+  }
+  while (at < end) {
+    if (data[at] === delimiter) {
+      cellStart[cells] = from;
+      cellEnd[cells] = at;
+      cells += 1;
+      from = at + 1;
+    }
+    at += 1;
+  }
+  cellStart[cells] = from;
+  cellEnd[cells] = end;
+  return cells + 1;
 }
 
 /** Turn every `""` of `[start, end)` into `"` in place; returns the new end. */

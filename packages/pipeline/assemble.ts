@@ -5,7 +5,7 @@ import type { CuratedRow } from '#packages/briefing/model.ts';
 import type { BriefingItem, BriefingStore, VersionRecord } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
-import { LOCATOR_COLUMN, snapshotIdFor } from './normalise.ts';
+import { LOCATOR_COLUMN } from './snapshots.ts';
 
 export interface AssembleDependencies {
   readonly curated: ObjectStore;
@@ -39,7 +39,9 @@ export async function loadCuratedTables(
   const tables: Record<string, CuratedRow[]> = {};
   const inputs: { sourceName: string; sha256: string }[] = [];
   for (const source of sources) {
-    const snapshot = await deps.ledger.getSnapshot(source.sha256, snapshotIdFor(source.kind));
+    // normalise-pending ran just before (same refresh, under the lock), so the newest snapshot
+    // of each current file is the one written with the current contracts.
+    const snapshot = await deps.ledger.latestSnapshot(source.sha256);
     if (!snapshot) {
       throw new MissingSnapshotError(
         `${source.sourceName} (${source.sha256.slice(0, 12)}) has not been normalised yet`,

@@ -3,26 +3,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { eventBridgeClient } from '#packages/storage/client-factory.ts';
-import {
-  type EventStageDefinition,
-  PIPELINE,
-  type RefreshState,
-  type RefreshStepDefinition,
-} from './definition.ts';
+import type { EventStageRunner } from './definition.ts';
 import { PIPELINE_EVENT_SOURCE, type PipelineEvent, type PipelineEventType } from './events.ts';
 
 /**
- * Adapts pipeline stages to Lambda. The runners are the same functions the local event router
- * calls; only the envelope differs (SQS records carrying EventBridge events here).
+ * Adapts an event stage to Lambda: SQS records carrying EventBridge events in, partial batch
+ * failures out. The runner is the same function the local event router calls. Handlers pass
+ * their runner in (rather than looking it up in the pipeline definition) so each bundle holds
+ * only its own stage's code.
  */
 
 const logger = new Logger({ serviceName: 'hld-evidence' });
-
-function stageById<T extends EventStageDefinition | RefreshStepDefinition>(id: string): T {
-  const stage = PIPELINE.stages.find((candidate) => candidate.id === id);
-  if (!stage) throw new Error(`No stage '${id}' in the pipeline definition`);
-  return stage as T;
-}
 
 /** An EventBridge event as SQS delivers it in a record body. */
 interface EventBridgeEnvelope {
@@ -66,36 +57,17 @@ export async function publishEvents(events: readonly PipelineEvent[]): Promise<v
   }
 }
 
-/** A Lambda handler for an event stage: SQS batch in, partial batch failures out. */
-export function sqsStageHandler(stageId: string) {
-  const stage = stageById<EventStageDefinition>(stageId);
+/** A Lambda handler for an event stage. */
+export function sqsStageHandler(stageId: string, run: EventStageRunner) {
   const processor = new BatchProcessor(EventType.SQS);
-  let runner: Awaited<ReturnType<EventStageDefinition['load']>> | undefined;
-
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    runner ??= await stage.load();
-    const run = runner;
     const recordHandler = async (record: SQSRecord) => {
-      const pipelineEvent = toPipelineEvent(record.body);
-      const emitted = await run(pipelineEvent, {
+      const emitted = await run(toPipelineEvent(record.body), {
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
         log: (message, fields) => logger.info(message, { stage: stageId, ...fields }),
       });
       await publishEvents(emitted);
     };
     return processPartialResponse(event, recordHandler, processor, { context });
-  };
-}
-
-/** A Lambda handler for a refresh step: the Step Functions state in, the next state out. */
-export function refreshStepHandler(stageId: string) {
-  const stage = stageById<RefreshStepDefinition>(stageId);
-  return async (state: RefreshState, context: Context): Promise<RefreshState> => {
-    const run = await stage.load();
-    const next = await run(state, {
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      log: (message, fields) => logger.info(message, { stage: stageId, ...fields }),
-    });
-    return next;
   };
 }

@@ -8,9 +8,9 @@ import { readSource } from '#packages/formats/index.ts';
 import type { FileRecord, Ledger, SnapshotRecord, SnapshotTable } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import type { SourceKind } from './events.ts';
+import { curatedTableKey, LOCATOR_COLUMN } from './snapshots.ts';
 
-/** Column added to every curated table: where the row stood in its source file. */
-export const LOCATOR_COLUMN = '_locator';
+export { curatedTableKey, LOCATOR_COLUMN };
 
 const LOCATOR_SPEC: ColumnSpec = { name: LOCATOR_COLUMN, type: { kind: 'utf8' }, required: true };
 
@@ -21,10 +21,6 @@ const LOCATOR_SPEC: ColumnSpec = { name: LOCATOR_COLUMN, type: { kind: 'utf8' },
 export function snapshotIdFor(kind: SourceKind): string {
   const ids = contractsForKind(kind).map(contractId).sort().join(',');
   return createHash('sha256').update(ids).digest('hex').slice(0, 12);
-}
-
-export function curatedTableKey(table: string, sha256: string, snapshotId: string): string {
-  return `tables/${table}/${sha256}/${snapshotId}.arrow`;
 }
 
 export interface NormaliseDependencies {

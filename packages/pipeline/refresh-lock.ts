@@ -17,7 +17,8 @@ export function lockContext(config: PipelineConfig = pipelineConfig()): LockCont
 
 /** Take the refresh lease; a second refresh fails fast with LockHeldError. */
 export async function acquireRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {
-  const runId = state.runId || `run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const runId =
+    state.runId || `run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
   await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds);
   await ctx.ledger.startRun({
     runId,

@@ -176,6 +176,17 @@ export class Ledger {
     return result.Item as SnapshotRecord | undefined;
   }
 
+  /** The most recently written snapshot of a file, whatever contracts it was written with. */
+  async latestSnapshot(sha256: string): Promise<SnapshotRecord | undefined> {
+    const snapshots = (await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': FILE(sha256), ':prefix': 'SNAPSHOT#' },
+      ConsistentRead: true,
+    })) as unknown as SnapshotRecord[];
+    return snapshots.sort((a, b) => a.writtenAt.localeCompare(b.writtenAt)).at(-1);
+  }
+
   /**
    * Take a named lease. Succeeds when nobody holds it or the holder's lease expired (a crashed
    * refresh cannot block the next one forever). Throws LockHeldError otherwise.

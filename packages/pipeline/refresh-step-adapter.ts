@@ -1,0 +1,14 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import type { RefreshState, RefreshStepRunner } from './definition.ts';
+
+const logger = new Logger({ serviceName: 'hld-evidence' });
+
+/** A Lambda handler for a refresh step: the Step Functions state in, the next state out. */
+export function refreshStepHandler(stageId: string, run: RefreshStepRunner) {
+  return async (state: RefreshState, context: Context): Promise<RefreshState> =>
+    run(state, {
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      log: (message, fields) => logger.info(message, { stage: stageId, ...fields }),
+    });
+}

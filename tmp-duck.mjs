@@ -1,0 +1,11 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const file = process.argv[2];
+const t0 = performance.now();
+const instance = await DuckDBInstance.create(':memory:');
+const con = await instance.connect();
+const t1 = performance.now();
+const reader = await con.runAndReadAll(`CREATE TABLE t AS SELECT * FROM read_csv_auto('${file}')`);
+const t2 = performance.now();
+const count = await con.runAndReadAll('SELECT count(*) FROM t');
+const hwm = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)?.[1];
+console.log({ startup: (t1 - t0).toFixed(0), load: (t2 - t1).toFixed(0), rows: count.getRows()[0][0], threads: (await con.runAndReadAll("select current_setting('threads')")).getRows()[0][0], hwmMB: Number(hwm) / 1024 });
