@@ -21,10 +21,12 @@ export const LAMBDA_BUNDLE_SETTINGS = {
    */
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   /**
-   * Nothing is external: the AWS SDK is bundled at the version package-lock.json pins instead of
-   * whatever the Lambda runtime happens to ship.
+   * The AWS SDK is bundled at the version package-lock.json pins instead of whatever the Lambda
+   * runtime happens to ship. Only parquet-wasm stays out: it loads its .wasm from disk, so a
+   * single-file bundle cannot carry it, and no function writes Parquet (assemble exports the
+   * other formats; `hld briefing export --format parquet` runs where node_modules exist).
    */
-  externalModules: [],
+  externalModules: ['parquet-wasm'],
 } as const;
 
 /** Bundling options for `NodejsFunction`. */

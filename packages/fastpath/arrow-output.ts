@@ -70,23 +70,36 @@ export function arrowSchema(
   return { schema: new Schema(fields, new Map(Object.entries(metadata))), dictionaries };
 }
 
+/**
+ * Validity of the rows of a batch, kept as the list of null rows: valid rows cost nothing, and
+ * the bitmap is built at flush only when the batch has nulls (as ArrowTableWriter gives it).
+ */
 class Validity {
-  private bits = new Uint8Array(1024);
+  private nulls = new Int32Array(256);
   nullCount = 0;
 
-  set(index: number, valid: boolean): void {
-    const byte = index >> 3;
-    if (byte >= this.bits.length) this.bits = growBytes(this.bits, byte + 1);
-    if (valid) this.bits[byte]! |= 1 << (index & 7);
-    else this.nullCount += 1;
+  addNull(index: number): void {
+    if (this.nullCount >= this.nulls.length) {
+      const grown = new Int32Array(this.nulls.length * 2);
+      grown.set(this.nulls);
+      this.nulls = grown;
+    }
+    this.nulls[this.nullCount] = index;
+    this.nullCount += 1;
   }
 
   take(length: number): { nullBitmap: Uint8Array | undefined; nullCount: number } {
     const nullCount = this.nullCount;
-    const bytes = (length + 7) >> 3;
-    const nullBitmap = nullCount > 0 ? this.bits.slice(0, bytes) : undefined;
-    this.bits.fill(0, 0, Math.min(bytes, this.bits.length));
     this.nullCount = 0;
+    if (nullCount === 0) return { nullBitmap: undefined, nullCount };
+    const nullBitmap = new Uint8Array((length + 7) >> 3).fill(0xff);
+    // Bits past the last row stay 0, as the reference writer leaves them.
+    if ((length & 7) !== 0) nullBitmap[nullBitmap.length - 1] = (1 << (length & 7)) - 1;
+    const nulls = this.nulls;
+    for (let index = 0; index < nullCount; index += 1) {
+      const row = nulls[index]!;
+      nullBitmap[row >> 3]! &= ~(1 << (row & 7));
+    }
     return { nullBitmap, nullCount };
   }
 }
@@ -105,19 +118,35 @@ export class Utf8Output {
   count = 0;
   size = 0;
 
-  /** Append bytes `[start, end)` of `source`. */
-  appendBytes(source: Uint8Array, start: number, end: number): void {
-    const length = end - start;
-    if (this.size + length > this.data.length) this.data = growBytes(this.data, this.size + length);
+  /** Room for `values` more values of `bytes` bytes in total. */
+  reserve(values: number, bytes: number): void {
+    if (this.count + values >= this.offsets.length) {
+      const grown = new Int32Array(Math.max(this.offsets.length * 2, this.count + values + 1));
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    if (this.size + bytes > this.data.length) this.data = growBytes(this.data, this.size + bytes);
+  }
+
+  /** Append bytes `[start, end)` of `source` (room reserved). */
+  pushBytes(source: Uint8Array, start: number, end: number): void {
     const data = this.data;
-    if (length <= 32) {
-      let at = this.size;
+    let at = this.size;
+    if (end - start <= 24) {
       for (let index = start; index < end; index += 1) data[at++] = source[index]!;
     } else {
-      data.set(source.subarray(start, end), this.size);
+      data.set(source.subarray(start, end), at);
+      at += end - start;
     }
-    this.size += length;
-    this.close();
+    this.size = at;
+    this.count += 1;
+    this.offsets[this.count] = at;
+  }
+
+  /** Append bytes `[start, end)` of `source`. */
+  appendBytes(source: Uint8Array, start: number, end: number): void {
+    this.reserve(1, end - start);
+    this.pushBytes(source, start, end);
   }
 
   appendString(text: string): void {
@@ -127,27 +156,25 @@ export class Utf8Output {
 
   /** Append `prefix` followed by the decimal digits of a non-negative integer (ASCII only). */
   appendAsciiNumber(prefix: string, value: number): void {
-    const digits = String(value);
-    const length = prefix.length + digits.length;
-    if (this.size + length > this.data.length) this.data = growBytes(this.data, this.size + length);
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
+    this.reserve(1, prefix.length + digits);
+    const data = this.data;
     let at = this.size;
-    for (let index = 0; index < prefix.length; index += 1) this.data[at++] = prefix.charCodeAt(index);
-    for (let index = 0; index < digits.length; index += 1) this.data[at++] = digits.charCodeAt(index);
-    this.size = at;
-    this.close();
+    for (let index = 0; index < prefix.length; index += 1) data[at++] = prefix.charCodeAt(index);
+    let rest = value;
+    for (let index = at + digits - 1; index >= at; index -= 1) {
+      data[index] = 0x30 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.size = at + digits;
+    this.count += 1;
+    this.offsets[this.count] = this.size;
   }
 
   appendEmpty(): void {
-    this.close();
-  }
-
-  private close(): void {
+    this.reserve(1, 0);
     this.count += 1;
-    if (this.count >= this.offsets.length) {
-      const grown = new Int32Array(this.offsets.length * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
-    }
     this.offsets[this.count] = this.size;
   }
 
@@ -163,7 +190,8 @@ export class Utf8Output {
 /** One column of the batch being built: append values row by row, then `flush`. */
 export abstract class ColumnOutput {
   protected readonly validity = new Validity();
-  protected rows = 0;
+  /** Rows appended to the current batch. */
+  rows = 0;
   constructor(readonly field: Field) {}
 
   abstract appendNull(): void;
@@ -171,8 +199,8 @@ export abstract class ColumnOutput {
   abstract appendValue(value: unknown): void;
   abstract flush(length: number): Data;
 
-  protected mark(valid: boolean): void {
-    this.validity.set(this.rows, valid);
+  protected markNull(): void {
+    this.validity.addNull(this.rows);
     this.rows += 1;
   }
 
@@ -186,26 +214,37 @@ export abstract class ColumnOutput {
 export class Utf8ColumnOutput extends ColumnOutput {
   readonly text = new Utf8Output();
 
+  /** Room for `values` more values of `bytes` bytes in total (then `pushBytes`). */
+  reserve(values: number, bytes: number): void {
+    this.text.reserve(values, bytes);
+  }
+
+  /** Append a present value (room reserved). */
+  pushBytes(source: Uint8Array, start: number, end: number): void {
+    this.text.pushBytes(source, start, end);
+    this.rows += 1;
+  }
+
   appendBytes(source: Uint8Array, start: number, end: number): void {
-    this.mark(true);
     this.text.appendBytes(source, start, end);
+    this.rows += 1;
   }
 
   appendNull(): void {
-    this.mark(false);
+    this.markNull();
     this.text.appendEmpty();
   }
 
   appendValue(value: unknown): void {
     if (value === undefined || value === null) return this.appendNull();
-    this.mark(true);
     this.text.appendString(String(value));
+    this.rows += 1;
   }
 
   /** `line N` and the like. */
   appendAsciiNumber(prefix: string, value: number): void {
-    this.mark(true);
     this.text.appendAsciiNumber(prefix, value);
+    this.rows += 1;
   }
 
   flush(length: number): Data {
@@ -230,13 +269,13 @@ export class DictionaryColumnOutput extends ColumnOutput {
   appendIndex(index: number): void {
     if (this.rows >= this.indices.length) this.grow();
     this.indices[this.rows] = index;
-    this.mark(true);
+    this.rows += 1;
   }
 
   appendNull(): void {
     if (this.rows >= this.indices.length) this.grow();
     this.indices[this.rows] = 0;
-    this.mark(false);
+    this.markNull();
   }
 
   appendValue(value: unknown): void {
@@ -284,13 +323,13 @@ export class NumberColumnOutput extends ColumnOutput {
   appendNumber(value: number): void {
     if (this.rows >= this.values.length) this.grow();
     this.values[this.rows] = value;
-    this.mark(true);
+    this.rows += 1;
   }
 
   appendNull(): void {
     if (this.rows >= this.values.length) this.grow();
     this.values[this.rows] = 0;
-    this.mark(false);
+    this.markNull();
   }
 
   appendValue(value: unknown): void {
@@ -326,13 +365,13 @@ export class TimestampColumnOutput extends ColumnOutput {
   appendMillis(value: number): void {
     if (this.rows >= this.values.length) this.grow();
     this.values[this.rows] = BigInt(value);
-    this.mark(true);
+    this.rows += 1;
   }
 
   appendNull(): void {
     if (this.rows >= this.values.length) this.grow();
     this.values[this.rows] = 0n;
-    this.mark(false);
+    this.markNull();
   }
 
   appendValue(value: unknown): void {
@@ -360,13 +399,13 @@ export class BoolColumnOutput extends ColumnOutput {
     const index = this.rows;
     if (index >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (index >> 3) + 1);
     if (value) this.bits[index >> 3]! |= 1 << (index & 7);
-    this.mark(true);
+    this.rows += 1;
   }
 
   appendNull(): void {
     const index = this.rows;
     if (index >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (index >> 3) + 1);
-    this.mark(false);
+    this.markNull();
   }
 
   appendValue(value: unknown): void {
@@ -389,7 +428,7 @@ export class ListColumnOutput extends ColumnOutput {
 
   /** Start a present list; add its items with `items.appendBytes`, then call `endList`. */
   beginList(): void {
-    this.mark(true);
+    this.rows += 1;
   }
 
   endList(): void {
@@ -398,7 +437,7 @@ export class ListColumnOutput extends ColumnOutput {
   }
 
   appendNull(): void {
-    this.mark(false);
+    this.markNull();
     this.endList();
   }
 

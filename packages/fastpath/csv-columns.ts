@@ -17,7 +17,7 @@ import { canonicalEncoding } from '#packages/formats/text.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import { arrowSchema, type ColumnOutput, columnOutput, Utf8ColumnOutput } from './arrow-output.ts';
 import { type ContractPlan, compileContract, readerFillers } from './contract-plan.ts';
-import { CsvTokenizer, type RecordBlock } from './csv-tokenizer.ts';
+import { CsvTokenizer, cellText, type RecordBlock } from './csv-tokenizer.ts';
 import { FastPathIneligibleError, ineligible } from './errors.ts';
 import {
   type BlockView,
@@ -347,7 +347,9 @@ export class ContractCsvNormaliser implements FailureSink {
       const to = cellsOf[record + 1]!;
       let blank = true;
       for (let cell = from; cell < to && blank; cell += 1) {
-        if (trimStart(bytes, cellStart[cell]!, cellEnd[cell]!) < cellEnd[cell]!) blank = false;
+        const end = cellEnd[cell]!;
+        // A cell with doubled quotes (negative end) holds a quote: never blank.
+        if (end < 0 || trimStart(bytes, cellStart[cell]!, end) < end) blank = false;
       }
       if (blank) continue;
       if (to - from !== this.headerWidth) {
@@ -517,7 +519,7 @@ export class ContractCsvNormaliser implements FailureSink {
       const position = this.fileColumnOf[index]!;
       if (position < 0) return;
       const cell = view.rowBase[row]! + position;
-      const text = view.buffer.toString('utf8', view.cellStart[cell]!, view.cellEnd[cell]!);
+      const text = cellText(view.buffer, view.cellStart[cell]!, view.cellEnd[cell]!);
       const value = coerceCell(text, field.readerType, field.nullable);
       if (value !== undefined) values[field.name] = value;
     });
@@ -616,7 +618,7 @@ function recordCells(block: RecordBlock, record: number): string[] {
   const buffer = bufferView(block.bytes);
   const cells: string[] = [];
   for (let cell = block.recordCells[record]!; cell < block.recordCells[record + 1]!; cell += 1) {
-    cells.push(buffer.toString('utf8', block.cellStart[cell]!, block.cellEnd[cell]!));
+    cells.push(cellText(buffer, block.cellStart[cell]!, block.cellEnd[cell]!));
   }
   return cells;
 }

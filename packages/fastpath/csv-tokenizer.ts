@@ -30,7 +30,11 @@ export interface RecordBlock {
   /** Bytes the cells point into. Valid until the next `push`. */
   readonly bytes: Uint8Array;
   readonly records: number;
-  /** Cell `c` spans `[cellStart[c], cellEnd[c])` of `bytes`, quotes removed and `""` unescaped. */
+  /**
+   * Cell `c` spans `[cellStart[c], cellEnd[c])` of `bytes`, without its enclosing quotes. A cell
+   * whose text holds doubled quotes has a negative end, `-end`: read it with `cellText`, which
+   * turns `""` into `"` (the bytes themselves are never modified).
+   */
   readonly cellStart: Int32Array;
   readonly cellEnd: Int32Array;
   /** Record `r` has cells `recordCells[r]` … `recordCells[r + 1] - 1`. */
@@ -57,8 +61,6 @@ export class CsvTokenizer {
   private cellEnd = new Int32Array(1024);
   private recordCells = new Int32Array(256);
   private recordLine = new Int32Array(256);
-  /** Cells with `""` to unescape once the block is complete. */
-  private escaped = new Int32Array(64);
 
   constructor(delimiter: number) {
     this.delimiter = delimiter;
@@ -70,9 +72,7 @@ export class CsvTokenizer {
 
   /** Tokenize every record completed by `chunk`; with `final`, the end of input ends the last one. */
   push(chunk: Uint8Array, final: boolean): RecordBlock {
-    let data = this.join(chunk);
-    let escaped = this.escaped;
-    let escapedCount = 0;
+    const data = this.join(chunk);
     const n = data.length;
     const classes = this.classes;
     const delimiter = this.delimiter;
@@ -125,7 +125,6 @@ export class CsvTokenizer {
       const recordStart = pos;
       const startLine = line;
       const firstCell = cells;
-      let escapedCells = 0;
 
       // Fast path: a whole line with no quote and no CR but the one of a CRLF ending it.
       if (nextLf < pos) nextLf = find(LF, pos);
@@ -198,12 +197,8 @@ export class CsvTokenizer {
               ineligible('quote', `text follows a closing quote on line ${line}`);
             }
           }
-          if (escaped) {
-            // Unescaped once the record is complete (an incomplete one is scanned again); a
-            // negative end marks the cell until then.
-            escapedCells += 1;
-            end = -end;
-          }
+          // A cell with `""` keeps its raw span, marked by a negative end (see `cellText`).
+          if (escaped) end = -end;
         } else {
           start = pos;
           while (pos < n) {
@@ -240,15 +235,6 @@ export class CsvTokenizer {
           }
           line += 1;
         }
-        if (escapedCells > 0) {
-          for (let cell = firstCell; cell < cells; cell += 1) {
-            if (cellEnd[cell]! < 0) {
-              escaped = grow(escaped, escapedCount + 1);
-              escaped[escapedCount] = cell;
-              escapedCount += 1;
-            }
-          }
-        }
         if (records + 1 >= recordCells.length) {
           recordCells = grow(recordCells, records + 2);
           recordLine = grow(recordLine, records + 1);
@@ -263,17 +249,9 @@ export class CsvTokenizer {
     recordCells[records] = cells;
 
     const complete = data.subarray(0, consumed);
+    // Checked here, on whole records: a multi-byte character split across chunks is complete.
     if (!isUtf8(complete)) ineligible('encoding', 'the file is not valid UTF-8');
     if (complete.indexOf(0) >= 0) ineligible('encoding', 'the file contains a NUL byte');
-    if (escapedCount > 0) {
-      // Unescaped after the checks above, in a copy: the caller's bytes are never modified.
-      if (data.buffer === chunk.buffer) data = new Uint8Array(data);
-      for (let index = 0; index < escapedCount; index += 1) {
-        const cell = escaped[index]!;
-        cellEnd[cell] = unescapeQuotes(data, cellStart[cell]!, -cellEnd[cell]!);
-      }
-    }
-    this.escaped = escaped;
     this.tail = consumed < n ? data.subarray(consumed) : undefined;
     this.line = line;
     this.cellStart = cellStart;
@@ -354,14 +332,7 @@ function splitLine(
   return cells + 1;
 }
 
-/** Turn every `""` of `[start, end)` into `"` in place; returns the new end. */
-function unescapeQuotes(bytes: Uint8Array, start: number, end: number): number {
-  let write = start;
-  for (let read = start; read < end; read += 1) {
-    const byte = bytes[read]!;
-    bytes[write] = byte;
-    write += 1;
-    if (byte === QUOTE) read += 1;
-  }
-  return write;
+/** The text of a cell (`end` negative for a cell with doubled quotes). */
+export function cellText(buffer: Buffer, start: number, end: number): string {
+  return end >= 0 ? buffer.toString('utf8', start, end) : buffer.toString('utf8', start, -end).replaceAll('""', '"');
 }

@@ -11,6 +11,7 @@ import {
   type Utf8ColumnOutput,
 } from './arrow-output.ts';
 import type { EnumCheck, FieldPlan, Filler, StringCheck } from './contract-plan.ts';
+import { cellText } from './csv-tokenizer.ts';
 import type { PrimaryKeySet } from './primary-keys.ts';
 import { equalsAsciiIgnoreCase, isAscii, trimEnd, trimStart, utf16Length } from './text-bytes.ts';
 
@@ -326,6 +327,10 @@ export class Utf8FieldColumn extends FieldColumn {
       const cell = rowBase[row]! + column;
       let start = cellStart[cell]!;
       let end = cellEnd[cell]!;
+      if (end < 0) {
+        this.exact(row, cellText(block.buffer, start, end));
+        continue;
+      }
       if (isMissingBytes(bytes, start, end)) {
         this.missing(row);
         continue;
@@ -405,6 +410,10 @@ export class DictionaryFieldColumn extends FieldColumn {
       const cell = rowBase[row]! + column;
       const start = cellStart[cell]!;
       const end = cellEnd[cell]!;
+      if (end < 0) {
+        this.exact(row, cellText(block.buffer, start, end));
+        continue;
+      }
       const id = lookup.find(bytes, start, end);
       if (id >= 0) {
         state[row] = FAST;
@@ -459,6 +468,10 @@ export class NumberFieldColumn extends FieldColumn {
       const cell = rowBase[row]! + column;
       const rawStart = cellStart[cell]!;
       const rawEnd = cellEnd[cell]!;
+      if (rawEnd < 0) {
+        this.exact(row, cellText(block.buffer, rawStart, rawEnd));
+        continue;
+      }
       if (isMissingBytes(bytes, rawStart, rawEnd)) {
         this.missing(row);
         continue;
@@ -559,6 +572,10 @@ export class BoolFieldColumn extends FieldColumn {
       const cell = rowBase[row]! + column;
       const rawStart = cellStart[cell]!;
       const rawEnd = cellEnd[cell]!;
+      if (rawEnd < 0) {
+        this.exact(row, cellText(block.buffer, rawStart, rawEnd));
+        continue;
+      }
       if (isMissingBytes(bytes, rawStart, rawEnd)) {
         this.missing(row);
         continue;
@@ -616,6 +633,10 @@ export class TemporalFieldColumn extends FieldColumn {
       const cell = rowBase[row]! + column;
       const rawStart = cellStart[cell]!;
       const rawEnd = cellEnd[cell]!;
+      if (rawEnd < 0) {
+        this.exact(row, cellText(block.buffer, rawStart, rawEnd));
+        continue;
+      }
       if (isMissingBytes(bytes, rawStart, rawEnd)) {
         this.missing(row);
         continue;
@@ -705,6 +726,10 @@ export class ListFieldColumn extends FieldColumn {
       const cell = rowBase[row]! + column;
       const start = cellStart[cell]!;
       const end = cellEnd[cell]!;
+      if (end < 0) {
+        this.exact(row, cellText(block.buffer, start, end));
+        continue;
+      }
       if (isMissingBytes(bytes, start, end)) {
         this.missing(row);
         continue;

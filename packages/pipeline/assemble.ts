@@ -1,6 +1,9 @@
 import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
+import { writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
+import type { ExportFormat } from '#packages/briefing/exports/formats.ts';
+import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import type { CuratedRow } from '#packages/briefing/model.ts';
 import type { BriefingItem, BriefingStore, VersionRecord } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
@@ -9,6 +12,10 @@ import { LOCATOR_COLUMN } from './snapshots.ts';
 
 export interface AssembleDependencies {
   readonly curated: ObjectStore;
+  /** Where the version's exports go (briefings/<dataset>/v<N>/<format>/…). */
+  readonly exports?: ObjectStore;
+  /** Formats written to the exports bucket. @default BUCKET_EXPORT_FORMATS */
+  readonly exportFormats?: readonly ExportFormat[];
   readonly ledger: Ledger;
   readonly briefings: BriefingStore;
   readonly dataset: string;
@@ -26,6 +33,20 @@ export interface AssembleResult {
   readonly diff: { added: number; removed: number; changed: number };
   readonly counts: Readonly<Record<string, number>>;
 }
+
+/**
+ * Formats assemble writes with every version. Parquet is left to `hld briefing export` and the
+ * API: parquet-wasm loads a .wasm file from disk, which the single-file Lambda bundle does not
+ * carry (PERFORMANCE.md lesson 5: Parquet off the hot path).
+ */
+export const BUCKET_EXPORT_FORMATS: readonly ExportFormat[] = [
+  'csv',
+  'json',
+  'arrow',
+  'markdown',
+  'datapackage',
+  'hxl',
+];
 
 export class MissingSnapshotError extends Error {
   override readonly name = 'MissingSnapshotError';
@@ -114,6 +135,21 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
       diff: { added: 0, removed: 0, changed: 0 },
       counts,
     };
+  }
+  // Exports first: a version is published only with its exports in place (and a failure here
+  // leaves N live, like any other failure before the pointer moves).
+  if (deps.exports) {
+    await writeExportsToBucket(
+      items,
+      deps.exports,
+      exportPrefix(deps.dataset, version),
+      deps.exportFormats ?? BUCKET_EXPORT_FORMATS,
+      {
+        dataset: deps.dataset,
+        version,
+        asOf: record.createdAt.slice(0, 10),
+      },
+    );
   }
   await deps.beforePublish?.(version);
   await deps.briefings.registerDataset(deps.dataset);

@@ -9,6 +9,7 @@ export async function assembleBriefing(
 ): Promise<RefreshState> {
   const result = await assembleAndPublish({
     curated: ctx.curated,
+    exports: ctx.exports,
     ledger: ctx.ledger,
     briefings: ctx.briefings,
     dataset: state.dataset,

@@ -11,6 +11,7 @@ import { EXPORT_FORMATS } from '#packages/briefing/exports/formats.ts';
 import { EXPORT_MANIFEST, exportPrefix } from '#packages/briefing/exports/layout.ts';
 import { presignExportLinks } from '#packages/briefing/exports/presign.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
+import { BUCKET_EXPORT_FORMATS } from '#packages/pipeline/assemble.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { ingestSamples, refreshNow, uploadAndRoute } from '../support/pipeline.ts';
 import { type DuckDb, openDuckDb, sqlString } from '../support/readers.ts';
@@ -177,7 +178,7 @@ describe('briefing API on the embedded backend', () => {
       expect(mda.changes).toContainEqual({ path: 'jmdi.projects_n', from: 5, to: 6 });
     });
 
-    it('GET /datasets/{dataset}/exports?version=1 returns working presigned links; v2 has none yet', async () => {
+    it('GET /datasets/{dataset}/exports?version=1 returns working presigned links; v2 has the formats assemble writes', async () => {
       const v1 = await get(`/datasets/${dataset}/exports?version=1`);
       const v2 = await get(`/datasets/${dataset}/exports`);
 
@@ -187,8 +188,12 @@ describe('briefing API on the embedded backend', () => {
       const csv = v1.json.files.find((file: Body) => file.path === 'csv/briefing_country.csv');
       const text = await (await fetch(csv.url)).text();
       expect(text.split('\r\n')[0]).toMatch(/^iso3,name,m49,/);
-      expect(v2.status).toBe(404);
-      expect(v2.json.message).toMatch(/No exports of hld2013 v2/);
+      expect(v2.status).toBe(200);
+      expect(v2.json).toMatchObject({
+        version: 2,
+        complete: true,
+        formats: [...BUCKET_EXPORT_FORMATS].sort(),
+      });
     });
 
     it.each([

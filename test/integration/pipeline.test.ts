@@ -49,6 +49,25 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       }
     });
 
+    it('writes the exports of a published version to the exports bucket, with a manifest of SHA-256s', async () => {
+      const ctx = pipelineContext();
+      const version = (await ctx.briefings.current(ctx.config.dataset))?.version;
+
+      const keys = (await ctx.exports.list(`briefings/${ctx.config.dataset}/v${version}/`)).map(
+        (object) => object.key,
+      );
+
+      expect(keys).toContain(`briefings/${ctx.config.dataset}/v${version}/csv/briefing_country.csv`);
+      expect(keys).toContain(`briefings/${ctx.config.dataset}/v${version}/datapackage/datapackage.json`);
+      const manifest = JSON.parse(
+        await ctx.exports.getText(`briefings/${ctx.config.dataset}/v${version}/manifest.json`),
+      );
+      const csv = manifest.objects.find((object: { key: string }) =>
+        object.key.endsWith('csv/briefing_country.csv'),
+      );
+      expect(csv.sha256).toBe(sha256Hex(await ctx.exports.get(csv.key)));
+    });
+
     it('treats the same bytes uploaded twice as a no-op', async () => {
       const ctx = pipelineContext();
       const before = await ctx.ledger.listFiles();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
-import { CsvTokenizer } from '#packages/fastpath/csv-tokenizer.ts';
+import { CsvTokenizer, cellText } from '#packages/fastpath/csv-tokenizer.ts';
 import { iterateCsvRecords } from '#packages/formats/csv.ts';
 
 interface Tokenized {
@@ -12,7 +12,6 @@ interface Tokenized {
 /** Tokenize `bytes` fed in chunks cut at `cuts` (byte offsets). */
 function tokenize(bytes: Uint8Array, cuts: readonly number[], delimiter = ','): Tokenized[] {
   const tokenizer = new CsvTokenizer(delimiter.charCodeAt(0));
-  const decoder = new TextDecoder();
   const out: Tokenized[] = [];
   const bounds = [...new Set([0, ...cuts.filter((cut) => cut > 0 && cut < bytes.length), bytes.length])].sort(
     (a, b) => a - b,
@@ -24,7 +23,7 @@ function tokenize(bytes: Uint8Array, cuts: readonly number[], delimiter = ','): 
     for (let record = 0; record < block.records; record += 1) {
       const cells: string[] = [];
       for (let cell = block.recordCells[record]!; cell < block.recordCells[record + 1]!; cell += 1) {
-        cells.push(decoder.decode(block.bytes.subarray(block.cellStart[cell]!, block.cellEnd[cell]!)));
+        cells.push(cellText(Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength), block.cellStart[cell]!, block.cellEnd[cell]!));
       }
       out.push({ line: block.recordLine[record]!, record: cells });
     }
