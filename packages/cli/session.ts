@@ -1,10 +1,12 @@
-import { resolve } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   type BackendName,
   backendFromEnvironment,
   type RunningBackend,
   startBackend,
 } from '#packages/local/backends.ts';
+import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { type PipelineContext, pipelineContext } from '#packages/pipeline/context.ts';
 
 /** Where local state lives between commands (embedded backend). Override with HLD_STATE_DIR. */
@@ -32,10 +34,51 @@ export async function withSession<T>(
     name === 'embedded' && process.env.HLD_EPHEMERAL !== '1'
       ? resolve(stateDirectory(), 'embedded')
       : undefined;
-  const backend = await startBackend(name, stateDir ? { stateDir } : {});
+  const release = stateDir ? await lockStateDirectory(stateDir) : async () => {};
   try {
-    return await work({ backend, ctx: pipelineContext(), stateDir });
+    const backend = await startBackend(name, stateDir ? { stateDir } : {});
+    try {
+      return await work({ backend, ctx: pipelineContext(), stateDir });
+    } finally {
+      await backend.stop();
+    }
   } finally {
-    await backend.stop();
+    await release();
   }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One command at a time per state folder: the embedded DynamoDB (leveldb) allows one process.
+ * A second command gets a clear error instead of a crash inside the emulator; a lock left by a
+ * process that died is taken over.
+ */
+export async function lockStateDirectory(stateDir: string): Promise<() => Promise<void>> {
+  await mkdir(stateDir, { recursive: true });
+  const lockFile = join(stateDir, 'hld.pid');
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      return () => rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+      if (holder && holder !== process.pid && processAlive(holder)) {
+        throw new BackendUnavailableError(
+          'embedded',
+          `${stateDir} is in use by another hld command (PID ${holder}, e.g. 'hld serve'); stop it, or point HLD_STATE_DIR elsewhere`,
+        );
+      }
+      await rm(lockFile, { force: true });
+    }
+  }
+  throw new BackendUnavailableError('embedded', `Could not lock ${stateDir}`);
 }

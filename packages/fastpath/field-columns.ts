@@ -11,6 +11,7 @@ import {
   type Utf8ColumnOutput,
 } from './arrow-output.ts';
 import type { EnumCheck, FieldPlan, Filler, StringCheck } from './contract-plan.ts';
+import { ByteInterner } from './byte-interner.ts';
 import { cellText } from './csv-tokenizer.ts';
 import type { PrimaryKeySet } from './primary-keys.ts';
 import { equalsAsciiIgnoreCase, isAscii, trimEnd, trimStart, utf16Length } from './text-bytes.ts';
@@ -62,6 +63,8 @@ export interface FailureSink {
 type ExactResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: readonly z.core.$ZodIssue[]; readonly readerValue: unknown };
 
 const EXACT_CACHE_LIMIT = 4096;
+/** Distinct date or time texts remembered per column (then the memory starts again). */
+const TEMPORAL_CACHE_LIMIT = 1 << 16;
 const MISSING_KEY = '\u0000missing';
 
 /** `isMissingCell` on bytes: empty after `trim()`, or `NA`. */
@@ -86,7 +89,10 @@ function growFloat(array: Float64Array<ArrayBuffer>, needed: number): Float64Arr
 const encoder = new TextEncoder();
 
 export abstract class FieldColumn {
-  protected state = new Uint8Array(1024);
+  /** Per row of the block: NULL, FAST, GENERIC, CONSTANT or LOCATOR. */
+  state = new Uint8Array(1024);
+  /** Some row of the block holds a value that did not come from the compiled check. */
+  unsure = false;
   protected readonly generic = new Map<number, unknown>();
   private readonly exactCache = new Map<string, ExactResult>();
   /** Output of a missing cell when it is the same for every row (a default or a filler). */
@@ -119,6 +125,7 @@ export abstract class FieldColumn {
     this.block = block;
     if (this.state.length < block.rows) this.state = new Uint8Array(Math.max(block.rows, this.state.length * 2));
     this.generic.clear();
+    this.unsure = false;
     this.prepare(block.rows);
     if (column < 0) {
       for (let row = 0; row < block.rows; row += 1) this.missing(row);
@@ -160,8 +167,11 @@ export abstract class FieldColumn {
 
   protected missing(row: number): void {
     const state = this.missingState;
-    if (state >= 0) this.state[row] = state;
-    else this.exact(row, undefined);
+    if (state === NULL) this.state[row] = NULL;
+    else if (state > 0) {
+      this.state[row] = state;
+      this.unsure = true;
+    } else this.exact(row, undefined);
   }
 
   /** Decide a cell the way the reference does: reader conversion, provenance filler, zod. */
@@ -187,6 +197,7 @@ export abstract class FieldColumn {
       else {
         this.state[row] = GENERIC;
         this.generic.set(row, result.value);
+        this.unsure = true;
       }
     } else {
       this.state[row] = NULL;
@@ -237,27 +248,26 @@ export abstract class FieldColumn {
     return false;
   }
 
-  appendRows(rows: Int32Array, from: number, to: number): void {
-    const state = this.state;
-    const output = this.output;
-    for (let index = from; index < to; index += 1) {
-      const row = rows[index]!;
-      switch (state[row]) {
-        case FAST:
-          this.appendFast(row);
-          break;
-        case NULL:
-          output.appendNull();
-          break;
-        case GENERIC:
-          output.appendValue(this.generic.get(row));
-          break;
-        case CONSTANT:
-          this.appendConstant();
-          break;
-        default:
-          (output as Utf8ColumnOutput).appendAsciiNumber('line ', this.block.rowLine[row]!);
-      }
+  /** Append the values of rows `rows[from]` … `rows[to - 1]` to the output column. */
+  abstract appendRows(rows: Int32Array, from: number, to: number): void;
+
+  /** Append a row that is not FAST. */
+  protected appendOther(row: number, state: number): void {
+    switch (state) {
+      case NULL:
+        this.output.appendNull();
+        break;
+      case GENERIC:
+        this.output.appendValue(this.generic.get(row));
+        break;
+      case CONSTANT:
+        this.appendConstant();
+        break;
+      case LOCATOR:
+        (this.output as Utf8ColumnOutput).appendAsciiNumber('line ', this.block.rowLine[row]!);
+        break;
+      default:
+        this.appendFast(row);
     }
   }
 
@@ -366,6 +376,26 @@ export class Utf8FieldColumn extends FieldColumn {
     (this.output as Utf8ColumnOutput).appendBytes(this.block.bytes, this.spanStart[row]!, this.spanEnd[row]!);
   }
 
+  appendRows(rows: Int32Array, from: number, to: number): void {
+    const output = this.output as Utf8ColumnOutput;
+    const state = this.state;
+    const spanStart = this.spanStart;
+    const spanEnd = this.spanEnd;
+    const bytes = this.block.bytes;
+    let total = 0;
+    for (let index = from; index < to; index += 1) {
+      const row = rows[index]!;
+      if (state[row] === FAST) total += spanEnd[row]! - spanStart[row]!;
+    }
+    output.reserve(to - from, total);
+    for (let index = from; index < to; index += 1) {
+      const row = rows[index]!;
+      const rowState = state[row]!;
+      if (rowState === FAST) output.pushBytes(bytes, spanStart[row]!, spanEnd[row]!);
+      else this.appendOther(row, rowState);
+    }
+  }
+
   private constantBytes: Uint8Array | undefined;
 
   protected override appendConstant(): void {
@@ -436,6 +466,18 @@ export class DictionaryFieldColumn extends FieldColumn {
 
   protected appendFast(row: number): void {
     (this.output as DictionaryColumnOutput).appendIndex(this.index[row]!);
+  }
+
+  appendRows(rows: Int32Array, from: number, to: number): void {
+    const output = this.output as DictionaryColumnOutput;
+    const state = this.state;
+    const index = this.index;
+    for (let position = from; position < to; position += 1) {
+      const row = rows[position]!;
+      const rowState = state[row]!;
+      if (rowState === FAST) output.appendIndex(index[row]!);
+      else this.appendOther(row, rowState);
+    }
   }
 
   protected fastValue(row: number): unknown {
@@ -532,6 +574,19 @@ export class NumberFieldColumn extends FieldColumn {
     (this.output as NumberColumnOutput).appendNumber(this.values[row]!);
   }
 
+  appendRows(rows: Int32Array, from: number, to: number): void {
+    const output = this.output as NumberColumnOutput;
+    const state = this.state;
+    const values = this.values;
+    for (let position = from; position < to; position += 1) {
+      const row = rows[position]!;
+      const rowState = state[row]!;
+      if (rowState === FAST) output.appendNumber(values[row]!);
+      else if (rowState === NULL) output.appendNull();
+      else this.appendOther(row, rowState);
+    }
+  }
+
   protected fastValue(row: number): unknown {
     return this.values[row];
   }
@@ -601,6 +656,18 @@ export class BoolFieldColumn extends FieldColumn {
     (this.output as BoolColumnOutput).appendBool(this.values[row] === 1);
   }
 
+  appendRows(rows: Int32Array, from: number, to: number): void {
+    const output = this.output as BoolColumnOutput;
+    const state = this.state;
+    const values = this.values;
+    for (let position = from; position < to; position += 1) {
+      const row = rows[position]!;
+      const rowState = state[row]!;
+      if (rowState === FAST) output.appendBool(values[row] === 1);
+      else this.appendOther(row, rowState);
+    }
+  }
+
   protected fastValue(row: number): unknown {
     return this.values[row] === 1;
   }
@@ -611,7 +678,9 @@ export class TemporalFieldColumn extends FieldColumn {
   private spanStart = new Int32Array(1024);
   private spanEnd = new Int32Array(1024);
   private values = new Float64Array(1024);
-  private readonly converted = new Map<string, number>();
+  private seen = new ByteInterner();
+  private seenValues = new Float64Array(256);
+  private seenPasses = new Uint8Array(256);
   private readonly isDate: boolean;
 
   constructor(plan: FieldPlan, output: ColumnOutput, filler: Filler | undefined, failures: FailureSink) {
@@ -647,17 +716,31 @@ export class TemporalFieldColumn extends FieldColumn {
         start = trimStart(bytes, start, end);
         end = trimEnd(bytes, start, end);
       }
-      const text = check && isAscii(bytes, start, end) ? this.block.buffer.toString('latin1', start, end) : undefined;
-      if (text === undefined || !this.passes(check!, text)) {
+      // Dates and times repeat: the verdict and value of each distinct text are kept by its bytes.
+      let id = this.seen.find(bytes, start, end);
+      if (id < 0) {
+        const text = check && isAscii(bytes, start, end) ? this.block.buffer.toString('latin1', start, end) : undefined;
+        const passes = text !== undefined && this.passes(check!, text);
+        const value = passes ? (this.isDate ? daysOf(text) : Date.parse(text)) : Number.NaN;
+        if (this.seen.size >= TEMPORAL_CACHE_LIMIT) this.seen = new ByteInterner();
+        id = this.seen.intern(bytes, start, end);
+        if (id >= this.seenValues.length) {
+          const grown = new Float64Array(this.seenValues.length * 2);
+          grown.set(this.seenValues);
+          this.seenValues = grown;
+          const grownPasses = new Uint8Array(this.seenPasses.length * 2);
+          grownPasses.set(this.seenPasses);
+          this.seenPasses = grownPasses;
+        }
+        this.seenValues[id] = value;
+        this.seenPasses[id] = passes ? 1 : 0;
+      }
+      if (this.seenPasses[id] === 0) {
         this.exact(row, this.text(rawStart, rawEnd));
         continue;
       }
-      let value = this.converted.get(text);
-      if (value === undefined) {
-        value = this.isDate ? daysOf(text) : Date.parse(text);
-        if (this.converted.size > 100_000) this.converted.clear();
-        this.converted.set(text, value);
-      }
+      const value = this.seenValues[id]!;
+      if (!this.isDate && Number.isNaN(value)) this.unsure = true;
       state[row] = FAST;
       this.spanStart[row] = start;
       this.spanEnd[row] = end;
@@ -688,6 +771,17 @@ export class TemporalFieldColumn extends FieldColumn {
   protected appendFast(row: number): void {
     if (this.isDate) (this.output as NumberColumnOutput).appendNumber(this.values[row]!);
     else (this.output as TimestampColumnOutput).appendMillis(this.values[row]!);
+  }
+
+  appendRows(rows: Int32Array, from: number, to: number): void {
+    const state = this.state;
+    for (let position = from; position < to; position += 1) {
+      const row = rows[position]!;
+      const rowState = state[row]!;
+      if (rowState === FAST) this.appendFast(row);
+      else if (rowState === NULL) this.output.appendNull();
+      else this.appendOther(row, rowState);
+    }
   }
 
   protected fastValue(row: number): unknown {
@@ -787,6 +881,16 @@ export class ListFieldColumn extends FieldColumn {
     if (element.kind === 'enum') return false;
     // Items are already trimmed, so a trimming check sees the same span.
     return checkString(element, bytes, from, to, this.decode);
+  }
+
+  appendRows(rows: Int32Array, from: number, to: number): void {
+    const state = this.state;
+    for (let position = from; position < to; position += 1) {
+      const row = rows[position]!;
+      const rowState = state[row]!;
+      if (rowState === FAST) this.appendFast(row);
+      else this.appendOther(row, rowState);
+    }
   }
 
   protected appendFast(row: number): void {
