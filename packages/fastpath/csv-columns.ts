@@ -25,8 +25,10 @@ import {
   DictionaryFieldColumn,
   type FailureSink,
   type FieldColumn,
+  FAST_STATE,
   type FieldFailure,
   ListFieldColumn,
+  NULL_STATE,
   NumberFieldColumn,
   TemporalFieldColumn,
   Utf8FieldColumn,
@@ -135,6 +137,9 @@ export class ContractCsvNormaliser implements FailureSink {
   private rowLine = new Int32Array(4096);
   private accepted = new Int32Array(4096);
   private rowFailures = new Map<number, RowFailures>();
+  private rowFailed = new Uint8Array(4096);
+  private keyColumns: FieldColumn[] = [];
+  private waitingColumns: FieldColumn[] = [];
 
   private writer: RecordBatchFileWriter | undefined;
   private readonly sink = new IpcChunks();
@@ -219,6 +224,7 @@ export class ContractCsvNormaliser implements FailureSink {
   }
 
   fail(row: number, failure: FieldFailure): void {
+    this.rowFailed[row] = 1;
     const known = this.rowFailures.get(row);
     if (known) known.failures.push(failure);
     else this.rowFailures.set(row, { failures: [failure] });
@@ -263,6 +269,8 @@ export class ContractCsvNormaliser implements FailureSink {
       rows,
     };
     this.rowFailures.clear();
+    if (this.rowFailed.length < rows) this.rowFailed = new Uint8Array(rows);
+    else this.rowFailed.fill(0, 0, rows);
     for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
     this.currentView = view;
     const accepted = this.replaying ? this.selectHeldRows(view) : this.decideRows(view);
@@ -329,6 +337,8 @@ export class ContractCsvNormaliser implements FailureSink {
     });
     this.guarded = this.columns.filter((column) => column.guarded);
     this.countryColumns = this.columns.filter((column) => column.plan.countryField);
+    this.keyColumns = plan.primaryKey.map((index) => this.columns[index]!);
+    this.waitingColumns = plan.waitingForeignKeys.map((index) => this.columns[index]!);
     this.keys = new PrimaryKeySet(plan.primaryKey.length);
   }
 
@@ -372,20 +382,27 @@ export class ContractCsvNormaliser implements FailureSink {
     const plan = this.plan!;
     const contract = plan.contract;
     const summary = this.summary;
-    const columns = this.columns;
     const keys = this.keys!;
-    const primaryKey = plan.primaryKey;
+    const keyColumns = this.keyColumns;
     const accepted = this.accepted;
+    const failed = this.rowFailed;
+    const rowLine = view.rowLine;
+    // Only columns holding values that did not come from a compiled check can fail these.
+    const countryColumns = this.countryColumns.filter((column) => column.unsure);
+    const guarded = this.guarded.filter((column) => column.unsure);
+    const waitingColumns = this.waitingColumns;
     summary.contracts[contract.table] = `${contract.table}@${contract.version}`;
+    summary.rowsRead += view.rows;
     let count = 0;
     for (let row = 0; row < view.rows; row += 1) {
-      summary.rowsRead += 1;
-      const failed = this.rowFailures.get(row);
-      if (failed) {
+      if (failed[row] === 1) {
         // zod runs a refinement after issues that do not abort the object (a pattern, a length):
         // with refinements, the whole row goes through zod for the exact list.
         if (plan.refinement) this.rejectWithZod(row);
-        else this.reject(this.zodProblems(failed.failures.flatMap((failure) => prefixed(failure)), row, undefined));
+        else {
+          const failures = this.rowFailures.get(row)?.failures ?? [];
+          this.reject(this.zodProblems(failures.flatMap((failure) => prefixed(failure)), row, undefined));
+        }
         continue;
       }
       if (plan.refinement && !plan.refinement.safeParse(this.rowObject(row)).success) {
@@ -393,9 +410,9 @@ export class ContractCsvNormaliser implements FailureSink {
         continue;
       }
       let problems: Problem[] | undefined;
-      for (const column of this.countryColumns) {
+      for (const column of countryColumns) {
         // FAST cells hold known countries by construction (contract-plan.ts).
-        if (column.isFast(row)) continue;
+        if (column.state[row] === FAST_STATE) continue;
         const value = column.valueOf(row);
         const codes: unknown[] = Array.isArray(value) ? value : value === undefined ? [] : [value];
         const unknown = codes.filter((code) => typeof code === 'string' && !this.countries.byIso3(code));
@@ -403,7 +420,7 @@ export class ContractCsvNormaliser implements FailureSink {
           (problems ??= []).push({
             file: this.options.fileName,
             table: contract.table,
-            locator: `line ${view.rowLine[row]}`,
+            locator: `line ${rowLine[row]}`,
             field: column.plan.name,
             rule: 'foreign-key',
             message: 'unknown country code: not in the ISO 3166 / M49 reference',
@@ -413,17 +430,17 @@ export class ContractCsvNormaliser implements FailureSink {
         }
       }
 
-      for (let part = 0; part < primaryKey.length; part += 1) columns[primaryKey[part]!]!.setKeyPart(keys, part, row);
+      for (let part = 0; part < keyColumns.length; part += 1) keyColumns[part]!.setKeyPart(keys, part, row);
       const joined = keys.separatorInKey ? this.joinedKey(row) : undefined;
       const firstSeen = joined === undefined ? keys.find() : keys.findJoined(joined);
       if (firstSeen >= 0) {
-        const described = primaryKey
-          .map((index) => `${columns[index]!.plan.name}=${String(columns[index]!.valueOf(row) ?? '')}`)
+        const described = keyColumns
+          .map((column) => `${column.plan.name}=${String(column.valueOf(row) ?? '')}`)
           .join(', ');
         (problems ??= []).push({
           file: this.options.fileName,
           table: contract.table,
-          locator: `line ${view.rowLine[row]}`,
+          locator: `line ${rowLine[row]}`,
           field: contract.primaryKey.join(', '),
           rule: 'duplicate-key',
           message: `duplicate primary key (${described}), first seen at line ${firstSeen}`,
@@ -434,27 +451,26 @@ export class ContractCsvNormaliser implements FailureSink {
         this.reject(problems);
         continue;
       }
-      if (joined === undefined) keys.insert(view.rowLine[row]!);
-      else keys.insertJoined(joined, view.rowLine[row]!);
+      if (joined === undefined) keys.insert(rowLine[row]!);
+      else keys.insertJoined(joined, rowLine[row]!);
 
-      // Rows with a reference to another table wait for their parent in the reference path and
-      // come out after the rows without one; the file order holds only while they never mix.
-      for (const column of this.guarded) {
+      for (const column of guarded) {
         const reason = column.unwritable(row);
-        if (reason !== undefined) ineligible('unwritable', `line ${view.rowLine[row]}: ${reason}`);
+        if (reason !== undefined) ineligible('unwritable', `line ${rowLine[row]}: ${reason}`);
       }
       summary.rowsAccepted += 1;
       this.tableCounts().accepted += 1;
-      if (plan.waitingForeignKeys.length > 0) {
-        const waits = plan.waitingForeignKeys.some((index) => columns[index]!.present(row));
+      if (waitingColumns.length > 0) {
+        // Rows with a reference to another table wait for their parent in the reference path and
+        // come out after the rows without one; the file order holds only while they never mix.
+        let waits = false;
+        for (const column of waitingColumns) if (column.state[row] !== NULL_STATE) waits = true;
         if (waits && this.options.holdWaitingRows) {
-          this.holdRow(view.rowLine[row]!);
+          this.holdRow(rowLine[row]!);
           continue;
         }
         if (waits) this.waiting = true;
-        else if (this.waiting) {
-          ineligible('row-order', `line ${view.rowLine[row]} would be written before rows above it`);
-        }
+        else if (this.waiting) ineligible('row-order', `line ${rowLine[row]} would be written before rows above it`);
       }
       accepted[count] = row;
       count += 1;
@@ -486,7 +502,7 @@ export class ContractCsvNormaliser implements FailureSink {
   }
 
   private joinedKey(row: number): string {
-    return this.plan!.primaryKey.map((index) => String(this.columns[index]!.valueOf(row) ?? '')).join('\u001f');
+    return this.keyColumns.map((column) => String(column.valueOf(row) ?? '')).join('\u001f');
   }
 
   private tableCounts() {

@@ -28,6 +28,9 @@ import { equalsAsciiIgnoreCase, isAscii, trimEnd, trimStart, utf16Length } from 
 
 const NULL = 0;
 const FAST = 1;
+/** Row states the engine reads: no value, and a value passed by the compiled check. */
+export const NULL_STATE = NULL;
+export const FAST_STATE = FAST;
 const GENERIC = 2;
 const CONSTANT = 3;
 const LOCATOR = 4;
@@ -391,8 +394,14 @@ export class Utf8FieldColumn extends FieldColumn {
     for (let index = from; index < to; index += 1) {
       const row = rows[index]!;
       const rowState = state[row]!;
-      if (rowState === FAST) output.pushBytes(bytes, spanStart[row]!, spanEnd[row]!);
-      else this.appendOther(row, rowState);
+      if (rowState === FAST) {
+        output.pushBytes(bytes, spanStart[row]!, spanEnd[row]!);
+        total -= spanEnd[row]! - spanStart[row]!;
+      } else {
+        this.appendOther(row, rowState);
+        // That value took room of its own: keep room for the FAST values still to come.
+        output.reserve(to - index, total);
+      }
     }
   }
 

@@ -95,10 +95,9 @@ const jmdiThemeColumns = (hxlPrefix?: string) =>
   );
 
 /**
- * Headline context figures of `briefing_country` (DOMAIN.md §4.8). Each column holds one value
- * with its year and its source + revision beside it, taken from the first source of the list
- * that has the indicator; sources are never averaged or merged, and every value of every source
- * is in `briefing_context_figure`.
+ * Headline context figures of `briefing_country` (DOMAIN.md §4.8): one column per indicator and
+ * source, holding that source's latest value, with its year and revision beside it. Sources are
+ * never averaged, merged or made to share a column; every value is in `briefing_context_figure`.
  */
 export const HEADLINE_FIGURES = [
   {
@@ -225,22 +224,29 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column('support_types_requested', LIST, "Support types requested, as 'type:respondents'", {
       hxl: '#indicator+support_requested',
     }),
-    ...HEADLINE_FIGURES.flatMap((figure) => [
-      column(
-        figure.column,
-        NUMBER,
-        `${figure.label}: latest value of the first source available of ${figure.sources.join(', ')} (every source: briefing_context_figure)`,
-        {
-          hxl: figure.hxl,
-        },
-      ),
-      column(`${figure.column}_year`, UTF8, `${figure.label}: reference period of the value`, {
-        hxl: `#date+${figure.hxlName}`,
+    // One column per indicator AND source: two sources never share a column (DOMAIN.md §1).
+    ...HEADLINE_FIGURES.flatMap((figure) =>
+      figure.sources.flatMap((source) => {
+        const name = headlineColumn(figure.column, source);
+        const hxlSource = source.toLowerCase();
+        return [
+          column(
+            name,
+            NUMBER,
+            `${figure.label} according to ${source}: its latest value (every value: briefing_context_figure)`,
+            {
+              hxl: `${figure.hxl}+${hxlSource}`,
+            },
+          ),
+          column(`${name}_year`, UTF8, `${figure.label} according to ${source}: reference period`, {
+            hxl: `#date+${figure.hxlName}+${hxlSource}`,
+          }),
+          column(`${name}_revision`, UTF8, `${figure.label} according to ${source}: dataset revision`, {
+            hxl: `#meta+revision+${figure.hxlName}+${hxlSource}`,
+          }),
+        ];
       }),
-      column(`${figure.column}_source`, UTF8, `${figure.label}: source and dataset revision of the value`, {
-        hxl: `#meta+source+${figure.hxlName}`,
-      }),
-    ]),
+    ),
     column('events_n', INT, 'Events held in or linked to the country', { hxl: '#event+num' }),
     column('event_ids', LIST, 'Events held in or linked to the country', { hxl: '#event+code' }),
     column('key_documents', LIST, 'Source documents the briefing rests on', { hxl: '#meta+source' }),
@@ -470,6 +476,11 @@ function scaled(value: Body): number | undefined {
     : value.value;
 }
 
+/** `immigrant_stock_undesa_ims`: the headline column of one indicator from one source. */
+export function headlineColumn(column: string, source: string): string {
+  return `${column}_${source.toLowerCase()}`;
+}
+
 function headlineFigures(figures: unknown): Record<string, unknown> {
   const byIndicator = new Map<string, Body[]>();
   for (const figure of (Array.isArray(figures) ? figures : []) as Body[]) {
@@ -478,14 +489,16 @@ function headlineFigures(figures: unknown): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const headline of HEADLINE_FIGURES) {
     const values = (byIndicator.get(headline.indicator) ?? []).filter((value) => scaled(value) !== undefined);
-    const source = headline.sources.find((candidate) => values.some((value) => value.source === candidate));
-    const latest = values
-      .filter((value) => value.source === source)
-      .sort((a, b) => `${a.revision}|${a.year}`.localeCompare(`${b.revision}|${b.year}`))
-      .at(-1);
-    row[headline.column] = latest ? scaled(latest) : undefined;
-    row[`${headline.column}_year`] = latest ? text(latest.year) : undefined;
-    row[`${headline.column}_source`] = latest ? `${latest.source} ${latest.revision}` : undefined;
+    for (const source of headline.sources) {
+      const latest = values
+        .filter((value) => value.source === source)
+        .sort((a, b) => `${a.year}|${a.revision}`.localeCompare(`${b.year}|${b.revision}`))
+        .at(-1);
+      const name = headlineColumn(headline.column, source);
+      row[name] = latest ? scaled(latest) : undefined;
+      row[`${name}_year`] = latest ? text(latest.year) : undefined;
+      row[`${name}_revision`] = latest ? text(latest.revision) : undefined;
+    }
   }
   return row;
 }

@@ -95,8 +95,8 @@ describe('HXL export', () => {
     expect(tagOf('pilot_status')).toBe('#status+pilot');
     expect(tagOf('jmdi_projects_n')).toBe('#activity+num+jmdi');
     expect(tagOf('as_of')).toBe('#date+reported');
-    expect(tagOf('immigrant_stock')).toBe('#affected+num+immigrants');
-    expect(tagOf('remittances_received_usd')).toBe('#value+usd+remittances+received');
+    expect(tagOf('immigrant_stock_undesa_ims')).toBe('#affected+num+immigrants+undesa_ims');
+    expect(tagOf('remittances_received_usd_wb_wdi')).toBe('#value+usd+remittances+received+wb_wdi');
     expect(data.map((row) => row[0])).toEqual(['JAM', 'MDA', 'MUS']);
     expect(header).toEqual(BRIEFING_COUNTRY.columns.map((column) => column.name));
   });

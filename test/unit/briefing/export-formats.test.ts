@@ -146,12 +146,12 @@ describe('Parquet export', () => {
     const [jam] = projects.filter((row) => row.project_id === 'JMDI1-JAM-01');
     expect(jam?.title).toBe(FORMULA_TITLE); // Parquet is typed: no spreadsheet, nothing to neutralise
     const countries = await duck.rows(
-      `SELECT iso3, as_of::VARCHAR AS as_of, immigrant_stock, pilot_un_leads FROM read_parquet(${sqlString(join(dir, 'briefing_country.parquet'))}) ORDER BY iso3`,
+      `SELECT iso3, as_of::VARCHAR AS as_of, immigrant_stock_undesa_ims, pilot_un_leads FROM read_parquet(${sqlString(join(dir, 'briefing_country.parquet'))}) ORDER BY iso3`,
     );
     expect(countries.find((row) => row.iso3 === 'MDA')).toEqual({
       iso3: 'MDA',
       as_of: '2013-09-30',
-      immigrant_stock: 106374,
+      immigrant_stock_undesa_ims: 106374,
       pilot_un_leads: ['XM-DAC-47066', 'XM-DAC-41114'],
     });
   });

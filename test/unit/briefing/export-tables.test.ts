@@ -40,15 +40,18 @@ describe('briefingTables', () => {
     );
   });
 
-  it('takes a headline figure from one source only, its latest year, with source and revision beside it', () => {
+  it('gives each source its own headline column with its latest value, year and revision', () => {
     const mda = byKey(tableRows('briefing_country'), 'iso3', 'MDA')!;
     const figures = tableRows('briefing_context_figure').filter((row) => row.iso3 === 'MDA');
 
     expect(mda).toMatchObject({
-      immigrant_stock: 106374,
-      immigrant_stock_year: '2015',
-      immigrant_stock_source: 'UNDESA_IMS Rev.2019',
+      immigrant_stock_undesa_ims: 106374,
+      immigrant_stock_undesa_ims_year: '2015',
+      immigrant_stock_undesa_ims_revision: 'Rev.2019',
+      immigrant_stock_wb_knomad_bilat: 391508,
+      immigrant_stock_wb_knomad_bilat_year: '2013',
     });
+    expect(mda).not.toHaveProperty('immigrant_stock');
     expect(figures.map((row) => `${row.source} ${row.year} ${row.value}`).sort()).toEqual([
       'UNDESA_IMS 2010 129488',
       'UNDESA_IMS 2015 106374',
