@@ -602,9 +602,10 @@ export function buildBriefing(tables: CuratedTables): BriefingItem[] {
       if (item) items.push(item);
     }
   }
-  for (const event of [...(tables.event ?? [])].sort((a, b) =>
-    byText(String(a.row.event_id), String(b.row.event_id)),
-  )) {
+  // briefing_event is the event table of the HLD preparation period, 2011–2013 (DOMAIN.md §4.8).
+  const hldPeriod = (event: CuratedRow) => /^201[123]-/.test(String(event.row.start_date));
+  const periodEvents = (tables.event ?? []).filter(hldPeriod);
+  for (const event of periodEvents.sort((a, b) => byText(String(a.row.event_id), String(b.row.event_id)))) {
     items.push({
       type: 'event',
       id: String(event.row.event_id),

@@ -137,6 +137,20 @@ describe('buildBriefing', () => {
     expect(JSON.stringify(again?.body)).toBe(JSON.stringify(mda));
   });
 
+  it('lists as briefing events only those of the HLD preparation period, 2011–2013', () => {
+    const withEvents: CuratedTables = {
+      ...tables,
+      event: rows('event', [
+        { event_id: 'EV-20111012-a', title: 'In', start_date: '2011-10-12', event_type: 'workshop' },
+        { event_id: 'EV-20140101-b', title: 'After', start_date: '2014-01-01', event_type: 'workshop' },
+      ]),
+    };
+
+    const events = buildBriefing(withEvents).filter((item) => item.type === 'event');
+
+    expect(events.map((item) => item.id)).toEqual(['EV-20111012-a']);
+  });
+
   it('is deterministic: the same tables give identical items', () => {
     expect(JSON.stringify(buildBriefing(tables))).toBe(JSON.stringify(items));
   });
