@@ -132,7 +132,7 @@ export class Utf8Output {
   pushBytes(source: Uint8Array, start: number, end: number): void {
     const data = this.data;
     let at = this.size;
-    if (end - start <= 24) {
+    if (end - start <= 128) {
       for (let index = start; index < end; index += 1) data[at++] = source[index]!;
     } else {
       data.set(source.subarray(start, end), at);

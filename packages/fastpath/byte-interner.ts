@@ -41,14 +41,13 @@ export class ByteInterner {
   /** The id of bytes `[start, end)`, or -1. */
   find(bytes: Uint8Array, start: number, end: number): number {
     const hash = hashBytes(bytes, start, end) | 0;
-    const length = end - start;
     const table = this.table;
     const mask = this.mask;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot]!;
       if (entry === 0) return -1;
       const id = entry - 1;
-      if (this.hashes[id] === hash && this.lengths[id] === length && this.equals(id, bytes, start, length)) return id;
+      if (this.hashes[id] === hash && this.equals(id, bytes, start, end)) return id;
     }
   }
 
@@ -63,7 +62,7 @@ export class ByteInterner {
       const entry = table[slot]!;
       if (entry === 0) break;
       const id = entry - 1;
-      if (this.hashes[id] === hash && this.lengths[id] === length && this.equals(id, bytes, start, length)) return id;
+      if (this.hashes[id] === hash && this.equals(id, bytes, start, end)) return id;
     }
     const id = this.size;
     if (id >= this.starts.length) {
@@ -102,7 +101,10 @@ export class ByteInterner {
     return this.arena.subarray(start, start + this.lengths[id]!);
   }
 
-  private equals(id: number, bytes: Uint8Array, start: number, length: number): boolean {
+  /** Bytes `[start, end)` are those of id `id`. */
+  equals(id: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const length = end - start;
+    if (id < 0 || this.lengths[id] !== length) return false;
     const arena = this.arena;
     const at = this.starts[id]!;
     for (let index = 0; index < length; index += 1) if (arena[at + index] !== bytes[start + index]) return false;

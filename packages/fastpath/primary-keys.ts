@@ -14,30 +14,32 @@ export class PrimaryKeySet {
   private readonly width: number;
   private tuples: Int32Array<ArrayBuffer>;
   private lines: Int32Array<ArrayBuffer>;
-  private hashes: Int32Array<ArrayBuffer>;
-  private table = new Int32Array(1024);
+  /** Open addressing, two Int32 per slot: the key's hash and its id + 1 (0 = empty). */
+  private table = new Int32Array(2048);
   private mask = 1023;
   private size = 0;
   private readonly joined = new Map<string, number>();
+  private lastHash = 0;
+  private lastSlot = -1;
   /** Ids of the key being looked up. */
   readonly ids: Int32Array;
+  /** Some part of the current key contains U+001F: use `findJoined` / `insertJoined`. */
+  separatorInKey = false;
 
   constructor(width: number) {
     this.width = width;
     this.interners = Array.from({ length: width }, () => new ByteInterner());
-    this.ids = new Int32Array(width);
+    this.ids = new Int32Array(width).fill(-1);
     this.tuples = new Int32Array(256 * width);
     this.lines = new Int32Array(256);
-    this.hashes = new Int32Array(256);
   }
-
-  /** Some part of the current key contains U+001F: use `findJoined` / `insertJoined`. */
-  separatorInKey = false;
 
   /** Set part `index` of the current key to the UTF-8 text `[start, end)` (part 0 first). */
   setPart(index: number, bytes: Uint8Array, start: number, end: number): void {
     const interner = this.interners[index]!;
-    const id = interner.intern(bytes, start, end);
+    // Key parts often repeat from one row to the next (every answer of a respondent).
+    const last = this.ids[index]!;
+    const id = interner.equals(last, bytes, start, end) ? last : interner.intern(bytes, start, end);
     this.ids[index] = id;
     if (index === 0) this.separatorInKey = false;
     if (interner.hasSeparator(id)) this.separatorInKey = true;
@@ -48,11 +50,17 @@ export class PrimaryKeySet {
     const hash = this.hashIds();
     const ids = this.ids;
     const width = this.width;
-    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const entry = this.table[slot]!;
-      if (entry === 0) return -1;
+    const table = this.table;
+    const mask = this.mask;
+    this.lastHash = hash;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[2 * slot + 1]!;
+      if (entry === 0) {
+        this.lastSlot = slot;
+        return -1;
+      }
+      if (table[2 * slot] !== hash) continue;
       const id = entry - 1;
-      if (this.hashes[id] !== hash) continue;
       let same = true;
       for (let part = 0; part < width; part += 1) {
         if (this.tuples[id * width + part] !== ids[part]) {
@@ -64,22 +72,18 @@ export class PrimaryKeySet {
     }
   }
 
-  /** Record the current key (not yet present) as first accepted on `line`. */
+  /** Record the current key (just looked up with `find`, not present) as first accepted on `line`. */
   insert(line: number): void {
-    const hash = this.hashIds();
     const id = this.size;
     if (id >= this.lines.length) {
       this.tuples = growInt32(this.tuples, (id + 1) * this.width);
       this.lines = growInt32(this.lines, id + 1);
-      this.hashes = growInt32(this.hashes, id + 1);
     }
     this.tuples.set(this.ids, id * this.width);
     this.lines[id] = line;
-    this.hashes[id] = hash;
     this.size += 1;
-    let slot = hash & this.mask;
-    while (this.table[slot] !== 0) slot = (slot + 1) & this.mask;
-    this.table[slot] = id + 1;
+    this.table[2 * this.lastSlot] = this.lastHash;
+    this.table[2 * this.lastSlot + 1] = id + 1;
     if (this.size * 2 > this.mask) this.rehash();
   }
 
@@ -102,13 +106,18 @@ export class PrimaryKeySet {
   }
 
   private rehash(): void {
-    const size = (this.mask + 1) * 2;
-    const table = new Int32Array(size);
-    const mask = size - 1;
-    for (let id = 0; id < this.size; id += 1) {
-      let slot = this.hashes[id]! & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = id + 1;
+    const slots = (this.mask + 1) * 2;
+    const table = new Int32Array(slots * 2);
+    const mask = slots - 1;
+    const old = this.table;
+    for (let index = 0; index < old.length; index += 2) {
+      const entry = old[index + 1]!;
+      if (entry === 0) continue;
+      const hash = old[index]!;
+      let slot = hash & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = hash;
+      table[2 * slot + 1] = entry;
     }
     this.table = table;
     this.mask = mask;
