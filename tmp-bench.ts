@@ -9,4 +9,3 @@ const r = s.summary();
 const t = (performance.now() - t0) / 1000;
 const hwm = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8').match(/VmHWM:\s+(\d+)/)?.[1];
 console.log(JSON.stringify({ s: t.toFixed(2), rows: r.rows, read: r.summary.rowsRead, q: r.summary.rowsQuarantined, problems: r.summary.problems.length, ipcMB: (bytes / 1e6).toFixed(0), hwmMB: Number(hwm) / 1024 }));
-console.log(Object.fromEntries(Object.entries((globalThis as any).T).map(([k, v]) => [k, Math.round(v as number)])));

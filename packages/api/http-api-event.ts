@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+// zod/mini: tree-shakable, so the API bundle does not carry the full zod (PERFORMANCE.md lesson 6).
+import { z } from 'zod/mini';
 import type { ApiRequest, ApiResponse } from './router.ts';
 
 /**
@@ -8,12 +9,12 @@ import type { ApiRequest, ApiResponse } from './router.ts';
  */
 const httpApiEvent = z.object({
   rawPath: z.string(),
-  queryStringParameters: z.record(z.string(), z.string()).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  queryStringParameters: z.optional(z.record(z.string(), z.string())),
+  headers: z.optional(z.record(z.string(), z.string())),
   requestContext: z.object({
     http: z.object({ method: z.string() }),
-    stage: z.string().optional(),
-    requestId: z.string().optional(),
+    stage: z.optional(z.string()),
+    requestId: z.optional(z.string()),
   }),
 });
 

@@ -178,9 +178,15 @@ export class Utf8Output {
     this.offsets[this.count] = this.size;
   }
 
+  /**
+   * The batch's offsets and bytes. The buffers are handed over (views, no copy) and fresh ones
+   * of the same capacity take their place.
+   */
   take(): { valueOffsets: Int32Array; data: Uint8Array } {
-    const valueOffsets = this.offsets.slice(0, this.count + 1);
-    const data = this.data.slice(0, this.size);
+    const valueOffsets = this.offsets.subarray(0, this.count + 1);
+    const data = this.data.subarray(0, this.size);
+    this.offsets = new Int32Array(this.offsets.length);
+    this.data = new Uint8Array(this.data.length);
     this.count = 0;
     this.size = 0;
     return { valueOffsets, data };

@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { makeData, RecordBatch, RecordBatchFileWriter, type Schema, Struct } from 'apache-arrow';
 import type { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
@@ -169,15 +170,13 @@ export class ContractCsvNormaliser implements FailureSink {
     let chunk = plainBytes(input);
     if (final) this.finished = true;
     if (!this.tokenizer) {
-      this.prefix.push(chunk);
+      // Kept until the delimiter is known; copied, as the caller may reuse its buffer.
+      this.prefix.push(chunk.slice());
       this.prefixBytes += chunk.byteLength;
       if (this.prefixBytes < DELIMITER_PREFIX_BYTES && !final) return;
       chunk = this.start();
     }
-    let t0 = performance.now();
-    const block = this.tokenizer!.push(chunk, final);
-    (globalThis as any).T ??= {}; const T = (globalThis as any).T; T.tokenize = (T.tokenize ?? 0) + performance.now() - t0;
-    this.processBlock(block, final);
+    this.processBlock(this.tokenizer!.push(chunk, final), final);
     if (final && this.recordsSeen === 0) ineligible('empty', 'the file has no rows');
   }
 
@@ -218,8 +217,13 @@ export class ContractCsvNormaliser implements FailureSink {
     this.writer?.finish();
   }
 
-  /** IPC bytes produced since the last call (empty when none). */
-  take(): Uint8Array {
+  /** The start of an incomplete last record, for a caller that puts it in front of the next chunk. */
+  takeTail(): Uint8Array {
+    return this.tokenizer?.takeTail() ?? new Uint8Array(0);
+  }
+
+  /** IPC bytes produced since the last call, in order (none when nothing was written). */
+  take(): Uint8Array[] {
     return this.sink.take();
   }
 
@@ -286,15 +290,10 @@ export class ContractCsvNormaliser implements FailureSink {
     this.rowFailures.clear();
     if (this.rowFailed.length < rows) this.rowFailed = new Uint8Array(rows);
     else this.rowFailed.fill(0, 0, rows);
-    const T = (globalThis as any).T; let t0 = performance.now();
-    for (const [index, column] of this.columns.entries()) { const t1 = performance.now(); column.scan(view, this.fileColumnOf[index]!); T['scan ' + column.plan.name] = (T['scan ' + column.plan.name] ?? 0) + performance.now() - t1; }
-    T.scan = (T.scan ?? 0) + performance.now() - t0;
+    for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
     this.currentView = view;
-    t0 = performance.now();
     const accepted = this.replaying ? this.selectHeldRows(view) : this.decideRows(view);
-    T.decide = (T.decide ?? 0) + performance.now() - t0; t0 = performance.now();
     this.appendAccepted(accepted, view);
-    T.append = (T.append ?? 0) + performance.now() - t0;
   }
 
   /**
@@ -629,9 +628,6 @@ export class ContractCsvNormaliser implements FailureSink {
 
   private flush(): void {
     if (this.pending === 0) return;
-    const T = (globalThis as any).T; const t0 = performance.now(); try { this.flush2(); } finally { T.flush = (T.flush ?? 0) + performance.now() - t0; }
-  }
-  private flush2(): void {
     const length = this.pending;
     const schema = this.schema!;
     const children = this.outputs.map((output) => output.flush(length));
@@ -699,8 +695,7 @@ export async function normaliseContractCsvFast(
     const normaliser = new ContractCsvNormaliser({ ...options, holdWaitingRows });
     const output: Uint8Array[] = [];
     const collect = () => {
-      const produced = normaliser.take();
-      if (produced.length > 0) output.push(produced);
+      for (const chunk of normaliser.take()) output.push(chunk);
     };
     const parts = chunks();
     parts.forEach((part, index) => {
@@ -746,15 +741,57 @@ export function streamContractCsvFast(
     for await (const chunk of source) {
       if (previous) {
         normaliser.push(previous, false);
-        const produced = normaliser.take();
-        if (produced.length > 0) yield produced;
+        yield* normaliser.take();
       }
       previous = chunk;
     }
     normaliser.push(previous ?? new Uint8Array(0), true);
     normaliser.close();
-    const produced = normaliser.take();
-    if (produced.length > 0) yield produced;
+    yield* normaliser.take();
   }
   return { ipc: ipc(), summary: () => normaliser.result() };
+}
+
+/** Bytes read from a file at a time. */
+const FILE_CHUNK_BYTES = 8 << 20;
+
+/**
+ * Normalise a contract CSV file from disk, handing the Arrow IPC bytes to `write` as each record
+ * batch is produced (memory: two read buffers and one batch). The incomplete last record of each
+ * read is moved in front of the next one, so no chunk is ever copied. Throws
+ * FastPathIneligibleError when the file turns out not to be eligible (including files that mix
+ * rows with and without a parent reference, which need a second pass: use the in-memory API).
+ */
+export async function normaliseContractCsvFile(
+  path: string,
+  options: FastNormaliseOptions & { readonly write: (ipc: Uint8Array) => void | Promise<void> },
+): Promise<FastNormaliseSummary> {
+  const normaliser = new ContractCsvNormaliser(options);
+  const handle = await open(path, 'r');
+  try {
+    const buffers = [new Uint8Array(FILE_CHUNK_BYTES), new Uint8Array(FILE_CHUNK_BYTES)];
+    let which = 0;
+    let tail: Uint8Array = new Uint8Array(0);
+    for (;;) {
+      let buffer = buffers[which]!;
+      if (tail.length * 2 > buffer.length) {
+        // One record longer than half a buffer: grow rather than read tiny chunks.
+        buffer = new Uint8Array(tail.length * 4);
+        buffers[which] = buffer;
+      }
+      buffer.set(tail, 0);
+      const { bytesRead } = await handle.read(buffer, tail.length, buffer.length - tail.length, null);
+      const final = bytesRead === 0;
+      normaliser.push(buffer.subarray(0, tail.length + bytesRead), final);
+      if (final) break;
+      tail = normaliser.takeTail();
+      which = 1 - which;
+      for (const chunk of normaliser.take()) await options.write(chunk);
+    }
+    normaliser.close();
+    for (const chunk of normaliser.take()) await options.write(chunk);
+    return normaliser.result();
+  } finally {
+    await handle.close();
+  }
 }

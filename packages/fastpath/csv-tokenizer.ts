@@ -261,6 +261,16 @@ export class CsvTokenizer {
     return { bytes: data, records, cellStart, cellEnd, recordCells, recordLine };
   }
 
+  /**
+   * Take the incomplete record carried over to the next chunk (a view into the last chunk): the
+   * caller puts it in front of the next chunk itself, saving the copy of that chunk.
+   */
+  takeTail(): Uint8Array | undefined {
+    const tail = this.tail;
+    this.tail = undefined;
+    return tail;
+  }
+
   /** The carried-over tail followed by the chunk; a view, not a copy, when they are adjacent. */
   private join(chunk: Uint8Array): Uint8Array {
     const tail = this.tail;

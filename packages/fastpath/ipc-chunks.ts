@@ -5,18 +5,8 @@ import { AsyncByteQueue } from 'apache-arrow';
  * IPC bytes leave as soon as a batch is written, so only one batch is ever held here.
  */
 export class IpcChunks extends AsyncByteQueue {
-  /** Every chunk written since the last call, joined into one array (empty when none). */
-  take(): Uint8Array {
-    const chunks = this._values.splice(0) as Uint8Array[];
-    if (chunks.length === 1) return chunks[0] as Uint8Array;
-    let size = 0;
-    for (const chunk of chunks) size += chunk.byteLength;
-    const joined = new Uint8Array(size);
-    let at = 0;
-    for (const chunk of chunks) {
-      joined.set(chunk, at);
-      at += chunk.byteLength;
-    }
-    return joined;
+  /** Every chunk written since the last call, in order (views of the batch's buffers). */
+  take(): Uint8Array[] {
+    return this._values.splice(0) as Uint8Array[];
   }
 }

@@ -79,7 +79,10 @@ export class PrimaryKeySet {
       this.tuples = growInt32(this.tuples, (id + 1) * this.width);
       this.lines = growInt32(this.lines, id + 1);
     }
-    this.tuples.set(this.ids, id * this.width);
+    const tuples = this.tuples;
+    const ids = this.ids;
+    const base = id * this.width;
+    for (let part = 0; part < this.width; part += 1) tuples[base + part] = ids[part]!;
     this.lines[id] = line;
     this.size += 1;
     this.table[2 * this.lastSlot] = this.lastHash;
@@ -98,10 +101,13 @@ export class PrimaryKeySet {
 
   private hashIds(): number {
     let hash = 0x9e3779b9;
-    for (let part = 0; part < this.width; part += 1) {
-      hash = Math.imul(hash ^ this.ids[part]!, 0x85ebca6b);
-      hash ^= hash >>> 13;
-    }
+    for (let part = 0; part < this.width; part += 1) hash = Math.imul(hash ^ this.ids[part]!, 0x9e3779b1) + 0x7f4a7c15;
+    // murmur3's finaliser: every input bit reaches the low bits that pick the slot.
+    hash ^= hash >>> 16;
+    hash = Math.imul(hash, 0x85ebca6b);
+    hash ^= hash >>> 13;
+    hash = Math.imul(hash, 0xc2b2ae35);
+    hash ^= hash >>> 16;
     return hash | 0;
   }
 

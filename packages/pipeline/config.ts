@@ -1,5 +1,7 @@
 import { resourceNames } from '#packages/storage/resources.ts';
-import { DEFAULT_DATASET } from './definition.ts';
+
+/** The briefing dataset the refresh assembles unless HLD_DATASET says otherwise. */
+export const DEFAULT_DATASET = 'hld2013';
 
 /** Largest upload the pipeline reads (bigger files are kept and recorded as refused). */
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;

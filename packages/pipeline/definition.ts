@@ -1,4 +1,8 @@
 import type { BucketId, TableId } from '#packages/storage/resources.ts';
+import { DEFAULT_DATASET } from './config.ts';
+
+export { DEFAULT_DATASET };
+
 import type { PipelineEvent, PipelineEventType } from './events.ts';
 
 /**
@@ -126,8 +130,6 @@ export function refreshFailureStep(definition: PipelineDefinition): RefreshStepD
     (stage): stage is RefreshStepDefinition => stage.kind === 'refresh-step' && Boolean(stage.onFailure),
   );
 }
-
-export const DEFAULT_DATASET = 'hld2013';
 
 /** The hld-evidence pipeline. */
 export const PIPELINE: PipelineDefinition = {

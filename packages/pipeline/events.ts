@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: tree-shakable, so stages that only parse events do not carry the full zod.
+import { z } from 'zod/mini';
 
 /** EventBridge `source` of every event the pipeline emits. */
 export const PIPELINE_EVENT_SOURCE = 'hld.evidence';
@@ -9,39 +10,48 @@ export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** Detail of S3's `Object Created` event as EventBridge delivers it. */
 export const objectCreatedDetail = z.object({
-  bucket: z.object({ name: z.string().min(1) }),
-  object: z.object({ key: z.string().min(1), size: z.number().int().nonnegative().optional() }),
+  bucket: z.object({ name: z.string().check(z.minLength(1)) }),
+  object: z.object({
+    key: z.string().check(z.minLength(1)),
+    size: z.optional(z.number().check(z.int(), z.nonnegative())),
+  }),
 });
 export type ObjectCreatedDetail = z.infer<typeof objectCreatedDetail>;
 
 /** Emitted by ingest when a file has been kept, recorded and validated. */
 export const sourceAcceptedDetail = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   kind: z.enum(SOURCE_KINDS),
-  sourceName: z.string().min(1),
-  rawKey: z.string().min(1),
-  docId: z.string().min(1),
-  format: z.string().min(1),
-  rowsAccepted: z.number().int().nonnegative(),
-  rowsQuarantined: z.number().int().nonnegative(),
+  sourceName: z.string().check(z.minLength(1)),
+  rawKey: z.string().check(z.minLength(1)),
+  docId: z.string().check(z.minLength(1)),
+  format: z.string().check(z.minLength(1)),
+  rowsAccepted: z.number().check(z.int(), z.nonnegative()),
+  rowsQuarantined: z.number().check(z.int(), z.nonnegative()),
 });
 export type SourceAcceptedDetail = z.infer<typeof sourceAcceptedDetail>;
 
 /** Emitted by normalise when the Arrow tables of one source file are in the curated bucket. */
 export const snapshotWrittenDetail = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   kind: z.enum(SOURCE_KINDS),
-  tables: z.array(z.object({ table: z.string(), key: z.string(), rows: z.number().int().nonnegative() })),
+  tables: z.array(
+    z.object({ table: z.string(), key: z.string(), rows: z.number().check(z.int(), z.nonnegative()) }),
+  ),
 });
 export type SnapshotWrittenDetail = z.infer<typeof snapshotWrittenDetail>;
 
 /** Emitted by assemble when a new briefing version is live. */
 export const briefingPublishedDetail = z.object({
   dataset: z.string(),
-  version: z.number().int().positive(),
-  previousVersion: z.number().int().nonnegative(),
+  version: z.number().check(z.int(), z.positive()),
+  previousVersion: z.number().check(z.int(), z.nonnegative()),
   contentHash: z.string(),
-  diff: z.object({ added: z.number().int(), removed: z.number().int(), changed: z.number().int() }),
+  diff: z.object({
+    added: z.number().check(z.int()),
+    removed: z.number().check(z.int()),
+    changed: z.number().check(z.int()),
+  }),
 });
 export type BriefingPublishedDetail = z.infer<typeof briefingPublishedDetail>;
 
