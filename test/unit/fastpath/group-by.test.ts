@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { contractForTable } from '#contracts/registry.ts';
+import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
+import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
+import { columnSpecs } from '#packages/contracts/columns.ts';
+import { type Group, GroupByColumnError, type GroupKeyValue, groupByColumns } from '#packages/fastpath/group-by.ts';
+
+/** The naive row loop the kernel must agree with: rows as objects, a Map per key. */
+function naiveGroupBy(rows: readonly Record<string, unknown>[], keys: readonly string[], sums: readonly string[]): Group[] {
+  const groups = new Map<string, { key: GroupKeyValue[]; count: number; sums: number[]; summed: number[] }>();
+  for (const row of rows) {
+    const key = keys.map((name) => (row[name] === undefined ? null : (row[name] as GroupKeyValue)));
+    const id = JSON.stringify(key);
+    const group = groups.get(id) ?? { key, count: 0, sums: sums.map(() => 0), summed: sums.map(() => 0) };
+    group.count += 1;
+    sums.forEach((name, index) => {
+      const value = row[name];
+      if (typeof value === 'number') {
+        group.sums[index]! += value;
+        group.summed[index]! += 1;
+      }
+    });
+    groups.set(id, group);
+  }
+  const order = (a: GroupKeyValue, b: GroupKeyValue) =>
+    a === b ? 0 : a === null ? 1 : b === null ? -1 : typeof a === 'string' && typeof b === 'string' ? (a < b ? -1 : 1) : Number(a) < Number(b) ? -1 : 1;
+  return [...groups.values()].sort((a, b) => {
+    for (let index = 0; index < keys.length; index += 1) {
+      const compared = order(a.key[index] ?? null, b.key[index] ?? null);
+      if (compared !== 0) return compared;
+    }
+    return 0;
+  });
+}
+
+async function projectTable(rows: readonly Record<string, unknown>[], batchSize: number) {
+  const writer = new ArrowTableWriter(columnSpecs(contractForTable('jmdi_project')), { batchSize });
+  for (const row of rows) writer.append(row);
+  return readArrowTable(await writer.finish());
+}
+
+const project = fc.record(
+  {
+    project_id: fc.string({ minLength: 1, maxLength: 6 }),
+    target_country_iso3: fc.constantFrom('MDA', 'SEN', 'PHL', 'ECU', undefined),
+    theme_primary: fc.constantFrom(...THEME_JMDI, undefined),
+    jmdi_code: fc.constantFrom('A', 'Bé', '😀', '', undefined),
+    activity_status: fc.constantFrom(1, 2, 6, undefined),
+    total_budget_amount: fc.oneof(fc.double({ min: 0, max: 1e7, noNaN: true }), fc.constant(undefined)),
+    duration_months: fc.constantFrom(3, 12, undefined),
+  },
+  { requiredKeys: ['project_id'] },
+);
+
+describe('groupByColumns', () => {
+  it('counts and sums budget by country and theme exactly as a row loop does', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(project, { maxLength: 300 }), fc.constantFrom(1, 7, 64, 65_536), async (rows, batchSize) => {
+        const table = await projectTable(rows, batchSize);
+        const keys = ['target_country_iso3', 'theme_primary'];
+        const sums = ['total_budget_amount', 'duration_months'];
+        expect(groupByColumns(table, { keys, sums })).toEqual(naiveGroupBy(tableRows(table), keys, sums));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('groups by Utf8, integer and single keys, nulls as their own group', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(project, { maxLength: 200 }), async (rows) => {
+        const table = await projectTable(rows, 16);
+        const plain = tableRows(table);
+        for (const keys of [['jmdi_code'], ['activity_status', 'jmdi_code'], ['theme_primary']]) {
+          expect(groupByColumns(table, { keys })).toEqual(naiveGroupBy(plain, keys, []));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives the counts a user would read off the rows', async () => {
+    const table = await projectTable(
+      [
+        { project_id: 'a', target_country_iso3: 'MDA', theme_primary: 'rights', total_budget_amount: 10 },
+        { project_id: 'b', target_country_iso3: 'MDA', theme_primary: 'rights', total_budget_amount: 5.5 },
+        { project_id: 'c', target_country_iso3: 'SEN', theme_primary: 'rights' },
+      ],
+      2,
+    );
+    expect(groupByColumns(table, { keys: ['target_country_iso3'], sums: ['total_budget_amount'] })).toEqual([
+      { key: ['MDA'], count: 2, sums: [15.5], summed: [2] },
+      { key: ['SEN'], count: 1, sums: [0], summed: [0] },
+    ]);
+  });
+
+  it('refuses a column it cannot group by or sum', async () => {
+    const table = await projectTable([{ project_id: 'a' }], 2);
+    expect(() => groupByColumns(table, { keys: ['nope'] })).toThrow(GroupByColumnError);
+    expect(() => groupByColumns(table, { keys: ['project_id'], sums: ['project_id'] })).toThrow(GroupByColumnError);
+  });
+});
