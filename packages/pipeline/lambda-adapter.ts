@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { eventBridgeClient } from '#packages/storage/client-factory.ts';
@@ -14,6 +15,8 @@ import { PIPELINE_EVENT_SOURCE, type PipelineEvent, type PipelineEventType } fro
  */
 
 const logger = new Logger({ serviceName: 'hld-evidence' });
+// Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the stack); EMF lines, no API calls.
+const metrics = new Metrics({ serviceName: 'hld-evidence' });
 
 /** An EventBridge event as SQS delivers it in a record body. */
 interface EventBridgeEnvelope {
@@ -67,7 +70,20 @@ export function sqsStageHandler(stageId: string, run: EventStageRunner) {
         log: (message, fields) => logger.info(message, { stage: stageId, ...fields }),
       });
       await publishEvents(emitted);
+      metrics.addMetric('EventsEmitted', MetricUnit.Count, emitted.length);
     };
-    return processPartialResponse(event, recordHandler, processor, { context });
+    try {
+      const response = await processPartialResponse(event, recordHandler, processor, { context });
+      metrics.addDimension('stage', stageId);
+      metrics.addMetric('RecordsFailed', MetricUnit.Count, response.batchItemFailures.length);
+      metrics.addMetric(
+        'RecordsProcessed',
+        MetricUnit.Count,
+        event.Records.length - response.batchItemFailures.length,
+      );
+      return response;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
   };
 }
