@@ -1,3 +1,4 @@
+import { RELATIONS } from '#contracts/relations.ts';
 import {
   CAPACITY_AREA,
   CAPACITY_TO_HLD_RT,
@@ -551,6 +552,42 @@ function strength(row: Row): number {
   return ['strong', 'moderate', 'weak'].indexOf(String(row.evidence_strength));
 }
 
+/**
+ * Foreign keys across files (a lesson in one upload naming a project in another) can only be
+ * checked here, once every source is in. Breaks are listed, never silently dropped.
+ */
+export function integrityProblems(tables: CuratedTables) {
+  const problems: {
+    table: string;
+    field: string;
+    value: string;
+    references: string;
+    locator: string;
+    source_doc_id: string;
+  }[] = [];
+  for (const relation of RELATIONS) {
+    const parents = tables[relation.references.table];
+    const children = tables[relation.table];
+    if (!children?.length) continue;
+    const keys = new Set((parents ?? []).map((parent) => String(parent.row[relation.references.field])));
+    for (const child of children) {
+      const value = child.row[relation.field];
+      if (value === undefined || keys.has(String(value))) continue;
+      problems.push({
+        table: relation.table,
+        field: relation.field,
+        value: String(value),
+        references: `${relation.references.table}.${relation.references.field}`,
+        locator: child.ref.locator,
+        source_doc_id: child.ref.source_doc_id,
+      });
+    }
+  }
+  return problems.sort((a, b) =>
+    byText(`${a.table}|${a.value}|${a.locator}`, `${b.table}|${b.value}|${b.locator}`),
+  );
+}
+
 function buildSources(tables: CuratedTables): BriefingItem {
   const documents = new Map<string, Row>();
   for (const document of tables.source_document ?? [])
@@ -581,7 +618,12 @@ function buildSources(tables: CuratedTables): BriefingItem {
       };
     });
   const allRefs = Object.values(tables).flatMap((rows) => rows.map((row) => row.ref));
-  return { type: 'sources', id: 'all', body: { sources }, lineage: lineageOf(allRefs) };
+  return {
+    type: 'sources',
+    id: 'all',
+    body: { sources, integrity_problems: integrityProblems(tables) },
+    lineage: lineageOf(allRefs),
+  };
 }
 
 /** Build every item of a briefing version from the curated tables. */

@@ -151,6 +151,31 @@ describe('buildBriefing', () => {
     expect(events.map((item) => item.id)).toEqual(['EV-20111012-a']);
   });
 
+  it('lists references across files that point nowhere (a lesson naming an unknown project)', () => {
+    const withLesson: CuratedTables = {
+      ...tables,
+      jmdi_lesson: rows('jmdi_lesson', [
+        { lesson_id: 'LES-1', project_id: 'JMDI1-A', theme: 'remittances' },
+        { lesson_id: 'LES-2', project_id: 'JMDI1-NOPE', theme: 'rights' },
+      ]),
+    };
+
+    const sources = buildBriefing(withLesson).find((item) => item.type === 'sources')?.body as Record<
+      string,
+      any
+    >;
+
+    expect(sources.integrity_problems).toEqual([
+      expect.objectContaining({
+        table: 'jmdi_lesson',
+        field: 'project_id',
+        value: 'JMDI1-NOPE',
+        references: 'jmdi_project.project_id',
+        locator: 'line 3',
+      }),
+    ]);
+  });
+
   it('is deterministic: the same tables give identical items', () => {
     expect(JSON.stringify(buildBriefing(tables))).toBe(JSON.stringify(items));
   });

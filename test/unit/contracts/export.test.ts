@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { contractForTable, TABLE_CONTRACTS } from '#contracts/registry.ts';
+import { RELATIONS } from '#contracts/relations.ts';
 import { contractsMarkdown, tableJsonSchema, tableSchema } from '#packages/contracts/export.ts';
 import { readSource } from '#packages/formats/index.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
@@ -124,6 +125,20 @@ describe('contract exports', () => {
       expect(validate(values)).toBe(false);
       expect(tableSchemaAccepts(tableSchema(contract), values).length).toBeGreaterThan(0);
     }
+  });
+
+  it("lists in RELATIONS exactly the contracts' foreign keys between ingested tables", () => {
+    const fromContracts = TABLE_CONTRACTS.flatMap((contract) =>
+      contract.foreignKeys
+        .filter((key) => key.reference.table !== 'country')
+        .map((key) => `${contract.table}.${key.fields[0]}→${key.reference.table}.${key.reference.fields[0]}`),
+    ).sort();
+    const listed = RELATIONS.map(
+      (relation) =>
+        `${relation.table}.${relation.field}→${relation.references.table}.${relation.references.field}`,
+    ).sort();
+
+    expect(listed).toEqual(fromContracts);
   });
 
   it('exports a schema with keys for every table, and the committed docs are up to date', async () => {
