@@ -1,4 +1,5 @@
 import type { TableContract } from '#contracts/contract.ts';
+import { EXAMPLES } from '#contracts/examples.ts';
 import { TABLE_CONTRACTS } from '#contracts/registry.ts';
 import { VOCABULARIES } from '#contracts/vocabularies.ts';
 import { columnSpecs, contractJsonSchema, nonNullVariant } from './columns.ts';
@@ -142,6 +143,8 @@ export function contractsMarkdown(): string {
         `| \`${field.name}\` | ${field.type} | ${field.constraints?.required ? 'yes' : ''} | ${rule} |`,
       );
     }
+    const example = EXAMPLES[contract.table];
+    if (example) lines.push('', 'Example:', '', '```json', JSON.stringify(example, null, 2), '```');
     lines.push('');
   }
   lines.push('## Vocabularies', '');
