@@ -1,6 +1,6 @@
-import gmgCodebook from '../../data-contracts/survey/gmg-unct-2011.codebook.json' with { type: 'json' };
 import { z } from 'zod';
 import type { QUESTION_TYPE } from '#contracts/vocabularies.ts';
+import gmgCodebook from '../../data-contracts/survey/gmg-unct-2011.codebook.json' with { type: 'json' };
 import { countryReference } from './countries.ts';
 import { type CsvRecord, detectDelimiter, isBlankRecord, isHxlRow, iterateCsvRecords } from './csv.ts';
 import {
@@ -267,7 +267,7 @@ const META_COLUMNS: Readonly<Record<string, MetaField>> = {
   _index: 'index',
   _parent_index: 'parentIndex',
   _parent_table_name: 'other',
-  _submission__uuid: 'other',
+  _submission__uuid: 'submissionUuid',
   _submission__id: 'other',
   _submission__submission_time: 'other',
   _xform_id_string: 'other',
@@ -308,6 +308,7 @@ type MetaField =
   | 'validationStatus'
   | 'index'
   | 'parentIndex'
+  | 'submissionUuid'
   | 'instanceId'
   | 'key'
   | 'other';
@@ -512,6 +513,9 @@ export function surveyRowsFromRecords(
   const problems: ReadProblem[] = [];
   let repeatRows = 0;
   let ordinal = 0;
+  // Repeat-group rows find their submission by _submission__uuid, else by _parent_index → _index.
+  const uuidByIndex = new Map<string, string>();
+  const repeatInstances = new Map<string, number>();
 
   for (const record of records.slice(dataStart)) {
     const cellOf = (index: number) => record.record[index] ?? '';
@@ -521,9 +525,50 @@ export function surveyRowsFromRecords(
       const value = cellOf(index).trim();
       return value === '' || value === 'None' ? undefined : value;
     };
-    if (meta('parentIndex') !== undefined) {
-      // A row of a repeat group (its own sheet/CSV, linked by _parent_index): not a submission.
+    const parentIndex = meta('parentIndex');
+    if (parentIndex !== undefined) {
+      // A row of a repeat group (its own sheet/CSV): its answers belong to the parent submission.
       repeatRows += 1;
+      const parentUuid = (meta('submissionUuid') ?? uuidByIndex.get(parentIndex))?.replace(/^uuid:/, '');
+      if (!parentUuid) {
+        problems.push({
+          table: 'survey_response',
+          locator: record.where,
+          field: 'respondent_id',
+          rule: 'repeat-parent-unknown',
+          message: `Repeat-group row points to submission _index ${parentIndex}, which is not in this file, and has no _submission__uuid`,
+          hint: 'Export the repeat group with its _submission__uuid column, or upload it together with its submissions.',
+          rejectsRow: true,
+        });
+        rows.push({ table: 'survey_response', locator: record.where, values: {} });
+        continue;
+      }
+      const respondentId = `${codebook.survey_id}:${parentUuid}`;
+      const instance = (repeatInstances.get(respondentId) ?? 0) + 1;
+      repeatInstances.set(respondentId, instance);
+      header.forEach((column, columnIndex) => {
+        const role = roles[columnIndex];
+        const value = cellOf(columnIndex).trim();
+        if (role?.kind === 'meta' || value === '' || value === 'None') return;
+        const locator = `${record.where} column ${column}`;
+        rows.push({
+          table: 'survey_response',
+          locator,
+          values: {
+            respondent_id: respondentId,
+            question_name: role?.kind === 'question' ? role.question.name : column.replace(/-/g, '/'),
+            // One repeat instance per row: seq numbers the instances of one submission.
+            seq: instance,
+            value_raw: value,
+            is_other: false,
+            source_doc_id: input.docId,
+            source_locator: locator,
+            extraction_method: 'parser',
+            confidence: 'high',
+            ...(input.receivedAt ? { extracted_at: input.receivedAt } : {}),
+          },
+        });
+      });
       continue;
     }
     ordinal += 1;
@@ -551,6 +596,7 @@ export function surveyRowsFromRecords(
       });
     }
     const respondentId = `${codebook.survey_id}:${respondentKey}`;
+    if (index !== undefined && uuid) uuidByIndex.set(index, uuid);
     const provenance = (locator: string) => ({
       source_doc_id: input.docId,
       source_locator: locator,
@@ -635,7 +681,7 @@ export function surveyRowsFromRecords(
     Object.assign(respondent, provenance(record.where));
     rows.push({ table: 'survey_respondent', locator: record.where, values: respondent }, ...responseRows);
   }
-  if (repeatRows) metadata.repeatRowsIgnored = repeatRows;
+  if (repeatRows) metadata.repeatRows = repeatRows;
   return { format: read.format, declaredContracts: {}, rows, problems, metadata };
 }
 

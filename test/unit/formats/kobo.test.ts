@@ -245,13 +245,51 @@ describe('readKoboCsv', () => {
     expect(times).toEqual(['2011-11-30T09:00:00Z', '2011-11-30T09:30:00+01:00', '2011-12-01T11:00:00Z']);
   });
 
-  it('ignores the rows of a repeat-group table (linked by _parent_index)', async () => {
+  it('joins the rows of a repeat-group table to their submission by _submission__uuid', async () => {
     // act
     const { result, rows } = await readFixture('kobo-repeat-partners.csv');
 
     // assess
-    expect(rows).toEqual([]);
-    expect(result.metadata.repeatRowsIgnored).toBe(2);
+    const respondent = 'GMG-UNCT-2011:3f1e2a7c-8b1d-4c55-9a0e-0c1d2e3f4a51';
+    expect(
+      rows.map((row) => [
+        row.table,
+        row.values.respondent_id,
+        row.values.question_name,
+        row.values.seq,
+        row.values.value_raw,
+      ]),
+    ).toEqual([
+      ['survey_response', respondent, 'partner_name', 1, 'IOM Moldova'],
+      ['survey_response', respondent, 'partner_type', 1, 'un'],
+      ['survey_response', respondent, 'partner_name', 2, 'UNDP Moldova'],
+      ['survey_response', respondent, 'partner_type', 2, 'un'],
+    ]);
+    expect(result.metadata.repeatRows).toBe(2);
+  });
+
+  it('joins repeat rows in the same export by _parent_index, and reports one whose parent is missing', async () => {
+    // prepare
+    const text = [
+      '"unct_country";"_uuid";"_index";"_parent_index";"partner_name"',
+      '"MDA";"9d8c7b6a-0000-4000-8000-000000000001";"1";"";""',
+      '"";"";"1";"1";"IOM Moldova"',
+      '"";"";"2";"7";"Orphan"',
+    ].join('\r\n');
+
+    // act
+    const result = await readKoboCsv(readerInput('survey', 'joined.csv', new TextEncoder().encode(text)));
+    const rows = await collectRows(result);
+
+    // assess
+    expect(
+      rows
+        .filter((row) => row.values.question_name === 'partner_name')
+        .map((row) => [row.values.respondent_id, row.values.value_raw]),
+    ).toEqual([['GMG-UNCT-2011:9d8c7b6a-0000-4000-8000-000000000001', 'IOM Moldova']]);
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ rule: 'repeat-parent-unknown', locator: 'line 4', rejectsRow: true }),
+    );
   });
 
   it('maps label headers and label values of a label-language export through the codebook', async () => {
