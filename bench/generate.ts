@@ -70,8 +70,7 @@ function csvCell(value: string): string {
 }
 
 function uuid(next: () => number): string {
-  const hex = (length: number) =>
-    Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join('');
+  const hex = (length: number) => Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 }
 
@@ -91,7 +90,9 @@ async function writeLines(path: string, header: string, lines: () => Iterable<st
     }
   }
   await write(buffer);
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 /** A survey_response CSV of exactly `rows` data rows (about 2 % of them bad). */
@@ -149,7 +150,9 @@ export async function generateSurveyResponses(path: string, rows: number, seed =
           yield row(0, {
             value_raw: comment,
             ...(other ? { is_other: 'true', other_text: comment } : {}),
-            ...(next() < 0.3 ? { value_date: `2011-0${1 + Math.floor(next() * 9)}-1${Math.floor(next() * 10)}` } : {}),
+            ...(next() < 0.3
+              ? { value_date: `2011-0${1 + Math.floor(next() * 9)}-1${Math.floor(next() * 10)}` }
+              : {}),
           });
         }
       }

@@ -15,6 +15,12 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
 
 const encoder = new TextEncoder();
 
+function signatureOf(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  if (length === 0) return 0;
+  return (length * 31 + bytes[start]! * 7 + bytes[end - 1]! * 131 + bytes[start + (length >> 1)]! * 17) & 255;
+}
+
 export class ByteInterner {
   private arena = new Uint8Array(4096);
   private used = 0;
@@ -25,6 +31,11 @@ export class ByteInterner {
   private separators = new Uint8Array(64);
   /** Slot → id + 1 (0 = empty). */
   private table = new Int32Array(128);
+  /**
+   * A direct-mapped memory of recent ids by a cheap signature (length, first, middle and last
+   * byte): a repeated value is confirmed by one comparison, without hashing all its bytes.
+   */
+  private readonly recent = new Int32Array(256).fill(-1);
   private mask = 127;
   size = 0;
 
@@ -40,6 +51,15 @@ export class ByteInterner {
 
   /** The id of bytes `[start, end)`, or -1. */
   find(bytes: Uint8Array, start: number, end: number): number {
+    const signature = signatureOf(bytes, start, end);
+    const recent = this.recent[signature]!;
+    if (recent >= 0 && this.equals(recent, bytes, start, end)) return recent;
+    const id = this.findHashed(bytes, start, end);
+    if (id >= 0) this.recent[signature] = id;
+    return id;
+  }
+
+  private findHashed(bytes: Uint8Array, start: number, end: number): number {
     const hash = hashBytes(bytes, start, end) | 0;
     const table = this.table;
     const mask = this.mask;
@@ -53,6 +73,15 @@ export class ByteInterner {
 
   /** The id of bytes `[start, end)`, adding them when new. */
   intern(bytes: Uint8Array, start: number, end: number): number {
+    const signature = signatureOf(bytes, start, end);
+    const recent = this.recent[signature]!;
+    if (recent >= 0 && this.equals(recent, bytes, start, end)) return recent;
+    const id = this.internHashed(bytes, start, end);
+    this.recent[signature] = id;
+    return id;
+  }
+
+  private internHashed(bytes: Uint8Array, start: number, end: number): number {
     const hash = hashBytes(bytes, start, end) | 0;
     const length = end - start;
     const table = this.table;
@@ -107,7 +136,8 @@ export class ByteInterner {
     if (id < 0 || this.lengths[id] !== length) return false;
     const arena = this.arena;
     const at = this.starts[id]!;
-    for (let index = 0; index < length; index += 1) if (arena[at + index] !== bytes[start + index]) return false;
+    for (let index = 0; index < length; index += 1)
+      if (arena[at + index] !== bytes[start + index]) return false;
     return true;
   }
 

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
 import { type ColumnSpec, columnSpecs, contractJsonSchema } from '#packages/contracts/columns.ts';
-import { type FieldType, isMissingCell, parserProvenance, type TableShape, tableShape } from '#packages/formats/contract-tables.ts';
+import {
+  type FieldType,
+  isMissingCell,
+  parserProvenance,
+  type TableShape,
+  tableShape,
+} from '#packages/formats/contract-tables.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import { ByteInterner } from './byte-interner.ts';
 import { ineligible } from './errors.ts';
@@ -249,7 +255,11 @@ function compileCheck(schema: unknown): FieldCheck | undefined {
       if ((def.checks ?? []).length > 0 || !def.element) return undefined;
       const elementDef = defOf(def.element);
       const element =
-        elementDef.type === 'string' ? compileString(elementDef) : elementDef.type === 'enum' ? compileEnum(elementDef) : undefined;
+        elementDef.type === 'string'
+          ? compileString(elementDef)
+          : elementDef.type === 'enum'
+            ? compileEnum(elementDef)
+            : undefined;
       return element ? { kind: 'array', element } : undefined;
     }
     default:
@@ -263,7 +273,10 @@ function compatible(check: FieldCheck | undefined, spec: ColumnSpec, readerType:
   if (kind === 'list-utf8') return readerType === 'array' && (check === undefined || check.kind === 'array');
   if (kind === 'bool') return readerType === 'boolean' && (check === undefined || check.kind === 'boolean');
   if (kind === 'int32' || kind === 'float64') {
-    return (readerType === 'integer' || readerType === 'number') && (check === undefined || check.kind === 'number');
+    return (
+      (readerType === 'integer' || readerType === 'number') &&
+      (check === undefined || check.kind === 'number')
+    );
   }
   return readerType === 'string' && (check === undefined || check.kind === 'string' || check.kind === 'enum');
 }
@@ -342,15 +355,23 @@ export function compileContract(contract: TableContract): ContractPlan {
     const readerType = shape.types[spec.name] ?? 'string';
     const check = compileCheck(schema);
     if (!compatible(check, spec, readerType)) {
-      ineligible('contract', `${contract.table}.${spec.name}: no fast column for ${spec.type.kind} from ${readerType}`);
+      ineligible(
+        'contract',
+        `${contract.table}.${spec.name}: no fast column for ${spec.type.kind} from ${readerType}`,
+      );
     }
     const nullable = shape.nullable.has(spec.name);
     const absent = schema.safeParse(nullable ? null : undefined);
     const countryField = countryFields.has(spec.name);
     const dictionary = passingDictionary(spec, schema, countryField);
     const enumCheck =
-      check?.kind === 'enum' ? check : check?.kind === 'array' && check.element.kind === 'enum' ? check.element : undefined;
-    const countryLookup = countryField && check?.kind === 'array' ? passingCountries(check.element) : undefined;
+      check?.kind === 'enum'
+        ? check
+        : check?.kind === 'array' && check.element.kind === 'enum'
+          ? check.element
+          : undefined;
+    const countryLookup =
+      countryField && check?.kind === 'array' ? passingCountries(check.element) : undefined;
     return {
       name: spec.name,
       index,
@@ -369,7 +390,9 @@ export function compileContract(contract: TableContract): ContractPlan {
 
   const objectChecks = objectDef.checks ?? [];
   const refinement =
-    objectChecks.length > 0 ? (z.looseObject({}).check(...(objectChecks as never[])) as unknown as z.ZodType) : undefined;
+    objectChecks.length > 0
+      ? (z.looseObject({}).check(...(objectChecks as never[])) as unknown as z.ZodType)
+      : undefined;
   const fieldIndex = (name: string) => {
     const index = names.indexOf(name);
     if (index < 0) ineligible('contract', `${contract.table}: key field '${name}' is not a contract field`);
@@ -395,7 +418,11 @@ export function compileContract(contract: TableContract): ContractPlan {
 const LOCATOR_PROBE = '\u0000locator\u0000';
 
 /** The provenance the reader fills into missing cells of this contract, per field index. */
-export function readerFillers(plan: ContractPlan, docId: string, receivedAt: string | undefined): (Filler | undefined)[] {
+export function readerFillers(
+  plan: ContractPlan,
+  docId: string,
+  receivedAt: string | undefined,
+): (Filler | undefined)[] {
   const probe: Record<string, unknown> = {};
   parserProvenance(plan.shape, probe, docId, LOCATOR_PROBE, receivedAt);
   return plan.fields.map((field) => {

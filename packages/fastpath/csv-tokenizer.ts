@@ -103,7 +103,7 @@ export class CsvTokenizer {
     const words = new Uint32Array(data.buffer, data.byteOffset - wordBase, (data.byteLength + wordBase) >> 2);
     const delimiterWord = Math.imul(delimiter, 0x01010101) >>> 0;
 
-    records: for (;;) {
+    scan: for (;;) {
       // Empty lines between records (skip_empty_lines).
       while (pos < n) {
         const byte = data[pos]!;
@@ -138,10 +138,21 @@ export class CsvTokenizer {
             cellStart = grow(cellStart, cells + end - pos + 1);
             cellEnd = grow(cellEnd, cells + end - pos + 1);
           }
-          cells = splitLine(data, words, wordBase, pos, end, delimiter, delimiterWord, cellStart, cellEnd, cells);
+          cells = splitLine(
+            data,
+            words,
+            wordBase,
+            pos,
+            end,
+            delimiter,
+            delimiterWord,
+            cellStart,
+            cellEnd,
+            cells,
+          );
           if (records + 1 >= recordCells.length) {
             recordCells = grow(recordCells, records + 2);
-            recordLine = grow(recordLine, records + 1);
+            recordLine = grow(recordLine, records + 2);
           }
           recordCells[records] = firstCell;
           recordLine[records] = startLine;
@@ -187,7 +198,7 @@ export class CsvTokenizer {
             cells = firstCell;
             line = startLine;
             pos = recordStart;
-            break records;
+            break scan;
           }
           end = pos;
           pos += 1;
@@ -212,7 +223,7 @@ export class CsvTokenizer {
           cells = firstCell;
           line = startLine;
           pos = recordStart;
-          break records;
+          break scan;
         }
         if (cells >= cellStart.length) {
           cellStart = grow(cellStart, cells + 1);
@@ -237,7 +248,7 @@ export class CsvTokenizer {
         }
         if (records + 1 >= recordCells.length) {
           recordCells = grow(recordCells, records + 2);
-          recordLine = grow(recordLine, records + 1);
+          recordLine = grow(recordLine, records + 2);
         }
         recordCells[records] = firstCell;
         recordLine[records] = startLine;
@@ -251,7 +262,9 @@ export class CsvTokenizer {
     const complete = data.subarray(0, consumed);
     // Checked here, on whole records: a multi-byte character split across chunks is complete.
     if (!isUtf8(complete)) ineligible('encoding', 'the file is not valid UTF-8');
-    if (complete.indexOf(0) >= 0) ineligible('encoding', 'the file contains a NUL byte');
+    if (search.indexOf(0) >= 0 && search.subarray(0, consumed).indexOf(0) >= 0) {
+      ineligible('encoding', 'the file contains a NUL byte');
+    }
     this.tail = consumed < n ? data.subarray(consumed) : undefined;
     this.line = line;
     this.cellStart = cellStart;
@@ -344,5 +357,7 @@ function splitLine(
 
 /** The text of a cell (`end` negative for a cell with doubled quotes). */
 export function cellText(buffer: Buffer, start: number, end: number): string {
-  return end >= 0 ? buffer.toString('utf8', start, end) : buffer.toString('utf8', start, -end).replaceAll('""', '"');
+  return end >= 0
+    ? buffer.toString('utf8', start, end)
+    : buffer.toString('utf8', start, -end).replaceAll('""', '"');
 }

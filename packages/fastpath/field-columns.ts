@@ -10,8 +10,8 @@ import {
   type TimestampColumnOutput,
   type Utf8ColumnOutput,
 } from './arrow-output.ts';
-import type { EnumCheck, FieldPlan, Filler, StringCheck } from './contract-plan.ts';
 import { ByteInterner } from './byte-interner.ts';
+import type { EnumCheck, FieldPlan, Filler, StringCheck } from './contract-plan.ts';
 import { cellText } from './csv-tokenizer.ts';
 import type { PrimaryKeySet } from './primary-keys.ts';
 import { equalsAsciiIgnoreCase, isAscii, trimEnd, trimStart, utf16Length } from './text-bytes.ts';
@@ -44,6 +44,8 @@ export interface BlockView {
   readonly bytes: Uint8Array;
   /** The same bytes as a Buffer, for decoding. */
   readonly buffer: Buffer;
+  /** The same bytes as a DataView, for copying four at a time. */
+  readonly view: DataView;
   readonly cellStart: Int32Array;
   readonly cellEnd: Int32Array;
   /** Cell index of the first cell of each data row. */
@@ -63,12 +65,29 @@ export interface FailureSink {
   fail(row: number, failure: FieldFailure): void;
 }
 
-type ExactResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: readonly z.core.$ZodIssue[]; readonly readerValue: unknown };
+type ExactResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly issues: readonly z.core.$ZodIssue[]; readonly readerValue: unknown };
 
 const EXACT_CACHE_LIMIT = 4096;
 /** Distinct date or time texts remembered per column (then the memory starts again). */
 const TEMPORAL_CACHE_LIMIT = 1 << 16;
 const MISSING_KEY = '\u0000missing';
+
+/** Bytes `[start, end)` equal bytes `[otherStart, otherEnd)` of the same array. */
+function sameBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  otherStart: number,
+  otherEnd: number,
+): boolean {
+  if (end - start !== otherEnd - otherStart) return false;
+  for (let index = 0; index < end - start; index += 1) {
+    if (bytes[start + index] !== bytes[otherStart + index]) return false;
+  }
+  return true;
+}
 
 /** `isMissingCell` on bytes: empty after `trim()`, or `NA`. */
 export function isMissingBytes(bytes: Uint8Array, start: number, end: number): boolean {
@@ -126,7 +145,8 @@ export abstract class FieldColumn {
   /** Check and stage the column's cells (`column` is the cell position, -1 when absent). */
   scan(block: BlockView, column: number): void {
     this.block = block;
-    if (this.state.length < block.rows) this.state = new Uint8Array(Math.max(block.rows, this.state.length * 2));
+    if (this.state.length < block.rows)
+      this.state = new Uint8Array(Math.max(block.rows, this.state.length * 2));
     this.generic.clear();
     this.unsure = false;
     this.prepare(block.rows);
@@ -184,12 +204,18 @@ export abstract class FieldColumn {
     let result = perRow ? undefined : this.exactCache.get(key);
     if (!result) {
       let readerValue =
-        text === undefined ? (this.plan.nullable ? null : undefined) : coerceCell(text, this.plan.readerType, this.plan.nullable);
+        text === undefined
+          ? this.plan.nullable
+            ? null
+            : undefined
+          : coerceCell(text, this.plan.readerType, this.plan.nullable);
       if (readerValue === undefined && this.filler) {
         readerValue = this.filler.kind === 'constant' ? this.filler.value : `line ${this.block.rowLine[row]}`;
       }
       const parsed = this.plan.schema.safeParse(readerValue);
-      result = parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: parsed.error.issues, readerValue };
+      result = parsed.success
+        ? { ok: true, value: parsed.data }
+        : { ok: false, issues: parsed.error.issues, readerValue };
       if (!perRow) {
         if (this.exactCache.size >= EXACT_CACHE_LIMIT) this.exactCache.clear();
         this.exactCache.set(key, result);
@@ -204,7 +230,11 @@ export abstract class FieldColumn {
       }
     } else {
       this.state[row] = NULL;
-      this.failures.fail(row, { field: this.plan.name, issues: result.issues, readerValue: result.readerValue });
+      this.failures.fail(row, {
+        field: this.plan.name,
+        issues: result.issues,
+        readerValue: result.readerValue,
+      });
     }
   }
 
@@ -304,7 +334,11 @@ function checkString(
   const length = end - start;
   // UTF-16 length ≤ UTF-8 bytes ≤ 3 × UTF-16 length (4-byte sequences are 2 units).
   if (length > check.maxLength && utf16Length(bytes, start, end) > check.maxLength) return false;
-  if (check.minLength > 0 && length < 3 * check.minLength && utf16Length(bytes, start, end) < check.minLength) {
+  if (
+    check.minLength > 0 &&
+    length < 3 * check.minLength &&
+    utf16Length(bytes, start, end) < check.minLength
+  ) {
     return false;
   }
   if (check.patterns.length > 0) {
@@ -334,7 +368,8 @@ export class Utf8FieldColumn extends FieldColumn {
     const enumLookup = check?.kind === 'enum' ? this.plan.enumLookup : undefined;
     const stringCheck = check?.kind === 'string' ? check : undefined;
     const trim = stringCheck?.trim === true;
-    const simple = stringCheck !== undefined && !trim && stringCheck.patterns.length === 0 && stringCheck.minLength <= 1;
+    const simple =
+      stringCheck !== undefined && !trim && stringCheck.patterns.length === 0 && stringCheck.minLength <= 1;
     const maxLength = stringCheck?.maxLength ?? 0;
     for (let row = 0; row < rows; row += 1) {
       const cell = rowBase[row]! + column;
@@ -385,6 +420,7 @@ export class Utf8FieldColumn extends FieldColumn {
     const spanStart = this.spanStart;
     const spanEnd = this.spanEnd;
     const bytes = this.block.bytes;
+    const view = this.block.view;
     let total = 0;
     for (let index = from; index < to; index += 1) {
       const row = rows[index]!;
@@ -395,7 +431,7 @@ export class Utf8FieldColumn extends FieldColumn {
       const row = rows[index]!;
       const rowState = state[row]!;
       if (rowState === FAST) {
-        output.pushBytes(bytes, spanStart[row]!, spanEnd[row]!);
+        output.pushBytes(bytes, view, spanStart[row]!, spanEnd[row]!);
         total -= spanEnd[row]! - spanStart[row]!;
       } else {
         this.appendOther(row, rowState);
@@ -445,6 +481,10 @@ export class DictionaryFieldColumn extends FieldColumn {
     const indexOf = passing.indexOf;
     const state = this.state;
     const index = this.index;
+    // Consecutive rows mostly repeat the value: compare with the last one before hashing.
+    let lastStart = 0;
+    let lastEnd = -1;
+    let lastIndex = 0;
     for (let row = 0; row < rows; row += 1) {
       const cell = rowBase[row]! + column;
       const start = cellStart[cell]!;
@@ -453,10 +493,18 @@ export class DictionaryFieldColumn extends FieldColumn {
         this.exact(row, cellText(block.buffer, start, end));
         continue;
       }
+      if (sameBytes(bytes, start, end, lastStart, lastEnd)) {
+        state[row] = FAST;
+        index[row] = lastIndex;
+        continue;
+      }
       const id = lookup.find(bytes, start, end);
       if (id >= 0) {
         state[row] = FAST;
-        index[row] = indexOf[id]!;
+        lastIndex = indexOf[id]!;
+        index[row] = lastIndex;
+        lastStart = start;
+        lastEnd = end;
       } else if (isMissingBytes(bytes, start, end)) this.missing(row);
       else this.exact(row, this.text(start, end));
     }
@@ -648,9 +696,18 @@ export class BoolFieldColumn extends FieldColumn {
       const end = trimEnd(bytes, start, rawEnd);
       let value = -1;
       if (checked) {
-        if (equalsAsciiIgnoreCase(bytes, start, end, 'true') || equalsAsciiIgnoreCase(bytes, start, end, 'yes')) value = 1;
-        else if (equalsAsciiIgnoreCase(bytes, start, end, 'false') || equalsAsciiIgnoreCase(bytes, start, end, 'no')) value = 0;
-        else if (end - start === 1 && (bytes[start] === 0x31 || bytes[start] === 0x30)) value = bytes[start]! - 0x30;
+        if (
+          equalsAsciiIgnoreCase(bytes, start, end, 'true') ||
+          equalsAsciiIgnoreCase(bytes, start, end, 'yes')
+        )
+          value = 1;
+        else if (
+          equalsAsciiIgnoreCase(bytes, start, end, 'false') ||
+          equalsAsciiIgnoreCase(bytes, start, end, 'no')
+        )
+          value = 0;
+        else if (end - start === 1 && (bytes[start] === 0x31 || bytes[start] === 0x30))
+          value = bytes[start]! - 0x30;
       }
       if (value < 0) {
         this.exact(row, this.text(rawStart, rawEnd));
@@ -707,6 +764,9 @@ export class TemporalFieldColumn extends FieldColumn {
     const { bytes, cellStart, cellEnd, rowBase, rows } = block;
     const check = this.plan.check?.kind === 'string' ? this.plan.check : undefined;
     const state = this.state;
+    let lastStart = 0;
+    let lastEnd = -1;
+    let lastValue = 0;
     for (let row = 0; row < rows; row += 1) {
       const cell = rowBase[row]! + column;
       const rawStart = cellStart[cell]!;
@@ -725,10 +785,19 @@ export class TemporalFieldColumn extends FieldColumn {
         start = trimStart(bytes, start, end);
         end = trimEnd(bytes, start, end);
       }
-      // Dates and times repeat: the verdict and value of each distinct text are kept by its bytes.
+      // Dates and times repeat: the verdict and value of each distinct text are kept by its bytes,
+      // and the last one is compared first.
+      if (sameBytes(bytes, start, end, lastStart, lastEnd)) {
+        state[row] = FAST;
+        this.spanStart[row] = start;
+        this.spanEnd[row] = end;
+        this.values[row] = lastValue;
+        continue;
+      }
       let id = this.seen.find(bytes, start, end);
       if (id < 0) {
-        const text = check && isAscii(bytes, start, end) ? this.block.buffer.toString('latin1', start, end) : undefined;
+        const text =
+          check && isAscii(bytes, start, end) ? this.block.buffer.toString('latin1', start, end) : undefined;
         const passes = text !== undefined && this.passes(check!, text);
         const value = passes ? (this.isDate ? daysOf(text) : Date.parse(text)) : Number.NaN;
         if (this.seen.size >= TEMPORAL_CACHE_LIMIT) this.seen = new ByteInterner();
@@ -750,6 +819,11 @@ export class TemporalFieldColumn extends FieldColumn {
       }
       const value = this.seenValues[id]!;
       if (!this.isDate && Number.isNaN(value)) this.unsure = true;
+      else {
+        lastStart = start;
+        lastEnd = end;
+        lastValue = value;
+      }
       state[row] = FAST;
       this.spanStart[row] = start;
       this.spanEnd[row] = end;
@@ -774,7 +848,9 @@ export class TemporalFieldColumn extends FieldColumn {
 
   protected override cannotWrite(value: unknown): string | undefined {
     if (this.isDate || value === undefined || value === null) return undefined;
-    return Number.isNaN(Date.parse(String(value))) ? `'${String(value)}' is a time JavaScript cannot read` : undefined;
+    return Number.isNaN(Date.parse(String(value)))
+      ? `'${String(value)}' is a time JavaScript cannot read`
+      : undefined;
   }
 
   protected appendFast(row: number): void {
@@ -823,7 +899,11 @@ export class ListFieldColumn extends FieldColumn {
     const check = this.plan.check?.kind === 'array' ? this.plan.check : undefined;
     const element = check?.element;
     // Country lists pass only with every code in the country reference (validate.ts checks them).
-    const enumLookup = this.plan.countryField ? this.plan.countryLookup : element?.kind === 'enum' ? this.plan.enumLookup : undefined;
+    const enumLookup = this.plan.countryField
+      ? this.plan.countryLookup
+      : element?.kind === 'enum'
+        ? this.plan.enumLookup
+        : undefined;
     const state = this.state;
     for (let row = 0; row < rows; row += 1) {
       const cell = rowBase[row]! + column;

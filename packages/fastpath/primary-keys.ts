@@ -99,16 +99,11 @@ export class PrimaryKeySet {
     this.joined.set(key, line);
   }
 
+  /** The slot hash of the current key (every bit of every part mixed in). */
   private hashIds(): number {
-    let hash = 0x9e3779b9;
-    for (let part = 0; part < this.width; part += 1) hash = Math.imul(hash ^ this.ids[part]!, 0x9e3779b1) + 0x7f4a7c15;
-    // murmur3's finaliser: every input bit reaches the low bits that pick the slot.
-    hash ^= hash >>> 16;
-    hash = Math.imul(hash, 0x85ebca6b);
-    hash ^= hash >>> 13;
-    hash = Math.imul(hash, 0xc2b2ae35);
-    hash ^= hash >>> 16;
-    return hash | 0;
+    let hash = 0x7f4a7c15;
+    for (let part = 0; part < this.width; part += 1) hash = mix(hash ^ this.ids[part]!);
+    return hash;
   }
 
   private rehash(): void {
@@ -128,4 +123,11 @@ export class PrimaryKeySet {
     this.table = table;
     this.mask = mask;
   }
+}
+
+/** murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+function mix(value: number): number {
+  let hash = Math.imul(value ^ (value >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) | 0;
 }

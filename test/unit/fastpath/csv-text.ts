@@ -6,7 +6,11 @@ export function csvText(
   const newline = options.newline ?? '\n';
   const delimiter = options.delimiter ?? ',';
   const quote = (cell: string) =>
-    options.quoteAll || /["\r\n]/.test(cell) || cell.includes(delimiter) || cell.startsWith(' ') || cell.endsWith(' ')
+    options.quoteAll ||
+    /["\r\n]/.test(cell) ||
+    cell.includes(delimiter) ||
+    cell.startsWith(' ') ||
+    cell.endsWith(' ')
       ? `"${cell.replaceAll('"', '""')}"`
       : cell;
   return rows.map((row) => row.map(quote).join(delimiter)).join(newline) + newline;

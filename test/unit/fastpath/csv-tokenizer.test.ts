@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
 import { CsvTokenizer, cellText } from '#packages/fastpath/csv-tokenizer.ts';
+import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
 import { iterateCsvRecords } from '#packages/formats/csv.ts';
 
 interface Tokenized {
@@ -23,7 +23,13 @@ function tokenize(bytes: Uint8Array, cuts: readonly number[], delimiter = ','): 
     for (let record = 0; record < block.records; record += 1) {
       const cells: string[] = [];
       for (let cell = block.recordCells[record]!; cell < block.recordCells[record + 1]!; cell += 1) {
-        cells.push(cellText(Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength), block.cellStart[cell]!, block.cellEnd[cell]!));
+        cells.push(
+          cellText(
+            Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength),
+            block.cellStart[cell]!,
+            block.cellEnd[cell]!,
+          ),
+        );
       }
       out.push({ line: block.recordLine[record]!, record: cells });
     }
@@ -34,14 +40,19 @@ function tokenize(bytes: Uint8Array, cuts: readonly number[], delimiter = ','): 
 
 function reference(text: string, delimiter = ','): Tokenized[] | 'refused' {
   try {
-    return [...iterateCsvRecords(text, { delimiter: delimiter as ',' })].map(({ line, record }) => ({ line, record }));
+    return [...iterateCsvRecords(text, { delimiter: delimiter as ',' })].map(({ line, record }) => ({
+      line,
+      record,
+    }));
   } catch {
     return 'refused';
   }
 }
 
 const csvText = fc
-  .array(fc.constantFrom('a', 'b', 'é', '😀', ',', '"', '""', '\r', '\n', '\r\n', ' ', 'NA', ';'), { maxLength: 60 })
+  .array(fc.constantFrom('a', 'b', 'é', '😀', ',', '"', '""', '\r', '\n', '\r\n', ' ', 'NA', ';'), {
+    maxLength: 60,
+  })
   .map((parts) => parts.join(''));
 
 describe('CsvTokenizer', () => {
@@ -63,7 +74,12 @@ describe('CsvTokenizer', () => {
     for (let cut = 1; cut < bytes.length; cut += 1) {
       expect(tokenize(bytes, [cut])).toEqual(whole);
     }
-    expect(tokenize(bytes, Array.from({ length: bytes.length }, (_, index) => index))).toEqual(whole);
+    expect(
+      tokenize(
+        bytes,
+        Array.from({ length: bytes.length }, (_, index) => index),
+      ),
+    ).toEqual(whole);
   });
 
   it('matches the reference reader on random text, or declines it', () => {

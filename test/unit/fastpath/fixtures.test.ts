@@ -23,7 +23,10 @@ const SURVEY_HEADER = [
 ];
 
 /** A valid survey_response row, with some cells replaced. */
-function response(overrides: Partial<Record<(typeof SURVEY_HEADER)[number], string>> = {}, seq = '0'): string[] {
+function response(
+  overrides: Partial<Record<(typeof SURVEY_HEADER)[number], string>> = {},
+  seq = '0',
+): string[] {
   const row: Record<string, string> = {
     respondent_id: 'GMG-UNCT-2011:a1b2c3',
     question_name: 'capacity/labour_migration',
@@ -108,7 +111,12 @@ describe('normaliseContractCsvFast on hand-made survey_response files', () => {
       kind: 'survey',
       receivedAt: '2013-01-05T12:00:00Z',
     });
-    await expectSameAsReference(bytes(text), { fileName: 'survey-bad.csv', kind: 'survey', chunkBytes: 5, batchSize: 4 });
+    await expectSameAsReference(bytes(text), {
+      fileName: 'survey-bad.csv',
+      kind: 'survey',
+      chunkBytes: 5,
+      batchSize: 4,
+    });
   });
 
   it('keys are compared as the reference joins them, U+001F included', async () => {
@@ -117,13 +125,19 @@ describe('normaliseContractCsvFast on hand-made survey_response files', () => {
       response({ respondent_id: 'A\u001fB', question_name: 'C' }),
       response({ respondent_id: 'A', question_name: 'B\u001fC' }),
     ];
-    const result = await expectSameAsReference(bytes(csvText(rows)), { fileName: 'keys.csv', kind: 'survey' });
+    const result = await expectSameAsReference(bytes(csvText(rows)), {
+      fileName: 'keys.csv',
+      kind: 'survey',
+    });
     expect(result?.summary.problems.map((problem) => problem.rule)).toEqual(['duplicate-key']);
   });
 
   it('reads CRLF files, a BOM, quoted cells everywhere and another column order', async () => {
     const header = [...SURVEY_HEADER].reverse();
-    const rows = [header, ...[0, 1, 2, 3].map((seq) => response({ other_text: `a\nb ${seq}` }, String(seq)).reverse())];
+    const rows = [
+      header,
+      ...[0, 1, 2, 3].map((seq) => response({ other_text: `a\nb ${seq}` }, String(seq)).reverse()),
+    ];
     const text = `\ufeff${csvText(rows, { newline: '\r\n', quoteAll: true })}`;
     await expectSameAsReference(bytes(text), { fileName: 'crlf.csv', kind: 'survey' });
     for (const chunkBytes of [1, 2, 3, 13]) {
@@ -134,7 +148,9 @@ describe('normaliseContractCsvFast on hand-made survey_response files', () => {
   it('splits chunks inside quoted fields and inside multi-byte characters', async () => {
     const rows = [SURVEY_HEADER];
     for (let seq = 0; seq < 40; seq += 1) {
-      rows.push(response({ other_text: `Ñandú "${seq}"\r\n日本語 😀`, value_label: 'Côte d’Ivoire' }, String(seq)));
+      rows.push(
+        response({ other_text: `Ñandú "${seq}"\r\n日本語 😀`, value_label: 'Côte d’Ivoire' }, String(seq)),
+      );
     }
     const data = bytes(csvText(rows, { newline: seq(3) }));
     for (const chunkBytes of [1, 2, 3, 5, 7, 64, 1000]) {
@@ -145,14 +161,21 @@ describe('normaliseContractCsvFast on hand-made survey_response files', () => {
   it('ignores columns that are not contract fields and fills absent provenance columns', async () => {
     const header = ['respondent_id', 'question_name', 'seq', 'value_raw', 'is_other', 'comment'];
     const rows = [header, ['R-1:x', 'q1', '0', 'v', 'no', 'ignored'], ['R-1:x', 'q1', '1', 'v', 'yes', '']];
-    await expectSameAsReference(bytes(csvText(rows)), { fileName: 'few.csv', kind: 'survey', receivedAt: '2013-01-05T12:00:00Z' });
+    await expectSameAsReference(bytes(csvText(rows)), {
+      fileName: 'few.csv',
+      kind: 'survey',
+      receivedAt: '2013-01-05T12:00:00Z',
+    });
   });
 
   it('writes no table when every row is quarantined, and none for a header alone', async () => {
     const rows = [SURVEY_HEADER, response({ seq: 'x' }), response({ confidence: 'none' })];
     const all = await expectSameAsReference(bytes(csvText(rows)), { fileName: 'bad.csv', kind: 'survey' });
     expect(all?.ipc).toBeUndefined();
-    const none = await expectSameAsReference(bytes(csvText([SURVEY_HEADER])), { fileName: 'empty.csv', kind: 'survey' });
+    const none = await expectSameAsReference(bytes(csvText([SURVEY_HEADER])), {
+      fileName: 'empty.csv',
+      kind: 'survey',
+    });
     expect(none?.rows).toBe(0);
   });
 });
@@ -184,7 +207,10 @@ const PROJECT_HEADER = [
   'confidence',
 ];
 
-function project(id: string, overrides: Partial<Record<(typeof PROJECT_HEADER)[number], string>> = {}): string[] {
+function project(
+  id: string,
+  overrides: Partial<Record<(typeof PROJECT_HEADER)[number], string>> = {},
+): string[] {
   const row: Record<string, string> = {
     project_id: id,
     title_en: 'A project',
@@ -235,18 +261,44 @@ describe('normaliseContractCsvFast on hand-made jmdi_project files', () => {
       project('JMDI1-A-17', { target_country_iso3: 'XXX', theme_primary: 'bad' }),
       project('JMDI1-A-2', { target_country_iso3: 'XXX' }), // foreign key and duplicate of a quarantined key
       project('bad-id'),
-      project('JMDI1-A-18', { total_budget_currency: 'eur', hld_rt: 'RT4_labour_mobility|RT1_sustainable_dev_post2015' }),
+      project('JMDI1-A-18', {
+        total_budget_currency: 'eur',
+        hld_rt: 'RT4_labour_mobility|RT1_sustainable_dev_post2015',
+      }),
       project('JMDI1-A-19', { target_localities: 'NA', themes_secondary: '|' }),
       project('JMDI1-A-20', { total_budget_amount: '12.', activity_status: ' 2 ' }),
     ];
     await expectSameAsReference(bytes(csvText(rows)), { fileName: 'projects-bad.csv', kind: 'stocktaking' });
-    await expectSameAsReference(bytes(csvText(rows)), { fileName: 'projects-bad.csv', kind: 'stocktaking', chunkBytes: 11, batchSize: 5 });
+    await expectSameAsReference(bytes(csvText(rows)), {
+      fileName: 'projects-bad.csv',
+      kind: 'stocktaking',
+      chunkBytes: 11,
+      batchSize: 5,
+    });
   });
 });
 
-const LESSON_HEADER = ['lesson_id', 'project_id', 'question', 'statement_en', 'theme', 'evidence_type', 'evidence_strength', 'good_practice', 'iso3', 'source_doc_id', 'source_locator', 'extraction_method', 'confidence'];
+const LESSON_HEADER = [
+  'lesson_id',
+  'project_id',
+  'question',
+  'statement_en',
+  'theme',
+  'evidence_type',
+  'evidence_strength',
+  'good_practice',
+  'iso3',
+  'source_doc_id',
+  'source_locator',
+  'extraction_method',
+  'confidence',
+];
 
-function lesson(id: string, projectId: string, overrides: Partial<Record<(typeof LESSON_HEADER)[number], string>> = {}): string[] {
+function lesson(
+  id: string,
+  projectId: string,
+  overrides: Partial<Record<(typeof LESSON_HEADER)[number], string>> = {},
+): string[] {
   const row: Record<string, string> = {
     lesson_id: id,
     project_id: projectId,
@@ -280,13 +332,24 @@ describe('normaliseContractCsvFast on hand-made jmdi_lesson files', () => {
       lesson('LES-8', ''),
     ];
     for (const batchSize of [2, 3, 100]) {
-      await expectSameAsReference(bytes(csvText(rows)), { fileName: 'lessons.csv', kind: 'stocktaking', batchSize });
+      await expectSameAsReference(bytes(csvText(rows)), {
+        fileName: 'lessons.csv',
+        kind: 'stocktaking',
+        batchSize,
+      });
     }
   });
 
   it('checks every ISO3 field against the country reference, foreign key or not', async () => {
-    const rows = [LESSON_HEADER, lesson('LES-1', 'JMDI1-X', { iso3: 'XXX' }), lesson('LES-2', 'JMDI1-X', { iso3: 'MDA' })];
-    const result = await expectSameAsReference(bytes(csvText(rows)), { fileName: 'lessons.csv', kind: 'stocktaking' });
+    const rows = [
+      LESSON_HEADER,
+      lesson('LES-1', 'JMDI1-X', { iso3: 'XXX' }),
+      lesson('LES-2', 'JMDI1-X', { iso3: 'MDA' }),
+    ];
+    const result = await expectSameAsReference(bytes(csvText(rows)), {
+      fileName: 'lessons.csv',
+      kind: 'stocktaking',
+    });
     expect(result?.summary.problems.map((problem) => problem.rule)).toEqual(['foreign-key']);
   });
 });
@@ -295,7 +358,10 @@ describe('normaliseContractCsvFast eligibility', () => {
   const survey = csvText([SURVEY_HEADER, response()]);
   const cases: [string, Uint8Array][] = [
     ['a preamble above the header', bytes(`survey_response@1.0.0\n${survey}`)],
-    ['HXL hashtags under the header', bytes(survey.replace('\n', `\n${SURVEY_HEADER.map(() => '#x').join(',')}\n`))],
+    [
+      'HXL hashtags under the header',
+      bytes(survey.replace('\n', `\n${SURVEY_HEADER.map(() => '#x').join(',')}\n`)),
+    ],
     ['a ragged row', bytes(`${survey}a,b\n`)],
     ['bytes that are not UTF-8', Buffer.concat([bytes(survey), Buffer.from([0xff, 0x0a])])],
     ['UTF-16', Buffer.from(`\ufeff${survey}`, 'utf16le')],

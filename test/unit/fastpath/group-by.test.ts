@@ -2,13 +2,22 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contractForTable } from '#contracts/registry.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
-import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
+import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
-import { type Group, GroupByColumnError, type GroupKeyValue, groupByColumns } from '#packages/fastpath/group-by.ts';
+import {
+  type Group,
+  GroupByColumnError,
+  type GroupKeyValue,
+  groupByColumns,
+} from '#packages/fastpath/group-by.ts';
 
 /** The naive row loop the kernel must agree with: rows as objects, a Map per key. */
-function naiveGroupBy(rows: readonly Record<string, unknown>[], keys: readonly string[], sums: readonly string[]): Group[] {
+function naiveGroupBy(
+  rows: readonly Record<string, unknown>[],
+  keys: readonly string[],
+  sums: readonly string[],
+): Group[] {
   const groups = new Map<string, { key: GroupKeyValue[]; count: number; sums: number[]; summed: number[] }>();
   for (const row of rows) {
     const key = keys.map((name) => (row[name] === undefined ? null : (row[name] as GroupKeyValue)));
@@ -25,7 +34,19 @@ function naiveGroupBy(rows: readonly Record<string, unknown>[], keys: readonly s
     groups.set(id, group);
   }
   const order = (a: GroupKeyValue, b: GroupKeyValue) =>
-    a === b ? 0 : a === null ? 1 : b === null ? -1 : typeof a === 'string' && typeof b === 'string' ? (a < b ? -1 : 1) : Number(a) < Number(b) ? -1 : 1;
+    a === b
+      ? 0
+      : a === null
+        ? 1
+        : b === null
+          ? -1
+          : typeof a === 'string' && typeof b === 'string'
+            ? a < b
+              ? -1
+              : 1
+            : Number(a) < Number(b)
+              ? -1
+              : 1;
   return [...groups.values()].sort((a, b) => {
     for (let index = 0; index < keys.length; index += 1) {
       const compared = order(a.key[index] ?? null, b.key[index] ?? null);
@@ -57,12 +78,16 @@ const project = fc.record(
 describe('groupByColumns', () => {
   it('counts and sums budget by country and theme exactly as a row loop does', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(project, { maxLength: 300 }), fc.constantFrom(1, 7, 64, 65_536), async (rows, batchSize) => {
-        const table = await projectTable(rows, batchSize);
-        const keys = ['target_country_iso3', 'theme_primary'];
-        const sums = ['total_budget_amount', 'duration_months'];
-        expect(groupByColumns(table, { keys, sums })).toEqual(naiveGroupBy(tableRows(table), keys, sums));
-      }),
+      fc.asyncProperty(
+        fc.array(project, { maxLength: 300 }),
+        fc.constantFrom(1, 7, 64, 65_536),
+        async (rows, batchSize) => {
+          const table = await projectTable(rows, batchSize);
+          const keys = ['target_country_iso3', 'theme_primary'];
+          const sums = ['total_budget_amount', 'duration_months'];
+          expect(groupByColumns(table, { keys, sums })).toEqual(naiveGroupBy(tableRows(table), keys, sums));
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -98,6 +123,8 @@ describe('groupByColumns', () => {
   it('refuses a column it cannot group by or sum', async () => {
     const table = await projectTable([{ project_id: 'a' }], 2);
     expect(() => groupByColumns(table, { keys: ['nope'] })).toThrow(GroupByColumnError);
-    expect(() => groupByColumns(table, { keys: ['project_id'], sums: ['project_id'] })).toThrow(GroupByColumnError);
+    expect(() => groupByColumns(table, { keys: ['project_id'], sums: ['project_id'] })).toThrow(
+      GroupByColumnError,
+    );
   });
 });

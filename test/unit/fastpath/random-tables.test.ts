@@ -14,7 +14,27 @@ import { expectSameAsReference } from './reference.ts';
  */
 
 const NOISE = fc.string({
-  unit: fc.constantFrom('a', 'Z', '0', '9', ' ', ',', ';', '"', '|', '\n', '\r\n', '\u00a0', 'é', '😀', 'NA', '-', '.', '\u001f', '\t'),
+  unit: fc.constantFrom(
+    'a',
+    'Z',
+    '0',
+    '9',
+    ' ',
+    ',',
+    ';',
+    '"',
+    '|',
+    '\n',
+    '\r\n',
+    '\u00a0',
+    'é',
+    '😀',
+    'NA',
+    '-',
+    '.',
+    '\u001f',
+    '\t',
+  ),
   maxLength: 12,
 });
 
@@ -27,7 +47,22 @@ function edges(spec: ColumnSpec): string[] {
       return [...values, ...values.map((value) => ` ${value}`), 'bogus', 'XXX', 'mda', ...missing];
     }
     case 'int32':
-      return ['0', '1', '-1', '7', '+2', ' 3 ', '007', '1.0', '1.5', 'x', '1e2', '99999999999', '-0', ...missing];
+      return [
+        '0',
+        '1',
+        '-1',
+        '7',
+        '+2',
+        ' 3 ',
+        '007',
+        '1.0',
+        '1.5',
+        'x',
+        '1e2',
+        '99999999999',
+        '-0',
+        ...missing,
+      ];
     case 'float64':
       return ['0', '1.5', '-2', '-0', '1e3', '.5', '5.', 'abc', '1,000', 'Infinity', '1e400', ...missing];
     case 'bool':
@@ -37,9 +72,28 @@ function edges(spec: ColumnSpec): string[] {
     case 'timestamp':
       return ['2011-11-02T10:00:00Z', '2011-11-02T10:00:00.25+02:00', '2011-11-02 10:00', 'x', ...missing];
     case 'list-utf8':
-      return ['a|b', ' a | |b ', '|', 'MDA|SEN', 'MDA|XXX', 'mda', 'remittances|communities', 'remittances|tourism', ...missing];
+      return [
+        'a|b',
+        ' a | |b ',
+        '|',
+        'MDA|SEN',
+        'MDA|XXX',
+        'mda',
+        'remittances|communities',
+        'remittances|tourism',
+        ...missing,
+      ];
     default:
-      return ['x', ' padded ', '"quoted"', 'two\nlines', 'é'.repeat(201), 'x'.repeat(501), '\u001f', ...missing];
+      return [
+        'x',
+        ' padded ',
+        '"quoted"',
+        'two\nlines',
+        'é'.repeat(201),
+        'x'.repeat(501),
+        '\u001f',
+        ...missing,
+      ];
   }
 }
 
@@ -146,26 +200,28 @@ function table(contract: TableContract, valid: TableCase['valid']) {
       { weight: 1, arbitrary: NOISE },
     );
   const row = fc.tuple(fc.nat(40), fc.tuple(...specs.map(cell)));
-  return fc.record({
-    order: fc.shuffledSubarray(specs, { minLength: specs.length }),
-    rows: fc.array(row, { minLength: 1, maxLength: 25 }),
-    newline: fc.constantFrom('\n', '\r\n', '\r'),
-    quoteAll: fc.boolean(),
-    bom: fc.boolean(),
-    chunkBytes: fc.constantFrom(1, 3, 17, 256, 1 << 20),
-    batchSize: fc.constantFrom(1, 2, 5, 65_536),
-    receivedAt: fc.constantFrom(undefined, '2013-01-05T12:00:00Z'),
-  }).map(({ rows, order, ...rest }) => {
-    const lines = rows.map(([id, cells]) => {
-      const base = valid(id);
-      const byName = new Map(specs.map((spec, index) => [spec.name, cells[index]]));
-      return order.map((spec) => {
-        const choice = byName.get(spec.name);
-        return choice === 'valid' ? (base[spec.name] ?? '') : (choice ?? '');
+  return fc
+    .record({
+      order: fc.shuffledSubarray(specs, { minLength: specs.length }),
+      rows: fc.array(row, { minLength: 1, maxLength: 25 }),
+      newline: fc.constantFrom('\n', '\r\n', '\r'),
+      quoteAll: fc.boolean(),
+      bom: fc.boolean(),
+      chunkBytes: fc.constantFrom(1, 3, 17, 256, 1 << 20),
+      batchSize: fc.constantFrom(1, 2, 5, 65_536),
+      receivedAt: fc.constantFrom(undefined, '2013-01-05T12:00:00Z'),
+    })
+    .map(({ rows, order, ...rest }) => {
+      const lines = rows.map(([id, cells]) => {
+        const base = valid(id);
+        const byName = new Map(specs.map((spec, index) => [spec.name, cells[index]]));
+        return order.map((spec) => {
+          const choice = byName.get(spec.name);
+          return choice === 'valid' ? (base[spec.name] ?? '') : (choice ?? '');
+        });
       });
+      return { header: order.map((spec) => spec.name), lines, ...rest };
     });
-    return { header: order.map((spec) => spec.name), lines, ...rest };
-  });
 }
 
 describe('normaliseContractCsvFast on random tables', () => {
@@ -174,7 +230,10 @@ describe('normaliseContractCsvFast on random tables', () => {
       const contract = contractForTable(testCase.table);
       await fc.assert(
         fc.asyncProperty(table(contract, testCase.valid), async (input) => {
-          const text = csvText([input.header, ...input.lines], { newline: input.newline, quoteAll: input.quoteAll });
+          const text = csvText([input.header, ...input.lines], {
+            newline: input.newline,
+            quoteAll: input.quoteAll,
+          });
           const bytes = Buffer.from(input.bom ? `\ufeff${text}` : text, 'utf8');
           await expectSameAsReference(bytes, {
             fileName: `${testCase.table}.csv`,

@@ -1,4 +1,4 @@
-import { type Data, type Table, tableFromIPC, Type } from 'apache-arrow';
+import { type Data, type Table, Type, tableFromIPC } from 'apache-arrow';
 import { expect } from 'vitest';
 import { contractId } from '#contracts/contract.ts';
 import { contractForTable } from '#contracts/registry.ts';
@@ -8,8 +8,8 @@ import { emptySummary, type ValidationSummary, validateRows } from '#packages/co
 import { normaliseContractCsvFast } from '#packages/fastpath/csv-columns.ts';
 import type { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
 import { readSource } from '#packages/formats/index.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
+import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 
 /**
  * The reference path, exactly as `normaliseFile` runs it (readSource → validateRows →
@@ -31,14 +31,17 @@ export interface Normalised {
   readonly summary: ValidationSummary;
 }
 
-const metadataFor = (table: string) => ({
+export const metadataFor = (table: string) => ({
   'hld:contract': contractId(contractForTable(table)),
   'hld:source_sha256': 'f'.repeat(64),
   'hld:source_doc_id': 'DOC-test-file',
   'hld:snapshot_id': 'abc123',
 });
 
-export async function referenceNormalise(bytes: Uint8Array, input: NormaliseInput): Promise<Normalised | { error: Error }> {
+export async function referenceNormalise(
+  bytes: Uint8Array,
+  input: NormaliseInput,
+): Promise<Normalised | { error: Error }> {
   try {
     const read = await readSource({
       bytes,
@@ -53,12 +56,20 @@ export async function referenceNormalise(bytes: Uint8Array, input: NormaliseInpu
     for await (const accepted of validateRows(read, input.fileName, summary)) {
       table = accepted.table;
       writer ??= new ArrowTableWriter(
-        [...columnSpecs(contractForTable(accepted.table)), { name: LOCATOR_COLUMN, type: { kind: 'utf8' }, required: true }],
+        [
+          ...columnSpecs(contractForTable(accepted.table)),
+          { name: LOCATOR_COLUMN, type: { kind: 'utf8' }, required: true },
+        ],
         { ...(input.batchSize ? { batchSize: input.batchSize } : {}), metadata: metadataFor(accepted.table) },
       );
       writer.append({ ...accepted.row, [LOCATOR_COLUMN]: accepted.locator });
     }
-    return { ...(table ? { table } : {}), ipc: writer ? await writer.finish() : undefined, rows: writer?.rows ?? 0, summary };
+    return {
+      ...(table ? { table } : {}),
+      ipc: writer ? await writer.finish() : undefined,
+      rows: writer?.rows ?? 0,
+      summary,
+    };
   } catch (error) {
     return { error: error as Error };
   }
@@ -83,7 +94,12 @@ export async function fastNormalise(
     },
   });
   return {
-    result: result && { ...(result.rows > 0 ? { table: result.contract.table } : {}), ipc: result.ipc, rows: result.rows, summary: result.summary },
+    result: result && {
+      ...(result.rows > 0 ? { table: result.contract.table } : {}),
+      ipc: result.ipc,
+      rows: result.rows,
+      summary: result.summary,
+    },
     ...(reason ? { reason } : {}),
   };
 }
@@ -107,20 +123,29 @@ function expectSameData(actual: Data, expected: Data, where: string): void {
   expect(bytesOf(actual.valueOffsets), `${where}: offsets`).toEqual(bytesOf(expected.valueOffsets));
   expect(bytesOf(actual.values), `${where}: values`).toEqual(bytesOf(expected.values));
   expect(actual.children.length, `${where}: children`).toBe(expected.children.length);
-  actual.children.forEach((child, index) => expectSameData(child, expected.children[index]!, `${where}.${index}`));
+  for (const [index, child] of actual.children.entries()) {
+    expectSameData(child, expected.children[index]!, `${where}.${index}`);
+  }
   if (actual.type.typeId === Type.Dictionary) {
     expect(actual.dictionary?.toArray(), `${where}: dictionary`).toEqual(expected.dictionary?.toArray());
   }
 }
 
 function plainRows(table: Table): unknown[] {
-  return table.toArray().map((row) =>
-    JSON.parse(JSON.stringify(row.toJSON(), (_key, value) => (typeof value === 'bigint' ? `${value}n` : value))),
-  );
+  return table
+    .toArray()
+    .map((row) =>
+      JSON.parse(
+        JSON.stringify(row.toJSON(), (_key, value) => (typeof value === 'bigint' ? `${value}n` : value)),
+      ),
+    );
 }
 
 /** Two Arrow IPC files hold the same schema, metadata, batches, buffers and values. */
-export function expectSameArrow(actualIpc: Uint8Array | undefined, expectedIpc: Uint8Array | undefined): void {
+export function expectSameArrow(
+  actualIpc: Uint8Array | undefined,
+  expectedIpc: Uint8Array | undefined,
+): void {
   if (!expectedIpc || !actualIpc) {
     expect(actualIpc === undefined, 'an Arrow file is written exactly when the reference writes one').toBe(
       expectedIpc === undefined,
@@ -129,11 +154,23 @@ export function expectSameArrow(actualIpc: Uint8Array | undefined, expectedIpc: 
   }
   const actual = tableFromIPC(actualIpc);
   const expected = tableFromIPC(expectedIpc);
-  expect(actual.schema.fields.map((field) => [field.name, field.nullable, String(field.type).replace(/\d+\]/, ']')])).toEqual(
-    expected.schema.fields.map((field) => [field.name, field.nullable, String(field.type).replace(/\d+\]/, ']')]),
+  expect(
+    actual.schema.fields.map((field) => [
+      field.name,
+      field.nullable,
+      String(field.type).replace(/\d+\]/, ']'),
+    ]),
+  ).toEqual(
+    expected.schema.fields.map((field) => [
+      field.name,
+      field.nullable,
+      String(field.type).replace(/\d+\]/, ']'),
+    ]),
   );
   expect([...actual.schema.metadata]).toEqual([...expected.schema.metadata]);
-  expect(actual.batches.map((batch) => batch.numRows)).toEqual(expected.batches.map((batch) => batch.numRows));
+  expect(actual.batches.map((batch) => batch.numRows)).toEqual(
+    expected.batches.map((batch) => batch.numRows),
+  );
   actual.batches.forEach((batch, index) => {
     expectSameData(batch.data, expected.batches[index]!.data, `batch ${index}`);
   });
@@ -150,7 +187,8 @@ export async function expectSameAsReference(
   const { result, reason } = await fastNormalise(bytes, input);
   if (options.eligible !== false) expect(reason, 'the fast path handled the file').toBeUndefined();
   if (!result) return undefined;
-  if ('error' in expected) throw new Error(`the fast path accepted a file the reference refuses: ${expected.error.message}`);
+  if ('error' in expected)
+    throw new Error(`the fast path accepted a file the reference refuses: ${expected.error.message}`);
   expect(result.summary).toEqual(expected.summary);
   expect(result.rows).toBe(expected.rows);
   expectSameArrow(result.ipc, expected.ipc);

@@ -14,7 +14,12 @@ describe('normaliseContractCsvFast on the bundled samples', () => {
 
     it(`gives the same result for stocktaking/${name} fed in 7-byte chunks and 3-row batches`, async () => {
       const bytes = await readFile(new URL(`stocktaking/${name}`, SAMPLES));
-      await expectSameAsReference(bytes, { fileName: name, kind: 'stocktaking', chunkBytes: 7, batchSize: 3 });
+      await expectSameAsReference(bytes, {
+        fileName: name,
+        kind: 'stocktaking',
+        chunkBytes: 7,
+        batchSize: 3,
+      });
     });
   }
 });

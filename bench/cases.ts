@@ -1,0 +1,236 @@
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { contractId } from '#contracts/contract.ts';
+import { contractForTable } from '#contracts/registry.ts';
+import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
+import { columnSpecs } from '#packages/contracts/columns.ts';
+import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
+import { normaliseContractCsvFile } from '#packages/fastpath/csv-columns.ts';
+import { groupByColumns } from '#packages/fastpath/group-by.ts';
+import { readSource } from '#packages/formats/index.ts';
+import type { SourceKind } from '#packages/pipeline/events.ts';
+import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
+import { peakRssMB, round } from './stats.ts';
+
+/**
+ * What one fresh child process measures. Each case returns seconds (wall time of the measured
+ * step only: module loading and process start are outside it) and what it saw.
+ */
+
+export type CaseResult = Readonly<Record<string, number | string | boolean>>;
+
+const metadata = (table: string) => ({
+  'hld:contract': contractId(contractForTable(table)),
+  'hld:source_doc_id': 'DOC-bench',
+});
+
+/** Fast path: CSV file → validated Arrow IPC file, streamed (parse + validate + IPC). */
+async function normaliseFast(file: string, kind: string, out: string): Promise<CaseResult> {
+  const started = performance.now();
+  const fd = openSync(out, 'w');
+  let bytes = 0;
+  const result = await normaliseContractCsvFile(file, {
+    fileName: file.split('/').pop() ?? file,
+    kind: kind as SourceKind,
+    docId: 'DOC-bench',
+    receivedAt: '2013-01-05T12:00:00Z',
+    locatorColumn: LOCATOR_COLUMN,
+    metadata: (contract) => metadata(contract.table),
+    write: (chunk) => {
+      writeSync(fd, chunk);
+      bytes += chunk.byteLength;
+    },
+  });
+  closeSync(fd);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    seconds,
+    rows: result.summary.rowsRead,
+    accepted: result.rows,
+    quarantined: result.summary.rowsQuarantined,
+    problems: result.summary.problems.length,
+    ipcMB: round(bytes / 1e6, 1),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+/** Reference path, as normaliseFile runs it: readSource → validateRows → ArrowTableWriter. */
+async function normaliseReference(file: string, kind: string, out: string): Promise<CaseResult> {
+  const started = performance.now();
+  const bytes = await readFile(file);
+  const fileName = file.split('/').pop() ?? file;
+  const read = await readSource({
+    bytes,
+    fileName,
+    kind: kind as SourceKind,
+    docId: 'DOC-bench',
+    receivedAt: '2013-01-05T12:00:00Z',
+  });
+  const summary = emptySummary();
+  let writer: ArrowTableWriter | undefined;
+  for await (const accepted of validateRows(read, fileName, summary)) {
+    writer ??= new ArrowTableWriter(
+      [
+        ...columnSpecs(contractForTable(accepted.table)),
+        { name: LOCATOR_COLUMN, type: { kind: 'utf8' }, required: true },
+      ],
+      { metadata: metadata(accepted.table) },
+    );
+    writer.append({ ...accepted.row, [LOCATOR_COLUMN]: accepted.locator });
+  }
+  if (writer) await writeFile(out, await writer.finish());
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    seconds,
+    rows: summary.rowsRead,
+    accepted: summary.rowsAccepted,
+    quarantined: summary.rowsQuarantined,
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+async function duckdb() {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const threads = (await connection.runAndReadAll("SELECT current_setting('threads')")).getRows()[0]?.[0];
+  return { connection, threads: Number(threads) };
+}
+
+const sql = (path: string) => `'${path.replaceAll("'", "''")}'`;
+
+/** DuckDB reading the same CSV into a table (types sniffed, no validation). */
+async function duckdbCsv(file: string): Promise<CaseResult> {
+  const { connection, threads } = await duckdb();
+  const started = performance.now();
+  await connection.run(`CREATE TABLE t AS SELECT * FROM read_csv_auto(${sql(file)})`);
+  const seconds = (performance.now() - started) / 1000;
+  const rows = Number((await connection.runAndReadAll('SELECT count(*) FROM t')).getRows()[0]?.[0]);
+  return { seconds, rows, threads, peakRssMB: await peakRssMB() };
+}
+
+const GROUP_KEYS = ['target_country_iso3', 'theme_primary'];
+const GROUP_SUM = 'total_budget_amount';
+
+/** Group-by kernel: Arrow IPC file → table (zero-copy) → count and sum per (country, theme). */
+async function groupbyOurs(ipcFile: string): Promise<CaseResult> {
+  const started = performance.now();
+  const table = tableFromIPC(readFileSync(ipcFile));
+  const kernelStarted = performance.now();
+  const groups = groupByColumns(table, { keys: GROUP_KEYS, sums: [GROUP_SUM] });
+  const finished = performance.now();
+  return {
+    seconds: (finished - started) / 1000,
+    kernelSeconds: (finished - kernelStarted) / 1000,
+    rows: table.numRows,
+    groups: groups.length,
+    count: groups.reduce((total, group) => total + group.count, 0),
+    sum: groups.reduce((total, group) => total + (group.sums[0] ?? 0), 0),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+/** DuckDB on the same rows (parquet-wasm export of the fast path's Arrow file). */
+async function groupbyDuckdb(parquetFile: string): Promise<CaseResult> {
+  const { connection, threads } = await duckdb();
+  const query = (from: string) =>
+    `SELECT ${GROUP_KEYS.join(', ')}, count(*) AS n, sum(${GROUP_SUM}) AS total FROM ${from} GROUP BY ALL`;
+  const started = performance.now();
+  const result = await connection.runAndReadAll(query(`read_parquet(${sql(parquetFile)})`));
+  const seconds = (performance.now() - started) / 1000;
+  await connection.run(
+    `CREATE TABLE t AS SELECT ${[...GROUP_KEYS, GROUP_SUM].join(', ')} FROM read_parquet(${sql(parquetFile)})`,
+  );
+  const kernelStarted = performance.now();
+  await connection.runAndReadAll(query('t'));
+  const kernelSeconds = (performance.now() - kernelStarted) / 1000;
+  const rows = result.getRows();
+  return {
+    seconds,
+    kernelSeconds,
+    threads,
+    groups: rows.length,
+    count: rows.reduce((total, row) => total + Number(row[2]), 0),
+    sum: rows.reduce((total, row) => total + Number(row[3] ?? 0), 0),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+/** parquet-wasm (zstd) export of an Arrow IPC file, for DuckDB. Setup, not measured. */
+async function exportParquet(ipcFile: string, out: string): Promise<CaseResult> {
+  const parquet = await import('parquet-wasm');
+  const table = parquet.Table.fromIPCStream(tableToIPC(tableFromIPC(readFileSync(ipcFile)), 'stream'));
+  const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
+  await writeFile(out, parquet.writeParquet(table, properties));
+  return { seconds: 0 };
+}
+
+/** A 200-country × 20-theme briefing (4,000 items of ~2.5 KB) written and published on embedded. */
+async function publish(): Promise<CaseResult> {
+  const { startBackend } = await import('#packages/local/backends.ts');
+  const { resourceNames } = await import('#packages/storage/resources.ts');
+  const { BriefingStore, canonicalJson } = await import('#packages/storage/briefing-store.ts');
+  const { countryReference } = await import('#packages/formats/countries.ts');
+  const backend = await startBackend('embedded');
+  try {
+    const store = new BriefingStore(resourceNames().briefingsTable);
+    const assembleStarted = performance.now();
+    const countries = countryReference()
+      .rows.map((row) => row.iso3)
+      .slice(0, 200);
+    const items = countries.flatMap((iso3, country) =>
+      Array.from({ length: 20 }, (_, theme) => ({
+        type: 'theme',
+        id: `T${String(theme).padStart(2, '0')}@${iso3}`,
+        body: {
+          iso3,
+          theme: `T${theme}`,
+          summary: `Illustrative evidence for ${iso3}, theme ${theme}. `.repeat(26),
+          projects: Array.from({ length: 10 }, (_, index) => ({
+            project_id: `JMDI1-${iso3}-${theme}-${index}`,
+            budget: (country * 1000 + theme * 10 + index) * 1.5,
+            source: { source_doc_id: 'DOC-bench', table: 'jmdi_project', locator: `line ${index + 2}` },
+          })),
+        },
+      })),
+    );
+    const bodyBytes = items.reduce((total, item) => total + canonicalJson(item.body).length, 0);
+    const assembleSeconds = (performance.now() - assembleStarted) / 1000;
+    const publishStarted = performance.now();
+    const record = await store.writeVersion(
+      {
+        dataset: 'bench',
+        version: 1,
+        createdAt: new Date().toISOString(),
+        runId: 'bench',
+        inputs: [],
+        counts: { theme: items.length },
+      },
+      items,
+    );
+    await store.registerDataset('bench');
+    await store.movePointer('bench', 1, 0, record.contentHash);
+    const publishSeconds = (performance.now() - publishStarted) / 1000;
+    return {
+      seconds: assembleSeconds + publishSeconds,
+      assembleSeconds,
+      publishSeconds,
+      rows: items.length,
+      itemKB: round(bodyBytes / items.length / 1024, 2),
+      peakRssMB: await peakRssMB(),
+    };
+  } finally {
+    await backend.stop();
+  }
+}
+
+export const CASES: Readonly<Record<string, (...args: string[]) => Promise<CaseResult>>> = {
+  'normalise-fast': (file = '', kind = 'survey', out = '') => normaliseFast(file, kind, out),
+  'normalise-reference': (file = '', kind = 'survey', out = '') => normaliseReference(file, kind, out),
+  'duckdb-csv': (file = '') => duckdbCsv(file),
+  'groupby-ours': (file = '') => groupbyOurs(file),
+  'groupby-duckdb': (file = '') => groupbyDuckdb(file),
+  'export-parquet': (file = '', out = '') => exportParquet(file, out),
+  publish: () => publish(),
+};

@@ -1,0 +1,391 @@
+/**
+ * The benchmark suite (`npm run bench`): every measurement runs in a fresh child process, several
+ * rounds in rotating order; each benchmark prints ONE JSON line on stdout
+ *   {"name","value","unit","peer","peerValue","ratio","rows","peakRssMB","node","cpus", …}
+ * with the median of the rounds (spread = [min, max]; ratios are taken within a round, ours /
+ * peer, because this machine's speed drifts between rounds), then a readable table on stderr.
+ *
+ *   npm run bench                          every benchmark, 3 rounds
+ *   npm run bench -- --rounds 5 --only normalise-survey-1m,assemble-groupby-1m
+ *
+ * Inputs are generated (seeded) under bench/.data/ on first use. Never part of `npm test`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DATA_DIR,
+  ensureFile,
+  generateProjects,
+  generateSurveyResponses,
+  PROJECTS_1M,
+  SURVEY_1M,
+  SURVEY_100K,
+} from './generate.ts';
+import { median, round, spread } from './stats.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const CHILD = join(HERE, 'child.ts');
+
+type Result = Readonly<Record<string, number | string | boolean>>;
+
+interface Line {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly peer?: string;
+  readonly peerValue?: number;
+  readonly ratio?: number;
+  readonly rows?: number;
+  readonly peakRssMB?: number;
+  readonly node: string;
+  readonly cpus: number;
+  readonly [extra: string]: unknown;
+}
+
+const argv = process.argv.slice(2);
+const option = (name: string) => {
+  const index = argv.indexOf(`--${name}`);
+  return index >= 0 ? argv[index + 1] : undefined;
+};
+const ROUNDS = Math.max(1, Number(option('rounds') ?? 3));
+const ONLY = option('only')?.split(',');
+const MACHINE = { node: process.version, cpus: os.cpus().length };
+
+/** Run one case in a fresh `node` and parse its JSON line. */
+function child(name: string, ...args: string[]): Result {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ['--import', 'tsx', CHILD, name, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  if (run.status !== 0) throw new Error(`bench case ${name} failed (${run.status}):\n${run.stderr}`);
+  const last = run.stdout.trim().split('\n').at(-1) ?? '{}';
+  return { ...(JSON.parse(last) as Result), processSeconds: (performance.now() - started) / 1000 };
+}
+
+const num = (result: Result, key: string) => Number(result[key]);
+
+function line(fields: Omit<Line, 'node' | 'cpus'>): Line {
+  const full = { ...fields, ...MACHINE } as Line;
+  process.stdout.write(`${JSON.stringify(full)}\n`);
+  return full;
+}
+
+function summarise(values: readonly number[], digits = 3) {
+  return {
+    median: round(median(values), digits),
+    spread: spread(values).map((value) => round(value, digits)),
+  };
+}
+
+/** Rounds of `ours` and `peer` measured back to back, in alternating order. */
+function paired(ours: () => Result, peer: () => Result): { ours: Result[]; peer: Result[] } {
+  const results = { ours: [] as Result[], peer: [] as Result[] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    if (round % 2 === 0) {
+      results.ours.push(ours());
+      results.peer.push(peer());
+    } else {
+      results.peer.push(peer());
+      results.ours.push(ours());
+    }
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  return results;
+}
+
+const OUT_DIR = join(DATA_DIR, 'out');
+
+async function normaliseSurvey(): Promise<Line[]> {
+  await ensureFile(SURVEY_1M, (path) => generateSurveyResponses(path, 1_000_000));
+  await ensureFile(SURVEY_100K, (path) => generateSurveyResponses(path, 100_000));
+  process.stderr.write('normalise-survey-1m ');
+  const big = paired(
+    () => child('normalise-fast', SURVEY_1M, 'survey', join(OUT_DIR, 'survey-1m.arrow')),
+    () => child('duckdb-csv', SURVEY_1M),
+  );
+  const ratios = big.ours.map((result, index) => num(result, 'seconds') / num(big.peer[index]!, 'seconds'));
+  const ours = summarise(big.ours.map((result) => num(result, 'seconds')));
+  const peer = summarise(big.peer.map((result) => num(result, 'seconds')));
+  const ratio = summarise(ratios);
+  const rss = summarise(
+    big.ours.map((result) => num(result, 'peakRssMB')),
+    1,
+  );
+  const first = big.ours[0]!;
+  const lines = [
+    line({
+      name: 'normalise-survey-1m',
+      value: ours.median,
+      unit: 's',
+      peer: `duckdb read_csv_auto (${big.peer[0]?.threads} threads, no validation)`,
+      peerValue: peer.median,
+      ratio: ratio.median,
+      rows: num(first, 'rows'),
+      peakRssMB: rss.median,
+      spread: ours.spread,
+      peerSpread: peer.spread,
+      ratioSpread: ratio.spread,
+      peakRssSpread: rss.spread,
+      peerPeakRssMB: summarise(
+        big.peer.map((result) => num(result, 'peakRssMB')),
+        1,
+      ).median,
+      accepted: num(first, 'accepted'),
+      quarantined: num(first, 'quarantined'),
+      ipcMB: num(first, 'ipcMB'),
+      rounds: ROUNDS,
+      target: 'ratio <= 1.0, peak <= 512 MB',
+    }),
+  ];
+
+  process.stderr.write('normalise-survey-100k (reference vs fast) ');
+  const small = paired(
+    () => child('normalise-fast', SURVEY_100K, 'survey', join(OUT_DIR, 'survey-100k.arrow')),
+    () => child('normalise-reference', SURVEY_100K, 'survey', join(OUT_DIR, 'survey-100k-reference.arrow')),
+  );
+  const fast = summarise(small.ours.map((result) => num(result, 'seconds')));
+  const reference = summarise(small.peer.map((result) => num(result, 'seconds')));
+  const speedups = small.peer.map(
+    (result, index) => num(result, 'seconds') / num(small.ours[index]!, 'seconds'),
+  );
+  lines.push(
+    line({
+      name: 'normalise-survey-100k-reference',
+      value: reference.median,
+      unit: 's',
+      peer: 'fast path (same file)',
+      peerValue: fast.median,
+      ratio: summarise(speedups).median,
+      rows: num(small.peer[0]!, 'rows'),
+      peakRssMB: summarise(
+        small.peer.map((result) => num(result, 'peakRssMB')),
+        1,
+      ).median,
+      spread: reference.spread,
+      peerSpread: fast.spread,
+      ratioSpread: summarise(speedups).spread,
+      rounds: ROUNDS,
+      note: 'reference path (readSource + validateRows + ArrowTableWriter); ratio = reference / fast',
+    }),
+  );
+  return lines;
+}
+
+async function groupBy(): Promise<Line[]> {
+  await ensureFile(PROJECTS_1M, (path) => generateProjects(path, 1_000_000));
+  const ipc = join(DATA_DIR, 'jmdi-project-1m.arrow');
+  const parquet = join(DATA_DIR, 'jmdi-project-1m.parquet');
+  if (!existsSync(ipc)) child('normalise-fast', PROJECTS_1M, 'stocktaking', ipc);
+  if (!existsSync(parquet)) child('export-parquet', ipc, parquet);
+  process.stderr.write('assemble-groupby-1m ');
+  const runs = paired(
+    () => child('groupby-ours', ipc),
+    () => child('groupby-duckdb', parquet),
+  );
+  const ours = runs.ours[0]!;
+  const peer = runs.peer[0]!;
+  // Fast and wrong does not count: the same groups, counts and (to rounding) sums.
+  const sameSum = Math.abs(num(ours, 'sum') - num(peer, 'sum')) <= 1e-6 * Math.abs(num(peer, 'sum'));
+  if (num(ours, 'groups') !== num(peer, 'groups') || num(ours, 'count') !== num(peer, 'count') || !sameSum) {
+    throw new Error(`group-by results differ: ours ${JSON.stringify(ours)}, DuckDB ${JSON.stringify(peer)}`);
+  }
+  const kernel = summarise(
+    runs.ours.map((result) => num(result, 'kernelSeconds')),
+    4,
+  );
+  const peerKernel = summarise(
+    runs.peer.map((result) => num(result, 'kernelSeconds')),
+    4,
+  );
+  const kernelRatios = summarise(
+    runs.ours.map((result, index) => num(result, 'kernelSeconds') / num(runs.peer[index]!, 'kernelSeconds')),
+  );
+  const file = summarise(runs.ours.map((result) => num(result, 'seconds')));
+  const peerFile = summarise(runs.peer.map((result) => num(result, 'seconds')));
+  const fileRatios = summarise(
+    runs.ours.map((result, index) => num(result, 'seconds') / num(runs.peer[index]!, 'seconds')),
+  );
+  return [
+    line({
+      name: 'assemble-groupby-1m',
+      value: kernel.median,
+      unit: 's',
+      peer: `duckdb GROUP BY on an in-memory table (${peer.threads} threads)`,
+      peerValue: peerKernel.median,
+      ratio: kernelRatios.median,
+      rows: num(ours, 'rows'),
+      peakRssMB: summarise(
+        runs.ours.map((result) => num(result, 'peakRssMB')),
+        1,
+      ).median,
+      spread: kernel.spread,
+      peerSpread: peerKernel.spread,
+      ratioSpread: kernelRatios.spread,
+      fileSeconds: file.median,
+      fileSpread: file.spread,
+      peerFileSeconds: peerFile.median,
+      peerFileSpread: peerFile.spread,
+      fileRatio: fileRatios.median,
+      fileRatioSpread: fileRatios.spread,
+      groups: num(ours, 'groups'),
+      rounds: ROUNDS,
+      target: 'ratio <= 1.0',
+      note: 'count + sum(total_budget_amount) by (target_country_iso3, theme_primary), first run in a fresh process. value: kernel on the table in memory (ours: after tableFromIPC; DuckDB: after loading the Parquet into a table). file*: from the file on disk (ours: the whole 23-column uncompressed IPC file; DuckDB: 3 columns of a zstd Parquet file)',
+    }),
+  ];
+}
+
+function publish(): Line[] {
+  process.stderr.write('publish-200x20 ');
+  const runs: Result[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    runs.push(child('publish'));
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const seconds = summarise(runs.map((result) => num(result, 'seconds')));
+  return [
+    line({
+      name: 'publish-200x20',
+      value: seconds.median,
+      unit: 's',
+      rows: num(runs[0]!, 'rows'),
+      peakRssMB: summarise(
+        runs.map((result) => num(result, 'peakRssMB')),
+        1,
+      ).median,
+      spread: seconds.spread,
+      assembleSeconds: summarise(runs.map((result) => num(result, 'assembleSeconds'))).median,
+      publishSeconds: summarise(runs.map((result) => num(result, 'publishSeconds'))).median,
+      itemKB: num(runs[0]!, 'itemKB'),
+      rounds: ROUNDS,
+      target: '<= 5 s',
+      note: 'embedded backend (dynalite + fauxqs): BriefingStore.writeVersion + registerDataset + movePointer',
+    }),
+  ];
+}
+
+function bundles(): Line[] {
+  const script = join(HERE, 'bundle-size.ts');
+  if (!existsSync(script)) return [];
+  process.stderr.write('bundle sizes (bench/bundle-size.ts)\n');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  process.stderr.write(run.stderr);
+  const lines: Line[] = [];
+  for (const text of run.stdout.split('\n')) {
+    if (!text.trim().startsWith('{')) continue;
+    const parsed = JSON.parse(text) as Line;
+    process.stdout.write(`${JSON.stringify(parsed)}\n`);
+    lines.push(parsed);
+  }
+  if (run.status !== 0 && lines.length === 0) throw new Error(`bench/bundle-size.ts failed:\n${run.stderr}`);
+  return lines;
+}
+
+function startEndToEnd(): Line[] {
+  process.stderr.write('start-e2e ');
+  const seconds: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const state = mkdtempSync(join(os.tmpdir(), 'hld-bench-state-'));
+    try {
+      const started = performance.now();
+      const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'hld.js'), 'run'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, HLD_STATE_DIR: state },
+      });
+      seconds.push((performance.now() - started) / 1000);
+      if (run.status !== 0) throw new Error(`hld run failed (${run.status}):\n${run.stderr}`);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const summary = summarise(seconds);
+  return [
+    line({
+      name: 'start-e2e',
+      value: summary.median,
+      unit: 's',
+      spread: summary.spread,
+      rounds: ROUNDS,
+      target: '<= 15 s',
+      note: 'node bin/hld.js run (what npm start runs) with HLD_STATE_DIR set to a fresh temp dir',
+    }),
+  ];
+}
+
+const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
+  'normalise-survey-1m': normaliseSurvey,
+  'assemble-groupby-1m': groupBy,
+  'publish-200x20': publish,
+  bundles,
+  'start-e2e': startEndToEnd,
+};
+
+function table(lines: readonly Line[]): string {
+  const rows = lines.map((entry) => [
+    entry.name,
+    `${entry.value} ${entry.unit}`,
+    Array.isArray(entry.spread) ? `${entry.spread.join('–')}` : '',
+    entry.peerValue === undefined ? '' : `${entry.peerValue} ${entry.unit}`,
+    entry.ratio === undefined ? '' : String(entry.ratio),
+    entry.peakRssMB === undefined ? '' : String(entry.peakRssMB),
+    typeof entry.target === 'string' ? entry.target : '',
+  ]);
+  const header = ['benchmark', 'median', 'spread', 'peer median', 'ratio', 'peak MB', 'target'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const format = (row: readonly string[]) =>
+    row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
+  return [format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(format)].join(
+    '\n',
+  );
+}
+
+mkdirSync(OUT_DIR, { recursive: true });
+const cpu = os.cpus()[0];
+process.stderr.write(
+  `hld-evidence benchmarks: ${cpu?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, load ${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}, ${ROUNDS} rounds\n`,
+);
+const all: Line[] = [];
+for (const [name, benchmark] of Object.entries(BENCHMARKS)) {
+  if (ONLY && !ONLY.some((wanted) => name.startsWith(wanted) || wanted.startsWith(name))) continue;
+  all.push(...(await benchmark()));
+}
+writeFileSync(
+  join(DATA_DIR, 'results.json'),
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      machine: {
+        cpu: cpu?.model,
+        cores: os.cpus().length,
+        memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+        node: process.version,
+        loadAfter: os.loadavg(),
+      },
+      results: all,
+    },
+    null,
+    2,
+  ),
+);
+process.stderr.write(`\n${table(all)}\n`);
