@@ -6,8 +6,8 @@ import {
   Dictionary,
   Field,
   Float64,
-  Int8,
-  Int16,
+  type Int8,
+  type Int16,
   Int32,
   List,
   makeData,
@@ -21,6 +21,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import type { ColumnSpec, ColumnType } from '#packages/contracts/columns.ts';
+import { dictionaryIndexType } from './dictionary-index.ts';
 
 /**
  * Writes contract rows into an Arrow IPC file, one record batch at a time.
@@ -63,13 +64,6 @@ class Validity {
     this.nullCount = 0;
     return { nullBitmap, nullCount };
   }
-}
-
-function dictionaryIndexType(size: number): Int8 | Int16 | Int32 {
-  // Choose the narrowest index that cannot wrap (PERFORMANCE.md lesson 2).
-  if (size <= 127) return new Int8();
-  if (size <= 32_767) return new Int16();
-  return new Int32();
 }
 
 let nextDictionaryId = 0;

@@ -6,8 +6,8 @@ import {
   Dictionary,
   Field,
   Float64,
-  Int8,
-  Int16,
+  type Int8,
+  type Int16,
   Int32,
   List,
   makeData,
@@ -17,6 +17,7 @@ import {
   type Vector,
   vectorFromArray,
 } from 'apache-arrow';
+import { dictionaryIndexType } from '#packages/arrow/dictionary-index.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
 
 /**
@@ -26,13 +27,6 @@ import type { ColumnSpec } from '#packages/contracts/columns.ts';
  */
 
 const encoder = new TextEncoder();
-
-function dictionaryIndexType(size: number): Int8 | Int16 | Int32 {
-  // The same widths as ArrowTableWriter (PERFORMANCE.md lesson 2: an index that cannot wrap).
-  if (size <= 127) return new Int8();
-  if (size <= 32_767) return new Int16();
-  return new Int32();
-}
 
 /** The Arrow schema of contract columns (same fields as ArrowTableWriter) and the dictionaries. */
 export function arrowSchema(
