@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
-import { diffCommand, exportCommand, listCommand, rollbackCommand, showCommand, versionsCommand } from './commands/briefing.ts';
+import {
+  diffCommand,
+  exportCommand,
+  listCommand,
+  rollbackCommand,
+  showCommand,
+  versionsCommand,
+} from './commands/briefing.ts';
 import { contractsCommand } from './commands/contracts.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { collectFiles, refresh, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
@@ -94,10 +101,19 @@ export async function main(argv: readonly string[]): Promise<number> {
           for (const path of rest) {
             const { stat } = await import('node:fs/promises');
             const { dirname } = await import('node:path');
-            files.push(...((await stat(path)).isDirectory() ? await collectFiles(path, values.kind) : await collectFiles(dirname(path), values.kind).then((all) => all.filter((file) => file.path.endsWith(path.split(/[\\/]/).pop() ?? '')))));
+            files.push(
+              ...((await stat(path)).isDirectory()
+                ? await collectFiles(path, values.kind)
+                : await collectFiles(dirname(path), values.kind).then((all) =>
+                    all.filter((file) => file.path.endsWith(path.split(/[\\/]/).pop() ?? '')),
+                  )),
+            );
           }
           const uploads = await uploadAndDispatch(session, files, out);
-          out.result(uploads, () => `${uploads.length} file(s) ingested; run 'hld refresh' to publish a new briefing`);
+          out.result(
+            uploads,
+            () => `${uploads.length} file(s) ingested; run 'hld refresh' to publish a new briefing`,
+          );
           return uploads.some((upload) => upload.status === 'failed' || upload.status === 'refused')
             ? EXIT.usage
             : uploads.some((upload) => (upload.rowsQuarantined ?? 0) > 0)
@@ -107,13 +123,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'refresh':
         return await withSession(values.backend, async (session) => {
           const state = await refresh(session, out, 'hld refresh');
-          out.result(state, () => (state.published ? `Published v${state.version}` : `No change; v${state.version} stays live`));
+          out.result(state, () =>
+            state.published ? `Published v${state.version}` : `No change; v${state.version} stays live`,
+          );
           return EXIT.ok;
         });
       case 'status':
         return await withSession(values.backend, (session) => statusCommand(session, out));
       case 'lineage':
-        return await withSession(values.backend, (session) => lineageCommand(session, out, { item: rest[0], version: values.version }));
+        return await withSession(values.backend, (session) =>
+          lineageCommand(session, out, { item: rest[0], version: values.version }),
+        );
       case 'briefing':
         return await briefing(rest, values, out);
       case 'serve':
@@ -158,14 +178,23 @@ function parse(argv: readonly string[]) {
 
 type Values = ReturnType<typeof parse>['values'];
 
-async function briefing(rest: string[], values: Values, out: ReturnType<typeof createOutput>): Promise<number> {
+async function briefing(
+  rest: string[],
+  values: Values,
+  out: ReturnType<typeof createOutput>,
+): Promise<number> {
   const [sub, target] = rest;
   return withSession(values.backend, async (session) => {
     switch (sub) {
       case 'list':
         return listCommand(session, out, { version: values.version });
       case 'show':
-        return showCommand(session, out, { target, theme: values.theme, scope: values.scope, version: values.version });
+        return showCommand(session, out, {
+          target,
+          theme: values.theme,
+          scope: values.scope,
+          version: values.version,
+        });
       case 'versions':
         return versionsCommand(session, out);
       case 'diff':
@@ -182,7 +211,9 @@ async function briefing(rest: string[], values: Values, out: ReturnType<typeof c
           bom: values.bom,
         });
       default:
-        throw new UsageError(`Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`);
+        throw new UsageError(
+          `Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`,
+        );
     }
   });
 }
@@ -201,6 +232,6 @@ function report(error: unknown, out: ReturnType<typeof createOutput>): number {
     process.stderr.write(`hld: ${message}\n`);
     return EXIT.locked;
   }
-  process.stderr.write(`hld: failed: ${message}\n${out.json ? '' : (error as Error)?.stack ?? ''}\n`);
+  process.stderr.write(`hld: failed: ${message}\n${out.json ? '' : ((error as Error)?.stack ?? '')}\n`);
   return EXIT.failure;
 }

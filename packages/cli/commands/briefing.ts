@@ -37,6 +37,7 @@ function countryCode(value: string): string {
   return resolved.iso3;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: item bodies are the JSON built by briefing/build.ts; a typed copy of that shape here would only drift from it
 type Body = Record<string, any>;
 
 function describeCountry(body: Body, version: number): string {

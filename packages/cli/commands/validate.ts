@@ -14,7 +14,14 @@ import { EXIT, type Output, UsageError } from '../output.ts';
  */
 export async function validateCommand(
   out: Output,
-  args: { file?: string; kind?: string; format?: string; encoding?: string; source?: string; revision?: string },
+  args: {
+    file?: string;
+    kind?: string;
+    format?: string;
+    encoding?: string;
+    source?: string;
+    revision?: string;
+  },
 ): Promise<number> {
   if (!args.file) throw new UsageError('Name the file to check: hld validate path/to/file.csv --kind survey');
   const kind = (args.kind ?? guessKind(args.file)) as SourceKind;
@@ -28,7 +35,12 @@ export async function validateCommand(
   try {
     const readSource = createSourceReader(
       args.source || args.revision
-        ? { statistics: { ...(args.source ? { source: args.source } : {}), ...(args.revision ? { revision: args.revision } : {}) } }
+        ? {
+            statistics: {
+              ...(args.source ? { source: args.source } : {}),
+              ...(args.revision ? { revision: args.revision } : {}),
+            },
+          }
         : {},
     );
     const read = await readSource({
