@@ -5,6 +5,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
 import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
+import { sha256Hex } from '#packages/pipeline/ingest.ts';
 import { stepFunctionsClient } from '#packages/storage/client-factory.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
@@ -79,11 +80,8 @@ export async function uploadAndDispatch(
       objectCreatedEvent(session.ctx.config.rawBucket, key, bytes.byteLength),
     );
     const failed = deliveries.find((delivery) => delivery.error);
-    const ledgerEntries = await session.ctx.ledger.listFiles();
-    const record = ledgerEntries
-      .filter((entry) => entry.uploadKey === key)
-      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
-      .at(-1);
+    // The ledger is keyed by content: one GetItem per file, not a scan of every file per upload.
+    const record = await session.ctx.ledger.getFile(sha256Hex(bytes));
     const summary: UploadSummary = {
       file: file.path,
       kind: file.kind,
