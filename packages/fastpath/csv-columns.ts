@@ -137,6 +137,7 @@ export class ContractCsvNormaliser implements FailureSink {
   private prefix: Uint8Array[] = [];
   private prefixBytes = 0;
   private tokenizer: CsvTokenizer | undefined;
+  private delimiter: number | undefined;
   private recordsSeen = 0;
   private headerWidth = 0;
   private plan: ContractPlan | undefined;
@@ -212,23 +213,31 @@ export class ContractCsvNormaliser implements FailureSink {
    * order, after every other row (batches continue where the first pass stopped).
    */
   replayWaitingRows(chunks: Iterable<Uint8Array>): void {
+    this.startReplay();
+    let previous: Uint8Array | undefined;
+    for (const chunk of chunks) {
+      if (previous) this.replayPush(previous, false);
+      previous = chunk;
+    }
+    this.replayPush(previous ?? new Uint8Array(0), true);
+  }
+
+  /** Begin the second pass of `replayWaitingRows` for input that arrives chunk by chunk. */
+  startReplay(): void {
     if (!this.finished || this.closed)
       throw new Error('ContractCsvNormaliser: replay after the first pass only');
     this.replaying = true;
     this.tokenizer = undefined;
     this.recordsSeen = 0;
     this.waitingCursor = 0;
-    let previous: Uint8Array | undefined;
-    const feed = (chunk: Uint8Array, final: boolean) => {
-      let data = plainBytes(chunk);
-      if (!this.tokenizer) data = this.start(chunk);
-      this.processBlock(this.tokenizer!.push(data, final), final);
-    };
-    for (const chunk of chunks) {
-      if (previous) feed(previous, false);
-      previous = chunk;
-    }
-    feed(previous ?? new Uint8Array(0), true);
+  }
+
+  /** One chunk of the second pass (see `startReplay`); `final` marks the last one. */
+  replayPush(chunk: Uint8Array, final: boolean): void {
+    if (!this.replaying) throw new Error('ContractCsvNormaliser: replayPush before startReplay');
+    let data = plainBytes(chunk);
+    if (!this.tokenizer) data = this.start(chunk);
+    this.processBlock(this.tokenizer!.push(data, final), final);
   }
 
   /** Write the last batch and the file footer (after the final chunk, and any replay). */
@@ -277,10 +286,14 @@ export class ContractCsvNormaliser implements FailureSink {
       // The reference decoder would drop a second mark too; leave such files to it.
       if (startsWithBom(data, 0)) ineligible('encoding', 'the file starts with two byte order marks');
     }
-    const head = new TextDecoder('utf-8', { ignoreBOM: true }).decode(
-      data.subarray(0, DELIMITER_PREFIX_BYTES),
-    );
-    this.tokenizer = new CsvTokenizer(detectDelimiter(head).charCodeAt(0));
+    // A second pass reads the same bytes: it keeps the first pass's delimiter whatever its chunks.
+    if (this.delimiter === undefined) {
+      const head = new TextDecoder('utf-8', { ignoreBOM: true }).decode(
+        data.subarray(0, DELIMITER_PREFIX_BYTES),
+      );
+      this.delimiter = detectDelimiter(head).charCodeAt(0);
+    }
+    this.tokenizer = new CsvTokenizer(this.delimiter);
     return data;
   }
 
@@ -790,12 +803,20 @@ export async function normaliseContractCsvFast(
  * Normalise a contract CSV as a stream: chunks in, Arrow IPC chunks out as each record batch is
  * written, so memory holds one chunk and one batch. Throws FastPathIneligibleError while
  * iterating when the file turns out not to be eligible (start again with the reference path).
- * `summary()` is available once the IPC iterable is exhausted.
+ * With `holdWaitingRows`, the held rows are written in a second pass over `replay()` (the same
+ * bytes again). `contract()` is known once the first IPC chunk is out; `summary()` once the IPC
+ * iterable is exhausted.
  */
 export function streamContractCsvFast(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  options: FastNormaliseOptions,
-): { readonly ipc: AsyncIterable<Uint8Array>; summary(): FastNormaliseSummary } {
+  options: ContractCsvNormaliserOptions & {
+    readonly replay?: () => AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  },
+): {
+  readonly ipc: AsyncIterable<Uint8Array>;
+  contract(): TableContract | undefined;
+  summary(): FastNormaliseSummary;
+} {
   const normaliser = new ContractCsvNormaliser(options);
   async function* ipc(): AsyncGenerator<Uint8Array> {
     let previous: Uint8Array | undefined;
@@ -807,10 +828,52 @@ export function streamContractCsvFast(
       previous = chunk;
     }
     normaliser.push(previous ?? new Uint8Array(0), true);
+    yield* normaliser.take();
+    if (normaliser.heldRows > 0) {
+      if (!options.replay)
+        throw new Error('streamContractCsvFast: rows were held back but no replay source was given');
+      normaliser.startReplay();
+      previous = undefined;
+      for await (const chunk of options.replay()) {
+        if (previous) {
+          normaliser.replayPush(previous, false);
+          yield* normaliser.take();
+        }
+        previous = chunk;
+      }
+      normaliser.replayPush(previous ?? new Uint8Array(0), true);
+    }
     normaliser.close();
     yield* normaliser.take();
   }
-  return { ipc: ipc(), summary: () => normaliser.result() };
+  return { ipc: ipc(), contract: () => normaliser.contract, summary: () => normaliser.result() };
+}
+
+/**
+ * Validate a contract CSV read as a stream, without writing Arrow: the validation summary
+ * (counts and every Problem) exactly as `validateSource` gives it for the reference reader. Memory
+ * holds one chunk and one batch whatever the file's size. Throws FastPathIneligibleError when the
+ * file is not one the fast path reads (the caller then reads it the reference way, or refuses it
+ * when it is too large for that).
+ */
+export async function validateContractCsvStream(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: FastNormaliseOptions,
+): Promise<FastNormaliseSummary> {
+  // Held rows are counted as accepted and never written: the summary needs no second pass.
+  const normaliser = new ContractCsvNormaliser({ ...options, holdWaitingRows: true });
+  let previous: Uint8Array | undefined;
+  for await (const chunk of source) {
+    if (previous) {
+      normaliser.push(previous, false);
+      normaliser.take();
+    }
+    previous = chunk;
+  }
+  normaliser.push(previous ?? new Uint8Array(0), true);
+  normaliser.close();
+  normaliser.take();
+  return normaliser.result();
 }
 
 /** Bytes read from a file at a time. */

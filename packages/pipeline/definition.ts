@@ -148,8 +148,10 @@ export const PIPELINE: PipelineDefinition = {
         tables: { ledger: { read: true, write: true } },
         putEvents: true,
       },
-      memorySizeMb: 1024,
-      timeoutSeconds: 120,
+      // A plain contract CSV over the in-memory limit is hashed and validated as a stream (up to
+      // HLD_MAX_STREAM_BYTES): CPU-bound, so a full vCPU (1,769 MB) and time for a large file.
+      memorySizeMb: 1769,
+      timeoutSeconds: 600,
       batchSize: 5,
       load: () => import('./stages/ingest-stage.ts').then((m) => m.runIngestStage),
     },
@@ -166,7 +168,7 @@ export const PIPELINE: PipelineDefinition = {
         putEvents: true,
       },
       memorySizeMb: 1769,
-      timeoutSeconds: 300,
+      timeoutSeconds: 600,
       batchSize: 1,
       load: () => import('./stages/normalise-stage.ts').then((m) => m.runNormaliseStage),
     },

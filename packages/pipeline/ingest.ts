@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
 import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
-import { readSource } from '#packages/formats/index.ts';
-import { SourceRefusedError } from '#packages/formats/reader.ts';
+import { validateContractCsvStream } from '#packages/fastpath/csv-columns.ts';
+import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
+import { detectFormat, readSource } from '#packages/formats/index.ts';
+import { type ReaderInput, SourceRefusedError } from '#packages/formats/reader.ts';
 import type { FileRecord, Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import type { PipelineConfig } from './config.ts';
 import type { SourceAcceptedDetail } from './events.ts';
+import { LOCATOR_COLUMN } from './snapshots.ts';
 import { parseUploadKey, quarantineReportKey, rawObjectKey } from './source-key.ts';
 
 export interface IngestDependencies {
@@ -50,37 +53,51 @@ export function documentId(bytes: Uint8Array): string {
   return `DOC-${createHash('sha1').update(bytes).digest('hex').slice(0, 12)}`;
 }
 
+/** Bytes of a large upload read to tell its format. */
+const FORMAT_SNIFF_BYTES = 1024 * 1024;
+
+type Refusal = NonNullable<QuarantineReport['refusal']>;
+
+interface Checked {
+  readonly format?: string;
+  readonly summary?: ValidationSummary;
+  readonly refusal?: Refusal;
+}
+
 /**
  * Ingest one upload: keep its bytes under a content-addressed key, validate it against its
  * contract, write a quarantine report for anything wrong, and record it in the ledger exactly
  * once (a conditional write: the same bytes twice, or a re-delivered event, is a no-op).
+ *
+ * Uploads up to `maxUploadBytes` are read into memory, in any format. Larger ones are never held:
+ * they are hashed as a stream and copied server-side; a plain contract CSV up to `maxStreamBytes`
+ * is then validated chunk by chunk (the columnar fast path), anything else is refused.
  */
 export async function ingestUpload(uploadKey: string, deps: IngestDependencies): Promise<IngestOutcome> {
   const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
   const size = await deps.raw.size(uploadKey);
-  if (size > deps.config.maxUploadBytes) return ingestOversize(uploadKey, size, deps);
-  const bytes = await deps.raw.get(uploadKey);
-  const sha256 = sha256Hex(bytes);
+  const bytes = size > deps.config.maxUploadBytes ? undefined : await deps.raw.get(uploadKey);
+  const digests = bytes
+    ? { sha256: sha256Hex(bytes), sha1: createHash('sha1').update(bytes).digest('hex') }
+    : await deps.raw.digests(uploadKey, ['sha256', 'sha1']);
+  const sha256 = digests.sha256;
   const existing = await deps.ledger.getFile(sha256);
   if (existing) return { status: 'duplicate', sha256, existing };
 
   const rawKey = rawObjectKey(kind, sha256, fileName);
-  const docId = documentId(bytes);
+  const docId = `DOC-${digests.sha1.slice(0, 12)}`;
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   // Raw first: whatever happens next, the bytes are kept.
-  await deps.raw.put(rawKey, bytes, { metadata: { 'upload-key': encodeURIComponent(uploadKey), sha256 } });
-
-  let summary: ValidationSummary | undefined;
-  let format: string | undefined;
-  let refusal: QuarantineReport['refusal'];
-  try {
-    const read = await readSource({ bytes, fileName, kind, docId, receivedAt });
-    format = read.format;
-    summary = await validateSource(read, fileName);
-  } catch (error) {
-    if (!(error instanceof SourceRefusedError)) throw error;
-    refusal = { rule: error.rule, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  if (bytes) {
+    await deps.raw.put(rawKey, bytes, { metadata: { 'upload-key': encodeURIComponent(uploadKey), sha256 } });
+  } else {
+    await deps.raw.copy(uploadKey, rawKey);
   }
+
+  const input = { fileName, kind, docId, receivedAt };
+  const { format, summary, refusal } = bytes
+    ? await checkInMemory(bytes, input)
+    : await checkStreamed(rawKey, size, input, deps);
 
   const status = refusal ? 'refused' : 'accepted';
   const problems = summary?.problems ?? [];
@@ -110,7 +127,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     uploadKey,
     rawKey,
     docId,
-    sizeBytes: bytes.byteLength,
+    sizeBytes: size,
     receivedAt,
     status,
     rowsAccepted: summary?.rowsAccepted ?? 0,
@@ -144,60 +161,75 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   };
 }
 
+type CheckInput = Pick<ReaderInput, 'fileName' | 'kind' | 'docId' | 'receivedAt'>;
+
 /**
- * An upload over the size limit is never read into memory: it is hashed as a stream, copied
- * server-side to its content-addressed key, and recorded as refused with a report.
+ * Read and validate an upload held in memory. A plain contract CSV takes the columnar fast path
+ * (the same summary, problem for problem, as the reader; tested in test/unit/fastpath); any
+ * other file, or a CSV the fast path declines, goes through its reader.
  */
-async function ingestOversize(
-  uploadKey: string,
-  size: number,
-  deps: IngestDependencies,
-): Promise<IngestOutcome> {
-  const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
-  const sha256 = await deps.raw.sha256(uploadKey);
-  const existing = await deps.ledger.getFile(sha256);
-  if (existing) return { status: 'duplicate', sha256, existing };
-  const rawKey = rawObjectKey(kind, sha256, fileName);
-  await deps.raw.copy(uploadKey, rawKey);
-  const refusal = {
-    rule: 'too-large',
-    message: `${fileName} is ${size} bytes; the limit is ${deps.config.maxUploadBytes}`,
-    hint: 'Split the file, or raise HLD_MAX_UPLOAD_BYTES for this deployment',
-  };
-  const quarantineKey = quarantineReportKey(kind, sha256);
-  const report: QuarantineReport = {
-    file: fileName,
-    uploadKey,
-    sha256,
-    rawKey,
-    kind,
-    status: 'refused',
-    refusal,
-    rowsRead: 0,
-    rowsAccepted: 0,
-    rowsQuarantined: 0,
-    problems: [],
-  };
-  await deps.raw.put(quarantineKey, JSON.stringify(report, null, 2), { contentType: 'application/json' });
-  const record: FileRecord = {
-    sha256,
-    kind,
-    sourceName,
-    uploadKey,
-    rawKey,
-    docId: `DOC-${sha256.slice(0, 12)}`,
-    sizeBytes: size,
-    receivedAt: (deps.now?.() ?? new Date()).toISOString(),
-    status: 'refused',
-    rowsAccepted: 0,
-    rowsQuarantined: 0,
-    quarantineKey,
-    refusal,
-  };
-  if (!(await deps.ledger.recordFile(record))) {
-    return { status: 'duplicate', sha256, existing: (await deps.ledger.getFile(sha256)) ?? record };
+async function checkInMemory(bytes: Uint8Array, input: CheckInput): Promise<Checked> {
+  try {
+    if (detectFormat({ bytes, ...input }) === 'csv') {
+      try {
+        const fast = await validateContractCsvStream([bytes], { ...input, locatorColumn: LOCATOR_COLUMN });
+        return { format: 'csv', summary: fast.summary };
+      } catch (error) {
+        if (!(error instanceof FastPathIneligibleError)) throw error;
+      }
+    }
+    const read = await readSource({ bytes, ...input });
+    return { format: read.format, summary: await validateSource(read, input.fileName) };
+  } catch (error) {
+    if (!(error instanceof SourceRefusedError)) throw error;
+    return {
+      refusal: { rule: error.rule, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
+    };
   }
-  return { status: 'refused', record };
+}
+
+/**
+ * Validate an upload over the in-memory limit, from its raw copy, chunk by chunk. Only a plain
+ * contract CSV is read this way; anything else over the limit is refused as too large.
+ */
+async function checkStreamed(
+  rawKey: string,
+  size: number,
+  input: CheckInput,
+  deps: IngestDependencies,
+): Promise<Checked> {
+  const { maxUploadBytes, maxStreamBytes } = deps.config;
+  const tooLarge = (message: string, hint: string): Checked => ({
+    refusal: { rule: 'too-large', message, hint },
+  });
+  if (size > maxStreamBytes) {
+    return tooLarge(
+      `${input.fileName} is ${size} bytes; the limit is ${maxStreamBytes} bytes`,
+      'Split the file, or raise HLD_MAX_STREAM_BYTES for this deployment',
+    );
+  }
+  const format = detectFormat({ bytes: await deps.raw.head(rawKey, FORMAT_SNIFF_BYTES), ...input });
+  if (format !== 'csv') {
+    return tooLarge(
+      `${input.fileName} is ${size} bytes of ${format}; over ${maxUploadBytes} bytes only plain contract CSVs are read`,
+      'Split the file, save it as CSV (one file per contract table), or raise HLD_MAX_UPLOAD_BYTES',
+    );
+  }
+  try {
+    const result = await validateContractCsvStream(deps.raw.stream(rawKey), {
+      ...input,
+      locatorColumn: LOCATOR_COLUMN,
+    });
+    return { format, summary: result.summary };
+  } catch (error) {
+    if (!(error instanceof FastPathIneligibleError)) throw error;
+    return tooLarge(
+      `${input.fileName} is ${size} bytes, over the ${maxUploadBytes}-byte limit for files read into memory, ` +
+        `and cannot be read as a stream: ${error.message}`,
+      'A file this large must be a plain CSV of one contract table: header on the first line, UTF-8, ' +
+        'the same number of cells on every line. Or split it under HLD_MAX_UPLOAD_BYTES',
+    );
+  }
 }
 
 /** One line per problem of a report, for people. */

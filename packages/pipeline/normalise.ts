@@ -4,10 +4,12 @@ import { contractForTable, contractsForKind } from '#contracts/registry.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
-import { normaliseContractCsvFast } from '#packages/fastpath/csv-columns.ts';
+import { normaliseContractCsvFast, streamContractCsvFast } from '#packages/fastpath/csv-columns.ts';
+import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
 import { detectFormat, MAX_SOURCE_BYTES, readSource } from '#packages/formats/index.ts';
 import type { FileRecord, Ledger, SnapshotRecord, SnapshotTable } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES, type PipelineConfig } from './config.ts';
 import type { SourceKind } from './events.ts';
 import { curatedTableKey, LOCATOR_COLUMN } from './snapshots.ts';
 
@@ -30,6 +32,8 @@ export interface NormaliseDependencies {
   readonly ledger: Ledger;
   /** Rows per Arrow record batch. @default 65_536 */
   readonly batchSize?: number;
+  /** Files over `maxUploadBytes` are streamed from raw to curated. @default DEFAULT_MAX_UPLOAD_BYTES */
+  readonly config?: Pick<PipelineConfig, 'maxUploadBytes'>;
 }
 
 export type NormaliseOutcome =
@@ -50,7 +54,6 @@ export async function normaliseFile(
   const existing = await deps.ledger.getSnapshot(file.sha256, snapshotId);
   if (existing) return { status: 'already-normalised', snapshot: existing };
 
-  const bytes = await deps.raw.get(file.rawKey);
   const fileName = file.rawKey.split('/').pop() ?? file.rawKey;
   const metadata = (contract: TableContract) => ({
     'hld:contract': contractId(contract),
@@ -59,6 +62,35 @@ export async function normaliseFile(
     'hld:raw_key': file.rawKey,
     'hld:snapshot_id': snapshotId,
   });
+  const tables =
+    file.sizeBytes > (deps.config?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES)
+      ? await writeStreamed(file, fileName, snapshotId, metadata, deps)
+      : await writeInMemory(file, fileName, snapshotId, metadata, deps);
+  const snapshot: SnapshotRecord = {
+    sha256: file.sha256,
+    snapshotId,
+    tables,
+    writtenAt: new Date().toISOString(),
+  };
+  const recorded = await deps.ledger.recordSnapshot(snapshot);
+  if (!recorded) {
+    const winner = await deps.ledger.getSnapshot(file.sha256, snapshotId);
+    return { status: 'already-normalised', snapshot: winner ?? snapshot };
+  }
+  return { status: 'written', snapshot };
+}
+
+type SchemaMetadata = (contract: TableContract) => Readonly<Record<string, string>>;
+
+/** A file held in memory: the fast path when it can, else the reader and `validateRows`. */
+async function writeInMemory(
+  file: FileRecord,
+  fileName: string,
+  snapshotId: string,
+  metadata: SchemaMetadata,
+  deps: NormaliseDependencies,
+): Promise<SnapshotTable[]> {
+  const bytes = await deps.raw.get(file.rawKey);
 
   // A plain contract CSV (the format readSource would pick) takes the columnar fast path: the
   // same Arrow table (schema, batches, every value) at a fraction of the cost. It declines (and the
@@ -112,16 +144,67 @@ export async function normaliseFile(
       tables.push({ table, key, rows: writer.rows, contract: contractId(contractForTable(table)) });
     }
   }
-  const snapshot: SnapshotRecord = {
-    sha256: file.sha256,
-    snapshotId,
-    tables,
-    writtenAt: new Date().toISOString(),
+  return tables;
+}
+
+/**
+ * A plain contract CSV over the in-memory limit (ingest accepted it by streaming): raw bytes in
+ * chunks → fast path → Arrow IPC chunks → a multipart upload, so memory holds a chunk, a batch
+ * and the upload's parts whatever the file's size. A file that mixes rows with and without a
+ * parent reference is written in two passes over raw (the reference path's row order); the
+ * first attempt's upload is aborted then, so no partial object is left under the key.
+ */
+async function writeStreamed(
+  file: FileRecord,
+  fileName: string,
+  snapshotId: string,
+  metadata: SchemaMetadata,
+  deps: NormaliseDependencies,
+): Promise<SnapshotTable[]> {
+  const attempt = async (holdWaitingRows: boolean): Promise<SnapshotTable[]> => {
+    const stream = streamContractCsvFast(deps.raw.stream(file.rawKey), {
+      fileName,
+      kind: file.kind,
+      docId: file.docId,
+      receivedAt: file.receivedAt,
+      locatorColumn: LOCATOR_COLUMN,
+      ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
+      metadata,
+      holdWaitingRows,
+      replay: () => deps.raw.stream(file.rawKey),
+    });
+    const chunks = stream.ipc[Symbol.asyncIterator]();
+    // The key names the table, known once the header is read; no chunk at all: no row accepted.
+    const first = await chunks.next();
+    if (first.done) return [];
+    const table = stream.contract()!.table;
+    const key = curatedTableKey(table, file.sha256, snapshotId);
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield first.value;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+    }
+    await deps.curated.putStream(key, body(), { contentType: 'application/vnd.apache.arrow.file' });
+    const result = stream.summary();
+    return [{ table, key, rows: result.rows, contract: contractId(result.contract) }];
   };
-  const recorded = await deps.ledger.recordSnapshot(snapshot);
-  if (!recorded) {
-    const winner = await deps.ledger.getSnapshot(file.sha256, snapshotId);
-    return { status: 'already-normalised', snapshot: winner ?? snapshot };
+  try {
+    try {
+      return await attempt(false);
+    } catch (error) {
+      if (error instanceof FastPathIneligibleError && error.reason === 'row-order')
+        return await attempt(true);
+      throw error;
+    }
+  } catch (error) {
+    if (!(error instanceof FastPathIneligibleError)) throw error;
+    throw new StreamedFileError(
+      `${file.rawKey} is over the in-memory limit and the streaming path cannot read it: ${error.message}`,
+      { cause: error },
+    );
   }
-  return { status: 'written', snapshot };
+}
+
+/** A large file ingest accepted can no longer be streamed (its contracts changed since). */
+export class StreamedFileError extends Error {
+  override readonly name = 'StreamedFileError';
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
@@ -15,6 +15,8 @@ import { isNotFound, ObjectNotFoundError, UnsafeObjectKeyError } from './errors.
 
 /** Objects above this size go through lib-storage's multipart Upload (parts are Buffers). */
 const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+/** Chunks handed on by `stream`: large enough that per-chunk work (tokenizer set-up) is noise. */
+const STREAM_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export interface StoredObject {
   readonly key: string;
@@ -109,10 +111,83 @@ export class ObjectStore {
 
   /** SHA-256 of an object, streamed: an oversize upload is hashed without being held in memory. */
   async sha256(key: string): Promise<string> {
-    const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    const hash = createHash('sha256');
-    for await (const chunk of response.Body as Readable) hash.update(chunk as Buffer);
-    return hash.digest('hex');
+    return (await this.digests(key, ['sha256'])).sha256 ?? '';
+  }
+
+  /** Hex digests of an object in one streamed read (e.g. `['sha256', 'sha1']`). */
+  async digests<Algorithm extends string>(
+    key: string,
+    algorithms: readonly Algorithm[],
+  ): Promise<Record<Algorithm, string>> {
+    const hashes = algorithms.map((algorithm) => createHash(algorithm));
+    for await (const chunk of this.stream(key)) for (const hash of hashes) hash.update(chunk);
+    return Object.fromEntries(
+      algorithms.map((algorithm, index) => [algorithm, hashes[index]!.digest('hex')]),
+    ) as Record<Algorithm, string>;
+  }
+
+  /**
+   * The object's bytes as a stream of chunks of at least `chunkBytes` (the last may be shorter):
+   * never the whole object in memory. Small network reads are gathered so consumers see few,
+   * large chunks.
+   */
+  async *stream(key: string, chunkBytes = STREAM_CHUNK_BYTES): AsyncGenerator<Uint8Array> {
+    let body: Readable;
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!response.Body) return;
+      body = response.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+    let parts: Buffer[] = [];
+    let gathered = 0;
+    for await (const chunk of body) {
+      parts.push(chunk as Buffer);
+      gathered += (chunk as Buffer).byteLength;
+      if (gathered >= chunkBytes) {
+        yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, gathered);
+        parts = [];
+        gathered = 0;
+      }
+    }
+    if (gathered > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, gathered);
+  }
+
+  /** The first `length` bytes of an object (a Range GET; fewer when the object is shorter). */
+  async head(key: string, length: number): Promise<Uint8Array> {
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${Math.max(0, length - 1)}` }),
+      );
+      if (!response.Body) return new Uint8Array();
+      const bytes = await response.Body.transformToByteArray();
+      // A backend that ignores Range still sends the object; keep what was asked for.
+      return bytes.byteLength > length ? bytes.subarray(0, length) : bytes;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * Write a stream of chunks as one object without holding it: lib-storage's multipart Upload
+   * (Buffer parts; a single PutObject when the whole body fits in one part). When the stream
+   * throws, the upload is aborted and no object appears under the key.
+   */
+  async putStream(key: string, body: AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<void> {
+    assertSafeKey(key);
+    await new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: Readable.from(body, { objectMode: false }),
+        ContentType: options.contentType,
+        Metadata: options.metadata ? { ...options.metadata } : undefined,
+      },
+    }).done();
   }
 
   /** Server-side copy within the bucket (no bytes through this process). */

@@ -1,13 +1,44 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractId } from '#contracts/contract.ts';
+import { normaliseContractCsvFast } from '#packages/fastpath/csv-columns.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { sha256Hex } from '#packages/pipeline/ingest.ts';
+import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 import { assembleBriefing } from '#packages/pipeline/refresh.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import { integrationBackends } from '../support/backends.ts';
 import { ingestSamples, refreshNow, sampleBytes, uploadAndRoute } from '../support/pipeline.ts';
 
 type Body = Record<string, any>;
+
+/** Run `body` with some environment variables set, restoring them afterwards. */
+async function withEnv<T>(values: Record<string, string>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/** A survey_response CSV of `rows` answers (about 180 bytes each), one in 50 of them bad. */
+function largeSurveyCsv(rows: number): Buffer {
+  const lines = ['respondent_id,question_name,seq,value_raw,is_other,other_text,confidence'];
+  for (let row = 0; row < rows; row += 1) {
+    const seq = row % 50 === 7 ? 'x' : '0';
+    const answer = row % 9 === 0 ? '"a ""quoted"", multi\nline answer about remittances"' : 'yes';
+    lines.push(
+      `GMG-UNCT-2013:r${Math.floor(row / 12)},capacity/q${row % 12},${seq},${answer},false,` +
+        `${row % 13 === 0 ? '"Ñandú — diaspora bonds, hometown associations and more"' : ''},high`,
+    );
+  }
+  return Buffer.from(`${lines.join('\n')}\n`);
+}
 
 for (const backend of integrationBackends().filter((candidate) => candidate.available)) {
   describe(`pipeline on ${backend.name}`, () => {
@@ -219,6 +250,97 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       );
       // The lock is free again: a third refresh goes through.
       await expect(refreshNow()).resolves.toMatchObject({ dataset: ctx.config.dataset });
+    });
+
+    it('streams a contract CSV over the in-memory limit: validated and normalised chunk by chunk, to the table the in-memory path writes', async () => {
+      const ctx = pipelineContext();
+      const bytes = largeSurveyCsv(60_000);
+      const deliveries = await withEnv({ HLD_MAX_UPLOAD_BYTES: String(64 * 1024) }, () =>
+        uploadAndRoute('survey', 'unct-survey-rerun.csv', bytes),
+      );
+      expect(deliveries.find((delivery) => delivery.error)?.error).toBeUndefined();
+
+      const record = (await ctx.ledger.getFile(sha256Hex(bytes)))!;
+      const snapshot = (await ctx.ledger.latestSnapshot(record.sha256))!;
+      const inMemory = (await normaliseContractCsvFast(bytes, {
+        fileName: 'unct-survey-rerun.csv',
+        kind: 'survey',
+        docId: record.docId,
+        receivedAt: record.receivedAt,
+        locatorColumn: LOCATOR_COLUMN,
+        metadata: (contract) => ({
+          'hld:contract': contractId(contract),
+          'hld:source_sha256': record.sha256,
+          'hld:source_doc_id': record.docId,
+          'hld:raw_key': record.rawKey,
+          'hld:snapshot_id': snapshot.snapshotId,
+        }),
+      }))!;
+      expect(record).toMatchObject({
+        status: 'accepted',
+        format: 'csv',
+        sizeBytes: bytes.byteLength,
+        rowsAccepted: inMemory.summary.rowsAccepted,
+        rowsQuarantined: inMemory.summary.rowsQuarantined,
+      });
+      expect(inMemory.summary.rowsQuarantined).toBeGreaterThan(0);
+      expect(JSON.parse(await ctx.raw.getText(record.quarantineKey!)).problems).toEqual(
+        inMemory.summary.problems,
+      );
+      expect(snapshot.tables).toEqual([
+        expect.objectContaining({ table: 'survey_response', rows: inMemory.summary.rowsAccepted }),
+      ]);
+      const curated = Buffer.from(await ctx.curated.get(snapshot.tables[0]!.key));
+      expect(curated.byteLength).toBeGreaterThan(5 * 1024 * 1024); // more than one multipart part
+      expect(curated.equals(Buffer.from(inMemory.ipc!))).toBe(true);
+    });
+
+    it('streams a large file that mixes rows with and without a parent reference in two passes, in the reference order', async () => {
+      const ctx = pipelineContext();
+      const bytes = Buffer.from(
+        (await sampleBytes('stocktaking/jmdi-lessons.csv')).toString('utf8').replaceAll('LES-', 'LES-BIG'),
+      );
+      await withEnv({ HLD_MAX_UPLOAD_BYTES: '1024' }, () =>
+        uploadAndRoute('stocktaking', 'jmdi-lessons-big.csv', bytes),
+      );
+
+      const record = (await ctx.ledger.getFile(sha256Hex(bytes)))!;
+      const snapshot = (await ctx.ledger.latestSnapshot(record.sha256))!;
+      const inMemory = (await normaliseContractCsvFast(bytes, {
+        fileName: 'jmdi-lessons-big.csv',
+        kind: 'stocktaking',
+        docId: record.docId,
+        receivedAt: record.receivedAt,
+        locatorColumn: LOCATOR_COLUMN,
+        metadata: (contract) => ({
+          'hld:contract': contractId(contract),
+          'hld:source_sha256': record.sha256,
+          'hld:source_doc_id': record.docId,
+          'hld:raw_key': record.rawKey,
+          'hld:snapshot_id': snapshot.snapshotId,
+        }),
+      }))!;
+      expect(record.status).toBe('accepted');
+      const curated = Buffer.from(await ctx.curated.get(snapshot.tables[0]!.key));
+      expect(curated.equals(Buffer.from(inMemory.ipc!))).toBe(true);
+    });
+
+    it('refuses a large CSV it cannot stream (a ragged line), saying which line, and keeps its bytes', async () => {
+      const ctx = pipelineContext();
+      const projects = (await sampleBytes('stocktaking/jmdi-projects.csv')).toString('utf8');
+      const bytes = Buffer.from(`${projects.replaceAll('JMDI', 'JMDX').trimEnd()}\nJMDX-9,too-few\n`);
+      await withEnv({ HLD_MAX_UPLOAD_BYTES: '1024' }, () =>
+        uploadAndRoute('stocktaking', 'jmdi-projects-big.csv', bytes),
+      );
+
+      const record = (await ctx.ledger.getFile(sha256Hex(bytes)))!;
+      expect(record).toMatchObject({
+        status: 'refused',
+        refusal: expect.objectContaining({ rule: 'too-large' }),
+      });
+      expect(record.refusal?.message).toMatch(/cannot be read as a stream: line \d+ has 2 cells/);
+      expect(await ctx.ledger.latestSnapshot(record.sha256)).toBeUndefined();
+      expect(Buffer.from(await ctx.raw.get(record.rawKey)).equals(bytes)).toBe(true);
     });
   });
 }

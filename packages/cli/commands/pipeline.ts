@@ -1,11 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
 import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
-import { sha256Hex } from '#packages/pipeline/ingest.ts';
 import { stepFunctionsClient } from '#packages/storage/client-factory.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
@@ -69,19 +70,19 @@ export async function uploadAndDispatch(
   const summaries: UploadSummary[] = [];
   for (const [index, file] of files.entries()) {
     const key = `incoming/${file.kind}/${basename(file.path)}`;
-    const bytes = await readFile(file.path);
-    await session.ctx.raw.put(key, bytes);
+    // Streamed from disk: a large file is never held in memory on its way up.
+    const { size } = await stat(file.path);
+    const sha256 = await fileSha256(file.path);
+    await session.ctx.raw.putStream(key, createReadStream(file.path));
     if (session.backend.name === 'aws') {
       summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
       out.info(`[${index + 1}/${files.length}] uploaded ${key} (the deployed pipeline takes it from here)`);
       continue;
     }
-    const deliveries = await router.dispatch(
-      objectCreatedEvent(session.ctx.config.rawBucket, key, bytes.byteLength),
-    );
+    const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, size));
     const failed = deliveries.find((delivery) => delivery.error);
     // The ledger is keyed by content: one GetItem per file, not a scan of every file per upload.
-    const record = await session.ctx.ledger.getFile(sha256Hex(bytes));
+    const record = await session.ctx.ledger.getFile(sha256);
     const summary: UploadSummary = {
       file: file.path,
       kind: file.kind,
@@ -105,6 +106,12 @@ export async function uploadAndDispatch(
     );
   }
   return summaries;
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** Refresh: locally the steps run in-process; on AWS the state machine is started. */

@@ -1,8 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normaliseContractCsvFile, streamContractCsvFast } from '#packages/fastpath/csv-columns.ts';
+import { repoPath } from '#infra/repo-root.ts';
+import {
+  normaliseContractCsvFile,
+  streamContractCsvFast,
+  validateContractCsvStream,
+} from '#packages/fastpath/csv-columns.ts';
 import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
 import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 import { csvText } from './csv-text.ts';
@@ -34,6 +39,17 @@ const OPTIONS = {
   batchSize: 100,
   metadata: (contract: { readonly table: string }) => metadataFor(contract.table),
 };
+
+/** The bytes as an async stream of `size`-byte chunks (like an S3 body). */
+async function* pieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size);
+}
+
+async function drain(ipc: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const chunk of ipc) out.push(chunk);
+  return out;
+}
 
 const concat = (chunks: readonly Uint8Array[]) => Buffer.concat(chunks.map((chunk) => Buffer.from(chunk)));
 
@@ -82,6 +98,44 @@ describe('the streaming fast path', () => {
     if ('error' in reference) throw reference.error;
     expect(result.summary).toEqual(reference.summary);
     expectSameArrow(concat(out), reference.ipc);
+  });
+
+  it('validates a stream without writing Arrow, with the summary (every problem) the reference gives', async () => {
+    const bytes = surveyCsv(1_500);
+    const result = await validateContractCsvStream(pieces(bytes, 4_099), OPTIONS);
+    const reference = await referenceNormalise(bytes, { fileName: 'survey.csv', kind: 'survey' });
+    if ('error' in reference) throw reference.error;
+    expect(result.summary.rowsQuarantined).toBeGreaterThan(0);
+    expect(result.summary).toEqual(reference.summary);
+  });
+
+  it('writes a file mixing rows with and without a parent reference in two streamed passes, in the reference order', async () => {
+    const bytes = await readFile(repoPath('data-contracts/samples/stocktaking/jmdi-lessons.csv'));
+    const options = { ...OPTIONS, fileName: 'jmdi-lessons.csv', kind: 'stocktaking' as const, batchSize: 4 };
+    const reference = await referenceNormalise(bytes, {
+      fileName: 'jmdi-lessons.csv',
+      kind: 'stocktaking',
+      batchSize: 4,
+    });
+    if ('error' in reference) throw reference.error;
+
+    // One pass cannot keep the reference order for this file…
+    const single = streamContractCsvFast(pieces(bytes, 1_000), options);
+    await expect(drain(single.ipc)).rejects.toMatchObject({ reason: 'row-order' });
+    // …two passes over the same bytes can; the second pass arrives in other chunks.
+    const stream = streamContractCsvFast(pieces(bytes, 1_000), {
+      ...options,
+      holdWaitingRows: true,
+      replay: () => pieces(bytes, 313),
+    });
+    const out = await drain(stream.ipc);
+    expect(stream.contract()?.table).toBe('jmdi_lesson');
+    expect(stream.summary().summary).toEqual(reference.summary);
+    expectSameArrow(concat(out), reference.ipc);
+    // Validation alone needs one pass whatever the order.
+    expect((await validateContractCsvStream(pieces(bytes, 1_000), options)).summary).toEqual(
+      reference.summary,
+    );
   });
 
   it('throws FastPathIneligibleError mid-stream when the file turns out not to be eligible', async () => {
