@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { contractId } from '#contracts/contract.ts';
@@ -166,6 +166,46 @@ async function exportParquet(ipcFile: string, out: string): Promise<CaseResult> 
   return { seconds: 0 };
 }
 
+/**
+ * parquet-wasm writing the 1M-row curated table to zstd Parquet (the Athena-friendly copy and the
+ * `--format parquet` export): from the Arrow IPC file to the Parquet file on disk, including the
+ * IPC file → stream conversion parquet-wasm needs.
+ */
+async function parquetWriteOurs(ipcFile: string, out: string): Promise<CaseResult> {
+  const parquet = await import('parquet-wasm');
+  const bytes = readFileSync(ipcFile);
+  const started = performance.now();
+  const arrow = tableFromIPC(bytes);
+  const table = parquet.Table.fromIPCStream(tableToIPC(arrow, 'stream'));
+  const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
+  const written = parquet.writeParquet(table, properties);
+  await writeFile(out, written);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    seconds,
+    rows: arrow.numRows,
+    parquetMB: round(written.byteLength / 2 ** 20, 1),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+/** DuckDB writing the same rows (loaded from the Parquet file first, not timed) to zstd Parquet. */
+async function parquetWriteDuckdb(parquetFile: string, out: string): Promise<CaseResult> {
+  const { connection, threads } = await duckdb();
+  await connection.run(`CREATE TABLE t AS SELECT * FROM read_parquet(${sql(parquetFile)})`);
+  const started = performance.now();
+  await connection.run(`COPY t TO ${sql(out)} (FORMAT parquet, COMPRESSION zstd)`);
+  const seconds = (performance.now() - started) / 1000;
+  const rows = Number((await connection.runAndReadAll('SELECT count(*) FROM t')).getRows()[0]?.[0]);
+  return {
+    seconds,
+    rows,
+    threads,
+    parquetMB: round(statSync(out).size / 2 ** 20, 1),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
 /** A 200-country × 20-theme briefing (4,000 items of ~2.5 KB) written and published on embedded. */
 async function publish(): Promise<CaseResult> {
   const { startBackend } = await import('#packages/local/backends.ts');
@@ -232,5 +272,7 @@ export const CASES: Readonly<Record<string, (...args: string[]) => Promise<CaseR
   'groupby-ours': (file = '') => groupbyOurs(file),
   'groupby-duckdb': (file = '') => groupbyDuckdb(file),
   'export-parquet': (file = '', out = '') => exportParquet(file, out),
+  'parquet-write-ours': (file = '', out = '') => parquetWriteOurs(file, out),
+  'parquet-write-duckdb': (file = '', out = '') => parquetWriteDuckdb(file, out),
   publish: () => publish(),
 };

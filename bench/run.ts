@@ -243,6 +243,51 @@ async function groupBy(): Promise<Line[]> {
   ];
 }
 
+/** parquet-wasm vs DuckDB writing the 1M-row curated table to zstd Parquet (issue 6: measure the writer). */
+async function parquetWrite(): Promise<Line[]> {
+  await ensureFile(PROJECTS_1M, (path) => generateProjects(path, 1_000_000));
+  const ipc = join(DATA_DIR, 'jmdi-project-1m.arrow');
+  const parquet = join(DATA_DIR, 'jmdi-project-1m.parquet');
+  if (!existsSync(ipc)) child('normalise-fast', PROJECTS_1M, 'stocktaking', ipc);
+  if (!existsSync(parquet)) child('export-parquet', ipc, parquet);
+  process.stderr.write('parquet-write-1m ');
+  const runs = paired(
+    () => child('parquet-write-ours', ipc, join(OUT_DIR, 'parquet-ours.parquet')),
+    () => child('parquet-write-duckdb', parquet, join(OUT_DIR, 'parquet-duckdb.parquet')),
+  );
+  const ours = summarise(runs.ours.map((result) => num(result, 'seconds')));
+  const peer = summarise(runs.peer.map((result) => num(result, 'seconds')));
+  const ratios = summarise(
+    runs.ours.map((result, index) => num(result, 'seconds') / num(runs.peer[index]!, 'seconds')),
+  );
+  return [
+    line({
+      name: 'parquet-write-1m',
+      value: ours.median,
+      unit: 's',
+      peer: `duckdb COPY … (FORMAT parquet, COMPRESSION zstd) (${runs.peer[0]?.threads} threads)`,
+      peerValue: peer.median,
+      ratio: ratios.median,
+      rows: num(runs.ours[0]!, 'rows'),
+      peakRssMB: summarise(
+        runs.ours.map((result) => num(result, 'peakRssMB')),
+        1,
+      ).median,
+      spread: ours.spread,
+      peerSpread: peer.spread,
+      ratioSpread: ratios.spread,
+      parquetMB: num(runs.ours[0]!, 'parquetMB'),
+      peerParquetMB: num(runs.peer[0]!, 'parquetMB'),
+      peerPeakRssMB: summarise(
+        runs.peer.map((result) => num(result, 'peakRssMB')),
+        1,
+      ).median,
+      rounds: ROUNDS,
+      note: 'ours: parquet-wasm zstd from the 23-column IPC file (file -> stream conversion included); DuckDB: COPY of the same rows already in a table',
+    }),
+  ];
+}
+
 function publish(): Line[] {
   process.stderr.write('publish-200x20 ');
   const runs: Result[] = [];
@@ -331,6 +376,7 @@ function startEndToEnd(): Line[] {
 const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'normalise-survey-1m': normaliseSurvey,
   'assemble-groupby-1m': groupBy,
+  'parquet-write-1m': parquetWrite,
   'publish-200x20': publish,
   bundles,
   'start-e2e': startEndToEnd,
