@@ -5,6 +5,7 @@ import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCommand } from '#packages/cli/commands/validate.ts';
 import type { Output } from '#packages/cli/output.ts';
+import { MAX_SOURCE_BYTES } from '#packages/formats/index.ts';
 
 /** `hld validate` for every failure class: the documented exit code and a reason a person can act on. */
 
@@ -126,6 +127,42 @@ describe('hld validate', () => {
     );
     expect(code).toBe(2);
     expect(result.rule).toBe('malformed');
+  });
+
+  it('checks a contract CSV larger than the in-memory reader limit as a stream, and refuses other large files', async () => {
+    const statement = `Works well: ${'a municipality, its diaspora and the employment office. '.repeat(17)}`;
+    const rows = [LESSON_HEADER];
+    for (let index = 0; index < 52_000; index += 1) {
+      rows.push(
+        lesson(`LES-${index}`, index === 51_000 ? 'tourism' : 'remittances').replace(
+          'Works well',
+          `"${statement}"`,
+        ),
+      );
+    }
+    const big = Buffer.from(rows.join('\n'));
+    expect(big.byteLength).toBeGreaterThan(MAX_SOURCE_BYTES);
+
+    const { code, result } = await validate('lessons-big.csv', big);
+    expect(code).toBe(1);
+    expect(result).toMatchObject({
+      format: 'csv',
+      rowsRead: 52_000,
+      rowsAccepted: 51_999,
+      rowsQuarantined: 1,
+    });
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        locator: 'line 51002',
+        field: 'theme',
+        rule: 'invalid_value',
+        value: 'tourism',
+      }),
+    ]);
+
+    const json = await validate('lessons-big.json', Buffer.concat([Buffer.from('['), big, Buffer.from(']')]));
+    expect(json.code).toBe(2);
+    expect(json.result.rule).toBe('too-large');
   });
 
   it('exits 2 for an XLSX zip bomb before inflating it', async () => {
