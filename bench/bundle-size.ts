@@ -8,15 +8,20 @@
  *   {"name":"bundle-<id>","value":<median cold import ms>,"unit":"ms","sizeKB":…,"node":…,"cpus":…}
  * stderr: a readable table. Budget per function: ≤ 1 MB bundle and ≤ 150 ms cold import.
  * Exits 1 when a function does not bundle (sizes over budget are reported, not fatal).
+ *
+ * The workbook layer (exceljs, which the bundles leave out) is built as the CDK stack builds it
+ * and reported on its own line: its size, and what loading it adds to the first XLSX a cold
+ * function reads ({"name":"workbook-layer","value":<median ms of the require>,…}).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { lambdaEsbuildOptions } from '#infra/bundling.ts';
+import { buildWorkbookLayer, lambdaEsbuildOptions, WORKBOOK_LAYER } from '#infra/bundling.ts';
 import { repoPath } from '#infra/repo-root.ts';
+import { taskDirectory } from '#infra/task-directory.ts';
 import { PIPELINE } from '#packages/pipeline/definition.ts';
 
 const RUNS = 5;
@@ -81,6 +86,66 @@ function coldImportMs(bundle?: string): number {
   return elapsed;
 }
 
+/**
+ * Milliseconds `require('exceljs')` takes in a fresh `node` that has imported `bundle` and finds
+ * exceljs only in the layer (NODE_PATH, as Lambda sets it for /opt/nodejs/node_modules): what the
+ * first workbook adds to a cold function. Not included: the one-time parse of the function's own
+ * source map, which any first stack trace costs (bluebird reads one as it loads).
+ */
+function workbookLayerLoadMs(bundle: string, layerModules: string): number {
+  const url = JSON.stringify(pathToFileURL(bundle).href);
+  const script =
+    `import { createRequire } from 'node:module'; await import(${url}); const started = performance.now();` +
+    `createRequire(${url})(${JSON.stringify(WORKBOOK_LAYER.packageName)});` +
+    'process.stdout.write(String(performance.now() - started));';
+  const result = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: path.dirname(bundle),
+    env: {
+      PATH: process.env.PATH,
+      NODE_PATH: layerModules,
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+    timeout: 60_000,
+  });
+  const elapsed = Number(result.stdout);
+  if (result.status !== 0 || !Number.isFinite(elapsed)) {
+    throw new Error(
+      `loading the workbook layer failed: ${(result.stderr || result.stdout).trim().split('\n')[0] ?? ''}`,
+    );
+  }
+  return elapsed;
+}
+
+interface LayerResult {
+  readonly sizeKB: number;
+  readonly loadMs?: number;
+  readonly loadRunsMs?: number[];
+  readonly error?: string;
+}
+
+/** The workbook layer, built as the CDK stack builds it, loaded after the first reading stage's bundle. */
+function measureWorkbookLayer(workDir: string): LayerResult | undefined {
+  const reader = PIPELINE.stages.find((stage) => stage.readsWorkbooks);
+  if (!reader) return undefined;
+  const layerDir = path.join(workDir, 'workbook-layer');
+  buildWorkbookLayer(layerDir);
+  const sizeKB = kilobytes(statSync(path.join(layerDir, WORKBOOK_LAYER.modulePath, 'index.js')).size);
+  try {
+    const bundle = path.join(workDir, reader.id, 'index.mjs');
+    const layerModules = path.join(layerDir, 'nodejs', 'node_modules');
+    const runs = Array.from({ length: RUNS }, () => workbookLayerLoadMs(bundle, layerModules));
+    return {
+      sizeKB,
+      loadMs: Math.round(median(runs) * 10) / 10,
+      loadRunsMs: runs.map((run) => Math.round(run)),
+    };
+  } catch (error) {
+    return { sizeKB, error: (error as Error).message };
+  }
+}
+
 async function measure(target: BundleTarget, workDir: string): Promise<BundleResult> {
   const outfile = path.join(workDir, target.id, 'index.mjs');
   try {
@@ -106,8 +171,10 @@ async function measure(target: BundleTarget, workDir: string): Promise<BundleRes
 }
 
 async function main(): Promise<void> {
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'hld-bundle-size-'));
+  // No node_modules above it, as in /var/task: exceljs is found in the layer only.
+  const workDir = taskDirectory('hld-bundle-size-');
   const results: BundleResult[] = [];
+  let layer: LayerResult | undefined;
   // Node's start-up alone is part of every cold-import figure; it is printed so it can be told apart.
   const nodeStartMs = Math.round(median(Array.from({ length: RUNS }, () => coldImportMs())) * 10) / 10;
   try {
@@ -129,6 +196,20 @@ async function main(): Promise<void> {
           })}\n`,
         );
       }
+    }
+    layer = measureWorkbookLayer(workDir);
+    if (layer?.loadMs !== undefined) {
+      process.stdout.write(
+        `${JSON.stringify({
+          name: 'workbook-layer',
+          value: layer.loadMs,
+          unit: 'ms',
+          sizeKB: layer.sizeKB,
+          runsMs: layer.loadRunsMs,
+          node: process.version,
+          cpus: os.cpus().length,
+        })}\n`,
+      );
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -161,6 +242,12 @@ async function main(): Promise<void> {
       .trimEnd();
   process.stderr.write(`\n${line(header)}\n${line(widths.map((width) => '-'.repeat(width)))}\n`);
   for (const row of rows) process.stderr.write(`${line(row)}\n`);
+  if (layer) {
+    const load = layer.loadMs === undefined ? '-' : `+${layer.loadMs} ms on the first XLSX`;
+    process.stderr.write(
+      `${line(['workbook layer', `${layer.sizeKB} KB`, load, layer.error ?? `${WORKBOOK_LAYER.packageName}, not in any bundle above`])}\n`,
+    );
+  }
   process.stderr.write(
     `\nnode ${process.version}, ${os.cpus().length} cpus; an empty node process takes ${nodeStartMs} ms ` +
       '(included in every cold-import figure)\n',

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import { CONFIDENCE, EXTRACTION_METHOD } from './vocabularies.ts';
+import * as z from './zod.ts';
 
 /** A foreign key from this table's `fields` to another table's `fields` (Frictionless shape). */
 export interface ForeignKey {
@@ -9,7 +9,7 @@ export interface ForeignKey {
 }
 
 /** A versioned data contract for one table. */
-export interface TableContract<S extends z.ZodObject = z.ZodObject> {
+export interface TableContract<S extends z.ZodMiniObject = z.ZodMiniObject> {
   /** Table name, unique across the evidence base (`pilot_milestone`). */
   readonly table: string;
   /** The source kind whose files carry rows of this table. */
@@ -25,7 +25,7 @@ export interface TableContract<S extends z.ZodObject = z.ZodObject> {
   readonly provenanceFromParser: boolean;
 }
 
-export function defineTable<S extends z.ZodObject>(
+export function defineTable<S extends z.ZodMiniObject>(
   contract: Omit<TableContract<S>, 'foreignKeys' | 'provenanceFromParser'> &
     Partial<Pick<TableContract<S>, 'foreignKeys' | 'provenanceFromParser'>>,
 ): TableContract<S> {
@@ -42,33 +42,42 @@ export function contractId(contract: Pick<TableContract, 'table' | 'version'>): 
 export const iso3 = () =>
   z
     .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 3166-1 alpha-3 code such as MDA')
-    .meta({ 'x-arrow': 'dictionary', 'x-vocabulary': 'iso3' });
+    .check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 3166-1 alpha-3 code such as MDA'))
+    .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'iso3' });
 
 export const isoDate = () => z.iso.date({ error: 'must be a date written YYYY-MM-DD' });
 
 export const isoDateTime = () => z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
 
-export const text = (max = 4000) => z.string().trim().min(1, 'must not be empty').max(max);
+export const text = (max = 4000) =>
+  z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(max));
 
 export const identifier = (pattern?: RegExp, hint?: string) =>
-  pattern ? z.string().regex(pattern, hint ?? `must match ${pattern}`) : z.string().min(1).max(200);
+  pattern
+    ? z.string().check(z.regex(pattern, hint ?? `must match ${pattern}`))
+    : z.string().check(z.minLength(1), z.maxLength(200));
 
 export const vocab = <const T extends readonly [string, ...string[]]>(values: T, name: string) =>
-  z.enum(values).meta({ 'x-arrow': 'dictionary', 'x-vocabulary': name });
+  z.enum(values).register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': name });
 
 export const vocabList = <const T extends readonly [string, ...string[]]>(values: T, name: string) =>
   z.array(vocab(values, name));
 
 /** Provenance: required on every fact row (DOMAIN.md §4.1). */
 export const provenanceFields = {
-  source_doc_id: z.string().min(1).describe('FK source_document.doc_id: the document the row states'),
-  source_locator: z.string().min(1).max(500).describe('page, sheet!cell, XPath, row number or URL fragment'),
+  source_doc_id: z
+    .string()
+    .check(z.minLength(1))
+    .register(z.globalRegistry, { description: 'FK source_document.doc_id: the document the row states' }),
+  source_locator: z
+    .string()
+    .check(z.minLength(1), z.maxLength(500))
+    .register(z.globalRegistry, { description: 'page, sheet!cell, XPath, row number or URL fragment' }),
   extraction_method: vocab(EXTRACTION_METHOD, 'extraction_method'),
-  extracted_at: isoDateTime().optional(),
+  extracted_at: z.optional(isoDateTime()),
   confidence: vocab(CONFIDENCE, 'confidence'),
-  as_of_date: isoDate().optional(),
-  reviewer: z.string().max(200).optional(),
+  as_of_date: z.optional(isoDate()),
+  reviewer: z.optional(z.string().check(z.maxLength(200))),
 } as const;
 
 export const PROVENANCE_FIELDS = Object.keys(provenanceFields) as (keyof typeof provenanceFields)[];

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   defineTable,
   identifier,
@@ -17,6 +16,7 @@ import {
   THEME_HLD_RT,
   THEME_JMDI,
 } from './vocabularies.ts';
+import * as z from './zod.ts';
 
 /** `country` — the ISO 3166 / UN M49 reference (shipped, from datasets/country-codes). */
 export const countryContract = defineTable({
@@ -28,21 +28,15 @@ export const countryContract = defineTable({
   primaryKey: ['iso3'],
   schema: z.object({
     iso3: iso3(),
-    iso2: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
-    m49: z.string().regex(/^\d{3}$/, 'must be a zero-padded 3-digit M49 code'),
+    iso2: z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code')),
+    m49: z.string().check(z.regex(/^\d{3}$/, 'must be a zero-padded 3-digit M49 code')),
     name_en: text(200),
-    region_m49: z
-      .string()
-      .regex(/^\d{3}$/)
-      .optional(),
-    subregion_m49: z
-      .string()
-      .regex(/^\d{3}$/)
-      .optional(),
-    subregion_name: z.string().optional(),
-    ldc: z.boolean().optional(),
-    lldc: z.boolean().optional(),
-    sids: z.boolean().optional(),
+    region_m49: z.optional(z.string().check(z.regex(/^\d{3}$/))),
+    subregion_m49: z.optional(z.string().check(z.regex(/^\d{3}$/))),
+    subregion_name: z.optional(z.string()),
+    ldc: z.optional(z.boolean()),
+    lldc: z.optional(z.boolean()),
+    sids: z.optional(z.boolean()),
     is_jmdi1_target: z.boolean(),
   }),
 });
@@ -59,16 +53,13 @@ export const sourceDocumentContract = defineTable({
     doc_id: identifier(/^DOC-[A-Za-z0-9-]{3,40}$/, 'must look like DOC-<id>'),
     title: text(500),
     doc_type: vocab(DOC_TYPE, 'doc_type'),
-    publisher_org_id: z.string().optional(),
-    publication_date: isoDate().optional(),
-    language: z
-      .string()
-      .regex(/^[a-z]{2}$/)
-      .optional(),
-    url: z.url().optional(),
-    licence: z.string().optional(),
-    note: z.string().max(2000).optional(),
-    illustrative: z.boolean().default(false),
+    publisher_org_id: z.optional(z.string()),
+    publication_date: z.optional(isoDate()),
+    language: z.optional(z.string().check(z.regex(/^[a-z]{2}$/))),
+    url: z.optional(z.url()),
+    licence: z.optional(z.string()),
+    note: z.optional(z.string().check(z.maxLength(2000))),
+    illustrative: z._default(z.boolean(), false),
   }),
 });
 
@@ -86,17 +77,17 @@ export const eventContract = defineTable({
     title: text(500),
     event_type: vocab(EVENT_TYPE, 'event_type'),
     start_date: isoDate(),
-    end_date: isoDate().optional(),
+    end_date: z.optional(isoDate()),
     date_precision: vocab(DATE_PRECISION, 'date_precision'),
-    city: z.string().optional(),
-    iso3: iso3().optional(),
-    country_iso3s: z.array(iso3()).optional(),
-    organiser_org_ids: z.array(z.string()).optional(),
-    co_chair_iso3: z.array(iso3()).optional(),
-    hld_rt: vocabList(THEME_HLD_RT, 'theme_hld_rt').optional(),
-    theme_jmdi: vocabList(THEME_JMDI, 'theme_jmdi').optional(),
-    related_pilot_id: z.string().optional(),
-    outcome_doc_id: z.string().optional(),
+    city: z.optional(z.string()),
+    iso3: z.optional(iso3()),
+    country_iso3s: z.optional(z.array(iso3())),
+    organiser_org_ids: z.optional(z.array(z.string())),
+    co_chair_iso3: z.optional(z.array(iso3())),
+    hld_rt: z.optional(vocabList(THEME_HLD_RT, 'theme_hld_rt')),
+    theme_jmdi: z.optional(vocabList(THEME_JMDI, 'theme_jmdi')),
+    related_pilot_id: z.optional(z.string()),
+    outcome_doc_id: z.optional(z.string()),
     ...provenanceFields,
   }),
 });
@@ -114,10 +105,12 @@ export const countryAliasContract = defineTable({
     scheme: vocab(ALIAS_SCHEME, 'alias_scheme'),
     iso3: z
       .string()
-      .regex(/^[A-Z]{3}$/, 'must be a 3-letter code (ISO3, or XKX/CHI for the non-ISO World Bank areas)'),
-    non_iso: z.boolean().default(false),
-    valid_from: isoDate().optional(),
-    valid_to: isoDate().optional(),
+      .check(
+        z.regex(/^[A-Z]{3}$/, 'must be a 3-letter code (ISO3, or XKX/CHI for the non-ISO World Bank areas)'),
+      ),
+    non_iso: z._default(z.boolean(), false),
+    valid_from: z.optional(isoDate()),
+    valid_to: z.optional(isoDate()),
   }),
 });
 
@@ -132,17 +125,19 @@ export const organisationContract = defineTable({
   primaryKey: ['org_id'],
   foreignKeys: [{ fields: ['country_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
   schema: z.object({
-    org_id: z.string().min(2).max(120),
+    org_id: z.string().check(z.minLength(2), z.maxLength(120)),
     name: text(300),
-    acronym: z.string().optional(),
+    acronym: z.optional(z.string()),
     org_type: z
       .string()
-      .regex(
-        /^(10|11|15|21|22|23|24|30|40|60|70|71|72|73|80|90|LA|MDA|NHRI)$/,
-        'must be an IATI OrganisationType code or LA, MDA, NHRI',
+      .check(
+        z.regex(
+          /^(10|11|15|21|22|23|24|30|40|60|70|71|72|73|80|90|LA|MDA|NHRI)$/,
+          'must be an IATI OrganisationType code or LA, MDA, NHRI',
+        ),
       ),
-    country_iso3: iso3().optional(),
-    is_un_entity: z.boolean().default(false),
-    gmg_member: z.boolean().default(false),
+    country_iso3: z.optional(iso3()),
+    is_un_entity: z._default(z.boolean(), false),
+    gmg_member: z._default(z.boolean(), false),
   }),
 });

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { defineTable, iso3, provenanceFields, vocab } from './contract.ts';
 import { OBS_STATUS, OBSERVATION_SOURCE, SEX } from './vocabularies.ts';
+import * as z from './zod.ts';
 
 /**
  * `observation` — one statistical figure (DOMAIN.md §4.7). Every value keeps its source and
@@ -27,19 +27,19 @@ export const observationContract = defineTable({
   schema: z.object({
     indicator_id: z
       .string()
-      .regex(/^[A-Z][A-Z0-9_]{1,40}$/, 'must be an indicator code such as IMM_STOCK or REMIT_IN_USD')
-      .meta({ 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
+      .check(z.regex(/^[A-Z][A-Z0-9_]{1,40}$/, 'must be an indicator code such as IMM_STOCK or REMIT_IN_USD'))
+      .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
     ref_area_iso3: iso3(),
-    counterpart_iso3: iso3().optional(),
-    time_period: z.string().regex(/^\d{4}(-(Q[1-4]|\d{2}))?$/, 'must be YYYY, YYYY-Qn or YYYY-MM'),
-    value: z.number().nullable(),
-    unit: z.string().min(1),
-    unit_mult: z.number().int().optional(),
-    sex: vocab(SEX, 'sex').optional(),
-    obs_status: vocab(OBS_STATUS, 'obs_status').optional(),
-    data_type_note: z.string().optional(),
+    counterpart_iso3: z.optional(iso3()),
+    time_period: z.string().check(z.regex(/^\d{4}(-(Q[1-4]|\d{2}))?$/, 'must be YYYY, YYYY-Qn or YYYY-MM')),
+    value: z.nullable(z.number()),
+    unit: z.string().check(z.minLength(1)),
+    unit_mult: z.optional(z.number().check(z.int())),
+    sex: z.optional(vocab(SEX, 'sex')),
+    obs_status: z.optional(vocab(OBS_STATUS, 'obs_status')),
+    data_type_note: z.optional(z.string()),
     source: vocab(OBSERVATION_SOURCE, 'observation_source'),
-    dataset_revision: z.string().min(1),
+    dataset_revision: z.string().check(z.minLength(1)),
     ...provenanceFields,
   }),
 });

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   defineTable,
   identifier,
@@ -22,6 +21,7 @@ import {
   THEME_HLD_RT,
   THEME_JMDI,
 } from './vocabularies.ts';
+import * as z from './zod.ts';
 
 const projectId = () => identifier(/^JMDI1-[A-Za-z0-9-]+$/, 'must look like JMDI1-<code>');
 
@@ -38,37 +38,38 @@ export const jmdiProjectContract = defineTable({
   schema: z
     .object({
       project_id: projectId(),
-      jmdi_code: z.string().optional(),
-      iati_identifier: z.string().optional(),
-      title_en: z.string().optional(),
-      title_fr: z.string().optional(),
-      title_es: z.string().optional(),
-      description_en: z.string().max(8000).optional(),
+      jmdi_code: z.optional(z.string()),
+      iati_identifier: z.optional(z.string()),
+      title_en: z.optional(z.string()),
+      title_fr: z.optional(z.string()),
+      title_es: z.optional(z.string()),
+      description_en: z.optional(z.string().check(z.maxLength(8000))),
       target_country_iso3: iso3(),
-      target_localities: z.array(z.string()).optional(),
+      target_localities: z.optional(z.array(z.string())),
       theme_primary: vocab(THEME_JMDI, 'theme_jmdi'),
-      themes_secondary: vocabList(THEME_JMDI, 'theme_jmdi').optional(),
-      hld_rt: vocabList(THEME_HLD_RT, 'theme_hld_rt').optional(),
+      themes_secondary: z.optional(vocabList(THEME_JMDI, 'theme_jmdi')),
+      hld_rt: z.optional(vocabList(THEME_HLD_RT, 'theme_hld_rt')),
       selection_status: vocab(SELECTION_STATUS, 'selection_status'),
-      activity_status: z.number().int().min(1).max(6).optional(),
-      start_planned: isoDate().optional(),
-      start_actual: isoDate().optional(),
-      end_planned: isoDate().optional(),
-      end_actual: isoDate().optional(),
-      duration_months: z.number().int().positive().optional(),
-      total_budget_amount: z.number().nonnegative().optional(),
-      total_budget_currency: z
-        .string()
-        .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code')
-        .optional(),
-      jmdi_grant_amount: z.number().nonnegative().optional(),
-      partner_countries_iso3: z.array(iso3()).optional(),
+      activity_status: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(6))),
+      start_planned: z.optional(isoDate()),
+      start_actual: z.optional(isoDate()),
+      end_planned: z.optional(isoDate()),
+      end_actual: z.optional(isoDate()),
+      duration_months: z.optional(z.number().check(z.int(), z.positive())),
+      total_budget_amount: z.optional(z.number().check(z.nonnegative())),
+      total_budget_currency: z.optional(
+        z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code')),
+      ),
+      jmdi_grant_amount: z.optional(z.number().check(z.nonnegative())),
+      partner_countries_iso3: z.optional(z.array(iso3())),
       ...provenanceFields,
     })
-    .refine((row) => Boolean(row.title_en ?? row.title_fr ?? row.title_es), {
-      message: 'needs a title in at least one of English, French or Spanish',
-      path: ['title_en'],
-    }),
+    .check(
+      z.refine((row) => Boolean(row.title_en ?? row.title_fr ?? row.title_es), {
+        message: 'needs a title in at least one of English, French or Spanish',
+        path: ['title_en'],
+      }),
+    ),
 });
 
 /** `jmdi_lesson` — "what works, under which conditions, where, why" (DOMAIN.md §4.5). */
@@ -83,18 +84,18 @@ export const jmdiLessonContract = defineTable({
   foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
   schema: z.object({
     lesson_id: identifier(/^LES-[A-Za-z0-9-]+$/, 'must look like LES-<id>'),
-    project_id: projectId().optional(),
+    project_id: z.optional(projectId()),
     question: vocab(LESSON_QUESTION, 'lesson_question'),
     statement_en: text(1000),
-    practice_type: vocab(PRACTICE_TYPE, 'practice_type').optional(),
-    condition_tags: vocabList(CONDITION_TAG, 'condition_tag').optional(),
+    practice_type: z.optional(vocab(PRACTICE_TYPE, 'practice_type')),
+    condition_tags: z.optional(vocabList(CONDITION_TAG, 'condition_tag')),
     theme: vocab(THEME_JMDI, 'theme_jmdi'),
-    hld_rt: vocabList(THEME_HLD_RT, 'theme_hld_rt').optional(),
+    hld_rt: z.optional(vocabList(THEME_HLD_RT, 'theme_hld_rt')),
     evidence_type: vocab(EVIDENCE_TYPE, 'evidence_type'),
     evidence_strength: vocab(EVIDENCE_STRENGTH, 'evidence_strength'),
     good_practice: z.boolean(),
-    replicability: vocab(REPLICABILITY, 'replicability').optional(),
-    iso3: iso3().optional(),
+    replicability: z.optional(vocab(REPLICABILITY, 'replicability')),
+    iso3: z.optional(iso3()),
     ...provenanceFields,
   }),
 });
@@ -111,15 +112,15 @@ export const jmdiPartnerContract = defineTable({
   foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
   schema: z.object({
     project_id: projectId(),
-    org_id: z.string().min(1),
-    org_name: z.string().optional(),
+    org_id: z.string().check(z.minLength(1)),
+    org_name: z.optional(z.string()),
     role: vocab(PARTNER_ROLE, 'partner_role'),
-    iati_role_code: z.number().int().min(1).max(4).optional(),
-    org_type: z.string().optional(),
-    org_activity_id: z.string().optional(),
-    via_activity: z.string().optional(),
-    country_iso3: iso3().optional(),
-    side: vocab(PARTNER_SIDE, 'partner_side').optional(),
+    iati_role_code: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(4))),
+    org_type: z.optional(z.string()),
+    org_activity_id: z.optional(z.string()),
+    via_activity: z.optional(z.string()),
+    country_iso3: z.optional(iso3()),
+    side: z.optional(vocab(PARTNER_SIDE, 'partner_side')),
     ...provenanceFields,
   }),
 });
@@ -138,8 +139,8 @@ export const jmdiTransnationalLinkContract = defineTable({
     project_id: projectId(),
     origin_iso3: iso3(),
     destination_iso3: iso3(),
-    origin_locality: z.string().default(''),
-    destination_locality: z.string().default(''),
+    origin_locality: z._default(z.string(), ''),
+    destination_locality: z._default(z.string(), ''),
     ...provenanceFields,
   }),
 });
@@ -155,20 +156,20 @@ export const jmdiResultContract = defineTable({
   primaryKey: ['result_id'],
   foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
   schema: z.object({
-    result_id: z.string().min(1),
+    result_id: z.string().check(z.minLength(1)),
     project_id: projectId(),
-    result_type: z.number().int().min(1).max(9).optional(),
-    result_title: z.string().optional(),
-    indicator_title: z.string().optional(),
-    measure: z.number().int().min(1).max(5).optional(),
-    baseline_value: z.string().optional(),
-    baseline_year: z.number().int().optional(),
-    target_value: z.string().optional(),
-    actual_value: z.string().optional(),
-    period_start: isoDate().optional(),
-    period_end: isoDate().optional(),
-    disaggregation: z.string().optional(),
-    via_activity: z.string().optional(),
+    result_type: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(9))),
+    result_title: z.optional(z.string()),
+    indicator_title: z.optional(z.string()),
+    measure: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(5))),
+    baseline_value: z.optional(z.string()),
+    baseline_year: z.optional(z.number().check(z.int())),
+    target_value: z.optional(z.string()),
+    actual_value: z.optional(z.string()),
+    period_start: z.optional(isoDate()),
+    period_end: z.optional(isoDate()),
+    disaggregation: z.optional(z.string()),
+    via_activity: z.optional(z.string()),
     ...provenanceFields,
   }),
 });

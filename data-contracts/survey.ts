@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   defineTable,
   identifier,
@@ -20,6 +19,7 @@ import {
   SURVEY_MODE,
   SURVEY_TOPIC,
 } from './vocabularies.ts';
+import * as z from './zod.ts';
 
 /** `survey_respondent` — one UN Country Team answer sheet (DOMAIN.md §4.4). */
 export const surveyRespondentContract = defineTable({
@@ -33,14 +33,14 @@ export const surveyRespondentContract = defineTable({
   provenanceFromParser: true,
   schema: z.object({
     respondent_id: identifier(/^[A-Z0-9-]+:[A-Za-z0-9-]+$/, 'must look like {survey_id}:{uuid}'),
-    survey_id: z.string().min(1),
+    survey_id: z.string().check(z.minLength(1)),
     unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),
     iso3: iso3(),
-    respondent_role: vocab(RESPONDENT_ROLE, 'respondent_role').optional(),
-    agency_org_id: z.string().optional(),
-    submitted_at: isoDateTime().optional(),
-    validation_status: z.string().optional(),
-    source_row_ref: z.string().min(1),
+    respondent_role: z.optional(vocab(RESPONDENT_ROLE, 'respondent_role')),
+    agency_org_id: z.optional(z.string()),
+    submitted_at: z.optional(isoDateTime()),
+    validation_status: z.optional(z.string()),
+    source_row_ref: z.string().check(z.minLength(1)),
     ...provenanceFields,
   }),
 });
@@ -59,16 +59,21 @@ export const surveyResponseContract = defineTable({
   ],
   provenanceFromParser: true,
   schema: z.object({
-    respondent_id: z.string().min(1),
-    question_name: z.string().min(1).meta({ 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
-    seq: z.number().int().nonnegative(),
+    respondent_id: z.string().check(z.minLength(1)),
+    question_name: z
+      .string()
+      .check(z.minLength(1))
+      .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
+    seq: z.number().check(z.int(), z.nonnegative()),
     value_raw: z.string(),
-    value_code: z.string().optional().meta({ 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
-    value_label: z.string().optional(),
-    value_number: z.number().optional(),
-    value_date: isoDate().optional(),
+    value_code: z
+      .optional(z.string())
+      .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
+    value_label: z.optional(z.string()),
+    value_number: z.optional(z.number()),
+    value_date: z.optional(isoDate()),
     is_other: z.boolean(),
-    other_text: z.string().optional(),
+    other_text: z.optional(z.string()),
     ...provenanceFields,
   }),
 });
@@ -86,12 +91,12 @@ export const surveyContract = defineTable({
       /^[A-Z0-9-]+$/,
       'must be upper-case letters, digits and dashes, e.g. GMG-UNCT-2011',
     ),
-    title: z.string().min(1),
-    fielded_from: isoDate().optional(),
-    fielded_to: isoDate().optional(),
+    title: z.string().check(z.minLength(1)),
+    fielded_from: z.optional(isoDate()),
+    fielded_to: z.optional(isoDate()),
     mode: vocab(SURVEY_MODE, 'survey_mode'),
-    form_version: z.string().optional(),
-    doc_id: z.string().optional(),
+    form_version: z.optional(z.string()),
+    doc_id: z.optional(z.string()),
   }),
 });
 
@@ -106,13 +111,13 @@ export const surveyQuestionContract = defineTable({
   primaryKey: ['survey_id', 'question_name'],
   foreignKeys: [{ fields: ['survey_id'], reference: { table: 'survey', fields: ['survey_id'] } }],
   schema: z.object({
-    survey_id: z.string().min(1),
-    question_name: z.string().min(1),
-    label_en: z.string().min(1),
+    survey_id: z.string().check(z.minLength(1)),
+    question_name: z.string().check(z.minLength(1)),
+    label_en: z.string().check(z.minLength(1)),
     type: vocab(QUESTION_TYPE, 'question_type'),
-    list_name: z.string().optional(),
+    list_name: z.optional(z.string()),
     topic: vocab(SURVEY_TOPIC, 'survey_topic'),
-    capacity_area: vocab(CAPACITY_AREA, 'capacity_area').optional(),
+    capacity_area: z.optional(vocab(CAPACITY_AREA, 'capacity_area')),
   }),
 });
 
@@ -126,10 +131,10 @@ export const surveyChoiceContract = defineTable({
     'A choice of a list: name, label and the vocabulary code it maps to (capacity area, support type, org id).',
   primaryKey: ['list_name', 'choice_name'],
   schema: z.object({
-    list_name: z.string().min(1),
-    choice_name: z.string().min(1),
-    label_en: z.string().min(1),
-    maps_to_code: z.string().optional(),
+    list_name: z.string().check(z.minLength(1)),
+    choice_name: z.string().check(z.minLength(1)),
+    label_en: z.string().check(z.minLength(1)),
+    maps_to_code: z.optional(z.string()),
   }),
 });
 
@@ -147,9 +152,9 @@ export const unctCapacityProfileContract = defineTable({
     capacity_area: vocab(CAPACITY_AREA, 'capacity_area'),
     has_capacity: vocab(HAS_CAPACITY, 'has_capacity'),
     demand_level: vocab(DEMAND_LEVEL, 'demand_level'),
-    support_types_requested: vocabList(SUPPORT_TYPE, 'support_type').optional(),
+    support_types_requested: z.optional(vocabList(SUPPORT_TYPE, 'support_type')),
     source: vocab(PROFILE_SOURCE, 'profile_source'),
-    respondent_count: z.number().int().nonnegative(),
+    respondent_count: z.number().check(z.int(), z.nonnegative()),
     ...provenanceFields,
   }),
 });

@@ -1,5 +1,9 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { BuildOptions } from 'esbuild';
+import { type BuildOptions, buildSync } from 'esbuild';
+import { REPO_ROOT, repoPath } from './repo-root.ts';
 
 /**
  * The one set of esbuild settings for every Lambda bundle.
@@ -13,6 +17,13 @@ export const LAMBDA_BUNDLE_SETTINGS = {
   target: 'node22',
   minify: true,
   sourceMap: true,
+  /**
+   * Source maps carry the mappings (file, line, column, names) but not a copy of every source.
+   * With `NODE_OPTIONS=--enable-source-maps` Node reads and parses the map at import, so the
+   * copies (≈ 3/4 of the map) cost every cold start; stack traces point into the sources without
+   * them (only the source line Node prints under an uncaught error is lost).
+   */
+  sourcesContent: false,
   /** Prefer ESM builds of dependencies: they tree-shake, CommonJS builds do not. */
   mainFields: ['module', 'main'],
   /**
@@ -22,11 +33,24 @@ export const LAMBDA_BUNDLE_SETTINGS = {
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   /**
    * The AWS SDK is bundled at the version package-lock.json pins instead of whatever the Lambda
-   * runtime happens to ship. Only parquet-wasm stays out: it loads its .wasm from disk, so a
-   * single-file bundle cannot carry it, and no function writes Parquet (assemble exports the
-   * other formats; `hld briefing export --format parquet` runs where node_modules exist).
+   * runtime happens to ship. Two packages stay out:
+   * - parquet-wasm loads its .wasm from disk, so a single-file bundle cannot carry it, and no
+   *   function writes Parquet (assemble exports the other formats; `hld briefing export --format
+   *   parquet` runs where node_modules exist);
+   * - exceljs (≈ 1 MB with jszip, unzipper, bluebird…) is loaded on the first XLSX only and ships
+   *   in the workbook layer ({@link WORKBOOK_LAYER}), so CSV/JSON/XML cold starts never carry it.
    */
-  externalModules: ['parquet-wasm'],
+  externalModules: ['parquet-wasm', 'exceljs'],
+  /**
+   * Modules replaced in the bundle (esbuild `alias`, resolved from the repository root, where
+   * `NodejsFunction` runs esbuild). The SDK's default credential chain becomes its first link,
+   * the environment, which is where Lambda puts the role's credentials: the rest of the chain and
+   * the STS/SSO clients it carries (≈ 100 KB) never run in Lambda (see
+   * packages/storage/lambda-credential-provider.ts).
+   */
+  alias: {
+    '@aws-sdk/credential-provider-node': './packages/storage/lambda-credential-provider.ts',
+  },
 } as const;
 
 /** Bundling options for `NodejsFunction`. */
@@ -36,15 +60,21 @@ export function lambdaBundlingOptions(): BundlingOptions {
     target: LAMBDA_BUNDLE_SETTINGS.target,
     minify: LAMBDA_BUNDLE_SETTINGS.minify,
     sourceMap: LAMBDA_BUNDLE_SETTINGS.sourceMap,
+    sourcesContent: LAMBDA_BUNDLE_SETTINGS.sourcesContent,
     mainFields: [...LAMBDA_BUNDLE_SETTINGS.mainFields],
     banner: LAMBDA_BUNDLE_SETTINGS.banner,
     externalModules: [...LAMBDA_BUNDLE_SETTINGS.externalModules],
+    esbuildArgs: {
+      '--alias': Object.entries(LAMBDA_BUNDLE_SETTINGS.alias).map(
+        ([module, target]) => `${module}=${target}`,
+      ),
+    },
   };
 }
 
 /**
  * The esbuild build options `NodejsFunction` passes on the command line for the same settings
- * (`--bundle --platform=node --format=esm --outfile=…/index.mjs …`).
+ * (`--bundle --platform=node --format=esm --outfile=…/index.mjs --alias:… …`, run in the project root).
  */
 export function lambdaEsbuildOptions(entry: string, outfile: string): BuildOptions {
   return {
@@ -56,9 +86,60 @@ export function lambdaEsbuildOptions(entry: string, outfile: string): BuildOptio
     target: LAMBDA_BUNDLE_SETTINGS.target,
     minify: LAMBDA_BUNDLE_SETTINGS.minify,
     sourcemap: LAMBDA_BUNDLE_SETTINGS.sourceMap,
+    sourcesContent: LAMBDA_BUNDLE_SETTINGS.sourcesContent,
     mainFields: [...LAMBDA_BUNDLE_SETTINGS.mainFields],
     banner: { js: LAMBDA_BUNDLE_SETTINGS.banner },
     external: [...LAMBDA_BUNDLE_SETTINGS.externalModules],
+    alias: { ...LAMBDA_BUNDLE_SETTINGS.alias },
+    // NodejsFunction runs esbuild in the project root; the alias targets are relative to it.
+    absWorkingDir: REPO_ROOT,
     logLevel: 'silent',
   };
+}
+
+/**
+ * The workbook layer: exceljs for the functions that read XLSX uploads.
+ *
+ * Layer content is `nodejs/node_modules/exceljs/`, the folder Lambda puts on `NODE_PATH`, where
+ * `require('exceljs')` (packages/formats/xlsx.ts) finds it. It holds one CommonJS file: exceljs at
+ * the version package-lock.json pins, bundled with its dependencies and minified (≈ 1 MB instead
+ * of a node_modules tree of tens of MB, and one file to read instead of hundreds). It has no source map:
+ * bluebird reads a stack trace as it loads, which would make Node parse that map on every first
+ * XLSX, and exceljs failures reach the quarantine report as their message.
+ */
+export const WORKBOOK_LAYER = {
+  packageName: 'exceljs',
+  /** Where the bundle goes inside the layer (and the layer inside /opt). */
+  modulePath: 'nodejs/node_modules/exceljs',
+} as const;
+
+/** The esbuild options that write the workbook layer's content under `outputDir`. */
+export function workbookLayerEsbuildOptions(outputDir: string): BuildOptions {
+  const requireFromRepo = createRequire(repoPath('package.json'));
+  return {
+    entryPoints: [requireFromRepo.resolve(WORKBOOK_LAYER.packageName)],
+    outfile: path.join(outputDir, WORKBOOK_LAYER.modulePath, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: LAMBDA_BUNDLE_SETTINGS.target,
+    minify: true,
+    logLevel: 'silent',
+  };
+}
+
+/** Writes the workbook layer's content under `outputDir` (CDK local bundling and the benchmark). */
+export function buildWorkbookLayer(outputDir: string): void {
+  buildSync(workbookLayerEsbuildOptions(outputDir));
+  const requireFromRepo = createRequire(repoPath('package.json'));
+  const { version, license } = requireFromRepo(`${WORKBOOK_LAYER.packageName}/package.json`) as {
+    version: string;
+    license: string;
+  };
+  const moduleDir = path.join(outputDir, WORKBOOK_LAYER.modulePath);
+  mkdirSync(moduleDir, { recursive: true });
+  writeFileSync(
+    path.join(moduleDir, 'package.json'),
+    `${JSON.stringify({ name: WORKBOOK_LAYER.packageName, version, license, main: 'index.js' }, null, 2)}\n`,
+  );
 }

@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { StageAccess } from '#packages/pipeline/definition.ts';
@@ -36,6 +37,11 @@ export interface EvidenceFunctionProps {
    * @default 60
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Layers for packages the bundle leaves out (`externalModules` in infra/bundling.ts).
+   * @default - none
+   */
+  readonly layers?: readonly lambda.ILayerVersion[];
   /**
    * Retention of the function's log group.
    * @default RetentionDays.ONE_MONTH

@@ -21,7 +21,8 @@ export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
  *
  * Guarantees:
  * - bundled by `NodejsFunction` with the shared esbuild settings (ESM, minified, source maps,
- *   SDK bundled at the pinned version), arm64, {@link LAMBDA_RUNTIME};
+ *   SDK bundled at the pinned version), arm64, {@link LAMBDA_RUNTIME}; what the bundle leaves
+ *   out comes from `layers`;
  * - an explicit log group with a retention, never the implicit never-expiring one;
  * - its own role, with no managed policy: logs only to its own log group, and data access
  *   exactly as listed in the stage's `access` (S3 prefixes, tables and their indexes, the key
@@ -93,6 +94,7 @@ export class EvidenceFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: repoPath('package-lock.json'),
       bundling: lambdaBundlingOptions(),
+      ...(props.layers?.length ? { layers: [...props.layers] } : {}),
     });
   }
 }

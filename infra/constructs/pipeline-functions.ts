@@ -1,4 +1,5 @@
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { eventStages, PIPELINE, type PipelineDefinition } from '#packages/pipeline/definition.ts';
 import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
@@ -7,6 +8,7 @@ import { constructIdOf } from './construct-id.ts';
 import { EventStage } from './event-stage.ts';
 import { EvidenceFunction } from './evidence-function.ts';
 import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
+import { WorkbookLayer } from './workbook-layer.ts';
 
 /**
  * Every stage of a pipeline definition as cloud resources: one function per stage, and for each
@@ -19,6 +21,7 @@ import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
  * - every function gets the same resource-name environment the local backends use
  *   (`BUCKETS[x].envVar`, `TABLES[x].envVar`, `HLD_EVENT_BUS`, `HLD_DATASET`);
  * - each function's permissions come from its stage's `access` (see {@link EvidenceFunction});
+ * - the stages that read uploads (`readsWorkbooks`), and only they, get the {@link WorkbookLayer};
  * - each event stage's delivery path is an {@link EventStage}.
  */
 export class PipelineFunctions extends Construct {
@@ -30,6 +33,8 @@ export class PipelineFunctions extends Construct {
   readonly functions: ReadonlyMap<string, EvidenceFunction>;
   /** Delivery paths by event stage id. */
   readonly eventStages: ReadonlyMap<string, EventStage>;
+  /** exceljs for the stages that read workbooks; undefined when no stage does. */
+  readonly workbookLayer: lambda.ILayerVersion | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
@@ -53,6 +58,10 @@ export class PipelineFunctions extends Construct {
       ...props.extraEnvironment,
     };
 
+    this.workbookLayer = this.definition.stages.some((stage) => stage.readsWorkbooks)
+      ? new WorkbookLayer(this, 'WorkbookLayer').layer
+      : undefined;
+
     const functions = new Map<string, EvidenceFunction>();
     for (const stage of this.definition.stages) {
       functions.set(
@@ -69,6 +78,7 @@ export class PipelineFunctions extends Construct {
           environment: this.environment,
           ...(stage.memorySizeMb !== undefined ? { memorySizeMb: stage.memorySizeMb } : {}),
           ...(stage.timeoutSeconds !== undefined ? { timeoutSeconds: stage.timeoutSeconds } : {}),
+          ...(stage.readsWorkbooks && this.workbookLayer ? { layers: [this.workbookLayer] } : {}),
           ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
           ...(props.removalPolicy !== undefined ? { logRemovalPolicy: props.removalPolicy } : {}),
         }),

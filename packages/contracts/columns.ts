@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
 import { VOCABULARIES } from '#contracts/vocabularies.ts';
+import * as z from '#contracts/zod.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 
 /** How one contract field is stored in Arrow. Derived from the zod schema, never written twice. */

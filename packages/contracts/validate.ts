@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { TableContract } from '#contracts/contract.ts';
 import { contractForTable, UnknownTableError } from '#contracts/registry.ts';
 import { countryReference } from '#packages/formats/countries.ts';

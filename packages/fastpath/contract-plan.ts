@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { TableContract } from '#contracts/contract.ts';
 import { type ColumnSpec, columnSpecs, contractJsonSchema } from '#packages/contracts/columns.ts';
 import {
@@ -65,7 +65,7 @@ export interface FieldPlan {
   readonly spec: ColumnSpec;
   /** How the reader converts the cell text before zod sees it. */
   readonly readerType: FieldType;
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodMiniType;
   /** Compiled check of a present value; undefined: every present cell goes through `schema`. */
   readonly check: FieldCheck | undefined;
   /** The field takes null: the reader gives null (not absent) for a missing cell. */
@@ -90,7 +90,7 @@ export interface ContractPlan {
   readonly shape: TableShape;
   readonly fields: readonly FieldPlan[];
   /** The contract's object-level checks (refinements), run through zod on rows that pass. */
-  readonly refinement: z.ZodType | undefined;
+  readonly refinement: z.ZodMiniType | undefined;
   /** Field indices of the primary key, in order. */
   readonly primaryKey: readonly number[];
   /** Field indices of foreign keys to other tables of the same kind (rows wait for their parent). */
@@ -285,7 +285,7 @@ const encoder = new TextEncoder();
 
 function passingDictionary(
   spec: ColumnSpec,
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   countryField: boolean,
 ): FieldPlan['passingDictionary'] {
   if (spec.type.kind !== 'dictionary') return undefined;
@@ -351,7 +351,7 @@ export function compileContract(contract: TableContract): ContractPlan {
   }
   const countryFields = countryFieldsOf(contract);
   const fields = specs.map((spec, index): FieldPlan => {
-    const schema = fieldSchemas[spec.name] as unknown as z.ZodType;
+    const schema = fieldSchemas[spec.name] as unknown as z.ZodMiniType;
     const readerType = shape.types[spec.name] ?? 'string';
     const check = compileCheck(schema);
     if (!compatible(check, spec, readerType)) {
@@ -391,7 +391,7 @@ export function compileContract(contract: TableContract): ContractPlan {
   const objectChecks = objectDef.checks ?? [];
   const refinement =
     objectChecks.length > 0
-      ? (z.looseObject({}).check(...(objectChecks as never[])) as unknown as z.ZodType)
+      ? (z.looseObject({}).check(...(objectChecks as never[])) as unknown as z.ZodMiniType)
       : undefined;
   const fieldIndex = (name: string) => {
     const index = names.indexOf(name);

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { PROVENANCE_FIELDS, type TableContract } from '#contracts/contract.ts';
 import { contractsForKind, INGESTED_TABLES } from '#contracts/registry.ts';
+import * as z from '#contracts/zod.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import { SourceRefusedError } from './reader.ts';
 

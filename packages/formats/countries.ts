@@ -1,7 +1,7 @@
 // Bundled as data (no file read at run time, so Lambda bundles carry it); kept equal to the
 // CSV by test/unit/formats/country-data.test.ts.
-import countryRecords from '../../data-contracts/reference/country-codes.json' with { type: 'json' };
-import type { CountryRecord } from './country-columns.ts';
+import countryCodes from '../../data-contracts/reference/country-codes.json' with { type: 'json' };
+import { type CountryRecord, countryRecordsOf } from './country-columns.ts';
 
 /**
  * The country reference (ISO 3166-1 / UN M49) and the resolver every reader uses to turn an
@@ -352,7 +352,7 @@ let reference: CountryReference | undefined;
 /** The shipped country reference, loaded once per process. */
 export function countryReference(): CountryReference {
   if (!reference) {
-    reference = buildReference(countryRecords as CountryRecord[]);
+    reference = buildReference(countryRecordsOf(countryCodes));
   }
   return reference;
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { QUESTION_TYPE } from '#contracts/vocabularies.ts';
+import * as z from '#contracts/zod.ts';
 import gmgCodebook from '../../data-contracts/survey/gmg-unct-2011.codebook.json' with { type: 'json' };
 import { countryReference } from './countries.ts';
 import { type CsvRecord, detectDelimiter, isBlankRecord, isHxlRow, iterateCsvRecords } from './csv.ts';
@@ -59,23 +59,23 @@ export interface KoboReadOptions {
 }
 
 const codebookSchema = z.object({
-  survey_id: z.string().min(1),
-  form_version: z.string().optional(),
+  survey_id: z.string().check(z.minLength(1)),
+  form_version: z.optional(z.string()),
   questions: z.array(
     z.object({
-      name: z.string().min(1),
-      type: z.string().min(1),
-      list_name: z.string().optional(),
-      label_en: z.string().optional(),
-      or_other: z.boolean().optional(),
+      name: z.string().check(z.minLength(1)),
+      type: z.string().check(z.minLength(1)),
+      list_name: z.optional(z.string()),
+      label_en: z.optional(z.string()),
+      or_other: z.optional(z.boolean()),
     }),
   ),
   choices: z.array(
     z.object({
-      list_name: z.string().min(1),
-      name: z.string().min(1),
-      label_en: z.string().optional(),
-      maps_to_code: z.string().optional(),
+      list_name: z.string().check(z.minLength(1)),
+      name: z.string().check(z.minLength(1)),
+      label_en: z.optional(z.string()),
+      maps_to_code: z.optional(z.string()),
     }),
   ),
 });

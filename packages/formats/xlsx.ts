@@ -1,4 +1,5 @@
-import ExcelJS from 'exceljs';
+import { createRequire } from 'node:module';
+import type ExcelJS from 'exceljs';
 import { tablesForKind, unknownColumnsError } from './contract-tables.ts';
 import { findHeaderRow, tableRowsFromRecords } from './csv.ts';
 import {
@@ -23,6 +24,21 @@ import { DEFAULT_ZIP_LIMITS, inspectZip, verifyZipEntries, type ZipLimits } from
  * (formulas as their cached values, dates as ISO dates, numbers as written by JavaScript), with
  * the locator `sheet "Data" row 5`. Used for contract tables, Kobo XLSX exports and XLSForms.
  */
+
+let excelJs: typeof ExcelJS | undefined;
+
+/**
+ * exceljs, loaded on the first workbook rather than at import: with jszip, unzipper, bluebird and
+ * their streams it is ≈ 1 MB of code, and bluebird reads a stack trace as it loads (which makes
+ * Node parse the whole source map); CSV, JSON and XML uploads never need it. In Lambda it is not in
+ * the function bundle (`externalModules` in infra/bundling.ts) but in the workbook layer
+ * (/opt/nodejs/node_modules, on NODE_PATH), which `require` searches and ESM `import()` does not;
+ * exceljs is CommonJS either way.
+ */
+function loadExcelJs(): typeof ExcelJS {
+  excelJs ??= createRequire(import.meta.url)('exceljs') as typeof ExcelJS;
+  return excelJs;
+}
 
 /** Most rows read from one sheet. */
 export const MAX_SHEET_ROWS = 200_000;
@@ -62,8 +78,8 @@ export async function readWorkbookSheets(
     );
   }
   const summary = inspectZip(bytes, fileName, limits);
-  verifyZipEntries(bytes, summary, fileName, limits);
-  const workbook = new ExcelJS.Workbook();
+  await verifyZipEntries(bytes, summary, fileName, limits);
+  const workbook = new (loadExcelJs().Workbook)();
   try {
     await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as never);
   } catch (cause) {

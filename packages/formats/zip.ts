@@ -1,4 +1,3 @@
-import { Inflate } from 'fflate';
 import { SourceRefusedError } from './reader.ts';
 
 /**
@@ -178,12 +177,14 @@ export function inspectZip(
  * declares (or the archive more than the limit): the declared sizes are what the checks above
  * trusted. The inflated data is discarded; exceljs unpacks the archive again.
  */
-export function verifyZipEntries(
+export async function verifyZipEntries(
   bytes: Uint8Array,
   summary: ZipSummary,
   fileName: string,
   limits: ZipLimits = DEFAULT_ZIP_LIMITS,
-): void {
+): Promise<void> {
+  // fflate builds its Huffman tables as it loads, and only workbooks need it: it loads on the first.
+  const { Inflate } = await import('./zip-inflate.ts');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let total = 0;
   for (const entry of summary.entries) {

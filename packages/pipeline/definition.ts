@@ -86,6 +86,12 @@ interface StageBase {
   readonly memorySizeMb?: number;
   /** @default 60 */
   readonly timeoutSeconds?: number;
+  /**
+   * The stage reads uploads, XLSX workbooks among them: its function gets the workbook layer
+   * (exceljs, which the function bundles leave out; see infra/bundling.ts).
+   * @default false
+   */
+  readonly readsWorkbooks?: boolean;
 }
 
 export interface EventStageDefinition extends StageBase {
@@ -153,6 +159,7 @@ export const PIPELINE: PipelineDefinition = {
       memorySizeMb: 1769,
       timeoutSeconds: 600,
       batchSize: 5,
+      readsWorkbooks: true,
       load: () => import('./stages/ingest-stage.ts').then((m) => m.runIngestStage),
     },
     {
@@ -170,6 +177,7 @@ export const PIPELINE: PipelineDefinition = {
       memorySizeMb: 1769,
       timeoutSeconds: 600,
       batchSize: 1,
+      readsWorkbooks: true,
       load: () => import('./stages/normalise-stage.ts').then((m) => m.runNormaliseStage),
     },
     {
@@ -195,6 +203,7 @@ export const PIPELINE: PipelineDefinition = {
       },
       memorySizeMb: 1769,
       timeoutSeconds: 900,
+      readsWorkbooks: true,
       load: () => import('./stages/normalise-pending-step.ts').then((m) => m.normalisePendingStep),
     },
     {

@@ -115,6 +115,31 @@ describe('EvidenceStack wiring', () => {
     expect(functionNamed(json, `${config.namePrefix}-api-handler`)).toBeDefined();
   });
 
+  it('gives the one workbook layer (exceljs) to the stages that read workbooks, and to no other function', () => {
+    const { json, config, stack } = synthesized;
+    const layers = resourcesOfType(json, 'AWS::Lambda::LayerVersion');
+    const layerId = stack.pipeline.workbookLayer && logicalIdOf(stack.pipeline.workbookLayer);
+    const layersOf = (name: string) =>
+      ((property(functionNamed(json, name), 'Layers') as unknown[] | undefined) ?? []).map(
+        referencedLogicalId,
+      );
+
+    expect(layers.map(([id]) => id)).toEqual([layerId]);
+    expect(property(layers[0]?.[1], 'CompatibleRuntimes')).toEqual(['nodejs24.x']);
+    expect(property(layers[0]?.[1], 'CompatibleArchitectures')).toEqual(['arm64']);
+    for (const stage of PIPELINE.stages) {
+      expect(layersOf(`${config.namePrefix}-${stage.id}`), stage.id).toEqual(
+        stage.readsWorkbooks ? [layerId] : [],
+      );
+    }
+    expect(PIPELINE.stages.filter((stage) => stage.readsWorkbooks).map((stage) => stage.id)).toEqual([
+      'ingest',
+      'normalise',
+      'normalise-pending',
+    ]);
+    expect(layersOf(`${config.namePrefix}-api-handler`)).toEqual([]);
+  });
+
   it('gives every event stage a queue, a DLQ, a rule targeting the queue and a partial-batch event source', () => {
     const { json, config } = synthesized;
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { projectCountryRecords } from '#packages/formats/country-columns.ts';
+import { countryRecordsOf, countryTable, projectCountryRecords } from '#packages/formats/country-columns.ts';
 import bundled from '../../../data-contracts/reference/country-codes.json' with { type: 'json' };
 
 describe('bundled country data', () => {
@@ -15,6 +15,7 @@ describe('bundled country data', () => {
       string
     >[];
 
-    expect(bundled).toEqual(projectCountryRecords(records));
+    expect(bundled).toEqual(countryTable(projectCountryRecords(records)));
+    expect(countryRecordsOf(bundled)).toEqual(projectCountryRecords(records));
   });
 });
