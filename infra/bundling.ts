@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -141,5 +141,41 @@ export function buildWorkbookLayer(outputDir: string): void {
   writeFileSync(
     path.join(moduleDir, 'package.json'),
     `${JSON.stringify({ name: WORKBOOK_LAYER.packageName, version, license, main: 'index.js' }, null, 2)}\n`,
+  );
+}
+
+/**
+ * The Parquet layer: parquet-wasm for the functions that write Parquet (`writesParquet`).
+ *
+ * Layer content is `nodejs/node_modules/parquet-wasm/`: the package's Node build as published
+ * (its CommonJS glue and the 4.7 MB `parquet_wasm_bg.wasm` it reads from its own folder, which is
+ * why no bundle can carry it) and its licences, at the version package-lock.json pins.
+ * `require('parquet-wasm')` (packages/pipeline/parquet-copy.ts) finds it on `NODE_PATH`.
+ */
+export const PARQUET_LAYER = {
+  packageName: 'parquet-wasm',
+  modulePath: 'nodejs/node_modules/parquet-wasm',
+  /** The files of the package's `node/` build the layer keeps. */
+  files: ['parquet_wasm.js', 'parquet_wasm_bg.wasm'],
+} as const;
+
+/** Writes the Parquet layer's content under `outputDir` (CDK local bundling and the tests). */
+export function buildParquetLayer(outputDir: string): void {
+  // parquet-wasm's `exports` do not include package.json: read it from node_modules.
+  const packageDir = repoPath(`node_modules/${PARQUET_LAYER.packageName}`);
+  const { version, license } = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+    license: string;
+  };
+  const moduleDir = path.join(outputDir, PARQUET_LAYER.modulePath);
+  mkdirSync(moduleDir, { recursive: true });
+  for (const file of PARQUET_LAYER.files)
+    copyFileSync(path.join(packageDir, 'node', file), path.join(moduleDir, file));
+  for (const file of readdirSync(packageDir).filter((name) => name.startsWith('LICENSE'))) {
+    copyFileSync(path.join(packageDir, file), path.join(moduleDir, file));
+  }
+  writeFileSync(
+    path.join(moduleDir, 'package.json'),
+    `${JSON.stringify({ name: PARQUET_LAYER.packageName, version, license, type: 'commonjs', main: 'parquet_wasm.js' }, null, 2)}\n`,
   );
 }

@@ -7,8 +7,8 @@ import { PipelineWiringError } from '../errors.ts';
 import { constructIdOf } from './construct-id.ts';
 import { EventStage } from './event-stage.ts';
 import { EvidenceFunction } from './evidence-function.ts';
+import { parquetLayer, workbookLayer } from './package-layers.ts';
 import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
-import { WorkbookLayer } from './workbook-layer.ts';
 
 /**
  * Every stage of a pipeline definition as cloud resources: one function per stage, and for each
@@ -21,7 +21,8 @@ import { WorkbookLayer } from './workbook-layer.ts';
  * - every function gets the same resource-name environment the local backends use
  *   (`BUCKETS[x].envVar`, `TABLES[x].envVar`, `HLD_EVENT_BUS`, `HLD_DATASET`);
  * - each function's permissions come from its stage's `access` (see {@link EvidenceFunction});
- * - the stages that read uploads (`readsWorkbooks`), and only they, get the {@link WorkbookLayer};
+ * - the stages that read uploads (`readsWorkbooks`), and only they, get the workbook layer
+ *   (exceljs); the stages that write Parquet (`writesParquet`), and only they, the Parquet layer;
  * - each event stage's delivery path is an {@link EventStage}.
  */
 export class PipelineFunctions extends Construct {
@@ -35,6 +36,8 @@ export class PipelineFunctions extends Construct {
   readonly eventStages: ReadonlyMap<string, EventStage>;
   /** exceljs for the stages that read workbooks; undefined when no stage does. */
   readonly workbookLayer: lambda.ILayerVersion | undefined;
+  /** parquet-wasm for the stages that write Parquet; undefined when no stage does. */
+  readonly parquetLayer: lambda.ILayerVersion | undefined;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionsProps) {
     super(scope, id);
@@ -59,7 +62,10 @@ export class PipelineFunctions extends Construct {
     };
 
     this.workbookLayer = this.definition.stages.some((stage) => stage.readsWorkbooks)
-      ? new WorkbookLayer(this, 'WorkbookLayer').layer
+      ? workbookLayer(this, 'WorkbookLayer').layer
+      : undefined;
+    this.parquetLayer = this.definition.stages.some((stage) => stage.writesParquet)
+      ? parquetLayer(this, 'ParquetLayer').layer
       : undefined;
 
     const functions = new Map<string, EvidenceFunction>();
@@ -78,7 +84,7 @@ export class PipelineFunctions extends Construct {
           environment: this.environment,
           ...(stage.memorySizeMb !== undefined ? { memorySizeMb: stage.memorySizeMb } : {}),
           ...(stage.timeoutSeconds !== undefined ? { timeoutSeconds: stage.timeoutSeconds } : {}),
-          ...(stage.readsWorkbooks && this.workbookLayer ? { layers: [this.workbookLayer] } : {}),
+          ...layersOf(stage, { workbook: this.workbookLayer, parquet: this.parquetLayer }),
           ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
           ...(props.removalPolicy !== undefined ? { logRemovalPolicy: props.removalPolicy } : {}),
         }),
@@ -127,4 +133,16 @@ function assertStageIds(definition: PipelineDefinition): void {
     if (seen.has(stage.id)) throw new PipelineWiringError(`Stage id '${stage.id}' appears twice.`);
     seen.add(stage.id);
   }
+}
+
+/** The layers a stage's function gets, from its `readsWorkbooks` and `writesParquet`. */
+function layersOf(
+  stage: { readonly readsWorkbooks?: boolean; readonly writesParquet?: boolean },
+  layers: { readonly workbook?: lambda.ILayerVersion; readonly parquet?: lambda.ILayerVersion },
+): { layers?: lambda.ILayerVersion[] } {
+  const wanted = [
+    ...(stage.readsWorkbooks && layers.workbook ? [layers.workbook] : []),
+    ...(stage.writesParquet && layers.parquet ? [layers.parquet] : []),
+  ];
+  return wanted.length > 0 ? { layers: wanted } : {};
 }

@@ -92,6 +92,12 @@ interface StageBase {
    * @default false
    */
   readonly readsWorkbooks?: boolean;
+  /**
+   * The stage writes Parquet: its function gets the Parquet layer (parquet-wasm and its .wasm,
+   * which a single-file bundle cannot carry; see infra/bundling.ts).
+   * @default false
+   */
+  readonly writesParquet?: boolean;
 }
 
 export interface EventStageDefinition extends StageBase {
@@ -179,6 +185,25 @@ export const PIPELINE: PipelineDefinition = {
       batchSize: 1,
       readsWorkbooks: true,
       load: () => import('./stages/normalise-stage.ts').then((m) => m.runNormaliseStage),
+    },
+    {
+      kind: 'event',
+      id: 'parquet-copy',
+      description: 'Write a zstd Parquet copy of each curated table (Athena-friendly), off the hot path',
+      entry: 'functions/parquet-copy/handler.ts',
+      trigger: { type: 'pipeline-event', detailType: 'SnapshotWritten' },
+      emits: [],
+      access: {
+        buckets: { curated: { read: ['tables/*'], write: ['parquet/*'] } },
+        tables: {},
+      },
+      // parquet-wasm holds the table, its IPC stream and the Parquet output in memory: about
+      // 1.2 GB for 1M rows (npm run bench -- --only parquet-write-1m).
+      memorySizeMb: 3008,
+      timeoutSeconds: 600,
+      batchSize: 1,
+      writesParquet: true,
+      load: () => import('./stages/parquet-copy-stage.ts').then((m) => m.runParquetCopyStage),
     },
     {
       kind: 'refresh-step',

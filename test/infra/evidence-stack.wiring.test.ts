@@ -115,27 +115,34 @@ describe('EvidenceStack wiring', () => {
     expect(functionNamed(json, `${config.namePrefix}-api-handler`)).toBeDefined();
   });
 
-  it('gives the one workbook layer (exceljs) to the stages that read workbooks, and to no other function', () => {
+  it('gives the workbook layer (exceljs) to the stages that read workbooks and the Parquet layer to those that write Parquet, and to no other function', () => {
     const { json, config, stack } = synthesized;
     const layers = resourcesOfType(json, 'AWS::Lambda::LayerVersion');
-    const layerId = stack.pipeline.workbookLayer && logicalIdOf(stack.pipeline.workbookLayer);
+    const workbookId = stack.pipeline.workbookLayer && logicalIdOf(stack.pipeline.workbookLayer);
+    const parquetId = stack.pipeline.parquetLayer && logicalIdOf(stack.pipeline.parquetLayer);
     const layersOf = (name: string) =>
       ((property(functionNamed(json, name), 'Layers') as unknown[] | undefined) ?? []).map(
         referencedLogicalId,
       );
 
-    expect(layers.map(([id]) => id)).toEqual([layerId]);
-    expect(property(layers[0]?.[1], 'CompatibleRuntimes')).toEqual(['nodejs24.x']);
-    expect(property(layers[0]?.[1], 'CompatibleArchitectures')).toEqual(['arm64']);
+    expect(layers.map(([id]) => id).sort()).toEqual([workbookId, parquetId].sort());
+    for (const [, layer] of layers) {
+      expect(property(layer, 'CompatibleRuntimes')).toEqual(['nodejs24.x']);
+      expect(property(layer, 'CompatibleArchitectures')).toEqual(['arm64']);
+    }
     for (const stage of PIPELINE.stages) {
-      expect(layersOf(`${config.namePrefix}-${stage.id}`), stage.id).toEqual(
-        stage.readsWorkbooks ? [layerId] : [],
-      );
+      expect(layersOf(`${config.namePrefix}-${stage.id}`), stage.id).toEqual([
+        ...(stage.readsWorkbooks ? [workbookId] : []),
+        ...(stage.writesParquet ? [parquetId] : []),
+      ]);
     }
     expect(PIPELINE.stages.filter((stage) => stage.readsWorkbooks).map((stage) => stage.id)).toEqual([
       'ingest',
       'normalise',
       'normalise-pending',
+    ]);
+    expect(PIPELINE.stages.filter((stage) => stage.writesParquet).map((stage) => stage.id)).toEqual([
+      'parquet-copy',
     ]);
     expect(layersOf(`${config.namePrefix}-api-handler`)).toEqual([]);
   });

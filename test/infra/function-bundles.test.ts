@@ -3,11 +3,19 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildWorkbookLayer, lambdaEsbuildOptions, WORKBOOK_LAYER } from '#infra/bundling.ts';
+import {
+  buildParquetLayer,
+  buildWorkbookLayer,
+  lambdaEsbuildOptions,
+  PARQUET_LAYER,
+  WORKBOOK_LAYER,
+} from '#infra/bundling.ts';
 import { REPO_ROOT, repoPath } from '#infra/repo-root.ts';
 import { taskDirectory } from '#infra/task-directory.ts';
+import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { readWorkbookSheets } from '#packages/formats/xlsx.ts';
 import { PIPELINE } from '#packages/pipeline/definition.ts';
+import { openDuckDb, sqlString } from '../support/readers.ts';
 import { workbookBytes } from '../unit/formats/workbook.ts';
 
 // Bundling every function and the layer takes a few seconds, more on a loaded two-core machine.
@@ -45,6 +53,10 @@ describe('function bundles', () => {
           stage.id,
         ).toEqual([]);
         expect(inputs.includes('packages/formats/xlsx.ts'), stage.id).toBe(Boolean(stage.readsWorkbooks));
+        expect(
+          inputs.filter((input) => input.includes(`node_modules/${PARQUET_LAYER.packageName}/`)),
+          stage.id,
+        ).toEqual([]);
         expect(
           inputs.filter((input) =>
             /node_modules\/@aws-sdk\/(credential-provider-node|nested-clients)\//.test(input),
@@ -94,6 +106,60 @@ describe('function bundles', () => {
       );
       expect(withoutLayer.status).not.toBe(0);
       expect(withoutLayer.stderr).toContain("Cannot find module 'exceljs'");
+    },
+    BUNDLE_TIMEOUT_MS,
+  );
+
+  it(
+    'write Parquet in Lambda with parquet-wasm (and its .wasm) found only in the Parquet layer',
+    async () => {
+      const layerDir = path.join(workDir, 'parquet-layer');
+      const bundle = path.join(workDir, 'parquet-task', 'index.mjs');
+      const arrowFile = path.join(workDir, 'table.arrow');
+      const parquetFile = path.join(workDir, 'table.parquet');
+      const writer = new ArrowTableWriter(
+        [
+          {
+            name: 'iso3',
+            type: { kind: 'dictionary', vocabulary: 'iso3', values: ['MDA', 'PHL'] },
+            required: true,
+          },
+          { name: 'value', type: { kind: 'float64' }, required: false },
+        ],
+        { metadata: { 'hld:contract': 'observation@1.0.0' } },
+      );
+      writer.append({ iso3: 'MDA', value: 1.5 });
+      writer.append({ iso3: 'PHL' });
+      writeFileSync(arrowFile, await writer.finish());
+      buildParquetLayer(layerDir);
+      await build(lambdaEsbuildOptions(repoPath('test/infra/parquet-writer.entry.ts'), bundle));
+
+      const run = (nodePath: string | undefined) =>
+        spawnSync(process.execPath, ['--enable-source-maps', bundle, arrowFile, parquetFile], {
+          cwd: workDir,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, ...(nodePath ? { NODE_PATH: nodePath } : {}) },
+          timeout: 60_000,
+        });
+      const withoutLayer = run(undefined);
+      const withLayer = run(path.join(layerDir, 'nodejs', 'node_modules'));
+
+      expect(withoutLayer.status).not.toBe(0);
+      expect(withoutLayer.stderr).toContain("Cannot find module 'parquet-wasm'");
+      expect(withLayer.status, withLayer.stderr).toBe(0);
+      const duckdb = await openDuckDb();
+      try {
+        const file = sqlString(parquetFile);
+        expect(await duckdb.rows(`SELECT iso3, value FROM read_parquet(${file}) ORDER BY iso3`)).toEqual([
+          { iso3: 'MDA', value: 1.5 },
+          { iso3: 'PHL', value: null },
+        ]);
+        expect(await duckdb.rows(`SELECT DISTINCT compression FROM parquet_metadata(${file})`)).toEqual([
+          { compression: 'ZSTD' },
+        ]);
+      } finally {
+        duckdb.close();
+      }
     },
     BUNDLE_TIMEOUT_MS,
   );

@@ -1,3 +1,7 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractId } from '#contracts/contract.ts';
 import { normaliseContractCsvFast } from '#packages/fastpath/csv-columns.ts';
@@ -5,10 +9,12 @@ import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { sha256Hex } from '#packages/pipeline/ingest.ts';
 import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
+import { parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
 import { assembleBriefing } from '#packages/pipeline/refresh.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import { integrationBackends } from '../support/backends.ts';
 import { ingestSamples, refreshNow, sampleBytes, uploadAndRoute } from '../support/pipeline.ts';
+import { openDuckDb, sqlString } from '../support/readers.ts';
 
 type Body = Record<string, any>;
 
@@ -77,6 +83,43 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
         expect(source.raw_key).toBe(
           `raw/${source.raw_key.split('/')[1]}/${source.file_sha256}/${source.raw_key.split('/').pop()}`,
         );
+      }
+    });
+
+    it('keeps a zstd Parquet copy of every curated table, partitioned by source SHA-256, with the same rows', async () => {
+      const ctx = pipelineContext();
+      const copies = new Set((await ctx.curated.list('parquet/')).map((object) => object.key));
+      const accepted = (await ctx.ledger.listFiles()).filter((file) => file.status === 'accepted');
+      const tables = [];
+      for (const file of accepted) {
+        const snapshot = (await ctx.ledger.latestSnapshot(file.sha256))!;
+        for (const table of snapshot.tables) {
+          const key = parquetCopyKey(table.table, file.sha256, snapshot.snapshotId);
+          expect(copies.has(key), key).toBe(true);
+          tables.push({ ...table, sha256: file.sha256, parquetKey: key });
+        }
+      }
+      expect(tables.length).toBeGreaterThanOrEqual(6);
+
+      // Read back by DuckDB as Athena would: the partition folder becomes a column.
+      const projects = tables.find((table) => table.table === 'jmdi_project')!;
+      const dir = await mkdtemp(join(tmpdir(), 'hld-parquet-'));
+      const duckdb = await openDuckDb();
+      try {
+        const path = join(dir, projects.parquetKey);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, await ctx.curated.get(projects.parquetKey));
+        const rows = await duckdb.rows(
+          `SELECT project_id, source_sha256 FROM read_parquet(${sqlString(path)}, hive_partitioning = true) ORDER BY project_id`,
+        );
+        const arrow = tableFromIPC(await ctx.curated.get(projects.key));
+        expect(rows.map((row) => row.project_id)).toEqual(
+          [...arrow.getChild('project_id')!.toArray()].map(String).sort(),
+        );
+        expect(new Set(rows.map((row) => row.source_sha256))).toEqual(new Set([projects.sha256]));
+      } finally {
+        duckdb.close();
+        await rm(dir, { recursive: true, force: true });
       }
     });
 
