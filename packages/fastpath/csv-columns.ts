@@ -879,43 +879,64 @@ export async function validateContractCsvStream(
 /** Bytes read from a file at a time. */
 const FILE_CHUNK_BYTES = 8 << 20;
 
+/** Room kept in front of each read for the incomplete last record of the one before. */
+const TAIL_HEADROOM_BYTES = 1 << 20;
+
 /**
  * Normalise a contract CSV file from disk, handing the Arrow IPC bytes to `write` as each record
- * batch is produced (memory: two read buffers and one batch). The incomplete last record of each
- * read is moved in front of the next one, so no chunk is ever copied. Throws
- * FastPathIneligibleError when the file turns out not to be eligible (including files that mix
- * rows with and without a parent reference, which need a second pass: use the in-memory API).
+ * batch is produced (memory: two read buffers and one batch). The next read runs while a chunk is
+ * processed; the incomplete last record of each chunk is copied into the room kept in front of
+ * the next one, so no chunk is ever copied. Throws FastPathIneligibleError when the file turns out
+ * not to be eligible (including files that mix rows with and without a parent reference, which
+ * need a second pass: use the in-memory API or `streamContractCsvFast` with `replay`).
  */
 export async function normaliseContractCsvFile(
   path: string,
-  options: FastNormaliseOptions & { readonly write: (ipc: Uint8Array) => void | Promise<void> },
+  options: FastNormaliseOptions & {
+    readonly write: (ipc: Uint8Array) => void | Promise<void>;
+    /** Bytes read at a time. @default 8 MiB */
+    readonly readBytes?: number;
+  },
 ): Promise<FastNormaliseSummary> {
   const normaliser = new ContractCsvNormaliser(options);
   const handle = await open(path, 'r');
+  const readBytes = Math.max(1, options.readBytes ?? FILE_CHUNK_BYTES);
+  const headroom = Math.min(TAIL_HEADROOM_BYTES, readBytes);
+  const buffers = [0, 1].map(() => new Uint8Array(headroom + readBytes));
+  const readInto = (buffer: Uint8Array) =>
+    handle.read(buffer, headroom, readBytes, null).then((read) => read.bytesRead);
+  let reading: Promise<number> | undefined = readInto(buffers[0]!);
   try {
-    const buffers = [new Uint8Array(FILE_CHUNK_BYTES), new Uint8Array(FILE_CHUNK_BYTES)];
     let which = 0;
     let tail: Uint8Array = new Uint8Array(0);
     for (;;) {
-      let buffer = buffers[which]!;
-      if (tail.length * 2 > buffer.length) {
-        // One record longer than half a buffer: grow rather than read tiny chunks.
-        buffer = new Uint8Array(tail.length * 4);
-        buffers[which] = buffer;
+      const buffer = buffers[which]!;
+      const bytesRead = await reading!;
+      reading = undefined;
+      const data = buffer.subarray(headroom, headroom + bytesRead);
+      let chunk: Uint8Array;
+      if (tail.length <= headroom) {
+        buffer.set(tail, headroom - tail.length);
+        chunk = buffer.subarray(headroom - tail.length, headroom + bytesRead);
+      } else {
+        // One record longer than the headroom: join it to the next read (a copy, rarely).
+        chunk = Buffer.concat([tail, data]);
       }
-      buffer.set(tail, 0);
-      const { bytesRead } = await handle.read(buffer, tail.length, buffer.length - tail.length, null);
       const final = bytesRead === 0;
-      normaliser.push(buffer.subarray(0, tail.length + bytesRead), final);
+      // The tail now lives in this buffer: the other one can take the next read.
+      if (!final) reading = readInto(buffers[1 - which]!);
+      normaliser.push(chunk, final);
       if (final) break;
       tail = normaliser.takeTail();
       which = 1 - which;
-      for (const chunk of normaliser.take()) await options.write(chunk);
+      for (const out of normaliser.take()) await options.write(out);
     }
     normaliser.close();
     for (const chunk of normaliser.take()) await options.write(chunk);
     return normaliser.result();
   } finally {
+    // A read still in flight (the file turned out ineligible) must end before the handle closes.
+    await reading?.catch(() => 0);
     await handle.close();
   }
 }

@@ -100,6 +100,33 @@ describe('the streaming fast path', () => {
     expectSameArrow(concat(out), reference.ipc);
   });
 
+  it('reads a file from disk in small reads, records across reads and longer than the room kept for them, with the same result', async () => {
+    const long = `"${'a long, multi-line\nanswer about remittances '.repeat(60)}"`;
+    const text = surveyCsv(600)
+      .toString('utf8')
+      .replace(/\r\n(GMG-UNCT-2011:r1[0-9],capacity\/q3),x,yes,/g, `\r\n$1,0,${long},`);
+    const bytes = Buffer.from(text);
+    expect(text).toContain(long);
+    const path = join(dir, 'survey-long.csv');
+    await writeFile(path, bytes);
+    const reference = await referenceNormalise(bytes, {
+      fileName: 'survey.csv',
+      kind: 'survey',
+      batchSize: 100,
+    });
+    if ('error' in reference) throw reference.error;
+    for (const readBytes of [997, 4_096]) {
+      const out: Uint8Array[] = [];
+      const result = await normaliseContractCsvFile(path, {
+        ...OPTIONS,
+        readBytes,
+        write: (chunk) => void out.push(chunk),
+      });
+      expect(result.summary).toEqual(reference.summary);
+      expectSameArrow(concat(out), reference.ipc);
+    }
+  });
+
   it('validates a stream without writing Arrow, with the summary (every problem) the reference gives', async () => {
     const bytes = surveyCsv(1_500);
     const result = await validateContractCsvStream(pieces(bytes, 4_099), OPTIONS);
