@@ -4,7 +4,11 @@ import { contractForTable, contractsForKind } from '#contracts/registry.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
-import { normaliseContractCsvFast, streamContractCsvFast } from '#packages/fastpath/csv-columns.ts';
+import {
+  type FastNormaliseOptions,
+  normaliseContractCsvFast,
+  streamContractCsvFast,
+} from '#packages/fastpath/csv-columns.ts';
 import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
 import { detectFormat, MAX_SOURCE_BYTES, readSource } from '#packages/formats/index.ts';
 import type { FileRecord, Ledger, SnapshotRecord, SnapshotTable } from '#packages/storage/ledger.ts';
@@ -82,6 +86,24 @@ export async function normaliseFile(
 
 type SchemaMetadata = (contract: TableContract) => Readonly<Record<string, string>>;
 
+/** The fast path's options for one file, in memory or streamed. */
+function fastOptions(
+  file: FileRecord,
+  fileName: string,
+  metadata: SchemaMetadata,
+  deps: NormaliseDependencies,
+): FastNormaliseOptions {
+  return {
+    fileName,
+    kind: file.kind,
+    docId: file.docId,
+    receivedAt: file.receivedAt,
+    locatorColumn: LOCATOR_COLUMN,
+    ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
+    metadata,
+  };
+}
+
 /** A file held in memory: the fast path when it can, else the reader and `validateRows`. */
 async function writeInMemory(
   file: FileRecord,
@@ -97,15 +119,7 @@ async function writeInMemory(
   // reader + validateRows path below runs) whenever it cannot reproduce that path exactly.
   const fast =
     bytes.byteLength <= MAX_SOURCE_BYTES && detectFormat({ bytes, fileName, kind: file.kind }) === 'csv'
-      ? await normaliseContractCsvFast(bytes, {
-          fileName,
-          kind: file.kind,
-          docId: file.docId,
-          receivedAt: file.receivedAt,
-          locatorColumn: LOCATOR_COLUMN,
-          ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
-          metadata,
-        })
+      ? await normaliseContractCsvFast(bytes, fastOptions(file, fileName, metadata, deps))
       : undefined;
   const tables: SnapshotTable[] = [];
   if (fast) {
@@ -163,13 +177,7 @@ async function writeStreamed(
 ): Promise<SnapshotTable[]> {
   const attempt = async (holdWaitingRows: boolean): Promise<SnapshotTable[]> => {
     const stream = streamContractCsvFast(deps.raw.stream(file.rawKey), {
-      fileName,
-      kind: file.kind,
-      docId: file.docId,
-      receivedAt: file.receivedAt,
-      locatorColumn: LOCATOR_COLUMN,
-      ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
-      metadata,
+      ...fastOptions(file, fileName, metadata, deps),
       holdWaitingRows,
       replay: () => deps.raw.stream(file.rawKey),
     });

@@ -12,6 +12,7 @@ import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 import { parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
 import { assembleBriefing } from '#packages/pipeline/refresh.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
+import type { FileRecord, SnapshotRecord } from '#packages/storage/ledger.ts';
 import { integrationBackends } from '../support/backends.ts';
 import { ingestSamples, refreshNow, sampleBytes, uploadAndRoute } from '../support/pipeline.ts';
 import { openDuckDb, sqlString } from '../support/readers.ts';
@@ -30,6 +31,31 @@ async function withEnv<T>(values: Record<string, string>, body: () => Promise<T>
       else process.env[name] = value;
     }
   }
+}
+
+/** The in-memory fast path's result for bytes the pipeline streamed (same file record and snapshot). */
+async function normaliseInMemory(
+  bytes: Uint8Array,
+  fileName: string,
+  record: FileRecord,
+  snapshot: SnapshotRecord,
+) {
+  const result = await normaliseContractCsvFast(bytes, {
+    fileName,
+    kind: record.kind,
+    docId: record.docId,
+    receivedAt: record.receivedAt,
+    locatorColumn: LOCATOR_COLUMN,
+    metadata: (contract) => ({
+      'hld:contract': contractId(contract),
+      'hld:source_sha256': record.sha256,
+      'hld:source_doc_id': record.docId,
+      'hld:raw_key': record.rawKey,
+      'hld:snapshot_id': snapshot.snapshotId,
+    }),
+  });
+  if (!result) throw new Error(`${fileName}: the fast path declined it`);
+  return result;
 }
 
 /** A survey_response CSV of `rows` answers (about 180 bytes each), one in 50 of them bad. */
@@ -305,20 +331,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
 
       const record = (await ctx.ledger.getFile(sha256Hex(bytes)))!;
       const snapshot = (await ctx.ledger.latestSnapshot(record.sha256))!;
-      const inMemory = (await normaliseContractCsvFast(bytes, {
-        fileName: 'unct-survey-rerun.csv',
-        kind: 'survey',
-        docId: record.docId,
-        receivedAt: record.receivedAt,
-        locatorColumn: LOCATOR_COLUMN,
-        metadata: (contract) => ({
-          'hld:contract': contractId(contract),
-          'hld:source_sha256': record.sha256,
-          'hld:source_doc_id': record.docId,
-          'hld:raw_key': record.rawKey,
-          'hld:snapshot_id': snapshot.snapshotId,
-        }),
-      }))!;
+      const inMemory = await normaliseInMemory(bytes, 'unct-survey-rerun.csv', record, snapshot);
       expect(record).toMatchObject({
         status: 'accepted',
         format: 'csv',
@@ -349,20 +362,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
 
       const record = (await ctx.ledger.getFile(sha256Hex(bytes)))!;
       const snapshot = (await ctx.ledger.latestSnapshot(record.sha256))!;
-      const inMemory = (await normaliseContractCsvFast(bytes, {
-        fileName: 'jmdi-lessons-big.csv',
-        kind: 'stocktaking',
-        docId: record.docId,
-        receivedAt: record.receivedAt,
-        locatorColumn: LOCATOR_COLUMN,
-        metadata: (contract) => ({
-          'hld:contract': contractId(contract),
-          'hld:source_sha256': record.sha256,
-          'hld:source_doc_id': record.docId,
-          'hld:raw_key': record.rawKey,
-          'hld:snapshot_id': snapshot.snapshotId,
-        }),
-      }))!;
+      const inMemory = await normaliseInMemory(bytes, 'jmdi-lessons-big.csv', record, snapshot);
       expect(record.status).toBe('accepted');
       const curated = Buffer.from(await ctx.curated.get(snapshot.tables[0]!.key));
       expect(curated.equals(Buffer.from(inMemory.ipc!))).toBe(true);
