@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assembleBriefingBenchmark } from './assemble-briefing.ts';
 import {
   DATA_DIR,
   ensureFile,
@@ -376,6 +377,7 @@ function startEndToEnd(): Line[] {
 const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'normalise-survey-1m': normaliseSurvey,
   'assemble-groupby-1m': groupBy,
+  'assemble-briefing-1m': () => assembleBriefingBenchmark({ rounds: ROUNDS, line }),
   'parquet-write-1m': parquetWrite,
   'publish-200x20': publish,
   bundles,

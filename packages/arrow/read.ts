@@ -2,7 +2,8 @@ import { type Table, Type, tableFromIPC } from 'apache-arrow';
 
 const MS_PER_DAY = 86_400_000;
 
-function plain(value: unknown, typeId: Type): unknown {
+/** One Arrow value as the row objects hold it (see `tableRows`); undefined for null. */
+export function plainValue(value: unknown, typeId: Type): unknown {
   if (value === null || value === undefined) return undefined;
   switch (typeId) {
     case Type.Date:
@@ -40,7 +41,7 @@ export function tableRows(table: Table): Record<string, unknown>[] {
   for (let index = 0; index < table.numRows; index += 1) {
     const row: Record<string, unknown> = {};
     for (const column of columns) {
-      const value = plain(column.vector?.get(index), column.typeId);
+      const value = plainValue(column.vector?.get(index), column.typeId);
       if (value !== undefined) row[column.name] = value;
     }
     rows.push(row);

@@ -1,4 +1,4 @@
-import { type Data, type Table, Type } from 'apache-arrow';
+import { type Data, type Dictionary, type Table, Type } from 'apache-arrow';
 import { ByteInterner } from './byte-interner.ts';
 
 /**
@@ -435,4 +435,376 @@ export function groupByColumns(table: Table, options: GroupByOptions): Group[] {
     });
   }
   return result.sort((a, b) => compareKeys(a.key, b.key));
+}
+
+/*
+ * Kernels for assembling the briefing (PERFORMANCE.md lesson 3 again): a curated table is the
+ * concatenation of one Arrow table per source file, so these read one column over several
+ * tables, whose dictionaries may differ, into one code space. Rows are numbered 0 … n-1 across
+ * the tables in order.
+ */
+
+/** A scalar column as codes: `values[codes[row]]`, or -1 where the value is null or the column absent. */
+export interface ColumnCodes {
+  readonly codes: Int32Array;
+  /** Distinct values (strings for dictionaries and Utf8, numbers for integers, booleans). */
+  readonly values: readonly (string | number | boolean)[];
+}
+
+/** A list-of-strings column: row `r` holds `values[codes[i]]` for `offsets[r] <= i < offsets[r + 1]`. */
+export interface ListCodes {
+  readonly offsets: Int32Array;
+  readonly codes: Int32Array;
+  readonly values: readonly string[];
+  /** 1 where the row has a list (possibly empty), 0 where it is null. */
+  readonly valid: Uint8Array;
+}
+
+/** A numeric column: `values[row]` where `valid[row]` is 1. */
+export interface NumberColumn {
+  readonly values: Float64Array;
+  readonly valid: Uint8Array;
+}
+
+/** Rows by group, CSR-style: the rows of group `g` are `rows[offsets[g]] … rows[offsets[g + 1] - 1]`. */
+export interface GroupedRows {
+  readonly offsets: Int32Array;
+  readonly rows: Int32Array;
+}
+
+function totalRows(tables: readonly Table[]): number {
+  return tables.reduce((total, table) => total + table.numRows, 0);
+}
+
+function optionalColumnIndex(table: Table, name: string): number {
+  return table.schema.fields.findIndex((field) => field.name === name);
+}
+
+/** Strings → codes shared by every table of a column (bytes interned, one string per value). */
+class StringCodes {
+  private readonly interner = new ByteInterner();
+  private readonly codeOfId: number[] = [];
+  constructor(private readonly values: (string | number | boolean)[]) {}
+
+  code(bytes: Uint8Array, start: number, end: number): number {
+    const before = this.interner.size;
+    const id = this.interner.intern(bytes, start, end);
+    if (id === before) {
+      this.codeOfId.push(this.values.length);
+      this.values.push(decoder.decode(bytes.subarray(start, end)));
+    }
+    return this.codeOfId[id]!;
+  }
+
+  codeOf(text: string): number {
+    const bytes = encoder.encode(text);
+    return this.code(bytes, 0, bytes.length);
+  }
+}
+
+/**
+ * Per-row codes of one column over several tables: dictionary indices go through one small
+ * table per distinct dictionary, Utf8 bytes are interned without building a string per row,
+ * integers and booleans map directly. Throws GroupByColumnError for other column types.
+ */
+export function columnCodes(tables: readonly Table[], name: string): ColumnCodes {
+  const codes = new Int32Array(totalRows(tables));
+  const values: (string | number | boolean)[] = [];
+  const strings = new StringCodes(values);
+  const numbers = new Map<number, number>();
+  const booleans: number[] = [-1, -1];
+  const dictionaries = new Map<unknown, Int32Array>();
+  let at = 0;
+  for (const table of tables) {
+    const column = optionalColumnIndex(table, name);
+    if (column < 0) {
+      codes.fill(-1, at, at + table.numRows);
+      at += table.numRows;
+      continue;
+    }
+    const field = table.schema.fields[column]!;
+    if (field.typeId === Type.Dictionary && (field.type as Dictionary).dictionary.typeId !== Type.Utf8) {
+      throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not a dictionary of strings`);
+    }
+    for (const batch of table.batches) {
+      if (batch.numRows === 0) continue;
+      const data = batch.getChildAt(column)!.data[0]!;
+      const nulls = hasNulls(data);
+      const length = data.length;
+      const offset = data.offset;
+      switch (field.typeId) {
+        case Type.Dictionary: {
+          const vector = data.dictionary;
+          let map = dictionaries.get(vector);
+          if (!map) {
+            const dictionary = vector?.toArray() ?? [];
+            map = Int32Array.from(dictionary, (value) =>
+              value === null || value === undefined ? -1 : strings.codeOf(String(value)),
+            );
+            dictionaries.set(vector, map);
+          }
+          const indices = data.values as Int8Array | Int16Array | Int32Array;
+          for (let row = 0; row < length; row += 1)
+            codes[at + row] = nulls && !isValid(data, row) ? -1 : map[indices[offset + row]!]!;
+          break;
+        }
+        case Type.Utf8: {
+          const bytes = data.values as Uint8Array;
+          const offsets = data.valueOffsets as Int32Array;
+          for (let row = 0; row < length; row += 1) {
+            codes[at + row] =
+              nulls && !isValid(data, row)
+                ? -1
+                : strings.code(bytes, offsets[offset + row]!, offsets[offset + row + 1]!);
+          }
+          break;
+        }
+        case Type.Int: {
+          const ints = data.values as Int32Array;
+          for (let row = 0; row < length; row += 1) {
+            if (nulls && !isValid(data, row)) {
+              codes[at + row] = -1;
+              continue;
+            }
+            const value = Number(ints[offset + row]);
+            let code = numbers.get(value);
+            if (code === undefined) {
+              code = values.length;
+              numbers.set(value, code);
+              values.push(value);
+            }
+            codes[at + row] = code;
+          }
+          break;
+        }
+        case Type.Bool: {
+          const bits = data.values as Uint8Array;
+          for (let row = 0; row < length; row += 1) {
+            if (nulls && !isValid(data, row)) {
+              codes[at + row] = -1;
+              continue;
+            }
+            const index = offset + row;
+            const bit = (bits[index >> 3]! >> (index & 7)) & 1;
+            if (booleans[bit]! < 0) {
+              booleans[bit] = values.length;
+              values.push(bit === 1);
+            }
+            codes[at + row] = booleans[bit]!;
+          }
+          break;
+        }
+        default:
+          throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) has no codes`);
+      }
+      at += length;
+    }
+  }
+  return { codes, values };
+}
+
+/**
+ * A List<Utf8> column over several tables, its strings interned. A null list is empty; a null
+ * item reads as 'null' (what `String(item)` gives for the row objects). Throws GroupByColumnError
+ * for other column types.
+ */
+export function listCodes(tables: readonly Table[], name: string): ListCodes {
+  const offsets = new Int32Array(totalRows(tables) + 1);
+  const valid = new Uint8Array(totalRows(tables));
+  let codes = new Int32Array(1024);
+  let used = 0;
+  const values: string[] = [];
+  const strings = new StringCodes(values);
+  let at = 0;
+  for (const table of tables) {
+    const column = optionalColumnIndex(table, name);
+    const field = column < 0 ? undefined : table.schema.fields[column]!;
+    if (field && (field.typeId !== Type.List || field.type.children[0]?.typeId !== Type.Utf8)) {
+      throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not a list of strings`);
+    }
+    for (const batch of table.batches) {
+      const length = batch.numRows;
+      if (length === 0) continue;
+      if (column < 0) {
+        offsets.fill(used, at + 1, at + length + 1);
+        at += length;
+        continue;
+      }
+      const data = batch.getChildAt(column)!.data[0]!;
+      const nulls = hasNulls(data);
+      const listOffsets = data.valueOffsets as Int32Array;
+      const items = data.children[0]!;
+      const itemNulls = hasNulls(items);
+      const bytes = items.values as Uint8Array;
+      const itemOffsets = items.valueOffsets as Int32Array;
+      for (let row = 0; row < length; row += 1) {
+        if (!(nulls && !isValid(data, row))) {
+          valid[at + row] = 1;
+          const first = listOffsets[data.offset + row]!;
+          const last = listOffsets[data.offset + row + 1]!;
+          if (used + (last - first) > codes.length) {
+            const grown = new Int32Array(Math.max(codes.length * 2, used + (last - first)));
+            grown.set(codes);
+            codes = grown;
+          }
+          for (let item = first; item < last; item += 1) {
+            codes[used++] =
+              itemNulls && !isValid(items, item)
+                ? strings.codeOf('null')
+                : strings.code(
+                    bytes,
+                    itemOffsets[items.offset + item]!,
+                    itemOffsets[items.offset + item + 1]!,
+                  );
+          }
+        }
+        offsets[at + row + 1] = used;
+      }
+      at += length;
+    }
+  }
+  return { offsets, codes: codes.subarray(0, used), values, valid };
+}
+
+/** A Float or Int column over several tables as float64 values and a validity byte per row. */
+export function numberColumn(tables: readonly Table[], name: string): NumberColumn {
+  const length = totalRows(tables);
+  const values = new Float64Array(length);
+  const valid = new Uint8Array(length);
+  let at = 0;
+  for (const table of tables) {
+    const column = optionalColumnIndex(table, name);
+    const field = column < 0 ? undefined : table.schema.fields[column]!;
+    if (field && field.typeId !== Type.Float && field.typeId !== Type.Int) {
+      throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not numeric`);
+    }
+    for (const batch of table.batches) {
+      if (column >= 0 && batch.numRows > 0) {
+        const data = batch.getChildAt(column)!.data[0]!;
+        const nulls = hasNulls(data);
+        const numbers = data.values as Float64Array | Int32Array;
+        for (let row = 0; row < data.length; row += 1) {
+          if (nulls && !isValid(data, row)) continue;
+          values[at + row] = Number(numbers[data.offset + row]);
+          valid[at + row] = 1;
+        }
+      }
+      at += batch.numRows;
+    }
+  }
+  return { values, valid };
+}
+
+/**
+ * The rows of each group, by a counting sort of the group codes (-1: in no group). Stable:
+ * within a group, rows keep their order.
+ */
+export function groupRows(codes: Int32Array, groups: number): GroupedRows {
+  const offsets = new Int32Array(groups + 1);
+  for (let row = 0; row < codes.length; row += 1) {
+    const code = codes[row]!;
+    if (code >= 0) offsets[code + 1]! += 1;
+  }
+  for (let group = 0; group < groups; group += 1) offsets[group + 1]! += offsets[group]!;
+  const next = offsets.slice(0, groups);
+  const rows = new Int32Array(offsets[groups]!);
+  for (let row = 0; row < codes.length; row += 1) {
+    const code = codes[row]!;
+    if (code >= 0) rows[next[code]!++] = row;
+  }
+  return { offsets, rows };
+}
+
+/**
+ * Rows that may belong to several groups: (group, row) pairs added in any order, grouped by a
+ * stable counting sort, so each group lists its rows in the order they were added.
+ */
+export class GroupMembers {
+  private groupOf = new Int32Array(1024);
+  private rowOf = new Int32Array(1024);
+  private size = 0;
+
+  add(group: number, row: number): void {
+    if (this.size === this.groupOf.length) {
+      const grow = (array: Int32Array) => {
+        const grown = new Int32Array(array.length * 2);
+        grown.set(array);
+        return grown;
+      };
+      this.groupOf = grow(this.groupOf);
+      this.rowOf = grow(this.rowOf);
+    }
+    this.groupOf[this.size] = group;
+    this.rowOf[this.size] = row;
+    this.size += 1;
+  }
+
+  /** The rows of every group `0 … groups - 1`. */
+  build(groups: number): GroupedRows {
+    const { offsets, rows: pairs } = groupRows(this.groupOf.subarray(0, this.size), groups);
+    const rows = new Int32Array(pairs.length);
+    for (let index = 0; index < pairs.length; index += 1) rows[index] = this.rowOf[pairs[index]!]!;
+    return { offsets, rows };
+  }
+}
+
+/** The rows of group `group`, as a view. */
+export function rowsOf(grouped: GroupedRows, group: number): Int32Array {
+  return grouped.rows.subarray(grouped.offsets[group]!, grouped.offsets[group + 1]!);
+}
+
+const latin1 = new TextDecoder('latin1');
+
+/**
+ * A Utf8 column over several tables as one string per row (undefined where null or absent),
+ * for values that are mostly distinct (row locators). An all-ASCII batch is decoded once and
+ * cut by its offsets. Throws GroupByColumnError for other column types.
+ */
+export function stringColumn(tables: readonly Table[], name: string): (string | undefined)[] {
+  const strings: (string | undefined)[] = new Array(totalRows(tables));
+  let at = 0;
+  for (const table of tables) {
+    const column = optionalColumnIndex(table, name);
+    const field = column < 0 ? undefined : table.schema.fields[column]!;
+    if (field && field.typeId !== Type.Utf8) {
+      throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not Utf8`);
+    }
+    for (const batch of table.batches) {
+      const length = batch.numRows;
+      if (length === 0) continue;
+      if (column < 0) {
+        strings.fill(undefined, at, at + length);
+        at += length;
+        continue;
+      }
+      const data = batch.getChildAt(column)!.data[0]!;
+      const nulls = hasNulls(data);
+      const bytes = data.values as Uint8Array;
+      const offsets = data.valueOffsets as Int32Array;
+      const first = offsets[data.offset]!;
+      const last = offsets[data.offset + length]!;
+      const window = bytes.subarray(first, last);
+      let ascii = true;
+      for (let index = 0; index < window.length; index += 1) {
+        if (window[index]! > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
+      const whole = ascii ? latin1.decode(window) : '';
+      for (let row = 0; row < length; row += 1) {
+        if (nulls && !isValid(data, row)) {
+          strings[at + row] = undefined;
+          continue;
+        }
+        const start = offsets[data.offset + row]!;
+        const end = offsets[data.offset + row + 1]!;
+        strings[at + row] = ascii
+          ? whole.slice(start - first, end - first)
+          : decoder.decode(bytes.subarray(start, end));
+      }
+      at += length;
+    }
+  }
+  return strings;
 }

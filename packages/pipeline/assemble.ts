@@ -1,14 +1,17 @@
-import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
+import { readArrowTable } from '#packages/arrow/read.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
+import {
+  type CuratedSegment,
+  type CuratedTableSet,
+  curatedTablesFromArrow,
+} from '#packages/briefing/curated-tables.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
 import type { ExportFormat } from '#packages/briefing/exports/formats.ts';
 import { exportPrefix } from '#packages/briefing/exports/layout.ts';
-import type { CuratedRow } from '#packages/briefing/model.ts';
 import type { BriefingItem, BriefingStore, VersionRecord } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
-import { LOCATOR_COLUMN } from './snapshots.ts';
 
 export interface AssembleDependencies {
   readonly curated: ObjectStore;
@@ -52,12 +55,15 @@ export class MissingSnapshotError extends Error {
   override readonly name = 'MissingSnapshotError';
 }
 
-/** Read the current snapshot of every source into curated rows with their lineage. */
+/**
+ * Read the current snapshot of every source: its Arrow tables (zero-copy) with the file's lineage,
+ * as the columnar view the briefing builder reads. No row objects are made here.
+ */
 export async function loadCuratedTables(
   deps: Pick<AssembleDependencies, 'curated' | 'ledger'>,
-): Promise<{ tables: Record<string, CuratedRow[]>; inputs: { sourceName: string; sha256: string }[] }> {
+): Promise<{ tables: CuratedTableSet; inputs: { sourceName: string; sha256: string }[] }> {
   const sources = (await deps.ledger.listSources()).sort((a, b) => a.sourceName.localeCompare(b.sourceName));
-  const tables: Record<string, CuratedRow[]> = {};
+  const segments: CuratedSegment[] = [];
   const inputs: { sourceName: string; sha256: string }[] = [];
   for (const source of sources) {
     // normalise-pending ran just before (same refresh, under the lock), so the newest snapshot
@@ -71,26 +77,16 @@ export async function loadCuratedTables(
     const file = await deps.ledger.getFile(source.sha256);
     inputs.push({ sourceName: source.sourceName, sha256: source.sha256 });
     for (const entry of snapshot.tables) {
-      const table = readArrowTable(await deps.curated.get(entry.key));
-      const rows = tables[entry.table] ?? [];
-      for (const row of tableRows(table)) {
-        const { [LOCATOR_COLUMN]: locator, ...values } = row;
-        rows.push({
-          row: values,
-          ref: {
-            table: entry.table,
-            locator: String(locator),
-            file_sha256: source.sha256,
-            raw_key: file?.rawKey ?? '',
-            source_doc_id: String(values.source_doc_id ?? file?.docId ?? ''),
-            ...(typeof values.confidence === 'string' ? { confidence: values.confidence } : {}),
-          },
-        });
-      }
-      tables[entry.table] = rows;
+      segments.push({
+        table: entry.table,
+        arrow: readArrowTable(await deps.curated.get(entry.key)),
+        file_sha256: source.sha256,
+        raw_key: file?.rawKey ?? '',
+        ...(file?.docId === undefined ? {} : { doc_id: file.docId }),
+      });
     }
   }
-  return { tables, inputs };
+  return { tables: curatedTablesFromArrow(segments), inputs };
 }
 
 function countItems(items: readonly BriefingItem[]): Record<string, number> {

@@ -6,10 +6,17 @@ import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import {
+  columnCodes,
   type Group,
   GroupByColumnError,
   type GroupKeyValue,
+  GroupMembers,
   groupByColumns,
+  groupRows,
+  listCodes,
+  numberColumn,
+  rowsOf,
+  stringColumn,
 } from '#packages/fastpath/group-by.ts';
 
 /** The naive row loop the kernel must agree with: rows as objects, a Map per key. */
@@ -126,5 +133,108 @@ describe('groupByColumns', () => {
     expect(() => groupByColumns(table, { keys: ['project_id'], sums: ['project_id'] })).toThrow(
       GroupByColumnError,
     );
+  });
+});
+
+const listed = fc.record({
+  project_id: fc.string({ minLength: 1, maxLength: 6 }),
+  target_country_iso3: fc.constantFrom('MDA', 'SEN', 'PHL', undefined),
+  jmdi_code: fc.constantFrom('A', 'Bé', '😀', '', undefined),
+  activity_status: fc.constantFrom(1, 2, 6, undefined),
+  total_budget_amount: fc.oneof(fc.double({ min: 0, max: 1e7, noNaN: true }), fc.constant(undefined)),
+  partner_countries_iso3: fc.option(fc.array(fc.constantFrom('MDA', 'SEN', 'ITA'), { maxLength: 3 }), {
+    nil: undefined,
+  }),
+});
+
+describe('column kernels over several tables', () => {
+  it('read every row of every table as the row objects hold it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(listed, { maxLength: 40 }), { maxLength: 3 }),
+        fc.constantFrom(1, 7, 65_536),
+        async (files, batchSize) => {
+          const tables = await Promise.all(files.map((rows) => projectTable(rows, batchSize)));
+          const rows = tables.flatMap((table) => tableRows(table));
+
+          const decode = (name: string) => {
+            const { codes, values } = columnCodes(tables, name);
+            return Array.from(codes, (code) => (code < 0 ? undefined : values[code]));
+          };
+          const lists = listCodes(tables, 'partner_countries_iso3');
+          const numbers = numberColumn(tables, 'total_budget_amount');
+
+          for (const name of ['target_country_iso3', 'jmdi_code', 'activity_status', 'project_id'])
+            expect(decode(name)).toEqual(rows.map((row) => row[name]));
+          expect(stringColumn(tables, 'jmdi_code')).toEqual(rows.map((row) => row.jmdi_code));
+          expect(
+            rows.map((_, index) =>
+              lists.valid[index]
+                ? Array.from(
+                    lists.codes.subarray(lists.offsets[index]!, lists.offsets[index + 1]!),
+                    (code) => lists.values[code],
+                  )
+                : undefined,
+            ),
+          ).toEqual(rows.map((row) => row.partner_countries_iso3));
+          expect(rows.map((_, index) => (numbers.valid[index] ? numbers.values[index] : undefined))).toEqual(
+            rows.map((row) => row.total_budget_amount),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('give one code space to tables whose dictionaries differ, and -1 where a table lacks the column', async () => {
+    const first = await projectTable([{ project_id: 'a', theme_primary: 'rights' }], 2);
+    const second = await projectTable(
+      [
+        { project_id: 'b', theme_primary: 'remittances' },
+        { project_id: 'c', theme_primary: 'rights' },
+      ],
+      2,
+    );
+    const writer = new ArrowTableWriter(columnSpecs(contractForTable('jmdi_lesson')));
+    writer.append({ lesson_id: 'LES-1', theme: 'rights' });
+    const lessons = readArrowTable(await writer.finish());
+
+    const { codes, values } = columnCodes([first, lessons, second], 'theme_primary');
+
+    expect(first.getChild('theme_primary')?.data[0]?.dictionary).not.toBe(
+      second.getChild('theme_primary')?.data[0]?.dictionary,
+    );
+    expect(Array.from(codes, (code) => (code < 0 ? null : values[code]))).toEqual([
+      'rights',
+      null,
+      'remittances',
+      'rights',
+    ]);
+    expect(codes[3]).toBe(codes[0]);
+  });
+
+  it('group rows by code, keeping their order, and rows that belong to several groups in the order added', () => {
+    const grouped = groupRows(Int32Array.from([2, 0, -1, 2, 0]), 3);
+    const members = new GroupMembers();
+    for (const [group, row] of [
+      [1, 4],
+      [0, 4],
+      [1, 2],
+      [1, 9],
+    ] as const)
+      members.add(group, row);
+    const built = members.build(3);
+
+    expect([0, 1, 2].map((group) => Array.from(rowsOf(grouped, group)))).toEqual([[1, 4], [], [0, 3]]);
+    expect([0, 1, 2].map((group) => Array.from(rowsOf(built, group)))).toEqual([[4], [4, 2, 9], []]);
+  });
+
+  it('refuse columns they do not read', async () => {
+    const table = await projectTable([{ project_id: 'a' }], 2);
+
+    expect(() => columnCodes([table], 'total_budget_amount')).toThrow(GroupByColumnError);
+    expect(() => listCodes([table], 'project_id')).toThrow(GroupByColumnError);
+    expect(() => numberColumn([table], 'project_id')).toThrow(GroupByColumnError);
+    expect(() => stringColumn([table], 'theme_primary')).toThrow(GroupByColumnError);
   });
 });

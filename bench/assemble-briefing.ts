@@ -1,0 +1,211 @@
+/**
+ * assemble-briefing: load the curated Arrow tables and build every briefing item, as assemble
+ * does before it writes to DynamoDB (which is not part of this measurement).
+ *
+ * Inputs are seeded curated sets (bench/curated-set.ts) under bench/.data/, generated on first use:
+ * - 200 countries, 250k JMDI projects, 250k lessons, 24k UNCT respondents (492k survey
+ *   responses): about 1M curated rows. The columnar builder only: the row-based reference takes
+ *   minutes here (BENCHMARKS.md has measured runs and the command).
+ * - 200 countries, 20k projects, 20k lessons, 2k respondents (≈ 88k rows): the columnar builder
+ *   and the row-based reference (what assemble ran before) back to back, alternating, every
+ *   round. Their items must be identical (SHA-256 over every item's JSON) or the benchmark fails.
+ *
+ * One measurement runs in a fresh process: `node --import tsx bench/assemble-briefing.ts
+ * <columnar|reference> <dir>` prints one JSON line. The suite (bench/run.ts) calls
+ * `assembleBriefingBenchmark`.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DATA_DIR } from './generate.ts';
+import { median, peakRssMB, round, spread } from './stats.ts';
+
+export const LARGE_SET = { countries: 200, projects: 250_000, lessons: 250_000, respondents: 24_000 };
+export const SMALL_SET = { countries: 200, projects: 20_000, lessons: 20_000, respondents: 2_000 };
+const LARGE_DIR = join(DATA_DIR, 'curated-200x1m');
+const SMALL_DIR = join(DATA_DIR, 'curated-200x88k');
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = join(HERE, '..', '..');
+
+type Result = Readonly<Record<string, number | string | boolean>>;
+
+/** One measurement in this process: read the files, then time load (IPC → view) and build. */
+async function measure(mode: string, dir: string): Promise<Result> {
+  // Modules first: loading them is not part of the measurement.
+  const { readCuratedSet, curatedSegments } = await import('./curated-set.ts');
+  const { buildBriefing } = await import('#packages/briefing/build.ts');
+  const { curatedTablesFromArrow } = await import('#packages/briefing/curated-tables.ts');
+  const { buildBriefingFromRows, curatedRowsFromSegments } = await import(
+    '#packages/briefing/reference-build.ts'
+  );
+  const files = await readCuratedSet(dir);
+  let items: { type: string }[];
+  const started = performance.now();
+  const segments = curatedSegments(files);
+  let loaded: number;
+  if (mode === 'reference') {
+    const tables = curatedRowsFromSegments(segments);
+    loaded = performance.now();
+    items = buildBriefingFromRows(tables);
+  } else {
+    const tables = curatedTablesFromArrow(segments);
+    loaded = performance.now();
+    items = buildBriefing(tables);
+  }
+  const finished = performance.now();
+  const digest = createHash('sha256');
+  let bytes = 0;
+  for (const item of items) {
+    const json = JSON.stringify(item);
+    bytes += json.length;
+    digest.update(json).update('\n');
+  }
+  const rows = segments.reduce((total, segment) => total + segment.arrow.numRows, 0);
+  return {
+    seconds: (finished - started) / 1000,
+    loadSeconds: (loaded - started) / 1000,
+    buildSeconds: (finished - loaded) / 1000,
+    items: items.length,
+    rows,
+    itemsMB: round(bytes / 1e6, 1),
+    digest: digest.digest('hex'),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+/** Generate a set in a child process unless it is on disk already. */
+async function generate(dir: string, options: string): Promise<Result> {
+  const { curatedSetOnDisk } = await import('./curated-set.ts');
+  const started = performance.now();
+  const files = await curatedSetOnDisk(dir, JSON.parse(options));
+  return { seconds: (performance.now() - started) / 1000, files: files.length };
+}
+
+function child(...args: string[]): Result {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', HERE, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  if (run.status !== 0)
+    throw new Error(`assemble-briefing ${args[0]} failed (${run.status}):\n${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as Result;
+}
+
+interface Summary {
+  median: number;
+  spread: number[];
+}
+
+function summarise(values: readonly number[], digits = 3): Summary {
+  return {
+    median: round(median(values), digits),
+    spread: spread(values).map((value) => round(value, digits)),
+  };
+}
+
+const num = (result: Result, key: string) => Number(result[key]);
+
+/** The suite's entry: prints one JSON line per benchmark through `line`. */
+export async function assembleBriefingBenchmark<L>(options: {
+  readonly rounds: number;
+  readonly line: (fields: { name: string; value: number; unit: string; [extra: string]: unknown }) => L;
+}): Promise<L[]> {
+  const { rounds, line } = options;
+  process.stderr.write('assemble-briefing: curated sets ');
+  child('generate', LARGE_DIR, JSON.stringify(LARGE_SET));
+  child('generate', SMALL_DIR, JSON.stringify(SMALL_SET));
+  process.stderr.write('ready\nassemble-briefing-1m ');
+
+  const large: Result[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    large.push(child('columnar', LARGE_DIR));
+    process.stderr.write('.');
+  }
+  process.stderr.write('\nassemble-briefing-88k (reference vs columnar) ');
+  const ours: Result[] = [];
+  const reference: Result[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    if (round % 2 === 0) {
+      ours.push(child('columnar', SMALL_DIR));
+      reference.push(child('reference', SMALL_DIR));
+    } else {
+      reference.push(child('reference', SMALL_DIR));
+      ours.push(child('columnar', SMALL_DIR));
+    }
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  // Fast and wrong does not count: the same items, byte for byte, every round.
+  for (const [index, result] of ours.entries()) {
+    if (result.digest !== reference[index]!.digest || result.items !== reference[index]!.items) {
+      throw new Error(
+        `columnar and reference briefings differ: ${JSON.stringify(result)} vs ${JSON.stringify(reference[index])}`,
+      );
+    }
+  }
+  if (new Set(large.map((result) => result.digest)).size !== 1) {
+    throw new Error('the columnar briefing of the large set differs between runs');
+  }
+
+  const seconds = (results: Result[], key = 'seconds') =>
+    summarise(results.map((result) => num(result, key)));
+  const rss = (results: Result[]) =>
+    summarise(
+      results.map((result) => num(result, 'peakRssMB')),
+      1,
+    );
+  const first = large[0]!;
+  const speedups = summarise(
+    reference.map((result, index) => num(result, 'seconds') / num(ours[index]!, 'seconds')),
+    1,
+  );
+  return [
+    line({
+      name: 'assemble-briefing-1m',
+      value: seconds(large).median,
+      unit: 's',
+      rows: num(first, 'rows'),
+      peakRssMB: rss(large).median,
+      spread: seconds(large).spread,
+      loadSeconds: seconds(large, 'loadSeconds').median,
+      buildSeconds: seconds(large, 'buildSeconds').median,
+      buildSpread: seconds(large, 'buildSeconds').spread,
+      items: num(first, 'items'),
+      itemsMB: num(first, 'itemsMB'),
+      digest: String(first.digest),
+      peakRssSpread: rss(large).spread,
+      rounds,
+      note: `curated Arrow tables (${LARGE_SET.countries} countries, ${LARGE_SET.projects} projects, ${LARGE_SET.lessons} lessons, ${LARGE_SET.respondents} respondents) in memory → curatedTablesFromArrow + buildBriefing; no DynamoDB`,
+    }),
+    line({
+      name: 'assemble-briefing-88k-reference',
+      value: seconds(reference).median,
+      unit: 's',
+      peer: 'columnar builder (same tables)',
+      peerValue: seconds(ours).median,
+      ratio: speedups.median,
+      rows: num(ours[0]!, 'rows'),
+      peakRssMB: rss(reference).median,
+      spread: seconds(reference).spread,
+      peerSpread: seconds(ours).spread,
+      ratioSpread: speedups.spread,
+      peerPeakRssMB: rss(ours).median,
+      referenceBuildSeconds: seconds(reference, 'buildSeconds').median,
+      peerBuildSeconds: seconds(ours, 'buildSeconds').median,
+      items: num(ours[0]!, 'items'),
+      digest: String(ours[0]!.digest),
+      rounds,
+      note: 'row-based reference (tableRows + buildBriefingFromRows, what assemble ran before) vs the columnar builder; identical items required; ratio = reference / columnar',
+    }),
+  ];
+}
+
+if (process.argv[1] === HERE) {
+  const [mode = '', dir = '', extra = '{}'] = process.argv.slice(2);
+  const result = mode === 'generate' ? await generate(dir, extra) : await measure(mode, dir);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,509 @@
+import { type DataType, type Dictionary, type Field, type Table, Type } from 'apache-arrow';
+import { plainValue } from '#packages/arrow/read.ts';
+import {
+  columnCodes,
+  GroupByColumnError,
+  type ListCodes,
+  listCodes,
+  type NumberColumn,
+  numberColumn,
+  stringColumn,
+} from '#packages/fastpath/group-by.ts';
+import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
+import type { CuratedRow, CuratedTables } from './model.ts';
+
+/**
+ * The curated tables as the briefing builder reads them: columns, not row objects.
+ *
+ * A curated table is one Arrow table per source file (its snapshot), with that file's lineage.
+ * The builder asks for a column as codes (dictionary indices and interned strings, one code space
+ * over every file), lists, numbers, and the provenance of each row as typed arrays; it turns a row
+ * into an object only when that row appears in an item's body. The same view over row objects
+ * (`curatedTablesFromRows`) lets hand-made tables in tests go through the same builder.
+ */
+
+type Row = Readonly<Record<string, unknown>>;
+
+/** One curated Arrow table of one source file, with the lineage the ledger gives for the file. */
+export interface CuratedSegment {
+  readonly table: string;
+  readonly arrow: Table;
+  /** SHA-256 of the uploaded file (its raw object's address). */
+  readonly file_sha256: string;
+  /** '' when the ledger has no record of the file. */
+  readonly raw_key: string;
+  /** The file's document, for rows that name none. */
+  readonly doc_id?: string;
+}
+
+/** A column as codes: `values[codes[row]]`, -1 where the row has no value. */
+export interface ValueCodes {
+  readonly codes: Int32Array;
+  readonly values: readonly unknown[];
+}
+
+/** Where rows come from: the table name as cited, the file and its raw object. */
+export interface RefOrigin {
+  readonly table: string;
+  readonly file_sha256: string;
+  readonly raw_key: string;
+  /** Index of `file_sha256` in `CuratedTableSet.files`. */
+  readonly file: number;
+}
+
+/** The provenance of every row of a table (what `SourceRef` holds, as columns). */
+export interface CuratedRefs {
+  /** Index into `CuratedTableSet.docs`: the document the row states. */
+  readonly doc: Int32Array;
+  /** Index into `CuratedTableSet.origins`. */
+  readonly origin: Int32Array;
+  /** 1 where the row's confidence is 'low'. */
+  readonly low: Uint8Array;
+  readonly locators: readonly string[];
+  /** `<table> <locator>`, as lineage lists them. */
+  readonly locatorTexts: readonly string[];
+}
+
+export interface CuratedTable {
+  readonly name: string;
+  readonly length: number;
+  /** A scalar column as codes (cached). */
+  codes(column: string): ValueCodes;
+  /** A list column (what `list(value)` gives per row: strings, empty when absent). */
+  lists(column: string): ListCodes;
+  /** A column's values that are numbers. */
+  numbers(column: string): NumberColumn;
+  /** Reads one column's plain value of a row (undefined when absent), as a row object holds it. */
+  column(column: string): (row: number) => unknown;
+  /** Row `index` as an object: the given columns, or all of them (absent values left out). */
+  row(index: number, columns?: readonly string[]): Row;
+  refs(): CuratedRefs;
+}
+
+/** Every curated table of one briefing, in the order they were read, with shared provenance codes. */
+export class CuratedTableSet {
+  readonly docs: string[] = [];
+  readonly files: string[] = [];
+  readonly origins: RefOrigin[] = [];
+  private readonly docIndex = new Map<string, number>();
+  private readonly fileIndex = new Map<string, number>();
+  private readonly originIndex = new Map<string, number>();
+  private readonly byName = new Map<string, CuratedTable>();
+
+  docCode(doc: string): number {
+    let code = this.docIndex.get(doc);
+    if (code === undefined) {
+      code = this.docs.length;
+      this.docs.push(doc);
+      this.docIndex.set(doc, code);
+    }
+    return code;
+  }
+
+  originCode(table: string, fileSha256: string, rawKey: string): number {
+    const key = `${table}\u0000${fileSha256}\u0000${rawKey}`;
+    let code = this.originIndex.get(key);
+    if (code === undefined) {
+      let file = this.fileIndex.get(fileSha256);
+      if (file === undefined) {
+        file = this.files.length;
+        this.files.push(fileSha256);
+        this.fileIndex.set(fileSha256, file);
+      }
+      code = this.origins.length;
+      this.origins.push({ table, file_sha256: fileSha256, raw_key: rawKey, file });
+      this.originIndex.set(key, code);
+    }
+    return code;
+  }
+
+  add(table: CuratedTable): void {
+    this.byName.set(table.name, table);
+  }
+
+  /** The named table; an empty one when no source has it. */
+  table(name: string): CuratedTable {
+    return this.byName.get(name) ?? new RowCuratedTable(this, name, []);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** Every table, in the order they were read. */
+  all(): CuratedTable[] {
+    return [...this.byName.values()];
+  }
+}
+
+/** Interns arbitrary values (by identity, as a Map does) into codes. */
+function internValues(values: Iterable<unknown>, length: number): ValueCodes {
+  const codes = new Int32Array(length);
+  const distinct: unknown[] = [];
+  const index = new Map<unknown, number>();
+  let row = 0;
+  for (const value of values) {
+    if (value === undefined) {
+      codes[row++] = -1;
+      continue;
+    }
+    let code = index.get(value);
+    if (code === undefined) {
+      code = distinct.length;
+      distinct.push(value);
+      index.set(value, code);
+    }
+    codes[row++] = code;
+  }
+  return { codes, values: distinct };
+}
+
+function internLists(values: Iterable<unknown>, length: number): ListCodes {
+  const offsets = new Int32Array(length + 1);
+  const valid = new Uint8Array(length);
+  const codes: number[] = [];
+  const distinct: string[] = [];
+  const index = new Map<string, number>();
+  let row = 0;
+  for (const value of values) {
+    if (Array.isArray(value)) {
+      valid[row] = 1;
+      for (const item of value) {
+        const text = String(item);
+        let code = index.get(text);
+        if (code === undefined) {
+          code = distinct.length;
+          distinct.push(text);
+          index.set(text, code);
+        }
+        codes.push(code);
+      }
+    }
+    offsets[++row] = codes.length;
+  }
+  return { offsets, codes: Int32Array.from(codes), values: distinct, valid };
+}
+
+function numbersOf(values: Iterable<unknown>, length: number): NumberColumn {
+  const numbers = new Float64Array(length);
+  const valid = new Uint8Array(length);
+  let row = 0;
+  for (const value of values) {
+    if (typeof value === 'number') {
+      numbers[row] = value;
+      valid[row] = 1;
+    }
+    row += 1;
+  }
+  return { values: numbers, valid };
+}
+
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+/** Hand-made row objects (tests) behind the same view. */
+class RowCuratedTable implements CuratedTable {
+  readonly length: number;
+  private readonly codeCache = new Map<string, ValueCodes>();
+  private readonly listCache = new Map<string, ListCodes>();
+  private readonly numberCache = new Map<string, NumberColumn>();
+  private refColumns: CuratedRefs | undefined;
+
+  constructor(
+    private readonly set: CuratedTableSet,
+    readonly name: string,
+    private readonly rows: readonly CuratedRow[],
+  ) {
+    this.length = rows.length;
+  }
+
+  private values(column: string): Iterable<unknown> {
+    return this.rows.map((row) => row.row[column]);
+  }
+
+  codes(column: string): ValueCodes {
+    return cached(this.codeCache, column, () => internValues(this.values(column), this.length));
+  }
+
+  lists(column: string): ListCodes {
+    return cached(this.listCache, column, () => internLists(this.values(column), this.length));
+  }
+
+  numbers(column: string): NumberColumn {
+    return cached(this.numberCache, column, () => numbersOf(this.values(column), this.length));
+  }
+
+  column(column: string): (row: number) => unknown {
+    return (row) => this.rows[row]!.row[column];
+  }
+
+  row(index: number): Row {
+    return this.rows[index]!.row;
+  }
+
+  refs(): CuratedRefs {
+    if (!this.refColumns) {
+      const doc = new Int32Array(this.length);
+      const origin = new Int32Array(this.length);
+      const low = new Uint8Array(this.length);
+      this.rows.forEach(({ ref }, index) => {
+        doc[index] = this.set.docCode(ref.source_doc_id);
+        origin[index] = this.set.originCode(ref.table, ref.file_sha256, ref.raw_key);
+        low[index] = ref.confidence === 'low' ? 1 : 0;
+      });
+      this.refColumns = {
+        doc,
+        origin,
+        low,
+        locators: this.rows.map(({ ref }) => ref.locator),
+        locatorTexts: this.rows.map(({ ref }) => `${ref.table} ${ref.locator}`),
+      };
+    }
+    return this.refColumns;
+  }
+}
+
+/** Where a row lives: its segment and batch, and the batch's first row number. */
+interface BatchSlot {
+  readonly segment: number;
+  readonly batch: number;
+  readonly start: number;
+}
+
+/** What decides how a column is read: its type, and a list's or dictionary's value type. */
+function kindOf(type: DataType): string {
+  const inner =
+    type.typeId === Type.List
+      ? type.children[0]?.typeId
+      : type.typeId === Type.Dictionary
+        ? (type as Dictionary).dictionary.typeId
+        : '';
+  return `${type.typeId}:${inner}`;
+}
+
+/** The column in the files that have it (null: none has it; undefined: they store it differently). */
+function sharedField(segments: readonly CuratedSegment[], column: string): Field | null | undefined {
+  let shared: Field | null = null;
+  for (const segment of segments) {
+    const field = segment.arrow.schema.fields.find((candidate) => candidate.name === column);
+    if (!field) continue;
+    if (shared && kindOf(shared.type) !== kindOf(field.type)) return undefined;
+    shared ??= field;
+  }
+  return shared;
+}
+
+/** Curated Arrow tables (one per source file) behind the view; columns read by the kernels. */
+class ArrowCuratedTable implements CuratedTable {
+  readonly length: number;
+  private readonly arrows: Table[];
+  private readonly slots: BatchSlot[] = [];
+  /** Per segment: the names of every column but the locator, in schema order (a whole row). */
+  private readonly allColumns: string[][];
+  private readonly codeCache = new Map<string, ValueCodes>();
+  private readonly listCache = new Map<string, ListCodes>();
+  private readonly numberCache = new Map<string, NumberColumn>();
+  private readonly stringCache = new Map<string, readonly unknown[]>();
+  private readonly readers = new Map<string, (row: number) => unknown>();
+  private refColumns: CuratedRefs | undefined;
+
+  constructor(
+    private readonly set: CuratedTableSet,
+    readonly name: string,
+    private readonly segments: readonly CuratedSegment[],
+  ) {
+    this.arrows = segments.map((segment) => segment.arrow);
+    this.allColumns = segments.map((segment) =>
+      segment.arrow.schema.fields.map((field) => field.name).filter((column) => column !== LOCATOR_COLUMN),
+    );
+    let start = 0;
+    segments.forEach((segment, index) => {
+      segment.arrow.batches.forEach((batch, batchIndex) => {
+        this.slots.push({ segment: index, batch: batchIndex, start });
+        start += batch.numRows;
+      });
+    });
+    this.length = start;
+  }
+
+  /** Plain values of one column, row by row (the slow path, for column types without a kernel). */
+  private *plainValues(column: string): Iterable<unknown> {
+    for (const segment of this.segments) {
+      const index = segment.arrow.schema.fields.findIndex((field) => field.name === column);
+      const field = segment.arrow.schema.fields[index];
+      for (const batch of segment.arrow.batches) {
+        const vector = index < 0 ? undefined : batch.getChildAt(index);
+        const typeId = field?.typeId === Type.Dictionary ? Type.Utf8 : (field?.typeId ?? Type.Null);
+        for (let row = 0; row < batch.numRows; row += 1) yield plainValue(vector?.get(row), typeId);
+      }
+    }
+  }
+
+  codes(column: string): ValueCodes {
+    return cached(this.codeCache, column, () => {
+      try {
+        return columnCodes(this.arrows, column);
+      } catch (error) {
+        if (!(error instanceof GroupByColumnError)) throw error;
+        return internValues(this.plainValues(column), this.length);
+      }
+    });
+  }
+
+  lists(column: string): ListCodes {
+    return cached(this.listCache, column, () => {
+      try {
+        return listCodes(this.arrows, column);
+      } catch (error) {
+        if (!(error instanceof GroupByColumnError)) throw error;
+        return internLists(this.plainValues(column), this.length);
+      }
+    });
+  }
+
+  numbers(column: string): NumberColumn {
+    return cached(this.numberCache, column, () => {
+      try {
+        return numberColumn(this.arrows, column);
+      } catch (error) {
+        if (!(error instanceof GroupByColumnError)) throw error;
+        return numbersOf(this.plainValues(column), this.length);
+      }
+    });
+  }
+
+  /** A Utf8 column as one string per row (undefined where null). */
+  private strings(column: string): readonly unknown[] {
+    return cached(this.stringCache, column, () => stringColumn(this.arrows, column));
+  }
+
+  private slotOf(index: number): BatchSlot {
+    let low = 0;
+    let high = this.slots.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.slots[middle]!.start <= index) low = middle;
+      else high = middle - 1;
+    }
+    return this.slots[low]!;
+  }
+
+  /** One cell through Arrow's own `get` (dates, timestamps, and columns whose type differs by file). */
+  private cell(index: number, column: string): unknown {
+    const slot = this.slotOf(index);
+    const fields = this.segments[slot.segment]!.arrow.schema.fields;
+    const at = fields.findIndex((field) => field.name === column);
+    if (at < 0) return undefined;
+    const batch = this.segments[slot.segment]!.arrow.batches[slot.batch]!;
+    const typeId = fields[at]!.typeId === Type.Dictionary ? Type.Utf8 : fields[at]!.typeId;
+    return plainValue(batch.getChildAt(at)?.get(index - slot.start), typeId);
+  }
+
+  /**
+   * Reads a column from the column kernels (cached per table), which give the same plain values
+   * as `vector.get` without walking Arrow's visitors per cell.
+   */
+  column(column: string): (row: number) => unknown {
+    return cached(this.readers, column, () => {
+      const field = sharedField(this.segments, column);
+      if (field === null) return () => undefined;
+      const typeId = field?.typeId;
+      const valueType = field ? kindOf(field.type).split(':')[1] : '';
+      if (typeId === Type.Utf8) {
+        const strings = this.strings(column);
+        return (row) => strings[row];
+      }
+      if ((typeId === Type.Dictionary && valueType === String(Type.Utf8)) || typeId === Type.Bool) {
+        const { codes, values } = this.codes(column);
+        return (row) => {
+          const code = codes[row]!;
+          return code < 0 ? undefined : values[code];
+        };
+      }
+      if (typeId === Type.Int || typeId === Type.Float) {
+        const { values, valid } = this.numbers(column);
+        return (row) => (valid[row] ? values[row] : undefined);
+      }
+      if (typeId === Type.List && valueType === String(Type.Utf8)) {
+        const lists = this.lists(column);
+        return (row) => {
+          if (!lists.valid[row]) return undefined;
+          const items: string[] = [];
+          for (let item = lists.offsets[row]!; item < lists.offsets[row + 1]!; item += 1)
+            items.push(lists.values[lists.codes[item]!]!);
+          return items;
+        };
+      }
+      return (row) => this.cell(row, column);
+    });
+  }
+
+  row(index: number, columns?: readonly string[]): Row {
+    const row: Record<string, unknown> = {};
+    for (const column of columns ?? this.allColumns[this.slotOf(index).segment]!) {
+      const value = this.column(column)(index);
+      if (value !== undefined) row[column] = value;
+    }
+    return row;
+  }
+
+  refs(): CuratedRefs {
+    if (this.refColumns) return this.refColumns;
+    const doc = new Int32Array(this.length);
+    const origin = new Int32Array(this.length);
+    const low = new Uint8Array(this.length);
+    const docs = this.codes('source_doc_id');
+    const docCodes = docs.values.map((value) => this.set.docCode(String(value)));
+    const confidence = this.codes('confidence');
+    const lowCodes = confidence.values.map((value) => value === 'low');
+    const readLocator = this.column(LOCATOR_COLUMN);
+    const locators = Array.from({ length: this.length }, (_, row) => String(readLocator(row)));
+    let row = 0;
+    for (const segment of this.segments) {
+      const originCode = this.set.originCode(this.name, segment.file_sha256, segment.raw_key);
+      const fallback = this.set.docCode(String(segment.doc_id ?? ''));
+      for (let end = row + segment.arrow.numRows; row < end; row += 1) {
+        const docCode = docs.codes[row]!;
+        doc[row] = docCode < 0 ? fallback : docCodes[docCode]!;
+        origin[row] = originCode;
+        const confidenceCode = confidence.codes[row]!;
+        low[row] = confidenceCode >= 0 && lowCodes[confidenceCode] ? 1 : 0;
+      }
+    }
+    const prefix = `${this.name} `;
+    this.refColumns = {
+      doc,
+      origin,
+      low,
+      locators,
+      locatorTexts: locators.map((locator) => prefix + locator),
+    };
+    return this.refColumns;
+  }
+}
+
+/** The curated tables of the current snapshots, in the order given (sources by name, then tables). */
+export function curatedTablesFromArrow(segments: readonly CuratedSegment[]): CuratedTableSet {
+  const set = new CuratedTableSet();
+  const byTable = new Map<string, CuratedSegment[]>();
+  for (const segment of segments) {
+    const list = byTable.get(segment.table) ?? [];
+    list.push(segment);
+    byTable.set(segment.table, list);
+  }
+  for (const [name, list] of byTable) set.add(new ArrowCuratedTable(set, name, list));
+  return set;
+}
+
+/** Row objects (hand-made tables in tests, or rows read some other way) behind the same view. */
+export function curatedTablesFromRows(tables: CuratedTables): CuratedTableSet {
+  const set = new CuratedTableSet();
+  for (const [name, rows] of Object.entries(tables)) set.add(new RowCuratedTable(set, name, rows));
+  return set;
+}

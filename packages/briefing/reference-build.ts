@@ -1,0 +1,694 @@
+import { RELATIONS } from '#contracts/relations.ts';
+import {
+  CAPACITY_AREA,
+  CAPACITY_TO_HLD_RT,
+  DEMAND_LEVEL,
+  HAS_CAPACITY,
+  HLD_RT_LABELS,
+  JMDI_TO_HLD_RT,
+  SUPPORT_TYPE,
+  THEME_HLD_RT,
+  THEME_JMDI,
+} from '#contracts/vocabularies.ts';
+import { tableRows } from '#packages/arrow/read.ts';
+import { countryReference } from '#packages/formats/countries.ts';
+import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
+import type { BriefingItem, BriefingLineage } from '#packages/storage/briefing-store.ts';
+import type { CuratedSegment } from './curated-tables.ts';
+import type { CitedSource, CuratedRow, CuratedTables, SourceRef } from './model.ts';
+
+/**
+ * The row-based briefing builder, kept as the reference the columnar builder (build.ts) is
+ * checked against: tests and the assemble benchmark require both to give the same items, byte
+ * for byte. This is the builder as it was before the columnar one replaced it (every curated row
+ * as an object, every theme × scope a filter over whole tables); it is not used in production
+ * and nothing under functions/ imports it. Change the briefing content here and in build.ts
+ * together.
+ */
+
+type Row = Readonly<Record<string, unknown>>;
+
+const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
+const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function refsOf(rows: readonly CuratedRow[]): SourceRef[] {
+  return rows.map((row) => row.ref);
+}
+
+/** The most frequent value; ties go to the value listed first in `order`. */
+function mode(values: readonly string[], order: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  let best: string | undefined;
+  for (const candidate of order) {
+    const count = counts.get(candidate) ?? 0;
+    if (count > 0 && (best === undefined || count > (counts.get(best) ?? 0))) best = candidate;
+  }
+  return best;
+}
+
+function projectRoundTables(row: Row): string[] {
+  const explicit = list(row.hld_rt);
+  if (explicit.length > 0) return explicit;
+  const theme = str(row.theme_primary) as (typeof THEME_JMDI)[number] | undefined;
+  return theme ? [...JMDI_TO_HLD_RT[theme]] : [];
+}
+
+function lessonRoundTables(row: Row): string[] {
+  const explicit = list(row.hld_rt);
+  if (explicit.length > 0) return explicit;
+  const theme = str(row.theme) as (typeof THEME_JMDI)[number] | undefined;
+  return theme ? [...JMDI_TO_HLD_RT[theme]] : [];
+}
+
+interface UnctProfile {
+  readonly unct_id: string;
+  readonly iso3: string;
+  readonly respondents: number;
+  readonly capacity: { capacity_area: string; has_capacity?: string; demand_level?: string }[];
+  readonly support: Map<string, number>;
+  readonly refs: SourceRef[];
+}
+
+function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
+  const respondents = new Map<string, CuratedRow>();
+  for (const respondent of tables.survey_respondent ?? []) {
+    respondents.set(String(respondent.row.respondent_id), respondent);
+  }
+  const answers = new Map<string, Map<string, string[]>>();
+  const support = new Map<string, Map<string, number>>();
+  const refs = new Map<string, SourceRef[]>();
+  for (const response of tables.survey_response ?? []) {
+    const respondent = respondents.get(String(response.row.respondent_id));
+    if (!respondent) continue;
+    const iso3 = String(respondent.row.iso3);
+    const question = String(response.row.question_name);
+    const code = str(response.row.value_code);
+    if (!code) continue;
+    if (question === 'support_requested') {
+      const counts = support.get(iso3) ?? new Map<string, number>();
+      counts.set(code, (counts.get(code) ?? 0) + 1);
+      support.set(iso3, counts);
+    } else if (question.startsWith('capacity/') || question.startsWith('demand/')) {
+      const byQuestion = answers.get(iso3) ?? new Map<string, string[]>();
+      byQuestion.set(question, [...(byQuestion.get(question) ?? []), code]);
+      answers.set(iso3, byQuestion);
+    } else {
+      continue;
+    }
+    refs.set(iso3, [...(refs.get(iso3) ?? []), response.ref]);
+  }
+  const profiles = new Map<string, UnctProfile>();
+  const byCountry = new Map<string, CuratedRow[]>();
+  for (const respondent of respondents.values()) {
+    const iso3 = String(respondent.row.iso3);
+    byCountry.set(iso3, [...(byCountry.get(iso3) ?? []), respondent]);
+  }
+  for (const [iso3, rows] of byCountry) {
+    const questions = answers.get(iso3) ?? new Map<string, string[]>();
+    const capacity = CAPACITY_AREA.flatMap((area) => {
+      const has = mode(questions.get(`capacity/${area}`) ?? [], HAS_CAPACITY);
+      const demand = mode(questions.get(`demand/${area}`) ?? [], DEMAND_LEVEL);
+      if (!has && !demand) return [];
+      return [
+        {
+          capacity_area: area,
+          ...(has ? { has_capacity: has } : {}),
+          ...(demand ? { demand_level: demand } : {}),
+        },
+      ];
+    });
+    profiles.set(iso3, {
+      unct_id: `UNCT-${iso3}`,
+      iso3,
+      respondents: rows.length,
+      capacity,
+      support: support.get(iso3) ?? new Map(),
+      refs: [...refsOf(rows), ...(refs.get(iso3) ?? [])],
+    });
+  }
+  return profiles;
+}
+
+/**
+ * Documents behind an item, as content: which documents, tables, rows. File SHA-256s and raw
+ * keys are provenance, not content: they go to the item's lineage (`lineageOf`), so a re-upload
+ * that changes one row changes only the items that row feeds.
+ */
+function summariseRefs(refs: readonly SourceRef[]) {
+  const grouped = new Map<string, { source_doc_id: string; tables: Set<string>; locators: string[] }>();
+  for (const ref of refs) {
+    const entry = grouped.get(ref.source_doc_id) ?? {
+      source_doc_id: ref.source_doc_id,
+      tables: new Set<string>(),
+      locators: [],
+    };
+    entry.tables.add(ref.table);
+    entry.locators.push(`${ref.table} ${ref.locator}`);
+    grouped.set(ref.source_doc_id, entry);
+  }
+  return [...grouped.values()]
+    .map((entry) => ({
+      source_doc_id: entry.source_doc_id,
+      tables: [...entry.tables].sort(byText),
+      rows: entry.locators.length,
+      locators: entry.locators.slice(0, 50),
+    }))
+    .sort((a, b) => byText(a.source_doc_id, b.source_doc_id));
+}
+
+/** Lineage of an item: per document and file, the raw object (key + SHA-256) and row locators. */
+function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
+  const grouped = new Map<
+    string,
+    { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }
+  >();
+  for (const ref of refs) {
+    const key = `${ref.source_doc_id}|${ref.file_sha256}`;
+    const entry = grouped.get(key) ?? {
+      source_doc_id: ref.source_doc_id,
+      file_sha256: ref.file_sha256,
+      raw_key: ref.raw_key,
+      tables: new Set<string>(),
+      locators: [],
+    };
+    entry.tables.add(ref.table);
+    entry.locators.push(`${ref.table} ${ref.locator}`);
+    grouped.set(key, entry);
+  }
+  return {
+    sources: [...grouped.values()]
+      .map((entry) => ({
+        source_doc_id: entry.source_doc_id,
+        file_sha256: entry.file_sha256,
+        raw_key: entry.raw_key,
+        tables: [...entry.tables].sort(byText),
+        rows: entry.locators.length,
+        locators: entry.locators,
+      }))
+      .sort((a, b) => byText(`${a.source_doc_id}|${a.file_sha256}`, `${b.source_doc_id}|${b.file_sha256}`)),
+  };
+}
+
+function sourceLink(ref: SourceRef) {
+  return { source_doc_id: ref.source_doc_id, table: ref.table, locator: ref.locator };
+}
+
+const STRATEGY_ORDER = ['none', 'drafting', 'adopted'] as const;
+
+const INDICATOR_LABELS: Readonly<Record<string, string>> = {
+  IMM_STOCK: 'Immigrant stock',
+  EMIG_STOCK: 'Emigrant stock',
+  BILAT_STOCK: 'Bilateral migrant stock',
+  REMIT_IN_USD: 'Remittances received (US$)',
+  REMIT_OUT_USD: 'Remittances paid (US$)',
+  REMIT_IN_PCT_GDP: 'Remittances received (% of GDP)',
+  REMIT_COST_PCT: 'Remittance cost (% of amount sent)',
+  REFUGEE_STOCK: 'Refugee stock',
+};
+
+/** Two sources whose latest values differ by more than this share are flagged, never averaged. */
+const SOURCE_DISAGREEMENT_TOLERANCE = 0.25;
+
+/**
+ * Context figures of one country: every value keeps its source, revision and year; values of
+ * different sources stay side by side, and a caveat names sources that disagree.
+ */
+function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
+  const byIndicator = new Map<string, CuratedRow[]>();
+  for (const observation of rows) {
+    if (observation.row.counterpart_iso3 || (observation.row.sex && observation.row.sex !== '_T')) continue;
+    const indicator = String(observation.row.indicator_id);
+    byIndicator.set(indicator, [...(byIndicator.get(indicator) ?? []), observation]);
+  }
+  return [...byIndicator.keys()].sort(byText).map((indicator) => {
+    const values = (byIndicator.get(indicator) ?? [])
+      .map((observation) => ({
+        value: observation.row.value ?? null,
+        year: String(observation.row.time_period),
+        unit: observation.row.unit,
+        unit_mult: observation.row.unit_mult,
+        source: String(observation.row.source),
+        revision: String(observation.row.dataset_revision),
+        obs_status: observation.row.obs_status,
+        source_link: sourceLink(observation.ref),
+      }))
+      .sort((a, b) => byText(`${a.source}|${a.revision}|${a.year}`, `${b.source}|${b.revision}|${b.year}`));
+    const latest = new Map<string, (typeof values)[number]>();
+    for (const value of values) {
+      if (typeof value.value !== 'number') continue;
+      const key = `${value.source}|${value.revision}`;
+      const seen = latest.get(key);
+      if (!seen || seen.year < value.year) latest.set(key, value);
+    }
+    const series = [...latest.values()];
+    const numbers = series.map((value) => value.value as number);
+    if (
+      series.length > 1 &&
+      Math.min(...numbers) > 0 &&
+      Math.max(...numbers) / Math.min(...numbers) - 1 > SOURCE_DISAGREEMENT_TOLERANCE
+    ) {
+      caveats.push(
+        `${INDICATOR_LABELS[indicator] ?? indicator} differs between sources: ${series
+          .map(
+            (value) =>
+              `${value.source} ${value.revision} (${value.year}: ${(value.value as number).toLocaleString('en-GB')})`,
+          )
+          .join(' vs ')}; all values are shown, none is averaged or merged.`,
+      );
+    }
+    return { indicator_id: indicator, label: INDICATOR_LABELS[indicator] ?? indicator, values };
+  });
+}
+
+function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile | undefined): BriefingItem {
+  const country = countryReference().byIso3(iso3);
+  const pilots = (tables.pilot ?? []).filter((pilot) => pilot.row.iso3 === iso3);
+  const pilotIds = new Set(pilots.map((pilot) => String(pilot.row.pilot_id)));
+  const milestones = (tables.pilot_milestone ?? [])
+    .filter((milestone) => pilotIds.has(String(milestone.row.pilot_id)))
+    .sort((a, b) => byText(String(a.row.milestone_id), String(b.row.milestone_id)));
+  const projects = (tables.jmdi_project ?? [])
+    .filter((project) => project.row.target_country_iso3 === iso3)
+    .sort((a, b) => byText(String(a.row.project_id), String(b.row.project_id)));
+  const projectIds = new Set(projects.map((project) => String(project.row.project_id)));
+  const lessons = (tables.jmdi_lesson ?? [])
+    .filter((lesson) => lesson.row.iso3 === iso3 || projectIds.has(String(lesson.row.project_id)))
+    .sort((a, b) => byText(String(a.row.lesson_id), String(b.row.lesson_id)));
+  const events = (tables.event ?? [])
+    .filter((event) => event.row.iso3 === iso3 || list(event.row.country_iso3s).includes(iso3))
+    .sort((a, b) => byText(`${a.row.start_date}${a.row.event_id}`, `${b.row.start_date}${b.row.event_id}`));
+
+  const achieved = milestones.filter((milestone) => milestone.row.status === 'achieved');
+  const latest = [...achieved]
+    .sort((a, b) => byText(String(a.row.date_achieved ?? ''), String(b.row.date_achieved ?? '')))
+    .at(-1);
+  const types = new Set(achieved.map((milestone) => String(milestone.row.milestone_type)));
+  const allTypes = new Set(milestones.map((milestone) => String(milestone.row.milestone_type)));
+  const strategyStatus: (typeof STRATEGY_ORDER)[number] = types.has('strategy_or_action_plan_adopted')
+    ? 'adopted'
+    : allTypes.has('strategy_or_action_plan_drafted') || allTypes.has('strategy_or_action_plan_adopted')
+      ? 'drafting'
+      : 'none';
+  const empStatus = types.has('emp_template_adopted')
+    ? 'template_adopted'
+    : types.has('emp_produced')
+      ? 'produced'
+      : allTypes.has('emp_produced') || allTypes.has('emp_template_adopted')
+        ? 'in_progress'
+        : 'none';
+
+  const byTheme = Object.fromEntries(THEME_JMDI.map((theme) => [theme, 0])) as Record<string, number>;
+  let budgetEur = 0;
+  let budgetOther = 0;
+  for (const project of projects) {
+    const theme = String(project.row.theme_primary);
+    byTheme[theme] = (byTheme[theme] ?? 0) + 1;
+    const amount = project.row.total_budget_amount;
+    if (typeof amount === 'number') {
+      if (project.row.total_budget_currency === 'EUR' || project.row.total_budget_currency === undefined)
+        budgetEur += amount;
+      else budgetOther += 1;
+    }
+  }
+
+  const refs = [
+    ...refsOf(pilots),
+    ...refsOf(milestones),
+    ...refsOf(projects),
+    ...refsOf(lessons),
+    ...refsOf(events),
+    ...(profile?.refs ?? []),
+  ];
+  const lowConfidence = () => refs.filter((ref) => ref.confidence === 'low').length;
+  const caveats: string[] = [];
+  if (budgetOther > 0)
+    caveats.push(`${budgetOther} project budgets are not in EUR and are not included in the EUR total.`);
+  if (pilots.length > 1)
+    caveats.push(
+      'More than one pilot record: sources disagree or the pilot has several phases; all are listed.',
+    );
+
+  const observations = (tables.observation ?? []).filter(
+    (observation) => observation.row.ref_area_iso3 === iso3,
+  );
+  const figures = contextFigures(observations, caveats);
+  refs.push(...refsOf(observations));
+  const low = lowConfidence();
+  if (low > 0) {
+    caveats.unshift(
+      `${low} of ${refs.length} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`,
+    );
+  }
+  const surveyCapacity = profile?.capacity ?? [];
+  const body = {
+    iso3,
+    name: country?.name_en ?? iso3,
+    m49: country?.m49,
+    subregion: country?.subregion_name,
+    ldc: country?.ldc ?? false,
+    lldc: country?.lldc ?? false,
+    sids: country?.sids ?? false,
+    pilots: pilots.map((pilot) => ({
+      pilot_id: pilot.row.pilot_id,
+      phase: pilot.row.phase,
+      participation_status: pilot.row.participation_status,
+      status_as_of: pilot.row.status_as_of,
+      start_date: pilot.row.start_date,
+      lead_gov: pilot.row.lead_gov_name ?? pilot.row.lead_gov_org_id,
+      un_leads: list(pilot.row.un_lead_org_ids),
+      donors: list(pilot.row.donor_org_ids),
+      national_strategy: pilot.row.national_strategy,
+      confidence: pilot.row.confidence,
+      source: sourceLink(pilot.ref),
+    })),
+    milestones: milestones.map((milestone) => ({
+      milestone_id: milestone.row.milestone_id,
+      milestone_type: milestone.row.milestone_type,
+      status: milestone.row.status,
+      date: milestone.row.date_achieved ?? milestone.row.date_planned,
+      date_precision: milestone.row.date_precision,
+      handbook_stage: milestone.row.handbook_stage,
+      output_area: milestone.row.output_area,
+      policy_dimension: milestone.row.policy_dimension,
+      description: milestone.row.description_en,
+      legal_basis: milestone.row.legal_basis,
+      confidence: milestone.row.confidence,
+      source: sourceLink(milestone.ref),
+    })),
+    mainstreaming: {
+      milestones_achieved_n: achieved.length,
+      latest_milestone_type: latest?.row.milestone_type,
+      latest_milestone_date: latest?.row.date_achieved,
+      strategy_status: strategyStatus,
+      emp_status: empStatus,
+      coordination_mechanism: types.has('coordination_mechanism_established'),
+      me_framework: types.has('me_framework_established'),
+    },
+    survey: {
+      unct_surveyed: profile !== undefined,
+      respondents_n: profile?.respondents ?? 0,
+      capacity: surveyCapacity,
+      capacity_gaps: surveyCapacity
+        .filter((entry) => entry.has_capacity === 'no' || entry.has_capacity === 'partial')
+        .map((entry) => ({ capacity_area: entry.capacity_area, has_capacity: entry.has_capacity })),
+      top_demands: surveyCapacity
+        .filter((entry) => entry.demand_level === 'high')
+        .map((entry) => entry.capacity_area),
+      support_types_requested: SUPPORT_TYPE.filter((type) => profile?.support.has(type)).map((type) => ({
+        support_type: type,
+        respondents: profile?.support.get(type) ?? 0,
+      })),
+    },
+    jmdi: {
+      is_jmdi1_target: country?.is_jmdi1_target ?? false,
+      projects_n: projects.length,
+      projects_by_theme: byTheme,
+      budget_eur_total: budgetEur,
+      projects: projects.map((project) => ({
+        project_id: project.row.project_id,
+        title: project.row.title_en ?? project.row.title_fr ?? project.row.title_es,
+        theme_primary: project.row.theme_primary,
+        hld_rt: projectRoundTables(project.row),
+        selection_status: project.row.selection_status,
+        total_budget_amount: project.row.total_budget_amount,
+        total_budget_currency: project.row.total_budget_currency,
+        partner_countries_iso3: list(project.row.partner_countries_iso3),
+        confidence: project.row.confidence,
+        source: sourceLink(project.ref),
+      })),
+      good_practices: lessons
+        .filter((lesson) => lesson.row.good_practice === true)
+        .map((lesson) => ({
+          lesson_id: lesson.row.lesson_id,
+          project_id: lesson.row.project_id,
+          statement: lesson.row.statement_en,
+          evidence_strength: lesson.row.evidence_strength,
+          condition_tags: list(lesson.row.condition_tags),
+          source: sourceLink(lesson.ref),
+        })),
+    },
+    context_figures: figures,
+    events: events.map((event) => ({
+      event_id: event.row.event_id,
+      title: event.row.title,
+      start_date: event.row.start_date,
+      end_date: event.row.end_date,
+      source: sourceLink(event.ref),
+    })),
+    caveats,
+    sources: summariseRefs(refs),
+  };
+  return { type: 'country', id: iso3, body, lineage: lineageOf(refs) };
+}
+
+function buildTheme(
+  theme: string,
+  scope: string,
+  tables: CuratedTables,
+  profiles: Map<string, UnctProfile>,
+): BriefingItem | undefined {
+  const isRoundTable = (THEME_HLD_RT as readonly string[]).includes(theme);
+  const inScope = (iso3: unknown) => scope === 'GLOBAL' || iso3 === scope;
+  const projects = (tables.jmdi_project ?? [])
+    .filter((project) => inScope(project.row.target_country_iso3))
+    .filter((project) =>
+      isRoundTable ? projectRoundTables(project.row).includes(theme) : project.row.theme_primary === theme,
+    )
+    .sort((a, b) => byText(String(a.row.project_id), String(b.row.project_id)));
+  const projectIds = new Set(projects.map((project) => String(project.row.project_id)));
+  const lessons = (tables.jmdi_lesson ?? [])
+    .filter((lesson) => inScope(lesson.row.iso3) || projectIds.has(String(lesson.row.project_id)))
+    .filter((lesson) =>
+      isRoundTable ? lessonRoundTables(lesson.row).includes(theme) : lesson.row.theme === theme,
+    )
+    .sort((a, b) => byText(String(a.row.lesson_id), String(b.row.lesson_id)));
+  const good = lessons.filter((lesson) => lesson.row.good_practice === true);
+  const conditions = new Map<string, number>();
+  for (const lesson of good)
+    for (const tag of list(lesson.row.condition_tags)) conditions.set(tag, (conditions.get(tag) ?? 0) + 1);
+  const corridors = new Map<string, string[]>();
+  for (const project of projects) {
+    for (const destination of list(project.row.partner_countries_iso3)) {
+      const key = `${project.row.target_country_iso3}>${destination}`;
+      corridors.set(key, [...(corridors.get(key) ?? []), String(project.row.project_id)]);
+    }
+  }
+  const milestones =
+    theme === 'RT3_partnerships_coherence_mainstreaming'
+      ? (tables.pilot_milestone ?? []).filter((milestone) =>
+          inScope(String(milestone.row.pilot_id).slice(3, 6)),
+        )
+      : [];
+  const demands = new Map<string, number>();
+  for (const profile of profiles.values()) {
+    if (!inScope(profile.iso3)) continue;
+    for (const entry of profile.capacity) {
+      const rt = CAPACITY_TO_HLD_RT[entry.capacity_area as (typeof CAPACITY_AREA)[number]];
+      if (entry.demand_level === 'high' && (!isRoundTable || rt === theme)) {
+        demands.set(entry.capacity_area, (demands.get(entry.capacity_area) ?? 0) + 1);
+      }
+    }
+  }
+  if (
+    projects.length === 0 &&
+    lessons.length === 0 &&
+    milestones.length === 0 &&
+    demands.size === 0 &&
+    scope !== 'GLOBAL'
+  ) {
+    return undefined;
+  }
+  const jmdiThemes = Object.fromEntries(
+    THEME_JMDI.map((jmdi) => [jmdi, projects.filter((p) => p.row.theme_primary === jmdi).length]),
+  );
+  const refs = [...refsOf(projects), ...refsOf(lessons), ...refsOf(milestones)];
+  return {
+    type: 'theme',
+    id: `${theme}@${scope}`,
+    body: {
+      theme,
+      label: isRoundTable ? HLD_RT_LABELS[theme as (typeof THEME_HLD_RT)[number]] : `JMDI theme: ${theme}`,
+      theme_kind: isRoundTable ? 'hld_round_table' : 'jmdi_theme',
+      scope,
+      n_projects: projects.length,
+      projects: projects.map((project) => project.row.project_id),
+      jmdi_themes: jmdiThemes,
+      n_good_practices: good.length,
+      top_practices: good
+        .sort((a, b) =>
+          byText(`${strength(a.row)}${a.row.lesson_id}`, `${strength(b.row)}${b.row.lesson_id}`),
+        )
+        .slice(0, 10)
+        .map((lesson) => ({
+          lesson_id: lesson.row.lesson_id,
+          statement: lesson.row.statement_en,
+          project_id: lesson.row.project_id,
+          evidence_strength: lesson.row.evidence_strength,
+          source: sourceLink(lesson.ref),
+        })),
+      common_conditions: [...conditions]
+        .sort(([a, x], [b, y]) => y - x || byText(a, b))
+        .map(([condition_tag, n]) => ({ condition_tag, n })),
+      transnational_corridors: [...corridors]
+        .sort(([a], [b]) => byText(a, b))
+        .map(([key, ids]) => {
+          const [origin_iso3, destination_iso3] = key.split('>');
+          return { origin_iso3, destination_iso3, projects_n: ids.length, projects: ids };
+        }),
+      pilot_evidence: milestones.map((milestone) => ({
+        milestone_id: milestone.row.milestone_id,
+        milestone_type: milestone.row.milestone_type,
+        status: milestone.row.status,
+        source: sourceLink(milestone.ref),
+      })),
+      survey_demands: [...demands]
+        .sort(([a, x], [b, y]) => y - x || byText(a, b))
+        .map(([capacity_area, uncts_high_demand]) => ({ capacity_area, uncts_high_demand })),
+      sources: summariseRefs(refs),
+    },
+    lineage: lineageOf(refs),
+  };
+}
+
+function strength(row: Row): number {
+  return ['strong', 'moderate', 'weak'].indexOf(String(row.evidence_strength));
+}
+
+/**
+ * Foreign keys across files (a lesson in one upload naming a project in another) can only be
+ * checked here, once every source is in. Breaks are listed, never silently dropped.
+ */
+function integrityProblems(tables: CuratedTables) {
+  const problems: {
+    table: string;
+    field: string;
+    value: string;
+    references: string;
+    locator: string;
+    source_doc_id: string;
+  }[] = [];
+  for (const relation of RELATIONS) {
+    const parents = tables[relation.references.table];
+    const children = tables[relation.table];
+    if (!children?.length) continue;
+    const keys = new Set((parents ?? []).map((parent) => String(parent.row[relation.references.field])));
+    for (const child of children) {
+      const value = child.row[relation.field];
+      if (value === undefined || keys.has(String(value))) continue;
+      problems.push({
+        table: relation.table,
+        field: relation.field,
+        value: String(value),
+        references: `${relation.references.table}.${relation.references.field}`,
+        locator: child.ref.locator,
+        source_doc_id: child.ref.source_doc_id,
+      });
+    }
+  }
+  return problems.sort((a, b) =>
+    byText(`${a.table}|${a.value}|${a.locator}`, `${b.table}|${b.value}|${b.locator}`),
+  );
+}
+
+function buildSources(tables: CuratedTables): BriefingItem {
+  const documents = new Map<string, Row>();
+  for (const document of tables.source_document ?? [])
+    documents.set(String(document.row.doc_id), document.row);
+  const cited = new Map<string, { files: Map<string, string>; tables: Set<string>; rows: number }>();
+  for (const rows of Object.values(tables)) {
+    for (const { ref } of rows) {
+      const entry = cited.get(ref.source_doc_id) ?? { files: new Map(), tables: new Set(), rows: 0 };
+      entry.files.set(ref.file_sha256, ref.raw_key);
+      entry.tables.add(ref.table);
+      entry.rows += 1;
+      cited.set(ref.source_doc_id, entry);
+    }
+  }
+  const sources: CitedSource[] = [...cited]
+    .sort(([a], [b]) => byText(a, b))
+    .map(([docId, entry]) => {
+      const document = documents.get(docId);
+      return {
+        source_doc_id: docId,
+        ...(document?.title ? { title: String(document.title) } : {}),
+        ...(document?.doc_type ? { doc_type: String(document.doc_type) } : {}),
+        ...(document ? { illustrative: document.illustrative === true } : {}),
+        ...(document?.licence ? { licence: String(document.licence) } : {}),
+        ...(document?.url ? { url: String(document.url) } : {}),
+        tables: [...entry.tables].sort(byText),
+        rows: entry.rows,
+      };
+    });
+  const allRefs = Object.values(tables).flatMap((rows) => rows.map((row) => row.ref));
+  return {
+    type: 'sources',
+    id: 'all',
+    body: { sources, integrity_problems: integrityProblems(tables) },
+    lineage: lineageOf(allRefs),
+  };
+}
+
+/** Every item of a briefing version, built row by row (the reference for `buildBriefing`). */
+export function buildBriefingFromRows(tables: CuratedTables): BriefingItem[] {
+  const profiles = unctProfiles(tables);
+  const countries = new Set<string>();
+  for (const pilot of tables.pilot ?? []) countries.add(String(pilot.row.iso3));
+  for (const project of tables.jmdi_project ?? []) countries.add(String(project.row.target_country_iso3));
+  for (const iso3 of profiles.keys()) countries.add(iso3);
+  for (const event of tables.event ?? []) if (event.row.iso3) countries.add(String(event.row.iso3));
+  for (const observation of tables.observation ?? []) countries.add(String(observation.row.ref_area_iso3));
+
+  const items: BriefingItem[] = [];
+  for (const iso3 of [...countries].sort(byText)) items.push(buildCountry(iso3, tables, profiles.get(iso3)));
+  for (const theme of [...THEME_HLD_RT, ...THEME_JMDI]) {
+    for (const scope of ['GLOBAL', ...[...countries].sort(byText)]) {
+      const item = buildTheme(theme, scope, tables, profiles);
+      if (item) items.push(item);
+    }
+  }
+  // briefing_event is the event table of the HLD preparation period, 2011–2013 (DOMAIN.md §4.8).
+  const hldPeriod = (event: CuratedRow) => /^201[123]-/.test(String(event.row.start_date));
+  const periodEvents = (tables.event ?? []).filter(hldPeriod);
+  for (const event of periodEvents.sort((a, b) => byText(String(a.row.event_id), String(b.row.event_id)))) {
+    items.push({
+      type: 'event',
+      id: String(event.row.event_id),
+      body: { ...stripProvenanceNoise(event.row), source: sourceLink(event.ref) },
+      lineage: lineageOf([event.ref]),
+    });
+  }
+  items.push(buildSources(tables));
+  return items;
+}
+
+function stripProvenanceNoise(row: Row): Record<string, unknown> {
+  const { _locator: _drop, extracted_at: _at, ...rest } = row as Record<string, unknown>;
+  return rest;
+}
+
+/** Every row of the curated Arrow tables as an object with its lineage, as assemble read them before. */
+export function curatedRowsFromSegments(segments: readonly CuratedSegment[]): Record<string, CuratedRow[]> {
+  const tables: Record<string, CuratedRow[]> = {};
+  for (const segment of segments) {
+    const rows = tables[segment.table] ?? [];
+    for (const row of tableRows(segment.arrow)) {
+      const { [LOCATOR_COLUMN]: locator, ...values } = row;
+      rows.push({
+        row: values,
+        ref: {
+          table: segment.table,
+          locator: String(locator),
+          file_sha256: segment.file_sha256,
+          raw_key: segment.raw_key,
+          source_doc_id: String(values.source_doc_id ?? segment.doc_id ?? ''),
+          ...(typeof values.confidence === 'string' ? { confidence: values.confidence } : {}),
+        },
+      });
+    }
+    tables[segment.table] = rows;
+  }
+  return tables;
+}
