@@ -32,3 +32,62 @@ export function formatProblem(problem: Problem): string {
   const hint = problem.hint ? ` — ${problem.hint}` : '';
   return `${where}: [${problem.rule}] ${problem.message}${value}${hint}`;
 }
+
+/** Where a row's problems are: the same for every problem of the row. */
+export interface ProblemPlace {
+  readonly file: string;
+  readonly table: string;
+  readonly locator: string;
+}
+
+/** A zod issue as a Problem; `value` is the reader's value of the issue's top field. */
+export function issueProblem(
+  place: ProblemPlace,
+  issue: { readonly code: string; readonly message: string; readonly path: readonly PropertyKey[] },
+  value: unknown,
+): Problem {
+  const field = issue.path.map(String).join('.') || undefined;
+  return {
+    ...place,
+    rule: issue.code,
+    message: issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
+    ...(field ? { field } : {}),
+    ...(value === undefined ? {} : { value: showValue(value) }),
+    ...(issue.code === 'invalid_value' && 'values' in issue
+      ? { hint: `allowed: ${(issue.values as unknown[]).map(String).join(', ')}` }
+      : {}),
+  };
+}
+
+/** ISO3 codes of `field` that are not in the country reference. */
+export function unknownCountryProblem(
+  place: ProblemPlace,
+  field: string,
+  unknown: readonly unknown[],
+): Problem {
+  return {
+    ...place,
+    field,
+    rule: 'foreign-key',
+    message: 'unknown country code: not in the ISO 3166 / M49 reference',
+    value: showValue(unknown.length === 1 ? unknown[0] : unknown),
+    hint: 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
+  };
+}
+
+/** A second row with the primary key of a row accepted before (at `firstSeen`, a locator). */
+export function duplicateKeyProblem(
+  place: ProblemPlace,
+  primaryKey: readonly string[],
+  key: readonly unknown[],
+  firstSeen: string,
+): Problem {
+  const described = primaryKey.map((field, index) => `${field}=${String(key[index] ?? '')}`).join(', ');
+  return {
+    ...place,
+    field: primaryKey.join(', '),
+    rule: 'duplicate-key',
+    message: `duplicate primary key (${described}), first seen at ${firstSeen}`,
+    hint: 'Remove or merge the duplicate row',
+  };
+}

@@ -1,15 +1,15 @@
-import type { z } from 'zod/mini';
 import type { TableContract } from '#contracts/contract.ts';
 import { contractForTable, UnknownTableError } from '#contracts/registry.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import {
-  type ReadProblem,
-  type SourceReadResult,
-  SourceRefusedError,
-  type SourceRow,
-} from '#packages/formats/reader.ts';
+import { type ReadProblem, type SourceReadResult, SourceRefusedError } from '#packages/formats/reader.ts';
 import { contractJsonSchema } from './columns.ts';
-import { type Problem, showValue } from './problems.ts';
+import {
+  duplicateKeyProblem,
+  issueProblem,
+  type Problem,
+  showValue,
+  unknownCountryProblem,
+} from './problems.ts';
 
 /** A row that passed its contract, with its place in the source file. */
 export interface AcceptedRow {
@@ -66,28 +66,6 @@ export function checkDeclaredContracts(declared: Readonly<Record<string, string>
   }
 }
 
-function zodProblems(issues: readonly z.core.$ZodIssue[], source: SourceRow, fileName: string): Problem[] {
-  return issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || undefined;
-    const top = issue.path[0];
-    const value = top === undefined ? undefined : source.values[String(top)];
-    const problem: Problem = {
-      file: fileName,
-      table: source.table,
-      locator: source.locator,
-      rule: issue.code,
-      message:
-        issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
-      ...(field ? { field } : {}),
-      ...(value === undefined ? {} : { value: showValue(value) }),
-      ...(issue.code === 'invalid_value' && 'values' in issue
-        ? { hint: `allowed: ${(issue.values as unknown[]).map(String).join(', ')}` }
-        : {}),
-    };
-    return problem;
-  });
-}
-
 const countryFieldCache = new WeakMap<TableContract, string[]>();
 
 /** Fields holding ISO3 codes (scalars or lists): every code must be in the country reference. */
@@ -108,10 +86,6 @@ function countryFields(contract: TableContract): string[] {
 
 function keyOf(row: Readonly<Record<string, unknown>>, fields: readonly string[]): string {
   return fields.map((field) => String(row[field] ?? '')).join('\u001f');
-}
-
-function describeKey(row: Readonly<Record<string, unknown>>, fields: readonly string[]): string {
-  return fields.map((field) => `${field}=${String(row[field] ?? '')}`).join(', ');
 }
 
 interface PendingChild {
@@ -182,7 +156,13 @@ export async function* validateRows(
     summary.contracts[contract.table] = `${contract.table}@${contract.version}`;
 
     const parsed = contract.schema.safeParse(source.values);
-    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, source, fileName));
+    const place = { file: fileName, table: source.table, locator: source.locator };
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const top = issue.path[0];
+        problems.push(issueProblem(place, issue, top === undefined ? undefined : source.values[String(top)]));
+      }
+    }
     if (problems.length > 0 || !parsed.success) {
       reject(source.table, problems);
       continue;
@@ -194,16 +174,7 @@ export async function* validateRows(
       const codes = Array.isArray(value) ? value : value === undefined ? [] : [value];
       const unknown = codes.filter((code) => typeof code === 'string' && !countries.byIso3(code));
       if (unknown.length > 0) {
-        problems.push({
-          file: fileName,
-          table: source.table,
-          locator: source.locator,
-          field,
-          rule: 'foreign-key',
-          message: 'unknown country code: not in the ISO 3166 / M49 reference',
-          value: showValue(unknown.length === 1 ? unknown[0] : unknown),
-          hint: 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
-        });
+        problems.push(unknownCountryProblem(place, field, unknown));
       }
     }
 
@@ -212,15 +183,14 @@ export async function* validateRows(
     const key = keyOf(row, contract.primaryKey);
     const firstSeen = tableKeys.get(key);
     if (firstSeen !== undefined) {
-      problems.push({
-        file: fileName,
-        table: source.table,
-        locator: source.locator,
-        field: contract.primaryKey.join(', '),
-        rule: 'duplicate-key',
-        message: `duplicate primary key (${describeKey(row, contract.primaryKey)}), first seen at ${firstSeen}`,
-        hint: 'Remove or merge the duplicate row',
-      });
+      problems.push(
+        duplicateKeyProblem(
+          place,
+          contract.primaryKey,
+          contract.primaryKey.map((field) => row[field]),
+          firstSeen,
+        ),
+      );
     }
     if (problems.length > 0) {
       reject(source.table, problems);

@@ -3,7 +3,13 @@ import { makeData, RecordBatch, RecordBatchFileWriter, type Schema, Struct } fro
 import type { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
-import { type Problem, showValue } from '#packages/contracts/problems.ts';
+import {
+  duplicateKeyProblem,
+  issueProblem,
+  type Problem,
+  type ProblemPlace,
+  unknownCountryProblem,
+} from '#packages/contracts/problems.ts';
 import { emptySummary, type ValidationSummary } from '#packages/contracts/validate.ts';
 import {
   coerceCell,
@@ -477,16 +483,7 @@ export class ContractCsvNormaliser implements FailureSink {
         const unknown = codes.filter((code) => typeof code === 'string' && !this.countries.byIso3(code));
         if (unknown.length > 0) {
           problems ??= [];
-          problems.push({
-            file: this.options.fileName,
-            table: contract.table,
-            locator: `line ${rowLine[row]}`,
-            field: column.plan.name,
-            rule: 'foreign-key',
-            message: 'unknown country code: not in the ISO 3166 / M49 reference',
-            value: showValue(unknown.length === 1 ? unknown[0] : unknown),
-            hint: 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
-          });
+          problems.push(unknownCountryProblem(this.place(row), column.plan.name, unknown));
         }
       }
 
@@ -494,19 +491,15 @@ export class ContractCsvNormaliser implements FailureSink {
       const joined = keys.separatorInKey ? this.joinedKey(row) : undefined;
       const firstSeen = joined === undefined ? keys.find() : keys.findJoined(joined);
       if (firstSeen >= 0) {
-        const described = keyColumns
-          .map((column) => `${column.plan.name}=${String(column.valueOf(row) ?? '')}`)
-          .join(', ');
         problems ??= [];
-        problems.push({
-          file: this.options.fileName,
-          table: contract.table,
-          locator: `line ${rowLine[row]}`,
-          field: contract.primaryKey.join(', '),
-          rule: 'duplicate-key',
-          message: `duplicate primary key (${described}), first seen at line ${firstSeen}`,
-          hint: 'Remove or merge the duplicate row',
-        });
+        problems.push(
+          duplicateKeyProblem(
+            this.place(row),
+            contract.primaryKey,
+            keyColumns.map((column) => column.valueOf(row)),
+            `line ${firstSeen}`,
+          ),
+        );
       }
       if (problems) {
         this.reject(problems);
@@ -624,32 +617,26 @@ export class ContractCsvNormaliser implements FailureSink {
     this.reject(this.zodProblems(parsed.error.issues, row, values));
   }
 
-  /** validate.ts `zodProblems`, for issues whose paths start at the field. */
+  /** Where the problems of `row` of the current block are. */
+  private place(row: number): ProblemPlace {
+    return {
+      file: this.options.fileName,
+      table: this.plan!.contract.table,
+      locator: `line ${this.currentView!.rowLine[row]}`,
+    };
+  }
+
+  /** Problems of zod issues whose paths start at the row (as validate.ts reports them). */
   private zodProblems(
     issues: readonly (z.core.$ZodIssue & { readerValue?: unknown })[],
     row: number,
     values: Readonly<Record<string, unknown>> | undefined,
   ): Problem[] {
-    const view = this.currentView!;
-    const locator = `line ${view.rowLine[row]}`;
+    const place = this.place(row);
     return issues.map((issue) => {
-      const field = issue.path.map(String).join('.') || undefined;
       const top = issue.path[0];
       const value = top === undefined ? undefined : values ? values[String(top)] : issue.readerValue;
-      const problem: Problem = {
-        file: this.options.fileName,
-        table: this.plan!.contract.table,
-        locator,
-        rule: issue.code,
-        message:
-          issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
-        ...(field ? { field } : {}),
-        ...(value === undefined ? {} : { value: showValue(value) }),
-        ...(issue.code === 'invalid_value' && 'values' in issue
-          ? { hint: `allowed: ${(issue.values as unknown[]).map(String).join(', ')}` }
-          : {}),
-      };
-      return problem;
+      return issueProblem(place, issue, value);
     });
   }
 
