@@ -68,7 +68,15 @@ class Validity {
 
 let nextDictionaryId = 0;
 
-function arrowType(type: ColumnType, dictionaries: Map<string, Vector<Utf8>>): DataType {
+/**
+ * The Arrow type of a contract column. A dictionary column gets its vocabulary as the shared
+ * dictionary (added to `dictionaries` once per vocabulary) and the id `dictionaryId()` gives.
+ */
+export function arrowColumnType(
+  type: ColumnType,
+  dictionaries: Map<string, Vector<Utf8>>,
+  dictionaryId: () => number = () => nextDictionaryId++,
+): DataType {
   switch (type.kind) {
     case 'utf8':
       return new Utf8();
@@ -77,7 +85,7 @@ function arrowType(type: ColumnType, dictionaries: Map<string, Vector<Utf8>>): D
       if (!dictionaries.has(type.vocabulary)) {
         dictionaries.set(type.vocabulary, vectorFromArray([...values], new Utf8()));
       }
-      return new Dictionary(new Utf8(), dictionaryIndexType(values.length), nextDictionaryId++);
+      return new Dictionary(new Utf8(), dictionaryIndexType(values.length), dictionaryId());
     }
     case 'int32':
       return new Int32();
@@ -122,7 +130,7 @@ class Utf8Buffer {
 }
 
 function columnBuffer(spec: ColumnSpec, dictionaries: Map<string, Vector<Utf8>>): ColumnBuffer {
-  const type = arrowType(spec.type, dictionaries);
+  const type = arrowColumnType(spec.type, dictionaries);
   const field = new Field(spec.name, type, true);
   const validity = new Validity();
   let count = 0;

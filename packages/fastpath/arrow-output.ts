@@ -1,23 +1,19 @@
 import {
-  Bool,
+  type Bool,
   type Data,
-  type DataType,
-  DateDay,
-  Dictionary,
+  type Dictionary,
   Field,
-  Float64,
   type Int8,
   type Int16,
-  Int32,
-  List,
+  type Int32,
+  type List,
   makeData,
   Schema,
-  TimestampMillisecond,
+  type TimestampMillisecond,
   Utf8,
   type Vector,
-  vectorFromArray,
 } from 'apache-arrow';
-import { dictionaryIndexType } from '#packages/arrow/dictionary-index.ts';
+import { arrowColumnType } from '#packages/arrow/table-writer.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
 
 /**
@@ -35,32 +31,14 @@ export function arrowSchema(
 ): { schema: Schema; dictionaries: Map<string, Vector<Utf8>> } {
   const dictionaries = new Map<string, Vector<Utf8>>();
   let nextId = 0;
-  const typeOf = (spec: ColumnSpec): DataType => {
-    switch (spec.type.kind) {
-      case 'utf8':
-        return new Utf8();
-      case 'dictionary': {
-        const values = spec.type.values ?? [];
-        if (!dictionaries.has(spec.type.vocabulary)) {
-          dictionaries.set(spec.type.vocabulary, vectorFromArray([...values], new Utf8()));
-        }
-        return new Dictionary(new Utf8(), dictionaryIndexType(values.length), nextId++);
-      }
-      case 'int32':
-        return new Int32();
-      case 'float64':
-        return new Float64();
-      case 'bool':
-        return new Bool();
-      case 'date':
-        return new DateDay();
-      case 'timestamp':
-        return new TimestampMillisecond('UTC');
-      case 'list-utf8':
-        return new List(new Field('item', new Utf8(), true));
-    }
-  };
-  const fields = specs.map((spec) => new Field(spec.name, typeOf(spec), true));
+  const fields = specs.map(
+    (spec) =>
+      new Field(
+        spec.name,
+        arrowColumnType(spec.type, dictionaries, () => nextId++),
+        true,
+      ),
+  );
   return { schema: new Schema(fields, new Map(Object.entries(metadata))), dictionaries };
 }
 
