@@ -2,7 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contractForTable } from '#contracts/registry.ts';
 import { THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
+import { columnSpecs } from '#packages/contracts/columns.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 
 /**
@@ -37,25 +39,10 @@ interface Codebook {
 
 const CODEBOOK = new URL('../data-contracts/survey/gmg-unct-2011.codebook.json', import.meta.url);
 
-export const SURVEY_COLUMNS = [
-  'respondent_id',
-  'question_name',
-  'seq',
-  'value_raw',
-  'value_code',
-  'value_label',
-  'value_number',
-  'value_date',
-  'is_other',
-  'other_text',
-  'source_doc_id',
-  'source_locator',
-  'extraction_method',
-  'extracted_at',
-  'confidence',
-  'as_of_date',
-  'reviewer',
-] as const;
+/** Every survey_response field, in contract order (the header of the generated file). */
+export const SURVEY_COLUMNS: readonly string[] = columnSpecs(contractForTable('survey_response')).map(
+  (spec) => spec.name,
+);
 
 const COMMENTS = [
   'Illustrative answer. The UNCT would welcome guidance on linking the Extended Migration Profile to national planning.',

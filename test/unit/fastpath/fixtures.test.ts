@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { contractForTable } from '#contracts/registry.ts';
+import { columnSpecs } from '#packages/contracts/columns.ts';
 import { csvText } from './csv-text.ts';
 import { expectSameAsReference, fastNormalise } from './reference.ts';
 
-const SURVEY_HEADER = [
-  'respondent_id',
-  'question_name',
-  'seq',
-  'value_raw',
-  'value_code',
-  'value_label',
-  'value_number',
-  'value_date',
-  'is_other',
-  'other_text',
-  'source_doc_id',
-  'source_locator',
-  'extraction_method',
-  'extracted_at',
-  'confidence',
-  'as_of_date',
-  'reviewer',
-];
+/** Every survey_response field, in contract order. */
+const SURVEY_HEADER = columnSpecs(contractForTable('survey_response')).map((spec) => spec.name);
 
 /** A valid survey_response row, with some cells replaced. */
 function response(
