@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SourceKind } from '#packages/pipeline/events.ts';
+import type { AuditRecord } from './briefing-store.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { isConditionalCheckFailed, LockHeldError } from './errors.ts';
 import { queryAll } from './query-all.ts';
@@ -63,14 +64,8 @@ export interface RunRecord {
 }
 
 /** A change to a dataset's CURRENT pointer made by a person (rollback) or a run (publish). */
-export interface PointerAuditRecord {
+export interface PointerAuditRecord extends AuditRecord {
   readonly dataset: string;
-  readonly action: 'publish' | 'rollback';
-  readonly from: number;
-  readonly to: number;
-  readonly who: string;
-  readonly why: string;
-  readonly at: string;
 }
 
 const FILE = (sha: string) => `FILE#${sha}`;
