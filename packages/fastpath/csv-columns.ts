@@ -125,6 +125,11 @@ export interface ContractCsvNormaliserOptions extends FastNormaliseOptions {
    * order when a file mixes rows with and without such a reference. @default false
    */
   readonly holdWaitingRows?: boolean;
+  /**
+   * Check and count only: accepted rows are not copied into Arrow buffers and no IPC is written
+   * (nor does row order matter then). The summary is the same. @default false
+   */
+  readonly validateOnly?: boolean;
 }
 
 /** Feed the bytes of one contract CSV chunk by chunk; take the IPC bytes as they are produced. */
@@ -341,7 +346,7 @@ export class ContractCsvNormaliser implements FailureSink {
     for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
     this.currentView = view;
     const accepted = this.replaying ? this.selectHeldRows(view) : this.decideRows(view);
-    this.appendAccepted(accepted, view);
+    if (!this.options.validateOnly) this.appendAccepted(accepted, view);
   }
 
   /**
@@ -513,7 +518,7 @@ export class ContractCsvNormaliser implements FailureSink {
         if (reason !== undefined) ineligible('unwritable', `line ${rowLine[row]}: ${reason}`);
       }
       acceptedRows += 1;
-      if (waitingColumns.length > 0) {
+      if (waitingColumns.length > 0 && !this.options.validateOnly) {
         // Rows with a reference to another table wait for their parent in the reference path and
         // come out after the rows without one; the file order holds only while they never mix.
         let waits = false;
@@ -838,8 +843,8 @@ export function streamContractCsvFast(
 
 /**
  * Validate a contract CSV read as a stream, without writing Arrow: the validation summary
- * (counts and every Problem) exactly as `validateSource` gives it for the reference reader. Memory
- * holds one chunk and one batch whatever the file's size. Throws FastPathIneligibleError when the
+ * (counts and every Problem) exactly as `validateSource` gives it for the reference reader; no
+ * row is copied (`rows` is 0). Memory holds one chunk and the primary keys whatever the file's size. Throws FastPathIneligibleError when the
  * file is not one the fast path reads (the caller then reads it the reference way, or refuses it
  * when it is too large for that).
  */
@@ -847,19 +852,14 @@ export async function validateContractCsvStream(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: FastNormaliseOptions,
 ): Promise<FastNormaliseSummary> {
-  // Held rows are counted as accepted and never written: the summary needs no second pass.
-  const normaliser = new ContractCsvNormaliser({ ...options, holdWaitingRows: true });
+  const normaliser = new ContractCsvNormaliser({ ...options, validateOnly: true });
   let previous: Uint8Array | undefined;
   for await (const chunk of source) {
-    if (previous) {
-      normaliser.push(previous, false);
-      normaliser.take();
-    }
+    if (previous) normaliser.push(previous, false);
     previous = chunk;
   }
   normaliser.push(previous ?? new Uint8Array(0), true);
   normaliser.close();
-  normaliser.take();
   return normaliser.result();
 }
 
