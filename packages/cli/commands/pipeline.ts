@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -8,6 +7,7 @@ import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#pa
 import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
 import { stepFunctionsClient } from '#packages/storage/client-factory.ts';
+import { fileDigest } from '../files.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
@@ -72,7 +72,7 @@ export async function uploadAndDispatch(
     const key = `incoming/${file.kind}/${basename(file.path)}`;
     // Streamed from disk: a large file is never held in memory on its way up.
     const { size } = await stat(file.path);
-    const sha256 = await fileSha256(file.path);
+    const sha256 = await fileDigest(file.path, 'sha256');
     await session.ctx.raw.putStream(key, createReadStream(file.path));
     if (session.backend.name === 'aws') {
       summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
@@ -106,12 +106,6 @@ export async function uploadAndDispatch(
     );
   }
   return summaries;
-}
-
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Refresh: locally the steps run in-process; on AWS the state machine is started. */

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { formatProblem } from '#packages/contracts/problems.ts';
 import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
@@ -11,6 +10,7 @@ import { SourceRefusedError } from '#packages/formats/reader.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
 import { documentId } from '#packages/pipeline/ingest.ts';
 import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
+import { fileDigest, readHead } from '../files.ts';
 import { EXIT, type Output, UsageError } from '../output.ts';
 
 /**
@@ -112,23 +112,6 @@ export async function validateCommand(
 }
 
 const FORMAT_SNIFF_BYTES = 1024 * 1024;
-
-async function readHead(path: string, length: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = new Uint8Array(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function fileDigest(path: string, algorithm: string): Promise<string> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 function guessKind(file: string): string | undefined {
   const parts = file.split(/[\\/]/);
