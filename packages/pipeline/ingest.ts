@@ -50,7 +50,12 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /** `DOC-{sha1[:12]}` of the bytes (DOMAIN.md §4.1 identifiers). */
 export function documentId(bytes: Uint8Array): string {
-  return `DOC-${createHash('sha1').update(bytes).digest('hex').slice(0, 12)}`;
+  return documentIdOf(createHash('sha1').update(bytes).digest('hex'));
+}
+
+/** The document id of a file whose SHA-1 (hex) is known, e.g. hashed as a stream. */
+export function documentIdOf(sha1Hex: string): string {
+  return `DOC-${sha1Hex.slice(0, 12)}`;
 }
 
 /** Bytes of a large upload read to tell its format. */
@@ -85,7 +90,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   if (existing) return { status: 'duplicate', sha256, existing };
 
   const rawKey = rawObjectKey(kind, sha256, fileName);
-  const docId = `DOC-${digests.sha1.slice(0, 12)}`;
+  const docId = documentIdOf(digests.sha1);
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   // Raw first: whatever happens next, the bytes are kept.
   if (bytes) {

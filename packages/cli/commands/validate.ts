@@ -8,7 +8,7 @@ import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
 import { createSourceReader, detectFormat } from '#packages/formats/index.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
-import { documentId } from '#packages/pipeline/ingest.ts';
+import { documentId, documentIdOf } from '#packages/pipeline/ingest.ts';
 import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import { fileDigest, readHead } from '../files.ts';
 import { EXIT, type Output, UsageError } from '../output.ts';
@@ -60,7 +60,7 @@ export async function validateCommand(
     const head = await readHead(args.file, FORMAT_SNIFF_BYTES);
     if (detectFormat({ bytes: head, fileName, kind }) === 'csv') {
       try {
-        const docId = `DOC-${(await fileDigest(args.file, 'sha1')).slice(0, 12)}`;
+        const docId = documentIdOf(await fileDigest(args.file, 'sha1'));
         const { summary } = await validateContractCsvStream(
           createReadStream(args.file, { highWaterMark: FORMAT_SNIFF_BYTES * 4 }),
           { fileName, kind, docId, locatorColumn: LOCATOR_COLUMN },
