@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { StageAccess } from '#packages/pipeline/definition.ts';
+import { BRIEFING_KEYS, LEDGER_INDEX_KEYS } from '#packages/storage/partition-keys.ts';
 import type { BriefingApiProps } from './briefing-api-props.ts';
 import { EvidenceFunction } from './evidence-function.ts';
 
@@ -20,12 +21,20 @@ export const BRIEFING_API_ROUTES = [
 ] as const;
 
 /**
- * What the API function may read: both tables, and the exports under `briefings/` (it presigns
- * download URLs for them, which act with the signer's permissions — so read is all it needs).
+ * What the API function may read: the briefings (items, versions, pointers, the dataset list),
+ * one query of the ledger's `byType` index (the runs, for `last_run`) and nothing else of the
+ * ledger, and the exports under `briefings/` (it presigns download URLs for them, which act with
+ * the signer's permissions — so read is all it needs).
  */
 export const BRIEFING_API_ACCESS: StageAccess = {
   buckets: { exports: { read: ['briefings/*'] } },
-  tables: { briefings: { read: true }, ledger: { read: true } },
+  tables: {
+    briefings: {
+      read: true,
+      partitionKeys: [BRIEFING_KEYS.versionItems, BRIEFING_KEYS.dataset, BRIEFING_KEYS.datasets],
+    },
+    ledger: { partitionKeys: [], indexQueries: { byType: [LEDGER_INDEX_KEYS.run] } },
+  },
 };
 
 /**

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { BucketAccess, StageAccess } from '#packages/pipeline/definition.ts';
+import type { BucketAccess, StageAccess, TableAccess } from '#packages/pipeline/definition.ts';
 import { type BucketId, TABLES, type TableId } from '#packages/storage/resources.ts';
 import { StageAccessError } from '../errors.ts';
 
@@ -36,28 +36,36 @@ const S3_ACTIONS = {
   delete: ['s3:DeleteObject'],
 } as const;
 
+/**
+ * DynamoDB actions per kind of access: what the repositories call (packages/storage), and
+ * nothing else. No Scan (listing goes through keys and the `byType` index), no DescribeTable, no
+ * transactions (EMULATORS.md).
+ */
 const DYNAMODB_ACTIONS = {
-  read: [
-    'dynamodb:GetItem',
-    'dynamodb:Query',
-    'dynamodb:Scan',
-    'dynamodb:BatchGetItem',
-    'dynamodb:DescribeTable',
-  ],
-  // ConditionCheckItem: the ConditionCheck entry of TransactWriteItems (the version pointer flip).
-  write: [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  batchWrite: ['dynamodb:BatchWriteItem'],
 } as const;
+
+/** The table actions `access` grants on every key of its `partitionKeys`, sorted (DeleteItem aside). */
+export function tableActionsOf(access: TableAccess): string[] {
+  return (['read', 'write', 'batchWrite'] as const)
+    .filter((kind) => access[kind])
+    .flatMap((kind) => [...DYNAMODB_ACTIONS[kind]])
+    .sort();
+}
+
+/** The partition-key patterns `action` is allowed on under `access`. */
+export function partitionKeysAllowed(access: TableAccess, action: string): readonly string[] {
+  if (action === 'dynamodb:DeleteItem') return access.delete ?? [];
+  return tableActionsOf(access).includes(action) ? access.partitionKeys : [];
+}
 
 /**
  * IAM statements granting exactly `access`: S3 actions only on the listed prefixes of the listed
- * buckets, DynamoDB actions on the listed tables and their indexes, the key only through S3 and
- * DynamoDB, and `events:PutEvents` on the pipeline bus only when asked.
+ * buckets; DynamoDB actions only on items whose partition key matches the stage's
+ * `partitionKeys` (`dynamodb:LeadingKeys`), and Query on an index only for the listed index keys;
+ * the key only through S3 and DynamoDB; `events:PutEvents` on the pipeline bus only when asked.
  */
 export function stageAccessPolicy(
   scope: Construct,
@@ -100,35 +108,69 @@ export function stageAccessPolicy(
     }
   }
 
-  for (const [tableId, tableAccess] of Object.entries(access.tables) as [
-    TableId,
-    { read?: boolean; write?: boolean },
-  ][]) {
+  for (const [tableId, tableAccess] of Object.entries(access.tables) as [TableId, TableAccess][]) {
     const table = targets.tables[tableId];
-    const indexArns = TABLES[tableId].globalSecondaryIndexes.map(
-      (index) => `${table.tableArn}/index/${index.indexName}`,
-    );
-    if (tableAccess.read) {
-      // Index ARNs are listed by name (from TABLES), not as `index/*`, so no wildcard is needed.
+    for (const pattern of [...tableAccess.partitionKeys, ...(tableAccess.delete ?? [])]) {
+      assertPartitionKey(stageId, tableId, pattern);
+    }
+    const actions = tableActionsOf(tableAccess);
+    if (actions.length > 0) {
+      if (tableAccess.partitionKeys.length === 0) {
+        throw new StageAccessError(
+          `Stage '${stageId}', table '${tableId}': list the partition keys it touches (partitionKeys).`,
+        );
+      }
+      // ForAllValues: every key of the request (a BatchWriteItem has up to 25) must match.
       statements.push(
         new iam.PolicyStatement({
-          actions: [...DYNAMODB_ACTIONS.read],
-          resources: [table.tableArn, ...indexArns],
+          actions,
+          resources: [table.tableArn],
+          conditions: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...tableAccess.partitionKeys] },
+          },
         }),
       );
+    }
+    const deletable = tableAccess.delete ?? [];
+    const outside = deletable.filter((pattern) => !tableAccess.partitionKeys.includes(pattern));
+    if (outside.length > 0) {
+      throw new StageAccessError(
+        `Stage '${stageId}', table '${tableId}': it may delete ${outside.join(', ')}, which partitionKeys does not list.`,
+      );
+    }
+    if (deletable.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:DeleteItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...deletable] } },
+        }),
+      );
+    }
+    for (const [indexName, values] of Object.entries(tableAccess.indexQueries ?? {})) {
+      if (!TABLES[tableId].globalSecondaryIndexes.some((index) => index.indexName === indexName)) {
+        throw new StageAccessError(`Stage '${stageId}', table '${tableId}': no index '${indexName}'.`);
+      }
+      for (const value of values) assertPartitionKey(stageId, tableId, value);
+      // On an index, the leading key is the index's partition key (gsi1pk = 'SOURCE').
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${table.tableArn}/index/${indexName}`],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...values] } },
+        }),
+      );
+    }
+    const touchesTable = actions.length > 0 || deletable.length > 0 || tableAccess.indexQueries !== undefined;
+    if (touchesTable) {
       keyActions.add('kms:Decrypt');
       keyActions.add('kms:DescribeKey');
     }
-    if (tableAccess.write) {
-      statements.push(
-        new iam.PolicyStatement({ actions: [...DYNAMODB_ACTIONS.write], resources: [table.tableArn] }),
-      );
-      keyActions.add('kms:Decrypt');
-      keyActions.add('kms:DescribeKey');
+    if (tableAccess.write || deletable.length > 0 || tableAccess.batchWrite) {
       keyActions.add('kms:Encrypt');
       keyActions.add('kms:GenerateDataKey');
     }
-    if (tableAccess.read || tableAccess.write) keyServices.add(`dynamodb.${region}.amazonaws.com`);
+    if (touchesTable) keyServices.add(`dynamodb.${region}.amazonaws.com`);
   }
 
   if (keyActions.size > 0) {
@@ -152,6 +194,19 @@ export function stageAccessPolicy(
   }
 
   return { statements, prefixScopedObjectArns };
+}
+
+/**
+ * A partition-key pattern is a literal prefix with at most one `*`, at its end: `FILE#*` or
+ * `DATASETS`, never `*` alone (the whole table) or a wildcard in the middle.
+ */
+function assertPartitionKey(stageId: string, tableId: TableId, pattern: string): void {
+  if (!/^[A-Za-z0-9#_./-]+\*?$/.test(pattern)) {
+    throw new StageAccessError(
+      `Stage '${stageId}', table '${tableId}': partition key '${pattern}' must be a literal key or a ` +
+        `prefix ending in '*' (for example 'FILE#*'); whole-table or mid-key wildcards are not granted.`,
+    );
+  }
 }
 
 /**

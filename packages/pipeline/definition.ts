@@ -1,3 +1,4 @@
+import { BRIEFING_KEYS, LEDGER_INDEX_KEYS, LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
 import type { BucketId, TableId } from '#packages/storage/resources.ts';
 import { DEFAULT_DATASET } from './config.ts';
 
@@ -22,9 +23,33 @@ export interface BucketAccess {
   readonly delete?: readonly string[];
 }
 
+/**
+ * What a stage may do to one table. Each flag is a set of IAM actions
+ * (infra/constructs/stage-access-policy.ts), every one limited to `partitionKeys`.
+ */
 export interface TableAccess {
+  /** GetItem and Query. */
   readonly read?: boolean;
+  /** PutItem and UpdateItem. */
   readonly write?: boolean;
+  /**
+   * DeleteItem, on these partition-key patterns only (a subset of `partitionKeys`).
+   * @default - no DeleteItem
+   */
+  readonly delete?: readonly string[];
+  /** BatchWriteItem (puts and deletes in chunks of 25). */
+  readonly batchWrite?: boolean;
+  /**
+   * The partition keys the stage touches, as `dynamodb:LeadingKeys` patterns from
+   * packages/storage/partition-keys.ts (`FILE#*`, or an exact key such as `DATASETS`).
+   */
+  readonly partitionKeys: readonly string[];
+  /**
+   * Queries on a global secondary index: index name → the index partition-key values the stage
+   * queries (`{ byType: ['SOURCE'] }`).
+   * @default - no index is queried
+   */
+  readonly indexQueries?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface StageAccess {
@@ -98,7 +123,19 @@ interface StageBase {
    * @default false
    */
   readonly writesParquet?: boolean;
+  /**
+   * Most invocations of the stage's function at once, so one busy stage cannot take the account's
+   * whole Lambda concurrency: the SQS event source's `MaximumConcurrency` for an event stage
+   * (2–1000), reserved concurrency for a refresh step.
+   * @default DEFAULT_EVENT_STAGE_CONCURRENCY for event stages; no reservation for refresh steps
+   *   (the refresh lock already admits one run at a time, and a reservation fails to deploy in
+   *   accounts whose concurrency quota is still the new-account 10)
+   */
+  readonly maxConcurrency?: number;
 }
+
+/** `maxConcurrency` of an event stage that sets none: the SQS event source minimum. */
+export const DEFAULT_EVENT_STAGE_CONCURRENCY = 2;
 
 export interface EventStageDefinition extends StageBase {
   readonly kind: 'event';
@@ -157,7 +194,9 @@ export const PIPELINE: PipelineDefinition = {
       emits: ['SourceAccepted'],
       access: {
         buckets: { raw: { read: ['incoming/*', 'raw/*'], write: ['raw/*', 'quarantine/*'] } },
-        tables: { ledger: { read: true, write: true } },
+        tables: {
+          ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.source] },
+        },
         putEvents: true,
       },
       // A plain contract CSV over the in-memory limit is hashed and validated as a stream (up to
@@ -165,6 +204,9 @@ export const PIPELINE: PipelineDefinition = {
       memorySizeMb: 1769,
       timeoutSeconds: 600,
       batchSize: 5,
+      // Uploads arrive in bursts (a folder at a time); five at once keeps a burst moving without
+      // five more 1.8 GB functions than the account needs.
+      maxConcurrency: 5,
       readsWorkbooks: true,
       load: () => import('./stages/ingest-stage.ts').then((m) => m.runIngestStage),
     },
@@ -177,7 +219,7 @@ export const PIPELINE: PipelineDefinition = {
       emits: ['SnapshotWritten'],
       access: {
         buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
-        tables: { ledger: { read: true, write: true } },
+        tables: { ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.file] } },
         putEvents: true,
       },
       memorySizeMb: 1769,
@@ -211,7 +253,12 @@ export const PIPELINE: PipelineDefinition = {
       description: 'Take the refresh lock (a lease in the ledger) so two refreshes cannot overlap',
       entry: 'functions/refresh-lock/handler.ts',
       emits: [],
-      access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
+      access: {
+        buckets: {},
+        tables: {
+          ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run] },
+        },
+      },
       memorySizeMb: 256,
       timeoutSeconds: 30,
       load: () => import('./stages/lock-steps.ts').then((m) => m.acquireRefreshLockStep),
@@ -224,7 +271,14 @@ export const PIPELINE: PipelineDefinition = {
       emits: [],
       access: {
         buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
-        tables: { ledger: { read: true, write: true } },
+        tables: {
+          ledger: {
+            read: true,
+            write: true,
+            partitionKeys: [LEDGER_KEYS.file],
+            indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
+          },
+        },
       },
       memorySizeMb: 1769,
       timeoutSeconds: 900,
@@ -242,7 +296,20 @@ export const PIPELINE: PipelineDefinition = {
           curated: { read: ['tables/*'] },
           exports: { read: ['briefings/*'], write: ['briefings/*'] },
         },
-        tables: { ledger: { read: true, write: true }, briefings: { read: true, write: true } },
+        tables: {
+          ledger: {
+            read: true,
+            write: true,
+            partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.audit],
+            indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
+          },
+          briefings: {
+            read: true,
+            write: true,
+            batchWrite: true,
+            partitionKeys: [BRIEFING_KEYS.versionItems, BRIEFING_KEYS.dataset, BRIEFING_KEYS.datasets],
+          },
+        },
         putEvents: true,
       },
       memorySizeMb: 1769,
@@ -256,7 +323,16 @@ export const PIPELINE: PipelineDefinition = {
       entry: 'functions/refresh-unlock/handler.ts',
       emits: [],
       onFailure: false,
-      access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
+      access: {
+        buckets: {},
+        tables: {
+          ledger: {
+            write: true,
+            delete: [LEDGER_KEYS.lock],
+            partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run],
+          },
+        },
+      },
       memorySizeMb: 256,
       timeoutSeconds: 30,
       load: () => import('./stages/lock-steps.ts').then((m) => m.releaseRefreshLockStep),
@@ -268,7 +344,16 @@ export const PIPELINE: PipelineDefinition = {
       entry: 'functions/refresh-failed/handler.ts',
       emits: [],
       onFailure: true,
-      access: { buckets: {}, tables: { ledger: { read: true, write: true } } },
+      access: {
+        buckets: {},
+        tables: {
+          ledger: {
+            write: true,
+            delete: [LEDGER_KEYS.lock],
+            partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run],
+          },
+        },
+      },
       memorySizeMb: 256,
       timeoutSeconds: 30,
       load: () => import('./stages/lock-steps.ts').then((m) => m.refreshFailedStep),

@@ -1,11 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PIPELINE } from '#packages/pipeline/definition.ts';
-import type { BucketId } from '#packages/storage/resources.ts';
+import { BRIEFING_API_ACCESS } from '#infra/constructs/briefing-api.ts';
+import { partitionKeysAllowed } from '#infra/constructs/stage-access-policy.ts';
+import { PIPELINE, type StageAccess } from '#packages/pipeline/definition.ts';
+import { BRIEFING_KEYS, LEDGER_INDEX_KEYS, LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
+import type { BucketId, TableId } from '#packages/storage/resources.ts';
 import { logicalIdOf, type SynthesizedStack, synthesizeStack } from './evidence-stack.fixture.ts';
 import {
   allIdentityStatements,
   asList,
   flattenReference,
+  globToRegExp,
   isAllowed,
   type PolicyStatementJson,
   roleOfFunction,
@@ -29,6 +33,38 @@ function permissionsOf(stageId: string): PolicyStatementJson[] {
 /** An object ARN in the flattened form the evaluator compares (`<RawBucket….Arn>/raw/x`). */
 function objectArn(bucket: BucketId, key: string): string {
   return `<${logicalIdOf(synthesized.stack.storage.buckets[bucket])}.Arn>/${key}`;
+}
+
+/** A table ARN (or one of its index ARNs) in the flattened form. */
+function tableArn(table: TableId, index?: string): string {
+  const arn = `<${logicalIdOf(synthesized.stack.tables.tables[table])}.Arn>`;
+  return index ? `${arn}/index/${index}` : arn;
+}
+
+/** One real key per partition-key pattern of packages/storage/partition-keys.ts. */
+const EXAMPLE_KEYS: Readonly<Record<TableId, readonly string[]>> = {
+  ledger: ['FILE#4f2a', 'SOURCE#pilot/pilots.json', 'LOCK#refresh', 'RUN#run-1', 'AUDIT#hld2013', 'OTHER#x'],
+  briefings: ['B#hld2013#v3#7', 'D#hld2013', 'DATASETS', 'OTHER#x'],
+};
+const INDEX_KEYS = [...Object.values(LEDGER_INDEX_KEYS), 'OTHER'];
+const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Scan',
+  'dynamodb:BatchGetItem',
+  'dynamodb:TransactWriteItems',
+] as const;
+
+/** Every stage's access, and the API's, by the id `permissionsOf` takes. */
+function declaredAccess(): [string, StageAccess][] {
+  return [
+    ...PIPELINE.stages.map((stage): [string, StageAccess] => [stage.id, stage.access]),
+    ['api', BRIEFING_API_ACCESS],
+  ];
 }
 
 function eventBusArn(): string {
@@ -114,6 +150,84 @@ describe('EvidenceStack least privilege', () => {
 
     expect(isAllowed(ingest, 'logs:PutLogEvents', ownLogGroup)).toBe(true);
     expect(isAllowed(ingest, 'logs:PutLogEvents', otherLogGroup)).toBe(false);
+  });
+
+  it('allows each table action on exactly the partition keys the definition lists for the stage (dynamodb:LeadingKeys)', () => {
+    for (const [stageId, access] of declaredAccess()) {
+      const permissions = permissionsOf(stageId);
+      for (const table of ['ledger', 'briefings'] as const) {
+        const declared = access.tables[table];
+        for (const action of TABLE_ACTIONS) {
+          for (const key of EXAMPLE_KEYS[table]) {
+            const expected =
+              declared !== undefined &&
+              partitionKeysAllowed(declared, action).some((pattern) => globToRegExp(pattern).test(key));
+
+            expect(
+              isAllowed(permissions, action, tableArn(table), { leadingKeys: [key] }),
+              `${stageId} ${action} ${table} ${key}`,
+            ).toBe(expected);
+          }
+        }
+      }
+    }
+  });
+
+  it('allows index queries only on the index keys the definition lists for the stage', () => {
+    for (const [stageId, access] of declaredAccess()) {
+      const permissions = permissionsOf(stageId);
+      const declared = access.tables.ledger?.indexQueries?.byType ?? [];
+      for (const key of INDEX_KEYS) {
+        expect(
+          isAllowed(permissions, 'dynamodb:Query', tableArn('ledger', 'byType'), { leadingKeys: [key] }),
+          `${stageId} queries byType ${key}`,
+        ).toBe(declared.includes(key));
+      }
+      expect(isAllowed(permissions, 'dynamodb:Scan', tableArn('ledger', 'byType'))).toBe(false);
+    }
+  });
+
+  it('keeps the ledger’s records apart: only the lock steps touch locks and runs, only assemble writes the audit trail, nobody deletes a file, source or audit record', () => {
+    const lockSteps = ['lock', 'unlock', 'refresh-failed'];
+    for (const [stageId] of declaredAccess()) {
+      const permissions = permissionsOf(stageId);
+      const writes = (key: string) =>
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem'].some((action) =>
+          isAllowed(permissions, action, tableArn('ledger'), { leadingKeys: [key] }),
+        );
+
+      expect(writes('LOCK#refresh'), `${stageId} writes the lock`).toBe(lockSteps.includes(stageId));
+      expect(writes('RUN#run-1'), `${stageId} writes a run`).toBe(lockSteps.includes(stageId));
+      expect(writes('AUDIT#hld2013'), `${stageId} writes the audit trail`).toBe(stageId === 'assemble');
+      for (const key of ['FILE#4f2a', 'SOURCE#pilot/pilots.json', 'AUDIT#hld2013', 'RUN#run-1']) {
+        expect(
+          isAllowed(permissions, 'dynamodb:DeleteItem', tableArn('ledger'), { leadingKeys: [key] }),
+          `${stageId} deletes ${key}`,
+        ).toBe(false);
+      }
+    }
+    expect(LEDGER_KEYS.lock).toBe('LOCK#*');
+  });
+
+  it('lets the API read briefings and the runs of the ledger index, and nothing else of the ledger', () => {
+    const api = permissionsOf('api');
+
+    expect(isAllowed(api, 'dynamodb:Query', tableArn('briefings'), { leadingKeys: ['B#hld2013#v3#7'] })).toBe(
+      true,
+    );
+    expect(
+      isAllowed(api, 'dynamodb:GetItem', tableArn('briefings'), { leadingKeys: [BRIEFING_KEYS.datasets] }),
+    ).toBe(true);
+    expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger', 'byType'), { leadingKeys: ['RUN'] })).toBe(
+      true,
+    );
+    expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger', 'byType'), { leadingKeys: ['FILE'] })).toBe(
+      false,
+    );
+    expect(isAllowed(api, 'dynamodb:GetItem', tableArn('ledger'), { leadingKeys: ['FILE#4f2a'] })).toBe(
+      false,
+    );
+    expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger'), { leadingKeys: ['RUN#run-1'] })).toBe(false);
   });
 
   it('grants no wildcard action, and wildcard resources only where AWS requires them', () => {

@@ -10,6 +10,7 @@ import {
   refreshSteps,
 } from '#packages/pipeline/definition.ts';
 import { PIPELINE_EVENT_SOURCE } from '#packages/pipeline/events.ts';
+import { LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
 import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
 import {
   type CfnTemplateJson,
@@ -329,7 +330,10 @@ describe('adding a stage to the pipeline definition', () => {
     entry: 'functions/ingest/handler.ts',
     trigger: { type: 'pipeline-event', detailType: 'SnapshotWritten' },
     emits: [],
-    access: { buckets: { curated: { read: ['tables/*'] } }, tables: { ledger: { read: true } } },
+    access: {
+      buckets: { curated: { read: ['tables/*'] } },
+      tables: { ledger: { read: true, partitionKeys: [LEDGER_KEYS.file] } },
+    },
     batchSize: 2,
     load: () => Promise.resolve(() => Promise.resolve([])),
   };

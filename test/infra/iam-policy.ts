@@ -4,8 +4,10 @@ import { type CfnTemplateJson, referencedLogicalId, resourcesOfType } from './ev
  * A small IAM evaluator over a synthesized template, enough to prove what a role can and cannot
  * do. Resources are compared in cdk-nag's flattened form (`<RawBucket1234.Arn>/raw/*`).
  *
- * Conditions are ignored: they only ever narrow an Allow, so "not allowed" answers are
- * conservative (a real deny) while "allowed" answers may be optimistic.
+ * The one condition evaluated is `ForAllValues:StringLike` on `dynamodb:LeadingKeys`, when the
+ * request says which partition keys it touches. Other conditions are ignored: they only ever
+ * narrow an Allow, so "not allowed" answers are conservative (a real deny) while "allowed"
+ * answers may be optimistic.
  */
 
 export interface PolicyStatementJson {
@@ -72,7 +74,7 @@ export function roleOfFunction(json: CfnTemplateJson, functionName: string): str
   return roleId;
 }
 
-function globToRegExp(pattern: string, flags = ''): RegExp {
+export function globToRegExp(pattern: string, flags = ''): RegExp {
   const escaped = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
@@ -80,17 +82,35 @@ function globToRegExp(pattern: string, flags = ''): RegExp {
   return new RegExp(`^${escaped}$`, flags);
 }
 
+/** What a request carries besides its action and resource. */
+export interface RequestContext {
+  /** The partition keys a DynamoDB request touches (`dynamodb:LeadingKeys`). */
+  readonly leadingKeys?: readonly string[];
+}
+
+/** Whether the statement's `dynamodb:LeadingKeys` condition (if any) admits every key. */
+function leadingKeysAdmitted(statement: PolicyStatementJson, context: RequestContext): boolean {
+  const condition = statement.Condition as Record<string, Record<string, unknown>> | undefined;
+  const patterns = condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+  if (patterns === undefined || context.leadingKeys === undefined) return true;
+  return context.leadingKeys.every((key) =>
+    asList(patterns as string | string[]).some((pattern) => globToRegExp(pattern).test(key)),
+  );
+}
+
 /** Whether an Allow statement (and no Deny) grants `action` on `resource`. */
 export function isAllowed(
   statements: readonly PolicyStatementJson[],
   action: string,
   resource: string,
+  context: RequestContext = {},
 ): boolean {
   const matches = (statement: PolicyStatementJson) =>
     asList(statement.Action).some((pattern) => globToRegExp(pattern, 'i').test(action)) &&
     asList(statement.Resource)
       .map(flattenReference)
-      .some((pattern) => globToRegExp(pattern).test(resource));
+      .some((pattern) => globToRegExp(pattern).test(resource)) &&
+    (statement.Effect === 'Deny' || leadingKeysAdmitted(statement, context));
   const allowed = statements.some((statement) => statement.Effect === 'Allow' && matches(statement));
   const denied = statements.some((statement) => statement.Effect === 'Deny' && matches(statement));
   return allowed && !denied;
