@@ -63,6 +63,10 @@ export function buildApp(options: BuildAppOptions = {}): EvidenceApp {
   const account = contextString('account');
   const region = contextString('region');
   const alarmEmail = contextString('alarmEmail');
+  const keyAdministratorArns = contextString('keyAdministratorArns')
+    ?.split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn.length > 0);
   // Context values from the command line are strings; cdk.json may hold a real boolean.
   const briefingApiContext: unknown = app.node.tryGetContext('briefingApi');
   const briefingApi =
@@ -71,6 +75,7 @@ export function buildApp(options: BuildAppOptions = {}): EvidenceApp {
     ...(account ? { account } : {}),
     ...(region ? { region } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
+    ...(keyAdministratorArns?.length ? { keyAdministratorArns } : {}),
   });
 
   const compliance = addComplianceChecks(app);

@@ -4,10 +4,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { PIPELINE, refreshFailureStep, refreshSteps } from '#packages/pipeline/definition.ts';
 import { BriefingApi } from './constructs/briefing-api.ts';
+import { evidenceKeyPolicy } from './constructs/evidence-key-policy.ts';
 import { EvidenceStorage } from './constructs/evidence-storage.ts';
 import { EvidenceTables } from './constructs/evidence-tables.ts';
 import { PipelineAlarms } from './constructs/pipeline-alarms.ts';
 import { PipelineFunctions } from './constructs/pipeline-functions.ts';
+import { QueryCatalog } from './constructs/query-catalog.ts';
 import { RefreshWorkflow } from './constructs/refresh-workflow.ts';
 import type { EvidenceStackProps } from './evidence-stack-props.ts';
 
@@ -16,10 +18,14 @@ import type { EvidenceStackProps } from './evidence-stack-props.ts';
  * their event delivery, the scheduled refresh, the briefing API and the alarms.
  *
  * Guarantees (each proven by a test in test/infra, listed in docs/security.md):
- * - all data at rest is encrypted: buckets and tables with one customer-managed KMS key (yearly
- *   rotation), queues with SSE-SQS, the alarm topic with the same key;
+ * - all data at rest is encrypted: buckets, tables, the alarm topic and every log group with one
+ *   customer-managed KMS key (yearly rotation) that decrypts only through S3 and DynamoDB, queues
+ *   with SSE-SQS;
  * - nothing is public and everything is TLS-only;
- * - every function has a role of its own, granting exactly its stage's access;
+ * - raw evidence is write-once (Object Lock), and every bucket refuses another encryption;
+ * - every function has a role of its own, granting exactly its stage's access, down to the
+ *   partition keys of the tables;
+ * - every failure path that AWS reports has an alarm, and the alarms can reach the topic;
  * - stateful resources are RETAINed unless the stage opts in to DESTROY;
  * - it synthesizes with zero unacknowledged cdk-nag AwsSolutions findings.
  */
@@ -32,6 +38,7 @@ export class EvidenceStack extends Stack {
   /** Undefined when the stack is built with `briefingApi: false`. */
   readonly api?: BriefingApi;
   readonly alarms: PipelineAlarms;
+  readonly query: QueryCatalog;
 
   constructor(scope: Construct, id: string, props: EvidenceStackProps) {
     super(scope, id, props);
@@ -43,8 +50,17 @@ export class EvidenceStack extends Stack {
 
     this.encryptionKey = new kms.Key(this, 'EvidenceKey', {
       alias: `alias/${config.namePrefix}`,
-      description: `Encrypts the ${config.namePrefix} evidence buckets, tables and alarm topic`,
+      description: `Encrypts the ${config.namePrefix} evidence buckets, tables, alarm topic and log groups`,
       enableKeyRotation: true,
+      policy: evidenceKeyPolicy(this, {
+        // Every log group of the stack is named under one of these (functions, state machine, API).
+        logGroupNamePatterns: [
+          `/aws/lambda/${config.namePrefix}-*`,
+          `/aws/vendedlogs/states/${config.namePrefix}-*`,
+          `/aws/apigateway/${config.namePrefix}-*`,
+        ],
+        ...(config.keyAdministratorArns ? { keyAdministratorArns: config.keyAdministratorArns } : {}),
+      }),
       removalPolicy,
       // A deleted key is recoverable for this long; everything it encrypted is not after that.
       pendingWindow: Duration.days(config.destroyOnRemoval ? 7 : 30),
@@ -53,8 +69,12 @@ export class EvidenceStack extends Stack {
     this.storage = new EvidenceStorage(this, 'Storage', {
       encryptionKey: this.encryptionKey,
       removalPolicy,
+      rawObjectLock: config.rawObjectLock,
+      denyEvidenceVersionDeletion: !config.destroyOnRemoval,
       rawIncomingExpiryDays: config.incomingObjectExpiryDays,
-      rawNoncurrentVersionExpiryDays: config.rawNoncurrentVersionRetentionDays,
+      rawIncomingNoncurrentVersionExpiryDays: config.incomingNoncurrentVersionRetentionDays,
+      derivedNoncurrentVersionExpiryDays: config.derivedNoncurrentVersionRetentionDays,
+      queryResultExpiryDays: config.queryResultRetentionDays,
       accessLogExpiryDays: config.accessLogRetentionDays,
     });
 
@@ -86,9 +106,13 @@ export class EvidenceStack extends Stack {
       stateMachineName: `${config.namePrefix}-refresh`,
       refreshScheduleCron: config.refreshScheduleCron,
       refreshScheduleTimeZone: config.refreshScheduleTimeZone,
+      encryptionKey: this.encryptionKey,
+      logLevel: config.refreshLogging.level,
+      logExecutionData: config.refreshLogging.includeExecutionData,
       logRetention: config.logRetention,
       logRemovalPolicy: removalPolicy,
     });
+    this.pipeline.restrictEventPublishers([this.refresh.stateMachine.role]);
 
     if (props.briefingApi ?? true) {
       this.api = new BriefingApi(this, 'Api', {
@@ -111,14 +135,29 @@ export class EvidenceStack extends Stack {
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       namePrefix: config.namePrefix,
       encryptionKey: this.encryptionKey,
-      alarmedQueues: [...this.pipeline.eventStages].map(([stageId, delivery]) => ({
+      alarmedEventStages: [...this.pipeline.eventStages].map(([stageId, delivery]) => ({
         stageId,
         queue: delivery.queue,
         deadLetterQueue: delivery.deadLetterQueue,
+        ruleName: delivery.ruleName,
+        ...(delivery.eventBusName ? { eventBusName: delivery.eventBusName } : {}),
       })),
       alarmedFunctions,
       stateMachine: this.refresh.stateMachine,
+      schedule: {
+        scheduleGroup: this.refresh.scheduleGroup,
+        deadLetterQueue: this.refresh.scheduleDeadLetterQueue,
+      },
+      ...(this.api ? { api: this.api.api } : {}),
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    this.query = new QueryCatalog(this, 'Query', {
+      namePrefix: config.namePrefix,
+      curatedBucket: this.storage.buckets.curated,
+      queryResultsBucket: this.storage.queryResultsBucket,
+      encryptionKey: this.encryptionKey,
+      bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoffPerQuery,
     });
 
     const output = (id: string, value: string, description: string) =>
@@ -136,5 +175,8 @@ export class EvidenceStack extends Stack {
     );
     if (this.api) output('ApiUrl', this.api.url, 'Briefing API (IAM/SigV4-signed requests only)');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to pipeline alarms');
+    output('QueryWorkGroupName', this.query.workGroupName, 'Athena workgroup for SQL over the curated tables');
+    output('QueryDatabaseName', this.query.databaseName, 'Glue database of the curated tables');
+    output('AnalystRoleArn', this.query.analystRole.roleArn, 'Assume to query the curated tables with Athena');
   }
 }

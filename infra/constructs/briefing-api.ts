@@ -44,7 +44,10 @@ export const BRIEFING_API_ACCESS: StageAccess = {
  * - every route is IAM-authorised (SigV4): there is no anonymous route;
  * - read-only: the function can read the briefings and ledger tables and `briefings/*` of the
  *   exports bucket, and nothing else (no write, no delete, no events);
- * - access logging (JSON, one line per request, caller identity included) on the default stage;
+ * - access logging (JSON, one line per request, caller identity included) on the default stage,
+ *   in a log group encrypted with the stack's key;
+ * - responses are `Cache-Control: private` (or `no-store`): no shared cache keeps what an
+ *   IAM-authorised caller was shown (packages/api/router.ts);
  * - throttling defaults on the default stage, so a runaway client cannot run up the bill;
  * - payload format 2.0 Lambda integration, each route's invoke permission scoped to that route.
  */
@@ -84,6 +87,9 @@ export class BriefingApi extends Construct {
     });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      // Fixed so the key policy can name this stack's log groups.
+      logGroupName: `/aws/apigateway/${props.apiName}-access`,
+      encryptionKey: props.encryptionKey,
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
     });

@@ -14,6 +14,8 @@ export interface EventStageProps {
   readonly queueName: string;
   /** Bus the `pipeline-event` triggers listen on. */
   readonly pipelineEventBus: events.IEventBus;
+  /** Literal name of that bus (a metric dimension of the rule). */
+  readonly pipelineEventBusName: string;
   /** Buckets `object-created` triggers refer to. */
   readonly buckets: Readonly<Record<BucketId, s3.IBucket>>;
   /**
@@ -26,6 +28,16 @@ export interface EventStageProps {
    * @default Duration.days(14)
    */
   readonly deadLetterRetention?: Duration;
+  /**
+   * Attempts EventBridge makes to deliver an event to the queue before it goes to the DLQ.
+   * @default 24
+   */
+  readonly deliveryRetryAttempts?: number;
+  /**
+   * How long EventBridge keeps retrying an undelivered event before it goes to the DLQ.
+   * @default Duration.hours(6)
+   */
+  readonly deliveryMaxEventAge?: Duration;
   /**
    * Queue visibility timeout as a multiple of the function timeout. AWS recommends at least 6 so
    * a message is not redelivered while a throttled or retried invocation still holds it.

@@ -4,7 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { EventStageTrigger } from '#packages/pipeline/definition.ts';
+import { DEFAULT_EVENT_STAGE_CONCURRENCY, type EventStageTrigger } from '#packages/pipeline/definition.ts';
 import { PIPELINE_EVENT_SOURCE } from '#packages/pipeline/events.ts';
 import type { EventStageProps } from './event-stage-props.ts';
 
@@ -17,8 +17,13 @@ import type { EventStageProps } from './event-stage-props.ts';
  *   detail type on the pipeline bus;
  * - the queue accepts messages only from that rule (`aws:SourceArn`) and only over TLS;
  * - queue and DLQ are encrypted (SSE-SQS) and SSL-only;
- * - a message is retried `queueMaxReceiveCount` times, then kept 14 days in the DLQ;
+ * - an event EventBridge cannot deliver to the queue is retried (`deliveryRetryAttempts`, up to
+ *   `deliveryMaxEventAge`), then kept in the stage's DLQ with the reason, never dropped; the DLQ
+ *   accepts it only from that rule;
+ * - a message is retried `queueMaxReceiveCount` times, then kept 14 days in the same DLQ, so one
+ *   redrive puts both kinds of failure back in front of the stage;
  * - visibility timeout ≥ 6× the function timeout, so a slow batch is never delivered twice at once;
+ * - at most `maxConcurrency` invocations at once (SQS event source `MaximumConcurrency`);
  * - the function reports partial batch failures: one bad record does not redeliver the batch.
  *
  * SSE-SQS rather than the stack's KMS key: with a customer key, CDK can only restrict the
@@ -29,6 +34,10 @@ export class EventStage extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly rule: events.Rule;
+  /** The rule's name (a literal, for metric dimensions). */
+  readonly ruleName: string;
+  /** Name of the custom bus the rule is on; undefined on the default bus. */
+  readonly eventBusName?: string;
 
   constructor(scope: Construct, id: string, props: EventStageProps) {
     super(scope, id);
@@ -49,14 +58,31 @@ export class EventStage extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.queueMaxReceiveCount ?? 5 },
     });
 
+    this.ruleName = props.queueName;
+    if (stage.trigger.type === 'pipeline-event') this.eventBusName = props.pipelineEventBusName;
     this.rule = new events.Rule(this, 'Rule', {
+      // A literal name: the alarms' metric dimension (a generated one is a token, and on a custom
+      // bus the rule's Ref is `bus|name`).
+      ruleName: this.ruleName,
       description: `Starts the '${stage.id}' stage: ${stage.description}`,
       ...ruleSource(stage.trigger, props),
-      targets: [new targets.SqsQueue(this.queue)],
+      // The message body of an event EventBridge gives up on is the event itself, the same as a
+      // delivered one: redriving the DLQ into the queue replays it.
+      targets: [
+        new targets.SqsQueue(this.queue, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: props.deliveryRetryAttempts ?? 24,
+          maxEventAge: props.deliveryMaxEventAge ?? Duration.hours(6),
+        }),
+      ],
     });
 
     props.handler.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: stage.batchSize ?? 10, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, {
+        batchSize: stage.batchSize ?? 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: stage.maxConcurrency ?? DEFAULT_EVENT_STAGE_CONCURRENCY,
+      }),
     );
   }
 }

@@ -18,7 +18,7 @@ export interface EvidenceFunctionProps {
   readonly access: StageAccess;
   readonly buckets: Readonly<Record<BucketId, s3.IBucket>>;
   readonly tables: Readonly<Record<TableId, dynamodb.ITable>>;
-  /** Key of the buckets and tables. */
+  /** Key of the buckets and tables; also encrypts the function's log group. */
   readonly encryptionKey: kms.IKey;
   /**
    * Pipeline event bus; required when `access.putEvents` is set.
@@ -37,6 +37,11 @@ export interface EvidenceFunctionProps {
    * @default 60
    */
   readonly timeoutSeconds?: number;
+  /**
+   * Reserved concurrency: at most this many invocations at once, taken out of the account's pool.
+   * @default - none reserved
+   */
+  readonly reservedConcurrency?: number;
   /**
    * Layers for packages the bundle leaves out (`externalModules` in infra/bundling.ts).
    * @default - none

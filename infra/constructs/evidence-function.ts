@@ -8,6 +8,7 @@ import { lambdaBundlingOptions } from '../bundling.ts';
 import { acknowledgeFinding, iam5ResourceFindingId } from '../nag.ts';
 import { REPO_ROOT, repoPath } from '../repo-root.ts';
 import type { EvidenceFunctionProps } from './evidence-function-props.ts';
+import { tracingPolicyOf } from './shared-policies.ts';
 import { stageAccessPolicy } from './stage-access-policy.ts';
 
 /**
@@ -23,12 +24,16 @@ export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
  * - bundled by `NodejsFunction` with the shared esbuild settings (ESM, minified, source maps,
  *   SDK bundled at the pinned version), arm64, {@link LAMBDA_RUNTIME}; what the bundle leaves
  *   out comes from `layers`;
- * - an explicit log group with a retention, never the implicit never-expiring one;
- * - its own role, with no managed policy: logs only to its own log group, and data access
- *   exactly as listed in the stage's `access` (S3 prefixes, tables and their indexes, the key
- *   only via S3/DynamoDB, PutEvents on the pipeline bus only when `putEvents`);
- * - no `*` action anywhere; the only wildcard resources are prefix-scoped object ARNs
- *   (`bucket/raw/*`), acknowledged in cdk-nag one by one.
+ * - an explicit log group `/aws/lambda/<function name>` with a retention, encrypted with the
+ *   stack's key, never the implicit never-expiring one;
+ * - active X-Ray tracing;
+ * - its own role, with no AWS managed policy: logs only to its own log group, X-Ray through the
+ *   stack's one tracing policy, and data access exactly as listed in the stage's `access` (S3
+ *   prefixes, table partition keys and index keys, the key only via S3/DynamoDB, PutEvents on
+ *   the pipeline bus only when `putEvents`);
+ * - reserved concurrency when `reservedConcurrency` is given;
+ * - no `*` action anywhere; the only wildcard resources on the role are prefix-scoped object ARNs
+ *   (`bucket/raw/*`), each acknowledged in cdk-nag once.
  */
 export class EvidenceFunction extends Construct {
   readonly function: NodejsFunction;
@@ -39,6 +44,9 @@ export class EvidenceFunction extends Construct {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      // The name Lambda would pick; fixed so the key policy can name this stack's log groups.
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      encryptionKey: props.encryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -70,10 +78,12 @@ export class EvidenceFunction extends Construct {
           : {}),
       },
     });
-    for (const arn of access.prefixScopedObjectArns) {
+    this.role.addManagedPolicy(tracingPolicyOf(this));
+    // A prefix read and written (raw/* for ingest) is one finding: acknowledged once.
+    for (const findingId of new Set(access.prefixScopedObjectArns.map((arn) => iam5ResourceFindingId(this, arn)))) {
       acknowledgeFinding(
         this.role,
-        iam5ResourceFindingId(this, arn),
+        findingId,
         'Object ARN scoped to one key prefix the stage definition grants (e.g. bucket/raw/*): the * ' +
           'stands for object keys under that prefix, not for buckets or actions.',
       );
@@ -95,6 +105,12 @@ export class EvidenceFunction extends Construct {
       depsLockFilePath: repoPath('package-lock.json'),
       bundling: lambdaBundlingOptions(),
       ...(props.layers?.length ? { layers: [...props.layers] } : {}),
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
     });
+    // Tracing on the L1: the L2 `tracing` prop would put X-Ray's `Resource: "*"` on this role;
+    // the role has the stack's tracing policy instead.
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
   }
 }

@@ -1,4 +1,5 @@
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { eventStages, PIPELINE, type PipelineDefinition } from '#packages/pipeline/definition.ts';
@@ -21,6 +22,8 @@ import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
  * - every function gets the same resource-name environment the local backends use
  *   (`BUCKETS[x].envVar`, `TABLES[x].envVar`, `HLD_EVENT_BUS`, `HLD_DATASET`);
  * - each function's permissions come from its stage's `access` (see {@link EvidenceFunction});
+ * - each stage's concurrency is bounded by its `maxConcurrency` (SQS `MaximumConcurrency` for
+ *   event stages, reserved concurrency for a refresh step that sets one);
  * - the stages that read uploads (`readsWorkbooks`), and only they, get the workbook layer
  *   (exceljs); the stages that write Parquet (`writesParquet`), and only they, the Parquet layer;
  * - each event stage's delivery path is an {@link EventStage}.
@@ -30,6 +33,8 @@ export class PipelineFunctions extends Construct {
   readonly eventBus: events.EventBus;
   /** Environment every pipeline function gets (reused by the API function). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Roles of the stages whose definition has `putEvents`. */
+  readonly eventPublisherRoles: readonly iam.IRole[];
   /** Functions by stage id. */
   readonly functions: ReadonlyMap<string, EvidenceFunction>;
   /** Delivery paths by event stage id. */
@@ -84,6 +89,11 @@ export class PipelineFunctions extends Construct {
           environment: this.environment,
           ...(stage.memorySizeMb !== undefined ? { memorySizeMb: stage.memorySizeMb } : {}),
           ...(stage.timeoutSeconds !== undefined ? { timeoutSeconds: stage.timeoutSeconds } : {}),
+          // Event stages are bounded at their SQS event source (EventStage); a refresh step only
+          // when its definition asks for a reservation.
+          ...(stage.kind === 'refresh-step' && stage.maxConcurrency !== undefined
+            ? { reservedConcurrency: stage.maxConcurrency }
+            : {}),
           ...layersOf(stage, { workbook: this.workbookLayer, parquet: this.parquetLayer }),
           ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
           ...(props.removalPolicy !== undefined ? { logRemovalPolicy: props.removalPolicy } : {}),
@@ -91,6 +101,9 @@ export class PipelineFunctions extends Construct {
       );
     }
     this.functions = functions;
+    this.eventPublisherRoles = this.definition.stages
+      .filter((stage) => stage.access.putEvents)
+      .map((stage) => this.functionOf(stage.id).role);
 
     const delivery = new Map<string, EventStage>();
     for (const stage of eventStages(this.definition)) {
@@ -103,11 +116,34 @@ export class PipelineFunctions extends Construct {
           handler: handler.function,
           queueName: `${props.namePrefix}-${stage.id}`,
           pipelineEventBus: this.eventBus,
+          pipelineEventBusName: `${props.namePrefix}-pipeline`,
           buckets: props.buckets,
         }),
       );
     }
     this.eventStages = delivery;
+  }
+
+  /**
+   * Make the pipeline bus refuse events from every principal but the stages with `putEvents` and
+   * `otherPublishers` (the refresh state machine): an IAM grant elsewhere in the account cannot
+   * inject `hld.evidence` events. Call once, after every publisher's role exists.
+   */
+  restrictEventPublishers(otherPublishers: readonly iam.IRole[]): void {
+    this.eventBus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyPipelinePublishersPutEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+        conditions: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': [...this.eventPublisherRoles, ...otherPublishers].map((role) => role.roleArn),
+          },
+        },
+      }),
+    );
   }
 
   /** The function of stage `stageId`; throws when the definition has no such stage. */

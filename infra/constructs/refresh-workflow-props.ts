@@ -1,5 +1,6 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { PipelineDefinition } from '#packages/pipeline/definition.ts';
@@ -30,6 +31,18 @@ export interface RefreshWorkflowProps {
    * @default Duration.hours(2)
    */
   readonly stateMachineTimeout?: Duration;
+  /** Key the execution log group is encrypted with. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * What the execution log records: `ERROR` (failed executions) or `ALL` (every state).
+   * @default 'ERROR'
+   */
+  readonly logLevel?: 'ALL' | 'ERROR';
+  /**
+   * Whether the execution log holds each state's input and output.
+   * @default false
+   */
+  readonly logExecutionData?: boolean;
   /**
    * Retention of the state machine's execution log group.
    * @default RetentionDays.ONE_MONTH

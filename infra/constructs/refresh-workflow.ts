@@ -1,8 +1,10 @@
-import { Duration, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -16,6 +18,7 @@ import { PipelineWiringError } from '../errors.ts';
 import { acknowledgeFinding, iam5ResourceFindingId } from '../nag.ts';
 import { constructIdOf } from './construct-id.ts';
 import type { RefreshWorkflowProps } from './refresh-workflow-props.ts';
+import { stateMachineLogDeliveryPolicyOf, tracingPolicyOf } from './shared-policies.ts';
 
 /**
  * The scheduled refresh: a Step Functions state machine running the refresh steps of the pipeline
@@ -28,17 +31,29 @@ import type { RefreshWorkflowProps } from './refresh-workflow-props.ts';
  * - after a step that emits `BriefingPublished` (assemble), and only when it actually published
  *   a version, the state machine itself puts `BriefingPublished` (dataset, version,
  *   previousVersion, contentHash, diff) on the pipeline bus — a native integration, no Lambda;
- * - any failure, in any step, runs the definition's failure step (it releases the lock and
- *   records the failure, with the error in `state.error`) and then ends the run as failed, so
- *   alarms see it;
- * - Standard workflow (exactly-once steps, full history), all events logged to CloudWatch Logs,
- *   X-Ray tracing, a run timeout;
- * - the schedule passes `{ dataset, requestedBy: 'schedule', runId: <scheduler execution id> }`;
- *   the lock step is what makes two overlapping runs safe.
+ * - a failure of any step after the first runs the definition's failure step (it releases the
+ *   lock and records the failure, with the error in `state.error`) and then ends the run as
+ *   failed, so alarms see it; a failure of the first step (the lock) ends the run at once: it
+ *   holds no lock, and its state is the caller's input, whose run id must never reach the
+ *   failure step (it would release a running run's lock);
+ * - Standard workflow (exactly-once steps, full history), a run timeout, X-Ray tracing, and an
+ *   execution log at the stage's level (ERROR without execution data in prod) in a log group
+ *   encrypted with the stack's key;
+ * - the state machine's role can be assumed only by Step Functions for this state machine
+ *   (`aws:SourceArn`, `aws:SourceAccount`), the scheduler's role only for this stack's own
+ *   schedule group; `Resource: "*"` permissions (log delivery, X-Ray) come from the stack's shared
+ *   policies, not from the role;
+ * - the schedule passes `{ dataset, requestedBy: 'schedule' }`; the lock step makes the run id
+ *   and is what makes two overlapping runs safe; a start the scheduler cannot make is retried,
+ *   then kept in the schedule's DLQ.
  */
 export class RefreshWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: scheduler.Schedule;
+  /** The stack's own schedule group: its metrics and the scheduler role's trust are this stack's alone. */
+  readonly scheduleGroup: scheduler.ScheduleGroup;
+  /** Where a scheduled start goes when every retry failed. */
+  readonly scheduleDeadLetterQueue: sqs.Queue;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: RefreshWorkflowProps) {
@@ -59,7 +74,7 @@ export class RefreshWorkflow extends Construct {
     let next: sfn.IChainable = sfn.Succeed.jsonPath(this, 'RunSucceeded');
     for (const step of [...steps].reverse()) {
       const task = this.invokeStep(step, props);
-      task.addCatch(onFailure, { resultPath: '$.failure' });
+      task.addCatch(step === steps[0] ? failed : onFailure, { resultPath: '$.failure' });
       const unsupported = step.emits.filter((type) => type !== 'BriefingPublished');
       if (unsupported.length > 0) {
         throw new PipelineWiringError(
@@ -78,36 +93,84 @@ export class RefreshWorkflow extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' account-wide resource policy small.
       logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      encryptionKey: props.encryptionKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
+
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'StateMachineRole', {
+      description: `Execution role of the ${props.stateMachineName} state machine`,
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'states',
+              resource: 'stateMachine',
+              resourceName: props.stateMachineName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    });
+    role.addManagedPolicy(tracingPolicyOf(this));
+    role.addManagedPolicy(stateMachineLogDeliveryPolicyOf(this));
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(next),
       timeout: props.stateMachineTimeout ?? Duration.hours(2),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      role,
       comment: `Refresh of the '${props.definition.dataset}' briefing dataset`,
     });
-    acknowledgeFinding(
-      this.stateMachine.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'Step Functions log delivery (logs:CreateLogDelivery, logs:PutResourcePolicy, …) and X-Ray ' +
-        '(xray:PutTraceSegments, …) accept only Resource "*"; see the Step Functions logging and ' +
-        'X-Ray IAM documentation.',
-    );
+    // Logging and tracing on the L1: the L2 props would add their `Resource: "*"` statements to
+    // the role, where they are instead in the shared policies attached above.
+    const cfnStateMachine = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    cfnStateMachine.loggingConfiguration = {
+      destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: this.logGroup.logGroupArn } }],
+      level: props.logLevel ?? 'ERROR',
+      includeExecutionData: props.logExecutionData ?? false,
+    };
+    cfnStateMachine.tracingConfiguration = { enabled: true };
+    if ((props.logLevel ?? 'ERROR') !== 'ALL') {
+      acknowledgeFinding(
+        this.stateMachine,
+        'AwsSolutions-SF1',
+        'The stage logs failed executions only (ERROR, no execution data) on purpose: every event of ' +
+          'every run stays in the Standard workflow execution history for 90 days, and the ledger ' +
+          'records each run; the log does not need to copy requesters and run state.',
+      );
+    }
     for (const step of [...steps, refreshFailureStep(props.definition)]) {
       if (!step) continue;
       const fn = this.functionOf(step, props);
       acknowledgeFinding(
-        this.stateMachine.role,
+        role,
         iam5ResourceFindingId(this, `${fn.functionArn}:*`),
         'CDK grants lambda:InvokeFunction on the function ARN and on its versions/aliases (ARN:*); ' +
           'the wildcard never reaches another function.',
       );
     }
+
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: props.stateMachineName,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
+      queueName: `${props.stateMachineName}-schedule-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeFinding(
+      this.scheduleDeadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself a dead-letter queue: the one of the EventBridge Scheduler target ' +
+        '(DeadLetterConfig), which cdk-nag does not recognise because no SQS redrive policy names it.',
+    );
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Scheduled refresh of the '${props.definition.dataset}' briefing dataset`,
@@ -116,15 +179,16 @@ export class RefreshWorkflow extends Construct {
         TimeZone.of(props.refreshScheduleTimeZone ?? 'Etc/UTC'),
       ),
       enabled: props.refreshScheduleEnabled ?? true,
+      scheduleGroup: this.scheduleGroup,
       target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({
           dataset: props.definition.dataset,
           requestedBy: 'schedule',
-          runId: scheduler.ContextAttribute.executionId,
         }),
         // Retries stop an hour after the scheduled time: a refresh that late waits for the next one.
         maxEventAge: Duration.hours(1),
         retryAttempts: 3,
+        deadLetterQueue: this.scheduleDeadLetterQueue,
       }),
     });
   }

@@ -7,3 +7,8 @@ export class UploadKeyError extends Error {
 export class UploadTooLargeError extends Error {
   override readonly name = 'UploadTooLargeError';
 }
+
+/** A refresh was started with input it may not carry (another dataset, a malformed requester). */
+export class RefreshInputError extends Error {
+  override readonly name = 'RefreshInputError';
+}

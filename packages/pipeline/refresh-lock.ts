@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Ledger } from '#packages/storage/ledger.ts';
 import { type PipelineConfig, pipelineConfig } from './config.ts';
 import type { RefreshState } from './definition.ts';
+import { RefreshInputError } from './errors.ts';
 
 /** The refresh lease and the run record: the only things the lock steps touch (the ledger). */
 export const REFRESH_LOCK = 'refresh';
@@ -15,18 +16,64 @@ export function lockContext(config: PipelineConfig = pipelineConfig()): LockCont
   return { config, ledger: new Ledger(config.ledgerTable) };
 }
 
-/** Take the refresh lease; a second refresh fails fast with LockHeldError. */
+/** Longest `requestedBy` kept: an IAM role session ARN fits with room to spare. */
+const MAX_REQUESTED_BY = 256;
+
+/** A run id nobody can choose: a timestamp for reading order, a random UUID for uniqueness. */
+function newRunId(now: Date): string {
+  return `run-${now.toISOString().replace(/[:.]/g, '')}-${randomUUID()}`;
+}
+
+/**
+ * The dataset a refresh may build: the configured one (HLD_DATASET). An execution started for any
+ * other name is refused before it takes the lock; an input without one refreshes the configured one.
+ */
+function checkedDataset(dataset: unknown, config: PipelineConfig): string {
+  if (dataset === undefined || dataset === '') return config.dataset;
+  if (dataset !== config.dataset) {
+    throw new RefreshInputError(
+      `Refresh input names dataset '${String(dataset)}'; this pipeline builds '${config.dataset}' only ` +
+        '(HLD_DATASET). Start the refresh without a dataset, or with that one.',
+    );
+  }
+  return dataset;
+}
+
+/** Who asked, as the starter said (the CLI sends its caller identity); printable, bounded. */
+function checkedRequestedBy(requestedBy: unknown): string {
+  if (requestedBy === undefined || requestedBy === '') return 'unknown';
+  if (
+    typeof requestedBy !== 'string' ||
+    requestedBy.length > MAX_REQUESTED_BY ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused.
+    /[\u0000-\u001f\u007f]/.test(requestedBy)
+  ) {
+    throw new RefreshInputError(
+      `Refresh input field requestedBy must be printable text of at most ${MAX_REQUESTED_BY} characters.`,
+    );
+  }
+  return requestedBy;
+}
+
+/**
+ * Take the refresh lease for a new run; a refresh while another holds it fails fast with
+ * LockHeldError.
+ *
+ * The run id is generated here and never taken from the input: the ledger's lease admits its
+ * holder again (a retried step must not lock itself out), so an id a caller could choose — such
+ * as a running run's id, which `GET /datasets` shows — would let a second execution through.
+ * Only `dataset` and `requestedBy` are read from the input, and both are checked; whatever else
+ * the input carries (a lock token, a version) is dropped.
+ */
 export async function acquireRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {
-  const runId =
-    state.runId || `run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const input = state as Partial<Record<keyof RefreshState, unknown>>;
+  const dataset = checkedDataset(input.dataset, ctx.config);
+  const requestedBy = checkedRequestedBy(input.requestedBy);
+  const now = new Date();
+  const runId = newRunId(now);
   await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds);
-  await ctx.ledger.startRun({
-    runId,
-    status: 'running',
-    requestedBy: state.requestedBy,
-    startedAt: new Date().toISOString(),
-  });
-  return { ...state, runId, lockToken: runId };
+  await ctx.ledger.startRun({ runId, status: 'running', requestedBy, startedAt: now.toISOString() });
+  return { runId, dataset, requestedBy, lockToken: runId };
 }
 
 export async function releaseRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {

@@ -41,14 +41,21 @@ export function testContext(): Record<string, unknown> {
 const outdirRoot = mkdtempSync(path.join(tmpdir(), 'hld-infra-test-'));
 afterAll(() => rmSync(outdirRoot, { recursive: true, force: true }));
 
-/** Builds the app as `cdk synth` would (without bundling); `context` adds to cdk.json's. */
+/** The address the test apps give a stage that requires one (prod): `-c alarmEmail=…`. */
+export const TEST_ALARM_EMAIL = 'hld-alarms@example.org';
+
+/**
+ * Builds the app as `cdk synth` would (without bundling); `context` adds to cdk.json's. A prod
+ * app gets `alarmEmail` (as a deployer must give it) unless the context says otherwise.
+ */
 export function buildTestApp(
   options: Omit<BuildAppOptions, 'app' | 'context'> & { readonly context?: Record<string, unknown> } = {},
 ): EvidenceApp {
   const { context, ...rest } = options;
+  const stage = rest.stage ?? context?.stage;
   const app = new App({
     outdir: mkdtempSync(path.join(outdirRoot, 'cdk.out-')),
-    context: { ...testContext(), ...context },
+    context: { ...testContext(), ...(stage === 'prod' ? { alarmEmail: TEST_ALARM_EMAIL } : {}), ...context },
   });
   return buildApp({ ...rest, app });
 }

@@ -115,3 +115,101 @@ export function isAllowed(
   const denied = statements.some((statement) => statement.Effect === 'Deny' && matches(statement));
   return allowed && !denied;
 }
+
+/** Who makes a request: an IAM identity (by ARN) or an AWS service (by principal name). */
+export interface RequestPrincipal {
+  readonly arn?: string;
+  readonly service?: string;
+}
+
+/** One request, for resource-policy evaluation with its condition keys (values flattened). */
+export interface PolicyRequest {
+  readonly principal: RequestPrincipal;
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+function principalMatches(statement: PolicyStatementJson, principal: RequestPrincipal): boolean {
+  const declared = statement.Principal;
+  if (declared === undefined) return true; // an identity policy: it is the principal's own
+  if (declared === '*') return true;
+  const node = declared as { AWS?: unknown; Service?: unknown };
+  const aws = asList(node.AWS as unknown[] | unknown).map(flattenReference);
+  const services = asList(node.Service as unknown[] | unknown).map(flattenReference);
+  return (
+    aws.includes('*') ||
+    (principal.arn !== undefined && aws.includes(principal.arn)) ||
+    (principal.service !== undefined && services.includes(principal.service))
+  );
+}
+
+const NEGATED = new Set(['StringNotEquals', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike']);
+
+/** One condition operator on one key, IAM's way: missing keys, IfExists, negation, ForAllValues. */
+function conditionHolds(operator: string, key: string, expected: unknown, request: PolicyRequest): boolean {
+  const actual = request.context?.[key];
+  const values = asList(expected as unknown[] | unknown).map(flattenReference);
+  const ifExists = operator.endsWith('IfExists');
+  const base = operator.replace(/IfExists$/, '');
+  if (base === 'Null') return values.includes(actual === undefined ? 'true' : 'false');
+  if (actual === undefined) return ifExists || NEGATED.has(base);
+  const [quantifier, name] = base.includes(':') ? (base.split(':') as [string, string]) : [undefined, base];
+  const like = /Like$/.test(name) || /^Arn/.test(name);
+  const one = (value: string) =>
+    values.some((pattern) => (like ? globToRegExp(pattern).test(value) : pattern === value));
+  const requestValues = asList(actual as string[] | string);
+  if (quantifier === 'ForAllValues') return requestValues.every(one);
+  if (quantifier === 'ForAnyValue') return requestValues.some(one);
+  if (name === 'Bool') return values.includes(String(actual));
+  const matched = requestValues.some(one);
+  return NEGATED.has(name) ? !matched : matched;
+}
+
+function statementApplies(statement: PolicyStatementJson, request: PolicyRequest): boolean {
+  const conditions = (statement.Condition ?? {}) as Record<string, Record<string, unknown>>;
+  return (
+    principalMatches(statement, request.principal) &&
+    asList(statement.Action).some((pattern) => globToRegExp(pattern, 'i').test(request.action)) &&
+    asList(statement.Resource)
+      .map(flattenReference)
+      .some((pattern) => globToRegExp(pattern).test(request.resource)) &&
+    Object.entries(conditions).every(([operator, keys]) =>
+      Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, expected, request)),
+    )
+  );
+}
+
+/**
+ * Evaluates `request` against a policy, conditions included (the operators this stack uses):
+ * an explicit Deny wins, then an Allow, else the implicit deny.
+ */
+export function evaluate(
+  statements: readonly PolicyStatementJson[],
+  request: PolicyRequest,
+): 'allow' | 'deny' | 'implicit-deny' {
+  const applying = statements.filter((statement) => statementApplies(statement, request));
+  if (applying.some((statement) => statement.Effect === 'Deny')) return 'deny';
+  return applying.some((statement) => statement.Effect === 'Allow') ? 'allow' : 'implicit-deny';
+}
+
+/** Statements of every resource policy of `type` whose `targetProperty` refers to `logicalId`. */
+export function resourcePolicyStatements(
+  json: CfnTemplateJson,
+  type: string,
+  targetProperty: string,
+  logicalId: string,
+): PolicyStatementJson[] {
+  return resourcesOfType(json, type)
+    .filter(([, policy]) =>
+      asList(policy.Properties?.[targetProperty] as unknown[] | unknown).some(
+        (ref) => referencedLogicalId(ref) === logicalId,
+      ),
+    )
+    .flatMap(([, policy]) => {
+      const document = (policy.Properties?.PolicyDocument ?? {
+        Statement: policy.Properties?.Statement,
+      }) as { Statement: PolicyStatementJson | PolicyStatementJson[] };
+      return asList(document.Statement);
+    });
+}
