@@ -180,7 +180,9 @@ export class EvidenceStorage extends Construct {
 /**
  * Deny PUTs (and copies) that ask for any encryption but SSE-KMS under `keyArn`: SSE-S3 or DSSE
  * (`x-amz-server-side-encryption`), another key (`…-aws-kms-key-id`), or SSE-C. A PUT that asks
- * for nothing gets the bucket default, which is that key.
+ * for nothing gets the bucket default, which is that key, so each deny applies only when its
+ * header is present (`Null: false`): a negated operator alone is true for a missing key, and
+ * would refuse every PUT the pipeline makes.
  */
 function denyOtherEncryption(bucket: s3.Bucket, keyArn: string): void {
   const deny = (sid: string, conditions: Record<string, Record<string, unknown>>) =>
@@ -194,11 +196,15 @@ function denyOtherEncryption(bucket: s3.Bucket, keyArn: string): void {
         conditions,
       }),
     );
+  const sse = 's3:x-amz-server-side-encryption';
+  const kmsKeyId = 's3:x-amz-server-side-encryption-aws-kms-key-id';
   deny('DenyEncryptionOtherThanSseKms', {
-    StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+    Null: { [sse]: 'false' },
+    StringNotEquals: { [sse]: 'aws:kms' },
   });
   deny('DenyAnotherKmsKey', {
-    StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn },
+    Null: { [kmsKeyId]: 'false' },
+    StringNotEquals: { [kmsKeyId]: keyArn },
   });
   deny('DenyCustomerProvidedKeys', {
     Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },

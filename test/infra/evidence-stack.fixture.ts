@@ -61,7 +61,9 @@ export function buildTestApp(
 }
 
 /** Builds and synthesizes the app; throws (like `cdk synth`) on any unacknowledged cdk-nag finding. */
-export function synthesizeStack(options: Omit<BuildAppOptions, 'app' | 'context'> = {}): SynthesizedStack {
+export function synthesizeStack(
+  options: Omit<BuildAppOptions, 'app' | 'context'> & { readonly context?: Record<string, unknown> } = {},
+): SynthesizedStack {
   const built = buildTestApp(options);
   const template = Template.fromStack(built.stack);
   return { ...built, template, json: template.toJSON() as CfnTemplateJson };
