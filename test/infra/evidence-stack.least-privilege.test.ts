@@ -1,17 +1,27 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BRIEFING_API_ACCESS } from '#infra/constructs/briefing-api.ts';
+import { stateMachineLogDeliveryPolicyOf, tracingPolicyOf } from '#infra/constructs/shared-policies.ts';
 import { partitionKeysAllowed } from '#infra/constructs/stage-access-policy.ts';
 import { PIPELINE, type StageAccess } from '#packages/pipeline/definition.ts';
 import { BRIEFING_KEYS, LEDGER_INDEX_KEYS, LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
 import type { BucketId, TableId } from '#packages/storage/resources.ts';
-import { logicalIdOf, type SynthesizedStack, synthesizeStack } from './evidence-stack.fixture.ts';
+import {
+  logicalIdOf,
+  property,
+  referencedLogicalId,
+  resourcesOfType,
+  type SynthesizedStack,
+  synthesizeStack,
+} from './evidence-stack.fixture.ts';
 import {
   allIdentityStatements,
   asList,
+  evaluate,
   flattenReference,
   globToRegExp,
   isAllowed,
   type PolicyStatementJson,
+  resourcePolicyStatements,
   roleOfFunction,
   roleStatements,
 } from './iam-policy.ts';
@@ -230,23 +240,100 @@ describe('EvidenceStack least privilege', () => {
     expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger'), { leadingKeys: ['RUN#run-1'] })).toBe(false);
   });
 
-  it('grants no wildcard action, and wildcard resources only where AWS requires them', () => {
-    const statements = allIdentityStatements(synthesized.json).filter(
-      (statement) => statement.Effect === 'Allow',
+  it('grants no wildcard action; the only `Resource: "*"` grants are X-Ray and log delivery, each in one shared policy, none on a role', () => {
+    const { json } = synthesized;
+    const statements = allIdentityStatements(json).filter((statement) => statement.Effect === 'Allow');
+    const managed = resourcesOfType(json, 'AWS::IAM::ManagedPolicy').map(([id, policy]) => ({
+      id,
+      statements: (property(policy, 'PolicyDocument') as { Statement: PolicyStatementJson[] }).Statement,
+    }));
+    const everyAllow = [...statements, ...managed.flatMap((policy) => policy.statements)];
+    const starOnRoles = statements.filter((statement) =>
+      asList(statement.Resource).some((resource) => flattenReference(resource) === '*'),
+    );
+    const starPolicies = managed.filter((policy) =>
+      policy.statements.some((statement) => asList(statement.Resource).some((resource) => resource === '*')),
     );
 
-    const wildcardActions = statements
-      .flatMap((statement) => asList(statement.Action))
-      .filter((action) => action.includes('*'));
-    const starResourceActions = statements
-      .filter((statement) =>
-        asList(statement.Resource).some((resource) => flattenReference(resource) === '*'),
-      )
-      .flatMap((statement) => asList(statement.Action));
+    expect(
+      everyAllow.flatMap((statement) => asList(statement.Action)).filter((action) => action.includes('*')),
+    ).toEqual([]);
+    expect(starOnRoles).toEqual([]);
+    expect(starPolicies.map((policy) => policy.id).sort()).toEqual(
+      [
+        logicalIdOf(tracingPolicyOf(synthesized.stack)),
+        logicalIdOf(stateMachineLogDeliveryPolicyOf(synthesized.stack)),
+      ].sort(),
+    );
+    for (const policy of starPolicies) {
+      for (const action of policy.statements.flatMap((statement) => asList(statement.Action))) {
+        expect(action).toMatch(/^(logs|xray):/);
+      }
+    }
+  });
 
-    expect(wildcardActions).toEqual([]);
-    // Step Functions log delivery and X-Ray accept only Resource "*"; nothing touching data does.
-    expect(starResourceActions.length).toBeGreaterThan(0);
-    for (const action of starResourceActions) expect(action).toMatch(/^(logs|xray):/);
+  it('lets only Step Functions, for this state machine, assume its role; and the scheduler only for this stack’s schedule group', () => {
+    const { json, stack } = synthesized;
+    const trust = (roleId: string) =>
+      (property(json.Resources[roleId], 'AssumeRolePolicyDocument') as { Statement: PolicyStatementJson[] })
+        .Statement;
+    const assume = (roleId: string, service: string, sourceArn: string) =>
+      evaluate(trust(roleId), {
+        principal: { service },
+        action: 'sts:AssumeRole',
+        resource: '*',
+        context: { 'aws:SourceAccount': '<AWS::AccountId>', 'aws:SourceArn': sourceArn },
+      });
+    const stateMachineRole = logicalIdOf(stack.refresh.stateMachine.role);
+    const schedulerRole = referencedLogicalId(
+      (property(resourcesOfType(json, 'AWS::Scheduler::Schedule')[0]?.[1], 'Target') as { RoleArn: unknown })
+        .RoleArn,
+    );
+    const machines = 'arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine';
+
+    expect(
+      assume(
+        stateMachineRole,
+        'states.amazonaws.com',
+        `${machines}:${synthesized.config.namePrefix}-refresh`,
+      ),
+    ).toBe('allow');
+    expect(assume(stateMachineRole, 'states.amazonaws.com', `${machines}:another-machine`)).toBe(
+      'implicit-deny',
+    );
+    expect(
+      assume(
+        schedulerRole ?? '',
+        'scheduler.amazonaws.com',
+        `<${logicalIdOf(stack.refresh.scheduleGroup)}.Arn>`,
+      ),
+    ).toBe('allow');
+    expect(
+      assume(
+        schedulerRole ?? '',
+        'scheduler.amazonaws.com',
+        'arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default',
+      ),
+    ).toBe('implicit-deny');
+  });
+
+  it('lets no one but the stages with putEvents and the refresh state machine put events on the pipeline bus', () => {
+    const { json, stack } = synthesized;
+    const busId = logicalIdOf(stack.pipeline.eventBus);
+    const busPolicy = resourcePolicyStatements(json, 'AWS::Events::EventBusPolicy', 'EventBusName', busId);
+    const put = (roleArn: string) =>
+      evaluate(busPolicy, {
+        principal: { arn: roleArn },
+        action: 'events:PutEvents',
+        resource: `<${busId}.Arn>`,
+        context: { 'aws:PrincipalArn': roleArn },
+      });
+    const roleArn = (stageId: string) => `<${logicalIdOf(stack.pipeline.functionOf(stageId).role)}.Arn>`;
+
+    for (const stage of PIPELINE.stages) {
+      expect(put(roleArn(stage.id)), stage.id).toBe(stage.access.putEvents ? 'implicit-deny' : 'deny');
+    }
+    expect(put(`<${logicalIdOf(stack.refresh.stateMachine.role)}.Arn>`)).toBe('implicit-deny');
+    expect(put('arn:aws:iam::111122223333:role/administrator')).toBe('deny');
   });
 });

@@ -8,7 +8,13 @@ import { resolveStageConfig, STAGES, validateStageConfig } from '#infra/config.t
 import { StageConfigError } from '#infra/errors.ts';
 import { REPO_ROOT, repoPath } from '#infra/repo-root.ts';
 import { PIPELINE } from '#packages/pipeline/definition.ts';
-import { buildTestApp, resourcesOfType, synthesizeStack, testContext } from './evidence-stack.fixture.ts';
+import {
+  buildTestApp,
+  resourcesOfType,
+  synthesizeStack,
+  TEST_ALARM_EMAIL,
+  testContext,
+} from './evidence-stack.fixture.ts';
 
 const SYNTH_TIMEOUT_MS = 120_000;
 // tsx start-up plus a full synth in a fresh process; slow on a loaded two-core machine.
@@ -32,7 +38,7 @@ describe('cdk synth without credentials', () => {
   // One run through the real entry point (tsx, no build step, context from the environment);
   // the other stage is covered through buildApp below, which the entry point calls.
   it(
-    "runs cdk.json's app command with -c stage=prod and writes the prod stack",
+    "runs cdk.json's app command with -c stage=prod -c alarmEmail=… and writes the prod stack",
     () => {
       const cdkJson = JSON.parse(readFileSync(repoPath('cdk.json'), 'utf8')) as { app: string };
       const outdir = mkdtempSync(path.join(tmpdir(), 'hld-synth-'));
@@ -48,7 +54,7 @@ describe('cdk synth without credentials', () => {
         env: {
           ...environmentWithoutCredentials(),
           CDK_OUTDIR: outdir,
-          CDK_CONTEXT_JSON: JSON.stringify({ ...testContext(), stage: 'prod' }),
+          CDK_CONTEXT_JSON: JSON.stringify({ ...testContext(), stage: 'prod', alarmEmail: TEST_ALARM_EMAIL }),
         },
       });
 
@@ -80,12 +86,32 @@ describe('cdk synth without credentials', () => {
   });
 
   it('refuses a cron expression EventBridge Scheduler would reject', () => {
-    expect(() => validateStageConfig({ ...STAGES.prod, refreshScheduleCron: '0 2 * * *' })).toThrow(
+    const prod = { ...STAGES.prod, alarmEmail: TEST_ALARM_EMAIL };
+
+    expect(() => validateStageConfig({ ...prod, refreshScheduleCron: '0 2 * * *' })).toThrow(
       StageConfigError,
     );
+    expect(() => validateStageConfig({ ...prod, refreshScheduleCron: 'cron(0 2 * * ? *)' })).not.toThrow();
+  });
+
+  it('refuses a stage with no alarm e-mail and no written opt-out, a scan limit below Athena’s minimum, and a key administrator that is not an IAM ARN', () => {
+    const prod = { ...STAGES.prod, alarmEmail: TEST_ALARM_EMAIL };
+
+    expect(() => validateStageConfig(STAGES.prod)).toThrow(/no alarm e-mail/);
+    expect(() => validateStageConfig({ ...STAGES.prod, alarmEmailOptOut: '  ' })).toThrow(/no alarm e-mail/);
+    expect(() => validateStageConfig({ ...prod, athenaBytesScannedCutoffPerQuery: 1_000_000 })).toThrow(
+      /10,000,000/,
+    );
+    expect(() => validateStageConfig({ ...prod, keyAdministratorArns: ['arn:aws:iam::*:root'] })).toThrow(
+      /keyAdministratorArns/,
+    );
     expect(() =>
-      validateStageConfig({ ...STAGES.prod, refreshScheduleCron: 'cron(0 2 * * ? *)' }),
+      validateStageConfig({
+        ...prod,
+        keyAdministratorArns: ['arn:aws:iam::111122223333:role/key-custodian'],
+      }),
     ).not.toThrow();
+    expect(resolveStageConfig('prod', { alarmEmail: 'none' }).alarmEmailOptOut).toMatch(/alarmEmail=none/);
   });
 
   it(

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BRIEFING_API_ROUTES } from '#infra/constructs/briefing-api.ts';
 import { createLocalEventRouter } from '#packages/local/event-router.ts';
 import {
+  DEFAULT_EVENT_STAGE_CONCURRENCY,
   type EventStageDefinition,
   eventStages,
   PIPELINE,
@@ -59,11 +60,11 @@ function stateMachineDefinition(json: CfnTemplateJson): {
 }
 
 describe('EvidenceStack wiring', () => {
-  it('has the three evidence buckets, the access-log bucket and the two tables from TABLES', () => {
+  it('has the three evidence buckets, the query-results and access-log buckets and the two tables from TABLES', () => {
     const { json, template, stack } = synthesized;
 
     expect(Object.keys(stack.storage.buckets).sort()).toEqual(Object.keys(BUCKETS).sort());
-    expect(resourcesOfType(json, 'AWS::S3::Bucket')).toHaveLength(4);
+    expect(resourcesOfType(json, 'AWS::S3::Bucket')).toHaveLength(5);
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     for (const table of Object.values(TABLES)) {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
@@ -148,7 +149,7 @@ describe('EvidenceStack wiring', () => {
     expect(layersOf(`${config.namePrefix}-api-handler`)).toEqual([]);
   });
 
-  it('gives every event stage a queue, a DLQ, a rule targeting the queue and a partial-batch event source', () => {
+  it('gives every event stage a queue, a DLQ, a rule targeting the queue and a partial-batch event source bounded by its maxConcurrency', () => {
     const { json, config } = synthesized;
 
     for (const stage of eventStages(PIPELINE)) {
@@ -181,6 +182,9 @@ describe('EvidenceStack wiring', () => {
       expect(rule, stage.id).toBeDefined();
       expect(property(mapping?.[1], 'FunctionResponseTypes')).toEqual(['ReportBatchItemFailures']);
       expect(property(mapping?.[1], 'BatchSize')).toBe(stage.batchSize ?? 10);
+      expect(property(mapping?.[1], 'ScalingConfig')).toEqual({
+        MaximumConcurrency: stage.maxConcurrency ?? DEFAULT_EVENT_STAGE_CONCURRENCY,
+      });
     }
   });
 
@@ -212,7 +216,7 @@ describe('EvidenceStack wiring', () => {
     }
   });
 
-  it('runs the refresh steps in definition order, publishes BriefingPublished after assemble, and catches every step', () => {
+  it('runs the refresh steps in definition order, publishes BriefingPublished after assemble, and catches every step (the lock step without running the failure step)', () => {
     const { json, stack } = synthesized;
     const definition = stateMachineDefinition(json);
     const taskResources = new Map(
@@ -246,24 +250,25 @@ describe('EvidenceStack wiring', () => {
     expect(publish?.Parameters).toMatchObject({
       Entries: [{ DetailType: 'BriefingPublished', Source: PIPELINE_EVENT_SOURCE }],
     });
+    const lockTask = taskResources.get(refreshSteps(PIPELINE)[0]?.id ?? '');
     for (const task of tasks.filter(
       (state) => state.Resource !== `<${logicalIdOf(stack.pipeline.functionOf('refresh-failed').function)}>`,
     )) {
-      expect(task.Catch?.[0]?.Next).toBe('DescribeFailure');
+      // A failed lock step holds no lock, and its state is the caller's input: straight to the end.
+      expect(task.Catch?.[0]?.Next).toBe(task.Resource === lockTask ? 'RunFailed' : 'DescribeFailure');
     }
   });
 
-  it("schedules the refresh with the stage cron, the dataset and the scheduler's execution id as runId", () => {
+  it("schedules the refresh in the stack's own schedule group with the stage cron and the dataset, and no run id (the lock step makes it)", () => {
     const { template, config, stack } = synthesized;
 
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: config.refreshScheduleCron,
       State: 'ENABLED',
+      GroupName: `${config.namePrefix}-refresh`,
       Target: {
         Arn: { Ref: logicalIdOf(stack.refresh.stateMachine) },
-        Input: Match.serializedJson(
-          Match.objectLike({ dataset: PIPELINE.dataset, requestedBy: 'schedule', runId: Match.anyValue() }),
-        ),
+        Input: Match.serializedJson({ dataset: PIPELINE.dataset, requestedBy: 'schedule' }),
       },
     });
   });
@@ -282,39 +287,21 @@ describe('EvidenceStack wiring', () => {
     });
   });
 
-  it('alarms on DLQ depth and queue age per event stage, errors and throttles per function, failed and timed-out refreshes', () => {
-    const { template } = synthesized;
-    const eventStageCount = eventStages(PIPELINE).length;
-    const functionCount = PIPELINE.stages.length + 1;
-
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * eventStageCount + 2 * functionCount + 2);
-    for (const metric of [
-      'ApproximateNumberOfMessagesVisible',
-      'ApproximateAgeOfOldestMessage',
-      'Errors',
-      'Throttles',
-      'ExecutionsFailed',
-      'ExecutionsTimedOut',
-    ]) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: metric,
-        AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
-      });
-    }
-  });
-
   it('outputs the names a deployer and the CLI need', () => {
     const { json } = synthesized;
 
     expect(Object.keys(json.Outputs ?? {}).sort()).toEqual(
       [
         'AlarmTopicArn',
+        'AnalystRoleArn',
         'ApiUrl',
         'BriefingsTableName',
         'CuratedBucketName',
         'EventBusName',
         'ExportsBucketName',
         'LedgerTableName',
+        'QueryDatabaseName',
+        'QueryWorkGroupName',
         'RawBucketName',
         'RefreshStateMachineArn',
       ].sort(),
@@ -335,14 +322,34 @@ describe('adding a stage to the pipeline definition', () => {
       tables: { ledger: { read: true, partitionKeys: [LEDGER_KEYS.file] } },
     },
     batchSize: 2,
+    maxConcurrency: 3,
     load: () => Promise.resolve(() => Promise.resolve([])),
   };
-  const extended: PipelineDefinition = { ...PIPELINE, stages: [...PIPELINE.stages, enrich] };
+  // The lock step reserves one concurrent invocation (refresh steps reserve only when asked).
+  const extended: PipelineDefinition = {
+    ...PIPELINE,
+    stages: [
+      ...PIPELINE.stages.map((stage) => (stage.id === 'lock' ? { ...stage, maxConcurrency: 1 } : stage)),
+      enrich,
+    ],
+  };
 
   it(
-    'gains its function, queue, DLQ and rule in the stack, and the local router routes SnapshotWritten to it',
+    'gains its function, queue, DLQ and rule in the stack, and the local router routes SnapshotWritten to it; its concurrency limits follow the definition',
     () => {
       const { json, template, config, stack } = synthesizeStack({ stage: 'dev', definition: extended });
+      const queueId = resourcesOfType(json, 'AWS::SQS::Queue').find(
+        ([, queue]) => property(queue, 'QueueName') === `${config.namePrefix}-enrich`,
+      )?.[0];
+      const mapping = resourcesOfType(json, 'AWS::Lambda::EventSourceMapping').find(
+        ([, m]) => referencedLogicalId(property(m, 'EventSourceArn')) === queueId,
+      );
+      const reserved = (stageId: string) =>
+        property(functionNamed(json, `${config.namePrefix}-${stageId}`), 'ReservedConcurrentExecutions');
+
+      expect(property(mapping?.[1], 'ScalingConfig')).toEqual({ MaximumConcurrency: 3 });
+      expect(reserved('lock')).toBe(1);
+      expect(reserved('assemble')).toBeUndefined();
 
       const queueNames = resourcesOfType(json, 'AWS::SQS::Queue').map(([, queue]) =>
         property(queue, 'QueueName'),

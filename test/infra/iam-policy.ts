@@ -171,9 +171,11 @@ function statementApplies(statement: PolicyStatementJson, request: PolicyRequest
   return (
     principalMatches(statement, request.principal) &&
     asList(statement.Action).some((pattern) => globToRegExp(pattern, 'i').test(request.action)) &&
-    asList(statement.Resource)
-      .map(flattenReference)
-      .some((pattern) => globToRegExp(pattern).test(request.resource)) &&
+    // A trust policy has no Resource: the role itself is the resource.
+    (statement.Resource === undefined ||
+      asList(statement.Resource)
+        .map(flattenReference)
+        .some((pattern) => globToRegExp(pattern).test(request.resource))) &&
     Object.entries(conditions).every(([operator, keys]) =>
       Object.entries(keys).every(([key, expected]) => conditionHolds(operator, key, expected, request)),
     )
