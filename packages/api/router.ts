@@ -61,11 +61,15 @@ export type BriefingRouter = (request: ApiRequest) => Promise<ApiResponse>;
 const DATASET_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const ISO3_PATTERN = /^[A-Za-z]{3}$/;
 
-/** Cache policies: a pinned version never changes; CURRENT moves on refresh and rollback. */
+/**
+ * Cache policies: a pinned version never changes; CURRENT moves on refresh and rollback. Every
+ * answer is `private`: the API is IAM-authorised, so what one caller was allowed to see must
+ * never sit in a shared cache (a CDN, a proxy) for another.
+ */
 const CACHE = {
-  pinned: 'public, max-age=3600',
-  current: 'public, max-age=60',
-  listing: 'no-cache',
+  pinned: 'private, max-age=3600',
+  current: 'private, max-age=60',
+  listing: 'private, no-cache',
   /** Presigned links are capabilities: never in a shared cache. */
   links: 'private, no-store',
   error: 'no-store',

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -62,6 +63,11 @@ export function eventBridgeClient(): EventBridgeClient {
 /** A Step Functions client (used by `hld refresh --backend aws`). */
 export function stepFunctionsClient(): SFNClient {
   return cached('sfn', () => new SFNClient({}));
+}
+
+/** An STS client (used by `hld refresh --backend aws` to name the caller who starts a refresh). */
+export function stsClient(): STSClient {
+  return cached('sts', () => new STSClient({}));
 }
 
 /** Forget cached clients, e.g. after a test switched backends. */

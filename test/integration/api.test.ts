@@ -126,7 +126,7 @@ describe('briefing API on the embedded backend', () => {
       const { status, json, headers } = await get('/datasets');
 
       expect(status).toBe(200);
-      expect(headers.get('cache-control')).toBe('no-cache');
+      expect(headers.get('cache-control')).toBe('private, no-cache');
       expect(json.datasets).toEqual([expect.objectContaining({ dataset, current_version: 2 })]);
       expect(json.last_run).toMatchObject({ status: 'succeeded', version: 2 });
     });
@@ -146,7 +146,7 @@ describe('briefing API on the embedded backend', () => {
       expect(current.json).toMatchObject({ dataset, version: 2, iso3: 'MDA' });
       expect(current.json.jmdi.projects.map((p: Body) => p.project_id)).toContain('JMDI1-MDA-99');
       expect(v1.json.jmdi.projects.map((p: Body) => p.project_id)).not.toContain('JMDI1-MDA-99');
-      expect(v1.headers.get('cache-control')).toBe('public, max-age=3600');
+      expect(v1.headers.get('cache-control')).toBe('private, max-age=3600');
       expect(current.json.lineage.sources.every((s: Body) => /^[0-9a-f]{64}$/.test(s.file_sha256))).toBe(
         true,
       );

@@ -1,9 +1,15 @@
+import { CreateStateMachineCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refresh } from '#packages/cli/commands/pipeline.ts';
+import type { Output } from '#packages/cli/output.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
+import { pipelineContext } from '#packages/pipeline/context.ts';
 import type { RefreshState } from '#packages/pipeline/definition.ts';
 import { RefreshInputError } from '#packages/pipeline/errors.ts';
 import { acquireRefreshLock, lockContext, releaseRefreshLock } from '#packages/pipeline/refresh-lock.ts';
+import { resetClients, stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import { integrationBackends } from '../support/backends.ts';
 
@@ -108,6 +114,68 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
         ),
         { seed: SEED, numRuns: 40 },
       );
+    });
+  });
+}
+
+/**
+ * `hld refresh --backend aws` starts the state machine; moto serves Step Functions and STS, so the
+ * real CLI code path runs against an emulator over HTTP (no Lambda behind the state machine: only
+ * the start and its input are checked).
+ */
+for (const backend of integrationBackends().filter(
+  (candidate) => candidate.available && candidate.name === 'moto',
+)) {
+  describe('hld refresh --backend aws (Step Functions and STS on moto)', () => {
+    let running: RunningBackend;
+    const saved = { endpoint: process.env.AWS_ENDPOINT_URL, arn: process.env.HLD_STATE_MACHINE_ARN };
+    const messages: string[] = [];
+    const out: Output = { json: false, info: (message) => messages.push(message), result: () => {} };
+
+    beforeAll(async () => {
+      running = await startBackend(backend.name);
+      // Every other service (Step Functions, STS) goes to the same moto server.
+      process.env.AWS_ENDPOINT_URL = running.env.AWS_ENDPOINT_URL_S3;
+      resetClients();
+      const machine = await stepFunctionsClient().send(
+        new CreateStateMachineCommand({
+          name: 'hld-evidence-test-refresh',
+          definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
+          roleArn: 'arn:aws:iam::123456789012:role/refresh',
+        }),
+      );
+      process.env.HLD_STATE_MACHINE_ARN = machine.stateMachineArn;
+    });
+
+    afterAll(async () => {
+      for (const [name, value] of [
+        ['AWS_ENDPOINT_URL', saved.endpoint],
+        ['HLD_STATE_MACHINE_ARN', saved.arn],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      resetClients();
+      await running?.stop();
+    });
+
+    it('starts the refresh with the caller’s identity as requestedBy and no run id of its own', async () => {
+      const session = {
+        backend: { ...running, name: 'aws' as const },
+        ctx: pipelineContext(),
+        stateDir: undefined,
+      };
+      const caller = await stsClient().send(new GetCallerIdentityCommand({}));
+
+      await refresh(session, out, 'hld refresh');
+
+      const executionArn = /Started (\S+)/.exec(messages.join('\n'))?.[1];
+      const execution = await stepFunctionsClient().send(new DescribeExecutionCommand({ executionArn }));
+      expect(caller.Arn).toMatch(/^arn:aws:(iam|sts)::/);
+      expect(JSON.parse(execution.input ?? '{}')).toEqual({
+        dataset: session.ctx.config.dataset,
+        requestedBy: caller.Arn,
+      });
     });
   });
 }

@@ -3,10 +3,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
 import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
-import { stepFunctionsClient } from '#packages/storage/client-factory.ts';
+import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
 import { fileDigest } from '../files.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
@@ -114,10 +115,12 @@ export async function refresh(session: Session, out: Output, requestedBy: string
   if (session.backend.name === 'aws') {
     const arn = process.env.HLD_STATE_MACHINE_ARN;
     if (!arn) throw new UsageError('Set HLD_STATE_MACHINE_ARN (a stack output) to refresh on AWS');
+    // Who starts it, as AWS knows the caller (the run records it); the state machine makes the run id.
+    const caller = (await stsClient().send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
     const started = await stepFunctionsClient().send(
       new StartExecutionCommand({
         stateMachineArn: arn,
-        input: JSON.stringify({ dataset: initial.dataset, requestedBy }),
+        input: JSON.stringify({ dataset: initial.dataset, requestedBy: caller }),
       }),
     );
     out.info(`Started ${started.executionArn}`);

@@ -135,9 +135,9 @@ describe('createBriefingRouter', () => {
     });
     expect(current.json?.pilots[0].participation_status).toBe('completed');
     expect(current.json?.lineage.sources.length).toBeGreaterThan(0);
-    expect(current.headers['cache-control']).toBe('public, max-age=60');
+    expect(current.headers['cache-control']).toBe('private, max-age=60');
     expect(pinned.json?.pilots[0].participation_status).toBe('active');
-    expect(pinned.headers['cache-control']).toBe('public, max-age=3600');
+    expect(pinned.headers['cache-control']).toBe('private, max-age=3600');
   });
 
   it('answers a theme by short or full code and scope', async () => {
@@ -238,6 +238,37 @@ describe('createBriefingRouter', () => {
 
     expect(status).toBe(404);
     expect(json).toEqual({ error: 'not_found', message: expect.stringMatching(message) });
+  });
+
+  it('marks every answer private or no-store: what an IAM-authorised caller saw never goes to a shared cache', async () => {
+    const { route } = router();
+    const requests: ApiRequest[] = [
+      ...[
+        '/datasets',
+        '/datasets/hld2013/versions',
+        '/datasets/hld2013/countries',
+        '/datasets/hld2013/countries/MDA',
+        '/datasets/hld2013/themes/RT3',
+        '/datasets/hld2013/diff',
+        '/datasets/hld2013/exports',
+        '/datasets/hld2013/countries/XXX',
+        '/datasets/unknown/versions',
+        '/nowhere',
+      ].map((path) => ({ method: 'GET', path })),
+      { method: 'GET', path: '/datasets/hld2013/countries/MDA', query: { version: '1' } },
+      { method: 'GET', path: '/datasets/hld2013/countries/MDA', query: { version: 'x' } },
+      { method: 'HEAD', path: '/datasets' },
+      { method: 'OPTIONS', path: '/datasets' },
+      { method: 'DELETE', path: '/datasets/hld2013' },
+    ];
+
+    for (const request of requests) {
+      const { status, headers } = await route(request);
+      const where = `${request.method} ${request.path} ${JSON.stringify(request.query ?? {})} → ${status}`;
+
+      expect(headers['cache-control'], where).toMatch(/^(private\b|no-store$)/);
+      expect(headers['cache-control'], where).not.toMatch(/public/);
+    }
   });
 
   it('refuses writes with 405 and says the API is read-only', async () => {
