@@ -119,11 +119,6 @@ export class EvidenceStorage extends Construct {
     const uploadNoncurrentDays = Duration.days(props.rawIncomingNoncurrentVersionExpiryDays ?? 90);
     const raw = dataBucket(BUCKETS.raw, {
       versioned: true,
-      objectLockEnabled: true,
-      objectLockDefaultRetention:
-        props.rawObjectLock.mode === 'COMPLIANCE'
-          ? s3.ObjectLockRetention.compliance(Duration.days(props.rawObjectLock.days))
-          : s3.ObjectLockRetention.governance(Duration.days(props.rawObjectLock.days)),
       // Scoped by prefix: nothing here ever touches raw/.
       lifecycleRules: [
         {
@@ -139,8 +134,15 @@ export class EvidenceStorage extends Construct {
         },
       ],
     });
-    (raw.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    const cfnRaw = raw.node.defaultChild as s3.CfnBucket;
+    cfnRaw.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    // Object Lock through ObjectLockConfiguration alone, never the bucket-level ObjectLockEnabled
+    // (the L2 `objectLockEnabled` prop): CloudFormation replaces a bucket when that one changes,
+    // which would swap a deployed raw bucket for an empty one. S3 turns Object Lock on in place
+    // for a versioned bucket, and CloudFormation updates this property without interruption.
+    cfnRaw.objectLockConfiguration = {
+      objectLockEnabled: 'Enabled',
+      rule: { defaultRetention: { mode: props.rawObjectLock.mode, days: props.rawObjectLock.days } },
     };
     if (protectVersions) {
       raw.addToResourcePolicy(

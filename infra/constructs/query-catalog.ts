@@ -97,7 +97,7 @@ export class QueryCatalog extends Construct {
           },
         },
       });
-      created.addDependency(this.database);
+      created.node.addDependency(this.database);
       tables.set(table.name, created);
     }
     this.tables = tables;

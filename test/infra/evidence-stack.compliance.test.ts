@@ -194,7 +194,7 @@ describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage)
     }
   });
 
-  it("grants no '*', 's3:*', 'dynamodb:*' or 'kms:*' action in any IAM, resource or key policy", () => {
+  it('grants no service-wide wildcard action (everything, or all of S3, DynamoDB or KMS) in any IAM, resource or key policy', () => {
     const { json } = stackOf(stage);
     const resourcePolicies = [
       'AWS::S3::BucketPolicy',

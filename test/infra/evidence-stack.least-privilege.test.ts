@@ -240,7 +240,7 @@ describe('EvidenceStack least privilege', () => {
     expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger'), { leadingKeys: ['RUN#run-1'] })).toBe(false);
   });
 
-  it('grants no wildcard action; the only `Resource: "*"` grants are X-Ray and log delivery, each in one shared policy, none on a role', () => {
+  it('grants no wildcard action, and wildcard resources only for X-Ray and log delivery, each in one shared policy, none on a role', () => {
     const { json } = synthesized;
     const statements = allIdentityStatements(json).filter((statement) => statement.Effect === 'Allow');
     const managed = resourcesOfType(json, 'AWS::IAM::ManagedPolicy').map(([id, policy]) => ({

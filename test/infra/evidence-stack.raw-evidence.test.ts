@@ -66,13 +66,19 @@ describe.each(['dev', 'prod'] as const)('raw evidence is write-once (%s)', (stag
     const { resource } = rawBucket();
     const lock = STAGES[stage].rawObjectLock;
 
-    expect(property(resource, 'ObjectLockEnabled')).toBe(true);
     expect(property(resource, 'ObjectLockConfiguration')).toEqual({
       ObjectLockEnabled: 'Enabled',
       Rule: { DefaultRetention: { Mode: lock.mode, Days: lock.days } },
     });
     expect(property(resource, 'VersioningConfiguration')).toEqual({ Status: 'Enabled' });
     expect(lock.mode).toBe(stage === 'prod' ? 'COMPLIANCE' : 'GOVERNANCE');
+  });
+
+  it('turns Object Lock on without the bucket-level ObjectLockEnabled property, whose change would replace a deployed raw bucket with an empty one', () => {
+    const { resource } = rawBucket();
+
+    expect(resource?.Properties).not.toHaveProperty('ObjectLockEnabled');
+    expect(property(resource, 'ObjectLockConfiguration')).toMatchObject({ ObjectLockEnabled: 'Enabled' });
   });
 
   it('never expires or moves a version under raw/, and still cleans up incoming/ uploads and replaced quarantine reports', () => {
