@@ -189,7 +189,9 @@ export function resolveStageConfig(stage: unknown, overrides: StageConfigOverrid
     ...alarms,
     ...(overrides.account ? { account: overrides.account } : {}),
     ...(overrides.region ? { region: overrides.region } : {}),
-    ...(overrides.keyAdministratorArns?.length ? { keyAdministratorArns: overrides.keyAdministratorArns } : {}),
+    ...(overrides.keyAdministratorArns?.length
+      ? { keyAdministratorArns: overrides.keyAdministratorArns }
+      : {}),
   };
   validateStageConfig(config);
   return config;
@@ -240,14 +242,19 @@ export function validateStageConfig(config: StageConfig): void {
     );
   }
   // Athena's own minimum for BytesScannedCutoffPerQuery is 10 MB.
-  if (!Number.isInteger(config.athenaBytesScannedCutoffPerQuery) || config.athenaBytesScannedCutoffPerQuery < 10_000_000) {
+  if (
+    !Number.isInteger(config.athenaBytesScannedCutoffPerQuery) ||
+    config.athenaBytesScannedCutoffPerQuery < 10_000_000
+  ) {
     throw new StageConfigError(
       `${where}: athenaBytesScannedCutoffPerQuery must be at least 10,000,000 bytes (Athena's minimum).`,
     );
   }
   for (const arn of config.keyAdministratorArns ?? []) {
     if (!/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/.test(arn)) {
-      throw new StageConfigError(`${where}: keyAdministratorArns entry '${arn}' is not an IAM role or user ARN.`);
+      throw new StageConfigError(
+        `${where}: keyAdministratorArns entry '${arn}' is not an IAM role or user ARN.`,
+      );
     }
   }
 }

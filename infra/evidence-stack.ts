@@ -175,8 +175,16 @@ export class EvidenceStack extends Stack {
     );
     if (this.api) output('ApiUrl', this.api.url, 'Briefing API (IAM/SigV4-signed requests only)');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to pipeline alarms');
-    output('QueryWorkGroupName', this.query.workGroupName, 'Athena workgroup for SQL over the curated tables');
+    output(
+      'QueryWorkGroupName',
+      this.query.workGroupName,
+      'Athena workgroup for SQL over the curated tables',
+    );
     output('QueryDatabaseName', this.query.databaseName, 'Glue database of the curated tables');
-    output('AnalystRoleArn', this.query.analystRole.roleArn, 'Assume to query the curated tables with Athena');
+    output(
+      'AnalystRoleArn',
+      this.query.analystRole.roleArn,
+      'Assume to query the curated tables with Athena',
+    );
   }
 }

@@ -80,7 +80,9 @@ export class EvidenceFunction extends Construct {
     });
     this.role.addManagedPolicy(tracingPolicyOf(this));
     // A prefix read and written (raw/* for ingest) is one finding: acknowledged once.
-    for (const findingId of new Set(access.prefixScopedObjectArns.map((arn) => iam5ResourceFindingId(this, arn)))) {
+    for (const findingId of new Set(
+      access.prefixScopedObjectArns.map((arn) => iam5ResourceFindingId(this, arn)),
+    )) {
       acknowledgeFinding(
         this.role,
         findingId,

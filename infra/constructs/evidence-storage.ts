@@ -85,11 +85,7 @@ export class EvidenceStorage extends Construct {
       );
     }
 
-    const bucket = (
-      constructId: string,
-      logPrefix: string,
-      extra: Partial<s3.BucketProps>,
-    ): s3.Bucket => {
+    const bucket = (constructId: string, logPrefix: string, extra: Partial<s3.BucketProps>): s3.Bucket => {
       const created = new s3.Bucket(this, constructId, {
         encryption: s3.BucketEncryption.KMS,
         encryptionKey: props.encryptionKey,
@@ -169,7 +165,11 @@ export class EvidenceStorage extends Construct {
         ],
       });
 
-    this.buckets = { raw, curated: versionedDerived(BUCKETS.curated), exports: versionedDerived(BUCKETS.exports) };
+    this.buckets = {
+      raw,
+      curated: versionedDerived(BUCKETS.curated),
+      exports: versionedDerived(BUCKETS.exports),
+    };
 
     this.queryResultsBucket = bucket('QueryResultsBucket', 'query-results/', {
       lifecycleRules: [

@@ -1,5 +1,4 @@
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import type * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';

@@ -145,7 +145,13 @@ export class PipelineAlarms extends Construct {
       );
       const dimensionsMap = { RuleName: ruleName, ...(eventBusName ? { EventBusName: eventBusName } : {}) };
       const events = (metricName: string) =>
-        new cloudwatch.Metric({ namespace: 'AWS/Events', metricName, dimensionsMap, statistic: 'Sum', period: PERIOD });
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName,
+          dimensionsMap,
+          statistic: 'Sum',
+          period: PERIOD,
+        });
       alarm(
         `${stage}DeliveryFailed`,
         `${stageId}-delivery-failed`,
