@@ -180,6 +180,17 @@ export function refreshFailureStep(definition: PipelineDefinition): RefreshStepD
   );
 }
 
+/**
+ * What the steps that end a run need: finish its RUN# record and delete the lease (the lease only,
+ * never a run, file or audit record).
+ */
+const LOCK_RELEASE_ACCESS: StageAccess = {
+  buckets: {},
+  tables: {
+    ledger: { write: true, delete: [LEDGER_KEYS.lock], partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run] },
+  },
+};
+
 /** The hld-evidence pipeline. */
 export const PIPELINE: PipelineDefinition = {
   name: 'hld-evidence',
@@ -323,16 +334,7 @@ export const PIPELINE: PipelineDefinition = {
       entry: 'functions/refresh-unlock/handler.ts',
       emits: [],
       onFailure: false,
-      access: {
-        buckets: {},
-        tables: {
-          ledger: {
-            write: true,
-            delete: [LEDGER_KEYS.lock],
-            partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run],
-          },
-        },
-      },
+      access: LOCK_RELEASE_ACCESS,
       memorySizeMb: 256,
       timeoutSeconds: 30,
       load: () => import('./stages/lock-steps.ts').then((m) => m.releaseRefreshLockStep),
@@ -344,16 +346,7 @@ export const PIPELINE: PipelineDefinition = {
       entry: 'functions/refresh-failed/handler.ts',
       emits: [],
       onFailure: true,
-      access: {
-        buckets: {},
-        tables: {
-          ledger: {
-            write: true,
-            delete: [LEDGER_KEYS.lock],
-            partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run],
-          },
-        },
-      },
+      access: LOCK_RELEASE_ACCESS,
       memorySizeMb: 256,
       timeoutSeconds: 30,
       load: () => import('./stages/lock-steps.ts').then((m) => m.refreshFailedStep),

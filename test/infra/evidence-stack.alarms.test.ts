@@ -1,6 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageName } from '#infra/config.ts';
+import { describe, expect, it } from 'vitest';
 import { eventStages, PIPELINE } from '#packages/pipeline/definition.ts';
 import {
   buildTestApp,
@@ -10,23 +9,14 @@ import {
   referencedLogicalId,
   resourcesOfType,
   type SynthesizedStack,
-  synthesizeStack,
+  synthesizedStages,
   TEST_ALARM_EMAIL,
 } from './evidence-stack.fixture.ts';
 import { evaluate, resourcePolicyStatements } from './iam-policy.ts';
 
 const SYNTH_TIMEOUT_MS = 120_000;
-const stacks = new Map<StageName, SynthesizedStack>();
 
-function stackOf(stage: StageName): SynthesizedStack {
-  const found = stacks.get(stage);
-  if (!found) throw new Error(`stage ${stage} was not synthesized`);
-  return found;
-}
-
-beforeAll(() => {
-  for (const stage of ['dev', 'prod'] as const) stacks.set(stage, synthesizeStack({ stage }));
-}, SYNTH_TIMEOUT_MS);
+const stackOf = synthesizedStages();
 
 const ACCOUNT = '<AWS::AccountId>';
 /** An alarm's ARN in the flattened form the template's policies use. */

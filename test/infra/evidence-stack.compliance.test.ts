@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StageName } from '#infra/config.ts';
 import { PIPELINE } from '#packages/pipeline/definition.ts';
 import {
@@ -10,8 +10,7 @@ import {
   property,
   referencedLogicalId,
   resourcesOfType,
-  type SynthesizedStack,
-  synthesizeStack,
+  synthesizedStages,
 } from './evidence-stack.fixture.ts';
 import {
   allIdentityStatements,
@@ -21,13 +20,7 @@ import {
 } from './iam-policy.ts';
 
 const SYNTH_TIMEOUT_MS = 120_000;
-const stacks = new Map<StageName, SynthesizedStack>();
-
-function stackOf(stage: StageName): SynthesizedStack {
-  const found = stacks.get(stage);
-  if (!found) throw new Error(`stage ${stage} was not synthesized`);
-  return found;
-}
+const stackOf = synthesizedStages();
 
 function deniesInsecureTransport(statements: readonly PolicyStatementJson[]): boolean {
   return statements.some((statement) => {
@@ -35,10 +28,6 @@ function deniesInsecureTransport(statements: readonly PolicyStatementJson[]): bo
     return statement.Effect === 'Deny' && condition?.Bool?.['aws:SecureTransport'] === 'false';
   });
 }
-
-beforeAll(() => {
-  for (const stage of ['dev', 'prod'] as const) stacks.set(stage, synthesizeStack({ stage }));
-}, SYNTH_TIMEOUT_MS);
 
 describe.each(['dev', 'prod'] as const)('EvidenceStack compliance (%s)', (stage) => {
   it('synthesizes with zero unacknowledged cdk-nag AwsSolutions errors or warnings', () => {

@@ -1,5 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageName } from '#infra/config.ts';
+import { describe, expect, it } from 'vitest';
 import { KEY_ADMINISTRATION_ACTIONS } from '#infra/constructs/evidence-key-policy.ts';
 import {
   logicalIdOf,
@@ -7,7 +6,7 @@ import {
   referencedLogicalId,
   resourcesOfType,
   type SynthesizedStack,
-  synthesizeStack,
+  synthesizedStages,
 } from './evidence-stack.fixture.ts';
 import {
   asList,
@@ -17,21 +16,11 @@ import {
   resourcePolicyStatements,
 } from './iam-policy.ts';
 
-const SYNTH_TIMEOUT_MS = 120_000;
-const stacks = new Map<StageName, SynthesizedStack>();
+const _SYNTH_TIMEOUT_MS = 120_000;
 const BREAK_GLASS = 'arn:aws:iam::111122223333:role/key-custodian';
 
-function stackOf(stage: StageName): SynthesizedStack {
-  const found = stacks.get(stage);
-  if (!found) throw new Error(`stage ${stage} was not synthesized`);
-  return found;
-}
-
-beforeAll(() => {
-  stacks.set('dev', synthesizeStack({ stage: 'dev' }));
-  // Prod as deployed with one named key administrator (-c keyAdministratorArns=…).
-  stacks.set('prod', synthesizeStack({ stage: 'prod', context: { keyAdministratorArns: BREAK_GLASS } }));
-}, SYNTH_TIMEOUT_MS);
+// Prod as deployed with one named key administrator (-c keyAdministratorArns=…).
+const stackOf = synthesizedStages({ prod: { keyAdministratorArns: BREAK_GLASS } });
 
 const ACCOUNT_ROOT = 'arn:<AWS::Partition>:iam::<AWS::AccountId>:root';
 const via = (service: string) => `${service}.<AWS::Region>.amazonaws.com`;

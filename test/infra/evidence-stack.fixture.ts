@@ -4,8 +4,9 @@ import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { type BuildAppOptions, buildApp, cdkJsonContext, type EvidenceApp } from '#infra/app-builder.ts';
+import type { StageName } from '#infra/config.ts';
 
 /**
  * Synthesizes the evidence stack the way `cdk synth` does (through `buildApp`, with cdk.json's
@@ -94,4 +95,24 @@ export function referencedLogicalId(value: unknown): string | undefined {
   const getAtt = node['Fn::GetAtt'];
   if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
   return undefined;
+}
+
+/**
+ * Synthesizes dev and prod once for the calling test file (in its `beforeAll`) and returns the
+ * getter its tests use; `context` adds `-c` values per stage.
+ */
+export function synthesizedStages(
+  context: Partial<Record<StageName, Record<string, unknown>>> = {},
+): (stage: StageName) => SynthesizedStack {
+  const stacks = new Map<StageName, SynthesizedStack>();
+  beforeAll(() => {
+    for (const stage of ['dev', 'prod'] as const) {
+      stacks.set(stage, synthesizeStack({ stage, ...(context[stage] ? { context: context[stage] } : {}) }));
+    }
+  }, 120_000);
+  return (stage) => {
+    const found = stacks.get(stage);
+    if (!found) throw new Error(`stage ${stage} was not synthesized`);
+    return found;
+  };
 }

@@ -1,5 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageName } from '#infra/config.ts';
+import { describe, expect, it } from 'vitest';
 import { STAGES } from '#infra/config.ts';
 import { QUERY_RESULTS_PREFIX } from '#infra/constructs/query-catalog.ts';
 import { parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
@@ -9,22 +8,13 @@ import {
   property,
   resourcesOfType,
   type SynthesizedStack,
-  synthesizeStack,
+  synthesizedStages,
 } from './evidence-stack.fixture.ts';
 import { flattenReference, isAllowed, type PolicyStatementJson } from './iam-policy.ts';
 
-const SYNTH_TIMEOUT_MS = 120_000;
-const stacks = new Map<StageName, SynthesizedStack>();
+const _SYNTH_TIMEOUT_MS = 120_000;
 
-function stackOf(stage: StageName): SynthesizedStack {
-  const found = stacks.get(stage);
-  if (!found) throw new Error(`stage ${stage} was not synthesized`);
-  return found;
-}
-
-beforeAll(() => {
-  for (const stage of ['dev', 'prod'] as const) stacks.set(stage, synthesizeStack({ stage }));
-}, SYNTH_TIMEOUT_MS);
+const stackOf = synthesizedStages();
 
 interface TableInputJson {
   readonly Name: string;

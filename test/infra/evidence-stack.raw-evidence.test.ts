@@ -1,29 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { StageName } from '#infra/config.ts';
+import { describe, expect, it } from 'vitest';
 import { STAGES } from '#infra/config.ts';
 import { RAW_PREFIXES } from '#infra/constructs/evidence-storage.ts';
 import { resetClients, s3Client } from '#packages/storage/client-factory.ts';
-import {
-  type CfnResourceJson,
-  logicalIdOf,
-  property,
-  type SynthesizedStack,
-  synthesizeStack,
-} from './evidence-stack.fixture.ts';
+import { type CfnResourceJson, logicalIdOf, property, synthesizedStages } from './evidence-stack.fixture.ts';
 import { evaluate, resourcePolicyStatements } from './iam-policy.ts';
 
-const SYNTH_TIMEOUT_MS = 120_000;
-const stacks = new Map<StageName, SynthesizedStack>();
+const _SYNTH_TIMEOUT_MS = 120_000;
 
-function stackOf(stage: StageName): SynthesizedStack {
-  const found = stacks.get(stage);
-  if (!found) throw new Error(`stage ${stage} was not synthesized`);
-  return found;
-}
-
-beforeAll(() => {
-  for (const stage of ['dev', 'prod'] as const) stacks.set(stage, synthesizeStack({ stage }));
-}, SYNTH_TIMEOUT_MS);
+const stackOf = synthesizedStages();
 
 interface LifecycleRuleJson {
   readonly Id: string;

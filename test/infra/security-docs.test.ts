@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Validations } from 'aws-cdk-lib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StageName } from '#infra/config.ts';
 import { repoPath } from '#infra/repo-root.ts';
-import { resourcesOfType, type SynthesizedStack, synthesizeStack } from './evidence-stack.fixture.ts';
+import { resourcesOfType, synthesizedStages } from './evidence-stack.fixture.ts';
 
 /**
  * docs/security.md claims only what the template and the tests prove: this fails when a test it
@@ -12,20 +12,10 @@ import { resourcesOfType, type SynthesizedStack, synthesizeStack } from './evide
  * count in docs/deploy.md).
  */
 
-const SYNTH_TIMEOUT_MS = 120_000;
-const stacks = new Map<StageName, SynthesizedStack>();
 const security = readFileSync(repoPath('docs/security.md'), 'utf8');
 const deploy = readFileSync(repoPath('docs/deploy.md'), 'utf8');
 
-beforeAll(() => {
-  for (const stage of ['dev', 'prod'] as const) stacks.set(stage, synthesizeStack({ stage }));
-}, SYNTH_TIMEOUT_MS);
-
-function stackOf(stage: StageName): SynthesizedStack {
-  const found = stacks.get(stage);
-  if (!found) throw new Error(`stage ${stage} was not synthesized`);
-  return found;
-}
+const stackOf = synthesizedStages();
 
 /** The markdown between a `## heading` and the next `## `. */
 function section(markdown: string, heading: string): string {
