@@ -19,7 +19,13 @@ import {
   tablesForKind,
 } from '#packages/formats/contract-tables.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { detectDelimiter, findHeaderRow, isBlankRecord } from '#packages/formats/csv.ts';
+import {
+  detectDelimiter,
+  findHeaderRow,
+  ignoredColumnsNotice,
+  isBlankRecord,
+} from '#packages/formats/csv.ts';
+import type { ReadNotice } from '#packages/formats/reader.ts';
 import { canonicalEncoding } from '#packages/formats/text.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import {
@@ -161,6 +167,8 @@ export class ContractCsvNormaliser implements FailureSink {
   private readonly countries = countryReference();
   private waiting = false;
   private finished = false;
+  /** The reader's notices about the whole file (columns it does not read). */
+  private readonly notices: ReadNotice[] = [];
 
   private rowBase = new Int32Array(4096);
   private rowLine = new Int32Array(4096);
@@ -256,6 +264,8 @@ export class ContractCsvNormaliser implements FailureSink {
     if (!this.finished) throw new Error('ContractCsvNormaliser: close before the final chunk');
     if (this.closed) return;
     this.closed = true;
+    // The reference reports the reader's notices about the file after its rows.
+    for (const notice of this.notices) this.summary.problems.push({ file: this.options.fileName, ...notice });
     this.flush();
     this.writer?.finish();
   }
@@ -367,17 +377,19 @@ export class ContractCsvNormaliser implements FailureSink {
     }
     if (found.hxlIndex !== undefined) ineligible('hxl', 'the header is followed by HXL hashtags');
     const headerCells = cells.map((cell) => cell.trim());
+    const keys = headerCells.map((cell) => columnKey(cell));
+    // The reader refuses a header that names a column twice.
+    if (keys.some((key, index) => key !== '' && keys.indexOf(key) !== index)) {
+      ineligible('header', 'a column is named twice');
+    }
     const match = matchTable(headerCells, tables);
     if (!match) ineligible('header', 'the header matches no contract table of this kind');
     const plan = compileContract(match.shape.contract);
-    const keys = headerCells.map((cell) => columnKey(cell));
     const fileColumnOf = plan.fields.map((field) => keys.indexOf(field.name));
-    if (
-      plan.fields.some(
-        (field, index) => fileColumnOf[index]! >= 0 && keys.lastIndexOf(field.name) !== fileColumnOf[index],
-      )
-    ) {
-      ineligible('header', 'a field is named by two columns');
+    if (match.unknownColumns.length > 0) {
+      this.notices.push(
+        ignoredColumnsNotice(plan.contract.table, `line ${block.recordLine[0]}`, match.unknownColumns),
+      );
     }
     this.plan = plan;
     this.headerWidth = cells.length;
@@ -422,8 +434,8 @@ export class ContractCsvNormaliser implements FailureSink {
       }
       if (blank) continue;
       if (to - from !== this.headerWidth) {
-        // The reference attributes the reader's column-count problems to the file's first row;
-        // leave such files to it rather than imitate that.
+        // A ragged row is rare and its cells do not sit under the header: the reference reads it
+        // (and quarantines it with a column-count problem).
         ineligible(
           'column-count',
           `line ${recordLine[record]} has ${to - from} cells, the header ${this.headerWidth}`,

@@ -32,7 +32,7 @@ const milestone = (id: string, pilotId: string, locator: string): SourceRow => (
 });
 
 function read(rows: SourceRow[], declaredContracts: Record<string, string> = {}): SourceReadResult {
-  return { format: 'json', declaredContracts, rows, problems: [], metadata: {} };
+  return { format: 'json', declaredContracts, rows, notices: [], metadata: {} };
 }
 
 describe('validateRows', () => {

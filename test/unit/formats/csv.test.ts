@@ -9,7 +9,7 @@ import {
   readContractCsv,
 } from '#packages/formats/csv.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
-import { caught, collectRows, fixtureBytes, readerInput } from './reader-input.ts';
+import { caught, collectRows, fixtureBytes, readerInput, readerProblems } from './reader-input.ts';
 
 describe('detectDelimiter', () => {
   it.each([
@@ -162,7 +162,7 @@ describe('readContractCsv', () => {
       preambleRows: 2,
     });
     expect(result.metadata.hxlTags).toMatchObject({ pilot_id: '#activity+code', iso3: '#country+code' });
-    expect(result.problems).toEqual([]);
+    expect(await readerProblems(result)).toEqual([]);
     expect(rows.map((row) => row.locator)).toEqual(['line 6', 'line 8', 'line 9']);
     expect(rows[0]).toEqual({
       table: 'pilot',
@@ -240,7 +240,7 @@ describe('readContractCsv', () => {
 
     // assess
     expect(rows).toHaveLength(2);
-    expect(result.problems).toEqual([
+    expect(await readerProblems(result)).toEqual([
       expect.objectContaining({
         table: 'source_document',
         locator: 'line 3',
@@ -248,7 +248,7 @@ describe('readContractCsv', () => {
         rejectsRow: true,
       }),
     ]);
-    expect(result.problems[0]?.message).toContain('4 cells');
+    expect((await readerProblems(result))[0]?.message).toContain('4 cells');
   });
 
   it('refuses a header missing required columns, naming them and the closest table', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonErrorOffset, readContractJson, readContractNdjson } from '#packages/formats/json.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
-import { caught, collectRows, readerInput } from './reader-input.ts';
+import { caught, collectRows, readerInput, readerProblems } from './reader-input.ts';
 
 const PILOT = {
   pilot_id: 'MM-MDA-P1',
@@ -84,8 +84,9 @@ describe('readContractJson', () => {
     expect(rows.map((row) => [row.table, row.locator])).toEqual([
       ['pilot_milestone', '$[0]'],
       ['pilot', '$[1]'],
+      ['unrecognised', '$[2]'],
     ]);
-    expect(result.problems).toEqual([
+    expect(await readerProblems(result)).toEqual([
       expect.objectContaining({ locator: '$[2]', rule: 'unknown-columns', rejectsRow: true }),
     ]);
   });
@@ -108,7 +109,7 @@ describe('readContractJson', () => {
     );
 
     // assess
-    expect(result.problems).toEqual([
+    expect(await readerProblems(result)).toEqual([
       expect.objectContaining({ locator: '$.pilot[1]', rule: 'not-an-object', rejectsRow: true }),
     ]);
   });

@@ -304,7 +304,7 @@ describe('readSdmxCsv', () => {
     ]);
     expect(rows[0]?.values).toMatchObject({
       indicator_id: 'SM_POP_TOTL',
-      unit: 'NUMBER',
+      unit: 'number',
       unit_mult: 0,
       time_period: '2010',
     });
@@ -359,7 +359,7 @@ describe('readSdmxCsv', () => {
         ref_area_iso3: 'ITA',
         counterpart_iso3: 'MDA',
         value: 147519,
-        unit: 'PS',
+        unit: 'persons',
         source: 'WB_KNOMAD_BILAT',
         dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
       },
@@ -368,7 +368,7 @@ describe('readSdmxCsv', () => {
         ref_area_iso3: 'ITA',
         counterpart_iso3: 'SEN',
         value: 87000,
-        unit: 'PS',
+        unit: 'persons',
         source: 'WB_KNOMAD_BILAT',
         dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
       },
@@ -377,7 +377,7 @@ describe('readSdmxCsv', () => {
         ref_area_iso3: 'ESP',
         counterpart_iso3: 'ECU',
         value: null,
-        unit: 'PS',
+        unit: 'persons',
         source: 'WB_KNOMAD_BILAT',
         dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
       },

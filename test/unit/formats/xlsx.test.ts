@@ -9,7 +9,7 @@ import {
   readWorkbookSheets,
 } from '#packages/formats/xlsx.ts';
 import { inspectZip, verifyZipEntries } from '#packages/formats/zip.ts';
-import { caught, collectRows, readerInput } from './reader-input.ts';
+import { caught, collectRows, readerInput, readerProblems } from './reader-input.ts';
 import { workbookBytes } from './workbook.ts';
 
 const PILOT_HEADER = [
@@ -298,7 +298,7 @@ describe('readKoboXlsx', () => {
 
     // assess
     expect(result.format).toBe('kobo-xlsx');
-    expect(result.problems).toEqual([]);
+    expect(await readerProblems(result)).toEqual([]);
     expect(result.metadata).toMatchObject({ sheet: 'GMG UNCT 2011', repeatSheets: ['partners'] });
     expect(rows[0]?.values).toMatchObject({
       respondent_id: 'GMG-UNCT-2011:a1b2c3d4-0000-4000-8000-000000000001',
