@@ -25,6 +25,7 @@ import {
   ignoredColumnsNotice,
   isBlankRecord,
 } from '#packages/formats/csv.ts';
+import { decimalStyleConflict } from '#packages/formats/numbers.ts';
 import type { ReadNotice } from '#packages/formats/reader.ts';
 import { canonicalEncoding } from '#packages/formats/text.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
@@ -43,7 +44,7 @@ import {
   readerFillers,
 } from './contract-plan.ts';
 import { CsvTokenizer, cellText, type RecordBlock } from './csv-tokenizer.ts';
-import { FastPathIneligibleError, ineligible } from './errors.ts';
+import { CommaNumberFoundLateError, FastPathIneligibleError, ineligible } from './errors.ts';
 import {
   type BlockView,
   BoolFieldColumn,
@@ -136,6 +137,24 @@ export interface ContractCsvNormaliserOptions extends FastNormaliseOptions {
    * (nor does row order matter then). The summary is the same. @default false
    */
   readonly validateOnly?: boolean;
+  /**
+   * The file's first number cell written with a comma, when an earlier pass found it (see
+   * CommaNumberFoundLateError): `1.500`-like cells are then judged by it from the first row.
+   * @default found while reading
+   */
+  readonly commaNumberEvidence?: CommaNumberEvidence;
+}
+
+/** The first number cell of a file written with a comma, as the reader's problems quote it. */
+export interface CommaNumberEvidence {
+  readonly cell: string;
+  readonly locator: string;
+}
+
+/** A `1.500`-like cell of a row, noted while its column was scanned. */
+interface GroupingNote {
+  readonly field: FieldPlan;
+  readonly text: string;
 }
 
 /** Feed the bytes of one contract CSV chunk by chunk; take the IPC bytes as they are produced. */
@@ -169,6 +188,14 @@ export class ContractCsvNormaliser implements FailureSink {
   private finished = false;
   /** The reader's notices about the whole file (columns it does not read). */
   private readonly notices: ReadNotice[] = [];
+  /** The file's first number cell with a comma, once known. */
+  private commaEvidence: CommaNumberEvidence | undefined;
+  /** This slice's first comma cell (row, then file column), before it becomes the evidence. */
+  private commaCandidate: { row: number; position: number; text: string } | undefined;
+  /** `1.500`-like cells of this slice's rows. */
+  private readonly groupingNotes = new Map<number, GroupingNote[]>();
+  /** A `1.500`-like cell was read before any comma cell: a comma cell later means reading again. */
+  private groupingBeforeEvidence = false;
 
   private rowBase = new Int32Array(4096);
   private rowLine = new Int32Array(4096);
@@ -187,6 +214,7 @@ export class ContractCsvNormaliser implements FailureSink {
 
   constructor(options: ContractCsvNormaliserOptions) {
     this.options = options;
+    this.commaEvidence = options.commaNumberEvidence;
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
     if (options.encoding !== undefined && canonicalEncoding(options.encoding) !== 'utf-8') {
       ineligible('encoding', `declared encoding '${options.encoding}' is not UTF-8`);
@@ -286,6 +314,21 @@ export class ContractCsvNormaliser implements FailureSink {
     return { contract: this.plan.contract, rows: this.rows, batches: this.batches, summary: this.summary };
   }
 
+  noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text: string): void {
+    if (kind === 'grouping') {
+      const notes = this.groupingNotes.get(row);
+      if (notes) notes.push({ field, text });
+      else this.groupingNotes.set(row, [{ field, text }]);
+      return;
+    }
+    if (this.commaEvidence) return;
+    const position = this.fileColumnOf[field.index]!;
+    const candidate = this.commaCandidate;
+    if (!candidate || row < candidate.row || (row === candidate.row && position < candidate.position)) {
+      this.commaCandidate = { row, position, text };
+    }
+  }
+
   fail(row: number, failure: FieldFailure): void {
     this.rowFailed[row] = 1;
     const known = this.rowFailures.get(row);
@@ -351,10 +394,18 @@ export class ContractCsvNormaliser implements FailureSink {
   private processRows(view: BlockView): void {
     const rows = view.rows;
     this.rowFailures.clear();
+    this.groupingNotes.clear();
+    this.commaCandidate = undefined;
     if (this.rowFailed.length < rows) this.rowFailed = new Uint8Array(rows);
     else this.rowFailed.fill(0, 0, rows);
     for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
     this.currentView = view;
+    const candidate = this.commaCandidate as { row: number; text: string } | undefined;
+    if (candidate && !this.commaEvidence && !this.replaying) {
+      const evidence = { cell: candidate.text.trim(), locator: `line ${view.rowLine[candidate.row]}` };
+      if (this.groupingBeforeEvidence) throw new CommaNumberFoundLateError(evidence);
+      this.commaEvidence = evidence;
+    }
     const accepted = this.replaying ? this.selectHeldRows(view) : this.decideRows(view);
     if (!this.options.validateOnly) this.appendAccepted(accepted, view);
   }
@@ -471,6 +522,13 @@ export class ContractCsvNormaliser implements FailureSink {
     let acceptedRows = 0;
     const counts = this.tableCounts();
     for (let row = 0; row < view.rows; row += 1) {
+      if (this.groupingNotes.size > 0 && this.groupingNotes.has(row)) {
+        if (this.commaEvidence) {
+          this.rejectDecimalConflict(row, this.groupingNotes.get(row)!, this.commaEvidence);
+          continue;
+        }
+        this.groupingBeforeEvidence = true;
+      }
       if (failed[row] === 1) {
         // zod runs a refinement after issues that do not abort the object (a pattern, a length):
         // with refinements, the whole row goes through zod for the exact list.
@@ -634,6 +692,29 @@ export class ContractCsvNormaliser implements FailureSink {
     this.reject(this.zodProblems(parsed.error.issues, row, values));
   }
 
+  /**
+   * A row with `1.500`-like cells in a file that writes numbers with a comma: the reader's
+   * problems (in file column order), then every zod issue of the row, as the reference lists them.
+   */
+  private rejectDecimalConflict(
+    row: number,
+    notes: readonly GroupingNote[],
+    evidence: CommaNumberEvidence,
+  ): void {
+    const place = this.place(row);
+    const conflicts = [...notes]
+      .sort((a, b) => this.fileColumnOf[a.field.index]! - this.fileColumnOf[b.field.index]!)
+      .map((note): Problem => {
+        const { rejectsRow: _rejects, ...problem } = decimalStyleConflict(note.text, evidence);
+        return { ...place, field: note.field.name, ...problem };
+      });
+    const values = this.readerValues(row, this.currentView!);
+    const parsed = this.plan!.contract.schema.safeParse(values);
+    this.reject(
+      parsed.success ? conflicts : [...conflicts, ...this.zodProblems(parsed.error.issues, row, values)],
+    );
+  }
+
   /** Where the problems of `row` of the current block are. */
   private place(row: number): ProblemPlace {
     return {
@@ -769,8 +850,12 @@ export async function normaliseContractCsvFast(
       parts.push(bytes.subarray(start, start + chunkBytes));
     return parts.length > 0 ? parts : [bytes];
   };
-  const run = (holdWaitingRows: boolean): FastNormaliseResult => {
-    const normaliser = new ContractCsvNormaliser({ ...options, holdWaitingRows });
+  const run = (holdWaitingRows: boolean, commaNumberEvidence?: CommaNumberEvidence): FastNormaliseResult => {
+    const normaliser = new ContractCsvNormaliser({
+      ...options,
+      holdWaitingRows,
+      ...(commaNumberEvidence ? { commaNumberEvidence } : {}),
+    });
     const output: Uint8Array[] = [];
     const collect = () => {
       for (const chunk of normaliser.take()) output.push(chunk);
@@ -787,12 +872,19 @@ export async function normaliseContractCsvFast(
     return { ...result, ipc: result.rows > 0 ? Buffer.concat(output) : undefined };
   };
   try {
-    try {
-      return run(false);
-    } catch (error) {
-      // Rows with and without a parent reference are mixed: write them in two passes.
-      if (error instanceof FastPathIneligibleError && error.reason === 'row-order') return run(true);
-      throw error;
+    let holdWaitingRows = false;
+    let evidence: CommaNumberEvidence | undefined;
+    for (;;) {
+      try {
+        return run(holdWaitingRows, evidence);
+      } catch (error) {
+        // A comma number came late: read again knowing it from the first row.
+        if (error instanceof CommaNumberFoundLateError && !evidence) evidence = error.evidence;
+        // Rows with and without a parent reference are mixed: write them in two passes.
+        else if (error instanceof FastPathIneligibleError && error.reason === 'row-order' && !holdWaitingRows)
+          holdWaitingRows = true;
+        else throw error;
+      }
     }
   } catch (error) {
     if (error instanceof FastPathIneligibleError) {

@@ -196,7 +196,10 @@ class ObservationSink {
     const unit = spec.series?.unit;
     const unitMult = spec.unit_mult ?? spec.series?.unit_mult;
     const indicatorId = spec.series?.indicator_id ?? spec.seriesCode;
-    if (!indicatorId || !unit) {
+    const unitInDoubt = problems.some(
+      (problem) => problem.rule === 'unit-conflict' || problem.rule === 'unit-unknown',
+    );
+    if ((!indicatorId || !unit) && !unitInDoubt) {
       problems.push({
         field: indicatorId ? 'unit' : 'indicator_id',
         rule: 'indicator-unknown',
@@ -437,7 +440,11 @@ type DesaMeasure = SeriesMapping | { readonly skip: string };
  * share is never read as a stock; a rate of change or an age breakdown is left out with a reason.
  */
 export function desaMeasure(text: string): DesaMeasure | undefined {
-  const lower = text.toLowerCase();
+  // A title starts "Table 3 - …" or "Table 3. …": what it holds follows.
+  const lower = text
+    .toLowerCase()
+    .replace(/^table\s*\d+\s*[-.:–]?\s*/, '')
+    .trim();
   const unitMult = /\bthousands\b/.test(lower) ? 3 : /\bmillions\b/.test(lower) ? 6 : undefined;
   const scaled = (indicator_id: string): SeriesMapping => ({
     indicator_id,
@@ -451,13 +458,15 @@ export function desaMeasure(text: string): DesaMeasure | undefined {
     return { skip: 'figures by age group: the observation contract has no age dimension' };
   }
   if (/percentage|per cent|%/.test(lower)) {
-    if (/female/.test(lower) && /migrant stock/.test(lower)) {
+    // A share is known by what it is a share of: the migrant stock, or the total population.
+    const ofStock = /(?:percentage|per cent|%) of the (?:international )?migrant stock/.test(lower);
+    const ofPopulation = /(?:percentage|per cent|%) of the (?:total )?population/.test(lower);
+    if (ofStock && /^female migrants/.test(lower))
       return { indicator_id: 'IMM_STOCK_FEMALE_PCT', unit: 'percent' };
-    }
-    if (/refugee/.test(lower) && /migrant stock/.test(lower)) {
+    if (ofStock && /^(?:estimated )?refugees?/.test(lower)) {
       return { indicator_id: 'REFUGEE_PCT_IMM_STOCK', unit: 'percent' };
     }
-    if (/migrant stock/.test(lower) && /population/.test(lower)) {
+    if (ofPopulation && /^(?:international )?migrant stock/.test(lower)) {
       return { indicator_id: 'IMM_STOCK_PCT', unit: 'percent' };
     }
     return { skip: 'a percentage that is none of the shares this reader knows (never stored as persons)' };
@@ -569,6 +578,8 @@ export async function readUndesaXlsx(
 }
 
 const YEAR_CELL = /^(\d{4})(?:\.0)?$/;
+/** A column of an interval (`1990-1995`), as the rates of change are given. */
+const PERIOD_CELL = /^\d{4}\s*[-–]\s*\d{4}$/;
 const CODE_HEADER = /^(country )?code$/i;
 
 /** One block of a DESA table: a header spanning year columns, and what it holds. */
@@ -595,7 +606,7 @@ function readDesaSheet(
   const codeRecord = records[codeRow];
   if (!codeRecord) return undefined;
   const hasYears = (record: CsvRecord | undefined) =>
-    (record?.record ?? []).some((cell) => YEAR_CELL.test(cell.trim()));
+    (record?.record ?? []).some((cell) => YEAR_CELL.test(cell.trim()) || PERIOD_CELL.test(cell.trim()));
   const yearRow = hasYears(codeRecord) ? codeRow : hasYears(records[codeRow + 1]) ? codeRow + 1 : -1;
   const yearRecord = records[yearRow];
   if (!yearRecord) return undefined;

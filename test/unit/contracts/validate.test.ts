@@ -100,6 +100,6 @@ describe('validateRows', () => {
     );
 
     await expect(refused).rejects.toBeInstanceOf(SourceRefusedError);
-    await expect(refused).rejects.toThrow(/pilot@2\.0\.0.*pilot@1\.0\.0/);
+    await expect(refused).rejects.toThrow(/pilot@2\.0\.0.*pilot@1\.1\.0/);
   });
 });

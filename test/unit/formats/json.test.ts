@@ -190,3 +190,31 @@ describe('jsonErrorOffset', () => {
     expect(found).toBe(offset);
   });
 });
+
+describe('JSON keys that are not fields', () => {
+  it('lists them in one notice per table instead of dropping them without a word', async () => {
+    // act
+    const result = await readContractJson(
+      readerInput(
+        'pilot',
+        'p.json',
+        JSON.stringify({
+          pilot: [
+            { ...PILOT, colour: 'red' },
+            { ...PILOT, size: 3 },
+          ],
+        }),
+      ),
+    );
+
+    // assess
+    expect(result.notices).toEqual([
+      expect.objectContaining({
+        table: 'pilot',
+        locator: '$.pilot[0]',
+        rule: 'ignored-columns',
+        message: expect.stringContaining("'colour', 'size'"),
+      }),
+    ]);
+  });
+});

@@ -456,3 +456,39 @@ describe('isoDateTimeWithZone', () => {
     expect(result).toBe(expected);
   });
 });
+
+describe('readKoboCsv: header columns', () => {
+  it('refuses an export whose header names a column twice', async () => {
+    // prepare
+    const text = new TextDecoder()
+      .decode(fixtureBytes('kobo/kobo-plain.csv'))
+      .replace('respondent_role,', 'respondent_role,respondent_role_copy,')
+      .replace('respondent_role_copy', 'agency');
+
+    // act
+    const error = await caught(() => readKoboCsv(readerInput('survey', 'kobo.csv', text)));
+
+    // assess
+    expect(error.rule).toBe('duplicate-header');
+    expect(error.message).toContain("'agency' twice");
+  });
+
+  it('lists the columns it does not read in a notice', async () => {
+    // prepare
+    const text = new TextDecoder()
+      .decode(fixtureBytes('kobo/kobo-plain.csv'))
+      .replace('unct_country,', 'unct_country,interviewer_mood,')
+      .replace(/\n(Republic of Moldova|JAM|Bangladesh),/g, '\n$1,fine,');
+
+    // act
+    const result = await readKoboCsv(readerInput('survey', 'kobo.csv', text));
+
+    // assess
+    expect(result.notices).toEqual([
+      expect.objectContaining({
+        rule: 'ignored-columns',
+        message: expect.stringContaining("'interviewer_mood'"),
+      }),
+    ]);
+  });
+});
