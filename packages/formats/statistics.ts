@@ -17,7 +17,7 @@ import {
   type SourceRow,
 } from './reader.ts';
 import { decodeText } from './text.ts';
-import { readWorkbook, type SheetRecords } from './xlsx.ts';
+import { hiddenSheetNotices, readWorkbook, type SheetRecords } from './xlsx.ts';
 
 /**
  * Statistical tables → long `observation` rows (DOMAIN.md A2, §4.7): World Bank WDI CSV (one
@@ -552,14 +552,7 @@ export async function readUndesaXlsx(
       'Upload the workbook as published by UN DESA (sheets "Table 1" …), or a CSV in the observation contract.',
     );
   }
-  for (const name of hiddenSheets) {
-    sink.notices.push({
-      locator: `sheet "${name}"`,
-      rule: 'hidden-sheet',
-      message: `sheet "${name}" is hidden in the workbook and was not read`,
-      hint: 'Unhide the sheet and upload again if its figures are meant to be part of the evidence',
-    });
-  }
+  sink.notices.push(...hiddenSheetNotices(hiddenSheets));
   return {
     format: 'undesa-xlsx',
     declaredContracts: {},

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contractForTable } from '#contracts/registry.ts';
 import { validateSource } from '#packages/contracts/validate.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import type { SourceRow } from '#packages/formats/reader.ts';
@@ -152,16 +153,8 @@ describe('readUndesaXlsx on the 2019 workbook layout', () => {
     const { result, rows } = await readWorkbook();
     const summary = await validateSource(result, FILE);
     const keys = rows.map((row: SourceRow) =>
-      [
-        'indicator_id',
-        'ref_area_iso3',
-        'counterpart_iso3',
-        'time_period',
-        'sex',
-        'source',
-        'dataset_revision',
-      ]
-        .map((field) => String(row.values[field] ?? ''))
+      contractForTable('observation')
+        .primaryKey.map((field) => String(row.values[field] ?? ''))
         .join('|'),
     );
 
