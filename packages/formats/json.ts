@@ -60,13 +60,23 @@ export function isNdjsonName(fileName: string): boolean {
 export async function readContractJson(input: ReaderInput): Promise<SourceReadResult> {
   const { text, encoding } = decodeText(input.bytes, input.fileName, input.encoding);
   const document = parseJson(text, input.fileName);
+  const duplicates = duplicateKeysByPath(text);
+  const topDuplicates = duplicates.get('$');
+  if (topDuplicates) {
+    throw new SourceRefusedError(
+      `File '${input.fileName}' names ${topDuplicates.map((key) => `"${key}"`).join(', ')} twice at its top level: only the last would be read`,
+      'duplicate-field',
+      'Merge the two arrays of rows into one.',
+      '$',
+    );
+  }
   const tables = tablesForKind(input.kind);
   const rows: SourceRow[] = [];
   const ignored = new IgnoredKeys();
   const declaredContracts: Record<string, string> = {};
 
   if (Array.isArray(document)) {
-    rowsFromArray(input, document, tables, (index) => `$[${index}]`, rows, ignored);
+    rowsFromArray(input, document, tables, (index) => `$[${index}]`, rows, ignored, duplicates);
     const metadata = { encoding, shape: 'array' };
     return { format: 'json', declaredContracts, rows, notices: ignored.notices(), metadata };
   }
@@ -120,7 +130,7 @@ export async function readContractJson(input: ReaderInput): Promise<SourceReadRe
       }
       ignored.note(shape, values, locator);
       parserProvenance(shape, values, input.docId, locator, input.receivedAt);
-      rows.push({ table: shape.table, locator, values });
+      rows.push(withDuplicateFields({ table: shape.table, locator, values }, duplicates.get(locator)));
     });
   }
   const metadata = { encoding, shape: 'tables' };
@@ -132,9 +142,12 @@ export async function readContractNdjson(input: ReaderInput): Promise<SourceRead
   const { text, encoding } = decodeText(input.bytes, input.fileName, input.encoding);
   const tables = tablesForKind(input.kind);
   const elements: { line: number; value: unknown }[] = [];
+  const duplicates = new Map<string, string[]>();
   text.split(/\r\n|\n|\r/).forEach((lineText, index) => {
     if (lineText.trim() === '') return;
     elements.push({ line: index + 1, value: parseJson(lineText, input.fileName, index + 1) });
+    const keys = duplicateKeysByPath(lineText).get('$');
+    if (keys) duplicates.set(`line ${index + 1}`, keys);
   });
   const rows: SourceRow[] = [];
   const ignored = new IgnoredKeys();
@@ -145,6 +158,7 @@ export async function readContractNdjson(input: ReaderInput): Promise<SourceRead
     (index) => `line ${elements[index]?.line ?? 0}`,
     rows,
     ignored,
+    duplicates,
   );
   return {
     format: 'ndjson',
@@ -162,6 +176,7 @@ function rowsFromArray(
   locatorOf: (index: number) => string,
   rows: SourceRow[],
   ignored: IgnoredKeys,
+  duplicates: ReadonlyMap<string, readonly string[]>,
 ): void {
   let firstKeys: string[] | undefined;
   let recognised = 0;
@@ -188,7 +203,7 @@ function rowsFromArray(
     const values = rowValues(element, match.shape) as Record<string, unknown>;
     ignored.note(match.shape, values, locator);
     parserProvenance(match.shape, values, input.docId, locator, input.receivedAt);
-    rows.push({ table: match.shape.table, locator, values });
+    rows.push(withDuplicateFields({ table: match.shape.table, locator, values }, duplicates.get(locator)));
     recognised += 1;
   });
   // Not a single row fits: the file is of another kind, say so once instead of once per row.
@@ -205,6 +220,70 @@ function rowValues(element: unknown, shape: TableShape): Record<string, unknown>
     if (value !== null || shape.nullable.has(key)) values[key] = value;
   }
   return values;
+}
+
+/** A row object that names a field twice: JSON.parse kept the last value, which may not be the one meant. */
+function withDuplicateFields(row: SourceRow, keys: readonly string[] | undefined): SourceRow {
+  if (!keys) return row;
+  return {
+    ...row,
+    problems: keys.map((key) => ({
+      field: key,
+      rule: 'duplicate-field',
+      message: `the row object names '${key}' twice: which value is meant cannot be told`,
+      hint: 'Keep one of the two entries',
+      rejectsRow: true,
+    })),
+  };
+}
+
+/**
+ * Keys that an object of well-formed JSON text names twice, by the path of the object (`$`,
+ * `$.pilot[3]`, `$[2]`). JSON.parse keeps the last of two such values without a word.
+ */
+export function duplicateKeysByPath(text: string): Map<string, string[]> {
+  interface Frame {
+    readonly object: boolean;
+    readonly path: string;
+    readonly keys: Set<string>;
+    index: number;
+    key: string;
+    expectKey: boolean;
+  }
+  const found = new Map<string, string[]>();
+  const stack: Frame[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const char = text[at];
+    const top = stack[stack.length - 1];
+    if (char === '"') {
+      let end = at + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (top?.object && top.expectKey) {
+        const key = JSON.parse(text.slice(at, end + 1)) as string;
+        if (top.keys.has(key)) {
+          const keys = found.get(top.path) ?? [];
+          if (!keys.includes(key)) keys.push(key);
+          found.set(top.path, keys);
+        }
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      at = end + 1;
+      continue;
+    }
+    if (char === '{' || char === '[') {
+      const path = !top ? '$' : top.object ? `${top.path}.${top.key}` : `${top.path}[${top.index}]`;
+      stack.push({ object: char === '{', path, keys: new Set(), index: 0, key: '', expectKey: char === '{' });
+    } else if (char === '}' || char === ']') stack.pop();
+    else if (char === ',' && top) {
+      if (top.object) top.expectKey = true;
+      else top.index += 1;
+    }
+    at += 1;
+  }
+  return found;
 }
 
 function notAnObject(element: unknown): RowProblem {

@@ -218,3 +218,47 @@ describe('JSON keys that are not fields', () => {
     ]);
   });
 });
+
+describe('JSON fields named twice', () => {
+  it('quarantines exactly the row object that names a field twice', async () => {
+    // prepare: JSON.parse alone would keep the second title without a word
+    const pilot = JSON.stringify(PILOT);
+    const text = `{"pilot": [${pilot}, ${pilot.replace('{', '{"programme": "First", ').replace('MM-MDA-P1', 'MM-JAM-P1').replace('"MDA"', '"JAM"')}]}`;
+
+    // act
+    const problems = await readerProblems(await readContractJson(readerInput('pilot', 'p.json', text)));
+
+    // assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        locator: '$.pilot[1]',
+        field: 'programme',
+        rule: 'duplicate-field',
+        rejectsRow: true,
+      }),
+    ]);
+  });
+
+  it('refuses a file that names a table twice at its top level', async () => {
+    // act
+    const error = await caught(() =>
+      readContractJson(readerInput('pilot', 'p.json', `{"pilot": [], "pilot": [${JSON.stringify(PILOT)}]}`)),
+    );
+
+    // assess
+    expect(error.rule).toBe('duplicate-field');
+  });
+
+  it('finds keys named twice in NDJSON lines, and none in strings that look like keys', async () => {
+    // prepare
+    const text = `${JSON.stringify({ ...MILESTONE, description_en: 'a "milestone_id": trap, {"x":1,"x":2}' })}\n${JSON.stringify(MILESTONE).replace('{', '{"status":"planned",')}\n`;
+
+    // act
+    const problems = await readerProblems(await readContractNdjson(readerInput('pilot', 'm.ndjson', text)));
+
+    // assess
+    expect(problems.filter((problem) => problem.rule === 'duplicate-field')).toEqual([
+      expect.objectContaining({ locator: 'line 2', field: 'status' }),
+    ]);
+  });
+});

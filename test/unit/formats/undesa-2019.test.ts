@@ -3,13 +3,13 @@ import { contractForTable } from '#contracts/registry.ts';
 import { validateSource } from '#packages/contracts/validate.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import type { SourceRow } from '#packages/formats/reader.ts';
-import { readUndesaXlsx } from '#packages/formats/statistics.ts';
+import { desaMeasure, desaSex, readUndesaXlsx } from '#packages/formats/statistics.ts';
 import {
   AGGREGATES,
   columnName,
   extractRows,
   SEXES,
-  type TITLES,
+  TITLES,
   undesa2019Workbook,
   YEARS,
 } from '../../fixtures/formats/undesa/undesa-2019-workbook.ts';
@@ -227,5 +227,50 @@ describe('readUndesaXlsx on the 2019 workbook layout', () => {
     expect(summary.problems).toContainEqual(
       expect.objectContaining({ rule: 'block-skipped', locator: 'sheet "Table 6" cell M15' }),
     );
+  });
+});
+
+describe('desaMeasure and desaSex', () => {
+  it.each([
+    [TITLES['Table 1'], { indicator_id: 'IMM_STOCK', unit: 'persons' }],
+    [TITLES['Table 2'], { indicator_id: 'POP_TOTAL', unit: 'persons', unit_mult: 3 }],
+    [TITLES['Table 3'], { indicator_id: 'IMM_STOCK_PCT', unit: 'percent' }],
+    [TITLES['Table 4'], { indicator_id: 'IMM_STOCK_FEMALE_PCT', unit: 'percent' }],
+    [TITLES['Table 6'], { indicator_id: 'REFUGEE_STOCK', unit: 'persons' }],
+    [
+      'International migrant stock as a percentage of the total population (females)',
+      { indicator_id: 'IMM_STOCK_PCT', unit: 'percent' },
+    ],
+    [
+      'Refugees as a percentage of the international migrant stock',
+      { indicator_id: 'REFUGEE_PCT_IMM_STOCK', unit: 'percent' },
+    ],
+    [
+      'International migrant stock at mid-year (thousands) (males)',
+      { indicator_id: 'IMM_STOCK', unit: 'persons', unit_mult: 3 },
+    ],
+  ])('reads %j as %j', (text, measure) => {
+    expect(desaMeasure(text)).toEqual(measure);
+  });
+
+  it.each([
+    [TITLES['Table 5'], 'rate of change'],
+    ['International migrant stock at mid-year by age group (both sexes)', 'age'],
+    ['Migrants as a percentage of the labour force', 'percentage'],
+  ])('leaves %j out, saying why (%s)', (text, reason) => {
+    expect(desaMeasure(text)).toEqual({ skip: expect.stringContaining(reason) });
+  });
+
+  it('reads the sex of a block header only from its own words, never from "total population"', () => {
+    expect(
+      [
+        'International migrant stock at mid-year (both sexes)',
+        'Total population at mid-year (thousands) (males)',
+        '… (females)',
+        'Female',
+        'Total population at mid-year (thousands)',
+        'Female migrants as a percentage of the international migrant stock',
+      ].map(desaSex),
+    ).toEqual(['_T', 'M', 'F', 'F', undefined, undefined]);
   });
 });
