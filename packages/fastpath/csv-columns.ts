@@ -25,7 +25,7 @@ import {
   ignoredColumnsNotice,
   isBlankRecord,
 } from '#packages/formats/csv.ts';
-import { decimalStyleConflict } from '#packages/formats/numbers.ts';
+import { decimalStyleConflict, isGroupingLikePoint } from '#packages/formats/numbers.ts';
 import type { ReadNotice } from '#packages/formats/reader.ts';
 import { canonicalEncoding } from '#packages/formats/text.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
@@ -151,12 +151,6 @@ export interface CommaNumberEvidence {
   readonly locator: string;
 }
 
-/** A `1.500`-like cell of a row, noted while its column was scanned. */
-interface GroupingNote {
-  readonly field: FieldPlan;
-  readonly text: string;
-}
-
 /** Feed the bytes of one contract CSV chunk by chunk; take the IPC bytes as they are produced. */
 export class ContractCsvNormaliser implements FailureSink {
   readonly summary: ValidationSummary = emptySummary();
@@ -192,8 +186,10 @@ export class ContractCsvNormaliser implements FailureSink {
   private commaEvidence: CommaNumberEvidence | undefined;
   /** This slice's first comma cell (row, then file column), before it becomes the evidence. */
   private commaCandidate: { row: number; position: number; text: string } | undefined;
-  /** `1.500`-like cells of this slice's rows. */
-  private readonly groupingNotes = new Map<number, GroupingNote[]>();
+  /** Rows of this slice with a `1.500`-like number cell (1), found while their columns were scanned. */
+  private groupingRows = new Uint8Array(4096);
+  /** Some row of this slice has one. */
+  private groupingSeen = false;
   /** A `1.500`-like cell was read before any comma cell: a comma cell later means reading again. */
   private groupingBeforeEvidence = false;
 
@@ -314,14 +310,13 @@ export class ContractCsvNormaliser implements FailureSink {
     return { contract: this.plan.contract, rows: this.rows, batches: this.batches, summary: this.summary };
   }
 
-  noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text: string): void {
+  noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text?: string): void {
     if (kind === 'grouping') {
-      const notes = this.groupingNotes.get(row);
-      if (notes) notes.push({ field, text });
-      else this.groupingNotes.set(row, [{ field, text }]);
+      this.groupingRows[row] = 1;
+      this.groupingSeen = true;
       return;
     }
-    if (this.commaEvidence) return;
+    if (this.commaEvidence || text === undefined) return;
     const position = this.fileColumnOf[field.index]!;
     const candidate = this.commaCandidate;
     if (!candidate || row < candidate.row || (row === candidate.row && position < candidate.position)) {
@@ -394,10 +389,12 @@ export class ContractCsvNormaliser implements FailureSink {
   private processRows(view: BlockView): void {
     const rows = view.rows;
     this.rowFailures.clear();
-    this.groupingNotes.clear();
     this.commaCandidate = undefined;
+    this.groupingSeen = false;
     if (this.rowFailed.length < rows) this.rowFailed = new Uint8Array(rows);
     else this.rowFailed.fill(0, 0, rows);
+    if (this.groupingRows.length < rows) this.groupingRows = new Uint8Array(rows);
+    else this.groupingRows.fill(0, 0, rows);
     for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
     this.currentView = view;
     const candidate = this.commaCandidate as { row: number; text: string } | undefined;
@@ -522,9 +519,9 @@ export class ContractCsvNormaliser implements FailureSink {
     let acceptedRows = 0;
     const counts = this.tableCounts();
     for (let row = 0; row < view.rows; row += 1) {
-      if (this.groupingNotes.size > 0 && this.groupingNotes.has(row)) {
+      if (this.groupingSeen && this.groupingRows[row] === 1) {
         if (this.commaEvidence) {
-          this.rejectDecimalConflict(row, this.groupingNotes.get(row)!, this.commaEvidence);
+          this.rejectDecimalConflict(row, this.commaEvidence);
           continue;
         }
         this.groupingBeforeEvidence = true;
@@ -696,19 +693,26 @@ export class ContractCsvNormaliser implements FailureSink {
    * A row with `1.500`-like cells in a file that writes numbers with a comma: the reader's
    * problems (in file column order), then every zod issue of the row, as the reference lists them.
    */
-  private rejectDecimalConflict(
-    row: number,
-    notes: readonly GroupingNote[],
-    evidence: CommaNumberEvidence,
-  ): void {
+  private rejectDecimalConflict(row: number, evidence: CommaNumberEvidence): void {
     const place = this.place(row);
-    const conflicts = [...notes]
+    const view = this.currentView!;
+    const numberFields = this.plan!.fields.filter(
+      (field) =>
+        (field.readerType === 'number' || field.readerType === 'integer') &&
+        this.fileColumnOf[field.index]! >= 0,
+    );
+    const conflicts = numberFields
+      .map((field) => {
+        const cell = view.rowBase[row]! + this.fileColumnOf[field.index]!;
+        return { field, text: cellText(view.buffer, view.cellStart[cell]!, view.cellEnd[cell]!) };
+      })
+      .filter(({ text }) => isGroupingLikePoint(text))
       .sort((a, b) => this.fileColumnOf[a.field.index]! - this.fileColumnOf[b.field.index]!)
-      .map((note): Problem => {
-        const { rejectsRow: _rejects, ...problem } = decimalStyleConflict(note.text, evidence);
-        return { ...place, field: note.field.name, ...problem };
+      .map(({ field, text }): Problem => {
+        const { rejectsRow: _rejects, ...problem } = decimalStyleConflict(text, evidence);
+        return { ...place, field: field.name, ...problem };
       });
-    const values = this.readerValues(row, this.currentView!);
+    const values = this.readerValues(row, view);
     const parsed = this.plan!.contract.schema.safeParse(values);
     this.reject(
       parsed.success ? conflicts : [...conflicts, ...this.zodProblems(parsed.error.issues, row, values)],

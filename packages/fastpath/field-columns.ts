@@ -68,7 +68,7 @@ export interface FailureSink {
    * A number cell written with a comma (`12,5`), or one that reads as a decimal but may be
    * thousands-grouped (`1.500`): the reader judges the second by the first (formats/numbers.ts).
    */
-  noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text: string): void;
+  noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text?: string): void;
 }
 
 type ExactResult =
@@ -632,7 +632,7 @@ export class NumberFieldColumn extends FieldColumn {
         this.exact(row, this.text(rawStart, rawEnd));
         continue;
       }
-      if (groupingLike) this.failures.noteNumberStyle(row, this.plan, 'grouping', this.text(start, end));
+      if (groupingLike) this.failures.noteNumberStyle(row, this.plan, 'grouping');
       state[row] = FAST;
       values[row] = value;
     }
@@ -642,7 +642,7 @@ export class NumberFieldColumn extends FieldColumn {
   protected override exact(row: number, text: string | undefined): void {
     if (text !== undefined) {
       if (isCommaNumber(text)) this.failures.noteNumberStyle(row, this.plan, 'comma', text);
-      else if (isGroupingLikePoint(text)) this.failures.noteNumberStyle(row, this.plan, 'grouping', text);
+      else if (isGroupingLikePoint(text)) this.failures.noteNumberStyle(row, this.plan, 'grouping');
     }
     super.exact(row, text);
   }
