@@ -3,6 +3,7 @@ import { countryReference, isAggregateM49 } from './countries.ts';
 import {
   type CsvRecord,
   detectDelimiter,
+  formulaWithoutValueProblem,
   isBlankRecord,
   iterateCsvRecords,
   refuseDuplicateHeader,
@@ -686,6 +687,9 @@ function readDesaSheet(
           time_period: column.year,
           cell: record.record[column.index] ?? '',
           typedNumber: (record.numericColumns ?? []).includes(column.index),
+          ...((record.formulasWithoutValue ?? []).includes(column.index)
+            ? { problems: [formulaWithoutValueProblem('value', columnLetter(column.index))] }
+            : {}),
           ...(columnSex ? { sex: columnSex } : {}),
           ...(typeOfData ? { data_type_note: typeOfData } : {}),
         });

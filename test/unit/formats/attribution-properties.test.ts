@@ -752,6 +752,7 @@ describe('exact attribution, for every reader', () => {
         ['Table 3', 14, 140],
         ['Table 6', 7, 'n/a?'],
         ['Table 2', 0, 'about 12'],
+        ['Table 3', 7, { formula: 'F17*2', date1904: false }],
       ) as fc.Arbitrary<readonly [string, number, ExcelJS.CellValue]>,
     });
     const countries = ['498', '686', '050'];

@@ -230,6 +230,27 @@ describe('readUndesaXlsx on the 2019 workbook layout', () => {
   });
 });
 
+describe('readUndesaXlsx on cells it cannot vouch for', () => {
+  it('quarantines a figure whose formula has no saved result, instead of reading it as missing', async () => {
+    // prepare: Moldova's 2019 share of Table 3 is a formula never calculated
+    const { rowOf } = await undesa2019Workbook({ countries: ['498'] });
+    const address = `L${rowOf.get('498')}`;
+    const { bytes } = await undesa2019Workbook({
+      countries: ['498'],
+      overrides: { 'Table 3': { [address]: { formula: 'L17/L18', date1904: false } } },
+    });
+
+    // act
+    const summary = await validateSource(await readUndesaXlsx(readerInput('statistics', FILE, bytes)), FILE);
+
+    // assess
+    expect(summary.rowsQuarantined).toBe(1);
+    expect(summary.problems).toContainEqual(
+      expect.objectContaining({ locator: `sheet "Table 3" cell ${address}`, rule: 'formula-without-value' }),
+    );
+  });
+});
+
 describe('desaMeasure and desaSex', () => {
   it.each([
     [TITLES['Table 1'], { indicator_id: 'IMM_STOCK', unit: 'persons' }],
