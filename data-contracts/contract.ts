@@ -1,4 +1,5 @@
 import type { SourceKind } from '#packages/pipeline/events.ts';
+import { type PlausibilityRule, plausibilityCheck } from './plausibility.ts';
 import { CONFIDENCE, EXTRACTION_METHOD } from './vocabularies.ts';
 import * as z from './zod.ts';
 
@@ -23,13 +24,19 @@ export interface TableContract<S extends z.ZodMiniObject = z.ZodMiniObject> {
   readonly foreignKeys: readonly ForeignKey[];
   /** True when the pipeline fills the provenance columns (parser-extracted rows). */
   readonly provenanceFromParser: boolean;
+  /** What a valid row must also be to be believed (data-contracts/plausibility.ts); part of `schema`. */
+  readonly plausibility: readonly PlausibilityRule[];
 }
 
+/** A contract; its plausibility rules become a check of its schema, run wherever the schema is. */
 export function defineTable<S extends z.ZodMiniObject>(
-  contract: Omit<TableContract<S>, 'foreignKeys' | 'provenanceFromParser'> &
-    Partial<Pick<TableContract<S>, 'foreignKeys' | 'provenanceFromParser'>>,
+  contract: Omit<TableContract<S>, 'foreignKeys' | 'provenanceFromParser' | 'plausibility'> &
+    Partial<Pick<TableContract<S>, 'foreignKeys' | 'provenanceFromParser' | 'plausibility'>>,
 ): TableContract<S> {
-  return { foreignKeys: [], provenanceFromParser: false, ...contract };
+  const plausibility = contract.plausibility ?? [];
+  const schema =
+    plausibility.length > 0 ? (contract.schema.check(plausibilityCheck(plausibility)) as S) : contract.schema;
+  return { foreignKeys: [], provenanceFromParser: false, ...contract, plausibility, schema };
 }
 
 /** `contract id` as written in files and Arrow metadata: `table@version`. */

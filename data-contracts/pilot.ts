@@ -8,6 +8,7 @@ import {
   vocab,
   vocabList,
 } from './contract.ts';
+import { dateRange, endNotBeforeStart, nonNegative } from './plausibility.ts';
 import {
   CAPACITY_AREA,
   DATE_PRECISION,
@@ -32,12 +33,17 @@ const pilotId = () => identifier(/^MM-[A-Z]{3}-P\d$/, 'must look like MM-<ISO3>-
 export const pilotContract = defineTable({
   table: 'pilot',
   kind: 'pilot',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Mainstreaming pilot',
   description:
     "A country's participation in the UNDP/IOM/GMG pilot 'Mainstreaming Migration into National Development Strategies', with its status as of a date (candidate → active → completed/withdrawn).",
   primaryKey: ['pilot_id'],
   foreignKeys: [{ fields: ['iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  plausibility: [
+    dateRange(['status_as_of', 'start_date', 'end_date'], 1990, 2030, 'pilot dates'),
+    endNotBeforeStart([['start_date', 'end_date']]),
+    nonNegative(['budget_amount'], 'a budget'),
+  ],
   schema: z.object({
     pilot_id: pilotId(),
     iso3: iso3(),
@@ -53,7 +59,7 @@ export const pilotContract = defineTable({
     un_lead_org_ids: z.optional(z.array(z.string())),
     donor_org_ids: z.optional(z.array(z.string())),
     national_strategy: z.optional(z.string()),
-    budget_amount: z.optional(z.number().check(z.nonnegative())),
+    budget_amount: z.optional(z.number()),
     budget_currency: z.optional(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code'))),
     iati_identifier: z.optional(z.string()),
     note: z.optional(z.string().check(z.maxLength(2000))),
@@ -65,12 +71,13 @@ export const pilotContract = defineTable({
 export const pilotMilestoneContract = defineTable({
   table: 'pilot_milestone',
   kind: 'pilot',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Pilot milestone',
   description:
     'A milestone of a pilot (scoping mission, consultation, EMP, strategy adopted …) with its handbook stage, JGP output area, policy dimension, status and dates.',
   primaryKey: ['milestone_id'],
   foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
+  plausibility: [dateRange(['date_planned', 'date_achieved'], 1990, 2030, 'milestone dates')],
   schema: z.object({
     milestone_id: identifier(/^MM-[A-Z]{3}-P\d-M\d{2,3}$/, 'must look like MM-<ISO3>-P<phase>-M<nn>'),
     pilot_id: pilotId(),
@@ -93,12 +100,13 @@ export const pilotMilestoneContract = defineTable({
 export const pilotSectorIntegrationContract = defineTable({
   table: 'pilot_sector_integration',
   kind: 'pilot',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Pilot sector integration',
   description:
     'Migration in a sector policy instrument (health, education, employment …), on an ordinal integration scale.',
   primaryKey: ['pilot_id', 'sector', 'instrument_name'],
   foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
+  plausibility: [dateRange(['as_of_date'], 1990, 2030, 'pilot dates')],
   schema: z.object({
     pilot_id: pilotId(),
     sector: vocab(SECTOR, 'sector'),
@@ -115,12 +123,13 @@ export const pilotSectorIntegrationContract = defineTable({
 export const pilotMechanismContract = defineTable({
   table: 'pilot_mechanism',
   kind: 'pilot',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Pilot mechanism',
   description:
     'An inter-ministerial committee, working group, consultation or M&E framework set up for the pilot.',
   primaryKey: ['mechanism_id'],
   foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
+  plausibility: [dateRange(['established_date'], 1990, 2030, 'pilot dates')],
   schema: z.object({
     mechanism_id: identifier(/^MM-[A-Z]{3}-P\d-X\d{2,3}$/, 'must look like MM-<ISO3>-P<phase>-X<nn>'),
     pilot_id: pilotId(),
@@ -140,12 +149,13 @@ export const pilotMechanismContract = defineTable({
 export const migrationProfileContract = defineTable({
   table: 'migration_profile',
   kind: 'pilot',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Migration profile',
   description:
     'An edition of a country’s (Extended) Migration Profile, with the parts it has and its legal basis.',
   primaryKey: ['emp_id'],
   foreignKeys: [{ fields: ['iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  plausibility: [endNotBeforeStart([['period_start_year', 'period_end_year']])],
   schema: z.object({
     emp_id: identifier(/^EMP-[A-Z]{3}-\d{1,2}$/, 'must look like EMP-<ISO3>-<edition>'),
     iso3: iso3(),

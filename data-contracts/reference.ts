@@ -8,6 +8,7 @@ import {
   vocab,
   vocabList,
 } from './contract.ts';
+import { dateRange, endNotBeforeStart } from './plausibility.ts';
 import {
   ALIAS_SCHEME,
   DATE_PRECISION,
@@ -67,11 +68,15 @@ export const sourceDocumentContract = defineTable({
 export const eventContract = defineTable({
   table: 'event',
   kind: 'reference',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Event',
   description: 'GFMD meetings, programme launches, coordination meetings and HLD sessions.',
   primaryKey: ['event_id'],
   foreignKeys: [{ fields: ['iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  plausibility: [
+    dateRange(['start_date', 'end_date'], 2000, 2030, 'events'),
+    endNotBeforeStart([['start_date', 'end_date']]),
+  ],
   schema: z.object({
     event_id: identifier(/^EV-\d{6,8}-[a-z0-9-]+$/, 'must look like EV-yyyymmdd-slug'),
     title: text(500),

@@ -1,4 +1,5 @@
 import { defineTable, iso3, provenanceFields, vocab } from './contract.ts';
+import { indicatorUnit, observationNotNegative, percentageRange, periodRange } from './plausibility.ts';
 import { OBS_STATUS, OBSERVATION_SOURCE, SEX } from './vocabularies.ts';
 import * as z from './zod.ts';
 
@@ -9,7 +10,7 @@ import * as z from './zod.ts';
 export const observationContract = defineTable({
   table: 'observation',
   kind: 'statistics',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'Statistical observation',
   description:
     'A context figure (migrant stock, remittances, refugees …) for a country (and a counterpart for bilateral series), with its period, unit, source and revision.',
@@ -24,6 +25,7 @@ export const observationContract = defineTable({
   ],
   foreignKeys: [{ fields: ['ref_area_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
   provenanceFromParser: true,
+  plausibility: [periodRange('time_period', 1950), indicatorUnit, observationNotNegative, percentageRange],
   schema: z.object({
     indicator_id: z
       .string()
@@ -31,7 +33,11 @@ export const observationContract = defineTable({
       .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
     ref_area_iso3: iso3(),
     counterpart_iso3: z.optional(iso3()),
-    time_period: z.string().check(z.regex(/^\d{4}(-(Q[1-4]|\d{2}))?$/, 'must be YYYY, YYYY-Qn or YYYY-MM')),
+    time_period: z
+      .string()
+      .check(
+        z.regex(/^\d{4}(-(Q[1-4]|0[1-9]|1[0-2]))?$/, 'must be a period written YYYY, YYYY-Qn or YYYY-MM'),
+      ),
     value: z.nullable(z.number()),
     unit: z.string().check(z.minLength(1)),
     unit_mult: z.optional(z.number().check(z.int())),

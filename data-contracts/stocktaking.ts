@@ -8,6 +8,7 @@ import {
   vocab,
   vocabList,
 } from './contract.ts';
+import { dateRange, endNotBeforeStart, nonNegative } from './plausibility.ts';
 import {
   CONDITION_TAG,
   EVIDENCE_STRENGTH,
@@ -29,12 +30,20 @@ const projectId = () => identifier(/^JMDI1-[A-Za-z0-9-]+$/, 'must look like JMDI
 export const jmdiProjectContract = defineTable({
   table: 'jmdi_project',
   kind: 'stocktaking',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'JMDI project',
   description:
     'A small-scale migration-and-development project of the EC-UN Joint Migration and Development Initiative (2008–2012), with its target country, JMDI theme, HLD round tables, status, dates and budget.',
   primaryKey: ['project_id'],
   foreignKeys: [{ fields: ['target_country_iso3'], reference: { table: 'country', fields: ['iso3'] } }],
+  plausibility: [
+    dateRange(['start_planned', 'start_actual', 'end_planned', 'end_actual'], 1990, 2030, 'project dates'),
+    endNotBeforeStart([
+      ['start_planned', 'end_planned'],
+      ['start_actual', 'end_actual'],
+    ]),
+    nonNegative(['total_budget_amount', 'jmdi_grant_amount'], 'a budget'),
+  ],
   schema: z
     .object({
       project_id: projectId(),
@@ -56,11 +65,11 @@ export const jmdiProjectContract = defineTable({
       end_planned: z.optional(isoDate()),
       end_actual: z.optional(isoDate()),
       duration_months: z.optional(z.number().check(z.int(), z.positive())),
-      total_budget_amount: z.optional(z.number().check(z.nonnegative())),
+      total_budget_amount: z.optional(z.number()),
       total_budget_currency: z.optional(
         z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code')),
       ),
-      jmdi_grant_amount: z.optional(z.number().check(z.nonnegative())),
+      jmdi_grant_amount: z.optional(z.number()),
       partner_countries_iso3: z.optional(z.array(iso3())),
       ...provenanceFields,
     })
@@ -149,12 +158,16 @@ export const jmdiTransnationalLinkContract = defineTable({
 export const jmdiResultContract = defineTable({
   table: 'jmdi_result',
   kind: 'stocktaking',
-  version: '1.0.0',
+  version: '1.1.0',
   title: 'JMDI result',
   description:
     'A result indicator of a project (IATI result/indicator/period): type, measure, baseline, target and actual.',
   primaryKey: ['result_id'],
   foreignKeys: [{ fields: ['project_id'], reference: { table: 'jmdi_project', fields: ['project_id'] } }],
+  plausibility: [
+    dateRange(['period_start', 'period_end'], 1990, 2030, 'project dates'),
+    endNotBeforeStart([['period_start', 'period_end']]),
+  ],
   schema: z.object({
     result_id: z.string().check(z.minLength(1)),
     project_id: projectId(),

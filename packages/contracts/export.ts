@@ -1,18 +1,31 @@
 import type { TableContract } from '#contracts/contract.ts';
 import { EXAMPLES } from '#contracts/examples.ts';
+import { INDICATORS, UNITS } from '#contracts/indicators.ts';
 import { TABLE_CONTRACTS } from '#contracts/registry.ts';
 import { VOCABULARIES } from '#contracts/vocabularies.ts';
 import { columnSpecs, contractJsonSchema, nonNullVariant } from './columns.ts';
 
-/** JSON Schema (2020-12) of one contract, generated from its zod source with the contract's identity. */
+/**
+ * JSON Schema (2020-12) of one contract, generated from its zod source with the contract's
+ * identity, and its plausibility rules where JSON Schema can express them (`allOf`; an end before
+ * its start cannot be, and is listed in `x-plausibility` with the others).
+ */
 export function tableJsonSchema(contract: TableContract): Record<string, unknown> {
+  const rules = contract.plausibility.flatMap((rule) => rule.jsonSchema?.() ?? []);
   return {
     ...contractJsonSchema(contract),
+    ...(rules.length ? { allOf: rules } : {}),
     $id: `https://hld-evidence.example/contracts/${contract.table}/${contract.version}.json`,
     title: `${contract.table}@${contract.version} — ${contract.title}`,
     description: contract.description,
     'x-primary-key': contract.primaryKey,
+    ...(contract.plausibility.length ? { 'x-plausibility': plausibilityList(contract) } : {}),
   };
+}
+
+/** Every plausibility rule of a contract, by id and what it requires. */
+function plausibilityList(contract: TableContract): { rule: string; requires: string }[] {
+  return contract.plausibility.map((rule) => ({ rule: rule.id, requires: rule.description }));
 }
 
 interface JsonProperty {
@@ -38,10 +51,31 @@ const FRICTIONLESS_TYPE: Record<string, string> = {
 };
 
 /**
- * Frictionless Table Schema (v1) of one contract: fields with types, formats and constraints,
- * primary and foreign keys, and the missing values the CSV readers use.
+ * Frictionless Table Schema (v1) of one contract: fields with types, formats and constraints
+ * (plausibility rules included where a field constraint can express them: date ranges, periods,
+ * minimums), primary and foreign keys, and the missing values the CSV readers use.
  */
 export function tableSchema(contract: TableContract): Record<string, unknown> {
+  const schema = baseTableSchema(contract);
+  const ruleConstraints = new Map<string, Record<string, unknown>>();
+  for (const rule of contract.plausibility) {
+    for (const [field, constraints] of Object.entries(rule.tableSchema?.() ?? {})) {
+      ruleConstraints.set(field, { ...ruleConstraints.get(field), ...constraints });
+    }
+  }
+  const fields = (schema.fields as { name: string; constraints?: Record<string, unknown> }[]).map((field) => {
+    const extra = ruleConstraints.get(field.name);
+    return extra ? { ...field, constraints: { ...field.constraints, ...extra } } : field;
+  });
+  return {
+    ...schema,
+    fields,
+    ...(contract.plausibility.length ? { 'x-plausibility': plausibilityList(contract) } : {}),
+  };
+}
+
+/** The Table Schema of the contract's fields and keys alone (what CONTRACTS.md tabulates). */
+function baseTableSchema(contract: TableContract): Record<string, unknown> {
   const schema = contractJsonSchema(contract) as {
     properties: Record<string, JsonProperty>;
     required?: string[];
@@ -114,7 +148,7 @@ export function contractsMarkdown(): string {
       );
     }
     lines.push('', '| field | type | required | rule / vocabulary |', '|---|---|---|---|');
-    const schema = tableSchema(contract) as {
+    const schema = baseTableSchema(contract) as {
       fields: {
         name: string;
         type: string;
@@ -143,6 +177,14 @@ export function contractsMarkdown(): string {
         `| \`${field.name}\` | ${field.type} | ${field.constraints?.required ? 'yes' : ''} | ${rule} |`,
       );
     }
+    if (contract.plausibility.length) {
+      lines.push(
+        '',
+        'Plausibility rules (a row that breaks one is quarantined with the rule id; see docs/evidence-rules.md):',
+        '',
+      );
+      for (const rule of contract.plausibility) lines.push(`- \`${rule.id}\`: ${rule.description}`);
+    }
     const example = EXAMPLES[contract.table];
     if (example) lines.push('', 'Example:', '', '```json', JSON.stringify(example, null, 2), '```');
     lines.push('');
@@ -150,6 +192,19 @@ export function contractsMarkdown(): string {
   lines.push('## Vocabularies', '');
   for (const [name, values] of Object.entries(VOCABULARIES))
     lines.push(`- \`${name}\`: ${values.map((value) => `\`${value}\``).join(', ')}`);
-  lines.push('');
+  lines.push(
+    '',
+    '## Indicators',
+    '',
+    'Known `observation.indicator_id` values and the unit each is stored in (`indicator-unit`); any other id is a source’s own series code.',
+    '',
+    '| indicator_id | unit | never negative | what it is |',
+    '|---|---|---|---|',
+  );
+  for (const [id, definition] of Object.entries(INDICATORS))
+    lines.push(
+      `| \`${id}\` | ${definition.unit} | ${definition.nonNegative ? 'yes' : ''} | ${definition.label} |`,
+    );
+  lines.push('', `Units: ${UNITS.map((unit) => `\`${unit}\``).join(', ')}.`, '');
   return lines.join('\n');
 }

@@ -40,22 +40,37 @@ export interface ProblemPlace {
   readonly locator: string;
 }
 
-/** A zod issue as a Problem; `value` is the reader's value of the issue's top field. */
+/** What a plausibility rule puts in the `params` of its zod issue (data-contracts/plausibility.ts). */
+interface RuleParams {
+  readonly rule?: unknown;
+  readonly hint?: unknown;
+}
+
+/**
+ * A zod issue as a Problem; `value` is the reader's value of the issue's top field. An issue
+ * raised by a plausibility rule carries that rule's id and hint; any other keeps zod's code.
+ */
 export function issueProblem(
   place: ProblemPlace,
   issue: { readonly code: string; readonly message: string; readonly path: readonly PropertyKey[] },
   value: unknown,
 ): Problem {
   const field = issue.path.map(String).join('.') || undefined;
+  const params = 'params' in issue ? (issue.params as RuleParams | undefined) : undefined;
+  const rule = typeof params?.rule === 'string' ? params.rule : issue.code;
+  const hint =
+    typeof params?.hint === 'string'
+      ? params.hint
+      : issue.code === 'invalid_value' && 'values' in issue
+        ? `allowed: ${(issue.values as unknown[]).map(String).join(', ')}`
+        : undefined;
   return {
     ...place,
-    rule: issue.code,
+    rule,
     message: issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
     ...(field ? { field } : {}),
     ...(value === undefined ? {} : { value: showValue(value) }),
-    ...(issue.code === 'invalid_value' && 'values' in issue
-      ? { hint: `allowed: ${(issue.values as unknown[]).map(String).join(', ')}` }
-      : {}),
+    ...(hint ? { hint } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { TableContract } from '#contracts/contract.ts';
 import { contractForTable, UnknownTableError } from '#contracts/registry.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { type ReadProblem, type SourceReadResult, SourceRefusedError } from '#packages/formats/reader.ts';
+import { type SourceReadResult, SourceRefusedError } from '#packages/formats/reader.ts';
 import { contractJsonSchema } from './columns.ts';
 import {
   duplicateKeyProblem,
@@ -88,19 +88,44 @@ function keyOf(row: Readonly<Record<string, unknown>>, fields: readonly string[]
   return fields.map((field) => String(row[field] ?? '')).join('\u001f');
 }
 
-interface PendingChild {
-  readonly accepted: AcceptedRow;
+/** A row's reference to a parent row of another table of the evidence base (not the country). */
+interface ParentReference {
   readonly field: string;
   readonly parentTable: string;
   readonly parentKey: string;
 }
 
+interface PendingChild {
+  readonly accepted: AcceptedRow;
+  readonly references: readonly ParentReference[];
+}
+
+/** The references of a row to parents it names (country references are checked separately). */
+function parentReferences(
+  contract: TableContract,
+  row: Readonly<Record<string, unknown>>,
+): ParentReference[] {
+  const references: ParentReference[] = [];
+  for (const foreignKey of contract.foreignKeys) {
+    if (foreignKey.reference.table === 'country') continue;
+    const field = foreignKey.fields[0] ?? '';
+    const value = row[field];
+    if (value === undefined || value === null) continue;
+    references.push({ field, parentTable: foreignKey.reference.table, parentKey: String(value) });
+  }
+  return references;
+}
+
 /**
  * Check every row a reader yields against its table contract, the country reference, primary
  * keys and foreign keys within the file, and yield the rows that pass. Rejected rows are counted
- * and described in `summary.problems`; they are never yielded. Rows are held back only when
- * they reference a parent row the file has not shown yet (children usually follow parents, so
- * memory stays flat).
+ * and described in `summary.problems`; they are never yielded.
+ *
+ * Attribution is exact: a row is quarantined for the problems the reader attached to it, the
+ * contract issues of its own values, or because a parent row it names by key (in this file) was
+ * quarantined — and every problem names the row's own locator. Rows are held back only when they
+ * reference a parent row the file has not shown yet (children usually follow parents, so memory
+ * stays flat). The reader's notices about the whole file come last.
  */
 export async function* validateRows(
   read: SourceReadResult,
@@ -109,54 +134,70 @@ export async function* validateRows(
 ): AsyncGenerator<AcceptedRow> {
   checkDeclaredContracts(read.declaredContracts, fileName);
   const countries = countryReference();
-  const seenKeys = new Map<string, Map<string, string>>();
+  /** Accepted primary keys by table → the locator of the row that holds each. */
+  const acceptedKeys = new Map<string, Map<string, string>>();
+  /** Primary keys of quarantined rows by table → their locator (for the rows that depend on them). */
+  const quarantinedKeys = new Map<string, Map<string, string>>();
   const pending: PendingChild[] = [];
   const tablesSeen = new Set<string>();
-  let readerProblemsSeen = 0;
 
+  const keysOf = (keys: Map<string, Map<string, string>>, table: string): Map<string, string> => {
+    let tableKeys = keys.get(table);
+    if (!tableKeys) {
+      tableKeys = new Map();
+      keys.set(table, tableKeys);
+    }
+    return tableKeys;
+  };
   const countsOf = (table: string): TableCounts => {
     const counts = summary.byTable[table] ?? { accepted: 0, quarantined: 0 };
     summary.byTable[table] = counts;
     return counts;
   };
-  const reject = (table: string, problems: Problem[]) => {
+  const reject = (
+    table: string,
+    locator: string,
+    key: string | undefined,
+    problems: readonly Problem[],
+  ): void => {
     summary.rowsQuarantined += 1;
     summary.problems.push(...problems);
     countsOf(table).quarantined += 1;
+    if (key !== undefined && !acceptedKeys.get(table)?.has(key)) {
+      const quarantined = keysOf(quarantinedKeys, table);
+      if (!quarantined.has(key)) quarantined.set(key, locator);
+    }
   };
-  const accept = (accepted: AcceptedRow) => {
+  const accept = (accepted: AcceptedRow, key: string) => {
     summary.rowsAccepted += 1;
     countsOf(accepted.table).accepted += 1;
+    keysOf(acceptedKeys, accepted.table).set(key, accepted.locator);
   };
 
   for await (const source of read.rows) {
     summary.rowsRead += 1;
     tablesSeen.add(source.table);
-    const readerProblems: ReadProblem[] = read.problems.slice(readerProblemsSeen);
-    readerProblemsSeen = read.problems.length;
-    const problems: Problem[] = readerProblems
-      .filter((problem) => problem.rejectsRow)
-      .map((problem) => ({ file: fileName, ...problem, table: problem.table ?? source.table }));
-    summary.problems.push(
-      ...readerProblems
-        .filter((problem) => !problem.rejectsRow)
-        .map((problem) => ({ file: fileName, ...problem, table: problem.table ?? source.table })),
-    );
+    const place = { file: fileName, table: source.table, locator: source.locator };
+    const problems: Problem[] = [];
+    for (const readerProblem of source.problems ?? []) {
+      const { rejectsRow, ...problem } = readerProblem;
+      if (rejectsRow) problems.push({ ...place, ...problem });
+      else summary.problems.push({ ...place, ...problem });
+    }
 
     let contract: TableContract;
     try {
       contract = contractForTable(source.table);
     } catch (error) {
       if (!(error instanceof UnknownTableError)) throw error;
-      reject(source.table, [
-        { file: fileName, locator: source.locator, rule: 'unknown-table', message: error.message },
-      ]);
+      if (problems.length === 0) problems.push({ ...place, rule: 'unknown-table', message: error.message });
+      reject(source.table, source.locator, undefined, problems);
       continue;
     }
     summary.contracts[contract.table] = `${contract.table}@${contract.version}`;
+    const rawKey = keyOf(source.values, contract.primaryKey);
 
     const parsed = contract.schema.safeParse(source.values);
-    const place = { file: fileName, table: source.table, locator: source.locator };
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const top = issue.path[0];
@@ -164,7 +205,7 @@ export async function* validateRows(
       }
     }
     if (problems.length > 0 || !parsed.success) {
-      reject(source.table, problems);
+      reject(source.table, source.locator, rawKey, problems);
       continue;
     }
     const row = parsed.data as Record<string, unknown>;
@@ -178,10 +219,8 @@ export async function* validateRows(
       }
     }
 
-    const tableKeys = seenKeys.get(contract.table) ?? new Map<string, string>();
-    seenKeys.set(contract.table, tableKeys);
     const key = keyOf(row, contract.primaryKey);
-    const firstSeen = tableKeys.get(key);
+    const firstSeen = acceptedKeys.get(contract.table)?.get(key);
     if (firstSeen !== undefined) {
       problems.push(
         duplicateKeyProblem(
@@ -193,54 +232,78 @@ export async function* validateRows(
       );
     }
     if (problems.length > 0) {
-      reject(source.table, problems);
+      reject(source.table, source.locator, key, problems);
       continue;
     }
-    tableKeys.set(key, source.locator);
 
     const accepted: AcceptedRow = { table: contract.table, locator: source.locator, row };
-    const missingParent = contract.foreignKeys.find((foreignKey) => {
-      if (foreignKey.reference.table === 'country') return false;
-      const value = row[foreignKey.fields[0] ?? ''];
-      if (value === undefined) return false;
-      return !seenKeys.get(foreignKey.reference.table)?.has(String(value));
-    });
-    if (missingParent) {
-      pending.push({
-        accepted,
-        field: missingParent.fields[0] ?? '',
-        parentTable: missingParent.reference.table,
-        parentKey: String(row[missingParent.fields[0] ?? '']),
-      });
+    const references = parentReferences(contract, row);
+    if (references.some((reference) => !acceptedKeys.get(reference.parentTable)?.has(reference.parentKey))) {
+      // Accepted for its own sake; it waits for its parents, which may come later in the file.
+      keysOf(acceptedKeys, contract.table).set(key, source.locator);
+      pending.push({ accepted, references });
       continue;
     }
-    accept(accepted);
+    accept(accepted, key);
     yield accepted;
   }
 
   for (const child of pending) {
-    // A parent table this file does not carry at all is checked when the briefing is assembled.
-    if (!tablesSeen.has(child.parentTable) || seenKeys.get(child.parentTable)?.has(child.parentKey)) {
-      accept(child.accepted);
-      yield child.accepted;
+    const { table, locator, row } = child.accepted;
+    const key = keyOf(row, contractForTable(table).primaryKey);
+    // The key was held for the duplicate check; it counts as accepted only if the parents are.
+    acceptedKeys.get(table)?.delete(key);
+    const problems = child.references.flatMap((reference) =>
+      parentProblem({ file: fileName, table, locator }, reference, tablesSeen, acceptedKeys, quarantinedKeys),
+    );
+    if (problems.length > 0) {
+      reject(table, locator, key, problems);
       continue;
     }
-    reject(child.accepted.table, [
+    accept(child.accepted, key);
+    yield child.accepted;
+  }
+  for (const notice of read.notices) {
+    summary.problems.push({ file: fileName, ...notice });
+  }
+}
+
+/**
+ * Why a row's parent reference fails, or nothing: the parent is accepted, or its table is not in
+ * this file at all (that reference is checked when the briefing is assembled).
+ */
+function parentProblem(
+  place: { readonly file: string; readonly table: string; readonly locator: string },
+  reference: ParentReference,
+  tablesSeen: ReadonlySet<string>,
+  acceptedKeys: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  quarantinedKeys: ReadonlyMap<string, ReadonlyMap<string, string>>,
+): Problem[] {
+  const { field, parentTable, parentKey } = reference;
+  if (!tablesSeen.has(parentTable) || acceptedKeys.get(parentTable)?.has(parentKey)) return [];
+  const quarantinedAt = quarantinedKeys.get(parentTable)?.get(parentKey);
+  if (quarantinedAt !== undefined) {
+    return [
       {
-        file: fileName,
-        table: child.accepted.table,
-        locator: child.accepted.locator,
-        field: child.field,
-        rule: 'foreign-key',
-        message: `refers to ${child.parentTable} '${child.parentKey}', which this file does not contain (or which was quarantined)`,
-        value: showValue(child.parentKey),
-        hint: `Add the ${child.parentTable} row or correct the reference`,
+        ...place,
+        field,
+        rule: 'parent-quarantined',
+        message: `depends on ${parentTable} '${parentKey}' (${quarantinedAt}), which is quarantined`,
+        value: showValue(parentKey),
+        hint: `Correct the ${parentTable} row at ${quarantinedAt}; this row is accepted once its parent is`,
       },
-    ]);
+    ];
   }
-  for (const problem of read.problems.slice(readerProblemsSeen)) {
-    summary.problems.push({ file: fileName, ...problem });
-  }
+  return [
+    {
+      ...place,
+      field,
+      rule: 'foreign-key',
+      message: `refers to ${parentTable} '${parentKey}', which this file does not contain`,
+      value: showValue(parentKey),
+      hint: `Add the ${parentTable} row or correct the reference`,
+    },
+  ];
 }
 
 /** Consume every row, keeping only the counts and problems (what ingest and `hld validate` need). */

@@ -19,7 +19,14 @@ import {
   tablesForKind,
 } from '#packages/formats/contract-tables.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { detectDelimiter, findHeaderRow, isBlankRecord } from '#packages/formats/csv.ts';
+import {
+  detectDelimiter,
+  findHeaderRow,
+  ignoredColumnsNotice,
+  isBlankRecord,
+} from '#packages/formats/csv.ts';
+import { decimalStyleConflict, isGroupingLikePoint } from '#packages/formats/numbers.ts';
+import type { ReadNotice } from '#packages/formats/reader.ts';
 import { canonicalEncoding } from '#packages/formats/text.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 import {
@@ -37,7 +44,7 @@ import {
   readerFillers,
 } from './contract-plan.ts';
 import { CsvTokenizer, cellText, type RecordBlock } from './csv-tokenizer.ts';
-import { FastPathIneligibleError, ineligible } from './errors.ts';
+import { CommaNumberFoundLateError, FastPathIneligibleError, ineligible } from './errors.ts';
 import {
   type BlockView,
   BoolFieldColumn,
@@ -130,6 +137,18 @@ export interface ContractCsvNormaliserOptions extends FastNormaliseOptions {
    * (nor does row order matter then). The summary is the same. @default false
    */
   readonly validateOnly?: boolean;
+  /**
+   * The file's first number cell written with a comma, when an earlier pass found it (see
+   * CommaNumberFoundLateError): `1.500`-like cells are then judged by it from the first row.
+   * @default found while reading
+   */
+  readonly commaNumberEvidence?: CommaNumberEvidence;
+}
+
+/** The first number cell of a file written with a comma, as the reader's problems quote it. */
+export interface CommaNumberEvidence {
+  readonly cell: string;
+  readonly locator: string;
 }
 
 /** Feed the bytes of one contract CSV chunk by chunk; take the IPC bytes as they are produced. */
@@ -161,6 +180,18 @@ export class ContractCsvNormaliser implements FailureSink {
   private readonly countries = countryReference();
   private waiting = false;
   private finished = false;
+  /** The reader's notices about the whole file (columns it does not read). */
+  private readonly notices: ReadNotice[] = [];
+  /** The file's first number cell with a comma, once known. */
+  private commaEvidence: CommaNumberEvidence | undefined;
+  /** This slice's first comma cell (row, then file column), before it becomes the evidence. */
+  private commaCandidate: { row: number; position: number; text: string } | undefined;
+  /** Rows of this slice with a `1.500`-like number cell (1), found while their columns were scanned. */
+  private groupingRows = new Uint8Array(4096);
+  /** Some row of this slice has one. */
+  private groupingSeen = false;
+  /** A `1.500`-like cell was read before any comma cell: a comma cell later means reading again. */
+  private groupingBeforeEvidence = false;
 
   private rowBase = new Int32Array(4096);
   private rowLine = new Int32Array(4096);
@@ -179,6 +210,7 @@ export class ContractCsvNormaliser implements FailureSink {
 
   constructor(options: ContractCsvNormaliserOptions) {
     this.options = options;
+    this.commaEvidence = options.commaNumberEvidence;
     this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
     if (options.encoding !== undefined && canonicalEncoding(options.encoding) !== 'utf-8') {
       ineligible('encoding', `declared encoding '${options.encoding}' is not UTF-8`);
@@ -256,6 +288,8 @@ export class ContractCsvNormaliser implements FailureSink {
     if (!this.finished) throw new Error('ContractCsvNormaliser: close before the final chunk');
     if (this.closed) return;
     this.closed = true;
+    // The reference reports the reader's notices about the file after its rows.
+    for (const notice of this.notices) this.summary.problems.push({ file: this.options.fileName, ...notice });
     this.flush();
     this.writer?.finish();
   }
@@ -274,6 +308,20 @@ export class ContractCsvNormaliser implements FailureSink {
   result(): FastNormaliseSummary {
     if (!this.closed || !this.plan) throw new Error('ContractCsvNormaliser: the file is not finished');
     return { contract: this.plan.contract, rows: this.rows, batches: this.batches, summary: this.summary };
+  }
+
+  noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text?: string): void {
+    if (kind === 'grouping') {
+      this.groupingRows[row] = 1;
+      this.groupingSeen = true;
+      return;
+    }
+    if (this.commaEvidence || text === undefined) return;
+    const position = this.fileColumnOf[field.index]!;
+    const candidate = this.commaCandidate;
+    if (!candidate || row < candidate.row || (row === candidate.row && position < candidate.position)) {
+      this.commaCandidate = { row, position, text };
+    }
   }
 
   fail(row: number, failure: FieldFailure): void {
@@ -341,10 +389,20 @@ export class ContractCsvNormaliser implements FailureSink {
   private processRows(view: BlockView): void {
     const rows = view.rows;
     this.rowFailures.clear();
+    this.commaCandidate = undefined;
+    this.groupingSeen = false;
     if (this.rowFailed.length < rows) this.rowFailed = new Uint8Array(rows);
     else this.rowFailed.fill(0, 0, rows);
+    if (this.groupingRows.length < rows) this.groupingRows = new Uint8Array(rows);
+    else this.groupingRows.fill(0, 0, rows);
     for (const [index, column] of this.columns.entries()) column.scan(view, this.fileColumnOf[index]!);
     this.currentView = view;
+    const candidate = this.commaCandidate as { row: number; text: string } | undefined;
+    if (candidate && !this.commaEvidence && !this.replaying) {
+      const evidence = { cell: candidate.text.trim(), locator: `line ${view.rowLine[candidate.row]}` };
+      if (this.groupingBeforeEvidence) throw new CommaNumberFoundLateError(evidence);
+      this.commaEvidence = evidence;
+    }
     const accepted = this.replaying ? this.selectHeldRows(view) : this.decideRows(view);
     if (!this.options.validateOnly) this.appendAccepted(accepted, view);
   }
@@ -367,17 +425,19 @@ export class ContractCsvNormaliser implements FailureSink {
     }
     if (found.hxlIndex !== undefined) ineligible('hxl', 'the header is followed by HXL hashtags');
     const headerCells = cells.map((cell) => cell.trim());
+    const keys = headerCells.map((cell) => columnKey(cell));
+    // The reader refuses a header that names a column twice.
+    if (keys.some((key, index) => key !== '' && keys.indexOf(key) !== index)) {
+      ineligible('header', 'a column is named twice');
+    }
     const match = matchTable(headerCells, tables);
     if (!match) ineligible('header', 'the header matches no contract table of this kind');
     const plan = compileContract(match.shape.contract);
-    const keys = headerCells.map((cell) => columnKey(cell));
     const fileColumnOf = plan.fields.map((field) => keys.indexOf(field.name));
-    if (
-      plan.fields.some(
-        (field, index) => fileColumnOf[index]! >= 0 && keys.lastIndexOf(field.name) !== fileColumnOf[index],
-      )
-    ) {
-      ineligible('header', 'a field is named by two columns');
+    if (match.unknownColumns.length > 0) {
+      this.notices.push(
+        ignoredColumnsNotice(plan.contract.table, `line ${block.recordLine[0]}`, match.unknownColumns),
+      );
     }
     this.plan = plan;
     this.headerWidth = cells.length;
@@ -422,8 +482,8 @@ export class ContractCsvNormaliser implements FailureSink {
       }
       if (blank) continue;
       if (to - from !== this.headerWidth) {
-        // The reference attributes the reader's column-count problems to the file's first row;
-        // leave such files to it rather than imitate that.
+        // A ragged row is rare and its cells do not sit under the header: the reference reads it
+        // (and quarantines it with a column-count problem).
         ineligible(
           'column-count',
           `line ${recordLine[record]} has ${to - from} cells, the header ${this.headerWidth}`,
@@ -459,6 +519,13 @@ export class ContractCsvNormaliser implements FailureSink {
     let acceptedRows = 0;
     const counts = this.tableCounts();
     for (let row = 0; row < view.rows; row += 1) {
+      if (this.groupingSeen && this.groupingRows[row] === 1) {
+        if (this.commaEvidence) {
+          this.rejectDecimalConflict(row, this.commaEvidence);
+          continue;
+        }
+        this.groupingBeforeEvidence = true;
+      }
       if (failed[row] === 1) {
         // zod runs a refinement after issues that do not abort the object (a pattern, a length):
         // with refinements, the whole row goes through zod for the exact list.
@@ -622,6 +689,36 @@ export class ContractCsvNormaliser implements FailureSink {
     this.reject(this.zodProblems(parsed.error.issues, row, values));
   }
 
+  /**
+   * A row with `1.500`-like cells in a file that writes numbers with a comma: the reader's
+   * problems (in file column order), then every zod issue of the row, as the reference lists them.
+   */
+  private rejectDecimalConflict(row: number, evidence: CommaNumberEvidence): void {
+    const place = this.place(row);
+    const view = this.currentView!;
+    const numberFields = this.plan!.fields.filter(
+      (field) =>
+        (field.readerType === 'number' || field.readerType === 'integer') &&
+        this.fileColumnOf[field.index]! >= 0,
+    );
+    const conflicts = numberFields
+      .map((field) => {
+        const cell = view.rowBase[row]! + this.fileColumnOf[field.index]!;
+        return { field, text: cellText(view.buffer, view.cellStart[cell]!, view.cellEnd[cell]!) };
+      })
+      .filter(({ text }) => isGroupingLikePoint(text))
+      .sort((a, b) => this.fileColumnOf[a.field.index]! - this.fileColumnOf[b.field.index]!)
+      .map(({ field, text }): Problem => {
+        const { rejectsRow: _rejects, ...problem } = decimalStyleConflict(text, evidence);
+        return { ...place, field: field.name, ...problem };
+      });
+    const values = this.readerValues(row, view);
+    const parsed = this.plan!.contract.schema.safeParse(values);
+    this.reject(
+      parsed.success ? conflicts : [...conflicts, ...this.zodProblems(parsed.error.issues, row, values)],
+    );
+  }
+
   /** Where the problems of `row` of the current block are. */
   private place(row: number): ProblemPlace {
     return {
@@ -757,8 +854,12 @@ export async function normaliseContractCsvFast(
       parts.push(bytes.subarray(start, start + chunkBytes));
     return parts.length > 0 ? parts : [bytes];
   };
-  const run = (holdWaitingRows: boolean): FastNormaliseResult => {
-    const normaliser = new ContractCsvNormaliser({ ...options, holdWaitingRows });
+  const run = (holdWaitingRows: boolean, commaNumberEvidence?: CommaNumberEvidence): FastNormaliseResult => {
+    const normaliser = new ContractCsvNormaliser({
+      ...options,
+      holdWaitingRows,
+      ...(commaNumberEvidence ? { commaNumberEvidence } : {}),
+    });
     const output: Uint8Array[] = [];
     const collect = () => {
       for (const chunk of normaliser.take()) output.push(chunk);
@@ -775,12 +876,19 @@ export async function normaliseContractCsvFast(
     return { ...result, ipc: result.rows > 0 ? Buffer.concat(output) : undefined };
   };
   try {
-    try {
-      return run(false);
-    } catch (error) {
-      // Rows with and without a parent reference are mixed: write them in two passes.
-      if (error instanceof FastPathIneligibleError && error.reason === 'row-order') return run(true);
-      throw error;
+    let holdWaitingRows = false;
+    let evidence: CommaNumberEvidence | undefined;
+    for (;;) {
+      try {
+        return run(holdWaitingRows, evidence);
+      } catch (error) {
+        // A comma number came late: read again knowing it from the first row.
+        if (error instanceof CommaNumberFoundLateError && !evidence) evidence = error.evidence;
+        // Rows with and without a parent reference are mixed: write them in two passes.
+        else if (error instanceof FastPathIneligibleError && error.reason === 'row-order' && !holdWaitingRows)
+          holdWaitingRows = true;
+        else throw error;
+      }
     }
   } catch (error) {
     if (error instanceof FastPathIneligibleError) {

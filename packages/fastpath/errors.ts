@@ -4,7 +4,7 @@
  * UTF-8, a contract check it cannot compile … The caller reads the file the reference way instead.
  */
 export class FastPathIneligibleError extends Error {
-  override readonly name = 'FastPathIneligibleError';
+  override readonly name: string = 'FastPathIneligibleError';
   constructor(
     /** Short machine-readable reason, e.g. `column-count`, `encoding`, `header`. */
     readonly reason: string,
@@ -16,4 +16,19 @@ export class FastPathIneligibleError extends Error {
 
 export function ineligible(reason: string, message: string): never {
   throw new FastPathIneligibleError(reason, message);
+}
+
+/**
+ * A number cell written with a comma (`12,5`) turned up after rows whose `1.500`-like cells were
+ * already taken as decimals; the reader judges those by the comma. Reading again, knowing the
+ * first comma cell (`evidence`) from the start, gives the reference's result.
+ */
+export class CommaNumberFoundLateError extends FastPathIneligibleError {
+  override readonly name = 'CommaNumberFoundLateError';
+  constructor(readonly evidence: { readonly cell: string; readonly locator: string }) {
+    super(
+      'decimal-style',
+      `a number written with a comma ('${evidence.cell}' at ${evidence.locator}) follows numbers that it may change the reading of`,
+    );
+  }
 }

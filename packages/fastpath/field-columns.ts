@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { coerceCell } from '#packages/formats/contract-tables.ts';
+import { isCommaNumber, isGroupingLikePoint } from '#packages/formats/numbers.ts';
 import {
   type BoolColumnOutput,
   type ColumnOutput,
@@ -63,6 +64,11 @@ export interface FieldFailure {
 
 export interface FailureSink {
   fail(row: number, failure: FieldFailure): void;
+  /**
+   * A number cell written with a comma (`12,5`), or one that reads as a decimal but may be
+   * thousands-grouped (`1.500`): the reader judges the second by the first (formats/numbers.ts).
+   */
+  noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text?: string): void;
 }
 
 type ExactResult =
@@ -589,6 +595,8 @@ export class NumberFieldColumn extends FieldColumn {
         negative = sign === 0x2d;
         at += 1;
       }
+      const digitsFrom = at;
+      let groupingLike = false;
       let value = 0;
       let integerDigits = 0;
       while (at < end) {
@@ -608,6 +616,8 @@ export class NumberFieldColumn extends FieldColumn {
             value = Number(this.block.buffer.toString('latin1', start, end));
             negative = false;
             ok = true;
+            // `1.500`: one to three digits (not led by 0), a point, exactly three digits.
+            groupingLike = integerDigits <= 3 && bytes[digitsFrom] !== 0x30 && fraction - at === 4;
           }
         }
       }
@@ -622,9 +632,19 @@ export class NumberFieldColumn extends FieldColumn {
         this.exact(row, this.text(rawStart, rawEnd));
         continue;
       }
+      if (groupingLike) this.failures.noteNumberStyle(row, this.plan, 'grouping');
       state[row] = FAST;
       values[row] = value;
     }
+  }
+
+  /** Cells decided by zod are checked for the number styles the reader judges (they are rare). */
+  protected override exact(row: number, text: string | undefined): void {
+    if (text !== undefined) {
+      if (isCommaNumber(text)) this.failures.noteNumberStyle(row, this.plan, 'comma', text);
+      else if (isGroupingLikePoint(text)) this.failures.noteNumberStyle(row, this.plan, 'grouping');
+    }
+    super.exact(row, text);
   }
 
   protected appendFast(row: number): void {

@@ -10,9 +10,11 @@ import {
   tablesForKind,
   unknownColumnsError,
 } from './contract-tables.ts';
+import { decimalStyleConflict, isCommaNumber, isGroupingLikePoint } from './numbers.ts';
 import {
   type ReaderInput,
-  type ReadProblem,
+  type ReadNotice,
+  type RowProblem,
   type SourceReadResult,
   SourceRefusedError,
   type SourceRow,
@@ -30,6 +32,10 @@ export interface CsvRecord {
   /** Physical line (1-based) on which the record starts; quoted newlines make records span lines. */
   readonly line: number;
   readonly record: string[];
+  /** Workbooks only: columns (0-based) whose cell is a formula without a cached value. */
+  readonly formulasWithoutValue?: readonly number[];
+  /** Workbooks only: columns (0-based) whose cell is a number (typed, so never ambiguous). */
+  readonly numericColumns?: readonly number[];
 }
 
 const DELIMITERS: readonly CsvDelimiter[] = [',', ';', '\t'];
@@ -223,6 +229,7 @@ export async function readContractCsv(input: ReaderInput): Promise<SourceReadRes
     format: 'csv',
     locator: (record) => `line ${record.line}`,
     metadata: { encoding: decoded.encoding, bom: decoded.bom, delimiter },
+    checkDecimalStyle: true,
   });
 }
 
@@ -230,11 +237,56 @@ export interface TableRecordsOptions<R extends CsvRecord> {
   readonly format: string;
   readonly locator: (record: R) => string;
   readonly metadata: Record<string, unknown>;
+  /**
+   * Text files: hold back `1.500` when another number cell shows the file writes decimals with a
+   * comma (numbers.ts). Workbook cells are typed, so a workbook does not need it. @default false
+   */
+  readonly checkDecimalStyle?: boolean;
+}
+
+/** SourceRefusedError `duplicate-header` when two header cells name the same column. */
+export function refuseDuplicateHeader(
+  fileName: string,
+  headerCells: readonly string[],
+  locator: string,
+  key: (cell: string) => string = (cell) => cell.trim(),
+): void {
+  const seen = new Map<string, number>();
+  headerCells.forEach((cell, index) => {
+    const name = key(cell);
+    if (name === '') return;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new SourceRefusedError(
+        `File '${fileName}' names column '${cell.trim()}' twice in its header (${locator}, columns ${first + 1} and ${index + 1}): which one holds the data cannot be told`,
+        'duplicate-header',
+        'Remove or rename one of the two columns, then upload again.',
+        locator,
+      );
+    }
+    seen.set(name, index);
+  });
+}
+
+/** The first cell of the records that shows the file writes numbers with a comma. */
+function commaNumberEvidence<R extends CsvRecord>(
+  records: readonly R[],
+  numberColumns: readonly number[],
+  locator: (record: R) => string,
+): { cell: string; locator: string } | undefined {
+  for (const record of records) {
+    for (const position of numberColumns) {
+      const cell = record.record[position] ?? '';
+      if (isCommaNumber(cell)) return { cell: cell.trim(), locator: locator(record) };
+    }
+  }
+  return undefined;
 }
 
 /**
  * Records with a header row → rows of the best-matching table. Shared by the CSV and XLSX
- * contract-table readers.
+ * contract-table readers. A header naming a column twice refuses the file; columns that are not
+ * fields of the table are listed in a notice.
  */
 export function tableRowsFromRecords<R extends CsvRecord>(
   input: ReaderInput,
@@ -252,10 +304,12 @@ export function tableRowsFromRecords<R extends CsvRecord>(
   const cells = records.map((record) => record.record);
   const header = findHeaderRow(cells, tables);
   const headerRecord = records[header.index] as R;
+  const headerLocator = options.locator(headerRecord);
   const headerCells = headerRecord.record.map((cell) => cell.trim());
+  refuseDuplicateHeader(input.fileName, headerCells, headerLocator, columnKey);
   const match = matchTable(headerCells, tables);
   if (!match) {
-    throw unknownColumnsError(input.fileName, input.kind, headerCells, tables, options.locator(headerRecord));
+    throw unknownColumnsError(input.fileName, input.kind, headerCells, tables, headerLocator);
   }
   const shape = match.shape;
   const columns = headerCells.map((cell) => {
@@ -266,44 +320,82 @@ export function tableRowsFromRecords<R extends CsvRecord>(
   const metadata: Record<string, unknown> = {
     ...options.metadata,
     table: shape.table,
-    headerLocator: options.locator(headerRecord),
+    headerLocator,
   };
   if (header.index > 0) metadata.preambleRows = header.index;
   if (hxlRecord)
     metadata.hxlTags = Object.fromEntries(headerCells.map((cell, i) => [cell, hxlRecord.record[i] ?? '']));
-  if (match.unknownColumns.length) metadata.ignoredColumns = match.unknownColumns;
+  const notices: ReadNotice[] = [];
+  if (match.unknownColumns.length) {
+    metadata.ignoredColumns = match.unknownColumns;
+    notices.push(ignoredColumnsNotice(shape.table, headerLocator, match.unknownColumns));
+  }
 
-  const problems: ReadProblem[] = [];
-  const rows: SourceRow[] = [];
   const firstData = (header.hxlIndex ?? header.index) + 1;
-  for (const record of records.slice(firstData)) {
-    if (isBlankRecord(record.record)) continue;
+  const dataRecords = records.slice(firstData).filter((record) => !isBlankRecord(record.record));
+  const numberColumns = columns.flatMap((field, position) =>
+    field && (shape.types[field] === 'number' || shape.types[field] === 'integer') ? [position] : [],
+  );
+  const commaEvidence = options.checkDecimalStyle
+    ? commaNumberEvidence(dataRecords, numberColumns, options.locator)
+    : undefined;
+  const rows: SourceRow[] = [];
+  for (const record of dataRecords) {
     const locator = options.locator(record);
+    const problems: RowProblem[] = [];
     if (record.record.length !== headerCells.length) {
       problems.push({
-        table: shape.table,
-        locator,
         rule: 'column-count',
-        message: `Row has ${record.record.length} cells but the header (${options.locator(headerRecord)}) has ${headerCells.length}`,
+        message: `Row has ${record.record.length} cells but the header (${headerLocator}) has ${headerCells.length}`,
         value: record.record.join(' | ').slice(0, 200),
         hint: 'A cell containing the delimiter must be quoted; check for a missing or extra delimiter in this row.',
         rejectsRow: true,
       });
     }
+    for (const position of record.formulasWithoutValue ?? []) {
+      const field = columns[position];
+      if (field) problems.push(formulaWithoutValueProblem(field, headerCells[position] ?? field));
+    }
     const values: Record<string, unknown> = {};
     columns.forEach((field, position) => {
       if (!field) return;
-      const value = coerceCell(record.record[position] ?? '', shape.types[field], shape.nullable.has(field));
+      const cell = record.record[position] ?? '';
+      if (commaEvidence && numberColumns.includes(position) && isGroupingLikePoint(cell)) {
+        problems.push({ field, ...decimalStyleConflict(cell, commaEvidence) });
+      }
+      const value = coerceCell(cell, shape.types[field], shape.nullable.has(field));
       if (value !== undefined) values[field] = value;
     });
     parserProvenance(shape, values, input.docId, locator, input.receivedAt);
-    rows.push({ table: shape.table, locator, values });
+    rows.push({ table: shape.table, locator, values, ...(problems.length ? { problems } : {}) });
   }
   return {
     format: options.format,
     declaredContracts: declaredContractsIn(cells.slice(0, header.index)),
     rows,
-    problems,
+    notices,
     metadata,
+  };
+}
+
+/** The notice listing the header columns that are not fields of the table (their cells are not read). */
+export function ignoredColumnsNotice(table: string, locator: string, columns: readonly string[]): ReadNotice {
+  return {
+    table,
+    locator,
+    rule: 'ignored-columns',
+    message: `${columns.length === 1 ? 'column' : 'columns'} ${columns.map((column) => `'${column}'`).join(', ')} ${columns.length === 1 ? 'is not a field' : 'are not fields'} of ${table}: ${columns.length === 1 ? 'its cells were' : 'their cells were'} not read`,
+    hint: `Rename a column to the contract field it holds, or leave it out (fields of ${table}: see data-contracts/CONTRACTS.md)`,
+  };
+}
+
+/** A workbook cell holding a formula whose result was never saved: its value is unknown. */
+export function formulaWithoutValueProblem(field: string | undefined, column: string): RowProblem {
+  return {
+    ...(field ? { field } : {}),
+    rule: 'formula-without-value',
+    message: `the cell in column '${column}' is a formula with no saved result, so its value is unknown`,
+    hint: 'Open the workbook in Excel or LibreOffice, let it recalculate, save it, and upload it again',
+    rejectsRow: true,
   };
 }

@@ -3,7 +3,7 @@ import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import { countryReference } from './countries.ts';
 import {
   type ReaderInput,
-  type ReadProblem,
+  type RowProblem,
   type SourceReadResult,
   SourceRefusedError,
   type SourceRow,
@@ -323,7 +323,6 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
   const activities = asArray(root['iati-activity']);
   const isV1 = version ? version.startsWith('1.') : !activities.some((activity) => hasNarrative(activity));
   const rows: SourceRow[] = [];
-  const problems: ReadProblem[] = [];
   const rootLang = attr(root, 'xml:lang') ?? 'en';
 
   const infos: ActivityInfo[] = activities.map((node, index) => {
@@ -385,12 +384,18 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
       ...(input.receivedAt ? { extracted_at: input.receivedAt } : {}),
     });
     if (top === info) {
-      const project = projectRow(info, defaultLang, locator, problems);
+      const problems: RowProblem[] = [];
+      const project = projectRow(info, defaultLang, problems);
       projectIds.set(info.identifier, String(project.project_id));
       if (typeof project.target_country_iso3 === 'string') {
         projectCountries.set(info.identifier, project.target_country_iso3);
       }
-      rows.push({ table: 'jmdi_project', locator, values: { ...project, ...provenance(locator) } });
+      rows.push({
+        table: 'jmdi_project',
+        locator,
+        values: { ...project, ...provenance(locator) },
+        ...(problems.length ? { problems } : {}),
+      });
     }
     const projectId = projectIds.get(top.identifier) ?? projectIdOf(top.node, top.identifier);
 
@@ -400,10 +405,9 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
       const role = roleRaw ? ORGANISATION_ROLES[roleRaw.toLowerCase()] : undefined;
       const name = anyText(narratives(org, defaultLang), defaultLang);
       const ref = attr(org, 'ref');
+      const problems: RowProblem[] = [];
       if (!role) {
         problems.push({
-          table: 'jmdi_partner',
-          locator: where,
           field: 'role',
           rule: 'unknown-org-role',
           message: `participating-org role '${roleRaw ?? ''}' is not an IATI OrganisationRole (1–4 or Funding/Accountable/Extending/Implementing)`,
@@ -413,27 +417,26 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
       }
       if (!ref && !name) {
         problems.push({
-          table: 'jmdi_partner',
-          locator: where,
           field: 'org_id',
           rule: 'partner-unidentified',
-          message: 'participating-org has neither a ref nor a name',
+          message: 'participating-org has neither a ref nor a name, so the partner cannot be identified',
+          hint: 'Give the organisation its IATI identifier (ref="…") or at least its name (<narrative>…</narrative>)',
           rejectsRow: true,
         });
-        return;
       }
       // DOMAIN.md §4.2: an organisation without an IATI identifier is LOCAL-{ISO3}-{slug}.
       const country = projectCountries.get(top.identifier) ?? 'XXX';
-      const orgId = ref ?? `LOCAL-${country}-${slug(name ?? 'unknown').toLowerCase()}`;
+      const orgId = ref ?? (name ? `LOCAL-${country}-${slug(name).toLowerCase()}` : undefined);
       const key = `${projectId}|${orgId}|${role?.role ?? roleRaw}`;
-      if (partnerKeys.has(key)) return; // the same partner reported again by a child activity
+      if (orgId && partnerKeys.has(key)) return; // the same partner reported again by a child activity
       partnerKeys.add(key);
       rows.push({
         table: 'jmdi_partner',
         locator: where,
+        ...(problems.length ? { problems } : {}),
         values: {
           project_id: projectId,
-          org_id: orgId,
+          ...(orgId ? { org_id: orgId } : {}),
           ...(name ? { org_name: name } : {}),
           role: role?.role ?? roleRaw ?? '',
           ...(role ? { iati_role_code: role.code } : {}),
@@ -525,7 +528,7 @@ export async function readIatiXml(input: ReaderInput): Promise<SourceReadResult>
     format: `iati-xml-${version ?? (isV1 ? '1.0x' : '2.0x')}`,
     declaredContracts: {},
     rows,
-    problems,
+    notices: [],
     metadata: {
       encoding,
       iatiVersion: version ?? null,
@@ -602,8 +605,7 @@ function ownBudget(
 function projectRow(
   info: ActivityInfo,
   defaultLang: string,
-  locator: string,
-  problems: ReadProblem[],
+  problems: RowProblem[],
 ): Record<string, unknown> {
   const node = info.node;
   const otherIdentifier = asArray(node['other-identifier'])[0];
@@ -627,7 +629,7 @@ function projectRow(
   const countries = asArray(node['recipient-country']).map((country, index) => ({
     code: attr(country, 'code') ?? ownText(country) ?? '',
     percentage: numberOf(attr(country, 'percentage')) ?? 0,
-    where: `${locator}/recipient-country[${index + 1}]`,
+    where: `recipient-country[${index + 1}]`,
   }));
   const resolved: { iso3: string; percentage: number }[] = [];
   for (const country of countries) {
@@ -635,8 +637,6 @@ function projectRow(
     if (resolution.ok) resolved.push({ iso3: resolution.iso3, percentage: country.percentage });
     else {
       problems.push({
-        table: 'jmdi_project',
-        locator,
         field: 'target_country_iso3',
         rule: 'country-unresolved',
         message: `recipient-country code '${country.code}' (${country.where}) is not an ISO 3166-1 alpha-2 code`,
@@ -651,8 +651,6 @@ function projectRow(
   if (target) values.target_country_iso3 = target.iso3;
   if (resolved.length > 1) {
     problems.push({
-      table: 'jmdi_project',
-      locator,
       field: 'target_country_iso3',
       rule: 'multiple-recipient-countries',
       message: `Activity has ${resolved.length} recipient countries (${resolved.map((item) => `${item.iso3} ${item.percentage}%`).join(', ')}); ${target?.iso3} (largest share) is the target country`,
@@ -660,8 +658,6 @@ function projectRow(
     });
   } else if (countries.length === 0) {
     problems.push({
-      table: 'jmdi_project',
-      locator,
       field: 'target_country_iso3',
       rule: 'country-missing',
       message: 'Activity has no recipient-country, so its JMDI target country is unknown',
@@ -688,8 +684,6 @@ function projectRow(
     if (themes.length > 1) values.themes_secondary = themes.slice(1);
   } else {
     problems.push({
-      table: 'jmdi_project',
-      locator,
       field: 'theme_primary',
       rule: 'theme-missing',
       message: `Activity '${info.identifier}' has no JMDI theme: no sector or tag of vocabulary 99 with code ${THEME_JMDI.join('/')}`,
@@ -716,8 +710,6 @@ function projectRow(
     if (budget.currency) values.total_budget_currency = budget.currency;
   } else if (budget) {
     problems.push({
-      table: 'jmdi_project',
-      locator,
       field: 'total_budget_amount',
       rule: 'mixed-currency',
       message: `Budgets are in several currencies (${budget.mixedCurrencies.join(', ')}); no total is given`,

@@ -11,13 +11,7 @@ import {
   type StatisticsOptions,
   sdmxCsvVersion,
 } from './statistics.ts';
-import {
-  isKoboWorkbook,
-  koboRowsFromSheets,
-  looksLikeZip,
-  readContractXlsx,
-  readWorkbookSheets,
-} from './xlsx.ts';
+import { isKoboWorkbook, koboRowsFromSheets, looksLikeZip, readContractXlsx, readWorkbook } from './xlsx.ts';
 
 /**
  * The one entry point of the format readers: `readSource` picks a reader from the declared
@@ -43,7 +37,7 @@ const READERS: Readonly<Record<string, FormatReader>> = {
   xlsx: (input, options) => readXlsxSource(input, options),
   'kobo-csv': (input, options) => readKoboCsv(input, options.survey),
   'kobo-xlsx': async (input, options) =>
-    koboRowsFromSheets(input, await readWorkbookSheets(input.bytes, input.fileName), options.survey),
+    koboRowsFromSheets(input, await readWorkbook(input.bytes, input.fileName), options.survey),
   'iati-xml': (input) => readIatiXml(input),
   'wdi-csv': (input, options) => readWdiCsv(input, options.statistics),
   'undesa-xlsx': (input, options) => readUndesaXlsx(input, options.statistics),
@@ -107,8 +101,8 @@ export function detectFormat(input: Pick<ReaderInput, 'bytes' | 'fileName' | 'ki
 /** XLSX by content: a Kobo export (survey kind, `_uuid` header) or contract tables. */
 async function readXlsxSource(input: ReaderInput, options: FormatOptions): Promise<SourceReadResult> {
   if (input.kind === 'survey') {
-    const sheets = await readWorkbookSheets(input.bytes, input.fileName);
-    if (isKoboWorkbook(sheets)) return koboRowsFromSheets(input, sheets, options.survey);
+    const workbook = await readWorkbook(input.bytes, input.fileName);
+    if (isKoboWorkbook(workbook.sheets)) return koboRowsFromSheets(input, workbook, options.survey);
   }
   if (input.kind === 'statistics') return readUndesaXlsx(input, options.statistics);
   return readContractXlsx(input);
@@ -140,5 +134,12 @@ export function createSourceReader(options: FormatOptions = {}): SourceReader {
 /** Read one uploaded file into contract-table rows; throws SourceRefusedError when it cannot. */
 export const readSource: SourceReader = createSourceReader();
 
-export type { ReaderInput, ReadProblem, SourceReader, SourceReadResult, SourceRow } from './reader.ts';
+export type {
+  ReaderInput,
+  ReadNotice,
+  RowProblem,
+  SourceReader,
+  SourceReadResult,
+  SourceRow,
+} from './reader.ts';
 export { SourceRefusedError } from './reader.ts';

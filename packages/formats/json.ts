@@ -5,9 +5,11 @@ import {
   tablesForKind,
   unknownColumnsError,
 } from './contract-tables.ts';
+import { ignoredColumnsNotice } from './csv.ts';
 import {
   type ReaderInput,
-  type ReadProblem,
+  type ReadNotice,
+  type RowProblem,
   type SourceReadResult,
   SourceRefusedError,
   type SourceRow,
@@ -19,8 +21,35 @@ import { decodeText } from './text.ts';
  * - an object `{ "contracts"?: {table: version}, "<table>": [rows…] }` (locator `$.pilot[3]`);
  * - a bare array of rows, each row's table recognised from its keys (`$[3]`);
  * - NDJSON / JSON Lines, one row object per line (`line 7`).
- * JSON `null` means "absent", like an empty CSV cell.
+ * JSON `null` means "absent", like an empty CSV cell. An element that is not a row object is kept
+ * as a quarantined row of its own; keys that are not fields of the table are listed in a notice.
  */
+
+/** Table of an element that is not recognisable as a row of any table (not an object, no match). */
+export const UNRECOGNISED_TABLE = 'unrecognised';
+
+/** Keys that are not fields of their table, with the first place each table showed them. */
+class IgnoredKeys {
+  private readonly byTable = new Map<string, { locator: string; keys: Set<string> }>();
+
+  note(shape: TableShape, element: Record<string, unknown>, locator: string): void {
+    for (const key of Object.keys(element)) {
+      if (shape.fields.includes(key)) continue;
+      let entry = this.byTable.get(shape.table);
+      if (!entry) {
+        entry = { locator, keys: new Set() };
+        this.byTable.set(shape.table, entry);
+      }
+      entry.keys.add(key);
+    }
+  }
+
+  notices(): ReadNotice[] {
+    return [...this.byTable].map(([table, { locator, keys }]) =>
+      ignoredColumnsNotice(table, locator, [...keys]),
+    );
+  }
+}
 
 /** True for names that mark newline-delimited JSON. */
 export function isNdjsonName(fileName: string): boolean {
@@ -31,14 +60,25 @@ export function isNdjsonName(fileName: string): boolean {
 export async function readContractJson(input: ReaderInput): Promise<SourceReadResult> {
   const { text, encoding } = decodeText(input.bytes, input.fileName, input.encoding);
   const document = parseJson(text, input.fileName);
+  const duplicates = duplicateKeysByPath(text);
+  const topDuplicates = duplicates.get('$');
+  if (topDuplicates) {
+    throw new SourceRefusedError(
+      `File '${input.fileName}' names ${topDuplicates.map((key) => `"${key}"`).join(', ')} twice at its top level: only the last would be read`,
+      'duplicate-field',
+      'Merge the two arrays of rows into one.',
+      '$',
+    );
+  }
   const tables = tablesForKind(input.kind);
   const rows: SourceRow[] = [];
-  const problems: ReadProblem[] = [];
+  const ignored = new IgnoredKeys();
   const declaredContracts: Record<string, string> = {};
 
   if (Array.isArray(document)) {
-    rowsFromArray(input, document, tables, (index) => `$[${index}]`, rows, problems);
-    return { format: 'json', declaredContracts, rows, problems, metadata: { encoding, shape: 'array' } };
+    rowsFromArray(input, document, tables, (index) => `$[${index}]`, rows, ignored, duplicates);
+    const metadata = { encoding, shape: 'array' };
+    return { format: 'json', declaredContracts, rows, notices: ignored.notices(), metadata };
   }
   if (!isPlainObject(document)) {
     throw new SourceRefusedError(
@@ -85,14 +125,16 @@ export async function readContractJson(input: ReaderInput): Promise<SourceReadRe
       const locator = `$.${shape.table}[${index}]`;
       const values = rowValues(element, shape);
       if (!values) {
-        problems.push(notAnObject(shape.table, locator, element));
+        rows.push({ table: shape.table, locator, values: {}, problems: [notAnObject(element)] });
         return;
       }
+      ignored.note(shape, values, locator);
       parserProvenance(shape, values, input.docId, locator, input.receivedAt);
-      rows.push({ table: shape.table, locator, values });
+      rows.push(withDuplicateFields({ table: shape.table, locator, values }, duplicates.get(locator)));
     });
   }
-  return { format: 'json', declaredContracts, rows, problems, metadata: { encoding, shape: 'tables' } };
+  const metadata = { encoding, shape: 'tables' };
+  return { format: 'json', declaredContracts, rows, notices: ignored.notices(), metadata };
 }
 
 /** Read an NDJSON / JSON Lines upload: one row object per non-blank line. */
@@ -100,21 +142,31 @@ export async function readContractNdjson(input: ReaderInput): Promise<SourceRead
   const { text, encoding } = decodeText(input.bytes, input.fileName, input.encoding);
   const tables = tablesForKind(input.kind);
   const elements: { line: number; value: unknown }[] = [];
+  const duplicates = new Map<string, string[]>();
   text.split(/\r\n|\n|\r/).forEach((lineText, index) => {
     if (lineText.trim() === '') return;
     elements.push({ line: index + 1, value: parseJson(lineText, input.fileName, index + 1) });
+    const keys = duplicateKeysByPath(lineText).get('$');
+    if (keys) duplicates.set(`line ${index + 1}`, keys);
   });
   const rows: SourceRow[] = [];
-  const problems: ReadProblem[] = [];
+  const ignored = new IgnoredKeys();
   rowsFromArray(
     input,
     elements.map((element) => element.value),
     tables,
     (index) => `line ${elements[index]?.line ?? 0}`,
     rows,
-    problems,
+    ignored,
+    duplicates,
   );
-  return { format: 'ndjson', declaredContracts: {}, rows, problems, metadata: { encoding } };
+  return {
+    format: 'ndjson',
+    declaredContracts: {},
+    rows,
+    notices: ignored.notices(),
+    metadata: { encoding },
+  };
 }
 
 function rowsFromArray(
@@ -123,13 +175,15 @@ function rowsFromArray(
   tables: readonly TableShape[],
   locatorOf: (index: number) => string,
   rows: SourceRow[],
-  problems: ReadProblem[],
+  ignored: IgnoredKeys,
+  duplicates: ReadonlyMap<string, readonly string[]>,
 ): void {
   let firstKeys: string[] | undefined;
+  let recognised = 0;
   elements.forEach((element, index) => {
     const locator = locatorOf(index);
     if (!isPlainObject(element)) {
-      problems.push(notAnObject(undefined, locator, element));
+      rows.push({ table: UNRECOGNISED_TABLE, locator, values: {}, problems: [notAnObject(element)] });
       return;
     }
     const keys = Object.keys(element);
@@ -137,21 +191,23 @@ function rowsFromArray(
     const match = matchTable(keys, tables);
     if (!match) {
       const refusal = unknownColumnsError(input.fileName, input.kind, keys, tables, locator);
-      problems.push({
-        locator,
+      const problem: RowProblem = {
         rule: 'unknown-columns',
         message: refusal.message,
         ...(refusal.hint ? { hint: refusal.hint } : {}),
         rejectsRow: true,
-      });
+      };
+      rows.push({ table: UNRECOGNISED_TABLE, locator, values: {}, problems: [problem] });
       return;
     }
     const values = rowValues(element, match.shape) as Record<string, unknown>;
+    ignored.note(match.shape, values, locator);
     parserProvenance(match.shape, values, input.docId, locator, input.receivedAt);
-    rows.push({ table: match.shape.table, locator, values });
+    rows.push(withDuplicateFields({ table: match.shape.table, locator, values }, duplicates.get(locator)));
+    recognised += 1;
   });
   // Not a single row fits: the file is of another kind, say so once instead of once per row.
-  if (rows.length === 0 && firstKeys) {
+  if (recognised === 0 && firstKeys) {
     throw unknownColumnsError(input.fileName, input.kind, firstKeys, tables, locatorOf(0));
   }
 }
@@ -166,10 +222,72 @@ function rowValues(element: unknown, shape: TableShape): Record<string, unknown>
   return values;
 }
 
-function notAnObject(table: string | undefined, locator: string, element: unknown): ReadProblem {
+/** A row object that names a field twice: JSON.parse kept the last value, which may not be the one meant. */
+function withDuplicateFields(row: SourceRow, keys: readonly string[] | undefined): SourceRow {
+  if (!keys) return row;
   return {
-    ...(table ? { table } : {}),
-    locator,
+    ...row,
+    problems: keys.map((key) => ({
+      field: key,
+      rule: 'duplicate-field',
+      message: `the row object names '${key}' twice: which value is meant cannot be told`,
+      hint: 'Keep one of the two entries',
+      rejectsRow: true,
+    })),
+  };
+}
+
+/**
+ * Keys that an object of well-formed JSON text names twice, by the path of the object (`$`,
+ * `$.pilot[3]`, `$[2]`). JSON.parse keeps the last of two such values without a word.
+ */
+export function duplicateKeysByPath(text: string): Map<string, string[]> {
+  interface Frame {
+    readonly object: boolean;
+    readonly path: string;
+    readonly keys: Set<string>;
+    index: number;
+    key: string;
+    expectKey: boolean;
+  }
+  const found = new Map<string, string[]>();
+  const stack: Frame[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const char = text[at];
+    const top = stack[stack.length - 1];
+    if (char === '"') {
+      let end = at + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (top?.object && top.expectKey) {
+        const key = JSON.parse(text.slice(at, end + 1)) as string;
+        if (top.keys.has(key)) {
+          const keys = found.get(top.path) ?? [];
+          if (!keys.includes(key)) keys.push(key);
+          found.set(top.path, keys);
+        }
+        top.keys.add(key);
+        top.key = key;
+        top.expectKey = false;
+      }
+      at = end + 1;
+      continue;
+    }
+    if (char === '{' || char === '[') {
+      const path = !top ? '$' : top.object ? `${top.path}.${top.key}` : `${top.path}[${top.index}]`;
+      stack.push({ object: char === '{', path, keys: new Set(), index: 0, key: '', expectKey: char === '{' });
+    } else if (char === '}' || char === ']') stack.pop();
+    else if (char === ',' && top) {
+      if (top.object) top.expectKey = true;
+      else top.index += 1;
+    }
+    at += 1;
+  }
+  return found;
+}
+
+function notAnObject(element: unknown): RowProblem {
+  return {
     rule: 'not-an-object',
     message: `Expected a row object, found ${element === null ? 'null' : Array.isArray(element) ? 'an array' : typeof element}`,
     value: JSON.stringify(element)?.slice(0, 200) ?? String(element),

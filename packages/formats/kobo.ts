@@ -2,10 +2,20 @@ import type { QUESTION_TYPE } from '#contracts/vocabularies.ts';
 import * as z from '#contracts/zod.ts';
 import gmgCodebook from '../../data-contracts/survey/gmg-unct-2011.codebook.json' with { type: 'json' };
 import { countryReference } from './countries.ts';
-import { type CsvRecord, detectDelimiter, isBlankRecord, isHxlRow, iterateCsvRecords } from './csv.ts';
+import {
+  type CsvRecord,
+  detectDelimiter,
+  formulaWithoutValueProblem,
+  ignoredColumnsNotice,
+  isBlankRecord,
+  isHxlRow,
+  iterateCsvRecords,
+  refuseDuplicateHeader,
+} from './csv.ts';
 import {
   type ReaderInput,
-  type ReadProblem,
+  type ReadNotice,
+  type RowProblem,
   type SourceReadResult,
   SourceRefusedError,
   type SourceRow,
@@ -487,6 +497,7 @@ export function surveyRowsFromRecords(
       headerRecord.where,
     );
   }
+  refuseDuplicateHeader(input.fileName, header, headerRecord.where);
   const resolver = new ColumnResolver(codebook);
   const roles = header.map((cell) => resolver.role(cell));
   const metadata: Record<string, unknown> = {
@@ -500,8 +511,12 @@ export function surveyRowsFromRecords(
     metadata.hxlTags = Object.fromEntries(header.map((cell, index) => [cell, second.record[index] ?? '']));
     dataStart = 2;
   }
+  const notices: ReadNotice[] = [];
   const unknownColumns = header.filter((_, index) => roles[index]?.kind === 'unknown');
-  if (unknownColumns.length) metadata.ignoredColumns = unknownColumns;
+  if (unknownColumns.length) {
+    metadata.ignoredColumns = unknownColumns;
+    notices.push(ignoredColumnsNotice('survey_response', headerRecord.where, unknownColumns));
+  }
   const columns = indexColumns(roles);
   const layouts = selectMultipleLayouts(roles);
   if (Object.keys(layouts).length) metadata.selectMultipleLayout = layouts;
@@ -510,7 +525,6 @@ export function surveyRowsFromRecords(
   const agencyQuestion = options.agencyQuestion ?? 'agency';
   const roleQuestion = options.roleQuestion ?? 'respondent_role';
   const rows: SourceRow[] = [];
-  const problems: ReadProblem[] = [];
   let repeatRows = 0;
   let ordinal = 0;
   // Repeat-group rows find their submission by _submission__uuid, else by _parent_index → _index.
@@ -531,16 +545,14 @@ export function surveyRowsFromRecords(
       repeatRows += 1;
       const parentUuid = (meta('submissionUuid') ?? uuidByIndex.get(parentIndex))?.replace(/^uuid:/, '');
       if (!parentUuid) {
-        problems.push({
-          table: 'survey_response',
-          locator: record.where,
+        const problem: RowProblem = {
           field: 'respondent_id',
           rule: 'repeat-parent-unknown',
           message: `Repeat-group row points to submission _index ${parentIndex}, which is not in this file, and has no _submission__uuid`,
           hint: 'Export the repeat group with its _submission__uuid column, or upload it together with its submissions.',
           rejectsRow: true,
-        });
-        rows.push({ table: 'survey_response', locator: record.where, values: {} });
+        };
+        rows.push({ table: 'survey_response', locator: record.where, values: {}, problems: [problem] });
         continue;
       }
       const respondentId = `${codebook.survey_id}:${parentUuid}`;
@@ -572,10 +584,11 @@ export function surveyRowsFromRecords(
       continue;
     }
     ordinal += 1;
+    // Problems of the submission as a whole: its respondent row carries them (and its answers,
+    // which depend on it by key, are held back with it).
+    const respondentProblems: RowProblem[] = [];
     if (record.record.length !== header.length) {
-      problems.push({
-        table: 'survey_respondent',
-        locator: record.where,
+      respondentProblems.push({
         rule: 'column-count',
         message: `Row has ${record.record.length} cells but the header has ${header.length}`,
         hint: 'A cell containing the delimiter must be quoted; check for a missing or extra delimiter in this row.',
@@ -586,9 +599,7 @@ export function surveyRowsFromRecords(
     const uuid = (meta('uuid') ?? meta('instanceId') ?? meta('key'))?.replace(/^uuid:/, '');
     const respondentKey = uuid ?? index ?? String(ordinal);
     if (!uuid) {
-      problems.push({
-        table: 'survey_respondent',
-        locator: record.where,
+      respondentProblems.push({
         field: 'respondent_id',
         rule: 'missing-uuid',
         message: `Submission has no _uuid; it is keyed by its ${index ? '_index' : 'position'} ${respondentKey} instead`,
@@ -610,18 +621,18 @@ export function surveyRowsFromRecords(
     const responseRows: SourceRow[] = [];
     for (const question of codebook.questions) {
       if (question.type === 'note') continue;
-      const answer = readAnswer(
-        question,
-        columns.questions.get(question),
-        header,
-        cellOf,
-        resolver,
-        record,
-        problems,
-      );
-      if (!answer) continue;
-      answers.set(question.name, answer);
-      answer.values.forEach((value, seq) => {
+      const found: AnswerProblem[] = [];
+      const answer = readAnswer(question, columns.questions.get(question), header, cellOf, resolver, found);
+      // A problem belongs to the answer's cell: every row read from that cell carries it. An
+      // answer whose cell gave no row (no choice recognised) is kept as a row of its raw text.
+      const problems = found.map((item) => item.problem);
+      const values = answer?.values.length
+        ? answer.values
+        : found[0]
+          ? [{ column: found[0].column, fields: { value_raw: found[0].raw, is_other: false } }]
+          : [];
+      if (answer && problems.length === 0) answers.set(question.name, answer);
+      values.forEach((value, seq) => {
         const locator = `${record.where} column ${value.column}`;
         responseRows.push({
           table: 'survey_response',
@@ -633,8 +644,12 @@ export function surveyRowsFromRecords(
             ...value.fields,
             ...provenance(locator),
           },
+          ...(problems.length ? { problems } : {}),
         });
       });
+    }
+    for (const position of record.formulasWithoutValue ?? []) {
+      respondentProblems.push(formulaWithoutValueProblem(undefined, header[position] ?? `${position + 1}`));
     }
 
     const respondent: Record<string, unknown> = {
@@ -643,9 +658,7 @@ export function surveyRowsFromRecords(
     };
     const countryRaw = answers.get(countryQuestion)?.values[0]?.fields.value_raw;
     if (countryRaw === undefined) {
-      problems.push({
-        table: 'survey_respondent',
-        locator: record.where,
+      respondentProblems.push({
         field: 'iso3',
         rule: 'country-unresolved',
         message: `Submission has no answer to '${countryQuestion}', so its UN Country Team is unknown`,
@@ -657,9 +670,7 @@ export function surveyRowsFromRecords(
         respondent.unct_id = `UNCT-${resolution.iso3}`;
         respondent.iso3 = resolution.iso3;
       } else {
-        problems.push({
-          table: 'survey_respondent',
-          locator: record.where,
+        respondentProblems.push({
           field: 'iso3',
           rule: 'country-unresolved',
           message: resolution.message,
@@ -679,10 +690,18 @@ export function surveyRowsFromRecords(
     if (validation && validation !== '{}') respondent.validation_status = validation;
     respondent.source_row_ref = `${read.sourceRef(record)}${index ? ` (_index ${index})` : ''}`;
     Object.assign(respondent, provenance(record.where));
-    rows.push({ table: 'survey_respondent', locator: record.where, values: respondent }, ...responseRows);
+    rows.push(
+      {
+        table: 'survey_respondent',
+        locator: record.where,
+        values: respondent,
+        ...(respondentProblems.length ? { problems: respondentProblems } : {}),
+      },
+      ...responseRows,
+    );
   }
   if (repeatRows) metadata.repeatRows = repeatRows;
-  return { format: read.format, declaredContracts: {}, rows, problems, metadata };
+  return { format: read.format, declaredContracts: {}, rows, notices, metadata };
 }
 
 /** Where one question's answer is: its column, its `_other` text column, its 0/1 choice columns. */
@@ -758,6 +777,13 @@ interface Answer {
   readonly values: AnswerValue[];
 }
 
+/** A problem of one answer, with the column and text of the cell it was found in. */
+interface AnswerProblem {
+  readonly column: string;
+  readonly raw: string;
+  readonly problem: RowProblem;
+}
+
 /** "None" is how Kobo writes a Python null; it is a value only where a choice is called that. */
 function isNoneMarker(value: string, question: SurveyQuestion, resolver: ColumnResolver): boolean {
   if (value.trim() !== 'None') return false;
@@ -774,23 +800,21 @@ function readAnswer(
   header: readonly string[],
   cellOf: (index: number) => string,
   resolver: ColumnResolver,
-  record: SurveyRecord,
-  problems: ReadProblem[],
+  problems: AnswerProblem[],
 ): Answer | undefined {
   if (!columns) return undefined;
   const columnIndex = columns.summary;
   const otherText = columns.other >= 0 ? cellOf(columns.other).trim() : '';
   const base = (value: string) => ({ value_raw: value, is_other: false });
+  const cellText = (column: string) => {
+    const index = header.indexOf(column);
+    return index >= 0 ? cellOf(index) : '';
+  };
   const problem = (rule: string, column: string, message: string, value: string, hint?: string) =>
     problems.push({
-      table: 'survey_response',
-      locator: `${record.where} column ${column}`,
-      field: 'value_code',
-      rule,
-      message,
-      value,
-      ...(hint ? { hint } : {}),
-      rejectsRow: true,
+      column,
+      raw: cellText(column),
+      problem: { field: 'value_code', rule, message, value, ...(hint ? { hint } : {}), rejectsRow: true },
     });
   const withChoice = (column: string, exported: string, choice: SurveyChoice): AnswerValue => {
     const isOther = choice.name === 'other';
@@ -840,13 +864,15 @@ function readAnswer(
       const valid = Number.isFinite(number) && (question.type === 'decimal' || Number.isInteger(number));
       if (!valid) {
         problems.push({
-          table: 'survey_response',
-          locator: `${record.where} column ${column}`,
-          field: 'value_number',
-          rule: 'not-a-number',
-          message: `'${raw}' is not ${question.type === 'integer' ? 'an integer' : 'a number'} (question '${question.name}')`,
-          value: raw,
-          rejectsRow: true,
+          column,
+          raw,
+          problem: {
+            field: 'value_number',
+            rule: 'not-a-number',
+            message: `'${raw}' is not ${question.type === 'integer' ? 'an integer' : 'a number'} (question '${question.name}')`,
+            value: raw,
+            rejectsRow: true,
+          },
         });
         return { values: [{ column, fields: base(raw) }] };
       }
@@ -856,13 +882,15 @@ function readAnswer(
       const match = /^(\d{4}-\d{2}-\d{2})(?:$|[T ])/.exec(raw.trim());
       if (!match?.[1]) {
         problems.push({
-          table: 'survey_response',
-          locator: `${record.where} column ${column}`,
-          field: 'value_date',
-          rule: 'not-a-date',
-          message: `'${raw}' is not a date written YYYY-MM-DD (question '${question.name}')`,
-          value: raw,
-          rejectsRow: true,
+          column,
+          raw,
+          problem: {
+            field: 'value_date',
+            rule: 'not-a-date',
+            message: `'${raw}' is not a date written YYYY-MM-DD (question '${question.name}')`,
+            value: raw,
+            rejectsRow: true,
+          },
         });
         return { values: [{ column, fields: base(raw) }] };
       }

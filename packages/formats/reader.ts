@@ -25,6 +25,23 @@ export interface ReaderInput {
   readonly receivedAt?: string;
 }
 
+/**
+ * A problem a reader found in the record one row comes from (a cell it cannot decode, an answer
+ * outside the codebook, an element without an identifier). It travels with the row, so the
+ * validator reports it at that row's locator and quarantines exactly that row (and the rows that
+ * depend on it by key), never a neighbour.
+ */
+export interface RowProblem {
+  readonly field?: string;
+  /** Short machine-readable rule id, e.g. `select-multiple-consistency` (docs/evidence-rules.md). */
+  readonly rule: string;
+  readonly message: string;
+  readonly value?: string;
+  readonly hint?: string;
+  /** True when the row must be quarantined because of this problem; false for a notice. */
+  readonly rejectsRow: boolean;
+}
+
 /** One row of one contract table, with where it came from. */
 export interface SourceRow {
   readonly table: string;
@@ -32,20 +49,23 @@ export interface SourceRow {
   readonly locator: string;
   /** Values by contract field name; strings for text formats, JSON types for JSON. */
   readonly values: Readonly<Record<string, unknown>>;
+  /** What the reader found wrong (or worth saying) about this row's record. */
+  readonly problems?: readonly RowProblem[];
 }
 
-/** A problem a reader found in one row or cell. The row still goes to contract validation. */
-export interface ReadProblem {
+/**
+ * Something about the file as a whole that the report must say (a column ignored, a hidden sheet
+ * skipped, an aggregate area left out). It never quarantines a row.
+ */
+export interface ReadNotice {
   readonly table?: string;
+  /** Where in the file: the header (`line 1`), a sheet (`sheet "Hidden"`), the first row concerned. */
   readonly locator: string;
   readonly field?: string;
-  /** Short machine-readable rule id, e.g. `select-multiple-consistency`. */
   readonly rule: string;
   readonly message: string;
   readonly value?: string;
   readonly hint?: string;
-  /** True when the row must be quarantined because of this problem. */
-  readonly rejectsRow: boolean;
 }
 
 export interface SourceReadResult {
@@ -53,10 +73,10 @@ export interface SourceReadResult {
   readonly format: string;
   /** Contract versions the file declares, by table (`{"pilot": "1.0.0"}`). */
   readonly declaredContracts: Readonly<Record<string, string>>;
-  /** The rows, in file order. Iterated once. */
+  /** The rows, in file order, each with its own problems. Iterated once. */
   readonly rows: AsyncIterable<SourceRow> | Iterable<SourceRow>;
-  /** Problems found while reading; filled while `rows` is iterated. */
-  readonly problems: ReadProblem[];
+  /** Notices about the whole file; complete once `rows` has been iterated. */
+  readonly notices: ReadNotice[];
   /** Anything worth keeping about the file (HXL tags, sheet names, IATI version …). */
   readonly metadata: Record<string, unknown>;
 }

@@ -12,7 +12,7 @@ import {
 } from './kobo.ts';
 import {
   type ReaderInput,
-  type ReadProblem,
+  type ReadNotice,
   type SourceReadResult,
   SourceRefusedError,
   type SourceRow,
@@ -51,6 +51,12 @@ export interface SheetRecords {
   readonly records: readonly SurveyRecord[];
 }
 
+/** The visible sheets of a workbook, and the names of the hidden ones (which are not read). */
+export interface WorkbookSheets {
+  readonly sheets: readonly SheetRecords[];
+  readonly hiddenSheets: readonly string[];
+}
+
 export interface XlsxReadOptions {
   readonly zipLimits?: ZipLimits;
   /** @default MAX_SHEET_ROWS */
@@ -62,12 +68,16 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-/** All sheets of a workbook as text records, refusing zip bombs and oversized sheets. */
-export async function readWorkbookSheets(
+/**
+ * The visible sheets of a workbook as text records, refusing zip bombs and oversized sheets. A
+ * hidden sheet is not read (what a person cannot see in the workbook is not published from it);
+ * its name is returned so the reader can say so.
+ */
+export async function readWorkbook(
   bytes: Uint8Array,
   fileName: string,
   options: XlsxReadOptions = {},
-): Promise<SheetRecords[]> {
+): Promise<WorkbookSheets> {
   const limits = options.zipLimits ?? DEFAULT_ZIP_LIMITS;
   const maxRows = options.maxRows ?? MAX_SHEET_ROWS;
   if (!looksLikeZip(bytes)) {
@@ -92,7 +102,12 @@ export async function readWorkbookSheets(
     );
   }
   const sheets: SheetRecords[] = [];
+  const hiddenSheets: string[] = [];
   for (const worksheet of workbook.worksheets) {
+    if (worksheet.state === 'hidden' || worksheet.state === 'veryHidden') {
+      hiddenSheets.push(worksheet.name);
+      continue;
+    }
     if (worksheet.rowCount > maxRows) {
       throw new SourceRefusedError(
         `Sheet "${worksheet.name}" of '${fileName}' has ${worksheet.rowCount} rows; the limit is ${maxRows}`,
@@ -105,16 +120,68 @@ export async function readWorkbookSheets(
     const records: SurveyRecord[] = [];
     worksheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
       const cells: string[] = [];
-      for (let column = 1; column <= width; column += 1) cells.push(cellText(row.getCell(column).value));
-      while (cells.length && cells[cells.length - 1] === '') cells.pop();
-      records.push({ line: rowNumber, record: cells, where: `sheet "${worksheet.name}" row ${rowNumber}` });
+      const formulasWithoutValue: number[] = [];
+      const numericColumns: number[] = [];
+      for (let column = 1; column <= width; column += 1) {
+        const value = row.getCell(column).value;
+        if (isFormulaWithoutValue(value)) formulasWithoutValue.push(column - 1);
+        if (isNumberCell(value)) numericColumns.push(column - 1);
+        cells.push(cellText(value));
+      }
+      while (
+        cells.length &&
+        cells[cells.length - 1] === '' &&
+        !formulasWithoutValue.includes(cells.length - 1)
+      )
+        cells.pop();
+      records.push({
+        line: rowNumber,
+        record: cells,
+        where: `sheet "${worksheet.name}" row ${rowNumber}`,
+        ...(formulasWithoutValue.length ? { formulasWithoutValue } : {}),
+        ...(numericColumns.length ? { numericColumns } : {}),
+      });
     });
     // Trailing empty cells were dropped per row; pad to the widest row so column counts compare.
     const widest = Math.max(0, ...records.map((record) => record.record.length));
     for (const record of records) while (record.record.length < widest) record.record.push('');
     sheets.push({ name: worksheet.name, records });
   }
-  return sheets;
+  return { sheets, hiddenSheets };
+}
+
+/** The visible sheets of a workbook (see `readWorkbook`), for readers that need no notices. */
+export async function readWorkbookSheets(
+  bytes: Uint8Array,
+  fileName: string,
+  options: XlsxReadOptions = {},
+): Promise<SheetRecords[]> {
+  return [...(await readWorkbook(bytes, fileName, options)).sheets];
+}
+
+/** The notices of the hidden sheets a reader left out. */
+export function hiddenSheetNotices(hiddenSheets: readonly string[]): ReadNotice[] {
+  return hiddenSheets.map((name) => ({
+    locator: `sheet "${name}"`,
+    rule: 'hidden-sheet',
+    message: `sheet "${name}" is hidden in the workbook and was not read`,
+    hint: 'Unhide the sheet and upload again if its rows are meant to be part of the evidence',
+  }));
+}
+
+/** A number cell, or a formula whose cached result is a number. */
+function isNumberCell(value: ExcelJS.CellValue): boolean {
+  if (typeof value === 'number') return true;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
+  return typeof (value as { result?: unknown }).result === 'number';
+}
+
+/** A formula cell whose result the workbook does not hold (never calculated, or saved without it). */
+function isFormulaWithoutValue(value: ExcelJS.CellValue): boolean {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
+  if (!('formula' in value) && !('sharedFormula' in value)) return false;
+  const result = (value as { result?: unknown }).result;
+  return result === undefined || result === null;
 }
 
 /** One cell as text: formulas by cached result, dates as `YYYY-MM-DD` (or full ISO when timed). */
@@ -150,10 +217,10 @@ function isoDateText(date: Date): string {
  * are listed in `metadata.skippedSheets`; a workbook where none matches is refused.
  */
 export async function readContractXlsx(input: ReaderInput): Promise<SourceReadResult> {
-  const sheets = await readWorkbookSheets(input.bytes, input.fileName);
+  const { sheets, hiddenSheets } = await readWorkbook(input.bytes, input.fileName);
   const tables = tablesForKind(input.kind);
   const rows: SourceRow[] = [];
-  const problems: ReadProblem[] = [];
+  const notices: ReadNotice[] = hiddenSheetNotices(hiddenSheets);
   const declaredContracts: Record<string, string> = {};
   const sheetTables: Record<string, string> = {};
   const skippedSheets: string[] = [];
@@ -168,7 +235,7 @@ export async function readContractXlsx(input: ReaderInput): Promise<SourceReadRe
         metadata: {},
       });
       for (const row of result.rows as SourceRow[]) rows.push(row);
-      problems.push(...result.problems);
+      notices.push(...result.notices);
       Object.assign(declaredContracts, result.declaredContracts);
       sheetTables[sheet.name] = String(result.metadata.table);
     } catch (error) {
@@ -200,11 +267,12 @@ export async function readContractXlsx(input: ReaderInput): Promise<SourceReadRe
     format: 'xlsx',
     declaredContracts,
     rows,
-    problems,
+    notices,
     metadata: {
       sheets: sheets.map((sheet) => sheet.name),
       sheetTables,
       ...(skippedSheets.length ? { skippedSheets } : {}),
+      ...(hiddenSheets.length ? { hiddenSheets } : {}),
     },
   };
 }
@@ -223,18 +291,17 @@ export async function readKoboXlsx(
   input: ReaderInput,
   options: KoboReadOptions = {},
 ): Promise<SourceReadResult> {
-  const sheets = await readWorkbookSheets(input.bytes, input.fileName);
-  return koboRowsFromSheets(input, sheets, options);
+  return koboRowsFromSheets(input, await readWorkbook(input.bytes, input.fileName), options);
 }
 
 export function koboRowsFromSheets(
   input: ReaderInput,
-  sheets: readonly SheetRecords[],
+  workbook: WorkbookSheets,
   options: KoboReadOptions = {},
 ): SourceReadResult {
-  const [main, ...repeats] = sheets;
+  const [main, ...repeats] = workbook.sheets;
   if (!main) throw new SourceRefusedError(`Workbook '${input.fileName}' has no sheets`, 'empty');
-  return surveyRowsFromRecords(input, main.records, options, {
+  const result = surveyRowsFromRecords(input, main.records, options, {
     format: 'kobo-xlsx',
     metadata: {
       sheet: main.name,
@@ -242,6 +309,8 @@ export function koboRowsFromSheets(
     },
     sourceRef: (record) => `${input.fileName} sheet "${main.name}" row ${record.line}`,
   });
+  result.notices.push(...hiddenSheetNotices(workbook.hiddenSheets));
+  return result;
 }
 
 /** The codebook of an XLSForm workbook (`survey` and `choices` sheets, optional `settings`). */

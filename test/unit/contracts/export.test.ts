@@ -26,6 +26,7 @@ const SAMPLES: readonly [SourceKind, string][] = [
   ['survey', 'survey/gmg-unct-2011-kobo.csv'],
   ['stocktaking', 'stocktaking/jmdi-projects.csv'],
   ['stocktaking', 'stocktaking/jmdi-lessons.csv'],
+  ['statistics', 'statistics/context-figures.csv'],
 ];
 
 async function fixtureRows(): Promise<{ table: string; values: Record<string, unknown> }[]> {
@@ -74,9 +75,11 @@ function tableSchemaAccepts(
     if (constraints.enum && !constraints.enum.includes(value)) errors.push(`${field.name}: not in enum`);
     if (constraints.pattern && !new RegExp(constraints.pattern).test(String(value)))
       errors.push(`${field.name}: pattern`);
-    if (constraints.minimum !== undefined && Number(value) < constraints.minimum)
+    // Dates compare as ISO text, numbers as numbers (Table Schema ranges apply to both).
+    const comparable = field.type === 'date' ? String(value) : Number(value);
+    if (constraints.minimum !== undefined && comparable < constraints.minimum)
       errors.push(`${field.name}: minimum`);
-    if (constraints.maximum !== undefined && Number(value) > constraints.maximum)
+    if (constraints.maximum !== undefined && comparable > constraints.maximum)
       errors.push(`${field.name}: maximum`);
   }
   return errors;
@@ -100,6 +103,7 @@ describe('contract exports', () => {
         'event',
         'jmdi_lesson',
         'jmdi_project',
+        'observation',
         'pilot',
         'pilot_milestone',
         'source_document',
@@ -124,6 +128,32 @@ describe('contract exports', () => {
       expect(contract.schema.safeParse(values).success).toBe(false);
       expect(validate(values)).toBe(false);
       expect(tableSchemaAccepts(tableSchema(contract), values).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('JSON Schema and Table Schema reject the plausibility breaches they can express, as the contract does', async () => {
+    const rows = await fixtureRows();
+    const valid = (table: string) => rows.find((row) => row.table === table)!.values;
+    const cases: [string, Record<string, unknown>, readonly ('json' | 'table')[]][] = [
+      ['jmdi_project', { ...valid('jmdi_project'), start_planned: '1899-12-31' }, ['json', 'table']],
+      ['jmdi_project', { ...valid('jmdi_project'), total_budget_amount: -1 }, ['json', 'table']],
+      ['event', { ...valid('event'), start_date: '2099-01-01' }, ['json', 'table']],
+      ['observation', { ...valid('observation'), time_period: '2099' }, ['json', 'table']],
+      ['observation', { ...valid('observation'), time_period: '0000' }, ['json', 'table']],
+      ['observation', { ...valid('observation'), unit: 'percent', value: 140 }, ['json']],
+    ];
+
+    for (const [table, values, expressedIn] of cases) {
+      const contract = contractForTable(table);
+      expect(contract.schema.safeParse(values).success, JSON.stringify(values)).toBe(false);
+      if (expressedIn.includes('json'))
+        expect(jsonSchemaValidator(table)(values), JSON.stringify(values)).toBe(false);
+      if (expressedIn.includes('table')) {
+        expect(
+          tableSchemaAccepts(tableSchema(contract), values).length,
+          JSON.stringify(values),
+        ).toBeGreaterThan(0);
+      }
     }
   });
 

@@ -32,7 +32,7 @@ const milestone = (id: string, pilotId: string, locator: string): SourceRow => (
 });
 
 function read(rows: SourceRow[], declaredContracts: Record<string, string> = {}): SourceReadResult {
-  return { format: 'json', declaredContracts, rows, problems: [], metadata: {} };
+  return { format: 'json', declaredContracts, rows, notices: [], metadata: {} };
 }
 
 describe('validateRows', () => {
@@ -100,6 +100,6 @@ describe('validateRows', () => {
     );
 
     await expect(refused).rejects.toBeInstanceOf(SourceRefusedError);
-    await expect(refused).rejects.toThrow(/pilot@2\.0\.0.*pilot@1\.0\.0/);
+    await expect(refused).rejects.toThrow(/pilot@2\.0\.0.*pilot@1\.1\.0/);
   });
 });

@@ -369,3 +369,76 @@ describe('normaliseContractCsvFast eligibility', () => {
     expect(data.equals(copy)).toBe(true);
   });
 });
+
+describe('normaliseContractCsvFast on plausibility rules and number styles', () => {
+  const PROJECT_HEADER = columnSpecs(contractForTable('jmdi_project')).map((spec) => spec.name);
+  const project = (id: number, overrides: Record<string, string> = {}) => {
+    const row: Record<string, string> = {
+      project_id: `JMDI1-P-${id}`,
+      title_en: 'Title',
+      target_country_iso3: 'MDA',
+      theme_primary: 'communities',
+      selection_status: 'implemented',
+      start_planned: '2010-01-01',
+      end_planned: '2012-06-30',
+      total_budget_amount: '180000',
+      source_doc_id: 'DOC-x',
+      source_locator: `row ${id}`,
+      extraction_method: 'manual',
+      confidence: 'low',
+      ...overrides,
+    };
+    return PROJECT_HEADER.map((field) => row[field] ?? '');
+  };
+
+  it('quarantines impossible dates, an end before its start and a negative budget as the reference does', async () => {
+    const rows = [
+      PROJECT_HEADER,
+      project(1),
+      project(2, { start_planned: '1899-12-31' }),
+      project(3, { end_planned: '2099-01-01' }),
+      project(4, { start_planned: '2012-01-01', end_planned: '2011-01-01' }),
+      project(5, { total_budget_amount: '-1' }),
+      project(6),
+    ];
+    const result = await expectSameAsReference(bytes(csvText(rows)), {
+      fileName: 'p.csv',
+      kind: 'stocktaking',
+    });
+    expect(result?.summary.problems.map((problem) => [problem.locator, problem.rule])).toEqual([
+      ['line 3', 'period-range'],
+      ['line 4', 'period-range'],
+      ['line 5', 'end-before-start'],
+      ['line 6', 'negative-value'],
+    ]);
+  });
+
+  it('holds back 1.500 in a file that writes a number with a comma, wherever the comma comes', async () => {
+    // The comma cell before the slice of 2,048 rows that holds 1.500, in it, and after it (a second pass).
+    for (const commaAt of [1, 5, 2090]) {
+      const rows = [PROJECT_HEADER];
+      for (let id = 1; id <= 2100; id += 1) {
+        const budget = id === 10 ? '1.500' : id === commaAt ? '180000,50' : '180000';
+        rows.push(project(id, { total_budget_amount: budget }));
+      }
+      const result = await expectSameAsReference(bytes(csvText(rows)), {
+        fileName: 'p.csv',
+        kind: 'stocktaking',
+      });
+      expect(result?.summary.problems.find((problem) => problem.locator === 'line 11')).toMatchObject({
+        rule: 'decimal-style-conflict',
+        field: 'total_budget_amount',
+        value: '1.500',
+      });
+    }
+  });
+
+  it('reads 1.500 as 1.5 in a file whose numbers all use a point', async () => {
+    const rows = [PROJECT_HEADER, project(1, { total_budget_amount: '1.500' }), project(2)];
+    const result = await expectSameAsReference(bytes(csvText(rows)), {
+      fileName: 'p.csv',
+      kind: 'stocktaking',
+    });
+    expect(result?.summary.rowsAccepted).toBe(2);
+  });
+});

@@ -41,6 +41,23 @@ const NOISE = fc.string({
 /** Edge values for a column of this kind: valid ones, near misses and missing markers. */
 function edges(spec: ColumnSpec): string[] {
   const missing = ['', 'NA', ' ', '\u00a0'];
+  // Fields whose plausibility rules read them: values on and over the edges of each rule.
+  if (spec.name === 'time_period') {
+    return [
+      '2010',
+      '1950',
+      '1949',
+      '0000',
+      '2099',
+      '2011-13',
+      '2011-00',
+      '2011-Q4',
+      '2011-Q5',
+      '2013-06',
+      ...missing,
+    ];
+  }
+  if (spec.name === 'unit') return ['persons', 'percent', 'USD', 'number', 'PS', ...missing];
   switch (spec.type.kind) {
     case 'dictionary': {
       const values = (spec.type.values ?? []).slice(0, 4);
@@ -61,14 +78,46 @@ function edges(spec: ColumnSpec): string[] {
         '1e2',
         '99999999999',
         '-0',
+        '1.000',
+        '2,5',
         ...missing,
       ];
     case 'float64':
-      return ['0', '1.5', '-2', '-0', '1e3', '.5', '5.', 'abc', '1,000', 'Infinity', '1e400', ...missing];
+      return [
+        '0',
+        '1.5',
+        '-2',
+        '-0',
+        '1e3',
+        '.5',
+        '5.',
+        'abc',
+        '1,000',
+        '12,5',
+        '1.500',
+        '-1.500',
+        '150',
+        'Infinity',
+        '1e400',
+        ...missing,
+      ];
     case 'bool':
       return ['true', 'false', 'TRUE', 'Yes', 'no', '1', '0', ' no ', 'maybe', ...missing];
     case 'date':
-      return ['2011-01-01', '2020-02-29', '2021-02-29', '2011-13-01', ' 2011-01-01', '2011-1-1', ...missing];
+      return [
+        '2011-01-01',
+        '2012-12-31',
+        '2020-02-29',
+        '2021-02-29',
+        '2011-13-01',
+        ' 2011-01-01',
+        '2011-1-1',
+        '1899-12-31',
+        '2099-01-01',
+        '0000-01-01',
+        '1995-06-30',
+        ...missing,
+      ];
     case 'timestamp':
       return ['2011-11-02T10:00:00Z', '2011-11-02T10:00:00.25+02:00', '2011-11-02 10:00', 'x', ...missing];
     case 'list-utf8':
@@ -129,6 +178,8 @@ const CASES: readonly TableCase[] = [
     valid: (id) => ({
       project_id: `JMDI1-P-${id % 12}`,
       title_en: 'Title',
+      start_planned: '2010-01-01',
+      end_planned: '2012-06-30',
       target_country_iso3: ['MDA', 'SEN', 'PHL'][id % 3] ?? 'MDA',
       theme_primary: 'remittances',
       themes_secondary: 'communities|rights',
@@ -168,6 +219,7 @@ const CASES: readonly TableCase[] = [
       title: 'Meeting',
       event_type: 'workshop',
       start_date: '2011-11-09',
+      end_date: '2011-11-10',
       date_precision: 'day',
       iso3: 'MDA',
       country_iso3s: 'MDA|SEN',
@@ -175,6 +227,20 @@ const CASES: readonly TableCase[] = [
       source_locator: `row ${id}`,
       extraction_method: 'manual',
       confidence: 'low',
+    }),
+  },
+  {
+    table: 'observation',
+    kind: 'statistics',
+    valid: (id) => ({
+      indicator_id: ['IMM_STOCK', 'IMM_STOCK_PCT', 'REMIT_IN_USD', 'SM_POP_TOTL'][id % 4] ?? 'IMM_STOCK',
+      ref_area_iso3: ['MDA', 'SEN', 'PHL'][id % 3] ?? 'MDA',
+      time_period: ['2010', '2013-Q2', '2012-07', '1990'][id % 4] ?? '2010',
+      value: ['129488', '12.5', '1.5', '..'][id % 4] ?? '1',
+      unit: ['persons', 'percent', 'USD', 'number'][id % 4] ?? 'persons',
+      sex: '_T',
+      source: 'UNDESA_IMS',
+      dataset_revision: 'POP/DB/MIG/Stock/Rev.2019',
     }),
   },
   {

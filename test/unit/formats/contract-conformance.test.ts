@@ -3,14 +3,14 @@ import { contractForTable } from '#contracts/registry.ts';
 import { createSourceReader } from '#packages/formats/index.ts';
 import type { SourceReadResult, SourceRow } from '#packages/formats/reader.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
-import { collectRows, fixtureBytes, readerInput } from './reader-input.ts';
+import { collectRows, fixtureBytes, readerInput, readerProblems } from './reader-input.ts';
 import { workbookBytes } from './workbook.ts';
 
 /** Contract issues of every row that the reader did not itself reject. */
 async function contractIssues(result: SourceReadResult): Promise<{ rows: SourceRow[]; issues: string[] }> {
   const rows = await collectRows(result);
   const rejected = new Set(
-    result.problems.filter((problem) => problem.rejectsRow).map((problem) => problem.locator),
+    (await readerProblems(result)).filter((problem) => problem.rejectsRow).map((problem) => problem.locator),
   );
   const issues: string[] = [];
   for (const row of rows) {
@@ -71,7 +71,8 @@ describe('rows of every reader against the data contracts', () => {
       {
         name: 'Table 1',
         rows: [
-          ['International migrant stock at mid-year (POP/DB/MIG/Stock/Rev.2013)'],
+          ['Table 1. International migrant stock at mid-year'],
+          ['Suggested citation: United Nations (2013), POP/DB/MIG/Stock/Rev.2013'],
           ['Sort order', 'Country code', 'Type of data (a)', 2010, 2013],
           [1, 900, '', 220729300, 231522215],
           [2, 498, 'B', 129488, '..'],

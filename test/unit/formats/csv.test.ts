@@ -9,7 +9,7 @@ import {
   readContractCsv,
 } from '#packages/formats/csv.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
-import { caught, collectRows, fixtureBytes, readerInput } from './reader-input.ts';
+import { caught, collectRows, fixtureBytes, readerInput, readerProblems } from './reader-input.ts';
 
 describe('detectDelimiter', () => {
   it.each([
@@ -162,7 +162,7 @@ describe('readContractCsv', () => {
       preambleRows: 2,
     });
     expect(result.metadata.hxlTags).toMatchObject({ pilot_id: '#activity+code', iso3: '#country+code' });
-    expect(result.problems).toEqual([]);
+    expect(await readerProblems(result)).toEqual([]);
     expect(rows.map((row) => row.locator)).toEqual(['line 6', 'line 8', 'line 9']);
     expect(rows[0]).toEqual({
       table: 'pilot',
@@ -240,7 +240,7 @@ describe('readContractCsv', () => {
 
     // assess
     expect(rows).toHaveLength(2);
-    expect(result.problems).toEqual([
+    expect(await readerProblems(result)).toEqual([
       expect.objectContaining({
         table: 'source_document',
         locator: 'line 3',
@@ -248,7 +248,7 @@ describe('readContractCsv', () => {
         rejectsRow: true,
       }),
     ]);
-    expect(result.problems[0]?.message).toContain('4 cells');
+    expect((await readerProblems(result))[0]?.message).toContain('4 cells');
   });
 
   it('refuses a header missing required columns, naming them and the closest table', async () => {
@@ -275,5 +275,63 @@ describe('readContractCsv', () => {
 
     // assess
     expect(error.rule).toBe('empty');
+  });
+});
+
+describe('readContractCsv: columns it does not read', () => {
+  const header =
+    'lesson_id,question,statement_en,theme,evidence_type,evidence_strength,good_practice,source_doc_id,source_locator,extraction_method,confidence';
+  const row = 'LES-1,what_works,Works,communities,jmdi_synthesis,weak,true,DOC-x,p.3,manual,low';
+
+  it('refuses a header that names a column twice, instead of silently taking one', async () => {
+    // act
+    const error = await caught(() =>
+      readContractCsv(readerInput('stocktaking', 'l.csv', `${header},statement_en\n${row},Other text\n`)),
+    );
+
+    // assess
+    expect(error).toBeInstanceOf(SourceRefusedError);
+    expect(error.rule).toBe('duplicate-header');
+    expect(error.locator).toBe('line 1');
+  });
+
+  it('lists the columns that are not fields of the table in a notice', async () => {
+    // act
+    const result = await readContractCsv(
+      readerInput('stocktaking', 'l.csv', `${header},reviewer_notes,Colour\n${row},check,red\n`),
+    );
+
+    // assess
+    expect(result.notices).toEqual([
+      expect.objectContaining({
+        table: 'jmdi_lesson',
+        locator: 'line 1',
+        rule: 'ignored-columns',
+        message: expect.stringContaining("'reviewer_notes', 'colour'"),
+      }),
+    ]);
+  });
+
+  it('holds back 1.500 in a file that writes a number with a comma, and says where the comma is', async () => {
+    // prepare
+    const text =
+      'project_id,title_en,target_country_iso3,theme_primary,selection_status,total_budget_amount,source_doc_id,source_locator,extraction_method,confidence\n' +
+      'JMDI1-A,A,MDA,communities,implemented,1.500,DOC-x,r1,manual,low\n' +
+      'JMDI1-B,B,MDA,communities,implemented,"180000,50",DOC-x,r2,manual,low\n' +
+      'JMDI1-C,C,MDA,communities,implemented,2500,DOC-x,r3,manual,low\n';
+
+    // act
+    const problems = await readerProblems(await readContractCsv(readerInput('stocktaking', 'p.csv', text)));
+
+    // assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        locator: 'line 2',
+        field: 'total_budget_amount',
+        rule: 'decimal-style-conflict',
+        value: '1.500',
+        message: expect.stringContaining("'180000,50' at line 3"),
+      }),
+    ]);
   });
 });

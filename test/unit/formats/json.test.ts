@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonErrorOffset, readContractJson, readContractNdjson } from '#packages/formats/json.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
-import { caught, collectRows, readerInput } from './reader-input.ts';
+import { caught, collectRows, readerInput, readerProblems } from './reader-input.ts';
 
 const PILOT = {
   pilot_id: 'MM-MDA-P1',
@@ -84,8 +84,9 @@ describe('readContractJson', () => {
     expect(rows.map((row) => [row.table, row.locator])).toEqual([
       ['pilot_milestone', '$[0]'],
       ['pilot', '$[1]'],
+      ['unrecognised', '$[2]'],
     ]);
-    expect(result.problems).toEqual([
+    expect(await readerProblems(result)).toEqual([
       expect.objectContaining({ locator: '$[2]', rule: 'unknown-columns', rejectsRow: true }),
     ]);
   });
@@ -108,7 +109,7 @@ describe('readContractJson', () => {
     );
 
     // assess
-    expect(result.problems).toEqual([
+    expect(await readerProblems(result)).toEqual([
       expect.objectContaining({ locator: '$.pilot[1]', rule: 'not-an-object', rejectsRow: true }),
     ]);
   });
@@ -187,5 +188,77 @@ describe('jsonErrorOffset', () => {
 
     // assess
     expect(found).toBe(offset);
+  });
+});
+
+describe('JSON keys that are not fields', () => {
+  it('lists them in one notice per table instead of dropping them without a word', async () => {
+    // act
+    const result = await readContractJson(
+      readerInput(
+        'pilot',
+        'p.json',
+        JSON.stringify({
+          pilot: [
+            { ...PILOT, colour: 'red' },
+            { ...PILOT, size: 3 },
+          ],
+        }),
+      ),
+    );
+
+    // assess
+    expect(result.notices).toEqual([
+      expect.objectContaining({
+        table: 'pilot',
+        locator: '$.pilot[0]',
+        rule: 'ignored-columns',
+        message: expect.stringContaining("'colour', 'size'"),
+      }),
+    ]);
+  });
+});
+
+describe('JSON fields named twice', () => {
+  it('quarantines exactly the row object that names a field twice', async () => {
+    // prepare: JSON.parse alone would keep the second title without a word
+    const pilot = JSON.stringify(PILOT);
+    const text = `{"pilot": [${pilot}, ${pilot.replace('{', '{"programme": "First", ').replace('MM-MDA-P1', 'MM-JAM-P1').replace('"MDA"', '"JAM"')}]}`;
+
+    // act
+    const problems = await readerProblems(await readContractJson(readerInput('pilot', 'p.json', text)));
+
+    // assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        locator: '$.pilot[1]',
+        field: 'programme',
+        rule: 'duplicate-field',
+        rejectsRow: true,
+      }),
+    ]);
+  });
+
+  it('refuses a file that names a table twice at its top level', async () => {
+    // act
+    const error = await caught(() =>
+      readContractJson(readerInput('pilot', 'p.json', `{"pilot": [], "pilot": [${JSON.stringify(PILOT)}]}`)),
+    );
+
+    // assess
+    expect(error.rule).toBe('duplicate-field');
+  });
+
+  it('finds keys named twice in NDJSON lines, and none in strings that look like keys', async () => {
+    // prepare
+    const text = `${JSON.stringify({ ...MILESTONE, description_en: 'a "milestone_id": trap, {"x":1,"x":2}' })}\n${JSON.stringify(MILESTONE).replace('{', '{"status":"planned",')}\n`;
+
+    // act
+    const problems = await readerProblems(await readContractNdjson(readerInput('pilot', 'm.ndjson', text)));
+
+    // assess
+    expect(problems.filter((problem) => problem.rule === 'duplicate-field')).toEqual([
+      expect.objectContaining({ locator: 'line 2', field: 'status' }),
+    ]);
   });
 });

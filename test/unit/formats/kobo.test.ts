@@ -9,7 +9,7 @@ import {
   type SurveyCodebook,
 } from '#packages/formats/kobo.ts';
 import { SourceRefusedError, type SourceRow } from '#packages/formats/reader.ts';
-import { caught, collectRows, fixtureBytes, readerInput } from './reader-input.ts';
+import { caught, collectRows, fixtureBytes, readerInput, readerProblems } from './reader-input.ts';
 
 async function readFixture(name: string) {
   const result = await readKoboCsv(readerInput('survey', name, fixtureBytes(`kobo/${name}`)));
@@ -38,7 +38,7 @@ describe('readKoboCsv', () => {
 
     // assess
     expect(result.format).toBe('kobo-csv');
-    expect(result.problems).toEqual([]);
+    expect(await readerProblems(result)).toEqual([]);
     expect(respondents.map((row) => row.values.respondent_id)).toEqual([MDA, JAM, BGD]);
     expect(respondents[0]).toEqual({
       table: 'survey_respondent',
@@ -148,7 +148,7 @@ describe('readKoboCsv', () => {
       const other = await readFixture(name);
 
       // assess
-      expect(other.result.problems).toEqual([]);
+      expect(await readerProblems(other.result)).toEqual([]);
       expect(responsesWithoutLocators(other.rows)).toEqual(responsesWithoutLocators(plain.rows));
       expect(
         other.rows.filter((row) => row.table === 'survey_respondent').map((row) => row.values.iso3),
@@ -188,7 +188,9 @@ describe('readKoboCsv', () => {
   it('reports a select_multiple summary that disagrees with its 0/1 columns, naming both', async () => {
     // act
     const { result } = await readFixture('kobo-problems.csv');
-    const problem = result.problems.find((item) => item.rule === 'select-multiple-consistency');
+    const problem = (await readerProblems(result)).find(
+      (item) => item.rule === 'select-multiple-consistency',
+    );
 
     // assess
     expect(problem).toMatchObject({
@@ -205,7 +207,7 @@ describe('readKoboCsv', () => {
     const { result, rows } = await readFixture('kobo-problems.csv');
 
     // assess
-    expect(result.problems).toContainEqual(
+    expect(await readerProblems(result)).toContainEqual(
       expect.objectContaining({
         table: 'survey_respondent',
         locator: 'line 2',
@@ -215,7 +217,9 @@ describe('readKoboCsv', () => {
         rejectsRow: true,
       }),
     );
-    expect(result.problems.find((item) => item.rule === 'country-unresolved')?.hint).toContain('Moldova');
+    expect((await readerProblems(result)).find((item) => item.rule === 'country-unresolved')?.hint).toContain(
+      'Moldova',
+    );
     expect(rows[0]?.values).not.toHaveProperty('iso3');
   });
 
@@ -224,7 +228,7 @@ describe('readKoboCsv', () => {
     const { result } = await readFixture('kobo-problems.csv');
 
     // assess
-    expect(result.problems).toContainEqual(
+    expect(await readerProblems(result)).toContainEqual(
       expect.objectContaining({
         locator: 'line 4 column agency',
         rule: 'unknown-choice',
@@ -287,7 +291,7 @@ describe('readKoboCsv', () => {
         .filter((row) => row.values.question_name === 'partner_name')
         .map((row) => [row.values.respondent_id, row.values.value_raw]),
     ).toEqual([['GMG-UNCT-2011:9d8c7b6a-0000-4000-8000-000000000001', 'IOM Moldova']]);
-    expect(result.problems).toContainEqual(
+    expect(await readerProblems(result)).toContainEqual(
       expect.objectContaining({ rule: 'repeat-parent-unknown', locator: 'line 4', rejectsRow: true }),
     );
   });
@@ -304,7 +308,7 @@ describe('readKoboCsv', () => {
     const rows = await collectRows(result);
 
     // assess
-    expect(result.problems).toEqual([]);
+    expect(await readerProblems(result)).toEqual([]);
     expect(rows[0]?.values).toMatchObject({ iso3: 'SEN', agency_org_id: 'XM-DAC-41146' });
     expect(
       rows.slice(1).map((row) => [row.values.question_name, row.values.value_code, row.values.value_raw]),
@@ -346,7 +350,7 @@ describe('readKoboCsv', () => {
       other_text: 'Diaspora bureau',
     });
     expect(responses[2]?.values).toMatchObject({ question_name: 'visit_date', value_date: '2012-07-19' });
-    expect(result.problems).toEqual([
+    expect(await readerProblems(result)).toEqual([
       expect.objectContaining({
         locator: 'line 3 column visit_date',
         rule: 'not-a-date',
@@ -450,5 +454,41 @@ describe('isoDateTimeWithZone', () => {
 
     // assess
     expect(result).toBe(expected);
+  });
+});
+
+describe('readKoboCsv: header columns', () => {
+  it('refuses an export whose header names a column twice', async () => {
+    // prepare
+    const text = new TextDecoder()
+      .decode(fixtureBytes('kobo/kobo-plain.csv'))
+      .replace('respondent_role,', 'respondent_role,respondent_role_copy,')
+      .replace('respondent_role_copy', 'agency');
+
+    // act
+    const error = await caught(() => readKoboCsv(readerInput('survey', 'kobo.csv', text)));
+
+    // assess
+    expect(error.rule).toBe('duplicate-header');
+    expect(error.message).toContain("'agency' twice");
+  });
+
+  it('lists the columns it does not read in a notice', async () => {
+    // prepare
+    const text = new TextDecoder()
+      .decode(fixtureBytes('kobo/kobo-plain.csv'))
+      .replace('unct_country,', 'unct_country,interviewer_mood,')
+      .replace(/\n(Republic of Moldova|JAM|Bangladesh),/g, '\n$1,fine,');
+
+    // act
+    const result = await readKoboCsv(readerInput('survey', 'kobo.csv', text));
+
+    // assess
+    expect(result.notices).toEqual([
+      expect.objectContaining({
+        rule: 'ignored-columns',
+        message: expect.stringContaining("'interviewer_mood'"),
+      }),
+    ]);
   });
 });

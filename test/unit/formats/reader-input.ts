@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ReaderInput, SourceReadResult, SourceRow } from '#packages/formats/reader.ts';
+import type { ReaderInput, RowProblem, SourceReadResult, SourceRow } from '#packages/formats/reader.ts';
 import type { SourceKind } from '#packages/pipeline/events.ts';
 
 const FIXTURES = new URL('../../fixtures/formats/', import.meta.url);
@@ -25,6 +25,20 @@ export async function collectRows(result: SourceReadResult): Promise<SourceRow[]
   const rows: SourceRow[] = [];
   for await (const row of result.rows) rows.push(row);
   return rows;
+}
+
+/** A reader's problem with the table and locator of the row it belongs to (notices: rejectsRow false). */
+export type LocatedProblem = RowProblem & { readonly table?: string; readonly locator: string };
+
+/** Every problem the reader attached to a row, at that row's locator, then the file's notices. */
+export async function readerProblems(result: SourceReadResult): Promise<LocatedProblem[]> {
+  const problems: LocatedProblem[] = [];
+  for await (const row of result.rows) {
+    for (const problem of row.problems ?? [])
+      problems.push({ table: row.table, locator: row.locator, ...problem });
+  }
+  for (const notice of result.notices) problems.push({ ...notice, rejectsRow: false });
+  return problems;
 }
 
 /** The error a call throws (synchronously or as a rejected promise), for assertions on its fields. */

@@ -304,7 +304,7 @@ describe('readSdmxCsv', () => {
     ]);
     expect(rows[0]?.values).toMatchObject({
       indicator_id: 'SM_POP_TOTL',
-      unit: 'NUMBER',
+      unit: 'number',
       unit_mult: 0,
       time_period: '2010',
     });
@@ -359,7 +359,7 @@ describe('readSdmxCsv', () => {
         ref_area_iso3: 'ITA',
         counterpart_iso3: 'MDA',
         value: 147519,
-        unit: 'PS',
+        unit: 'persons',
         source: 'WB_KNOMAD_BILAT',
         dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
       },
@@ -368,7 +368,7 @@ describe('readSdmxCsv', () => {
         ref_area_iso3: 'ITA',
         counterpart_iso3: 'SEN',
         value: 87000,
-        unit: 'PS',
+        unit: 'persons',
         source: 'WB_KNOMAD_BILAT',
         dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
       },
@@ -377,7 +377,7 @@ describe('readSdmxCsv', () => {
         ref_area_iso3: 'ESP',
         counterpart_iso3: 'ECU',
         value: null,
-        unit: 'PS',
+        unit: 'persons',
         source: 'WB_KNOMAD_BILAT',
         dataset_revision: 'KNOMAD-bilat-2013 (Factbook 2016 basis)',
       },
@@ -406,5 +406,108 @@ describe('readSdmxCsv', () => {
     // assess
     expect(error.rule).toBe('unknown-columns');
     expect(error.message).toContain('OBS_VALUE');
+  });
+});
+
+describe('statistics readers read the unit the table states', () => {
+  const wdi = (code: string, name: string, value = '1200') =>
+    `"Data Source","World Development Indicators",\n\n"Last Updated Date","2013-04-15",\n\n"Country Name","Country Code","Indicator Name","Indicator Code","2012",\n"Moldova","MDA","${name}","${code}","${value}",\n"Euro area","EMU","${name}","${code}","${value}",\n`;
+
+  it.each([
+    ['SM.POP.TOTL', 'International migrant stock, total', 'IMM_STOCK', 'persons'],
+    ['SM.POP.TOTL.ZS', 'International migrant stock (% of population)', 'IMM_STOCK_PCT', 'percent'],
+    ['SP.POP.GROW', 'Population growth (annual %)', 'WDI_SP_POP_GROW', 'percent_change'],
+    ['NY.GDP.MKTP.CD', 'GDP (current US$)', 'WDI_NY_GDP_MKTP_CD', 'USD'],
+    [
+      'SL.TLF.CACT.FE.ZS',
+      'Labor force participation rate, female (% of female population ages 15+)',
+      'WDI_SL_TLF_CACT_FE_ZS',
+      'percent',
+    ],
+  ])('WDI series %s is read as %s in %s', async (code, name, indicator, unit) => {
+    // act
+    const rows = await collectRows(await readWdiCsv(readerInput('statistics', 'wdi.csv', wdi(code, name))));
+
+    // assess
+    expect(rows.map((row) => [row.values.indicator_id, row.values.unit, row.problems])).toEqual([
+      [indicator, unit, undefined],
+    ]);
+  });
+
+  it.each([
+    ['SM.POP.TOTL', 'International migrant stock (% of population)', 'unit-conflict'],
+    ['NY.GDP.MKTP.CD', 'GDP growth (annual %)', 'unit-conflict'],
+    ['SM.POP.NETM', 'Net migration', 'indicator-unknown'],
+  ])('WDI series %s named %j is held back (%s), never guessed', async (code, name, rule) => {
+    // act
+    const rows = await collectRows(await readWdiCsv(readerInput('statistics', 'wdi.csv', wdi(code, name))));
+
+    // assess
+    expect(rows.map((row) => row.problems?.map((problem) => [problem.rule, problem.rejectsRow]))).toEqual([
+      [[rule, true]],
+    ]);
+  });
+
+  it('names the areas it leaves out in the report (a notice each, with the name the file gives)', async () => {
+    // act
+    const result = await readWdiCsv(
+      readerInput('statistics', 'wdi.csv', fixtureBytes('statistics/wdi-remittances.csv')),
+    );
+
+    // assess
+    expect(result.notices.map((notice) => [notice.rule, notice.value, notice.locator])).toEqual([
+      ['area-excluded', 'ARB', 'line 6 column 2009'],
+      ['area-excluded', 'XKX', 'line 10 column 2009'],
+      ['area-excluded', 'AFE', 'line 11 column 2009'],
+      ['area-excluded', 'WLD', 'line 12 column 2009'],
+    ]);
+    expect(result.notices[0]?.message).toContain('(Arab World)');
+    expect(result.notices[1]?.message).toContain('not an ISO 3166-1 country');
+  });
+
+  it('reads grouped figures by the decimal style the file shows, and holds back what it cannot tell', async () => {
+    // prepare: a file that writes decimals with a comma (12,5), and one that shows no decimal mark
+    const comma =
+      'DATAFLOW;REF_AREA;SERIES;TIME_PERIOD;OBS_VALUE;UNIT_MEASURE\nWB:WDI(1.0);MDA;X;2010;12,5;PT\nWB:WDI(1.0);SEN;Y;2010;1.500;PS\nWB:WDI(1.0);PHL;Y;2010;1,234,567;PS\n';
+    const unknown =
+      'DATAFLOW,REF_AREA,SERIES,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE\nWB:WDI(1.0),MDA,Y,2010,"1,500",PS\nWB:WDI(1.0),SEN,Y,2010,2500,PS\n';
+
+    // act
+    const commaRows = await collectRows(await readSdmxCsv(readerInput('statistics', 's.csv', comma)));
+    const unknownRows = await collectRows(await readSdmxCsv(readerInput('statistics', 's.csv', unknown)));
+
+    // assess
+    expect(commaRows.map((row) => [row.values.value, row.problems?.[0]?.rule])).toEqual([
+      [12.5, undefined],
+      [1500, undefined],
+      ['1,234,567', 'decimal-style-conflict'],
+    ]);
+    expect(unknownRows.map((row) => [row.values.value, row.problems?.[0]?.rule])).toEqual([
+      ['1,500', 'number-ambiguous'],
+      [2500, undefined],
+    ]);
+  });
+
+  it('holds back an SDMX observation whose unit it does not know or that contradicts the map', async () => {
+    // prepare
+    const text =
+      'DATAFLOW,REF_AREA,SERIES,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,UNIT_MULT\nUN:DF_SDG_GLH(1.11),498,SM_POP_TOTL,2010,129488,FURLONG,0\nUN:DF_SDG_GLH(1.11),498,SM_POP_PCT,2010,3.2,PT,0\nUN:DF_SDG_GLH(1.11),050,SM_POP_TOTL,2010,1345,PS,3\n';
+    const options = {
+      indicatorMap: {
+        SM_POP_TOTL: { indicator_id: 'IMM_STOCK', unit: 'persons' as const },
+        SM_POP_PCT: { indicator_id: 'IMM_STOCK', unit: 'persons' as const },
+      },
+    };
+
+    // act
+    const rows = await collectRows(await readSdmxCsv(readerInput('statistics', 'sdg.csv', text), options));
+
+    // assess
+    expect(rows.map((row) => [row.locator, row.problems?.map((problem) => problem.rule) ?? []])).toEqual([
+      ['line 2', ['unit-unknown']],
+      ['line 3', ['unit-conflict']],
+      ['line 4', []],
+    ]);
+    expect(rows[2]?.values).toMatchObject({ indicator_id: 'IMM_STOCK', unit: 'persons', unit_mult: 3 });
   });
 });

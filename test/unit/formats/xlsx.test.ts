@@ -1,3 +1,4 @@
+import type ExcelJS from 'exceljs';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
@@ -9,7 +10,7 @@ import {
   readWorkbookSheets,
 } from '#packages/formats/xlsx.ts';
 import { inspectZip, verifyZipEntries } from '#packages/formats/zip.ts';
-import { caught, collectRows, readerInput } from './reader-input.ts';
+import { caught, collectRows, readerInput, readerProblems } from './reader-input.ts';
 import { workbookBytes } from './workbook.ts';
 
 const PILOT_HEADER = [
@@ -298,7 +299,7 @@ describe('readKoboXlsx', () => {
 
     // assess
     expect(result.format).toBe('kobo-xlsx');
-    expect(result.problems).toEqual([]);
+    expect(await readerProblems(result)).toEqual([]);
     expect(result.metadata).toMatchObject({ sheet: 'GMG UNCT 2011', repeatSheets: ['partners'] });
     expect(rows[0]?.values).toMatchObject({
       respondent_id: 'GMG-UNCT-2011:a1b2c3d4-0000-4000-8000-000000000001',
@@ -386,5 +387,84 @@ describe('codebookFromXlsForm', () => {
     // assess
     expect(error.rule).toBe('codebook');
     expect(error.message).toContain('Sheet1');
+  });
+});
+
+describe('workbooks: what cannot be seen or was never calculated', () => {
+  const pilotRow = (id: string, budget: ExcelJS.CellValue): ExcelJS.CellValue[] => [
+    id,
+    'MDA',
+    'Mainstreaming Migration',
+    'P1_2011_2013',
+    'active',
+    '2012-02-09',
+    budget,
+    'DOC-x',
+    'p.1',
+    'manual',
+    'high',
+  ];
+
+  it('skips a hidden sheet and says so in a notice', async () => {
+    // prepare
+    const bytes = await workbookBytes([
+      { name: 'pilot', rows: [PILOT_HEADER, pilotRow('MM-MDA-P1', 963228)] },
+      { name: 'old pilots', rows: [PILOT_HEADER, pilotRow('MM-JAM-P1', 1)], state: 'hidden' },
+    ]);
+
+    // act
+    const result = await readContractXlsx(readerInput('pilot', 'pilots.xlsx', bytes));
+    const rows = await collectRows(result);
+
+    // assess
+    expect(rows.map((row) => row.values.pilot_id)).toEqual(['MM-MDA-P1']);
+    expect(result.notices).toEqual([
+      expect.objectContaining({ rule: 'hidden-sheet', locator: 'sheet "old pilots"' }),
+    ]);
+  });
+
+  it('quarantines a row whose cell is a formula without a saved result, and only that row', async () => {
+    // prepare
+    const bytes = await workbookBytes([
+      {
+        name: 'pilot',
+        rows: [PILOT_HEADER, pilotRow('MM-MDA-P1', { formula: 'H9*2' }), pilotRow('MM-JAM-P1', 500)],
+      },
+    ]);
+
+    // act
+    const result = await readContractXlsx(readerInput('pilot', 'pilots.xlsx', bytes));
+    const problems = await readerProblems(result);
+
+    // assess
+    expect(problems).toEqual([
+      expect.objectContaining({
+        locator: 'sheet "pilot" row 2',
+        field: 'budget_amount',
+        rule: 'formula-without-value',
+        rejectsRow: true,
+      }),
+    ]);
+  });
+
+  it('refuses a sheet whose header names a column twice', async () => {
+    // prepare
+    const bytes = await workbookBytes([
+      {
+        name: 'pilot',
+        rows: [
+          [...PILOT_HEADER, 'programme'],
+          [...pilotRow('MM-MDA-P1', 1), 'Other'],
+        ],
+      },
+    ]);
+
+    // act
+    const error = await caught(() => readContractXlsx(readerInput('pilot', 'pilots.xlsx', bytes)));
+
+    // assess
+    expect(error).toBeInstanceOf(SourceRefusedError);
+    expect(error.rule).toBe('duplicate-header');
+    expect(error.message).toContain("'programme' twice");
   });
 });
