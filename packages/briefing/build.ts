@@ -10,7 +10,7 @@ import {
   THEME_HLD_RT,
   THEME_JMDI,
 } from '#contracts/vocabularies.ts';
-import { type GroupedRows, GroupMembers, groupRows, rowsOf } from '#packages/fastpath/group-by.ts';
+import { type GroupedRows, GroupMembers, groupRows, rowsOf } from '#packages/columnar/group-by.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import type { BriefingItem, BriefingLineage } from '#packages/storage/briefing-store.ts';
 import {

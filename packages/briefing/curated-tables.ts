@@ -8,7 +8,7 @@ import {
   type NumberColumn,
   numberColumn,
   stringColumn,
-} from '#packages/fastpath/group-by.ts';
+} from '#packages/columnar/group-by.ts';
 import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import type { CuratedRow, CuratedTables } from './model.ts';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
 import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
-import { validateContractCsvStream } from '#packages/fastpath/csv-columns.ts';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
+import { validateContractCsvStream } from '#packages/csv-engine/csv-columns.ts';
+import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
 import { detectFormat, readSource } from '#packages/formats/index.ts';
 import { type ReaderInput, SourceRefusedError } from '#packages/formats/reader.ts';
 import type { FileRecord, Ledger } from '#packages/storage/ledger.ts';

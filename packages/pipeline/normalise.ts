@@ -8,8 +8,8 @@ import {
   type FastNormaliseOptions,
   normaliseContractCsvFast,
   streamContractCsvFast,
-} from '#packages/fastpath/csv-columns.ts';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
+} from '#packages/csv-engine/csv-columns.ts';
+import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
 import { detectFormat, MAX_SOURCE_BYTES, readSource } from '#packages/formats/index.ts';
 import type { FileRecord, Ledger, SnapshotRecord, SnapshotTable } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';

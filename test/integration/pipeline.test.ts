@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractId } from '#contracts/contract.ts';
-import { normaliseContractCsvFast } from '#packages/fastpath/csv-columns.ts';
+import { normaliseContractCsvFast } from '#packages/csv-engine/csv-columns.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { sha256Hex } from '#packages/pipeline/ingest.ts';

@@ -19,7 +19,6 @@ import { readArrowTable } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
 import { type CuratedSegment, curatedTablesFromArrow } from '#packages/briefing/curated-tables.ts';
-import { buildBriefingFromRows, curatedRowsFromSegments } from '#packages/briefing/reference-build.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
 import { readSource } from '#packages/formats/index.ts';
@@ -27,6 +26,7 @@ import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import type { BriefingItem } from '#packages/storage/briefing-store.ts';
 import { curatedSegments, generateCuratedSet } from '../../../bench/curated-set.ts';
 import { SAMPLE_FILES, SAMPLES } from '../../support/pipeline.ts';
+import { buildBriefingFromRows, curatedRowsFromSegments } from '../../support/reference-briefing.ts';
 
 /**
  * The columnar builder against the row-based reference it replaced (reference-build.ts): the

@@ -7,8 +7,8 @@ import {
   normaliseContractCsvFile,
   streamContractCsvFast,
   validateContractCsvStream,
-} from '#packages/fastpath/csv-columns.ts';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
+} from '#packages/csv-engine/csv-columns.ts';
+import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
 import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 import { csvText } from './csv-text.ts';
 import { expectSameArrow, metadataFor, referenceNormalise } from './reference.ts';

@@ -11,11 +11,11 @@ import {
   THEME_JMDI,
 } from '#contracts/vocabularies.ts';
 import { tableRows } from '#packages/arrow/read.ts';
+import type { CuratedSegment } from '#packages/briefing/curated-tables.ts';
+import type { CitedSource, CuratedRow, CuratedTables, SourceRef } from '#packages/briefing/model.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import type { BriefingItem, BriefingLineage } from '#packages/storage/briefing-store.ts';
-import type { CuratedSegment } from './curated-tables.ts';
-import type { CitedSource, CuratedRow, CuratedTables, SourceRef } from './model.ts';
 
 /**
  * The row-based briefing builder, kept as the reference the columnar builder (build.ts) is
