@@ -2,15 +2,15 @@ import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import { contractId } from '#contracts/contract.ts';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable } from '#contracts/registry.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { groupByColumns } from '#packages/columnar/group-by.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
 import { normaliseContractCsvFile } from '#packages/csv-engine/csv-columns.ts';
 import { readSource } from '#packages/formats/index.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 import { peakRssMB, round } from './stats.ts';
 
 /**

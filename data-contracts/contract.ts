@@ -1,4 +1,4 @@
-import type { SourceKind } from '#packages/pipeline/events.ts';
+import type { SourceKind } from './source-kinds.ts';
 import { CONFIDENCE, EXTRACTION_METHOD } from './vocabularies.ts';
 import * as z from './zod.ts';
 

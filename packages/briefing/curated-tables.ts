@@ -1,4 +1,5 @@
 import { type DataType, type Dictionary, type Field, type Table, Type } from 'apache-arrow';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { plainValue } from '#packages/arrow/read.ts';
 import {
   columnCodes,
@@ -9,7 +10,6 @@ import {
   numberColumn,
   stringColumn,
 } from '#packages/columnar/group-by.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import type { CuratedRow, CuratedTables } from './model.ts';
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
 import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
 import { validateContractCsvStream } from '#packages/csv-engine/csv-columns.ts';
@@ -9,7 +10,6 @@ import type { FileRecord, Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import type { PipelineConfig } from './config.ts';
 import type { SourceAcceptedDetail } from './events.ts';
-import { LOCATOR_COLUMN } from './snapshots.ts';
 import { parseUploadKey, quarantineReportKey, rawObjectKey } from './source-key.ts';
 
 export interface IngestDependencies {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { contractId, type TableContract } from '#contracts/contract.ts';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable, contractsForKind } from '#contracts/registry.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
@@ -15,7 +16,7 @@ import type { FileRecord, Ledger, SnapshotRecord, SnapshotTable } from '#package
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type PipelineConfig } from './config.ts';
 import type { SourceKind } from './events.ts';
-import { curatedTableKey, LOCATOR_COLUMN } from './snapshots.ts';
+import { curatedTableKey } from './snapshots.ts';
 
 export { curatedTableKey, LOCATOR_COLUMN };
 

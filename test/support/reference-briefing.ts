@@ -1,3 +1,4 @@
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { RELATIONS } from '#contracts/relations.ts';
 import {
   CAPACITY_AREA,
@@ -14,7 +15,6 @@ import { tableRows } from '#packages/arrow/read.ts';
 import type { CuratedSegment } from '#packages/briefing/curated-tables.ts';
 import type { CitedSource, CuratedRow, CuratedTables, SourceRef } from '#packages/briefing/model.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import type { BriefingItem, BriefingLineage } from '#packages/storage/briefing-store.ts';
 
 /**

@@ -1,15 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
+import { SOURCE_KINDS, type SourceKind } from '#contracts/source-kinds.ts';
 import { formatProblem } from '#packages/contracts/problems.ts';
 import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
 import { validateContractCsvStream } from '#packages/csv-engine/csv-columns.ts';
 import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
 import { createSourceReader, detectFormat } from '#packages/formats/index.ts';
 import { SourceRefusedError } from '#packages/formats/reader.ts';
-import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
 import { documentId, documentIdOf } from '#packages/pipeline/ingest.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import { fileDigest, readHead } from '../files.ts';
 import { EXIT, type Output, UsageError } from '../output.ts';
 

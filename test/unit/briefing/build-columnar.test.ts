@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable } from '#contracts/registry.ts';
 import {
   CONDITION_TAG,
@@ -22,7 +23,6 @@ import { type CuratedSegment, curatedTablesFromArrow } from '#packages/briefing/
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
 import { readSource } from '#packages/formats/index.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import type { BriefingItem } from '#packages/storage/briefing-store.ts';
 import { curatedSegments, generateCuratedSet } from '../../../bench/curated-set.ts';
 import { SAMPLE_FILES, SAMPLES } from '../../support/pipeline.ts';
