@@ -16,6 +16,7 @@ const router = createBriefingRouter({
   briefings: ctx.briefings,
   ledger: ctx.ledger,
   exports: ctx.exports,
+  buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
   linkSeconds: Number(process.env.HLD_EXPORT_LINK_SECONDS ?? 3600),
   onError: (error, request) =>
     logger.error('request failed', {

@@ -59,7 +59,12 @@ describe('briefing API on the embedded backend', () => {
     expect(deliveries.every((delivery) => !delivery.error)).toBe(true);
     await refreshNow();
     server = await startApiServer(
-      createBriefingRouter({ briefings: ctx.briefings, ledger: ctx.ledger, exports: ctx.exports }),
+      createBriefingRouter({
+        briefings: ctx.briefings,
+        ledger: ctx.ledger,
+        exports: ctx.exports,
+        buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
+      }),
       { port: 0 },
     );
     duck = await openDuckDb();

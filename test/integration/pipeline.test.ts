@@ -10,7 +10,7 @@ import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { sha256Hex } from '#packages/pipeline/ingest.ts';
 import { parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
-import { assembleBriefing } from '#packages/pipeline/refresh.ts';
+import { assembleBriefing } from '#packages/pipeline/stages/assemble-step.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import type { FileRecord, SnapshotRecord } from '#packages/storage/ledger.ts';
 import { integrationBackends } from '../support/backends.ts';
