@@ -35,7 +35,7 @@ export interface StageConfig {
   readonly incomingObjectExpiryDays: number;
   /** Days a noncurrent (overwritten or deleted) object version of the raw bucket is kept. */
   readonly rawNoncurrentVersionRetentionDays: number;
-  /** Briefing versions assemble keeps per dataset (passed to the functions as an env var). */
+  /** Briefing versions assemble keeps per dataset (HLD_KEEP_VERSIONS of every pipeline function). */
   readonly briefingVersionsToKeep: number;
   /** Days S3 server access logs are kept. */
   readonly accessLogRetentionDays: number;

@@ -1,6 +1,7 @@
 import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE, type THEME_JMDI } from '../vocabularies.ts';
 import * as z from '../zod.ts';
 import { documentSummary, sourceLink } from './provenance.ts';
+import { EMP_STATUS, STRATEGY_STATUS } from './vocabulary.ts';
 
 /**
  * The body of a `country` item (DOMAIN.md §4.8): one country's pilot, milestones, mainstreaming
@@ -11,11 +12,6 @@ import { documentSummary, sourceLink } from './provenance.ts';
  */
 
 const optionalText = () => z.optional(z.string());
-
-/** How far migration is in the national strategy, from the pilot's milestones. */
-export const STRATEGY_STATUS = ['none', 'drafting', 'adopted'] as const;
-/** How far the Extended Migration Profile is, from the pilot's milestones. */
-export const EMP_STATUS = ['none', 'in_progress', 'produced', 'template_adopted'] as const;
 
 export const countryPilot = z.strictObject({
   pilot_id: optionalText(),

@@ -1,4 +1,5 @@
 import * as z from '../zod.ts';
+import { MAX_SUMMARY_LOCATORS } from './vocabulary.ts';
 
 /**
  * Provenance shapes shared by every briefing item: the link from one statement to its source
@@ -16,7 +17,7 @@ export type SourceLink = z.infer<typeof sourceLink>;
 
 /**
  * A document an item rests on, as content: which tables and how many rows cite it, and the first
- * row locators (`<table> <locator>`, at most {@link MAX_SUMMARY_LOCATORS}). File SHA-256s and raw
+ * row locators (`<table> <locator>`, at most {@link MAX_SUMMARY_LOCATORS}, vocabulary.ts). File SHA-256s and raw
  * keys are provenance, not content: they are in the item's lineage.
  */
 export const documentSummary = z.strictObject({
@@ -26,9 +27,6 @@ export const documentSummary = z.strictObject({
   locators: z.array(z.string()),
 });
 export type DocumentSummary = z.infer<typeof documentSummary>;
-
-/** Locators a document summary lists at most (the lineage lists every one). */
-export const MAX_SUMMARY_LOCATORS = 50;
 
 /** Per document and uploaded file: the raw object (key + SHA-256), the tables and every row locator. */
 export const lineageSource = z.strictObject({

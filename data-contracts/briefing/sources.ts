@@ -41,6 +41,3 @@ export const sourcesBody = z.strictObject({
   integrity_problems: z.array(integrityProblem),
 });
 export type SourcesBody = z.infer<typeof sourcesBody>;
-
-/** The id of the one `sources` item of a version. */
-export const SOURCES_ITEM_ID = 'all';

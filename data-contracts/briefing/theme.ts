@@ -1,7 +1,8 @@
-import { CAPACITY_AREA, THEME_HLD_RT, THEME_JMDI } from '../vocabularies.ts';
+import { CAPACITY_AREA } from '../vocabularies.ts';
 import * as z from '../zod.ts';
 import { projectsByTheme } from './country.ts';
 import { documentSummary, sourceLink } from './provenance.ts';
+import { BRIEFING_THEMES, THEME_KINDS } from './vocabulary.ts';
 
 /**
  * The body of a `theme` item: one HLD round table or JMDI theme, globally (`GLOBAL`) or for one
@@ -10,12 +11,6 @@ import { documentSummary, sourceLink } from './provenance.ts';
  */
 
 const optionalText = () => z.optional(z.string());
-
-/** Every theme a briefing has items for: the four HLD round tables, then the four JMDI themes. */
-export const BRIEFING_THEMES = [...THEME_HLD_RT, ...THEME_JMDI] as const;
-export const THEME_KINDS = ['hld_round_table', 'jmdi_theme'] as const;
-/** The scope of a theme item that is not one country's. */
-export const GLOBAL_SCOPE = 'GLOBAL';
 
 export const topPractice = z.strictObject({
   lesson_id: optionalText(),
@@ -65,8 +60,6 @@ export const themeBody = z.strictObject({
   sources: z.array(documentSummary),
 });
 export type ThemeBody = z.infer<typeof themeBody>;
-export type BriefingTheme = (typeof BRIEFING_THEMES)[number];
-export type ThemeKind = (typeof THEME_KINDS)[number];
 export type TopPractice = z.infer<typeof topPractice>;
 export type Corridor = z.infer<typeof corridor>;
 export type PilotEvidence = z.infer<typeof pilotEvidence>;

@@ -17,6 +17,7 @@ export const BRIEFING_API_ROUTES = [
   '/datasets/{dataset}/themes/{theme}',
   '/datasets/{dataset}/diff',
   '/datasets/{dataset}/exports',
+  '/datasets/{dataset}/lineage/{item}',
 ] as const;
 
 /**
@@ -52,7 +53,7 @@ export class BriefingApi extends Construct {
 
     this.handler = new EvidenceFunction(this, 'Handler', {
       functionName: `${props.apiName}-handler`,
-      description: 'Briefing API: datasets, versions, country/theme briefings, diffs and exports',
+      description: 'Briefing API: datasets, versions, country/theme briefings, diffs, exports and lineage',
       entry: props.apiEntry ?? 'functions/api/handler.ts',
       access: BRIEFING_API_ACCESS,
       buckets: props.buckets,

@@ -1,4 +1,4 @@
-import { BRIEFING_THEMES } from '#contracts/briefing/theme.ts';
+import { BRIEFING_THEMES } from '#contracts/briefing/vocabulary.ts';
 import { JMDI_TO_HLD_RT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
 import { type GroupedRows, GroupMembers, groupRows, rowsOf } from '#packages/columnar/group-by.ts';
 import { byText, ColumnText, sortedByKeys, sortedByText, str } from './column-text.ts';

@@ -1,9 +1,5 @@
-import {
-  type BriefingLineage,
-  type DocumentSummary,
-  MAX_SUMMARY_LOCATORS,
-  type SourceLink,
-} from '#contracts/briefing/provenance.ts';
+import type { BriefingLineage, DocumentSummary, SourceLink } from '#contracts/briefing/provenance.ts';
+import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { byText, type Rows } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
 

@@ -1,4 +1,4 @@
-import type { EMP_STATUS, STRATEGY_STATUS } from '#contracts/briefing/country.ts';
+import type { EMP_STATUS, STRATEGY_STATUS } from '#contracts/briefing/vocabulary.ts';
 import { HLD_RT_LABELS, JMDI_TO_HLD_RT, THEME_HLD_RT, type THEME_JMDI } from '#contracts/vocabularies.ts';
 
 /**

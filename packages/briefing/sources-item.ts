@@ -1,5 +1,6 @@
 import type { SourcesItem } from '#contracts/briefing/item.ts';
-import { type CitedSource, type IntegrityProblem, SOURCES_ITEM_ID } from '#contracts/briefing/sources.ts';
+import type { CitedSource, IntegrityProblem } from '#contracts/briefing/sources.ts';
+import { SOURCES_ITEM_ID } from '#contracts/briefing/vocabulary.ts';
 import { RELATIONS } from '#contracts/relations.ts';
 import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTableSet } from './curated-tables.ts';

@@ -1,12 +1,6 @@
 import type { ThemeItem } from '#contracts/briefing/item.ts';
-import {
-  type BriefingTheme,
-  type Corridor,
-  GLOBAL_SCOPE,
-  type PilotEvidence,
-  type ThemeBody,
-  type TopPractice,
-} from '#contracts/briefing/theme.ts';
+import type { Corridor, PilotEvidence, ThemeBody, TopPractice } from '#contracts/briefing/theme.ts';
+import { type BriefingTheme, GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { type CAPACITY_AREA, CAPACITY_TO_HLD_RT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
 import { rowsOf } from '#packages/columnar/group-by.ts';
 import { type BriefingIndex, THEMES } from './briefing-index.ts';

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
+import { SettingError } from '#packages/settings/errors.ts';
+import { checkSettings } from '#packages/settings/settings.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import {
   diffCommand,
@@ -80,6 +82,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command || values.help ? EXIT.ok : EXIT.usage;
   }
   try {
+    // Every HLD_* setting is parsed and range-checked once, here: a bad value stops the command
+    // (exit 2, naming the variable) before anything runs with it.
+    checkSettings();
     switch (command) {
       case 'validate':
         return await validateCommand(out, {
@@ -222,6 +227,10 @@ function report(error: unknown, out: ReturnType<typeof createOutput>): number {
   const message = (error as Error)?.message ?? String(error);
   if (error instanceof UsageError) {
     process.stderr.write(`hld: ${message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof SettingError) {
+    process.stderr.write(`hld: ${message}; fix or unset ${error.variable}\n`);
     return EXIT.usage;
   }
   if (error instanceof BackendUnavailableError) {

@@ -1,5 +1,5 @@
 import { type BriefingItemType, isBriefingItemType } from '#contracts/briefing/item.ts';
-import { GLOBAL_SCOPE } from '#contracts/briefing/theme.ts';
+import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { HLD_RT_SHORT } from '#contracts/vocabularies.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
 import type { FileRecord, Ledger } from '#packages/storage/ledger.ts';

@@ -1,6 +1,7 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
-import { type BriefingLineage, MAX_SUMMARY_LOCATORS } from '#contracts/briefing/provenance.ts';
+import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
 import type { CitedSource } from '#contracts/briefing/sources.ts';
+import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { RELATIONS } from '#contracts/relations.ts';
 import {

@@ -6,6 +6,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SOURCE_KINDS, type SourceKind } from '#contracts/source-kinds.ts';
 import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
 import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
+import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient } from '#packages/storage/client-factory.ts';
 import { fileDigest } from '../files.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
@@ -112,8 +113,8 @@ export async function uploadAndDispatch(
 export async function refresh(session: Session, out: Output, requestedBy: string): Promise<RefreshState> {
   const initial: RefreshState = { runId: '', dataset: session.ctx.config.dataset, requestedBy };
   if (session.backend.name === 'aws') {
-    const arn = process.env.HLD_STATE_MACHINE_ARN;
-    if (!arn) throw new UsageError('Set HLD_STATE_MACHINE_ARN (a stack output) to refresh on AWS');
+    const arn = readSetting(HLD_STATE_MACHINE_ARN);
+    if (!arn) throw new UsageError(`Set ${HLD_STATE_MACHINE_ARN.name} (a stack output) to refresh on AWS`);
     const started = await stepFunctionsClient().send(
       new StartExecutionCommand({
         stateMachineArn: arn,

@@ -1,0 +1,26 @@
+import type { RefreshStepDefinition, StageDeclaration } from '../definition.ts';
+
+/**
+ * The `assemble` refresh step: build briefing version N+1 from the curated tables and publish it atomically.
+ *
+ * A declaration only (no code): the CDK app and the local router read it through definition.ts,
+ * which adds how to load the runner; the stage's handler (its `entry`) is built from it and the
+ * runner, so its bundle carries this stage and no other.
+ */
+export const ASSEMBLE_STEP: StageDeclaration<RefreshStepDefinition> = {
+  kind: 'refresh-step',
+  id: 'assemble',
+  description: 'Build briefing version N+1 from the curated tables and publish it atomically',
+  entry: 'functions/assemble/handler.ts',
+  emits: ['BriefingPublished'],
+  access: {
+    buckets: {
+      curated: { read: ['tables/*'] },
+      exports: { read: ['briefings/*'], write: ['briefings/*'] },
+    },
+    tables: { ledger: { read: true, write: true }, briefings: { read: true, write: true } },
+    putEvents: true,
+  },
+  memorySizeMb: 1769,
+  timeoutSeconds: 900,
+};

@@ -1,0 +1,23 @@
+import type { RefreshStepDefinition, StageDeclaration } from '../definition.ts';
+
+/**
+ * The `normalise-pending` refresh step: normalise every current source that has no snapshot for the current contracts.
+ *
+ * A declaration only (no code): the CDK app and the local router read it through definition.ts,
+ * which adds how to load the runner; the stage's handler (its `entry`) is built from it and the
+ * runner, so its bundle carries this stage and no other.
+ */
+export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
+  kind: 'refresh-step',
+  id: 'normalise-pending',
+  description: 'Normalise every current source that has no snapshot for the current contracts',
+  entry: 'functions/normalise-pending/handler.ts',
+  emits: [],
+  access: {
+    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
+    tables: { ledger: { read: true, write: true } },
+  },
+  memorySizeMb: 1769,
+  timeoutSeconds: 900,
+  readsWorkbooks: true,
+};
