@@ -13,10 +13,11 @@ import {
 } from './commands/briefing.ts';
 import { contractsCommand } from './commands/contracts.ts';
 import { lineageCommand } from './commands/lineage.ts';
-import { collectFiles, refresh, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
+import { refresh, reportSkipped, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
 import { createOutput, EXIT, UsageError } from './output.ts';
+import { selectIngestFiles } from './select-files.ts';
 import { withSession } from './session.ts';
 
 export const HELP = `hld — the HLD evidence pipeline
@@ -102,24 +103,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'ingest':
         return await withSession(values.backend, async (session) => {
           if (rest.length === 0) throw new UsageError('Name the files or folders to ingest');
-          const files = [];
-          for (const path of rest) {
-            const { stat } = await import('node:fs/promises');
-            const { dirname } = await import('node:path');
-            files.push(
-              ...((await stat(path)).isDirectory()
-                ? await collectFiles(path, values.kind)
-                : await collectFiles(dirname(path), values.kind).then((all) =>
-                    all.filter((file) => file.path.endsWith(path.split(/[\\/]/).pop() ?? '')),
-                  )),
-            );
-          }
-          const uploads = await uploadAndDispatch(session, files, out);
+          const selection = await selectIngestFiles(rest, values.kind);
+          const namedWithoutReader = reportSkipped(selection, out);
+          const uploads = await uploadAndDispatch(session, selection.files, out);
           out.result(
             uploads,
             () => `${uploads.length} file(s) ingested; run 'hld refresh' to publish a new briefing`,
           );
-          return uploads.some((upload) => upload.status === 'failed' || upload.status === 'refused')
+          return namedWithoutReader ||
+            uploads.some((upload) => upload.status === 'failed' || upload.status === 'refused')
             ? EXIT.usage
             : uploads.some((upload) => (upload.rowsQuarantined ?? 0) > 0)
               ? EXIT.problems

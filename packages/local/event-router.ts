@@ -31,6 +31,8 @@ export interface RouterOptions {
   /** Deliver every event this many times (at-least-once; tests use 2). @default 1 */
   readonly deliveries?: number;
   readonly log?: StageContext['log'];
+  /** Told what ingest did with each upload (see StageContext.onIngested). */
+  readonly onIngested?: StageContext['onIngested'];
   /** Called after each delivery (progress output). */
   readonly onDelivery?: (delivery: Delivery) => void;
 }
@@ -87,7 +89,10 @@ export function createLocalEventRouter(
           for (let attempt = 0; attempt < (options.deliveries ?? 1); attempt += 1) {
             let delivery: Delivery;
             try {
-              const emitted = await run(event, { ...(options.log ? { log: options.log } : {}) });
+              const emitted = await run(event, {
+                ...(options.log ? { log: options.log } : {}),
+                ...(options.onIngested ? { onIngested: options.onIngested } : {}),
+              });
               queue.push(...emitted);
               delivery = { stage: stage.id, event, emitted: emitted.length };
             } catch (error) {

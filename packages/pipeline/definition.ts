@@ -63,6 +63,18 @@ export interface StageContext {
   /** Milliseconds left before the runtime gives up (Lambda's getRemainingTimeInMillis). */
   readonly remainingTimeMs?: () => number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Called by ingest with each upload it handled: the key, the SHA-256 it computed and what it
+   * decided (the local CLI reports from it instead of hashing the file again).
+   */
+  readonly onIngested?: (upload: IngestedUpload) => void;
+}
+
+/** What ingest did with one upload. */
+export interface IngestedUpload {
+  readonly key: string;
+  readonly sha256: string;
+  readonly status: 'accepted' | 'refused' | 'duplicate';
 }
 
 export type EventStageRunner = (event: PipelineEvent, context: StageContext) => Promise<PipelineEvent[]>;
