@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SOURCE_KINDS, type SourceKind } from '#contracts/source-kinds.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import {
   createLocalEventRouter,
   type Delivery,
