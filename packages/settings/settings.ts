@@ -27,6 +27,8 @@ export interface Setting<T> {
   readonly defaultValue: T | undefined;
   /** The default as the README's configuration table states it. */
   readonly defaultText: string;
+  /** What a valid value looks like (the README's table, and every SettingError). */
+  readonly allowed: string;
   readonly setBy: readonly SettingSource[];
   /** The value of the variable's text; throws SettingError naming the variable. */
   parse(raw: string): T;
@@ -56,7 +58,8 @@ function integerSetting<D extends number | undefined>(
   };
   return {
     ...spec,
-    defaultText: spec.defaultText ?? String(spec.defaultValue),
+    defaultText: spec.defaultText ?? `\`${spec.defaultValue}\``,
+    allowed: expected,
     parse: (raw) => check(/^\s*[+]?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN, raw),
     format: (value) => String(check(value, String(value))),
   };
@@ -73,6 +76,7 @@ function textSetting<D extends string | undefined>(
     ...spec,
     defaultText:
       spec.defaultText ?? (spec.defaultValue === undefined ? '(unset)' : `\`${spec.defaultValue}\``),
+    allowed: spec.expected,
     parse: check,
     format: check,
   };
@@ -90,6 +94,7 @@ function choiceSetting<const C extends string, D extends C>(
   return {
     ...spec,
     defaultText: spec.defaultText ?? `\`${spec.defaultValue}\``,
+    allowed: expected,
     parse: check,
     format: check,
   };
@@ -99,6 +104,7 @@ function flagSetting(spec: SettingSpec<boolean, boolean>): DefaultedSetting<bool
   return {
     ...spec,
     defaultText: spec.defaultText ?? 'off',
+    allowed: '1 or true (on), 0 or false (off)',
     parse: (raw) => {
       if (raw === '1' || raw === 'true') return true;
       if (raw === '0' || raw === 'false') return false;
@@ -184,7 +190,7 @@ export const HLD_DATASET = /* @__PURE__ */ textSetting({
 
 export const HLD_KEEP_VERSIONS = /* @__PURE__ */ integerSetting({
   name: 'HLD_KEEP_VERSIONS',
-  description: 'briefing versions kept besides CURRENT (set per stage by the stack)',
+  description: 'briefing versions kept besides CURRENT (the stack sets it per stage: 5 dev, 30 prod)',
   defaultValue: 10,
   min: 1,
   max: 10_000,
