@@ -5,14 +5,13 @@ import {
   type CuratedTableSet,
   curatedTablesFromArrow,
 } from '#packages/briefing/curated-tables.ts';
-import { diffVersions } from '#packages/briefing/diff.ts';
 import { writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
 import type { ExportFormat } from '#packages/briefing/exports/formats.ts';
 import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
-import { pruneVersions, publishVersion } from './publish.ts';
+import { diffAgainstPrevious, pruneVersions, publishVersion } from './publish.ts';
 
 export interface AssembleDependencies {
   readonly curated: ObjectStore;
@@ -119,24 +118,7 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
     },
   });
   const { version, previousVersion, contentHash, counts } = outcome;
-  if (!outcome.published) {
-    return {
-      published: false,
-      version,
-      previousVersion,
-      contentHash,
-      diff: { added: 0, removed: 0, changed: 0 },
-      counts,
-    };
-  }
-  let diff = { added: outcome.items.length, removed: 0, changed: 0 };
-  if (previousVersion > 0) {
-    const full = diffVersions(
-      { version: previousVersion, items: await deps.briefings.listItems(deps.dataset, previousVersion) },
-      { version, items: outcome.items },
-    );
-    diff = { added: full.added.length, removed: full.removed.length, changed: full.changed.length };
-  }
-  await pruneVersions(deps.briefings, deps.dataset, version, deps.keepVersions);
-  return { published: true, version, previousVersion, contentHash, diff, counts };
+  const diff = await diffAgainstPrevious(deps.briefings, deps.dataset, outcome);
+  if (outcome.published) await pruneVersions(deps.briefings, deps.dataset, version, deps.keepVersions);
+  return { published: outcome.published, version, previousVersion, contentHash, diff, counts };
 }

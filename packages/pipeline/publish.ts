@@ -1,6 +1,7 @@
 import { BRIEFING_CONTRACT_ID, checkBriefingItem } from '#contracts/briefing/check.ts';
 import { contentHash, withHash } from '#contracts/briefing/hash.ts';
 import type { BriefingItem, StoredBriefingItem } from '#contracts/briefing/item.ts';
+import { diffVersions } from '#packages/briefing/diff.ts';
 import type { AuditRecord, BriefingStore, VersionRecord } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 
@@ -162,6 +163,31 @@ export async function publishVersion(
     now,
   });
   return { published: true, version, previousVersion, contentHash: hash, items, counts, record };
+}
+
+/** How many items a published version added, removed and changed. */
+export interface DiffCounts {
+  readonly added: number;
+  readonly removed: number;
+  readonly changed: number;
+}
+
+/**
+ * The diff of a publish against the version it replaced: the new items as published (in memory)
+ * against the previous version's stored items. The new version is never read back.
+ */
+export async function diffAgainstPrevious(
+  briefings: Pick<BriefingStore, 'listItems'>,
+  dataset: string,
+  outcome: PublishOutcome,
+): Promise<DiffCounts> {
+  if (!outcome.published) return { added: 0, removed: 0, changed: 0 };
+  if (outcome.previousVersion === 0) return { added: outcome.items.length, removed: 0, changed: 0 };
+  const diff = diffVersions(
+    { version: outcome.previousVersion, items: await briefings.listItems(dataset, outcome.previousVersion) },
+    { version: outcome.version, items: outcome.items },
+  );
+  return { added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length };
 }
 
 /** Errors of rolling back: the version asked for cannot become CURRENT. */
