@@ -157,6 +157,22 @@ describe('briefing API on the embedded backend', () => {
       );
     });
 
+    it('GET /datasets/{dataset}/lineage/{item} traces Moldova to its raw objects, as hld lineage does', async () => {
+      const ctx = pipelineContext();
+
+      const { status, json } = await get(`/datasets/${dataset}/lineage/${encodeURIComponent('country#MDA')}`);
+
+      expect(status).toBe(200);
+      expect(json).toMatchObject({ dataset, version: 2, item: { type: 'country', id: 'MDA' } });
+      expect(json.lineage.length).toBeGreaterThan(0);
+      for (const entry of json.lineage as Body[]) {
+        expect(entry.file.raw_uri).toBe(`s3://${ctx.config.rawBucket}/${entry.file.raw_key}`);
+        const record = await ctx.ledger.getFile(entry.file.sha256);
+        expect(record?.rawKey).toBe(entry.file.raw_key);
+        expect(entry.curated.length).toBeGreaterThan(0);
+      }
+    });
+
     it('GET /datasets/{dataset}/countries lists the countries', async () => {
       const { json } = await get(`/datasets/${dataset}/countries`);
 
