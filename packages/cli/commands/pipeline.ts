@@ -33,7 +33,8 @@ export interface UploadSummary {
 
 /** Report the files a selection left out (a file named on the command line is an error: exit 2). */
 export function reportSkipped(selection: FileSelection, out: Output): boolean {
-  for (const skipped of selection.skipped) out.info(`skipped ${skipped.path}: ${skipped.reason}`);
+  for (const skipped of selection.skipped)
+    out.info(`skipped ${relative(process.cwd(), skipped.path) || skipped.path}: ${skipped.reason}`);
   return selection.skipped.some((skipped) => skipped.named);
 }
 
