@@ -27,7 +27,9 @@ async function sampleItems(): Promise<BriefingItem[]> {
     const read = await readSource({ bytes, fileName, kind: file.kind, docId: 'DOC-sample' });
     for await (const accepted of validateRows(read, fileName, emptySummary())) {
       const { [LOCATOR_COLUMN]: _locator, ...row } = accepted.row as Record<string, unknown>;
-      (tables[accepted.table] ??= []).push({
+      const rows = tables[accepted.table] ?? [];
+      tables[accepted.table] = rows;
+      rows.push({
         row,
         ref: {
           table: accepted.table,
