@@ -38,7 +38,7 @@ async function measure(mode: string, dir: string): Promise<Result> {
   const { buildBriefing } = await import('#packages/briefing/build.ts');
   const { curatedTablesFromArrow } = await import('#packages/briefing/curated-tables.ts');
   const { buildBriefingFromRows, curatedRowsFromSegments } = await import(
-    '#packages/briefing/reference-build.ts'
+    '../test/support/reference-briefing.ts'
   );
   const files = await readCuratedSet(dir);
   let items: { type: string }[];

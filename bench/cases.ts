@@ -1,16 +1,17 @@
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { contractId } from '#contracts/contract.ts';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable } from '#contracts/registry.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
+import { groupByColumns } from '#packages/columnar/group-by.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
-import { normaliseContractCsvFile } from '#packages/fastpath/csv-columns.ts';
-import { groupByColumns } from '#packages/fastpath/group-by.ts';
+import { normaliseContractCsvFile } from '#packages/csv-engine/csv-columns.ts';
 import { readSource } from '#packages/formats/index.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 import { peakRssMB, round } from './stats.ts';
 
 /**
@@ -210,7 +211,8 @@ async function parquetWriteDuckdb(parquetFile: string, out: string): Promise<Cas
 async function publish(): Promise<CaseResult> {
   const { startBackend } = await import('#packages/local/backends.ts');
   const { resourceNames } = await import('#packages/storage/resources.ts');
-  const { BriefingStore, canonicalJson } = await import('#packages/storage/briefing-store.ts');
+  const { BriefingStore } = await import('#packages/storage/briefing-store.ts');
+  const { canonicalJson, contentHash, itemHash } = await import('#contracts/briefing/hash.ts');
   const { countryReference } = await import('#packages/formats/countries.ts');
   const backend = await startBackend('embedded');
   try {
@@ -238,19 +240,27 @@ async function publish(): Promise<CaseResult> {
     const bodyBytes = items.reduce((total, item) => total + canonicalJson(item.body).length, 0);
     const assembleSeconds = (performance.now() - assembleStarted) / 1000;
     const publishStarted = performance.now();
-    const record = await store.writeVersion(
+    // Synthetic bodies the size of real theme items: storage stores them without reading them.
+    const stored = items.map((item) => ({
+      ...item,
+      hash: itemHash({ body: item.body as unknown as StoredBriefingItem['body'] }),
+    })) as unknown as StoredBriefingItem[];
+    const hash = contentHash(stored);
+    await store.writeVersion(
       {
         dataset: 'bench',
         version: 1,
+        contentHash: hash,
+        itemCount: stored.length,
         createdAt: new Date().toISOString(),
         runId: 'bench',
         inputs: [],
         counts: { theme: items.length },
       },
-      items,
+      stored,
     );
     await store.registerDataset('bench');
-    await store.movePointer('bench', 1, 0, record.contentHash);
+    await store.movePointer('bench', 1, 0, hash);
     const publishSeconds = (performance.now() - publishStarted) / 1000;
     return {
       seconds: assembleSeconds + publishSeconds,

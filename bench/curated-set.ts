@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { contractId } from '#contracts/contract.ts';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable } from '#contracts/registry.ts';
 import {
   CAPACITY_AREA,
@@ -28,7 +29,6 @@ import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import type { CuratedSegment } from '#packages/briefing/curated-tables.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
 import { random } from './generate.ts';
 
 /**

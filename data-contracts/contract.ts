@@ -1,5 +1,5 @@
-import type { SourceKind } from '#packages/pipeline/events.ts';
 import { type PlausibilityRule, plausibilityCheck } from './plausibility.ts';
+import type { SourceKind } from './source-kinds.ts';
 import { CONFIDENCE, EXTRACTION_METHOD } from './vocabularies.ts';
 import * as z from './zod.ts';
 

@@ -1,4 +1,3 @@
-import type { SourceKind } from '#packages/pipeline/events.ts';
 import type { TableContract } from './contract.ts';
 import {
   migrationProfileContract,
@@ -15,6 +14,7 @@ import {
   organisationContract,
   sourceDocumentContract,
 } from './reference.ts';
+import type { SourceKind } from './source-kinds.ts';
 import { observationContract } from './statistics.ts';
 import {
   jmdiLessonContract,

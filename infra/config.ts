@@ -50,7 +50,7 @@ export interface StageConfig {
    * or deleted (both buckets are versioned).
    */
   readonly derivedNoncurrentVersionRetentionDays: number;
-  /** Briefing versions assemble keeps per dataset (passed to the functions as an env var). */
+  /** Briefing versions assemble keeps per dataset (HLD_KEEP_VERSIONS of every pipeline function). */
   readonly briefingVersionsToKeep: number;
   /** Days S3 server access logs are kept. */
   readonly accessLogRetentionDays: number;

@@ -90,7 +90,7 @@ export class EvidenceStack extends Stack {
       buckets: this.storage.buckets,
       tables: this.tables.tables,
       encryptionKey: this.encryptionKey,
-      extraEnvironment: { HLD_BRIEFING_VERSIONS_TO_KEEP: String(config.briefingVersionsToKeep) },
+      briefingVersionsToKeep: config.briefingVersionsToKeep,
       logRetention: config.logRetention,
       removalPolicy,
     });
@@ -120,7 +120,7 @@ export class EvidenceStack extends Stack {
         buckets: this.storage.buckets,
         tables: this.tables.tables,
         encryptionKey: this.encryptionKey,
-        environment: this.pipeline.environment,
+        environment: this.pipeline.resourceEnvironment,
         ...(props.apiEntry ? { apiEntry: props.apiEntry } : {}),
         apiThrottleRateLimit: config.apiThrottleRateLimit,
         apiThrottleBurstLimit: config.apiThrottleBurstLimit,

@@ -6,17 +6,23 @@ import {
   toHttpApiResult,
 } from '#packages/api/http-api-event.ts';
 import { createBriefingRouter } from '#packages/api/router.ts';
-import { pipelineContext } from '#packages/pipeline/context.ts';
+import { HLD_EXPORT_LINK_SECONDS, readSetting } from '#packages/settings/settings.ts';
+import { BriefingStore } from '#packages/storage/briefing-store.ts';
+import { Ledger } from '#packages/storage/ledger.ts';
+import { ObjectStore } from '#packages/storage/object-store.ts';
+import { resourceNames } from '#packages/storage/resources.ts';
 
 /** Lambda entry of the briefing HTTP API (API Gateway HTTP API, payload format 2.0). */
 
 const logger = new Logger({ serviceName: 'hld-evidence-api' });
-const ctx = pipelineContext(); // module scope: clients reused across invocations
+// Module scope: names read (and checked) once, clients reused across invocations.
+const names = resourceNames();
 const router = createBriefingRouter({
-  briefings: ctx.briefings,
-  ledger: ctx.ledger,
-  exports: ctx.exports,
-  linkSeconds: Number(process.env.HLD_EXPORT_LINK_SECONDS ?? 3600),
+  briefings: new BriefingStore(names.briefingsTable),
+  ledger: new Ledger(names.ledgerTable),
+  exports: new ObjectStore(names.exportsBucket),
+  buckets: { raw: names.rawBucket, curated: names.curatedBucket },
+  linkSeconds: readSetting(HLD_EXPORT_LINK_SECONDS),
   onError: (error, request) =>
     logger.error('request failed', {
       error: error as Error,

@@ -6,7 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { StageAccess } from '#packages/pipeline/definition.ts';
-import { BRIEFING_KEYS, LEDGER_INDEX_KEYS } from '#packages/storage/partition-keys.ts';
+import { BRIEFING_KEYS, LEDGER_INDEX_KEYS, LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
 import type { BriefingApiProps } from './briefing-api-props.ts';
 import { EvidenceFunction } from './evidence-function.ts';
 
@@ -18,12 +18,13 @@ export const BRIEFING_API_ROUTES = [
   '/datasets/{dataset}/themes/{theme}',
   '/datasets/{dataset}/diff',
   '/datasets/{dataset}/exports',
+  '/datasets/{dataset}/lineage/{item}',
 ] as const;
 
 /**
  * What the API function may read: the briefings (items, versions, pointers, the dataset list),
- * one query of the ledger's `byType` index (the runs, for `last_run`) and nothing else of the
- * ledger, and the exports under `briefings/` (it presigns download URLs for them, which act with
+ * the ledger's file records and their snapshots (`FILE#*`, for lineage), one query of the
+ * ledger's `byType` index (the runs, for `last_run`) and nothing else of the ledger, and the exports under `briefings/` (it presigns download URLs for them, which act with
  * the signer's permissions — so read is all it needs).
  */
 export const BRIEFING_API_ACCESS: StageAccess = {
@@ -33,7 +34,11 @@ export const BRIEFING_API_ACCESS: StageAccess = {
       read: true,
       partitionKeys: [BRIEFING_KEYS.versionItems, BRIEFING_KEYS.dataset, BRIEFING_KEYS.datasets],
     },
-    ledger: { partitionKeys: [], indexQueries: { byType: [LEDGER_INDEX_KEYS.run] } },
+    ledger: {
+      read: true,
+      partitionKeys: [LEDGER_KEYS.file],
+      indexQueries: { byType: [LEDGER_INDEX_KEYS.run] },
+    },
   },
 };
 
@@ -64,7 +69,7 @@ export class BriefingApi extends Construct {
 
     this.handler = new EvidenceFunction(this, 'Handler', {
       functionName: `${props.apiName}-handler`,
-      description: 'Briefing API: datasets, versions, country/theme briefings, diffs and exports',
+      description: 'Briefing API: datasets, versions, country/theme briefings, diffs, exports and lineage',
       entry: props.apiEntry ?? 'functions/api/handler.ts',
       access: BRIEFING_API_ACCESS,
       buckets: props.buckets,

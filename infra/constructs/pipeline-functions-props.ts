@@ -19,7 +19,13 @@ export interface PipelineFunctionsProps {
   /** Key of the buckets and tables. */
   readonly encryptionKey: kms.IKey;
   /**
-   * Extra environment variables for every function (e.g. retention settings).
+   * Briefing versions assemble keeps besides CURRENT (HLD_KEEP_VERSIONS of every function).
+   * @default - the runtime's default (HLD_KEEP_VERSIONS in packages/settings/settings.ts)
+   */
+  readonly briefingVersionsToKeep?: number;
+  /**
+   * Extra environment variables for every function (names outside the `HLD_*` settings, which
+   * come from typed props).
    * @default - none
    */
   readonly extraEnvironment?: Readonly<Record<string, string>>;

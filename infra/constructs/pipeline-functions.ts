@@ -2,7 +2,13 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { eventStages, PIPELINE, type PipelineDefinition } from '#packages/pipeline/definition.ts';
+import {
+  eventStages,
+  PIPELINE,
+  type PipelineDefinition,
+  type StageDefinition,
+} from '#packages/pipeline/definition.ts';
+import { HLD_DATASET, HLD_EVENT_BUS, HLD_KEEP_VERSIONS } from '#packages/settings/settings.ts';
 import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
 import { PipelineWiringError } from '../errors.ts';
 import { constructIdOf } from './construct-id.ts';
@@ -10,6 +16,7 @@ import { EventStage } from './event-stage.ts';
 import { EvidenceFunction } from './evidence-function.ts';
 import { parquetLayer, workbookLayer } from './package-layers.ts';
 import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
+import { settingEnvironment } from './setting-env.ts';
 
 /**
  * Every stage of a pipeline definition as cloud resources: one function per stage, and for each
@@ -19,8 +26,10 @@ import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
  * Guarantees:
  * - a stage exists in the cloud exactly when it exists in the definition the local event router
  *   dispatches from: nothing here is listed by hand;
- * - every function gets the same resource-name environment the local backends use
- *   (`BUCKETS[x].envVar`, `TABLES[x].envVar`, `HLD_EVENT_BUS`, `HLD_DATASET`);
+ * - every function gets the resource names the local backends use (the settings of
+ *   `BUCKETS[x]` and `TABLES[x]`), the dataset and the retention (`HLD_KEEP_VERSIONS`); event
+ *   stages, which put events, also get `HLD_EVENT_BUS` — set through packages/settings, so a
+ *   function receives only variables its code reads, with values in range;
  * - each function's permissions come from its stage's `access` (see {@link EvidenceFunction});
  * - each stage's concurrency is bounded by its `maxConcurrency` (SQS `MaximumConcurrency` for
  *   event stages, reserved concurrency for a refresh step that sets one);
@@ -31,7 +40,9 @@ import type { PipelineFunctionsProps } from './pipeline-functions-props.ts';
 export class PipelineFunctions extends Construct {
   readonly definition: PipelineDefinition;
   readonly eventBus: events.EventBus;
-  /** Environment every pipeline function gets (reused by the API function). */
+  /** Resource names and runtime options every function of the stack gets (the API's whole environment). */
+  readonly resourceEnvironment: Readonly<Record<string, string>>;
+  /** Environment every pipeline function gets (event stages add HLD_EVENT_BUS). */
   readonly environment: Readonly<Record<string, string>>;
   /** Roles of the stages whose definition has `putEvents`. */
   readonly eventPublisherRoles: readonly iam.IRole[];
@@ -51,20 +62,31 @@ export class PipelineFunctions extends Construct {
 
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: `${props.namePrefix}-pipeline` });
 
-    this.environment = {
-      [BUCKETS.raw.envVar]: props.buckets.raw.bucketName,
-      [BUCKETS.curated.envVar]: props.buckets.curated.bucketName,
-      [BUCKETS.exports.envVar]: props.buckets.exports.bucketName,
-      [TABLES.ledger.envVar]: props.tables.ledger.tableName,
-      [TABLES.briefings.envVar]: props.tables.briefings.tableName,
-      HLD_EVENT_BUS: this.eventBus.eventBusName,
-      HLD_DATASET: this.definition.dataset,
+    this.resourceEnvironment = {
+      ...settingEnvironment(BUCKETS.raw.setting, props.buckets.raw.bucketName),
+      ...settingEnvironment(BUCKETS.curated.setting, props.buckets.curated.bucketName),
+      ...settingEnvironment(BUCKETS.exports.setting, props.buckets.exports.bucketName),
+      ...settingEnvironment(TABLES.ledger.setting, props.tables.ledger.tableName),
+      ...settingEnvironment(TABLES.briefings.setting, props.tables.briefings.tableName),
       POWERTOOLS_SERVICE_NAME: this.definition.name,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'HldEvidence',
       // Stack traces point into the TypeScript sources, not the minified bundle.
       NODE_OPTIONS: '--enable-source-maps',
+    };
+    this.environment = {
+      ...this.resourceEnvironment,
+      ...settingEnvironment(HLD_DATASET, this.definition.dataset),
+      ...(props.briefingVersionsToKeep === undefined
+        ? {}
+        : settingEnvironment(HLD_KEEP_VERSIONS, props.briefingVersionsToKeep)),
       ...props.extraEnvironment,
     };
+    const eventEnvironment = {
+      ...this.environment,
+      ...settingEnvironment(HLD_EVENT_BUS, this.eventBus.eventBusName),
+    };
+    const environmentOf = (stage: StageDefinition) =>
+      stage.kind === 'event' ? eventEnvironment : this.environment;
 
     this.workbookLayer = this.definition.stages.some((stage) => stage.readsWorkbooks)
       ? workbookLayer(this, 'WorkbookLayer').layer
@@ -86,7 +108,7 @@ export class PipelineFunctions extends Construct {
           tables: props.tables,
           encryptionKey: props.encryptionKey,
           eventBus: this.eventBus,
-          environment: this.environment,
+          environment: environmentOf(stage),
           ...(stage.memorySizeMb !== undefined ? { memorySizeMb: stage.memorySizeMb } : {}),
           ...(stage.timeoutSeconds !== undefined ? { timeoutSeconds: stage.timeoutSeconds } : {}),
           // Event stages are bounded at their SQS event source (EventStage); a refresh step only

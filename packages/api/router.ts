@@ -1,9 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { EXPORT_MANIFEST, exportPrefix } from '#packages/briefing/exports/layout.ts';
 import { type ExportLink, presignExportLinks } from '#packages/briefing/exports/presign.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
-import type { BriefingStore, StoredBriefingItem } from '#packages/storage/briefing-store.ts';
+import {
+  type ItemRef,
+  ItemRefError,
+  LineageNotFoundError,
+  parseItemRef,
+  traceLineage,
+} from '#packages/pipeline/lineage.ts';
+import type { BriefingStore } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { ApiError, BadRequestError, MethodNotAllowedError, NotFoundError } from './errors.ts';
@@ -19,6 +27,7 @@ import { ApiError, BadRequestError, MethodNotAllowedError, NotFoundError } from 
  *   GET /datasets/{dataset}/themes[/{theme}]             ?scope=ISO3|GLOBAL&version=N
  *   GET /datasets/{dataset}/diff                         ?from=A&to=B
  *   GET /datasets/{dataset}/exports                      ?version=N  (presigned links)
+ *   GET /datasets/{dataset}/lineage/{item}               ?version=N  (item → files → raw bytes)
  */
 
 export interface ApiRequest {
@@ -46,8 +55,10 @@ export type BriefingReader = Pick<
 
 export interface RouterDependencies {
   readonly briefings: BriefingReader;
-  readonly ledger: Pick<Ledger, 'listRuns'>;
+  readonly ledger: Pick<Ledger, 'listRuns' | 'getFile' | 'latestSnapshot'>;
   readonly exports: ObjectStore;
+  /** Buckets whose objects lineage answers name (`s3://<raw>/<key>`). */
+  readonly buckets: { readonly raw: string; readonly curated: string };
   /** Lifetime of presigned export links. @default 3600 */
   readonly linkSeconds?: number;
   /** Presigned links to the objects under a prefix. @default presignExportLinks on `exports` */
@@ -111,8 +122,6 @@ function iso3Parameter(value: string, what: string): string {
   return value.toUpperCase();
 }
 
-type Body = Record<string, unknown>;
-
 function itemAnswer(dataset: string, version: number, item: StoredBriefingItem, pinned: boolean): Answer {
   return {
     body: {
@@ -121,7 +130,7 @@ function itemAnswer(dataset: string, version: number, item: StoredBriefingItem, 
       type: item.type,
       id: item.id,
       hash: item.hash,
-      ...(item.body as Body),
+      ...item.body,
       ...(item.lineage ? { lineage: item.lineage } : {}),
     },
     cache: pinned ? CACHE.pinned : CACHE.current,
@@ -236,16 +245,19 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
       body: {
         dataset,
         version,
-        countries: items.map((item) => {
-          const body = item.body as Body & { pilots?: Body[]; jmdi?: Body };
-          return {
-            iso3: item.id,
-            name: body.name,
-            pilot_status: body.pilots?.[0]?.participation_status ?? null,
-            jmdi_projects_n: body.jmdi?.projects_n ?? 0,
-            href: `/datasets/${dataset}/countries/${item.id}${pinned ? `?version=${version}` : ''}`,
-          };
-        }),
+        countries: items.flatMap((item) =>
+          item.type === 'country'
+            ? [
+                {
+                  iso3: item.id,
+                  name: item.body.name,
+                  pilot_status: item.body.pilots[0]?.participation_status ?? null,
+                  jmdi_projects_n: item.body.jmdi.projects_n,
+                  href: `/datasets/${dataset}/countries/${item.id}${pinned ? `?version=${version}` : ''}`,
+                },
+              ]
+            : [],
+        ),
       },
       cache: pinned ? CACHE.pinned : CACHE.current,
     };
@@ -281,17 +293,20 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
       body: {
         dataset,
         version,
-        themes: items.map((item) => {
-          const body = item.body as Body;
-          return {
-            id: item.id,
-            theme: body.theme,
-            scope: body.scope,
-            label: body.label,
-            n_projects: body.n_projects,
-            href: `/datasets/${dataset}/themes/${body.theme}?scope=${body.scope}${pinned ? `&version=${version}` : ''}`,
-          };
-        }),
+        themes: items.flatMap((item) =>
+          item.type === 'theme'
+            ? [
+                {
+                  id: item.id,
+                  theme: item.body.theme,
+                  scope: item.body.scope,
+                  label: item.body.label,
+                  n_projects: item.body.n_projects,
+                  href: `/datasets/${dataset}/themes/${item.body.theme}?scope=${item.body.scope}${pinned ? `&version=${version}` : ''}`,
+                },
+              ]
+            : [],
+        ),
       },
       cache: pinned ? CACHE.pinned : CACHE.current,
     };
@@ -365,6 +380,42 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
     };
   }
 
+  async function lineage(
+    dataset: string,
+    current: number | undefined,
+    query: Query,
+    reference: string,
+  ): Promise<Answer> {
+    allowOnly(query, ['version'], '/lineage/{item}');
+    let ref: ItemRef;
+    try {
+      ref = parseItemRef(reference);
+    } catch (error) {
+      if (error instanceof ItemRefError) throw new BadRequestError(error.message);
+      throw error;
+    }
+    const { version, pinned } = await resolveVersion(dataset, current, positiveInteger(query, 'version'));
+    try {
+      const trace = await traceLineage(
+        {
+          briefings: deps.briefings,
+          ledger: deps.ledger,
+          rawBucket: deps.buckets.raw,
+          curatedBucket: deps.buckets.curated,
+        },
+        { dataset, ref, version },
+      );
+      return { body: trace, cache: pinned ? CACHE.pinned : CACHE.current };
+    } catch (error) {
+      if (error instanceof LineageNotFoundError) {
+        throw new NotFoundError(
+          `${error.message}; GET /datasets/${dataset}/countries or /themes lists the items (item: country%23MDA, theme%23RT3@GLOBAL, event%23EV-…)`,
+        );
+      }
+      throw error;
+    }
+  }
+
   async function dispatch(segments: readonly string[], query: Query): Promise<Answer> {
     const [root, dataset, resource, item, ...rest] = segments;
     if (root === undefined) {
@@ -379,6 +430,7 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
             'GET /datasets/{dataset}/themes[/{theme}]?scope=ISO3|GLOBAL&version=N',
             'GET /datasets/{dataset}/diff?from=A&to=B',
             'GET /datasets/{dataset}/exports?version=N',
+            'GET /datasets/{dataset}/lineage/{item}?version=N',
           ],
         },
         cache: CACHE.listing,
@@ -404,6 +456,7 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
               themes: `/datasets/${dataset}/themes`,
               diff: `/datasets/${dataset}/diff`,
               exports: `/datasets/${dataset}/exports`,
+              lineage: `/datasets/${dataset}/lineage/{item}`,
             },
           },
           cache: CACHE.listing,
@@ -422,6 +475,9 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
       case 'exports':
         if (item !== undefined) break;
         return exportLinks(dataset, current, query);
+      case 'lineage':
+        if (item === undefined) break;
+        return lineage(dataset, current, query, item);
     }
     throw new NotFoundError(`No route ${'/' + segments.join('/')}; GET / lists the routes`);
   }

@@ -1,4 +1,5 @@
 import { type DataType, type Dictionary, type Field, type Table, Type } from 'apache-arrow';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { plainValue } from '#packages/arrow/read.ts';
 import {
   columnCodes,
@@ -8,8 +9,7 @@ import {
   type NumberColumn,
   numberColumn,
   stringColumn,
-} from '#packages/fastpath/group-by.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
+} from '#packages/columnar/group-by.ts';
 import type { CuratedRow, CuratedTables } from './model.ts';
 
 /**

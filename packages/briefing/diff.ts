@@ -1,4 +1,4 @@
-import type { StoredBriefingItem } from '#packages/storage/briefing-store.ts';
+import type { BriefingItemType, StoredBriefingItem } from '#contracts/briefing/item.ts';
 
 export interface FieldChange {
   readonly path: string;
@@ -7,7 +7,7 @@ export interface FieldChange {
 }
 
 export interface ItemChange {
-  readonly type: string;
+  readonly type: BriefingItemType;
   readonly id: string;
   readonly changes: readonly FieldChange[];
 }
@@ -15,8 +15,8 @@ export interface ItemChange {
 export interface BriefingDiff {
   readonly from: number;
   readonly to: number;
-  readonly added: readonly { type: string; id: string }[];
-  readonly removed: readonly { type: string; id: string }[];
+  readonly added: readonly { type: BriefingItemType; id: string }[];
+  readonly removed: readonly { type: BriefingItemType; id: string }[];
   readonly changed: readonly ItemChange[];
 }
 

@@ -1,3 +1,5 @@
+/** The builder's input: curated rows with their provenance (the output contract: data-contracts/briefing/). */
+
 /** Where one curated row came from: enough to walk back to the raw bytes. */
 export interface SourceRef {
   readonly table: string;
@@ -17,15 +19,3 @@ export interface CuratedRow {
 
 /** Every curated table the briefing reads, by table name. */
 export type CuratedTables = Readonly<Record<string, readonly CuratedRow[]>>;
-
-/** A document cited by a briefing, with the files that carried its rows. */
-export interface CitedSource {
-  readonly source_doc_id: string;
-  readonly title?: string;
-  readonly doc_type?: string;
-  readonly illustrative?: boolean;
-  readonly licence?: string;
-  readonly url?: string;
-  readonly tables: readonly string[];
-  readonly rows: number;
-}

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
+import { SettingError } from '#packages/settings/errors.ts';
+import { checkSettings } from '#packages/settings/settings.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import {
   diffCommand,
@@ -11,10 +13,11 @@ import {
 } from './commands/briefing.ts';
 import { contractsCommand } from './commands/contracts.ts';
 import { lineageCommand } from './commands/lineage.ts';
-import { collectFiles, refresh, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
+import { refresh, reportSkipped, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
 import { createOutput, EXIT, UsageError } from './output.ts';
+import { selectIngestFiles } from './select-files.ts';
 import { withSession } from './session.ts';
 
 export const HELP = `hld — the HLD evidence pipeline
@@ -80,6 +83,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command || values.help ? EXIT.ok : EXIT.usage;
   }
   try {
+    // Every HLD_* setting is parsed and range-checked once, here: a bad value stops the command
+    // (exit 2, naming the variable) before anything runs with it.
+    checkSettings();
     switch (command) {
       case 'validate':
         return await validateCommand(out, {
@@ -97,24 +103,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'ingest':
         return await withSession(values.backend, async (session) => {
           if (rest.length === 0) throw new UsageError('Name the files or folders to ingest');
-          const files = [];
-          for (const path of rest) {
-            const { stat } = await import('node:fs/promises');
-            const { dirname } = await import('node:path');
-            files.push(
-              ...((await stat(path)).isDirectory()
-                ? await collectFiles(path, values.kind)
-                : await collectFiles(dirname(path), values.kind).then((all) =>
-                    all.filter((file) => file.path.endsWith(path.split(/[\\/]/).pop() ?? '')),
-                  )),
-            );
-          }
-          const uploads = await uploadAndDispatch(session, files, out);
+          const selection = await selectIngestFiles(rest, values.kind);
+          const namedWithoutReader = reportSkipped(selection, out);
+          const uploads = await uploadAndDispatch(session, selection.files, out);
           out.result(
             uploads,
             () => `${uploads.length} file(s) ingested; run 'hld refresh' to publish a new briefing`,
           );
-          return uploads.some((upload) => upload.status === 'failed' || upload.status === 'refused')
+          return namedWithoutReader ||
+            uploads.some((upload) => upload.status === 'failed' || upload.status === 'refused')
             ? EXIT.usage
             : uploads.some((upload) => (upload.rowsQuarantined ?? 0) > 0)
               ? EXIT.problems
@@ -222,6 +219,10 @@ function report(error: unknown, out: ReturnType<typeof createOutput>): number {
   const message = (error as Error)?.message ?? String(error);
   if (error instanceof UsageError) {
     process.stderr.write(`hld: ${message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof SettingError) {
+    process.stderr.write(`hld: ${message}; fix or unset ${error.variable}\n`);
     return EXIT.usage;
   }
   if (error instanceof BackendUnavailableError) {

@@ -8,10 +8,11 @@ import {
 } from '#packages/local/backends.ts';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { type PipelineContext, pipelineContext } from '#packages/pipeline/context.ts';
+import { HLD_EPHEMERAL, HLD_STATE_DIR, readSetting } from '#packages/settings/settings.ts';
 
 /** Where local state lives between commands (embedded backend). Override with HLD_STATE_DIR. */
 export function stateDirectory(): string {
-  return resolve(process.env.HLD_STATE_DIR ?? '.hld');
+  return resolve(readSetting(HLD_STATE_DIR));
 }
 
 export interface Session {
@@ -31,9 +32,7 @@ export async function withSession<T>(
 ): Promise<T> {
   const name: BackendName = backendFromEnvironment(flag);
   const stateDir =
-    name === 'embedded' && process.env.HLD_EPHEMERAL !== '1'
-      ? resolve(stateDirectory(), 'embedded')
-      : undefined;
+    name === 'embedded' && !readSetting(HLD_EPHEMERAL) ? resolve(stateDirectory(), 'embedded') : undefined;
   const release = stateDir ? await lockStateDirectory(stateDir) : async () => {};
   try {
     const backend = await startBackend(name, stateDir ? { stateDir } : {});

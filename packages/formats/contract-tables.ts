@@ -1,7 +1,7 @@
 import { PROVENANCE_FIELDS, type TableContract } from '#contracts/contract.ts';
 import { contractsForKind, INGESTED_TABLES } from '#contracts/registry.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import * as z from '#contracts/zod.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
 import { SourceRefusedError } from './reader.ts';
 
 /**

@@ -1,3 +1,4 @@
+import { HLD_MAX_UPLOAD_BYTES } from '#packages/settings/settings.ts';
 import { readContractCsv } from './csv.ts';
 import { readIatiXml } from './iati.ts';
 import { isNdjsonName, readContractJson, readContractNdjson } from './json.ts';
@@ -16,36 +17,66 @@ import { isKoboWorkbook, koboRowsFromSheets, looksLikeZip, readContractXlsx, rea
 /**
  * The one entry point of the format readers: `readSource` picks a reader from the declared
  * format, or from the file name, the source kind and the first bytes, after refusing files
- * above the size limit.
+ * above the size limit. The registry below is the one place a format is added: its reader and
+ * the file name endings it is read from, which decide what `hld run`, `hld ingest <dir>`,
+ * `hld validate` and ingest accept (packages/pipeline/check-source.ts, packages/cli/select-files.ts).
  */
 
-/** Largest upload a reader accepts (50 MiB); every reader holds the whole file in memory. */
-export const MAX_SOURCE_BYTES = 50 * 1024 * 1024;
+/**
+ * Largest upload a reader accepts unless the caller says otherwise (`maxBytes`, from
+ * HLD_MAX_UPLOAD_BYTES): every reader holds the whole file in memory.
+ */
+export const MAX_SOURCE_BYTES = HLD_MAX_UPLOAD_BYTES.defaultValue;
 
 /** Inputs some formats need beyond the file: a survey form, a statistics source and revision. */
 export interface FormatOptions {
   readonly survey?: KoboReadOptions;
   readonly statistics?: StatisticsOptions;
+  /** Largest file read (bytes); larger ones are refused as `too-large`. @default MAX_SOURCE_BYTES */
+  readonly maxBytes?: number;
 }
 
 type FormatReader = (input: ReaderInput, options: FormatOptions) => Promise<SourceReadResult>;
 
-const READERS: Readonly<Record<string, FormatReader>> = {
-  csv: (input) => readContractCsv(input),
-  json: (input) => readContractJson(input),
-  ndjson: (input) => readContractNdjson(input),
-  xlsx: (input, options) => readXlsxSource(input, options),
-  'kobo-csv': (input, options) => readKoboCsv(input, options.survey),
-  'kobo-xlsx': async (input, options) =>
-    koboRowsFromSheets(input, await readWorkbook(input.bytes, input.fileName), options.survey),
-  'iati-xml': (input) => readIatiXml(input),
-  'wdi-csv': (input, options) => readWdiCsv(input, options.statistics),
-  'undesa-xlsx': (input, options) => readUndesaXlsx(input, options.statistics),
-  'sdmx-csv': (input, options) => readSdmxCsv(input, options.statistics),
+interface FormatRegistration {
+  readonly read: FormatReader;
+  /**
+   * File name endings (lower case) of this format's files. A format found by its content inside
+   * another's files (a Kobo export is a .csv) lists none.
+   */
+  readonly extensions: readonly string[];
+}
+
+const FORMATS: Readonly<Record<string, FormatRegistration>> = {
+  csv: { read: (input) => readContractCsv(input), extensions: ['.csv', '.tsv', '.txt'] },
+  json: { read: (input) => readContractJson(input), extensions: ['.json'] },
+  ndjson: { read: (input) => readContractNdjson(input), extensions: ['.ndjson', '.jsonl'] },
+  xlsx: { read: (input, options) => readXlsxSource(input, options), extensions: ['.xlsx'] },
+  'kobo-csv': { read: (input, options) => readKoboCsv(input, options.survey), extensions: [] },
+  'kobo-xlsx': {
+    read: async (input, options) =>
+      koboRowsFromSheets(input, await readWorkbook(input.bytes, input.fileName), options.survey),
+    extensions: [],
+  },
+  'iati-xml': { read: (input) => readIatiXml(input), extensions: ['.xml'] },
+  'wdi-csv': { read: (input, options) => readWdiCsv(input, options.statistics), extensions: [] },
+  'undesa-xlsx': { read: (input, options) => readUndesaXlsx(input, options.statistics), extensions: [] },
+  'sdmx-csv': { read: (input, options) => readSdmxCsv(input, options.statistics), extensions: [] },
 };
 
 /** Format names `input.format` may declare. */
-export const SUPPORTED_FORMATS: readonly string[] = Object.keys(READERS);
+export const SUPPORTED_FORMATS: readonly string[] = Object.keys(FORMATS);
+
+/** File name endings some reader reads (`.csv`, `.xlsx` …), from the registry. */
+export const READABLE_EXTENSIONS: readonly string[] = [
+  ...new Set(Object.values(FORMATS).flatMap((format) => format.extensions)),
+].sort();
+
+/** True when a reader reads files of this name (by its ending). */
+export function hasReader(fileName: string): boolean {
+  const name = fileName.toLowerCase();
+  return READABLE_EXTENSIONS.some((extension) => name.endsWith(extension));
+}
 
 /** Declared aliases (`iati`, `kobo`, `sdmx`, versioned results of an earlier read). */
 const FORMAT_ALIASES: Readonly<Record<string, string>> = {
@@ -110,16 +141,17 @@ async function readXlsxSource(input: ReaderInput, options: FormatOptions): Promi
 
 /** A reader with the survey form and statistics metadata that some formats need. */
 export function createSourceReader(options: FormatOptions = {}): SourceReader {
+  const maxBytes = options.maxBytes ?? MAX_SOURCE_BYTES;
   return async (input) => {
-    if (input.bytes.byteLength > MAX_SOURCE_BYTES) {
+    if (input.bytes.byteLength > maxBytes) {
       throw new SourceRefusedError(
-        `File '${input.fileName}' is ${input.bytes.byteLength} bytes; the limit is ${MAX_SOURCE_BYTES} bytes (${MAX_SOURCE_BYTES / 1024 / 1024} MiB)`,
+        `File '${input.fileName}' is ${input.bytes.byteLength} bytes; the limit is ${maxBytes} bytes (${(maxBytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB)`,
         'too-large',
         'Split the file (for example one file per table or per year) and upload the parts.',
       );
     }
     const format = input.format ? canonicalFormat(input.format) : detectFormat(input);
-    const reader = READERS[format];
+    const reader = FORMATS[format]?.read;
     if (!reader) {
       throw new SourceRefusedError(
         `File '${input.fileName}': unsupported format '${input.format ?? format}'`,

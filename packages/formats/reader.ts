@@ -1,4 +1,4 @@
-import type { SourceKind } from '#packages/pipeline/events.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 
 /**
  * The contract between format readers and the pipeline.

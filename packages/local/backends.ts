@@ -3,6 +3,17 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  HLD_BACKEND,
+  HLD_BRIEFINGS_TABLE,
+  HLD_LEDGER_TABLE,
+  HLD_LOCALSTACK_ENDPOINT,
+  HLD_RAW_BUCKET,
+  isSet,
+  readSetting,
+} from '#packages/settings/settings.ts';
 import { resetClients } from '#packages/storage/client-factory.ts';
 import { resourceNames } from '#packages/storage/resources.ts';
 import { bootstrapResources } from './bootstrap.ts';
@@ -10,8 +21,8 @@ import { BackendUnavailableError } from './errors.ts';
 import { commandWorks, freePort, type ManagedProcess, startProcess } from './processes.ts';
 import { restoreBuckets, saveBuckets } from './s3-state.ts';
 
-export const BACKENDS = ['embedded', 'moto', 'ddblocal', 'localstack', 'aws'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export const BACKENDS = BACKEND_NAMES;
+export type { BackendName };
 
 export interface StartBackendOptions {
   /** Keep state on disk here between runs (embedded only). Without it, state lives in memory. */
@@ -53,7 +64,7 @@ function applyEnv(env: Readonly<Record<string, string>>): () => void {
 
 /** The backend named by `--backend`, else `HLD_BACKEND`, else `embedded`. */
 export function backendFromEnvironment(flag?: string): BackendName {
-  const name = flag ?? process.env.HLD_BACKEND ?? 'embedded';
+  const name = flag ?? readSetting(HLD_BACKEND);
   if (!(BACKENDS as readonly string[]).includes(name)) {
     throw new BackendUnavailableError(
       name,
@@ -235,7 +246,7 @@ async function startDdbLocal(options: StartBackendOptions): Promise<RunningBacke
 // ---- connect-only backends ----------------------------------------------------------------------
 
 async function connectLocalStack(options: StartBackendOptions): Promise<RunningBackend> {
-  const endpoint = process.env.HLD_LOCALSTACK_ENDPOINT ?? 'http://127.0.0.1:4566';
+  const endpoint = readSetting(HLD_LOCALSTACK_ENDPOINT);
   try {
     await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(2000) });
   } catch (error) {
@@ -247,16 +258,16 @@ async function connectLocalStack(options: StartBackendOptions): Promise<RunningB
   }
   const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: endpoint };
   const restoreEnv = applyEnv(env);
-  if (options.bootstrap !== false && !process.env.HLD_RAW_BUCKET) await bootstrapResources();
+  if (options.bootstrap !== false && !isSet(HLD_RAW_BUCKET)) await bootstrapResources();
   return { name: 'localstack', env, stop: async () => restoreEnv() };
 }
 
 async function connectAws(): Promise<RunningBackend> {
-  for (const name of ['HLD_RAW_BUCKET', 'HLD_LEDGER_TABLE', 'HLD_BRIEFINGS_TABLE']) {
-    if (!process.env[name]) {
+  for (const setting of [HLD_RAW_BUCKET, HLD_LEDGER_TABLE, HLD_BRIEFINGS_TABLE]) {
+    if (!isSet(setting)) {
       throw new BackendUnavailableError(
         'aws',
-        `The aws backend needs the deployed resource names: set ${name} (see the stack outputs, docs/deploy.md)`,
+        `The aws backend needs the deployed resource names: set ${setting.name} (see the stack outputs, docs/deploy.md)`,
       );
     }
   }

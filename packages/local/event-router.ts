@@ -10,7 +10,13 @@ import {
   refreshSteps,
   type StageContext,
 } from '#packages/pipeline/definition.ts';
-import type { PipelineEvent, PipelineEventType } from '#packages/pipeline/events.ts';
+import {
+  PIPELINE_EVENT_SOURCE,
+  type PipelineEvent,
+  type PipelineEventType,
+  parseEventDetail,
+} from '#packages/pipeline/events.ts';
+import { readSetting } from '#packages/settings/settings.ts';
 import { BUCKETS } from '#packages/storage/resources.ts';
 
 /** One delivery of an event to a stage, as the router saw it. */
@@ -25,6 +31,8 @@ export interface RouterOptions {
   /** Deliver every event this many times (at-least-once; tests use 2). @default 1 */
   readonly deliveries?: number;
   readonly log?: StageContext['log'];
+  /** Told what ingest did with each upload (see StageContext.onIngested). */
+  readonly onIngested?: StageContext['onIngested'];
   /** Called after each delivery (progress output). */
   readonly onDelivery?: (delivery: Delivery) => void;
 }
@@ -34,7 +42,7 @@ function matches(stage: EventStageDefinition, event: PipelineEvent): boolean {
   if (trigger.type === 'pipeline-event') return trigger.detailType === event.detailType;
   if (event.detailType !== 'Object Created') return false;
   const detail = event.detail as { bucket: { name: string }; object: { key: string } };
-  const bucketName = process.env[BUCKETS[trigger.bucket].envVar] ?? BUCKETS[trigger.bucket].localName;
+  const bucketName = readSetting(BUCKETS[trigger.bucket].setting);
   return detail.bucket.name === bucketName && detail.object.key.startsWith(trigger.prefix);
 }
 
@@ -81,7 +89,10 @@ export function createLocalEventRouter(
           for (let attempt = 0; attempt < (options.deliveries ?? 1); attempt += 1) {
             let delivery: Delivery;
             try {
-              const emitted = await run(event, { ...(options.log ? { log: options.log } : {}) });
+              const emitted = await run(event, {
+                ...(options.log ? { log: options.log } : {}),
+                ...(options.onIngested ? { onIngested: options.onIngested } : {}),
+              });
               queue.push(...emitted);
               delivery = { stage: stage.id, event, emitted: emitted.length };
             } catch (error) {
@@ -115,15 +126,44 @@ export function objectCreatedEvent(
 }
 
 /**
- * Run the refresh steps of the definition in order, as the state machine does; on failure run
- * the failure step (which releases the lock) and rethrow. `overrides` replaces a step's runner
- * (tests inject faults this way).
+ * The `BriefingPublished` event of a refresh state, as the state machine puts it on the bus after
+ * a step that emits it: only when a version was published and every field of the event is there
+ * (infra/constructs/refresh-workflow.ts, `WasBriefingPublished`); else undefined.
+ */
+export function briefingPublishedEvent(state: RefreshState): PipelineEvent<'BriefingPublished'> | undefined {
+  const { published, version, previousVersion, contentHash, diff } = state;
+  if (published !== true || version === undefined || previousVersion === undefined) return undefined;
+  if (contentHash === undefined || diff === undefined) return undefined;
+  const detail = parseEventDetail('BriefingPublished', {
+    dataset: state.dataset,
+    version,
+    previousVersion,
+    contentHash,
+    diff,
+  });
+  return {
+    id: `published-${state.dataset}-v${state.version}-${state.runId}`,
+    source: PIPELINE_EVENT_SOURCE,
+    detailType: 'BriefingPublished',
+    detail,
+    time: new Date().toISOString(),
+  };
+}
+
+/**
+ * Run the refresh steps of the definition in order, as the state machine does: after a step that
+ * emits `BriefingPublished` and published a version, the event goes to the stages it triggers
+ * (their failed deliveries are reported through `router.onDelivery`, never fail the refresh —
+ * in AWS they run after it, from their own queue); on failure run the failure step (which
+ * releases the lock) and rethrow. `overrides` replaces a step's runner (tests inject faults this
+ * way).
  */
 export async function runLocalRefresh(
   initial: RefreshState,
   definition: PipelineDefinition = PIPELINE,
   overrides: Readonly<Record<string, RefreshStepRunner>> = {},
   onStep?: (stepId: string, state: RefreshState) => void,
+  router: RouterOptions = {},
 ): Promise<RefreshState> {
   let state = initial;
   try {
@@ -131,6 +171,8 @@ export async function runLocalRefresh(
       const run = overrides[step.id] ?? (await step.load());
       state = await run(state, {});
       onStep?.(step.id, state);
+      const published = step.emits.includes('BriefingPublished') ? briefingPublishedEvent(state) : undefined;
+      if (published) await createLocalEventRouter(definition, router).dispatch(published);
     }
     return state;
   } catch (error) {

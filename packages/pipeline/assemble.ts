@@ -5,13 +5,13 @@ import {
   type CuratedTableSet,
   curatedTablesFromArrow,
 } from '#packages/briefing/curated-tables.ts';
-import { diffVersions } from '#packages/briefing/diff.ts';
 import { writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
 import type { ExportFormat } from '#packages/briefing/exports/formats.ts';
 import { exportPrefix } from '#packages/briefing/exports/layout.ts';
-import type { BriefingItem, BriefingStore, VersionRecord } from '#packages/storage/briefing-store.ts';
+import type { BriefingStore } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { diffAgainstPrevious, pruneVersions, publishVersion } from './publish.ts';
 
 export interface AssembleDependencies {
   readonly curated: ObjectStore;
@@ -89,95 +89,36 @@ export async function loadCuratedTables(
   return { tables: curatedTablesFromArrow(segments), inputs };
 }
 
-function countItems(items: readonly BriefingItem[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[item.type] = (counts[item.type] ?? 0) + 1;
-  return counts;
-}
-
 /**
- * Assemble the briefing from the curated tables and publish it: write every item of version
- * N+1, then move CURRENT from N to N+1 with a conditional update. When the content is identical
- * to the live version nothing is written. Old versions beyond `keepVersions` are deleted.
+ * Assemble the briefing from the curated tables and publish it (publish.ts): version N+1 with its
+ * exports, or nothing when its content is the live version's. The diff against N is counted from
+ * the items in memory and N's stored items (N+1 is never read back). Old versions beyond
+ * `keepVersions` are deleted.
  */
 export async function assembleAndPublish(deps: AssembleDependencies): Promise<AssembleResult> {
   const { tables, inputs } = await loadCuratedTables(deps);
-  const items = buildBriefing(tables);
-  const counts = countItems(items);
-  const current = await deps.briefings.current(deps.dataset);
-  const previousVersion = current?.version ?? 0;
-  const versions = await deps.briefings.listVersions(deps.dataset);
-  const version = Math.max(previousVersion, ...versions.map((record) => record.version), 0) + 1;
-
-  const record: VersionRecord = await deps.briefings.writeVersion(
-    {
-      dataset: deps.dataset,
-      version,
-      createdAt: new Date().toISOString(),
-      runId: deps.runId,
-      inputs,
-      counts,
+  const outcome = await publishVersion(deps, {
+    dataset: deps.dataset,
+    items: buildBriefing(tables),
+    runId: deps.runId,
+    inputs,
+    beforeMove: async (record, items) => {
+      // Exports first: a version is published only with its exports in place (and a failure here
+      // leaves N live, like any other failure before the pointer moves).
+      if (deps.exports) {
+        await writeExportsToBucket(
+          items,
+          deps.exports,
+          exportPrefix(deps.dataset, record.version),
+          deps.exportFormats ?? BUCKET_EXPORT_FORMATS,
+          { dataset: deps.dataset, version: record.version, asOf: record.createdAt.slice(0, 10) },
+        );
+      }
+      await deps.beforePublish?.(record.version);
     },
-    items,
-  );
-  if (current?.contentHash === record.contentHash) {
-    // Same inputs, same content: keep the live version, drop the duplicate.
-    await deps.briefings.deleteVersion(deps.dataset, version);
-    return {
-      published: false,
-      version: previousVersion,
-      previousVersion,
-      contentHash: record.contentHash,
-      diff: { added: 0, removed: 0, changed: 0 },
-      counts,
-    };
-  }
-  // Exports first: a version is published only with its exports in place (and a failure here
-  // leaves N live, like any other failure before the pointer moves).
-  if (deps.exports) {
-    await writeExportsToBucket(
-      items,
-      deps.exports,
-      exportPrefix(deps.dataset, version),
-      deps.exportFormats ?? BUCKET_EXPORT_FORMATS,
-      {
-        dataset: deps.dataset,
-        version,
-        asOf: record.createdAt.slice(0, 10),
-      },
-    );
-  }
-  await deps.beforePublish?.(version);
-  await deps.briefings.registerDataset(deps.dataset);
-  await deps.briefings.movePointer(deps.dataset, version, previousVersion, record.contentHash);
-  const audit = {
-    action: 'publish' as const,
-    from: previousVersion,
-    to: version,
-    who: deps.runId,
-    why: 'refresh',
-    at: new Date().toISOString(),
-  };
-  await deps.briefings.recordAudit(deps.dataset, audit);
-  await deps.ledger.recordPointerChange({ dataset: deps.dataset, ...audit });
-
-  let diff = { added: items.length, removed: 0, changed: 0 };
-  if (previousVersion > 0) {
-    const full = diffVersions(
-      { version: previousVersion, items: await deps.briefings.listItems(deps.dataset, previousVersion) },
-      { version, items: await deps.briefings.listItems(deps.dataset, version) },
-    );
-    diff = { added: full.added.length, removed: full.removed.length, changed: full.changed.length };
-  }
-
-  const keep = new Set(
-    [...versions.map((entry) => entry.version), version]
-      .sort((a, b) => b - a)
-      .slice(0, Math.max(1, deps.keepVersions) + 1),
-  );
-  for (const old of versions) {
-    if (!keep.has(old.version) && old.version !== version)
-      await deps.briefings.deleteVersion(deps.dataset, old.version);
-  }
-  return { published: true, version, previousVersion, contentHash: record.contentHash, diff, counts };
+  });
+  const { version, previousVersion, contentHash, counts } = outcome;
+  const diff = await diffAgainstPrevious(deps.briefings, deps.dataset, outcome);
+  if (outcome.published) await pruneVersions(deps.briefings, deps.dataset, version, deps.keepVersions);
+  return { published: outcome.published, version, previousVersion, contentHash, diff, counts };
 }

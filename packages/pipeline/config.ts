@@ -1,16 +1,25 @@
+import {
+  type Environment,
+  HLD_DATASET,
+  HLD_KEEP_VERSIONS,
+  HLD_LOCK_LEASE_SECONDS,
+  HLD_MAX_STREAM_BYTES,
+  HLD_MAX_UPLOAD_BYTES,
+  readSetting,
+} from '#packages/settings/settings.ts';
 import { resourceNames } from '#packages/storage/resources.ts';
 
 /** The briefing dataset the refresh assembles unless HLD_DATASET says otherwise. */
-export const DEFAULT_DATASET = 'hld2013';
+export const DEFAULT_DATASET = HLD_DATASET.defaultValue;
 
 /** Largest upload the pipeline reads into memory (any format). */
-export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_MAX_UPLOAD_BYTES = HLD_MAX_UPLOAD_BYTES.defaultValue;
 
 /**
  * Largest plain contract CSV the pipeline reads as a stream once it is over the in-memory limit
  * (bigger files, and large files of any other format, are kept and recorded as refused).
  */
-export const DEFAULT_MAX_STREAM_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_MAX_STREAM_BYTES = HLD_MAX_STREAM_BYTES.defaultValue;
 
 export interface PipelineConfig {
   readonly rawBucket: string;
@@ -29,14 +38,17 @@ export interface PipelineConfig {
   readonly lockLeaseSeconds: number;
 }
 
-/** Configuration from the environment (Lambda env vars, or the CLI's defaults). */
-export function pipelineConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
+/**
+ * The pipeline's settings from the environment (Lambda env vars, or the CLI's), each parsed and
+ * range-checked (packages/settings): a bad value throws a SettingError naming the variable.
+ */
+export function pipelineConfig(env: Environment = process.env): PipelineConfig {
   return {
     ...resourceNames(env),
-    dataset: env.HLD_DATASET ?? DEFAULT_DATASET,
-    maxUploadBytes: Number(env.HLD_MAX_UPLOAD_BYTES ?? DEFAULT_MAX_UPLOAD_BYTES),
-    maxStreamBytes: Number(env.HLD_MAX_STREAM_BYTES ?? DEFAULT_MAX_STREAM_BYTES),
-    keepVersions: Number(env.HLD_KEEP_VERSIONS ?? 10),
-    lockLeaseSeconds: Number(env.HLD_LOCK_LEASE_SECONDS ?? 900),
+    dataset: readSetting(HLD_DATASET, env),
+    maxUploadBytes: readSetting(HLD_MAX_UPLOAD_BYTES, env),
+    maxStreamBytes: readSetting(HLD_MAX_STREAM_BYTES, env),
+    keepVersions: readSetting(HLD_KEEP_VERSIONS, env),
+    lockLeaseSeconds: readSetting(HLD_LOCK_LEASE_SECONDS, env),
   };
 }

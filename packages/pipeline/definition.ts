@@ -1,10 +1,16 @@
-import { BRIEFING_KEYS, LEDGER_INDEX_KEYS, LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
 import type { BucketId, TableId } from '#packages/storage/resources.ts';
 import { DEFAULT_DATASET } from './config.ts';
+import type { PipelineEvent, PipelineEventType } from './events.ts';
+import { ASSEMBLE_STEP } from './stages/assemble.stage.ts';
+import { INGEST_STAGE } from './stages/ingest.stage.ts';
+import { LOCK_STEP } from './stages/lock.stage.ts';
+import { NORMALISE_STAGE } from './stages/normalise.stage.ts';
+import { NORMALISE_PENDING_STEP } from './stages/normalise-pending.stage.ts';
+import { PARQUET_COPY_STAGE } from './stages/parquet-copy.stage.ts';
+import { REFRESH_FAILED_STEP } from './stages/refresh-failed.stage.ts';
+import { UNLOCK_STEP } from './stages/unlock.stage.ts';
 
 export { DEFAULT_DATASET };
-
-import type { PipelineEvent, PipelineEventType } from './events.ts';
 
 /**
  * The one pipeline definition.
@@ -12,8 +18,10 @@ import type { PipelineEvent, PipelineEventType } from './events.ts';
  * The CDK stack turns every stage into a function (+ queue, DLQ and EventBridge rule for event
  * stages, or a state-machine task for refresh steps) and the local event router dispatches to
  * the same `load()`ed runners in-process. A stage therefore cannot exist locally and not in the
- * cloud, or the other way round. This module is imported by the CDK app: keep it free of heavy
- * imports (runners are loaded lazily).
+ * cloud, or the other way round. Each stage is declared in `stages/<id>.stage.ts`; its Lambda
+ * handler (`entry`) is built from that declaration (lambda-adapter.ts, refresh-step-adapter.ts),
+ * so the handler cannot name another runner, and its bundle carries no other stage. This module
+ * is imported by the CDK app: keep it free of heavy imports (runners are loaded lazily).
  */
 
 /** What a stage may do to one bucket; prefixes end in `*`. */
@@ -79,6 +87,18 @@ export interface StageContext {
   /** Milliseconds left before the runtime gives up (Lambda's getRemainingTimeInMillis). */
   readonly remainingTimeMs?: () => number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Called by ingest with each upload it handled: the key, the SHA-256 it computed and what it
+   * decided (the local CLI reports from it instead of hashing the file again).
+   */
+  readonly onIngested?: (upload: IngestedUpload) => void;
+}
+
+/** What ingest did with one upload. */
+export interface IngestedUpload {
+  readonly key: string;
+  readonly sha256: string;
+  readonly status: 'accepted' | 'refused' | 'duplicate';
 }
 
 export type EventStageRunner = (event: PipelineEvent, context: StageContext) => Promise<PipelineEvent[]>;
@@ -156,6 +176,9 @@ export interface RefreshStepDefinition extends StageBase {
 
 export type StageDefinition = EventStageDefinition | RefreshStepDefinition;
 
+/** What a stage's handler needs of its declaration (everything but how to load the runner). */
+export type StageDeclaration<S extends StageDefinition> = Omit<S, 'load'>;
+
 export interface PipelineDefinition {
   readonly name: string;
   /** Briefing dataset the refresh assembles. */
@@ -180,176 +203,42 @@ export function refreshFailureStep(definition: PipelineDefinition): RefreshStepD
   );
 }
 
-/**
- * What the steps that end a run need: finish its RUN# record and delete the lease (the lease only,
- * never a run, file or audit record).
- */
-const LOCK_RELEASE_ACCESS: StageAccess = {
-  buckets: {},
-  tables: {
-    ledger: { write: true, delete: [LEDGER_KEYS.lock], partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run] },
-  },
-};
+/** An event stage: its declaration (stages/<id>.stage.ts) and how to load its runner, lazily. */
+function eventStage(
+  declaration: StageDeclaration<EventStageDefinition>,
+  load: EventStageDefinition['load'],
+): EventStageDefinition {
+  return { ...declaration, load };
+}
 
-/** The hld-evidence pipeline. */
+/** A refresh step: its declaration and how to load its runner, lazily. */
+function refreshStep(
+  declaration: StageDeclaration<RefreshStepDefinition>,
+  load: RefreshStepDefinition['load'],
+): RefreshStepDefinition {
+  return { ...declaration, load };
+}
+
+/**
+ * The hld-evidence pipeline. Each runner is named here (for the CDK app and the local router,
+ * which load it lazily) and in its stage's handler (which imports it statically, see
+ * stage-handler.ts); test/unit/pipeline/handlers.test.ts proves the two are the same function.
+ */
 export const PIPELINE: PipelineDefinition = {
   name: 'hld-evidence',
   dataset: DEFAULT_DATASET,
   stages: [
-    {
-      kind: 'event',
-      id: 'ingest',
-      description: 'Keep the upload byte-for-byte under raw/<kind>/<sha256>, record it, validate it',
-      entry: 'functions/ingest/handler.ts',
-      trigger: { type: 'object-created', bucket: 'raw', prefix: 'incoming/' },
-      emits: ['SourceAccepted'],
-      access: {
-        buckets: { raw: { read: ['incoming/*', 'raw/*'], write: ['raw/*', 'quarantine/*'] } },
-        tables: {
-          ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.source] },
-        },
-        putEvents: true,
-      },
-      // A plain contract CSV over the in-memory limit is hashed and validated as a stream (up to
-      // HLD_MAX_STREAM_BYTES): CPU-bound, so a full vCPU (1,769 MB) and time for a large file.
-      memorySizeMb: 1769,
-      timeoutSeconds: 600,
-      batchSize: 5,
-      // Uploads arrive in bursts (a folder at a time); five at once keeps a burst moving without
-      // five more 1.8 GB functions than the account needs.
-      maxConcurrency: 5,
-      readsWorkbooks: true,
-      load: () => import('./stages/ingest-stage.ts').then((m) => m.runIngestStage),
-    },
-    {
-      kind: 'event',
-      id: 'normalise',
-      description: 'Stream the valid rows of an accepted source into Arrow IPC tables',
-      entry: 'functions/normalise/handler.ts',
-      trigger: { type: 'pipeline-event', detailType: 'SourceAccepted' },
-      emits: ['SnapshotWritten'],
-      access: {
-        buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
-        tables: { ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.file] } },
-        putEvents: true,
-      },
-      memorySizeMb: 1769,
-      timeoutSeconds: 600,
-      batchSize: 1,
-      readsWorkbooks: true,
-      load: () => import('./stages/normalise-stage.ts').then((m) => m.runNormaliseStage),
-    },
-    {
-      kind: 'event',
-      id: 'parquet-copy',
-      description: 'Write a zstd Parquet copy of each curated table (Athena-friendly), off the hot path',
-      entry: 'functions/parquet-copy/handler.ts',
-      trigger: { type: 'pipeline-event', detailType: 'SnapshotWritten' },
-      emits: [],
-      access: {
-        buckets: { curated: { read: ['tables/*'], write: ['parquet/*'] } },
-        tables: {},
-      },
-      // parquet-wasm holds the table, its IPC stream and the Parquet output in memory: about
-      // 1.2 GB for 1M rows (npm run bench -- --only parquet-write-1m).
-      memorySizeMb: 3008,
-      timeoutSeconds: 600,
-      batchSize: 1,
-      writesParquet: true,
-      load: () => import('./stages/parquet-copy-stage.ts').then((m) => m.runParquetCopyStage),
-    },
-    {
-      kind: 'refresh-step',
-      id: 'lock',
-      description: 'Take the refresh lock (a lease in the ledger) so two refreshes cannot overlap',
-      entry: 'functions/refresh-lock/handler.ts',
-      emits: [],
-      access: {
-        buckets: {},
-        tables: {
-          ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.lock, LEDGER_KEYS.run] },
-        },
-      },
-      memorySizeMb: 256,
-      timeoutSeconds: 30,
-      load: () => import('./stages/lock-steps.ts').then((m) => m.acquireRefreshLockStep),
-    },
-    {
-      kind: 'refresh-step',
-      id: 'normalise-pending',
-      description: 'Normalise every current source that has no snapshot for the current contracts',
-      entry: 'functions/normalise-pending/handler.ts',
-      emits: [],
-      access: {
-        buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
-        tables: {
-          ledger: {
-            read: true,
-            write: true,
-            partitionKeys: [LEDGER_KEYS.file],
-            indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
-          },
-        },
-      },
-      memorySizeMb: 1769,
-      timeoutSeconds: 900,
-      readsWorkbooks: true,
-      load: () => import('./stages/normalise-pending-step.ts').then((m) => m.normalisePendingStep),
-    },
-    {
-      kind: 'refresh-step',
-      id: 'assemble',
-      description: 'Build briefing version N+1 from the curated tables and publish it atomically',
-      entry: 'functions/assemble/handler.ts',
-      emits: ['BriefingPublished'],
-      access: {
-        buckets: {
-          curated: { read: ['tables/*'] },
-          exports: { read: ['briefings/*'], write: ['briefings/*'] },
-        },
-        tables: {
-          ledger: {
-            read: true,
-            write: true,
-            partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.audit],
-            indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
-          },
-          briefings: {
-            read: true,
-            write: true,
-            batchWrite: true,
-            partitionKeys: [BRIEFING_KEYS.versionItems, BRIEFING_KEYS.dataset, BRIEFING_KEYS.datasets],
-          },
-        },
-        putEvents: true,
-      },
-      memorySizeMb: 1769,
-      timeoutSeconds: 900,
-      load: () => import('./stages/assemble-step.ts').then((m) => m.assembleStep),
-    },
-    {
-      kind: 'refresh-step',
-      id: 'unlock',
-      description: 'Release the refresh lock and record the run',
-      entry: 'functions/refresh-unlock/handler.ts',
-      emits: [],
-      onFailure: false,
-      access: LOCK_RELEASE_ACCESS,
-      memorySizeMb: 256,
-      timeoutSeconds: 30,
-      load: () => import('./stages/lock-steps.ts').then((m) => m.releaseRefreshLockStep),
-    },
-    {
-      kind: 'refresh-step',
-      id: 'refresh-failed',
-      description: 'Release the lock after a failed refresh and record the failure',
-      entry: 'functions/refresh-failed/handler.ts',
-      emits: [],
-      onFailure: true,
-      access: LOCK_RELEASE_ACCESS,
-      memorySizeMb: 256,
-      timeoutSeconds: 30,
-      load: () => import('./stages/lock-steps.ts').then((m) => m.refreshFailedStep),
-    },
+    eventStage(INGEST_STAGE, () => import('./stages/ingest-stage.ts').then((m) => m.runIngestStage)),
+    eventStage(NORMALISE_STAGE, () => import('./stages/normalise-stage.ts').then((m) => m.runNormaliseStage)),
+    eventStage(PARQUET_COPY_STAGE, () =>
+      import('./stages/parquet-copy-stage.ts').then((m) => m.runParquetCopyStage),
+    ),
+    refreshStep(LOCK_STEP, () => import('./stages/lock-steps.ts').then((m) => m.acquireRefreshLockStep)),
+    refreshStep(NORMALISE_PENDING_STEP, () =>
+      import('./stages/normalise-pending-step.ts').then((m) => m.normalisePendingStep),
+    ),
+    refreshStep(ASSEMBLE_STEP, () => import('./stages/assemble-step.ts').then((m) => m.assembleStep)),
+    refreshStep(UNLOCK_STEP, () => import('./stages/lock-steps.ts').then((m) => m.releaseRefreshLockStep)),
+    refreshStep(REFRESH_FAILED_STEP, () => import('./stages/lock-steps.ts').then((m) => m.refreshFailedStep)),
   ],
 };

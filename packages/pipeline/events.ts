@@ -1,12 +1,12 @@
 // zod/mini as a namespace import (esbuild tree-shakes it): stages that parse events carry ≈ 16 KB of zod.
 import * as z from 'zod/mini';
+import { SOURCE_KINDS } from '#contracts/source-kinds.ts';
 
 /** EventBridge `source` of every event the pipeline emits. */
 export const PIPELINE_EVENT_SOURCE = 'hld.evidence';
 
-/** The source kinds the pipeline ingests (the `incoming/<kind>/` prefix of an upload). */
-export const SOURCE_KINDS = ['pilot', 'survey', 'stocktaking', 'reference', 'statistics'] as const;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
+// Source kinds are vocabulary of the ground floor; re-exported for the pipeline's own importers.
+export { SOURCE_KINDS, type SourceKind } from '#contracts/source-kinds.ts';
 
 /** Detail of S3's `Object Created` event as EventBridge delivers it. */
 export const objectCreatedDetail = z.object({

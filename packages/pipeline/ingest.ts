@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
-import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
-import { validateContractCsvStream } from '#packages/fastpath/csv-columns.ts';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
-import { detectFormat, readSource } from '#packages/formats/index.ts';
-import { type ReaderInput, SourceRefusedError } from '#packages/formats/reader.ts';
+import type { ValidationSummary } from '#packages/contracts/validate.ts';
+import { HLD_MAX_STREAM_BYTES, HLD_MAX_UPLOAD_BYTES } from '#packages/settings/settings.ts';
 import type { FileRecord, Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { checkSource } from './check-source.ts';
 import type { PipelineConfig } from './config.ts';
 import type { SourceAcceptedDetail } from './events.ts';
-import { LOCATOR_COLUMN } from './snapshots.ts';
 import { parseUploadKey, quarantineReportKey, rawObjectKey } from './source-key.ts';
 
 export interface IngestDependencies {
@@ -99,10 +97,10 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     await deps.raw.copy(uploadKey, rawKey);
   }
 
-  const input = { fileName, kind, docId, receivedAt };
-  const { format, summary, refusal } = bytes
-    ? await checkInMemory(bytes, input)
-    : await checkStreamed(rawKey, size, input, deps);
+  const { format, summary, refusal } = await checkUpload(
+    { fileName, kind, docId, receivedAt, size, rawKey, ...(bytes ? { bytes } : {}) },
+    deps,
+  );
 
   const status = refusal ? 'refused' : 'accepted';
   const problems = summary?.problems ?? [];
@@ -166,74 +164,71 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   };
 }
 
-type CheckInput = Pick<ReaderInput, 'fileName' | 'kind' | 'docId' | 'receivedAt'>;
-
 /**
- * Read and validate an upload held in memory. A plain contract CSV takes the columnar fast path
- * (the same summary, problem for problem, as the reader; tested in test/unit/fastpath); any
- * other file, or a CSV the fast path declines, goes through its reader.
+ * Check an upload against its contracts (check-source.ts, the policy `hld validate` follows too),
+ * from the bytes in memory or, over the in-memory limit, from its raw copy as a stream; only a
+ * plain contract CSV up to the stream limit is read that way, anything else is refused as too
+ * large.
  */
-async function checkInMemory(bytes: Uint8Array, input: CheckInput): Promise<Checked> {
-  try {
-    if (detectFormat({ bytes, ...input }) === 'csv') {
-      try {
-        const fast = await validateContractCsvStream([bytes], { ...input, locatorColumn: LOCATOR_COLUMN });
-        return { format: 'csv', summary: fast.summary };
-      } catch (error) {
-        if (!(error instanceof FastPathIneligibleError)) throw error;
-      }
-    }
-    const read = await readSource({ bytes, ...input });
-    return { format: read.format, summary: await validateSource(read, input.fileName) };
-  } catch (error) {
-    if (!(error instanceof SourceRefusedError)) throw error;
-    return {
-      refusal: { rule: error.rule, message: error.message, ...(error.hint ? { hint: error.hint } : {}) },
-    };
-  }
-}
-
-/**
- * Validate an upload over the in-memory limit, from its raw copy, chunk by chunk. Only a plain
- * contract CSV is read this way; anything else over the limit is refused as too large.
- */
-async function checkStreamed(
-  rawKey: string,
-  size: number,
-  input: CheckInput,
+async function checkUpload(
+  upload: {
+    readonly fileName: string;
+    readonly kind: SourceKind;
+    readonly docId: string;
+    readonly receivedAt: string;
+    readonly size: number;
+    readonly rawKey: string;
+    readonly bytes?: Uint8Array;
+  },
   deps: IngestDependencies,
 ): Promise<Checked> {
   const { maxUploadBytes, maxStreamBytes } = deps.config;
+  const { fileName, size, bytes } = upload;
   const tooLarge = (message: string, hint: string): Checked => ({
     refusal: { rule: 'too-large', message, hint },
   });
-  if (size > maxStreamBytes) {
+  if (!bytes && size > maxStreamBytes) {
     return tooLarge(
-      `${input.fileName} is ${size} bytes; the limit is ${maxStreamBytes} bytes`,
-      'Split the file, or raise HLD_MAX_STREAM_BYTES for this deployment',
+      `${fileName} is ${size} bytes; the limit is ${maxStreamBytes} bytes`,
+      `Split the file, or raise ${HLD_MAX_STREAM_BYTES.name} for this deployment`,
     );
   }
-  const format = detectFormat({ bytes: await deps.raw.head(rawKey, FORMAT_SNIFF_BYTES), ...input });
-  if (format !== 'csv') {
-    return tooLarge(
-      `${input.fileName} is ${size} bytes of ${format}; over ${maxUploadBytes} bytes only plain contract CSVs are read`,
-      'Split the file, save it as CSV (one file per contract table), or raise HLD_MAX_UPLOAD_BYTES',
-    );
-  }
-  try {
-    const result = await validateContractCsvStream(deps.raw.stream(rawKey), {
-      ...input,
-      locatorColumn: LOCATOR_COLUMN,
-    });
-    return { format, summary: result.summary };
-  } catch (error) {
-    if (!(error instanceof FastPathIneligibleError)) throw error;
-    return tooLarge(
-      `${input.fileName} is ${size} bytes, over the ${maxUploadBytes}-byte limit for files read into memory, ` +
-        `and cannot be read as a stream: ${error.message}`,
-      'A file this large must be a plain CSV of one contract table: header on the first line, UTF-8, ' +
-        'the same number of cells on every line. Or split it under HLD_MAX_UPLOAD_BYTES',
-    );
+  const checked = await checkSource({
+    fileName,
+    kind: upload.kind,
+    docId: upload.docId,
+    receivedAt: upload.receivedAt,
+    maxBytes: maxUploadBytes,
+    ...(bytes
+      ? { head: bytes, chunks: () => [bytes], bytes: async () => bytes }
+      : {
+          head: await deps.raw.head(upload.rawKey, FORMAT_SNIFF_BYTES),
+          chunks: () => deps.raw.stream(upload.rawKey),
+        }),
+  });
+  switch (checked.status) {
+    case 'checked':
+      return { format: checked.format, summary: checked.summary };
+    case 'refused': {
+      const { rule, message, hint } = checked.error;
+      return {
+        ...(checked.format ? { format: checked.format } : {}),
+        refusal: { rule, message, ...(hint ? { hint } : {}) },
+      };
+    }
+    case 'not-streamable':
+      if (!checked.declined) {
+        return tooLarge(
+          `${fileName} is ${size} bytes of ${checked.format}; over ${maxUploadBytes} bytes only plain contract CSVs are read`,
+          `Split the file, save it as CSV (one file per contract table), or raise ${HLD_MAX_UPLOAD_BYTES.name}`,
+        );
+      }
+      return tooLarge(
+        `${fileName} is ${size} bytes, over the ${maxUploadBytes}-byte limit for files read into memory, ` +
+          `and cannot be read as a stream: ${checked.declined.message}`,
+        'A file this large must be a plain CSV of one contract table: header on the first line, UTF-8, ' +
+          `the same number of cells on every line. Or split it under ${HLD_MAX_UPLOAD_BYTES.name}`,
+      );
   }
 }
 

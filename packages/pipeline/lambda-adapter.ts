@@ -3,14 +3,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { HLD_EVENT_BUS, readSetting } from '#packages/settings/settings.ts';
 import { eventBridgeClient } from '#packages/storage/client-factory.ts';
-import type { EventStageRunner } from './definition.ts';
+import { pipelineConfig } from './config.ts';
+import type { EventStageDefinition, EventStageRunner, StageDeclaration } from './definition.ts';
 import { PIPELINE_EVENT_SOURCE, type PipelineEvent, type PipelineEventType } from './events.ts';
+import type { StageHandler } from './stage-handler.ts';
 
 /**
  * Adapts an event stage to Lambda: SQS records carrying EventBridge events in, partial batch
- * failures out. The runner is the same function the local event router calls. Handlers pass
- * their runner in (rather than looking it up in the pipeline definition) so each bundle holds
+ * failures out. The runner is the one the local event router calls for the stage; a handler names
+ * only its own stage's declaration and runner (not the whole definition), so each bundle holds
  * only its own stage's code.
  */
 
@@ -40,7 +43,7 @@ export function toPipelineEvent(body: string): PipelineEvent {
 
 /** Put emitted events on the pipeline bus (10 per call, the PutEvents limit). */
 export async function publishEvents(events: readonly PipelineEvent[]): Promise<void> {
-  const busName = process.env.HLD_EVENT_BUS;
+  const busName = readSetting(HLD_EVENT_BUS);
   if (!busName || events.length === 0) return;
   for (let start = 0; start < events.length; start += 10) {
     const chunk = events.slice(start, start + 10);
@@ -60,10 +63,23 @@ export async function publishEvents(events: readonly PipelineEvent[]): Promise<v
   }
 }
 
-/** A Lambda handler for an event stage. */
-export function sqsStageHandler(stageId: string, run: EventStageRunner) {
+/**
+ * The Lambda handler of an event stage, from its declaration and its runner (see
+ * stage-handler.ts). At init it checks the pipeline's settings: a bad value fails the init,
+ * naming the variable.
+ */
+export function sqsStageHandler(
+  stage: StageDeclaration<EventStageDefinition>,
+  run: EventStageRunner,
+): StageHandler<
+  StageDeclaration<EventStageDefinition>,
+  EventStageRunner,
+  (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>
+> {
+  pipelineConfig();
+  const stageId = stage.id;
   const processor = new BatchProcessor(EventType.SQS);
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const recordHandler = async (record: SQSRecord) => {
       const emitted = await run(toPipelineEvent(record.body), {
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
@@ -86,4 +102,5 @@ export function sqsStageHandler(stageId: string, run: EventStageRunner) {
       metrics.publishStoredMetrics();
     }
   };
+  return Object.assign(handler, { stage, run });
 }

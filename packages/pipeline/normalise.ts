@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { contractId, type TableContract } from '#contracts/contract.ts';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable, contractsForKind } from '#contracts/registry.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
@@ -8,14 +9,15 @@ import {
   type FastNormaliseOptions,
   normaliseContractCsvFast,
   streamContractCsvFast,
-} from '#packages/fastpath/csv-columns.ts';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
-import { detectFormat, MAX_SOURCE_BYTES, readSource } from '#packages/formats/index.ts';
+} from '#packages/csv-engine/csv-columns.ts';
+import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
+import { createSourceReader } from '#packages/formats/index.ts';
 import type { FileRecord, Ledger, SnapshotRecord, SnapshotTable } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { csvEngineMayRead } from './check-source.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES, type PipelineConfig } from './config.ts';
 import type { SourceKind } from './events.ts';
-import { curatedTableKey, LOCATOR_COLUMN } from './snapshots.ts';
+import { curatedTableKey } from './snapshots.ts';
 
 export { curatedTableKey, LOCATOR_COLUMN };
 
@@ -114,13 +116,13 @@ async function writeInMemory(
 ): Promise<SnapshotTable[]> {
   const bytes = await deps.raw.get(file.rawKey);
 
-  // A plain contract CSV (the format readSource would pick) takes the columnar fast path: the
-  // same Arrow table (schema, batches, every value) at a fraction of the cost. It declines (and the
-  // reader + validateRows path below runs) whenever it cannot reproduce that path exactly.
-  const fast =
-    bytes.byteLength <= MAX_SOURCE_BYTES && detectFormat({ bytes, fileName, kind: file.kind }) === 'csv'
-      ? await normaliseContractCsvFast(bytes, fastOptions(file, fileName, metadata, deps))
-      : undefined;
+  // A plain contract CSV (the format the reader would pick; the choice check-source.ts makes
+  // for ingest) takes the columnar fast path: the same Arrow table (schema, batches, every value)
+  // at a fraction of the cost. It declines (and the reader + validateRows path below runs)
+  // whenever it cannot reproduce that path exactly.
+  const fast = csvEngineMayRead({ fileName, kind: file.kind }, bytes)
+    ? await normaliseContractCsvFast(bytes, fastOptions(file, fileName, metadata, deps))
+    : undefined;
   const tables: SnapshotTable[] = [];
   if (fast) {
     if (fast.ipc) {
@@ -129,6 +131,9 @@ async function writeInMemory(
       tables.push({ table: fast.contract.table, key, rows: fast.rows, contract: contractId(fast.contract) });
     }
   } else {
+    const readSource = createSourceReader({
+      maxBytes: deps.config?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    });
     const read = await readSource({
       bytes,
       fileName,

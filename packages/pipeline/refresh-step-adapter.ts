@@ -1,24 +1,44 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import type { RefreshState, RefreshStepRunner } from './definition.ts';
+import { pipelineConfig } from './config.ts';
+import type {
+  RefreshState,
+  RefreshStepDefinition,
+  RefreshStepRunner,
+  StageDeclaration,
+} from './definition.ts';
+import type { StageHandler } from './stage-handler.ts';
 
 const logger = new Logger({ serviceName: 'hld-evidence' });
 const metrics = new Metrics({ serviceName: 'hld-evidence' });
 
-/** A Lambda handler for a refresh step: the Step Functions state in, the next state out. */
-export function refreshStepHandler(stageId: string, run: RefreshStepRunner) {
-  return async (state: RefreshState, context: Context): Promise<RefreshState> => {
+/**
+ * The Lambda handler of a refresh step (a Step Functions task): the state in, the next state
+ * out. Built from the step's declaration and its runner (see stage-handler.ts); at init it
+ * checks the pipeline's settings.
+ */
+export function refreshStepHandler(
+  step: StageDeclaration<RefreshStepDefinition>,
+  run: RefreshStepRunner,
+): StageHandler<
+  StageDeclaration<RefreshStepDefinition>,
+  RefreshStepRunner,
+  (state: RefreshState, context: Context) => Promise<RefreshState>
+> {
+  pipelineConfig();
+  const handler = async (state: RefreshState, context: Context): Promise<RefreshState> => {
     const started = Date.now();
     try {
       return await run(state, {
         remainingTimeMs: () => context.getRemainingTimeInMillis(),
-        log: (message, fields) => logger.info(message, { stage: stageId, ...fields }),
+        log: (message, fields) => logger.info(message, { stage: step.id, ...fields }),
       });
     } finally {
-      metrics.addDimension('step', stageId);
+      metrics.addDimension('step', step.id);
       metrics.addMetric('StepDuration', MetricUnit.Milliseconds, Date.now() - started);
       metrics.publishStoredMetrics();
     }
   };
+  return Object.assign(handler, { stage: step, run });
 }

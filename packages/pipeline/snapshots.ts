@@ -1,5 +1,5 @@
-/** Column added to every curated table: where the row stood in its source file. */
-export const LOCATOR_COLUMN = '_locator';
+// The locator column is vocabulary of the ground floor; re-exported for the pipeline's own importers.
+export { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 
 export function curatedTableKey(table: string, sha256: string, snapshotId: string): string {
   return `tables/${table}/${sha256}/${snapshotId}.arrow`;

@@ -6,13 +6,21 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { canonicalJson, itemKey } from '#contracts/briefing/hash.ts';
+import {
+  type BriefingItemType,
+  isBriefingItemType,
+  type StoredBriefingItem,
+} from '#contracts/briefing/item.ts';
+import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
 import { batchWrite, type WriteRequest } from './batch-write.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { isConditionalCheckFailed, PointerMovedError } from './errors.ts';
 import { queryAll } from './query-all.ts';
 
 /**
- * Versioned briefing datasets in DynamoDB.
+ * Versioned briefing datasets in DynamoDB: stores the briefing items of data-contracts/briefing/
+ * (their hashes and the version's content hash are computed by the caller, under that contract).
  *
  * Items of version N live under `B#<dataset>#v<N>#<shard>` (16 shards: one briefing is thousands
  * of items and a single partition key would cap writes at 1,000 WCU/s). Each item's body is JSON
@@ -25,36 +33,6 @@ export const SHARDS = 16;
 /** Body characters per item part: far below DynamoDB's 400 KB item limit (and moto's 405,000 B). */
 const PART_CHARS = 300_000;
 
-/** Where an item's rows came from: documents, raw objects (key + SHA-256) and row locators. */
-export interface BriefingLineage {
-  readonly sources: readonly {
-    readonly source_doc_id: string;
-    readonly file_sha256: string;
-    readonly raw_key: string;
-    readonly tables: readonly string[];
-    readonly rows: number;
-    readonly locators: readonly string[];
-  }[];
-}
-
-export interface BriefingItem {
-  /** `country`, `theme`, `event`, `sources`, … */
-  readonly type: string;
-  /** `MDA`, `RT3@GLOBAL`, … */
-  readonly id: string;
-  /** The content analysts read; hashed and diffed. */
-  readonly body: unknown;
-  /**
-   * Provenance, kept beside the content but outside its hash: re-uploading a file with one row
-   * changed gives new SHA-256s everywhere, yet only the items that row feeds have changed.
-   */
-  readonly lineage?: BriefingLineage;
-}
-
-export interface StoredBriefingItem extends BriefingItem {
-  readonly hash: string;
-}
-
 export interface VersionRecord {
   readonly dataset: string;
   readonly version: number;
@@ -64,6 +42,8 @@ export interface VersionRecord {
   readonly runId: string;
   readonly inputs: readonly { readonly sourceName: string; readonly sha256: string }[];
   readonly counts: Readonly<Record<string, number>>;
+  /** The briefing contract its items follow (`briefing_item@1.0.0`); absent on versions written before it was recorded. */
+  readonly contract?: string;
 }
 
 export interface CurrentPointer {
@@ -82,35 +62,6 @@ export interface AuditRecord {
   readonly at: string;
 }
 
-/** Deterministic JSON: object keys sorted, so equal content gives equal bytes and hashes. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) => {
-    if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
-      return Object.fromEntries(
-        Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
-    }
-    return inner;
-  });
-}
-
-export function itemHash(item: BriefingItem): string {
-  return createHash('sha256').update(canonicalJson(item.body)).digest('hex');
-}
-
-/** The content hash of a version: over the sorted (key, item hash) pairs. */
-export function contentHash(items: readonly StoredBriefingItem[]): string {
-  const hash = createHash('sha256');
-  for (const item of [...items].sort((a, b) => itemKey(a).localeCompare(itemKey(b)))) {
-    hash.update(`${itemKey(item)}\u0000${item.hash}\n`);
-  }
-  return hash.digest('hex');
-}
-
-export function itemKey(item: Pick<BriefingItem, 'type' | 'id'>): string {
-  return `${item.type}#${item.id}`;
-}
-
 function shardOf(key: string): number {
   return createHash('sha1').update(key).digest().readUInt16BE(0) % SHARDS;
 }
@@ -126,13 +77,9 @@ export class BriefingStore {
   ) {}
 
   /** Write every item of a version, then its version record. Not visible until published. */
-  async writeVersion(
-    record: Omit<VersionRecord, 'contentHash' | 'itemCount'>,
-    items: readonly BriefingItem[],
-  ): Promise<VersionRecord> {
-    const stored = items.map((item) => ({ ...item, hash: itemHash(item) }));
+  async writeVersion(record: VersionRecord, items: readonly StoredBriefingItem[]): Promise<void> {
     const requests: WriteRequest[] = [];
-    for (const item of stored) {
+    for (const item of items) {
       const key = itemKey(item);
       const body = canonicalJson({ body: item.body, lineage: item.lineage ?? null });
       const parts = Math.max(1, Math.ceil(body.length / PART_CHARS));
@@ -154,14 +101,12 @@ export class BriefingStore {
       }
     }
     await batchWrite(this.client, this.table, requests);
-    const full: VersionRecord = { ...record, contentHash: contentHash(stored), itemCount: stored.length };
     await this.client.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: datasetPk(record.dataset), sk: versionSk(record.version), ...full },
+        Item: { pk: datasetPk(record.dataset), sk: versionSk(record.version), ...record },
       }),
     );
-    return full;
   }
 
   /**
@@ -221,7 +166,7 @@ export class BriefingStore {
       ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'V#' },
     })) as unknown as VersionRecord[];
     return versions.map(
-      ({ dataset: d, version, contentHash: h, itemCount, createdAt, runId, inputs, counts }) => ({
+      ({ dataset: d, version, contentHash: h, itemCount, createdAt, runId, inputs, counts, contract }) => ({
         dataset: d,
         version,
         contentHash: h,
@@ -230,6 +175,7 @@ export class BriefingStore {
         runId,
         inputs,
         counts,
+        ...(contract ? { contract } : {}),
       }),
     );
   }
@@ -248,7 +194,7 @@ export class BriefingStore {
   async getItem(
     dataset: string,
     version: number,
-    type: string,
+    type: BriefingItemType,
     id: string,
   ): Promise<StoredBriefingItem | undefined> {
     const key = itemKey({ type, id });
@@ -265,7 +211,7 @@ export class BriefingStore {
   }
 
   /** Every item of a version (all shards), optionally of one type. */
-  async listItems(dataset: string, version: number, type?: string): Promise<StoredBriefingItem[]> {
+  async listItems(dataset: string, version: number, type?: BriefingItemType): Promise<StoredBriefingItem[]> {
     const shards = await Promise.all(
       Array.from({ length: SHARDS }, (_unused, shard) =>
         queryAll(this.client, {
@@ -350,6 +296,10 @@ export class BriefingStore {
   }
 }
 
+/**
+ * Items from their stored parts. A half-written item is never shown. Bodies are not re-checked:
+ * they passed the briefing contract's check before the version was written.
+ */
 function assemble(rows: readonly Record<string, unknown>[]): StoredBriefingItem[] {
   const byKey = new Map<string, Record<string, unknown>[]>();
   for (const row of rows) {
@@ -362,18 +312,19 @@ function assemble(rows: readonly Record<string, unknown>[]): StoredBriefingItem[
   for (const parts of byKey.values()) {
     parts.sort((a, b) => Number(a.part) - Number(b.part));
     const first = parts[0];
-    if (!first || parts.length !== Number(first.parts)) continue; // a half-written item is never shown
+    if (!first || parts.length !== Number(first.parts)) continue;
+    if (!isBriefingItemType(first.type)) continue; // not an item of the briefing contract
     const payload = JSON.parse(parts.map((part) => String(part.body)).join('')) as {
-      body: unknown;
+      body: StoredBriefingItem['body'];
       lineage: BriefingLineage | null;
     };
     items.push({
-      type: String(first.type),
+      type: first.type,
       id: String(first.id),
       hash: String(first.hash),
       body: payload.body,
       ...(payload.lineage ? { lineage: payload.lineage } : {}),
-    });
+    } as StoredBriefingItem);
   }
   return items;
 }

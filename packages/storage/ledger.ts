@@ -5,7 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { SourceKind } from '#packages/pipeline/events.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import type { AuditRecord } from './briefing-store.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { isConditionalCheckFailed, LockHeldError } from './errors.ts';

@@ -5,12 +5,25 @@
  * create the same buckets and tables from them, so the two cannot drift.
  */
 
+import {
+  type DefaultedSetting,
+  type Environment,
+  HLD_BRIEFINGS_TABLE,
+  HLD_CURATED_BUCKET,
+  HLD_EXPORTS_BUCKET,
+  HLD_LEDGER_TABLE,
+  HLD_RAW_BUCKET,
+  readSetting,
+} from '#packages/settings/settings.ts';
+
 export type BucketId = 'raw' | 'curated' | 'exports';
 export type TableId = 'ledger' | 'briefings';
 
 export interface BucketDefinition {
   readonly id: BucketId;
-  /** Environment variable that carries the bucket name into Lambda functions and the CLI. */
+  /** The setting that carries the bucket name into Lambda functions and the CLI. */
+  readonly setting: DefaultedSetting<string>;
+  /** The setting's environment variable. */
   readonly envVar: string;
   /** Name used by local backends (the CDK stack lets CloudFormation name the bucket). */
   readonly localName: string;
@@ -30,6 +43,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   readonly id: TableId;
+  readonly setting: DefaultedSetting<string>;
   readonly envVar: string;
   readonly localName: string;
   readonly partitionKey: KeyAttribute;
@@ -43,20 +57,23 @@ export interface TableDefinition {
 export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
   raw: {
     id: 'raw',
-    envVar: 'HLD_RAW_BUCKET',
-    localName: 'hld-raw',
+    setting: HLD_RAW_BUCKET,
+    envVar: HLD_RAW_BUCKET.name,
+    localName: HLD_RAW_BUCKET.defaultValue,
     description: 'Uploads (incoming/), immutable content-addressed copies (raw/) and quarantine reports',
   },
   curated: {
     id: 'curated',
-    envVar: 'HLD_CURATED_BUCKET',
-    localName: 'hld-curated',
+    setting: HLD_CURATED_BUCKET,
+    envVar: HLD_CURATED_BUCKET.name,
+    localName: HLD_CURATED_BUCKET.defaultValue,
     description: 'Arrow IPC tables, one snapshot per source file and table',
   },
   exports: {
     id: 'exports',
-    envVar: 'HLD_EXPORTS_BUCKET',
-    localName: 'hld-exports',
+    setting: HLD_EXPORTS_BUCKET,
+    envVar: HLD_EXPORTS_BUCKET.name,
+    localName: HLD_EXPORTS_BUCKET.defaultValue,
     description: 'Briefing exports (CSV, JSON, Arrow, Parquet, Markdown, Data Package)',
   },
 };
@@ -64,8 +81,9 @@ export const BUCKETS: Readonly<Record<BucketId, BucketDefinition>> = {
 export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
   ledger: {
     id: 'ledger',
-    envVar: 'HLD_LEDGER_TABLE',
-    localName: 'hld-ledger',
+    setting: HLD_LEDGER_TABLE,
+    envVar: HLD_LEDGER_TABLE.name,
+    localName: HLD_LEDGER_TABLE.defaultValue,
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     globalSecondaryIndexes: [
@@ -80,8 +98,9 @@ export const TABLES: Readonly<Record<TableId, TableDefinition>> = {
   },
   briefings: {
     id: 'briefings',
-    envVar: 'HLD_BRIEFINGS_TABLE',
-    localName: 'hld-briefings',
+    setting: HLD_BRIEFINGS_TABLE,
+    envVar: HLD_BRIEFINGS_TABLE.name,
+    localName: HLD_BRIEFINGS_TABLE.defaultValue,
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     globalSecondaryIndexes: [],
@@ -99,13 +118,13 @@ export interface ResourceNames {
   readonly briefingsTable: string;
 }
 
-/** Resource names from the environment, falling back to the local names. */
-export function resourceNames(env: NodeJS.ProcessEnv = process.env): ResourceNames {
+/** Resource names from the environment (settings checked), falling back to the local names. */
+export function resourceNames(env: Environment = process.env): ResourceNames {
   return {
-    rawBucket: env[BUCKETS.raw.envVar] ?? BUCKETS.raw.localName,
-    curatedBucket: env[BUCKETS.curated.envVar] ?? BUCKETS.curated.localName,
-    exportsBucket: env[BUCKETS.exports.envVar] ?? BUCKETS.exports.localName,
-    ledgerTable: env[TABLES.ledger.envVar] ?? TABLES.ledger.localName,
-    briefingsTable: env[TABLES.briefings.envVar] ?? TABLES.briefings.localName,
+    rawBucket: readSetting(BUCKETS.raw.setting, env),
+    curatedBucket: readSetting(BUCKETS.curated.setting, env),
+    exportsBucket: readSetting(BUCKETS.exports.setting, env),
+    ledgerTable: readSetting(TABLES.ledger.setting, env),
+    briefingsTable: readSetting(TABLES.briefings.setting, env),
   };
 }

@@ -13,11 +13,12 @@ const HLD = join(ROOT, 'bin/hld.js');
 async function hld(
   args: string[],
   stateDir: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [HLD, ...args], {
       cwd: ROOT,
-      env: { ...process.env, HLD_STATE_DIR: stateDir, HLD_BACKEND: 'embedded' },
+      env: { ...process.env, HLD_STATE_DIR: stateDir, HLD_BACKEND: 'embedded', ...env },
       maxBuffer: 32 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -202,5 +203,70 @@ describe('hld CLI, as a user drives it', () => {
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/encoding/i);
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('hld CLI: settings and the files it takes', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hld-floor-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stops with exit 2 naming the variable when an HLD_* setting is out of range, before touching any state', async () => {
+    const keep = await hld(['status'], join(dir, 'state-keep'), { HLD_KEEP_VERSIONS: 'abc' });
+    const lease = await hld(['refresh'], join(dir, 'state-lease'), { HLD_LOCK_LEASE_SECONDS: 'abc' });
+    const zero = await hld(['briefing', 'list'], join(dir, 'state-zero'), { HLD_KEEP_VERSIONS: '0' });
+
+    expect(keep.code).toBe(2);
+    expect(keep.stderr).toMatch(/HLD_KEEP_VERSIONS="abc" is not valid: it must be a whole number from 1/);
+    expect(lease.code).toBe(2);
+    expect(lease.stderr).toMatch(/HLD_LOCK_LEASE_SECONDS="abc"/);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/HLD_KEEP_VERSIONS="0"/);
+    await expect(readFile(join(dir, 'state-keep', 'embedded', 'hld.pid'))).rejects.toThrow();
+  });
+
+  it('ingests exactly the named file, and from a folder every file a reader reads, reporting the others', async () => {
+    const folder = join(dir, 'upload');
+    await mkdir(join(folder, 'stocktaking'), { recursive: true });
+    const lessons = await readFile(join(ROOT, 'data-contracts/samples/stocktaking/jmdi-lessons.csv'));
+    await writeFile(join(folder, 'stocktaking', 'jmdi-lessons.csv'), lessons);
+    // A file whose name ends like the named one: the named path means that file only.
+    await writeFile(join(folder, 'stocktaking', 'old-jmdi-lessons.csv'), lessons);
+    await writeFile(join(folder, 'stocktaking', 'notes.docx'), 'not evidence');
+    const env = { HLD_EPHEMERAL: '1' };
+
+    const named = await hld(['ingest', join(folder, 'stocktaking', 'jmdi-lessons.csv'), '--json'], dir, env);
+    const folderRun = await hld(['ingest', folder, '--json'], dir, env);
+    const noReader = await hld(['ingest', join(folder, 'stocktaking', 'notes.docx')], dir, env);
+
+    expect(named.code).toBe(0);
+    expect(JSON.parse(named.stdout).map((upload: { file: string }) => upload.file)).toEqual([
+      join(folder, 'stocktaking', 'jmdi-lessons.csv'),
+    ]);
+    expect(JSON.parse(named.stdout)[0]).toMatchObject({ status: 'accepted', sha256: expect.any(String) });
+    expect(folderRun.code).toBe(0);
+    expect(JSON.parse(folderRun.stdout).map((upload: { file: string }) => upload.file)).toEqual([
+      join(folder, 'stocktaking', 'jmdi-lessons.csv'),
+      join(folder, 'stocktaking', 'old-jmdi-lessons.csv'),
+    ]);
+    expect(folderRun.stderr).toMatch(/skipped .*notes\.docx: no reader reads notes\.docx/);
+    expect(noReader.code).toBe(2);
+    expect(noReader.stdout).toMatch(/skipped .*notes\.docx: no reader reads/);
+  });
+
+  it('validates with the same rule: a file no reader reads is refused, exit 2', async () => {
+    const notes = join(dir, 'notes.docx');
+    await writeFile(notes, 'not evidence');
+
+    const refused = await hld(['validate', notes, '--kind', 'stocktaking', '--json'], dir);
+
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ status: 'refused', rule: 'unsupported-format' });
   });
 });

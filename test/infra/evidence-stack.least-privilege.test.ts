@@ -219,7 +219,7 @@ describe('EvidenceStack least privilege', () => {
     expect(LEDGER_KEYS.lock).toBe('LOCK#*');
   });
 
-  it('lets the API read briefings and the runs of the ledger index, and nothing else of the ledger', () => {
+  it('lets the API read briefings, the file records lineage names and the runs of the ledger index, and nothing else of the ledger', () => {
     const api = permissionsOf('api');
 
     expect(isAllowed(api, 'dynamodb:Query', tableArn('briefings'), { leadingKeys: ['B#hld2013#v3#7'] })).toBe(
@@ -234,10 +234,15 @@ describe('EvidenceStack least privilege', () => {
     expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger', 'byType'), { leadingKeys: ['FILE'] })).toBe(
       false,
     );
-    expect(isAllowed(api, 'dynamodb:GetItem', tableArn('ledger'), { leadingKeys: ['FILE#4f2a'] })).toBe(
+    expect(isAllowed(api, 'dynamodb:GetItem', tableArn('ledger'), { leadingKeys: ['FILE#4f2a'] })).toBe(true);
+    expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger'), { leadingKeys: ['FILE#4f2a'] })).toBe(true);
+    expect(isAllowed(api, 'dynamodb:PutItem', tableArn('ledger'), { leadingKeys: ['FILE#4f2a'] })).toBe(
       false,
     );
     expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger'), { leadingKeys: ['RUN#run-1'] })).toBe(false);
+    expect(isAllowed(api, 'dynamodb:GetItem', tableArn('ledger'), { leadingKeys: ['SOURCE#pilot/x'] })).toBe(
+      false,
+    );
   });
 
   it('grants no wildcard action, and wildcard resources only for X-Ray and log delivery, each in one shared policy, none on a role', () => {

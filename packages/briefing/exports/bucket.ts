@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BriefingItem } from '#packages/storage/briefing-store.ts';
+import type { BriefingItem } from '#contracts/briefing/item.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { EXPORT_FORMATS, type ExportFormat } from './formats.ts';
 import { EXPORT_MANIFEST } from './layout.ts';

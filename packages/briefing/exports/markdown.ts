@@ -1,5 +1,7 @@
+import type { CountryBody } from '#contracts/briefing/country.ts';
+import type { CountryItem } from '#contracts/briefing/item.ts';
+import type { SourceLink } from '#contracts/briefing/provenance.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
-import type { BriefingItem } from '#packages/storage/briefing-store.ts';
 import type { ExportMeta } from './tables.ts';
 
 /**
@@ -7,9 +9,6 @@ import type { ExportMeta } from './tables.ts';
  * statement keeps its source document (and the SHA-256 prefix of the file that carried it), and
  * rows of confidence 'low' are flagged, as in `hld briefing show`.
  */
-
-// biome-ignore lint/suspicious/noExplicitAny: item bodies are JSON shaped by build.ts; every read falls back with ?? or a check
-type Body = Record<string, any>;
 
 /** Free text in Markdown: escape what would become markup (tables, emphasis, links, HTML). */
 export function markdownText(value: unknown): string {
@@ -39,11 +38,11 @@ const flag = (confidence: unknown) => (confidence === 'low' ? ' ⚠' : '');
 const yesNo = (value: unknown) => (value ? 'yes' : 'no');
 const money = (amount: unknown, currency = 'EUR') =>
   typeof amount === 'number' ? `${currency} ${amount.toLocaleString('en-GB')}` : '';
-const source = (ref: Body | undefined) => (ref?.source_doc_id ? code(ref.source_doc_id) : '');
+const source = (ref: SourceLink | undefined) => (ref?.source_doc_id ? code(ref.source_doc_id) : '');
 
 /** The brief of one country item. */
-export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): string {
-  const body = item.body as Body;
+export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): string {
+  const body = item.body;
   const lines: string[] = [];
   lines.push(`# ${markdownText(body.name)} (${body.iso3}) — HLD 2013 briefing`, '');
   lines.push(
@@ -53,7 +52,9 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   );
 
   lines.push('## Identity', '');
-  const groups = ['ldc', 'lldc', 'sids'].filter((group) => body[group]).map((group) => group.toUpperCase());
+  const groups = (['ldc', 'lldc', 'sids'] as const)
+    .filter((group) => body[group])
+    .map((group) => group.toUpperCase());
   lines.push(
     ...tableBlock(
       ['Field', 'Value'],
@@ -61,14 +62,14 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
         ['ISO3 / M49', `${code(body.iso3)} / ${code(body.m49)}`],
         ['Subregion', markdownText(body.subregion)],
         ['Country groups', groups.join(', ') || 'none'],
-        ['JMDI phase-1 target', yesNo(body.jmdi?.is_jmdi1_target)],
-        ['UNCT surveyed (GMG 2011)', yesNo(body.survey?.unct_surveyed)],
+        ['JMDI phase-1 target', yesNo(body.jmdi.is_jmdi1_target)],
+        ['UNCT surveyed (GMG 2011)', yesNo(body.survey.unct_surveyed)],
       ],
     ),
     '',
   );
 
-  const figures = (body.context_figures ?? []) as Body[];
+  const figures = body.context_figures;
   if (figures.length > 0) {
     lines.push('## Context figures', '');
     lines.push('Each value with its source and revision; sources are never merged or averaged.', '');
@@ -76,7 +77,7 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
       ...tableBlock(
         ['Indicator', 'Value', 'Unit', 'Year', 'Source', 'Revision', 'Document'],
         figures.flatMap((figure) =>
-          ((figure.values ?? []) as Body[]).map((value) => [
+          figure.values.map((value) => [
             markdownText(figure.label ?? figure.indicator_id),
             typeof value.value === 'number' ? value.value.toLocaleString('en-GB') : 'n/a',
             markdownText(value.unit) + (value.unit_mult ? ` ×10^${value.unit_mult}` : ''),
@@ -92,7 +93,7 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   }
 
   lines.push('## Mainstreaming pilot', '');
-  const pilots = (body.pilots ?? []) as Body[];
+  const pilots = body.pilots;
   if (pilots.length === 0)
     lines.push('Not a pilot country of "Mainstreaming Migration into National Development Strategies".');
   for (const pilot of pilots) {
@@ -100,16 +101,16 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
       `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${words(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
       pilot.start_date ? `started ${pilot.start_date}` : '',
       pilot.lead_gov ? `lead ${markdownText(pilot.lead_gov)}` : '',
-      (pilot.un_leads ?? []).length ? `UN leads ${(pilot.un_leads as string[]).map(code).join(', ')}` : '',
-      (pilot.donors ?? []).length ? `donors ${(pilot.donors as string[]).map(code).join(', ')}` : '',
+      pilot.un_leads.length ? `UN leads ${pilot.un_leads.map(code).join(', ')}` : '',
+      pilot.donors.length ? `donors ${pilot.donors.map(code).join(', ')}` : '',
       pilot.national_strategy ? `national strategy ${markdownText(pilot.national_strategy)}` : '',
     ].filter(Boolean);
     lines.push(`- ${parts.join('; ')}. Source ${source(pilot.source)}${flag(pilot.confidence)}`);
   }
-  const mainstreaming = (body.mainstreaming ?? {}) as Body;
+  const mainstreaming = body.mainstreaming;
   lines.push(
     '',
-    `${mainstreaming.milestones_achieved_n ?? 0} milestone(s) achieved` +
+    `${mainstreaming.milestones_achieved_n} milestone(s) achieved` +
       (mainstreaming.latest_milestone_type
         ? `; latest ${code(mainstreaming.latest_milestone_type)} on ${mainstreaming.latest_milestone_date ?? '?'}`
         : '') +
@@ -117,7 +118,7 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
       `Coordination mechanism: ${yesNo(mainstreaming.coordination_mechanism)}. M&E framework: ${yesNo(mainstreaming.me_framework)}.`,
     '',
   );
-  const milestones = (body.milestones ?? []) as Body[];
+  const milestones = body.milestones;
   if (milestones.length > 0) {
     lines.push('### Milestones', '');
     lines.push(
@@ -138,32 +139,27 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   }
 
   lines.push('## UN Country Team survey (GMG 2011)', '');
-  const survey = (body.survey ?? {}) as Body;
+  const survey = body.survey;
   if (!survey.unct_surveyed) {
     lines.push('The UNCT was not surveyed (or its answers are not in this version).', '');
   } else {
-    const gaps = ((survey.capacity_gaps ?? []) as Body[]).map(
-      (gap) => `${code(gap.capacity_area)} (${gap.has_capacity})`,
-    );
-    const supports = ((survey.support_types_requested ?? []) as Body[]).map(
+    const gaps = survey.capacity_gaps.map((gap) => `${code(gap.capacity_area)} (${gap.has_capacity})`);
+    const supports = survey.support_types_requested.map(
       (support) => `${code(support.support_type)} (${support.respondents})`,
     );
     lines.push(
-      `- Respondents: ${survey.respondents_n ?? 0}`,
+      `- Respondents: ${survey.respondents_n}`,
       `- Capacity gaps: ${gaps.join(', ') || 'none reported'}`,
-      `- High demand: ${((survey.top_demands ?? []) as string[]).map(code).join(', ') || 'none reported'}`,
+      `- High demand: ${survey.top_demands.map(code).join(', ') || 'none reported'}`,
       `- Support requested: ${supports.join(', ') || 'none reported'}`,
       '',
     );
   }
 
   lines.push('## JMDI projects by theme', '');
-  const jmdi = (body.jmdi ?? {}) as Body;
-  const projects = (jmdi.projects ?? []) as Body[];
-  lines.push(
-    `${jmdi.projects_n ?? projects.length} project(s); ${money(jmdi.budget_eur_total) || 'EUR 0'} in total.`,
-    '',
-  );
+  const jmdi = body.jmdi;
+  const projects = jmdi.projects;
+  lines.push(`${jmdi.projects_n} project(s); ${money(jmdi.budget_eur_total) || 'EUR 0'} in total.`, '');
   for (const theme of THEME_JMDI) {
     const ofTheme = projects.filter((project) => project.theme_primary === theme);
     if (ofTheme.length === 0) continue;
@@ -174,17 +170,17 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
         ofTheme.map((project) => [
           code(project.project_id),
           markdownText(project.title),
-          ((project.hld_rt ?? []) as string[]).map((rt) => code(rt.split('_')[0])).join(' '),
+          project.hld_rt.map((rt) => code(rt.split('_')[0])).join(' '),
           words(project.selection_status),
           money(project.total_budget_amount, project.total_budget_currency ?? 'EUR'),
-          ((project.partner_countries_iso3 ?? []) as string[]).join(', '),
+          project.partner_countries_iso3.join(', '),
           source(project.source) + flag(project.confidence),
         ]),
       ),
       '',
     );
   }
-  const practices = (jmdi.good_practices ?? []) as Body[];
+  const practices = jmdi.good_practices;
   if (practices.length > 0) {
     lines.push('### Good practices', '');
     for (const practice of practices) {
@@ -197,7 +193,7 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   }
 
   lines.push('## Events', '');
-  const events = (body.events ?? []) as Body[];
+  const events = body.events;
   if (events.length === 0) lines.push('No events linked to the country.', '');
   else {
     lines.push(
@@ -215,7 +211,7 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   }
 
   lines.push('## Caveats', '');
-  const caveats = (body.caveats ?? []) as string[];
+  const caveats = body.caveats;
   lines.push(
     ...(caveats.length ? caveats.map((caveat) => `- ${markdownText(caveat)}`) : ['- None recorded.']),
     '',
@@ -225,12 +221,12 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
   lines.push(
     ...tableBlock(
       ['Document', 'File SHA-256', 'Rows', 'Tables'],
-      // File SHA-256s live in the item's lineage (older versions kept them in the body).
-      ((item.lineage?.sources ?? body.sources ?? []) as Body[]).map((entry) => [
+      // File SHA-256s live in the item's lineage; without one, the body's documents (no file).
+      (item.lineage?.sources ?? body.sources.map((entry) => ({ ...entry, file_sha256: '' }))).map((entry) => [
         code(entry.source_doc_id),
-        code(String(entry.file_sha256 ?? '').slice(0, 12)),
-        String(entry.rows ?? ''),
-        ((entry.tables ?? []) as string[]).map(code).join(' '),
+        code(entry.file_sha256.slice(0, 12)),
+        String(entry.rows),
+        entry.tables.map(code).join(' '),
       ]),
     ),
     '',
@@ -241,7 +237,7 @@ export function renderCountryMarkdown(item: BriefingItem, meta: ExportMeta): str
 }
 
 /** The index of a set of country briefs: one line per country with its key counts. */
-export function renderMarkdownIndex(bodies: readonly Body[], meta: ExportMeta): string {
+export function renderMarkdownIndex(bodies: readonly CountryBody[], meta: ExportMeta): string {
   const lines = [
     `# HLD 2013 country briefs — ${meta.dataset} v${meta.version}`,
     '',
@@ -252,11 +248,11 @@ export function renderMarkdownIndex(bodies: readonly Body[], meta: ExportMeta): 
       bodies.map((body) => [
         `[${markdownText(body.name)}](${body.iso3}.md)`,
         code(body.iso3),
-        markdownText(body.pilots?.[0]?.participation_status) || '—',
-        String(body.mainstreaming?.milestones_achieved_n ?? 0),
-        String(body.jmdi?.projects_n ?? 0),
-        yesNo(body.survey?.unct_surveyed),
-        String((body.events ?? []).length),
+        markdownText(body.pilots[0]?.participation_status) || '—',
+        String(body.mainstreaming.milestones_achieved_n),
+        String(body.jmdi.projects_n),
+        yesNo(body.survey.unct_surveyed),
+        String(body.events.length),
       ]),
     ),
     '',

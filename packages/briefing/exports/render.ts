@@ -1,8 +1,10 @@
-import { type BriefingItem, itemHash } from '#packages/storage/briefing-store.ts';
+import { itemHash } from '#contracts/briefing/hash.ts';
+import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
 import { renderArrow, renderParquet } from './arrow.ts';
 import { renderCsv } from './csv.ts';
 import { dataPackageDescriptor } from './datapackage.ts';
-import { BOM_FORMATS, type ExportFormat } from './formats.ts';
+import { UnknownExportFormatError } from './errors.ts';
+import { BOM_FORMATS, EXPORT_FORMATS, type ExportFormat } from './formats.ts';
 import { renderCountryMarkdown, renderMarkdownIndex } from './markdown.ts';
 import { type ExportSelection, selectItems } from './selection.ts';
 import { BRIEFING_COUNTRY, briefingTables, type ExportMeta } from './tables.ts';
@@ -49,7 +51,7 @@ export async function renderBriefingExport(
     options.onProgress?.(file);
   };
   const bom = options.bom === true && BOM_FORMATS.includes(format);
-  const countries = items.filter((item) => item.type === 'country');
+  const countries = items.filter((item): item is CountryItem => item.type === 'country');
 
   switch (format) {
     case 'csv':
@@ -95,11 +97,7 @@ export async function renderBriefingExport(
           hash: item.hash,
         };
         const lineage = item.lineage ? { lineage: item.lineage } : {};
-        add(
-          `countries/${item.id}.json`,
-          jsonBytes({ ...page, ...(item.body as object), ...lineage }),
-          JSON_TYPE,
-        );
+        add(`countries/${item.id}.json`, jsonBytes({ ...page, ...item.body, ...lineage }), JSON_TYPE);
       }
       break;
     }
@@ -122,7 +120,7 @@ export async function renderBriefingExport(
           'index.md',
           encoder.encode(
             renderMarkdownIndex(
-              countries.map((item) => item.body as Record<string, unknown>),
+              countries.map((item) => item.body),
               meta,
             ),
           ),
@@ -130,6 +128,11 @@ export async function renderBriefingExport(
         );
       }
       break;
+    }
+    default: {
+      // Every format of EXPORT_FORMATS needs a case: a new one that has none fails to compile here.
+      const unhandled: never = format;
+      throw new UnknownExportFormatError(String(unhandled), EXPORT_FORMATS);
     }
   }
   return files;

@@ -1,5 +1,6 @@
+import type { EventBody } from '#contracts/briefing/event.ts';
+import type { BriefingItem, SourcesItem } from '#contracts/briefing/item.ts';
 import { HLD_RT_SHORT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
-import type { BriefingItem } from '#packages/storage/briefing-store.ts';
 
 /** Which part of a briefing an export (or an API answer) covers. Both filters are optional. */
 export interface ExportSelection {
@@ -27,30 +28,45 @@ export function resolveThemeCode(value: string): string | undefined {
 /** What to tell a user who named an unknown theme. */
 export const THEME_CHOICES = `RT1–RT4 (or ${THEME_HLD_RT.join(', ')}) or a JMDI theme (${THEME_JMDI.join(', ')})`;
 
-type Body = Record<string, unknown>;
-
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
-
-function eventCountries(body: Body): string[] {
-  return [...(typeof body.iso3 === 'string' ? [body.iso3] : []), ...asList(body.country_iso3s)];
+function eventCountries(body: EventBody): string[] {
+  return [...(typeof body.iso3 === 'string' ? [body.iso3] : []), ...(body.country_iso3s ?? [])];
 }
 
-function eventThemes(body: Body): string[] {
-  return [...asList(body.hld_rt), ...asList(body.theme_jmdi), ...asList(body.theme_codes)];
+function eventThemes(body: EventBody): string[] {
+  return [...(body.hld_rt ?? []), ...(body.theme_jmdi ?? [])];
 }
 
 /** Document ids an item cites (country/theme `sources[]`, event `source`). */
 function citedDocuments(item: BriefingItem): string[] {
-  const body = item.body as Body;
-  const ids: string[] = [];
-  if (Array.isArray(body.sources) && item.type !== 'sources') {
-    for (const source of body.sources as Body[])
-      if (typeof source.source_doc_id === 'string') ids.push(source.source_doc_id);
+  switch (item.type) {
+    case 'country':
+    case 'theme':
+      return item.body.sources.map((source) => source.source_doc_id);
+    case 'event':
+      return [
+        item.body.source.source_doc_id,
+        ...(item.body.source_doc_id === undefined ? [] : [item.body.source_doc_id]),
+      ];
+    case 'sources':
+      return [];
   }
-  const single = body.source as Body | undefined;
-  if (single && typeof single.source_doc_id === 'string') ids.push(single.source_doc_id);
-  if (typeof body.source_doc_id === 'string') ids.push(body.source_doc_id);
-  return ids;
+}
+
+/** Whether an item (other than `sources`) belongs to a country and theme selection. */
+function inSelection(item: BriefingItem, country: string | undefined, theme: string | undefined): boolean {
+  switch (item.type) {
+    case 'country':
+      return !country || item.id === country;
+    case 'theme':
+      return (!country || item.body.scope === country) && (!theme || item.body.theme === theme);
+    case 'event':
+      return (
+        (!country || eventCountries(item.body).includes(country)) &&
+        (!theme || eventThemes(item.body).includes(theme))
+      );
+    case 'sources':
+      return false;
+  }
 }
 
 /**
@@ -63,37 +79,22 @@ function citedDocuments(item: BriefingItem): string[] {
 export function selectItems(items: readonly BriefingItem[], selection: ExportSelection = {}): BriefingItem[] {
   const { country, theme } = selection;
   if (!country && !theme) return [...items];
-  const kept = items.filter((item) => {
-    const body = item.body as Body;
-    switch (item.type) {
-      case 'country':
-        return !country || item.id === country;
-      case 'theme':
-        return (!country || body.scope === country) && (!theme || body.theme === theme);
-      case 'event':
-        return (
-          (!country || eventCountries(body).includes(country)) &&
-          (!theme || eventThemes(body).includes(theme))
-        );
-      case 'sources':
-        return false;
-      default:
-        return !country && !theme;
-    }
-  });
+  const kept = items.filter((item) => inSelection(item, country, theme));
   const cited = new Set(kept.flatMap(citedDocuments));
-  return [
-    ...kept,
-    ...items
-      .filter((item) => item.type === 'sources')
-      .map((item) => {
-        const body = item.body as Body;
-        const list = Array.isArray(body.sources) ? (body.sources as Body[]) : [];
-        const sources = list.filter((source) => cited.has(String(source.source_doc_id)));
-        const lineage = item.lineage
-          ? { sources: item.lineage.sources.filter((source) => cited.has(source.source_doc_id)) }
-          : undefined;
-        return { type: item.type, id: item.id, body: { ...body, sources }, ...(lineage ? { lineage } : {}) };
+  const sources = items
+    .filter((item): item is SourcesItem => item.type === 'sources')
+    .map(
+      (item): SourcesItem => ({
+        type: item.type,
+        id: item.id,
+        body: {
+          ...item.body,
+          sources: item.body.sources.filter((source) => cited.has(source.source_doc_id)),
+        },
+        ...(item.lineage
+          ? { lineage: { sources: item.lineage.sources.filter((source) => cited.has(source.source_doc_id)) } }
+          : {}),
       }),
-  ];
+    );
+  return [...kept, ...sources];
 }

@@ -1,6 +1,9 @@
+import type { ContextFigure, CountryBody, FigureValue } from '#contracts/briefing/country.ts';
+import type { EventBody } from '#contracts/briefing/event.ts';
+import type { BriefingItem, SourcesItem } from '#contracts/briefing/item.ts';
+import type { ThemeBody } from '#contracts/briefing/theme.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import type { ColumnSpec, ColumnType } from '#packages/contracts/columns.ts';
-import type { BriefingItem } from '#packages/storage/briefing-store.ts';
 import { ExportDataError } from './errors.ts';
 
 /**
@@ -411,20 +414,12 @@ export const BRIEFING_TABLES: readonly ExportTable[] = [
   BRIEFING_SOURCES,
 ];
 
-// biome-ignore lint/suspicious/noExplicitAny: item bodies are JSON shaped by build.ts; every read falls back with ?? or a check
-type Body = Record<string, any>;
-
 const text = (value: unknown): string | undefined =>
   value === undefined || value === null || value === '' ? undefined : String(value);
-const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
-const count = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
-function countryRow(body: Body, meta: ExportMeta): ExportRow {
-  const pilot = body.pilots?.[0] as Body | undefined;
-  const mainstreaming = (body.mainstreaming ?? {}) as Body;
-  const survey = (body.survey ?? {}) as Body;
-  const jmdi = (body.jmdi ?? {}) as Body;
-  const byTheme = (jmdi.projects_by_theme ?? {}) as Record<string, number>;
+function countryRow(body: CountryBody, meta: ExportMeta): ExportRow {
+  const pilot = body.pilots[0];
+  const { mainstreaming, survey, jmdi } = body;
   return {
     iso3: body.iso3,
     name: body.name,
@@ -439,9 +434,9 @@ function countryRow(body: Body, meta: ExportMeta): ExportRow {
     pilot_phase: text(pilot?.phase),
     pilot_status_as_of: text(pilot?.status_as_of),
     pilot_lead_gov: text(pilot?.lead_gov),
-    pilot_un_leads: pilot ? list(pilot.un_leads) : undefined,
-    pilots_n: (body.pilots ?? []).length,
-    milestones_achieved_n: count(mainstreaming.milestones_achieved_n),
+    pilot_un_leads: pilot ? [...pilot.un_leads] : undefined,
+    pilots_n: body.pilots.length,
+    milestones_achieved_n: mainstreaming.milestones_achieved_n,
     latest_milestone_type: text(mainstreaming.latest_milestone_type),
     latest_milestone_date: text(mainstreaming.latest_milestone_date),
     strategy_status: text(mainstreaming.strategy_status),
@@ -449,27 +444,25 @@ function countryRow(body: Body, meta: ExportMeta): ExportRow {
     coordination_mechanism: mainstreaming.coordination_mechanism,
     me_framework: mainstreaming.me_framework,
     is_jmdi1_target: jmdi.is_jmdi1_target,
-    jmdi_projects_n: count(jmdi.projects_n),
-    ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, byTheme[theme] ?? 0])),
-    jmdi_budget_eur_total: count(jmdi.budget_eur_total),
+    jmdi_projects_n: jmdi.projects_n,
+    ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, jmdi.projects_by_theme[theme]])),
+    jmdi_budget_eur_total: jmdi.budget_eur_total,
     unct_surveyed: survey.unct_surveyed,
-    survey_respondents_n: count(survey.respondents_n),
-    capacity_gaps: (survey.capacity_gaps ?? []).map(
-      (gap: Body) => `${gap.capacity_area}:${gap.has_capacity}`,
-    ),
-    top_demands: list(survey.top_demands),
-    support_types_requested: (survey.support_types_requested ?? []).map(
-      (support: Body) => `${support.support_type}:${support.respondents}`,
+    survey_respondents_n: survey.respondents_n,
+    capacity_gaps: survey.capacity_gaps.map((gap) => `${gap.capacity_area}:${gap.has_capacity}`),
+    top_demands: [...survey.top_demands],
+    support_types_requested: survey.support_types_requested.map(
+      (support) => `${support.support_type}:${support.respondents}`,
     ),
     ...headlineFigures(body.context_figures),
-    events_n: (body.events ?? []).length,
-    event_ids: (body.events ?? []).map((event: Body) => String(event.event_id)),
+    events_n: body.events.length,
+    event_ids: body.events.map((event) => String(event.event_id)),
     key_documents: documentIds(body.sources),
-    caveats: list(body.caveats),
+    caveats: [...body.caveats],
   };
 }
 
-function scaled(value: Body): number | undefined {
+function scaled(value: FigureValue): number | undefined {
   if (typeof value.value !== 'number') return undefined;
   return typeof value.unit_mult === 'number' && value.unit_mult !== 0
     ? value.value * 10 ** value.unit_mult
@@ -481,11 +474,9 @@ export function headlineColumn(column: string, source: string): string {
   return `${column}_${source.toLowerCase()}`;
 }
 
-function headlineFigures(figures: unknown): Record<string, unknown> {
-  const byIndicator = new Map<string, Body[]>();
-  for (const figure of (Array.isArray(figures) ? figures : []) as Body[]) {
-    byIndicator.set(String(figure.indicator_id), (figure.values ?? []) as Body[]);
-  }
+function headlineFigures(figures: readonly ContextFigure[]): Record<string, unknown> {
+  const byIndicator = new Map<string, readonly FigureValue[]>();
+  for (const figure of figures) byIndicator.set(figure.indicator_id, figure.values);
   const row: Record<string, unknown> = {};
   for (const headline of HEADLINE_FIGURES) {
     const values = (byIndicator.get(headline.indicator) ?? []).filter((value) => scaled(value) !== undefined);
@@ -503,9 +494,9 @@ function headlineFigures(figures: unknown): Record<string, unknown> {
   return row;
 }
 
-function contextRows(body: Body): ExportRow[] {
-  return ((body.context_figures ?? []) as Body[]).flatMap((figure) =>
-    ((figure.values ?? []) as Body[]).map((value) => ({
+function contextRows(body: CountryBody): ExportRow[] {
+  return body.context_figures.flatMap((figure) =>
+    figure.values.map((value) => ({
       iso3: body.iso3,
       indicator_id: figure.indicator_id,
       label: text(figure.label),
@@ -514,22 +505,18 @@ function contextRows(body: Body): ExportRow[] {
       year: text(value.year),
       value: typeof value.value === 'number' ? value.value : undefined,
       unit: text(value.unit),
-      unit_mult: typeof value.unit_mult === 'number' ? value.unit_mult : undefined,
+      unit_mult: value.unit_mult,
       obs_status: text(value.obs_status),
-      source_doc_id: text(value.source_link?.source_doc_id),
+      source_doc_id: text(value.source_link.source_doc_id),
     })),
   );
 }
 
-function documentIds(sources: unknown): string[] {
-  const ids = new Set<string>();
-  for (const source of (Array.isArray(sources) ? sources : []) as Body[])
-    ids.add(String(source.source_doc_id));
-  return [...ids].sort();
+function documentIds(sources: readonly { readonly source_doc_id: string }[]): string[] {
+  return [...new Set(sources.map((source) => source.source_doc_id))].sort();
 }
 
-function themeRow(body: Body, meta: ExportMeta): ExportRow {
-  const byTheme = (body.jmdi_themes ?? {}) as Record<string, number>;
+function themeRow(body: ThemeBody, meta: ExportMeta): ExportRow {
   return {
     theme: body.theme,
     scope: body.scope,
@@ -537,44 +524,38 @@ function themeRow(body: Body, meta: ExportMeta): ExportRow {
     theme_kind: body.theme_kind,
     label: text(body.label),
     as_of: meta.asOf,
-    n_projects: count(body.n_projects),
-    projects: list(body.projects),
-    ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, byTheme[theme] ?? 0])),
-    n_good_practices: count(body.n_good_practices),
-    top_practices: (body.top_practices ?? []).map(
-      (practice: Body) => `${practice.lesson_id}: ${practice.statement ?? ''}`,
+    n_projects: body.n_projects,
+    projects: [...body.projects],
+    ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, body.jmdi_themes[theme]])),
+    n_good_practices: body.n_good_practices,
+    top_practices: body.top_practices.map((practice) => `${practice.lesson_id}: ${practice.statement ?? ''}`),
+    common_conditions: body.common_conditions.map((entry) => `${entry.condition_tag}:${entry.n}`),
+    transnational_corridors: body.transnational_corridors.map(
+      (corridor) => `${corridor.origin_iso3}>${corridor.destination_iso3}:${corridor.projects_n}`,
     ),
-    common_conditions: (body.common_conditions ?? []).map(
-      (entry: Body) => `${entry.condition_tag}:${entry.n}`,
-    ),
-    transnational_corridors: (body.transnational_corridors ?? []).map(
-      (corridor: Body) => `${corridor.origin_iso3}>${corridor.destination_iso3}:${corridor.projects_n}`,
-    ),
-    pilot_evidence: (body.pilot_evidence ?? []).map((milestone: Body) => String(milestone.milestone_id)),
-    survey_demands: (body.survey_demands ?? []).map(
-      (entry: Body) => `${entry.capacity_area}:${entry.uncts_high_demand}`,
-    ),
+    pilot_evidence: body.pilot_evidence.map((milestone) => String(milestone.milestone_id)),
+    survey_demands: body.survey_demands.map((entry) => `${entry.capacity_area}:${entry.uncts_high_demand}`),
     key_documents: documentIds(body.sources),
   };
 }
 
-function projectRows(body: Body): ExportRow[] {
-  return ((body.jmdi?.projects ?? []) as Body[]).map((project) => ({
+function projectRows(body: CountryBody): ExportRow[] {
+  return body.jmdi.projects.map((project) => ({
     project_id: project.project_id,
     iso3: body.iso3,
     title: text(project.title),
     theme_primary: text(project.theme_primary),
-    hld_rt: list(project.hld_rt),
+    hld_rt: [...project.hld_rt],
     selection_status: text(project.selection_status),
-    total_budget_amount: count(project.total_budget_amount),
+    total_budget_amount: project.total_budget_amount,
     total_budget_currency: text(project.total_budget_currency),
-    partner_countries_iso3: list(project.partner_countries_iso3),
+    partner_countries_iso3: [...project.partner_countries_iso3],
     confidence: text(project.confidence),
-    source_doc_id: text(project.source?.source_doc_id),
+    source_doc_id: text(project.source.source_doc_id),
   }));
 }
 
-function eventRow(body: Body): ExportRow {
+function eventRow(body: EventBody): ExportRow {
   return {
     event_id: body.event_id,
     title: body.title,
@@ -584,49 +565,44 @@ function eventRow(body: Body): ExportRow {
     date_precision: text(body.date_precision),
     city: text(body.city),
     iso3: text(body.iso3),
-    country_iso3s: list(body.country_iso3s),
-    co_chair_iso3: list(body.co_chair_iso3),
-    organiser_org_ids: list(body.organiser_org_ids),
-    hld_rt: list(body.hld_rt),
-    theme_jmdi: list(body.theme_jmdi),
+    country_iso3s: [...(body.country_iso3s ?? [])],
+    co_chair_iso3: [...(body.co_chair_iso3 ?? [])],
+    organiser_org_ids: [...(body.organiser_org_ids ?? [])],
+    hld_rt: [...(body.hld_rt ?? [])],
+    theme_jmdi: [...(body.theme_jmdi ?? [])],
     related_pilot_id: text(body.related_pilot_id),
     confidence: text(body.confidence),
-    source_doc_id: text(body.source_doc_id ?? body.source?.source_doc_id),
+    source_doc_id: text(body.source_doc_id ?? body.source.source_doc_id),
     source_locator: text(body.source_locator),
   };
 }
 
-/** Files (SHA-256, raw key) per document: from the item's lineage, else the older in-body `files`. */
-function filesByDocument(item: BriefingItem): Map<string, { file_sha256: string; raw_key: string }[]> {
+/** Files (SHA-256, raw key) per document, from the item's lineage. */
+function filesByDocument(item: SourcesItem): Map<string, { file_sha256: string; raw_key: string }[]> {
   const files = new Map<string, { file_sha256: string; raw_key: string }[]>();
-  const add = (docId: string, file_sha256: string, raw_key: string) => {
-    const list = files.get(docId) ?? [];
-    if (!list.some((file) => file.file_sha256 === file_sha256)) list.push({ file_sha256, raw_key });
-    files.set(docId, list);
-  };
-  for (const entry of item.lineage?.sources ?? []) add(entry.source_doc_id, entry.file_sha256, entry.raw_key);
-  for (const source of ((item.body as Body).sources ?? []) as Body[]) {
-    for (const file of (source.files ?? []) as Body[])
-      add(String(source.source_doc_id), String(file.file_sha256), String(file.raw_key));
+  for (const entry of item.lineage?.sources ?? []) {
+    const list = files.get(entry.source_doc_id) ?? [];
+    if (!list.some((file) => file.file_sha256 === entry.file_sha256))
+      list.push({ file_sha256: entry.file_sha256, raw_key: entry.raw_key });
+    files.set(entry.source_doc_id, list);
   }
   for (const list of files.values()) list.sort((a, b) => a.file_sha256.localeCompare(b.file_sha256));
   return files;
 }
 
-function sourceRows(item: BriefingItem): ExportRow[] {
-  const body = item.body as Body;
+function sourceRows(item: SourcesItem): ExportRow[] {
   const files = filesByDocument(item);
-  return ((body.sources ?? []) as Body[]).map((source) => ({
+  return item.body.sources.map((source) => ({
     source_doc_id: source.source_doc_id,
     title: text(source.title),
     doc_type: text(source.doc_type),
-    illustrative: typeof source.illustrative === 'boolean' ? source.illustrative : undefined,
+    illustrative: source.illustrative,
     licence: text(source.licence),
     url: text(source.url),
-    rows: count(source.rows),
-    tables: list(source.tables),
-    file_sha256: (files.get(String(source.source_doc_id)) ?? []).map((file) => file.file_sha256),
-    raw_keys: (files.get(String(source.source_doc_id)) ?? []).map((file) => file.raw_key),
+    rows: source.rows,
+    tables: [...source.tables],
+    file_sha256: (files.get(source.source_doc_id) ?? []).map((file) => file.file_sha256),
+    raw_keys: (files.get(source.source_doc_id) ?? []).map((file) => file.raw_key),
   }));
 }
 
@@ -671,17 +647,30 @@ export function briefingTables(items: readonly BriefingItem[], meta: ExportMeta)
   const rows = new Map<string, ExportRow[]>(BRIEFING_TABLES.map((table) => [table.name, []]));
   const push = (table: ExportTable, ...added: ExportRow[]) => rows.get(table.name)?.push(...added);
   for (const item of items) {
-    const body = item.body as Body;
-    if (item.type === 'country') {
-      push(BRIEFING_COUNTRY, countryRow(body, meta));
-      push(BRIEFING_PROJECT, ...projectRows(body));
-      push(BRIEFING_CONTEXT_FIGURE, ...contextRows(body));
-    } else if (item.type === 'theme') {
-      push(BRIEFING_THEME, themeRow(body, meta));
-    } else if (item.type === 'event') {
-      push(BRIEFING_EVENT, eventRow(body));
-    } else if (item.type === 'sources') {
-      push(BRIEFING_SOURCES, ...sourceRows(item));
+    switch (item.type) {
+      case 'country':
+        push(BRIEFING_COUNTRY, countryRow(item.body, meta));
+        push(BRIEFING_PROJECT, ...projectRows(item.body));
+        push(BRIEFING_CONTEXT_FIGURE, ...contextRows(item.body));
+        break;
+      case 'theme':
+        push(BRIEFING_THEME, themeRow(item.body, meta));
+        break;
+      case 'event':
+        push(BRIEFING_EVENT, eventRow(item.body));
+        break;
+      case 'sources':
+        push(BRIEFING_SOURCES, ...sourceRows(item));
+        break;
+      default: {
+        const unknown: never = item;
+        throw new ExportDataError(
+          'briefing',
+          String((unknown as BriefingItem).id),
+          'type',
+          'is not an item type',
+        );
+      }
     }
   }
   return BRIEFING_TABLES.map((table) => {

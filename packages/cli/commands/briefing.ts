@@ -1,9 +1,14 @@
 import { join, resolve } from 'node:path';
+import type { CountryBody } from '#contracts/briefing/country.ts';
+import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
+import type { LineageSource } from '#contracts/briefing/provenance.ts';
+import type { ThemeBody } from '#contracts/briefing/theme.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import type { StoredBriefingItem } from '#packages/storage/briefing-store.ts';
+import { RollbackError, rollbackTo } from '#packages/pipeline/publish.ts';
+import type { AuditRecord } from '#packages/storage/briefing-store.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
@@ -37,16 +42,20 @@ function countryCode(value: string): string {
   return resolved.iso3;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: item bodies are the JSON built by briefing/build.ts; a typed copy of that shape here would only drift from it
-type Body = Record<string, any>;
+/** The documents behind a country page: from the lineage (with files), else the body's (without). */
+type PageSources = readonly (Pick<LineageSource, 'source_doc_id' | 'rows' | 'tables'> & {
+  readonly file_sha256?: string;
+})[];
 
-function describeCountry(body: Body, version: number): string {
+function describeCountry(body: CountryBody, sources: PageSources, version: number): string {
   const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, ''];
-  const flags = ['ldc', 'lldc', 'sids'].filter((flag) => body[flag]).map((flag) => flag.toUpperCase());
+  const flags = (['ldc', 'lldc', 'sids'] as const)
+    .filter((flag) => body[flag])
+    .map((flag) => flag.toUpperCase());
   lines.push(
     `M49 ${body.m49 ?? '?'} · ${body.subregion ?? ''}${flags.length ? ` · ${flags.join(', ')}` : ''}`,
   );
-  for (const pilot of body.pilots ?? []) {
+  for (const pilot of body.pilots) {
     lines.push(
       `Pilot ${pilot.pilot_id}: ${pilot.participation_status} as of ${pilot.status_as_of}` +
         (pilot.lead_gov ? `; lead ${pilot.lead_gov}` : '') +
@@ -54,12 +63,12 @@ function describeCountry(body: Body, version: number): string {
         ` [${pilot.source.source_doc_id}, ${pilot.confidence}]`,
     );
   }
-  if ((body.milestones ?? []).length > 0) {
+  if (body.milestones.length > 0) {
     lines.push('', 'Milestones:');
     lines.push(
       table(
         ['id', 'type', 'status', 'date', 'source', 'confidence'],
-        body.milestones.map((m: Body) => [
+        body.milestones.map((m) => [
           m.milestone_id,
           m.milestone_type,
           m.status,
@@ -78,7 +87,7 @@ function describeCountry(body: Body, version: number): string {
   const survey = body.survey;
   if (survey.unct_surveyed) {
     lines.push(
-      `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g: Body) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s: Body) => s.support_type).join(', ') || 'none'}`,
+      `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s) => s.support_type).join(', ') || 'none'}`,
     );
   } else {
     lines.push('Survey: UNCT not surveyed');
@@ -91,10 +100,10 @@ function describeCountry(body: Body, version: number): string {
   );
   for (const project of jmdi.projects) {
     lines.push(
-      `  ${project.project_id}  ${project.theme_primary.padEnd(11)} ${project.selection_status.padEnd(11)} ${project.title}`,
+      `  ${project.project_id}  ${String(project.theme_primary).padEnd(11)} ${String(project.selection_status).padEnd(11)} ${project.title}`,
     );
   }
-  if ((body.context_figures ?? []).length > 0) {
+  if (body.context_figures.length > 0) {
     lines.push('', 'Context figures (each value with its source and revision; sources are never merged):');
     for (const figure of body.context_figures) {
       for (const value of figure.values) {
@@ -104,11 +113,11 @@ function describeCountry(body: Body, version: number): string {
       }
     }
   }
-  if ((body.events ?? []).length > 0) {
+  if (body.events.length > 0) {
     lines.push('', 'Events:');
     for (const event of body.events) lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}`);
   }
-  if ((body.caveats ?? []).length > 0) {
+  if (body.caveats.length > 0) {
     lines.push('', 'Caveats:');
     for (const caveat of body.caveats) lines.push(`  ! ${caveat}`);
   }
@@ -116,18 +125,13 @@ function describeCountry(body: Body, version: number): string {
   lines.push(
     table(
       ['document', 'file sha256', 'rows', 'tables'],
-      body.sources.map((s: Body) => [
-        s.source_doc_id,
-        s.file_sha256.slice(0, 16),
-        s.rows,
-        s.tables.join(' '),
-      ]),
+      sources.map((s) => [s.source_doc_id, (s.file_sha256 ?? '').slice(0, 16), s.rows, s.tables.join(' ')]),
     ),
   );
   return lines.join('\n');
 }
 
-function describeTheme(body: Body, version: number): string {
+function describeTheme(body: ThemeBody, version: number): string {
   const lines = [`${body.label} — ${body.scope} — briefing v${version}`, ''];
   lines.push(
     `${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes)
@@ -142,19 +146,19 @@ function describeTheme(body: Body, version: number): string {
   if (body.common_conditions.length)
     lines.push(
       '',
-      `Common conditions: ${body.common_conditions.map((c: Body) => `${c.condition_tag} (${c.n})`).join(', ')}`,
+      `Common conditions: ${body.common_conditions.map((c) => `${c.condition_tag} (${c.n})`).join(', ')}`,
     );
   if (body.transnational_corridors.length) {
     lines.push(
       '',
-      `Corridors: ${body.transnational_corridors.map((c: Body) => `${c.origin_iso3}→${c.destination_iso3} (${c.projects_n})`).join(', ')}`,
+      `Corridors: ${body.transnational_corridors.map((c) => `${c.origin_iso3}→${c.destination_iso3} (${c.projects_n})`).join(', ')}`,
     );
   }
   if (body.pilot_evidence.length) lines.push('', `Pilot evidence: ${body.pilot_evidence.length} milestones`);
   if (body.survey_demands.length) {
     lines.push(
       '',
-      `Survey demands (UNCTs with high demand): ${body.survey_demands.map((d: Body) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
+      `Survey demands (UNCTs with high demand): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
     );
   }
   return lines.join('\n');
@@ -187,11 +191,14 @@ export async function showCommand(
     );
     return EXIT.problems;
   }
-  const body = item.body as Body;
   // The JSON view carries the full lineage: per document, the raw objects (key + SHA-256).
-  const sources = item.lineage?.sources ?? body.sources;
-  out.result({ dataset, version, type: item.type, id: item.id, ...body, sources }, () =>
-    item.type === 'country' ? describeCountry({ ...body, sources }, version) : describeTheme(body, version),
+  const shown = item;
+  if (shown.type !== 'country' && shown.type !== 'theme') return EXIT.problems;
+  const sources = shown.lineage?.sources ?? shown.body.sources;
+  out.result({ dataset, version, type: shown.type, id: shown.id, ...shown.body, sources }, () =>
+    shown.type === 'country'
+      ? describeCountry(shown.body, sources, version)
+      : describeTheme(shown.body, version),
   );
   return EXIT.ok;
 }
@@ -203,17 +210,20 @@ export async function listCommand(
 ): Promise<number> {
   const version = await resolveVersion(session, args.version);
   const items = await session.ctx.briefings.listItems(session.ctx.config.dataset, version, 'country');
-  const rows = items.map((item) => {
-    const body = item.body as Body;
-    return {
-      iso3: item.id,
-      name: body.name,
-      pilot: body.pilots?.[0]?.participation_status ?? '',
-      milestones: body.mainstreaming.milestones_achieved_n,
-      jmdi_projects: body.jmdi.projects_n,
-      unct_surveyed: body.survey.unct_surveyed,
-      events: body.events.length,
-    };
+  const rows = items.flatMap((item) => {
+    if (item.type !== 'country') return [];
+    const body = item.body;
+    return [
+      {
+        iso3: item.id,
+        name: body.name,
+        pilot: body.pilots[0]?.participation_status ?? '',
+        milestones: body.mainstreaming.milestones_achieved_n,
+        jmdi_projects: body.jmdi.projects_n,
+        unct_surveyed: body.survey.unct_surveyed,
+        events: body.events.length,
+      },
+    ];
   });
   out.result({ dataset: session.ctx.config.dataset, version, countries: rows }, () =>
     table(
@@ -297,24 +307,17 @@ export async function rollbackCommand(
   if (!args.why) throw new UsageError('Say why with --why "…" (it is recorded in the audit trail)');
   const dataset = session.ctx.config.dataset;
   const target = await resolveVersion(session, args.version);
-  const current = await session.ctx.briefings.current(dataset);
-  if (!current) throw new UsageError(`${dataset} has no published version`);
-  const record = await session.ctx.briefings.getVersion(dataset, target);
-  await session.ctx.briefings.movePointer(dataset, target, current.version, record?.contentHash);
   const who = args.who ?? process.env.USER ?? 'unknown';
-  const audit = {
-    action: 'rollback' as const,
-    from: current.version,
-    to: target,
-    who,
-    why: args.why,
-    at: new Date().toISOString(),
-  };
-  await session.ctx.briefings.recordAudit(dataset, audit);
-  await session.ctx.ledger.recordPointerChange({ dataset, ...audit });
+  let audit: AuditRecord;
+  try {
+    audit = await rollbackTo(session.ctx, { dataset, version: target, who, why: args.why });
+  } catch (error) {
+    if (error instanceof RollbackError) throw new UsageError(error.message);
+    throw error;
+  }
   out.result(
-    { dataset, from: current.version, to: target, who, why: args.why },
-    () => `${dataset}: CURRENT moved from v${current.version} back to v${target} (${args.why})`,
+    { dataset, from: audit.from, to: target, who, why: args.why },
+    () => `${dataset}: CURRENT moved from v${audit.from} back to v${target} (${args.why})`,
   );
   return EXIT.ok;
 }

@@ -1,50 +1,24 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
+import {
+  createLocalEventRouter,
+  type Delivery,
+  objectCreatedEvent,
+  runLocalRefresh,
+} from '#packages/local/event-router.ts';
 import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
-import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
+import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
-import { fileDigest } from '../files.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
+import { type FileSelection, type SelectedFile, selectIngestFiles } from '../select-files.ts';
 import type { Session } from '../session.ts';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../../data-contracts/samples/', import.meta.url));
-
-const INGESTIBLE = /\.(csv|tsv|txt|json|jsonl|ndjson|xlsx|xml)$/i;
-
-/** Files under a directory, each with its source kind (the sub-folder it sits in, e.g. survey/). */
-export async function collectFiles(
-  root: string,
-  kindFlag?: string,
-): Promise<{ path: string; kind: SourceKind }[]> {
-  const files: { path: string; kind: SourceKind }[] = [];
-  const walk = async (dir: string) => {
-    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
-      a.name.localeCompare(b.name),
-    )) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (INGESTIBLE.test(entry.name)) files.push({ path, kind: kindOf(path, root, kindFlag) });
-    }
-  };
-  await walk(root);
-  return files;
-}
-
-function kindOf(path: string, root: string, kindFlag?: string): SourceKind {
-  const candidate = kindFlag ?? relative(root, path).split(/[\\/]/)[0] ?? '';
-  const fromParent = basename(dirname(path));
-  for (const kind of [candidate, fromParent]) {
-    if ((SOURCE_KINDS as readonly string[]).includes(kind)) return kind as SourceKind;
-  }
-  throw new UsageError(
-    `Cannot tell the source kind of ${path}: put it in a folder named after its kind (${SOURCE_KINDS.join(', ')}) or pass --kind`,
-  );
-}
 
 export interface UploadSummary {
   readonly file: string;
@@ -58,22 +32,35 @@ export interface UploadSummary {
   readonly error?: string;
 }
 
-/** Upload files to incoming/<kind>/ and (locally) drive the event router until the pipeline is idle. */
+/** Report the files a selection left out (a file named on the command line is an error: exit 2). */
+export function reportSkipped(selection: FileSelection, out: Output): boolean {
+  for (const skipped of selection.skipped)
+    out.info(`skipped ${relative(process.cwd(), skipped.path) || skipped.path}: ${skipped.reason}`);
+  return selection.skipped.some((skipped) => skipped.named);
+}
+
+/**
+ * Upload files to incoming/<kind>/ and (locally) drive the event router until the pipeline is
+ * idle. Each file is read once, streamed up; its SHA-256 is the one ingest computes (reported by
+ * the ingest stage), never computed a second time here.
+ */
 export async function uploadAndDispatch(
   session: Session,
-  files: readonly { path: string; kind: SourceKind }[],
+  files: readonly SelectedFile[],
   out: Output,
   options: { deliveries?: number } = {},
 ): Promise<UploadSummary[]> {
+  const ingested = new Map<string, string>();
   const router = createLocalEventRouter(PIPELINE, {
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
+    onIngested: (upload) => ingested.set(upload.key, upload.sha256),
   });
   const summaries: UploadSummary[] = [];
   for (const [index, file] of files.entries()) {
     const key = `incoming/${file.kind}/${basename(file.path)}`;
     // Streamed from disk: a large file is never held in memory on its way up.
     const { size } = await stat(file.path);
-    const sha256 = await fileDigest(file.path, 'sha256');
+    ingested.delete(key);
     await session.ctx.raw.putStream(key, createReadStream(file.path));
     if (session.backend.name === 'aws') {
       summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
@@ -83,7 +70,8 @@ export async function uploadAndDispatch(
     const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, size));
     const failed = deliveries.find((delivery) => delivery.error);
     // The ledger is keyed by content: one GetItem per file, not a scan of every file per upload.
-    const record = await session.ctx.ledger.getFile(sha256);
+    const sha256 = ingested.get(key);
+    const record = sha256 ? await session.ctx.ledger.getFile(sha256) : undefined;
     const summary: UploadSummary = {
       file: file.path,
       kind: file.kind,
@@ -113,8 +101,8 @@ export async function uploadAndDispatch(
 export async function refresh(session: Session, out: Output, requestedBy: string): Promise<RefreshState> {
   const initial: RefreshState = { runId: '', dataset: session.ctx.config.dataset, requestedBy };
   if (session.backend.name === 'aws') {
-    const arn = process.env.HLD_STATE_MACHINE_ARN;
-    if (!arn) throw new UsageError('Set HLD_STATE_MACHINE_ARN (a stack output) to refresh on AWS');
+    const arn = readSetting(HLD_STATE_MACHINE_ARN);
+    if (!arn) throw new UsageError(`Set ${HLD_STATE_MACHINE_ARN.name} (a stack output) to refresh on AWS`);
     // Who starts it, as AWS knows the caller (the run records it); the state machine makes the run id.
     const caller = (await stsClient().send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
     const started = await stepFunctionsClient().send(
@@ -126,17 +114,33 @@ export async function refresh(session: Session, out: Output, requestedBy: string
     out.info(`Started ${started.executionArn}`);
     return initial;
   }
-  return runLocalRefresh(initial, PIPELINE, {}, (step, state) => {
-    if (step === 'normalise-pending')
-      out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
-    if (step === 'assemble') {
-      out.info(
-        state.published
-          ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
-          : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
-      );
-    }
-  });
+  // Stages a published version triggers run after the publish; a failure there is reported,
+  // not a failed refresh (in AWS they run from their own queue, with its DLQ).
+  const router = {
+    onDelivery: (delivery: Delivery) => {
+      if (delivery.error)
+        out.info(
+          `refresh: ${delivery.stage} failed on ${delivery.event.detailType}: ${delivery.error.message}`,
+        );
+    },
+  };
+  return runLocalRefresh(
+    initial,
+    PIPELINE,
+    {},
+    (step, state) => {
+      if (step === 'normalise-pending')
+        out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
+      if (step === 'assemble') {
+        out.info(
+          state.published
+            ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
+            : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
+        );
+      }
+    },
+    router,
+  );
 }
 
 export async function runCommand(session: Session, out: Output, dir: string | undefined): Promise<number> {
@@ -147,8 +151,9 @@ export async function runCommand(session: Session, out: Output, dir: string | un
   out.info(
     `hld run: ${relative(process.cwd(), root) || '.'} → backend '${session.backend.name}'${session.stateDir ? ` (state in ${relative(process.cwd(), session.stateDir)})` : ''}`,
   );
-  const files = await collectFiles(root);
-  const uploads = await uploadAndDispatch(session, files, out);
+  const selection = await selectIngestFiles([root]);
+  reportSkipped(selection, out);
+  const uploads = await uploadAndDispatch(session, selection.files, out);
   const state = await refresh(session, out, 'hld run');
   const perKind = new Map<string, { files: number; accepted: number; quarantined: number }>();
   for (const upload of uploads) {

@@ -37,6 +37,7 @@ export async function serveCommand(session: Session, out: Output, args: { port?:
     briefings: ctx.briefings,
     ledger: ctx.ledger,
     exports: ctx.exports,
+    buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
     onError: (error) => out.info(`hld serve: request failed: ${(error as Error)?.message ?? String(error)}`),
   });
   let server: Awaited<ReturnType<typeof startApiServer>>;

@@ -9,6 +9,11 @@ export const runIngestStage: EventStageRunner = async (event, context) => {
   const ctx = pipelineContext();
   const outcome = await ingestUpload(detail.object.key, ctx);
   context.log?.('ingested', { key: detail.object.key, status: outcome.status });
+  context.onIngested?.({
+    key: detail.object.key,
+    sha256: outcome.status === 'duplicate' ? outcome.sha256 : outcome.record.sha256,
+    status: outcome.status,
+  });
   if (outcome.status !== 'accepted' || !outcome.event) return [];
   const accepted: PipelineEvent<'SourceAccepted'> = {
     id: `accepted-${outcome.event.sha256}`,

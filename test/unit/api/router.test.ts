@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { itemHash } from '#contracts/briefing/hash.ts';
+import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { type ApiRequest, type BriefingReader, createBriefingRouter } from '#packages/api/router.ts';
 import type { ExportLink } from '#packages/briefing/exports/presign.ts';
-import type { AuditRecord, StoredBriefingItem, VersionRecord } from '#packages/storage/briefing-store.ts';
-import { itemHash } from '#packages/storage/briefing-store.ts';
+import type { AuditRecord, VersionRecord } from '#packages/storage/briefing-store.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { storedItems } from '../briefing/export-fixture.ts';
 
@@ -11,11 +12,11 @@ type Body = Record<string, any>;
 /** An in-memory briefing store: v1 and v2 of hld2013 (v2 changes Moldova's pilot status), CURRENT = 2. */
 function fakeStore(overrides: Partial<BriefingReader> = {}): BriefingReader {
   const v1 = storedItems();
-  const v2 = v1.map((item) => {
-    if (item.id !== 'MDA') return item;
-    const body = structuredClone(item.body) as Body;
-    body.pilots[0].participation_status = 'completed';
-    return { ...item, body, hash: itemHash({ ...item, body }) };
+  const v2 = v1.map((item): StoredBriefingItem => {
+    if (item.type !== 'country' || item.id !== 'MDA') return item;
+    const body = structuredClone(item.body);
+    body.pilots[0]!.participation_status = 'completed';
+    return { ...item, body, hash: itemHash({ body }) };
   });
   const versions: Record<number, StoredBriefingItem[]> = { 1: v1, 2: v2 };
   const record = (version: number): VersionRecord => ({
@@ -81,7 +82,33 @@ function router(
           version: 2,
         },
       ],
+      // Every file the fixture cites is known, with a one-table snapshot; the projects file is not.
+      getFile: async (sha256) =>
+        sha256 === 'b'.repeat(64)
+          ? undefined
+          : {
+              sha256,
+              kind: 'pilot',
+              sourceName: 'pilot/pilot.csv',
+              uploadKey: 'incoming/pilot/pilot.csv',
+              rawKey: `raw/pilot/${sha256}/pilot.csv`,
+              docId: 'DOC-test',
+              sizeBytes: 120,
+              receivedAt: '2013-01-01T00:00:00.000Z',
+              status: 'accepted',
+              rowsAccepted: 1,
+              rowsQuarantined: 0,
+            },
+      latestSnapshot: async (sha256) => ({
+        sha256,
+        snapshotId: 'snap1',
+        tables: [
+          { table: 'pilot', key: `tables/pilot/${sha256}/snap1.arrow`, rows: 1, contract: 'pilot@1.0.0' },
+        ],
+        writtenAt: '2013-01-01T00:00:00.000Z',
+      }),
     },
+    buckets: { raw: 'hld-raw', curated: 'hld-curated' },
     exports: {} as ObjectStore,
     presign: async (prefix, seconds) => {
       presigned.push({ prefix, seconds });
@@ -181,6 +208,59 @@ describe('createBriefingRouter', () => {
       { path: 'pilots[0].participation_status', from: 'active', to: 'completed' },
     ]);
     expect(reverse.json?.changed[0].changes[0]).toMatchObject({ from: 'completed', to: 'active' });
+  });
+
+  it('traces an item to its files, raw objects and curated tables, as hld lineage does', async () => {
+    const { get } = router();
+
+    const current = await get(`/datasets/hld2013/lineage/${encodeURIComponent('country#MDA')}`);
+    const pinned = await get('/datasets/hld2013/lineage/mda', { version: '1' });
+
+    expect(current.status).toBe(200);
+    expect(current.json).toMatchObject({
+      dataset: 'hld2013',
+      version: 2,
+      item: { type: 'country', id: 'MDA' },
+    });
+    const pilotFile = current.json?.lineage.find((entry: Body) =>
+      entry.locators.some((locator: string) => locator.startsWith('pilot ')),
+    );
+    expect(pilotFile.file).toMatchObject({
+      raw_key: `raw/pilot/${'a'.repeat(64)}/pilot.csv`,
+      raw_uri: `s3://hld-raw/raw/pilot/${'a'.repeat(64)}/pilot.csv`,
+    });
+    expect(pilotFile.curated).toEqual([
+      {
+        table: 'pilot',
+        contract: 'pilot@1.0.0',
+        key: `tables/pilot/${'a'.repeat(64)}/snap1.arrow`,
+        uri: `s3://hld-curated/tables/pilot/${'a'.repeat(64)}/snap1.arrow`,
+      },
+    ]);
+    expect(current.json?.lineage.find((entry: Body) => entry.file.sha256 === 'b'.repeat(64)).file).toEqual({
+      sha256: 'b'.repeat(64),
+      missing: true,
+    });
+    expect(current.headers['cache-control']).toBe('private, max-age=60');
+    expect(pinned.json).toMatchObject({ version: 1, item: { id: 'MDA' } });
+    expect(pinned.headers['cache-control']).toBe('private, max-age=3600');
+  });
+
+  it('answers 404 for an item the version lacks and 400 for an item it cannot read', async () => {
+    const { get } = router();
+
+    const missing = await get(`/datasets/hld2013/lineage/${encodeURIComponent('country#XYZ')}`);
+    const theme = await get(`/datasets/hld2013/lineage/${encodeURIComponent('theme#RT3@MDA')}`);
+    const badType = await get(`/datasets/hld2013/lineage/${encodeURIComponent('widget#1')}`);
+    const badCountry = await get('/datasets/hld2013/lineage/Moldova');
+
+    expect(missing.status).toBe(404);
+    expect(missing.json?.message).toMatch(/No item country#XYZ in hld2013 v2/);
+    expect(theme.status).toBe(200);
+    expect(theme.json?.item.id).toBe('RT3_partnerships_coherence_mainstreaming@MDA');
+    expect(badType.status).toBe(400);
+    expect(badType.json?.message).toMatch(/Unknown item type 'widget'/);
+    expect(badCountry.status).toBe(400);
   });
 
   it('returns presigned export links for CURRENT, never cached by a shared cache', async () => {

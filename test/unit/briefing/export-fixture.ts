@@ -1,7 +1,8 @@
+import { itemHash } from '#contracts/briefing/hash.ts';
+import type { BriefingItem, StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
 import type { ExportMeta } from '#packages/briefing/exports/tables.ts';
 import type { CuratedRow, CuratedTables } from '#packages/briefing/model.ts';
-import { type BriefingItem, itemHash, type StoredBriefingItem } from '#packages/storage/briefing-store.ts';
 
 /**
  * A small briefing built by the real builder: two countries (MDA with a pilot, milestones,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPORT_FORMATS } from '#packages/briefing/exports/formats.ts';
 import { renderBriefingExport } from '#packages/briefing/exports/render.ts';
 import { BRIEFING_TABLES, briefingTables } from '#packages/briefing/exports/tables.ts';
 import { type DuckDb, openDuckDb, readArrowIndependently, sqlString } from '../../support/readers.ts';
@@ -20,6 +21,20 @@ function expectedRows(name: string) {
     Object.fromEntries(data.table.columns.map((column) => [column.name, row[column.name] ?? null])),
   );
 }
+
+describe('every export format', () => {
+  it('renders at least one file for every format of EXPORT_FORMATS, each with a content type', async () => {
+    for (const format of EXPORT_FORMATS) {
+      const files = await renderBriefingExport(format, storedItems(), META);
+
+      expect(files.length, format).toBeGreaterThan(0);
+      expect(
+        files.every((file) => file.bytes.byteLength > 0 && file.contentType.length > 0),
+        format,
+      ).toBe(true);
+    }
+  });
+});
 
 describe('JSON export', () => {
   it('writes every item with its hash, and a one-page JSON per country with body and lineage', async () => {

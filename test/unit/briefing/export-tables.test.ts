@@ -91,7 +91,7 @@ describe('briefingTables', () => {
 
   it('refuses a date it cannot type instead of writing 1970-01-01, naming table, row and field', () => {
     const items = storedItems().map((item) =>
-      item.type === 'event' ? { ...item, body: { ...(item.body as object), start_date: 'Q3 2012' } } : item,
+      item.type === 'event' ? { ...item, body: { ...item.body, start_date: 'Q3 2012' } } : item,
     );
 
     expect(() => briefingTables(items, META)).toThrowError(ExportDataError);

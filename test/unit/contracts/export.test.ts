@@ -4,9 +4,9 @@ import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { contractForTable, TABLE_CONTRACTS } from '#contracts/registry.ts';
 import { RELATIONS } from '#contracts/relations.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { contractsMarkdown, tableJsonSchema, tableSchema } from '#packages/contracts/export.ts';
 import { readSource } from '#packages/formats/index.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));

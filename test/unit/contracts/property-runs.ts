@@ -1,7 +1,8 @@
 import type fc from 'fast-check';
+import { HLD_PROPERTY_SEED, readSetting } from '#packages/settings/settings.ts';
 
 /** The seed of every property test: fixed so a run can be repeated, overridable to explore. */
-export const PROPERTY_SEED = Number(process.env.HLD_PROPERTY_SEED ?? 20_131_003);
+export const PROPERTY_SEED = readSetting(HLD_PROPERTY_SEED);
 
 /**
  * fast-check parameters for a bounded property run: the seed (printed, so a failure can be

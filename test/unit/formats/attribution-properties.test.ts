@@ -19,8 +19,8 @@ import {
   undesa2019Workbook,
 } from '../../fixtures/formats/undesa/undesa-2019-workbook.ts';
 import { propertyRuns } from '../contracts/property-runs.ts';
-import { csvText } from '../fastpath/csv-text.ts';
-import { expectSameAsReference } from '../fastpath/reference.ts';
+import { csvText } from '../csv-engine/csv-text.ts';
+import { expectSameAsReference } from '../csv-engine/reference.ts';
 import { collectRows, readerInput } from './reader-input.ts';
 import { workbookBytes } from './workbook.ts';
 

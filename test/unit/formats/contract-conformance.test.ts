@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { contractForTable } from '#contracts/registry.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { createSourceReader } from '#packages/formats/index.ts';
 import type { SourceReadResult, SourceRow } from '#packages/formats/reader.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
 import { collectRows, fixtureBytes, readerInput, readerProblems } from './reader-input.ts';
 import { workbookBytes } from './workbook.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import type { ReaderInput, RowProblem, SourceReadResult, SourceRow } from '#packages/formats/reader.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
 
 const FIXTURES = new URL('../../fixtures/formats/', import.meta.url);
 

@@ -2,6 +2,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventStageRunner } from '#packages/pipeline/definition.ts';
 import { sqsStageHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { INGEST_STAGE } from '#packages/pipeline/stages/ingest.stage.ts';
 
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'HldEvidenceTest';
 
@@ -44,7 +45,7 @@ describe('sqsStageHandler', () => {
       return [];
     };
 
-    const response = await sqsStageHandler('ingest', run)(
+    const response = await sqsStageHandler(INGEST_STAGE, run)(
       sqsEvent(['incoming/survey/a.csv', 'incoming/survey/bad.csv', 'incoming/survey/c.csv']),
       context,
     );
@@ -52,5 +53,16 @@ describe('sqsStageHandler', () => {
     expect(seen).toEqual(['incoming/survey/a.csv', 'incoming/survey/bad.csv', 'incoming/survey/c.csv']);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
     vi.restoreAllMocks();
+  });
+
+  it('fails at init, naming the variable, when a pipeline setting is out of range', () => {
+    process.env.HLD_KEEP_VERSIONS = 'abc';
+    try {
+      expect(() => sqsStageHandler(INGEST_STAGE, async () => [])).toThrowError(
+        /HLD_KEEP_VERSIONS="abc" is not valid/,
+      );
+    } finally {
+      delete process.env.HLD_KEEP_VERSIONS;
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ByteInterner } from '#packages/columnar/byte-interner.ts';
 import { coerceCell } from '#packages/formats/contract-tables.ts';
 import { isCommaNumber, isGroupingLikePoint } from '#packages/formats/numbers.ts';
 import {
@@ -11,7 +12,6 @@ import {
   type TimestampColumnOutput,
   type Utf8ColumnOutput,
 } from './arrow-output.ts';
-import { ByteInterner } from './byte-interner.ts';
 import type { EnumCheck, FieldPlan, Filler, StringCheck } from './contract-plan.ts';
 import { cellText } from './csv-tokenizer.ts';
 import type { PrimaryKeySet } from './primary-keys.ts';

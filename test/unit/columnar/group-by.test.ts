@@ -4,7 +4,6 @@ import { contractForTable } from '#contracts/registry.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
-import { columnSpecs } from '#packages/contracts/columns.ts';
 import {
   columnCodes,
   type Group,
@@ -17,7 +16,8 @@ import {
   numberColumn,
   rowsOf,
   stringColumn,
-} from '#packages/fastpath/group-by.ts';
+} from '#packages/columnar/group-by.ts';
+import { columnSpecs } from '#packages/contracts/columns.ts';
 
 /** The naive row loop the kernel must agree with: rows as objects, a Map per key. */
 function naiveGroupBy(

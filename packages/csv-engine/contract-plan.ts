@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import type { TableContract } from '#contracts/contract.ts';
+import { ByteInterner } from '#packages/columnar/byte-interner.ts';
 import { type ColumnSpec, columnSpecs, contractJsonSchema } from '#packages/contracts/columns.ts';
 import {
   type FieldType,
@@ -9,7 +10,6 @@ import {
   tableShape,
 } from '#packages/formats/contract-tables.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { ByteInterner } from './byte-interner.ts';
 import { ineligible } from './errors.ts';
 
 /**

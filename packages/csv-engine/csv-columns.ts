@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { makeData, RecordBatch, RecordBatchFileWriter, type Schema, Struct } from 'apache-arrow';
 import type { z } from 'zod';
 import type { TableContract } from '#contracts/contract.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
 import {
   duplicateKeyProblem,
@@ -28,7 +29,6 @@ import {
 import { decimalStyleConflict, isGroupingLikePoint } from '#packages/formats/numbers.ts';
 import type { ReadNotice } from '#packages/formats/reader.ts';
 import { canonicalEncoding } from '#packages/formats/text.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
 import {
   arrowSchema,
   type ColumnOutput,

@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { repoPath } from '#infra/repo-root.ts';
 import {
   normaliseContractCsvFile,
   streamContractCsvFast,
   validateContractCsvStream,
-} from '#packages/fastpath/csv-columns.ts';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
+} from '#packages/csv-engine/csv-columns.ts';
+import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
 import { csvText } from './csv-text.ts';
 import { expectSameArrow, metadataFor, referenceNormalise } from './reference.ts';
 

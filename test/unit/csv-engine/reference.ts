@@ -1,15 +1,15 @@
 import { type Data, type Table, Type, tableFromIPC } from 'apache-arrow';
 import { expect } from 'vitest';
 import { contractId } from '#contracts/contract.ts';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable } from '#contracts/registry.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, type ValidationSummary, validateRows } from '#packages/contracts/validate.ts';
-import { normaliseContractCsvFast } from '#packages/fastpath/csv-columns.ts';
-import type { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
+import { normaliseContractCsvFast } from '#packages/csv-engine/csv-columns.ts';
+import type { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
 import { readSource } from '#packages/formats/index.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/normalise.ts';
 
 /**
  * The reference path, exactly as `normaliseFile` runs it (readSource → validateRows →

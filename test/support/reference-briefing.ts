@@ -1,32 +1,56 @@
+import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
+import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
+import type { CitedSource } from '#contracts/briefing/sources.ts';
+import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
+import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { RELATIONS } from '#contracts/relations.ts';
 import {
   CAPACITY_AREA,
   CAPACITY_TO_HLD_RT,
   DEMAND_LEVEL,
   HAS_CAPACITY,
-  HLD_RT_LABELS,
-  JMDI_TO_HLD_RT,
   SUPPORT_TYPE,
   THEME_HLD_RT,
   THEME_JMDI,
 } from '#contracts/vocabularies.ts';
 import { tableRows } from '#packages/arrow/read.ts';
+import type { CuratedSegment } from '#packages/briefing/curated-tables.ts';
+import type { CuratedRow, CuratedTables, SourceRef } from '#packages/briefing/model.ts';
+import {
+  empStatus,
+  evidenceRank,
+  indicatorLabel,
+  inHldPeriod,
+  lowConfidenceCaveat,
+  nonEurBudgetsCaveat,
+  roundTablesOf,
+  SEVERAL_PILOTS_CAVEAT,
+  sourcesDisagree,
+  sourcesDisagreeCaveat,
+  strategyStatus,
+  TOP_PRACTICES,
+  themeLabel,
+} from '#packages/briefing/rules.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { LOCATOR_COLUMN } from '#packages/pipeline/snapshots.ts';
-import type { BriefingItem, BriefingLineage } from '#packages/storage/briefing-store.ts';
-import type { CuratedSegment } from './curated-tables.ts';
-import type { CitedSource, CuratedRow, CuratedTables, SourceRef } from './model.ts';
 
 /**
- * The row-based briefing builder, kept as the reference the columnar builder (build.ts) is
- * checked against: tests and the assemble benchmark require both to give the same items, byte
+ * The row-based briefing builder: a test oracle the columnar builder (packages/briefing/build.ts)
+ * is checked against. Tests and the assemble benchmark require both to give the same items, byte
  * for byte. This is the builder as it was before the columnar one replaced it (every curated row
- * as an object, every theme × scope a filter over whole tables); it is not used in production
- * and nothing under functions/ imports it. Change the briefing content here and in build.ts
- * together.
+ * as an object, every theme × scope a filter over whole tables); production never runs it. The
+ * briefing's rules (tolerances, caveat wording, status rules, the theme crosswalk) are imported
+ * from packages/briefing/rules.ts, so only the mechanics are checked independently.
  */
 
 type Row = Readonly<Record<string, unknown>>;
+
+/** An item as the oracle builds it: bodies untyped, compared as JSON with the builder's. */
+export interface OracleItem {
+  readonly type: string;
+  readonly id: string;
+  readonly body: unknown;
+  readonly lineage?: BriefingLineage;
+}
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
@@ -50,17 +74,11 @@ function mode(values: readonly string[], order: readonly string[]): string | und
 }
 
 function projectRoundTables(row: Row): string[] {
-  const explicit = list(row.hld_rt);
-  if (explicit.length > 0) return explicit;
-  const theme = str(row.theme_primary) as (typeof THEME_JMDI)[number] | undefined;
-  return theme ? [...JMDI_TO_HLD_RT[theme]] : [];
+  return roundTablesOf(list(row.hld_rt), str(row.theme_primary));
 }
 
 function lessonRoundTables(row: Row): string[] {
-  const explicit = list(row.hld_rt);
-  if (explicit.length > 0) return explicit;
-  const theme = str(row.theme) as (typeof THEME_JMDI)[number] | undefined;
-  return theme ? [...JMDI_TO_HLD_RT[theme]] : [];
+  return roundTablesOf(list(row.hld_rt), str(row.theme));
 }
 
 interface UnctProfile {
@@ -154,7 +172,7 @@ function summariseRefs(refs: readonly SourceRef[]) {
       source_doc_id: entry.source_doc_id,
       tables: [...entry.tables].sort(byText),
       rows: entry.locators.length,
-      locators: entry.locators.slice(0, 50),
+      locators: entry.locators.slice(0, MAX_SUMMARY_LOCATORS),
     }))
     .sort((a, b) => byText(a.source_doc_id, b.source_doc_id));
 }
@@ -196,22 +214,6 @@ function sourceLink(ref: SourceRef) {
   return { source_doc_id: ref.source_doc_id, table: ref.table, locator: ref.locator };
 }
 
-const STRATEGY_ORDER = ['none', 'drafting', 'adopted'] as const;
-
-const INDICATOR_LABELS: Readonly<Record<string, string>> = {
-  IMM_STOCK: 'Immigrant stock',
-  EMIG_STOCK: 'Emigrant stock',
-  BILAT_STOCK: 'Bilateral migrant stock',
-  REMIT_IN_USD: 'Remittances received (US$)',
-  REMIT_OUT_USD: 'Remittances paid (US$)',
-  REMIT_IN_PCT_GDP: 'Remittances received (% of GDP)',
-  REMIT_COST_PCT: 'Remittance cost (% of amount sent)',
-  REFUGEE_STOCK: 'Refugee stock',
-};
-
-/** Two sources whose latest values differ by more than this share are flagged, never averaged. */
-const SOURCE_DISAGREEMENT_TOLERANCE = 0.25;
-
 /**
  * Context figures of one country: every value keeps its source, revision and year; values of
  * different sources stay side by side, and a caveat names sources that disagree.
@@ -243,27 +245,14 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
       const seen = latest.get(key);
       if (!seen || seen.year < value.year) latest.set(key, value);
     }
-    const series = [...latest.values()];
-    const numbers = series.map((value) => value.value as number);
-    if (
-      series.length > 1 &&
-      Math.min(...numbers) > 0 &&
-      Math.max(...numbers) / Math.min(...numbers) - 1 > SOURCE_DISAGREEMENT_TOLERANCE
-    ) {
-      caveats.push(
-        `${INDICATOR_LABELS[indicator] ?? indicator} differs between sources: ${series
-          .map(
-            (value) =>
-              `${value.source} ${value.revision} (${value.year}: ${(value.value as number).toLocaleString('en-GB')})`,
-          )
-          .join(' vs ')}; all values are shown, none is averaged or merged.`,
-      );
-    }
-    return { indicator_id: indicator, label: INDICATOR_LABELS[indicator] ?? indicator, values };
+    const series = [...latest.values()].map((value) => ({ ...value, value: value.value as number }));
+    if (sourcesDisagree(series.map((value) => value.value)))
+      caveats.push(sourcesDisagreeCaveat(indicator, series));
+    return { indicator_id: indicator, label: indicatorLabel(indicator), values };
   });
 }
 
-function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile | undefined): BriefingItem {
+function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile | undefined): OracleItem {
   const country = countryReference().byIso3(iso3);
   const pilots = (tables.pilot ?? []).filter((pilot) => pilot.row.iso3 === iso3);
   const pilotIds = new Set(pilots.map((pilot) => String(pilot.row.pilot_id)));
@@ -287,25 +276,13 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
     .at(-1);
   const types = new Set(achieved.map((milestone) => String(milestone.row.milestone_type)));
   const allTypes = new Set(milestones.map((milestone) => String(milestone.row.milestone_type)));
-  const strategyStatus: (typeof STRATEGY_ORDER)[number] = types.has('strategy_or_action_plan_adopted')
-    ? 'adopted'
-    : allTypes.has('strategy_or_action_plan_drafted') || allTypes.has('strategy_or_action_plan_adopted')
-      ? 'drafting'
-      : 'none';
-  const empStatus = types.has('emp_template_adopted')
-    ? 'template_adopted'
-    : types.has('emp_produced')
-      ? 'produced'
-      : allTypes.has('emp_produced') || allTypes.has('emp_template_adopted')
-        ? 'in_progress'
-        : 'none';
-
   const byTheme = Object.fromEntries(THEME_JMDI.map((theme) => [theme, 0])) as Record<string, number>;
   let budgetEur = 0;
   let budgetOther = 0;
   for (const project of projects) {
     const theme = String(project.row.theme_primary);
-    byTheme[theme] = (byTheme[theme] ?? 0) + 1;
+    // Only the JMDI themes are counted (a project without one counts in none).
+    if (theme in byTheme) byTheme[theme] = (byTheme[theme] ?? 0) + 1;
     const amount = project.row.total_budget_amount;
     if (typeof amount === 'number') {
       if (project.row.total_budget_currency === 'EUR' || project.row.total_budget_currency === undefined)
@@ -324,12 +301,8 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
   ];
   const lowConfidence = () => refs.filter((ref) => ref.confidence === 'low').length;
   const caveats: string[] = [];
-  if (budgetOther > 0)
-    caveats.push(`${budgetOther} project budgets are not in EUR and are not included in the EUR total.`);
-  if (pilots.length > 1)
-    caveats.push(
-      'More than one pilot record: sources disagree or the pilot has several phases; all are listed.',
-    );
+  if (budgetOther > 0) caveats.push(nonEurBudgetsCaveat(budgetOther));
+  if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
 
   const observations = (tables.observation ?? []).filter(
     (observation) => observation.row.ref_area_iso3 === iso3,
@@ -337,11 +310,7 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
   const figures = contextFigures(observations, caveats);
   refs.push(...refsOf(observations));
   const low = lowConfidence();
-  if (low > 0) {
-    caveats.unshift(
-      `${low} of ${refs.length} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`,
-    );
-  }
+  if (low > 0) caveats.unshift(lowConfidenceCaveat(low, refs.length));
   const surveyCapacity = profile?.capacity ?? [];
   const body = {
     iso3,
@@ -382,8 +351,8 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
       milestones_achieved_n: achieved.length,
       latest_milestone_type: latest?.row.milestone_type,
       latest_milestone_date: latest?.row.date_achieved,
-      strategy_status: strategyStatus,
-      emp_status: empStatus,
+      strategy_status: strategyStatus(types, allTypes),
+      emp_status: empStatus(types, allTypes),
       coordination_mechanism: types.has('coordination_mechanism_established'),
       me_framework: types.has('me_framework_established'),
     },
@@ -449,7 +418,7 @@ function buildTheme(
   scope: string,
   tables: CuratedTables,
   profiles: Map<string, UnctProfile>,
-): BriefingItem | undefined {
+): OracleItem | undefined {
   const isRoundTable = (THEME_HLD_RT as readonly string[]).includes(theme);
   const inScope = (iso3: unknown) => scope === 'GLOBAL' || iso3 === scope;
   const projects = (tables.jmdi_project ?? [])
@@ -510,18 +479,18 @@ function buildTheme(
     id: `${theme}@${scope}`,
     body: {
       theme,
-      label: isRoundTable ? HLD_RT_LABELS[theme as (typeof THEME_HLD_RT)[number]] : `JMDI theme: ${theme}`,
+      label: themeLabel(theme),
       theme_kind: isRoundTable ? 'hld_round_table' : 'jmdi_theme',
       scope,
       n_projects: projects.length,
-      projects: projects.map((project) => project.row.project_id),
+      projects: projects.map((project) => String(project.row.project_id)),
       jmdi_themes: jmdiThemes,
       n_good_practices: good.length,
       top_practices: good
         .sort((a, b) =>
           byText(`${strength(a.row)}${a.row.lesson_id}`, `${strength(b.row)}${b.row.lesson_id}`),
         )
-        .slice(0, 10)
+        .slice(0, TOP_PRACTICES)
         .map((lesson) => ({
           lesson_id: lesson.row.lesson_id,
           statement: lesson.row.statement_en,
@@ -554,7 +523,7 @@ function buildTheme(
 }
 
 function strength(row: Row): number {
-  return ['strong', 'moderate', 'weak'].indexOf(String(row.evidence_strength));
+  return evidenceRank(row.evidence_strength);
 }
 
 /**
@@ -593,7 +562,7 @@ function integrityProblems(tables: CuratedTables) {
   );
 }
 
-function buildSources(tables: CuratedTables): BriefingItem {
+function buildSources(tables: CuratedTables): OracleItem {
   const documents = new Map<string, Row>();
   for (const document of tables.source_document ?? [])
     documents.set(String(document.row.doc_id), document.row);
@@ -632,7 +601,7 @@ function buildSources(tables: CuratedTables): BriefingItem {
 }
 
 /** Every item of a briefing version, built row by row (the reference for `buildBriefing`). */
-export function buildBriefingFromRows(tables: CuratedTables): BriefingItem[] {
+export function buildBriefingFromRows(tables: CuratedTables): OracleItem[] {
   const profiles = unctProfiles(tables);
   const countries = new Set<string>();
   for (const pilot of tables.pilot ?? []) countries.add(String(pilot.row.iso3));
@@ -641,7 +610,7 @@ export function buildBriefingFromRows(tables: CuratedTables): BriefingItem[] {
   for (const event of tables.event ?? []) if (event.row.iso3) countries.add(String(event.row.iso3));
   for (const observation of tables.observation ?? []) countries.add(String(observation.row.ref_area_iso3));
 
-  const items: BriefingItem[] = [];
+  const items: OracleItem[] = [];
   for (const iso3 of [...countries].sort(byText)) items.push(buildCountry(iso3, tables, profiles.get(iso3)));
   for (const theme of [...THEME_HLD_RT, ...THEME_JMDI]) {
     for (const scope of ['GLOBAL', ...[...countries].sort(byText)]) {
@@ -650,13 +619,13 @@ export function buildBriefingFromRows(tables: CuratedTables): BriefingItem[] {
     }
   }
   // briefing_event is the event table of the HLD preparation period, 2011–2013 (DOMAIN.md §4.8).
-  const hldPeriod = (event: CuratedRow) => /^201[123]-/.test(String(event.row.start_date));
+  const hldPeriod = (event: CuratedRow) => inHldPeriod(event.row.start_date);
   const periodEvents = (tables.event ?? []).filter(hldPeriod);
   for (const event of periodEvents.sort((a, b) => byText(String(a.row.event_id), String(b.row.event_id)))) {
     items.push({
       type: 'event',
       id: String(event.row.event_id),
-      body: { ...stripProvenanceNoise(event.row), source: sourceLink(event.ref) },
+      body: { ...eventFields(event.row), source: sourceLink(event.ref) },
       lineage: lineageOf([event.ref]),
     });
   }
@@ -664,9 +633,11 @@ export function buildBriefingFromRows(tables: CuratedTables): BriefingItem[] {
   return items;
 }
 
-function stripProvenanceNoise(row: Row): Record<string, unknown> {
-  const { _locator: _drop, extracted_at: _at, ...rest } = row as Record<string, unknown>;
-  return rest;
+/** The event row's fields an event body keeps, in the contract's order. */
+function eventFields(row: Row): Record<string, unknown> {
+  return Object.fromEntries(
+    EVENT_BODY_FIELDS.filter((field) => row[field] !== undefined).map((field) => [field, row[field]]),
+  );
 }
 
 /** Every row of the curated Arrow tables as an object with its lineage, as assemble read them before. */

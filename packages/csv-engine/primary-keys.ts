@@ -1,4 +1,4 @@
-import { ByteInterner, growInt32 } from './byte-interner.ts';
+import { ByteInterner, growInt32 } from '#packages/columnar/byte-interner.ts';
 
 /**
  * The primary keys seen so far in a file, with the line each was first accepted on.

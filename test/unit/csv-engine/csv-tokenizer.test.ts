@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvTokenizer, cellText } from '#packages/fastpath/csv-tokenizer.ts';
-import { FastPathIneligibleError } from '#packages/fastpath/errors.ts';
+import { CsvTokenizer, cellText } from '#packages/csv-engine/csv-tokenizer.ts';
+import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
 import { iterateCsvRecords } from '#packages/formats/csv.ts';
 
 interface Tokenized {

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import type { TableContract } from '#contracts/contract.ts';
 import { contractForTable } from '#contracts/registry.ts';
+import type { SourceKind } from '#contracts/source-kinds.ts';
 import { type ColumnSpec, columnSpecs } from '#packages/contracts/columns.ts';
-import type { SourceKind } from '#packages/pipeline/events.ts';
 import { csvText } from './csv-text.ts';
 import { expectSameAsReference } from './reference.ts';
 

@@ -1,0 +1,177 @@
+import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE, type THEME_JMDI } from '../vocabularies.ts';
+import * as z from '../zod.ts';
+import { documentSummary, sourceLink } from './provenance.ts';
+import { EMP_STATUS, STRATEGY_STATUS } from './vocabulary.ts';
+
+/**
+ * The body of a `country` item (DOMAIN.md §4.8): one country's pilot, milestones, mainstreaming
+ * status, UNCT survey profile, JMDI projects, context figures, events, caveats and sources.
+ *
+ * Values copied from curated rows are optional here: the input contracts already require them,
+ * and a body keeps exactly what its rows hold. Every value the builder derives is required.
+ */
+
+const optionalText = () => z.optional(z.string());
+
+export const countryPilot = z.strictObject({
+  pilot_id: optionalText(),
+  phase: optionalText(),
+  participation_status: optionalText(),
+  status_as_of: optionalText(),
+  start_date: optionalText(),
+  /** The lead government body's name, else its organisation id. */
+  lead_gov: optionalText(),
+  un_leads: z.array(z.string()),
+  donors: z.array(z.string()),
+  national_strategy: optionalText(),
+  confidence: optionalText(),
+  source: sourceLink,
+});
+
+export const countryMilestone = z.strictObject({
+  milestone_id: optionalText(),
+  milestone_type: optionalText(),
+  status: optionalText(),
+  /** Date achieved, else the planned date. */
+  date: optionalText(),
+  date_precision: optionalText(),
+  handbook_stage: optionalText(),
+  output_area: optionalText(),
+  policy_dimension: optionalText(),
+  description: optionalText(),
+  legal_basis: optionalText(),
+  confidence: optionalText(),
+  source: sourceLink,
+});
+
+export const countryMainstreaming = z.strictObject({
+  milestones_achieved_n: z.number().check(z.int(), z.nonnegative()),
+  latest_milestone_type: optionalText(),
+  latest_milestone_date: optionalText(),
+  strategy_status: z.enum(STRATEGY_STATUS),
+  emp_status: z.enum(EMP_STATUS),
+  coordination_mechanism: z.boolean(),
+  me_framework: z.boolean(),
+});
+
+/** The most frequent answer per capacity area among the UNCT's respondents. */
+export const capacityAnswer = z.strictObject({
+  capacity_area: z.enum(CAPACITY_AREA),
+  has_capacity: z.optional(z.enum(HAS_CAPACITY)),
+  demand_level: z.optional(z.enum(DEMAND_LEVEL)),
+});
+
+export const countrySurvey = z.strictObject({
+  unct_surveyed: z.boolean(),
+  respondents_n: z.number().check(z.int(), z.nonnegative()),
+  capacity: z.array(capacityAnswer),
+  capacity_gaps: z.array(
+    z.strictObject({ capacity_area: z.enum(CAPACITY_AREA), has_capacity: z.optional(z.enum(HAS_CAPACITY)) }),
+  ),
+  top_demands: z.array(z.enum(CAPACITY_AREA)),
+  support_types_requested: z.array(
+    z.strictObject({
+      support_type: z.enum(SUPPORT_TYPE),
+      respondents: z.number().check(z.int(), z.positive()),
+    }),
+  ),
+});
+
+const count = () => z.number().check(z.int(), z.nonnegative());
+
+export const countryProject = z.strictObject({
+  project_id: optionalText(),
+  /** English title, else French, else Spanish. */
+  title: optionalText(),
+  theme_primary: optionalText(),
+  /** The project's round tables, else those of its JMDI theme. */
+  hld_rt: z.array(z.string()),
+  selection_status: optionalText(),
+  total_budget_amount: z.optional(z.number()),
+  total_budget_currency: optionalText(),
+  partner_countries_iso3: z.array(z.string()),
+  confidence: optionalText(),
+  source: sourceLink,
+});
+
+export const goodPractice = z.strictObject({
+  lesson_id: optionalText(),
+  project_id: optionalText(),
+  statement: optionalText(),
+  evidence_strength: optionalText(),
+  condition_tags: z.array(z.string()),
+  source: sourceLink,
+});
+
+/** Projects per JMDI theme: every theme, zero included. */
+export const projectsByTheme = z.strictObject({
+  remittances: count(),
+  communities: count(),
+  capacities: count(),
+  rights: count(),
+} satisfies Record<(typeof THEME_JMDI)[number], unknown>);
+
+export const countryJmdi = z.strictObject({
+  is_jmdi1_target: z.boolean(),
+  projects_n: count(),
+  projects_by_theme: projectsByTheme,
+  /** Sum of the EUR budgets (and those without a currency); other currencies are left out, with a caveat. */
+  budget_eur_total: z.number(),
+  projects: z.array(countryProject),
+  good_practices: z.array(goodPractice),
+});
+
+/** One value of a context figure: its source, revision and period, never merged with another source. */
+export const figureValue = z.strictObject({
+  value: z.nullable(z.number()),
+  year: z.string(),
+  unit: optionalText(),
+  unit_mult: z.optional(z.number()),
+  source: z.string(),
+  revision: z.string(),
+  obs_status: optionalText(),
+  source_link: sourceLink,
+});
+
+export const contextFigure = z.strictObject({
+  indicator_id: z.string(),
+  label: z.string(),
+  values: z.array(figureValue),
+});
+
+export const countryEvent = z.strictObject({
+  event_id: optionalText(),
+  title: optionalText(),
+  start_date: optionalText(),
+  end_date: optionalText(),
+  source: sourceLink,
+});
+
+export const countryBody = z.strictObject({
+  iso3: z.string(),
+  name: z.string(),
+  m49: optionalText(),
+  subregion: optionalText(),
+  ldc: z.boolean(),
+  lldc: z.boolean(),
+  sids: z.boolean(),
+  pilots: z.array(countryPilot),
+  milestones: z.array(countryMilestone),
+  mainstreaming: countryMainstreaming,
+  survey: countrySurvey,
+  jmdi: countryJmdi,
+  context_figures: z.array(contextFigure),
+  events: z.array(countryEvent),
+  /** What to keep in mind before citing the figures (wording: packages/briefing/rules.ts). */
+  caveats: z.array(z.string()),
+  sources: z.array(documentSummary),
+});
+export type CountryBody = z.infer<typeof countryBody>;
+export type CountryPilot = z.infer<typeof countryPilot>;
+export type CountryMilestone = z.infer<typeof countryMilestone>;
+export type CountryProject = z.infer<typeof countryProject>;
+export type GoodPractice = z.infer<typeof goodPractice>;
+export type CapacityAnswer = z.infer<typeof capacityAnswer>;
+export type ContextFigure = z.infer<typeof contextFigure>;
+export type FigureValue = z.infer<typeof figureValue>;
+export type CountryEvent = z.infer<typeof countryEvent>;

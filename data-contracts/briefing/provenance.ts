@@ -1,0 +1,48 @@
+import * as z from '../zod.ts';
+import { MAX_SUMMARY_LOCATORS } from './vocabulary.ts';
+
+/**
+ * Provenance shapes shared by every briefing item: the link from one statement to its source
+ * row, the documents an item rests on (content), and the item's lineage (provenance kept beside
+ * the content, outside its hash).
+ */
+
+/** One statement's source: the document it states, the curated table and the row's locator. */
+export const sourceLink = z.strictObject({
+  source_doc_id: z.string(),
+  table: z.string(),
+  locator: z.string(),
+});
+export type SourceLink = z.infer<typeof sourceLink>;
+
+/**
+ * A document an item rests on, as content: which tables and how many rows cite it, and the first
+ * row locators (`<table> <locator>`, at most {@link MAX_SUMMARY_LOCATORS}, vocabulary.ts). File SHA-256s and raw
+ * keys are provenance, not content: they are in the item's lineage.
+ */
+export const documentSummary = z.strictObject({
+  source_doc_id: z.string(),
+  tables: z.array(z.string()),
+  rows: z.number().check(z.int(), z.nonnegative()),
+  locators: z.array(z.string()),
+});
+export type DocumentSummary = z.infer<typeof documentSummary>;
+
+/** Per document and uploaded file: the raw object (key + SHA-256), the tables and every row locator. */
+export const lineageSource = z.strictObject({
+  source_doc_id: z.string(),
+  file_sha256: z.string(),
+  /** '' when the ledger had no record of the file. */
+  raw_key: z.string(),
+  tables: z.array(z.string()),
+  rows: z.number().check(z.int(), z.nonnegative()),
+  locators: z.array(z.string()),
+});
+export type LineageSource = z.infer<typeof lineageSource>;
+
+/**
+ * Where an item's rows came from. Kept beside the content but outside its hash: re-uploading a
+ * file with one row changed gives new SHA-256s everywhere, yet only the items that row feeds change.
+ */
+export const briefingLineage = z.strictObject({ sources: z.array(lineageSource) });
+export type BriefingLineage = z.infer<typeof briefingLineage>;

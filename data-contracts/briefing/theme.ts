@@ -1,0 +1,65 @@
+import { CAPACITY_AREA } from '../vocabularies.ts';
+import * as z from '../zod.ts';
+import { projectsByTheme } from './country.ts';
+import { documentSummary, sourceLink } from './provenance.ts';
+import { BRIEFING_THEMES, THEME_KINDS } from './vocabulary.ts';
+
+/**
+ * The body of a `theme` item: one HLD round table or JMDI theme, globally (`GLOBAL`) or for one
+ * country — its projects, good practices, the conditions they depend on, transnational corridors,
+ * pilot evidence (round table 3) and the UNCTs' high demands.
+ */
+
+const optionalText = () => z.optional(z.string());
+
+export const topPractice = z.strictObject({
+  lesson_id: optionalText(),
+  statement: optionalText(),
+  project_id: optionalText(),
+  evidence_strength: optionalText(),
+  source: sourceLink,
+});
+
+export const corridor = z.strictObject({
+  origin_iso3: optionalText(),
+  destination_iso3: optionalText(),
+  projects_n: z.number().check(z.int(), z.positive()),
+  projects: z.array(z.string()),
+});
+
+export const pilotEvidence = z.strictObject({
+  milestone_id: optionalText(),
+  milestone_type: optionalText(),
+  status: optionalText(),
+  source: sourceLink,
+});
+
+export const themeBody = z.strictObject({
+  theme: z.enum(BRIEFING_THEMES),
+  label: z.string(),
+  theme_kind: z.enum(THEME_KINDS),
+  /** `GLOBAL`, or the ISO3 code of the country. */
+  scope: z.string(),
+  n_projects: z.number().check(z.int(), z.nonnegative()),
+  projects: z.array(z.string()),
+  jmdi_themes: projectsByTheme,
+  n_good_practices: z.number().check(z.int(), z.nonnegative()),
+  /** The strongest good practices (at most packages/briefing/rules.ts TOP_PRACTICES). */
+  top_practices: z.array(topPractice),
+  common_conditions: z.array(
+    z.strictObject({ condition_tag: z.string(), n: z.number().check(z.int(), z.positive()) }),
+  ),
+  transnational_corridors: z.array(corridor),
+  pilot_evidence: z.array(pilotEvidence),
+  survey_demands: z.array(
+    z.strictObject({
+      capacity_area: z.enum(CAPACITY_AREA),
+      uncts_high_demand: z.number().check(z.int(), z.positive()),
+    }),
+  ),
+  sources: z.array(documentSummary),
+});
+export type ThemeBody = z.infer<typeof themeBody>;
+export type TopPractice = z.infer<typeof topPractice>;
+export type Corridor = z.infer<typeof corridor>;
+export type PilotEvidence = z.infer<typeof pilotEvidence>;

@@ -1,0 +1,326 @@
+import type {
+  ContextFigure,
+  CountryBody,
+  CountryEvent,
+  CountryMilestone,
+  CountryPilot,
+  CountryProject,
+  FigureValue,
+  GoodPractice,
+} from '#contracts/briefing/country.ts';
+import type { CountryItem } from '#contracts/briefing/item.ts';
+import { SUPPORT_TYPE, type THEME_JMDI } from '#contracts/vocabularies.ts';
+import { rowsOf } from '#packages/columnar/group-by.ts';
+import { countryReference } from '#packages/formats/countries.ts';
+import type { BriefingIndex } from './briefing-index.ts';
+import { byText, ColumnText, list, num, type Rows, str, text } from './column-text.ts';
+import {
+  lineageOf,
+  lowConfidenceCount,
+  type RefRun,
+  refCount,
+  sourceLink,
+  summariseRefs,
+} from './provenance.ts';
+import {
+  empStatus,
+  indicatorLabel,
+  lowConfidenceCaveat,
+  nonEurBudgetsCaveat,
+  roundTablesOf,
+  SEVERAL_PILOTS_CAVEAT,
+  sourcesDisagree,
+  sourcesDisagreeCaveat,
+  strategyStatus,
+} from './rules.ts';
+
+/** The `country` item (DOMAIN.md §4.8; body: data-contracts/briefing/country.ts). */
+
+const PILOT_FIELDS = [
+  'pilot_id',
+  'phase',
+  'participation_status',
+  'status_as_of',
+  'start_date',
+  'lead_gov_name',
+  'lead_gov_org_id',
+  'un_lead_org_ids',
+  'donor_org_ids',
+  'national_strategy',
+  'confidence',
+];
+const MILESTONE_FIELDS = [
+  'milestone_id',
+  'milestone_type',
+  'status',
+  'date_achieved',
+  'date_planned',
+  'date_precision',
+  'handbook_stage',
+  'output_area',
+  'policy_dimension',
+  'description_en',
+  'legal_basis',
+  'confidence',
+];
+const PROJECT_FIELDS = [
+  'project_id',
+  'title_en',
+  'title_fr',
+  'title_es',
+  'theme_primary',
+  'hld_rt',
+  'selection_status',
+  'total_budget_amount',
+  'total_budget_currency',
+  'partner_countries_iso3',
+  'confidence',
+];
+const GOOD_PRACTICE_FIELDS = [
+  'lesson_id',
+  'project_id',
+  'statement_en',
+  'evidence_strength',
+  'condition_tags',
+];
+const EVENT_FIELDS = ['event_id', 'title', 'start_date', 'end_date'];
+const OBSERVATION_FIELDS = [
+  'indicator_id',
+  'value',
+  'time_period',
+  'unit',
+  'unit_mult',
+  'source',
+  'dataset_revision',
+  'obs_status',
+];
+
+/**
+ * Context figures of one country: every value keeps its source, revision and year; values of
+ * different sources stay side by side, and a caveat names sources that disagree.
+ */
+function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): ContextFigure[] {
+  const { set, observation } = index;
+  const counterparts = new ColumnText(observation.codes('counterpart_iso3'));
+  const sexes = new ColumnText(observation.codes('sex'));
+  const byIndicator = new Map<string, FigureValue[]>();
+  for (let at = 0; at < rows.length; at += 1) {
+    const row = rows[at]!;
+    const sex = sexes.value(row);
+    if (counterparts.value(row) || (sex && sex !== '_T')) continue;
+    const values = observation.row(row, OBSERVATION_FIELDS);
+    const indicator = String(values.indicator_id);
+    const value: FigureValue = {
+      value: num(values.value) ?? null,
+      year: String(values.time_period),
+      unit: text(values.unit),
+      unit_mult: num(values.unit_mult),
+      source: String(values.source),
+      revision: String(values.dataset_revision),
+      obs_status: text(values.obs_status),
+      source_link: sourceLink(set, observation, row),
+    };
+    const entries = byIndicator.get(indicator);
+    if (entries) entries.push(value);
+    else byIndicator.set(indicator, [value]);
+  }
+  return [...byIndicator.keys()].sort(byText).map((indicator) => {
+    const values = (byIndicator.get(indicator) ?? []).sort((a, b) =>
+      byText(`${a.source}|${a.revision}|${a.year}`, `${b.source}|${b.revision}|${b.year}`),
+    );
+    const latest = new Map<string, { source: string; revision: string; year: string; value: number }>();
+    for (const value of values) {
+      if (typeof value.value !== 'number') continue;
+      const key = `${value.source}|${value.revision}`;
+      const seen = latest.get(key);
+      if (!seen || seen.year < value.year)
+        latest.set(key, {
+          source: value.source,
+          revision: value.revision,
+          year: value.year,
+          value: value.value,
+        });
+    }
+    const series = [...latest.values()];
+    if (sourcesDisagree(series.map((value) => value.value)))
+      caveats.push(sourcesDisagreeCaveat(indicator, series));
+    return { indicator_id: indicator, label: indicatorLabel(indicator), values };
+  });
+}
+
+/** One country's item: its rows in every table, the survey profile, the figures and the caveats. */
+export function buildCountryItem(index: BriefingIndex, countryIndex: number): CountryItem {
+  const { set, pilot, milestone, project, lesson, event, observation } = index;
+  const iso3 = index.countries[countryIndex]!;
+  const country = countryReference().byIso3(iso3);
+  const profileIndex = index.profileOf[countryIndex]!;
+  const profile = profileIndex >= 0 ? index.profiles[profileIndex] : undefined;
+  const pilotRows = rowsOf(index.pilotsOf, countryIndex);
+  const milestoneRows = rowsOf(index.milestonesOf, countryIndex);
+  const projectRows = rowsOf(index.projectsOf, countryIndex);
+  const lessonRows = rowsOf(index.lessonsOf, countryIndex);
+  const eventRows = rowsOf(index.eventsOf, countryIndex);
+  const observationRows = rowsOf(index.observationsOf, countryIndex);
+  const pilots = Array.from(pilotRows, (row) => pilot.row(row, PILOT_FIELDS));
+  const milestones = Array.from(milestoneRows, (row) => milestone.row(row, MILESTONE_FIELDS));
+
+  const achieved = milestones.filter((row) => row.status === 'achieved');
+  const latest = [...achieved]
+    .sort((a, b) => byText(String(a.date_achieved ?? ''), String(b.date_achieved ?? '')))
+    .at(-1);
+  const types = new Set(achieved.map((row) => String(row.milestone_type)));
+  const allTypes = new Set(milestones.map((row) => String(row.milestone_type)));
+
+  // Counts and the EUR total over the typed columns, in project order (the order of the sum
+  // decides the last bits of the total).
+  const byTheme = { remittances: 0, communities: 0, capacities: 0, rights: 0 };
+  const amounts = project.numbers('total_budget_amount');
+  const currencies = new ColumnText(project.codes('total_budget_currency'));
+  let budgetEur = 0;
+  let budgetOther = 0;
+  for (let at = 0; at < projectRows.length; at += 1) {
+    const row = projectRows[at]!;
+    const theme = index.projectThemes.text(row);
+    if (Object.hasOwn(byTheme, theme)) byTheme[theme as (typeof THEME_JMDI)[number]] += 1;
+    if (amounts.valid[row]) {
+      const currency = currencies.value(row);
+      if (currency === 'EUR' || currency === undefined) budgetEur += amounts.values[row]!;
+      else budgetOther += 1;
+    }
+  }
+
+  const runs: RefRun[] = [
+    { table: pilot, rows: pilotRows },
+    { table: milestone, rows: milestoneRows },
+    { table: project, rows: projectRows },
+    { table: lesson, rows: lessonRows },
+    { table: event, rows: eventRows },
+    ...(profile
+      ? [
+          { table: set.table('survey_respondent'), rows: profile.respondentRows },
+          { table: set.table('survey_response'), rows: profile.responseRows },
+        ]
+      : []),
+  ];
+  const caveats: string[] = [];
+  if (budgetOther > 0) caveats.push(nonEurBudgetsCaveat(budgetOther));
+  if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
+  const figures = contextFigures(index, observationRows, caveats);
+  runs.push({ table: observation, rows: observationRows });
+  const low = lowConfidenceCount(runs);
+  if (low > 0) caveats.unshift(lowConfidenceCaveat(low, refCount(runs)));
+  const surveyCapacity = profile?.capacity ?? [];
+  const body: CountryBody = {
+    iso3,
+    name: country?.name_en ?? iso3,
+    m49: country?.m49,
+    subregion: country?.subregion_name,
+    ldc: country?.ldc ?? false,
+    lldc: country?.lldc ?? false,
+    sids: country?.sids ?? false,
+    pilots: pilots.map(
+      (row, at): CountryPilot => ({
+        pilot_id: text(row.pilot_id),
+        phase: text(row.phase),
+        participation_status: text(row.participation_status),
+        status_as_of: text(row.status_as_of),
+        start_date: text(row.start_date),
+        lead_gov: text(row.lead_gov_name ?? row.lead_gov_org_id),
+        un_leads: list(row.un_lead_org_ids),
+        donors: list(row.donor_org_ids),
+        national_strategy: text(row.national_strategy),
+        confidence: text(row.confidence),
+        source: sourceLink(set, pilot, pilotRows[at]!),
+      }),
+    ),
+    milestones: milestones.map(
+      (row, at): CountryMilestone => ({
+        milestone_id: text(row.milestone_id),
+        milestone_type: text(row.milestone_type),
+        status: text(row.status),
+        date: text(row.date_achieved ?? row.date_planned),
+        date_precision: text(row.date_precision),
+        handbook_stage: text(row.handbook_stage),
+        output_area: text(row.output_area),
+        policy_dimension: text(row.policy_dimension),
+        description: text(row.description_en),
+        legal_basis: text(row.legal_basis),
+        confidence: text(row.confidence),
+        source: sourceLink(set, milestone, milestoneRows[at]!),
+      }),
+    ),
+    mainstreaming: {
+      milestones_achieved_n: achieved.length,
+      latest_milestone_type: text(latest?.milestone_type),
+      latest_milestone_date: text(latest?.date_achieved),
+      strategy_status: strategyStatus(types, allTypes),
+      emp_status: empStatus(types, allTypes),
+      coordination_mechanism: types.has('coordination_mechanism_established'),
+      me_framework: types.has('me_framework_established'),
+    },
+    survey: {
+      unct_surveyed: profile !== undefined,
+      respondents_n: profile?.respondents ?? 0,
+      capacity: surveyCapacity,
+      capacity_gaps: surveyCapacity
+        .filter((entry) => entry.has_capacity === 'no' || entry.has_capacity === 'partial')
+        .map((entry) => ({ capacity_area: entry.capacity_area, has_capacity: entry.has_capacity })),
+      top_demands: surveyCapacity
+        .filter((entry) => entry.demand_level === 'high')
+        .map((entry) => entry.capacity_area),
+      support_types_requested: SUPPORT_TYPE.flatMap((type, at) =>
+        profile && profile.support[at]! > 0
+          ? [{ support_type: type, respondents: profile.support[at]! }]
+          : [],
+      ),
+    },
+    jmdi: {
+      is_jmdi1_target: country?.is_jmdi1_target ?? false,
+      projects_n: projectRows.length,
+      projects_by_theme: byTheme,
+      budget_eur_total: budgetEur,
+      projects: Array.from(projectRows, (row): CountryProject => {
+        const values = project.row(row, PROJECT_FIELDS);
+        return {
+          project_id: text(values.project_id),
+          title: text(values.title_en ?? values.title_fr ?? values.title_es),
+          theme_primary: text(values.theme_primary),
+          hld_rt: roundTablesOf(list(values.hld_rt), str(values.theme_primary)),
+          selection_status: text(values.selection_status),
+          total_budget_amount: num(values.total_budget_amount),
+          total_budget_currency: text(values.total_budget_currency),
+          partner_countries_iso3: list(values.partner_countries_iso3),
+          confidence: text(values.confidence),
+          source: sourceLink(set, project, row),
+        };
+      }),
+      good_practices: Array.from(lessonRows)
+        .filter((row) => index.good[row] === 1)
+        .map((row): GoodPractice => {
+          const values = lesson.row(row, GOOD_PRACTICE_FIELDS);
+          return {
+            lesson_id: text(values.lesson_id),
+            project_id: text(values.project_id),
+            statement: text(values.statement_en),
+            evidence_strength: text(values.evidence_strength),
+            condition_tags: list(values.condition_tags),
+            source: sourceLink(set, lesson, row),
+          };
+        }),
+    },
+    context_figures: figures,
+    events: Array.from(eventRows, (row): CountryEvent => {
+      const values = event.row(row, EVENT_FIELDS);
+      return {
+        event_id: text(values.event_id),
+        title: text(values.title),
+        start_date: text(values.start_date),
+        end_date: text(values.end_date),
+        source: sourceLink(set, event, row),
+      };
+    }),
+    caveats,
+    sources: summariseRefs(set, runs),
+  };
+  return { type: 'country', id: iso3, body, lineage: lineageOf(set, runs) };
+}

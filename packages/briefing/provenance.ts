@@ -1,0 +1,128 @@
+import type { BriefingLineage, DocumentSummary, SourceLink } from '#contracts/briefing/provenance.ts';
+import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
+import { byText, type Rows } from './column-text.ts';
+import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
+
+/**
+ * What an item rests on, from the provenance columns of its rows: the documents (content), the
+ * files and raw objects (lineage), and the link from one statement to its row.
+ */
+
+/** Some rows of one table that an item is built from. */
+export interface RefRun {
+  readonly table: CuratedTable;
+  readonly rows: Rows;
+}
+
+export function refCount(runs: readonly RefRun[]): number {
+  return runs.reduce((total, run) => total + run.rows.length, 0);
+}
+
+export function lowConfidenceCount(runs: readonly RefRun[]): number {
+  let low = 0;
+  for (const { table, rows } of runs) {
+    const flags = table.refs().low;
+    for (let index = 0; index < rows.length; index += 1) low += flags[rows[index]!]!;
+  }
+  return low;
+}
+
+/**
+ * Documents behind an item, as content: which documents, tables, rows. File SHA-256s and raw
+ * keys are provenance, not content: they go to the item's lineage (`lineageOf`), so a re-upload
+ * that changes one row changes only the items that row feeds.
+ */
+export function summariseRefs(set: CuratedTableSet, runs: readonly RefRun[]): DocumentSummary[] {
+  const grouped = new Map<
+    number,
+    { source_doc_id: string; tables: Set<string>; rows: number; locators: string[] }
+  >();
+  for (const { table, rows } of runs) {
+    const { doc, origin, locatorTexts } = table.refs();
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index]!;
+      const code = doc[row]!;
+      let entry = grouped.get(code);
+      if (!entry) {
+        entry = { source_doc_id: set.docs[code]!, tables: new Set(), rows: 0, locators: [] };
+        grouped.set(code, entry);
+      }
+      entry.tables.add(set.origins[origin[row]!]!.table);
+      entry.rows += 1;
+      if (entry.locators.length < MAX_SUMMARY_LOCATORS) entry.locators.push(locatorTexts[row]!);
+    }
+  }
+  return [...grouped.values()]
+    .map((entry) => ({
+      source_doc_id: entry.source_doc_id,
+      tables: [...entry.tables].sort(byText),
+      rows: entry.rows,
+      locators: entry.locators,
+    }))
+    .sort((a, b) => byText(a.source_doc_id, b.source_doc_id));
+}
+
+/** Lineage of an item: per document and file, the raw object (key + SHA-256) and row locators. */
+export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): BriefingLineage {
+  const grouped = new Map<
+    number,
+    { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }
+  >();
+  // Provenance codes first: reading a table's refs may add files, and the keys count them.
+  const refs = runs.map((run) => run.table.refs());
+  const files = set.files.length;
+  for (const [position, { rows }] of runs.entries()) {
+    const { doc, origin, locatorTexts } = refs[position]!;
+    let lastOrigin = -1;
+    let entry: { tables: Set<string>; locators: string[] } | undefined;
+    let lastKey = -1;
+    for (let index = 0; index < rows.length; index += 1) {
+      const row = rows[index]!;
+      const from = set.origins[origin[row]!]!;
+      const key = doc[row]! * files + from.file;
+      if (key !== lastKey || !entry) {
+        let found = grouped.get(key);
+        if (!found) {
+          found = {
+            source_doc_id: set.docs[doc[row]!]!,
+            file_sha256: from.file_sha256,
+            raw_key: from.raw_key,
+            tables: new Set(),
+            locators: [],
+          };
+          grouped.set(key, found);
+        }
+        entry = found;
+        lastKey = key;
+        lastOrigin = -1;
+      }
+      if (origin[row] !== lastOrigin) {
+        entry.tables.add(from.table);
+        lastOrigin = origin[row]!;
+      }
+      entry.locators.push(locatorTexts[row]!);
+    }
+  }
+  return {
+    sources: [...grouped.values()]
+      .map((entry) => ({
+        source_doc_id: entry.source_doc_id,
+        file_sha256: entry.file_sha256,
+        raw_key: entry.raw_key,
+        tables: [...entry.tables].sort(byText),
+        rows: entry.locators.length,
+        locators: entry.locators,
+      }))
+      .sort((a, b) => byText(`${a.source_doc_id}|${a.file_sha256}`, `${b.source_doc_id}|${b.file_sha256}`)),
+  };
+}
+
+/** The link from one statement to the row it comes from. */
+export function sourceLink(set: CuratedTableSet, table: CuratedTable, row: number): SourceLink {
+  const refs = table.refs();
+  return {
+    source_doc_id: set.docs[refs.doc[row]!]!,
+    table: set.origins[refs.origin[row]!]!.table,
+    locator: refs.locators[row]!,
+  };
+}

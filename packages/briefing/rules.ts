@@ -1,0 +1,124 @@
+import type { EMP_STATUS, STRATEGY_STATUS } from '#contracts/briefing/vocabulary.ts';
+import { HLD_RT_LABELS, JMDI_TO_HLD_RT, THEME_HLD_RT, type THEME_JMDI } from '#contracts/vocabularies.ts';
+
+/**
+ * The briefing's rules, stated once: what counts as a disagreement between sources, what each
+ * caveat says, which milestones make a strategy "adopted", which round tables a JMDI theme feeds.
+ * The builder applies them; the row-based oracle in test/support imports them rather than
+ * keeping a copy that could drift.
+ */
+
+/** Two sources whose latest values differ by more than this share are flagged, never averaged. */
+export const SOURCE_DISAGREEMENT_TOLERANCE = 0.25;
+
+/** Good practices a theme item lists (the strongest first). */
+export const TOP_PRACTICES = 10;
+
+/** Evidence strength, strongest first: the order top practices are ranked in (unknown before all). */
+export const EVIDENCE_STRENGTH_ORDER = ['strong', 'moderate', 'weak'] as const;
+
+/** Rank of an evidence strength in {@link EVIDENCE_STRENGTH_ORDER}; -1 when unknown. */
+export function evidenceRank(value: unknown): number {
+  return (EVIDENCE_STRENGTH_ORDER as readonly string[]).indexOf(String(value));
+}
+
+/** The period whose events get an item of their own: the HLD preparation years, 2011–2013. */
+export function inHldPeriod(startDate: unknown): boolean {
+  return /^201[123]-/.test(String(startDate));
+}
+
+const INDICATOR_LABELS: Readonly<Record<string, string>> = {
+  IMM_STOCK: 'Immigrant stock',
+  EMIG_STOCK: 'Emigrant stock',
+  BILAT_STOCK: 'Bilateral migrant stock',
+  REMIT_IN_USD: 'Remittances received (US$)',
+  REMIT_OUT_USD: 'Remittances paid (US$)',
+  REMIT_IN_PCT_GDP: 'Remittances received (% of GDP)',
+  REMIT_COST_PCT: 'Remittance cost (% of amount sent)',
+  REFUGEE_STOCK: 'Refugee stock',
+};
+
+/** The label of an indicator code (the code itself when it has none). */
+export function indicatorLabel(indicator: string): string {
+  return INDICATOR_LABELS[indicator] ?? indicator;
+}
+
+/** True when the latest values of different sources disagree beyond the tolerance. */
+export function sourcesDisagree(values: readonly number[]): boolean {
+  return (
+    values.length > 1 &&
+    Math.min(...values) > 0 &&
+    Math.max(...values) / Math.min(...values) - 1 > SOURCE_DISAGREEMENT_TOLERANCE
+  );
+}
+
+/** One source's latest value of an indicator, as a disagreement caveat names it. */
+export interface SourceValue {
+  readonly source: string;
+  readonly revision: string;
+  readonly year: string;
+  readonly value: number;
+}
+
+/** Caveat: the sources of an indicator disagree (all values are shown, none merged). */
+export function sourcesDisagreeCaveat(indicator: string, series: readonly SourceValue[]): string {
+  return `${indicatorLabel(indicator)} differs between sources: ${series
+    .map(
+      (value) => `${value.source} ${value.revision} (${value.year}: ${value.value.toLocaleString('en-GB')})`,
+    )
+    .join(' vs ')}; all values are shown, none is averaged or merged.`;
+}
+
+/** Caveat: project budgets in other currencies are left out of the EUR total. */
+export function nonEurBudgetsCaveat(projects: number): string {
+  return `${projects} project budgets are not in EUR and are not included in the EUR total.`;
+}
+
+/** Caveat: a country has more than one pilot record. */
+export const SEVERAL_PILOTS_CAVEAT =
+  'More than one pilot record: sources disagree or the pilot has several phases; all are listed.';
+
+/** Caveat (listed first): rows of confidence 'low' behind the item. */
+export function lowConfidenceCaveat(low: number, rows: number): string {
+  return `${low} of ${rows} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`;
+}
+
+/**
+ * Migration in the national strategy: adopted once the adoption milestone is achieved, drafting
+ * while a drafting or adoption milestone is on record, else none.
+ */
+export function strategyStatus(
+  achievedTypes: ReadonlySet<string>,
+  allTypes: ReadonlySet<string>,
+): (typeof STRATEGY_STATUS)[number] {
+  if (achievedTypes.has('strategy_or_action_plan_adopted')) return 'adopted';
+  if (allTypes.has('strategy_or_action_plan_drafted') || allTypes.has('strategy_or_action_plan_adopted'))
+    return 'drafting';
+  return 'none';
+}
+
+/** The Extended Migration Profile's status from the achieved and recorded milestone types. */
+export function empStatus(
+  achievedTypes: ReadonlySet<string>,
+  allTypes: ReadonlySet<string>,
+): (typeof EMP_STATUS)[number] {
+  if (achievedTypes.has('emp_template_adopted')) return 'template_adopted';
+  if (achievedTypes.has('emp_produced')) return 'produced';
+  if (allTypes.has('emp_produced') || allTypes.has('emp_template_adopted')) return 'in_progress';
+  return 'none';
+}
+
+/** A project's (or lesson's) round tables: its own, else those its JMDI theme feeds. */
+export function roundTablesOf(explicit: readonly string[], jmdiTheme: string | undefined): string[] {
+  if (explicit.length > 0) return [...explicit];
+  return jmdiTheme && Object.hasOwn(JMDI_TO_HLD_RT, jmdiTheme)
+    ? [...JMDI_TO_HLD_RT[jmdiTheme as (typeof THEME_JMDI)[number]]]
+    : [];
+}
+
+/** The label of a theme item: the round table's title, or `JMDI theme: <name>`. */
+export function themeLabel(theme: string): string {
+  return (THEME_HLD_RT as readonly string[]).includes(theme)
+    ? HLD_RT_LABELS[theme as (typeof THEME_HLD_RT)[number]]
+    : `JMDI theme: ${theme}`;
+}

@@ -1,0 +1,31 @@
+import { LEDGER_INDEX_KEYS, LEDGER_KEYS } from '#packages/storage/partition-keys.ts';
+import type { RefreshStepDefinition, StageDeclaration } from '../definition.ts';
+
+/**
+ * The `normalise-pending` refresh step: normalise every current source that has no snapshot for the current contracts.
+ *
+ * A declaration only (no code): the CDK app and the local router read it through definition.ts,
+ * which adds how to load the runner; the stage's handler (its `entry`) is built from it and the
+ * runner, so its bundle carries this stage and no other.
+ */
+export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
+  kind: 'refresh-step',
+  id: 'normalise-pending',
+  description: 'Normalise every current source that has no snapshot for the current contracts',
+  entry: 'functions/normalise-pending/handler.ts',
+  emits: [],
+  access: {
+    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
+    tables: {
+      ledger: {
+        read: true,
+        write: true,
+        partitionKeys: [LEDGER_KEYS.file],
+        indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
+      },
+    },
+  },
+  memorySizeMb: 1769,
+  timeoutSeconds: 900,
+  readsWorkbooks: true,
+};

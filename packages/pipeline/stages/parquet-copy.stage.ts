@@ -1,0 +1,27 @@
+import type { EventStageDefinition, StageDeclaration } from '../definition.ts';
+
+/**
+ * The `parquet-copy` event stage: write a zstd Parquet copy of each curated table (Athena-friendly), off the hot path.
+ *
+ * A declaration only (no code): the CDK app and the local router read it through definition.ts,
+ * which adds how to load the runner; the stage's handler (its `entry`) is built from it and the
+ * runner, so its bundle carries this stage and no other.
+ */
+export const PARQUET_COPY_STAGE: StageDeclaration<EventStageDefinition> = {
+  kind: 'event',
+  id: 'parquet-copy',
+  description: 'Write a zstd Parquet copy of each curated table (Athena-friendly), off the hot path',
+  entry: 'functions/parquet-copy/handler.ts',
+  trigger: { type: 'pipeline-event', detailType: 'SnapshotWritten' },
+  emits: [],
+  access: {
+    buckets: { curated: { read: ['tables/*'], write: ['parquet/*'] } },
+    tables: {},
+  },
+  // parquet-wasm holds the table, its IPC stream and the Parquet output in memory: about
+  // 1.2 GB for 1M rows (npm run bench -- --only parquet-write-1m).
+  memorySizeMb: 3008,
+  timeoutSeconds: 600,
+  batchSize: 1,
+  writesParquet: true,
+};
