@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { backendLost } from '#packages/local/backend-lost.ts';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import {
@@ -10,12 +11,17 @@ import {
   versionsCommand,
 } from './commands/briefing.ts';
 import { contractsCommand } from './commands/contracts.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { collectFiles, refresh, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
 import { serveCommand } from './commands/serve.ts';
+import { unlockCommand } from './commands/unlock.ts';
 import { validateCommand } from './commands/validate.ts';
 import { createOutput, EXIT, UsageError } from './output.ts';
-import { withSession } from './session.ts';
+import { NoLocalStateError, withSession } from './session.ts';
+
+/** Read commands never create local state (and fail with exit 1 when there is none). */
+const READS = { writes: false } as const;
 
 export const HELP = `hld — the HLD evidence pipeline
 
@@ -47,6 +53,11 @@ Briefings
   serve [--port 8787]           the briefing HTTP API on http://127.0.0.1:PORT (same routes as the AWS API), until Ctrl-C
   lineage <item>                from a briefing item (MDA, country#MDA, theme#RT3@GLOBAL) back to the raw bytes
 
+State
+  doctor [--dry-run]            check local state (ledger ↔ objects ↔ versions, locks, runs) and repair what can be
+  unlock [--force --why "…"]    release the refresh lock: at once when its holder process is dead; --force for any
+                                holder (recorded with who/when/why; works on every backend, aws included)
+
 Options
   --backend embedded|moto|ddblocal|localstack|aws   where to run (default: $HLD_BACKEND or embedded)
   --json                        machine-readable output on stdout (progress goes to stderr)
@@ -61,7 +72,8 @@ Examples
   npx hld serve --port 8787                # then: curl http://127.0.0.1:8787/datasets/hld2013/countries/MDA
   npx hld validate data-contracts/samples/survey/gmg-unct-2011-kobo.csv --kind survey
 
-Local state (embedded backend) lives in .hld/ (HLD_STATE_DIR); delete the folder to start afresh.
+Local state (embedded backend) lives in .hld/, found from the current folder up to the project root
+(HLD_STATE_DIR overrides); 'hld doctor' checks and repairs it; delete the folder to start afresh.
 Exit codes: 0 ok · 1 problems found / not found · 2 usage or file refused · 3 backend unavailable · 4 refresh lock held · 5 failure`;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -129,22 +141,39 @@ export async function main(argv: readonly string[]): Promise<number> {
           return EXIT.ok;
         });
       case 'status':
-        return await withSession(values.backend, (session) => statusCommand(session, out));
+        return await withSession(values.backend, (session) => statusCommand(session, out), READS);
       case 'lineage':
-        return await withSession(values.backend, (session) =>
-          lineageCommand(session, out, { item: rest[0], version: values.version }),
+        return await withSession(
+          values.backend,
+          (session) => lineageCommand(session, out, { item: rest[0], version: values.version }),
+          READS,
+        );
+      case 'doctor':
+        return await withSession(
+          values.backend,
+          (session) => doctorCommand(session, out, { dryRun: Boolean(values['dry-run']) }),
+          READS,
+        );
+      case 'unlock':
+        return await withSession(
+          values.backend,
+          (session) =>
+            unlockCommand(session, out, { force: Boolean(values.force), why: values.why, who: values.who }),
+          READS,
         );
       case 'briefing':
         return await briefing(rest, values, out);
       case 'serve':
-        return await withSession(values.backend, (session) =>
-          serveCommand(session, out, { port: values.port }),
+        return await withSession(
+          values.backend,
+          (session) => serveCommand(session, out, { port: values.port }),
+          READS,
         );
       default:
         throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);
     }
   } catch (error) {
-    return report(error, out);
+    return report(error, out, values.backend ?? process.env.HLD_BACKEND);
   }
 }
 
@@ -172,6 +201,8 @@ function parse(argv: readonly string[]) {
       who: { type: 'string' },
       bom: { type: 'boolean' },
       port: { type: 'string' },
+      force: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
     },
   });
 }
@@ -184,49 +215,62 @@ async function briefing(
   out: ReturnType<typeof createOutput>,
 ): Promise<number> {
   const [sub, target] = rest;
-  return withSession(values.backend, async (session) => {
-    switch (sub) {
-      case 'list':
-        return listCommand(session, out, { version: values.version });
-      case 'show':
-        return showCommand(session, out, {
-          target,
-          theme: values.theme,
-          scope: values.scope,
-          version: values.version,
-        });
-      case 'versions':
-        return versionsCommand(session, out);
-      case 'diff':
-        return diffCommand(session, out, { from: values.from, to: values.to });
-      case 'rollback':
-        return rollbackCommand(session, out, { version: target, why: values.why, who: values.who });
-      case 'export':
-        return exportCommand(session, out, {
-          format: values.format,
-          out: values.out,
-          version: values.version,
-          country: values.country,
-          theme: values.theme,
-          bom: values.bom,
-        });
-      default:
-        throw new UsageError(
-          `Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`,
-        );
-    }
-  });
+  return withSession(
+    values.backend,
+    async (session) => {
+      switch (sub) {
+        case 'list':
+          return listCommand(session, out, { version: values.version });
+        case 'show':
+          return showCommand(session, out, {
+            target,
+            theme: values.theme,
+            scope: values.scope,
+            version: values.version,
+          });
+        case 'versions':
+          return versionsCommand(session, out);
+        case 'diff':
+          return diffCommand(session, out, { from: values.from, to: values.to });
+        case 'rollback':
+          return rollbackCommand(session, out, { version: target, why: values.why, who: values.who });
+        case 'export':
+          return exportCommand(session, out, {
+            format: values.format,
+            out: values.out,
+            version: values.version,
+            country: values.country,
+            theme: values.theme,
+            bom: values.bom,
+          });
+        default:
+          throw new UsageError(
+            `Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`,
+          );
+      }
+    },
+    READS,
+  );
 }
 
-function report(error: unknown, out: ReturnType<typeof createOutput>): number {
+function report(error: unknown, out: ReturnType<typeof createOutput>, backend?: string): number {
   const message = (error as Error)?.message ?? String(error);
   if (error instanceof UsageError) {
     process.stderr.write(`hld: ${message}\n`);
     return EXIT.usage;
   }
+  const lost = backendLost(error, backend);
+  if (lost) {
+    process.stderr.write(`hld: ${lost.message}\n`);
+    return EXIT.backend;
+  }
   if (error instanceof BackendUnavailableError) {
     process.stderr.write(`hld: backend '${error.backend}' unavailable: ${message}\n`);
     return EXIT.backend;
+  }
+  if (error instanceof NoLocalStateError) {
+    process.stderr.write(`hld: ${message}\n`);
+    return EXIT.problems;
   }
   if (error instanceof LockHeldError) {
     process.stderr.write(`hld: ${message}\n`);

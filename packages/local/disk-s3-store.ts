@@ -375,6 +375,14 @@ export class DiskS3Store {
     return this.readRecord(bucket, key);
   }
 
+  /** Index files of the earlier layout still in place (adoption leaves only those it could not parse). */
+  legacyIndexPaths(): string[] {
+    return this.fs
+      .readdirSync(this.root)
+      .filter((name) => name.endsWith('.index.json'))
+      .map((name) => join(this.root, name));
+  }
+
   /** SHA-256 names of every blob on disk. */
   blobNames(): string[] {
     return this.fs.readdirSync(join(this.root, 'blobs')).filter((name) => HEX_SHA256.test(name));

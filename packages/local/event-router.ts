@@ -137,7 +137,12 @@ export async function runLocalRefresh(
     const failure = refreshFailureStep(definition);
     // A refresh that never took the lock must not release someone else's.
     if (failure && state.lockToken) {
-      await (await failure.load())({ ...state, error: (error as Error).message }, {});
+      try {
+        await (await failure.load())({ ...state, error: (error as Error).message }, {});
+      } catch {
+        // The failure step fails too when the backend is gone: the first error is the one to
+        // report, and the next command releases a lock whose holder is dead.
+      }
     }
     throw error;
   }

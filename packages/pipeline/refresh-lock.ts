@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Ledger } from '#packages/storage/ledger.ts';
+import { currentProcess } from '#packages/local/process-identity.ts';
+import { Ledger, type LockOwner } from '#packages/storage/ledger.ts';
 import { type PipelineConfig, pipelineConfig } from './config.ts';
 import type { RefreshState } from './definition.ts';
 
@@ -15,11 +16,20 @@ export function lockContext(config: PipelineConfig = pipelineConfig()): LockCont
   return { config, ledger: new Ledger(config.ledgerTable) };
 }
 
+/**
+ * The process that takes the lock, when it is a local one (`hld refresh`): recorded so that the
+ * next command can tell a dead holder (killed, crashed) and release its lock. A Lambda records
+ * none: its sandbox is not a process anyone can check.
+ */
+function lockOwner(): LockOwner | undefined {
+  return process.env.AWS_LAMBDA_FUNCTION_NAME ? undefined : currentProcess();
+}
+
 /** Take the refresh lease; a second refresh fails fast with LockHeldError. */
 export async function acquireRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {
   const runId =
     state.runId || `run-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-  await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds);
+  await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds, undefined, lockOwner());
   await ctx.ledger.startRun({
     runId,
     status: 'running',

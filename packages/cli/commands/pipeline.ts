@@ -3,9 +3,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { backendLost } from '#packages/local/backend-lost.ts';
 import { createLocalEventRouter, objectCreatedEvent, runLocalRefresh } from '#packages/local/event-router.ts';
+import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
 import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
 import { SOURCE_KINDS, type SourceKind } from '#packages/pipeline/events.ts';
+import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/refresh-lock.ts';
 import { stepFunctionsClient } from '#packages/storage/client-factory.ts';
 import { fileDigest } from '../files.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
@@ -54,6 +57,8 @@ export interface UploadSummary {
   readonly rowsAccepted?: number;
   readonly rowsQuarantined?: number;
   readonly quarantineKey?: string;
+  /** The source name that first brought these bytes, when they were already known under another. */
+  readonly sameAs?: string;
   readonly error?: string;
 }
 
@@ -73,6 +78,9 @@ export async function uploadAndDispatch(
     // Streamed from disk: a large file is never held in memory on its way up.
     const { size } = await stat(file.path);
     const sha256 = await fileDigest(file.path, 'sha256');
+    const known = session.backend.name === 'aws' ? undefined : await session.ctx.ledger.getFile(sha256);
+    const sourceName = `${file.kind}/${basename(file.path)}`;
+    const wasCurrent = known && (await session.ctx.ledger.getSource(sourceName))?.sha256 === sha256;
     await session.ctx.raw.putStream(key, createReadStream(file.path));
     if (session.backend.name === 'aws') {
       summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
@@ -81,13 +89,23 @@ export async function uploadAndDispatch(
     }
     const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, size));
     const failed = deliveries.find((delivery) => delivery.error);
+    // A backend that stopped answering fails every file after it: stop here and say what was done.
+    const lost =
+      failed &&
+      backendLost(
+        failed.error,
+        session.backend.name,
+        `while ingesting ${basename(file.path)} (${index} of ${files.length} file(s) ingested before it)`,
+      );
+    if (lost) throw lost;
     // The ledger is keyed by content: one GetItem per file, not a scan of every file per upload.
-    const record = await session.ctx.ledger.getFile(sha256);
+    const record = known ?? (await session.ctx.ledger.getFile(sha256));
+    const sameAs = known && known.sourceName !== sourceName ? known.sourceName : undefined;
     const summary: UploadSummary = {
       file: file.path,
       kind: file.kind,
       key,
-      status: failed ? 'failed' : (record?.status ?? 'unknown'),
+      status: failed ? 'failed' : known ? 'unchanged' : (record?.status ?? 'unknown'),
       ...(record
         ? {
             sha256: record.sha256,
@@ -96,12 +114,20 @@ export async function uploadAndDispatch(
             ...(record.quarantineKey ? { quarantineKey: record.quarantineKey } : {}),
           }
         : {}),
+      ...(sameAs ? { sameAs } : {}),
       ...(failed?.error ? { error: failed.error.message } : {}),
     };
     summaries.push(summary);
     out.info(
-      `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}: ${summary.status}` +
-        (record ? `, ${record.rowsAccepted} rows accepted, ${record.rowsQuarantined} quarantined` : '') +
+      `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}: ` +
+        (known && !failed
+          ? sameAs
+            ? `unchanged: same bytes as ${sameAs} (${known.status}, ${known.rowsAccepted} rows); nothing read again`
+            : wasCurrent || known.status !== 'accepted'
+              ? `unchanged: same bytes as its current version; nothing to do`
+              : `current again: same bytes as an earlier upload of this name (${known.rowsAccepted} rows); nothing read again`
+          : `${summary.status}` +
+            (record ? `, ${record.rowsAccepted} rows accepted, ${record.rowsQuarantined} quarantined` : '')) +
         (summary.error ? ` — ${summary.error}` : ''),
     );
   }
@@ -123,17 +149,34 @@ export async function refresh(session: Session, out: Output, requestedBy: string
     out.info(`Started ${started.executionArn}`);
     return initial;
   }
-  return runLocalRefresh(initial, PIPELINE, {}, (step, state) => {
-    if (step === 'normalise-pending')
-      out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
-    if (step === 'assemble') {
-      out.info(
-        state.published
-          ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
-          : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
-      );
-    }
+  const released = await releaseLockOfDeadHolder(session.ctx.ledger, REFRESH_LOCK);
+  if (released) out.info(`refresh: ${released}`);
+  let current = initial;
+  let step = 'lock';
+  // Interrupted (Ctrl-C, SIGTERM): the run is recorded as failed and its lock released at once.
+  const forget = session.onInterrupt(async (signal) => {
+    if (current.lockToken)
+      await refreshFailed({ ...current, error: `interrupted by ${signal}` }, lockContext());
   });
+  try {
+    return await runLocalRefresh(initial, PIPELINE, {}, (stepId, state) => {
+      current = state;
+      step = stepId;
+      if (stepId === 'normalise-pending')
+        out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
+      if (stepId === 'assemble') {
+        out.info(
+          state.published
+            ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
+            : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
+        );
+      }
+    });
+  } catch (error) {
+    throw backendLost(error, session.backend.name, `during the refresh (after its '${step}' step)`) ?? error;
+  } finally {
+    forget();
+  }
 }
 
 export async function runCommand(session: Session, out: Output, dir: string | undefined): Promise<number> {
@@ -179,10 +222,30 @@ export async function runCommand(session: Session, out: Output, dir: string | un
         .map(([type, n]) => `${n} ${type}`)
         .join(', ')}`,
       '',
-      'Next: npx hld briefing show MDA · npx hld briefing show --theme RT3 · npx hld status · npx hld lineage country#MDA',
+      ...nextSteps(session),
     ].join('\n'),
   );
   return uploads.some((upload) => upload.status === 'failed') ? EXIT.failure : EXIT.ok;
+}
+
+/** What to try next; for a backend whose state ends with this command, only what can work. */
+function nextSteps(session: Session): string[] {
+  if (session.backend.name === 'moto' || session.backend.name === 'ddblocal') {
+    return [
+      `(${session.backend.name} keeps everything in memory: this briefing is gone when hld exits. Run without --backend to keep it in .hld/.)`,
+    ];
+  }
+  return [
+    'Next: npx hld briefing show MDA · npx hld briefing show --theme RT3 · npx hld status · npx hld lineage country#MDA',
+  ];
+}
+
+/** Where this session's state is, for people. */
+export function describeState(session: Session): string {
+  if (session.stateDir) return session.stateDir;
+  if (session.backend.name === 'moto' || session.backend.name === 'ddblocal')
+    return `in memory (${session.backend.name}), for this command only`;
+  return `the ${session.backend.name} backend (nothing on this machine)`;
 }
 
 export async function statusCommand(session: Session, out: Output): Promise<number> {
@@ -198,33 +261,49 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
   const pointerChanges = (await session.ctx.ledger.listPointerChanges())
     .sort((a, b) => a.at.localeCompare(b.at))
     .slice(-10);
-  out.result({ files, sources, runs, current: pointer, pointerChanges }, () =>
-    [
-      `Files (${files.length}):`,
-      table(
-        ['received', 'source', 'sha256', 'status', 'accepted', 'quarantined', 'current', 'report'],
-        files.map((file) => [
-          file.receivedAt.slice(0, 19),
-          file.sourceName,
-          file.sha256.slice(0, 12),
-          file.status,
-          file.rowsAccepted,
-          file.rowsQuarantined,
-          current.has(file.sha256) ? 'yes' : '',
-          file.quarantineKey ?? file.refusal?.message ?? '',
-        ]),
-      ),
-      '',
-      `Runs (last ${runs.length}):`,
-      table(
-        ['started', 'run', 'status', 'version', 'error'],
-        runs.map((run) => [run.startedAt.slice(0, 19), run.runId, run.status, run.version, run.error]),
-      ),
-      '',
-      pointer
-        ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})`
-        : 'No briefing published yet: run `npm start` or `hld refresh`.',
-    ].join('\n'),
+  const lock = await session.ctx.ledger.getLock(REFRESH_LOCK);
+  out.result(
+    {
+      state: describeState(session),
+      files,
+      sources,
+      runs,
+      current: pointer,
+      pointerChanges,
+      lock: lock ?? null,
+    },
+    () =>
+      [
+        `State: ${describeState(session)}`,
+        '',
+        `Files (${files.length}):`,
+        table(
+          ['received', 'source', 'sha256', 'status', 'accepted', 'quarantined', 'current', 'report'],
+          files.map((file) => [
+            file.receivedAt.slice(0, 19),
+            file.sourceName,
+            file.sha256.slice(0, 12),
+            file.status,
+            file.rowsAccepted,
+            file.rowsQuarantined,
+            current.has(file.sha256) ? 'yes' : '',
+            file.quarantineKey ?? file.refusal?.message ?? '',
+          ]),
+        ),
+        '',
+        `Runs (last ${runs.length}):`,
+        table(
+          ['started', 'run', 'status', 'version', 'error'],
+          runs.map((run) => [run.startedAt.slice(0, 19), run.runId, run.status, run.version, run.error]),
+        ),
+        '',
+        pointer
+          ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})`
+          : 'No briefing published yet: run `npm start` or `hld refresh`.',
+        ...(lock
+          ? [`Refresh lock held by run ${lock.holder} until ${new Date(lock.expiresAt * 1000).toISOString()}`]
+          : []),
+      ].join('\n'),
   );
   return EXIT.ok;
 }
