@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { backendLost } from '#packages/local/backend-lost.ts';
+import { LOCAL_STATE_ERRORS } from '#packages/local/disk-s3-store.ts';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
 import {
@@ -271,6 +272,11 @@ function report(error: unknown, out: ReturnType<typeof createOutput>, backend?: 
   if (error instanceof NoLocalStateError) {
     process.stderr.write(`hld: ${message}\n`);
     return EXIT.problems;
+  }
+  if (LOCAL_STATE_ERRORS.has((error as Error)?.name)) {
+    // Damage or a full disk in the local state: the message names the object and what to do.
+    process.stderr.write(`hld: failed: ${message}\n`);
+    return EXIT.failure;
   }
   if (error instanceof LockHeldError) {
     process.stderr.write(`hld: ${message}\n`);

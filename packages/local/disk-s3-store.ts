@@ -19,6 +19,17 @@ import { basename, dirname, join } from 'node:path';
  * read at start; bodies are read from disk when asked for, and checked against their SHA-256.
  */
 
+/**
+ * Error codes the store answers with (they reach the SDK caller as the error's `name`): damage
+ * or a full disk, each with a message that names the object and says what to do.
+ */
+export const LOCAL_STATE_ERRORS: ReadonlySet<string> = new Set([
+  'HldCorruptBlob',
+  'HldMissingBlob',
+  'HldDamagedState',
+  'HldStoreFull',
+]);
+
 /** The record of one object (objects/<bucket>/<sha256(key)>.json). */
 export interface StoredObjectRecord {
   readonly key: string;

@@ -189,6 +189,15 @@ export async function runCommand(session: Session, out: Output, dir: string | un
   );
   const files = await collectFiles(root);
   const uploads = await uploadAndDispatch(session, files, out);
+  const failed = uploads.filter((upload) => upload.status === 'failed');
+  if (failed.length > 0) {
+    // A briefing without a file that failed for a reason of its own (not its content) would be
+    // published as if that file did not exist: hold it back until the run completes.
+    out.info(
+      `hld run: ${failed.length} file(s) failed (${failed.map((upload) => basename(upload.file)).join(', ')}); nothing was published. Fix the cause and run again: files already recorded are not read again`,
+    );
+    return EXIT.failure;
+  }
   const state = await refresh(session, out, 'hld run');
   const perKind = new Map<string, { files: number; accepted: number; quarantined: number }>();
   for (const upload of uploads) {
