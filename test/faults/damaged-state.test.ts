@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { identifyProcess } from '#packages/local/process-identity.ts';
@@ -187,6 +188,42 @@ describe('damaged or interrupted local state (embedded)', () => {
     expect(
       (await readdir(join(dir, 'embedded', 's3'))).filter((name) => name.endsWith('.index.json')),
     ).toEqual([]);
+  });
+
+  it('finds and removes a ledger index entry whose item a kill never wrote (the embedded DynamoDB writes the index first)', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    // What a kill between dynalite's two writes leaves: the index entry, without its item. The
+    // leveldb is opened with the package dynalite itself uses.
+    const db = new Level<string, { pk?: { S?: string } }>(join(dir, 'embedded', 'dynamodb'), {
+      valueEncoding: 'json',
+    });
+    let removed = '';
+    for await (const [key, item] of db.iterator({ gte: 'item-hld-ledger~', lt: 'item-hld-ledger~\uffff' })) {
+      if (item.pk?.S === 'SOURCE#stocktaking/jmdi-lessons.csv') {
+        await db.del(key);
+        removed = key;
+      }
+    }
+    await db.close();
+    expect(removed).not.toBe('');
+
+    const found = await hld(['doctor', '--dry-run', '--json'], env);
+    const repaired = await hld(['doctor'], env);
+    const rerun = await hld(['run', '--json'], env);
+    const after = await hld(['doctor', '--dry-run', '--json'], env);
+
+    expect(found.code).toBe(1);
+    expect(JSON.parse(found.stdout).findings).toContainEqual(
+      expect.objectContaining({
+        area: 'index',
+        problem: expect.stringContaining('SOURCE stocktaking/jmdi-lessons.csv'),
+      }),
+    );
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout).contentHash).toBe(baselineHash);
+    expect(JSON.parse(after.stdout).healthy, after.stdout).toBe(true);
   });
 
   it('stops cleanly on a full disk (a size limit of the embedded store), publishes nothing half-written, and completes once there is room', async () => {
