@@ -190,6 +190,24 @@ describe('damaged or interrupted local state (embedded)', () => {
     ).toEqual([]);
   });
 
+  it('writes the live version\u2019s exports again from its items when one of them is lost', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const exported = await objectRecord(dir, 'hld-exports', 'briefings/hld2013/v1/csv/briefing_country.csv');
+    await rm(exported.path);
+
+    const found = await hld(['doctor', '--dry-run'], env);
+    const repaired = await hld(['doctor'], env);
+    const after = await hld(['doctor', '--dry-run'], env);
+
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain('exports missing or damaged under briefings/hld2013/v1/');
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(repaired.stdout).toContain('written again');
+    expect(after.code, after.stdout).toBe(0);
+    expect(JSON.parse(await readFile(exported.path, 'utf8')).sha256).toBe(exported.sha256);
+  });
+
   it('finds and removes a ledger index entry whose item a kill never wrote (the embedded DynamoDB writes the index first)', async () => {
     const dir = await copyOfState();
     const env = { HLD_STATE_DIR: dir };
