@@ -10,6 +10,7 @@ import {
   isProcessIdentity,
   type ProcessIdentity,
   processRuns,
+  processStartMark,
 } from './process-identity.ts';
 
 /** A free TCP port on 127.0.0.1 (below 32768 is not guaranteed; the OS picks from its range). */
@@ -130,7 +131,12 @@ export async function stopOrphanedEmulators(): Promise<string[]> {
       continue;
     }
     if (processRuns(entry.owner)) continue;
-    if (processRuns(entry.emulator)) {
+    // The group is ours if its leader is the process we started, or if the leader is gone but
+    // members remain (a process group's id is not given to a new process while it has members).
+    const leader = processStartMark(entry.emulator.pid);
+    const ours =
+      leader === entry.emulator.startedAt || (leader === undefined && groupAlive(entry.emulator.pid));
+    if (ours) {
       await stopGroup(entry.emulator.pid);
       notices.push(
         `Stopped a ${entry.backend} emulator (${entry.command}, PID ${entry.emulator.pid}) left running by an earlier hld (PID ${entry.owner.pid}) that did not stop it`,
