@@ -19,10 +19,7 @@ import { serveCommand } from './commands/serve.ts';
 import { unlockCommand } from './commands/unlock.ts';
 import { validateCommand } from './commands/validate.ts';
 import { createOutput, EXIT, UsageError } from './output.ts';
-import { NoLocalStateError, withSession } from './session.ts';
-
-/** Read commands never create local state (and fail with exit 1 when there is none). */
-const READS = { writes: false } as const;
+import { NoLocalStateError, withReadSession, withSession } from './session.ts';
 
 export const HELP = `hld — the HLD evidence pipeline
 
@@ -142,33 +139,24 @@ export async function main(argv: readonly string[]): Promise<number> {
           return EXIT.ok;
         });
       case 'status':
-        return await withSession(values.backend, (session) => statusCommand(session, out), READS);
-      case 'lineage':
-        return await withSession(
-          values.backend,
-          (session) => lineageCommand(session, out, { item: rest[0], version: values.version }),
-          READS,
-        );
+        return await withReadSession(values.backend, (session) => statusCommand(session, out));
       case 'doctor':
-        return await withSession(
-          values.backend,
-          (session) => doctorCommand(session, out, { dryRun: Boolean(values['dry-run']) }),
-          READS,
+        return await withReadSession(values.backend, (session) =>
+          doctorCommand(session, out, { dryRun: Boolean(values['dry-run']) }),
         );
       case 'unlock':
-        return await withSession(
-          values.backend,
-          (session) =>
-            unlockCommand(session, out, { force: Boolean(values.force), why: values.why, who: values.who }),
-          READS,
+        return await withReadSession(values.backend, (session) =>
+          unlockCommand(session, out, { force: Boolean(values.force), why: values.why, who: values.who }),
+        );
+      case 'lineage':
+        return await withReadSession(values.backend, (session) =>
+          lineageCommand(session, out, { item: rest[0], version: values.version }),
         );
       case 'briefing':
         return await briefing(rest, values, out);
       case 'serve':
-        return await withSession(
-          values.backend,
-          (session) => serveCommand(session, out, { port: values.port }),
-          READS,
+        return await withReadSession(values.backend, (session) =>
+          serveCommand(session, out, { port: values.port }),
         );
       default:
         throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);
@@ -216,42 +204,38 @@ async function briefing(
   out: ReturnType<typeof createOutput>,
 ): Promise<number> {
   const [sub, target] = rest;
-  return withSession(
-    values.backend,
-    async (session) => {
-      switch (sub) {
-        case 'list':
-          return listCommand(session, out, { version: values.version });
-        case 'show':
-          return showCommand(session, out, {
-            target,
-            theme: values.theme,
-            scope: values.scope,
-            version: values.version,
-          });
-        case 'versions':
-          return versionsCommand(session, out);
-        case 'diff':
-          return diffCommand(session, out, { from: values.from, to: values.to });
-        case 'rollback':
-          return rollbackCommand(session, out, { version: target, why: values.why, who: values.who });
-        case 'export':
-          return exportCommand(session, out, {
-            format: values.format,
-            out: values.out,
-            version: values.version,
-            country: values.country,
-            theme: values.theme,
-            bom: values.bom,
-          });
-        default:
-          throw new UsageError(
-            `Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`,
-          );
-      }
-    },
-    READS,
-  );
+  return withReadSession(values.backend, async (session) => {
+    switch (sub) {
+      case 'list':
+        return listCommand(session, out, { version: values.version });
+      case 'show':
+        return showCommand(session, out, {
+          target,
+          theme: values.theme,
+          scope: values.scope,
+          version: values.version,
+        });
+      case 'versions':
+        return versionsCommand(session, out);
+      case 'diff':
+        return diffCommand(session, out, { from: values.from, to: values.to });
+      case 'rollback':
+        return rollbackCommand(session, out, { version: target, why: values.why, who: values.who });
+      case 'export':
+        return exportCommand(session, out, {
+          format: values.format,
+          out: values.out,
+          version: values.version,
+          country: values.country,
+          theme: values.theme,
+          bom: values.bom,
+        });
+      default:
+        throw new UsageError(
+          `Unknown briefing command '${sub ?? ''}': list, show, versions, diff, rollback or export`,
+        );
+    }
+  });
 }
 
 function report(error: unknown, out: ReturnType<typeof createOutput>, backend?: string): number {

@@ -148,6 +148,14 @@ export async function withSession<T>(
   }
 }
 
+/** `withSession` for a command that only reads: it never creates the state folder. */
+export function withReadSession<T>(
+  flag: string | undefined,
+  work: (session: Session) => Promise<T>,
+): Promise<T> {
+  return withSession(flag, work, { writes: false });
+}
+
 interface PidFile {
   readonly holder: ProcessIdentity;
   readonly command: string;

@@ -80,8 +80,10 @@ interface Checked {
 
 /**
  * Ingest one upload: keep its bytes under a content-addressed key, validate it against its
- * contract, write a quarantine report for anything wrong, and record it in the ledger exactly
- * once (a conditional write: the same bytes twice, or a re-delivered event, is a no-op).
+ * contract, write a quarantine report for anything wrong, record it in the ledger exactly once
+ * (a conditional write), and point its name at it. Known bytes (the same file again, under this
+ * name or another, or a re-delivered event) are not read again, but their raw copy and their
+ * name's pointer are always completed, so a redelivery finishes what an earlier one left undone.
  *
  * Uploads up to `maxUploadBytes` are read into memory, in any format. Larger ones are never held:
  * they are hashed as a stream and copied server-side; a plain contract CSV up to `maxStreamBytes`
