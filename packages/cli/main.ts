@@ -155,8 +155,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'briefing':
         return await briefing(rest, values, out);
       case 'serve':
-        return await withReadSession(values.backend, (session) =>
-          serveCommand(session, out, { port: values.port }),
+        return await withReadSession(
+          values.backend,
+          (session) => serveCommand(session, out, { port: values.port }),
+          { exitOnSignal: false },
         );
       default:
         throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);

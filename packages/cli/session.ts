@@ -85,6 +85,11 @@ export interface SessionOptions {
   readonly writes?: boolean;
   /** Where notices go (orphaned emulators stopped, dead lock holders). @default stderr */
   readonly notice?: (message: string) => void;
+  /**
+   * On Ctrl-C, SIGTERM or SIGHUP, run the interrupt cleanups, stop the backend and exit (130, 143,
+   * 129). A command that ends itself on a signal (`hld serve`) turns this off. @default true
+   */
+  readonly exitOnSignal?: boolean;
 }
 
 const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -124,7 +129,7 @@ export async function withSession<T>(
       .then(() => release())
       .finally(() => process.exit(EXIT_ON_SIGNAL[signal] ?? 1));
   };
-  const signals = Object.keys(EXIT_ON_SIGNAL) as NodeJS.Signals[];
+  const signals = options.exitOnSignal === false ? [] : (Object.keys(EXIT_ON_SIGNAL) as NodeJS.Signals[]);
   for (const signal of signals) process.once(signal, onSignal);
   try {
     backend = await startBackend(name, stateDir ? { stateDir } : {});
@@ -152,8 +157,9 @@ export async function withSession<T>(
 export function withReadSession<T>(
   flag: string | undefined,
   work: (session: Session) => Promise<T>,
+  options: Omit<SessionOptions, 'writes'> = {},
 ): Promise<T> {
-  return withSession(flag, work, { writes: false });
+  return withSession(flag, work, { ...options, writes: false });
 }
 
 interface PidFile {
