@@ -43,9 +43,11 @@ async function stalePidFile(dir: string): Promise<void> {
 
 describe('racing commands for one state folder (separate processes)', () => {
   for (const start of ['no PID file', 'a stale PID file'] as const) {
-    it(`gives the folder to exactly one of ${RACERS} racers, starting from ${start}, in each of ${ROUNDS} rounds`, async () => {
+    it(`gives the folder to exactly one of ${RACERS} racers, starting from ${start}, in each round`, async () => {
       const rounds: RaceResult[][] = [];
-      for (let round = 0; round < ROUNDS; round += 1) {
+      // Creating a PID file from nothing is one atomic link; taking over a stale one is where races hid.
+      const roundCount = start === 'no PID file' ? Math.ceil(ROUNDS / 2) : ROUNDS;
+      for (let round = 0; round < roundCount; round += 1) {
         const dir = await mkdtemp(join(tmpdir(), 'hld-race-'));
         if (start === 'a stale PID file') await stalePidFile(dir);
         // Process start-up takes a while under load: agree on an instant well after it.
@@ -75,8 +77,8 @@ describe('racing commands for one state folder (separate processes)', () => {
           ).toHaveLength(RACERS - 1);
         }
       }
-      process.stdout.write(`[pid race] ${start}: ${races} of ${ROUNDS} rounds were real races\n`);
-      expect(races).toBeGreaterThan(ROUNDS / 2);
+      process.stdout.write(`[pid race] ${start}: ${races} of ${roundCount} rounds were real races\n`);
+      expect(races).toBeGreaterThan(roundCount / 2);
     });
   }
 });
