@@ -308,7 +308,9 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
         '',
         pointer
           ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})`
-          : 'No briefing published yet: run `npm start` or `hld refresh`.',
+          : session.backend.name === 'moto' || session.backend.name === 'ddblocal'
+            ? `No briefing: ${session.backend.name} starts empty for every command.`
+            : 'No briefing published yet: run `npm start` or `hld refresh`.',
         ...(lock
           ? [`Refresh lock held by run ${lock.holder} until ${new Date(lock.expiresAt * 1000).toISOString()}`]
           : []),
