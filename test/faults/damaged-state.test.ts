@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { identifyProcess } from '#packages/local/process-identity.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
-import type { LockOwner } from '#packages/storage/ledger.ts';
+import { deadProcess } from '../support/processes.ts';
 import { seededRandom, testSeed } from '../support/seed.ts';
 import { hld } from './support/hld.ts';
 
@@ -47,15 +46,6 @@ async function withLedger<T>(stateDir: string, work: () => Promise<T>): Promise<
   } finally {
     await backend.stop();
   }
-}
-
-/** The identity of a process that ran and is gone. */
-async function deadProcess(): Promise<LockOwner> {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300)']);
-  const identity = identifyProcess(child.pid!);
-  await new Promise((resolve) => child.once('exit', resolve));
-  if (!identity) throw new Error('could not identify the short-lived process');
-  return identity;
 }
 
 describe('damaged or interrupted local state (embedded)', () => {

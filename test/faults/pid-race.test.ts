@@ -1,12 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { identifyProcess } from '#packages/local/process-identity.ts';
-import { ROOT } from './support/hld.ts';
+import { deadProcess } from '../support/processes.ts';
+import { runScript } from './support/hld.ts';
 
-const RACER = join(ROOT, 'test/faults/support/take-state-lock.ts');
+/** A PID file left by a process that ran and is gone. */
+async function stalePidFile(dir: string): Promise<void> {
+  await writeFile(join(dir, 'hld.pid'), JSON.stringify({ holder: await deadProcess(), command: 'run' }));
+}
+
 const ROUNDS = Number(process.env.HLD_FAULT_PID_ROUNDS ?? 6);
 /** Six racers: the takeover of a stale PID file by `rm` then `wx` (hld before this) failed within a few rounds. */
 const RACERS = 6;
@@ -19,26 +22,7 @@ interface RaceResult {
 }
 
 function racer(dir: string, startAt: number): Promise<RaceResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', RACER, dir, String(startAt)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', () => resolve(JSON.parse(output.trim()) as RaceResult));
-  });
-}
-
-/** A PID file left by a process that ran and is gone. */
-async function stalePidFile(dir: string): Promise<void> {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 200)']);
-  const holder = identifyProcess(child.pid!);
-  await new Promise((resolve) => child.once('exit', resolve));
-  await writeFile(join(dir, 'hld.pid'), JSON.stringify({ holder, command: 'run' }));
+  return runScript<RaceResult>('test/faults/support/take-state-lock.ts', [dir, String(startAt)]);
 }
 
 describe('racing commands for one state folder (separate processes)', () => {

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDiskS3Store } from '#packages/local/disk-s3-store.ts';
-import { hld, ROOT } from './support/hld.ts';
-
-const SCRIPT = join(ROOT, 'test/faults/support/start-embedded.ts');
+import { hld, runScript } from './support/hld.ts';
 
 interface StartMeasure {
   readonly startMs: number;
@@ -15,18 +12,7 @@ interface StartMeasure {
 }
 
 function measureStart(stateDir: string): Promise<StartMeasure> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, join(stateDir, 'embedded')], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', () => resolve(JSON.parse(output) as StartMeasure));
-  });
+  return runScript<StartMeasure>('test/faults/support/start-embedded.ts', [join(stateDir, 'embedded')]);
 }
 
 describe('a read command on the embedded backend, whatever the size of the stored data', () => {

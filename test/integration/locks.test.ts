@@ -1,25 +1,15 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unlockCommand } from '#packages/cli/commands/unlock.ts';
 import type { Output } from '#packages/cli/output.ts';
 import type { Session } from '#packages/cli/session.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
-import { identifyProcess } from '#packages/local/process-identity.ts';
 import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
-import type { LockOwner } from '#packages/storage/ledger.ts';
 import { integrationBackends } from '../support/backends.ts';
 import { refreshNow } from '../support/pipeline.ts';
-
-/** The identity of a process that ran and is gone. */
-async function deadProcess(): Promise<LockOwner> {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300)']);
-  const identity = identifyProcess(child.pid!);
-  await new Promise((resolve) => child.once('exit', resolve));
-  return identity!;
-}
+import { deadProcess } from '../support/processes.ts';
 
 /** An Output that keeps what a command printed. */
 function capture(): Output & { results: unknown[] } {

@@ -9,14 +9,5 @@ export function testSeed(name: string): number {
   return seed;
 }
 
-/** A small seeded generator (mulberry32) for tests that pick random instants or choices. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** A small seeded generator (mulberry32), the one the benchmarks' data generator uses. */
+export { random as seededRandom } from '../../bench/generate.ts';

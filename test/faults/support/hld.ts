@@ -109,14 +109,28 @@ export async function emulatorsOf(ownerPid: number): Promise<{ backend: string; 
   return found;
 }
 
-/** True while any process of the group runs. */
-export function groupRuns(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+export { groupRuns } from '../../support/processes.ts';
+
+/** Run a TypeScript helper script in a fresh Node process and parse the JSON it prints. */
+export function runScript<T>(script: string, args: readonly string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('close', () => {
+      try {
+        resolve(JSON.parse(output) as T);
+      } catch (error) {
+        reject(new Error(`${script} printed no JSON: ${output}`, { cause: error }));
+      }
+    });
+  });
 }
 
 export async function waitUntil(

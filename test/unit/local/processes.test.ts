@@ -5,30 +5,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentProcess, identifyProcess } from '#packages/local/process-identity.ts';
 import { stopOrphanedEmulators } from '#packages/local/processes.ts';
+import { deadProcess, groupRuns } from '../../support/processes.ts';
 
 const REGISTRY = join(tmpdir(), `hld-emulators-${process.getuid?.() ?? 'user'}`);
-
-function groupRuns(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A stand-in emulator: a process leading its own group, as hld starts them. */
 function standInEmulator(): number {
   const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' });
   child.unref();
   return child.pid!;
-}
-
-async function deadProcess() {
-  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 200)']);
-  const identity = identifyProcess(child.pid!);
-  await new Promise((resolve) => child.once('exit', resolve));
-  return identity!;
 }
 
 describe('stopOrphanedEmulators', () => {
