@@ -120,7 +120,7 @@ function checkStoredObjects(doctor: Doctor, store: DiskS3Store): void {
     }
     for (const record of records) {
       if (store.blobIntact(record.sha256)) continue;
-      const missing = !doctorFileExists(store, record.sha256);
+      const missing = !blobExists(store, record.sha256);
       note(
         doctor,
         {
@@ -147,7 +147,7 @@ function checkStoredObjects(doctor: Doctor, store: DiskS3Store): void {
   }
 }
 
-function doctorFileExists(store: DiskS3Store, sha256: string): boolean {
+function blobExists(store: DiskS3Store, sha256: string): boolean {
   return store.blobNames().includes(sha256);
 }
 
