@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Four suites: unit (pure logic), integration (real emulators over HTTP, every backend present),
-// infra (CDK template, wiring, cdk-nag), e2e (the `hld` CLI as a user drives it).
+// Five suites: unit (pure logic), integration (real emulators over HTTP, every backend present),
+// infra (CDK template, wiring, cdk-nag), faults (injected faults), e2e (the `hld` CLI as a user drives it).
 export default defineConfig({
   test: {
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -17,6 +17,17 @@ export default defineConfig({
         },
       },
       { test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 120_000 } },
+      {
+        // Faults injected into real runs: kill -9 at random instants, damaged state, a full disk,
+        // dead emulators, racing commands (README "Reliability").
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/integration/report-backends.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
       {
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 },
       },

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { backendLost } from '#packages/local/backend-lost.ts';
+import { LOCAL_STATE_ERRORS } from '#packages/local/disk-s3-store.ts';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { SettingError } from '#packages/settings/errors.ts';
 import { checkSettings } from '#packages/settings/settings.ts';
@@ -12,13 +14,15 @@ import {
   versionsCommand,
 } from './commands/briefing.ts';
 import { contractsCommand } from './commands/contracts.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { refresh, reportSkipped, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
 import { serveCommand } from './commands/serve.ts';
+import { unlockCommand } from './commands/unlock.ts';
 import { validateCommand } from './commands/validate.ts';
 import { createOutput, EXIT, UsageError } from './output.ts';
 import { selectIngestFiles } from './select-files.ts';
-import { withSession } from './session.ts';
+import { NoLocalStateError, withReadSession, withSession } from './session.ts';
 
 export const HELP = `hld — the HLD evidence pipeline
 
@@ -50,6 +54,11 @@ Briefings
   serve [--port 8787]           the briefing HTTP API on http://127.0.0.1:PORT (same routes as the AWS API), until Ctrl-C
   lineage <item>                from a briefing item (MDA, country#MDA, theme#RT3@GLOBAL) back to the raw bytes
 
+State
+  doctor [--dry-run]            check local state (ledger ↔ objects ↔ versions, locks, runs) and repair what can be
+  unlock [--force --why "…"]    release the refresh lock: at once when its holder process is dead; --force for any
+                                holder (recorded with who/when/why; works on every backend, aws included)
+
 Options
   --backend embedded|moto|ddblocal|localstack|aws   where to run (default: $HLD_BACKEND or embedded)
   --json                        machine-readable output on stdout (progress goes to stderr)
@@ -64,7 +73,8 @@ Examples
   npx hld serve --port 8787                # then: curl http://127.0.0.1:8787/datasets/hld2013/countries/MDA
   npx hld validate data-contracts/samples/survey/gmg-unct-2011-kobo.csv --kind survey
 
-Local state (embedded backend) lives in .hld/ (HLD_STATE_DIR); delete the folder to start afresh.
+Local state (embedded backend) lives in .hld/, found from the current folder up to the project root
+(HLD_STATE_DIR overrides); 'hld doctor' checks and repairs it; delete the folder to start afresh.
 Exit codes: 0 ok · 1 problems found / not found · 2 usage or file refused · 3 backend unavailable · 4 refresh lock held · 5 failure`;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -126,22 +136,32 @@ export async function main(argv: readonly string[]): Promise<number> {
           return EXIT.ok;
         });
       case 'status':
-        return await withSession(values.backend, (session) => statusCommand(session, out));
+        return await withReadSession(values.backend, (session) => statusCommand(session, out));
+      case 'doctor':
+        return await withReadSession(values.backend, (session) =>
+          doctorCommand(session, out, { dryRun: Boolean(values['dry-run']) }),
+        );
+      case 'unlock':
+        return await withReadSession(values.backend, (session) =>
+          unlockCommand(session, out, { force: Boolean(values.force), why: values.why, who: values.who }),
+        );
       case 'lineage':
-        return await withSession(values.backend, (session) =>
+        return await withReadSession(values.backend, (session) =>
           lineageCommand(session, out, { item: rest[0], version: values.version }),
         );
       case 'briefing':
         return await briefing(rest, values, out);
       case 'serve':
-        return await withSession(values.backend, (session) =>
-          serveCommand(session, out, { port: values.port }),
+        return await withReadSession(
+          values.backend,
+          (session) => serveCommand(session, out, { port: values.port }),
+          { exitOnSignal: false },
         );
       default:
         throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);
     }
   } catch (error) {
-    return report(error, out);
+    return report(error, out, values.backend ?? process.env.HLD_BACKEND);
   }
 }
 
@@ -169,6 +189,8 @@ function parse(argv: readonly string[]) {
       who: { type: 'string' },
       bom: { type: 'boolean' },
       port: { type: 'string' },
+      force: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
     },
   });
 }
@@ -181,7 +203,7 @@ async function briefing(
   out: ReturnType<typeof createOutput>,
 ): Promise<number> {
   const [sub, target] = rest;
-  return withSession(values.backend, async (session) => {
+  return withReadSession(values.backend, async (session) => {
     switch (sub) {
       case 'list':
         return listCommand(session, out, { version: values.version });
@@ -215,7 +237,7 @@ async function briefing(
   });
 }
 
-function report(error: unknown, out: ReturnType<typeof createOutput>): number {
+function report(error: unknown, out: ReturnType<typeof createOutput>, backend?: string): number {
   const message = (error as Error)?.message ?? String(error);
   if (error instanceof UsageError) {
     process.stderr.write(`hld: ${message}\n`);
@@ -225,9 +247,23 @@ function report(error: unknown, out: ReturnType<typeof createOutput>): number {
     process.stderr.write(`hld: ${message}; fix or unset ${error.variable}\n`);
     return EXIT.usage;
   }
+  const lost = backendLost(error, backend);
+  if (lost) {
+    process.stderr.write(`hld: ${lost.message}\n`);
+    return EXIT.backend;
+  }
   if (error instanceof BackendUnavailableError) {
     process.stderr.write(`hld: backend '${error.backend}' unavailable: ${message}\n`);
     return EXIT.backend;
+  }
+  if (error instanceof NoLocalStateError) {
+    process.stderr.write(`hld: ${message}\n`);
+    return EXIT.problems;
+  }
+  if (LOCAL_STATE_ERRORS.has((error as Error)?.name)) {
+    // Damage or a full disk in the local state: the message names the object and what to do.
+    process.stderr.write(`hld: failed: ${message}\n`);
+    return EXIT.failure;
   }
   if (error instanceof LockHeldError) {
     process.stderr.write(`hld: ${message}\n`);

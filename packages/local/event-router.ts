@@ -18,6 +18,7 @@ import {
 } from '#packages/pipeline/events.ts';
 import { readSetting } from '#packages/settings/settings.ts';
 import { BUCKETS } from '#packages/storage/resources.ts';
+import { currentProcess } from './process-identity.ts';
 
 /** One delivery of an event to a stage, as the router saw it. */
 export interface Delivery {
@@ -169,7 +170,7 @@ export async function runLocalRefresh(
   try {
     for (const step of refreshSteps(definition)) {
       const run = overrides[step.id] ?? (await step.load());
-      state = await run(state, {});
+      state = await run(state, { lockOwner: currentProcess() });
       onStep?.(step.id, state);
       const published = step.emits.includes('BriefingPublished') ? briefingPublishedEvent(state) : undefined;
       if (published) await createLocalEventRouter(definition, router).dispatch(published);
@@ -179,7 +180,15 @@ export async function runLocalRefresh(
     const failure = refreshFailureStep(definition);
     // A refresh that never took the lock must not release someone else's.
     if (failure && state.lockToken) {
-      await (await failure.load())({ ...state, error: (error as Error).message }, {});
+      try {
+        await (await failure.load())(
+          { ...state, error: (error as Error).message },
+          { lockOwner: currentProcess() },
+        );
+      } catch {
+        // The failure step fails too when the backend is gone: the first error is the one to
+        // report, and the next command releases a lock whose holder is dead.
+      }
     }
     throw error;
   }

@@ -1,6 +1,17 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BackendUnavailableError } from './errors.ts';
+import {
+  currentProcess,
+  identifyProcess,
+  isProcessIdentity,
+  type ProcessIdentity,
+  processRuns,
+  processStartMark,
+} from './process-identity.ts';
 
 /** A free TCP port on 127.0.0.1 (below 32768 is not guaranteed; the OS picks from its range). */
 export async function freePort(): Promise<number> {
@@ -40,10 +51,100 @@ export async function waitForHttp(url: string, timeoutMs: number, child?: ChildP
   throw new Error(`${url} did not answer within ${timeoutMs} ms`, { cause: lastError });
 }
 
-/** A child process we started, stopped by its PID. */
+/** A child process we started: its own process group, stopped as a whole. */
 export interface ManagedProcess {
   readonly pid: number;
   stop(): Promise<void>;
+}
+
+/**
+ * Runs the emulator under a small shell that watches hld: the watcher reads the standard input,
+ * a pipe from hld, which closes when hld exits however it dies (kill -9 included); the watcher
+ * then stops the emulator. The shell itself exits when the emulator does (so a failed start is
+ * seen at once). Nothing started by hld outlives it.
+ */
+const WATCHDOG = [
+  'exec 3<&0',
+  '"$@" </dev/null 3<&- & child=$!',
+  '{ cat <&3 >/dev/null; kill -TERM "$child" 2>/dev/null; } &',
+  'exec 3<&-',
+  'trap \'kill -TERM "$child" 2>/dev/null\' TERM INT HUP',
+  'wait "$child"',
+].join('\n');
+
+/** Registry of emulators hld started, so the next start can stop those an earlier hld left. */
+function registryFolder(): string {
+  return join(tmpdir(), `hld-emulators-${process.getuid?.() ?? 'user'}`);
+}
+
+interface RegisteredEmulator {
+  readonly backend: string;
+  readonly command: string;
+  readonly emulator: ProcessIdentity;
+  readonly owner: ProcessIdentity;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function stopGroup(pid: number, graceMs = 3000): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (groupAlive(pid)) signal('SIGKILL');
+}
+
+/**
+ * Stop emulators that an earlier hld started and did not stop (its process is gone). Returns
+ * one notice per emulator stopped.
+ */
+export async function stopOrphanedEmulators(): Promise<string[]> {
+  const folder = registryFolder();
+  const notices: string[] = [];
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return notices;
+  }
+  for (const name of names.filter((entry) => entry.endsWith('.json'))) {
+    const path = join(folder, name);
+    let entry: RegisteredEmulator;
+    try {
+      entry = JSON.parse(await readFile(path, 'utf8')) as RegisteredEmulator;
+      if (!isProcessIdentity(entry.emulator) || !isProcessIdentity(entry.owner)) throw new Error('malformed');
+    } catch {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (processRuns(entry.owner)) continue;
+    // The group is ours if its leader is the process we started, or if the leader is gone but
+    // members remain (a process group's id is not given to a new process while it has members).
+    const leader = processStartMark(entry.emulator.pid);
+    const ours =
+      leader === entry.emulator.startedAt || (leader === undefined && groupAlive(entry.emulator.pid));
+    if (ours) {
+      await stopGroup(entry.emulator.pid);
+      notices.push(
+        `Stopped a ${entry.backend} emulator (${entry.command}, PID ${entry.emulator.pid}) left running by an earlier hld (PID ${entry.owner.pid}) that did not stop it`,
+      );
+    }
+    await rm(path, { force: true });
+  }
+  return notices;
 }
 
 export async function startProcess(
@@ -53,26 +154,38 @@ export async function startProcess(
   readyUrl: string,
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<ManagedProcess> {
-  const child = spawn(command, args, {
+  // Its own process group (detached): a Ctrl-C in the terminal reaches hld, which stops the
+  // group; the watchdog stops it when hld cannot.
+  const child = spawn('sh', ['-c', WATCHDOG, 'hld-watchdog', command, ...args], {
     cwd: options.cwd,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: false,
+    stdio: ['pipe', 'ignore', 'pipe'],
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  // hld must not wait for its emulators (nor for the watchdog pipe) to exit.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
   const pid = child.pid;
   if (pid === undefined) throw new BackendUnavailableError(backend, `could not start ${command}`);
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      if (child.exitCode === null) process.kill(pid, 'SIGKILL');
-    }, 3000);
-    await exited;
-    clearTimeout(timer);
+  const registration = join(registryFolder(), `${pid}.json`);
+  const emulator = identifyProcess(pid);
+  if (emulator) {
+    await mkdir(registryFolder(), { recursive: true, mode: 0o700 });
+    const entry: RegisteredEmulator = { backend, command, emulator, owner: currentProcess() };
+    await writeFile(registration, JSON.stringify(entry));
+  }
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      await stopGroup(pid);
+      child.stdin?.destroy();
+      await rm(registration, { force: true });
+    })();
+    return stopped;
   };
   try {
     await waitForHttp(readyUrl, options.timeoutMs ?? 30_000, child);

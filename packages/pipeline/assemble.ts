@@ -65,7 +65,15 @@ export async function loadCuratedTables(
   const sources = (await deps.ledger.listSources()).sort((a, b) => a.sourceName.localeCompare(b.sourceName));
   const segments: CuratedSegment[] = [];
   const inputs: { sourceName: string; sha256: string }[] = [];
+  const loaded = new Set<string>();
   for (const source of sources) {
+    // Two names may hold the same bytes (each is a source of its own): every name is an input,
+    // but the file's rows are read once, so they are never published twice.
+    if (loaded.has(source.sha256)) {
+      inputs.push({ sourceName: source.sourceName, sha256: source.sha256 });
+      continue;
+    }
+    loaded.add(source.sha256);
     // normalise-pending ran just before (same refresh, under the lock), so the newest snapshot
     // of each current file is the one written with the current contracts.
     const snapshot = await deps.ledger.latestSnapshot(source.sha256);

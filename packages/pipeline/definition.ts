@@ -1,3 +1,4 @@
+import type { LockOwner } from '#packages/storage/ledger.ts';
 import type { BucketId, TableId } from '#packages/storage/resources.ts';
 import { DEFAULT_DATASET } from './config.ts';
 import type { PipelineEvent, PipelineEventType } from './events.ts';
@@ -92,13 +93,23 @@ export interface StageContext {
    * decided (the local CLI reports from it instead of hashing the file again).
    */
   readonly onIngested?: (upload: IngestedUpload) => void;
+  /**
+   * The local process running a refresh (`hld refresh`), recorded in the lock so that the next
+   * command can tell a dead holder and release its lock. Lambda gives none.
+   */
+  readonly lockOwner?: LockOwner;
 }
 
 /** What ingest did with one upload. */
 export interface IngestedUpload {
   readonly key: string;
   readonly sha256: string;
-  readonly status: 'accepted' | 'refused' | 'duplicate';
+  /** `unchanged`: the ledger already knew these bytes; they were not read again. */
+  readonly status: 'accepted' | 'refused' | 'unchanged';
+  /** The upload made these bytes its name's current version (they were not before). */
+  readonly madeCurrent: boolean;
+  /** The source name that first brought these bytes, when it is another one. */
+  readonly sameAs?: string;
 }
 
 export type EventStageRunner = (event: PipelineEvent, context: StageContext) => Promise<PipelineEvent[]>;

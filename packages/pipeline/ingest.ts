@@ -35,7 +35,16 @@ export interface QuarantineReport {
 }
 
 export type IngestOutcome =
-  | { readonly status: 'duplicate'; readonly sha256: string; readonly existing: FileRecord }
+  | {
+      /** The ledger already knew these bytes: they are not read again; the name points at them. */
+      readonly status: 'unchanged';
+      readonly sha256: string;
+      readonly existing: FileRecord;
+      /** The source name that first brought these bytes, when it is another one. */
+      readonly sameAs?: string;
+      /** This upload made these bytes the name's current version (they were not before). */
+      readonly madeCurrent: boolean;
+    }
   | {
       readonly status: 'accepted' | 'refused';
       readonly record: FileRecord;
@@ -69,8 +78,10 @@ interface Checked {
 
 /**
  * Ingest one upload: keep its bytes under a content-addressed key, validate it against its
- * contract, write a quarantine report for anything wrong, and record it in the ledger exactly
- * once (a conditional write: the same bytes twice, or a re-delivered event, is a no-op).
+ * contract, write a quarantine report for anything wrong, record it in the ledger exactly once
+ * (a conditional write), and point its name at it. Known bytes (the same file again, under this
+ * name or another, or a re-delivered event) are not read again, but their raw copy and their
+ * name's pointer are always completed, so a redelivery finishes what an earlier one left undone.
  *
  * Uploads up to `maxUploadBytes` are read into memory, in any format. Larger ones are never held:
  * they are hashed as a stream and copied server-side; a plain contract CSV up to `maxStreamBytes`
@@ -78,18 +89,27 @@ interface Checked {
  */
 export async function ingestUpload(uploadKey: string, deps: IngestDependencies): Promise<IngestOutcome> {
   const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
-  const size = await deps.raw.size(uploadKey);
+  const { size, lastModified } = await deps.raw.stat(uploadKey);
   const bytes = size > deps.config.maxUploadBytes ? undefined : await deps.raw.get(uploadKey);
   const digests = bytes
     ? { sha256: sha256Hex(bytes), sha1: createHash('sha1').update(bytes).digest('hex') }
     : await deps.raw.digests(uploadKey, ['sha256', 'sha1']);
   const sha256 = digests.sha256;
+  const receivedAt = (deps.now?.() ?? new Date()).toISOString();
+  // The upload's own time orders uploads of one name ("the latest upload of a name wins"); every
+  // redelivery of this upload sees the same object and so the same time.
+  const upload: Upload = {
+    uploadKey,
+    sourceName,
+    kind,
+    bytes,
+    uploadedAt: lastModified?.toISOString() ?? receivedAt,
+  };
   const existing = await deps.ledger.getFile(sha256);
-  if (existing) return { status: 'duplicate', sha256, existing };
+  if (existing) return completeKnownUpload(existing, upload, deps);
 
   const rawKey = rawObjectKey(kind, sha256, fileName);
   const docId = documentIdOf(digests.sha1);
-  const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   // Raw first: whatever happens next, the bytes are kept.
   if (bytes) {
     await deps.raw.put(rawKey, bytes, { metadata: { 'upload-key': encodeURIComponent(uploadKey), sha256 } });
@@ -140,14 +160,16 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     ...(refusal ? { refusal } : {}),
     ...(summary ? { contracts: summary.contracts } : {}),
   };
-  const recorded = await deps.ledger.recordFile(record);
-  if (!recorded) {
-    const winner = await deps.ledger.getFile(sha256);
-    return { status: 'duplicate', sha256, existing: winner ?? record };
+  if (!(await deps.ledger.recordFile(record))) {
+    const stored = await deps.ledger.getFile(sha256);
+    // The very record this delivery wrote, whose answer was lost and whose retry was refused by
+    // its own condition, is this delivery's: carry on as if the answer had come.
+    const ours = stored?.uploadKey === uploadKey && stored.receivedAt === receivedAt;
+    if (!ours) return completeKnownUpload(stored ?? record, upload, deps);
   }
   if (status === 'refused') return { status, record };
 
-  await deps.ledger.pointSource({ sourceName, kind, sha256, receivedAt });
+  await deps.ledger.pointSource({ sourceName, kind, sha256, receivedAt, uploadedAt: upload.uploadedAt });
   return {
     status,
     record,
@@ -161,6 +183,55 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
       rowsAccepted: record.rowsAccepted,
       rowsQuarantined: record.rowsQuarantined,
     },
+  };
+}
+
+/** One upload as ingest sees it. */
+interface Upload {
+  readonly uploadKey: string;
+  readonly sourceName: string;
+  readonly kind: FileRecord['kind'];
+  /** The bytes, when they were read into memory. */
+  readonly bytes: Uint8Array | undefined;
+  readonly uploadedAt: string;
+}
+
+/**
+ * An upload of bytes the ledger already knows: finish whatever an earlier delivery (or another
+ * name's upload) left undone, so a redelivery always completes. The raw copy is put back if it
+ * is missing, and this name points at the file, so the same bytes under a second name are a
+ * source of their own and an earlier file uploaded again is current again. Nothing is validated
+ * or emitted again: the file's record says what it holds, and a refresh normalises any current
+ * file that has no snapshot yet.
+ */
+async function completeKnownUpload(
+  file: FileRecord,
+  upload: Upload,
+  deps: IngestDependencies,
+): Promise<IngestOutcome> {
+  if (!(await deps.raw.exists(file.rawKey))) {
+    if (upload.bytes) await deps.raw.put(file.rawKey, upload.bytes, { metadata: { sha256: file.sha256 } });
+    else await deps.raw.copy(upload.uploadKey, file.rawKey);
+  }
+  let madeCurrent = false;
+  // Same bytes sent as another kind were validated against the first kind's contracts only.
+  if (file.status === 'accepted' && file.kind === upload.kind) {
+    const before = await deps.ledger.getSource(upload.sourceName);
+    const moved = await deps.ledger.pointSource({
+      sourceName: upload.sourceName,
+      kind: file.kind,
+      sha256: file.sha256,
+      receivedAt: file.receivedAt,
+      uploadedAt: upload.uploadedAt,
+    });
+    madeCurrent = moved && before?.sha256 !== file.sha256;
+  }
+  return {
+    status: 'unchanged',
+    sha256: file.sha256,
+    existing: file,
+    madeCurrent,
+    ...(file.sourceName !== upload.sourceName ? { sameAs: file.sourceName } : {}),
   };
 }
 

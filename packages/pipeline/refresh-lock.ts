@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Ledger } from '#packages/storage/ledger.ts';
+import { Ledger, type LockOwner } from '#packages/storage/ledger.ts';
 import { type PipelineConfig, pipelineConfig } from './config.ts';
 import type { RefreshState } from './definition.ts';
 import { RefreshInputError } from './errors.ts';
@@ -63,15 +63,21 @@ function checkedRequestedBy(requestedBy: unknown): string {
  * holder again (a retried step must not lock itself out), so an id a caller could choose — such
  * as a running run's id, which `GET /datasets` shows — would let a second execution through.
  * Only `dataset` and `requestedBy` are read from the input, and both are checked; whatever else
- * the input carries (a lock token, a version) is dropped.
+ * the input carries (a lock token, a version) is dropped. `owner` is the local process that runs
+ * the refresh (`hld refresh`), recorded so that the next command can tell a dead holder and release
+ * its lock; a Lambda gives none (its sandbox is not a process anyone can check).
  */
-export async function acquireRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {
+export async function acquireRefreshLock(
+  state: RefreshState,
+  ctx: LockContext,
+  owner?: LockOwner,
+): Promise<RefreshState> {
   const input = state as Partial<Record<keyof RefreshState, unknown>>;
   const dataset = checkedDataset(input.dataset, ctx.config);
   const requestedBy = checkedRequestedBy(input.requestedBy);
   const now = new Date();
   const runId = newRunId(now);
-  await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds);
+  await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds, undefined, owner);
   await ctx.ledger.startRun({ runId, status: 'running', requestedBy, startedAt: now.toISOString() });
   return { runId, dataset, requestedBy, lockToken: runId };
 }

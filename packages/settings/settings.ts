@@ -186,6 +186,45 @@ export const HLD_PROPERTY_SEED = /* @__PURE__ */ integerSetting({
   setBy: ['user'],
 });
 
+export const HLD_TEST_SEED = /* @__PURE__ */ integerSetting({
+  name: 'HLD_TEST_SEED',
+  description: 'the seed of the randomised fault tests (kill instants, racing processes), to replay a run',
+  defaultValue: undefined,
+  defaultText: 'a fresh one each run (printed)',
+  min: 0,
+  max: 4_294_967_295,
+  setBy: ['user'],
+});
+
+export const HLD_FAULT_KILLS = /* @__PURE__ */ integerSetting({
+  name: 'HLD_FAULT_KILLS',
+  description: 'how many seeded instants the fault suite kills `hld run` at',
+  defaultValue: 10,
+  min: 1,
+  max: 1000,
+  setBy: ['user'],
+});
+
+export const HLD_FAULT_PID_ROUNDS = /* @__PURE__ */ integerSetting({
+  name: 'HLD_FAULT_PID_ROUNDS',
+  description: 'how many rounds the fault suite races processes for one state folder',
+  defaultValue: 6,
+  min: 1,
+  max: 1000,
+  setBy: ['user'],
+});
+
+export const HLD_EMBEDDED_S3_MAX_BYTES = /* @__PURE__ */ integerSetting({
+  name: 'HLD_EMBEDDED_S3_MAX_BYTES',
+  description: 'a size limit of the embedded store (a full disk in tests; a write over it fails cleanly)',
+  defaultValue: undefined,
+  defaultText: 'none',
+  min: 0,
+  max: Number.MAX_SAFE_INTEGER,
+  unit: 'bytes',
+  setBy: ['user'],
+});
+
 // ---- the pipeline (Lambda functions and the CLI) -------------------------------------------------
 
 export const HLD_DATASET = /* @__PURE__ */ textSetting({
@@ -315,6 +354,10 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   HLD_STATE_MACHINE_ARN,
   HLD_TEST_BACKENDS,
   HLD_PROPERTY_SEED,
+  HLD_TEST_SEED,
+  HLD_FAULT_KILLS,
+  HLD_FAULT_PID_ROUNDS,
+  HLD_EMBEDDED_S3_MAX_BYTES,
   HLD_DATASET,
   HLD_KEEP_VERSIONS,
   HLD_MAX_UPLOAD_BYTES,

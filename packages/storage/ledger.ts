@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -49,7 +50,41 @@ export interface SourcePointer {
   readonly sourceName: string;
   readonly kind: SourceKind;
   readonly sha256: string;
+  /** When the ledger first saw these bytes (the file's receivedAt). */
   readonly receivedAt: string;
+  /**
+   * When this upload of the name was made (the upload object's LastModified). The latest upload
+   * of a name wins, whatever bytes it holds; absent on pointers written before it was recorded.
+   */
+  readonly uploadedAt?: string;
+}
+
+/** A process on a machine that holds a lock (recorded by local refreshes; Lambda records none). */
+export interface LockOwner {
+  readonly pid: number;
+  /** Opaque process start mark: tells a dead holder from a new process with a reused PID. */
+  readonly startedAt: string;
+  readonly host: string;
+}
+
+/** A named lease in the ledger. */
+export interface LockRecord {
+  readonly name: string;
+  readonly holder: string;
+  readonly acquiredAt: number;
+  readonly expiresAt: number;
+  readonly owner?: LockOwner;
+}
+
+/** A lock released by someone other than its holder: who, when, why. */
+export interface LockReleaseRecord {
+  readonly lock: string;
+  readonly holder: string;
+  readonly how: 'force' | 'holder-died';
+  readonly who: string;
+  readonly why: string;
+  readonly at: string;
+  readonly owner?: LockOwner;
 }
 
 export interface RunRecord {
@@ -69,6 +104,11 @@ export interface PointerAuditRecord extends AuditRecord {
 }
 
 const FILE = (sha: string) => `FILE#${sha}`;
+const LOCK = (name: string) => ({ pk: `LOCK#${name}`, sk: 'LOCK' });
+
+/** BatchGetItem takes at most 100 keys per call (DynamoDB limit). */
+const BATCH_GET_LIMIT = 100;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The ledger table: every file, snapshot, source pointer, run and lock. */
 export class Ledger {
@@ -107,15 +147,19 @@ export class Ledger {
     return result.Item as FileRecord | undefined;
   }
 
+  /** Every file record (read consistently, as `listSources`). */
   async listFiles(): Promise<FileRecord[]> {
-    return (await this.queryIndex('FILE')) as unknown as FileRecord[];
+    return (await this.readConsistently(await this.queryIndex('FILE'))) as unknown as FileRecord[];
   }
 
   /**
-   * Point a logical source at a file, unless a file received later already holds the pointer
-   * (a re-delivered old event must not roll a source back).
+   * Point a logical source at a file, unless a later upload of the same name already holds the
+   * pointer (a re-delivered old event must not roll a source back). Ordered by `uploadedAt`, the
+   * upload's own time, not by when the bytes were first seen: uploading an earlier file again
+   * makes it current again. Idempotent: the same upload pointed twice is a no-op that succeeds.
    */
   async pointSource(pointer: SourcePointer): Promise<boolean> {
+    const uploadedAt = pointer.uploadedAt ?? pointer.receivedAt;
     try {
       await this.client.send(
         new PutCommand({
@@ -126,9 +170,11 @@ export class Ledger {
             gsi1pk: 'SOURCE',
             gsi1sk: pointer.sourceName,
             ...pointer,
+            uploadedAt,
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR receivedAt <= :receivedAt',
-          ExpressionAttributeValues: { ':receivedAt': pointer.receivedAt },
+          ConditionExpression:
+            'attribute_not_exists(pk) OR uploadedAt <= :uploadedAt OR (attribute_not_exists(uploadedAt) AND receivedAt <= :uploadedAt)',
+          ExpressionAttributeValues: { ':uploadedAt': uploadedAt },
         }),
       );
       return true;
@@ -138,8 +184,24 @@ export class Ledger {
     }
   }
 
+  async getSource(sourceName: string): Promise<SourcePointer | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `SOURCE#${sourceName}`, sk: 'CURRENT' },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item as SourcePointer | undefined;
+  }
+
+  /**
+   * Every source pointer, as the table holds it: the index names the sources, the items are then
+   * read consistently (an index entry can lag or, after a kill of the embedded DynamoDB between
+   * its index and item writes, name an item that was never written).
+   */
   async listSources(): Promise<SourcePointer[]> {
-    return (await this.queryIndex('SOURCE')) as unknown as SourcePointer[];
+    return (await this.readConsistently(await this.queryIndex('SOURCE'))) as unknown as SourcePointer[];
   }
 
   /** Record the curated tables of a file; idempotent for a given snapshot id. */
@@ -170,6 +232,13 @@ export class Ledger {
     return result.Item as SnapshotRecord | undefined;
   }
 
+  /** Forget a snapshot record, so that the file is normalised again (`hld doctor` rebuilding a damaged table). */
+  async forgetSnapshot(sha256: string, snapshotId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: FILE(sha256), sk: `SNAPSHOT#${snapshotId}` } }),
+    );
+  }
+
   /** The most recently written snapshot of a file, whatever contracts it was written with. */
   async latestSnapshot(sha256: string): Promise<SnapshotRecord | undefined> {
     const snapshots = (await queryAll(this.client, {
@@ -190,17 +259,19 @@ export class Ledger {
     holder: string,
     leaseSeconds: number,
     nowSeconds = Math.floor(Date.now() / 1000),
+    owner?: LockOwner,
   ): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
           Item: {
-            pk: `LOCK#${name}`,
-            sk: 'LOCK',
+            ...LOCK(name),
+            name,
             holder,
             acquiredAt: nowSeconds,
             expiresAt: nowSeconds + leaseSeconds,
+            ...(owner ? { owner } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
           ExpressionAttributeValues: { ':now': nowSeconds, ':holder': holder },
@@ -211,7 +282,7 @@ export class Ledger {
       const current = await this.client.send(
         new GetCommand({
           TableName: this.table,
-          Key: { pk: `LOCK#${name}`, sk: 'LOCK' },
+          Key: LOCK(name),
           ConsistentRead: true,
         }),
       );
@@ -223,13 +294,78 @@ export class Ledger {
     }
   }
 
+  /** The lock as the table holds it now, if anyone holds it. */
+  async getLock(name: string): Promise<LockRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: LOCK(name), ConsistentRead: true }),
+    );
+    if (!result.Item) return undefined;
+    const item = result.Item;
+    return {
+      name,
+      holder: String(item.holder),
+      acquiredAt: Number(item.acquiredAt),
+      expiresAt: Number(item.expiresAt),
+      ...(item.owner ? { owner: item.owner as LockOwner } : {}),
+    };
+  }
+
+  /**
+   * Release a lock someone else holds, only if it is still exactly the one that was looked at
+   * (same holder, same acquisition): a lock taken again meanwhile is never released by mistake.
+   * The release is recorded (who, when, why). Returns false when the lock had changed.
+   */
+  async releaseLockOf(
+    lock: LockRecord,
+    release: Omit<LockReleaseRecord, 'lock' | 'holder' | 'owner'>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: LOCK(lock.name),
+          ConditionExpression: 'holder = :holder AND acquiredAt = :acquiredAt',
+          ExpressionAttributeValues: { ':holder': lock.holder, ':acquiredAt': lock.acquiredAt },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+    const record: LockReleaseRecord = {
+      lock: lock.name,
+      holder: lock.holder,
+      ...(lock.owner ? { owner: lock.owner } : {}),
+      ...release,
+    };
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `AUDIT#lock#${lock.name}`,
+          sk: `${record.at}#${record.holder}`,
+          gsi1pk: 'LOCK-RELEASE',
+          gsi1sk: record.at,
+          ...record,
+        },
+      }),
+    );
+    return true;
+  }
+
+  /** Locks released by someone other than their holder, oldest first. */
+  async listLockReleases(): Promise<LockReleaseRecord[]> {
+    const records = (await this.queryIndex('LOCK-RELEASE')) as unknown as LockReleaseRecord[];
+    return records.sort((a, b) => a.at.localeCompare(b.at));
+  }
+
   /** Release a lease if (and only if) `holder` still holds it. */
   async releaseLock(name: string, holder: string): Promise<boolean> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.table,
-          Key: { pk: `LOCK#${name}`, sk: 'LOCK' },
+          Key: LOCK(name),
           ConditionExpression: 'holder = :holder',
           ExpressionAttributeValues: { ':holder': holder },
         }),
@@ -284,6 +420,34 @@ export class Ledger {
     );
   }
 
+  /**
+   * End a run that died as `failed` (its process is gone, or its lock was released by force);
+   * a run that already ended keeps its outcome. Returns false when it was not running.
+   */
+  async failRunThatDied(runId: string, reason: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `RUN#${runId}`, sk: 'RUN' },
+          UpdateExpression: 'SET #status = :failed, #finishedAt = :now, #error = :reason',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :running',
+          ExpressionAttributeNames: { '#status': 'status', '#finishedAt': 'finishedAt', '#error': 'error' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':running': 'running',
+            ':now': new Date().toISOString(),
+            ':reason': reason,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   /** Record who moved a dataset's pointer, when and why (rollbacks and publishes). */
   async recordPointerChange(audit: PointerAuditRecord): Promise<void> {
     await this.client.send(
@@ -305,7 +469,80 @@ export class Ledger {
   }
 
   async listRuns(): Promise<RunRecord[]> {
-    return (await this.queryIndex('RUN')) as unknown as RunRecord[];
+    return (await this.readConsistently(await this.queryIndex('RUN'))) as unknown as RunRecord[];
+  }
+
+  /**
+   * Index entries that do not match their item: the item is missing, or holds another index key.
+   * The embedded DynamoDB (dynalite) writes an item's index entries before the item itself, so a
+   * kill between the two leaves such a ghost; DynamoDB proper never does. `hld doctor` reports
+   * and removes them.
+   */
+  async findIndexGhosts(): Promise<Record<string, unknown>[]> {
+    const ghosts: Record<string, unknown>[] = [];
+    for (const type of ['FILE', 'SOURCE', 'RUN', 'AUDIT', 'LOCK-RELEASE']) {
+      const entries = await this.queryIndex(type);
+      const items = await this.readConsistently(entries);
+      const byKey = new Map(items.map((item) => [`${item.pk}\u001f${item.sk}`, item]));
+      for (const entry of entries) {
+        const item = byKey.get(`${entry.pk}\u001f${entry.sk}`);
+        if (!item || item.gsi1pk !== entry.gsi1pk || item.gsi1sk !== entry.gsi1sk) ghosts.push(entry);
+      }
+    }
+    return ghosts;
+  }
+
+  /**
+   * Remove a ghost index entry through the API (an index cannot be written directly): write the
+   * item with the ghost's index key, then restore the item as it was (or delete it if it never
+   * existed); each write moves the index entry along with it.
+   */
+  async removeIndexGhost(ghost: Record<string, unknown>): Promise<void> {
+    const key = { pk: ghost.pk, sk: ghost.sk };
+    const current = (
+      await this.client.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))
+    ).Item;
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...(current ?? ghost), gsi1pk: ghost.gsi1pk, gsi1sk: ghost.gsi1sk },
+      }),
+    );
+    if (current) await this.client.send(new PutCommand({ TableName: this.table, Item: current }));
+    else await this.client.send(new DeleteCommand({ TableName: this.table, Key: key }));
+  }
+
+  /**
+   * The items of index entries, read from the table with consistent reads (BatchGetItem in
+   * chunks of 100, unprocessed keys retried with backoff). Entries whose item is gone are left out.
+   */
+  private async readConsistently(
+    entries: readonly Record<string, unknown>[],
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    const keys = [
+      ...new Map(
+        entries.map((entry) => [`${entry.pk}\u001f${entry.sk}`, { pk: entry.pk, sk: entry.sk }]),
+      ).values(),
+    ];
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_LIMIT);
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        if (attempt > 8)
+          throw new Error(`${pending.length} ledger items were still unprocessed after 8 attempts`);
+        if (attempt > 1) await sleep(Math.random() * 50 * 2 ** (attempt - 2));
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        items.push(...((result.Responses?.[this.table] ?? []) as Record<string, unknown>[]));
+        pending = (result.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    // Index order (by gsi1sk) is what callers saw before; BatchGetItem answers in any order.
+    const order = new Map(entries.map((entry, index) => [`${entry.pk}\u001f${entry.sk}`, index]));
+    return items.sort(
+      (a, b) => (order.get(`${a.pk}\u001f${a.sk}`) ?? 0) - (order.get(`${b.pk}\u001f${b.sk}`) ?? 0),
+    );
   }
 
   private async queryIndex(type: string): Promise<Record<string, unknown>[]> {

@@ -109,6 +109,20 @@ export class ObjectStore {
     }
   }
 
+  /** Size and last-modified time, from HeadObject (no download). */
+  async stat(key: string): Promise<{ size: number; lastModified?: Date }> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        size: head.ContentLength ?? 0,
+        ...(head.LastModified ? { lastModified: head.LastModified } : {}),
+      };
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+
   /** SHA-256 of an object, streamed: an oversize upload is hashed without being held in memory. */
   async sha256(key: string): Promise<string> {
     return (await this.digests(key, ['sha256'])).sha256 ?? '';

@@ -168,7 +168,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       expect(csv.sha256).toBe(sha256Hex(await ctx.exports.get(csv.key)));
     });
 
-    it('treats the same bytes uploaded twice as a no-op', async () => {
+    it('reads and records the same bytes uploaded twice only once; the second name points at the same file', async () => {
       const ctx = pipelineContext();
       const before = await ctx.ledger.listFiles();
       const bytes = await sampleBytes('stocktaking/jmdi-projects.csv');
@@ -177,6 +177,9 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
 
       expect(deliveries.every((delivery) => !delivery.error && delivery.emitted === 0)).toBe(true);
       expect((await ctx.ledger.listFiles()).length).toBe(before.length);
+      expect((await ctx.ledger.getSource('stocktaking/jmdi-projects-again.csv'))?.sha256).toBe(
+        sha256Hex(bytes),
+      );
     });
 
     it('processes an event delivered twice exactly once', async () => {

@@ -164,6 +164,7 @@ for (const backend of integrationBackends().filter(
         backend: { ...running, name: 'aws' as const },
         ctx: pipelineContext(),
         stateDir: undefined,
+        onInterrupt: () => () => false,
       };
       const caller = await stsClient().send(new GetCallerIdentityCommand({}));
 

@@ -5,13 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import { backendLost } from '#packages/local/backend-lost.ts';
 import {
   createLocalEventRouter,
   type Delivery,
   objectCreatedEvent,
   runLocalRefresh,
 } from '#packages/local/event-router.ts';
-import { PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
+import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
+import { type IngestedUpload, PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
+import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/refresh-lock.ts';
 import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
@@ -29,6 +32,8 @@ export interface UploadSummary {
   readonly rowsAccepted?: number;
   readonly rowsQuarantined?: number;
   readonly quarantineKey?: string;
+  /** The source name that first brought these bytes, when they were already known under another. */
+  readonly sameAs?: string;
   readonly error?: string;
 }
 
@@ -50,10 +55,10 @@ export async function uploadAndDispatch(
   out: Output,
   options: { deliveries?: number } = {},
 ): Promise<UploadSummary[]> {
-  const ingested = new Map<string, string>();
+  const ingested = new Map<string, IngestedUpload>();
   const router = createLocalEventRouter(PIPELINE, {
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
-    onIngested: (upload) => ingested.set(upload.key, upload.sha256),
+    onIngested: (upload) => ingested.set(upload.key, upload),
   });
   const summaries: UploadSummary[] = [];
   for (const [index, file] of files.entries()) {
@@ -61,6 +66,7 @@ export async function uploadAndDispatch(
     // Streamed from disk: a large file is never held in memory on its way up.
     const { size } = await stat(file.path);
     ingested.delete(key);
+    const sourceName = `${file.kind}/${basename(file.path)}`;
     await session.ctx.raw.putStream(key, createReadStream(file.path));
     if (session.backend.name === 'aws') {
       summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
@@ -69,14 +75,26 @@ export async function uploadAndDispatch(
     }
     const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, size));
     const failed = deliveries.find((delivery) => delivery.error);
+    // A backend that stopped answering fails every file after it: stop here and say what was done.
+    const lost =
+      failed &&
+      backendLost(
+        failed.error,
+        session.backend.name,
+        `while ingesting ${basename(file.path)} (${index} of ${files.length} file(s) ingested before it)`,
+      );
+    if (lost) throw lost;
     // The ledger is keyed by content: one GetItem per file, not a scan of every file per upload.
-    const sha256 = ingested.get(key);
-    const record = sha256 ? await session.ctx.ledger.getFile(sha256) : undefined;
+    const outcome = ingested.get(key);
+    const record = outcome ? await session.ctx.ledger.getFile(outcome.sha256) : undefined;
+    const known = outcome?.status === 'unchanged' ? record : undefined;
+    const sameAs = outcome?.sameAs && outcome.sameAs !== sourceName ? outcome.sameAs : undefined;
+    const wasCurrent = outcome?.status === 'unchanged' && !outcome.madeCurrent;
     const summary: UploadSummary = {
       file: file.path,
       kind: file.kind,
       key,
-      status: failed ? 'failed' : (record?.status ?? 'unknown'),
+      status: failed ? 'failed' : known ? 'unchanged' : (record?.status ?? 'unknown'),
       ...(record
         ? {
             sha256: record.sha256,
@@ -85,12 +103,20 @@ export async function uploadAndDispatch(
             ...(record.quarantineKey ? { quarantineKey: record.quarantineKey } : {}),
           }
         : {}),
+      ...(sameAs ? { sameAs } : {}),
       ...(failed?.error ? { error: failed.error.message } : {}),
     };
     summaries.push(summary);
     out.info(
-      `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}: ${summary.status}` +
-        (record ? `, ${record.rowsAccepted} rows accepted, ${record.rowsQuarantined} quarantined` : '') +
+      `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}: ` +
+        (known && !failed
+          ? sameAs
+            ? `unchanged: same bytes as ${sameAs} (${known.status}, ${known.rowsAccepted} rows); nothing read again`
+            : wasCurrent || known.status !== 'accepted'
+              ? `unchanged: same bytes as its current version; nothing to do`
+              : `current again: same bytes as an earlier upload of this name (${known.rowsAccepted} rows); nothing read again`
+          : `${summary.status}` +
+            (record ? `, ${record.rowsAccepted} rows accepted, ${record.rowsQuarantined} quarantined` : '')) +
         (summary.error ? ` — ${summary.error}` : ''),
     );
   }
@@ -114,6 +140,15 @@ export async function refresh(session: Session, out: Output, requestedBy: string
     out.info(`Started ${started.executionArn}`);
     return initial;
   }
+  const released = await releaseLockOfDeadHolder(session.ctx.ledger, REFRESH_LOCK);
+  if (released) out.info(`refresh: ${released}`);
+  let current = initial;
+  let step = 'lock';
+  // Interrupted (Ctrl-C, SIGTERM): the run is recorded as failed and its lock released at once.
+  const forget = session.onInterrupt(async (signal) => {
+    if (current.lockToken)
+      await refreshFailed({ ...current, error: `interrupted by ${signal}` }, lockContext());
+  });
   // Stages a published version triggers run after the publish; a failure there is reported,
   // not a failed refresh (in AWS they run from their own queue, with its DLQ).
   const router = {
@@ -124,23 +159,31 @@ export async function refresh(session: Session, out: Output, requestedBy: string
         );
     },
   };
-  return runLocalRefresh(
-    initial,
-    PIPELINE,
-    {},
-    (step, state) => {
-      if (step === 'normalise-pending')
-        out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
-      if (step === 'assemble') {
-        out.info(
-          state.published
-            ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
-            : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
-        );
-      }
-    },
-    router,
-  );
+  try {
+    return await runLocalRefresh(
+      initial,
+      PIPELINE,
+      {},
+      (stepId, state) => {
+        current = state;
+        step = stepId;
+        if (stepId === 'normalise-pending')
+          out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
+        if (stepId === 'assemble') {
+          out.info(
+            state.published
+              ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
+              : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
+          );
+        }
+      },
+      router,
+    );
+  } catch (error) {
+    throw backendLost(error, session.backend.name, `during the refresh (after its '${step}' step)`) ?? error;
+  } finally {
+    forget();
+  }
 }
 
 export async function runCommand(session: Session, out: Output, dir: string | undefined): Promise<number> {
@@ -154,6 +197,15 @@ export async function runCommand(session: Session, out: Output, dir: string | un
   const selection = await selectIngestFiles([root]);
   reportSkipped(selection, out);
   const uploads = await uploadAndDispatch(session, selection.files, out);
+  const failed = uploads.filter((upload) => upload.status === 'failed');
+  if (failed.length > 0) {
+    // A briefing without a file that failed for a reason of its own (not its content) would be
+    // published as if that file did not exist: hold it back until the run completes.
+    out.info(
+      `hld run: ${failed.length} file(s) failed (${failed.map((upload) => basename(upload.file)).join(', ')}); nothing was published. Fix the cause and run again: files already recorded are not read again`,
+    );
+    return EXIT.failure;
+  }
   const state = await refresh(session, out, 'hld run');
   const perKind = new Map<string, { files: number; accepted: number; quarantined: number }>();
   for (const upload of uploads) {
@@ -187,10 +239,30 @@ export async function runCommand(session: Session, out: Output, dir: string | un
         .map(([type, n]) => `${n} ${type}`)
         .join(', ')}`,
       '',
-      'Next: npx hld briefing show MDA · npx hld briefing show --theme RT3 · npx hld status · npx hld lineage country#MDA',
+      ...nextSteps(session),
     ].join('\n'),
   );
   return uploads.some((upload) => upload.status === 'failed') ? EXIT.failure : EXIT.ok;
+}
+
+/** What to try next; for a backend whose state ends with this command, only what can work. */
+function nextSteps(session: Session): string[] {
+  if (session.backend.name === 'moto' || session.backend.name === 'ddblocal') {
+    return [
+      `(${session.backend.name} keeps everything in memory: this briefing is gone when hld exits. Run without --backend to keep it in .hld/.)`,
+    ];
+  }
+  return [
+    'Next: npx hld briefing show MDA · npx hld briefing show --theme RT3 · npx hld status · npx hld lineage country#MDA',
+  ];
+}
+
+/** Where this session's state is, for people. */
+export function describeState(session: Session): string {
+  if (session.stateDir) return session.stateDir;
+  if (session.backend.name === 'moto' || session.backend.name === 'ddblocal')
+    return `in memory (${session.backend.name}), for this command only`;
+  return `the ${session.backend.name} backend (nothing on this machine)`;
 }
 
 export async function statusCommand(session: Session, out: Output): Promise<number> {
@@ -206,33 +278,51 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
   const pointerChanges = (await session.ctx.ledger.listPointerChanges())
     .sort((a, b) => a.at.localeCompare(b.at))
     .slice(-10);
-  out.result({ files, sources, runs, current: pointer, pointerChanges }, () =>
-    [
-      `Files (${files.length}):`,
-      table(
-        ['received', 'source', 'sha256', 'status', 'accepted', 'quarantined', 'current', 'report'],
-        files.map((file) => [
-          file.receivedAt.slice(0, 19),
-          file.sourceName,
-          file.sha256.slice(0, 12),
-          file.status,
-          file.rowsAccepted,
-          file.rowsQuarantined,
-          current.has(file.sha256) ? 'yes' : '',
-          file.quarantineKey ?? file.refusal?.message ?? '',
-        ]),
-      ),
-      '',
-      `Runs (last ${runs.length}):`,
-      table(
-        ['started', 'run', 'status', 'version', 'error'],
-        runs.map((run) => [run.startedAt.slice(0, 19), run.runId, run.status, run.version, run.error]),
-      ),
-      '',
-      pointer
-        ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})`
-        : 'No briefing published yet: run `npm start` or `hld refresh`.',
-    ].join('\n'),
+  const lock = await session.ctx.ledger.getLock(REFRESH_LOCK);
+  out.result(
+    {
+      state: describeState(session),
+      files,
+      sources,
+      runs,
+      current: pointer,
+      pointerChanges,
+      lock: lock ?? null,
+    },
+    () =>
+      [
+        `State: ${describeState(session)}`,
+        '',
+        `Files (${files.length}):`,
+        table(
+          ['received', 'source', 'sha256', 'status', 'accepted', 'quarantined', 'current', 'report'],
+          files.map((file) => [
+            file.receivedAt.slice(0, 19),
+            file.sourceName,
+            file.sha256.slice(0, 12),
+            file.status,
+            file.rowsAccepted,
+            file.rowsQuarantined,
+            current.has(file.sha256) ? 'yes' : '',
+            file.quarantineKey ?? file.refusal?.message ?? '',
+          ]),
+        ),
+        '',
+        `Runs (last ${runs.length}):`,
+        table(
+          ['started', 'run', 'status', 'version', 'error'],
+          runs.map((run) => [run.startedAt.slice(0, 19), run.runId, run.status, run.version, run.error]),
+        ),
+        '',
+        pointer
+          ? `${session.ctx.config.dataset}: CURRENT = v${pointer.version} (since ${pointer.movedAt})`
+          : session.backend.name === 'moto' || session.backend.name === 'ddblocal'
+            ? `No briefing: ${session.backend.name} starts empty for every command.`
+            : 'No briefing published yet: run `npm start` or `hld refresh`.',
+        ...(lock
+          ? [`Refresh lock held by run ${lock.holder} until ${new Date(lock.expiresAt * 1000).toISOString()}`]
+          : []),
+      ].join('\n'),
   );
   return EXIT.ok;
 }

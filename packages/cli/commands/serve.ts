@@ -27,8 +27,7 @@ function untilStopped(): Promise<NodeJS.Signals> {
 
 /**
  * `hld serve`: the briefing HTTP API (the same router as the Lambda) on 127.0.0.1, against the
- * session's backend, until Ctrl-C or SIGTERM; then the session stops the backend (and saves
- * embedded state) as after any command.
+ * session's backend, until Ctrl-C or SIGTERM; then the session stops the backend as after any command.
  */
 export async function serveCommand(session: Session, out: Output, args: { port?: string }): Promise<number> {
   const port = parsePort(args.port);

@@ -9,11 +9,17 @@ export const runIngestStage: EventStageRunner = async (event, context) => {
   const ctx = pipelineContext();
   const outcome = await ingestUpload(detail.object.key, ctx);
   context.log?.('ingested', { key: detail.object.key, status: outcome.status });
-  context.onIngested?.({
-    key: detail.object.key,
-    sha256: outcome.status === 'duplicate' ? outcome.sha256 : outcome.record.sha256,
-    status: outcome.status,
-  });
+  context.onIngested?.(
+    outcome.status === 'unchanged'
+      ? {
+          key: detail.object.key,
+          sha256: outcome.sha256,
+          status: outcome.status,
+          madeCurrent: outcome.madeCurrent,
+          ...(outcome.sameAs ? { sameAs: outcome.sameAs } : {}),
+        }
+      : { key: detail.object.key, sha256: outcome.record.sha256, status: outcome.status, madeCurrent: true },
+  );
   if (outcome.status !== 'accepted' || !outcome.event) return [];
   const accepted: PipelineEvent<'SourceAccepted'> = {
     id: `accepted-${outcome.event.sha256}`,

@@ -1,0 +1,334 @@
+import { cp, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
+import { identifyProcess } from '#packages/local/process-identity.ts';
+import { pipelineContext } from '#packages/pipeline/context.ts';
+import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
+import { deadProcess } from '../support/processes.ts';
+import { seededRandom, testSeed } from '../support/seed.ts';
+import { hld } from './support/hld.ts';
+
+interface ObjectRecordFile {
+  readonly path: string;
+  readonly key: string;
+  readonly sha256: string;
+}
+
+/** The record file of the first object of `bucket` whose key starts with `prefix`. */
+async function objectRecord(stateDir: string, bucket: string, prefix: string): Promise<ObjectRecordFile> {
+  const folder = join(stateDir, 'embedded', 's3', 'objects', bucket);
+  for (const name of (await readdir(folder)).sort()) {
+    const record = JSON.parse(await readFile(join(folder, name), 'utf8'));
+    if (record.key.startsWith(prefix))
+      return { path: join(folder, name), key: record.key, sha256: record.sha256 };
+  }
+  throw new Error(`no object under s3://${bucket}/${prefix}`);
+}
+
+const blobPath = (stateDir: string, sha256: string) => join(stateDir, 'embedded', 's3', 'blobs', sha256);
+
+/** Change one byte in the middle of a file (a flipped bit on disk, a stray edit). */
+async function flipOneByte(path: string): Promise<void> {
+  const bytes = await readFile(path);
+  const at = Math.floor(bytes.length / 2);
+  bytes[at] = (bytes[at] ?? 0) ^ 0x01;
+  await writeFile(path, bytes);
+}
+
+/** Work on the ledger of a state folder in this process (no hld command may run meanwhile). */
+async function withLedger<T>(stateDir: string, work: () => Promise<T>): Promise<T> {
+  const backend: RunningBackend = await startBackend('embedded', { stateDir: join(stateDir, 'embedded') });
+  try {
+    return await work();
+  } finally {
+    await backend.stop();
+  }
+}
+
+describe('damaged or interrupted local state (embedded)', () => {
+  let template: string;
+  let baselineHash: string;
+  const dirs: string[] = [];
+
+  /** A copy of the state an uninterrupted `hld run` left. */
+  const copyOfState = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hld-damaged-'));
+    dirs.push(dir);
+    await cp(template, dir, { recursive: true });
+    return dir;
+  };
+
+  beforeAll(async () => {
+    template = await mkdtemp(join(tmpdir(), 'hld-template-'));
+    dirs.push(template);
+    const run = await hld(['run', '--json'], { HLD_STATE_DIR: template });
+    expect(run.code, run.stderr).toBe(0);
+    baselineHash = JSON.parse(run.stdout).contentHash;
+  });
+
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a curated table whose bytes no longer match their SHA-256, publishes nothing from it, and doctor rebuilds it from raw', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const table = await objectRecord(dir, 'hld-curated', 'tables/jmdi_project/');
+    await flipOneByte(blobPath(dir, table.sha256));
+
+    const refused = await hld(['refresh'], env);
+    const shown = await hld(['briefing', 'show', 'MDA', '--json'], env);
+
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain(`s3://hld-curated/${table.key}`);
+    expect(refused.stderr).toMatch(/SHA-256.*hld doctor/s);
+    expect(JSON.parse(shown.stdout).version).toBe(1);
+
+    const doctor = await hld(['doctor'], env);
+    const refreshed = await hld(['refresh', '--json'], env);
+
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(doctor.stdout).toContain('rebuilt from raw');
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: false, contentHash: baselineHash });
+  });
+
+  it('says which upload must be ingested again when its raw bytes are damaged, and a run with the file heals it', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const raw = await objectRecord(dir, 'hld-raw', 'raw/stocktaking/');
+    await flipOneByte(blobPath(dir, raw.sha256));
+
+    const doctor = await hld(['doctor'], env);
+
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/moved aside/);
+    expect(doctor.stdout).toContain(
+      `ingest the file again (hld ingest <path to ${raw.key.split('/').pop()}>`,
+    );
+
+    const rerun = await hld(['run', '--json'], env);
+    const after = await hld(['doctor', '--dry-run'], env);
+
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout).contentHash).toBe(baselineHash);
+    expect(after.code, after.stdout).toBe(0);
+  });
+
+  it('never rewrites an object record it cannot parse: the command that needs it names it; doctor moves it aside and rebuilds', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const table = await objectRecord(dir, 'hld-curated', 'tables/jmdi_lesson/');
+    await truncate(table.path, 20);
+    const damaged = await readFile(table.path);
+
+    const refused = await hld(['refresh'], env);
+
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain(table.path);
+    expect(refused.stderr).toContain('hld doctor');
+    expect(await readFile(table.path)).toEqual(damaged);
+
+    const doctor = await hld(['doctor'], env);
+    const refreshed = await hld(['refresh', '--json'], env);
+
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(JSON.parse(refreshed.stdout).contentHash).toBe(baselineHash);
+  });
+
+  it('answers at once, naming the object, when a stored blob is missing (no hang), and doctor rebuilds it', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const table = await objectRecord(dir, 'hld-curated', 'tables/pilot/');
+    await rm(blobPath(dir, table.sha256));
+
+    const refused = await hld(['refresh'], env, 120_000);
+
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain(`s3://hld-curated/${table.key}`);
+    expect(refused.stderr).toContain('missing');
+
+    const doctor = await hld(['doctor'], env);
+    const refreshed = await hld(['refresh', '--json'], env);
+
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(JSON.parse(refreshed.stdout).contentHash).toBe(baselineHash);
+  });
+
+  it('reports an index of the earlier layout that cannot be parsed, leaves it untouched, and doctor moves it aside', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const index = join(dir, 'embedded', 's3', 'hld-raw.index.json');
+    await writeFile(index, '{"objects":{"raw/stocktaking/');
+
+    const status = await hld(['status'], env);
+
+    expect(status.code).toBe(0);
+    expect(status.stderr).toContain(`${index} cannot be parsed`);
+    expect(await readFile(index, 'utf8')).toBe('{"objects":{"raw/stocktaking/');
+
+    const doctor = await hld(['doctor'], env);
+
+    expect(doctor.code, doctor.stdout).toBe(0);
+    expect(doctor.stdout).toContain('moved aside');
+    expect(
+      (await readdir(join(dir, 'embedded', 's3'))).filter((name) => name.endsWith('.index.json')),
+    ).toEqual([]);
+  });
+
+  it('writes the live version\u2019s exports again from its items when one of them is lost', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const exported = await objectRecord(dir, 'hld-exports', 'briefings/hld2013/v1/csv/briefing_country.csv');
+    await rm(exported.path);
+
+    const found = await hld(['doctor', '--dry-run'], env);
+    const repaired = await hld(['doctor'], env);
+    const after = await hld(['doctor', '--dry-run'], env);
+
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain('exports missing or damaged under briefings/hld2013/v1/');
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(repaired.stdout).toContain('written again');
+    expect(after.code, after.stdout).toBe(0);
+    expect(JSON.parse(await readFile(exported.path, 'utf8')).sha256).toBe(exported.sha256);
+  });
+
+  it('finds and removes a ledger index entry whose item a kill never wrote (the embedded DynamoDB writes the index first)', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    // What a kill between dynalite's two writes leaves: the index entry, without its item. The
+    // leveldb is opened with the package dynalite itself uses.
+    const db = new Level<string, { pk?: { S?: string } }>(join(dir, 'embedded', 'dynamodb'), {
+      valueEncoding: 'json',
+    });
+    let removed = '';
+    for await (const [key, item] of db.iterator({ gte: 'item-hld-ledger~', lt: 'item-hld-ledger~\uffff' })) {
+      if (item.pk?.S === 'SOURCE#stocktaking/jmdi-lessons.csv') {
+        await db.del(key);
+        removed = key;
+      }
+    }
+    await db.close();
+    expect(removed).not.toBe('');
+
+    const found = await hld(['doctor', '--dry-run', '--json'], env);
+    const repaired = await hld(['doctor'], env);
+    const rerun = await hld(['run', '--json'], env);
+    const after = await hld(['doctor', '--dry-run', '--json'], env);
+
+    expect(found.code).toBe(1);
+    expect(JSON.parse(found.stdout).findings).toContainEqual(
+      expect.objectContaining({
+        area: 'index',
+        problem: expect.stringContaining('SOURCE stocktaking/jmdi-lessons.csv'),
+      }),
+    );
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout).contentHash).toBe(baselineHash);
+    expect(JSON.parse(after.stdout).healthy, after.stdout).toBe(true);
+  });
+
+  it('stops cleanly on a full disk (a size limit of the embedded store), publishes nothing half-written, and completes once there is room', async () => {
+    const seed = testSeed('full embedded store');
+    const limit = Math.round(30_000 + seededRandom(seed)() * 1_500_000);
+    const dir = await mkdtemp(join(tmpdir(), 'hld-full-'));
+    dirs.push(dir);
+
+    const full = await hld(['run'], { HLD_STATE_DIR: dir, HLD_EMBEDDED_S3_MAX_BYTES: String(limit) });
+
+    expect(full.code, `limit ${limit} (seed ${seed})`).toBe(5);
+    expect(full.stdout + full.stderr).toMatch(/is full/);
+    expect(await readdir(join(dir, 'embedded', 's3', 'tmp'))).toEqual([]);
+
+    const rerun = await hld(['run', '--json'], { HLD_STATE_DIR: dir });
+    const doctor = await hld(['doctor', '--dry-run', '--json'], { HLD_STATE_DIR: dir });
+
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout).contentHash).toBe(baselineHash);
+    expect(JSON.parse(doctor.stdout).healthy, doctor.stdout).toBe(true);
+  });
+
+  it('releases, with a notice, the lock of a refresh whose process is dead, and records its run as failed', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const owner = await deadProcess();
+    await withLedger(dir, async () => {
+      const { ledger } = pipelineContext();
+      await ledger.acquireLock(REFRESH_LOCK, 'run-killed', 900, undefined, owner);
+      await ledger.startRun({
+        runId: 'run-killed',
+        status: 'running',
+        requestedBy: 'hld refresh',
+        startedAt: new Date().toISOString(),
+      });
+    });
+
+    const refreshed = await hld(['refresh'], env);
+    const status = JSON.parse((await hld(['status', '--json'], env)).stdout);
+
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stdout + refreshed.stderr).toContain(
+      `Released the refresh lock of run run-killed: its process (PID ${owner.pid}) is no longer running`,
+    );
+    expect(status.runs.find((run: { runId: string }) => run.runId === 'run-killed')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('died'),
+    });
+  });
+
+  it('releases a live holder\u2019s lock only with hld unlock --force --why, and records who and why', async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    // A holder that is alive: this test process.
+    const owner = identifyProcess(process.pid)!;
+    await withLedger(dir, async () => {
+      const { ledger } = pipelineContext();
+      await ledger.acquireLock(REFRESH_LOCK, 'run-stuck', 900, undefined, owner);
+      await ledger.startRun({
+        runId: 'run-stuck',
+        status: 'running',
+        requestedBy: 'hld refresh',
+        startedAt: new Date().toISOString(),
+      });
+    });
+
+    const locked = await hld(['refresh'], env);
+    const asked = await hld(['unlock'], env);
+    const noReason = await hld(['unlock', '--force'], env);
+    const forced = await hld(
+      ['unlock', '--force', '--why', 'stuck after a network outage', '--who', 'operator', '--json'],
+      env,
+    );
+    const refreshed = await hld(['refresh'], env);
+
+    expect(locked.code).toBe(4);
+    expect(asked.code).toBe(4);
+    expect(asked.stdout).toContain('hld unlock --force --why');
+    expect(noReason.code).toBe(2);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({
+      released: true,
+      who: 'operator',
+      why: 'stuck after a network outage',
+    });
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    const releases = await withLedger(dir, () => pipelineContext().ledger.listLockReleases());
+    expect(releases).toContainEqual(
+      expect.objectContaining({
+        lock: 'refresh',
+        holder: 'run-stuck',
+        how: 'force',
+        who: 'operator',
+        why: 'stuck after a network outage',
+      }),
+    );
+    const runs = await withLedger(dir, () => pipelineContext().ledger.listRuns());
+    expect(runs.find((run) => run.runId === 'run-stuck')).toMatchObject({ status: 'failed' });
+  });
+});

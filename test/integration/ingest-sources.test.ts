@@ -1,0 +1,184 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
+import { loadCuratedTables } from '#packages/pipeline/assemble.ts';
+import { pipelineContext } from '#packages/pipeline/context.ts';
+import { ingestUpload, sha256Hex } from '#packages/pipeline/ingest.ts';
+import { Ledger, type SourcePointer } from '#packages/storage/ledger.ts';
+import { integrationBackends } from '../support/backends.ts';
+import { ingestSamples, refreshNow, sampleBytes, uploadAndRoute } from '../support/pipeline.ts';
+
+/** The lessons sample with one more lesson, LES-777, that only this version carries. */
+async function lessonsWithExtra(): Promise<Buffer> {
+  const original = (await sampleBytes('stocktaking/jmdi-lessons.csv')).toString('utf8').trimEnd();
+  const lastLine = original.split('\n').at(-1)!;
+  return Buffer.from(`${original}\n${lastLine.replace(/^LES-\d+/, 'LES-777')}\n`);
+}
+
+async function lessonIds(): Promise<string[]> {
+  const ctx = pipelineContext();
+  const lessons = (await loadCuratedTables(ctx)).tables.table('jmdi_lesson');
+  const lessonId = lessons.column('lesson_id');
+  return Array.from({ length: lessons.length }, (_, row) => String(lessonId(row))).sort();
+}
+
+async function pointerOf(sourceName: string): Promise<SourcePointer | undefined> {
+  return pipelineContext().ledger.getSource(sourceName);
+}
+
+/** A ledger whose first pointSource dies, as a process killed between the two ledger writes would. */
+class LedgerThatDiesBeforePointing extends Ledger {
+  private died = false;
+  override async pointSource(pointer: SourcePointer): Promise<boolean> {
+    if (!this.died) {
+      this.died = true;
+      throw new Error('simulated crash between recording the file and pointing its source');
+    }
+    return super.pointSource(pointer);
+  }
+}
+
+/**
+ * A document client on the real emulator whose first conditional PutItem of a FILE record lands
+ * but whose answer is lost (an injected network reset after the server answered): the SDK sends
+ * the same write again, and the condition refuses it.
+ */
+function clientThatLosesTheFirstFileAnswer(): { client: DynamoDBDocumentClient; lost: () => number } {
+  const base = new DynamoDBClient({});
+  let lost = 0;
+  base.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const input = args.input as { Item?: { pk?: unknown }; ConditionExpression?: string };
+      const isFilePut =
+        context.commandName === 'PutItemCommand' &&
+        Boolean(input.ConditionExpression) &&
+        String((input.Item?.pk as { S?: string } | undefined)?.S ?? input.Item?.pk ?? '').startsWith('FILE#');
+      if (isFilePut && lost === 0) {
+        lost += 1;
+        throw Object.assign(new Error('socket hang up (injected: the answer to the write was lost)'), {
+          code: 'ECONNRESET',
+        });
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'loseFirstFileRecordAnswer' },
+  );
+  return {
+    client: DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } }),
+    lost: () => lost,
+  };
+}
+
+for (const backend of integrationBackends().filter((candidate) => candidate.available)) {
+  describe(`sources and redelivery on ${backend.name}`, () => {
+    let running: RunningBackend;
+
+    beforeAll(async () => {
+      running = await startBackend(backend.name);
+      await ingestSamples();
+      await refreshNow();
+    });
+
+    afterAll(async () => {
+      await running?.stop();
+    });
+
+    it('gives the same bytes under a second name a source of its own, says whose bytes they are, and publishes their rows once', async () => {
+      const ctx = pipelineContext();
+      const before = await refreshNow();
+      const bytes = await sampleBytes('stocktaking/jmdi-projects.csv');
+      const filesBefore = (await ctx.ledger.listFiles()).length;
+      await ctx.raw.put('incoming/stocktaking/projects-copy.csv', bytes);
+
+      const outcome = await ingestUpload('incoming/stocktaking/projects-copy.csv', ctx);
+      const after = await refreshNow();
+
+      expect(outcome).toMatchObject({
+        status: 'unchanged',
+        sameAs: 'stocktaking/jmdi-projects.csv',
+        madeCurrent: true,
+      });
+      expect((await pointerOf('stocktaking/projects-copy.csv'))?.sha256).toBe(sha256Hex(bytes));
+      expect((await pointerOf('stocktaking/jmdi-projects.csv'))?.sha256).toBe(sha256Hex(bytes));
+      expect((await ctx.ledger.listFiles()).length).toBe(filesBefore);
+      // Rows read once: the briefing is the one published before, not one with every project twice.
+      expect(after.published).toBe(false);
+      expect(after.contentHash).toBe(before.contentHash);
+    });
+
+    it('revising one of two names that hold the same bytes keeps the rows the other name still carries', async () => {
+      const withExtra = await lessonsWithExtra();
+      await uploadAndRoute('stocktaking', 'lessons-a.csv', withExtra);
+      await uploadAndRoute('stocktaking', 'lessons-b.csv', withExtra);
+      await refreshNow();
+      expect((await lessonIds()).filter((id) => id === 'LES-777')).toHaveLength(1);
+
+      // lessons-a.csv is revised without LES-777; lessons-b.csv still carries it.
+      await uploadAndRoute('stocktaking', 'lessons-a.csv', await sampleBytes('stocktaking/jmdi-lessons.csv'));
+      await refreshNow();
+
+      expect((await pointerOf('stocktaking/lessons-b.csv'))?.sha256).toBe(sha256Hex(withExtra));
+      expect((await lessonIds()).filter((id) => id === 'LES-777')).toHaveLength(1);
+    });
+
+    it('makes an earlier file current again when it is uploaded again under its name (the latest upload wins)', async () => {
+      const ctx = pipelineContext();
+      const first = await lessonsWithExtra();
+      const second = Buffer.from(first.toString('utf8').replace('LES-777', 'LES-778'));
+      await uploadAndRoute('stocktaking', 'lessons-c.csv', first);
+      await uploadAndRoute('stocktaking', 'lessons-c.csv', second);
+      expect((await pointerOf('stocktaking/lessons-c.csv'))?.sha256).toBe(sha256Hex(second));
+
+      await ctx.raw.put('incoming/stocktaking/lessons-c.csv', first);
+      const outcome = await ingestUpload('incoming/stocktaking/lessons-c.csv', ctx);
+
+      expect(outcome).toMatchObject({ status: 'unchanged', madeCurrent: true });
+      expect((await pointerOf('stocktaking/lessons-c.csv'))?.sha256).toBe(sha256Hex(first));
+    });
+
+    it('finishes on redelivery an ingest that died between recording the file and pointing its source', async () => {
+      const ctx = pipelineContext();
+      const bytes = Buffer.from((await lessonsWithExtra()).toString('utf8').replace('LES-777', 'LES-779'));
+      await ctx.raw.put('incoming/stocktaking/lessons-d.csv', bytes);
+
+      const dying = ingestUpload('incoming/stocktaking/lessons-d.csv', {
+        ...ctx,
+        ledger: new LedgerThatDiesBeforePointing(ctx.config.ledgerTable),
+      });
+      await expect(dying).rejects.toThrow(/simulated crash/);
+      expect(await ctx.ledger.getFile(sha256Hex(bytes))).toBeDefined();
+      expect(await pointerOf('stocktaking/lessons-d.csv')).toBeUndefined();
+
+      const redelivered = await ingestUpload('incoming/stocktaking/lessons-d.csv', ctx);
+      await refreshNow();
+
+      expect(redelivered).toMatchObject({ status: 'unchanged', madeCurrent: true });
+      expect((await pointerOf('stocktaking/lessons-d.csv'))?.sha256).toBe(sha256Hex(bytes));
+      expect(await lessonIds()).toContain('LES-779');
+    });
+
+    it('completes an ingest whose conditional put of the file record lost its answer (injected network reset; the SDK retried)', async () => {
+      const ctx = pipelineContext();
+      const bytes = Buffer.from((await lessonsWithExtra()).toString('utf8').replace('LES-777', 'LES-780'));
+      await ctx.raw.put('incoming/stocktaking/lessons-e.csv', bytes);
+      const faulty = clientThatLosesTheFirstFileAnswer();
+
+      const outcome = await ingestUpload('incoming/stocktaking/lessons-e.csv', {
+        ...ctx,
+        ledger: new Ledger(ctx.config.ledgerTable, faulty.client),
+      });
+
+      expect(faulty.lost()).toBe(1);
+      expect(outcome).toMatchObject({
+        status: 'accepted',
+        event: expect.objectContaining({ sha256: sha256Hex(bytes) }),
+      });
+      expect((await pointerOf('stocktaking/lessons-e.csv'))?.sha256).toBe(sha256Hex(bytes));
+      expect(
+        Buffer.from(await ctx.raw.get((await ctx.ledger.getFile(sha256Hex(bytes)))!.rawKey)).equals(bytes),
+      ).toBe(true);
+    });
+  });
+}

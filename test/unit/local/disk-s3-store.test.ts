@@ -1,0 +1,286 @@
+import * as nodeFs from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  adoptLegacyIndexes,
+  type DiskS3Store,
+  openDiskS3Store,
+  type StoreFileSystem,
+  sha256Of,
+} from '#packages/local/disk-s3-store.ts';
+import { testSeed } from '../../support/seed.ts';
+
+const BUCKET = 'hld-raw';
+
+class SimulatedKill extends Error {
+  override readonly name = 'SimulatedKill';
+}
+
+/**
+ * node:fs, except that the process "dies" at the `killAt`-th call that changes the disk: that
+ * call does nothing (or, for a write, only half of it) and every call after it throws, as
+ * nothing runs after a kill -9.
+ */
+function dyingFileSystem(killAt: number): { fs: StoreFileSystem } {
+  let calls = 0;
+  let dead = false;
+  const mutating = new Set([
+    'openSync',
+    'writeSync',
+    'fsyncSync',
+    'renameSync',
+    'unlinkSync',
+    'rmSync',
+    'mkdirSync',
+  ]);
+  const realFs: StoreFileSystem = {
+    openSync: nodeFs.openSync,
+    writeSync: nodeFs.writeSync,
+    fsyncSync: nodeFs.fsyncSync,
+    closeSync: nodeFs.closeSync,
+    renameSync: nodeFs.renameSync,
+    unlinkSync: nodeFs.unlinkSync,
+    readFileSync: nodeFs.readFileSync,
+    mkdirSync: nodeFs.mkdirSync,
+    readdirSync: nodeFs.readdirSync,
+    statSync: nodeFs.statSync,
+    rmSync: nodeFs.rmSync,
+    existsSync: nodeFs.existsSync,
+  };
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, real] of Object.entries(realFs) as [string, (...args: unknown[]) => unknown][]) {
+    wrapped[name] = (...args: unknown[]) => {
+      if (dead) throw new SimulatedKill('the process is gone');
+      if (mutating.has(name)) {
+        calls += 1;
+        if (calls === killAt) {
+          dead = true;
+          if (name === 'writeSync') {
+            const [fd, bytes, offset = 0, length] = args as [number, Uint8Array, number?, number?];
+            const total = length ?? bytes.byteLength - offset;
+            nodeFs.writeSync(fd, bytes, offset, Math.floor(total / 2));
+          }
+          throw new SimulatedKill(`killed at ${name} (change ${calls})`);
+        }
+      }
+      return real(...args);
+    };
+  }
+  return { fs: wrapped as unknown as StoreFileSystem };
+}
+
+type Operation =
+  | { type: 'put'; key: string; body: Buffer }
+  | { type: 'delete'; key: string }
+  | { type: 'multipart'; key: string; body: Buffer };
+
+function apply(store: DiskS3Store, operation: Operation): void {
+  if (operation.type === 'put')
+    store.putObject(BUCKET, operation.key, operation.body, 'text/csv', { a: '1' });
+  else if (operation.type === 'delete') store.deleteObject(BUCKET, operation.key);
+  else {
+    const id = store.createMultipartUpload(BUCKET, operation.key);
+    const etag = store.uploadPart(id, 1, operation.body);
+    store.completeMultipartUpload(id, [{ partNumber: 1, etag }]);
+  }
+}
+
+function contentsOf(store: DiskS3Store): Map<string, string> {
+  const contents = new Map<string, string>();
+  for (const object of store.listObjects(BUCKET).objects) {
+    contents.set(object.key, sha256Of(store.getObject(BUCKET, object.key).body));
+  }
+  return contents;
+}
+
+const key = fc.constantFrom('incoming/survey/a.csv', 'raw/x y/b.json', 'tables/é/ü.arrow', 'k');
+const body = fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes));
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({ type: fc.constant('put' as const), key, body }),
+  fc.record({ type: fc.constant('delete' as const), key }),
+  fc.record({ type: fc.constant('multipart' as const), key, body }),
+);
+
+describe('DiskS3Store', () => {
+  let root: string;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'hld-disk-s3-'));
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps every object, its metadata and bytes across a restart, and lists keys in order', async () => {
+    const first = await openDiskS3Store(root);
+    first.createBucket(BUCKET);
+    first.putObject(BUCKET, 'b/2.csv', Buffer.from('two'), 'text/csv', { 'upload-key': 'x' });
+    first.putObject(BUCKET, 'a/1.csv', Buffer.from('one'));
+    first.putObject(BUCKET, 'b/3.csv', Buffer.from('two'));
+
+    const second = await openDiskS3Store(root);
+
+    expect(second.listObjects(BUCKET).objects.map((object) => object.key)).toEqual([
+      'a/1.csv',
+      'b/2.csv',
+      'b/3.csv',
+    ]);
+    const object = second.getObject(BUCKET, 'b/2.csv');
+    expect(object.body.toString()).toBe('two');
+    expect(object).toMatchObject({
+      contentType: 'text/csv',
+      metadata: { 'upload-key': 'x' },
+      contentLength: 3,
+    });
+    expect(second.listObjects(BUCKET, { prefix: 'b/', delimiter: '/' }).objects).toHaveLength(2);
+    expect(second.listObjects(BUCKET, { delimiter: '/' }).commonPrefixes).toEqual(['a/', 'b/']);
+    // Same bytes under two keys are one blob.
+    expect(second.blobNames()).toHaveLength(2);
+  });
+
+  it('after a kill at any write, a restart sees each object either as before or as after that operation, and every body intact', async () => {
+    const seed = testSeed('DiskS3Store kill at any write');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(operation, { minLength: 1, maxLength: 8 }),
+        fc.nat(80),
+        async (operations, killAt) => {
+          const folder = await mkdtemp(join(root, 'run-'));
+          const setup = await openDiskS3Store(folder);
+          setup.createBucket(BUCKET);
+          const dying = dyingFileSystem(killAt + 1);
+          const model = new Map<string, string>();
+          let interrupted: Operation | undefined;
+          try {
+            const storeOnDyingDisk = await openDiskS3Store(folder, { fs: dying.fs });
+            for (const step of operations) {
+              interrupted = step;
+              apply(storeOnDyingDisk, step);
+              interrupted = undefined;
+              if (step.type === 'delete') model.delete(step.key);
+              else model.set(step.key, sha256Of(step.body));
+            }
+          } catch (error) {
+            if (!(error instanceof SimulatedKill)) throw error;
+          }
+
+          const reopened = await openDiskS3Store(folder);
+          const seen = contentsOf(reopened);
+
+          const after = new Map(model);
+          if (interrupted?.type === 'delete') after.delete(interrupted.key);
+          else if (interrupted) after.set(interrupted.key, sha256Of(interrupted.body));
+          expect(
+            [model, after].some(
+              (state) => JSON.stringify([...state].sort()) === JSON.stringify([...seen].sort()),
+            ),
+          ).toBe(true);
+          expect(await readdir(join(folder, 'tmp'))).toEqual([]);
+          // And the store goes on working.
+          reopened.putObject(BUCKET, 'next', Buffer.from('after the kill'));
+          expect(reopened.getObject(BUCKET, 'next').body.toString()).toBe('after the kill');
+        },
+      ),
+      { seed, numRuns: 150 },
+    );
+  });
+
+  it('refuses bytes that no longer match their SHA-256, naming the object and what to do', async () => {
+    const store = await openDiskS3Store(root);
+    store.createBucket(BUCKET);
+    store.putObject(BUCKET, 'tables/jmdi_project/x.arrow', Buffer.from('budget 1114030'));
+    const sha = sha256Of(Buffer.from('budget 1114030'));
+    await writeFile(store.blobPath(sha), 'budget 2769940');
+
+    expect(() => store.getObject(BUCKET, 'tables/jmdi_project/x.arrow')).toThrow(
+      expect.objectContaining({
+        name: expect.any(String),
+        message: expect.stringMatching(/s3:\/\/hld-raw\/tables\/jmdi_project\/x\.arrow.*SHA-256.*hld doctor/),
+      }),
+    );
+    // HEAD needs no body and still answers.
+    expect(store.headObject(BUCKET, 'tables/jmdi_project/x.arrow').contentLength).toBe(14);
+  });
+
+  it('answers at once when a blob is missing, naming the object (no hang)', async () => {
+    const store = await openDiskS3Store(root);
+    store.createBucket(BUCKET);
+    store.putObject(BUCKET, 'raw/pilot/a.json', Buffer.from('{}'));
+    await rm(store.blobPath(sha256Of(Buffer.from('{}'))));
+
+    expect(() => store.getObject(BUCKET, 'raw/pilot/a.json')).toThrow(
+      /raw\/pilot\/a\.json.*missing.*hld doctor/,
+    );
+  });
+
+  it('never rewrites a record it cannot parse, and says which one', async () => {
+    const store = await openDiskS3Store(root);
+    store.createBucket(BUCKET);
+    store.putObject(BUCKET, 'a', Buffer.from('x'));
+    const path = join(root, 'objects', BUCKET, nodeFs.readdirSync(join(root, 'objects', BUCKET))[0]!);
+    await truncate(path, 5);
+    const damaged = await readFile(path);
+
+    const reopened = await openDiskS3Store(root);
+
+    expect(() => reopened.listObjects(BUCKET)).toThrow(/cannot be read.*left as they are.*hld doctor/);
+    expect(() => reopened.getObject(BUCKET, 'a')).toThrow(/cannot be read/);
+    expect(await readFile(path)).toEqual(damaged);
+  });
+
+  it('refuses a write over its size limit, leaving nothing half-written', async () => {
+    const store = await openDiskS3Store(root, { maxBytes: 10 });
+    store.createBucket(BUCKET);
+    store.putObject(BUCKET, 'small', Buffer.from('12345'));
+
+    expect(() => store.putObject(BUCKET, 'large', Buffer.from('123456789'))).toThrow(
+      /is full.*Nothing was half-written/,
+    );
+    expect(store.listObjects(BUCKET).objects.map((object) => object.key)).toEqual(['small']);
+    expect(store.blobNames()).toHaveLength(1);
+    expect(await readdir(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('writes a multipart upload from parts on disk, with the multipart ETag', async () => {
+    const store = await openDiskS3Store(root);
+    store.createBucket(BUCKET);
+    const first = Buffer.alloc(5 * 1024 * 1024, 1);
+    const second = Buffer.from('tail');
+    const id = store.createMultipartUpload(BUCKET, 'big.arrow', 'application/vnd.apache.arrow.file');
+    const etags = [store.uploadPart(id, 1, first), store.uploadPart(id, 2, second)];
+
+    const object = store.completeMultipartUpload(id, [
+      { partNumber: 1, etag: etags[0]! },
+      { partNumber: 2, etag: etags[1]! },
+    ]);
+
+    expect(object.etag).toMatch(/-2"$/);
+    expect(sha256Of(store.getObject(BUCKET, 'big.arrow').body)).toBe(
+      sha256Of(Buffer.concat([first, second])),
+    );
+    expect(await readdir(join(root, 'uploads'))).toEqual([]);
+  });
+
+  it('adopts the index files of the earlier layout, and leaves one it cannot parse as it is', async () => {
+    const store = await openDiskS3Store(root);
+    store.createBucket(BUCKET);
+    const bytes = Buffer.from('kept by the old layout');
+    store.putObject(BUCKET, 'scratch', bytes);
+    store.deleteObject(BUCKET, 'scratch');
+    await writeFile(
+      join(root, `${BUCKET}.index.json`),
+      JSON.stringify({ objects: { 'raw/a.csv': sha256Of(bytes) } }),
+    );
+    await writeFile(join(root, 'hld-curated.index.json'), '{"objects":{"tab');
+
+    const result = adoptLegacyIndexes(store);
+
+    expect(result).toEqual({ adopted: 1, unreadable: [join(root, 'hld-curated.index.json')] });
+    expect(store.getObject(BUCKET, 'raw/a.csv').body.toString()).toBe('kept by the old layout');
+    expect(await readFile(join(root, 'hld-curated.index.json'), 'utf8')).toBe('{"objects":{"tab');
+  });
+});
