@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { backendLost } from '#packages/local/backend-lost.ts';
+import { backendLost, configuredBackend } from '#packages/local/backend-lost.ts';
 import { LOCAL_STATE_ERRORS } from '#packages/local/disk-s3-store.ts';
 import { BackendUnavailableError } from '#packages/local/errors.ts';
 import { SettingError } from '#packages/settings/errors.ts';
@@ -161,7 +161,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(`Unknown command '${command}'. Try 'hld --help'.`);
     }
   } catch (error) {
-    return report(error, out, values.backend ?? process.env.HLD_BACKEND);
+    return report(error, out, values.backend ?? configuredBackend());
   }
 }
 

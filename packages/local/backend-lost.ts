@@ -1,3 +1,4 @@
+import { HLD_BACKEND, readSetting } from '#packages/settings/settings.ts';
 import type { BackendName } from './backends.ts';
 import { BackendLostError } from './errors.ts';
 
@@ -41,13 +42,22 @@ function consequences(backend: string): string {
   return 'What was written before stays: each step is recorded once and published versions only move when complete. Check that the backend runs, then run the command again; files already recorded are not read again';
 }
 
+/** The backend HLD_BACKEND names, for a message; never throws (an invalid value reads as its default). */
+export function configuredBackend(): string {
+  try {
+    return readSetting(HLD_BACKEND);
+  } catch {
+    return HLD_BACKEND.defaultValue;
+  }
+}
+
 /**
  * A BackendLostError for an error that says the backend cannot be reached, naming what was done
  * so far (`progress`), what is lost and how to resume; undefined for any other error.
  */
 export function backendLost(
   error: unknown,
-  backend: BackendName | string = process.env.HLD_BACKEND ?? 'embedded',
+  backend: BackendName | string = configuredBackend(),
   progress?: string,
 ): BackendLostError | undefined {
   const code = unreachableCode(error);
