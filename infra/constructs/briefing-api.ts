@@ -37,6 +37,7 @@ export const BRIEFING_API_ACCESS: StageAccess = {
     ledger: {
       read: true,
       partitionKeys: [LEDGER_KEYS.file],
+      readOnlyKeys: [LEDGER_KEYS.run],
       indexQueries: { byType: [LEDGER_INDEX_KEYS.run] },
     },
   },

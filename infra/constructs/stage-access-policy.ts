@@ -42,7 +42,8 @@ const S3_ACTIONS = {
  * transactions (EMULATORS.md).
  */
 const DYNAMODB_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  // BatchGetItem: the ledger reads the items behind index entries with consistent reads, 100 at a time.
+  read: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
   batchWrite: ['dynamodb:BatchWriteItem'],
 } as const;
@@ -58,7 +59,11 @@ export function tableActionsOf(access: TableAccess): string[] {
 /** The partition-key patterns `action` is allowed on under `access`. */
 export function partitionKeysAllowed(access: TableAccess, action: string): readonly string[] {
   if (action === 'dynamodb:DeleteItem') return access.delete ?? [];
-  return tableActionsOf(access).includes(action) ? access.partitionKeys : [];
+  const keys = tableActionsOf(access).includes(action) ? access.partitionKeys : [];
+  const readOnly = (DYNAMODB_ACTIONS.read as readonly string[]).includes(action)
+    ? (access.readOnlyKeys ?? [])
+    : [];
+  return [...keys, ...readOnly.filter((pattern) => !keys.includes(pattern))];
 }
 
 /**
@@ -110,7 +115,8 @@ export function stageAccessPolicy(
 
   for (const [tableId, tableAccess] of Object.entries(access.tables) as [TableId, TableAccess][]) {
     const table = targets.tables[tableId];
-    for (const pattern of [...tableAccess.partitionKeys, ...(tableAccess.delete ?? [])]) {
+    const readOnly = tableAccess.readOnlyKeys ?? [];
+    for (const pattern of [...tableAccess.partitionKeys, ...readOnly, ...(tableAccess.delete ?? [])]) {
       assertPartitionKey(stageId, tableId, pattern);
     }
     const actions = tableActionsOf(tableAccess);
@@ -128,6 +134,16 @@ export function stageAccessPolicy(
           conditions: {
             'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...tableAccess.partitionKeys] },
           },
+        }),
+      );
+    }
+    if (readOnly.length > 0) {
+      // Read-only partitions: the items a stage reads but never writes (behind index entries).
+      statements.push(
+        new iam.PolicyStatement({
+          actions: [...DYNAMODB_ACTIONS.read],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...readOnly] } },
         }),
       );
     }
@@ -161,7 +177,11 @@ export function stageAccessPolicy(
         }),
       );
     }
-    const touchesTable = actions.length > 0 || deletable.length > 0 || tableAccess.indexQueries !== undefined;
+    const touchesTable =
+      actions.length > 0 ||
+      readOnly.length > 0 ||
+      deletable.length > 0 ||
+      tableAccess.indexQueries !== undefined;
     if (touchesTable) {
       keyActions.add('kms:Decrypt');
       keyActions.add('kms:DescribeKey');

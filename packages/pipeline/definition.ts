@@ -37,7 +37,7 @@ export interface BucketAccess {
  * (infra/constructs/stage-access-policy.ts), every one limited to `partitionKeys`.
  */
 export interface TableAccess {
-  /** GetItem and Query. */
+  /** GetItem, BatchGetItem and Query. */
   readonly read?: boolean;
   /** PutItem and UpdateItem. */
   readonly write?: boolean;
@@ -53,6 +53,12 @@ export interface TableAccess {
    * packages/storage/partition-keys.ts (`FILE#*`, or an exact key such as `DATASETS`).
    */
   readonly partitionKeys: readonly string[];
+  /**
+   * Partition keys the stage only reads (GetItem, BatchGetItem, Query), besides `partitionKeys`:
+   * typically the items behind the index entries it queries (`SOURCE#*` behind `byType` SOURCE).
+   * @default - none
+   */
+  readonly readOnlyKeys?: readonly string[];
   /**
    * Queries on a global secondary index: index name → the index partition-key values the stage
    * queries (`{ byType: ['SOURCE'] }`).

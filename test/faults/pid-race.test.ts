@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HLD_FAULT_PID_ROUNDS, readSetting } from '#packages/settings/settings.ts';
 import { deadProcess } from '../support/processes.ts';
-import { runScript } from './support/hld.ts';
+import { runScript, waitUntil } from './support/hld.ts';
 
 /** A PID file left by a process that ran and is gone. */
 async function stalePidFile(dir: string): Promise<void> {
@@ -22,8 +22,23 @@ interface RaceResult {
   readonly releasedAt?: number;
 }
 
-function racer(dir: string, startAt: number): Promise<RaceResult> {
-  return runScript<RaceResult>('test/faults/support/take-state-lock.ts', [dir, String(startAt)]);
+function racer(dir: string, barrier: string): Promise<RaceResult> {
+  return runScript<RaceResult>('test/faults/support/take-state-lock.ts', [dir, barrier]);
+}
+
+/** Start the racers, wait until every one of them is loaded and waiting, then let them go at once. */
+async function race(dir: string): Promise<RaceResult[]> {
+  const barrier = await mkdtemp(join(tmpdir(), 'hld-race-barrier-'));
+  try {
+    const racing = Array.from({ length: RACERS }, () => racer(dir, barrier));
+    const ready = async () => (await readdir(barrier)).filter((name) => name.startsWith('ready-')).length;
+    if (!(await waitUntil(async () => (await ready()) === RACERS, 120_000)))
+      throw new Error(`only ${await ready()} of ${RACERS} racers started within 120 s`);
+    await writeFile(join(barrier, 'go'), '');
+    return await Promise.all(racing);
+  } finally {
+    await rm(barrier, { recursive: true, force: true });
+  }
 }
 
 describe('racing commands for one state folder (separate processes)', () => {
@@ -35,10 +50,7 @@ describe('racing commands for one state folder (separate processes)', () => {
       for (let round = 0; round < roundCount; round += 1) {
         const dir = await mkdtemp(join(tmpdir(), 'hld-race-'));
         if (start === 'a stale PID file') await stalePidFile(dir);
-        // Process start-up takes a while under load: agree on an instant well after it.
-        const startAt = Date.now() + 4000;
-
-        rounds.push(await Promise.all(Array.from({ length: RACERS }, () => racer(dir, startAt))));
+        rounds.push(await race(dir));
         await rm(dir, { recursive: true, force: true });
       }
 

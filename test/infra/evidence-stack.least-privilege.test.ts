@@ -239,7 +239,13 @@ describe('EvidenceStack least privilege', () => {
     expect(isAllowed(api, 'dynamodb:PutItem', tableArn('ledger'), { leadingKeys: ['FILE#4f2a'] })).toBe(
       false,
     );
-    expect(isAllowed(api, 'dynamodb:Query', tableArn('ledger'), { leadingKeys: ['RUN#run-1'] })).toBe(false);
+    // The run records behind the index entries are read (BatchGetItem), never written.
+    expect(isAllowed(api, 'dynamodb:BatchGetItem', tableArn('ledger'), { leadingKeys: ['RUN#run-1'] })).toBe(
+      true,
+    );
+    expect(isAllowed(api, 'dynamodb:PutItem', tableArn('ledger'), { leadingKeys: ['RUN#run-1'] })).toBe(
+      false,
+    );
     expect(isAllowed(api, 'dynamodb:GetItem', tableArn('ledger'), { leadingKeys: ['SOURCE#pilot/x'] })).toBe(
       false,
     );

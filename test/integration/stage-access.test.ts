@@ -71,6 +71,10 @@ function dynamoKeys(command: string, input: Record<string, unknown>): { table: s
       return [{ table: String(input.TableName), keys: [pk(input.Item)] }];
     case 'QueryCommand':
       return [{ table: String(input.TableName), keys: [queriedKey(input)] }];
+    case 'BatchGetItemCommand':
+      return Object.entries(input.RequestItems as Record<string, { Keys: unknown[] }>).map(
+        ([table, request]) => ({ table, keys: request.Keys.map(pk) }),
+      );
     case 'BatchWriteItemCommand':
       return Object.entries(input.RequestItems as Record<string, Record<string, unknown>[]>).map(
         ([table, requests]) => ({

@@ -24,6 +24,7 @@ export const ASSEMBLE_STEP: StageDeclaration<RefreshStepDefinition> = {
         read: true,
         write: true,
         partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.audit],
+        readOnlyKeys: [LEDGER_KEYS.source],
         indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
       },
       briefings: {

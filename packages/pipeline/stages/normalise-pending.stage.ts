@@ -21,6 +21,7 @@ export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
         read: true,
         write: true,
         partitionKeys: [LEDGER_KEYS.file],
+        readOnlyKeys: [LEDGER_KEYS.source],
         indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
       },
     },
