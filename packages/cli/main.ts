@@ -17,6 +17,7 @@ import { contractsCommand } from './commands/contracts.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { refresh, reportSkipped, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
+import { queryCommand } from './commands/query.ts';
 import { serveCommand } from './commands/serve.ts';
 import { unlockCommand } from './commands/unlock.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -53,6 +54,7 @@ Briefings
                                 files go to exports/<dataset>-v<N>/<F>/ unless --out DIR
   serve [--port 8787]           the briefing HTTP API on http://127.0.0.1:PORT (same routes as the AWS API), until Ctrl-C
   lineage <item>                from a briefing item (MDA, country#MDA, theme#RT3@GLOBAL) back to the raw bytes
+  query "SELECT …" [--csv]      SQL over the live curated tables (DuckDB over the Parquet copies; Athena's names)
 
 State
   doctor [--dry-run]            check local state (ledger ↔ objects ↔ versions, locks, runs) and repair what can be
@@ -149,6 +151,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await withReadSession(values.backend, (session) =>
           lineageCommand(session, out, { item: rest[0], version: values.version }),
         );
+      case 'query':
+        return await withReadSession(values.backend, (session) =>
+          queryCommand(session, out, { sql: rest.join(' '), csv: Boolean(values.csv) }),
+        );
       case 'briefing':
         return await briefing(rest, values, out);
       case 'serve':
@@ -188,6 +194,7 @@ function parse(argv: readonly string[]) {
       why: { type: 'string' },
       who: { type: 'string' },
       bom: { type: 'boolean' },
+      csv: { type: 'boolean' },
       port: { type: 'string' },
       force: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
