@@ -3,6 +3,7 @@ import type { CountryBody } from '#contracts/briefing/country.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { queryCurated, SqlQueryError } from '#packages/local/sql.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
+import { parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
 import { queryTables } from '#packages/pipeline/query-tables.ts';
 import { ingestSamples, refreshNow, SAMPLE_FILES, sampleBytes, uploadAndRoute } from '../support/pipeline.ts';
 
@@ -117,5 +118,29 @@ describe('SQL over the live curated tables (DuckDB, embedded backend)', () => {
     await expect(queryCurated(ctx, 'SELECT no_such_column FROM observation')).rejects.toThrow(
       /no_such_column/,
     );
+  });
+
+  it('gives a snapshot rewritten by a refresh (a contract change) its Parquet copies, so SQL misses none of its rows', async () => {
+    const ctx = pipelineContext();
+    const lessons = (await ctx.ledger.listSources()).find((source) =>
+      source.sourceName.endsWith('jmdi-lessons.csv'),
+    );
+    const snapshot = await ctx.ledger.latestSnapshot(lessons?.sha256 as string);
+    const copies = (snapshot?.tables ?? []).map((table) =>
+      parquetCopyKey(table.table, snapshot?.sha256 as string, snapshot?.snapshotId as string),
+    );
+    const before = await queryCurated(ctx, 'SELECT count(*) AS n FROM jmdi_lesson');
+    // As after a contract change: no snapshot under the current contracts, no Parquet copy.
+    await ctx.ledger.forgetSnapshot(snapshot?.sha256 as string, snapshot?.snapshotId as string);
+    await ctx.curated.deleteMany(copies);
+
+    const state = await refreshNow();
+
+    expect(state.normalised).toBe(1);
+    expect(copies.length).toBeGreaterThan(0);
+    for (const key of copies) expect(await ctx.curated.exists(key), key).toBe(true);
+    expect(await queryCurated(ctx, 'SELECT count(*) AS n FROM jmdi_lesson')).toMatchObject({
+      rows: before.rows,
+    });
   });
 });

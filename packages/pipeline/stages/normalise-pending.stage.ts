@@ -15,7 +15,7 @@ export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
   entry: 'functions/normalise-pending/handler.ts',
   emits: [],
   access: {
-    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
+    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*', 'parquet/*'] } },
     tables: {
       ledger: {
         read: true,
@@ -29,4 +29,6 @@ export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
   memorySizeMb: 1769,
   timeoutSeconds: 900,
   readsWorkbooks: true,
+  // The snapshots it rewrites get their Parquet copies here (no SnapshotWritten follows a step).
+  writesParquet: true,
 };
