@@ -43,6 +43,7 @@ interface Line {
   readonly rows?: number;
   readonly peakRssMB?: number;
   readonly node: string;
+  readonly runtime: string;
   readonly cpus: number;
   readonly [extra: string]: unknown;
 }
@@ -54,7 +55,9 @@ const option = (name: string) => {
 };
 const ROUNDS = Math.max(1, Number(option('rounds') ?? 3));
 const ONLY = option('only')?.split(',');
-const MACHINE = { node: process.version, cpus: os.cpus().length };
+/** `deployed` (the Lambda runtime's Node) or `machine` (set by bin/bench.js, which runs the suite on each). */
+const RUNTIME = process.env.BENCH_SUITE_RUNTIME ?? 'this-process';
+const MACHINE = { node: process.version, runtime: RUNTIME, cpus: os.cpus().length };
 
 /** Run one case in a fresh `node` and parse its JSON line. */
 function child(name: string, ...args: string[]): Result {
@@ -72,7 +75,7 @@ function child(name: string, ...args: string[]): Result {
 
 const num = (result: Result, key: string) => Number(result[key]);
 
-function line(fields: Omit<Line, 'node' | 'cpus'>): Line {
+function line(fields: Omit<Line, 'node' | 'cpus' | 'runtime'>): Line {
   const full = { ...fields, ...MACHINE } as Line;
   process.stdout.write(`${JSON.stringify(full)}\n`);
   return full;
@@ -408,7 +411,7 @@ function table(lines: readonly Line[]): string {
 mkdirSync(OUT_DIR, { recursive: true });
 const cpu = os.cpus()[0];
 process.stderr.write(
-  `hld-evidence benchmarks: ${cpu?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, load ${os
+  `hld-evidence benchmarks: ${cpu?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version} (${RUNTIME} runtime), load ${os
     .loadavg()
     .map((load) => load.toFixed(2))
     .join(' ')}, ${ROUNDS} rounds\n`,
@@ -419,7 +422,7 @@ for (const [name, benchmark] of Object.entries(BENCHMARKS)) {
   all.push(...(await benchmark()));
 }
 writeFileSync(
-  join(DATA_DIR, 'results.json'),
+  join(DATA_DIR, `results-${RUNTIME}.json`),
   JSON.stringify(
     {
       at: new Date().toISOString(),
@@ -428,6 +431,8 @@ writeFileSync(
         cores: os.cpus().length,
         memoryGiB: round(os.totalmem() / 2 ** 30, 1),
         node: process.version,
+        runtime: RUNTIME,
+        execPath: process.execPath,
         loadAfter: os.loadavg(),
       },
       results: all,
