@@ -3,10 +3,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '#packages/cli/main.ts';
 import { withSession } from '#packages/cli/session.ts';
 import { currentProcess } from '#packages/local/process-identity.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
+import { hld } from '../support/hld-in-process.ts';
 
 /**
  * The README's exit codes, command by command: 1 not found (or rows quarantined), 2 usage error,
@@ -14,38 +14,6 @@ import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
  * row runs `hld` as the bin does (main() with the arguments), on real embedded state, and checks the
  * code and that stderr says what to do next without a stack trace.
  */
-
-interface Ran {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `hld args…` in this process, with `env` set for the call; stdout and stderr captured. */
-async function hld(args: string[], env: Record<string, string | undefined> = {}): Promise<Ran> {
-  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const writeOut = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  Object.assign(process.env, env);
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete process.env[name];
-  process.stdout.write = ((chunk: string | Uint8Array) =>
-    stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) =>
-    stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: stdout.join(''), stderr: stderr.join('') };
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
 
 /** A port on 127.0.0.1 with nothing listening on it. */
 async function closedPort(): Promise<number> {

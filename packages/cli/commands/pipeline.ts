@@ -371,7 +371,7 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
   out.result(
     {
       state: describeState(session),
-      files,
+      files: files.map((file) => ({ ...file, outcome: outcomeOf(file) })),
       sources,
       runs,
       current: pointer,
@@ -384,18 +384,21 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
         '',
         `Files (${files.length}):`,
         table(
-          ['received', 'source', 'sha256', 'status', 'accepted', 'quarantined', 'current', 'report'],
+          ['received', 'source', 'sha256', 'outcome', 'accepted', 'quarantined', 'current', 'why'],
           files.map((file) => [
             file.receivedAt.slice(0, 19),
             file.sourceName,
             file.sha256.slice(0, 12),
-            file.status,
+            outcomeOf(file).replace('-', ' '),
             file.rowsAccepted,
             file.rowsQuarantined,
             current.has(file.sha256) ? 'yes' : '',
-            file.quarantineKey ?? file.refusal?.message ?? '',
+            file.refusal ? `${file.refusal.rule}: ${file.refusal.message}` : '',
           ]),
         ),
+        ...(files.some((file) => file.quarantineKey)
+          ? ['(quarantine reports: `hld status --json`, key `quarantineKey` of each file)']
+          : []),
         '',
         `Runs (last ${runs.length}):`,
         table(
