@@ -150,6 +150,13 @@ export const HLD_EPHEMERAL = /* @__PURE__ */ flagSetting({
   setBy: ['user'],
 });
 
+export const HLD_DEBUG = /* @__PURE__ */ flagSetting({
+  name: 'HLD_DEBUG',
+  description: '`hld` prints the stack trace of an unexpected failure (as `--debug` does)',
+  defaultValue: false,
+  setBy: ['user'],
+});
+
 export const HLD_LOCALSTACK_ENDPOINT = /* @__PURE__ */ textSetting({
   name: 'HLD_LOCALSTACK_ENDPOINT',
   description: 'where the `localstack` backend connects',
@@ -350,6 +357,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   HLD_BACKEND,
   HLD_STATE_DIR,
   HLD_EPHEMERAL,
+  HLD_DEBUG,
   HLD_LOCALSTACK_ENDPOINT,
   HLD_STATE_MACHINE_ARN,
   HLD_TEST_BACKENDS,

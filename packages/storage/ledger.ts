@@ -30,6 +30,8 @@ export interface FileRecord {
   readonly quarantineKey?: string;
   readonly refusal?: { readonly rule: string; readonly message: string; readonly hint?: string };
   readonly contracts?: Readonly<Record<string, string>>;
+  /** The text encoding the upload declared (`hld ingest --encoding`); normalise reads it so too. */
+  readonly encoding?: string;
 }
 
 export interface SnapshotTable {
