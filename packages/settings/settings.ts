@@ -271,12 +271,13 @@ export const HLD_MAX_STREAM_BYTES = /* @__PURE__ */ integerSetting({
 
 export const HLD_LOCK_LEASE_SECONDS = /* @__PURE__ */ integerSetting({
   name: 'HLD_LOCK_LEASE_SECONDS',
-  description: 'how long a crashed refresh can hold the lock',
+  description:
+    'how long a refresh lease lasts without a heartbeat (each step renews it); the stack sets the longest refresh path plus 300 s',
   defaultValue: 900,
   min: 1,
   max: 86_400,
   unit: 'seconds',
-  setBy: ['user'],
+  setBy: ['stack', 'user'],
 });
 
 export const HLD_EXPORT_LINK_SECONDS = /* @__PURE__ */ integerSetting({
