@@ -9,6 +9,7 @@ import {
   refreshLeaseSeconds,
   type StageDefinition,
 } from '#packages/pipeline/definition.ts';
+import { stageQueueName } from '#packages/pipeline/stage-queues.ts';
 import {
   HLD_DATASET,
   HLD_EVENT_BUS,
@@ -144,7 +145,7 @@ export class PipelineFunctions extends Construct {
         new EventStage(this, `${constructIdOf(stage.id)}Delivery`, {
           stage,
           handler: handler.function,
-          queueName: `${props.namePrefix}-${stage.id}`,
+          queueName: stageQueueName(props.namePrefix, stage.id),
           pipelineEventBus: this.eventBus,
           pipelineEventBusName: `${props.namePrefix}-pipeline`,
           buckets: props.buckets,

@@ -17,6 +17,7 @@ import { contractsCommand } from './commands/contracts.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { lineageCommand } from './commands/lineage.ts';
 import { refresh, reportSkipped, runCommand, statusCommand, uploadAndDispatch } from './commands/pipeline.ts';
+import { redriveCommand } from './commands/redrive.ts';
 import { serveCommand } from './commands/serve.ts';
 import { unlockCommand } from './commands/unlock.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -145,6 +146,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await withReadSession(values.backend, (session) =>
           unlockCommand(session, out, { force: Boolean(values.force), why: values.why, who: values.who }),
         );
+      case 'redrive':
+        return await withSession(values.backend, (s) => redriveCommand(s, out, { stage: values.stage }));
       case 'lineage':
         return await withReadSession(values.backend, (session) =>
           lineageCommand(session, out, { item: rest[0], version: values.version }),
@@ -190,6 +193,7 @@ function parse(argv: readonly string[]) {
       bom: { type: 'boolean' },
       port: { type: 'string' },
       force: { type: 'boolean' },
+      stage: { type: 'string' },
       'dry-run': { type: 'boolean' },
     },
   });

@@ -168,6 +168,16 @@ export const HLD_STATE_MACHINE_ARN = /* @__PURE__ */ textSetting({
   setBy: ['user'],
 });
 
+export const HLD_NAME_PREFIX = /* @__PURE__ */ textSetting({
+  name: 'HLD_NAME_PREFIX',
+  description:
+    "the deployed stack's name prefix, whose stage queues `hld redrive --backend aws` refills (the stack name)",
+  defaultValue: undefined,
+  pattern: /^[a-z][a-z0-9-]{1,39}$/,
+  expected: 'a stack name prefix such as hld-evidence-prod',
+  setBy: ['user'],
+});
+
 export const HLD_TEST_BACKENDS = /* @__PURE__ */ textSetting({
   name: 'HLD_TEST_BACKENDS',
   description: 'the local backends the integration suite runs on',
@@ -353,6 +363,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   HLD_EPHEMERAL,
   HLD_LOCALSTACK_ENDPOINT,
   HLD_STATE_MACHINE_ARN,
+  HLD_NAME_PREFIX,
   HLD_TEST_BACKENDS,
   HLD_PROPERTY_SEED,
   HLD_TEST_SEED,
