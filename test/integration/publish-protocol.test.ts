@@ -3,12 +3,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
+import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import {
   collectAbandonedVersions,
   hashVersion,
   type PublishStores,
+  pruneVersions,
   publishVersion,
   rollbackTo,
 } from '#packages/pipeline/publish.ts';
@@ -290,6 +292,37 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       await expect(
         briefings.movePointer(dataset, 1, 1, undefined, { fence: 1_000_001 }),
       ).rejects.toBeInstanceOf(PointerFencedError);
+      await expectCurrentIntact(briefings, dataset);
+    });
+
+    it('deletes a pruned version with its exports, and never a version the pointer names (live, rolled back from)', async () => {
+      const dataset = 'protocol-retention';
+      const { briefings } = stores();
+      const exports = pipelineContext().exports;
+      for (let n = 1; n <= 4; n += 1) {
+        const variant = items.map((item) =>
+          item.type === 'country' && item.id === 'JAM'
+            ? ({
+                ...item,
+                body: { ...item.body, caveats: [...item.body.caveats, `Version ${n}.`] },
+              } as BriefingItem)
+            : item,
+        );
+        await publishVersion(stores(), { dataset, items: variant, runId: `run-${n}`, inputs: [] });
+        await exports.put(`${exportPrefix(dataset, n)}manifest.json`, `{"version":${n}}`);
+      }
+      await rollbackTo(stores(), { dataset, version: 1, who: 'analyst', why: 'v2-v4 wrong' });
+
+      // Keep 1 besides the live one: v4 and v3 are the newest, v1 is live; v2 goes.
+      const deleted = await pruneVersions(briefings, dataset, 1, 1, { exports });
+
+      expect(deleted).toEqual([2]);
+      expect((await briefings.listVersions(dataset)).map((record) => record.version).sort()).toEqual([
+        1, 3, 4,
+      ]);
+      expect(await exports.list(exportPrefix(dataset, 2))).toEqual([]);
+      for (const kept of [1, 3, 4])
+        expect(await exports.exists(`${exportPrefix(dataset, kept)}manifest.json`)).toBe(true);
       await expectCurrentIntact(briefings, dataset);
     });
 
