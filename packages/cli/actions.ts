@@ -204,6 +204,15 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
       doctorCommand(session, out, { dryRun: Boolean(options.dryRun) }),
     );
   },
+  redrive: async ({ options }, out) => {
+    const [{ withSession }, { redriveCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/redrive.ts'),
+    ]);
+    return withSession(backend(options), (session) =>
+      redriveCommand(session, out, { stage: text(options, 'stage') }),
+    );
+  },
   unlock: async ({ options }, out) => {
     if (options.force && !text(options, 'why'))
       throw new UsageError('hld unlock --force needs --why "<reason>": the release is recorded');

@@ -31,6 +31,7 @@ export type ActionName =
   | 'serve'
   | 'doctor'
   | 'unlock'
+  | 'redrive'
   | 'completion';
 
 /** What a command was given: its positional arguments and options (the global ones included). */
@@ -398,6 +399,23 @@ unchanged (same bytes as before). Then run 'hld refresh' to publish.${examples(
     .addHelpText(
       'after',
       examples('hld unlock', 'hld unlock --force --why "refresh hung after a network cut"'),
+    );
+  backendOption(
+    leaf(
+      program,
+      'redrive',
+      "deliver again what a stage gave up on: each stage's DLQ back into its queue (aws), or the local router's kept failures",
+      dispatch,
+      'redrive',
+    ),
+  )
+    .option('--stage <stage>', 'only this event stage (default: every event stage)')
+    .addHelpText(
+      'after',
+      examples(
+        'hld redrive',
+        'HLD_NAME_PREFIX=hld-evidence-prod hld redrive --backend aws --stage normalise',
+      ),
     );
   leaf(program, 'completion', 'print a shell completion script (bash or zsh)', dispatch, 'completion')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh']))

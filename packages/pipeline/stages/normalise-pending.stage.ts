@@ -20,7 +20,8 @@ export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
       ledger: {
         read: true,
         write: true,
-        partitionKeys: [LEDGER_KEYS.file],
+        // LOCK#: the lease heartbeat, renewed before each file.
+        partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.lock],
         readOnlyKeys: [LEDGER_KEYS.source],
         indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
       },
