@@ -377,6 +377,46 @@ function startEndToEnd(): Line[] {
   ];
 }
 
+/**
+ * `hld --help` as a user's shell starts it (the first start of a fresh compile cache is
+ * excluded: one warm-up run), against a bare `node -e 0` in the same round: the budget is 300 ms.
+ */
+function cliHelp(): Line[] {
+  process.stderr.write('cli-help ');
+  const rounds = Math.max(ROUNDS, 10);
+  const timed = (args: readonly string[]) => {
+    const started = performance.now();
+    const ran = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+    if (ran.status !== 0) throw new Error(`${args.join(' ')} failed (${ran.status}):\n${ran.stderr}`);
+    return (performance.now() - started) / 1000;
+  };
+  const help = [join(ROOT, 'bin', 'hld.js'), '--help'];
+  timed(help);
+  const ours: number[] = [];
+  const bare: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    ours.push(timed(help));
+    bare.push(timed(['-e', '0']));
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const summary = summarise(ours.map((seconds) => seconds * 1000));
+  const peer = summarise(bare.map((seconds) => seconds * 1000));
+  return [
+    line({
+      name: 'cli-help',
+      value: round(summary.median, 0),
+      unit: 'ms',
+      spread: summary.spread.map((ms) => round(ms, 0)),
+      peer: 'node -e 0 (bare Node.js start)',
+      peerValue: round(peer.median, 0),
+      rounds,
+      target: '<= 300 ms',
+      note: 'node bin/hld.js --help, after one warm-up run',
+    }),
+  ];
+}
+
 const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'normalise-survey-1m': normaliseSurvey,
   'assemble-groupby-1m': groupBy,
@@ -385,6 +425,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'publish-200x20': publish,
   bundles,
   'start-e2e': startEndToEnd,
+  'cli-help': cliHelp,
 };
 
 function table(lines: readonly Line[]): string {

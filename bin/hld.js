@@ -3,7 +3,6 @@
 // Node.js that strips types itself (22.18+, 24), the loader is registered only when a command
 // runs: `hld --help`, `--version` and `completion` load commander and the command tree alone.
 import module from 'node:module';
-import { register } from 'tsx/esm/api';
 
 // V8's code cache, and on Node 24 the type-stripped sources, are kept between runs (in the OS
 // temporary folder): the second `hld --help` starts as fast as Node itself.
@@ -13,10 +12,12 @@ module.enableCompileCache?.();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 let registered = false;
-const prepare = () => {
-  if (!registered) register();
+const prepare = async () => {
+  if (registered) return;
   registered = true;
+  const { register } = await import('tsx/esm/api');
+  register();
 };
-if (!process.features.typescript) prepare();
+if (!process.features.typescript) await prepare();
 const { main } = await import('../packages/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2), { prepare });

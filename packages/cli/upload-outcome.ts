@@ -28,6 +28,11 @@ export interface UploadFacts {
   readonly report?: string;
   readonly refusal?: { readonly rule: string; readonly message: string; readonly hint?: string };
   readonly sameAs?: string;
+  /**
+   * Unchanged bytes that were refused before, uploaded again with an --encoding: known bytes are
+   * not read again, so the declared encoding does not reach them (said, not silently ignored).
+   */
+  readonly refusedBeforeDespiteEncoding?: string;
   /** Unchanged bytes of an earlier upload of the same name, made its current version again. */
   readonly madeCurrent?: boolean;
   readonly error?: string;
@@ -80,6 +85,8 @@ export function describeOutcome(facts: UploadFacts): string {
     case 'refused':
       return `refused — ${facts.refusal ? `${facts.refusal.rule}: ${facts.refusal.message}` : 'no reason recorded'}${facts.refusal?.hint ? ` (${facts.refusal.hint})` : ''}${report}`;
     case 'unchanged':
+      if (facts.refusedBeforeDespiteEncoding)
+        return `unchanged — same bytes as ${facts.sameAs ?? 'an earlier upload'}, refused then; known bytes are not read again, so --encoding ${facts.refusedBeforeDespiteEncoding} does not reach them: re-save the file as UTF-8 and ingest that`;
       if (facts.madeCurrent) return 'unchanged — same bytes as an earlier upload of this name, current again';
       return `unchanged — same bytes as ${facts.sameAs ?? 'its current version'}, nothing to do`;
     case 'uploaded':

@@ -110,4 +110,18 @@ describe('hld ingest: what happened to each file', () => {
     expect(withEncoding.code, withEncoding.stderr).toBe(0);
     expect(JSON.parse(withEncoding.stdout).files[0]).toMatchObject({ outcome: 'accepted', rowsAccepted: 1 });
   });
+
+  it('says so when bytes refused before come again with --encoding: known bytes are not read again', async () => {
+    const again = await hld(['ingest', at('latin1.csv'), '--encoding', 'windows-1252'], env);
+
+    expect(again.stdout).toMatch(
+      /latin1\.csv: unchanged — same bytes as .*refused then; .*--encoding windows-1252 does not reach them: re-save the file as UTF-8/,
+    );
+  });
+
+  it('--quiet prints the summary and no per-file progress', async () => {
+    const quiet = await hld(['ingest', at('good.csv'), '--quiet'], env);
+
+    expect(quiet.stdout.trim()).toBe('1 file: 1 unchanged');
+  });
 });

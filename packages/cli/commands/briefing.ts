@@ -277,7 +277,10 @@ export async function diffCommand(
     .map((v) => v.version)
     .filter((v) => v < to);
   const from = args.from ? await resolveVersion(session, args.from) : Math.max(0, ...versions);
-  if (from === 0) throw new UsageError(`${dataset} v${to} has no earlier version to compare with`);
+  if (from === 0)
+    throw new NotFoundError(
+      `${dataset} v${to} has no earlier version to compare with; 'hld briefing versions' lists them`,
+    );
   const diff = diffVersions(
     { version: from, items: await session.ctx.briefings.listItems(dataset, from) },
     { version: to, items: await session.ctx.briefings.listItems(dataset, to) },

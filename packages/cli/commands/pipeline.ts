@@ -124,6 +124,11 @@ export async function uploadAndDispatch(
       ...(record?.refusal && !known ? { refusal: record.refusal } : {}),
       ...(sameAs ? { sameAs } : {}),
       ...(madeCurrent ? { madeCurrent } : {}),
+      ...(known?.status === 'refused' &&
+      options.upload?.encoding &&
+      known.encoding !== options.upload.encoding
+        ? { refusedBeforeDespiteEncoding: options.upload.encoding }
+        : {}),
       ...(failed?.error ? { error: failed.error.message } : {}),
       problems,
     };
