@@ -23,6 +23,7 @@ import { validateCommand } from './commands/validate.ts';
 import { createOutput, EXIT, UsageError } from './output.ts';
 import { selectIngestFiles } from './select-files.ts';
 import { NoLocalStateError, withReadSession, withSession } from './session.ts';
+import { SOURCE_FLAG_OPTIONS, sidecarFromFlags } from './source-flags.ts';
 
 export const HELP = `hld — the HLD evidence pipeline
 
@@ -31,6 +32,8 @@ Usage: hld <command> [options]
 Pipeline
   run [dir]                     ingest every file under dir (default: the bundled evidence base), then refresh
   ingest <file|dir>… [--kind K] upload files to incoming/<kind>/ and run ingest + normalise
+                                [--title T --publisher P --year Y --url U --licence L]: register the
+                                source document (written as <file>.source.json beside the upload)
   refresh                       normalise what changed, assemble and publish a new briefing version (under a lock)
   status                        the ledger: files, rows accepted/quarantined, runs, the CURRENT version
   validate <file> [--kind K]    check a file against its contract; no AWS, no emulator (exit 0 valid, 1 rows quarantined, 2 refused)
@@ -115,7 +118,8 @@ export async function main(argv: readonly string[]): Promise<number> {
           if (rest.length === 0) throw new UsageError('Name the files or folders to ingest');
           const selection = await selectIngestFiles(rest, values.kind);
           const namedWithoutReader = reportSkipped(selection, out);
-          const uploads = await uploadAndDispatch(session, selection.files, out);
+          const sidecar = sidecarFromFlags(values);
+          const uploads = await uploadAndDispatch(session, selection.files, out, sidecar ? { sidecar } : {});
           out.result(
             uploads,
             () => `${uploads.length} file(s) ingested; run 'hld refresh' to publish a new briefing`,
@@ -191,6 +195,7 @@ function parse(argv: readonly string[]) {
       port: { type: 'string' },
       force: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      ...SOURCE_FLAG_OPTIONS,
     },
   });
 }

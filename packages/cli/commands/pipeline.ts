@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import type { SourceSidecar } from '#contracts/source-registry.ts';
 import { backendLost } from '#packages/local/backend-lost.ts';
 import {
   createLocalEventRouter,
@@ -20,6 +21,7 @@ import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import { type FileSelection, type SelectedFile, selectIngestFiles } from '../select-files.ts';
 import type { Session } from '../session.ts';
+import { sidecarBytesFor } from '../source-flags.ts';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../../data-contracts/samples/', import.meta.url));
 
@@ -53,7 +55,7 @@ export async function uploadAndDispatch(
   session: Session,
   files: readonly SelectedFile[],
   out: Output,
-  options: { deliveries?: number } = {},
+  options: { deliveries?: number; sidecar?: SourceSidecar } = {},
 ): Promise<UploadSummary[]> {
   const ingested = new Map<string, IngestedUpload>();
   const router = createLocalEventRouter(PIPELINE, {
@@ -67,6 +69,9 @@ export async function uploadAndDispatch(
     const { size } = await stat(file.path);
     ingested.delete(key);
     const sourceName = `${file.kind}/${basename(file.path)}`;
+    // The source document first: ingest reads the sidecar beside the file (source-flags.ts).
+    const sidecar = await sidecarBytesFor(file.path, options.sidecar);
+    if (sidecar) await session.ctx.raw.put(`${key}.source.json`, sidecar);
     await session.ctx.raw.putStream(key, createReadStream(file.path));
     if (session.backend.name === 'aws') {
       summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
