@@ -48,8 +48,14 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
     // Files are selected (and a bad path refused) before any backend starts.
     const { selectIngestFiles } = await import('./select-files.ts');
     const selection = await selectIngestFiles(paths, text(options, 'kind'));
+    // The source document flags (--title --publisher --year --url --licence): checked before any upload.
+    const { sidecarFromFlags } = await import('./source-flags.ts');
+    const sidecar = sidecarFromFlags({
+      ...(options as Parameters<typeof sidecarFromFlags>[0]),
+      'doc-id': text(options, 'docId'),
+    });
     return withSession(backend(options), (session) =>
-      ingestCommand(session, out, selection, uploadOptionsOf(options)),
+      ingestCommand(session, out, selection, uploadOptionsOf(options), sidecar),
     );
   },
   refresh: async ({ options }, out) => {

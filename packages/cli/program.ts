@@ -162,6 +162,19 @@ reference/, statistics/. Every file a reader reads is taken; the others are repo
     ),
   )
     .option('--kind <kind>', 'the source kind of every file (default: its folder name)')
+    .option(
+      '--title <title>',
+      "register the file's source document: its title (written as <file>.source.json)",
+    )
+    .option('--publisher <name>', 'the source document: its publisher')
+    .option('--year <year>', 'the source document: its year of publication')
+    .option('--url <url>', 'the source document: where it is published')
+    .option('--licence <licence>', 'the source document: its licence (e.g. CC BY 3.0 IGO)')
+    .option('--doc-id <id>', 'the source document: its id (default: derived from the title)')
+    .option(
+      '--illustrative',
+      'the source document is illustrative, not real evidence (marked on every surface)',
+    )
     .addHelpText(
       'after',
       `\nA file means that file; a folder means every file under it that a reader reads. Each file is
@@ -170,6 +183,7 @@ unchanged (same bytes as before). Then run 'hld refresh' to publish.${examples(
         'hld ingest data-contracts/samples/stocktaking/jmdi-projects.csv',
         'hld ingest export.csv --kind survey --encoding windows-1252',
         'hld ingest new-reports/ --json',
+        `hld ingest figures.csv --kind statistics --title "International Migrant Stock 2019" --publisher "UN DESA" --year 2019 --licence "CC BY 3.0 IGO"`,
       )}`,
     );
   backendOption(

@@ -105,6 +105,7 @@ export async function loadCuratedTables(
         file_sha256: source.sha256,
         raw_key: file?.rawKey ?? '',
         ...(file?.docId === undefined ? {} : { doc_id: file.docId }),
+        ...(file?.document ? { document: file.document } : {}),
       });
     }
   }

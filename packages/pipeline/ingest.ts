@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import {
+  documentFromSidecar,
+  isSidecarName,
+  type RegisteredDocument,
+  type SourceSidecar,
+  sidecarOf,
+  sourceSidecar,
+} from '#contracts/source-registry.ts';
 import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
 import type { ValidationSummary } from '#packages/contracts/validate.ts';
 import { HLD_MAX_STREAM_BYTES, HLD_MAX_UPLOAD_BYTES } from '#packages/settings/settings.ts';
@@ -71,6 +79,47 @@ export function documentIdOf(sha1Hex: string): string {
   return `DOC-${sha1Hex.slice(0, 12)}`;
 }
 
+/** True for a sidecar `<file>.source.json`: it describes a file and is never ingested as one. */
+export function isSidecarUpload(uploadKey: string): boolean {
+  return isSidecarName(uploadKey.slice(uploadKey.lastIndexOf('/') + 1));
+}
+
+/**
+ * The sidecar uploaded beside a file (`incoming/<kind>/<file>.source.json`), if any: the source
+ * document its rows state (data-contracts/source-registry.ts). A sidecar that is not valid JSON
+ * of that shape refuses the file (`source-sidecar`): a document must never be misregistered.
+ */
+async function readSidecar(
+  uploadKey: string,
+  raw: ObjectStore,
+): Promise<{ sidecar?: SourceSidecar; refusal?: Refusal }> {
+  const key = sidecarOf(uploadKey);
+  if (!(await raw.exists(key))) return {};
+  const fileName = key.slice(key.lastIndexOf('/') + 1);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(await raw.get(key)).toString('utf8'));
+  } catch (error) {
+    return {
+      refusal: {
+        rule: 'source-sidecar',
+        message: `${fileName} is not valid JSON: ${(error as Error).message}`,
+        hint: 'Write the sidecar as a JSON object: {"title": …, "publisher": …, "year": …, "url": …, "licence": …}',
+      },
+    };
+  }
+  const checked = sourceSidecar.safeParse(parsed);
+  if (checked.success) return { sidecar: checked.data };
+  const issue = checked.error.issues[0];
+  return {
+    refusal: {
+      rule: 'source-sidecar',
+      message: `${fileName}: ${issue?.path.join('.') || 'sidecar'}: ${issue?.message ?? 'invalid'}`,
+      hint: 'Fields: title (required), doc_id (DOC-<id>), publisher, year, url, licence, illustrative (true/false)',
+    },
+  };
+}
+
 /** Bytes of a large upload read to tell its format. */
 const FORMAT_SNIFF_BYTES = 1024 * 1024;
 
@@ -116,7 +165,10 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   if (existing) return completeKnownUpload(existing, upload, deps);
 
   const rawKey = rawObjectKey(kind, sha256, fileName);
-  const docId = documentIdOf(digests.sha1);
+  // The document the rows state: the sidecar's, else the file's content id (an untitled upload).
+  const { sidecar, refusal: sidecarRefusal } = await readSidecar(uploadKey, deps.raw);
+  const docId = sidecar?.doc_id ?? documentIdOf(digests.sha1);
+  const document: RegisteredDocument | undefined = sidecar ? documentFromSidecar(docId, sidecar) : undefined;
   // Raw first: whatever happens next, the bytes are kept.
   if (bytes) {
     await deps.raw.put(rawKey, bytes, { metadata: { 'upload-key': encodeURIComponent(uploadKey), sha256 } });
@@ -124,19 +176,21 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     await deps.raw.copy(uploadKey, rawKey);
   }
 
-  const { format, summary, refusal } = await checkUpload(
-    {
-      fileName,
-      kind,
-      docId,
-      receivedAt,
-      size,
-      rawKey,
-      ...(bytes ? { bytes } : {}),
-      ...(encoding ? { encoding } : {}),
-    },
-    deps,
-  );
+  const { format, summary, refusal } = sidecarRefusal
+    ? { refusal: sidecarRefusal, format: undefined, summary: undefined }
+    : await checkUpload(
+        {
+          fileName,
+          kind,
+          docId,
+          receivedAt,
+          size,
+          rawKey,
+          ...(bytes ? { bytes } : {}),
+          ...(encoding ? { encoding } : {}),
+        },
+        deps,
+      );
 
   const status = refusal ? 'refused' : 'accepted';
   const problems = summary?.problems ?? [];
@@ -166,6 +220,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     uploadKey,
     rawKey,
     docId,
+    ...(document ? { document } : {}),
     sizeBytes: size,
     receivedAt,
     status,

@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import type { RegisteredDocument } from '#contracts/source-registry.ts';
 import type { AuditRecord } from './briefing-store.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import { DuplicateRunError, isConditionalCheckFailed, LeaseLostError, LockHeldError } from './errors.ts';
@@ -21,6 +22,8 @@ export interface FileRecord {
   readonly uploadKey: string;
   readonly rawKey: string;
   readonly docId: string;
+  /** The document its sidecar registered (data-contracts/source-registry.ts); absent: an untitled upload. */
+  readonly document?: RegisteredDocument;
   readonly sizeBytes: number;
   readonly receivedAt: string;
   readonly status: 'accepted' | 'refused';

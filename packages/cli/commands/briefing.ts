@@ -50,8 +50,18 @@ type PageSources = readonly (Pick<LineageSource, 'source_doc_id' | 'rows' | 'tab
   readonly file_sha256?: string;
 })[];
 
+/** ` ⚠ illustrative` or ` ⚠ low` after a statement that must not be cited as fact (as in Markdown). */
+function mark(marks: { readonly confidence?: unknown; readonly illustrative?: boolean }): string {
+  return marks.illustrative ? ' ⚠ illustrative' : marks.confidence === 'low' ? ' ⚠ low' : '';
+}
+
+/** The evidence line under a page's title: the weakest confidence, and whether anything is invented. */
+function evidenceLine(marks: { readonly confidence: string; readonly illustrative: boolean }): string {
+  return `Evidence: confidence ${marks.confidence}${marks.illustrative ? '; ⚠ ILLUSTRATIVE content (invented sample rows, marked below): not evidence' : '; no illustrative content'}`;
+}
+
 function describeCountry(body: CountryBody, sources: PageSources, version: number): string {
-  const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, ''];
+  const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, evidenceLine(body), ''];
   const flags = (['ldc', 'lldc', 'sids'] as const)
     .filter((flag) => body[flag])
     .map((flag) => flag.toUpperCase());
@@ -63,7 +73,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
       `Pilot ${pilot.pilot_id}: ${pilot.participation_status} as of ${pilot.status_as_of}` +
         (pilot.lead_gov ? `; lead ${pilot.lead_gov}` : '') +
         (pilot.national_strategy ? `; strategy ${pilot.national_strategy}` : '') +
-        ` [${pilot.source.source_doc_id}, ${pilot.confidence}]`,
+        ` [${pilot.source.source_doc_id}, ${pilot.confidence}]${mark(pilot.source)}`,
     );
   }
   if (body.milestones.length > 0) {
@@ -77,7 +87,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
           m.status,
           m.date,
           m.source.source_doc_id,
-          m.confidence,
+          `${m.source.confidence}${m.source.illustrative ? ' illustrative' : ''}`,
         ]),
       ),
     );
@@ -85,12 +95,12 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   const mainstreaming = body.mainstreaming;
   lines.push(
     '',
-    `Mainstreaming: ${mainstreaming.milestones_achieved_n} milestones achieved; strategy ${mainstreaming.strategy_status}; EMP ${mainstreaming.emp_status}; coordination mechanism ${mainstreaming.coordination_mechanism ? 'yes' : 'no'}; M&E framework ${mainstreaming.me_framework ? 'yes' : 'no'}`,
+    `Mainstreaming: ${mainstreaming.milestones_achieved_n} milestones achieved; strategy ${mainstreaming.strategy_status}; EMP ${mainstreaming.emp_status}; coordination mechanism ${mainstreaming.coordination_mechanism ? 'yes' : 'no'}; M&E framework ${mainstreaming.me_framework ? 'yes' : 'no'}${mark(mainstreaming)}`,
   );
   const survey = body.survey;
   if (survey.unct_surveyed) {
     lines.push(
-      `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s) => s.support_type).join(', ') || 'none'}`,
+      `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s) => s.support_type).join(', ') || 'none'}${mark(survey)}`,
     );
   } else {
     lines.push('Survey: UNCT not surveyed');
@@ -103,7 +113,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   );
   for (const project of jmdi.projects) {
     lines.push(
-      `  ${project.project_id}  ${String(project.theme_primary).padEnd(11)} ${String(project.selection_status).padEnd(11)} ${project.title}`,
+      `  ${project.project_id}  ${String(project.theme_primary).padEnd(11)} ${String(project.selection_status).padEnd(11)} ${project.title}${mark(project.source)}`,
     );
   }
   if (body.context_figures.length > 0) {
@@ -111,14 +121,15 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
     for (const figure of body.context_figures) {
       for (const value of figure.values) {
         lines.push(
-          `  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]`,
+          `  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`,
         );
       }
     }
   }
   if (body.events.length > 0) {
     lines.push('', 'Events:');
-    for (const event of body.events) lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}`);
+    for (const event of body.events)
+      lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}${mark(event.source)}`);
   }
   if (body.caveats.length > 0) {
     lines.push('', 'Caveats:');
@@ -135,7 +146,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
 }
 
 function describeTheme(body: ThemeBody, version: number): string {
-  const lines = [`${body.label} — ${body.scope} — briefing v${version}`, ''];
+  const lines = [`${body.label} — ${body.scope} — briefing v${version}`, evidenceLine(body), ''];
   lines.push(
     `${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes)
       .map(([t, n]) => `${t} ${n}`)
@@ -144,7 +155,7 @@ function describeTheme(body: ThemeBody, version: number): string {
   if (body.top_practices.length) {
     lines.push('', 'Top practices:');
     for (const p of body.top_practices)
-      lines.push(`  ${p.lesson_id} [${p.evidence_strength}] ${p.statement}`);
+      lines.push(`  ${p.lesson_id} [${p.evidence_strength}] ${p.statement}${mark(p.source)}`);
   }
   if (body.common_conditions.length)
     lines.push(
@@ -163,6 +174,10 @@ function describeTheme(body: ThemeBody, version: number): string {
       '',
       `Survey demands (UNCTs with high demand): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
     );
+  }
+  if (body.caveats.length > 0) {
+    lines.push('', 'Caveats:');
+    for (const caveat of body.caveats) lines.push(`  ! ${caveat}`);
   }
   return lines.join('\n');
 }

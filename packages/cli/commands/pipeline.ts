@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import type { SourceSidecar } from '#contracts/source-registry.ts';
 import type { Problem } from '#packages/contracts/problems.ts';
 import { backendLost } from '#packages/local/backend-lost.ts';
 import {
@@ -23,6 +24,7 @@ import type { UploadOptions } from '../actions.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import { type FileSelection, type SelectedFile, selectIngestFiles } from '../select-files.ts';
 import type { Session } from '../session.ts';
+import { sidecarBytesFor } from '../source-flags.ts';
 import {
   describeOutcome,
   type Outcome,
@@ -70,7 +72,7 @@ export async function uploadAndDispatch(
   session: Session,
   files: readonly SelectedFile[],
   out: Output,
-  options: { deliveries?: number; upload?: UploadOptions } = {},
+  options: { deliveries?: number; upload?: UploadOptions; sidecar?: SourceSidecar } = {},
 ): Promise<UploadSummary[]> {
   const ingested = new Map<string, IngestedUpload>();
   const router = createLocalEventRouter(PIPELINE, {
@@ -84,6 +86,9 @@ export async function uploadAndDispatch(
     const { size } = await stat(file.path);
     ingested.delete(key);
     const sourceName = `${file.kind}/${basename(file.path)}`;
+    // The source document first: ingest reads the sidecar beside the file (source-flags.ts).
+    const sidecar = await sidecarBytesFor(file.path, options.sidecar);
+    if (sidecar) await session.ctx.raw.put(`${key}.source.json`, sidecar);
     await session.ctx.raw.putStream(key, createReadStream(file.path), {
       ...uploadMetadata(options.upload),
     });
@@ -245,9 +250,13 @@ export async function ingestCommand(
   out: Output,
   selection: FileSelection,
   upload: UploadOptions,
+  sidecar?: SourceSidecar,
 ): Promise<number> {
   const namedWithoutReader = reportSkipped(selection, out);
-  const uploads = await uploadAndDispatch(session, selection.files, out, { upload });
+  const uploads = await uploadAndDispatch(session, selection.files, out, {
+    upload,
+    ...(sidecar ? { sidecar } : {}),
+  });
   const outcomes = new Set(uploads.map((entry) => entry.outcome));
   const summary = summariseOutcomes(uploads);
   const published = outcomes.has('accepted') || outcomes.has('quarantined');
