@@ -1,7 +1,9 @@
+import { resolve, sep } from 'node:path';
 import { backendLost, configuredBackend } from '#packages/local/backend-lost.ts';
 import { LOCAL_STATE_ERRORS } from '#packages/local/disk-s3-store.ts';
 import { HLD_DEBUG, readSetting } from '#packages/settings/settings.ts';
 import { EXIT, type Output } from './output.ts';
+import { locateStateDirectory } from './session.ts';
 
 /**
  * The exit code of a failed command and its message on stderr: one line that says what went
@@ -44,6 +46,15 @@ function debugFromEnvironment(): boolean {
   }
 }
 
+/** A path in hld's own state folder is hld's business, never a bad path the user gave. */
+function insideState(path: string): boolean {
+  try {
+    return resolve(path).startsWith(`${locateStateDirectory().path}${sep}`);
+  } catch {
+    return false;
+  }
+}
+
 function classify(error: unknown, backend: string): [number, string] {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
@@ -74,8 +85,10 @@ function classify(error: unknown, backend: string): [number, string] {
     // Damage or a full disk in the local state: the message names the object and what to do.
     return [EXIT.failure, `failed: ${message}. 'hld doctor' checks and repairs the local state`];
   const system = error as { code?: unknown; path?: unknown; dest?: unknown };
+  if (typeof system.path === 'string' && insideState(system.path))
+    return [EXIT.failure, `failed: ${message}. 'hld doctor' checks and repairs the local state`];
   const problem = typeof system.code === 'string' ? PATH_ERRORS[system.code] : undefined;
-  if (problem && typeof system.path === 'string')
+  if (problem && typeof system.path === 'string' && !insideState(system.path))
     return [
       EXIT.usage,
       `${JSON.stringify(typeof system.dest === 'string' ? system.dest : system.path).slice(1, -1)} ${problem}; check the path and try again`,
