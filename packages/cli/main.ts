@@ -59,6 +59,7 @@ State
   doctor [--dry-run]            check local state (ledger ↔ objects ↔ versions, locks, runs) and repair what can be
   unlock [--force --why "…"]    release the refresh lock: at once when its holder process is dead; --force for any
                                 holder (recorded with who/when/why; works on every backend, aws included)
+  redrive [--stage S]           deliver again what an event stage gave up on (aws: its DLQ, HLD_NAME_PREFIX; locally: kept failures)
 
 Options
   --backend embedded|moto|ddblocal|localstack|aws   where to run (default: $HLD_BACKEND or embedded)
