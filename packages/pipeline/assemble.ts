@@ -146,7 +146,12 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
   const { version, previousVersion, contentHash, counts } = outcome;
   const diff = await diffAgainstPrevious(deps.briefings, deps.dataset, outcome);
   const collected = deps.lease
-    ? await collectAbandonedVersions(deps.briefings, deps.dataset, { ...deps.lease, runId: deps.runId })
+    ? await collectAbandonedVersions(
+        deps.briefings,
+        deps.dataset,
+        { ...deps.lease, runId: deps.runId },
+        deps.exports,
+      )
     : [];
   if (outcome.published) {
     await pruneVersions(deps.briefings, deps.dataset, version, deps.keepVersions, {

@@ -320,8 +320,8 @@ export async function publishVersion(
 
 /**
  * Garbage-collect the numbers that will never go live: a reservation of another run under an
- * older lease is abandoned; an abandoned number's items are deleted (the record stays as a
- * tombstone, so the number is never reused); a tombstone already empty is dropped unless it is
+ * older lease is abandoned; an abandoned number's items and exports are deleted (the record
+ * stays as a tombstone, so the number is never reused); a tombstone already empty is dropped unless it is
  * the highest number on record. Runs under the caller's lease (renewed before each deletion).
  * Returns the numbers whose items were deleted.
  */
@@ -332,6 +332,7 @@ export async function collectAbandonedVersions(
   >,
   dataset: string,
   lease: PublishLease & { readonly runId: string },
+  exports?: Pick<ObjectStore, 'list' | 'deleteMany'>,
 ): Promise<number[]> {
   const reservations = await briefings.listReservations(dataset);
   const highest = Math.max(0, ...reservations.map((record) => record.version));
@@ -346,7 +347,10 @@ export async function collectAbandonedVersions(
     }
     await lease.renew();
     const deleted = await briefings.collectAbandoned(dataset, record.version);
-    if (deleted > 0) collected.push(record.version);
+    // Exports written before the move failed (assemble writes them just before it).
+    const orphans = exports ? await exports.list(exportPrefix(dataset, record.version)) : [];
+    if (orphans.length > 0) await exports?.deleteMany(orphans.map((object) => object.key));
+    if (deleted > 0 || orphans.length > 0) collected.push(record.version);
     else if (record.version !== highest) await briefings.dropTombstone(dataset, record.version);
   }
   return collected;

@@ -6,6 +6,7 @@ import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineConfig } from '#packages/pipeline/config.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import type { RefreshState } from '#packages/pipeline/definition.ts';
+import { normalisePending } from '#packages/pipeline/normalise-pending.ts';
 import {
   collectAbandonedVersions,
   hashVersion,
@@ -21,6 +22,7 @@ import {
   releaseRefreshLock,
   takeRefreshLease,
 } from '#packages/pipeline/refresh-lock.ts';
+import { assembleBriefing } from '#packages/pipeline/stages/assemble-step.ts';
 import { BriefingStore } from '#packages/storage/briefing-store.ts';
 import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
 import { LockHeldError } from '#packages/storage/errors.ts';
@@ -199,6 +201,23 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       expect((await expectCurrentIntact(stores().briefings, dataset)).contentHash).toBe(
         hashVersion(newer).contentHash,
       );
+    });
+
+    it('a refresh step (normalise-pending, assemble) whose 1-second lease was taken over stops with LeaseLostError before its work', async () => {
+      const ctx = shortLease();
+      const stalled = await acquireRefreshLock(
+        { runId: '', dataset: ctx.config.dataset, requestedBy: 'A' },
+        ctx,
+      );
+      const takeover = await takeOverWhenExpired(ctx, 'B');
+      const stageContext = { ...pipelineContext(ctx.config), ledger: ctx.ledger };
+      const before = await stageContext.briefings.listReservations(ctx.config.dataset);
+
+      await expect(normalisePending(stalled, stageContext)).rejects.toMatchObject({ name: 'LeaseLostError' });
+      await expect(assembleBriefing(stalled, stageContext)).rejects.toMatchObject({ name: 'LeaseLostError' });
+      await releaseRefreshLock(takeover, ctx);
+
+      expect(await stageContext.briefings.listReservations(ctx.config.dataset)).toEqual(before);
     });
 
     it('(mock: the answer to a conditional put is lost and the SDK sends it again) keeps the lease, the run and the version number that were in fact taken', async () => {

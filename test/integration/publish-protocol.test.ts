@@ -82,7 +82,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       return { state, lease, ctx };
     };
 
-    it('never reuses the number of a write that kept failing: after an event is removed, the next refresh publishes exactly its record’s items (mock: a chunk whose UnprocessedItems never drain, which no emulator produces)', async () => {
+    it('never reuses the number of a write that kept failing: after an event is removed, the next refresh publishes exactly its record’s items and collects the abandoned number’s items and exports (mock: a chunk whose UnprocessedItems never drain, which no emulator produces)', async () => {
       const dataset = 'protocol-abandoned';
       const first = await startRun('v1');
       await publishVersion(stores(), {
@@ -148,10 +148,14 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
         inputs: [],
         lease: next.lease,
       });
-      const collected = await collectAbandonedVersions(real, dataset, {
-        ...next.lease,
-        runId: next.state.runId,
-      });
+      const exports = pipelineContext().exports;
+      await exports.put(`${exportPrefix(dataset, 2)}csv/items.csv`, 'written before the failure');
+      const collected = await collectAbandonedVersions(
+        real,
+        dataset,
+        { ...next.lease, runId: next.state.runId },
+        exports,
+      );
       await releaseRefreshLock(next.state, next.ctx);
 
       expect(outcome).toMatchObject({ published: true, version: 3, previousVersion: 1 });
@@ -163,6 +167,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       // The abandoned number's items are gone; its record stays, so 2 is never handed out again.
       expect(collected).toEqual([2]);
       expect(await real.listItems(dataset, 2)).toEqual([]);
+      expect(await exports.list(exportPrefix(dataset, 2))).toEqual([]);
       expect((await real.listReservations(dataset)).map((r) => [r.version, r.state])).toEqual([
         [1, 'complete'],
         [2, 'abandoned'],
