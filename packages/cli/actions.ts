@@ -63,7 +63,9 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
       import('./session.ts'),
       import('./commands/pipeline.ts'),
     ]);
-    return withSession(backend(options), (session) => refreshCommand(session, out));
+    return withSession(backend(options), (session) =>
+      refreshCommand(session, out, { force: Boolean(options.force) }),
+    );
   },
   status: async ({ options }, out) => {
     const [{ withReadSession }, { statusCommand }] = await Promise.all([

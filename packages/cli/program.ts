@@ -194,7 +194,19 @@ unchanged (same bytes as before). Then run 'hld refresh' to publish.${examples(
       dispatch,
       'refresh',
     ),
-  ).addHelpText('after', examples('hld refresh', 'hld refresh --backend aws   # starts the state machine'));
+  )
+    .option(
+      '--force',
+      'publish even when the new content is what a rollback undid (the rollback is otherwise held)',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'hld refresh',
+        'hld refresh --force         # over a rollback',
+        'hld refresh --backend aws   # starts the state machine',
+      ),
+    );
   backendOption(
     leaf(
       program,

@@ -197,6 +197,16 @@ describe('hld CLI, as a user drives it', () => {
         who: expect.any(String),
       }),
     );
+
+    // The rollback holds: a refresh with no new input does not undo it, and says so; --force publishes.
+    const held = await hld(['refresh'], stateDir);
+    expect(held.code).toBe(0);
+    expect(held.stdout).toContain('stays live');
+    expect(held.stdout).toMatch(/rolled back from v2/);
+    expect(held.stdout).toContain('hld refresh --force');
+    expect(JSON.parse((await hld(['briefing', 'versions', '--json'], stateDir)).stdout).current).toBe(1);
+    const forced = await hld(['refresh', '--force', '--json'], stateDir);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ published: true, version: 3 });
     await rm(dir, { recursive: true, force: true });
   });
 

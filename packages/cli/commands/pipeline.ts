@@ -178,8 +178,18 @@ function uploadMetadata(upload: UploadOptions | undefined): { metadata?: Record<
 }
 
 /** Refresh: locally the steps run in-process; on AWS the state machine is started. */
-export async function refresh(session: Session, out: Output, requestedBy: string): Promise<RefreshState> {
-  const initial: RefreshState = { runId: '', dataset: session.ctx.config.dataset, requestedBy };
+export async function refresh(
+  session: Session,
+  out: Output,
+  requestedBy: string,
+  options: { readonly force?: boolean } = {},
+): Promise<RefreshState> {
+  const initial: RefreshState = {
+    runId: '',
+    dataset: session.ctx.config.dataset,
+    requestedBy,
+    ...(options.force ? { force: true } : {}),
+  };
   if (session.backend.name === 'aws') {
     const arn = readSetting(HLD_STATE_MACHINE_ARN);
     if (!arn) throw new UsageError(`Set ${HLD_STATE_MACHINE_ARN.name} (a stack output) to refresh on AWS`);
@@ -188,7 +198,11 @@ export async function refresh(session: Session, out: Output, requestedBy: string
     const started = await stepFunctionsClient().send(
       new StartExecutionCommand({
         stateMachineArn: arn,
-        input: JSON.stringify({ dataset: initial.dataset, requestedBy: caller }),
+        input: JSON.stringify({
+          dataset: initial.dataset,
+          requestedBy: caller,
+          ...(options.force ? { force: true } : {}),
+        }),
       }),
     );
     out.info(`Started ${started.executionArn}`);
@@ -233,6 +247,9 @@ export async function refresh(session: Session, out: Output, requestedBy: string
               ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
               : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
           );
+          // Why the live version stayed or was republished (a rollback held, live items that no
+          // longer matched their hash): said, not only in --json.
+          if (state.note) out.info(`refresh: ${state.note}`);
         }
       },
       router,
@@ -271,8 +288,12 @@ export async function ingestCommand(
 }
 
 /** `hld refresh`: publish what changed (locally), or start the state machine (aws). */
-export async function refreshCommand(session: Session, out: Output): Promise<number> {
-  const state = await refresh(session, out, 'hld refresh');
+export async function refreshCommand(
+  session: Session,
+  out: Output,
+  options: { readonly force?: boolean } = {},
+): Promise<number> {
+  const state = await refresh(session, out, 'hld refresh', options);
   out.result(state, () =>
     session.backend.name === 'aws'
       ? 'Refresh started; follow it in the Step Functions console or with hld status'
