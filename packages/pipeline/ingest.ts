@@ -26,6 +26,12 @@ export interface IngestDependencies {
   readonly now?: () => Date;
 }
 
+/**
+ * The S3 user metadata (`x-amz-meta-hld-encoding`) naming an upload's text encoding, as
+ * `hld ingest --encoding` sets it: ingest reads the file in that encoding, here and in Lambda.
+ */
+export const UPLOAD_ENCODING_METADATA = 'hld-encoding';
+
 /** The report kept beside every file that had problems (quarantine/<kind>/<sha256>.json). */
 export interface QuarantineReport {
   readonly file: string;
@@ -138,7 +144,8 @@ interface Checked {
  */
 export async function ingestUpload(uploadKey: string, deps: IngestDependencies): Promise<IngestOutcome> {
   const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
-  const { size, lastModified } = await deps.raw.stat(uploadKey);
+  const { size, lastModified, metadata } = await deps.raw.stat(uploadKey);
+  const encoding = metadata?.[UPLOAD_ENCODING_METADATA];
   const bytes = size > deps.config.maxUploadBytes ? undefined : await deps.raw.get(uploadKey);
   const digests = bytes
     ? { sha256: sha256Hex(bytes), sha1: createHash('sha1').update(bytes).digest('hex') }
@@ -172,7 +179,16 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   const { format, summary, refusal } = sidecarRefusal
     ? { refusal: sidecarRefusal, format: undefined, summary: undefined }
     : await checkUpload(
-        { fileName, kind, docId, receivedAt, size, rawKey, ...(bytes ? { bytes } : {}) },
+        {
+          fileName,
+          kind,
+          docId,
+          receivedAt,
+          size,
+          rawKey,
+          ...(bytes ? { bytes } : {}),
+          ...(encoding ? { encoding } : {}),
+        },
         deps,
       );
 
@@ -214,6 +230,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     ...(quarantineKey ? { quarantineKey } : {}),
     ...(refusal ? { refusal } : {}),
     ...(summary ? { contracts: summary.contracts } : {}),
+    ...(encoding ? { encoding } : {}),
   };
   if (!(await deps.ledger.recordFile(record))) {
     const stored = await deps.ledger.getFile(sha256);
@@ -305,6 +322,8 @@ async function checkUpload(
     readonly size: number;
     readonly rawKey: string;
     readonly bytes?: Uint8Array;
+    /** The declared text encoding (UPLOAD_ENCODING_METADATA). */
+    readonly encoding?: string;
   },
   deps: IngestDependencies,
 ): Promise<Checked> {
@@ -325,6 +344,7 @@ async function checkUpload(
     docId: upload.docId,
     receivedAt: upload.receivedAt,
     maxBytes: maxUploadBytes,
+    ...(upload.encoding ? { encoding: upload.encoding } : {}),
     ...(bytes
       ? { head: bytes, chunks: () => [bytes], bytes: async () => bytes }
       : {

@@ -271,12 +271,17 @@ describe('hld CLI: settings and the files it takes', () => {
     const noReader = await hld(['ingest', join(folder, 'stocktaking', 'notes.docx')], dir, env);
 
     expect(named.code).toBe(0);
-    expect(JSON.parse(named.stdout).map((upload: { file: string }) => upload.file)).toEqual([
+    expect(JSON.parse(named.stdout).files.map((upload: { file: string }) => upload.file)).toEqual([
       join(folder, 'stocktaking', 'jmdi-lessons.csv'),
     ]);
-    expect(JSON.parse(named.stdout)[0]).toMatchObject({ status: 'accepted', sha256: expect.any(String) });
+    expect(JSON.parse(named.stdout).files[0]).toMatchObject({
+      status: 'accepted',
+      outcome: 'accepted',
+      sha256: expect.any(String),
+    });
+    expect(JSON.parse(named.stdout).summary).toBe('1 file: 1 accepted');
     expect(folderRun.code).toBe(0);
-    expect(JSON.parse(folderRun.stdout).map((upload: { file: string }) => upload.file)).toEqual([
+    expect(JSON.parse(folderRun.stdout).files.map((upload: { file: string }) => upload.file)).toEqual([
       join(folder, 'stocktaking', 'jmdi-lessons.csv'),
       join(folder, 'stocktaking', 'old-jmdi-lessons.csv'),
     ]);

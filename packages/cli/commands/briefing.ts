@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CountryBody } from '#contracts/briefing/country.ts';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
@@ -9,7 +10,7 @@ import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/sele
 import { countryReference } from '#packages/formats/countries.ts';
 import { RollbackError, rollbackTo } from '#packages/pipeline/publish.ts';
 import type { AuditRecord } from '#packages/storage/briefing-store.ts';
-import { EXIT, type Output, table, UsageError } from '../output.ts';
+import { EXIT, NotFoundError, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
 async function resolveVersion(session: Session, requested: string | undefined): Promise<number> {
@@ -19,13 +20,15 @@ async function resolveVersion(session: Session, requested: string | undefined): 
     if (!Number.isInteger(version) || version < 1)
       throw new UsageError(`--version must be a positive whole number, not '${requested}'`);
     if (!(await session.ctx.briefings.getVersion(dataset, version))) {
-      throw new UsageError(`${dataset} has no version ${version}; see 'hld briefing versions'`);
+      throw new NotFoundError(`${dataset} has no version ${version}; 'hld briefing versions' lists them`);
     }
     return version;
   }
   const current = await session.ctx.briefings.current(dataset);
   if (!current)
-    throw new UsageError(`No briefing of ${dataset} is published yet: run 'npm start' (or 'hld run') first`);
+    throw new NotFoundError(
+      `No briefing of ${dataset} is published yet: run 'npm start' (or 'hld run') first`,
+    );
   return current.version;
 }
 
@@ -202,7 +205,7 @@ export async function showCommand(
   }
   if (!item) {
     out.info(
-      `Nothing in ${dataset} v${version} for ${args.theme ?? args.target}${args.scope ? ` in ${args.scope}` : ''}`,
+      `Nothing in ${dataset} v${version} for ${args.theme ?? args.target}${args.scope ? ` in ${args.scope}` : ''}; 'hld briefing list' shows the countries it covers`,
     );
     return EXIT.problems;
   }
@@ -291,7 +294,10 @@ export async function diffCommand(
     .map((v) => v.version)
     .filter((v) => v < to);
   const from = args.from ? await resolveVersion(session, args.from) : Math.max(0, ...versions);
-  if (from === 0) throw new UsageError(`${dataset} v${to} has no earlier version to compare with`);
+  if (from === 0)
+    throw new NotFoundError(
+      `${dataset} v${to} has no earlier version to compare with; 'hld briefing versions' lists them`,
+    );
   const diff = diffVersions(
     { version: from, items: await session.ctx.briefings.listItems(dataset, from) },
     { version: to, items: await session.ctx.briefings.listItems(dataset, to) },
@@ -383,6 +389,11 @@ export async function exportCommand(session: Session, out: Output, args: ExportA
     return EXIT.problems;
   }
   const dir = resolve(args.out ?? join('exports', `${dataset}-v${version}`, format));
+  // A file where the folder should go is refused before anything is rendered.
+  if ((await stat(dir).catch(() => undefined))?.isDirectory() === false)
+    throw new UsageError(
+      `--out ${args.out ?? dir} is a file, not a folder; name a folder (it is created if missing)`,
+    );
   const meta = { dataset, version, asOf: (record?.createdAt ?? new Date().toISOString()).slice(0, 10) };
   out.info(
     `Exporting ${dataset} v${version} as ${format}${iso3 ? ` for ${iso3}` : ''}${theme ? ` on ${theme}` : ''} to ${dir}`,
