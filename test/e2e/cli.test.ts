@@ -69,6 +69,9 @@ describe('hld CLI, as a user drives it', () => {
     expect(mus).toMatchObject({ iso3: 'MUS', illustrative: true, confidence: 'low' });
     expect(mus.survey).toMatchObject({ unct_surveyed: true, illustrative: true });
     expect(mus.caveats[0]).toMatch(/^Illustrative content: .*DOC-illustrative-gmg-unct-2011-kobo/);
+    expect(mus.documents).toContainEqual(
+      expect.objectContaining({ source_doc_id: 'DOC-illustrative-gmg-unct-2011-kobo', illustrative: true }),
+    );
     const rt1 = JSON.parse(roundTable.stdout);
     expect(rt1).toMatchObject({ illustrative: true, confidence: 'low' });
     expect(

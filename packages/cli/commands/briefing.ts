@@ -213,7 +213,9 @@ export async function showCommand(
   const shown = item;
   if (shown.type !== 'country' && shown.type !== 'theme') return EXIT.problems;
   const sources = shown.lineage?.sources ?? shown.body.sources;
-  out.result({ dataset, version, type: shown.type, id: shown.id, ...shown.body, sources }, () =>
+  // `documents`: the body's own list (registered title, illustrative, confidence per document).
+  const documents = shown.body.sources;
+  out.result({ dataset, version, type: shown.type, id: shown.id, ...shown.body, documents, sources }, () =>
     shown.type === 'country'
       ? describeCountry(shown.body, sources, version)
       : describeTheme(shown.body, version),

@@ -86,7 +86,8 @@ export async function sampleShas(): Promise<Map<string, string>> {
   for (const kind of await readdir(SAMPLES, { withFileTypes: true })) {
     if (!kind.isDirectory()) continue;
     for (const file of await readdir(join(SAMPLES, kind.name))) {
-      if (!/\.(csv|json|xml|xlsx)$/.test(file)) continue;
+      // Sidecars (<file>.source.json) describe a file; they are never a source of their own.
+      if (!/\.(csv|json|xml|xlsx)$/.test(file) || file.endsWith('.source.json')) continue;
       const bytes = await readFile(join(SAMPLES, kind.name, file));
       shas.set(`${kind.name}/${file}`, createHash('sha256').update(bytes).digest('hex'));
     }
