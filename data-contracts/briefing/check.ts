@@ -18,10 +18,10 @@ import { themeBody } from './theme.ts';
 export const BRIEFING_CONTRACT = {
   name: 'briefing_item',
   /** Semantic version of the item bodies and lineage. */
-  version: '1.0.0',
+  version: '1.1.0',
 } as const;
 
-/** `briefing_item@1.0.0`, recorded with every version. */
+/** `briefing_item@1.1.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -210,6 +210,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
   const low = lowConfidenceCount(runs);
   if (low > 0) caveats.unshift(lowConfidenceCaveat(low, refCount(runs)));
   const surveyCapacity = profile?.capacity ?? [];
+  const surveyStatistics = index.survey.statistics([iso3]);
   const body: CountryBody = {
     iso3,
     name: country?.name_en ?? iso3,
@@ -273,6 +274,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
           ? [{ support_type: type, respondents: profile.support[at]! }]
           : [],
       ),
+      ...(surveyStatistics ? { statistics: surveyStatistics } : {}),
     },
     jmdi: {
       is_jmdi1_target: country?.is_jmdi1_target ?? false,

@@ -1,12 +1,13 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
 import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
 import type { CitedSource } from '#contracts/briefing/sources.ts';
+import type { BriefingTheme } from '#contracts/briefing/vocabulary.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { RELATIONS } from '#contracts/relations.ts';
+import { capacityAreasOfTheme } from '#contracts/survey-statistics.ts';
 import {
   CAPACITY_AREA,
-  CAPACITY_TO_HLD_RT,
   DEMAND_LEVEL,
   HAS_CAPACITY,
   SUPPORT_TYPE,
@@ -31,6 +32,7 @@ import {
   TOP_PRACTICES,
   themeLabel,
 } from '#packages/briefing/rules.ts';
+import { SurveyTally } from '#packages/briefing/survey-stats.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 
 /**
@@ -252,7 +254,13 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
   });
 }
 
-function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile | undefined): OracleItem {
+function buildCountry(
+  iso3: string,
+  tables: CuratedTables,
+  profile: UnctProfile | undefined,
+  survey: SurveyTally,
+): OracleItem {
+  const statistics = survey.statistics([iso3]);
   const country = countryReference().byIso3(iso3);
   const pilots = (tables.pilot ?? []).filter((pilot) => pilot.row.iso3 === iso3);
   const pilotIds = new Set(pilots.map((pilot) => String(pilot.row.pilot_id)));
@@ -370,6 +378,7 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
         support_type: type,
         respondents: profile?.support.get(type) ?? 0,
       })),
+      ...(statistics ? { statistics } : {}),
     },
     jmdi: {
       is_jmdi1_target: country?.is_jmdi1_target ?? false,
@@ -418,8 +427,14 @@ function buildTheme(
   scope: string,
   tables: CuratedTables,
   profiles: Map<string, UnctProfile>,
+  survey: SurveyTally,
 ): OracleItem | undefined {
   const isRoundTable = (THEME_HLD_RT as readonly string[]).includes(theme);
+  const themeAreas: readonly string[] = capacityAreasOfTheme(theme as BriefingTheme);
+  const statistics = survey.statistics(
+    scope === 'GLOBAL' ? 'all' : [scope],
+    capacityAreasOfTheme(theme as BriefingTheme),
+  );
   const inScope = (iso3: unknown) => scope === 'GLOBAL' || iso3 === scope;
   const projects = (tables.jmdi_project ?? [])
     .filter((project) => inScope(project.row.target_country_iso3))
@@ -455,8 +470,7 @@ function buildTheme(
   for (const profile of profiles.values()) {
     if (!inScope(profile.iso3)) continue;
     for (const entry of profile.capacity) {
-      const rt = CAPACITY_TO_HLD_RT[entry.capacity_area as (typeof CAPACITY_AREA)[number]];
-      if (entry.demand_level === 'high' && (!isRoundTable || rt === theme)) {
+      if (entry.demand_level === 'high' && themeAreas.includes(entry.capacity_area)) {
         demands.set(entry.capacity_area, (demands.get(entry.capacity_area) ?? 0) + 1);
       }
     }
@@ -516,6 +530,7 @@ function buildTheme(
       survey_demands: [...demands]
         .sort(([a, x], [b, y]) => y - x || byText(a, b))
         .map(([capacity_area, uncts_high_demand]) => ({ capacity_area, uncts_high_demand })),
+      ...(statistics ? { survey_statistics: statistics } : {}),
       sources: summariseRefs(refs),
     },
     lineage: lineageOf(refs),
@@ -603,6 +618,19 @@ function buildSources(tables: CuratedTables): OracleItem {
 /** Every item of a briefing version, built row by row (the reference for `buildBriefing`). */
 export function buildBriefingFromRows(tables: CuratedTables): OracleItem[] {
   const profiles = unctProfiles(tables);
+  const survey = new SurveyTally();
+  for (const respondent of tables.survey_respondent ?? [])
+    survey.respondent(
+      String(respondent.row.respondent_id),
+      String(respondent.row.iso3),
+      respondent.row.validation_status,
+    );
+  for (const response of tables.survey_response ?? [])
+    survey.answer(
+      String(response.row.respondent_id),
+      String(response.row.question_name),
+      str(response.row.value_code),
+    );
   const countries = new Set<string>();
   for (const pilot of tables.pilot ?? []) countries.add(String(pilot.row.iso3));
   for (const project of tables.jmdi_project ?? []) countries.add(String(project.row.target_country_iso3));
@@ -611,10 +639,11 @@ export function buildBriefingFromRows(tables: CuratedTables): OracleItem[] {
   for (const observation of tables.observation ?? []) countries.add(String(observation.row.ref_area_iso3));
 
   const items: OracleItem[] = [];
-  for (const iso3 of [...countries].sort(byText)) items.push(buildCountry(iso3, tables, profiles.get(iso3)));
+  for (const iso3 of [...countries].sort(byText))
+    items.push(buildCountry(iso3, tables, profiles.get(iso3), survey));
   for (const theme of [...THEME_HLD_RT, ...THEME_JMDI]) {
     for (const scope of ['GLOBAL', ...[...countries].sort(byText)]) {
-      const item = buildTheme(theme, scope, tables, profiles);
+      const item = buildTheme(theme, scope, tables, profiles, survey);
       if (item) items.push(item);
     }
   }

@@ -1,7 +1,9 @@
 import type { CountryBody } from '#contracts/briefing/country.ts';
 import type { CountryItem } from '#contracts/briefing/item.ts';
 import type { SourceLink } from '#contracts/briefing/provenance.ts';
+import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import { SURVEY_TABLE_HEADERS, supportText, surveyTableRows, validationText } from '../survey-text.ts';
 import type { ExportMeta } from './tables.ts';
 
 /**
@@ -39,6 +41,21 @@ const yesNo = (value: unknown) => (value ? 'yes' : 'no');
 const money = (amount: unknown, currency = 'EUR') =>
   typeof amount === 'number' ? `${currency} ${amount.toLocaleString('en-GB')}` : '';
 const source = (ref: SourceLink | undefined) => (ref?.source_doc_id ? code(ref.source_doc_id) : '');
+
+/** Survey answers as `n of base (p %)` per capacity area, with what was left out (survey-text.ts). */
+export function surveyStatisticsMarkdown(statistics: SurveyStatistics): string[] {
+  return [
+    `*${markdownText(validationText(statistics))}*`,
+    '',
+    ...tableBlock(
+      SURVEY_TABLE_HEADERS,
+      surveyTableRows(statistics).map((cells) => cells.map(markdownText)),
+    ),
+    '',
+    `Support requested: ${markdownText(supportText(statistics))}`,
+    '',
+  ];
+}
 
 /** The brief of one country item. */
 export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): string {
@@ -154,6 +171,7 @@ export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): stri
       `- Support requested: ${supports.join(', ') || 'none reported'}`,
       '',
     );
+    if (survey.statistics) lines.push(...surveyStatisticsMarkdown(survey.statistics));
   }
 
   lines.push('## JMDI projects by theme', '');
