@@ -174,11 +174,17 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
     ).toBe(true);
   });
 
-  it('Markdown: a readable one-page brief per country and an index that links to each', async () => {
+  it('Markdown: a readable one-page brief per country, round-table briefs and an index that links to each', async () => {
     const { dir, files: written } = await exportFormat('markdown');
     const one = await exportFormat('markdown', '--country', 'Republic of Moldova');
+    const rt3 = await exportFormat('markdown', '--theme', 'RT3');
 
-    expect(one.files.map((file) => file.split('/').pop())).toEqual(['MDA.md']);
+    const countryPages = (paths: string[]) => paths.filter((file) => !file.includes('/themes/'));
+    expect(countryPages(one.files).map((file) => file.split('/').pop())).toEqual(['MDA.md']);
+    expect(one.files.some((file) => file.endsWith('/themes/RT3-MDA.md'))).toBe(true);
+    const rt3Brief = await readFile(join(rt3.dir, 'themes', 'RT3.md'), 'utf8');
+    expect(rt3Brief).toMatch(/^# RT3: Strengthening partnerships and cooperation on international migration/);
+    expect(countryPages(rt3.files).map((file) => file.split('/').pop())).toEqual(['index.md']);
     const brief = await readFile(join(dir, 'MDA.md'), 'utf8');
     expect(brief).toContain(`# ${mda.name} (MDA)`);
     for (const milestone of mda.milestones) expect(brief).toContain(`\`${milestone.milestone_id}\``);
@@ -195,7 +201,7 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
     const index = await readFile(join(dir, 'index.md'), 'utf8');
     const linked = [...index.matchAll(/\]\(([A-Z]{3})\.md\)/g)].map((match) => `${match[1]}.md`);
     expect(linked.sort()).toEqual(
-      written
+      countryPages(written)
         .map((file) => file.split('/').pop()!)
         .filter((file) => file !== 'index.md')
         .sort(),

@@ -21,12 +21,12 @@ export function markdownText(value: unknown): string {
 }
 
 /** An id or code as a code span (ids carry underscores that would otherwise need escaping). */
-function code(value: unknown): string {
+export function code(value: unknown): string {
   if (value === undefined || value === null || value === '') return '';
   return `\`${String(value).replace(/`/g, "'")}\``;
 }
 
-function tableBlock(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+export function tableBlock(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return [
     `| ${headers.join(' | ')} |`,
     `| ${headers.map(() => '---').join(' | ')} |`,
