@@ -139,6 +139,13 @@ export async function renderBriefingExport(
       }
       break;
     }
+    case 'html': {
+      // The briefing book (book/site.ts); loaded here only, so Vega stays out of every Lambda.
+      const { renderBook } = await import('../book/site.ts');
+      for (const file of await renderBook(items, meta))
+        add(file.path, encoder.encode(file.text), file.contentType);
+      break;
+    }
     default: {
       // Every format of EXPORT_FORMATS needs a case: a new one that has none fails to compile here.
       const unhandled: never = format;
