@@ -286,7 +286,7 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
     expect((await readdir(dir)).sort()).toEqual(TABLES.map((table) => `${table}.csv`).sort());
   });
 
-  it('hld serve answers a route on 127.0.0.1 and stops cleanly on SIGTERM', async () => {
+  it('hld serve answers a route and the HTML briefing book on 127.0.0.1 and stops cleanly on SIGTERM', async () => {
     const server = spawn(process.execPath, [HLD, 'serve', '--port', '0'], {
       cwd: ROOT,
       env: env(),
@@ -310,6 +310,13 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
       expect(response.status).toBe(200);
       expect(body).toMatchObject({ iso3: 'MDA', version: 2 });
       expect(body.jmdi.projects.map((project: Body) => project.project_id)).toContain('JMDI1-MDA-77');
+      // The HTML briefing book of the live version, beside the API.
+      const book = await fetch(`${url}/book/countries/MDA.html`);
+      expect(book.status).toBe(200);
+      expect(book.headers.get('content-type')).toContain('text/html');
+      expect(await book.text()).toContain('<h1 id="summary-title">Republic of Moldova (MDA)');
+      expect((await fetch(`${url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/book/');
+      expect((await fetch(`${url}/book/`)).status).toBe(200);
     } finally {
       server.kill('SIGTERM');
     }

@@ -270,10 +270,10 @@ async function themePage(brief: ThemeBrief, meta: BookMeta, withChart: boolean):
 <p>${traced(String(body.n_projects), top)} JMDI project(s); ${traced(String(body.n_good_practices), top)} good practice(s); ${traced(String(body.pilot_evidence.length), top)} pilot milestone(s). Capacity areas mapped to the theme: ${brief.capacityAreas.join(', ') || 'none'}.</p>
 <h2>Evidence by pilot country</h2>
 <table><caption>Pilot countries on ${brief.title.short}</caption>
-<thead><tr><th scope="col">Country</th><th scope="col">Pilot status</th><th scope="col">JMDI projects</th><th scope="col">Good practices</th><th scope="col">Pilot milestones</th><th scope="col">High demand (survey)</th></tr></thead>
+<thead><tr><th scope="col">Country</th><th scope="col">Pilot status</th><th scope="col">JMDI projects</th><th scope="col">Good practices</th><th scope="col">Pilot milestones</th><th scope="col">High demand (survey, n of base)</th></tr></thead>
 <tbody>${brief.pilotEvidence.map(
     (pilot) =>
-      html`<tr><th scope="row"><a href="${root}countries/${pilot.iso3}.html">${pilot.name}</a></th><td>${words(pilot.participation_status)} as of ${pilot.status_as_of}</td><td class="num">${pilot.projects_n}</td><td class="num">${pilot.good_practices_n}</td><td class="num">${pilot.pilot_milestones_n}</td><td>${pilot.high_demand.join(', ') || '—'}</td></tr>`,
+      html`<tr><th scope="row"><a href="${root}countries/${pilot.iso3}.html">${pilot.name}</a></th><td>${words(pilot.participation_status)} as of ${pilot.status_as_of}</td><td class="num">${pilot.projects_n}</td><td class="num">${pilot.good_practices_n}</td><td class="num">${pilot.pilot_milestones_n}</td><td>${pilot.high_demand.join('; ') || '—'}</td></tr>`,
   )}</tbody></table>
 <h2>JMDI projects</h2>
 <table><caption>Projects on ${brief.title.short} (${brief.scopeName})</caption>
@@ -359,7 +359,7 @@ export async function renderBook(items: readonly BriefingItem[], meta: BookMeta)
       body: html`<h1>HLD 2013 briefing book</h1>
 <h2>Pilot countries compared</h2>
 <table><caption>Pilot countries of “Mainstreaming Migration into National Development Strategies”: migrant stock, share of population, latest milestone, JMDI projects and budgets, survey demands</caption>
-<thead><tr><th scope="col">Country</th><th scope="col">Pilot status</th><th scope="col">Immigrant stock</th><th scope="col">% of population</th><th scope="col">Latest milestone</th><th scope="col">JMDI projects (budget, EUR)</th><th scope="col">High demand (survey)</th></tr></thead>
+<thead><tr><th scope="col">Country</th><th scope="col">Pilot status</th><th scope="col">Immigrant stock</th><th scope="col">% of population</th><th scope="col">Latest milestone</th><th scope="col">JMDI projects (budget, EUR)</th><th scope="col">High demand (survey, n of base)</th></tr></thead>
 <tbody>${comparison.map((row) => {
         const href = (link?: Parameters<typeof lineageHref>[2]) => lineageHref('', row.item, link);
         return html`<tr><th scope="row"><a href="countries/${row.item.id}.html">${row.item.body.name}</a></th>

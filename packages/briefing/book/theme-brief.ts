@@ -11,6 +11,7 @@ import type { TopPractice } from '#contracts/briefing/theme.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { type ThemeTitle, themeTitle } from '#contracts/round-tables.ts';
 import { SURVEY_SMALL_BASE, THEME_CAPACITY_AREAS } from '#contracts/survey-statistics.ts';
+import { shareText } from '../survey-stats.ts';
 import { type Citation, citationOf } from './citation.ts';
 
 /**
@@ -42,7 +43,7 @@ export interface PilotCountryEvidence {
   readonly projects_n: number;
   readonly good_practices_n: number;
   readonly pilot_milestones_n: number;
-  /** Capacity areas of the theme in high demand (most frequent answer of the UNCT). */
+  /** Capacity areas of the theme with high demand among the UNCT's counted respondents: `area n of base`. */
   readonly high_demand: readonly string[];
 }
 
@@ -130,7 +131,10 @@ export function themeBrief(item: ThemeItem, items: readonly BriefingItem[]): The
         projects_n: scoped?.n_projects ?? 0,
         good_practices_n: scoped?.n_good_practices ?? 0,
         pilot_milestones_n: scoped?.pilot_evidence.length ?? 0,
-        high_demand: scoped?.survey_demands.map((demand) => demand.capacity_area) ?? [],
+        high_demand: (scoped?.survey_statistics?.areas ?? []).flatMap((area) => {
+          const n = area.demand.choices.find((choice) => choice.choice === 'high')?.n ?? 0;
+          return n > 0 ? [`${area.capacity_area} ${shareText(n, area.demand.base, false)}`] : [];
+        }),
       };
     });
   const events: BriefEvent[] = items

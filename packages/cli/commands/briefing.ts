@@ -4,6 +4,7 @@ import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import type { LineageSource } from '#contracts/briefing/provenance.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import type { ThemeBody } from '#contracts/briefing/theme.ts';
+import { figureSeries } from '#packages/briefing/book/series.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
@@ -120,6 +121,14 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
         );
       }
     }
+  }
+  const series = figureSeries(body).filter((entry) => entry.points.length > 1);
+  if (series.length > 0) {
+    lines.push('', 'Series over time (one per indicator, source and revision):');
+    for (const entry of series)
+      lines.push(
+        `  ${entry.label} — ${entry.source} ${entry.revision}: ${entry.points.map((point) => `${point.year} ${point.value.toLocaleString('en-GB')}`).join(' · ')}${entry.unit ? ` (${entry.unit})` : ''}`,
+      );
   }
   if (body.events.length > 0) {
     lines.push('', 'Events:');
