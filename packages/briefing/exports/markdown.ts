@@ -1,8 +1,10 @@
 import type { CountryBody } from '#contracts/briefing/country.ts';
-import type { CountryItem } from '#contracts/briefing/item.ts';
+import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
 import type { SourceLink } from '#contracts/briefing/provenance.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
+import { organisationName } from '#contracts/reference/organisations.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import { citationsOf } from '../book/theme-brief.ts';
 import { SURVEY_TABLE_HEADERS, supportText, surveyTableRows, validationText } from '../survey-text.ts';
 import type { ExportMeta } from './tables.ts';
 
@@ -58,7 +60,12 @@ export function surveyStatisticsMarkdown(statistics: SurveyStatistics): string[]
 }
 
 /** The brief of one country item. */
-export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): string {
+export function renderCountryMarkdown(
+  item: CountryItem,
+  meta: ExportMeta,
+  /** The version's items (for the sources item's registry entries); without them, documents are cited by id. */
+  sources: readonly BriefingItem[] = [],
+): string {
   const body = item.body;
   const lines: string[] = [];
   lines.push(`# ${markdownText(body.name)} (${body.iso3}) — HLD 2013 briefing`, '');
@@ -118,8 +125,12 @@ export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): stri
       `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${words(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
       pilot.start_date ? `started ${pilot.start_date}` : '',
       pilot.lead_gov ? `lead ${markdownText(pilot.lead_gov)}` : '',
-      pilot.un_leads.length ? `UN leads ${pilot.un_leads.map(code).join(', ')}` : '',
-      pilot.donors.length ? `donors ${pilot.donors.map(code).join(', ')}` : '',
+      pilot.un_leads.length
+        ? `UN leads ${pilot.un_leads.map((org) => `${markdownText(organisationName(org))} (${code(org)})`).join(', ')}`
+        : '',
+      pilot.donors.length
+        ? `donors ${pilot.donors.map((org) => `${markdownText(organisationName(org))} (${code(org)})`).join(', ')}`
+        : '',
       pilot.national_strategy ? `national strategy ${markdownText(pilot.national_strategy)}` : '',
     ].filter(Boolean);
     lines.push(`- ${parts.join('; ')}. Source ${source(pilot.source)}${flag(pilot.confidence)}`);
@@ -247,6 +258,11 @@ export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): stri
         entry.tables.map(code).join(' '),
       ]),
     ),
+    '',
+    ...citationsOf(
+      body.sources.map((entry) => entry.source_doc_id),
+      sources,
+    ).map((citation) => `- ${citation.illustrative ? '⚠ ' : ''}${markdownText(citation.text)}`),
     '',
     `Walk any row back to the raw bytes with \`hld lineage country#${body.iso3}\`.`,
     '',

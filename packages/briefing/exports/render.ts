@@ -118,7 +118,7 @@ export async function renderBriefingExport(
       // A theme selection is about the theme: its briefs, not the country pages kept as context.
       if (!selection.theme)
         for (const item of countries)
-          add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta)), markdown);
+          add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta, items)), markdown);
       const briefs = items
         .filter((entry): entry is ThemeItem => entry.type === 'theme')
         .map((item) => themeBrief(item, items));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CountryItem } from '#contracts/briefing/item.ts';
+import { citationOf } from '#packages/briefing/book/citation.ts';
 import { figureSeries, pilotComparison } from '#packages/briefing/book/series.ts';
 import { renderBriefingExport } from '#packages/briefing/exports/render.ts';
 import { META, storedItems } from './export-fixture.ts';
@@ -108,5 +109,51 @@ describe('HTML briefing book (rendered, without a browser)', () => {
     );
     expect(page('countries/MDA.html')).toContain('⚠ illustrative / low confidence');
     expect(page('sources.html')).toContain('ILLUSTRATIVE');
+  });
+});
+
+describe('citations', () => {
+  it('cite every source in one style in CSV and Markdown, UN organisations by name, unregistered documents by id', async () => {
+    const csv = decoder.decode(
+      (await renderBriefingExport('csv', storedItems(), META)).find(
+        (file) => file.path === 'briefing_sources.csv',
+      )!.bytes,
+    );
+    const brief = decoder.decode(
+      (await renderBriefingExport('markdown', storedItems(), META, { selection: { country: 'MDA' } })).find(
+        (file) => file.path === 'MDA.md',
+      )!.bytes,
+    );
+
+    expect(csv.split('\r\n')[0]).toContain(',citation,');
+    expect(csv).toContain(
+      'Publisher not recorded (n.d.). GFMD meetings page. https://gfmd.org/. Licence: not recorded. [DOC-gfmd]',
+    );
+    expect(csv).toContain(
+      'DOC-emp — not in the source registry: title, publisher, year and licence unknown.',
+    );
+    expect(brief).toContain('UN leads IOM (`XM-DAC-47066`), UNDP (`XM-DAC-41114`)');
+    expect(brief).toContain('- ⚠ Publisher not recorded (n.d.). Illustrative samples.');
+  });
+
+  it('reads publisher and year when the sources item carries them, naming a UN organisation, not its IATI code', () => {
+    const registered = {
+      source_doc_id: 'DOC-undp-note-2012',
+      title: 'Contributions of UNDP',
+      url: 'https://example.org/note.pdf',
+      licence: 'UN terms of use',
+      tables: ['event'],
+      rows: 1,
+    };
+
+    const citation = citationOf({
+      ...registered,
+      publisher_org_id: 'XM-DAC-41114',
+      publication_date: '2012-02-09',
+    } as never);
+
+    expect(citation.text).toBe(
+      'United Nations Development Programme (2012). Contributions of UNDP. https://example.org/note.pdf. Licence: UN terms of use. [DOC-undp-note-2012]',
+    );
   });
 });
