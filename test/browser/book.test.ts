@@ -15,7 +15,7 @@ import { sampleBriefing } from '../support/sample-briefing.ts';
  * Screenshots go to test/artifacts/ for a person to look at.
  */
 
-const CHROMIUM = process.env.HLD_CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test/artifacts');
 const META = { dataset: 'hld2013', version: 1, asOf: '2013-09-30' };
 const PAGES = ['index.html', 'countries/MDA.html', 'themes/RT3.html', 'sources.html'] as const;

@@ -2,7 +2,6 @@ import type { BriefingItem, CountryItem, ThemeItem } from '#contracts/briefing/i
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
-import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import { shareText } from '../survey-stats.ts';
 import {
   choiceText,
@@ -24,7 +23,8 @@ import {
   rowAnchor,
   traced,
 } from './page.ts';
-import { figureSeries, latestPoint, pilotComparison } from './series.ts';
+import { figureSeries, pilotComparison } from './series.ts';
+import { countrySummary } from './summary.ts';
 import { citationsOf, type ThemeBrief, themeBrief, themeBriefName } from './theme-brief.ts';
 
 /**
@@ -98,34 +98,8 @@ async function countryPage(
   const body = item.body;
   const root = '../';
   const top = lineageHref(root, item);
-  const headline = [
-    ['IMM_STOCK', ['UNDESA_IMS']],
-    ['IMM_STOCK_PCT', ['UNDESA_IMS']],
-    ['EMIG_STOCK', ['UNDESA_IMS', 'WB_KNOMAD_BILAT']],
-    ['REMIT_IN_USD', ['WB_WDI', 'WB_KNOMAD_BILAT']],
-    ['REMIT_IN_PCT_GDP', ['WB_WDI']],
-    ['REFUGEE_STOCK', ['UNDESA_IMS']],
-  ] as const;
-  const figures = headline
-    .map(([indicator, sources]) => latestPoint(body, indicator, sources))
-    .filter((entry) => entry !== undefined)
-    .slice(0, 5);
   const statistics = body.survey.statistics;
-  const topDemands = (statistics?.areas ?? [])
-    .map((area) => ({ area, high: area.demand.choices.find((choice) => choice.choice === 'high')?.n ?? 0 }))
-    .filter((entry) => entry.high > 0)
-    .sort((a, b) => b.high / b.area.demand.base - a.high / a.area.demand.base)
-    .slice(0, 3);
-  const byTheme = THEME_JMDI.map((theme) => {
-    const projects = body.jmdi.projects.filter((project) => project.theme_primary === theme);
-    const active = projects.filter((project) => project.selection_status !== 'withdrawn');
-    const budget = active.reduce(
-      (sum, project) =>
-        sum + ((project.total_budget_currency ?? 'EUR') === 'EUR' ? (project.total_budget_amount ?? 0) : 0),
-      0,
-    );
-    return { theme, projects, active, budget };
-  }).filter((entry) => entry.projects.length > 0);
+  const { figures, topDemands, byTheme } = countrySummary(item);
   const series = figureSeries(body).filter((entry) => entry.points.length > 0);
   const charts = await Promise.all(series.map((entry) => seriesChart(entry)));
   const surveyChart =
@@ -180,7 +154,7 @@ ${
 <thead><tr><th scope="col">Theme</th><th scope="col">Projects</th><th scope="col">Budget</th></tr></thead>
 <tbody>${byTheme.map(
         (entry) =>
-          html`<tr><th scope="row">${entry.theme}</th><td class="num">${traced(`${entry.active.length}${entry.projects.length > entry.active.length ? ` (+${entry.projects.length - entry.active.length} withdrawn)` : ''}`, top)}</td><td class="num">${traced(`EUR ${formatNumber(entry.budget)}`, top)}${entry.projects.some((project) => project.confidence === 'low') ? html` ${lowMark('low')}` : ''}</td></tr>`,
+          html`<tr><th scope="row">${entry.theme}</th><td class="num">${traced(`${entry.active}${entry.projects > entry.active ? ` (+${entry.projects - entry.active} withdrawn)` : ''}`, top)}</td><td class="num">${traced(`EUR ${formatNumber(entry.budgetEur)}`, top)}${entry.lowConfidence ? html` ${lowMark('low')}` : ''}</td></tr>`,
       )}</tbody></table>`
 }
 <h2>Events</h2>

@@ -8,6 +8,7 @@ import { UnknownExportFormatError } from './errors.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, type ExportFormat } from './formats.ts';
 import { renderCountryMarkdown, renderMarkdownIndex } from './markdown.ts';
 import { type ExportSelection, selectItems } from './selection.ts';
+import { renderSummaryMarkdown } from './summary-markdown.ts';
 import { BRIEFING_COUNTRY, briefingTables, type ExportMeta } from './tables.ts';
 import { renderThemeIndex, renderThemeMarkdown } from './theme-markdown.ts';
 
@@ -117,8 +118,10 @@ export async function renderBriefingExport(
       const markdown = 'text/markdown; charset=utf-8';
       // A theme selection is about the theme: its briefs, not the country pages kept as context.
       if (!selection.theme)
-        for (const item of countries)
+        for (const item of countries) {
           add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta, items)), markdown);
+          add(`summaries/${item.id}.md`, encoder.encode(renderSummaryMarkdown(item, meta)), markdown);
+        }
       const briefs = items
         .filter((entry): entry is ThemeItem => entry.type === 'theme')
         .map((item) => themeBrief(item, items));

@@ -157,3 +157,21 @@ describe('citations', () => {
     );
   });
 });
+
+describe('one-page country summary (Markdown)', () => {
+  it('gives pilot role, headline figures with year and source, survey demands with bases, projects by theme and caveats', async () => {
+    const files = await renderBriefingExport('markdown', storedItems(), META, {
+      selection: { country: 'MDA' },
+    });
+    const summary = decoder.decode(files.find((file) => file.path === 'summaries/MDA.md')!.bytes);
+
+    expect(summary).toContain('# Republic of Moldova (MDA) — one-page summary');
+    expect(summary).toContain('**Pilot role.** active as of 2012-02-09');
+    expect(summary).toContain('UN leads IOM, UNDP');
+    expect(summary).toMatch(/\| International migrant stock \(immigrants\)|\| Immigrant stock/);
+    expect(summary).toContain('| 106,374 | 2015 | `UNDESA_IMS` Rev.2019 |');
+    expect(summary).toContain('| communities | 1 | EUR 183,990 ⚠ |');
+    expect(summary).toContain('**Caveats.**');
+    expect(summary.split('\n').length).toBeLessThan(60);
+  });
+});
