@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ThemeItem } from '#contracts/briefing/item.ts';
 import { BRIEFING_THEMES } from '#contracts/briefing/vocabulary.ts';
 import { ROUND_TABLE_TITLES } from '#contracts/round-tables.ts';
+import { HLD_RT_LABELS } from '#contracts/vocabularies.ts';
 import { renderBriefingExport } from '#packages/briefing/exports/render.ts';
 import { selectItems } from '#packages/briefing/exports/selection.ts';
 import { briefingTables } from '#packages/briefing/exports/tables.ts';
@@ -75,5 +76,16 @@ describe('round-table and theme briefs', () => {
       const projectCsv = decoder.decode(csv.find((file) => file.path === 'briefing_project.csv')!.bytes);
       expect(projectCsv.trim().split('\r\n').length - 1, theme).toBe(global?.body.projects.length ?? 0);
     }
+  });
+
+  it('labels every round table with its full title, word for word as the brief quotes it', () => {
+    for (const [theme, title] of Object.entries(ROUND_TABLE_TITLES))
+      expect(HLD_RT_LABELS[theme as keyof typeof HLD_RT_LABELS]).toBe(
+        `Round table ${title.short.slice(2)}: ${title.title}`,
+      );
+    expect(ROUND_TABLE_TITLES.RT2_rights_protection_trafficking.title).toContain(
+      'with particular reference to women and children',
+    );
+    expect(ROUND_TABLE_TITLES.RT4_labour_mobility.title).toContain('and its impact on development');
   });
 });
