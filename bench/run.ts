@@ -43,6 +43,7 @@ interface Line {
   readonly rows?: number;
   readonly peakRssMB?: number;
   readonly node: string;
+  readonly runtime: string;
   readonly cpus: number;
   readonly [extra: string]: unknown;
 }
@@ -54,7 +55,9 @@ const option = (name: string) => {
 };
 const ROUNDS = Math.max(1, Number(option('rounds') ?? 3));
 const ONLY = option('only')?.split(',');
-const MACHINE = { node: process.version, cpus: os.cpus().length };
+/** `deployed` (the Lambda runtime's Node) or `machine` (set by bin/bench.js, which runs the suite on each). */
+const RUNTIME = process.env.BENCH_SUITE_RUNTIME ?? 'this-process';
+const MACHINE = { node: process.version, runtime: RUNTIME, cpus: os.cpus().length };
 
 /** Run one case in a fresh `node` and parse its JSON line. */
 function child(name: string, ...args: string[]): Result {
@@ -72,7 +75,7 @@ function child(name: string, ...args: string[]): Result {
 
 const num = (result: Result, key: string) => Number(result[key]);
 
-function line(fields: Omit<Line, 'node' | 'cpus'>): Line {
+function line(fields: Omit<Line, 'node' | 'cpus' | 'runtime'>): Line {
   const full = { ...fields, ...MACHINE } as Line;
   process.stdout.write(`${JSON.stringify(full)}\n`);
   return full;
@@ -374,6 +377,46 @@ function startEndToEnd(): Line[] {
   ];
 }
 
+/**
+ * `hld --help` as a user's shell starts it (the first start of a fresh compile cache is
+ * excluded: one warm-up run), against a bare `node -e 0` in the same round: the budget is 300 ms.
+ */
+function cliHelp(): Line[] {
+  process.stderr.write('cli-help ');
+  const rounds = Math.max(ROUNDS, 10);
+  const timed = (args: readonly string[]) => {
+    const started = performance.now();
+    const ran = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+    if (ran.status !== 0) throw new Error(`${args.join(' ')} failed (${ran.status}):\n${ran.stderr}`);
+    return (performance.now() - started) / 1000;
+  };
+  const help = [join(ROOT, 'bin', 'hld.js'), '--help'];
+  timed(help);
+  const ours: number[] = [];
+  const bare: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    ours.push(timed(help));
+    bare.push(timed(['-e', '0']));
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  const summary = summarise(ours.map((seconds) => seconds * 1000));
+  const peer = summarise(bare.map((seconds) => seconds * 1000));
+  return [
+    line({
+      name: 'cli-help',
+      value: round(summary.median, 0),
+      unit: 'ms',
+      spread: summary.spread.map((ms) => round(ms, 0)),
+      peer: 'node -e 0 (bare Node.js start)',
+      peerValue: round(peer.median, 0),
+      rounds,
+      target: '<= 300 ms',
+      note: 'node bin/hld.js --help, after one warm-up run',
+    }),
+  ];
+}
+
 const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'normalise-survey-1m': normaliseSurvey,
   'assemble-groupby-1m': groupBy,
@@ -382,6 +425,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'publish-200x20': publish,
   bundles,
   'start-e2e': startEndToEnd,
+  'cli-help': cliHelp,
 };
 
 function table(lines: readonly Line[]): string {
@@ -408,7 +452,7 @@ function table(lines: readonly Line[]): string {
 mkdirSync(OUT_DIR, { recursive: true });
 const cpu = os.cpus()[0];
 process.stderr.write(
-  `hld-evidence benchmarks: ${cpu?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, load ${os
+  `hld-evidence benchmarks: ${cpu?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${round(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version} (${RUNTIME} runtime), load ${os
     .loadavg()
     .map((load) => load.toFixed(2))
     .join(' ')}, ${ROUNDS} rounds\n`,
@@ -419,7 +463,7 @@ for (const [name, benchmark] of Object.entries(BENCHMARKS)) {
   all.push(...(await benchmark()));
 }
 writeFileSync(
-  join(DATA_DIR, 'results.json'),
+  join(DATA_DIR, `results-${RUNTIME}.json`),
   JSON.stringify(
     {
       at: new Date().toISOString(),
@@ -428,6 +472,8 @@ writeFileSync(
         cores: os.cpus().length,
         memoryGiB: round(os.totalmem() / 2 ** 30, 1),
         node: process.version,
+        runtime: RUNTIME,
+        execPath: process.execPath,
         loadAfter: os.loadavg(),
       },
       results: all,

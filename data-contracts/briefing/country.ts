@@ -1,6 +1,6 @@
 import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE, type THEME_JMDI } from '../vocabularies.ts';
 import * as z from '../zod.ts';
-import { documentSummary, sourceLink } from './provenance.ts';
+import { documentSummary, provenanceMarks, sourceLink } from './provenance.ts';
 import { surveyStatistics } from './survey.ts';
 import { EMP_STATUS, STRATEGY_STATUS } from './vocabulary.ts';
 
@@ -53,6 +53,8 @@ export const countryMainstreaming = z.strictObject({
   emp_status: z.enum(EMP_STATUS),
   coordination_mechanism: z.boolean(),
   me_framework: z.boolean(),
+  /** Derived from the milestones: as weak as the weakest of them. */
+  ...provenanceMarks,
 });
 
 /** The most frequent answer per capacity area among the UNCT's respondents. */
@@ -78,6 +80,8 @@ export const countrySurvey = z.strictObject({
   ),
   /** Every answer as `n of base`, approved submissions only by default (data-contracts/survey-statistics.ts). */
   statistics: z.optional(surveyStatistics),
+  /** Derived from the survey rows: as weak as the weakest of them. */
+  ...provenanceMarks,
 });
 
 const count = () => z.number().check(z.int(), z.nonnegative());
@@ -168,6 +172,8 @@ export const countryBody = z.strictObject({
   /** What to keep in mind before citing the figures (wording: packages/briefing/rules.ts). */
   caveats: z.array(z.string()),
   sources: z.array(documentSummary),
+  /** The weakest fact the item shows (provenance.ts `provenanceMarks`). */
+  ...provenanceMarks,
 });
 export type CountryBody = z.infer<typeof countryBody>;
 export type CountryPilot = z.infer<typeof countryPilot>;

@@ -1,5 +1,5 @@
 import * as z from '../zod.ts';
-import { sourceLink } from './provenance.ts';
+import { provenanceMarks, sourceLink } from './provenance.ts';
 
 /**
  * The body of an `event` item: one event of the HLD preparation period (2011–2013) with every
@@ -34,10 +34,21 @@ export const eventBody = z.strictObject({
   as_of_date: optionalText(),
   reviewer: optionalText(),
   source: sourceLink,
+  /** Whether the event row rests on an illustrative document. */
+  illustrative: provenanceMarks.illustrative,
+  /** What to keep in mind before citing the event. */
+  caveats: z.array(z.string()),
 });
 export type EventBody = z.infer<typeof eventBody>;
 
-/** The event fields an event body copies from its row (all but `source`, in order). */
+/** What an event body adds to its row's fields. */
+const EVENT_DERIVED_FIELDS = ['source', 'illustrative', 'caveats'] as const;
+
+/**
+ * The event fields an event body copies from its row (all but the derived ones, in order).
+ * `confidence` is the row's, lowered to `low` when its document is illustrative.
+ */
 export const EVENT_BODY_FIELDS = Object.keys(eventBody.shape).filter(
-  (field): field is Exclude<keyof EventBody, 'source'> => field !== 'source',
+  (field): field is Exclude<keyof EventBody, (typeof EVENT_DERIVED_FIELDS)[number]> =>
+    !(EVENT_DERIVED_FIELDS as readonly string[]).includes(field),
 );

@@ -1,3 +1,4 @@
+import { CONFIDENCE } from '../vocabularies.ts';
 import * as z from '../zod.ts';
 import { MAX_SUMMARY_LOCATORS } from './vocabulary.ts';
 
@@ -7,11 +8,23 @@ import { MAX_SUMMARY_LOCATORS } from './vocabulary.ts';
  * the content, outside its hash).
  */
 
-/** One statement's source: the document it states, the curated table and the row's locator. */
+/**
+ * How far a statement (or an item, or a section derived from statements) can be cited:
+ * `confidence` is the weakest of the rows it shows (a row of an illustrative document, or one
+ * stating no confidence, counts as `low`), `illustrative` is true when any of them rests on an
+ * illustrative document (data-contracts/source-registry.ts). Derived facts inherit both.
+ */
+export const provenanceMarks = {
+  confidence: z.enum(CONFIDENCE),
+  illustrative: z.boolean(),
+} as const;
+
+/** One statement's source: the document it states, the curated table, the row's locator, its marks. */
 export const sourceLink = z.strictObject({
   source_doc_id: z.string(),
   table: z.string(),
   locator: z.string(),
+  ...provenanceMarks,
 });
 export type SourceLink = z.infer<typeof sourceLink>;
 
@@ -22,6 +35,12 @@ export type SourceLink = z.infer<typeof sourceLink>;
  */
 export const documentSummary = z.strictObject({
   source_doc_id: z.string(),
+  /** The registered title, or `untitled upload` (data-contracts/source-registry.ts). */
+  title: z.string(),
+  /** The document is illustrative: its rows are invented content. */
+  illustrative: z.boolean(),
+  /** The weakest confidence of the rows of this document behind the item. */
+  confidence: z.enum(CONFIDENCE),
   tables: z.array(z.string()),
   rows: z.number().check(z.int(), z.nonnegative()),
   locators: z.array(z.string()),

@@ -1,4 +1,7 @@
+import { REGISTRATION } from '../source-registry.ts';
+import { CONFIDENCE } from '../vocabularies.ts';
 import * as z from '../zod.ts';
+import { provenanceMarks } from './provenance.ts';
 
 /**
  * The body of the `sources` item (one per version, id `all`): every document the briefing cites,
@@ -7,13 +10,21 @@ import * as z from '../zod.ts';
 
 const optionalText = () => z.optional(z.string());
 
-/** A document cited by a briefing, described by its `source_document` row when there is one. */
+/**
+ * A document cited by a briefing, as the source registry describes it (a `source_document` row,
+ * a sidecar, or `untitled upload` when nobody registered it: data-contracts/source-registry.ts).
+ */
 export const citedSource = z.strictObject({
   source_doc_id: z.string(),
-  title: optionalText(),
+  title: z.string(),
   doc_type: optionalText(),
-  /** Present when the document has a `source_document` row: invented sample content, never evidence. */
-  illustrative: z.optional(z.boolean()),
+  publisher: optionalText(),
+  year: z.optional(z.number()),
+  /** Invented sample content: never evidence. */
+  illustrative: z.boolean(),
+  /** The weakest confidence of the rows citing the document. */
+  confidence: z.enum(CONFIDENCE),
+  registered_by: z.enum(REGISTRATION),
   licence: optionalText(),
   url: optionalText(),
   tables: z.array(z.string()),
@@ -36,8 +47,34 @@ export const integrityProblem = z.strictObject({
 });
 export type IntegrityProblem = z.infer<typeof integrityProblem>;
 
+/** One file's claim on a primary key (a row of the table, where it stood, what it cites). */
+export const keyClaim = z.strictObject({
+  file_name: z.string(),
+  file_sha256: z.string(),
+  locator: z.string(),
+  source_doc_id: z.string(),
+});
+
+/**
+ * A primary key claimed by rows of two or more live files (rule `key-conflict`,
+ * docs/evidence-rules.md): neither row is published or counted, and every country the rows
+ * concern has a caveat naming the files.
+ */
+export const keyConflict = z.strictObject({
+  table: z.string(),
+  /** The key's values, joined with ' / '. */
+  key: z.string(),
+  claims: z.array(keyClaim),
+});
+export type KeyConflict = z.infer<typeof keyConflict>;
+
 export const sourcesBody = z.strictObject({
   sources: z.array(citedSource),
   integrity_problems: z.array(integrityProblem),
+  /** Primary keys claimed by two live files: held back from every item. */
+  key_conflicts: z.array(keyConflict),
+  /** Illustrative documents and untitled uploads, named. */
+  caveats: z.array(z.string()),
+  ...provenanceMarks,
 });
 export type SourcesBody = z.infer<typeof sourcesBody>;

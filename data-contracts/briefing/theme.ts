@@ -1,7 +1,7 @@
 import { CAPACITY_AREA } from '../vocabularies.ts';
 import * as z from '../zod.ts';
 import { projectsByTheme } from './country.ts';
-import { documentSummary, sourceLink } from './provenance.ts';
+import { documentSummary, provenanceMarks, sourceLink } from './provenance.ts';
 import { surveyStatistics } from './survey.ts';
 import { BRIEFING_THEMES, THEME_KINDS } from './vocabulary.ts';
 
@@ -64,6 +64,10 @@ export const themeBody = z.strictObject({
    */
   survey_statistics: z.optional(surveyStatistics),
   sources: z.array(documentSummary),
+  /** What to keep in mind before citing the item: illustrative or low-confidence content. */
+  caveats: z.array(z.string()),
+  /** The weakest fact the item shows (survey demands included). */
+  ...provenanceMarks,
 });
 export type ThemeBody = z.infer<typeof themeBody>;
 export type TopPractice = z.infer<typeof topPractice>;

@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_EVENT_STAGE_CONCURRENCY, type EventStageTrigger } from '#packages/pipeline/definition.ts';
 import { PIPELINE_EVENT_SOURCE } from '#packages/pipeline/events.ts';
+import { deadLetterQueueNameOf } from '#packages/pipeline/stage-queues.ts';
 import type { EventStageProps } from './event-stage-props.ts';
 
 /**
@@ -45,7 +46,7 @@ export class EventStage extends Construct {
     const timeoutSeconds = stage.timeoutSeconds ?? 60;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: `${props.queueName}-dlq`,
+      queueName: deadLetterQueueNameOf(props.queueName),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: props.deadLetterRetention ?? Duration.days(14),

@@ -6,9 +6,16 @@ import {
   eventStages,
   PIPELINE,
   type PipelineDefinition,
+  refreshLeaseSeconds,
   type StageDefinition,
 } from '#packages/pipeline/definition.ts';
-import { HLD_DATASET, HLD_EVENT_BUS, HLD_KEEP_VERSIONS } from '#packages/settings/settings.ts';
+import { stageQueueName } from '#packages/pipeline/stage-queues.ts';
+import {
+  HLD_DATASET,
+  HLD_EVENT_BUS,
+  HLD_KEEP_VERSIONS,
+  HLD_LOCK_LEASE_SECONDS,
+} from '#packages/settings/settings.ts';
 import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
 import { PipelineWiringError } from '../errors.ts';
 import { constructIdOf } from './construct-id.ts';
@@ -76,6 +83,8 @@ export class PipelineFunctions extends Construct {
     this.environment = {
       ...this.resourceEnvironment,
       ...settingEnvironment(HLD_DATASET, this.definition.dataset),
+      // Longer than the state machine's longest path (every step to its timeout).
+      ...settingEnvironment(HLD_LOCK_LEASE_SECONDS, refreshLeaseSeconds(this.definition)),
       ...(props.briefingVersionsToKeep === undefined
         ? {}
         : settingEnvironment(HLD_KEEP_VERSIONS, props.briefingVersionsToKeep)),
@@ -136,7 +145,7 @@ export class PipelineFunctions extends Construct {
         new EventStage(this, `${constructIdOf(stage.id)}Delivery`, {
           stage,
           handler: handler.function,
-          queueName: `${props.namePrefix}-${stage.id}`,
+          queueName: stageQueueName(props.namePrefix, stage.id),
           pipelineEventBus: this.eventBus,
           pipelineEventBusName: `${props.namePrefix}-pipeline`,
           buckets: props.buckets,

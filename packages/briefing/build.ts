@@ -3,6 +3,7 @@ import { indexBriefing, THEMES } from './briefing-index.ts';
 import { buildCountryItem } from './country-item.ts';
 import { CuratedTableSet, curatedTablesFromRows } from './curated-tables.ts';
 import { buildEventItems } from './event-item.ts';
+import { checkKeys, danglingCaveats } from './key-conflicts.ts';
 import type { CuratedTables } from './model.ts';
 import { buildSourcesItem } from './sources-item.ts';
 import { buildThemeItem, practiceKeys } from './theme-item.ts';
@@ -21,11 +22,19 @@ import { buildThemeItem, practiceKeys } from './theme-item.ts';
  * both to give the same items, byte for byte.
  */
 export function buildBriefing(tables: CuratedTableSet | CuratedTables): BriefingItem[] {
-  const set = tables instanceof CuratedTableSet ? tables : curatedTablesFromRows(tables);
+  const read = tables instanceof CuratedTableSet ? tables : curatedTablesFromRows(tables);
+  // Keys across files first: a key two live files claim is held back from every item.
+  const keys = checkKeys(read);
+  const set = keys.conflicts.length > 0 ? read.without(keys.held) : read;
   const index = indexBriefing(set);
+  const sources = buildSourcesItem(set, keys.conflicts);
+  danglingCaveats(set, sources.body.integrity_problems, keys.caveats);
   const items: BriefingItem[] = [];
-  for (let country = 0; country < index.countries.length; country += 1)
-    items.push(buildCountryItem(index, country));
+  for (let country = 0; country < index.countries.length; country += 1) {
+    const item = buildCountryItem(index, country);
+    item.body.caveats.push(...(keys.caveats.get(item.id) ?? []));
+    items.push(item);
+  }
   const practiceKey = practiceKeys(index);
   for (let theme = 0; theme < THEMES.length; theme += 1) {
     for (let scope = 0; scope <= index.countries.length; scope += 1) {
@@ -34,6 +43,6 @@ export function buildBriefing(tables: CuratedTableSet | CuratedTables): Briefing
     }
   }
   items.push(...buildEventItems(index));
-  items.push(buildSourcesItem(set));
+  items.push(sources);
   return items;
 }

@@ -17,16 +17,16 @@ import { byText, ColumnText, list, num, type Rows, str, text } from './column-te
 import {
   lineageOf,
   lowConfidenceCount,
+  marksOf,
   type RefRun,
-  refCount,
   sourceLink,
   summariseRefs,
 } from './provenance.ts';
 import {
   empStatus,
   indicatorLabel,
-  lowConfidenceCaveat,
   nonEurBudgetsCaveat,
+  provenanceCaveats,
   roundTablesOf,
   SEVERAL_PILOTS_CAVEAT,
   sourcesDisagree,
@@ -207,8 +207,18 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
   if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
   const figures = contextFigures(index, observationRows, caveats);
   runs.push({ table: observation, rows: observationRows });
-  const low = lowConfidenceCount(runs);
-  if (low > 0) caveats.unshift(lowConfidenceCaveat(low, refCount(runs)));
+  const sources = summariseRefs(set, runs);
+  caveats.unshift(...provenanceCaveats(sources, lowConfidenceCount(runs)));
+  // Derived sections are as weak as the rows they are derived from.
+  const mainstreamingMarks = marksOf(summariseRefs(set, [{ table: milestone, rows: milestoneRows }]));
+  const surveyMarks = marksOf(
+    profile
+      ? summariseRefs(set, [
+          { table: set.table('survey_respondent'), rows: profile.respondentRows },
+          { table: set.table('survey_response'), rows: profile.responseRows },
+        ])
+      : [],
+  );
   const surveyCapacity = profile?.capacity ?? [];
   const surveyStatistics = index.survey.statistics([iso3]);
   const body: CountryBody = {
@@ -258,6 +268,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
       emp_status: empStatus(types, allTypes),
       coordination_mechanism: types.has('coordination_mechanism_established'),
       me_framework: types.has('me_framework_established'),
+      ...mainstreamingMarks,
     },
     survey: {
       unct_surveyed: profile !== undefined,
@@ -275,6 +286,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
           : [],
       ),
       ...(surveyStatistics ? { statistics: surveyStatistics } : {}),
+      ...surveyMarks,
     },
     jmdi: {
       is_jmdi1_target: country?.is_jmdi1_target ?? false,
@@ -322,7 +334,8 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
       };
     }),
     caveats,
-    sources: summariseRefs(set, runs),
+    sources,
+    ...marksOf(sources),
   };
   return { type: 'country', id: iso3, body, lineage: lineageOf(set, runs) };
 }

@@ -1,5 +1,7 @@
 import { type DataType, type Dictionary, type Field, type Table, Type } from 'apache-arrow';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
+import type { RegisteredDocument } from '#contracts/source-registry.ts';
+import { CONFIDENCE } from '#contracts/vocabularies.ts';
 import { plainValue } from '#packages/arrow/read.ts';
 import {
   columnCodes,
@@ -10,6 +12,7 @@ import {
   numberColumn,
   stringColumn,
 } from '#packages/columnar/group-by.ts';
+import { DocumentRegistry } from './document-registry.ts';
 import type { CuratedRow, CuratedTables } from './model.ts';
 
 /**
@@ -34,6 +37,8 @@ export interface CuratedSegment {
   readonly raw_key: string;
   /** The file's document, for rows that name none. */
   readonly doc_id?: string;
+  /** The file's document as its sidecar registered it at ingest (source-registry.ts). */
+  readonly document?: RegisteredDocument;
 }
 
 /** A column as codes: `values[codes[row]]`, -1 where the row has no value. */
@@ -57,8 +62,15 @@ export interface CuratedRefs {
   readonly doc: Int32Array;
   /** Index into `CuratedTableSet.origins`. */
   readonly origin: Int32Array;
-  /** 1 where the row's confidence is 'low'. */
+  /**
+   * 1 where the row can only be cited with confidence 'low': it says so, states none, or its
+   * document is illustrative.
+   */
   readonly low: Uint8Array;
+  /** The row's effective confidence as an index of CONFIDENCE (0 high, 1 medium, 2 low). */
+  readonly rank: Uint8Array;
+  /** 1 where the row's document is illustrative. */
+  readonly illustrative: Uint8Array;
   readonly locators: readonly string[];
   /** `<table> <locator>`, as lineage lists them. */
   readonly locatorTexts: readonly string[];
@@ -78,6 +90,8 @@ export interface CuratedTable {
   /** Row `index` as an object: the given columns, or all of them (absent values left out). */
   row(index: number, columns?: readonly string[]): Row;
   refs(): CuratedRefs;
+  /** The same rows in another set (its own provenance codes), less the rows in `held`. */
+  copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable;
 }
 
 /** Every curated table of one briefing, in the order they were read, with shared provenance codes. */
@@ -89,6 +103,45 @@ export class CuratedTableSet {
   private readonly fileIndex = new Map<string, number>();
   private readonly originIndex = new Map<string, number>();
   private readonly byName = new Map<string, CuratedTable>();
+  private documents: DocumentRegistry | undefined;
+  private readonly docIllustrative: boolean[] = [];
+
+  /** @param registered documents registered at ingest by a sidecar (source-registry.ts). */
+  constructor(readonly registered: readonly RegisteredDocument[] = []) {}
+
+  /** The document registry: `source_document` rows and sidecar registrations (document-registry.ts). */
+  registry(): DocumentRegistry {
+    if (!this.documents) {
+      const table = this.table('source_document');
+      const rows = Array.from({ length: table.length }, (_, row) => table.row(row));
+      this.documents = new DocumentRegistry(rows, this.registered);
+    }
+    return this.documents;
+  }
+
+  /** True when the document of a doc code is illustrative. */
+  illustrativeDoc(code: number): boolean {
+    let flag = this.docIllustrative[code];
+    if (flag === undefined) {
+      flag = this.registry().illustrative(this.docs[code]!);
+      this.docIllustrative[code] = flag;
+    }
+    return flag;
+  }
+
+  /** Effective confidence ranks and flags of rows, once their doc codes and stated ranks are known. */
+  markRows(doc: Int32Array, rank: Uint8Array): Pick<CuratedRefs, 'low' | 'illustrative'> {
+    const low = new Uint8Array(doc.length);
+    const illustrative = new Uint8Array(doc.length);
+    for (let row = 0; row < doc.length; row += 1) {
+      if (this.illustrativeDoc(doc[row]!)) {
+        illustrative[row] = 1;
+        rank[row] = LOW_RANK;
+      }
+      low[row] = rank[row] === LOW_RANK ? 1 : 0;
+    }
+    return { low, illustrative };
+  }
 
   docCode(doc: string): number {
     let code = this.docIndex.get(doc);
@@ -134,6 +187,52 @@ export class CuratedTableSet {
   all(): CuratedTable[] {
     return [...this.byName.values()];
   }
+
+  /**
+   * The same tables without some rows (per table name, row numbers): rows held back from the
+   * briefing (key-conflicts.ts). Tables without held rows keep their columns as they are.
+   */
+  without(held: ReadonlyMap<string, ReadonlySet<number>>): CuratedTableSet {
+    const set = new CuratedTableSet(this.registered);
+    for (const table of this.all()) set.add(table.copyTo(set, held.get(table.name)));
+    return set;
+  }
+}
+
+/** Row objects of a table with their provenance, less some rows (a table copied into another set). */
+function keptRows(
+  from: CuratedTableSet,
+  table: CuratedTable,
+  held: ReadonlySet<number>,
+  whole: (row: number) => Row,
+): CuratedRow[] {
+  const refs = table.refs();
+  const rows: CuratedRow[] = [];
+  for (let row = 0; row < table.length; row += 1) {
+    if (held.has(row)) continue;
+    const values = whole(row);
+    const origin = from.origins[refs.origin[row]!]!;
+    rows.push({
+      row: values,
+      ref: {
+        table: origin.table,
+        locator: refs.locators[row]!,
+        file_sha256: origin.file_sha256,
+        raw_key: origin.raw_key,
+        source_doc_id: from.docs[refs.doc[row]!]!,
+        ...(typeof values.confidence === 'string' ? { confidence: values.confidence } : {}),
+      },
+    });
+  }
+  return rows;
+}
+
+const LOW_RANK = CONFIDENCE.indexOf('low');
+
+/** A stated confidence as an index of CONFIDENCE; a row that states none is 'low'. */
+function statedRank(value: unknown): number {
+  const rank = (CONFIDENCE as readonly unknown[]).indexOf(value);
+  return rank < 0 ? LOW_RANK : rank;
 }
 
 /** Interns arbitrary values (by identity, as a Map does) into codes. */
@@ -247,20 +346,29 @@ class RowCuratedTable implements CuratedTable {
     return this.rows[index]!.row;
   }
 
+  copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable {
+    return new RowCuratedTable(
+      set,
+      this.name,
+      held?.size ? this.rows.filter((_, row) => !held.has(row)) : this.rows,
+    );
+  }
+
   refs(): CuratedRefs {
     if (!this.refColumns) {
       const doc = new Int32Array(this.length);
       const origin = new Int32Array(this.length);
-      const low = new Uint8Array(this.length);
+      const rank = new Uint8Array(this.length);
       this.rows.forEach(({ ref }, index) => {
         doc[index] = this.set.docCode(ref.source_doc_id);
         origin[index] = this.set.originCode(ref.table, ref.file_sha256, ref.raw_key);
-        low[index] = ref.confidence === 'low' ? 1 : 0;
+        rank[index] = statedRank(ref.confidence);
       });
       this.refColumns = {
         doc,
         origin,
-        low,
+        rank,
+        ...this.set.markRows(doc, rank),
         locators: this.rows.map(({ ref }) => ref.locator),
         locatorTexts: this.rows.map(({ ref }) => `${ref.table} ${ref.locator}`),
       };
@@ -453,15 +561,24 @@ class ArrowCuratedTable implements CuratedTable {
     return row;
   }
 
+  copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable {
+    if (!held?.size) return new ArrowCuratedTable(set, this.name, this.segments);
+    return new RowCuratedTable(
+      set,
+      this.name,
+      keptRows(this.set, this, held, (row) => this.row(row)),
+    );
+  }
+
   refs(): CuratedRefs {
     if (this.refColumns) return this.refColumns;
     const doc = new Int32Array(this.length);
     const origin = new Int32Array(this.length);
-    const low = new Uint8Array(this.length);
+    const rank = new Uint8Array(this.length);
     const docs = this.codes('source_doc_id');
     const docCodes = docs.values.map((value) => this.set.docCode(String(value)));
     const confidence = this.codes('confidence');
-    const lowCodes = confidence.values.map((value) => value === 'low');
+    const rankCodes = confidence.values.map(statedRank);
     const readLocator = this.column(LOCATOR_COLUMN);
     const locators = Array.from({ length: this.length }, (_, row) => String(readLocator(row)));
     let row = 0;
@@ -473,14 +590,15 @@ class ArrowCuratedTable implements CuratedTable {
         doc[row] = docCode < 0 ? fallback : docCodes[docCode]!;
         origin[row] = originCode;
         const confidenceCode = confidence.codes[row]!;
-        low[row] = confidenceCode >= 0 && lowCodes[confidenceCode] ? 1 : 0;
+        rank[row] = confidenceCode >= 0 ? rankCodes[confidenceCode]! : LOW_RANK;
       }
     }
     const prefix = `${this.name} `;
     this.refColumns = {
       doc,
       origin,
-      low,
+      rank,
+      ...this.set.markRows(doc, rank),
       locators,
       locatorTexts: locators.map((locator) => prefix + locator),
     };
@@ -490,7 +608,9 @@ class ArrowCuratedTable implements CuratedTable {
 
 /** The curated tables of the current snapshots, in the order given (sources by name, then tables). */
 export function curatedTablesFromArrow(segments: readonly CuratedSegment[]): CuratedTableSet {
-  const set = new CuratedTableSet();
+  const set = new CuratedTableSet(
+    segments.flatMap((segment) => (segment.document ? [segment.document] : [])),
+  );
   const byTable = new Map<string, CuratedSegment[]>();
   for (const segment of segments) {
     const list = byTable.get(segment.table) ?? [];
@@ -502,8 +622,11 @@ export function curatedTablesFromArrow(segments: readonly CuratedSegment[]): Cur
 }
 
 /** Row objects (hand-made tables in tests, or rows read some other way) behind the same view. */
-export function curatedTablesFromRows(tables: CuratedTables): CuratedTableSet {
-  const set = new CuratedTableSet();
+export function curatedTablesFromRows(
+  tables: CuratedTables,
+  registered: readonly RegisteredDocument[] = [],
+): CuratedTableSet {
+  const set = new CuratedTableSet(registered);
   for (const [name, rows] of Object.entries(tables)) set.add(new RowCuratedTable(set, name, rows));
   return set;
 }

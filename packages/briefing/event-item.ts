@@ -2,13 +2,13 @@ import type { EventBody } from '#contracts/briefing/event.ts';
 import type { EventItem } from '#contracts/briefing/item.ts';
 import type { BriefingIndex } from './briefing-index.ts';
 import { ColumnText, type Row, sortedByKeys, text, texts } from './column-text.ts';
-import { lineageOf, sourceLink } from './provenance.ts';
-import { inHldPeriod } from './rules.ts';
+import { lineageOf, lowConfidenceCount, sourceLink, summariseRefs } from './provenance.ts';
+import { inHldPeriod, provenanceCaveats } from './rules.ts';
 
 /** The `event` items (body: data-contracts/briefing/event.ts). */
 
 /** An event row's fields as the body keeps them (the extraction time is not content). */
-function eventBody(row: Row): Omit<EventBody, 'source'> {
+function eventBody(row: Row): Omit<EventBody, 'source' | 'illustrative' | 'caveats'> {
   return {
     event_id: text(row.event_id),
     title: text(row.title),
@@ -45,11 +45,20 @@ export function buildEventItems(index: BriefingIndex): EventItem[] {
   const periodKeys = periodRows.map((row) => ids.text(row));
   return sortedByKeys(periodKeys).map((at) => {
     const row = periodRows[at]!;
+    const runs = [{ table: event, rows: [row] }];
+    const source = sourceLink(set, event, row);
     return {
       type: 'event',
       id: ids.text(row),
-      body: { ...eventBody(event.row(row)), source: sourceLink(set, event, row) },
-      lineage: lineageOf(set, [{ table: event, rows: [row] }]),
+      body: {
+        ...eventBody(event.row(row)),
+        // The row's confidence, lowered to 'low' when its document is illustrative.
+        confidence: source.confidence,
+        source,
+        illustrative: source.illustrative,
+        caveats: provenanceCaveats(summariseRefs(set, runs), lowConfidenceCount(runs)),
+      },
+      lineage: lineageOf(set, runs),
     };
   });
 }

@@ -1,5 +1,7 @@
 import type { BriefingLineage, DocumentSummary, SourceLink } from '#contracts/briefing/provenance.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
+import { type Confidence, weakestConfidence } from '#contracts/source-registry.ts';
+import { CONFIDENCE } from '#contracts/vocabularies.ts';
 import { byText, type Rows } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
 
@@ -35,26 +37,31 @@ export function lowConfidenceCount(runs: readonly RefRun[]): number {
 export function summariseRefs(set: CuratedTableSet, runs: readonly RefRun[]): DocumentSummary[] {
   const grouped = new Map<
     number,
-    { source_doc_id: string; tables: Set<string>; rows: number; locators: string[] }
+    { source_doc_id: string; tables: Set<string>; rows: number; rank: number; locators: string[] }
   >();
   for (const { table, rows } of runs) {
-    const { doc, origin, locatorTexts } = table.refs();
+    const { doc, origin, rank, locatorTexts } = table.refs();
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
       const code = doc[row]!;
       let entry = grouped.get(code);
       if (!entry) {
-        entry = { source_doc_id: set.docs[code]!, tables: new Set(), rows: 0, locators: [] };
+        entry = { source_doc_id: set.docs[code]!, tables: new Set(), rows: 0, rank: 0, locators: [] };
         grouped.set(code, entry);
       }
       entry.tables.add(set.origins[origin[row]!]!.table);
       entry.rows += 1;
+      if (rank[row]! > entry.rank) entry.rank = rank[row]!;
       if (entry.locators.length < MAX_SUMMARY_LOCATORS) entry.locators.push(locatorTexts[row]!);
     }
   }
+  const registry = set.registry();
   return [...grouped.values()]
     .map((entry) => ({
       source_doc_id: entry.source_doc_id,
+      title: registry.get(entry.source_doc_id).title,
+      illustrative: registry.illustrative(entry.source_doc_id),
+      confidence: CONFIDENCE[entry.rank]!,
       tables: [...entry.tables].sort(byText),
       rows: entry.rows,
       locators: entry.locators,
@@ -124,5 +131,26 @@ export function sourceLink(set: CuratedTableSet, table: CuratedTable, row: numbe
     source_doc_id: set.docs[refs.doc[row]!]!,
     table: set.origins[refs.origin[row]!]!.table,
     locator: refs.locators[row]!,
+    confidence: CONFIDENCE[refs.rank[row]!]!,
+    illustrative: refs.illustrative[row] === 1,
+  };
+}
+
+/** Confidence and illustrative flag of what rests on some documents (provenance.ts in the contract). */
+export interface ProvenanceMarks {
+  readonly confidence: Confidence;
+  readonly illustrative: boolean;
+}
+
+/**
+ * The marks of an item or section from the documents it rests on: the weakest confidence, and
+ * illustrative when any document is. Derived facts call this on the rows they are derived from.
+ */
+export function marksOf(
+  summaries: readonly Pick<DocumentSummary, 'confidence' | 'illustrative'>[],
+): ProvenanceMarks {
+  return {
+    confidence: weakestConfidence(summaries.map((summary) => summary.confidence)),
+    illustrative: summaries.some((summary) => summary.illustrative),
   };
 }

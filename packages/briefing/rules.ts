@@ -29,6 +29,7 @@ export function inHldPeriod(startDate: unknown): boolean {
 
 const INDICATOR_LABELS: Readonly<Record<string, string>> = {
   IMM_STOCK: 'Immigrant stock',
+  IMM_STOCK_PCT: 'Immigrant stock (% of population)',
   EMIG_STOCK: 'Emigrant stock',
   BILAT_STOCK: 'Bilateral migrant stock',
   REMIT_IN_USD: 'Remittances received (US$)',
@@ -81,6 +82,39 @@ export const SEVERAL_PILOTS_CAVEAT =
 /** Caveat (listed first): rows of confidence 'low' behind the item. */
 export function lowConfidenceCaveat(low: number, rows: number): string {
   return `${low} of ${rows} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`;
+}
+
+/** Caveat (listed first): rows behind the item that rest on illustrative documents, named. */
+export function illustrativeCaveat(rows: number, total: number, documents: readonly string[]): string {
+  return `Illustrative content: ${rows} of ${total} rows behind this item rest on invented sample documents (${documents.join(', ')}); they are not evidence and must not be cited as fact.`;
+}
+
+/** Caveat of the sources item: documents nobody registered (no sidecar, no source_document row). */
+export function untitledUploadsCaveat(documents: readonly string[]): string {
+  return `Untitled uploads: ${documents.join(', ')} ${documents.length === 1 ? 'was' : 'were'} uploaded without a registered source document (no <file>.source.json and no source_document row); their title, publisher and licence are unknown.`;
+}
+
+/**
+ * The provenance caveats of an item, first in its caveats: illustrative content (named by
+ * document) and rows of confidence 'low', from the documents it rests on and its low rows.
+ */
+export function provenanceCaveats(
+  sources: readonly { source_doc_id: string; illustrative: boolean; rows: number }[],
+  lowRows: number,
+): string[] {
+  const total = sources.reduce((sum, source) => sum + source.rows, 0);
+  const illustrative = sources.filter((source) => source.illustrative);
+  const caveats: string[] = [];
+  if (illustrative.length > 0)
+    caveats.push(
+      illustrativeCaveat(
+        illustrative.reduce((sum, source) => sum + source.rows, 0),
+        total,
+        illustrative.map((source) => source.source_doc_id),
+      ),
+    );
+  if (lowRows > 0) caveats.push(lowConfidenceCaveat(lowRows, total));
+  return caveats;
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { SourcesItem } from '#contracts/briefing/item.ts';
-import type { CitedSource, IntegrityProblem } from '#contracts/briefing/sources.ts';
+import type { CitedSource, IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { SOURCES_ITEM_ID } from '#contracts/briefing/vocabulary.ts';
 import { RELATIONS } from '#contracts/relations.ts';
+import { CONFIDENCE } from '#contracts/vocabularies.ts';
 import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTableSet } from './curated-tables.ts';
-import { lineageOf } from './provenance.ts';
+import { keyConflictCaveat } from './key-conflicts.ts';
+import { lineageOf, marksOf } from './provenance.ts';
+import { provenanceCaveats, untitledUploadsCaveat } from './rules.ts';
 
 /** The `sources` item (body: data-contracts/briefing/sources.ts). */
-
-const DOCUMENT_FIELDS = ['title', 'doc_type', 'illustrative', 'licence', 'url'];
 
 /**
  * Foreign keys across files (a lesson in one upload naming a project in another) can only be
@@ -45,44 +46,62 @@ function integrityProblems(set: CuratedTableSet): IntegrityProblem[] {
   );
 }
 
+/** One cited document as the registry describes it, with the rows citing it. */
+export function citedSource(
+  document: ReturnType<ReturnType<CuratedTableSet['registry']>['get']>,
+  cited: { readonly tables: ReadonlySet<string>; readonly rows: number; readonly rank: number },
+): CitedSource {
+  return {
+    source_doc_id: document.doc_id,
+    title: document.title,
+    ...(document.doc_type ? { doc_type: document.doc_type } : {}),
+    ...(document.publisher ? { publisher: document.publisher } : {}),
+    ...(document.year !== undefined ? { year: document.year } : {}),
+    illustrative: document.illustrative,
+    confidence: CONFIDENCE[cited.rank]!,
+    registered_by: document.registered_by,
+    ...(document.licence ? { licence: document.licence } : {}),
+    ...(document.url ? { url: document.url } : {}),
+    tables: [...cited.tables].sort(byText),
+    rows: cited.rows,
+  };
+}
+
+/** The sources item's caveats: illustrative documents and untitled uploads, named. */
+export function sourcesCaveats(sources: readonly CitedSource[]): string[] {
+  const caveats = provenanceCaveats(sources, 0);
+  const untitled = sources.filter((source) => source.registered_by === 'untitled');
+  if (untitled.length > 0)
+    caveats.push(untitledUploadsCaveat(untitled.map((source) => source.source_doc_id)));
+  return caveats;
+}
+
 /** The `sources` item: every cited document and every broken reference across files. */
-export function buildSourcesItem(set: CuratedTableSet): SourcesItem {
-  const documents = set.table('source_document');
-  const documentIds = new ColumnText(documents.codes('doc_id'));
-  const documentRow = new Map<string, number>();
-  for (let row = 0; row < documents.length; row += 1) documentRow.set(documentIds.text(row), row);
-  // Per document, in order of first citation: the tables citing it and how many rows.
-  const cited = new Map<number, { tables: Set<string>; rows: number }>();
+export function buildSourcesItem(
+  set: CuratedTableSet,
+  keyConflicts: readonly KeyConflict[] = [],
+): SourcesItem {
+  const registry = set.registry();
+  // Per document, in order of first citation: the tables citing it, how many rows, the weakest.
+  const cited = new Map<number, { tables: Set<string>; rows: number; rank: number }>();
   const tables = set.all();
   for (const table of tables) {
-    const { doc, origin } = table.refs();
+    const { doc, origin, rank } = table.refs();
     for (let row = 0; row < table.length; row += 1) {
       let entry = cited.get(doc[row]!);
       if (!entry) {
-        entry = { tables: new Set(), rows: 0 };
+        entry = { tables: new Set(), rows: 0, rank: 0 };
         cited.set(doc[row]!, entry);
       }
       entry.tables.add(set.origins[origin[row]!]!.table);
       entry.rows += 1;
+      if (rank[row]! > entry.rank) entry.rank = rank[row]!;
     }
   }
   const sources: CitedSource[] = [...cited]
     .map(([code, entry]) => [set.docs[code]!, entry] as const)
     .sort(([a], [b]) => byText(a, b))
-    .map(([docId, entry]) => {
-      const row = documentRow.get(docId);
-      const document = row === undefined ? undefined : documents.row(row, DOCUMENT_FIELDS);
-      return {
-        source_doc_id: docId,
-        ...(document?.title ? { title: String(document.title) } : {}),
-        ...(document?.doc_type ? { doc_type: String(document.doc_type) } : {}),
-        ...(document ? { illustrative: document.illustrative === true } : {}),
-        ...(document?.licence ? { licence: String(document.licence) } : {}),
-        ...(document?.url ? { url: String(document.url) } : {}),
-        tables: [...entry.tables].sort(byText),
-        rows: entry.rows,
-      };
-    });
+    .map(([docId, entry]) => citedSource(registry.get(docId), entry));
   const runs = tables.map((table) => ({
     table,
     rows: Int32Array.from({ length: table.length }, (_, row) => row),
@@ -90,7 +109,13 @@ export function buildSourcesItem(set: CuratedTableSet): SourcesItem {
   return {
     type: 'sources',
     id: SOURCES_ITEM_ID,
-    body: { sources, integrity_problems: integrityProblems(set) },
+    body: {
+      sources,
+      integrity_problems: integrityProblems(set),
+      key_conflicts: [...keyConflicts],
+      caveats: [...sourcesCaveats(sources), ...keyConflicts.map(keyConflictCaveat)],
+      ...marksOf(sources),
+    },
     lineage: lineageOf(set, runs),
   };
 }

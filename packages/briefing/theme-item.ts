@@ -6,8 +6,15 @@ import { type CAPACITY_AREA, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabul
 import { rowsOf } from '#packages/columnar/group-by.ts';
 import { type BriefingIndex, THEMES } from './briefing-index.ts';
 import { byText, ColumnText, text } from './column-text.ts';
-import { lineageOf, type RefRun, sourceLink, summariseRefs } from './provenance.ts';
-import { evidenceRank, TOP_PRACTICES, themeLabel } from './rules.ts';
+import {
+  lineageOf,
+  lowConfidenceCount,
+  marksOf,
+  type RefRun,
+  sourceLink,
+  summariseRefs,
+} from './provenance.ts';
+import { evidenceRank, provenanceCaveats, TOP_PRACTICES, themeLabel } from './rules.ts';
 
 /** The `theme` item: one theme × scope (body: data-contracts/briefing/theme.ts). */
 
@@ -41,6 +48,16 @@ function firstByKey(rows: readonly number[], count: number, keyOf: (row: number)
     if (best.length > count) best.pop();
   }
   return best;
+}
+
+/** The survey rows of some UNCT profiles: per profile, its respondents then their answers. */
+function surveyRuns(index: BriefingIndex, profiles: readonly number[]): RefRun[] {
+  const respondents = index.set.table('survey_respondent');
+  const responses = index.set.table('survey_response');
+  return profiles.flatMap((at) => [
+    { table: respondents, rows: index.profiles[at]!.respondentRows },
+    { table: responses, rows: index.profiles[at]!.responseRows },
+  ]);
 }
 
 /**
@@ -104,13 +121,18 @@ export function buildThemeItem(
   const milestoneRows = name === RT3 ? rowsOf(index.rt3Milestones, scopeIndex) : new Int32Array(0);
   const themeAreas = capacityAreasOfTheme(name);
   const demands = new Map<(typeof CAPACITY_AREA)[number], number>();
+  // The UNCTs whose answers the demands count: their survey rows are behind the item.
+  const demandProfiles: number[] = [];
   index.profiles.forEach((profile, profileIndex) => {
     if (scopeIndex !== 0 && index.profileOf[scopeIndex - 1] !== profileIndex) return;
+    let counted = false;
     for (const entry of profile.capacity) {
       if (entry.demand_level === 'high' && themeAreas.includes(entry.capacity_area)) {
         demands.set(entry.capacity_area, (demands.get(entry.capacity_area) ?? 0) + 1);
+        counted = true;
       }
     }
+    if (counted) demandProfiles.push(profileIndex);
   });
   if (
     projectRows.length === 0 &&
@@ -132,7 +154,9 @@ export function buildThemeItem(
     { table: project, rows: projectRows },
     { table: lesson, rows: lessonRows },
     { table: milestone, rows: milestoneRows },
+    ...surveyRuns(index, demandProfiles),
   ];
+  const sources = summariseRefs(set, runs);
   const body: ThemeBody = {
     theme: name,
     label: themeLabel(name),
@@ -170,7 +194,9 @@ export function buildThemeItem(
       .sort(([a, x], [b, y]) => y - x || byText(a, b))
       .map(([capacity_area, uncts_high_demand]) => ({ capacity_area, uncts_high_demand })),
     ...(surveyStatistics ? { survey_statistics: surveyStatistics } : {}),
-    sources: summariseRefs(set, runs),
+    sources,
+    caveats: provenanceCaveats(sources, lowConfidenceCount(runs)),
+    ...marksOf(sources),
   };
   return { type: 'theme', id: `${name}@${scope}`, body, lineage: lineageOf(set, runs) };
 }

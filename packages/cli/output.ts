@@ -13,23 +13,32 @@ export const EXIT = {
   failure: 5,
 } as const;
 
+/** Bad usage: a missing or malformed argument, a path that is not there (exit 2). */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** What was asked for does not exist: a version, an item, a published briefing, local state (exit 1). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
 export interface Output {
   readonly json: boolean;
+  /** `--quiet`: progress lines are dropped; results and errors still print. */
+  readonly quiet?: boolean;
   /** Progress and human text: stderr when --json so stdout stays machine-readable. */
   info(message: string): void;
   /** The result: JSON when --json, else the given human text. */
   result(value: unknown, human: () => string): void;
 }
 
-export function createOutput(json: boolean): Output {
+export function createOutput(json: boolean, quiet = false): Output {
   return {
     json,
+    quiet,
     info: (message) => {
-      (json ? process.stderr : process.stdout).write(`${message}\n`);
+      if (!quiet) (json ? process.stderr : process.stdout).write(`${message}\n`);
     },
     result: (value, human) => {
       process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { isSourceKind, SOURCE_KINDS, type SourceKind } from '#contracts/source-kinds.ts';
+import { isSidecarName } from '#contracts/source-registry.ts';
 import { hasReader, READABLE_EXTENSIONS } from '#packages/formats/index.ts';
 import { UsageError } from './output.ts';
 
@@ -57,7 +58,8 @@ export async function selectIngestFiles(paths: readonly string[], kindFlag?: str
       a.name.localeCompare(b.name),
     );
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
+      // Hidden files, and sidecars: a sidecar travels with the file it describes (source-flags.ts).
+      if (entry.name.startsWith('.') || isSidecarName(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path, root);
       else if (!hasReader(entry.name)) skipped.push({ path, named: false, reason: noReader(path) });

@@ -2,7 +2,9 @@ import type { TableContract } from '#contracts/contract.ts';
 import { EXAMPLES } from '#contracts/examples.ts';
 import { INDICATORS, UNITS } from '#contracts/indicators.ts';
 import { TABLE_CONTRACTS } from '#contracts/registry.ts';
+import { SIDECAR_SUFFIX, sourceSidecar, UNTITLED_UPLOAD } from '#contracts/source-registry.ts';
 import { VOCABULARIES } from '#contracts/vocabularies.ts';
+import * as z from '#contracts/zod.ts';
 import { columnSpecs, contractJsonSchema, nonNullVariant } from './columns.ts';
 
 /**
@@ -206,5 +208,37 @@ export function contractsMarkdown(): string {
       `| \`${id}\` | ${definition.unit} | ${definition.nonNegative ? 'yes' : ''} | ${definition.label} |`,
     );
   lines.push('', `Units: ${UNITS.map((unit) => `\`${unit}\``).join(', ')}.`, '');
+  lines.push(...registryMarkdown());
   return lines.join('\n');
 }
+
+/** The source document registry and its sidecar (data-contracts/source-registry.ts). */
+function registryMarkdown(): string[] {
+  const fields = Object.entries(sourceSidecar.shape).map(([name, schema]) => {
+    const optional = schema instanceof z.ZodMiniOptional || schema instanceof z.ZodMiniDefault;
+    return `| \`${name}\` | ${optional ? '' : 'yes'} | ${SIDECAR_FIELD_NOTES[name as keyof typeof SIDECAR_FIELD_NOTES]} |`;
+  });
+  return [
+    '## Source document registry',
+    '',
+    'Every document a briefing cites is registered by a `source_document` row (above) or by a sidecar ' +
+      `\`<file>${SIDECAR_SUFFIX}\` uploaded beside the file (\`hld ingest <file> --title … --publisher … --year … --url … --licence …\` writes it). ` +
+      `A file with neither is shown as \`${UNTITLED_UPLOAD}\`. A document is illustrative when either says so; every briefing ` +
+      'item, statement and derived section then carries `illustrative: true` and `confidence: low`.',
+    '',
+    '| sidecar field | required | meaning |',
+    '|---|---|---|',
+    ...fields,
+    '',
+  ];
+}
+
+const SIDECAR_FIELD_NOTES = {
+  doc_id: 'the document id the rows cite (`DOC-<id>`); default: the file’s content id `DOC-<sha1[:12]>`',
+  title: 'the document’s title',
+  publisher: 'who published it',
+  year: 'year of publication (1900–2100)',
+  url: 'where it is published',
+  licence: 'its licence as stated by the publisher',
+  illustrative: 'invented content (samples, tests): never evidence; default false',
+} as const satisfies Record<keyof typeof sourceSidecar.shape, string>;

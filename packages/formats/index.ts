@@ -110,7 +110,9 @@ function sniffText(bytes: Uint8Array): string {
 /** The format of a file from its name, kind and first bytes. */
 export function detectFormat(input: Pick<ReaderInput, 'bytes' | 'fileName' | 'kind'>): string {
   const name = input.fileName.toLowerCase();
-  if (looksLikeZip(input.bytes) || name.endsWith('.xlsx'))
+  // A zip under a text file's name (a zipped CSV) is refused by the text decoder, which names it.
+  const textName = /\.(csv|tsv|txt|json|jsonl|ndjson|xml)$/.test(name);
+  if (name.endsWith('.xlsx') || (looksLikeZip(input.bytes) && !textName))
     return input.kind === 'statistics' ? 'undesa-xlsx' : 'xlsx';
   const text = sniffText(input.bytes);
   const start = text.trimStart();

@@ -41,6 +41,74 @@ export function canonicalEncoding(label: string): TextEncodingName | undefined {
 const REENCODE_HINT =
   "Re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or pass --encoding windows-1252 if it was saved by a Windows program in a Western European code page.";
 
+/** File signatures (magic numbers) of what is uploaded by mistake in place of a text export. */
+const SIGNATURES: readonly (readonly [readonly number[], string])[] = [
+  [[0x50, 0x4b, 0x03, 0x04], 'a zip archive'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+  [[0x47, 0x49, 0x46, 0x38], 'a GIF image'],
+  [[0x25, 0x50, 0x44, 0x46, 0x2d], 'a PDF document'],
+  [[0x1f, 0x8b], 'a gzip archive'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'an old Office document (.xls, .doc)'],
+];
+
+/** What a file is when its first bytes are a known binary signature; undefined otherwise. */
+export function binaryKind(bytes: Uint8Array): string | undefined {
+  return SIGNATURES.find(([magic]) => magic.every((byte, index) => bytes[index] === byte))?.[1];
+}
+
+/**
+ * UTF-16 without a byte order mark, told by where the zero bytes fall in the first 4 KB: text
+ * that is mostly ASCII has a zero in every other byte (the odd ones in little-endian).
+ */
+export function likelyUtf16(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  const pairs = Math.floor(Math.min(bytes.length, 4096) / 2);
+  if (pairs < 2) return undefined;
+  let zeroEven = 0;
+  let zeroOdd = 0;
+  for (let pair = 0; pair < pairs; pair += 1) {
+    if (bytes[2 * pair] === 0) zeroEven += 1;
+    if (bytes[2 * pair + 1] === 0) zeroOdd += 1;
+  }
+  if (zeroOdd >= pairs * 0.3 && zeroEven <= pairs * 0.05) return 'utf-16le';
+  if (zeroEven >= pairs * 0.3 && zeroOdd <= pairs * 0.05) return 'utf-16be';
+  return undefined;
+}
+
+/** "a CSV", "a JSON file": what the file's ending promises. */
+function promised(fileName: string): string {
+  const ending = fileName.toLowerCase().split('.').pop() ?? '';
+  if (ending === 'csv' || ending === 'tsv') return `a ${ending.toUpperCase()}`;
+  if (ending === 'json' || ending === 'ndjson' || ending === 'jsonl') return 'a JSON file';
+  if (ending === 'xml') return 'an XML file';
+  return 'a text file';
+}
+
+/**
+ * Refuse bytes that are not text at all (an image, an archive) or UTF-16 without a BOM, before
+ * any decoder sees them: the refusal then names what the file is, not an invalid UTF-8 byte.
+ */
+function refuseNonText(bytes: Uint8Array, fileName: string): void {
+  const kind = binaryKind(bytes);
+  if (kind) {
+    throw new SourceRefusedError(
+      `File '${fileName}' is ${kind}, not ${promised(fileName)}`,
+      'not-text',
+      kind === 'a zip archive'
+        ? 'Unzip it and upload the file inside (an Excel workbook must end in .xlsx)'
+        : 'Upload the data export itself (CSV, JSON, XML or XLSX), not a picture or an archive of it',
+    );
+  }
+  const utf16 = likelyUtf16(bytes);
+  if (utf16) {
+    throw new SourceRefusedError(
+      `File '${fileName}' looks like ${utf16.toUpperCase()} without a byte order mark (every other byte is zero)`,
+      'encoding',
+      `Pass --encoding ${utf16}, or re-save the file as UTF-8.`,
+    );
+  }
+}
+
 /** Decode the bytes of a text file; throws SourceRefusedError (rule `encoding`) rather than guess. */
 export function decodeText(bytes: Uint8Array, fileName: string, declaredEncoding?: string): DecodedText {
   const declared = declaredEncoding ? canonicalEncoding(declaredEncoding) : undefined;
@@ -63,6 +131,7 @@ export function decodeText(bytes: Uint8Array, fileName: string, declaredEncoding
     return { text: decodeUtf16(bytes.subarray(2), fileName, 'be'), encoding: 'utf-16be', bom: true };
   }
 
+  if (!declared) refuseNonText(bytes, fileName);
   switch (declared) {
     case 'utf-16le':
       return { text: decodeUtf16(bytes, fileName, 'le'), encoding: 'utf-16le', bom: false };

@@ -18,6 +18,7 @@ import {
 } from '#packages/pipeline/events.ts';
 import { readSetting } from '#packages/settings/settings.ts';
 import { BUCKETS } from '#packages/storage/resources.ts';
+import { LocalDeadLetters } from './dead-letters.ts';
 import { currentProcess } from './process-identity.ts';
 
 /** One delivery of an event to a stage, as the router saw it. */
@@ -26,6 +27,8 @@ export interface Delivery {
   readonly event: PipelineEvent;
   readonly emitted: number;
   readonly error?: Error;
+  /** A failed delivery was kept for `hld redrive` (false: keeping it failed too; see error). */
+  readonly kept?: boolean;
 }
 
 export interface RouterOptions {
@@ -36,6 +39,11 @@ export interface RouterOptions {
   readonly onIngested?: StageContext['onIngested'];
   /** Called after each delivery (progress output). */
   readonly onDelivery?: (delivery: Delivery) => void;
+  /**
+   * Where failed deliveries are kept for `hld redrive` (the local DLQs), or false to keep none.
+   * @default LocalDeadLetters on the backend's ledger table
+   */
+  readonly deadLetters?: Pick<LocalDeadLetters, 'keep'> | false;
 }
 
 function matches(stage: EventStageDefinition, event: PipelineEvent): boolean {
@@ -67,6 +75,8 @@ export function createLocalEventRouter(
     return runner;
   };
 
+  let deadLetters: Pick<LocalDeadLetters, 'keep'> | undefined;
+
   return {
     /** Ids of the stages an event of this type goes to. */
     routesFor(detailType: PipelineEventType): string[] {
@@ -81,32 +91,63 @@ export function createLocalEventRouter(
 
     /** Deliver an event and everything it causes. Failed deliveries are returned, not thrown. */
     async dispatch(first: PipelineEvent): Promise<Delivery[]> {
-      const queue: PipelineEvent[] = [first];
-      const deliveries: Delivery[] = [];
-      while (queue.length > 0) {
-        const event = queue.shift() as PipelineEvent;
-        for (const stage of stages.filter((candidate) => matches(candidate, event))) {
-          const run = await runnerFor(stage);
-          for (let attempt = 0; attempt < (options.deliveries ?? 1); attempt += 1) {
-            let delivery: Delivery;
-            try {
-              const emitted = await run(event, {
-                ...(options.log ? { log: options.log } : {}),
-                ...(options.onIngested ? { onIngested: options.onIngested } : {}),
-              });
-              queue.push(...emitted);
-              delivery = { stage: stage.id, event, emitted: emitted.length };
-            } catch (error) {
-              delivery = { stage: stage.id, event, emitted: 0, error: error as Error };
-            }
-            deliveries.push(delivery);
-            options.onDelivery?.(delivery);
-          }
-        }
-      }
-      return deliveries;
+      return deliverAll([first], undefined);
+    },
+
+    /**
+     * Deliver an event to one stage only (a redrive of its failed delivery), then everything it
+     * causes to every stage it routes to.
+     */
+    async deliver(stageId: string, event: PipelineEvent): Promise<Delivery[]> {
+      return deliverAll([event], stageId);
     },
   };
+
+  async function deliverAll(first: PipelineEvent[], onlyStage: string | undefined): Promise<Delivery[]> {
+    const queue: PipelineEvent[] = [...first];
+    const deliveries: Delivery[] = [];
+    let restricted = onlyStage !== undefined;
+    while (queue.length > 0) {
+      const event = queue.shift() as PipelineEvent;
+      const targets = restricted
+        ? stages.filter((candidate) => candidate.id === onlyStage)
+        : stages.filter((candidate) => matches(candidate, event));
+      restricted = false;
+      for (const stage of targets) {
+        const run = await runnerFor(stage);
+        for (let attempt = 0; attempt < (options.deliveries ?? 1); attempt += 1) {
+          let delivery: Delivery;
+          try {
+            const emitted = await run(event, {
+              ...(options.log ? { log: options.log } : {}),
+              ...(options.onIngested ? { onIngested: options.onIngested } : {}),
+            });
+            queue.push(...emitted);
+            delivery = { stage: stage.id, event, emitted: emitted.length };
+          } catch (error) {
+            delivery = { stage: stage.id, event, emitted: 0, error: error as Error };
+            delivery = { ...delivery, kept: await keepFailed(delivery) };
+          }
+          deliveries.push(delivery);
+          options.onDelivery?.(delivery);
+        }
+      }
+    }
+    return deliveries;
+  }
+
+  /** Keep a failed delivery in the local DLQ; false when there is none or keeping failed too. */
+  async function keepFailed(delivery: Delivery): Promise<boolean> {
+    if (options.deadLetters === false || !delivery.error) return false;
+    deadLetters ??= options.deadLetters ?? new LocalDeadLetters();
+    try {
+      await deadLetters.keep(delivery.stage, delivery.event, delivery.error);
+      return true;
+    } catch {
+      // The backend is gone too: the delivery's own error is the one reported.
+      return false;
+    }
+  }
 }
 
 export type LocalEventRouter = ReturnType<typeof createLocalEventRouter>;

@@ -11,7 +11,13 @@ import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
-import { diffAgainstPrevious, pruneVersions, publishVersion } from './publish.ts';
+import {
+  collectAbandonedVersions,
+  diffAgainstPrevious,
+  type PublishLease,
+  pruneVersions,
+  publishVersion,
+} from './publish.ts';
 
 export interface AssembleDependencies {
   readonly curated: ObjectStore;
@@ -24,6 +30,10 @@ export interface AssembleDependencies {
   readonly dataset: string;
   readonly runId: string;
   readonly keepVersions: number;
+  /** The refresh's lease: every write is fenced by it (publish.ts). @default - nothing fenced */
+  readonly lease?: PublishLease;
+  /** Publish over a rollback. @default false */
+  readonly force?: boolean;
   /** Test hook: runs after version N+1 is written and before the pointer moves. */
   readonly beforePublish?: (version: number) => Promise<void>;
 }
@@ -35,6 +45,10 @@ export interface AssembleResult {
   readonly contentHash: string;
   readonly diff: { added: number; removed: number; changed: number };
   readonly counts: Readonly<Record<string, number>>;
+  /** Why the live version stayed live, or why equal content was published again. */
+  readonly note?: string;
+  /** Abandoned version numbers whose items this refresh deleted. */
+  readonly collected: readonly number[];
 }
 
 /**
@@ -91,6 +105,7 @@ export async function loadCuratedTables(
         file_sha256: source.sha256,
         raw_key: file?.rawKey ?? '',
         ...(file?.docId === undefined ? {} : { doc_id: file.docId }),
+        ...(file?.document ? { document: file.document } : {}),
       });
     }
   }
@@ -100,8 +115,9 @@ export async function loadCuratedTables(
 /**
  * Assemble the briefing from the curated tables and publish it (publish.ts): version N+1 with its
  * exports, or nothing when its content is the live version's. The diff against N is counted from
- * the items in memory and N's stored items (N+1 is never read back). Old versions beyond
- * `keepVersions` are deleted.
+ * the items in memory and N's stored items (N+1 is never read back). Under a lease, abandoned
+ * version numbers' items are collected; old versions beyond `keepVersions` are deleted with
+ * their exports.
  */
 export async function assembleAndPublish(deps: AssembleDependencies): Promise<AssembleResult> {
   const { tables, inputs } = await loadCuratedTables(deps);
@@ -110,6 +126,8 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
     items: buildBriefing(tables),
     runId: deps.runId,
     inputs,
+    ...(deps.lease ? { lease: deps.lease } : {}),
+    ...(deps.force ? { force: deps.force } : {}),
     beforeMove: async (record, items) => {
       // Exports first: a version is published only with its exports in place (and a failure here
       // leaves N live, like any other failure before the pointer moves).
@@ -127,6 +145,23 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
   });
   const { version, previousVersion, contentHash, counts } = outcome;
   const diff = await diffAgainstPrevious(deps.briefings, deps.dataset, outcome);
-  if (outcome.published) await pruneVersions(deps.briefings, deps.dataset, version, deps.keepVersions);
-  return { published: outcome.published, version, previousVersion, contentHash, diff, counts };
+  const collected = deps.lease
+    ? await collectAbandonedVersions(deps.briefings, deps.dataset, { ...deps.lease, runId: deps.runId })
+    : [];
+  if (outcome.published) {
+    await pruneVersions(deps.briefings, deps.dataset, version, deps.keepVersions, {
+      ...(deps.exports ? { exports: deps.exports } : {}),
+      ...(deps.lease ? { lease: deps.lease } : {}),
+    });
+  }
+  return {
+    published: outcome.published,
+    version,
+    previousVersion,
+    contentHash,
+    diff,
+    counts,
+    ...(outcome.note === undefined ? {} : { note: outcome.note }),
+    collected,
+  };
 }

@@ -126,12 +126,18 @@ export interface RefreshState {
   readonly dataset: string;
   readonly requestedBy: string;
   readonly lockToken?: string;
+  /** The generation of the run's lease: its fencing token (written by the lock step). */
+  readonly lockGeneration?: number;
+  /** Publish over a rollback (`hld refresh --force`). */
+  readonly force?: boolean;
   readonly normalised?: number;
   readonly version?: number;
   readonly previousVersion?: number;
   readonly contentHash?: string;
   readonly published?: boolean;
   readonly diff?: { added: number; removed: number; changed: number };
+  /** Why the live version stayed live (a rollback), or why equal content was published again. */
+  readonly note?: string;
   readonly error?: string;
 }
 
@@ -218,6 +224,27 @@ export function refreshFailureStep(definition: PipelineDefinition): RefreshStepD
   return definition.stages.find(
     (stage): stage is RefreshStepDefinition => stage.kind === 'refresh-step' && Boolean(stage.onFailure),
   );
+}
+
+/**
+ * The longest a refresh can run: every refresh step, and the failure step, each to its timeout
+ * (Step Functions runs them one after another).
+ */
+export function longestRefreshSeconds(definition: PipelineDefinition): number {
+  return definition.stages
+    .filter((stage): stage is RefreshStepDefinition => stage.kind === 'refresh-step')
+    .reduce((total, stage) => total + (stage.timeoutSeconds ?? 60), 0);
+}
+
+/** What the refresh lease outlasts the longest refresh by: Step Functions' own delays between steps. */
+export const REFRESH_LEASE_MARGIN_SECONDS = 300;
+
+/**
+ * The refresh lease the stack sets (HLD_LOCK_LEASE_SECONDS): longer than the longest refresh, so
+ * a live run's lease never expires even if a heartbeat is missed; each step renews it as well.
+ */
+export function refreshLeaseSeconds(definition: PipelineDefinition): number {
+  return longestRefreshSeconds(definition) + REFRESH_LEASE_MARGIN_SECONDS;
 }
 
 /** An event stage: its declaration (stages/<id>.stage.ts) and how to load its runner, lazily. */

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import {
+  documentFromSidecar,
+  isSidecarName,
+  type RegisteredDocument,
+  type SourceSidecar,
+  sidecarOf,
+  sourceSidecar,
+} from '#contracts/source-registry.ts';
 import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
 import type { ValidationSummary } from '#packages/contracts/validate.ts';
 import { HLD_MAX_STREAM_BYTES, HLD_MAX_UPLOAD_BYTES } from '#packages/settings/settings.ts';
@@ -17,6 +25,12 @@ export interface IngestDependencies {
   /** Clock for `receivedAt` (tests pin it). */
   readonly now?: () => Date;
 }
+
+/**
+ * The S3 user metadata (`x-amz-meta-hld-encoding`) naming an upload's text encoding, as
+ * `hld ingest --encoding` sets it: ingest reads the file in that encoding, here and in Lambda.
+ */
+export const UPLOAD_ENCODING_METADATA = 'hld-encoding';
 
 /** The report kept beside every file that had problems (quarantine/<kind>/<sha256>.json). */
 export interface QuarantineReport {
@@ -65,6 +79,47 @@ export function documentIdOf(sha1Hex: string): string {
   return `DOC-${sha1Hex.slice(0, 12)}`;
 }
 
+/** True for a sidecar `<file>.source.json`: it describes a file and is never ingested as one. */
+export function isSidecarUpload(uploadKey: string): boolean {
+  return isSidecarName(uploadKey.slice(uploadKey.lastIndexOf('/') + 1));
+}
+
+/**
+ * The sidecar uploaded beside a file (`incoming/<kind>/<file>.source.json`), if any: the source
+ * document its rows state (data-contracts/source-registry.ts). A sidecar that is not valid JSON
+ * of that shape refuses the file (`source-sidecar`): a document must never be misregistered.
+ */
+async function readSidecar(
+  uploadKey: string,
+  raw: ObjectStore,
+): Promise<{ sidecar?: SourceSidecar; refusal?: Refusal }> {
+  const key = sidecarOf(uploadKey);
+  if (!(await raw.exists(key))) return {};
+  const fileName = key.slice(key.lastIndexOf('/') + 1);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(await raw.get(key)).toString('utf8'));
+  } catch (error) {
+    return {
+      refusal: {
+        rule: 'source-sidecar',
+        message: `${fileName} is not valid JSON: ${(error as Error).message}`,
+        hint: 'Write the sidecar as a JSON object: {"title": …, "publisher": …, "year": …, "url": …, "licence": …}',
+      },
+    };
+  }
+  const checked = sourceSidecar.safeParse(parsed);
+  if (checked.success) return { sidecar: checked.data };
+  const issue = checked.error.issues[0];
+  return {
+    refusal: {
+      rule: 'source-sidecar',
+      message: `${fileName}: ${issue?.path.join('.') || 'sidecar'}: ${issue?.message ?? 'invalid'}`,
+      hint: 'Fields: title (required), doc_id (DOC-<id>), publisher, year, url, licence, illustrative (true/false)',
+    },
+  };
+}
+
 /** Bytes of a large upload read to tell its format. */
 const FORMAT_SNIFF_BYTES = 1024 * 1024;
 
@@ -89,7 +144,8 @@ interface Checked {
  */
 export async function ingestUpload(uploadKey: string, deps: IngestDependencies): Promise<IngestOutcome> {
   const { kind, fileName, sourceName } = parseUploadKey(uploadKey);
-  const { size, lastModified } = await deps.raw.stat(uploadKey);
+  const { size, lastModified, metadata } = await deps.raw.stat(uploadKey);
+  const encoding = metadata?.[UPLOAD_ENCODING_METADATA];
   const bytes = size > deps.config.maxUploadBytes ? undefined : await deps.raw.get(uploadKey);
   const digests = bytes
     ? { sha256: sha256Hex(bytes), sha1: createHash('sha1').update(bytes).digest('hex') }
@@ -109,7 +165,10 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   if (existing) return completeKnownUpload(existing, upload, deps);
 
   const rawKey = rawObjectKey(kind, sha256, fileName);
-  const docId = documentIdOf(digests.sha1);
+  // The document the rows state: the sidecar's, else the file's content id (an untitled upload).
+  const { sidecar, refusal: sidecarRefusal } = await readSidecar(uploadKey, deps.raw);
+  const docId = sidecar?.doc_id ?? documentIdOf(digests.sha1);
+  const document: RegisteredDocument | undefined = sidecar ? documentFromSidecar(docId, sidecar) : undefined;
   // Raw first: whatever happens next, the bytes are kept.
   if (bytes) {
     await deps.raw.put(rawKey, bytes, { metadata: { 'upload-key': encodeURIComponent(uploadKey), sha256 } });
@@ -117,10 +176,21 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     await deps.raw.copy(uploadKey, rawKey);
   }
 
-  const { format, summary, refusal } = await checkUpload(
-    { fileName, kind, docId, receivedAt, size, rawKey, ...(bytes ? { bytes } : {}) },
-    deps,
-  );
+  const { format, summary, refusal } = sidecarRefusal
+    ? { refusal: sidecarRefusal, format: undefined, summary: undefined }
+    : await checkUpload(
+        {
+          fileName,
+          kind,
+          docId,
+          receivedAt,
+          size,
+          rawKey,
+          ...(bytes ? { bytes } : {}),
+          ...(encoding ? { encoding } : {}),
+        },
+        deps,
+      );
 
   const status = refusal ? 'refused' : 'accepted';
   const problems = summary?.problems ?? [];
@@ -150,6 +220,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     uploadKey,
     rawKey,
     docId,
+    ...(document ? { document } : {}),
     sizeBytes: size,
     receivedAt,
     status,
@@ -159,6 +230,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     ...(quarantineKey ? { quarantineKey } : {}),
     ...(refusal ? { refusal } : {}),
     ...(summary ? { contracts: summary.contracts } : {}),
+    ...(encoding ? { encoding } : {}),
   };
   if (!(await deps.ledger.recordFile(record))) {
     const stored = await deps.ledger.getFile(sha256);
@@ -250,6 +322,8 @@ async function checkUpload(
     readonly size: number;
     readonly rawKey: string;
     readonly bytes?: Uint8Array;
+    /** The declared text encoding (UPLOAD_ENCODING_METADATA). */
+    readonly encoding?: string;
   },
   deps: IngestDependencies,
 ): Promise<Checked> {
@@ -270,6 +344,7 @@ async function checkUpload(
     docId: upload.docId,
     receivedAt: upload.receivedAt,
     maxBytes: maxUploadBytes,
+    ...(upload.encoding ? { encoding: upload.encoding } : {}),
     ...(bytes
       ? { head: bytes, chunks: () => [bytes], bytes: async () => bytes }
       : {

@@ -1,15 +1,30 @@
 import type { PipelineContext } from './context.ts';
 import type { RefreshState } from './definition.ts';
 import { normaliseFile } from './normalise.ts';
+import { writeParquetCopies } from './parquet-copy.ts';
+import { refreshLease } from './refresh-lock.ts';
 
-/** Normalise every current source that has no snapshot under the current contracts. */
+/**
+ * Normalise every current source that has no snapshot under the current contracts (after a
+ * contract change, or when a SourceAccepted event was lost), renewing the run's lease before
+ * each file. A snapshot written here gets its Parquet copies at once: no SnapshotWritten event
+ * follows a refresh step, and SQL over the curated data (Athena, `hld query`) must not miss the
+ * rewritten tables.
+ */
 export async function normalisePending(state: RefreshState, ctx: PipelineContext): Promise<RefreshState> {
+  const lease = refreshLease(state, ctx.ledger, ctx.config.lockLeaseSeconds);
   let normalised = 0;
+  await lease?.renew();
   for (const source of await ctx.ledger.listSources()) {
+    // The heartbeat: a run whose lease was taken over stops before its next file.
+    await lease?.renew();
     const file = await ctx.ledger.getFile(source.sha256);
     if (file?.status !== 'accepted') continue;
     const outcome = await normaliseFile(file, ctx);
-    if (outcome.status === 'written') normalised += 1;
+    if (outcome.status === 'written') {
+      normalised += 1;
+      await writeParquetCopies(outcome.snapshot, ctx);
+    }
   }
   return { ...state, normalised };
 }

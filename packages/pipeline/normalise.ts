@@ -120,7 +120,10 @@ async function writeInMemory(
   // for ingest) takes the columnar fast path: the same Arrow table (schema, batches, every value)
   // at a fraction of the cost. It declines (and the reader + validateRows path below runs)
   // whenever it cannot reproduce that path exactly.
-  const fast = csvEngineMayRead({ fileName, kind: file.kind }, bytes)
+  const fast = csvEngineMayRead(
+    { fileName, kind: file.kind, ...(file.encoding ? { encoding: file.encoding } : {}) },
+    bytes,
+  )
     ? await normaliseContractCsvFast(bytes, fastOptions(file, fileName, metadata, deps))
     : undefined;
   const tables: SnapshotTable[] = [];
@@ -140,6 +143,7 @@ async function writeInMemory(
       kind: file.kind,
       docId: file.docId,
       receivedAt: file.receivedAt,
+      ...(file.encoding ? { encoding: file.encoding } : {}),
     });
     const writers = new Map<string, ArrowTableWriter>();
     const summary = emptySummary();

@@ -59,7 +59,10 @@ export interface ParquetCopyResult {
  * and nothing waits on it. Idempotent: the same snapshot gives the same key and bytes.
  */
 export async function writeParquetCopies(
-  snapshot: Pick<SnapshotWrittenDetail, 'sha256' | 'tables'>,
+  snapshot: {
+    readonly sha256: string;
+    readonly tables: readonly Pick<SnapshotWrittenDetail['tables'][number], 'table' | 'key' | 'rows'>[];
+  },
   deps: { readonly curated: ObjectStore },
 ): Promise<ParquetCopyResult[]> {
   const written: ParquetCopyResult[] = [];

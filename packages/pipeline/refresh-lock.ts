@@ -55,17 +55,25 @@ function checkedRequestedBy(requestedBy: unknown): string {
   return requestedBy;
 }
 
+/** Whether to publish over a rollback, as the starter said (`hld refresh --force`). */
+function checkedForce(force: unknown): boolean {
+  if (force === undefined) return false;
+  if (typeof force !== 'boolean')
+    throw new RefreshInputError('Refresh input field force must be true or false.');
+  return force;
+}
+
 /**
  * Take the refresh lease for a new run; a refresh while another holds it fails fast with
  * LockHeldError.
  *
- * The run id is generated here and never taken from the input: the ledger's lease admits its
- * holder again (a retried step must not lock itself out), so an id a caller could choose — such
- * as a running run's id, which `GET /datasets` shows — would let a second execution through.
- * Only `dataset` and `requestedBy` are read from the input, and both are checked; whatever else
- * the input carries (a lock token, a version) is dropped. `owner` is the local process that runs
- * the refresh (`hld refresh`), recorded so that the next command can tell a dead holder and release
- * its lock; a Lambda gives none (its sandbox is not a process anyone can check).
+ * The run id is generated here and never taken from the input, and a run id names one run only:
+ * the ledger refuses to start a second run with an id on record (DuplicateRunError, see
+ * takeRefreshLease), and the lease admits no holder twice. Only `dataset`, `requestedBy` and
+ * `force` are read from the input, and each is checked; whatever else the input carries (a lock
+ * token, a version) is dropped. `owner` is the local process that runs the refresh (`hld
+ * refresh`), recorded so that the next command can tell a dead holder and release its lock; a
+ * Lambda gives none (its sandbox is not a process anyone can check).
  */
 export async function acquireRefreshLock(
   state: RefreshState,
@@ -75,11 +83,61 @@ export async function acquireRefreshLock(
   const input = state as Partial<Record<keyof RefreshState, unknown>>;
   const dataset = checkedDataset(input.dataset, ctx.config);
   const requestedBy = checkedRequestedBy(input.requestedBy);
+  const force = checkedForce(input.force);
   const now = new Date();
   const runId = newRunId(now);
-  await ctx.ledger.acquireLock(REFRESH_LOCK, runId, ctx.config.lockLeaseSeconds, undefined, owner);
-  await ctx.ledger.startRun({ runId, status: 'running', requestedBy, startedAt: now.toISOString() });
-  return { runId, dataset, requestedBy, lockToken: runId };
+  const lockGeneration = await takeRefreshLease(
+    ctx,
+    { runId, requestedBy, startedAt: now.toISOString() },
+    owner,
+  );
+  return { runId, dataset, requestedBy, lockToken: runId, lockGeneration, ...(force ? { force } : {}) };
+}
+
+/**
+ * Take the lease for one run and record the run: returns the lease's generation (the fencing
+ * token every write of the run carries). A run id already on record is refused
+ * (DuplicateRunError) and the lease given back.
+ */
+export async function takeRefreshLease(
+  ctx: LockContext,
+  run: { readonly runId: string; readonly requestedBy: string; readonly startedAt: string },
+  owner?: LockOwner,
+): Promise<number> {
+  const generation = await ctx.ledger.acquireLock(
+    REFRESH_LOCK,
+    run.runId,
+    ctx.config.lockLeaseSeconds,
+    undefined,
+    owner,
+  );
+  try {
+    await ctx.ledger.startRun({ ...run, status: 'running' });
+  } catch (error) {
+    await ctx.ledger.releaseLock(REFRESH_LOCK, run.runId);
+    throw error;
+  }
+  return generation;
+}
+
+/**
+ * The lease of a run as its steps carry it: renewing it is the heartbeat each step beats before
+ * its work and between chunks of it (LeaseLostError once another run has taken the lock).
+ * States from before generations were recorded carry none: nothing is fenced then.
+ */
+export function refreshLease(
+  state: RefreshState,
+  ledger: Pick<Ledger, 'renewLock'>,
+  leaseSeconds: number,
+): { readonly runId: string; readonly generation: number; readonly renew: () => Promise<void> } | undefined {
+  const generation = state.lockGeneration;
+  if (generation === undefined) return undefined;
+  const holder = state.lockToken ?? state.runId;
+  return {
+    runId: state.runId,
+    generation,
+    renew: () => ledger.renewLock(REFRESH_LOCK, holder, generation, leaseSeconds),
+  };
 }
 
 export async function releaseRefreshLock(state: RefreshState, ctx: LockContext): Promise<RefreshState> {

@@ -150,6 +150,13 @@ export const HLD_EPHEMERAL = /* @__PURE__ */ flagSetting({
   setBy: ['user'],
 });
 
+export const HLD_DEBUG = /* @__PURE__ */ flagSetting({
+  name: 'HLD_DEBUG',
+  description: '`hld` prints the stack trace of an unexpected failure (as `--debug` does)',
+  defaultValue: false,
+  setBy: ['user'],
+});
+
 export const HLD_LOCALSTACK_ENDPOINT = /* @__PURE__ */ textSetting({
   name: 'HLD_LOCALSTACK_ENDPOINT',
   description: 'where the `localstack` backend connects',
@@ -165,6 +172,16 @@ export const HLD_STATE_MACHINE_ARN = /* @__PURE__ */ textSetting({
   defaultValue: undefined,
   pattern: /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/,
   expected: 'a Step Functions state machine ARN (the RefreshStateMachineArn stack output)',
+  setBy: ['user'],
+});
+
+export const HLD_NAME_PREFIX = /* @__PURE__ */ textSetting({
+  name: 'HLD_NAME_PREFIX',
+  description:
+    "the deployed stack's name prefix, whose stage queues `hld redrive --backend aws` refills (the stack name)",
+  defaultValue: undefined,
+  pattern: /^[a-z][a-z0-9-]{1,39}$/,
+  expected: 'a stack name prefix such as hld-evidence-prod',
   setBy: ['user'],
 });
 
@@ -271,12 +288,13 @@ export const HLD_MAX_STREAM_BYTES = /* @__PURE__ */ integerSetting({
 
 export const HLD_LOCK_LEASE_SECONDS = /* @__PURE__ */ integerSetting({
   name: 'HLD_LOCK_LEASE_SECONDS',
-  description: 'how long a crashed refresh can hold the lock',
+  description:
+    'how long a refresh lease lasts without a heartbeat (each step renews it); the stack sets the longest refresh path plus 300 s',
   defaultValue: 900,
   min: 1,
   max: 86_400,
   unit: 'seconds',
-  setBy: ['user'],
+  setBy: ['stack', 'user'],
 });
 
 export const HLD_EXPORT_LINK_SECONDS = /* @__PURE__ */ integerSetting({
@@ -350,8 +368,10 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   HLD_BACKEND,
   HLD_STATE_DIR,
   HLD_EPHEMERAL,
+  HLD_DEBUG,
   HLD_LOCALSTACK_ENDPOINT,
   HLD_STATE_MACHINE_ARN,
+  HLD_NAME_PREFIX,
   HLD_TEST_BACKENDS,
   HLD_PROPERTY_SEED,
   HLD_TEST_SEED,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -15,7 +16,12 @@ import {
 import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
 import { batchWrite, type WriteRequest } from './batch-write.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
-import { isConditionalCheckFailed, PointerMovedError } from './errors.ts';
+import {
+  isConditionalCheckFailed,
+  PointerFencedError,
+  PointerMovedError,
+  VersionAbandonedError,
+} from './errors.ts';
 import { queryAll } from './query-all.ts';
 
 /**
@@ -46,11 +52,50 @@ export interface VersionRecord {
   readonly contract?: string;
 }
 
+/**
+ * A version number as the table records it: `reserved` by a refresh (its items may be partly
+ * written), `complete` (every item written; may go live), or `abandoned` (its refresh lost its
+ * lease or failed; its items are garbage). A number is recorded once and never reused.
+ */
+export type VersionState = 'reserved' | 'complete' | 'abandoned';
+
+export interface VersionReservation {
+  readonly dataset: string;
+  readonly version: number;
+  readonly state: VersionState;
+  readonly runId: string;
+  /** The generation of the refresh lease under which the number was reserved. */
+  readonly lockGeneration?: number;
+  readonly reservedAt?: string;
+}
+
 export interface CurrentPointer {
   readonly version: number;
   readonly previousVersion: number;
   readonly movedAt: string;
   readonly contentHash?: string;
+  /** Set when a person rolled CURRENT back (cleared by the next publish). */
+  readonly rollback?: RollbackMark;
+  /** The generation of the refresh lease that last claimed the pointer (its fence). */
+  readonly fence?: number;
+}
+
+/** What a rollback left on the pointer: the version it moved away from, who and when. */
+export interface RollbackMark {
+  readonly from: number;
+  /** The content hash of the version rolled back from. */
+  readonly fromContentHash: string;
+  readonly who: string;
+  readonly why: string;
+  readonly at: string;
+}
+
+/** How a pointer move is fenced and what it records. */
+export interface PointerMoveOptions {
+  /** Move only while the pointer's fence is this lease generation (a refresh's publish). */
+  readonly fence?: number;
+  /** Record the move as a rollback (a refresh's publish clears the mark). */
+  readonly rollback?: RollbackMark;
 }
 
 export interface AuditRecord {
@@ -76,69 +121,222 @@ export class BriefingStore {
     private readonly client: DynamoDBDocumentClient = dynamoDocumentClient(),
   ) {}
 
-  /** Write every item of a version, then its version record. Not visible until published. */
-  async writeVersion(record: VersionRecord, items: readonly StoredBriefingItem[]): Promise<void> {
-    const requests: WriteRequest[] = [];
-    for (const item of items) {
-      const key = itemKey(item);
-      const body = canonicalJson({ body: item.body, lineage: item.lineage ?? null });
-      const parts = Math.max(1, Math.ceil(body.length / PART_CHARS));
-      for (let part = 0; part < parts; part += 1) {
-        requests.push({
-          PutRequest: {
-            Item: {
-              pk: versionPk(record.dataset, record.version, shardOf(key)),
-              sk: part === 0 ? key : `${key}#~part${part}`,
-              type: item.type,
-              id: item.id,
-              hash: item.hash,
-              part,
-              parts,
-              body: body.slice(part * PART_CHARS, (part + 1) * PART_CHARS),
-            },
-          },
-        });
-      }
+  /**
+   * Reserve a version number with a conditional put of its record (`attribute_not_exists`), before
+   * any of its items is written: no two refreshes ever write under the same number. Returns false
+   * when the number is taken. A put whose answer was lost (the SDK's retry then fails its
+   * condition) is recognised by reading the record back: the number is ours if it names our run.
+   */
+  async reserveVersion(reservation: Omit<VersionReservation, 'state'>): Promise<boolean> {
+    const item = { pk: datasetPk(reservation.dataset), sk: versionSk(reservation.version), ...reservation };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...item, state: 'reserved' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const recorded = await this.getReservation(reservation.dataset, reservation.version);
+      return recorded?.runId === reservation.runId && recorded.state === 'reserved';
     }
-    await batchWrite(this.client, this.table, requests);
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: datasetPk(record.dataset), sk: versionSk(record.version), ...record },
-      }),
-    );
+  }
+
+  /**
+   * Write the items of a reserved version, in chunks of `chunkItems`, calling `beforeChunk` (the
+   * refresh's lease heartbeat: it throws when the lease is lost) before each.
+   */
+  async writeItems(
+    dataset: string,
+    version: number,
+    items: readonly StoredBriefingItem[],
+    beforeChunk: () => Promise<void> = async () => {},
+    chunkItems = 500,
+  ): Promise<void> {
+    for (let start = 0; start < items.length || start === 0; start += chunkItems) {
+      await beforeChunk();
+      const requests: WriteRequest[] = [];
+      for (const item of items.slice(start, start + chunkItems)) {
+        const key = itemKey(item);
+        const body = canonicalJson({ body: item.body, lineage: item.lineage ?? null });
+        const parts = Math.max(1, Math.ceil(body.length / PART_CHARS));
+        for (let part = 0; part < parts; part += 1) {
+          requests.push({
+            PutRequest: {
+              Item: {
+                pk: versionPk(dataset, version, shardOf(key)),
+                sk: part === 0 ? key : `${key}#~part${part}`,
+                type: item.type,
+                id: item.id,
+                hash: item.hash,
+                part,
+                parts,
+                body: body.slice(part * PART_CHARS, (part + 1) * PART_CHARS),
+              },
+            },
+          });
+        }
+      }
+      await batchWrite(this.client, this.table, requests);
+      if (items.length === 0) break;
+    }
+  }
+
+  /**
+   * Mark a reserved version complete with its full record (content hash, item count), only while
+   * it is still this run's reservation: a reservation abandoned meanwhile (its run lost the lease)
+   * never becomes complete. Throws VersionAbandonedError then.
+   */
+  async completeVersion(record: VersionRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: datasetPk(record.dataset),
+            sk: versionSk(record.version),
+            ...record,
+            state: 'complete',
+          },
+          ConditionExpression: 'runId = :runId AND (#state = :reserved OR #state = :complete)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':runId': record.runId,
+            ':reserved': 'reserved',
+            ':complete': 'complete',
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new VersionAbandonedError(record.dataset, record.version, record.runId, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Reserve the next number, write every item, then complete the record: the whole write of a
+   * version that nobody else can write under (tests and benchmarks; refreshes go through
+   * publish.ts, which fences each step with the lease).
+   */
+  async writeVersion(record: VersionRecord, items: readonly StoredBriefingItem[]): Promise<void> {
+    if (
+      !(await this.reserveVersion({ dataset: record.dataset, version: record.version, runId: record.runId }))
+    ) {
+      throw new VersionAbandonedError(record.dataset, record.version, record.runId);
+    }
+    await this.writeItems(record.dataset, record.version, items);
+    await this.completeVersion(record);
+  }
+
+  /**
+   * Mark a number abandoned: it can never become (or, unless CURRENT names it, stay) a version.
+   * Without `runId`, only a reservation in progress is abandoned (another run's, collected by the
+   * lease holder); with it, that run's own number, reserved or complete (its run failed before
+   * CURRENT moved). A number CURRENT names is never abandoned.
+   */
+  async abandonVersion(dataset: string, version: number, runId?: string): Promise<void> {
+    if ((await this.current(dataset))?.version === version) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: datasetPk(dataset), sk: versionSk(version) },
+          UpdateExpression: 'SET #state = :abandoned',
+          ConditionExpression:
+            runId === undefined
+              ? '#state = :reserved'
+              : 'runId = :runId AND (#state = :reserved OR #state = :complete)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':abandoned': 'abandoned',
+            ':reserved': 'reserved',
+            ...(runId === undefined ? {} : { ':runId': runId, ':complete': 'complete' }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   /**
    * Move CURRENT from `expected` to `version` (0 = no version published yet). Throws
-   * PointerMovedError when someone else moved it first: the caller's version stays unpublished.
+   * PointerMovedError when someone else moved it first, and LeaseLostError when `options.fence`
+   * is given and a refresh holding a newer lease has claimed the pointer: the caller's version
+   * stays unpublished either way.
    */
   async movePointer(
     dataset: string,
     version: number,
     expected: number,
     contentHashValue?: string,
+    options: PointerMoveOptions = {},
   ): Promise<void> {
+    const conditions = [expected === 0 ? 'attribute_not_exists(#version)' : '#version = :expected'];
+    const values: Record<string, unknown> = {
+      ':version': version,
+      ':expected': expected,
+      ':now': new Date().toISOString(),
+      ':hash': contentHashValue ?? null,
+    };
+    if (options.fence !== undefined) {
+      conditions.push('fence = :fence');
+      values[':fence'] = options.fence;
+    }
+    let update = 'SET #version = :version, previousVersion = :expected, movedAt = :now, contentHash = :hash';
+    if (options.rollback) {
+      update += ', #rollback = :rollback';
+      values[':rollback'] = options.rollback;
+    } else {
+      update += ' REMOVE #rollback';
+    }
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: datasetPk(dataset), sk: 'CURRENT' },
-          UpdateExpression:
-            'SET #version = :version, previousVersion = :expected, movedAt = :now, contentHash = :hash',
-          ConditionExpression: expected === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':version': version,
-            ':expected': expected,
-            ':now': new Date().toISOString(),
-            ':hash': contentHashValue ?? null,
-          },
+          UpdateExpression: update,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: { '#version': 'version', '#rollback': 'rollback' },
+          ExpressionAttributeValues: values,
         }),
       );
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new PointerMovedError(dataset, expected, { cause: error });
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      const now = await this.current(dataset);
+      if (options.fence !== undefined && now?.fence !== options.fence) {
+        throw new PointerFencedError(dataset, options.fence, now?.fence, { cause: error });
+      }
+      throw new PointerMovedError(dataset, expected, { cause: error });
+    }
+  }
+
+  /**
+   * Claim the dataset's pointer for a refresh lease (its generation): from now on only a move
+   * fenced with this generation succeeds, so a refresh whose lease was taken over can never move
+   * CURRENT. Throws PointerFencedError when a newer lease has claimed it already.
+   */
+  async claimPointer(dataset: string, generation: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: datasetPk(dataset), sk: 'CURRENT' },
+          UpdateExpression: 'SET fence = :generation',
+          ConditionExpression: 'attribute_not_exists(fence) OR fence <= :generation',
+          ExpressionAttributeValues: { ':generation': generation },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      throw new PointerFencedError(dataset, generation, (await this.current(dataset))?.fence, {
+        cause: error,
+      });
     }
   }
 
@@ -150,21 +348,61 @@ export class BriefingStore {
         ConsistentRead: true,
       }),
     );
-    if (!result.Item) return undefined;
+    // A pointer claimed by a refresh before its first publish holds a fence and no version yet.
+    if (!result.Item || result.Item.version === undefined) return undefined;
     return {
       version: Number(result.Item.version),
       previousVersion: Number(result.Item.previousVersion ?? 0),
       movedAt: String(result.Item.movedAt),
       ...(result.Item.contentHash ? { contentHash: String(result.Item.contentHash) } : {}),
+      ...(result.Item.rollback ? { rollback: result.Item.rollback as RollbackMark } : {}),
+      ...(result.Item.fence === undefined ? {} : { fence: Number(result.Item.fence) }),
     };
   }
 
-  async listVersions(dataset: string): Promise<VersionRecord[]> {
-    const versions = (await queryAll(this.client, {
+  /** The fence of the dataset's pointer (0 when never claimed). */
+  async pointerFence(dataset: string): Promise<number> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: datasetPk(dataset), sk: 'CURRENT' },
+        ConsistentRead: true,
+      }),
+    );
+    return Number(result.Item?.fence ?? 0);
+  }
+
+  /** Every number on record: reservations, complete versions and abandoned ones. */
+  async listReservations(dataset: string): Promise<VersionReservation[]> {
+    const records = await queryAll(this.client, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'V#' },
-    })) as unknown as VersionRecord[];
+      ConsistentRead: true,
+    });
+    return records.map((record) => reservationOf(record));
+  }
+
+  async getReservation(dataset: string, version: number): Promise<VersionReservation | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: datasetPk(dataset), sk: versionSk(version) },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item ? reservationOf(result.Item) : undefined;
+  }
+
+  /** The complete versions (reservations and abandoned numbers are not versions). */
+  async listVersions(dataset: string): Promise<VersionRecord[]> {
+    const versions = (
+      await queryAll(this.client, {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': datasetPk(dataset), ':prefix': 'V#' },
+      })
+    ).filter((record) => reservationOf(record).state === 'complete') as unknown as VersionRecord[];
     return versions.map(
       ({ dataset: d, version, contentHash: h, itemCount, createdAt, runId, inputs, counts, contract }) => ({
         dataset: d,
@@ -188,7 +426,16 @@ export class BriefingStore {
         ConsistentRead: true,
       }),
     );
-    return result.Item as VersionRecord | undefined;
+    if (!result.Item || reservationOf(result.Item).state !== 'complete') return undefined;
+    const {
+      pk: _pk,
+      sk: _sk,
+      state: _state,
+      lockGeneration: _generation,
+      reservedAt: _at,
+      ...record
+    } = result.Item;
+    return record as VersionRecord;
   }
 
   async getItem(
@@ -227,11 +474,52 @@ export class BriefingStore {
     return assemble(shards.flat()).sort((a, b) => itemKey(a).localeCompare(itemKey(b)));
   }
 
-  /** Delete every item and the record of a version (retention). Never the CURRENT one. */
+  /**
+   * Delete every item and the record of a version (retention). Never the one CURRENT names, nor
+   * a reservation still in progress (abandon it first).
+   */
   async deleteVersion(dataset: string, version: number): Promise<void> {
     const current = await this.current(dataset);
     if (current?.version === version)
       throw new Error(`Refusing to delete ${dataset} v${version}: it is CURRENT`);
+    if ((await this.getReservation(dataset, version))?.state === 'reserved')
+      throw new Error(`Refusing to delete ${dataset} v${version}: a refresh has reserved it`);
+    const keys = await this.itemKeys(dataset, version);
+    keys.push({ DeleteRequest: { Key: { pk: datasetPk(dataset), sk: versionSk(version) } } });
+    await batchWrite(this.client, this.table, keys);
+  }
+
+  /**
+   * Delete the items of an abandoned version, keeping its record (a tombstone: the number is never
+   * reused). Returns how many item rows were deleted (0 once collected).
+   */
+  async collectAbandoned(dataset: string, version: number): Promise<number> {
+    if ((await this.getReservation(dataset, version))?.state !== 'abandoned')
+      throw new Error(`Refusing to collect ${dataset} v${version}: it is not abandoned`);
+    const keys = await this.itemKeys(dataset, version);
+    await batchWrite(this.client, this.table, keys);
+    return keys.length;
+  }
+
+  /** Delete a tombstone record whose items are gone (never the highest number on record). */
+  async dropTombstone(dataset: string, version: number): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: datasetPk(dataset), sk: versionSk(version) },
+          ConditionExpression: '#state = :abandoned',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':abandoned': 'abandoned' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  /** The keys of every item row of a version (all shards). */
+  private async itemKeys(dataset: string, version: number): Promise<WriteRequest[]> {
     const keys: WriteRequest[] = [];
     await Promise.all(
       Array.from({ length: SHARDS }, async (_unused, shard) => {
@@ -252,8 +540,7 @@ export class BriefingStore {
         } while (startKey);
       }),
     );
-    keys.push({ DeleteRequest: { Key: { pk: datasetPk(dataset), sk: versionSk(version) } } });
-    await batchWrite(this.client, this.table, keys);
+    return keys;
   }
 
   async recordAudit(dataset: string, audit: AuditRecord): Promise<void> {
@@ -294,6 +581,19 @@ export class BriefingStore {
   async registerDataset(dataset: string): Promise<void> {
     await this.client.send(new PutCommand({ TableName: this.table, Item: { pk: 'DATASETS', sk: dataset } }));
   }
+}
+
+/** A version record as a reservation; records written before reservations existed are complete. */
+function reservationOf(item: Record<string, unknown>): VersionReservation {
+  const state = item.state === 'reserved' || item.state === 'abandoned' ? item.state : 'complete';
+  return {
+    dataset: String(item.dataset),
+    version: Number(item.version),
+    state,
+    runId: String(item.runId ?? ''),
+    ...(item.lockGeneration === undefined ? {} : { lockGeneration: Number(item.lockGeneration) }),
+    ...(item.reservedAt === undefined ? {} : { reservedAt: String(item.reservedAt) }),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -63,6 +64,16 @@ export function eventBridgeClient(): EventBridgeClient {
 /** A Step Functions client (used by `hld refresh --backend aws`). */
 export function stepFunctionsClient(): SFNClient {
   return cached('sfn', () => new SFNClient({}));
+}
+
+/** An SQS client (used by `hld redrive --backend aws` to move dead letters back to their stage). */
+export function sqsClient(): SQSClient {
+  return cached('sqs', () => new SQSClient({}));
+}
+
+/** True when SQS traffic goes to an overridden endpoint (an emulator). */
+export function sqsEndpointOverridden(env: ClientEnvironment = process.env): boolean {
+  return Boolean(env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL);
 }
 
 /** An STS client (used by `hld refresh --backend aws` to name the caller who starts a refresh). */

@@ -64,3 +64,79 @@ export function isNotFound(error: unknown): boolean {
 export function isConditionalCheckFailed(error: unknown): boolean {
   return (error as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException';
 }
+
+/**
+ * A refresh's lease was taken over (or released by force) while it still worked: its writes are
+ * fenced by the lock's generation, so nothing more of it is written and nothing of it goes live.
+ */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    readonly lockName: string,
+    readonly holder: string,
+    readonly generation: number,
+    readonly now: { readonly holder?: string; readonly generation?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Run ${holder} lost the ${lockName} lock (generation ${generation}) ` +
+        (now.holder
+          ? `to run ${now.holder} (generation ${now.generation ?? '?'})`
+          : 'when it was released by force') +
+        '; it stopped before writing anything live. The run that holds the lock publishes instead; ' +
+        'if the lease is too short for your data, raise HLD_LOCK_LEASE_SECONDS.',
+      options,
+    );
+  }
+}
+
+/** A second run with the id of a run already on record: every run id names one run only. */
+export class DuplicateRunError extends Error {
+  override readonly name = 'DuplicateRunError';
+  constructor(
+    readonly runId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `A run with id ${runId} is already on record; a run id names one run only. Start a new refresh.`,
+      options,
+    );
+  }
+}
+
+/**
+ * A refresh tried to claim or move a dataset's CURRENT pointer with a lease generation older than
+ * the one that claimed it last: its lease was taken over, and its version never goes live.
+ */
+export class PointerFencedError extends Error {
+  override readonly name = 'PointerFencedError';
+  constructor(
+    readonly dataset: string,
+    readonly generation: number,
+    readonly fence: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `The CURRENT pointer of ${dataset} was claimed by a newer refresh (lease generation ${fence ?? '?'}) ` +
+        `than this one (${generation}); this refresh's lease was taken over and nothing of it went live.`,
+      options,
+    );
+  }
+}
+
+/** A version number that was abandoned (its refresh lost its lease or failed) cannot be completed. */
+export class VersionAbandonedError extends Error {
+  override readonly name = 'VersionAbandonedError';
+  constructor(
+    readonly dataset: string,
+    readonly version: number,
+    readonly runId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${dataset} v${version} is no longer reserved by run ${runId} (it was abandoned or taken); ` +
+        'its items never go live and a later refresh removes them.',
+      options,
+    );
+  }
+}

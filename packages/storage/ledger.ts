@@ -7,9 +7,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import type { RegisteredDocument } from '#contracts/source-registry.ts';
 import type { AuditRecord } from './briefing-store.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
-import { isConditionalCheckFailed, LockHeldError } from './errors.ts';
+import { DuplicateRunError, isConditionalCheckFailed, LeaseLostError, LockHeldError } from './errors.ts';
 import { queryAll } from './query-all.ts';
 
 /** What the ledger knows about one file, keyed by the SHA-256 of its bytes. */
@@ -21,6 +22,8 @@ export interface FileRecord {
   readonly uploadKey: string;
   readonly rawKey: string;
   readonly docId: string;
+  /** The document its sidecar registered (data-contracts/source-registry.ts); absent: an untitled upload. */
+  readonly document?: RegisteredDocument;
   readonly sizeBytes: number;
   readonly receivedAt: string;
   readonly status: 'accepted' | 'refused';
@@ -30,6 +33,8 @@ export interface FileRecord {
   readonly quarantineKey?: string;
   readonly refusal?: { readonly rule: string; readonly message: string; readonly hint?: string };
   readonly contracts?: Readonly<Record<string, string>>;
+  /** The text encoding the upload declared (`hld ingest --encoding`); normalise reads it so too. */
+  readonly encoding?: string;
 }
 
 export interface SnapshotTable {
@@ -73,6 +78,11 @@ export interface LockRecord {
   readonly holder: string;
   readonly acquiredAt: number;
   readonly expiresAt: number;
+  /**
+   * The lock's fencing token: one more than the generation of every earlier acquisition of this
+   * lock, never reused (absent on leases taken before generations were recorded).
+   */
+  readonly generation?: number;
   readonly owner?: LockOwner;
 }
 
@@ -105,6 +115,7 @@ export interface PointerAuditRecord extends AuditRecord {
 
 const FILE = (sha: string) => `FILE#${sha}`;
 const LOCK = (name: string) => ({ pk: `LOCK#${name}`, sk: 'LOCK' });
+const LOCK_GENERATION = (name: string) => ({ pk: `LOCK#${name}`, sk: 'GENERATION' });
 
 /** BatchGetItem takes at most 100 keys per call (DynamoDB limit). */
 const BATCH_GET_LIMIT = 100;
@@ -252,7 +263,9 @@ export class Ledger {
 
   /**
    * Take a named lease. Succeeds when nobody holds it or the holder's lease expired (a crashed
-   * refresh cannot block the next one forever). Throws LockHeldError otherwise.
+   * refresh cannot block the next one forever); throws LockHeldError otherwise, even to the same
+   * holder (a holder is one run, and a run takes its lease once). Returns the lease's generation:
+   * its fencing token, greater than that of every earlier lease of this lock.
    */
   async acquireLock(
     name: string,
@@ -260,7 +273,19 @@ export class Ledger {
     leaseSeconds: number,
     nowSeconds = Math.floor(Date.now() / 1000),
     owner?: LockOwner,
-  ): Promise<void> {
+  ): Promise<number> {
+    // The counter lives beside the lease (same partition), so releasing a lease (deleting it)
+    // never resets it; a number taken by an acquisition that then fails is simply skipped.
+    const counter = await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: LOCK_GENERATION(name),
+        UpdateExpression: 'ADD generation :one',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const generation = Number(counter.Attributes?.generation);
     try {
       await this.client.send(
         new PutCommand({
@@ -269,27 +294,62 @@ export class Ledger {
             ...LOCK(name),
             name,
             holder,
+            generation,
             acquiredAt: nowSeconds,
             expiresAt: nowSeconds + leaseSeconds,
             ...(owner ? { owner } : {}),
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
-          ExpressionAttributeValues: { ':now': nowSeconds, ':holder': holder },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return generation;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const current = await this.getLock(name);
+      // Our own put, whose answer was lost and which the SDK sent again: the lease is ours.
+      if (current?.holder === holder && current.generation === generation) return generation;
+      throw new LockHeldError(name, current?.holder ?? 'unknown', current?.expiresAt ?? 0);
+    }
+  }
+
+  /**
+   * Renew a lease (the heartbeat of a long run): only while `holder` still holds it under the same
+   * generation. Throws LeaseLostError when the lease was taken over or released by force, so the
+   * caller stops before its next write.
+   */
+  async renewLock(
+    name: string,
+    holder: string,
+    generation: number,
+    leaseSeconds: number,
+    nowSeconds = Math.floor(Date.now() / 1000),
+  ): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: LOCK(name),
+          UpdateExpression: 'SET expiresAt = :expiresAt',
+          ConditionExpression: 'holder = :holder AND generation = :generation',
+          ExpressionAttributeValues: {
+            ':expiresAt': nowSeconds + leaseSeconds,
+            ':holder': holder,
+            ':generation': generation,
+          },
         }),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const current = await this.client.send(
-        new GetCommand({
-          TableName: this.table,
-          Key: LOCK(name),
-          ConsistentRead: true,
-        }),
-      );
-      throw new LockHeldError(
+      const current = await this.getLock(name);
+      throw new LeaseLostError(
         name,
-        String(current.Item?.holder ?? 'unknown'),
-        Number(current.Item?.expiresAt ?? 0),
+        holder,
+        generation,
+        current
+          ? { holder: current.holder, ...(current.generation ? { generation: current.generation } : {}) }
+          : {},
+        { cause: error },
       );
     }
   }
@@ -306,6 +366,7 @@ export class Ledger {
       holder: String(item.holder),
       acquiredAt: Number(item.acquiredAt),
       expiresAt: Number(item.expiresAt),
+      ...(item.generation === undefined ? {} : { generation: Number(item.generation) }),
       ...(item.owner ? { owner: item.owner as LockOwner } : {}),
     };
   }
@@ -377,19 +438,37 @@ export class Ledger {
     }
   }
 
+  /** Record a new run. Throws DuplicateRunError when a run with this id is already on record. */
   async startRun(run: RunRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: `RUN#${run.runId}`,
-          sk: 'RUN',
-          gsi1pk: 'RUN',
-          gsi1sk: `${run.startedAt}#${run.runId}`,
-          ...run,
-        },
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `RUN#${run.runId}`,
+            sk: 'RUN',
+            gsi1pk: 'RUN',
+            gsi1sk: `${run.startedAt}#${run.runId}`,
+            ...run,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // Our own put, whose answer was lost and which the SDK sent again, is no second run.
+      const recorded = await this.client.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: { pk: `RUN#${run.runId}`, sk: 'RUN' },
+          ConsistentRead: true,
+        }),
+      );
+      const same =
+        recorded.Item?.startedAt === run.startedAt && recorded.Item?.requestedBy === run.requestedBy;
+      if (!same || recorded.Item?.status !== 'running')
+        throw new DuplicateRunError(run.runId, { cause: error });
+    }
   }
 
   async finishRun(

@@ -109,13 +109,16 @@ export class ObjectStore {
     }
   }
 
-  /** Size and last-modified time, from HeadObject (no download). */
-  async stat(key: string): Promise<{ size: number; lastModified?: Date }> {
+  /** Size, last-modified time and user metadata, from HeadObject (no download). */
+  async stat(
+    key: string,
+  ): Promise<{ size: number; lastModified?: Date; metadata?: Readonly<Record<string, string>> }> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return {
         size: head.ContentLength ?? 0,
         ...(head.LastModified ? { lastModified: head.LastModified } : {}),
+        ...(head.Metadata && Object.keys(head.Metadata).length > 0 ? { metadata: head.Metadata } : {}),
       };
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });

@@ -53,7 +53,29 @@ describe('hld CLI, as a user drives it', () => {
       'survey',
     ]);
     expect(result.sources.stocktaking.accepted).toBe(85);
-    expect(runOutput.stderr).toContain('[6/6]');
+    expect(runOutput.stderr).toContain('[7/7]');
+  });
+
+  it('shows real UN DESA figures with source and revision, and says which content is illustrative', async () => {
+    const moldova = await hld(['briefing', 'show', 'MDA'], stateDir);
+    const mauritius = await hld(['briefing', 'show', 'MUS', '--json'], stateDir);
+    const roundTable = await hld(['briefing', 'show', '--theme', 'RT1', '--json'], stateDir);
+
+    expect(moldova.stdout).toMatch(
+      /Immigrant stock: 129,488 persons \(2010\) — UNDESA_IMS POP\/DB\/MIG\/Stock\/Rev\.2019 \[DOC-undesa-ims-rev2019\]$/m,
+    );
+    expect(moldova.stdout).toMatch(/^Evidence: confidence low; ⚠ ILLUSTRATIVE content/m);
+    const mus = JSON.parse(mauritius.stdout);
+    expect(mus).toMatchObject({ iso3: 'MUS', illustrative: true, confidence: 'low' });
+    expect(mus.survey).toMatchObject({ unct_surveyed: true, illustrative: true });
+    expect(mus.caveats[0]).toMatch(/^Illustrative content: .*DOC-illustrative-gmg-unct-2011-kobo/);
+    const rt1 = JSON.parse(roundTable.stdout);
+    expect(rt1).toMatchObject({ illustrative: true, confidence: 'low' });
+    expect(
+      rt1.top_practices.every(
+        (practice: { source: { illustrative: boolean } }) => practice.source.illustrative,
+      ),
+    ).toBe(true);
   });
 
   it('shows Moldova from the saved state without re-running the pipeline', async () => {
@@ -250,12 +272,17 @@ describe('hld CLI: settings and the files it takes', () => {
     const noReader = await hld(['ingest', join(folder, 'stocktaking', 'notes.docx')], dir, env);
 
     expect(named.code).toBe(0);
-    expect(JSON.parse(named.stdout).map((upload: { file: string }) => upload.file)).toEqual([
+    expect(JSON.parse(named.stdout).files.map((upload: { file: string }) => upload.file)).toEqual([
       join(folder, 'stocktaking', 'jmdi-lessons.csv'),
     ]);
-    expect(JSON.parse(named.stdout)[0]).toMatchObject({ status: 'accepted', sha256: expect.any(String) });
+    expect(JSON.parse(named.stdout).files[0]).toMatchObject({
+      status: 'accepted',
+      outcome: 'accepted',
+      sha256: expect.any(String),
+    });
+    expect(JSON.parse(named.stdout).summary).toBe('1 file: 1 accepted');
     expect(folderRun.code).toBe(0);
-    expect(JSON.parse(folderRun.stdout).map((upload: { file: string }) => upload.file)).toEqual([
+    expect(JSON.parse(folderRun.stdout).files.map((upload: { file: string }) => upload.file)).toEqual([
       join(folder, 'stocktaking', 'jmdi-lessons.csv'),
       join(folder, 'stocktaking', 'old-jmdi-lessons.csv'),
     ]);

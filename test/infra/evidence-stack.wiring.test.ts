@@ -151,9 +151,13 @@ describe('EvidenceStack wiring', () => {
       'normalise',
       'normalise-pending',
     ]);
-    expect(PIPELINE.stages.filter((stage) => stage.writesParquet).map((stage) => stage.id)).toEqual([
-      'parquet-copy',
-    ]);
+    // parquet-copy after normalise; normalise-pending for the snapshots a refresh rewrites.
+    expect(
+      PIPELINE.stages
+        .filter((stage) => stage.writesParquet)
+        .map((stage) => stage.id)
+        .sort(),
+    ).toEqual(['normalise-pending', 'parquet-copy']);
     expect(layersOf(`${config.namePrefix}-api-handler`)).toEqual([]);
   });
 
@@ -265,6 +269,31 @@ describe('EvidenceStack wiring', () => {
       // A failed lock step holds no lock, and its state is the caller's input: straight to the end.
       expect(task.Catch?.[0]?.Next).toBe(task.Resource === lockTask ? 'RunFailed' : 'DescribeFailure');
     }
+  });
+
+  it('gives the refresh steps a lock lease longer than the state machine’s longest path (every Lambda task to its timeout)', () => {
+    const { json } = synthesized;
+    const definition = stateMachineDefinition(json);
+    const functions = new Map(resourcesOfType(json, 'AWS::Lambda::Function'));
+    const taskFunctions = Object.values(definition.States)
+      .map((state) => /^<(.+)>$/.exec(state.Resource ?? '')?.[1])
+      .filter((id): id is string => id !== undefined && functions.has(id));
+    const longestPath = taskFunctions.reduce(
+      (total, id) => total + Number(property(functions.get(id), 'Timeout')),
+      0,
+    );
+
+    expect(taskFunctions.length).toBe(
+      PIPELINE.stages.filter((stage) => stage.kind === 'refresh-step').length,
+    );
+    for (const id of taskFunctions) {
+      const environment = (
+        property(functions.get(id), 'Environment') as { Variables: Record<string, unknown> }
+      ).Variables;
+      expect(Number(environment.HLD_LOCK_LEASE_SECONDS), id).toBeGreaterThan(longestPath);
+    }
+    // 30 + 900 + 900 + 30 + 30 s of steps today; the lease the stack sets is that plus 300 s.
+    expect(longestPath).toBe(1890);
   });
 
   it("schedules the refresh in the stack's own schedule group with the stage cron and the dataset, and no run id (the lock step makes it)", () => {

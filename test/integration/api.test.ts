@@ -4,16 +4,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { createBriefingRouter } from '#packages/api/router.ts';
 import { type RunningApiServer, startApiServer } from '#packages/api/server.ts';
 import { type ExportObject, writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
 import { EXPORT_FORMATS } from '#packages/briefing/exports/formats.ts';
 import { EXPORT_MANIFEST, exportPrefix } from '#packages/briefing/exports/layout.ts';
 import { presignExportLinks } from '#packages/briefing/exports/presign.ts';
+import { renderBriefingExport } from '#packages/briefing/exports/render.ts';
+import { showCommand } from '#packages/cli/commands/briefing.ts';
+import type { Session } from '#packages/cli/session.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { BUCKET_EXPORT_FORMATS } from '#packages/pipeline/assemble.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
-import { ingestSamples, refreshNow, uploadAndRoute } from '../support/pipeline.ts';
+import {
+  ingestSamples,
+  refreshNow,
+  SAMPLE_FILES,
+  sampleBytes,
+  sampleSidecar,
+  uploadAndRoute,
+} from '../support/pipeline.ts';
 import { type DuckDb, openDuckDb, sqlString } from '../support/readers.ts';
 
 type Body = Record<string, any>;
@@ -264,6 +275,124 @@ describe('briefing API on the embedded backend', () => {
       expect(result.statusCode).toBe(200);
       expect(result.body).toBe(await local.text());
       expect(result.headers?.etag).toBe(local.headers.get('etag'));
+    });
+  });
+
+  describe('no invented content passes as real', () => {
+    /** Documents the bundled sources themselves declare illustrative (not what the builder says). */
+    async function illustrativeDocuments(): Promise<Set<string>> {
+      const reference = JSON.parse((await sampleBytes('reference/events-and-sources.json')).toString('utf8'));
+      const documents = new Set<string>(
+        reference.source_document
+          .filter((row: Body) => row.illustrative === true)
+          .map((row: Body) => row.doc_id),
+      );
+      for (const file of SAMPLE_FILES) {
+        const sidecar = await sampleSidecar(file.path);
+        if (sidecar?.illustrative && sidecar.doc_id) documents.add(sidecar.doc_id);
+      }
+      return documents;
+    }
+
+    it('marks every item resting on an illustrative row, on every surface: JSON, API, CLI text, Markdown, CSV, HXL, datapackage', async () => {
+      const ctx = pipelineContext();
+      const version = (await ctx.briefings.current(dataset))!.version;
+      const items = await ctx.briefings.listItems(dataset, version);
+      const invented = await illustrativeDocuments();
+      const rests = (item: StoredBriefingItem) =>
+        (item.lineage?.sources ?? []).some((source) => invented.has(source.source_doc_id));
+      const expected = new Map(items.map((item) => [`${item.type}#${item.id}`, rests(item)]));
+
+      // JSON (the item as stored, `--json` and the API return it): the flag and a caveat naming it.
+      for (const item of items) {
+        const body = item.body as Body;
+        expect(body.illustrative, `${item.type}#${item.id}`).toBe(expected.get(`${item.type}#${item.id}`));
+        if (body.illustrative) {
+          expect(body.confidence, `${item.type}#${item.id}`).toBe('low');
+          expect(body.caveats.join(' '), `${item.type}#${item.id}`).toMatch(
+            /^Illustrative content: \d+ of \d+ rows/,
+          );
+        }
+      }
+      expect(expected.get('country#MUS')).toBe(true);
+      expect([...expected.values()].filter(Boolean).length).toBeGreaterThan(100);
+
+      // The HTTP API and `hld briefing show` (text), for every country and theme item.
+      const text: string[] = [];
+      const out = {
+        json: false,
+        info: () => {},
+        result: (_: unknown, human: () => string) => text.push(human()),
+      };
+      const session = { ctx } as unknown as Session;
+      for (const item of items) {
+        if (item.type !== 'country' && item.type !== 'theme') continue;
+        const [theme, scope] = item.id.split('@');
+        const path =
+          item.type === 'country'
+            ? `/datasets/${dataset}/countries/${item.id}`
+            : `/datasets/${dataset}/themes/${theme}?scope=${scope}`;
+        const answer = await get(path);
+        expect(answer.json.illustrative, path).toBe(rests(item));
+        text.length = 0;
+        await showCommand(
+          session,
+          out,
+          item.type === 'country'
+            ? { target: item.id }
+            : { theme: theme!, ...(scope === 'GLOBAL' ? {} : { scope: scope! }) },
+        );
+        expect(text[0]?.includes('ILLUSTRATIVE content'), `hld briefing show ${item.id}`).toBe(rests(item));
+      }
+
+      // Markdown: the banner on every brief resting on invented rows, and only there.
+      const meta = { dataset, version, asOf: '2013-09-30' };
+      for (const file of await renderBriefingExport('markdown', items, meta)) {
+        if (file.path === 'index.md') continue;
+        const iso3 = file.path.replace('.md', '');
+        expect(new TextDecoder().decode(file.bytes).includes('⚠ **Illustrative content.**'), file.path).toBe(
+          expected.get(`country#${iso3}`),
+        );
+      }
+
+      // CSV and the datapackage (same tables), read back by DuckDB; HXL by its hashtag row.
+      const csvFiles = await renderBriefingExport('datapackage', items, meta);
+      const descriptor = JSON.parse(
+        new TextDecoder().decode(csvFiles.find((file) => file.path === 'datapackage.json')!.bytes),
+      );
+      for (const [table, key] of [
+        ['briefing_country', (row: Body) => `country#${row.iso3}`],
+        ['briefing_theme', (row: Body) => `theme#${row.theme}@${row.scope}`],
+        ['briefing_event', (row: Body) => `event#${row.event_id}`],
+      ] as const) {
+        const resource = descriptor.resources.find((entry: Body) => entry.name === table);
+        expect(resource.schema.fields).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ name: 'confidence' }),
+            expect.objectContaining({ name: 'illustrative', type: 'boolean' }),
+          ]),
+        );
+        const path = join(scratch, `${table}.csv`);
+        await writeFile(path, csvFiles.find((file) => file.path === `${table}.csv`)!.bytes);
+        const rows = await duck.rows(
+          `SELECT * FROM read_csv(${sqlString(path)}, header = true, all_varchar = true)`,
+        );
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) expect(row.illustrative === 'true', key(row)).toBe(expected.get(key(row)));
+      }
+      const hxl = (await renderBriefingExport('hxl', items, meta))[0]!;
+      const hxlPath = join(scratch, 'briefing_country.hxl.csv');
+      await writeFile(hxlPath, hxl.bytes);
+      const hxlRows = await duck.rows(
+        `SELECT * FROM read_csv(${sqlString(hxlPath)}, header = true, all_varchar = true)`,
+      );
+      const [header, tags] = new TextDecoder().decode(hxl.bytes).split('\r\n');
+      const at = header!.split(',').indexOf('illustrative');
+      expect(tags!.split(',')[at]).toBe('#meta+illustrative');
+      const countries = hxlRows.filter((row) => /^[A-Z]{3}$/.test(String(row.iso3)));
+      expect(countries.length).toBe(items.filter((item) => item.type === 'country').length);
+      for (const row of countries)
+        expect(row.illustrative === 'true', `hxl ${row.iso3}`).toBe(expected.get(`country#${row.iso3}`));
     });
   });
 });

@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderBriefingExport } from '#packages/briefing/exports/render.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { loadCuratedTables } from '#packages/pipeline/assemble.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
@@ -8,6 +12,7 @@ import { ingestUpload, sha256Hex } from '#packages/pipeline/ingest.ts';
 import { Ledger, type SourcePointer } from '#packages/storage/ledger.ts';
 import { integrationBackends } from '../support/backends.ts';
 import { ingestSamples, refreshNow, sampleBytes, uploadAndRoute } from '../support/pipeline.ts';
+import { openDuckDb, sqlString } from '../support/readers.ts';
 
 /** The lessons sample with one more lesson, LES-777, that only this version carries. */
 async function lessonsWithExtra(): Promise<Buffer> {
@@ -179,6 +184,152 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       expect(
         Buffer.from(await ctx.raw.get((await ctx.ledger.getFile(sha256Hex(bytes)))!.rawKey)).equals(bytes),
       ).toBe(true);
+    });
+
+    it('refuses a file whose sidecar is not a source document, naming the rule (source-sidecar)', async () => {
+      const ctx = pipelineContext();
+      const bytes = Buffer.from(`${(await sampleBytes('stocktaking/jmdi-lessons.csv')).toString('utf8')}\n`);
+      await ctx.raw.put('incoming/stocktaking/lessons-sidecar.csv.source.json', '{"publisher": "nobody"}');
+      await ctx.raw.put('incoming/stocktaking/lessons-sidecar.csv', bytes);
+
+      const outcome = await ingestUpload('incoming/stocktaking/lessons-sidecar.csv', ctx);
+
+      expect(outcome).toMatchObject({
+        status: 'refused',
+        record: { refusal: { rule: 'source-sidecar', message: expect.stringMatching(/title/) } },
+      });
+    });
+
+    it('cites a file uploaded without a sidecar as an untitled upload, and names it in the sources item', async () => {
+      const ctx = pipelineContext();
+      // A statistics CSV without provenance columns and without a sidecar: its rows cite the file.
+      const bytes = Buffer.from(
+        'indicator_id,ref_area_iso3,time_period,value,unit,sex,source,dataset_revision\r\n' +
+          'REMIT_IN_USD,MDA,2012,1000,USD,_T,national,untitled-test\r\n',
+      );
+      await uploadAndRoute('statistics', 'remittances.csv', bytes);
+      const { version } = await refreshNow();
+
+      const sources = (await ctx.briefings.getItem(ctx.config.dataset, version!, 'sources', 'all'))!.body as {
+        sources: {
+          source_doc_id: string;
+          title: string;
+          registered_by: string;
+          illustrative: boolean;
+          licence?: string;
+        }[];
+        caveats: string[];
+      };
+      const docId = (await ctx.ledger.getFile(sha256Hex(bytes)))!.docId;
+      const untitled = sources.sources.find((source) => source.source_doc_id === docId)!;
+      expect(untitled).toMatchObject({
+        title: 'untitled upload',
+        registered_by: 'untitled',
+        illustrative: false,
+      });
+      expect(sources.caveats.join(' ')).toContain(`Untitled uploads: ${untitled.source_doc_id}`);
+      // The bundled files' sidecars registered theirs: the survey as illustrative, UN DESA as real.
+      expect(sources.sources).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            source_doc_id: 'DOC-illustrative-gmg-unct-2011-kobo',
+            illustrative: true,
+          }),
+          expect.objectContaining({
+            source_doc_id: 'DOC-undesa-ims-rev2019',
+            illustrative: false,
+            licence: 'CC BY 3.0 IGO',
+          }),
+        ]),
+      );
+    });
+
+    it('holds back a project id two live files claim, names both files on each country it concerns, and keeps every export key unique (DuckDB)', async () => {
+      const ctx = pipelineContext();
+      const projects = (await sampleBytes('stocktaking/jmdi-projects.csv'))
+        .toString('utf8')
+        .trimEnd()
+        .split(/\r?\n/);
+      const header = projects[0]!;
+      const algeria = projects.find((line) => line.startsWith('JMDI1-MIGR-2008-101,'))!;
+      // The same project id in another file: another country (MAR), another budget.
+      const claim = algeria.replace(',DZA,', ',MAR,').replace(',231310,', ',999999,');
+      await uploadAndRoute('stocktaking', 'projects-morocco.csv', Buffer.from(`${header}\r\n${claim}\r\n`));
+      // A lesson naming a project no file has.
+      const lessons = (await sampleBytes('stocktaking/jmdi-lessons.csv'))
+        .toString('utf8')
+        .trimEnd()
+        .split(/\r?\n/);
+      const dangling = lessons[1]!.replace(/^LES-001,JMDI1-MIGR-2008-147,/, 'LES-901,JMDI1-NOWHERE-1,');
+      await uploadAndRoute(
+        'stocktaking',
+        'lessons-dangling.csv',
+        Buffer.from(`${lessons[0]}\r\n${dangling}\r\n`),
+      );
+      const { version } = await refreshNow();
+
+      const item = (type: 'country' | 'sources', id: string) =>
+        ctx.briefings.getItem(ctx.config.dataset, version!, type, id);
+      const sources = (await item('sources', 'all'))!.body as {
+        key_conflicts: { table: string; key: string; claims: { file_name: string }[] }[];
+      };
+      expect(sources.key_conflicts).toContainEqual({
+        table: 'jmdi_project',
+        key: 'JMDI1-MIGR-2008-101',
+        claims: [
+          expect.objectContaining({ file_name: 'jmdi-projects.csv' }),
+          expect.objectContaining({ file_name: 'projects-morocco.csv' }),
+        ],
+      });
+      for (const iso3 of ['DZA', 'MAR']) {
+        const body = (await item('country', iso3))!.body as {
+          jmdi: { projects: { project_id: string }[]; budget_eur_total: number };
+          caveats: string[];
+        };
+        expect(body.jmdi.projects.map((project) => project.project_id)).not.toContain('JMDI1-MIGR-2008-101');
+        expect(body.caveats.join('\n')).toMatch(
+          /Held back \[key-conflict\]: jmdi_project JMDI1-MIGR-2008-101 is claimed by 2 files, jmdi-projects\.csv .* and projects-morocco\.csv/,
+        );
+      }
+      const senegal = (await item('country', 'SEN'))!.body as { caveats: string[] };
+      expect(senegal.caveats.join('\n')).toMatch(
+        /Dangling reference \[dangling-reference\]: jmdi_lesson .* names jmdi_project\.project_id 'JMDI1-NOWHERE-1'/,
+      );
+
+      // Every CSV export keeps the primary key its Data Package declares.
+      const items = await ctx.briefings.listItems(ctx.config.dataset, version!);
+      const files = await renderBriefingExport('datapackage', items, {
+        dataset: ctx.config.dataset,
+        version: version!,
+        asOf: '2013-09-30',
+      });
+      const descriptor = JSON.parse(
+        Buffer.from(files.find((file) => file.path === 'datapackage.json')!.bytes).toString('utf8'),
+      );
+      const duck = await openDuckDb();
+      const scratch = await mkdtemp(join(tmpdir(), 'hld-keys-'));
+      try {
+        for (const resource of descriptor.resources as {
+          name: string;
+          path: string;
+          schema: { primaryKey: string | string[] };
+        }[]) {
+          const path = join(scratch, resource.path);
+          await writeFile(path, files.find((file) => file.path === resource.path)!.bytes);
+          const key = [resource.schema.primaryKey]
+            .flat()
+            .map((field) => `coalesce(CAST("${field}" AS VARCHAR), '')`)
+            .join(` || '|' || `);
+          const [counts] = await duck.rows(
+            `SELECT count(*) AS total, count(DISTINCT ${key}) AS keys FROM read_csv(${sqlString(path)}, header = true, all_varchar = true)`,
+          );
+          expect(Number(counts!.total), resource.name).toBeGreaterThan(0);
+          expect(Number(counts!.keys), resource.name).toBe(Number(counts!.total));
+        }
+      } finally {
+        duck.close();
+        await rm(scratch, { recursive: true, force: true });
+      }
     });
   });
 }

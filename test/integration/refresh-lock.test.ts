@@ -52,7 +52,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       }
     });
 
-    it('keeps only dataset and requestedBy from the input; a smuggled lock token or version is dropped', async () => {
+    it('keeps only dataset and requestedBy from the input; a smuggled lock token or version is dropped, and the lease generation is the lock’s own', async () => {
       const ctx = lockContext();
       const input = {
         runId: 'chosen',
@@ -68,6 +68,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       expect(state).toEqual({
         runId: state.runId,
         lockToken: state.runId,
+        lockGeneration: expect.any(Number),
         dataset: ctx.config.dataset,
         requestedBy: 'arn:aws:sts::111122223333:assumed-role/data-engineer/ana',
       });

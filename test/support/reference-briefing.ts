@@ -1,13 +1,19 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
 import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
-import type { CitedSource } from '#contracts/briefing/sources.ts';
 import type { BriefingTheme } from '#contracts/briefing/vocabulary.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
-import { RELATIONS } from '#contracts/relations.ts';
+import { COUNTRY_COLUMNS, PRIMARY_KEYS, RELATIONS } from '#contracts/relations.ts';
+import {
+  type Confidence,
+  effectiveConfidence,
+  type RegisteredDocument,
+  weakestConfidence,
+} from '#contracts/source-registry.ts';
 import { capacityAreasOfTheme } from '#contracts/survey-statistics.ts';
 import {
   CAPACITY_AREA,
+  CONFIDENCE,
   DEMAND_LEVEL,
   HAS_CAPACITY,
   SUPPORT_TYPE,
@@ -16,14 +22,20 @@ import {
 } from '#contracts/vocabularies.ts';
 import { tableRows } from '#packages/arrow/read.ts';
 import type { CuratedSegment } from '#packages/briefing/curated-tables.ts';
-import type { CuratedRow, CuratedTables, SourceRef } from '#packages/briefing/model.ts';
+import { DocumentRegistry } from '#packages/briefing/document-registry.ts';
+import { danglingReferenceCaveat, fileNameOf, keyConflictCaveat } from '#packages/briefing/key-conflicts.ts';
+import type {
+  SourceRef as InputRef,
+  CuratedRow as InputRow,
+  CuratedTables as InputTables,
+} from '#packages/briefing/model.ts';
 import {
   empStatus,
   evidenceRank,
   indicatorLabel,
   inHldPeriod,
-  lowConfidenceCaveat,
   nonEurBudgetsCaveat,
+  provenanceCaveats,
   roundTablesOf,
   SEVERAL_PILOTS_CAVEAT,
   sourcesDisagree,
@@ -32,6 +44,7 @@ import {
   TOP_PRACTICES,
   themeLabel,
 } from '#packages/briefing/rules.ts';
+import { citedSource, sourcesCaveats } from '#packages/briefing/sources-item.ts';
 import { SurveyTally } from '#packages/briefing/survey-stats.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 
@@ -45,6 +58,50 @@ import { countryReference } from '#packages/formats/countries.ts';
  */
 
 type Row = Readonly<Record<string, unknown>>;
+
+/** A row's provenance with what the registry says of it: its effective confidence, its flag, its title. */
+interface SourceRef extends InputRef {
+  readonly effective: Confidence;
+  readonly illustrative: boolean;
+  readonly title: string;
+}
+interface CuratedRow {
+  readonly row: Row;
+  readonly ref: SourceRef;
+}
+type CuratedTables = Readonly<Record<string, readonly CuratedRow[]>>;
+
+/** Every row's ref with the registry's word on its document (effectiveConfidence: source-registry.ts). */
+function withMarks(tables: InputTables, registered: readonly RegisteredDocument[]): CuratedTables {
+  const registry = new DocumentRegistry(
+    (tables.source_document ?? []).map((document) => document.row),
+    registered,
+  );
+  return Object.fromEntries(
+    Object.entries(tables).map(([name, rows]) => [
+      name,
+      rows.map(({ row, ref }) => {
+        const illustrative = registry.illustrative(ref.source_doc_id);
+        return {
+          row,
+          ref: {
+            ...ref,
+            illustrative,
+            effective: effectiveConfidence(ref.confidence, illustrative),
+            title: registry.get(ref.source_doc_id).title,
+          },
+        };
+      }),
+    ]),
+  );
+}
+
+function marksOf(refs: readonly SourceRef[]) {
+  return {
+    confidence: weakestConfidence(refs.map((ref) => ref.effective)),
+    illustrative: refs.some((ref) => ref.illustrative),
+  };
+}
 
 /** An item as the oracle builds it: bodies untyped, compared as JSON with the builder's. */
 export interface OracleItem {
@@ -158,20 +215,28 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
  * that changes one row changes only the items that row feeds.
  */
 function summariseRefs(refs: readonly SourceRef[]) {
-  const grouped = new Map<string, { source_doc_id: string; tables: Set<string>; locators: string[] }>();
+  const grouped = new Map<
+    string,
+    { first: SourceRef; refs: SourceRef[]; tables: Set<string>; locators: string[] }
+  >();
   for (const ref of refs) {
     const entry = grouped.get(ref.source_doc_id) ?? {
-      source_doc_id: ref.source_doc_id,
+      first: ref,
+      refs: [],
       tables: new Set<string>(),
       locators: [],
     };
+    entry.refs.push(ref);
     entry.tables.add(ref.table);
     entry.locators.push(`${ref.table} ${ref.locator}`);
     grouped.set(ref.source_doc_id, entry);
   }
   return [...grouped.values()]
     .map((entry) => ({
-      source_doc_id: entry.source_doc_id,
+      source_doc_id: entry.first.source_doc_id,
+      title: entry.first.title,
+      illustrative: entry.first.illustrative,
+      confidence: marksOf(entry.refs).confidence,
       tables: [...entry.tables].sort(byText),
       rows: entry.locators.length,
       locators: entry.locators.slice(0, MAX_SUMMARY_LOCATORS),
@@ -213,7 +278,13 @@ function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
 }
 
 function sourceLink(ref: SourceRef) {
-  return { source_doc_id: ref.source_doc_id, table: ref.table, locator: ref.locator };
+  return {
+    source_doc_id: ref.source_doc_id,
+    table: ref.table,
+    locator: ref.locator,
+    confidence: ref.effective,
+    illustrative: ref.illustrative,
+  };
 }
 
 /**
@@ -307,7 +378,7 @@ function buildCountry(
     ...refsOf(events),
     ...(profile?.refs ?? []),
   ];
-  const lowConfidence = () => refs.filter((ref) => ref.confidence === 'low').length;
+  const lowConfidence = () => refs.filter((ref) => ref.effective === 'low').length;
   const caveats: string[] = [];
   if (budgetOther > 0) caveats.push(nonEurBudgetsCaveat(budgetOther));
   if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
@@ -317,8 +388,8 @@ function buildCountry(
   );
   const figures = contextFigures(observations, caveats);
   refs.push(...refsOf(observations));
-  const low = lowConfidence();
-  if (low > 0) caveats.unshift(lowConfidenceCaveat(low, refs.length));
+  const sources = summariseRefs(refs);
+  caveats.unshift(...provenanceCaveats(sources, lowConfidence()));
   const surveyCapacity = profile?.capacity ?? [];
   const body = {
     iso3,
@@ -363,6 +434,7 @@ function buildCountry(
       emp_status: empStatus(types, allTypes),
       coordination_mechanism: types.has('coordination_mechanism_established'),
       me_framework: types.has('me_framework_established'),
+      ...marksOf(refsOf(milestones)),
     },
     survey: {
       unct_surveyed: profile !== undefined,
@@ -379,6 +451,7 @@ function buildCountry(
         respondents: profile?.support.get(type) ?? 0,
       })),
       ...(statistics ? { statistics } : {}),
+      ...marksOf(profile?.refs ?? []),
     },
     jmdi: {
       is_jmdi1_target: country?.is_jmdi1_target ?? false,
@@ -417,7 +490,8 @@ function buildCountry(
       source: sourceLink(event.ref),
     })),
     caveats,
-    sources: summariseRefs(refs),
+    sources,
+    ...marksOf(refs),
   };
   return { type: 'country', id: iso3, body, lineage: lineageOf(refs) };
 }
@@ -467,13 +541,17 @@ function buildTheme(
         )
       : [];
   const demands = new Map<string, number>();
+  const surveyRefs: SourceRef[] = [];
   for (const profile of profiles.values()) {
     if (!inScope(profile.iso3)) continue;
+    let counted = false;
     for (const entry of profile.capacity) {
       if (entry.demand_level === 'high' && themeAreas.includes(entry.capacity_area)) {
         demands.set(entry.capacity_area, (demands.get(entry.capacity_area) ?? 0) + 1);
+        counted = true;
       }
     }
+    if (counted) surveyRefs.push(...profile.refs);
   }
   if (
     projects.length === 0 &&
@@ -487,7 +565,8 @@ function buildTheme(
   const jmdiThemes = Object.fromEntries(
     THEME_JMDI.map((jmdi) => [jmdi, projects.filter((p) => p.row.theme_primary === jmdi).length]),
   );
-  const refs = [...refsOf(projects), ...refsOf(lessons), ...refsOf(milestones)];
+  const refs = [...refsOf(projects), ...refsOf(lessons), ...refsOf(milestones), ...surveyRefs];
+  const sources = summariseRefs(refs);
   return {
     type: 'theme',
     id: `${theme}@${scope}`,
@@ -531,7 +610,9 @@ function buildTheme(
         .sort(([a, x], [b, y]) => y - x || byText(a, b))
         .map(([capacity_area, uncts_high_demand]) => ({ capacity_area, uncts_high_demand })),
       ...(statistics ? { survey_statistics: statistics } : {}),
-      sources: summariseRefs(refs),
+      sources,
+      caveats: provenanceCaveats(sources, refs.filter((ref) => ref.effective === 'low').length),
+      ...marksOf(refs),
     },
     lineage: lineageOf(refs),
   };
@@ -577,46 +658,110 @@ function integrityProblems(tables: CuratedTables) {
   );
 }
 
-function buildSources(tables: CuratedTables): OracleItem {
-  const documents = new Map<string, Row>();
-  for (const document of tables.source_document ?? [])
-    documents.set(String(document.row.doc_id), document.row);
-  const cited = new Map<string, { files: Map<string, string>; tables: Set<string>; rows: number }>();
+function buildSources(tables: CuratedTables, registry: DocumentRegistry, conflicts: Conflict[]): OracleItem {
+  const cited = new Map<string, { tables: Set<string>; rows: number; refs: SourceRef[] }>();
   for (const rows of Object.values(tables)) {
     for (const { ref } of rows) {
-      const entry = cited.get(ref.source_doc_id) ?? { files: new Map(), tables: new Set(), rows: 0 };
-      entry.files.set(ref.file_sha256, ref.raw_key);
+      const entry = cited.get(ref.source_doc_id) ?? { tables: new Set(), rows: 0, refs: [] };
       entry.tables.add(ref.table);
       entry.rows += 1;
+      entry.refs.push(ref);
       cited.set(ref.source_doc_id, entry);
     }
   }
-  const sources: CitedSource[] = [...cited]
+  const sources = [...cited]
     .sort(([a], [b]) => byText(a, b))
-    .map(([docId, entry]) => {
-      const document = documents.get(docId);
-      return {
-        source_doc_id: docId,
-        ...(document?.title ? { title: String(document.title) } : {}),
-        ...(document?.doc_type ? { doc_type: String(document.doc_type) } : {}),
-        ...(document ? { illustrative: document.illustrative === true } : {}),
-        ...(document?.licence ? { licence: String(document.licence) } : {}),
-        ...(document?.url ? { url: String(document.url) } : {}),
-        tables: [...entry.tables].sort(byText),
-        rows: entry.rows,
-      };
-    });
+    .map(([docId, entry]) =>
+      citedSource(registry.get(docId), {
+        ...entry,
+        rank: CONFIDENCE.indexOf(marksOf(entry.refs).confidence),
+      }),
+    );
   const allRefs = Object.values(tables).flatMap((rows) => rows.map((row) => row.ref));
   return {
     type: 'sources',
     id: 'all',
-    body: { sources, integrity_problems: integrityProblems(tables) },
+    body: {
+      sources,
+      integrity_problems: integrityProblems(tables),
+      key_conflicts: conflicts,
+      caveats: [...sourcesCaveats(sources), ...conflicts.map(keyConflictCaveat)],
+      confidence: weakestConfidence(sources.map((source) => source.confidence)),
+      illustrative: sources.some((source) => source.illustrative),
+    },
     lineage: lineageOf(allRefs),
   };
 }
 
+type Conflict = {
+  table: string;
+  key: string;
+  claims: { file_name: string; file_sha256: string; locator: string; source_doc_id: string }[];
+};
+
+/** Keys claimed by rows of several files: the conflicts, the tables without those rows, caveats per country. */
+function keyCheck(tables: CuratedTables) {
+  const conflicts: Conflict[] = [];
+  const caveats = new Map<string, string[]>();
+  const add = (iso3: unknown, caveat: string) => {
+    if (typeof iso3 !== 'string' || !iso3) return;
+    const list = caveats.get(iso3) ?? [];
+    if (!list.includes(caveat)) list.push(caveat);
+    caveats.set(iso3, list);
+  };
+  const kept: Record<string, CuratedRow[]> = {};
+  for (const [name, rows] of Object.entries(tables)) {
+    const fields = PRIMARY_KEYS[name];
+    if (!fields) {
+      kept[name] = [...rows];
+      continue;
+    }
+    const byKey = new Map<string, CuratedRow[]>();
+    for (const row of rows) {
+      const key = fields.map((field) => String(row.row[field] ?? '')).join('\u0000');
+      byKey.set(key, [...(byKey.get(key) ?? []), row]);
+    }
+    const held = new Set<CuratedRow>();
+    for (const [key, claimants] of byKey) {
+      if (new Set(claimants.map((row) => row.ref.file_sha256)).size < 2) continue;
+      const conflict = {
+        table: name,
+        key: key
+          .split('\u0000')
+          .filter((part) => part.length > 0)
+          .join(' / '),
+        claims: claimants.map((row) => ({
+          file_name: fileNameOf(row.ref.raw_key, row.ref.file_sha256),
+          file_sha256: row.ref.file_sha256,
+          locator: row.ref.locator,
+          source_doc_id: row.ref.source_doc_id,
+        })),
+      };
+      conflicts.push(conflict);
+      for (const row of claimants) {
+        held.add(row);
+        const column = COUNTRY_COLUMNS[name];
+        if (column) add(row.row[column], keyConflictCaveat(conflict));
+      }
+    }
+    kept[name] = rows.filter((row) => !held.has(row));
+  }
+  conflicts.sort((a, b) => byText(`${a.table}|${a.key}`, `${b.table}|${b.key}`));
+  return { conflicts, kept: kept as CuratedTables, caveats, add };
+}
+
 /** Every item of a briefing version, built row by row (the reference for `buildBriefing`). */
-export function buildBriefingFromRows(tables: CuratedTables): OracleItem[] {
+export function buildBriefingFromRows(
+  input: InputTables,
+  registered: readonly RegisteredDocument[] = [],
+): OracleItem[] {
+  const checked = keyCheck(withMarks(input, registered));
+  // The registry is read from the rows that are published: a held-back source_document row registers nothing.
+  const tables = withMarks(checked.kept, registered);
+  const registry = new DocumentRegistry(
+    (tables.source_document ?? []).map((document) => document.row),
+    registered,
+  );
   const profiles = unctProfiles(tables);
   const survey = new SurveyTally();
   for (const respondent of tables.survey_respondent ?? [])
@@ -638,9 +783,21 @@ export function buildBriefingFromRows(tables: CuratedTables): OracleItem[] {
   for (const event of tables.event ?? []) if (event.row.iso3) countries.add(String(event.row.iso3));
   for (const observation of tables.observation ?? []) countries.add(String(observation.row.ref_area_iso3));
 
+  const sources = buildSources(tables, registry, checked.conflicts);
+  for (const problem of (sources.body as { integrity_problems: ReturnType<typeof integrityProblems> })
+    .integrity_problems) {
+    const column = COUNTRY_COLUMNS[problem.table];
+    if (!column) continue;
+    for (const row of tables[problem.table] ?? [])
+      if (row.ref.locator === problem.locator && row.ref.source_doc_id === problem.source_doc_id)
+        checked.add(row.row[column], danglingReferenceCaveat(problem));
+  }
   const items: OracleItem[] = [];
-  for (const iso3 of [...countries].sort(byText))
-    items.push(buildCountry(iso3, tables, profiles.get(iso3), survey));
+  for (const iso3 of [...countries].sort(byText)) {
+    const item = buildCountry(iso3, tables, profiles.get(iso3), survey);
+    (item.body as { caveats: string[] }).caveats.push(...(checked.caveats.get(iso3) ?? []));
+    items.push(item);
+  }
   for (const theme of [...THEME_HLD_RT, ...THEME_JMDI]) {
     for (const scope of ['GLOBAL', ...[...countries].sort(byText)]) {
       const item = buildTheme(theme, scope, tables, profiles, survey);
@@ -654,11 +811,17 @@ export function buildBriefingFromRows(tables: CuratedTables): OracleItem[] {
     items.push({
       type: 'event',
       id: String(event.row.event_id),
-      body: { ...eventFields(event.row), source: sourceLink(event.ref) },
+      body: {
+        ...eventFields(event.row),
+        confidence: event.ref.effective,
+        source: sourceLink(event.ref),
+        illustrative: event.ref.illustrative,
+        caveats: provenanceCaveats(summariseRefs([event.ref]), event.ref.effective === 'low' ? 1 : 0),
+      },
       lineage: lineageOf([event.ref]),
     });
   }
-  items.push(buildSources(tables));
+  items.push(sources);
   return items;
 }
 
@@ -670,8 +833,8 @@ function eventFields(row: Row): Record<string, unknown> {
 }
 
 /** Every row of the curated Arrow tables as an object with its lineage, as assemble read them before. */
-export function curatedRowsFromSegments(segments: readonly CuratedSegment[]): Record<string, CuratedRow[]> {
-  const tables: Record<string, CuratedRow[]> = {};
+export function curatedRowsFromSegments(segments: readonly CuratedSegment[]): Record<string, InputRow[]> {
+  const tables: Record<string, InputRow[]> = {};
   for (const segment of segments) {
     const rows = tables[segment.table] ?? [];
     for (const row of tableRows(segment.arrow)) {

@@ -41,7 +41,9 @@ export function citationOf(source: CitedSource): Citation {
     textOf(extra.publisher) ?? (publisherCode ? organisationName(publisherCode, 'name') : undefined);
   const year =
     textOf(extra.year) ?? textOf(extra.publication_year) ?? textOf(extra.publication_date)?.slice(0, 4);
-  const title = textOf(source.title);
+  // A document the registry does not describe keeps its id as its title ('untitled').
+  const untitled = (source as { registered_by?: string }).registered_by === 'untitled';
+  const title = untitled ? undefined : textOf(source.title);
   const url = textOf(source.url);
   const licence = textOf(source.licence);
   const illustrative = source.illustrative === true;

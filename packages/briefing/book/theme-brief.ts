@@ -83,9 +83,19 @@ export function citationsOf(docIds: Iterable<string>, items: readonly BriefingIt
   for (const item of items)
     if (item.type === 'sources')
       for (const source of item.body.sources) registry.set(source.source_doc_id, source);
-  return [...new Set(docIds)]
-    .sort()
-    .map((id) => citationOf(registry.get(id) ?? { source_doc_id: id, tables: [], rows: 1 }));
+  return [...new Set(docIds)].sort().map((id) =>
+    citationOf(
+      registry.get(id) ?? {
+        source_doc_id: id,
+        title: id,
+        illustrative: false,
+        confidence: 'low',
+        registered_by: 'untitled',
+        tables: [],
+        rows: 1,
+      },
+    ),
+  );
 }
 
 const dates = (start?: string, end?: string) =>

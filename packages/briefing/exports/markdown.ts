@@ -38,7 +38,9 @@ export function tableBlock(headers: readonly string[], rows: readonly (readonly 
 
 /** A vocabulary code as words (`in_progress` → `in progress`). */
 const words = (value: unknown) => markdownText(typeof value === 'string' ? value.replace(/_/g, ' ') : value);
-const flag = (confidence: unknown) => (confidence === 'low' ? ' ⚠' : '');
+/** ⚠ after a statement resting on illustrative content (named) or a row of confidence 'low'. */
+const flag = (marks: { readonly confidence?: unknown; readonly illustrative?: boolean } | undefined) =>
+  marks?.illustrative ? ' ⚠ illustrative' : marks?.confidence === 'low' ? ' ⚠' : '';
 const yesNo = (value: unknown) => (value ? 'yes' : 'no');
 const money = (amount: unknown, currency = 'EUR') =>
   typeof amount === 'number' ? `${currency} ${amount.toLocaleString('en-GB')}` : '';
@@ -74,6 +76,12 @@ export function renderCountryMarkdown(
       'Every row names its source document; ⚠ marks rows of confidence "low" (illustrative or unverified): do not cite them as fact.*',
     '',
   );
+  if (body.illustrative)
+    lines.push(
+      '> ⚠ **Illustrative content.** Part of this brief rests on invented sample documents (see Caveats); ' +
+        'statements marked "⚠ illustrative" are not evidence.',
+      '',
+    );
 
   lines.push('## Identity', '');
   const groups = (['ldc', 'lldc', 'sids'] as const)
@@ -108,7 +116,7 @@ export function renderCountryMarkdown(
             markdownText(value.year),
             code(value.source),
             markdownText(value.revision),
-            source(value.source_link),
+            source(value.source_link) + flag(value.source_link),
           ]),
         ),
       ),
@@ -133,7 +141,7 @@ export function renderCountryMarkdown(
         : '',
       pilot.national_strategy ? `national strategy ${markdownText(pilot.national_strategy)}` : '',
     ].filter(Boolean);
-    lines.push(`- ${parts.join('; ')}. Source ${source(pilot.source)}${flag(pilot.confidence)}`);
+    lines.push(`- ${parts.join('; ')}. Source ${source(pilot.source)}${flag(pilot.source)}`);
   }
   const mainstreaming = body.mainstreaming;
   lines.push(
@@ -143,7 +151,8 @@ export function renderCountryMarkdown(
         ? `; latest ${code(mainstreaming.latest_milestone_type)} on ${mainstreaming.latest_milestone_date ?? '?'}`
         : '') +
       `. Strategy: ${words(mainstreaming.strategy_status)}. Extended Migration Profile: ${words(mainstreaming.emp_status)}. ` +
-      `Coordination mechanism: ${yesNo(mainstreaming.coordination_mechanism)}. M&E framework: ${yesNo(mainstreaming.me_framework)}.`,
+      `Coordination mechanism: ${yesNo(mainstreaming.coordination_mechanism)}. M&E framework: ${yesNo(mainstreaming.me_framework)}.` +
+      flag(mainstreaming),
     '',
   );
   const milestones = body.milestones;
@@ -159,7 +168,7 @@ export function renderCountryMarkdown(
           words(milestone.status),
           markdownText(milestone.description) +
             (milestone.legal_basis ? ` (${markdownText(milestone.legal_basis)})` : ''),
-          source(milestone.source) + flag(milestone.confidence),
+          source(milestone.source) + flag(milestone.source),
         ]),
       ),
       '',
@@ -176,7 +185,7 @@ export function renderCountryMarkdown(
       (support) => `${code(support.support_type)} (${support.respondents})`,
     );
     lines.push(
-      `- Respondents: ${survey.respondents_n}`,
+      `- Respondents: ${survey.respondents_n}${flag(survey)}`,
       `- Capacity gaps: ${gaps.join(', ') || 'none reported'}`,
       `- High demand: ${survey.top_demands.map(code).join(', ') || 'none reported'}`,
       `- Support requested: ${supports.join(', ') || 'none reported'}`,
@@ -203,7 +212,7 @@ export function renderCountryMarkdown(
           words(project.selection_status),
           money(project.total_budget_amount, project.total_budget_currency ?? 'EUR'),
           project.partner_countries_iso3.join(', '),
-          source(project.source) + flag(project.confidence),
+          source(project.source) + flag(project.source),
         ]),
       ),
       '',
@@ -215,7 +224,7 @@ export function renderCountryMarkdown(
     for (const practice of practices) {
       lines.push(
         `- ${code(practice.lesson_id)} (${markdownText(practice.evidence_strength)} evidence, project ${code(practice.project_id)}): ` +
-          `${markdownText(practice.statement)} Source ${source(practice.source)}`,
+          `${markdownText(practice.statement)} Source ${source(practice.source)}${flag(practice.source)}`,
       );
     }
     lines.push('');
@@ -232,7 +241,7 @@ export function renderCountryMarkdown(
           markdownText(event.end_date ? `${event.start_date} – ${event.end_date}` : event.start_date),
           code(event.event_id),
           markdownText(event.title),
-          source(event.source),
+          source(event.source) + flag(event.source),
         ]),
       ),
       '',
@@ -275,12 +284,12 @@ export function renderMarkdownIndex(bodies: readonly CountryBody[], meta: Export
   const lines = [
     `# HLD 2013 country briefs — ${meta.dataset} v${meta.version}`,
     '',
-    `*As of ${meta.asOf}. One page per country; ⚠ in a brief marks rows of confidence "low".*`,
+    `*As of ${meta.asOf}. One page per country; ⚠ marks a brief or row of confidence "low", "⚠ illustrative" one resting on invented content.*`,
     '',
     ...tableBlock(
       ['Country', 'ISO3', 'Pilot', 'Milestones achieved', 'JMDI projects', 'UNCT surveyed', 'Events'],
       bodies.map((body) => [
-        `[${markdownText(body.name)}](${body.iso3}.md)`,
+        `[${markdownText(body.name)}](${body.iso3}.md)${flag(body)}`,
         code(body.iso3),
         markdownText(body.pilots[0]?.participation_status) || '—',
         String(body.mainstreaming.milestones_achieved_n),

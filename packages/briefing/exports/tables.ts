@@ -91,6 +91,33 @@ function column(
 }
 
 const ISO3 = '^[A-Z]{3}$';
+const CONFIDENCE_LEVELS = ['high', 'medium', 'low'] as const;
+
+/**
+ * The two provenance columns every briefing table carries (data-contracts/briefing/provenance.ts):
+ * the weakest confidence of what the row shows, and whether any of it is illustrative.
+ */
+const provenanceColumns = (what: string, hxl = false) => [
+  column(
+    'confidence',
+    UTF8,
+    `Weakest confidence of the rows ${what} rests on ('low' for illustrative content)`,
+    {
+      required: true,
+      enum: CONFIDENCE_LEVELS,
+      ...(hxl ? { hxl: '#meta+confidence' } : {}),
+    },
+  ),
+  column(
+    'illustrative',
+    BOOL,
+    `True when ${what} rests on illustrative (invented) content: never cite it as fact`,
+    {
+      required: true,
+      ...(hxl ? { hxl: '#meta+illustrative' } : {}),
+    },
+  ),
+];
 const jmdiThemeColumns = (hxlPrefix?: string) =>
   THEME_JMDI.map((theme) =>
     column(`jmdi_${theme}_n`, INT, `JMDI phase-1 projects whose primary theme is ${theme}`, {
@@ -255,6 +282,7 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column('event_ids', LIST, 'Events held in or linked to the country', { hxl: '#event+code' }),
     column('key_documents', LIST, 'Source documents the briefing rests on', { hxl: '#meta+source' }),
     column('caveats', LIST, 'What to keep in mind before citing the figures', { hxl: '#meta+caveats' }),
+    ...provenanceColumns('the briefing', true),
   ],
   primaryKey: ['iso3'],
   foreignKeys: [],
@@ -284,6 +312,12 @@ export const BRIEFING_THEME: ExportTable = {
     column('pilot_evidence', LIST, 'Pilot milestone ids relevant to the theme'),
     column('survey_demands', LIST, "Capacity areas in high demand, as 'area:UNCTs'"),
     column('key_documents', LIST, 'Source documents the row rests on'),
+    column(
+      'caveats',
+      LIST,
+      'What to keep in mind before citing the row (illustrative or low-confidence content)',
+    ),
+    ...provenanceColumns('the row'),
   ],
   primaryKey: ['theme', 'scope'],
   foreignKeys: [
@@ -310,7 +344,7 @@ export const BRIEFING_PROJECT: ExportTable = {
     column('total_budget_amount', NUMBER, 'Total budget'),
     column('total_budget_currency', UTF8, 'Currency of the total budget (ISO 4217)'),
     column('partner_countries_iso3', LIST, 'Partner (destination) countries'),
-    column('confidence', UTF8, 'Confidence of the source row', { enum: ['high', 'medium', 'low'] }),
+    ...provenanceColumns('the project row'),
     column('source_doc_id', UTF8, 'Source document'),
   ],
   primaryKey: ['project_id'],
@@ -339,6 +373,7 @@ export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
     column('unit', UTF8, 'Unit (persons, USD, percent)'),
     column('unit_mult', INT, 'Power of ten the value is expressed in'),
     column('obs_status', UTF8, 'Observation status (A normal, E estimate, P provisional, M missing)'),
+    ...provenanceColumns('the figure'),
     column('source_doc_id', UTF8, 'Source document'),
   ],
   primaryKey: ['iso3', 'indicator_id', 'source', 'revision', 'year'],
@@ -370,7 +405,7 @@ export const BRIEFING_EVENT: ExportTable = {
     column('hld_rt', LIST, 'HLD round tables'),
     column('theme_jmdi', LIST, 'JMDI themes'),
     column('related_pilot_id', UTF8, 'Related mainstreaming pilot'),
-    column('confidence', UTF8, 'Confidence of the source row', { enum: ['high', 'medium', 'low'] }),
+    ...provenanceColumns('the event row'),
     column('source_doc_id', UTF8, 'Source document'),
     column('source_locator', UTF8, 'Where in the source document'),
   ],
@@ -391,9 +426,17 @@ export const BRIEFING_SOURCES: ExportTable = {
     'Every document and dataset the briefing cites, with the files (by SHA-256) that carried its rows.',
   columns: [
     column('source_doc_id', UTF8, 'Document id', { required: true }),
-    column('title', UTF8, 'Title'),
+    column('title', UTF8, "Registered title ('untitled upload' when nobody registered the document)", {
+      required: true,
+    }),
     column('doc_type', UTF8, 'Document type'),
-    column('illustrative', BOOL, 'Invented sample content: never cite as evidence'),
+    column('publisher', UTF8, 'Publisher (organisation id or name)'),
+    column('year', INT, 'Year of publication'),
+    column('registered_by', UTF8, 'How the document was registered', {
+      required: true,
+      enum: ['source_document', 'sidecar', 'untitled'],
+    }),
+    ...provenanceColumns('the document'),
     column('licence', UTF8, 'Licence as stated by the source (empty: not stated)'),
     column('url', UTF8, 'Where the document is published'),
     column(
@@ -466,6 +509,8 @@ function countryRow(body: CountryBody, meta: ExportMeta): ExportRow {
     event_ids: body.events.map((event) => String(event.event_id)),
     key_documents: documentIds(body.sources),
     caveats: [...body.caveats],
+    confidence: body.confidence,
+    illustrative: body.illustrative,
   };
 }
 
@@ -514,6 +559,8 @@ function contextRows(body: CountryBody): ExportRow[] {
       unit: text(value.unit),
       unit_mult: value.unit_mult,
       obs_status: text(value.obs_status),
+      confidence: value.source_link.confidence,
+      illustrative: value.source_link.illustrative,
       source_doc_id: text(value.source_link.source_doc_id),
     })),
   );
@@ -543,6 +590,9 @@ function themeRow(body: ThemeBody, meta: ExportMeta): ExportRow {
     pilot_evidence: body.pilot_evidence.map((milestone) => String(milestone.milestone_id)),
     survey_demands: body.survey_demands.map((entry) => `${entry.capacity_area}:${entry.uncts_high_demand}`),
     key_documents: documentIds(body.sources),
+    caveats: [...body.caveats],
+    confidence: body.confidence,
+    illustrative: body.illustrative,
   };
 }
 
@@ -557,7 +607,8 @@ function projectRows(body: CountryBody): ExportRow[] {
     total_budget_amount: project.total_budget_amount,
     total_budget_currency: text(project.total_budget_currency),
     partner_countries_iso3: [...project.partner_countries_iso3],
-    confidence: text(project.confidence),
+    confidence: project.source.confidence,
+    illustrative: project.source.illustrative,
     source_doc_id: text(project.source.source_doc_id),
   }));
 }
@@ -578,7 +629,8 @@ function eventRow(body: EventBody): ExportRow {
     hld_rt: [...(body.hld_rt ?? [])],
     theme_jmdi: [...(body.theme_jmdi ?? [])],
     related_pilot_id: text(body.related_pilot_id),
-    confidence: text(body.confidence),
+    confidence: body.source.confidence,
+    illustrative: body.illustrative,
     source_doc_id: text(body.source_doc_id ?? body.source.source_doc_id),
     source_locator: text(body.source_locator),
   };
@@ -603,6 +655,10 @@ function sourceRows(item: SourcesItem): ExportRow[] {
     source_doc_id: source.source_doc_id,
     title: text(source.title),
     doc_type: text(source.doc_type),
+    publisher: text(source.publisher),
+    year: source.year,
+    registered_by: source.registered_by,
+    confidence: source.confidence,
     illustrative: source.illustrative,
     licence: text(source.licence),
     url: text(source.url),

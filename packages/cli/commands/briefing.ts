@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { CountryBody } from '#contracts/briefing/country.ts';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
@@ -17,7 +18,7 @@ import {
 import { countryReference } from '#packages/formats/countries.ts';
 import { RollbackError, rollbackTo } from '#packages/pipeline/publish.ts';
 import type { AuditRecord } from '#packages/storage/briefing-store.ts';
-import { EXIT, type Output, table, UsageError } from '../output.ts';
+import { EXIT, NotFoundError, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
 async function resolveVersion(session: Session, requested: string | undefined): Promise<number> {
@@ -27,13 +28,15 @@ async function resolveVersion(session: Session, requested: string | undefined): 
     if (!Number.isInteger(version) || version < 1)
       throw new UsageError(`--version must be a positive whole number, not '${requested}'`);
     if (!(await session.ctx.briefings.getVersion(dataset, version))) {
-      throw new UsageError(`${dataset} has no version ${version}; see 'hld briefing versions'`);
+      throw new NotFoundError(`${dataset} has no version ${version}; 'hld briefing versions' lists them`);
     }
     return version;
   }
   const current = await session.ctx.briefings.current(dataset);
   if (!current)
-    throw new UsageError(`No briefing of ${dataset} is published yet: run 'npm start' (or 'hld run') first`);
+    throw new NotFoundError(
+      `No briefing of ${dataset} is published yet: run 'npm start' (or 'hld run') first`,
+    );
   return current.version;
 }
 
@@ -55,8 +58,18 @@ type PageSources = readonly (Pick<LineageSource, 'source_doc_id' | 'rows' | 'tab
   readonly file_sha256?: string;
 })[];
 
+/** ` ⚠ illustrative` or ` ⚠ low` after a statement that must not be cited as fact (as in Markdown). */
+function mark(marks: { readonly confidence?: unknown; readonly illustrative?: boolean }): string {
+  return marks.illustrative ? ' ⚠ illustrative' : marks.confidence === 'low' ? ' ⚠ low' : '';
+}
+
+/** The evidence line under a page's title: the weakest confidence, and whether anything is invented. */
+function evidenceLine(marks: { readonly confidence: string; readonly illustrative: boolean }): string {
+  return `Evidence: confidence ${marks.confidence}${marks.illustrative ? '; ⚠ ILLUSTRATIVE content (invented sample rows, marked below): not evidence' : '; no illustrative content'}`;
+}
+
 function describeCountry(body: CountryBody, sources: PageSources, version: number): string {
-  const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, ''];
+  const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, evidenceLine(body), ''];
   const flags = (['ldc', 'lldc', 'sids'] as const)
     .filter((flag) => body[flag])
     .map((flag) => flag.toUpperCase());
@@ -68,7 +81,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
       `Pilot ${pilot.pilot_id}: ${pilot.participation_status} as of ${pilot.status_as_of}` +
         (pilot.lead_gov ? `; lead ${pilot.lead_gov}` : '') +
         (pilot.national_strategy ? `; strategy ${pilot.national_strategy}` : '') +
-        ` [${pilot.source.source_doc_id}, ${pilot.confidence}]`,
+        ` [${pilot.source.source_doc_id}, ${pilot.confidence}]${mark(pilot.source)}`,
     );
   }
   if (body.milestones.length > 0) {
@@ -82,7 +95,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
           m.status,
           m.date,
           m.source.source_doc_id,
-          m.confidence,
+          `${m.source.confidence}${m.source.illustrative ? ' illustrative' : ''}`,
         ]),
       ),
     );
@@ -90,12 +103,12 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   const mainstreaming = body.mainstreaming;
   lines.push(
     '',
-    `Mainstreaming: ${mainstreaming.milestones_achieved_n} milestones achieved; strategy ${mainstreaming.strategy_status}; EMP ${mainstreaming.emp_status}; coordination mechanism ${mainstreaming.coordination_mechanism ? 'yes' : 'no'}; M&E framework ${mainstreaming.me_framework ? 'yes' : 'no'}`,
+    `Mainstreaming: ${mainstreaming.milestones_achieved_n} milestones achieved; strategy ${mainstreaming.strategy_status}; EMP ${mainstreaming.emp_status}; coordination mechanism ${mainstreaming.coordination_mechanism ? 'yes' : 'no'}; M&E framework ${mainstreaming.me_framework ? 'yes' : 'no'}${mark(mainstreaming)}`,
   );
   const survey = body.survey;
   if (survey.unct_surveyed) {
     lines.push(
-      `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s) => s.support_type).join(', ') || 'none'}`,
+      `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s) => s.support_type).join(', ') || 'none'}${mark(survey)}`,
     );
     if (survey.statistics) lines.push(...surveyStatisticsLines(survey.statistics));
   } else {
@@ -109,7 +122,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   );
   for (const project of jmdi.projects) {
     lines.push(
-      `  ${project.project_id}  ${String(project.theme_primary).padEnd(11)} ${String(project.selection_status).padEnd(11)} ${project.title}`,
+      `  ${project.project_id}  ${String(project.theme_primary).padEnd(11)} ${String(project.selection_status).padEnd(11)} ${project.title}${mark(project.source)}`,
     );
   }
   if (body.context_figures.length > 0) {
@@ -117,7 +130,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
     for (const figure of body.context_figures) {
       for (const value of figure.values) {
         lines.push(
-          `  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]`,
+          `  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`,
         );
       }
     }
@@ -132,7 +145,8 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   }
   if (body.events.length > 0) {
     lines.push('', 'Events:');
-    for (const event of body.events) lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}`);
+    for (const event of body.events)
+      lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}${mark(event.source)}`);
   }
   if (body.caveats.length > 0) {
     lines.push('', 'Caveats:');
@@ -161,7 +175,7 @@ function surveyStatisticsLines(statistics: SurveyStatistics): string[] {
 }
 
 function describeTheme(body: ThemeBody, version: number): string {
-  const lines = [`${body.label} — ${body.scope} — briefing v${version}`, ''];
+  const lines = [`${body.label} — ${body.scope} — briefing v${version}`, evidenceLine(body), ''];
   lines.push(
     `${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes)
       .map(([t, n]) => `${t} ${n}`)
@@ -170,7 +184,7 @@ function describeTheme(body: ThemeBody, version: number): string {
   if (body.top_practices.length) {
     lines.push('', 'Top practices:');
     for (const p of body.top_practices)
-      lines.push(`  ${p.lesson_id} [${p.evidence_strength}] ${p.statement}`);
+      lines.push(`  ${p.lesson_id} [${p.evidence_strength}] ${p.statement}${mark(p.source)}`);
   }
   if (body.common_conditions.length)
     lines.push(
@@ -193,6 +207,10 @@ function describeTheme(body: ThemeBody, version: number): string {
       '',
       `Survey demands (UNCTs whose most frequent answer is high demand, any validation status): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
     );
+  }
+  if (body.caveats.length > 0) {
+    lines.push('', 'Caveats:');
+    for (const caveat of body.caveats) lines.push(`  ! ${caveat}`);
   }
   return lines.join('\n');
 }
@@ -220,7 +238,7 @@ export async function showCommand(
   }
   if (!item) {
     out.info(
-      `Nothing in ${dataset} v${version} for ${args.theme ?? args.target}${args.scope ? ` in ${args.scope}` : ''}`,
+      `Nothing in ${dataset} v${version} for ${args.theme ?? args.target}${args.scope ? ` in ${args.scope}` : ''}; 'hld briefing list' shows the countries it covers`,
     );
     return EXIT.problems;
   }
@@ -307,7 +325,10 @@ export async function diffCommand(
     .map((v) => v.version)
     .filter((v) => v < to);
   const from = args.from ? await resolveVersion(session, args.from) : Math.max(0, ...versions);
-  if (from === 0) throw new UsageError(`${dataset} v${to} has no earlier version to compare with`);
+  if (from === 0)
+    throw new NotFoundError(
+      `${dataset} v${to} has no earlier version to compare with; 'hld briefing versions' lists them`,
+    );
   const diff = diffVersions(
     { version: from, items: await session.ctx.briefings.listItems(dataset, from) },
     { version: to, items: await session.ctx.briefings.listItems(dataset, to) },
@@ -399,6 +420,11 @@ export async function exportCommand(session: Session, out: Output, args: ExportA
     return EXIT.problems;
   }
   const dir = resolve(args.out ?? join('exports', `${dataset}-v${version}`, format));
+  // A file where the folder should go is refused before anything is rendered.
+  if ((await stat(dir).catch(() => undefined))?.isDirectory() === false)
+    throw new UsageError(
+      `--out ${args.out ?? dir} is a file, not a folder; name a folder (it is created if missing)`,
+    );
   const meta = { dataset, version, asOf: (record?.createdAt ?? new Date().toISOString()).slice(0, 10) };
   out.info(
     `Exporting ${dataset} v${version} as ${format}${iso3 ? ` for ${iso3}` : ''}${theme ? ` on ${theme}` : ''} to ${dir}`,

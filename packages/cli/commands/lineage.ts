@@ -6,7 +6,7 @@ import {
   parseItemRef,
   traceLineage,
 } from '#packages/pipeline/lineage.ts';
-import { EXIT, type Output, table, UsageError } from '../output.ts';
+import { EXIT, NotFoundError, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
 /**
@@ -42,8 +42,8 @@ export async function lineageCommand(
   } catch (error) {
     if (error instanceof ItemRefError) throw new UsageError(error.message);
     if (error instanceof LineageNotFoundError) {
-      if (error.reason === 'no-version') throw new UsageError(error.message);
-      out.info(error.message);
+      if (error.reason === 'no-version') throw new NotFoundError(error.message);
+      out.info(`${error.message}; 'hld briefing list' shows what the version holds`);
       return EXIT.problems;
     }
     throw error;

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { SourceKind } from '#contracts/source-kinds.ts';
+import type { SourceSidecar } from '#contracts/source-registry.ts';
+import type { Problem } from '#packages/contracts/problems.ts';
 import { backendLost } from '#packages/local/backend-lost.ts';
 import {
   createLocalEventRouter,
@@ -14,12 +16,22 @@ import {
 } from '#packages/local/event-router.ts';
 import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
 import { type IngestedUpload, PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
+import { type QuarantineReport, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
 import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/refresh-lock.ts';
 import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
+import type { UploadOptions } from '../actions.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import { type FileSelection, type SelectedFile, selectIngestFiles } from '../select-files.ts';
 import type { Session } from '../session.ts';
+import { sidecarBytesFor } from '../source-flags.ts';
+import {
+  describeOutcome,
+  type Outcome,
+  outcomeOf,
+  summariseOutcomes,
+  topProblems,
+} from '../upload-outcome.ts';
 
 export const SAMPLES_DIR = fileURLToPath(new URL('../../../data-contracts/samples/', import.meta.url));
 
@@ -28,10 +40,17 @@ export interface UploadSummary {
   readonly kind: SourceKind;
   readonly key: string;
   readonly status: string;
+  /** What happened, in one word (upload-outcome.ts): accepted, quarantined, refused, unchanged … */
+  readonly outcome: Outcome;
   readonly sha256?: string;
   readonly rowsAccepted?: number;
   readonly rowsQuarantined?: number;
   readonly quarantineKey?: string;
+  /** The quarantine report, as `s3://bucket/key`. */
+  readonly report?: string;
+  /** The most frequent problems of the quarantine report. */
+  readonly topProblems?: string;
+  readonly refusal?: { readonly rule: string; readonly message: string; readonly hint?: string };
   /** The source name that first brought these bytes, when they were already known under another. */
   readonly sameAs?: string;
   readonly error?: string;
@@ -53,7 +72,7 @@ export async function uploadAndDispatch(
   session: Session,
   files: readonly SelectedFile[],
   out: Output,
-  options: { deliveries?: number } = {},
+  options: { deliveries?: number; upload?: UploadOptions; sidecar?: SourceSidecar } = {},
 ): Promise<UploadSummary[]> {
   const ingested = new Map<string, IngestedUpload>();
   const router = createLocalEventRouter(PIPELINE, {
@@ -67,10 +86,16 @@ export async function uploadAndDispatch(
     const { size } = await stat(file.path);
     ingested.delete(key);
     const sourceName = `${file.kind}/${basename(file.path)}`;
-    await session.ctx.raw.putStream(key, createReadStream(file.path));
+    // The source document first: ingest reads the sidecar beside the file (source-flags.ts).
+    const sidecar = await sidecarBytesFor(file.path, options.sidecar);
+    if (sidecar) await session.ctx.raw.put(`${key}.source.json`, sidecar);
+    await session.ctx.raw.putStream(key, createReadStream(file.path), {
+      ...uploadMetadata(options.upload),
+    });
+    const label = `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}`;
     if (session.backend.name === 'aws') {
-      summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded' });
-      out.info(`[${index + 1}/${files.length}] uploaded ${key} (the deployed pipeline takes it from here)`);
+      summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded', outcome: 'uploaded' });
+      out.info(`${label}: ${describeOutcome({ status: 'uploaded' })} (${key})`);
       continue;
     }
     const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, size));
@@ -89,12 +114,35 @@ export async function uploadAndDispatch(
     const record = outcome ? await session.ctx.ledger.getFile(outcome.sha256) : undefined;
     const known = outcome?.status === 'unchanged' ? record : undefined;
     const sameAs = outcome?.sameAs && outcome.sameAs !== sourceName ? outcome.sameAs : undefined;
-    const wasCurrent = outcome?.status === 'unchanged' && !outcome.madeCurrent;
+    const madeCurrent = Boolean(known && outcome?.madeCurrent && !sameAs);
+    const status = failed ? 'failed' : known ? 'unchanged' : (record?.status ?? 'unknown');
+    const report =
+      record?.quarantineKey && !known
+        ? `s3://${session.ctx.config.rawBucket}/${record.quarantineKey}`
+        : undefined;
+    const problems =
+      report && record?.quarantineKey ? await reportProblems(session, record.quarantineKey) : [];
+    const facts = {
+      status,
+      ...(record ? { rowsAccepted: record.rowsAccepted, rowsQuarantined: record.rowsQuarantined } : {}),
+      ...(report ? { report } : {}),
+      ...(record?.refusal && !known ? { refusal: record.refusal } : {}),
+      ...(sameAs ? { sameAs } : {}),
+      ...(madeCurrent ? { madeCurrent } : {}),
+      ...(known?.status === 'refused' &&
+      options.upload?.encoding &&
+      known.encoding !== options.upload.encoding
+        ? { refusedBeforeDespiteEncoding: options.upload.encoding }
+        : {}),
+      ...(failed?.error ? { error: failed.error.message } : {}),
+      problems,
+    };
     const summary: UploadSummary = {
       file: file.path,
       kind: file.kind,
       key,
-      status: failed ? 'failed' : known ? 'unchanged' : (record?.status ?? 'unknown'),
+      status,
+      outcome: outcomeOf(facts),
       ...(record
         ? {
             sha256: record.sha256,
@@ -103,24 +151,30 @@ export async function uploadAndDispatch(
             ...(record.quarantineKey ? { quarantineKey: record.quarantineKey } : {}),
           }
         : {}),
+      ...(report ? { report } : {}),
+      ...(problems.length ? { topProblems: topProblems(problems) } : {}),
+      ...(facts.refusal ? { refusal: facts.refusal } : {}),
       ...(sameAs ? { sameAs } : {}),
       ...(failed?.error ? { error: failed.error.message } : {}),
     };
     summaries.push(summary);
-    out.info(
-      `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}: ` +
-        (known && !failed
-          ? sameAs
-            ? `unchanged: same bytes as ${sameAs} (${known.status}, ${known.rowsAccepted} rows); nothing read again`
-            : wasCurrent || known.status !== 'accepted'
-              ? `unchanged: same bytes as its current version; nothing to do`
-              : `current again: same bytes as an earlier upload of this name (${known.rowsAccepted} rows); nothing read again`
-          : `${summary.status}` +
-            (record ? `, ${record.rowsAccepted} rows accepted, ${record.rowsQuarantined} quarantined` : '')) +
-        (summary.error ? ` — ${summary.error}` : ''),
-    );
+    out.info(`${label}: ${describeOutcome(facts)}`);
   }
   return summaries;
+}
+
+/** The problems of a quarantine report; none when it cannot be read (the line still names it). */
+async function reportProblems(session: Session, key: string): Promise<readonly Problem[]> {
+  try {
+    return (JSON.parse(await session.ctx.raw.getText(key)) as QuarantineReport).problems ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/** The S3 object metadata an upload carries to ingest (its declared encoding). */
+function uploadMetadata(upload: UploadOptions | undefined): { metadata?: Record<string, string> } {
+  return upload?.encoding ? { metadata: { [UPLOAD_ENCODING_METADATA]: upload.encoding } } : {};
 }
 
 /** Refresh: locally the steps run in-process; on AWS the state machine is started. */
@@ -168,7 +222,11 @@ export async function refresh(session: Session, out: Output, requestedBy: string
         current = state;
         step = stepId;
         if (stepId === 'normalise-pending')
-          out.info(`refresh: normalised ${state.normalised ?? 0} changed sources`);
+          out.info(
+            state.normalised
+              ? `refresh: normalised ${state.normalised} source(s) that ingest had left pending`
+              : 'refresh: every source was already normalised at ingest; nothing pending',
+          );
         if (stepId === 'assemble') {
           out.info(
             state.published
@@ -186,7 +244,51 @@ export async function refresh(session: Session, out: Output, requestedBy: string
   }
 }
 
-export async function runCommand(session: Session, out: Output, dir: string | undefined): Promise<number> {
+/** `hld ingest`: upload the selected files, say what happened to each, and count the outcomes. */
+export async function ingestCommand(
+  session: Session,
+  out: Output,
+  selection: FileSelection,
+  upload: UploadOptions,
+  sidecar?: SourceSidecar,
+): Promise<number> {
+  const namedWithoutReader = reportSkipped(selection, out);
+  const uploads = await uploadAndDispatch(session, selection.files, out, {
+    upload,
+    ...(sidecar ? { sidecar } : {}),
+  });
+  const outcomes = new Set(uploads.map((entry) => entry.outcome));
+  const summary = summariseOutcomes(uploads);
+  const published = outcomes.has('accepted') || outcomes.has('quarantined');
+  out.result(
+    { files: uploads, skipped: selection.skipped, summary },
+    () =>
+      `${summary}${published && session.backend.name !== 'aws' ? "; run 'hld refresh' to publish a new briefing" : ''}`,
+  );
+  if (namedWithoutReader || outcomes.has('refused')) return EXIT.usage;
+  if (outcomes.has('failed')) return EXIT.failure;
+  return outcomes.has('quarantined') || outcomes.has('all-quarantined') ? EXIT.problems : EXIT.ok;
+}
+
+/** `hld refresh`: publish what changed (locally), or start the state machine (aws). */
+export async function refreshCommand(session: Session, out: Output): Promise<number> {
+  const state = await refresh(session, out, 'hld refresh');
+  out.result(state, () =>
+    session.backend.name === 'aws'
+      ? 'Refresh started; follow it in the Step Functions console or with hld status'
+      : state.published
+        ? `Published v${state.version}`
+        : `No change; v${state.version} stays live`,
+  );
+  return EXIT.ok;
+}
+
+export async function runCommand(
+  session: Session,
+  out: Output,
+  dir: string | undefined,
+  upload: UploadOptions = { all: {} },
+): Promise<number> {
   const started = Date.now();
   const root = resolve(dir ?? SAMPLES_DIR);
   if (!(await stat(root).catch(() => undefined))?.isDirectory())
@@ -196,7 +298,8 @@ export async function runCommand(session: Session, out: Output, dir: string | un
   );
   const selection = await selectIngestFiles([root]);
   reportSkipped(selection, out);
-  const uploads = await uploadAndDispatch(session, selection.files, out);
+  const uploads = await uploadAndDispatch(session, selection.files, out, { upload });
+  out.info(`hld run: ${summariseOutcomes(uploads)}`);
   const failed = uploads.filter((upload) => upload.status === 'failed');
   if (failed.length > 0) {
     // A briefing without a file that failed for a reason of its own (not its content) would be
@@ -282,7 +385,7 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
   out.result(
     {
       state: describeState(session),
-      files,
+      files: files.map((file) => ({ ...file, outcome: outcomeOf(file) })),
       sources,
       runs,
       current: pointer,
@@ -295,18 +398,21 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
         '',
         `Files (${files.length}):`,
         table(
-          ['received', 'source', 'sha256', 'status', 'accepted', 'quarantined', 'current', 'report'],
+          ['received', 'source', 'sha256', 'outcome', 'accepted', 'quarantined', 'current', 'why'],
           files.map((file) => [
             file.receivedAt.slice(0, 19),
             file.sourceName,
             file.sha256.slice(0, 12),
-            file.status,
+            outcomeOf(file).replace('-', ' '),
             file.rowsAccepted,
             file.rowsQuarantined,
             current.has(file.sha256) ? 'yes' : '',
-            file.quarantineKey ?? file.refusal?.message ?? '',
+            file.refusal ? `${file.refusal.rule}: ${file.refusal.message}` : '',
           ]),
         ),
+        ...(files.some((file) => file.quarantineKey)
+          ? ['(quarantine reports: `hld status --json`, key `quarantineKey` of each file)']
+          : []),
         '',
         `Runs (last ${runs.length}):`,
         table(

@@ -11,31 +11,86 @@ import { documentIdOf } from '#packages/pipeline/ingest.ts';
 import { fileDigest, readHead } from '../files.ts';
 import { EXIT, type Output, UsageError } from '../output.ts';
 
+interface ValidateOptions {
+  kind?: string | undefined;
+  format?: string | undefined;
+  encoding?: string | undefined;
+  source?: string | undefined;
+  revision?: string | undefined;
+}
+
+/** One file's verdict: its exit code, its JSON and its human line(s). */
+interface Verdict {
+  readonly code: number;
+  readonly value: Record<string, unknown>;
+  readonly human: string;
+}
+
 /**
- * `hld validate <file>`: the contract check ingest runs (packages/pipeline/check-source.ts), with
- * no AWS and no emulator. Exit 0: every row valid; 1: rows would be quarantined (report printed);
- * 2: the file is refused.
+ * `hld validate <file>…`: the contract check ingest runs (packages/pipeline/check-source.ts), with
+ * no AWS and no emulator, on each file named: one result per file, then (for several) a summary.
+ * Exit 0: every row of every file valid; 1: rows would be quarantined; 2: a file is refused, has
+ * no reader or is not there. The worst file decides.
  */
+export async function validateFiles(
+  out: Output,
+  files: readonly string[],
+  options: ValidateOptions,
+): Promise<number> {
+  if (files.length === 0)
+    throw new UsageError('Name the file to check: hld validate path/to/file.csv --kind survey');
+  const verdicts: Verdict[] = [];
+  for (const file of files) {
+    const verdict = await validateFile(file, options);
+    verdicts.push(verdict);
+    if (files.length > 1 && !out.json) out.result(verdict.value, () => verdict.human);
+  }
+  const code = Math.max(...verdicts.map((verdict) => verdict.code));
+  if (files.length === 1) {
+    const [only] = verdicts;
+    if (only) out.result(only.value, () => only.human);
+    return code;
+  }
+  const count = (status: string) => verdicts.filter((verdict) => verdict.value.status === status).length;
+  const summary = `${files.length} files: ${count('valid')} valid, ${count('rows-quarantined')} with rows quarantined, ${count('refused')} refused`;
+  if (out.json) out.result({ files: verdicts.map((verdict) => verdict.value), summary }, () => summary);
+  else out.result(summary, () => summary);
+  return code;
+}
+
+/** `hld validate <file>` for one file (kept for callers that check one file). */
 export async function validateCommand(
   out: Output,
-  args: {
-    file?: string;
-    kind?: string;
-    format?: string;
-    encoding?: string;
-    source?: string;
-    revision?: string;
-  },
+  args: ValidateOptions & { file?: string },
 ): Promise<number> {
-  if (!args.file) throw new UsageError('Name the file to check: hld validate path/to/file.csv --kind survey');
-  const file = args.file;
+  return validateFiles(out, args.file ? [args.file] : [], args);
+}
+
+async function validateFile(file: string, args: ValidateOptions): Promise<Verdict> {
   const kind = args.kind ?? guessKind(file);
   if (!isSourceKind(kind)) {
-    throw new UsageError(`Pass --kind (one of ${SOURCE_KINDS.join(', ')}): cannot tell the kind of ${file}`);
+    const message = args.kind
+      ? `--kind ${args.kind} is not a source kind: use one of ${SOURCE_KINDS.join(', ')}`
+      : `cannot tell the kind of ${file}: pass --kind (one of ${SOURCE_KINDS.join(', ')})`;
+    if (args.kind) throw new UsageError(message);
+    return {
+      code: EXIT.usage,
+      value: { file, status: 'refused', rule: 'unknown-kind', message },
+      human: `${file}: ${message}`,
+    };
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) {
+    const message = info ? 'is not a file' : 'does not exist';
+    return {
+      code: EXIT.usage,
+      value: { file, kind, status: 'refused', rule: 'bad-path', message },
+      human: `${file}: ${message}; check the path`,
+    };
   }
   const fileName = basename(file);
   const { maxUploadBytes } = pipelineConfig();
-  const { size } = await stat(file);
+  const { size } = info;
   const checked = await checkSource({
     fileName,
     kind,
@@ -59,11 +114,11 @@ export async function validateCommand(
   });
   switch (checked.status) {
     case 'checked':
-      return report(out, { file, kind, format: checked.format, summary: checked.summary });
+      return report({ file, kind, format: checked.format, summary: checked.summary });
     case 'refused':
-      return refused(out, file, kind, checked.error);
+      return refused(file, kind, checked.error);
     case 'not-streamable':
-      return refused(out, file, kind, {
+      return refused(file, kind, {
         rule: 'too-large',
         message: `${file} is ${size} bytes of ${checked.format}; over ${maxUploadBytes} bytes only plain contract CSVs are read${checked.declined ? `, and this one cannot be read as a stream: ${checked.declined.message}` : ''}`,
         hint: 'Split the file, or save it as a plain CSV of one contract table',
@@ -71,28 +126,46 @@ export async function validateCommand(
   }
 }
 
-function report(
-  out: Output,
-  { file, kind, format, summary }: { file: string; kind: string; format: string; summary: ValidationSummary },
-): number {
+function report({
+  file,
+  kind,
+  format,
+  summary,
+}: {
+  file: string;
+  kind: string;
+  format: string;
+  summary: ValidationSummary;
+}): Verdict {
   const quarantined = summary.rowsQuarantined > 0;
-  out.result({ file, kind, format, status: quarantined ? 'rows-quarantined' : 'valid', ...summary }, () =>
-    [
-      `${file} (${kind}, ${format}): ${summary.rowsAccepted} rows valid, ${summary.rowsQuarantined} would be quarantined`,
-      ...summary.problems.map(formatProblem),
-    ].join('\n'),
-  );
-  return quarantined ? EXIT.problems : EXIT.ok;
+  const empty = summary.rowsAccepted === 0 && !quarantined;
+  return {
+    code: quarantined ? EXIT.problems : EXIT.ok,
+    value: {
+      file,
+      kind,
+      format,
+      status: quarantined ? 'rows-quarantined' : 'valid',
+      ...(empty ? { empty } : {}),
+      ...summary,
+    },
+    human: empty
+      ? `${file} (${kind}, ${format}): holds no records — nothing to check, and nothing from it would reach a briefing`
+      : [
+          `${file} (${kind}, ${format}): ${summary.rowsAccepted} rows valid, ${summary.rowsQuarantined} would be quarantined`,
+          ...summary.problems.map(formatProblem),
+        ].join('\n'),
+  };
 }
 
 function refused(
-  out: Output,
   file: string,
   kind: string,
   error: Pick<SourceRefusedError, 'rule' | 'message' | 'hint' | 'locator'>,
-): number {
-  out.result(
-    {
+): Verdict {
+  return {
+    code: EXIT.usage,
+    value: {
       file,
       kind,
       status: 'refused',
@@ -101,10 +174,8 @@ function refused(
       hint: error.hint,
       locator: error.locator,
     },
-    () =>
-      `${file}: refused [${error.rule}] ${error.message}${error.locator ? ` at ${error.locator}` : ''}${error.hint ? `\nhint: ${error.hint}` : ''}`,
-  );
-  return EXIT.usage;
+    human: `${file}: refused [${error.rule}] ${error.message}${error.locator ? ` at ${error.locator}` : ''}${error.hint ? `\nhint: ${error.hint}` : ''}`,
+  };
 }
 
 const FORMAT_SNIFF_BYTES = 1024 * 1024;

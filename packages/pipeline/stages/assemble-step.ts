@@ -1,6 +1,8 @@
 import { assembleAndPublish } from '../assemble.ts';
 import { type PipelineContext, pipelineContext } from '../context.ts';
 import type { RefreshState, RefreshStepRunner } from '../definition.ts';
+import type { PublishLease } from '../publish.ts';
+import { refreshLease } from '../refresh-lock.ts';
 
 /**
  * The assemble step of a refresh: the refresh state in, version N+1 built and published (or
@@ -19,6 +21,8 @@ export async function assembleBriefing(
     dataset: state.dataset,
     runId: state.runId,
     keepVersions: ctx.config.keepVersions,
+    ...leaseOf(state, ctx),
+    ...(state.force ? { force: true } : {}),
     ...(hooks.beforePublish ? { beforePublish: hooks.beforePublish } : {}),
   });
   return {
@@ -28,7 +32,14 @@ export async function assembleBriefing(
     contentHash: result.contentHash,
     published: result.published,
     diff: result.diff,
+    ...(result.note === undefined ? {} : { note: result.note }),
   };
+}
+
+/** The run's lease, renewed from this step (its heartbeat), when the lock step recorded one. */
+function leaseOf(state: RefreshState, ctx: PipelineContext): { lease?: PublishLease } {
+  const lease = refreshLease(state, ctx.ledger, ctx.config.lockLeaseSeconds);
+  return lease ? { lease } : {};
 }
 
 /** assemble: build version N+1 from the curated tables and move CURRENT to it. */

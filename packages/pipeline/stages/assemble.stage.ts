@@ -17,13 +17,15 @@ export const ASSEMBLE_STEP: StageDeclaration<RefreshStepDefinition> = {
   access: {
     buckets: {
       curated: { read: ['tables/*'] },
-      exports: { read: ['briefings/*'], write: ['briefings/*'] },
+      // Retention deletes a pruned version's exports with it.
+      exports: { read: ['briefings/*'], write: ['briefings/*'], delete: ['briefings/*'] },
     },
     tables: {
       ledger: {
         read: true,
         write: true,
-        partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.audit],
+        // LOCK#: the lease heartbeat (renewed before each write; read back when it was lost).
+        partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.audit, LEDGER_KEYS.lock],
         readOnlyKeys: [LEDGER_KEYS.source],
         indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
       },
@@ -31,6 +33,8 @@ export const ASSEMBLE_STEP: StageDeclaration<RefreshStepDefinition> = {
         read: true,
         write: true,
         batchWrite: true,
+        // Dropping an empty tombstone of an abandoned version number (a conditional DeleteItem).
+        delete: [BRIEFING_KEYS.dataset],
         partitionKeys: [BRIEFING_KEYS.versionItems, BRIEFING_KEYS.dataset, BRIEFING_KEYS.datasets],
       },
     },

@@ -1,11 +1,16 @@
 import { pipelineContext } from '../context.ts';
 import type { EventStageRunner } from '../definition.ts';
 import { PIPELINE_EVENT_SOURCE, type PipelineEvent, parseEventDetail } from '../events.ts';
-import { ingestUpload } from '../ingest.ts';
+import { ingestUpload, isSidecarUpload } from '../ingest.ts';
 
 /** ingest: `Object Created` under incoming/ → SourceAccepted (nothing when the bytes are known). */
 export const runIngestStage: EventStageRunner = async (event, context) => {
   const detail = parseEventDetail('Object Created', event.detail);
+  // A sidecar is read by the ingest of the file it describes, never ingested itself.
+  if (isSidecarUpload(detail.object.key)) {
+    context.log?.('sidecar', { key: detail.object.key });
+    return [];
+  }
   const ctx = pipelineContext();
   const outcome = await ingestUpload(detail.object.key, ctx);
   context.log?.('ingested', { key: detail.object.key, status: outcome.status });

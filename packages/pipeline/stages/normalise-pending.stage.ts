@@ -15,12 +15,13 @@ export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
   entry: 'functions/normalise-pending/handler.ts',
   emits: [],
   access: {
-    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
+    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*', 'parquet/*'] } },
     tables: {
       ledger: {
         read: true,
         write: true,
-        partitionKeys: [LEDGER_KEYS.file],
+        // LOCK#: the lease heartbeat, renewed before each file.
+        partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.lock],
         readOnlyKeys: [LEDGER_KEYS.source],
         indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
       },
@@ -29,4 +30,6 @@ export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
   memorySizeMb: 1769,
   timeoutSeconds: 900,
   readsWorkbooks: true,
+  // The snapshots it rewrites get their Parquet copies here (no SnapshotWritten follows a step).
+  writesParquet: true,
 };

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { contractForTable } from '#contracts/registry.ts';
+import { documentFromSidecar } from '#contracts/source-registry.ts';
 import {
   CONDITION_TAG,
   CONFIDENCE,
@@ -24,7 +25,7 @@ import { columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
 import { readSource } from '#packages/formats/index.ts';
 import { curatedSegments, generateCuratedSet } from '../../../bench/curated-set.ts';
-import { SAMPLE_FILES, SAMPLES } from '../../support/pipeline.ts';
+import { SAMPLE_FILES, SAMPLES, sampleSidecar } from '../../support/pipeline.ts';
 import { buildBriefingFromRows, curatedRowsFromSegments } from '../../support/reference-briefing.ts';
 
 /**
@@ -40,7 +41,12 @@ const json = (items: readonly { type: string }[]) => items.map((item) => JSON.st
 function bothBuilders(segments: readonly CuratedSegment[]) {
   return {
     columnar: json(buildBriefing(curatedTablesFromArrow(segments))),
-    reference: json(buildBriefingFromRows(curatedRowsFromSegments(segments))),
+    reference: json(
+      buildBriefingFromRows(
+        curatedRowsFromSegments(segments),
+        segments.flatMap((segment) => (segment.document ? [segment.document] : [])),
+      ),
+    ),
   };
 }
 
@@ -67,7 +73,10 @@ async function sampleSegments(): Promise<CuratedSegment[]> {
   const segments: CuratedSegment[] = [];
   for (const file of files.sort((a, b) => a.sourceName.localeCompare(b.sourceName))) {
     const fileName = file.path.split('/').pop()!;
-    const docId = `DOC-${createHash('sha1').update(file.bytes).digest('hex').slice(0, 12)}`;
+    // As ingest: the sidecar's document when the file has one, else the content id.
+    const sidecar = await sampleSidecar(file.path);
+    const docId =
+      sidecar?.doc_id ?? `DOC-${createHash('sha1').update(file.bytes).digest('hex').slice(0, 12)}`;
     const read = await readSource({
       bytes: file.bytes,
       fileName,
@@ -88,6 +97,7 @@ async function sampleSegments(): Promise<CuratedSegment[]> {
         file_sha256: file.sha,
         raw_key: `raw/${file.kind}/${file.sha}/${fileName}`,
         doc_id: docId,
+        ...(sidecar ? { document: documentFromSidecar(docId, sidecar) } : {}),
       });
     }
   }

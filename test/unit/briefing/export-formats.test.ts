@@ -97,7 +97,9 @@ describe('Markdown export', () => {
     expect(brief).toMatch(
       /\| 2012-08-24 \| `MM-MDA-P1-M05` \| `emp_template_adopted` \| achieved \| Government adopts the EMP template \\\| and its indicator list/,
     );
-    expect(brief).toMatch(/`JMDI1-MDA-01` .* `DOC-illustrative` ⚠ \|/);
+    // A statement resting on an illustrative document says so where it stands.
+    expect(brief).toMatch(/`JMDI1-MDA-01` .* `DOC-illustrative` ⚠ illustrative \|/);
+    expect(brief).toContain('> ⚠ **Illustrative content.**');
     expect(brief).toContain(`| \`DOC-emp\` | \`${'a'.repeat(12)}\` | 1 | \`pilot_milestone\` |`);
     expect(brief).toMatch(
       /\| Immigrant stock \| 391,508 \| persons \| 2013 \| `WB_KNOMAD_BILAT` \| KNOMAD-2013 \|/,
@@ -115,7 +117,9 @@ describe('Markdown export', () => {
     expect(row).toContain('=HYPERLINK("http://evil.example","click") \\| pipes');
     expect(row.split(/(?<!\\)\|/)).toHaveLength(9); // 7 cells between 8 unescaped pipes
     const index = decoder.decode(files[3]!.bytes);
-    expect(index).toContain('| [Republic of Moldova](MDA.md) | `MDA` | active | 1 | 1 | no | 2 |');
+    expect(index).toContain(
+      '| [Republic of Moldova](MDA.md) ⚠ illustrative | `MDA` | active | 1 | 1 | no | 2 |',
+    );
   });
 });
 

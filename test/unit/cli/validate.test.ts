@@ -165,6 +165,20 @@ describe('hld validate', () => {
     expect(json.result.rule).toBe('too-large');
   });
 
+  it('exits 2 for a zip archive or an image named .csv, saying what it is', async () => {
+    const zipped = zipSync({ 'projects.csv': new Uint8Array(await readFile(PROJECTS)) });
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48]);
+
+    const archive = await validate('zipped-projects.csv', zipped);
+    const image = await validate('chart.csv', png);
+
+    expect(archive.code).toBe(2);
+    expect(archive.result).toMatchObject({ rule: 'not-text' });
+    expect(archive.result.message).toContain('is a zip archive, not a CSV');
+    expect(image.code).toBe(2);
+    expect(image.result.message).toContain('is a PNG image, not a CSV');
+  });
+
   it('exits 2 for an XLSX zip bomb before inflating it', async () => {
     const bomb = zipSync({ 'xl/worksheets/sheet1.xml': new Uint8Array(30 * 1024 * 1024) }, { level: 9 });
     const { code, result } = await validate('bomb.xlsx', bomb);

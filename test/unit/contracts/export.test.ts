@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { contractForTable, TABLE_CONTRACTS } from '#contracts/registry.ts';
-import { RELATIONS } from '#contracts/relations.ts';
+import { contractForTable, INGESTED_TABLES, TABLE_CONTRACTS } from '#contracts/registry.ts';
+import { COUNTRY_COLUMNS, PRIMARY_KEYS, RELATIONS } from '#contracts/relations.ts';
 import type { SourceKind } from '#contracts/source-kinds.ts';
 import { contractsMarkdown, tableJsonSchema, tableSchema } from '#packages/contracts/export.ts';
 import { readSource } from '#packages/formats/index.ts';
@@ -169,6 +169,16 @@ describe('contract exports', () => {
     ).sort();
 
     expect(listed).toEqual(fromContracts);
+  });
+
+  it("lists in PRIMARY_KEYS exactly the contracts' primary keys of ingested tables, and country columns that exist", () => {
+    const fromContracts = Object.fromEntries(
+      INGESTED_TABLES.map((contract) => [contract.table, [...contract.primaryKey]]),
+    );
+
+    expect(PRIMARY_KEYS).toEqual(fromContracts);
+    for (const [table, column] of Object.entries(COUNTRY_COLUMNS))
+      expect(Object.keys(contractForTable(table).schema.shape), table).toContain(column);
   });
 
   it('exports a schema with keys for every table, and the committed docs are up to date', async () => {

@@ -56,6 +56,44 @@ describe('decodeText', () => {
     expect(undeclared.hint).toContain('utf-16le');
   });
 
+  it('diagnoses UTF-16 without a BOM as likely UTF-16 (not bad UTF-8), in either byte order, non-ASCII text included', async () => {
+    // prepare: "Chișinău" makes bytes that are not valid UTF-8 either
+    const little = utf16(TEXT, 'le', false);
+    const big = utf16(TEXT, 'be', false);
+
+    // act
+    const refusedLittle = await caught(() => decodeText(little, 'a.csv'));
+    const refusedBig = await caught(() => decodeText(big, 'a.csv'));
+
+    // assess
+    expect(refusedLittle.message).toMatch(/looks like UTF-16LE without a byte order mark/);
+    expect(refusedLittle.hint).toMatch(/--encoding utf-16le/);
+    expect(refusedLittle.hint).not.toMatch(/windows-1252/);
+    expect(refusedBig.message).toMatch(/looks like UTF-16BE/);
+  });
+
+  it('refuses a binary file as what it is: a PNG "not a CSV", a zip "a zip archive, not a CSV"', async () => {
+    // prepare
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 8, 0]);
+
+    // act
+    const image = await caught(() => decodeText(png, 'figures.csv'));
+    const archive = await caught(() => decodeText(zip, 'projects.csv'));
+    const json = await caught(() => decodeText(zip, 'pilots.json'));
+
+    // assess
+    expect(image).toMatchObject({
+      rule: 'not-text',
+      message: "File 'figures.csv' is a PNG image, not a CSV",
+    });
+    expect(archive).toMatchObject({
+      rule: 'not-text',
+      message: "File 'projects.csv' is a zip archive, not a CSV",
+    });
+    expect(json.message).toBe("File 'pilots.json' is a zip archive, not a JSON file");
+  });
+
   it('refuses Latin-1 bytes without a declared encoding, naming the file and byte offset', async () => {
     // prepare: "Chișinău" is not Latin-1; use a French name with é (0xE9) at a known offset
     const bytes = Buffer.from('name\nCôte\n', 'latin1');

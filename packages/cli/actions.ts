@@ -1,0 +1,256 @@
+import { checkSettings } from '#packages/settings/settings.ts';
+import { type Output, UsageError } from './output.ts';
+import type { ActionName, Invocation } from './program.ts';
+
+/**
+ * What each `hld` action does: one entry per action of the command tree (program.ts), each
+ * importing its command module when it runs, so a command loads only what it uses.
+ */
+
+type Options = Readonly<Record<string, unknown>>;
+type Action = (invocation: Invocation, out: Output) => Promise<number>;
+
+const text = (options: Options, name: string): string | undefined =>
+  typeof options[name] === 'string' ? (options[name] as string) : undefined;
+
+/**
+ * The briefing version asked for: `--briefing-version N`, or the old `--version N` with a notice
+ * (the program's own `--version` prints hld's version).
+ */
+function briefingVersion(options: Options): string | undefined {
+  const old = text(options, 'version');
+  if (old !== undefined) {
+    process.stderr.write(`hld: --version ${old} is deprecated here; use --briefing-version ${old}\n`);
+    return text(options, 'briefingVersion') ?? old;
+  }
+  return text(options, 'briefingVersion');
+}
+
+const backend = (options: Options) => text(options, 'backend');
+
+/** `completion` is not here: main.ts prints it without loading the TypeScript loader. */
+const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
+  run: async ({ args, options }, out) => {
+    const [{ withSession }, { runCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/pipeline.ts'),
+    ]);
+    return withSession(backend(options), (session) =>
+      runCommand(session, out, args[0] as string | undefined, uploadOptionsOf(options)),
+    );
+  },
+  ingest: async ({ args, options }, out) => {
+    const [{ withSession }, { ingestCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/pipeline.ts'),
+    ]);
+    const paths = args[0] as string[];
+    // Files are selected (and a bad path refused) before any backend starts.
+    const { selectIngestFiles } = await import('./select-files.ts');
+    const selection = await selectIngestFiles(paths, text(options, 'kind'));
+    // The source document flags (--title --publisher --year --url --licence): checked before any upload.
+    const { sidecarFromFlags } = await import('./source-flags.ts');
+    const sidecar = sidecarFromFlags({
+      ...(options as Parameters<typeof sidecarFromFlags>[0]),
+      'doc-id': text(options, 'docId'),
+    });
+    return withSession(backend(options), (session) =>
+      ingestCommand(session, out, selection, uploadOptionsOf(options), sidecar),
+    );
+  },
+  refresh: async ({ options }, out) => {
+    const [{ withSession }, { refreshCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/pipeline.ts'),
+    ]);
+    return withSession(backend(options), (session) => refreshCommand(session, out));
+  },
+  status: async ({ options }, out) => {
+    const [{ withReadSession }, { statusCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/pipeline.ts'),
+    ]);
+    return withReadSession(backend(options), (session) => statusCommand(session, out));
+  },
+  validate: async ({ args, options }, out) => {
+    const { validateFiles } = await import('./commands/validate.ts');
+    return validateFiles(out, args[0] as string[], {
+      kind: text(options, 'kind'),
+      format: text(options, 'format'),
+      encoding: text(options, 'encoding'),
+      source: text(options, 'source'),
+      revision: text(options, 'revision'),
+    });
+  },
+  'contracts list': async (_invocation, out) => {
+    const { contractsCommand } = await import('./commands/contracts.ts');
+    return contractsCommand(out, { sub: 'list' });
+  },
+  'contracts export': async ({ options }, out) => {
+    const { contractsCommand } = await import('./commands/contracts.ts');
+    return contractsCommand(out, {
+      sub: 'export',
+      format: text(options, 'format'),
+      out: text(options, 'out'),
+    });
+  },
+  'contracts docs': async ({ options }, out) => {
+    const { contractsCommand } = await import('./commands/contracts.ts');
+    return contractsCommand(out, { sub: 'docs', out: text(options, 'out') });
+  },
+  'briefing list': async ({ options }, out) => {
+    const [{ withReadSession }, { listCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/briefing.ts'),
+    ]);
+    const version = briefingVersion(options);
+    return withReadSession(backend(options), (session) => listCommand(session, out, { version }));
+  },
+  'briefing show': async ({ args, options }, out) => {
+    const [{ withReadSession }, { showCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/briefing.ts'),
+    ]);
+    const target = args[0] as string | undefined;
+    const theme = text(options, 'theme');
+    if (!target && !theme)
+      throw new UsageError(
+        'Name a country (hld briefing show MDA) or a theme (hld briefing show --theme RT3)',
+      );
+    const version = briefingVersion(options);
+    return withReadSession(backend(options), (session) =>
+      showCommand(session, out, { target, theme, scope: text(options, 'scope'), version }),
+    );
+  },
+  'briefing versions': async ({ options }, out) => {
+    const [{ withReadSession }, { versionsCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/briefing.ts'),
+    ]);
+    return withReadSession(backend(options), (session) => versionsCommand(session, out));
+  },
+  'briefing diff': async ({ options }, out) => {
+    const [{ withReadSession }, { diffCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/briefing.ts'),
+    ]);
+    return withReadSession(backend(options), (session) =>
+      diffCommand(session, out, { from: text(options, 'from'), to: text(options, 'to') }),
+    );
+  },
+  'briefing rollback': async ({ args, options }, out) => {
+    const [{ withReadSession }, { rollbackCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/briefing.ts'),
+    ]);
+    return withReadSession(backend(options), (session) =>
+      rollbackCommand(session, out, {
+        version: args[0] as string,
+        why: text(options, 'why'),
+        who: text(options, 'who'),
+      }),
+    );
+  },
+  'briefing export': async ({ options }, out) => {
+    const [{ withReadSession }, { exportCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/briefing.ts'),
+    ]);
+    const version = briefingVersion(options);
+    return withReadSession(backend(options), (session) =>
+      exportCommand(session, out, {
+        format: text(options, 'format'),
+        out: text(options, 'out'),
+        version,
+        country: text(options, 'country'),
+        theme: text(options, 'theme'),
+        bom: Boolean(options.bom),
+      }),
+    );
+  },
+  lineage: async ({ args, options }, out) => {
+    const [{ withReadSession }, { lineageCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/lineage.ts'),
+    ]);
+    const version = briefingVersion(options);
+    return withReadSession(backend(options), (session) =>
+      lineageCommand(session, out, { item: args[0] as string, version }),
+    );
+  },
+  query: async ({ args, options }, out) => {
+    const [{ withReadSession }, { queryCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/query.ts'),
+    ]);
+    const sql = (args[0] as string[] | undefined)?.join(' ');
+    return withReadSession(backend(options), (session) =>
+      queryCommand(session, out, { sql, csv: Boolean(options.csv) }),
+    );
+  },
+  serve: async ({ options }, out) => {
+    const [{ withReadSession }, { serveCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/serve.ts'),
+    ]);
+    return withReadSession(
+      backend(options),
+      (session) => serveCommand(session, out, { port: text(options, 'port') }),
+      {
+        exitOnSignal: false,
+      },
+    );
+  },
+  doctor: async ({ options }, out) => {
+    const [{ withReadSession }, { doctorCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/doctor.ts'),
+    ]);
+    return withReadSession(backend(options), (session) =>
+      doctorCommand(session, out, { dryRun: Boolean(options.dryRun) }),
+    );
+  },
+  redrive: async ({ options }, out) => {
+    const [{ withSession }, { redriveCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/redrive.ts'),
+    ]);
+    return withSession(backend(options), (session) =>
+      redriveCommand(session, out, { stage: text(options, 'stage') }),
+    );
+  },
+  unlock: async ({ options }, out) => {
+    if (options.force && !text(options, 'why'))
+      throw new UsageError('hld unlock --force needs --why "<reason>": the release is recorded');
+    const [{ withReadSession }, { unlockCommand }] = await Promise.all([
+      import('./session.ts'),
+      import('./commands/unlock.ts'),
+    ]);
+    return withReadSession(backend(options), (session) =>
+      unlockCommand(session, out, {
+        force: Boolean(options.force),
+        why: text(options, 'why'),
+        who: text(options, 'who'),
+      }),
+    );
+  },
+};
+
+/** The options of `run` and `ingest` that describe the uploaded files (program.ts `uploadOptions`). */
+export interface UploadOptions {
+  readonly encoding?: string;
+  /** Every option given, for options added to `uploadOptions` that travel with the upload. */
+  readonly all: Options;
+}
+
+function uploadOptionsOf(options: Options): UploadOptions {
+  const encoding = text(options, 'encoding');
+  return { ...(encoding ? { encoding } : {}), all: options };
+}
+
+/** Run one action: settings checked first (a bad HLD_* value stops it with exit 2, naming the variable). */
+export async function runAction(invocation: Invocation, out: Output): Promise<number> {
+  checkSettings();
+  if (invocation.action === 'completion') throw new UsageError('hld completion prints without an action');
+  return ACTIONS[invocation.action](invocation, out);
+}

@@ -1,0 +1,127 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hld } from '../support/hld-in-process.ts';
+
+/**
+ * `hld ingest` says what happened to each file, and `hld status` keeps saying it: accepted,
+ * quarantined (top problems and report), every row quarantined, no records, refused (rule and
+ * message), unchanged (same bytes as …); a summary line counts each outcome. On the embedded
+ * backend, one state folder for the whole file.
+ */
+
+const LESSON_HEADER =
+  'lesson_id,question,statement_en,theme,evidence_type,evidence_strength,good_practice,iso3,source_doc_id,source_locator,extraction_method,confidence';
+const lesson = (id: string, theme = 'remittances', statement = 'Works well') =>
+  `${id},what_works,${statement},${theme},self_assessment,strong,true,MDA,DOC-x1,p.1,manual,high`;
+
+let dir: string;
+let env: Record<string, string>;
+const at = (name: string) => join(dir, 'stocktaking', name);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hld-outcomes-'));
+  env = { HLD_STATE_DIR: join(dir, 'state') };
+  await mkdir(join(dir, 'stocktaking'));
+  await writeFile(at('good.csv'), [LESSON_HEADER, lesson('LES-1'), lesson('LES-2')].join('\n'));
+  await writeFile(at('copy-of-good.csv'), [LESSON_HEADER, lesson('LES-1'), lesson('LES-2')].join('\n'));
+  await writeFile(
+    at('some-bad.csv'),
+    [LESSON_HEADER, lesson('LES-3'), lesson('LES-4', 'tourism'), lesson('LES-5', 'tourism')].join('\n'),
+  );
+  await writeFile(at('all-bad.csv'), [LESSON_HEADER, lesson('LES-6', 'tourism')].join('\n'));
+  await writeFile(at('header-only.csv'), `${LESSON_HEADER}\n`);
+  await writeFile(at('broken.json'), '{"lessons": [');
+  // "Café" in Windows-1252 (Node's latin1 writes é as 0xE9, which is not UTF-8).
+  await writeFile(
+    at('latin1.csv'),
+    Buffer.from(`${LESSON_HEADER}\n${lesson('LES-7', 'remittances', 'Café')}\n`, 'latin1'),
+  );
+  await writeFile(
+    at('latin1-b.csv'),
+    Buffer.from(`${LESSON_HEADER}\n${lesson('LES-8', 'remittances', 'Café')}\n`, 'latin1'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('hld ingest: what happened to each file', () => {
+  it('names each outcome, with top problems, report, rule and reason, then counts them', async () => {
+    const ran = await hld(
+      [
+        'ingest',
+        at('good.csv'),
+        at('some-bad.csv'),
+        at('all-bad.csv'),
+        at('header-only.csv'),
+        at('broken.json'),
+        at('copy-of-good.csv'),
+      ],
+      env,
+    );
+
+    const line = (name: string) => ran.stdout.split('\n').find((entry) => entry.includes(` ${name}: `)) ?? '';
+    expect(line('good.csv')).toMatch(/: accepted 2 rows$/);
+    expect(line('some-bad.csv')).toMatch(
+      /: accepted 1 row, 2 quarantined — top problems \[invalid_value\] theme ×2, report: s3:\/\/hld-raw\/quarantine\/stocktaking\/[0-9a-f]{64}\.json$/,
+    );
+    expect(line('all-bad.csv')).toMatch(/: every row quarantined \(1\), none accepted/);
+    expect(line('header-only.csv')).toMatch(/: accepted, but it holds no records/);
+    expect(line('broken.json')).toMatch(/: refused — [a-z-]+: .+/);
+    expect(line('copy-of-good.csv')).toMatch(
+      /: unchanged — same bytes as stocktaking\/good\.csv, nothing to do$/,
+    );
+    expect(ran.stdout).toContain(
+      '6 files: 1 accepted, 1 quarantined, 1 all quarantined, 1 empty, 1 refused, 1 unchanged',
+    );
+    expect(ran.code).toBe(2);
+  });
+
+  it('says unchanged for the same bytes ingested again, and exits 0', async () => {
+    const ran = await hld(['ingest', at('good.csv')], env);
+
+    expect(ran.stdout).toMatch(/good\.csv: unchanged — same bytes as its current version, nothing to do/);
+    expect(ran.stdout).toContain('1 file: 1 unchanged');
+    expect(ran.code).toBe(0);
+  });
+
+  it('hld status shows the refusal message and marks the file whose every row was quarantined', async () => {
+    const ran = await hld(['status'], env);
+    const row = (name: string) =>
+      ran.stdout.split('\n').find((entry) => entry.includes(`stocktaking/${name}`)) ?? '';
+
+    expect(row('all-bad.csv')).toContain('all quarantined');
+    expect(row('broken.json')).toMatch(/refused .*[a-z-]+: /);
+    expect(ran.stdout).not.toMatch(/quarantine\/stocktaking\/[0-9a-f]{64}/);
+  });
+
+  it('--encoding travels with the upload to ingest and normalise: Windows-1252 refused without it, accepted with it', async () => {
+    const without = await hld(['ingest', at('latin1.csv')], env);
+    const withEncoding = await hld(
+      ['ingest', at('latin1-b.csv'), '--encoding', 'windows-1252', '--json'],
+      env,
+    );
+
+    expect(without.code).toBe(2);
+    expect(without.stdout).toMatch(/latin1\.csv: refused — .*windows-1252/i);
+    expect(withEncoding.code, withEncoding.stderr).toBe(0);
+    expect(JSON.parse(withEncoding.stdout).files[0]).toMatchObject({ outcome: 'accepted', rowsAccepted: 1 });
+  });
+
+  it('says so when bytes refused before come again with --encoding: known bytes are not read again', async () => {
+    const again = await hld(['ingest', at('latin1.csv'), '--encoding', 'windows-1252'], env);
+
+    expect(again.stdout).toMatch(
+      /latin1\.csv: unchanged — same bytes as .*refused then; .*--encoding windows-1252 does not reach them: re-save the file as UTF-8/,
+    );
+  });
+
+  it('--quiet prints the summary and no per-file progress', async () => {
+    const quiet = await hld(['ingest', at('good.csv'), '--quiet'], env);
+
+    expect(quiet.stdout.trim()).toBe('1 file: 1 unchanged');
+  });
+});
