@@ -61,6 +61,11 @@ export function surveyStatisticsMarkdown(statistics: SurveyStatistics): string[]
   ];
 }
 
+/** The banner of every brief (country, summary, theme) resting on invented sample documents. */
+export const ILLUSTRATIVE_BANNER =
+  '> ⚠ **Illustrative content.** Part of this brief rests on invented sample documents (see Caveats); ' +
+  'statements marked "⚠ illustrative" are not evidence.';
+
 /** The brief of one country item. */
 export function renderCountryMarkdown(
   item: CountryItem,
@@ -76,12 +81,7 @@ export function renderCountryMarkdown(
       'Every row names its source document; ⚠ marks rows of confidence "low" (illustrative or unverified): do not cite them as fact.*',
     '',
   );
-  if (body.illustrative)
-    lines.push(
-      '> ⚠ **Illustrative content.** Part of this brief rests on invented sample documents (see Caveats); ' +
-        'statements marked "⚠ illustrative" are not evidence.',
-      '',
-    );
+  if (body.illustrative) lines.push(ILLUSTRATIVE_BANNER, '');
 
   lines.push('## Identity', '');
   const groups = (['ldc', 'lldc', 'sids'] as const)
