@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Five suites: unit (pure logic), integration (real emulators over HTTP, every backend present),
-// infra (CDK template, wiring, cdk-nag), faults (injected faults), e2e (the `hld` CLI as a user drives it).
+// Six suites: unit (pure logic), integration (real emulators over HTTP, every backend present),
+// infra (CDK template, wiring, cdk-nag), faults (injected faults), e2e (the `hld` CLI as a user drives it), browser (the HTML briefing book in chromium).
 export default defineConfig({
   test: {
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -26,6 +26,15 @@ export default defineConfig({
           globalSetup: ['test/integration/report-backends.ts'],
           testTimeout: 600_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        // The HTML briefing book in Debian's chromium (playwright-core): `npx vitest run --project browser`.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -22,14 +22,19 @@ export const HLD_RT_SHORT: Readonly<Record<string, (typeof THEME_HLD_RT)[number]
   RT4: 'RT4_labour_mobility',
 };
 
+/**
+ * Round-table labels: the full titles General Assembly resolution 67/219 gave the four round
+ * tables (data-contracts/round-tables.ts quotes them with their source), never shortened.
+ */
 export const HLD_RT_LABELS: Readonly<Record<(typeof THEME_HLD_RT)[number], string>> = {
   RT1_sustainable_dev_post2015:
-    'Round table 1: effects of migration on sustainable development and post-2015 priorities',
+    'Round table 1: Assessing the effects of international migration on sustainable development and identifying relevant priorities in view of the preparation of the post-2015 development framework',
   RT2_rights_protection_trafficking:
-    'Round table 2: human rights of all migrants; smuggling and trafficking; safe, orderly and regular migration',
+    'Round table 2: Measures to ensure respect for and protection of the human rights of all migrants, with particular reference to women and children, as well as to prevent and combat smuggling of migrants and trafficking in persons, and to ensure regular, orderly and safe migration',
   RT3_partnerships_coherence_mainstreaming:
-    'Round table 3: partnerships and cooperation; integrating migration into development policies; coherence',
-  RT4_labour_mobility: 'Round table 4: international and regional labour mobility',
+    'Round table 3: Strengthening partnerships and cooperation on international migration, mechanisms to effectively integrate migration into development policies and promoting coherence at all levels',
+  RT4_labour_mobility:
+    'Round table 4: International and regional labour mobility and its impact on development',
 };
 
 /** Default crosswalk JMDI theme → HLD round tables (DOMAIN.md §4.2); records may override. */

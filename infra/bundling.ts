@@ -38,9 +38,12 @@ export const LAMBDA_BUNDLE_SETTINGS = {
    *   function writes Parquet (assemble exports the other formats; `hld briefing export --format
    *   parquet` runs where node_modules exist);
    * - exceljs (≈ 1 MB with jszip, unzipper, bluebird…) is loaded on the first XLSX only and ships
-   *   in the workbook layer ({@link WORKBOOK_LAYER}), so CSV/JSON/XML cold starts never carry it.
+   *   in the workbook layer ({@link WORKBOOK_LAYER}), so CSV/JSON/XML cold starts never carry it;
+   * - vega and vega-lite draw the HTML briefing book's charts, which no function renders (the
+   *   book is written by `hld briefing export --format html` and `hld serve`, not by assemble):
+   *   imported lazily by packages/briefing/book/charts.ts, they never load in Lambda.
    */
-  externalModules: ['parquet-wasm', 'exceljs'],
+  externalModules: ['parquet-wasm', 'exceljs', 'vega', 'vega-lite'],
   /**
    * Modules replaced in the bundle (esbuild `alias`, resolved from the repository root, where
    * `NodejsFunction` runs esbuild). The SDK's default credential chain becomes its first link,

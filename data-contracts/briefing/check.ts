@@ -19,12 +19,13 @@ export const BRIEFING_CONTRACT = {
   name: 'briefing_item',
   /**
    * Semantic version of the item bodies and lineage. 2.0.0: every item, statement and derived
-   * section carries `confidence` and `illustrative`; documents carry their registered title.
+   * section carries `confidence` and `illustrative`; documents carry their registered title. 2.1.0: survey statistics with bases
+   * (country `survey.statistics`, theme `survey_statistics`).
    */
-  version: '2.0.0',
+  version: '2.1.0',
 } as const;
 
-/** `briefing_item@2.0.0`, recorded with every version. */
+/** `briefing_item@2.1.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -1,6 +1,7 @@
 import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE, type THEME_JMDI } from '../vocabularies.ts';
 import * as z from '../zod.ts';
 import { documentSummary, provenanceMarks, sourceLink } from './provenance.ts';
+import { surveyStatistics } from './survey.ts';
 import { EMP_STATUS, STRATEGY_STATUS } from './vocabulary.ts';
 
 /**
@@ -77,6 +78,8 @@ export const countrySurvey = z.strictObject({
       respondents: z.number().check(z.int(), z.positive()),
     }),
   ),
+  /** Every answer as `n of base`, approved submissions only by default (data-contracts/survey-statistics.ts). */
+  statistics: z.optional(surveyStatistics),
   /** Derived from the survey rows: as weak as the weakest of them. */
   ...provenanceMarks,
 });

@@ -2,6 +2,7 @@ import { CAPACITY_AREA } from '../vocabularies.ts';
 import * as z from '../zod.ts';
 import { projectsByTheme } from './country.ts';
 import { documentSummary, provenanceMarks, sourceLink } from './provenance.ts';
+import { surveyStatistics } from './survey.ts';
 import { BRIEFING_THEMES, THEME_KINDS } from './vocabulary.ts';
 
 /**
@@ -57,6 +58,11 @@ export const themeBody = z.strictObject({
       uncts_high_demand: z.number().check(z.int(), z.positive()),
     }),
   ),
+  /**
+   * The survey answers of the capacity areas mapped to the theme (THEME_CAPACITY_AREAS), pooled
+   * over the scope's respondents: one country, or every surveyed country for GLOBAL.
+   */
+  survey_statistics: z.optional(surveyStatistics),
   sources: z.array(documentSummary),
   /** What to keep in mind before citing the item: illustrative or low-confidence content. */
   caveats: z.array(z.string()),

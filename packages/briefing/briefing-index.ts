@@ -3,6 +3,7 @@ import { JMDI_TO_HLD_RT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularie
 import { type GroupedRows, GroupMembers, groupRows, rowsOf } from '#packages/columnar/group-by.ts';
 import { byText, ColumnText, sortedByKeys, sortedByText, str } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
+import { type SurveyTally, surveyTallyOf } from './survey-stats.ts';
 import { type UnctProfile, unctProfiles } from './unct-profiles.ts';
 
 /**
@@ -104,6 +105,8 @@ export interface BriefingIndex {
   readonly profiles: readonly UnctProfile[];
   /** Per country: its profile, or -1. */
   readonly profileOf: Int32Array;
+  /** The survey's respondents and answers, for statistics with bases. */
+  readonly survey: SurveyTally;
   readonly pilot: CuratedTable;
   readonly milestone: CuratedTable;
   readonly project: CuratedTable;
@@ -298,6 +301,7 @@ export function indexBriefing(set: CuratedTableSet): BriefingIndex {
     countries,
     profiles,
     profileOf,
+    survey: surveyTallyOf(set),
     pilot,
     milestone,
     project,

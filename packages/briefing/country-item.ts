@@ -220,6 +220,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
       : [],
   );
   const surveyCapacity = profile?.capacity ?? [];
+  const surveyStatistics = index.survey.statistics([iso3]);
   const body: CountryBody = {
     iso3,
     name: country?.name_en ?? iso3,
@@ -284,6 +285,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
           ? [{ support_type: type, respondents: profile.support[at]! }]
           : [],
       ),
+      ...(surveyStatistics ? { statistics: surveyStatistics } : {}),
       ...surveyMarks,
     },
     jmdi: {

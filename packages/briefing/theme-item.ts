@@ -1,7 +1,8 @@
 import type { ThemeItem } from '#contracts/briefing/item.ts';
 import type { Corridor, PilotEvidence, ThemeBody, TopPractice } from '#contracts/briefing/theme.ts';
 import { type BriefingTheme, GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
-import { type CAPACITY_AREA, CAPACITY_TO_HLD_RT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
+import { capacityAreasOfTheme } from '#contracts/survey-statistics.ts';
+import { type CAPACITY_AREA, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
 import { rowsOf } from '#packages/columnar/group-by.ts';
 import { type BriefingIndex, THEMES } from './briefing-index.ts';
 import { byText, ColumnText, text } from './column-text.ts';
@@ -118,6 +119,7 @@ export function buildThemeItem(
     corridor.projects_n += 1;
   }
   const milestoneRows = name === RT3 ? rowsOf(index.rt3Milestones, scopeIndex) : new Int32Array(0);
+  const themeAreas = capacityAreasOfTheme(name);
   const demands = new Map<(typeof CAPACITY_AREA)[number], number>();
   // The UNCTs whose answers the demands count: their survey rows are behind the item.
   const demandProfiles: number[] = [];
@@ -125,8 +127,7 @@ export function buildThemeItem(
     if (scopeIndex !== 0 && index.profileOf[scopeIndex - 1] !== profileIndex) return;
     let counted = false;
     for (const entry of profile.capacity) {
-      const rt = CAPACITY_TO_HLD_RT[entry.capacity_area];
-      if (entry.demand_level === 'high' && (!isRoundTable || rt === name)) {
+      if (entry.demand_level === 'high' && themeAreas.includes(entry.capacity_area)) {
         demands.set(entry.capacity_area, (demands.get(entry.capacity_area) ?? 0) + 1);
         counted = true;
       }
@@ -148,6 +149,7 @@ export function buildThemeItem(
     if (typeof jmdi === 'string' && (THEME_JMDI as readonly string[]).includes(jmdi))
       jmdiThemes[jmdi as (typeof THEME_JMDI)[number]] += 1;
   }
+  const surveyStatistics = index.survey.statistics(scopeIndex === 0 ? 'all' : [scope], themeAreas);
   const runs: RefRun[] = [
     { table: project, rows: projectRows },
     { table: lesson, rows: lessonRows },
@@ -191,6 +193,7 @@ export function buildThemeItem(
     survey_demands: [...demands]
       .sort(([a, x], [b, y]) => y - x || byText(a, b))
       .map(([capacity_area, uncts_high_demand]) => ({ capacity_area, uncts_high_demand })),
+    ...(surveyStatistics ? { survey_statistics: surveyStatistics } : {}),
     sources,
     caveats: provenanceCaveats(sources, lowConfidenceCount(runs)),
     ...marksOf(sources),

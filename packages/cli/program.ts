@@ -343,7 +343,7 @@ unchanged (same bytes as before). Then run 'hld refresh' to publish.${examples(
       ),
     ),
   )
-    .option('--format <format>', 'csv|json|arrow|parquet|markdown|datapackage|hxl', 'json')
+    .option('--format <format>', 'csv|json|arrow|parquet|markdown|datapackage|hxl|html', 'json')
     .option('--country <ISO3>', 'only this country')
     .option('--theme <theme>', 'only this theme')
     .option('--out <dir>', 'where to write (default: exports/<dataset>-v<N>/<format>/)')
@@ -353,6 +353,8 @@ unchanged (same bytes as before). Then run 'hld refresh' to publish.${examples(
       examples(
         'hld briefing export --format markdown --country MDA --out briefs/',
         'hld briefing export --format csv --bom      # Excel-ready CSVs, formulas neutralised',
+        'hld briefing export --format html --out book/  # the briefing book: open book/index.html',
+        'hld briefing export --format markdown --theme RT3  # the round-table 3 briefs',
       ),
     );
   versionOption(

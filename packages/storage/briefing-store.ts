@@ -48,7 +48,7 @@ export interface VersionRecord {
   readonly runId: string;
   readonly inputs: readonly { readonly sourceName: string; readonly sha256: string }[];
   readonly counts: Readonly<Record<string, number>>;
-  /** The briefing contract its items follow (`briefing_item@1.0.0`); absent on versions written before it was recorded. */
+  /** The briefing contract its items follow (`briefing_item@1.1.0`); absent on versions written before it was recorded. */
   readonly contract?: string;
 }
 

@@ -96,12 +96,16 @@ describe('hld CLI, as a user drives it', () => {
     ).toBe(true);
   });
 
-  it('accepts a country name and prints a readable brief', async () => {
+  it('accepts a country name and prints a readable brief: survey answers as n of base, figure series', async () => {
     const shown = await hld(['briefing', 'show', 'Republic of Moldova'], stateDir);
 
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('Pilot MM-MDA-P1');
     expect(shown.stdout).toContain('Sources:');
+    // Survey answers as n of base (percent), what was counted, and a UN DESA series.
+    expect(shown.stdout).toMatch(/submission\(s\) counted \(approved only\)/);
+    expect(shown.stdout).toMatch(/\b\d+ of \d+ \(\d+(\.\d)? %\)/);
+    expect(shown.stdout).toMatch(/— UNDESA_IMS POP\/DB\/MIG\/Stock\/Rev\.2019: \d{4} [\d,]+ · \d{4} [\d,]+/);
   });
 
   it('walks lineage from a briefing item back to raw objects and their SHA-256', async () => {

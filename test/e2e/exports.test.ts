@@ -174,11 +174,18 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
     ).toBe(true);
   });
 
-  it('Markdown: a readable one-page brief per country and an index that links to each', async () => {
+  it('Markdown: a readable one-page brief per country, round-table briefs and an index that links to each', async () => {
     const { dir, files: written } = await exportFormat('markdown');
     const one = await exportFormat('markdown', '--country', 'Republic of Moldova');
+    const rt3 = await exportFormat('markdown', '--theme', 'RT3');
 
-    expect(one.files.map((file) => file.split('/').pop())).toEqual(['MDA.md']);
+    const countryPages = (paths: string[]) =>
+      paths.filter((file) => !file.includes('/themes/') && !file.includes('/summaries/'));
+    expect(countryPages(one.files).map((file) => file.split('/').pop())).toEqual(['MDA.md']);
+    expect(one.files.some((file) => file.endsWith('/themes/RT3-MDA.md'))).toBe(true);
+    const rt3Brief = await readFile(join(rt3.dir, 'themes', 'RT3.md'), 'utf8');
+    expect(rt3Brief).toMatch(/^# RT3: Strengthening partnerships and cooperation on international migration/);
+    expect(countryPages(rt3.files).map((file) => file.split('/').pop())).toEqual(['index.md']);
     const brief = await readFile(join(dir, 'MDA.md'), 'utf8');
     expect(brief).toContain(`# ${mda.name} (MDA)`);
     for (const milestone of mda.milestones) expect(brief).toContain(`\`${milestone.milestone_id}\``);
@@ -195,7 +202,7 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
     const index = await readFile(join(dir, 'index.md'), 'utf8');
     const linked = [...index.matchAll(/\]\(([A-Z]{3})\.md\)/g)].map((match) => `${match[1]}.md`);
     expect(linked.sort()).toEqual(
-      written
+      countryPages(written)
         .map((file) => file.split('/').pop()!)
         .filter((file) => file !== 'index.md')
         .sort(),
@@ -280,7 +287,7 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
     expect((await readdir(dir)).sort()).toEqual(TABLES.map((table) => `${table}.csv`).sort());
   });
 
-  it('hld serve answers a route on 127.0.0.1 and stops cleanly on SIGTERM', async () => {
+  it('hld serve answers a route and the HTML briefing book on 127.0.0.1 and stops cleanly on SIGTERM', async () => {
     const server = spawn(process.execPath, [HLD, 'serve', '--port', '0'], {
       cwd: ROOT,
       env: env(),
@@ -304,6 +311,13 @@ describe('hld briefing export and hld serve, as an analyst uses them', () => {
       expect(response.status).toBe(200);
       expect(body).toMatchObject({ iso3: 'MDA', version: 2 });
       expect(body.jmdi.projects.map((project: Body) => project.project_id)).toContain('JMDI1-MDA-77');
+      // The HTML briefing book of the live version, beside the API.
+      const book = await fetch(`${url}/book/countries/MDA.html`);
+      expect(book.status).toBe(200);
+      expect(book.headers.get('content-type')).toContain('text/html');
+      expect(await book.text()).toContain('<h1 id="summary-title">Republic of Moldova (MDA)');
+      expect((await fetch(`${url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/book/');
+      expect((await fetch(`${url}/book/`)).status).toBe(200);
     } finally {
       server.kill('SIGTERM');
     }

@@ -22,7 +22,7 @@ const NOT_RUN_HERE: Readonly<Record<string, string>> = {
   'npm run synth': 'the same synth runs in test/infra/evidence-stack.synth.test.ts',
   'npm run deploy:local': 'needs LocalStack (Docker and LOCALSTACK_AUTH_TOKEN)',
   'npx hld serve --port 8787':
-    'serves until Ctrl-C; test/e2e/exports.test.ts › "hld serve answers a route on 127.0.0.1 and stops cleanly on SIGTERM"',
+    'serves until Ctrl-C; test/e2e/exports.test.ts › "hld serve answers a route and the HTML briefing book on 127.0.0.1 and stops cleanly on SIGTERM"',
 };
 
 /** The commands of the README's `sh` blocks, comments stripped, `a && b` split. */
@@ -114,7 +114,8 @@ describe("the README's examples", () => {
     }
 
     expect(ran).toContain('briefing rollback 1 --why typo in source');
-    expect(ran.filter((command) => command.startsWith('briefing export'))).toHaveLength(7);
+    // One export per format of the README's synopsis (csv … hxl, html).
+    expect(ran.filter((command) => command.startsWith('briefing export'))).toHaveLength(8);
   });
 });
 

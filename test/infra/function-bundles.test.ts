@@ -39,7 +39,7 @@ async function bundleInputs(entry: string): Promise<string[]> {
 
 describe('function bundles', () => {
   it(
-    'leave exceljs to the workbook layer, the credential chain to the environment and every other stage out, and hold the XLSX reader exactly in the stages that get the layer',
+    'leave exceljs to the workbook layer, Vega to the CLI, the credential chain to the environment and every other stage out, and hold the XLSX reader exactly in the stages that get the layer',
     async () => {
       const functions = [
         ...PIPELINE.stages,
@@ -55,6 +55,11 @@ describe('function bundles', () => {
         expect(inputs.includes('packages/formats/xlsx.ts'), stage.id).toBe(Boolean(stage.readsWorkbooks));
         expect(
           inputs.filter((input) => input.includes(`node_modules/${PARQUET_LAYER.packageName}/`)),
+          stage.id,
+        ).toEqual([]);
+        // The HTML briefing book's charts (Vega) are drawn by the CLI only, never in Lambda.
+        expect(
+          inputs.filter((input) => /node_modules\/(vega|vega-[a-z-]+|d3-[a-z-]+)\//.test(input)),
           stage.id,
         ).toEqual([]);
         expect(

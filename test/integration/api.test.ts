@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
+import type { StoredBriefingItem, ThemeItem } from '#contracts/briefing/item.ts';
 import { createBriefingRouter } from '#packages/api/router.ts';
 import { type RunningApiServer, startApiServer } from '#packages/api/server.ts';
+import { themeBriefName } from '#packages/briefing/book/theme-brief.ts';
 import { type ExportObject, writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
 import { EXPORT_FORMATS } from '#packages/briefing/exports/formats.ts';
 import { EXPORT_MANIFEST, exportPrefix } from '#packages/briefing/exports/layout.ts';
@@ -347,11 +348,19 @@ describe('briefing API on the embedded backend', () => {
 
       // Markdown: the banner on every brief resting on invented rows, and only there.
       const meta = { dataset, version, asOf: '2013-09-30' };
+      // Country briefs, their one-page summaries and the theme briefs (RT3.md, RT3-MDA.md).
+      const themeIds = new Map(
+        items
+          .filter((item) => item.type === 'theme')
+          .map((item) => [themeBriefName(item as ThemeItem), `theme#${item.id}`]),
+      );
       for (const file of await renderBriefingExport('markdown', items, meta)) {
         if (file.path === 'index.md') continue;
-        const iso3 = file.path.replace('.md', '');
+        const name = file.path.replace(/^(summaries|themes)\//, '').replace('.md', '');
+        const key = file.path.startsWith('themes/') ? themeIds.get(name) : `country#${name}`;
+        expect(key, file.path).toBeDefined();
         expect(new TextDecoder().decode(file.bytes).includes('⚠ **Illustrative content.**'), file.path).toBe(
-          expected.get(`country#${iso3}`),
+          expected.get(key!),
         );
       }
 

@@ -1,5 +1,6 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
 import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
+import type { BriefingTheme } from '#contracts/briefing/vocabulary.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS, RELATIONS } from '#contracts/relations.ts';
@@ -9,9 +10,9 @@ import {
   type RegisteredDocument,
   weakestConfidence,
 } from '#contracts/source-registry.ts';
+import { capacityAreasOfTheme } from '#contracts/survey-statistics.ts';
 import {
   CAPACITY_AREA,
-  CAPACITY_TO_HLD_RT,
   CONFIDENCE,
   DEMAND_LEVEL,
   HAS_CAPACITY,
@@ -44,6 +45,7 @@ import {
   themeLabel,
 } from '#packages/briefing/rules.ts';
 import { citedSource, sourcesCaveats } from '#packages/briefing/sources-item.ts';
+import { SurveyTally } from '#packages/briefing/survey-stats.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 
 /**
@@ -323,7 +325,13 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
   });
 }
 
-function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile | undefined): OracleItem {
+function buildCountry(
+  iso3: string,
+  tables: CuratedTables,
+  profile: UnctProfile | undefined,
+  survey: SurveyTally,
+): OracleItem {
+  const statistics = survey.statistics([iso3]);
   const country = countryReference().byIso3(iso3);
   const pilots = (tables.pilot ?? []).filter((pilot) => pilot.row.iso3 === iso3);
   const pilotIds = new Set(pilots.map((pilot) => String(pilot.row.pilot_id)));
@@ -442,6 +450,7 @@ function buildCountry(iso3: string, tables: CuratedTables, profile: UnctProfile 
         support_type: type,
         respondents: profile?.support.get(type) ?? 0,
       })),
+      ...(statistics ? { statistics } : {}),
       ...marksOf(profile?.refs ?? []),
     },
     jmdi: {
@@ -492,8 +501,14 @@ function buildTheme(
   scope: string,
   tables: CuratedTables,
   profiles: Map<string, UnctProfile>,
+  survey: SurveyTally,
 ): OracleItem | undefined {
   const isRoundTable = (THEME_HLD_RT as readonly string[]).includes(theme);
+  const themeAreas: readonly string[] = capacityAreasOfTheme(theme as BriefingTheme);
+  const statistics = survey.statistics(
+    scope === 'GLOBAL' ? 'all' : [scope],
+    capacityAreasOfTheme(theme as BriefingTheme),
+  );
   const inScope = (iso3: unknown) => scope === 'GLOBAL' || iso3 === scope;
   const projects = (tables.jmdi_project ?? [])
     .filter((project) => inScope(project.row.target_country_iso3))
@@ -531,8 +546,7 @@ function buildTheme(
     if (!inScope(profile.iso3)) continue;
     let counted = false;
     for (const entry of profile.capacity) {
-      const rt = CAPACITY_TO_HLD_RT[entry.capacity_area as (typeof CAPACITY_AREA)[number]];
-      if (entry.demand_level === 'high' && (!isRoundTable || rt === theme)) {
+      if (entry.demand_level === 'high' && themeAreas.includes(entry.capacity_area)) {
         demands.set(entry.capacity_area, (demands.get(entry.capacity_area) ?? 0) + 1);
         counted = true;
       }
@@ -595,6 +609,7 @@ function buildTheme(
       survey_demands: [...demands]
         .sort(([a, x], [b, y]) => y - x || byText(a, b))
         .map(([capacity_area, uncts_high_demand]) => ({ capacity_area, uncts_high_demand })),
+      ...(statistics ? { survey_statistics: statistics } : {}),
       sources,
       caveats: provenanceCaveats(sources, refs.filter((ref) => ref.effective === 'low').length),
       ...marksOf(refs),
@@ -748,6 +763,19 @@ export function buildBriefingFromRows(
     registered,
   );
   const profiles = unctProfiles(tables);
+  const survey = new SurveyTally();
+  for (const respondent of tables.survey_respondent ?? [])
+    survey.respondent(
+      String(respondent.row.respondent_id),
+      String(respondent.row.iso3),
+      respondent.row.validation_status,
+    );
+  for (const response of tables.survey_response ?? [])
+    survey.answer(
+      String(response.row.respondent_id),
+      String(response.row.question_name),
+      str(response.row.value_code),
+    );
   const countries = new Set<string>();
   for (const pilot of tables.pilot ?? []) countries.add(String(pilot.row.iso3));
   for (const project of tables.jmdi_project ?? []) countries.add(String(project.row.target_country_iso3));
@@ -766,13 +794,13 @@ export function buildBriefingFromRows(
   }
   const items: OracleItem[] = [];
   for (const iso3 of [...countries].sort(byText)) {
-    const item = buildCountry(iso3, tables, profiles.get(iso3));
+    const item = buildCountry(iso3, tables, profiles.get(iso3), survey);
     (item.body as { caveats: string[] }).caveats.push(...(checked.caveats.get(iso3) ?? []));
     items.push(item);
   }
   for (const theme of [...THEME_HLD_RT, ...THEME_JMDI]) {
     for (const scope of ['GLOBAL', ...[...countries].sort(byText)]) {
-      const item = buildTheme(theme, scope, tables, profiles);
+      const item = buildTheme(theme, scope, tables, profiles, survey);
       if (item) items.push(item);
     }
   }

@@ -1,7 +1,11 @@
 import type { CountryBody } from '#contracts/briefing/country.ts';
-import type { CountryItem } from '#contracts/briefing/item.ts';
+import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
 import type { SourceLink } from '#contracts/briefing/provenance.ts';
+import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
+import { organisationName } from '#contracts/reference/organisations.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import { citationsOf } from '../book/theme-brief.ts';
+import { SURVEY_TABLE_HEADERS, supportText, surveyTableRows, validationText } from '../survey-text.ts';
 import type { ExportMeta } from './tables.ts';
 
 /**
@@ -19,12 +23,12 @@ export function markdownText(value: unknown): string {
 }
 
 /** An id or code as a code span (ids carry underscores that would otherwise need escaping). */
-function code(value: unknown): string {
+export function code(value: unknown): string {
   if (value === undefined || value === null || value === '') return '';
   return `\`${String(value).replace(/`/g, "'")}\``;
 }
 
-function tableBlock(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+export function tableBlock(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return [
     `| ${headers.join(' | ')} |`,
     `| ${headers.map(() => '---').join(' | ')} |`,
@@ -42,8 +46,33 @@ const money = (amount: unknown, currency = 'EUR') =>
   typeof amount === 'number' ? `${currency} ${amount.toLocaleString('en-GB')}` : '';
 const source = (ref: SourceLink | undefined) => (ref?.source_doc_id ? code(ref.source_doc_id) : '');
 
+/** Survey answers as `n of base (p %)` per capacity area, with what was left out (survey-text.ts). */
+export function surveyStatisticsMarkdown(statistics: SurveyStatistics): string[] {
+  return [
+    `*${markdownText(validationText(statistics))}*`,
+    '',
+    ...tableBlock(
+      SURVEY_TABLE_HEADERS,
+      surveyTableRows(statistics).map((cells) => cells.map(markdownText)),
+    ),
+    '',
+    `Support requested: ${markdownText(supportText(statistics))}`,
+    '',
+  ];
+}
+
+/** The banner of every brief (country, summary, theme) resting on invented sample documents. */
+export const ILLUSTRATIVE_BANNER =
+  '> ⚠ **Illustrative content.** Part of this brief rests on invented sample documents (see Caveats); ' +
+  'statements marked "⚠ illustrative" are not evidence.';
+
 /** The brief of one country item. */
-export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): string {
+export function renderCountryMarkdown(
+  item: CountryItem,
+  meta: ExportMeta,
+  /** The version's items (for the sources item's registry entries); without them, documents are cited by id. */
+  sources: readonly BriefingItem[] = [],
+): string {
   const body = item.body;
   const lines: string[] = [];
   lines.push(`# ${markdownText(body.name)} (${body.iso3}) — HLD 2013 briefing`, '');
@@ -52,12 +81,7 @@ export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): stri
       'Every row names its source document; ⚠ marks rows of confidence "low" (illustrative or unverified): do not cite them as fact.*',
     '',
   );
-  if (body.illustrative)
-    lines.push(
-      '> ⚠ **Illustrative content.** Part of this brief rests on invented sample documents (see Caveats); ' +
-        'statements marked "⚠ illustrative" are not evidence.',
-      '',
-    );
+  if (body.illustrative) lines.push(ILLUSTRATIVE_BANNER, '');
 
   lines.push('## Identity', '');
   const groups = (['ldc', 'lldc', 'sids'] as const)
@@ -109,8 +133,12 @@ export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): stri
       `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${words(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
       pilot.start_date ? `started ${pilot.start_date}` : '',
       pilot.lead_gov ? `lead ${markdownText(pilot.lead_gov)}` : '',
-      pilot.un_leads.length ? `UN leads ${pilot.un_leads.map(code).join(', ')}` : '',
-      pilot.donors.length ? `donors ${pilot.donors.map(code).join(', ')}` : '',
+      pilot.un_leads.length
+        ? `UN leads ${pilot.un_leads.map((org) => `${markdownText(organisationName(org))} (${code(org)})`).join(', ')}`
+        : '',
+      pilot.donors.length
+        ? `donors ${pilot.donors.map((org) => `${markdownText(organisationName(org))} (${code(org)})`).join(', ')}`
+        : '',
       pilot.national_strategy ? `national strategy ${markdownText(pilot.national_strategy)}` : '',
     ].filter(Boolean);
     lines.push(`- ${parts.join('; ')}. Source ${source(pilot.source)}${flag(pilot.source)}`);
@@ -163,6 +191,7 @@ export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): stri
       `- Support requested: ${supports.join(', ') || 'none reported'}`,
       '',
     );
+    if (survey.statistics) lines.push(...surveyStatisticsMarkdown(survey.statistics));
   }
 
   lines.push('## JMDI projects by theme', '');
@@ -238,6 +267,11 @@ export function renderCountryMarkdown(item: CountryItem, meta: ExportMeta): stri
         entry.tables.map(code).join(' '),
       ]),
     ),
+    '',
+    ...citationsOf(
+      body.sources.map((entry) => entry.source_doc_id),
+      sources,
+    ).map((citation) => `- ${citation.illustrative ? '⚠ ' : ''}${markdownText(citation.text)}`),
     '',
     `Walk any row back to the raw bytes with \`hld lineage country#${body.iso3}\`.`,
     '',

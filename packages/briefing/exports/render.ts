@@ -1,5 +1,6 @@
 import { itemHash } from '#contracts/briefing/hash.ts';
-import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
+import type { BriefingItem, CountryItem, ThemeItem } from '#contracts/briefing/item.ts';
+import { themeBrief, themeBriefName } from '../book/theme-brief.ts';
 import { renderArrow, renderParquet } from './arrow.ts';
 import { renderCsv } from './csv.ts';
 import { dataPackageDescriptor } from './datapackage.ts';
@@ -7,7 +8,9 @@ import { UnknownExportFormatError } from './errors.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, type ExportFormat } from './formats.ts';
 import { renderCountryMarkdown, renderMarkdownIndex } from './markdown.ts';
 import { type ExportSelection, selectItems } from './selection.ts';
+import { renderSummaryMarkdown } from './summary-markdown.ts';
 import { BRIEFING_COUNTRY, briefingTables, type ExportMeta } from './tables.ts';
+import { renderThemeIndex, renderThemeMarkdown } from './theme-markdown.ts';
 
 /** One file of an export, in memory: written to a folder by the CLI, to the exports bucket by assemble. */
 export interface ExportFile {
@@ -113,20 +116,37 @@ export async function renderBriefingExport(
       break;
     case 'markdown': {
       const markdown = 'text/markdown; charset=utf-8';
-      for (const item of countries)
-        add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta)), markdown);
-      if (!selection.country) {
+      // A theme selection is about the theme: its briefs, not the country pages kept as context.
+      if (!selection.theme)
+        for (const item of countries) {
+          add(`${item.id}.md`, encoder.encode(renderCountryMarkdown(item, meta, items)), markdown);
+          add(`summaries/${item.id}.md`, encoder.encode(renderSummaryMarkdown(item, meta)), markdown);
+        }
+      const briefs = items
+        .filter((entry): entry is ThemeItem => entry.type === 'theme')
+        .map((item) => themeBrief(item, items));
+      for (const brief of briefs)
         add(
-          'index.md',
-          encoder.encode(
-            renderMarkdownIndex(
-              countries.map((item) => item.body),
-              meta,
-            ),
-          ),
+          `themes/${themeBriefName(brief.item)}.md`,
+          encoder.encode(renderThemeMarkdown(brief, meta)),
           markdown,
         );
+      if (!selection.country) {
+        const countryIndex = selection.theme
+          ? `# HLD 2013 briefs on ${selection.theme} — ${meta.dataset} v${meta.version}\n\n*As of ${meta.asOf}.*\n\n`
+          : `${renderMarkdownIndex(
+              countries.map((item) => item.body),
+              meta,
+            )}\n`;
+        add('index.md', encoder.encode(countryIndex + renderThemeIndex(briefs)), markdown);
       }
+      break;
+    }
+    case 'html': {
+      // The briefing book (book/site.ts); loaded here only, so Vega stays out of every Lambda.
+      const { renderBook } = await import('../book/site.ts');
+      for (const file of await renderBook(items, meta))
+        add(file.path, encoder.encode(file.text), file.contentType);
       break;
     }
     default: {

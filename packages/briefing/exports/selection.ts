@@ -1,5 +1,5 @@
 import type { EventBody } from '#contracts/briefing/event.ts';
-import type { BriefingItem, SourcesItem } from '#contracts/briefing/item.ts';
+import type { BriefingItem, CountryItem, SourcesItem } from '#contracts/briefing/item.ts';
 import { HLD_RT_SHORT, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
 
 /** Which part of a briefing an export (or an API answer) covers. Both filters are optional. */
@@ -69,17 +69,46 @@ function inSelection(item: BriefingItem, country: string | undefined, theme: str
   }
 }
 
+/** Whether a country item's project is on a theme: its round tables, or its primary JMDI theme. */
+function projectOnTheme(project: CountryItem['body']['jmdi']['projects'][number], theme: string): boolean {
+  return project.hld_rt.includes(theme) || project.theme_primary === theme;
+}
+
+/**
+ * A country item seen through a theme: its projects and good practices only those on the theme
+ * (so every format's project table lists the theme's projects, CSV included); identity, figures,
+ * the survey and the country-level counts stay whole, as context.
+ */
+function countryOnTheme(item: CountryItem, theme: string): CountryItem {
+  const projects = item.body.jmdi.projects.filter((project) => projectOnTheme(project, theme));
+  const ids = new Set(projects.map((project) => project.project_id));
+  return {
+    ...item,
+    body: {
+      ...item.body,
+      jmdi: {
+        ...item.body.jmdi,
+        projects,
+        good_practices: item.body.jmdi.good_practices.filter((practice) => ids.has(practice.project_id)),
+      },
+    },
+  };
+}
+
 /**
  * The items an export covers. Without filters: every item. With `country`: that country, the
  * theme rows scoped to it (not GLOBAL), the events held in or linked to it. With `theme`: the
- * theme rows of that theme and its events; country rows stay (themes refer to them). The
+ * theme rows of that theme and its events; country rows stay (themes refer to them) but list only
+ * the projects and good practices on the theme. The
  * `sources` item keeps only the documents the selected items cite, so every export lists what
  * it rests on and nothing else.
  */
 export function selectItems(items: readonly BriefingItem[], selection: ExportSelection = {}): BriefingItem[] {
   const { country, theme } = selection;
   if (!country && !theme) return [...items];
-  const kept = items.filter((item) => inSelection(item, country, theme));
+  const kept = items
+    .filter((item) => inSelection(item, country, theme))
+    .map((item) => (theme && item.type === 'country' ? countryOnTheme(item, theme) : item));
   const cited = new Set(kept.flatMap(citedDocuments));
   const sources = items
     .filter((item): item is SourcesItem => item.type === 'sources')

@@ -4,6 +4,7 @@ import type { BriefingItem, SourcesItem } from '#contracts/briefing/item.ts';
 import type { ThemeBody } from '#contracts/briefing/theme.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import type { ColumnSpec, ColumnType } from '#packages/contracts/columns.ts';
+import { citationOf } from '../book/citation.ts';
 import { ExportDataError } from './errors.ts';
 
 /**
@@ -438,6 +439,12 @@ export const BRIEFING_SOURCES: ExportTable = {
     ...provenanceColumns('the document'),
     column('licence', UTF8, 'Licence as stated by the source (empty: not stated)'),
     column('url', UTF8, 'Where the document is published'),
+    column(
+      'citation',
+      UTF8,
+      'Publisher (year). Title. URL. Licence. [document id] — the one citation style of every export; a document without a registry entry is cited by its id',
+      { required: true },
+    ),
     column('rows', INT, 'Curated rows citing the document'),
     column('tables', LIST, 'Curated tables citing the document'),
     column('file_sha256', LIST, 'SHA-256 of the uploaded files that carried the rows'),
@@ -655,6 +662,7 @@ function sourceRows(item: SourcesItem): ExportRow[] {
     illustrative: source.illustrative,
     licence: text(source.licence),
     url: text(source.url),
+    citation: citationOf(source).text,
     rows: source.rows,
     tables: [...source.tables],
     file_sha256: (files.get(source.source_doc_id) ?? []).map((file) => file.file_sha256),

@@ -3,10 +3,18 @@ import { join, resolve } from 'node:path';
 import type { CountryBody } from '#contracts/briefing/country.ts';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import type { LineageSource } from '#contracts/briefing/provenance.ts';
+import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import type { ThemeBody } from '#contracts/briefing/theme.ts';
+import { figureSeries } from '#packages/briefing/book/series.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
+import {
+  SURVEY_TABLE_HEADERS,
+  supportText,
+  surveyTableRows,
+  validationText,
+} from '#packages/briefing/survey-text.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import { RollbackError, rollbackTo } from '#packages/pipeline/publish.ts';
 import type { AuditRecord } from '#packages/storage/briefing-store.ts';
@@ -102,6 +110,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
     lines.push(
       `Survey (UNCT-${body.iso3}, ${survey.respondents_n} respondent(s)): gaps ${survey.capacity_gaps.map((g) => `${g.capacity_area} (${g.has_capacity})`).join(', ') || 'none'}; high demand ${survey.top_demands.join(', ') || 'none'}; support requested ${survey.support_types_requested.map((s) => s.support_type).join(', ') || 'none'}${mark(survey)}`,
     );
+    if (survey.statistics) lines.push(...surveyStatisticsLines(survey.statistics));
   } else {
     lines.push('Survey: UNCT not surveyed');
   }
@@ -126,6 +135,14 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
       }
     }
   }
+  const series = figureSeries(body).filter((entry) => entry.points.length > 1);
+  if (series.length > 0) {
+    lines.push('', 'Series over time (one per indicator, source and revision):');
+    for (const entry of series)
+      lines.push(
+        `  ${entry.label} — ${entry.source} ${entry.revision}: ${entry.points.map((point) => `${point.year} ${point.value.toLocaleString('en-GB')}`).join(' · ')}${entry.unit ? ` (${entry.unit})` : ''}`,
+      );
+  }
   if (body.events.length > 0) {
     lines.push('', 'Events:');
     for (const event of body.events)
@@ -143,6 +160,18 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
     ),
   );
   return lines.join('\n');
+}
+
+/** Survey answers as `n of base (p %)`, per capacity area, with what was left out and why. */
+function surveyStatisticsLines(statistics: SurveyStatistics): string[] {
+  return [
+    `  ${validationText(statistics)}`,
+    table([...SURVEY_TABLE_HEADERS], surveyTableRows(statistics))
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+    `  Support requested: ${supportText(statistics)}`,
+  ];
 }
 
 function describeTheme(body: ThemeBody, version: number): string {
@@ -169,10 +198,14 @@ function describeTheme(body: ThemeBody, version: number): string {
     );
   }
   if (body.pilot_evidence.length) lines.push('', `Pilot evidence: ${body.pilot_evidence.length} milestones`);
+  if (body.survey_statistics) {
+    lines.push('', 'Survey answers on the capacity areas of this theme:');
+    lines.push(...surveyStatisticsLines(body.survey_statistics));
+  }
   if (body.survey_demands.length) {
     lines.push(
       '',
-      `Survey demands (UNCTs with high demand): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
+      `Survey demands (UNCTs whose most frequent answer is high demand, any validation status): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
     );
   }
   if (body.caveats.length > 0) {

@@ -1,5 +1,6 @@
 import { createBriefingRouter } from '#packages/api/router.ts';
 import { DEFAULT_API_PORT, startApiServer } from '#packages/api/server.ts';
+import { BOOK_PATH, withBriefingBook } from '../book-route.ts';
 import { EXIT, type Output, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
@@ -32,13 +33,14 @@ function untilStopped(): Promise<NodeJS.Signals> {
 export async function serveCommand(session: Session, out: Output, args: { port?: string }): Promise<number> {
   const port = parsePort(args.port);
   const ctx = session.ctx;
-  const router = createBriefingRouter({
+  const api = createBriefingRouter({
     briefings: ctx.briefings,
     ledger: ctx.ledger,
     exports: ctx.exports,
     buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
     onError: (error) => out.info(`hld serve: request failed: ${(error as Error)?.message ?? String(error)}`),
   });
+  const router = withBriefingBook(api, ctx.briefings, ctx.config.dataset);
   let server: Awaited<ReturnType<typeof startApiServer>>;
   try {
     server = await startApiServer(router, { port });
@@ -53,7 +55,8 @@ export async function serveCommand(session: Session, out: Output, args: { port?:
   const dataset = ctx.config.dataset;
   out.result({ url: server.url, dataset, backend: session.backend.name }, () =>
     [
-      `Serving the briefing API for ${dataset} on ${server.url} (backend '${session.backend.name}'); Ctrl-C to stop`,
+      `Serving the briefing book and API for ${dataset} on ${server.url} (backend '${session.backend.name}'); Ctrl-C to stop`,
+      `  ${server.url}${BOOK_PATH}  (the HTML briefing book of the live version)`,
       `  ${server.url}/datasets`,
       `  ${server.url}/datasets/${dataset}/countries/MDA`,
       `  ${server.url}/datasets/${dataset}/themes/RT3?scope=GLOBAL`,

@@ -75,7 +75,9 @@ describe('Markdown export', () => {
       selection: { country: 'MDA' },
     });
 
-    expect(files.map((file) => file.path)).toEqual(['MDA.md']);
+    // The country brief and its one-page summary, then the theme briefs scoped to the country.
+    expect(files.slice(0, 2).map((file) => file.path)).toEqual(['MDA.md', 'summaries/MDA.md']);
+    for (const file of files.slice(2)) expect(file.path).toMatch(/^themes\/[A-Za-z0-9]+-MDA\.md$/);
     const brief = decoder.decode(files[0]!.bytes);
     for (const heading of [
       '# Republic of Moldova (MDA)',
@@ -105,7 +107,9 @@ describe('Markdown export', () => {
   });
 
   it('escapes markup in free text so a title cannot break the table, and indexes every country', async () => {
-    const files = await renderBriefingExport('markdown', storedItems(), META);
+    const files = (await renderBriefingExport('markdown', storedItems(), META)).filter(
+      (file) => !file.path.includes('/'),
+    );
 
     expect(files.map((file) => file.path)).toEqual(['JAM.md', 'MDA.md', 'MUS.md', 'index.md']);
     const jam = decoder.decode(files[0]!.bytes);

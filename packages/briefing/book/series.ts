@@ -1,0 +1,133 @@
+import type { CountryBody, FigureValue } from '#contracts/briefing/country.ts';
+import type { CountryItem } from '#contracts/briefing/item.ts';
+
+/**
+ * Context figures over time: one series per indicator × source × revision, never merged across
+ * sources, every point keeping its year, source, revision and the row it came from (for its
+ * lineage link). Built from whatever observation rows reached the country item.
+ */
+export interface SeriesPoint extends FigureValue {
+  readonly value: number;
+}
+
+export interface FigureSeries {
+  readonly indicator_id: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly source: string;
+  readonly revision: string;
+  /** Sorted by year; values that are missing (`..`) are left out and counted. */
+  readonly points: readonly SeriesPoint[];
+  readonly missing: number;
+}
+
+/** Every series of a country, in indicator, source, revision order. */
+export function figureSeries(body: CountryBody): FigureSeries[] {
+  const series: FigureSeries[] = [];
+  for (const figure of body.context_figures) {
+    const groups = new Map<string, FigureValue[]>();
+    for (const value of figure.values) {
+      const key = `${value.source}\u0000${value.revision}`;
+      groups.set(key, [...(groups.get(key) ?? []), value]);
+    }
+    for (const values of groups.values()) {
+      const first = values[0]!;
+      const points = values
+        .filter((value): value is SeriesPoint => typeof value.value === 'number')
+        .sort((a, b) => (a.year < b.year ? -1 : a.year > b.year ? 1 : 0));
+      series.push({
+        indicator_id: figure.indicator_id,
+        label: figure.label,
+        unit: first.unit ?? '',
+        source: first.source,
+        revision: first.revision,
+        points,
+        missing: values.length - points.length,
+      });
+    }
+  }
+  return series;
+}
+
+/** The latest point of an indicator, preferring `sources` in order (a source's latest year). */
+export function latestPoint(
+  body: CountryBody,
+  indicator: string,
+  sources: readonly string[] = ['UNDESA_IMS'],
+): { readonly series: FigureSeries; readonly point: SeriesPoint } | undefined {
+  const all = figureSeries(body).filter(
+    (series) => series.indicator_id === indicator && series.points.length > 0,
+  );
+  const ranked = [...all].sort((a, b) => {
+    const rank = (series: FigureSeries) => {
+      const at = sources.indexOf(series.source);
+      return at < 0 ? sources.length : at;
+    };
+    return rank(a) - rank(b) || (a.revision < b.revision ? 1 : a.revision > b.revision ? -1 : 0);
+  });
+  const series = ranked[0];
+  return series ? { series, point: series.points[series.points.length - 1]! } : undefined;
+}
+
+/** One row of the pilot-country comparison. */
+export interface PilotComparisonRow {
+  readonly item: CountryItem;
+  readonly participation: string;
+  readonly immigrantStock?: { readonly series: FigureSeries; readonly point: SeriesPoint };
+  readonly immigrantShare?: { readonly series: FigureSeries; readonly point: SeriesPoint };
+  readonly latestMilestone?: { readonly type: string; readonly date: string };
+  readonly projects: number;
+  /** Projects that were not withdrawn, and the sum of their total budgets in EUR. */
+  readonly activeProjects: number;
+  readonly activeBudgetEur: number;
+  readonly withdrawnProjects: number;
+  /** Capacity areas with their high-demand share among counted respondents, largest first. */
+  readonly highDemand: readonly { readonly area: string; readonly n: number; readonly base: number }[];
+}
+
+/** The pilot countries (a pilot record of any status), side by side. */
+export function pilotComparison(countries: readonly CountryItem[]): PilotComparisonRow[] {
+  return countries
+    .filter((country) => country.body.pilots.length > 0)
+    .map((item) => {
+      const body = item.body;
+      const pilot = body.pilots[body.pilots.length - 1]!;
+      const stock = latestPoint(body, 'IMM_STOCK');
+      const share = latestPoint(body, 'IMM_STOCK_PCT');
+      const active = body.jmdi.projects.filter((project) => project.selection_status !== 'withdrawn');
+      const highDemand = (body.survey.statistics?.areas ?? [])
+        .map((area) => ({
+          area: area.capacity_area,
+          n: area.demand.choices.find((choice) => choice.choice === 'high')?.n ?? 0,
+          base: area.demand.base,
+        }))
+        .filter((entry) => entry.n > 0)
+        .sort((a, b) => b.n / b.base - a.n / a.base || (a.area < b.area ? -1 : 1));
+      return {
+        item,
+        participation: `${pilot.participation_status ?? '?'} (as of ${pilot.status_as_of ?? '?'})`,
+        ...(stock ? { immigrantStock: stock } : {}),
+        ...(share ? { immigrantShare: share } : {}),
+        ...(body.mainstreaming.latest_milestone_type
+          ? {
+              latestMilestone: {
+                type: body.mainstreaming.latest_milestone_type,
+                date: body.mainstreaming.latest_milestone_date ?? '',
+              },
+            }
+          : {}),
+        projects: body.jmdi.projects_n,
+        activeProjects: active.length,
+        activeBudgetEur: active.reduce(
+          (sum, project) =>
+            sum +
+            (project.total_budget_amount !== undefined && (project.total_budget_currency ?? 'EUR') === 'EUR'
+              ? project.total_budget_amount
+              : 0),
+          0,
+        ),
+        withdrawnProjects: body.jmdi.projects.length - active.length,
+        highDemand,
+      };
+    });
+}

@@ -1,0 +1,242 @@
+import type { AreaStatistics, QuestionStatistics, SurveyStatistics } from '#contracts/briefing/survey.ts';
+import {
+  DEFAULT_INCLUDED_STATUSES,
+  SURVEY_SMALL_BASE,
+  VALIDATION_STATUS,
+  type ValidationStatus,
+  validationStatusOf,
+} from '#contracts/survey-statistics.ts';
+import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE } from '#contracts/vocabularies.ts';
+import { ColumnText, str } from './column-text.ts';
+import type { CuratedTableSet } from './curated-tables.ts';
+
+/**
+ * Survey statistics with their bases (rules: data-contracts/survey-statistics.ts). Respondents
+ * and answers are fed one at a time, in any order, from whichever row form a builder holds
+ * (columnar or row objects), so both briefing builders give the same numbers by construction.
+ *
+ * Guarantees, per question and for any set of countries: n ≤ base; percent = 100 · n / base
+ * (one decimal); eligible = base + no response + don't know; a pooled total is the sum of its
+ * countries; a respondent is counted once (the last row of a respondent id wins, as in the
+ * profiles), and only when its validation status is included.
+ */
+
+const AREAS = CAPACITY_AREA.length;
+/** The "don't know" code of both select_one lists. */
+const DONT_KNOW = 'unknown';
+const HAS_CHOICES = HAS_CAPACITY.filter((choice) => choice !== DONT_KNOW);
+const DEMAND_CHOICES = DEMAND_LEVEL.filter((choice) => choice !== DONT_KNOW);
+/** Answer slot values: -1 no answer, -2 don't know, else the index in the choices. */
+const NO_ANSWER = -1;
+const DONT_KNOW_SLOT = -2;
+
+interface Respondent {
+  iso3?: string;
+  status: ValidationStatus;
+  /** Capacity answers (AREAS), then demand answers (AREAS). */
+  readonly answers: Int8Array;
+  /** One bit per SUPPORT_TYPE. */
+  support: number;
+}
+
+/** Counts of one question, before percentages. */
+interface QuestionCounts {
+  eligible: number;
+  no_response: number;
+  dont_know: number;
+  readonly choices: number[];
+}
+
+const emptyCounts = (choices: number): QuestionCounts => ({
+  eligible: 0,
+  no_response: 0,
+  dont_know: 0,
+  choices: new Array<number>(choices).fill(0),
+});
+
+/** 100 · n / base to one decimal; null for an empty base. */
+export function percentOf(n: number, base: number): number | null {
+  return base === 0 ? null : Math.round((1000 * n) / base) / 10;
+}
+
+function questionStatistics(counts: QuestionCounts, names: readonly string[]): QuestionStatistics {
+  const base = counts.eligible - counts.no_response - counts.dont_know;
+  return {
+    eligible: counts.eligible,
+    no_response: counts.no_response,
+    dont_know: counts.dont_know,
+    base,
+    small_base: base < SURVEY_SMALL_BASE.threshold,
+    choices: names.map((choice, at) => ({
+      choice,
+      n: counts.choices[at]!,
+      percent: percentOf(counts.choices[at]!, base),
+    })),
+  };
+}
+
+export interface SurveyTallyOptions {
+  /** Validation statuses counted. @default DEFAULT_INCLUDED_STATUSES (approved only) */
+  readonly includedStatuses?: readonly ValidationStatus[];
+}
+
+/** Respondents and answers of one survey, tallied into statistics per country or pooled. */
+export class SurveyTally {
+  private readonly respondents = new Map<string, Respondent>();
+  private readonly included: ReadonlySet<ValidationStatus>;
+  /** Capacity areas the questionnaire asked about (an answer row, even empty, names them). */
+  private readonly asked = new Set<(typeof CAPACITY_AREA)[number]>();
+
+  constructor(options: SurveyTallyOptions = {}) {
+    this.included = new Set(options.includedStatuses ?? DEFAULT_INCLUDED_STATUSES);
+  }
+
+  private entry(id: string): Respondent {
+    let respondent = this.respondents.get(id);
+    if (!respondent) {
+      respondent = {
+        status: 'not_validated',
+        answers: new Int8Array(2 * AREAS).fill(NO_ANSWER),
+        support: 0,
+      };
+      this.respondents.set(id, respondent);
+    }
+    return respondent;
+  }
+
+  /** A respondent row: its country and raw validation status (the last row of an id wins). */
+  respondent(id: string, iso3: string, validationStatus: unknown): void {
+    const respondent = this.entry(id);
+    respondent.iso3 = iso3;
+    respondent.status = validationStatusOf(validationStatus);
+  }
+
+  /**
+   * One answer row. Only `capacity/<area>`, `demand/<area>` and `support_requested` count; an
+   * empty or unknown code is no answer, `unknown` is "don't know".
+   */
+  answer(respondentId: string, question: string, code: string | undefined): void {
+    if (question === 'support_requested') {
+      const type = SUPPORT_TYPE.indexOf(code as never);
+      if (type >= 0) this.entry(respondentId).support |= 1 << type;
+      return;
+    }
+    const slash = question.indexOf('/');
+    const kind = question.slice(0, slash);
+    if (kind !== 'capacity' && kind !== 'demand') return;
+    const area = CAPACITY_AREA.indexOf(question.slice(slash + 1) as never);
+    if (area < 0) return;
+    this.asked.add(CAPACITY_AREA[area]!);
+    if (!code) return;
+    const choices: readonly string[] = kind === 'capacity' ? HAS_CHOICES : DEMAND_CHOICES;
+    const choice = code === DONT_KNOW ? DONT_KNOW_SLOT : choices.indexOf(code);
+    if (choice === NO_ANSWER) return;
+    this.entry(respondentId).answers[(kind === 'capacity' ? 0 : AREAS) + area] = choice;
+  }
+
+  /** Countries with at least one respondent row (whatever its status), sorted. */
+  countries(): string[] {
+    const iso3s = new Set<string>();
+    for (const respondent of this.respondents.values()) if (respondent.iso3) iso3s.add(respondent.iso3);
+    return [...iso3s].sort();
+  }
+
+  /**
+   * Statistics over the respondents of `iso3s` (one country, or several pooled), for the
+   * capacity areas the questionnaire asked about, of `areas` when given (an area never asked is
+   * left out, not reported as 100 % non-response); undefined when none of them has a respondent row.
+   */
+  statistics(
+    iso3s: readonly string[] | 'all',
+    areas: readonly (typeof CAPACITY_AREA)[number][] = CAPACITY_AREA,
+  ): SurveyStatistics | undefined {
+    const scope = iso3s === 'all' ? undefined : new Set(iso3s);
+    const byStatus: Record<ValidationStatus, number> = {
+      approved: 0,
+      on_hold: 0,
+      not_approved: 0,
+      not_validated: 0,
+    };
+    const countries = new Set<string>();
+    const counted = new Set<string>();
+    const has = CAPACITY_AREA.map(() => emptyCounts(HAS_CHOICES.length));
+    const demand = CAPACITY_AREA.map(() => emptyCounts(DEMAND_CHOICES.length));
+    const support = emptyCounts(SUPPORT_TYPE.length);
+    let included = 0;
+    for (const respondent of this.respondents.values()) {
+      if (!respondent.iso3 || (scope && !scope.has(respondent.iso3))) continue;
+      countries.add(respondent.iso3);
+      byStatus[respondent.status] += 1;
+      if (!this.included.has(respondent.status)) continue;
+      included += 1;
+      counted.add(respondent.iso3);
+      for (let area = 0; area < AREAS; area += 1) {
+        for (const [counts, slot] of [
+          [has[area]!, respondent.answers[area]!],
+          [demand[area]!, respondent.answers[AREAS + area]!],
+        ] as const) {
+          counts.eligible += 1;
+          if (slot === NO_ANSWER) counts.no_response += 1;
+          else if (slot === DONT_KNOW_SLOT) counts.dont_know += 1;
+          else counts.choices[slot]! += 1;
+        }
+      }
+      support.eligible += 1;
+      if (respondent.support === 0) support.no_response += 1;
+      for (let type = 0; type < SUPPORT_TYPE.length; type += 1)
+        if (respondent.support & (1 << type)) support.choices[type]! += 1;
+    }
+    if (countries.size === 0) return undefined;
+    const wanted = new Set(areas.filter((area) => this.asked.has(area)));
+    return {
+      validation: {
+        ...byStatus,
+        included_statuses: VALIDATION_STATUS.filter((status) => this.included.has(status)),
+        included,
+        left_out: Object.values(byStatus).reduce((sum, n) => sum + n, 0) - included,
+      },
+      countries_n: counted.size,
+      small_base_threshold: SURVEY_SMALL_BASE.threshold,
+      areas: CAPACITY_AREA.flatMap((area, at): AreaStatistics[] =>
+        wanted.has(area)
+          ? [
+              {
+                capacity_area: area,
+                has_capacity: questionStatistics(has[at]!, HAS_CHOICES),
+                demand: questionStatistics(demand[at]!, DEMAND_CHOICES),
+              },
+            ]
+          : [],
+      ),
+      support_requested: questionStatistics(support, SUPPORT_TYPE),
+    };
+  }
+}
+
+/**
+ * `n of base (p %)`, the way every reader prints a share; with `warn`, ` ⚠ small base` is added
+ * below the threshold (tables flag the row once instead).
+ */
+export function shareText(n: number, base: number, warn = true): string {
+  const percent = percentOf(n, base);
+  const warning = warn && base < SURVEY_SMALL_BASE.threshold ? ' ⚠ small base' : '';
+  return `${n} of ${base}${percent === null ? '' : ` (${percent.toLocaleString('en-GB')} %)`}${warning}`;
+}
+
+/** The tally of the curated survey tables (columnar: one string per distinct value, not per row). */
+export function surveyTallyOf(set: CuratedTableSet, options: SurveyTallyOptions = {}): SurveyTally {
+  const tally = new SurveyTally(options);
+  const respondents = set.table('survey_respondent');
+  const responses = set.table('survey_response');
+  const ids = new ColumnText(respondents.codes('respondent_id'));
+  const iso3s = new ColumnText(respondents.codes('iso3'));
+  const statuses = new ColumnText(respondents.codes('validation_status'));
+  for (let row = 0; row < respondents.length; row += 1)
+    tally.respondent(ids.text(row), iso3s.text(row), statuses.value(row));
+  const answerIds = new ColumnText(responses.codes('respondent_id'));
+  const questions = new ColumnText(responses.codes('question_name'));
+  const codes = new ColumnText(responses.codes('value_code'));
+  for (let row = 0; row < responses.length; row += 1)
+    tally.answer(answerIds.text(row), questions.text(row), str(codes.value(row)));
+  return tally;
+}
