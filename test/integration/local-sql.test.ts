@@ -29,12 +29,13 @@ describe('SQL over the live curated tables (DuckDB, embedded backend)', () => {
     await backend?.stop();
   });
 
-  it('gives every migrant-stock figure of every country brief, by source and year, and no other', async () => {
+  it('gives every migrant-stock figure of every country brief (both sexes, no corridor), by source and year, and no other', async () => {
     const briefedCountries = countries.map((country) => `'${country.iso3}'`).join(', ');
     const { rows } = await queryCurated(
       pipelineContext(),
       `SELECT ref_area_iso3 AS iso3, CAST(time_period AS VARCHAR) AS year, value, source
-         FROM observation WHERE indicator_id = 'IMM_STOCK' AND ref_area_iso3 IN (${briefedCountries})`,
+         FROM observation WHERE indicator_id = 'IMM_STOCK' AND ref_area_iso3 IN (${briefedCountries})
+          AND counterpart_iso3 IS NULL AND coalesce(sex, '_T') = '_T'`,
     );
     const briefed = countries
       .flatMap((country) =>
