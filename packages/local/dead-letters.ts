@@ -1,7 +1,8 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PipelineEvent } from '#packages/pipeline/events.ts';
 import { readSetting } from '#packages/settings/settings.ts';
 import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
+import { queryAll } from '#packages/storage/query-all.ts';
 import { TABLES } from '#packages/storage/resources.ts';
 
 /**
@@ -48,29 +49,19 @@ export class LocalDeadLetters {
 
   /** The failed deliveries kept for one stage, oldest first. */
   async list(stage: string): Promise<DeadLetter[]> {
-    const letters: DeadLetter[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': partition(stage) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        letters.push({
-          stage,
-          event: JSON.parse(String(item.event)) as PipelineEvent,
-          error: String(item.error),
-          failedAt: String(item.failedAt),
-          attempts: Number(item.attempts ?? 1),
-        });
-      }
-      startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-    } while (startKey);
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition(stage) },
+      ConsistentRead: true,
+    });
+    const letters: DeadLetter[] = items.map((item) => ({
+      stage,
+      event: JSON.parse(String(item.event)) as PipelineEvent,
+      error: String(item.error),
+      failedAt: String(item.failedAt),
+      attempts: Number(item.attempts ?? 1),
+    }));
     return letters.sort((a, b) => a.failedAt.localeCompare(b.failedAt));
   }
 

@@ -523,21 +523,13 @@ export class BriefingStore {
     const keys: WriteRequest[] = [];
     await Promise.all(
       Array.from({ length: SHARDS }, async (_unused, shard) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': versionPk(dataset, version, shard) },
-              ProjectionExpression: 'pk, sk',
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? [])
-            keys.push({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } });
-          startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
-        } while (startKey);
+        const items = await queryAll(this.client, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': versionPk(dataset, version, shard) },
+          ProjectionExpression: 'pk, sk',
+        });
+        for (const item of items) keys.push({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } });
       }),
     );
     return keys;

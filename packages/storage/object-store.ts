@@ -5,8 +5,8 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -229,14 +229,13 @@ export class ObjectStore {
     }
   }
 
-  /** Every object under a prefix (follows continuation tokens; never trusts KeyCount). */
+  /** Every object under a prefix (the SDK's paginator follows continuation tokens; KeyCount is never read). */
   async list(prefix: string): Promise<StoredObject[]> {
     const objects: StoredObject[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-      );
+    for await (const page of paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: prefix },
+    )) {
       for (const object of page.Contents ?? []) {
         if (object.Key) {
           objects.push({
@@ -246,8 +245,7 @@ export class ObjectStore {
           });
         }
       }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return objects;
   }
 
