@@ -50,10 +50,7 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
     const selection = await selectIngestFiles(paths, text(options, 'kind'));
     // The source document flags (--title --publisher --year --url --licence): checked before any upload.
     const { sidecarFromFlags } = await import('./source-flags.ts');
-    const sidecar = sidecarFromFlags({
-      ...(options as Parameters<typeof sidecarFromFlags>[0]),
-      'doc-id': text(options, 'docId'),
-    });
+    const sidecar = sidecarFromFlags(options as Parameters<typeof sidecarFromFlags>[0]);
     return withSession(backend(options), (session) =>
       ingestCommand(session, out, selection, uploadOptionsOf(options), sidecar),
     );

@@ -10,25 +10,17 @@ import { UsageError } from './output.ts';
  * either, the upload is an untitled upload.
  */
 
-/** The `parseArgs` options of the flags (merge them into the CLI's options). */
-export const SOURCE_FLAG_OPTIONS = {
-  title: { type: 'string' },
-  publisher: { type: 'string' },
-  year: { type: 'string' },
-  url: { type: 'string' },
-  licence: { type: 'string' },
-  'doc-id': { type: 'string' },
-  illustrative: { type: 'boolean' },
-} as const;
+/** The options of `hld ingest` that describe the source document (as commander names them). */
+const SOURCE_FLAGS = ['title', 'publisher', 'year', 'url', 'licence', 'docId', 'illustrative'] as const;
 
-/** The flags as `parseArgs` gives them. */
+/** The flags as the CLI parsed them (`--doc-id` is `docId`); other options are ignored. */
 export interface SourceFlags {
   readonly title?: string | undefined;
   readonly publisher?: string | undefined;
   readonly year?: string | undefined;
   readonly url?: string | undefined;
   readonly licence?: string | undefined;
-  readonly 'doc-id'?: string | undefined;
+  readonly docId?: string | undefined;
   readonly illustrative?: boolean | undefined;
 }
 
@@ -38,18 +30,18 @@ export interface SourceFlags {
  */
 export function sidecarFromFlags(flags: SourceFlags): SourceSidecar | undefined {
   // Only the source flags count: the CLI hands over every option it parsed.
-  const given = Object.keys(SOURCE_FLAG_OPTIONS)
-    .map((name) => [name, flags[name as keyof SourceFlags]] as const)
-    .filter(([, value]) => value !== undefined);
+  const given = SOURCE_FLAGS.map((name) => [name, flags[name]] as const).filter(
+    ([, value]) => value !== undefined,
+  );
   if (given.length === 0) return undefined;
   if (!flags.title)
     throw new UsageError(
-      `--${given[0]![0]} describes the source document: give its --title too (and --publisher, --year, --url, --licence)`,
+      `--${given[0]![0] === 'docId' ? 'doc-id' : given[0]![0]} describes the source document: give its --title too (and --publisher, --year, --url, --licence)`,
     );
   const year = flags.year === undefined ? undefined : Number(flags.year);
   const checked = sourceSidecar.safeParse({
     title: flags.title,
-    ...(flags['doc-id'] ? { doc_id: flags['doc-id'] } : {}),
+    ...(flags.docId ? { doc_id: flags.docId } : {}),
     ...(flags.publisher ? { publisher: flags.publisher } : {}),
     ...(year !== undefined ? { year } : {}),
     ...(flags.url ? { url: flags.url } : {}),

@@ -31,7 +31,7 @@ describe('sidecarFromFlags', () => {
     expect(() => sidecarFromFlags({ publisher: 'UN DESA' })).toThrow(/--publisher .* give its --title too/);
     expect(() => sidecarFromFlags({ title: 'T', year: '19' })).toThrow(/^--year: /);
     expect(() => sidecarFromFlags({ title: 'T', url: 'not a url' })).toThrow(/^--url: /);
-    expect(() => sidecarFromFlags({ title: 'T', 'doc-id': 'undesa' })).toThrow(
+    expect(() => sidecarFromFlags({ title: 'T', docId: 'undesa' })).toThrow(
       /^--doc-id: must look like DOC-<id>/,
     );
   });
