@@ -1,18 +1,12 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineConfig } from '#packages/pipeline/config.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import type { RefreshState } from '#packages/pipeline/definition.ts';
 import { normalisePending } from '#packages/pipeline/normalise-pending.ts';
-import {
-  collectAbandonedVersions,
-  hashVersion,
-  type PublishStores,
-  publishVersion,
-} from '#packages/pipeline/publish.ts';
+import { collectAbandonedVersions, hashVersion, publishVersion } from '#packages/pipeline/publish.ts';
 import {
   acquireRefreshLock,
   type LockContext,
@@ -29,6 +23,7 @@ import { LockHeldError } from '#packages/storage/errors.ts';
 import { Ledger } from '#packages/storage/ledger.ts';
 import { integrationBackends } from '../support/backends.ts';
 import { expectCurrentIntact } from '../support/current-intact.ts';
+import { publishStores, withMoldovaCaveat } from '../support/publish.ts';
 import { TABLES } from '../unit/briefing/export-fixture.ts';
 
 /**
@@ -40,12 +35,7 @@ import { TABLES } from '../unit/briefing/export-fixture.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const withCaveat = (items: readonly BriefingItem[], caveat: string): BriefingItem[] =>
-  items.map((item) =>
-    item.type === 'country' && item.id === 'MDA'
-      ? ({ ...item, body: { ...item.body, caveats: [...item.body.caveats, caveat] } } satisfies CountryItem)
-      : item,
-  );
+const withCaveat = withMoldovaCaveat;
 
 /** Take the refresh lock as soon as the holder's lease has expired (at most a few seconds). */
 async function takeOverWhenExpired(ctx: LockContext, requestedBy: string): Promise<RefreshState> {
@@ -98,10 +88,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       await running?.stop();
     });
 
-    const stores = (): PublishStores & { briefings: BriefingStore; ledger: Ledger } => {
-      const ctx = pipelineContext();
-      return { briefings: ctx.briefings, ledger: ctx.ledger };
-    };
+    const stores = publishStores;
 
     it('a writer stalled after writing its items, whose 1-second lease another run took over, fails with LeaseLostError and never goes live; the next refresh keeps the other run’s version and collects nothing live', async () => {
       const dataset = 'overtaken-after-write';

@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
+import type { BriefingItem } from '#contracts/briefing/item.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
 import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
@@ -9,7 +9,6 @@ import { pipelineContext } from '#packages/pipeline/context.ts';
 import {
   collectAbandonedVersions,
   hashVersion,
-  type PublishStores,
   pruneVersions,
   publishVersion,
   rollbackTo,
@@ -30,9 +29,9 @@ import {
   PointerFencedError,
   PointerMovedError,
 } from '#packages/storage/errors.ts';
-import type { Ledger } from '#packages/storage/ledger.ts';
 import { integrationBackends } from '../support/backends.ts';
 import { expectCurrentIntact } from '../support/current-intact.ts';
+import { publishStores, withMoldovaCaveat } from '../support/publish.ts';
 import { testSeed } from '../support/seed.ts';
 import { TABLES } from '../unit/briefing/export-fixture.ts';
 
@@ -44,14 +43,7 @@ import { TABLES } from '../unit/briefing/export-fixture.ts';
  */
 
 const changedMoldova = (items: readonly BriefingItem[]): BriefingItem[] =>
-  items.map((item) =>
-    item.type === 'country' && item.id === 'MDA'
-      ? ({
-          ...item,
-          body: { ...item.body, caveats: [...item.body.caveats, 'Checked again.'] },
-        } satisfies CountryItem)
-      : item,
-  );
+  withMoldovaCaveat(items, 'Checked again.');
 
 const REMOVED_EVENT = 'EV-20111012-gfmd-chisinau-mainstreaming';
 
@@ -68,10 +60,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       await running?.stop();
     });
 
-    const stores = (): PublishStores & { briefings: BriefingStore; ledger: Ledger } => {
-      const ctx = pipelineContext();
-      return { briefings: ctx.briefings, ledger: ctx.ledger };
-    };
+    const stores = publishStores;
 
     /** A refresh's lease as the lock step takes it (the real lock, the real generation). */
     const startRun = async (requestedBy: string) => {

@@ -1,18 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BriefingContractError } from '#contracts/briefing/check.ts';
-import type { BriefingItem, CountryItem } from '#contracts/briefing/item.ts';
+import type { BriefingItem } from '#contracts/briefing/item.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
-import { pipelineContext } from '#packages/pipeline/context.ts';
-import {
-  diffAgainstPrevious,
-  type PublishStores,
-  publishVersion,
-  rollbackTo,
-} from '#packages/pipeline/publish.ts';
+import { diffAgainstPrevious, publishVersion, rollbackTo } from '#packages/pipeline/publish.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
-import type { Ledger } from '#packages/storage/ledger.ts';
 import { integrationBackends } from '../support/backends.ts';
+import { publishStores, withMoldovaCaveat } from '../support/publish.ts';
 import { TABLES } from '../unit/briefing/export-fixture.ts';
 
 /** The briefing store, with every call it receives recorded (method and arguments). */
@@ -35,14 +29,7 @@ function recorded(store: BriefingStore): {
 }
 
 const changedMoldova = (items: readonly BriefingItem[]): BriefingItem[] =>
-  items.map((item) =>
-    item.type === 'country' && item.id === 'MDA'
-      ? ({
-          ...item,
-          body: { ...item.body, caveats: [...item.body.caveats, 'Checked again.'] },
-        } satisfies CountryItem)
-      : item,
-  );
+  withMoldovaCaveat(items, 'Checked again.');
 
 for (const backend of integrationBackends().filter((candidate) => candidate.available)) {
   describe(`publishing a briefing version on ${backend.name}`, () => {
@@ -58,10 +45,7 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       await running?.stop();
     });
 
-    const stores = (): PublishStores & { briefings: BriefingStore; ledger: Ledger } => {
-      const ctx = pipelineContext();
-      return { briefings: ctx.briefings, ledger: ctx.ledger };
-    };
+    const stores = publishStores;
 
     it('publishes v1 with its content hash, and then writes nothing at all for the same content (only reads the live version to verify its items)', async () => {
       const first = await publishVersion(stores(), { dataset, items, runId: 'run-1', inputs: [] });
