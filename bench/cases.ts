@@ -169,22 +169,20 @@ async function exportParquet(ipcFile: string, out: string): Promise<CaseResult> 
 
 /**
  * parquet-wasm writing the 1M-row curated table to zstd Parquet (the Athena-friendly copy and the
- * `--format parquet` export): from the Arrow IPC file to the Parquet file on disk, including the
- * IPC file → stream conversion parquet-wasm needs.
+ * `--format parquet` export): from the Arrow IPC file to the Parquet file on disk, through the
+ * parquet-copy stage's own writer (record batch by record batch, bounded row groups).
  */
 async function parquetWriteOurs(ipcFile: string, out: string): Promise<CaseResult> {
-  const parquet = await import('parquet-wasm');
+  const { arrowFileToParquet, loadParquetWasm } = await import('#packages/pipeline/parquet-copy.ts');
+  loadParquetWasm();
   const bytes = readFileSync(ipcFile);
   const started = performance.now();
-  const arrow = tableFromIPC(bytes);
-  const table = parquet.Table.fromIPCStream(tableToIPC(arrow, 'stream'));
-  const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
-  const written = parquet.writeParquet(table, properties);
+  const written = await arrowFileToParquet(bytes);
   await writeFile(out, written);
   const seconds = (performance.now() - started) / 1000;
   return {
     seconds,
-    rows: arrow.numRows,
+    rows: tableFromIPC(bytes).numRows,
     parquetMB: round(written.byteLength / 2 ** 20, 1),
     peakRssMB: await peakRssMB(),
   };

@@ -57,7 +57,7 @@ async function fetchLiveCopies(ctx: PipelineContext, folder: string): Promise<Ma
       const copyKey = parquetCopyKey(table, snapshot.sha256, snapshot.snapshotId);
       const bytes = (await ctx.curated.exists(copyKey))
         ? await ctx.curated.get(copyKey)
-        : arrowFileToParquet(await ctx.curated.get(key));
+        : await arrowFileToParquet(await ctx.curated.get(key));
       const partition = join(folder, table, `${SOURCE_PARTITION_COLUMN}=${snapshot.sha256}`);
       await mkdir(partition, { recursive: true });
       await writeFile(join(partition, `${snapshot.snapshotId}.parquet`), bytes);
