@@ -41,11 +41,47 @@ export function danglingReferenceCaveat(problem: IntegrityProblem): string {
   return `Dangling reference [dangling-reference]: ${problem.table} ${problem.locator} names ${problem.references} '${problem.value}', which no live file has; the row is shown but rests on nothing for that link.`;
 }
 
+/** The caveats already in a country's list, so adding one stays constant time however many it has. */
+const listed = new WeakMap<string[], Set<string>>();
+
 function addCaveat(caveats: Map<string, string[]>, iso3: unknown, caveat: string): void {
   if (typeof iso3 !== 'string' || iso3.length === 0) return;
-  const list = caveats.get(iso3) ?? [];
-  if (!list.includes(caveat)) list.push(caveat);
-  caveats.set(iso3, list);
+  let list = caveats.get(iso3);
+  if (!list) {
+    list = [];
+    caveats.set(iso3, list);
+  }
+  let seen = listed.get(list);
+  if (!seen) {
+    seen = new Set(list);
+    listed.set(list, seen);
+  }
+  if (seen.has(caveat)) return;
+  seen.add(caveat);
+  list.push(caveat);
+}
+
+/**
+ * The keys (field texts joined by U+0000) that two or more rows hold, with their rows, in the
+ * order of each key's first row. Most keys are unique: they cost one map entry, not an array.
+ */
+function repeatedKeys(length: number, readers: readonly ((row: number) => unknown)[]): Map<string, number[]> {
+  const single = readers.length === 1 ? readers[0]! : undefined;
+  const firstRow = new Map<string, number>();
+  const repeated = new Map<string, number[]>();
+  for (let row = 0; row < length; row += 1) {
+    const key = single
+      ? String(single(row) ?? '')
+      : readers.map((read) => String(read(row) ?? '')).join('\u0000');
+    const first = firstRow.get(key);
+    if (first === undefined) firstRow.set(key, row);
+    else {
+      const rows = repeated.get(key);
+      if (rows) rows.push(row);
+      else repeated.set(key, [first, row]);
+    }
+  }
+  return new Map([...repeated].sort((a, b) => a[1][0]! - b[1][0]!));
 }
 
 /** Find the keys claimed by several live files, and the countries to caveat. */
@@ -61,14 +97,10 @@ export function checkKeys(set: CuratedTableSet): KeyCheck {
     const files = new Set<number>();
     for (let row = 0; row < table.length; row += 1) files.add(set.origins[refs.origin[row]!]!.file);
     if (files.size < 2) continue;
-    const readers = fields.map((field) => table.column(field));
-    const rowsByKey = new Map<string, number[]>();
-    for (let row = 0; row < table.length; row += 1) {
-      const key = readers.map((read) => String(read(row) ?? '')).join('\u0000');
-      const rows = rowsByKey.get(key);
-      if (rows) rows.push(row);
-      else rowsByKey.set(key, [row]);
-    }
+    const rowsByKey = repeatedKeys(
+      table.length,
+      fields.map((field) => table.column(field)),
+    );
     const country = COUNTRY_COLUMNS[table.name] ? table.column(COUNTRY_COLUMNS[table.name]!) : undefined;
     for (const [key, rows] of rowsByKey) {
       if (rows.length < 2) continue;
@@ -109,15 +141,29 @@ export function danglingCaveats(
   problems: readonly IntegrityProblem[],
   caveats: Map<string, string[]>,
 ): void {
+  // The rows each problem names, found in one pass per table (not one pass per problem).
+  const rowsOf = new Map<IntegrityProblem, number[]>();
+  const byTable = new Map<string, Map<string, number[]>>();
   for (const problem of problems) {
-    const column = COUNTRY_COLUMNS[problem.table];
-    if (!column || !set.has(problem.table)) continue;
-    const table = set.table(problem.table);
+    if (!COUNTRY_COLUMNS[problem.table] || !set.has(problem.table)) continue;
+    const wanted = byTable.get(problem.table) ?? new Map<string, number[]>();
+    byTable.set(problem.table, wanted);
+    const key = `${problem.locator}\u0000${problem.source_doc_id}`;
+    const rows = wanted.get(key) ?? [];
+    wanted.set(key, rows);
+    rowsOf.set(problem, rows);
+  }
+  for (const [name, wanted] of byTable) {
+    const table = set.table(name);
     const { locators, doc } = table.refs();
-    const country = table.column(column);
     for (let row = 0; row < table.length; row += 1) {
-      if (locators[row] === problem.locator && set.docs[doc[row]!] === problem.source_doc_id)
-        addCaveat(caveats, country(row), danglingReferenceCaveat(problem));
+      wanted.get(`${locators[row]}\u0000${set.docs[doc[row]!]}`)?.push(row);
     }
+  }
+  for (const problem of problems) {
+    const rows = rowsOf.get(problem);
+    if (!rows?.length) continue;
+    const country = set.table(problem.table).column(COUNTRY_COLUMNS[problem.table]!);
+    for (const row of rows) addCaveat(caveats, country(row), danglingReferenceCaveat(problem));
   }
 }
