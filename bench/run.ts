@@ -7,6 +7,7 @@
  *
  *   npm run bench                          every benchmark, 3 rounds
  *   npm run bench -- --rounds 5 --only normalise-survey-1m,assemble-groupby-1m
+ *   npm run bench -- --runtime deployed --only e2e-survey-1m   (one round; minutes)
  *
  * Inputs are generated (seeded) under bench/.data/ on first use. Never part of `npm test`.
  */
@@ -16,6 +17,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assembleBriefingBenchmark } from './assemble-briefing.ts';
+import { e2eSurveyBenchmark } from './e2e-survey.ts';
 import {
   DATA_DIR,
   ensureFile,
@@ -425,6 +427,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'publish-200x20': publish,
   bundles,
   'start-e2e': startEndToEnd,
+  'e2e-survey-1m': () => e2eSurveyBenchmark({ line }),
   'cli-help': cliHelp,
 };
 

@@ -1,7 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { BuildAppOptions } from 'fauxqs';
 import {
@@ -9,6 +11,7 @@ import {
   type BackendName,
   HLD_BACKEND,
   HLD_BRIEFINGS_TABLE,
+  HLD_EMBEDDED_OUT_OF_PROCESS,
   HLD_EMBEDDED_S3_MAX_BYTES,
   HLD_LEDGER_TABLE,
   HLD_LOCALSTACK_ENDPOINT,
@@ -18,6 +21,7 @@ import {
 } from '#packages/settings/settings.ts';
 import { resetClients } from '#packages/storage/client-factory.ts';
 import { bootstrapResources } from './bootstrap.ts';
+import { serveBodiesFromDisk } from './disk-s3-routes.ts';
 import { adoptLegacyIndexes, type DiskS3Store, openDiskS3Store } from './disk-s3-store.ts';
 import { BackendUnavailableError } from './errors.ts';
 import {
@@ -87,18 +91,49 @@ export function backendFromEnvironment(flag?: string): BackendName {
 
 // ---- embedded: dynalite + fauxqs, in-process ---------------------------------------------------
 
+/**
+ * dynalite appends each network chunk of a request body to the last with Buffer.concat, which
+ * copies the whole body so far every time: a 16 MB BatchWriteItem arrives in about 250 chunks
+ * and costs gigabytes of copying (13 % of a 1M-row refresh's CPU profile). Its request handler
+ * gets the body here instead, gathered once and handed over as a single chunk.
+ */
+function gatherRequestBodies(server: Server): Server {
+  const handlers = server.listeners('request') as ((
+    request: IncomingMessage,
+    response: ServerResponse,
+  ) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.once('error', (error) => response.destroy(error));
+    request.once('end', () => {
+      const body = chunks.length === 1 ? chunks : chunks.length === 0 ? [] : [Buffer.concat(chunks)];
+      // What dynalite's handler reads of a request: its events, headers, method and url.
+      const whole = Object.assign(Readable.from(body, { objectMode: false }), {
+        headers: request.headers,
+        method: request.method,
+        url: request.url,
+      }) as unknown as IncomingMessage;
+      for (const handler of handlers) handler(whole, response);
+    });
+  });
+  return server;
+}
+
 async function startDynalite(
   path: string | undefined,
+  port = 0,
 ): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const { default: dynalite } = await import('dynalite');
-  const server = dynalite({ createTableMs: 0, ...(path ? { path } : {}) });
+  const server = gatherRequestBodies(dynalite({ createTableMs: 0, ...(path ? { path } : {}) }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${address.port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -107,12 +142,16 @@ async function startDynalite(
   };
 }
 
-async function startFauxqs(store?: DiskS3Store): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+async function startFauxqs(
+  store?: DiskS3Store,
+  port = 0,
+): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const { buildApp } = await import('fauxqs');
   // fauxqs's own store is in memory; the disk store has its methods (its type has private fields).
   const stores = store ? { stores: { s3Store: store } as unknown as BuildAppOptions['stores'] } : {};
   const app = buildApp({ logger: false, host: '127.0.0.1', ...stores });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  if (store) serveBodiesFromDisk(app, store);
+  await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${address.port}`, stop: () => app.close() };
 }
@@ -122,41 +161,109 @@ function embeddedStoreLimit(): number | undefined {
   return readSetting(HLD_EMBEDDED_S3_MAX_BYTES);
 }
 
-async function startEmbedded(options: StartBackendOptions): Promise<RunningBackend> {
+/** The embedded emulators, listening: dynalite on its LevelDB folder, fauxqs on the disk store. */
+export interface EmbeddedEmulators {
+  readonly dynamoEndpoint: string;
+  readonly s3Endpoint: string;
+  readonly objectStore?: DiskS3Store;
+  readonly notices: readonly string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Start dynalite and fauxqs in this process (ports 0: any free one), on the state folder when
+ * there is one. `hld` runs this itself, or in a child process (packages/local/embedded-server.ts)
+ * when HLD_EMBEDDED_OUT_OF_PROCESS is set.
+ */
+export async function startEmbeddedEmulators(
+  stateDir: string | undefined,
+  ports: { readonly dynamo?: number; readonly s3?: number } = {},
+): Promise<EmbeddedEmulators> {
   const notices: string[] = [];
   let objectStore: DiskS3Store | undefined;
-  if (options.stateDir) {
-    await mkdir(join(options.stateDir, 'dynamodb'), { recursive: true });
+  if (stateDir) {
+    await mkdir(join(stateDir, 'dynamodb'), { recursive: true });
     const limit = embeddedStoreLimit();
-    objectStore = await openDiskS3Store(
-      join(options.stateDir, 's3'),
-      limit === undefined ? {} : { maxBytes: limit },
-    );
+    objectStore = await openDiskS3Store(join(stateDir, 's3'), limit === undefined ? {} : { maxBytes: limit });
     const legacy = adoptLegacyIndexes(objectStore);
     if (legacy.adopted > 0) notices.push(`Adopted ${legacy.adopted} object(s) from the earlier state layout`);
     for (const path of legacy.unreadable) {
       notices.push(`${path} cannot be parsed; it was left as it is. Run 'hld doctor' to repair the state`);
     }
   }
-  const dynamo = await startDynalite(options.stateDir ? join(options.stateDir, 'dynamodb') : undefined);
+  const dynamo = await startDynalite(stateDir ? join(stateDir, 'dynamodb') : undefined, ports.dynamo);
   let s3: { endpoint: string; stop: () => Promise<void> };
   try {
-    s3 = await startFauxqs(objectStore);
+    s3 = await startFauxqs(objectStore, ports.s3);
   } catch (error) {
     await dynamo.stop();
     throw error;
   }
+  return {
+    dynamoEndpoint: dynamo.endpoint,
+    s3Endpoint: s3.endpoint,
+    ...(objectStore ? { objectStore } : {}),
+    notices,
+    stop: async () => {
+      try {
+        await s3.stop();
+      } finally {
+        await dynamo.stop();
+      }
+    },
+  };
+}
+
+const EMBEDDED_SERVER = fileURLToPath(new URL('./embedded-server.ts', import.meta.url));
+
+/**
+ * The same emulators in a child process of hld, under the watchdog of processes.ts (stopped
+ * when hld ends, however it ends): a stage's memory is then its own, apart from the emulators'.
+ * The disk store is also opened here, for `hld doctor`, which must then be the only writer.
+ */
+async function startEmbeddedChild(stateDir: string | undefined): Promise<EmbeddedEmulators> {
+  const notices = await stopOrphanedEmulators();
+  const ports = { dynamo: await freePort(), s3: await freePort() };
+  const child = await startProcess(
+    'embedded',
+    process.execPath,
+    [
+      '--import',
+      import.meta.resolve('tsx'),
+      EMBEDDED_SERVER,
+      stateDir ?? '',
+      String(ports.dynamo),
+      String(ports.s3),
+    ],
+    `http://127.0.0.1:${ports.s3}/`,
+  );
+  const limit = embeddedStoreLimit();
+  const objectStore = stateDir
+    ? await openDiskS3Store(join(stateDir, 's3'), limit === undefined ? {} : { maxBytes: limit })
+    : undefined;
+  return {
+    dynamoEndpoint: `http://127.0.0.1:${ports.dynamo}`,
+    s3Endpoint: `http://127.0.0.1:${ports.s3}`,
+    ...(objectStore ? { objectStore } : {}),
+    notices,
+    stop: () => child.stop(),
+  };
+}
+
+async function startEmbedded(options: StartBackendOptions): Promise<RunningBackend> {
+  const emulators = readSetting(HLD_EMBEDDED_OUT_OF_PROCESS)
+    ? await startEmbeddedChild(options.stateDir)
+    : await startEmbeddedEmulators(options.stateDir);
   const env = {
     ...LOCAL_CREDENTIALS,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: emulators.s3Endpoint,
   };
   const restoreEnv = applyEnv(env);
   const stop = async () => {
     try {
-      await s3.stop();
+      await emulators.stop();
     } finally {
-      await dynamo.stop();
       restoreEnv();
     }
   };
@@ -166,7 +273,13 @@ async function startEmbedded(options: StartBackendOptions): Promise<RunningBacke
     await stop();
     throw error;
   }
-  return { name: 'embedded', env, notices, ...(objectStore ? { objectStore } : {}), stop };
+  return {
+    name: 'embedded',
+    env,
+    notices: emulators.notices,
+    ...(emulators.objectStore ? { objectStore: emulators.objectStore } : {}),
+    stop,
+  };
 }
 
 // ---- moto: python3 -m moto.server ---------------------------------------------------------------

@@ -122,6 +122,8 @@ export class DiskS3Store {
   private readonly listings = new Map<string, Map<string, StoredObjectRecord>>();
   private readonly uploads = new Map<string, PendingUpload>();
   private usedBytes: number | undefined;
+  /** Blobs whose bytes were checked against their name, with the file stamp they had then. */
+  private readonly verified = new Map<string, string>();
   /** fauxqs's message spy hook; unused. */
   spy: undefined;
 
@@ -196,6 +198,40 @@ export class DiskS3Store {
   getObject(bucket: string, key: string): FauxqsObject {
     const record = this.requireRecord(bucket, key);
     return { ...this.toFauxqs(record), body: this.readBlob(bucket, record) };
+  }
+
+  /**
+   * An object's fields and where its checked bytes are, for a GET served as a stream from disk
+   * (disk-s3-routes.ts): the body is never read into memory whole.
+   */
+  async openObject(
+    bucket: string,
+    key: string,
+  ): Promise<{ object: Omit<FauxqsObject, 'body'>; path: string }> {
+    const record = this.requireRecord(bucket, key);
+    await this.verifyBlob(bucket, record);
+    return { object: this.toFauxqs(record), path: this.blobPath(record.sha256) };
+  }
+
+  /**
+   * CopyObject without moving bytes: the target's record names the source's blob (checked
+   * first). Its metadata is the source's, or `metadata` when given (directive REPLACE).
+   */
+  async copyObject(
+    source: { bucket: string; key: string },
+    bucket: string,
+    key: string,
+    metadata?: Record<string, string>,
+  ): Promise<Omit<FauxqsObject, 'body'>> {
+    const from = this.requireRecord(source.bucket, source.key);
+    await this.verifyBlob(source.bucket, from);
+    const record = this.writeRecord(bucket, {
+      ...from,
+      key,
+      lastModified: new Date().toISOString(),
+      metadata: metadata ?? { ...from.metadata },
+    });
+    return this.toFauxqs(record);
   }
 
   headObject(bucket: string, key: string): FauxqsObject {
@@ -356,6 +392,11 @@ export class DiskS3Store {
     this.requireUpload(uploadId);
     this.uploads.delete(uploadId);
     this.fs.rmSync(join(this.root, 'uploads', uploadId), { recursive: true, force: true });
+  }
+
+  /** An error S3 clients understand (fauxqs answers it as S3's XML error body). */
+  s3Error(code: string, message: string, statusCode: number): Error {
+    return new this.S3Error(code, message, statusCode);
   }
 
   // ---- for `hld doctor` ------------------------------------------------------------------------
@@ -534,20 +575,51 @@ export class DiskS3Store {
     try {
       body = this.fs.readFileSync(path);
     } catch (error) {
-      throw new this.S3Error(
-        'HldMissingBlob',
-        `s3://${bucket}/${record.key}: its bytes (${path}) are missing (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}). Run 'hld doctor': it rebuilds curated tables and re-links raw uploads from the ledger, and says which files must be ingested again`,
-        500,
-      );
+      throw this.missingBlob(bucket, record, error);
     }
-    if (sha256Of(body) !== record.sha256) {
-      throw new this.S3Error(
-        'HldCorruptBlob',
-        `s3://${bucket}/${record.key}: its bytes (${path}) no longer match their SHA-256 ${record.sha256}; the local state is damaged. Run 'hld doctor': it moves the damaged file aside, rebuilds curated tables from raw and says which uploads must be ingested again`,
-        500,
-      );
-    }
+    if (sha256Of(body) !== record.sha256) throw this.corruptBlob(bucket, record);
     return body;
+  }
+
+  private missingBlob(bucket: string, record: StoredObjectRecord, error: unknown): Error {
+    return new this.S3Error(
+      'HldMissingBlob',
+      `s3://${bucket}/${record.key}: its bytes (${this.blobPath(record.sha256)}) are missing (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}). Run 'hld doctor': it rebuilds curated tables and re-links raw uploads from the ledger, and says which files must be ingested again`,
+      500,
+    );
+  }
+
+  private corruptBlob(bucket: string, record: StoredObjectRecord): Error {
+    return new this.S3Error(
+      'HldCorruptBlob',
+      `s3://${bucket}/${record.key}: its bytes (${this.blobPath(record.sha256)}) no longer match their SHA-256 ${record.sha256}; the local state is damaged. Run 'hld doctor': it moves the damaged file aside, rebuilds curated tables from raw and says which uploads must be ingested again`,
+      500,
+    );
+  }
+
+  /**
+   * Check a blob against its SHA-256 as a stream (never the whole body in memory). A blob checked
+   * once is not hashed again while its file is the same one, unchanged (inode, size, mtime): a
+   * stage that reads an upload three times hashes it once.
+   */
+  private async verifyBlob(bucket: string, record: StoredObjectRecord): Promise<void> {
+    const path = this.blobPath(record.sha256);
+    let stamp: string;
+    try {
+      const stats = await nodeFs.promises.stat(path);
+      stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+    } catch (error) {
+      throw this.missingBlob(bucket, record, error);
+    }
+    if (this.verified.get(record.sha256) === stamp) return;
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of nodeFs.createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk);
+    } catch (error) {
+      throw this.missingBlob(bucket, record, error);
+    }
+    if (hash.digest('hex') !== record.sha256) throw this.corruptBlob(bucket, record);
+    this.verified.set(record.sha256, stamp);
   }
 
   private toFauxqs(record: StoredObjectRecord): Omit<FauxqsObject, 'body'> {

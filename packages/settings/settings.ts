@@ -242,6 +242,14 @@ export const HLD_EMBEDDED_S3_MAX_BYTES = /* @__PURE__ */ integerSetting({
   setBy: ['user'],
 });
 
+export const HLD_EMBEDDED_OUT_OF_PROCESS = /* @__PURE__ */ flagSetting({
+  name: 'HLD_EMBEDDED_OUT_OF_PROCESS',
+  description:
+    'the embedded emulators (dynalite, fauxqs) run in a child process of `hld`, not inside it (the bench measures a stage apart from them)',
+  defaultValue: false,
+  setBy: ['user'],
+});
+
 // ---- the pipeline (Lambda functions and the CLI) -------------------------------------------------
 
 export const HLD_DATASET = /* @__PURE__ */ textSetting({
@@ -378,6 +386,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   HLD_FAULT_KILLS,
   HLD_FAULT_PID_ROUNDS,
   HLD_EMBEDDED_S3_MAX_BYTES,
+  HLD_EMBEDDED_OUT_OF_PROCESS,
   HLD_DATASET,
   HLD_KEEP_VERSIONS,
   HLD_MAX_UPLOAD_BYTES,
