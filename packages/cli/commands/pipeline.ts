@@ -16,7 +16,7 @@ import {
 } from '#packages/local/event-router.ts';
 import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
 import { type IngestedUpload, PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
-import { type QuarantineReport, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
+import { type QuarantineReport, sameEncoding, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
 import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/refresh-lock.ts';
 import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
@@ -129,11 +129,11 @@ export async function uploadAndDispatch(
       ...(record?.refusal && !known ? { refusal: record.refusal } : {}),
       ...(sameAs ? { sameAs } : {}),
       ...(madeCurrent ? { madeCurrent } : {}),
-      ...(known?.status === 'refused' &&
-      options.upload?.encoding &&
-      known.encoding !== options.upload.encoding
-        ? { refusedBeforeDespiteEncoding: options.upload.encoding }
+      ...(known?.status === 'accepted' && !sameEncoding(known.encoding, options.upload?.encoding)
+        ? { acceptedReadAs: [readAs(known.encoding), readAs(options.upload?.encoding)] as const }
         : {}),
+      ...(!known && record?.refusedBefore ? { refusedBefore: record.refusedBefore } : {}),
+      ...(!known && record?.encoding ? { encoding: record.encoding } : {}),
       ...(failed?.error ? { error: failed.error.message } : {}),
       problems,
     };
@@ -170,6 +170,11 @@ async function reportProblems(session: Session, key: string): Promise<readonly P
   } catch {
     return [];
   }
+}
+
+/** How bytes were (or are to be) read, for people: the declared encoding, else UTF-8. */
+function readAs(encoding: string | undefined): string {
+  return encoding ?? 'UTF-8';
 }
 
 /** The S3 object metadata an upload carries to ingest (its declared encoding). */
