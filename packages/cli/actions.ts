@@ -254,9 +254,17 @@ function uploadOptionsOf(options: Options): UploadOptions {
   return { ...(encoding ? { encoding } : {}), all: options };
 }
 
+/** The actions that draw progress bars on a terminal (uploads, large files, refresh steps). */
+const WITH_PROGRESS: ReadonlySet<ActionName> = new Set(['run', 'ingest', 'refresh']);
+
 /** Run one action: settings checked first (a bad HLD_* value stops it with exit 2, naming the variable). */
 export async function runAction(invocation: Invocation, out: Output): Promise<number> {
   checkSettings();
   if (invocation.action === 'completion') throw new UsageError('hld completion prints without an action');
-  return ACTIONS[invocation.action](invocation, out);
+  let output = out;
+  if (WITH_PROGRESS.has(invocation.action)) {
+    const { progressWanted, withProgress } = await import('./progress.ts');
+    if (progressWanted(out)) output = await withProgress(out);
+  }
+  return ACTIONS[invocation.action](invocation, output);
 }
