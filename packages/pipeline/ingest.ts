@@ -199,7 +199,11 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   const status = refusal ? 'refused' : 'accepted';
   const problems = summary?.problems ?? [];
   const quarantineKey = refusal || problems.length > 0 ? quarantineReportKey(kind, sha256) : undefined;
-  if (quarantineKey) {
+  // Bytes read again after a refusal: the old refusal report is overwritten with this outcome
+  // even when nothing is wrong now (the stage may write reports, not delete them), so the object
+  // never says "refused" of a file that is accepted.
+  const reportKey = quarantineKey ?? (refusedBefore ? quarantineReportKey(kind, sha256) : undefined);
+  if (reportKey) {
     const report: QuarantineReport = {
       file: fileName,
       uploadKey,
@@ -214,7 +218,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
       rowsQuarantined: summary?.rowsQuarantined ?? 0,
       problems,
     };
-    await deps.raw.put(quarantineKey, JSON.stringify(report, null, 2), { contentType: 'application/json' });
+    await deps.raw.put(reportKey, JSON.stringify(report, null, 2), { contentType: 'application/json' });
   }
 
   const record: FileRecord = {
