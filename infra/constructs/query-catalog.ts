@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import {
   PARQUET_ROOT,
   parquetTablePrefix,
+  queryCatalogNames,
   queryTables,
   SOURCE_PARTITION_COLUMN,
 } from '#packages/pipeline/query-tables.ts';
@@ -49,9 +50,10 @@ export class QueryCatalog extends Construct {
   constructor(scope: Construct, id: string, props: QueryCatalogProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    // Glue and Athena take lower-case names with underscores; a hyphen would need quoting in SQL.
-    this.databaseName = props.namePrefix.replace(/-/g, '_');
-    this.workGroupName = `${props.namePrefix}-analysts`;
+    // The names `hld query --backend aws` finds from the same prefix (query-tables.ts).
+    const names = queryCatalogNames(props.namePrefix);
+    this.databaseName = names.database;
+    this.workGroupName = names.workGroup;
     const curated = props.curatedBucket.bucketName;
 
     this.database = new glue.CfnDatabase(this, 'Database', {

@@ -1,4 +1,4 @@
-import { checkSettings } from '#packages/settings/settings.ts';
+import { checkSettings, HLD_BACKEND, readSetting } from '#packages/settings/settings.ts';
 import { type Output, UsageError } from './output.ts';
 import type { ActionName, Invocation } from './program.ts';
 
@@ -178,14 +178,21 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
     );
   },
   query: async ({ args, options }, out) => {
+    const query = {
+      sql: (args[0] as string[] | undefined)?.join(' '),
+      csv: Boolean(options.csv),
+      timeout: text(options, 'timeout'),
+    };
+    // In the cloud the query goes to Athena: no session, no ledger, only the workgroup's name.
+    if ((backend(options) ?? readSetting(HLD_BACKEND)) === 'aws') {
+      const { queryInAthena } = await import('./commands/query.ts');
+      return queryInAthena(out, query);
+    }
     const [{ withReadSession }, { queryCommand }] = await Promise.all([
       import('./session.ts'),
       import('./commands/query.ts'),
     ]);
-    const sql = (args[0] as string[] | undefined)?.join(' ');
-    return withReadSession(backend(options), (session) =>
-      queryCommand(session, out, { sql, csv: Boolean(options.csv) }),
-    );
+    return withReadSession(backend(options), (session) => queryCommand(session, out, query));
   },
   serve: async ({ options }, out) => {
     const [{ withReadSession }, { serveCommand }] = await Promise.all([
@@ -247,9 +254,17 @@ function uploadOptionsOf(options: Options): UploadOptions {
   return { ...(encoding ? { encoding } : {}), all: options };
 }
 
+/** The actions that draw progress bars on a terminal (uploads, large files, refresh steps). */
+const WITH_PROGRESS: ReadonlySet<ActionName> = new Set(['run', 'ingest', 'refresh']);
+
 /** Run one action: settings checked first (a bad HLD_* value stops it with exit 2, naming the variable). */
 export async function runAction(invocation: Invocation, out: Output): Promise<number> {
   checkSettings();
   if (invocation.action === 'completion') throw new UsageError('hld completion prints without an action');
-  return ACTIONS[invocation.action](invocation, out);
+  let output = out;
+  if (WITH_PROGRESS.has(invocation.action)) {
+    const { progressWanted, withProgress } = await import('./progress.ts');
+    if (progressWanted(out)) output = await withProgress(out);
+  }
+  return ACTIONS[invocation.action](invocation, output);
 }

@@ -378,12 +378,19 @@ unchanged (same bytes as before). Then run 'hld refresh' to publish.${examples(
     ),
   )
     .option('--csv', 'print the rows as CSV')
+    .option(
+      '--timeout <seconds>',
+      'with --backend aws: cancel the query if Athena has not finished it by then (default 300)',
+    )
     .addHelpText(
       'after',
-      examples(
+      `\nLocally DuckDB reads the live curated tables (each source's current file). With --backend aws the
+SQL runs in the stack's Athena workgroup (HLD_NAME_PREFIX names the stack) over every Parquet copy:
+there, name the source files with WHERE source_sha256 IN (…) (partition projection requires it).${examples(
         `hld query "SELECT ref_area_iso3, time_period, value FROM observation WHERE indicator_id = 'IMM_STOCK' AND ref_area_iso3 = 'MDA' ORDER BY time_period"`,
         'hld query "SELECT theme_primary, count(*) AS projects FROM jmdi_project GROUP BY 1" --csv',
-      ),
+        `HLD_NAME_PREFIX=hld-evidence-prod hld query --backend aws "SELECT count(*) FROM observation WHERE source_sha256 = '…'"`,
+      )}`,
     );
   backendOption(
     leaf(

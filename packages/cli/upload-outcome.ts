@@ -29,10 +29,15 @@ export interface UploadFacts {
   readonly refusal?: { readonly rule: string; readonly message: string; readonly hint?: string };
   readonly sameAs?: string;
   /**
-   * Unchanged bytes that were refused before, uploaded again with an --encoding: known bytes are
-   * not read again, so the declared encoding does not reach them (said, not silently ignored).
+   * Unchanged bytes accepted before under another reading than this upload declares (its
+   * encoding): `[as read then, as declared now]`. Accepted bytes are not read again (their rows may
+   * be published), so the declared encoding is said not to apply, never silently dropped.
    */
-  readonly refusedBeforeDespiteEncoding?: string;
+  readonly acceptedReadAs?: readonly [string, string];
+  /** These bytes were refused before under another reading, and were read again now. */
+  readonly refusedBefore?: { readonly encoding?: string; readonly rule: string };
+  /** The encoding this upload was read in, when one was declared. */
+  readonly encoding?: string;
   /** Unchanged bytes of an earlier upload of the same name, made its current version again. */
   readonly madeCurrent?: boolean;
   readonly error?: string;
@@ -65,6 +70,12 @@ export function topProblems(problems: readonly Problem[], limit = 3): string {
     .join(', ');
 }
 
+/** `(refused before as UTF-8: encoding; read again as windows-1252)` after a re-read. */
+function again(facts: UploadFacts): string {
+  if (!facts.refusedBefore) return '';
+  return ` (refused before${facts.refusedBefore.encoding ? ` as ${facts.refusedBefore.encoding}` : ''}: ${facts.refusedBefore.rule}; checked again${facts.encoding ? ` as ${facts.encoding}` : ''})`;
+}
+
 const rows = (n: number) => `${n} row${n === 1 ? '' : 's'}`;
 
 /** One file's outcome, after its name. */
@@ -75,9 +86,9 @@ export function describeOutcome(facts: UploadFacts): string {
   const report = facts.report ? `, report: ${facts.report}` : '';
   switch (outcomeOf(facts)) {
     case 'accepted':
-      return `accepted ${rows(accepted)}`;
+      return `accepted ${rows(accepted)}${again(facts)}`;
     case 'quarantined':
-      return `accepted ${rows(accepted)}, ${quarantined} quarantined${problems}${report}`;
+      return `accepted ${rows(accepted)}, ${quarantined} quarantined${problems}${report}${again(facts)}`;
     case 'all-quarantined':
       return `every row quarantined (${quarantined}), none accepted${problems}${report}`;
     case 'empty':
@@ -85,8 +96,8 @@ export function describeOutcome(facts: UploadFacts): string {
     case 'refused':
       return `refused — ${facts.refusal ? `${facts.refusal.rule}: ${facts.refusal.message}` : 'no reason recorded'}${facts.refusal?.hint ? ` (${facts.refusal.hint})` : ''}${report}`;
     case 'unchanged':
-      if (facts.refusedBeforeDespiteEncoding)
-        return `unchanged — same bytes as ${facts.sameAs ?? 'an earlier upload'}, refused then; known bytes are not read again, so --encoding ${facts.refusedBeforeDespiteEncoding} does not reach them: re-save the file as UTF-8 and ingest that`;
+      if (facts.acceptedReadAs)
+        return `unchanged — same bytes as ${facts.sameAs ?? 'its current version'}, accepted before read as ${facts.acceptedReadAs[0]}; accepted bytes are not read again, so reading them as ${facts.acceptedReadAs[1]} does not apply`;
       if (facts.madeCurrent) return 'unchanged — same bytes as an earlier upload of this name, current again';
       return `unchanged — same bytes as ${facts.sameAs ?? 'its current version'}, nothing to do`;
     case 'uploaded':

@@ -10,6 +10,7 @@ import {
 } from '#contracts/source-registry.ts';
 import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
 import type { ValidationSummary } from '#packages/contracts/validate.ts';
+import { canonicalEncoding } from '#packages/formats/text.ts';
 import { HLD_MAX_STREAM_BYTES, HLD_MAX_UPLOAD_BYTES } from '#packages/settings/settings.ts';
 import type { FileRecord, Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
@@ -162,7 +163,10 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     uploadedAt: lastModified?.toISOString() ?? receivedAt,
   };
   const existing = await deps.ledger.getFile(sha256);
-  if (existing) return completeKnownUpload(existing, upload, deps);
+  // Known bytes are the same upload only when they are read the same way: bytes refused under
+  // one reading (no encoding, a broken sidecar) are checked again under another.
+  const refusedBefore = existing && readAgain(existing, encoding) ? existing : undefined;
+  if (existing && !refusedBefore) return completeKnownUpload(existing, upload, deps);
 
   const rawKey = rawObjectKey(kind, sha256, fileName);
   // The document the rows state: the sidecar's, else the file's content id (an untitled upload).
@@ -195,7 +199,11 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   const status = refusal ? 'refused' : 'accepted';
   const problems = summary?.problems ?? [];
   const quarantineKey = refusal || problems.length > 0 ? quarantineReportKey(kind, sha256) : undefined;
-  if (quarantineKey) {
+  // Bytes read again after a refusal: the old refusal report is overwritten with this outcome
+  // even when nothing is wrong now (the stage may write reports, not delete them), so the object
+  // never says "refused" of a file that is accepted.
+  const reportKey = quarantineKey ?? (refusedBefore ? quarantineReportKey(kind, sha256) : undefined);
+  if (reportKey) {
     const report: QuarantineReport = {
       file: fileName,
       uploadKey,
@@ -210,7 +218,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
       rowsQuarantined: summary?.rowsQuarantined ?? 0,
       problems,
     };
-    await deps.raw.put(quarantineKey, JSON.stringify(report, null, 2), { contentType: 'application/json' });
+    await deps.raw.put(reportKey, JSON.stringify(report, null, 2), { contentType: 'application/json' });
   }
 
   const record: FileRecord = {
@@ -231,8 +239,21 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     ...(refusal ? { refusal } : {}),
     ...(summary ? { contracts: summary.contracts } : {}),
     ...(encoding ? { encoding } : {}),
+    ...(refusedBefore?.refusal
+      ? {
+          refusedBefore: {
+            receivedAt: refusedBefore.receivedAt,
+            ...(refusedBefore.encoding ? { encoding: refusedBefore.encoding } : {}),
+            rule: refusedBefore.refusal.rule,
+            message: refusedBefore.refusal.message,
+          },
+        }
+      : {}),
   };
-  if (!(await deps.ledger.recordFile(record))) {
+  const recorded = refusedBefore
+    ? await deps.ledger.replaceRefusedFile(record, refusedBefore)
+    : await deps.ledger.recordFile(record);
+  if (!recorded) {
     const stored = await deps.ledger.getFile(sha256);
     // The very record this delivery wrote, whose answer was lost and whose retry was refused by
     // its own condition, is this delivery's: carry on as if the answer had come.
@@ -256,6 +277,24 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
       rowsQuarantined: record.rowsQuarantined,
     },
   };
+}
+
+/**
+ * Whether known bytes must be read again: they were refused, and this upload reads them another
+ * way — another declared encoding, or a sidecar (the refusal was the sidecar's, and it may be
+ * fixed now). Accepted bytes are never read again: their rows may already be published.
+ */
+export function readAgain(file: FileRecord, encoding: string | undefined): boolean {
+  if (file.status !== 'refused') return false;
+  if (file.refusal?.rule === 'source-sidecar') return true;
+  return sameEncoding(file.encoding, encoding) === false;
+}
+
+/** Two declared encodings name the same reading (aliases and case folded; none = none). */
+export function sameEncoding(a: string | undefined, b: string | undefined): boolean {
+  const canonical = (label: string | undefined) =>
+    label === undefined ? undefined : (canonicalEncoding(label) ?? label.trim().toLowerCase());
+  return canonical(a) === canonical(b);
 }
 
 /** One upload as ingest sees it. */

@@ -86,3 +86,18 @@ export function queryTableOf(contract: TableContract): QueryTable {
 export function queryTables(): QueryTable[] {
   return INGESTED_TABLES.map(queryTableOf);
 }
+
+/** The stack's Glue database and Athena workgroup for SQL over the curated tables. */
+export interface QueryCatalogNames {
+  /** The Glue database: the stack's name prefix with `_` for `-` (a hyphen would need quoting in SQL). */
+  readonly database: string;
+  readonly workGroup: string;
+}
+
+/**
+ * The names the stack gives its query catalogue, from its name prefix (HLD_NAME_PREFIX): the CDK
+ * construct names them so and `hld query --backend aws` finds them so, from one place.
+ */
+export function queryCatalogNames(namePrefix: string): QueryCatalogNames {
+  return { database: namePrefix.replace(/-/g, '_'), workGroup: `${namePrefix}-analysts` };
+}

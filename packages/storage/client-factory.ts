@@ -1,3 +1,4 @@
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -79,6 +80,16 @@ export function sqsEndpointOverridden(env: ClientEnvironment = process.env): boo
 /** An STS client (used by `hld refresh --backend aws` to name the caller who starts a refresh). */
 export function stsClient(): STSClient {
   return cached('sts', () => new STSClient({}));
+}
+
+/**
+ * An Athena client (used by `hld query --backend aws` only). Its SDK package is loaded on first
+ * use: every other command that reads this module does not pay for it, and no function calls
+ * this, so no Lambda bundle carries it.
+ */
+export async function athenaClient(): Promise<AthenaClient> {
+  const { AthenaClient } = await import('@aws-sdk/client-athena');
+  return cached('athena', () => new AthenaClient({}));
 }
 
 /** Forget cached clients, e.g. after a test switched backends. */

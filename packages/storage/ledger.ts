@@ -35,6 +35,16 @@ export interface FileRecord {
   readonly contracts?: Readonly<Record<string, string>>;
   /** The text encoding the upload declared (`hld ingest --encoding`); normalise reads it so too. */
   readonly encoding?: string;
+  /**
+   * The same bytes were refused before under another reading (no or another encoding, a broken
+   * sidecar) and were checked again: that refusal, kept so the history is not lost.
+   */
+  readonly refusedBefore?: {
+    readonly receivedAt: string;
+    readonly encoding?: string;
+    readonly rule: string;
+    readonly message: string;
+  };
 }
 
 export interface SnapshotTable {
@@ -142,6 +152,37 @@ export class Ledger {
             ...record,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Replace the record of refused bytes with the outcome of reading them again under other
+   * settings (ingest.ts `readAgain`), only while it is still the very refused record that was
+   * read (same `receivedAt`): of two deliveries re-reading at once, one wins. A refused file has
+   * no source pointer and no snapshot, so nothing downstream refers to the record replaced.
+   * Returns false when the record had changed.
+   */
+  async replaceRefusedFile(record: FileRecord, refused: FileRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: FILE(record.sha256),
+            sk: 'META',
+            gsi1pk: 'FILE',
+            gsi1sk: `${record.receivedAt}#${record.sha256}`,
+            ...record,
+          },
+          ConditionExpression: '#status = :refused AND receivedAt = :receivedAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':refused': 'refused', ':receivedAt': refused.receivedAt },
         }),
       );
       return true;

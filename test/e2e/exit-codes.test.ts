@@ -126,6 +126,7 @@ const ROWS: readonly Row[] = [
   ['serve', () => ['serve', '--port', '0'], inEmpty, 1],
   ['validate', (f) => ['validate', f.quarantined, '--kind', 'stocktaking'], inEmpty, 1],
   ['ingest', (f) => ['ingest', f.quarantined, '--kind', 'stocktaking'], inPublished, 1],
+  ['query', () => ['query', 'SELECT 1'], inEmpty, 1],
   // 2: usage error, bad path, refused file
   ['(none)', () => [], inEmpty, 2],
   ['(typo)', () => ['brefing'], inEmpty, 2],
@@ -151,6 +152,9 @@ const ROWS: readonly Row[] = [
   ['briefing export', (f) => ['briefing', 'export', '--out', f.aFile], inPublished, 2],
   ['lineage', () => ['lineage'], inPublished, 2],
   ['serve', () => ['serve', '--port', 'abc'], inPublished, 2],
+  ['query', () => ['query', 'SELEC nonsense'], inPublished, 2],
+  ['query', () => ['query', 'SELECT 1', '--backend', 'aws'], inEmpty, 2],
+  ['query', () => ['query', 'SELECT 1', '--backend', 'aws', '--timeout', 'soon'], inEmpty, 2],
   ['doctor', () => ['doctor', '--dry-run', 'now'], inPublished, 2],
   ['unlock', () => ['unlock', '--force'], inLocked, 2],
   ['completion', () => ['completion', 'fish'], inEmpty, 2],
@@ -165,6 +169,7 @@ const ROWS: readonly Row[] = [
   ['lineage', () => ['lineage', 'MDA', '--backend', 'localstack'], atDeadLocalStack, 3],
   ['doctor', () => ['doctor', '--backend', 'localstack'], atDeadLocalStack, 3],
   ['unlock', () => ['unlock', '--backend', 'localstack'], atDeadLocalStack, 3],
+  ['query', () => ['query', 'SELECT 1', '--backend', 'localstack'], atDeadLocalStack, 3],
   // 4: the refresh lock is held by a live process
   ['refresh', () => ['refresh'], inLocked, 4],
   ['run', (f) => ['run', f.goodDir], inLocked, 4],

@@ -111,12 +111,40 @@ describe('hld ingest: what happened to each file', () => {
     expect(JSON.parse(withEncoding.stdout).files[0]).toMatchObject({ outcome: 'accepted', rowsAccepted: 1 });
   });
 
-  it('says so when bytes refused before come again with --encoding: known bytes are not read again', async () => {
+  it('reads bytes refused for their encoding again when they come with --encoding: accepted, then unchanged', async () => {
+    // latin1.csv was refused above, read as UTF-8.
     const again = await hld(['ingest', at('latin1.csv'), '--encoding', 'windows-1252'], env);
+    const third = await hld(['ingest', at('latin1.csv'), '--encoding', 'cp1252'], env);
+    const withoutEncoding = await hld(['ingest', at('latin1.csv')], env);
 
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(
-      /latin1\.csv: unchanged — same bytes as .*refused then; .*--encoding windows-1252 does not reach them: re-save the file as UTF-8/,
+      /latin1\.csv: accepted 1 row \(refused before: [a-z-]+; checked again as windows-1252\)$/m,
     );
+    expect(third.code).toBe(0);
+    expect(third.stdout).toMatch(
+      /latin1\.csv: unchanged — same bytes as its current version, nothing to do$/m,
+    );
+    expect(withoutEncoding.code).toBe(0);
+    expect(withoutEncoding.stdout).toMatch(
+      /latin1\.csv: unchanged — .*accepted before read as windows-1252; .*reading them as UTF-8 does not apply/,
+    );
+  });
+
+  it('diagnoses UTF-16 without a byte order mark as likely UTF-16, and accepts it with --encoding utf-16le', async () => {
+    const bytes = Buffer.from(`${LESSON_HEADER}\n${lesson('LES-9', 'remittances', 'Café')}\n`, 'utf16le');
+    await writeFile(at('utf16.csv'), bytes);
+
+    const refused = await hld(['ingest', at('utf16.csv')], env);
+    const accepted = await hld(['ingest', at('utf16.csv'), '--encoding', 'utf-16le'], env);
+
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(
+      /utf16\.csv: refused — .*UTF-16LE without a byte order mark.*--encoding utf-16le/,
+    );
+    expect(refused.stdout).not.toMatch(/windows-1252/);
+    expect(accepted.code, accepted.stdout).toBe(0);
+    expect(accepted.stdout).toMatch(/utf16\.csv: accepted 1 row \(refused before/);
   });
 
   it('--quiet prints the summary and no per-file progress', async () => {

@@ -15,13 +15,19 @@ import {
   runLocalRefresh,
 } from '#packages/local/event-router.ts';
 import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
-import { type IngestedUpload, PIPELINE, type RefreshState } from '#packages/pipeline/definition.ts';
-import { type QuarantineReport, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
+import {
+  type IngestedUpload,
+  PIPELINE,
+  type RefreshState,
+  refreshSteps,
+} from '#packages/pipeline/definition.ts';
+import { type QuarantineReport, sameEncoding, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
 import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/refresh-lock.ts';
 import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
 import type { UploadOptions } from '../actions.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
+import type { ProgressOutput } from '../progress.ts';
 import { type FileSelection, type SelectedFile, selectIngestFiles } from '../select-files.ts';
 import type { Session } from '../session.ts';
 import { sidecarBytesFor } from '../source-flags.ts';
@@ -71,7 +77,7 @@ export function reportSkipped(selection: FileSelection, out: Output): boolean {
 export async function uploadAndDispatch(
   session: Session,
   files: readonly SelectedFile[],
-  out: Output,
+  out: ProgressOutput,
   options: { deliveries?: number; upload?: UploadOptions; sidecar?: SourceSidecar } = {},
 ): Promise<UploadSummary[]> {
   const ingested = new Map<string, IngestedUpload>();
@@ -89,16 +95,32 @@ export async function uploadAndDispatch(
     // The source document first: ingest reads the sidecar beside the file (source-flags.ts).
     const sidecar = await sidecarBytesFor(file.path, options.sidecar);
     if (sidecar) await session.ctx.raw.put(`${key}.source.json`, sidecar);
-    await session.ctx.raw.putStream(key, createReadStream(file.path), {
-      ...uploadMetadata(options.upload),
-    });
     const label = `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}`;
-    if (session.backend.name === 'aws') {
+    // On a terminal: the bytes going up, then the stage reading them (progress.ts).
+    const bar = out.progress?.bar(size, label, { bytes: true });
+    let deliveries: Delivery[] | undefined;
+    try {
+      let sent = 0;
+      await session.ctx.raw.putStream(
+        key,
+        counted(createReadStream(file.path), (bytes) => {
+          sent += bytes;
+          bar?.update(sent, 'uploading');
+        }),
+        { ...uploadMetadata(options.upload) },
+      );
+      if (session.backend.name !== 'aws') {
+        bar?.update(size, 'ingest + normalise');
+        deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, size));
+      }
+    } finally {
+      bar?.done();
+    }
+    if (!deliveries) {
       summaries.push({ file: file.path, kind: file.kind, key, status: 'uploaded', outcome: 'uploaded' });
       out.info(`${label}: ${describeOutcome({ status: 'uploaded' })} (${key})`);
       continue;
     }
-    const deliveries = await router.dispatch(objectCreatedEvent(session.ctx.config.rawBucket, key, size));
     const failed = deliveries.find((delivery) => delivery.error);
     // A backend that stopped answering fails every file after it: stop here and say what was done.
     const lost =
@@ -129,11 +151,11 @@ export async function uploadAndDispatch(
       ...(record?.refusal && !known ? { refusal: record.refusal } : {}),
       ...(sameAs ? { sameAs } : {}),
       ...(madeCurrent ? { madeCurrent } : {}),
-      ...(known?.status === 'refused' &&
-      options.upload?.encoding &&
-      known.encoding !== options.upload.encoding
-        ? { refusedBeforeDespiteEncoding: options.upload.encoding }
+      ...(known?.status === 'accepted' && !sameEncoding(known.encoding, options.upload?.encoding)
+        ? { acceptedReadAs: [readAs(known.encoding), readAs(options.upload?.encoding)] as const }
         : {}),
+      ...(!known && record?.refusedBefore ? { refusedBefore: record.refusedBefore } : {}),
+      ...(!known && record?.encoding ? { encoding: record.encoding } : {}),
       ...(failed?.error ? { error: failed.error.message } : {}),
       problems,
     };
@@ -163,6 +185,17 @@ export async function uploadAndDispatch(
   return summaries;
 }
 
+/** The chunks of a stream, passed on as they come, each counted first. */
+async function* counted(
+  chunks: AsyncIterable<Uint8Array>,
+  onChunk: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    onChunk(chunk.byteLength);
+    yield chunk;
+  }
+}
+
 /** The problems of a quarantine report; none when it cannot be read (the line still names it). */
 async function reportProblems(session: Session, key: string): Promise<readonly Problem[]> {
   try {
@@ -170,6 +203,11 @@ async function reportProblems(session: Session, key: string): Promise<readonly P
   } catch {
     return [];
   }
+}
+
+/** How bytes were (or are to be) read, for people: the declared encoding, else UTF-8. */
+function readAs(encoding: string | undefined): string {
+  return encoding ?? 'UTF-8';
 }
 
 /** The S3 object metadata an upload carries to ingest (its declared encoding). */
@@ -180,7 +218,7 @@ function uploadMetadata(upload: UploadOptions | undefined): { metadata?: Record<
 /** Refresh: locally the steps run in-process; on AWS the state machine is started. */
 export async function refresh(
   session: Session,
-  out: Output,
+  out: ProgressOutput,
   requestedBy: string,
   options: { readonly force?: boolean } = {},
 ): Promise<RefreshState> {
@@ -227,6 +265,10 @@ export async function refresh(
         );
     },
   };
+  // On a terminal: one bar over the refresh's steps, naming the step running (progress.ts).
+  const steps = refreshSteps(PIPELINE).map((entry) => entry.id);
+  const bar = out.progress?.bar(steps.length, 'refresh');
+  bar?.update(0, steps[0]);
   try {
     return await runLocalRefresh(
       initial,
@@ -235,6 +277,8 @@ export async function refresh(
       (stepId, state) => {
         current = state;
         step = stepId;
+        const done = steps.indexOf(stepId) + 1;
+        bar?.update(done, steps[done] ?? 'done');
         if (stepId === 'normalise-pending')
           out.info(
             state.normalised
@@ -257,6 +301,7 @@ export async function refresh(
   } catch (error) {
     throw backendLost(error, session.backend.name, `during the refresh (after its '${step}' step)`) ?? error;
   } finally {
+    bar?.done();
     forget();
   }
 }
@@ -264,7 +309,7 @@ export async function refresh(
 /** `hld ingest`: upload the selected files, say what happened to each, and count the outcomes. */
 export async function ingestCommand(
   session: Session,
-  out: Output,
+  out: ProgressOutput,
   selection: FileSelection,
   upload: UploadOptions,
   sidecar?: SourceSidecar,
@@ -290,7 +335,7 @@ export async function ingestCommand(
 /** `hld refresh`: publish what changed (locally), or start the state machine (aws). */
 export async function refreshCommand(
   session: Session,
-  out: Output,
+  out: ProgressOutput,
   options: { readonly force?: boolean } = {},
 ): Promise<number> {
   const state = await refresh(session, out, 'hld refresh', options);
@@ -306,7 +351,7 @@ export async function refreshCommand(
 
 export async function runCommand(
   session: Session,
-  out: Output,
+  out: ProgressOutput,
   dir: string | undefined,
   upload: UploadOptions = { all: {} },
 ): Promise<number> {
