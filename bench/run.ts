@@ -7,6 +7,7 @@
  *
  *   npm run bench                          every benchmark, 3 rounds
  *   npm run bench -- --rounds 5 --only normalise-survey-1m,assemble-groupby-1m
+ *   npm run bench -- --only scaling-curve --large   the scaling curve with its 5M-row step
  *
  * Inputs are generated (seeded) under bench/.data/ on first use. Never part of `npm test`.
  */
@@ -25,6 +26,7 @@ import {
   SURVEY_1M,
   SURVEY_100K,
 } from './generate.ts';
+import { scalingCurveBenchmark } from './scaling-curve.ts';
 import { median, round, spread } from './stats.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -55,6 +57,8 @@ const option = (name: string) => {
 };
 const ROUNDS = Math.max(1, Number(option('rounds') ?? 3));
 const ONLY = option('only')?.split(',');
+/** Also the 5M-row step of the scaling curve (minutes, and GBs for the assemble side). */
+const LARGE = argv.includes('--large');
 /** `deployed` (the Lambda runtime's Node) or `machine` (set by bin/bench.js, which runs the suite on each). */
 const RUNTIME = process.env.BENCH_SUITE_RUNTIME ?? 'this-process';
 const MACHINE = { node: process.version, runtime: RUNTIME, cpus: os.cpus().length };
@@ -426,6 +430,8 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   bundles,
   'start-e2e': startEndToEnd,
   'cli-help': cliHelp,
+  'scaling-curve': () =>
+    scalingCurveBenchmark({ rounds: ROUNDS, large: LARGE, child, outDir: OUT_DIR, line }),
 };
 
 function table(lines: readonly Line[]): string {
