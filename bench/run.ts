@@ -8,6 +8,7 @@
  *   npm run bench                          every benchmark, 3 rounds
  *   npm run bench -- --rounds 5 --only normalise-survey-1m,assemble-groupby-1m
  *   npm run bench -- --runtime deployed --only e2e-survey-1m   (one round; minutes)
+ *   npm run bench -- --only scaling-curve --large   the scaling curve with its 5M-row step
  *
  * Inputs are generated (seeded) under bench/.data/ on first use. Never part of `npm test`.
  */
@@ -27,6 +28,7 @@ import {
   SURVEY_1M,
   SURVEY_100K,
 } from './generate.ts';
+import { scalingCurveBenchmark } from './scaling-curve.ts';
 import { median, round, spread } from './stats.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -57,6 +59,8 @@ const option = (name: string) => {
 };
 const ROUNDS = Math.max(1, Number(option('rounds') ?? 3));
 const ONLY = option('only')?.split(',');
+/** Also the 5M-row step of the scaling curve (minutes, and GBs for the assemble side). */
+const LARGE = argv.includes('--large');
 /** `deployed` (the Lambda runtime's Node) or `machine` (set by bin/bench.js, which runs the suite on each). */
 const RUNTIME = process.env.BENCH_SUITE_RUNTIME ?? 'this-process';
 const MACHINE = { node: process.version, runtime: RUNTIME, cpus: os.cpus().length };
@@ -429,6 +433,8 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'start-e2e': startEndToEnd,
   'e2e-survey-1m': () => e2eSurveyBenchmark({ line }),
   'cli-help': cliHelp,
+  'scaling-curve': () =>
+    scalingCurveBenchmark({ rounds: ROUNDS, large: LARGE, child, outDir: OUT_DIR, line }),
 };
 
 function table(lines: readonly Line[]): string {

@@ -15,6 +15,7 @@ import {
 } from 'apache-arrow';
 import { arrowColumnType } from '#packages/arrow/table-writer.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
+import { viewOf } from './text-bytes.ts';
 
 /**
  * Growable column buffers of one record batch, flushed with `makeData` into exactly the Data the
@@ -74,11 +75,6 @@ class Validity {
     }
     return { nullBitmap, nullCount };
   }
-}
-
-/** A DataView of the bytes, starting at their first byte. */
-export function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export function growBytes(bytes: Uint8Array<ArrayBuffer>, needed: number): Uint8Array<ArrayBuffer> {

@@ -130,7 +130,8 @@ export abstract class FieldColumn {
 
   constructor(
     readonly plan: FieldPlan,
-    readonly output: ColumnOutput,
+    /** Where accepted rows are appended; undefined when the file is only validated. */
+    readonly output: ColumnOutput | undefined,
     protected readonly filler: Filler | undefined,
     protected readonly failures: FailureSink,
   ) {
@@ -294,10 +295,10 @@ export abstract class FieldColumn {
   protected appendOther(row: number, state: number): void {
     switch (state) {
       case NULL:
-        this.output.appendNull();
+        this.output!.appendNull();
         break;
       case GENERIC:
-        this.output.appendValue(this.generic.get(row));
+        this.output!.appendValue(this.generic.get(row));
         break;
       case CONSTANT:
         this.appendConstant();
@@ -311,7 +312,7 @@ export abstract class FieldColumn {
   }
 
   protected appendConstant(): void {
-    this.output.appendValue(this.constant);
+    this.output!.appendValue(this.constant);
   }
 
   private locatorPasses(): boolean {
@@ -469,11 +470,19 @@ export class DictionaryFieldColumn extends FieldColumn {
   private index = new Int32Array(1024);
   private readonly values: readonly string[];
   private readonly valueBytes: Uint8Array[];
+  /** The dictionary, for values that did not come from the compiled check (as the writer looks them up). */
+  private readonly valueSet: ReadonlySet<string>;
 
-  constructor(plan: FieldPlan, output: ColumnOutput, filler: Filler | undefined, failures: FailureSink) {
+  constructor(
+    plan: FieldPlan,
+    output: ColumnOutput | undefined,
+    filler: Filler | undefined,
+    failures: FailureSink,
+  ) {
     super(plan, output, filler, failures);
     this.values = plan.spec.type.kind === 'dictionary' ? (plan.spec.type.values ?? []) : [];
     this.valueBytes = this.values.map((value) => encoder.encode(value));
+    this.valueSet = new Set(this.values);
   }
 
   protected prepare(rows: number): void {
@@ -522,7 +531,7 @@ export class DictionaryFieldColumn extends FieldColumn {
 
   protected override cannotWrite(value: unknown): string | undefined {
     if (value === undefined || value === null) return undefined;
-    return (this.output as DictionaryColumnOutput).lookup(String(value)) < 0
+    return !this.valueSet.has(String(value))
       ? `'${String(value)}' is not in the ${this.plan.name} dictionary`
       : undefined;
   }
@@ -769,7 +778,12 @@ export class TemporalFieldColumn extends FieldColumn {
   private seenPasses = new Uint8Array(256);
   private readonly isDate: boolean;
 
-  constructor(plan: FieldPlan, output: ColumnOutput, filler: Filler | undefined, failures: FailureSink) {
+  constructor(
+    plan: FieldPlan,
+    output: ColumnOutput | undefined,
+    filler: Filler | undefined,
+    failures: FailureSink,
+  ) {
     super(plan, output, filler, failures);
     this.isDate = plan.spec.type.kind === 'date';
   }
@@ -884,7 +898,7 @@ export class TemporalFieldColumn extends FieldColumn {
       const row = rows[position]!;
       const rowState = state[row]!;
       if (rowState === FAST) this.appendFast(row);
-      else if (rowState === NULL) this.output.appendNull();
+      else if (rowState === NULL) this.output!.appendNull();
       else this.appendOther(row, rowState);
     }
   }

@@ -100,3 +100,8 @@ export function equalsAsciiIgnoreCase(bytes: Uint8Array, start: number, end: num
 export function bufferView(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** A DataView of the bytes, starting at their first byte. */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

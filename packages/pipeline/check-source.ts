@@ -1,6 +1,6 @@
 import { type ValidationSummary, validateSource } from '#packages/contracts/validate.ts';
-import { validateContractCsvStream } from '#packages/csv-engine/csv-columns.ts';
 import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
+import { validateContractCsvStream } from '#packages/csv-engine/validate-contract-csv.ts';
 import {
   createSourceReader,
   detectFormat,

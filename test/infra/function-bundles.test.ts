@@ -37,6 +37,22 @@ async function bundleInputs(entry: string): Promise<string[]> {
   return Object.keys(result.metafile.inputs);
 }
 
+/** Repository-relative paths of the inputs whose code is in the bundle (tree-shaken ones left out). */
+async function bundledCode(entry: string): Promise<string[]> {
+  const result = await build({
+    ...lambdaEsbuildOptions(repoPath(entry), path.join(workDir, 'code', 'index.mjs')),
+    absWorkingDir: REPO_ROOT,
+    metafile: true,
+    write: false,
+    sourcemap: false,
+  });
+  return Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([name]) => name),
+  );
+}
+
 describe('function bundles', () => {
   it(
     'leave exceljs to the workbook layer, Vega to the CLI, the credential chain to the environment and every other stage out, and hold the XLSX reader exactly in the stages that get the layer',
@@ -76,6 +92,24 @@ describe('function bundles', () => {
           stage.id,
         ).toEqual(stage.id === 'api' ? [] : [`packages/pipeline/stages/${stage.id}.stage.ts`]);
       }
+    },
+    BUNDLE_TIMEOUT_MS,
+  );
+
+  it(
+    'leave apache-arrow out of ingest, which validates CSVs but writes no Arrow',
+    async () => {
+      const ingest = PIPELINE.stages.find((stage) => stage.id === 'ingest')!;
+      const normalise = PIPELINE.stages.find((stage) => stage.id === 'normalise')!;
+
+      const ingestInputs = await bundledCode(ingest.entry);
+      const normaliseInputs = await bundledCode(normalise.entry);
+
+      const arrowOf = (inputs: string[]) =>
+        inputs.filter((input) => input.includes('node_modules/apache-arrow/'));
+      expect(ingestInputs).toContain('packages/csv-engine/validate-contract-csv.ts');
+      expect(arrowOf(ingestInputs)).toEqual([]);
+      expect(arrowOf(normaliseInputs)).not.toEqual([]);
     },
     BUNDLE_TIMEOUT_MS,
   );

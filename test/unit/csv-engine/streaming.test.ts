@@ -4,12 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import { repoPath } from '#infra/repo-root.ts';
-import {
-  normaliseContractCsvFile,
-  streamContractCsvFast,
-  validateContractCsvStream,
-} from '#packages/csv-engine/csv-columns.ts';
+import { normaliseContractCsvFile, streamContractCsvFast } from '#packages/csv-engine/csv-columns.ts';
 import { FastPathIneligibleError } from '#packages/csv-engine/errors.ts';
+import { validateContractCsvStream } from '#packages/csv-engine/validate-contract-csv.ts';
 import { csvText } from './csv-text.ts';
 import { expectSameArrow, metadataFor, referenceNormalise } from './reference.ts';
 
