@@ -82,7 +82,7 @@ export const countryMainstreaming = z.strictObject({
   ...provenanceMarks,
 });
 
-/** The most frequent answer per capacity area among the UNCT's respondents. */
+/** The most frequent answer per capacity area among the UNCT's counted (approved) submissions. */
 export const capacityAnswer = z.strictObject({
   capacity_area: z.enum(CAPACITY_AREA),
   has_capacity: z.optional(z.enum(HAS_CAPACITY)),

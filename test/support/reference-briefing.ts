@@ -10,7 +10,11 @@ import {
   type RegisteredDocument,
   weakestConfidence,
 } from '#contracts/source-registry.ts';
-import { capacityAreasOfTheme } from '#contracts/survey-statistics.ts';
+import {
+  capacityAreasOfTheme,
+  DEFAULT_INCLUDED_STATUSES,
+  validationStatusOf,
+} from '#contracts/survey-statistics.ts';
 import {
   CAPACITY_AREA,
   CONFIDENCE,
@@ -149,6 +153,9 @@ interface UnctProfile {
   readonly refs: SourceRef[];
 }
 
+const countedSubmission = (respondent: CuratedRow) =>
+  DEFAULT_INCLUDED_STATUSES.includes(validationStatusOf(respondent.row.validation_status));
+
 function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
   const respondents = new Map<string, CuratedRow>();
   for (const respondent of tables.survey_respondent ?? []) {
@@ -164,6 +171,15 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
     const question = String(response.row.question_name);
     const code = str(response.row.value_code);
     if (!code) continue;
+    if (
+      question !== 'support_requested' &&
+      !question.startsWith('capacity/') &&
+      !question.startsWith('demand/')
+    )
+      continue;
+    refs.set(iso3, [...(refs.get(iso3) ?? []), response.ref]);
+    // Counted as the survey statistics count: approved submissions only; left-out rows stay cited.
+    if (!countedSubmission(respondent)) continue;
     if (question === 'support_requested') {
       const counts = support.get(iso3) ?? new Map<string, number>();
       counts.set(code, (counts.get(code) ?? 0) + 1);
@@ -172,10 +188,7 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
       const byQuestion = answers.get(iso3) ?? new Map<string, string[]>();
       byQuestion.set(question, [...(byQuestion.get(question) ?? []), code]);
       answers.set(iso3, byQuestion);
-    } else {
-      continue;
     }
-    refs.set(iso3, [...(refs.get(iso3) ?? []), response.ref]);
   }
   const profiles = new Map<string, UnctProfile>();
   const byCountry = new Map<string, CuratedRow[]>();
@@ -200,7 +213,7 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
     profiles.set(iso3, {
       unct_id: `UNCT-${iso3}`,
       iso3,
-      respondents: rows.length,
+      respondents: rows.filter(countedSubmission).length,
       capacity,
       support: support.get(iso3) ?? new Map(),
       refs: [...refsOf(rows), ...(refs.get(iso3) ?? [])],

@@ -218,7 +218,7 @@ function describeTheme(body: ThemeBody, version: number): string {
   if (body.survey_demands.length) {
     lines.push(
       '',
-      `Survey demands (UNCTs whose most frequent answer is high demand, any validation status): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
+      `Survey demands (UNCTs whose most frequent answer is high demand, approved submissions only): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
     );
   }
   if (body.caveats.length > 0) {
