@@ -24,6 +24,7 @@ import {
   PILOT_PHASE,
   POLICY_DIMENSION,
   SECTOR,
+  STATUS_LISTING,
 } from './vocabularies.ts';
 import * as z from './zod.ts';
 
@@ -63,6 +64,44 @@ export const pilotContract = defineTable({
     budget_currency: z.optional(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code'))),
     iati_identifier: z.optional(z.string()),
     note: z.optional(z.string().check(z.maxLength(2000))),
+    ...provenanceFields,
+  }),
+});
+
+/**
+ * `pilot_status` — one source's statement of a pilot's participation status, as that source has
+ * it (DOMAIN.md §1 and §6): the 2012 note lists Mali as a pilot, the programme site later lists
+ * Tunisia and not Mali. Each statement is its own row, dated as precisely as its source allows;
+ * a later source is a later row, never a correction of an earlier one.
+ */
+export const pilotStatusContract = defineTable({
+  table: 'pilot_status',
+  kind: 'pilot',
+  version: '1.0.0',
+  title: 'Pilot status statement',
+  description:
+    "A pilot's participation status as one source states it, with the source's date (or the period it covers) and the text it rests on; rows of different sources are kept side by side, in `seq` order (later sources later).",
+  primaryKey: ['status_id'],
+  foreignKeys: [{ fields: ['pilot_id'], reference: { table: 'pilot', fields: ['pilot_id'] } }],
+  plausibility: [
+    dateRange(['status_date'], 1990, 2030, 'status dates'),
+    nonNegative(['seq'], 'a sequence number'),
+  ],
+  schema: z.object({
+    status_id: identifier(/^MM-[A-Z]{3}-P\d-S\d{2,3}$/, 'must look like MM-<ISO3>-P<phase>-S<nn>'),
+    pilot_id: pilotId(),
+    /** Order within the pilot: 1 for the earliest source, then each later source. */
+    seq: z.number().check(z.int()),
+    /** The status the source states; none when the source only leaves the country out. */
+    participation_status: z.optional(vocab(PARTICIPATION_STATUS, 'participation_status')),
+    /** `listed`: the source names the country; `not_listed`: a source listing the pilot countries leaves it out. */
+    listing: vocab(STATUS_LISTING, 'status_listing'),
+    /** The date the source states the status on (its publication date), when it has one. */
+    status_date: z.optional(isoDate()),
+    date_precision: z.optional(vocab(DATE_PRECISION, 'date_precision')),
+    /** The period the source says the status covers, as it gives it (e.g. `2011-2013`). */
+    period: z.optional(z.string().check(z.maxLength(40))),
+    statement_en: text(1000),
     ...provenanceFields,
   }),
 });

@@ -68,7 +68,7 @@ export const sourceDocumentContract = defineTable({
 export const eventContract = defineTable({
   table: 'event',
   kind: 'reference',
-  version: '1.1.0',
+  version: '1.2.0',
   title: 'Event',
   description: 'GFMD meetings, programme launches, coordination meetings and HLD sessions.',
   primaryKey: ['event_id'],
@@ -78,7 +78,11 @@ export const eventContract = defineTable({
     endNotBeforeStart([['start_date', 'end_date']]),
   ],
   schema: z.object({
-    event_id: identifier(/^EV-\d{6,8}-[a-z0-9-]+$/, 'must look like EV-yyyymmdd-slug'),
+    /** `EV-yyyymmdd-slug`, or `EV-yyyymm-…`/`EV-yyyy-…` when the source dates the event only to the month or year. */
+    event_id: identifier(
+      /^EV-(\d{4}|\d{6,8})-[a-z0-9-]+$/,
+      'must look like EV-yyyymmdd-slug (EV-yyyy-slug for a year)',
+    ),
     title: text(500),
     event_type: vocab(EVENT_TYPE, 'event_type'),
     start_date: isoDate(),
@@ -89,6 +93,8 @@ export const eventContract = defineTable({
     country_iso3s: z.optional(z.array(iso3())),
     organiser_org_ids: z.optional(z.array(z.string())),
     co_chair_iso3: z.optional(z.array(iso3())),
+    /** Countries the source says co-hosted the event (`iso3` is the host). */
+    co_host_iso3: z.optional(z.array(iso3())),
     hld_rt: z.optional(vocabList(THEME_HLD_RT, 'theme_hld_rt')),
     theme_jmdi: z.optional(vocabList(THEME_JMDI, 'theme_jmdi')),
     related_pilot_id: z.optional(z.string()),

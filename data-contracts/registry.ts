@@ -5,6 +5,7 @@ import {
   pilotMechanismContract,
   pilotMilestoneContract,
   pilotSectorIntegrationContract,
+  pilotStatusContract,
   unctCapacityNoteContract,
 } from './pilot.ts';
 import {
@@ -40,6 +41,7 @@ export const TABLE_CONTRACTS: readonly TableContract[] = [
   sourceDocumentContract,
   eventContract,
   pilotContract,
+  pilotStatusContract,
   pilotMilestoneContract,
   pilotSectorIntegrationContract,
   pilotMechanismContract,

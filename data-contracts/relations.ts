@@ -10,6 +10,7 @@ export interface Relation {
 }
 
 export const RELATIONS: readonly Relation[] = [
+  { table: 'pilot_status', field: 'pilot_id', references: { table: 'pilot', field: 'pilot_id' } },
   { table: 'pilot_milestone', field: 'pilot_id', references: { table: 'pilot', field: 'pilot_id' } },
   { table: 'pilot_sector_integration', field: 'pilot_id', references: { table: 'pilot', field: 'pilot_id' } },
   { table: 'pilot_mechanism', field: 'pilot_id', references: { table: 'pilot', field: 'pilot_id' } },
@@ -40,6 +41,7 @@ export const PRIMARY_KEYS: Readonly<Record<string, readonly string[]>> = {
   source_document: ['doc_id'],
   event: ['event_id'],
   pilot: ['pilot_id'],
+  pilot_status: ['status_id'],
   pilot_milestone: ['milestone_id'],
   pilot_sector_integration: ['pilot_id', 'sector', 'instrument_name'],
   pilot_mechanism: ['mechanism_id'],

@@ -84,6 +84,9 @@ export const PILOT_PHASE = ['P1_2011_2013', 'P2_2014_2018'] as const;
 
 export const PARTICIPATION_STATUS = ['candidate', 'active', 'suspended', 'withdrawn', 'completed'] as const;
 
+/** Whether a source naming the pilot countries names the country (`pilot_status.listing`). */
+export const STATUS_LISTING = ['listed', 'not_listed'] as const;
+
 export const MILESTONE_TYPE = [
   'scoping_mission',
   'institutional_policy_assessment',
@@ -209,6 +212,7 @@ export const EVENT_TYPE = [
   'coordination_meeting',
   'hld_session',
   'hld_hearing',
+  'publication_launch',
 ] as const;
 
 export const DOC_TYPE = [
@@ -316,6 +320,7 @@ export const VOCABULARIES = {
   output_area: OUTPUT_AREA,
   pilot_phase: PILOT_PHASE,
   participation_status: PARTICIPATION_STATUS,
+  status_listing: STATUS_LISTING,
   milestone_type: MILESTONE_TYPE,
   milestone_status: MILESTONE_STATUS,
   date_precision: DATE_PRECISION,

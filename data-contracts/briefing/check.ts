@@ -20,12 +20,13 @@ export const BRIEFING_CONTRACT = {
   /**
    * Semantic version of the item bodies and lineage. 2.0.0: every item, statement and derived
    * section carries `confidence` and `illustrative`; documents carry their registered title. 2.1.0: survey statistics with bases
-   * (country `survey.statistics`, theme `survey_statistics`).
+   * (country `survey.statistics`, theme `survey_statistics`). 2.2.0: the pilots' status history
+   * (country `pilot_status`), the pilot's programme, event date precision, event co-hosts.
    */
-  version: '2.1.0',
+  version: '2.2.0',
 } as const;
 
-/** `briefing_item@2.1.0`, recorded with every version. */
+/** `briefing_item@2.2.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -16,6 +16,8 @@ const optionalText = () => z.optional(z.string());
 
 export const countryPilot = z.strictObject({
   pilot_id: optionalText(),
+  /** The programme the pilot belongs to (the UNDP/IOM/GMG pilot, or another mainstreaming pilot). */
+  programme: optionalText(),
   phase: optionalText(),
   participation_status: optionalText(),
   status_as_of: optionalText(),
@@ -25,6 +27,29 @@ export const countryPilot = z.strictObject({
   un_leads: z.array(z.string()),
   donors: z.array(z.string()),
   national_strategy: optionalText(),
+  confidence: optionalText(),
+  source: sourceLink,
+});
+
+/**
+ * One source's statement of a pilot's status (`pilot_status` rows), in the pilot's `seq` order:
+ * sources that disagree stay side by side, a later source is a later row.
+ */
+export const countryPilotStatus = z.strictObject({
+  status_id: optionalText(),
+  pilot_id: optionalText(),
+  seq: z.optional(z.number()),
+  participation_status: optionalText(),
+  /** `listed` or `not_listed` by the source. */
+  listing: optionalText(),
+  status_date: optionalText(),
+  date_precision: optionalText(),
+  /** The period the source says the status covers, as it gives it. */
+  period: optionalText(),
+  statement: optionalText(),
+  source_doc_id: optionalText(),
+  /** Where in the source document, with the words it rests on. */
+  source_locator: optionalText(),
   confidence: optionalText(),
   source: sourceLink,
 });
@@ -57,7 +82,7 @@ export const countryMainstreaming = z.strictObject({
   ...provenanceMarks,
 });
 
-/** The most frequent answer per capacity area among the UNCT's respondents. */
+/** The most frequent answer per capacity area among the UNCT's counted (approved) submissions. */
 export const capacityAnswer = z.strictObject({
   capacity_area: z.enum(CAPACITY_AREA),
   has_capacity: z.optional(z.enum(HAS_CAPACITY)),
@@ -151,6 +176,8 @@ export const countryEvent = z.strictObject({
   title: optionalText(),
   start_date: optionalText(),
   end_date: optionalText(),
+  /** How precise the dates are (`day`, `month`, `year`): show no more than that. */
+  date_precision: optionalText(),
   source: sourceLink,
 });
 
@@ -163,6 +190,8 @@ export const countryBody = z.strictObject({
   lldc: z.boolean(),
   sids: z.boolean(),
   pilots: z.array(countryPilot),
+  /** Every source's statement of the pilots' status, dated and sourced (absent before briefing_item@2.2.0). */
+  pilot_status: z.optional(z.array(countryPilotStatus)),
   milestones: z.array(countryMilestone),
   mainstreaming: countryMainstreaming,
   survey: countrySurvey,
@@ -177,6 +206,7 @@ export const countryBody = z.strictObject({
 });
 export type CountryBody = z.infer<typeof countryBody>;
 export type CountryPilot = z.infer<typeof countryPilot>;
+export type CountryPilotStatus = z.infer<typeof countryPilotStatus>;
 export type CountryMilestone = z.infer<typeof countryMilestone>;
 export type CountryProject = z.infer<typeof countryProject>;
 export type GoodPractice = z.infer<typeof goodPractice>;

@@ -23,6 +23,7 @@ export const eventBody = z.strictObject({
   country_iso3s: optionalList(),
   organiser_org_ids: optionalList(),
   co_chair_iso3: optionalList(),
+  co_host_iso3: optionalList(),
   hld_rt: optionalList(),
   theme_jmdi: optionalList(),
   related_pilot_id: optionalText(),

@@ -108,6 +108,7 @@ export interface BriefingIndex {
   /** The survey's respondents and answers, for statistics with bases. */
   readonly survey: SurveyTally;
   readonly pilot: CuratedTable;
+  readonly pilotStatus: CuratedTable;
   readonly milestone: CuratedTable;
   readonly project: CuratedTable;
   readonly lesson: CuratedTable;
@@ -115,6 +116,8 @@ export interface BriefingIndex {
   readonly observation: CuratedTable;
   /** Per country, in item order. */
   readonly pilotsOf: GroupedRows;
+  /** The pilots' status statements, by pilot id then `seq` (a statement follows every pilot of its id). */
+  readonly pilotStatusOf: GroupedRows;
   readonly milestonesOf: GroupedRows;
   readonly projectsOf: GroupedRows;
   readonly lessonsOf: GroupedRows;
@@ -134,6 +137,7 @@ export interface BriefingIndex {
 
 export function indexBriefing(set: CuratedTableSet): BriefingIndex {
   const pilot = set.table('pilot');
+  const pilotStatus = set.table('pilot_status');
   const milestone = set.table('pilot_milestone');
   const project = set.table('jmdi_project');
   const lesson = set.table('jmdi_lesson');
@@ -190,6 +194,18 @@ export function indexBriefing(set: CuratedTableSet): BriefingIndex {
   for (const row of sortedByText(new ColumnText(milestone.codes('milestone_id')))) {
     for (const country of countriesOfPilotId.get(milestonePilots.text(row)) ?? [])
       milestonesByCountry.add(country, row);
+  }
+  const statusPilots = new ColumnText(pilotStatus.codes('pilot_id'));
+  const statusSeq = pilotStatus.numbers('seq');
+  const statusKeys = Array.from(
+    { length: pilotStatus.length },
+    (_, row) =>
+      `${statusPilots.text(row)}|${String(statusSeq.valid[row] ? statusSeq.values[row]! : 0).padStart(6, '0')}`,
+  );
+  const statusByCountry = new GroupMembers();
+  for (const row of sortedByKeys(statusKeys)) {
+    for (const country of countriesOfPilotId.get(statusPilots.text(row)) ?? [])
+      statusByCountry.add(country, row);
   }
   const rt3Members = new GroupMembers();
   const rt3Scope = milestonePilots.perCode(
@@ -303,12 +319,14 @@ export function indexBriefing(set: CuratedTableSet): BriefingIndex {
     profileOf,
     survey: surveyTallyOf(set),
     pilot,
+    pilotStatus,
     milestone,
     project,
     lesson,
     event,
     observation,
     pilotsOf,
+    pilotStatusOf: statusByCountry.build(countries.length),
     milestonesOf: milestonesByCountry.build(countries.length),
     projectsOf: projectsByCountry.build(countries.length),
     lessonsOf: lessonsByCountry.build(countries.length),

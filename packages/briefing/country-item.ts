@@ -4,6 +4,7 @@ import type {
   CountryEvent,
   CountryMilestone,
   CountryPilot,
+  CountryPilotStatus,
   CountryProject,
   FigureValue,
   GoodPractice,
@@ -38,6 +39,7 @@ import {
 
 const PILOT_FIELDS = [
   'pilot_id',
+  'programme',
   'phase',
   'participation_status',
   'status_as_of',
@@ -47,6 +49,20 @@ const PILOT_FIELDS = [
   'un_lead_org_ids',
   'donor_org_ids',
   'national_strategy',
+  'confidence',
+];
+const PILOT_STATUS_FIELDS = [
+  'status_id',
+  'pilot_id',
+  'seq',
+  'participation_status',
+  'listing',
+  'status_date',
+  'date_precision',
+  'period',
+  'statement_en',
+  'source_doc_id',
+  'source_locator',
   'confidence',
 ];
 const MILESTONE_FIELDS = [
@@ -83,7 +99,7 @@ const GOOD_PRACTICE_FIELDS = [
   'evidence_strength',
   'condition_tags',
 ];
-const EVENT_FIELDS = ['event_id', 'title', 'start_date', 'end_date'];
+const EVENT_FIELDS = ['event_id', 'title', 'start_date', 'end_date', 'date_precision'];
 const OBSERVATION_FIELDS = [
   'indicator_id',
   'value',
@@ -150,12 +166,13 @@ function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): Co
 
 /** One country's item: its rows in every table, the survey profile, the figures and the caveats. */
 export function buildCountryItem(index: BriefingIndex, countryIndex: number): CountryItem {
-  const { set, pilot, milestone, project, lesson, event, observation } = index;
+  const { set, pilot, pilotStatus, milestone, project, lesson, event, observation } = index;
   const iso3 = index.countries[countryIndex]!;
   const country = countryReference().byIso3(iso3);
   const profileIndex = index.profileOf[countryIndex]!;
   const profile = profileIndex >= 0 ? index.profiles[profileIndex] : undefined;
   const pilotRows = rowsOf(index.pilotsOf, countryIndex);
+  const statusRows = rowsOf(index.pilotStatusOf, countryIndex);
   const milestoneRows = rowsOf(index.milestonesOf, countryIndex);
   const projectRows = rowsOf(index.projectsOf, countryIndex);
   const lessonRows = rowsOf(index.lessonsOf, countryIndex);
@@ -191,6 +208,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
 
   const runs: RefRun[] = [
     { table: pilot, rows: pilotRows },
+    { table: pilotStatus, rows: statusRows },
     { table: milestone, rows: milestoneRows },
     { table: project, rows: projectRows },
     { table: lesson, rows: lessonRows },
@@ -232,6 +250,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
     pilots: pilots.map(
       (row, at): CountryPilot => ({
         pilot_id: text(row.pilot_id),
+        programme: text(row.programme),
         phase: text(row.phase),
         participation_status: text(row.participation_status),
         status_as_of: text(row.status_as_of),
@@ -244,6 +263,24 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
         source: sourceLink(set, pilot, pilotRows[at]!),
       }),
     ),
+    pilot_status: Array.from(statusRows, (row): CountryPilotStatus => {
+      const values = pilotStatus.row(row, PILOT_STATUS_FIELDS);
+      return {
+        status_id: text(values.status_id),
+        pilot_id: text(values.pilot_id),
+        seq: num(values.seq),
+        participation_status: text(values.participation_status),
+        listing: text(values.listing),
+        status_date: text(values.status_date),
+        date_precision: text(values.date_precision),
+        period: text(values.period),
+        statement: text(values.statement_en),
+        source_doc_id: text(values.source_doc_id),
+        source_locator: text(values.source_locator),
+        confidence: text(values.confidence),
+        source: sourceLink(set, pilotStatus, row),
+      };
+    }),
     milestones: milestones.map(
       (row, at): CountryMilestone => ({
         milestone_id: text(row.milestone_id),
@@ -330,6 +367,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
         title: text(values.title),
         start_date: text(values.start_date),
         end_date: text(values.end_date),
+        date_precision: text(values.date_precision),
         source: sourceLink(set, event, row),
       };
     }),

@@ -21,6 +21,7 @@ function eventBody(row: Row): Omit<EventBody, 'source' | 'illustrative' | 'cavea
     country_iso3s: texts(row.country_iso3s),
     organiser_org_ids: texts(row.organiser_org_ids),
     co_chair_iso3: texts(row.co_chair_iso3),
+    co_host_iso3: texts(row.co_host_iso3),
     hld_rt: texts(row.hld_rt),
     theme_jmdi: texts(row.theme_jmdi),
     related_pilot_id: text(row.related_pilot_id),

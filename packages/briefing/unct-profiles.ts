@@ -1,4 +1,5 @@
 import type { CapacityAnswer } from '#contracts/briefing/country.ts';
+import { DEFAULT_INCLUDED_STATUSES, validationStatusOf } from '#contracts/survey-statistics.ts';
 import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE } from '#contracts/vocabularies.ts';
 import { groupRows, rowsOf } from '#packages/columnar/group-by.ts';
 import { ColumnText, str } from './column-text.ts';
@@ -7,6 +8,7 @@ import type { CuratedTableSet } from './curated-tables.ts';
 /** What the 2011 GMG survey says about one UN Country Team. */
 export interface UnctProfile {
   readonly iso3: string;
+  /** Submissions counted: approved only, as the survey statistics (DEFAULT_INCLUDED_STATUSES). */
   readonly respondents: number;
   readonly capacity: CapacityAnswer[];
   /** Respondents per support type (SUPPORT_TYPE order). */
@@ -28,14 +30,22 @@ function modeOf<T extends string>(counts: ArrayLike<number>, at: number, order: 
 
 /**
  * One profile per surveyed UNCT country. A response counts for the country of its respondent
- * (the last respondent row with that id); capacity and demand answers give the most frequent
- * answer per capacity area, support requests a count per support type.
+ * (the last respondent row with that id) when that submission's validation status is counted —
+ * approved only, as in the survey statistics (docs/survey-statistics.md), so the older profile
+ * fields and `n of base` agree; the rows of submissions left out are still cited. Capacity and
+ * demand answers give the most frequent answer per capacity area, support requests a count per
+ * support type.
  */
 export function unctProfiles(set: CuratedTableSet): UnctProfile[] {
   const respondents = set.table('survey_respondent');
   const responses = set.table('survey_response');
   const respondentIds = new ColumnText(respondents.codes('respondent_id'));
   const respondentIso3 = new ColumnText(respondents.codes('iso3'));
+  const statuses = new ColumnText(respondents.codes('validation_status'));
+  const countedStatus = Uint8Array.from(
+    statuses.perCode((value) => (DEFAULT_INCLUDED_STATUSES.includes(validationStatusOf(value)) ? 1 : 0)),
+  );
+  const counted = (row: number) => countedStatus[statuses.codes[row]! + 1] === 1;
   const lastRow = new Map<string, number>();
   for (let row = 0; row < respondents.length; row += 1) lastRow.set(respondentIds.text(row), row);
   const profileIndex = new Map<string, number>();
@@ -59,6 +69,12 @@ export function unctProfiles(set: CuratedTableSet): UnctProfile[] {
     responseIds.perCode((value) => {
       const row = lastRow.get(String(value));
       return row === undefined ? -1 : profileIndex.get(respondentIso3.text(row))!;
+    }),
+  );
+  const countedId = Uint8Array.from(
+    responseIds.perCode((value) => {
+      const row = lastRow.get(String(value));
+      return row !== undefined && counted(row) ? 1 : 0;
     }),
   );
   const areas = CAPACITY_AREA.length;
@@ -99,6 +115,8 @@ export function unctProfiles(set: CuratedTableSet): UnctProfile[] {
     if (present[answer] === 0) continue;
     const slot = slotOfQuestion[questions.codes[row]! + 1]!;
     if (slot === -2) continue;
+    citedBy[row] = profile;
+    if (countedId[responseIds.codes[row]! + 1] === 0) continue;
     if (slot === -1) {
       const type = supportIndex[answer]!;
       if (type >= 0) supportCounts[profile * SUPPORT_TYPE.length + type]! += 1;
@@ -109,7 +127,6 @@ export function unctProfiles(set: CuratedTableSet): UnctProfile[] {
       const choice = demandIndex[answer]!;
       if (choice >= 0) demandCounts[(profile * areas + slot - areas) * DEMAND_LEVEL.length + choice]! += 1;
     }
-    citedBy[row] = profile;
   }
   const cited = groupRows(citedBy, profiles);
 
@@ -128,7 +145,7 @@ export function unctProfiles(set: CuratedTableSet): UnctProfile[] {
     });
     return {
       iso3,
-      respondents: respondentRows[profile]!.length,
+      respondents: respondentRows[profile]!.filter(counted).length,
       capacity,
       support: supportCounts.slice(profile * SUPPORT_TYPE.length, (profile + 1) * SUPPORT_TYPE.length),
       respondentRows: respondentRows[profile]!,

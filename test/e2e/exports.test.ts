@@ -15,6 +15,7 @@ const TABLES = [
   'briefing_country',
   'briefing_theme',
   'briefing_project',
+  'briefing_pilot_status',
   'briefing_context_figure',
   'briefing_event',
   'briefing_sources',

@@ -10,7 +10,11 @@ import {
   type RegisteredDocument,
   weakestConfidence,
 } from '#contracts/source-registry.ts';
-import { capacityAreasOfTheme } from '#contracts/survey-statistics.ts';
+import {
+  capacityAreasOfTheme,
+  DEFAULT_INCLUDED_STATUSES,
+  validationStatusOf,
+} from '#contracts/survey-statistics.ts';
 import {
   CAPACITY_AREA,
   CONFIDENCE,
@@ -149,6 +153,9 @@ interface UnctProfile {
   readonly refs: SourceRef[];
 }
 
+const countedSubmission = (respondent: CuratedRow) =>
+  DEFAULT_INCLUDED_STATUSES.includes(validationStatusOf(respondent.row.validation_status));
+
 function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
   const respondents = new Map<string, CuratedRow>();
   for (const respondent of tables.survey_respondent ?? []) {
@@ -164,6 +171,15 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
     const question = String(response.row.question_name);
     const code = str(response.row.value_code);
     if (!code) continue;
+    if (
+      question !== 'support_requested' &&
+      !question.startsWith('capacity/') &&
+      !question.startsWith('demand/')
+    )
+      continue;
+    refs.set(iso3, [...(refs.get(iso3) ?? []), response.ref]);
+    // Counted as the survey statistics count: approved submissions only; left-out rows stay cited.
+    if (!countedSubmission(respondent)) continue;
     if (question === 'support_requested') {
       const counts = support.get(iso3) ?? new Map<string, number>();
       counts.set(code, (counts.get(code) ?? 0) + 1);
@@ -172,10 +188,7 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
       const byQuestion = answers.get(iso3) ?? new Map<string, string[]>();
       byQuestion.set(question, [...(byQuestion.get(question) ?? []), code]);
       answers.set(iso3, byQuestion);
-    } else {
-      continue;
     }
-    refs.set(iso3, [...(refs.get(iso3) ?? []), response.ref]);
   }
   const profiles = new Map<string, UnctProfile>();
   const byCountry = new Map<string, CuratedRow[]>();
@@ -200,7 +213,7 @@ function unctProfiles(tables: CuratedTables): Map<string, UnctProfile> {
     profiles.set(iso3, {
       unct_id: `UNCT-${iso3}`,
       iso3,
-      respondents: rows.length,
+      respondents: rows.filter(countedSubmission).length,
       capacity,
       support: support.get(iso3) ?? new Map(),
       refs: [...refsOf(rows), ...(refs.get(iso3) ?? [])],
@@ -335,6 +348,11 @@ function buildCountry(
   const country = countryReference().byIso3(iso3);
   const pilots = (tables.pilot ?? []).filter((pilot) => pilot.row.iso3 === iso3);
   const pilotIds = new Set(pilots.map((pilot) => String(pilot.row.pilot_id)));
+  const statusKey = (row: CuratedRow['row']) =>
+    `${row.pilot_id}|${String(typeof row.seq === 'number' ? row.seq : 0).padStart(6, '0')}`;
+  const statuses = (tables.pilot_status ?? [])
+    .filter((status) => pilotIds.has(String(status.row.pilot_id)))
+    .sort((a, b) => byText(statusKey(a.row), statusKey(b.row)));
   const milestones = (tables.pilot_milestone ?? [])
     .filter((milestone) => pilotIds.has(String(milestone.row.pilot_id)))
     .sort((a, b) => byText(String(a.row.milestone_id), String(b.row.milestone_id)));
@@ -372,6 +390,7 @@ function buildCountry(
 
   const refs = [
     ...refsOf(pilots),
+    ...refsOf(statuses),
     ...refsOf(milestones),
     ...refsOf(projects),
     ...refsOf(lessons),
@@ -401,6 +420,7 @@ function buildCountry(
     sids: country?.sids ?? false,
     pilots: pilots.map((pilot) => ({
       pilot_id: pilot.row.pilot_id,
+      programme: pilot.row.programme,
       phase: pilot.row.phase,
       participation_status: pilot.row.participation_status,
       status_as_of: pilot.row.status_as_of,
@@ -411,6 +431,21 @@ function buildCountry(
       national_strategy: pilot.row.national_strategy,
       confidence: pilot.row.confidence,
       source: sourceLink(pilot.ref),
+    })),
+    pilot_status: statuses.map((status) => ({
+      status_id: status.row.status_id,
+      pilot_id: status.row.pilot_id,
+      seq: status.row.seq,
+      participation_status: status.row.participation_status,
+      listing: status.row.listing,
+      status_date: status.row.status_date,
+      date_precision: status.row.date_precision,
+      period: status.row.period,
+      statement: status.row.statement_en,
+      source_doc_id: status.row.source_doc_id,
+      source_locator: status.row.source_locator,
+      confidence: status.row.confidence,
+      source: sourceLink(status.ref),
     })),
     milestones: milestones.map((milestone) => ({
       milestone_id: milestone.row.milestone_id,
@@ -487,6 +522,7 @@ function buildCountry(
       title: event.row.title,
       start_date: event.row.start_date,
       end_date: event.row.end_date,
+      date_precision: event.row.date_precision,
       source: sourceLink(event.ref),
     })),
     caveats,

@@ -2,6 +2,7 @@ import type { BriefingItem, CountryItem, ThemeItem } from '#contracts/briefing/i
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
+import { eventDates, statusHistoryOf, statusWhat, statusWhen } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
 import {
   choiceText,
@@ -117,7 +118,13 @@ ${
     ? html`<p>Not a pilot country of “Mainstreaming Migration into National Development Strategies”.</p>`
     : html`<ul class="compact">${body.pilots.map(
         (pilot) =>
-          html`<li>${pilot.pilot_id} (${words(pilot.phase)}): <strong>${words(pilot.participation_status)}</strong> as of ${traced(pilot.status_as_of ?? '?', lineageHref(root, item, pilot.source))}${pilot.lead_gov ? `; lead ${pilot.lead_gov}` : ''}${pilot.un_leads.length ? `; UN leads ${pilot.un_leads.map((code) => organisationName(code)).join(', ')}` : ''} — ${pilot.source.source_doc_id} ${lowMark(pilot.confidence)}</li>`,
+          html`<li>${pilot.pilot_id} (${words(pilot.phase)}${pilot.programme ? `; ${pilot.programme}` : ''}): <strong>${words(pilot.participation_status)}</strong> as of ${traced(pilot.status_as_of ?? '?', lineageHref(root, item, pilot.source))}${pilot.lead_gov ? `; lead ${pilot.lead_gov}` : ''}${pilot.un_leads.length ? `; UN leads ${pilot.un_leads.map((code) => organisationName(code)).join(', ')}` : ''} — ${pilot.source.source_doc_id} ${lowMark(pilot.confidence)}${statusHistoryOf(
+            body,
+            pilot.pilot_id,
+          ).map(
+            (status) =>
+              html` · ${traced(statusWhen(status), lineageHref(root, item, status.source))}: ${statusWhat(status)} per ${status.source_doc_id ?? status.source.source_doc_id}`,
+          )}</li>`,
       )}</ul>`
 }
 <div class="columns">
@@ -165,7 +172,7 @@ ${
         .slice(0, 6)
         .map(
           (event) =>
-            html`<li>${traced(event.start_date ?? '?', lineageHref(root, item, event.source))} ${event.title}</li>`,
+            html`<li>${traced(eventDates(event), lineageHref(root, item, event.source))} ${event.title}</li>`,
         )}</ul>`
 }
 <h2>Caveats</h2>
@@ -192,6 +199,17 @@ ${
 }
 <h3>UN Country Team survey (GMG 2011)</h3>
 ${statistics && surveyChart ? html`${figure(surveyChart, 'High demand for support, share of respondents who answered (n of base in the table).')}${surveyTable(statistics, `Survey answers of UNCT-${body.iso3}: n of base (percent)`, top)}` : html`<p>No survey statistics.</p>`}
+${
+  (body.pilot_status ?? []).length === 0
+    ? ''
+    : html`<h3>Pilot status as each source states it</h3>
+<table><caption>Pilot status statements, in the order the sources came: a later source is a later row, not a correction</caption>
+<thead><tr><th scope="col">Stated</th><th scope="col">Pilot</th><th scope="col">Status</th><th scope="col">Statement</th><th scope="col">Source</th><th scope="col">Where in the source</th></tr></thead>
+<tbody>${(body.pilot_status ?? []).map(
+        (status) =>
+          html`<tr><td>${traced(statusWhen(status), lineageHref(root, item, status.source))}</td><td>${status.pilot_id ?? ''}</td><td>${statusWhat(status)}</td><td>${status.statement ?? ''}</td><td>${status.source_doc_id ?? status.source.source_doc_id} ${lowMark(status.source.confidence)}</td><td>${status.source_locator ?? ''}</td></tr>`,
+      )}</tbody></table>`
+}
 <h3>Milestones</h3>
 <table><caption>Mainstreaming milestones</caption>
 <thead><tr><th scope="col">Date</th><th scope="col">Milestone</th><th scope="col">Status</th><th scope="col">Source</th></tr></thead>

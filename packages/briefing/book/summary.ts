@@ -62,3 +62,23 @@ export function countrySummary(item: CountryItem): CountrySummary {
     }).filter((entry) => entry.projects > 0),
   };
 }
+
+/**
+ * A country's JMDI budgets in one line, saying what is summed: the projects' total budgets in
+ * EUR (not JMDI grants), withdrawn projects left out and counted.
+ */
+export function budgetText(body: CountryItem['body']): string {
+  const projects = body.jmdi.projects;
+  const active = projects.filter((project) => project.selection_status !== 'withdrawn');
+  const withdrawn = projects.length - active.length;
+  const eur = active.reduce(
+    (sum, project) =>
+      sum + ((project.total_budget_currency ?? 'EUR') === 'EUR' ? (project.total_budget_amount ?? 0) : 0),
+    0,
+  );
+  return (
+    `${projects.length} project(s)${withdrawn > 0 ? `, ${withdrawn} withdrawn` : ''}; ` +
+    `EUR ${eur.toLocaleString('en-GB')} in total project budgets of the ${active.length} not withdrawn ` +
+    '(total budgets, not JMDI grants; non-EUR budgets left out)'
+  );
+}

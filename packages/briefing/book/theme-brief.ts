@@ -11,6 +11,7 @@ import type { TopPractice } from '#contracts/briefing/theme.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { type ThemeTitle, themeTitle } from '#contracts/round-tables.ts';
 import { SURVEY_SMALL_BASE, THEME_CAPACITY_AREAS } from '#contracts/survey-statistics.ts';
+import { eventDates } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
 import { type Citation, citationOf } from './citation.ts';
 
@@ -98,9 +99,6 @@ export function citationsOf(docIds: Iterable<string>, items: readonly BriefingIt
   );
 }
 
-const dates = (start?: string, end?: string) =>
-  start && end && end !== start ? `${start} – ${end}` : (start ?? '');
-
 /** The brief of one theme item, from the items of its version (or of an export's selection). */
 export function themeBrief(item: ThemeItem, items: readonly BriefingItem[]): ThemeBrief {
   const body = item.body;
@@ -156,7 +154,7 @@ export function themeBrief(item: ThemeItem, items: readonly BriefingItem[]): The
     .map((event) => ({
       event_id: event.body.event_id ?? '',
       title: event.body.title ?? '',
-      dates: dates(event.body.start_date, event.body.end_date),
+      dates: event.body.start_date ? eventDates(event.body) : '',
       place: [event.body.city, event.body.iso3].filter(Boolean).join(', '),
       confidence: event.body.confidence ?? 'unknown',
       source: event.body.source,

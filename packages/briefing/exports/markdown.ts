@@ -4,7 +4,9 @@ import type { SourceLink } from '#contracts/briefing/provenance.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import { budgetText } from '../book/summary.ts';
 import { citationsOf } from '../book/theme-brief.ts';
+import { eventDates, statusWhat, statusWhen } from '../status-text.ts';
 import { SURVEY_TABLE_HEADERS, supportText, surveyTableRows, validationText } from '../survey-text.ts';
 import type { ExportMeta } from './tables.ts';
 
@@ -131,6 +133,7 @@ export function renderCountryMarkdown(
   for (const pilot of pilots) {
     const parts = [
       `**${code(pilot.pilot_id)}** (${code(pilot.phase)}): **${words(pilot.participation_status)}** as of ${pilot.status_as_of ?? '?'}`,
+      pilot.programme ? `programme ${markdownText(pilot.programme)}` : '',
       pilot.start_date ? `started ${pilot.start_date}` : '',
       pilot.lead_gov ? `lead ${markdownText(pilot.lead_gov)}` : '',
       pilot.un_leads.length
@@ -142,6 +145,27 @@ export function renderCountryMarkdown(
       pilot.national_strategy ? `national strategy ${markdownText(pilot.national_strategy)}` : '',
     ].filter(Boolean);
     lines.push(`- ${parts.join('; ')}. Source ${source(pilot.source)}${flag(pilot.source)}`);
+  }
+  const statuses = body.pilot_status ?? [];
+  if (statuses.length > 0) {
+    lines.push(
+      '',
+      '### Status as each source states it',
+      '',
+      'Each source keeps its own row, in the order the sources came; a later source is a later row, not a correction.',
+      '',
+      ...tableBlock(
+        ['Stated', 'Pilot', 'Status', 'Statement', 'Source', 'Where in the source'],
+        statuses.map((status) => [
+          markdownText(statusWhen(status)),
+          code(status.pilot_id),
+          markdownText(statusWhat(status)),
+          markdownText(status.statement),
+          source(status.source) + flag(status.source),
+          markdownText(status.source_locator),
+        ]),
+      ),
+    );
   }
   const mainstreaming = body.mainstreaming;
   lines.push(
@@ -197,7 +221,7 @@ export function renderCountryMarkdown(
   lines.push('## JMDI projects by theme', '');
   const jmdi = body.jmdi;
   const projects = jmdi.projects;
-  lines.push(`${jmdi.projects_n} project(s); ${money(jmdi.budget_eur_total) || 'EUR 0'} in total.`, '');
+  lines.push(`${markdownText(budgetText(body))}.`, '');
   for (const theme of THEME_JMDI) {
     const ofTheme = projects.filter((project) => project.theme_primary === theme);
     if (ofTheme.length === 0) continue;
@@ -238,7 +262,7 @@ export function renderCountryMarkdown(
       ...tableBlock(
         ['Date', 'Event', 'Title', 'Source'],
         events.map((event) => [
-          markdownText(event.end_date ? `${event.start_date} – ${event.end_date}` : event.start_date),
+          markdownText(eventDates(event)),
           code(event.event_id),
           markdownText(event.title),
           source(event.source) + flag(event.source),

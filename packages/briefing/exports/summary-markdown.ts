@@ -1,6 +1,7 @@
 import type { CountryItem } from '#contracts/briefing/item.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
 import { countrySummary } from '../book/summary.ts';
+import { eventDates, statusHistoryOf, statusWhat, statusWhen } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
 import { validationText } from '../survey-text.ts';
 import { code, ILLUSTRATIVE_BANNER, markdownText, tableBlock } from './markdown.ts';
@@ -31,7 +32,14 @@ export function renderSummaryMarkdown(item: CountryItem, meta: ExportMeta): stri
             .map(
               (pilot) =>
                 `${words(pilot.participation_status)} as of ${pilot.status_as_of ?? '?'} (${code(pilot.pilot_id)}` +
-                `${pilot.un_leads.length ? `; UN leads ${pilot.un_leads.map((org) => markdownText(organisationName(org))).join(', ')}` : ''}; source ${code(pilot.source.source_doc_id)})${pilot.confidence === 'low' ? ' ⚠' : ''}`,
+                `${pilot.programme ? `; ${markdownText(pilot.programme)}` : ''}` +
+                `${pilot.un_leads.length ? `; UN leads ${pilot.un_leads.map((org) => markdownText(organisationName(org))).join(', ')}` : ''}; source ${code(pilot.source.source_doc_id)})${pilot.confidence === 'low' ? ' ⚠' : ''}` +
+                statusHistoryOf(body, pilot.pilot_id)
+                  .map(
+                    (status) =>
+                      ` · ${markdownText(statusWhen(status))}: ${markdownText(statusWhat(status))} per ${code(status.source_doc_id ?? status.source.source_doc_id)}${status.source.confidence === 'low' ? ' ⚠' : ''}`,
+                  )
+                  .join(''),
             )
             .join('; ')),
     '',
@@ -74,7 +82,7 @@ export function renderSummaryMarkdown(item: CountryItem, meta: ExportMeta): stri
           ]),
         )),
     '',
-    `**Events.** ${body.events.map((event) => `${event.start_date ?? '?'} ${markdownText(event.title)}`).join('; ') || 'none linked'}.`,
+    `**Events.** ${body.events.map((event) => `${eventDates(event)} ${markdownText(event.title)}`).join('; ') || 'none linked'}.`,
     '',
     '**Caveats.**',
     '',

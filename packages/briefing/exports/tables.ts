@@ -237,7 +237,7 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column(
       'jmdi_budget_eur_total',
       NUMBER,
-      'Total budget of the JMDI projects in EUR (non-EUR budgets excluded)',
+      "Sum of the JMDI projects' total budgets in EUR: total budgets, not JMDI grants; withdrawn projects included; non-EUR budgets excluded",
       {
         hxl: '#value+budget+eur+jmdi',
       },
@@ -357,6 +357,40 @@ export const BRIEFING_PROJECT: ExportTable = {
   ],
 };
 
+export const BRIEFING_PILOT_STATUS: ExportTable = {
+  name: 'briefing_pilot_status',
+  title: 'Pilot status as each source states it',
+  description:
+    "One row per source statement of a pilot's participation status, in the order the sources came: sources that disagree stay side by side, a later source is a later row, never a correction.",
+  columns: [
+    column('status_id', UTF8, 'Status statement id', { required: true }),
+    column('iso3', UTF8, 'Country', { required: true, pattern: ISO3 }),
+    column('pilot_id', UTF8, 'Mainstreaming pilot id'),
+    column('seq', INT, 'Order of the source within the pilot (1 = earliest)'),
+    column(
+      'participation_status',
+      UTF8,
+      'Status the source states (none when it only leaves the country out)',
+    ),
+    column('listing', UTF8, 'Whether the source lists the country', { enum: ['listed', 'not_listed'] }),
+    column('status_date', DATE, 'Date the source states the status on'),
+    column('date_precision', UTF8, 'Precision of the date', { enum: ['day', 'month', 'year'] }),
+    column('period', UTF8, 'Period the source says the status covers'),
+    column('statement', UTF8, 'What the source says'),
+    ...provenanceColumns('the status row'),
+    column('source_doc_id', UTF8, 'Source document'),
+    column('source_locator', UTF8, 'Where in the source document, with the words it rests on'),
+  ],
+  primaryKey: ['status_id', 'iso3'],
+  foreignKeys: [
+    {
+      fields: ['iso3'],
+      reference: { resource: 'briefing_country', fields: ['iso3'] },
+      holdsForOneCountry: true,
+    },
+  ],
+};
+
 export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
   name: 'briefing_context_figure',
   title: 'Context figures',
@@ -401,6 +435,7 @@ export const BRIEFING_EVENT: ExportTable = {
     column('iso3', UTF8, 'Host country', { pattern: ISO3 }),
     column('country_iso3s', LIST, 'Countries linked to the event'),
     column('co_chair_iso3', LIST, 'Co-chairs'),
+    column('co_host_iso3', LIST, 'Co-hosts (the host is iso3)'),
     column('organiser_org_ids', LIST, 'Organisers'),
     column('hld_rt', LIST, 'HLD round tables'),
     column('theme_jmdi', LIST, 'JMDI themes'),
@@ -459,6 +494,7 @@ export const BRIEFING_TABLES: readonly ExportTable[] = [
   BRIEFING_COUNTRY,
   BRIEFING_THEME,
   BRIEFING_PROJECT,
+  BRIEFING_PILOT_STATUS,
   BRIEFING_CONTEXT_FIGURE,
   BRIEFING_EVENT,
   BRIEFING_SOURCES,
@@ -613,6 +649,25 @@ function projectRows(body: CountryBody): ExportRow[] {
   }));
 }
 
+function pilotStatusRows(body: CountryBody): ExportRow[] {
+  return (body.pilot_status ?? []).map((status) => ({
+    status_id: status.status_id,
+    iso3: body.iso3,
+    pilot_id: text(status.pilot_id),
+    seq: status.seq,
+    participation_status: text(status.participation_status),
+    listing: text(status.listing),
+    status_date: text(status.status_date),
+    date_precision: text(status.date_precision),
+    period: text(status.period),
+    statement: text(status.statement),
+    confidence: status.source.confidence,
+    illustrative: status.source.illustrative,
+    source_doc_id: text(status.source_doc_id ?? status.source.source_doc_id),
+    source_locator: text(status.source_locator),
+  }));
+}
+
 function eventRow(body: EventBody): ExportRow {
   return {
     event_id: body.event_id,
@@ -625,6 +680,7 @@ function eventRow(body: EventBody): ExportRow {
     iso3: text(body.iso3),
     country_iso3s: [...(body.country_iso3s ?? [])],
     co_chair_iso3: [...(body.co_chair_iso3 ?? [])],
+    co_host_iso3: [...(body.co_host_iso3 ?? [])],
     organiser_org_ids: [...(body.organiser_org_ids ?? [])],
     hld_rt: [...(body.hld_rt ?? [])],
     theme_jmdi: [...(body.theme_jmdi ?? [])],
@@ -715,6 +771,7 @@ export function briefingTables(items: readonly BriefingItem[], meta: ExportMeta)
       case 'country':
         push(BRIEFING_COUNTRY, countryRow(item.body, meta));
         push(BRIEFING_PROJECT, ...projectRows(item.body));
+        push(BRIEFING_PILOT_STATUS, ...pilotStatusRows(item.body));
         push(BRIEFING_CONTEXT_FIGURE, ...contextRows(item.body));
         break;
       case 'theme':

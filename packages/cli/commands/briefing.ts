@@ -6,9 +6,11 @@ import type { LineageSource } from '#contracts/briefing/provenance.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import type { ThemeBody } from '#contracts/briefing/theme.ts';
 import { figureSeries } from '#packages/briefing/book/series.ts';
+import { budgetText } from '#packages/briefing/book/summary.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
+import { eventDates, statusWhat, statusWhen } from '#packages/briefing/status-text.ts';
 import {
   SURVEY_TABLE_HEADERS,
   supportText,
@@ -81,8 +83,19 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
       `Pilot ${pilot.pilot_id}: ${pilot.participation_status} as of ${pilot.status_as_of}` +
         (pilot.lead_gov ? `; lead ${pilot.lead_gov}` : '') +
         (pilot.national_strategy ? `; strategy ${pilot.national_strategy}` : '') +
-        ` [${pilot.source.source_doc_id}, ${pilot.confidence}]${mark(pilot.source)}`,
+        ` [${pilot.source.source_doc_id}, ${pilot.confidence}]${mark(pilot.source)}` +
+        (pilot.programme ? `\n  programme: ${pilot.programme}` : ''),
     );
+  }
+  if ((body.pilot_status ?? []).length > 0) {
+    lines.push(
+      '',
+      'Pilot status as each source states it (a later source is a later row, not a correction):',
+    );
+    for (const status of body.pilot_status ?? [])
+      lines.push(
+        `  ${statusWhen(status)}  ${status.pilot_id}  ${statusWhat(status)}: ${status.statement} [${status.source_doc_id ?? status.source.source_doc_id}: ${status.source_locator}]${mark(status.source)}`,
+      );
   }
   if (body.milestones.length > 0) {
     lines.push('', 'Milestones:');
@@ -116,9 +129,9 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   }
   const jmdi = body.jmdi;
   lines.push(
-    `JMDI: ${jmdi.projects_n} projects (${Object.entries(jmdi.projects_by_theme)
+    `JMDI: ${budgetText(body)}; by theme ${Object.entries(jmdi.projects_by_theme)
       .map(([theme, n]) => `${theme} ${n}`)
-      .join(', ')}); EUR ${jmdi.budget_eur_total.toLocaleString('en-GB')} total`,
+      .join(', ')}`,
   );
   for (const project of jmdi.projects) {
     lines.push(
@@ -146,7 +159,7 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   if (body.events.length > 0) {
     lines.push('', 'Events:');
     for (const event of body.events)
-      lines.push(`  ${event.start_date}  ${event.event_id}  ${event.title}${mark(event.source)}`);
+      lines.push(`  ${eventDates(event)}  ${event.event_id}  ${event.title}${mark(event.source)}`);
   }
   if (body.caveats.length > 0) {
     lines.push('', 'Caveats:');
@@ -205,7 +218,7 @@ function describeTheme(body: ThemeBody, version: number): string {
   if (body.survey_demands.length) {
     lines.push(
       '',
-      `Survey demands (UNCTs whose most frequent answer is high demand, any validation status): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
+      `Survey demands (UNCTs whose most frequent answer is high demand, approved submissions only): ${body.survey_demands.map((d) => `${d.capacity_area} ${d.uncts_high_demand}`).join(', ')}`,
     );
   }
   if (body.caveats.length > 0) {

@@ -192,6 +192,17 @@ const TABLES: Readonly<Record<string, fc.Arbitrary<Record<string, unknown>>>> = 
     start_date: maybe(date),
     ...provenance,
   }),
+  pilot_status: fc.record({
+    status_id: maybe(fc.constantFrom('MM-MDA-P1-S01', 'MM-MDA-P1-S02', 'MM-SEN-P1-S01')),
+    pilot_id: maybe(fc.constantFrom('MM-MDA-P1', 'MM-SEN-P1', 'MM-PHL-P1')),
+    seq: maybe(fc.integer({ min: 1, max: 3 })),
+    participation_status: maybe(fc.constantFrom('candidate', 'active')),
+    listing: maybe(fc.constantFrom('listed', 'not_listed')),
+    status_date: maybe(date),
+    period: maybe(fc.constant('2011-2013')),
+    statement_en: fc.constantFrom('Listed', 'Not listed'),
+    ...provenance,
+  }),
   pilot_milestone: fc.record({
     milestone_id: maybe(fc.constantFrom('MM-MDA-P1-M01', 'MM-MDA-P1-M02', 'MM-SEN-P1-M01')),
     pilot_id: maybe(fc.constantFrom('MM-MDA-P1', 'MM-SEN-P1', 'MM-PHL-P1')),

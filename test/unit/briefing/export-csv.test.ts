@@ -75,6 +75,7 @@ describe('CSV export', () => {
       'briefing_country.csv',
       'briefing_theme.csv',
       'briefing_project.csv',
+      'briefing_pilot_status.csv',
       'briefing_context_figure.csv',
       'briefing_event.csv',
       'briefing_sources.csv',

@@ -243,3 +243,69 @@ describe('survey statistics (property)', () => {
     );
   });
 });
+
+describe('the older profile fields count what the statistics count', () => {
+  it('respondents and support requests of the hand-made export: approved submissions only (3 of 6 for Moldova)', async () => {
+    const items = buildBriefing(await curatedSurvey());
+    const mda = items.find((item): item is CountryItem => item.type === 'country' && item.id === 'MDA')!;
+
+    // Counting every submission would give 6 respondents, training 4 and funding 2.
+    expect(mda.body.survey.respondents_n).toBe(3);
+    expect(mda.body.survey.support_types_requested).toEqual([
+      { support_type: 'training', respondents: 2 },
+      { support_type: 'funding', respondents: 1 },
+    ]);
+    // The rows of the submissions left out are still cited.
+    const cited = mda.body.sources.find((source) => source.source_doc_id === 'DOC-test-survey');
+    expect(cited?.locators.length).toBeGreaterThan(0);
+    expect(mda.lineage!.sources.reduce((sum, source) => sum + source.rows, 0)).toBeGreaterThanOrEqual(6);
+  });
+
+  it('respondents_n = submissions counted, support requests = the statistics’ counts, whatever the statuses (property)', () => {
+    const ref = (table: string, at: number) => ({
+      table,
+      locator: `line ${at + 2}`,
+      file_sha256: 'e'.repeat(64),
+      raw_key: 'raw/survey/generated.csv',
+      source_doc_id: 'DOC-test-survey',
+    });
+    fc.assert(
+      fc.property(fc.array(submission, { minLength: 1, maxLength: 20 }), (submissions) => {
+        const respondents: CuratedRow[] = [];
+        const responses: CuratedRow[] = [];
+        submissions.forEach((entry, at) => {
+          const id = `R-${at}`;
+          respondents.push({
+            row: {
+              respondent_id: id,
+              iso3: entry.iso3,
+              unct_id: `UNCT-${entry.iso3}`,
+              validation_status: entry.status,
+            },
+            ref: ref('survey_respondent', at),
+          });
+          for (const [seq, type] of entry.support.entries())
+            responses.push({
+              row: { respondent_id: id, question_name: 'support_requested', seq, value_code: type },
+              ref: ref('survey_response', responses.length),
+            });
+        });
+        const items = buildBriefing({ survey_respondent: respondents, survey_response: responses });
+        for (const item of items) {
+          if (item.type !== 'country' || !item.body.survey.statistics) continue;
+          const { survey } = item.body;
+          expect(survey.respondents_n).toBe(survey.statistics!.validation.included);
+          const counted = new Map(
+            survey.statistics!.support_requested.choices.map((entry) => [entry.choice, entry.n]),
+          );
+          for (const requested of survey.support_types_requested)
+            expect(requested.respondents).toBe(counted.get(requested.support_type));
+          expect(survey.support_types_requested.length).toBe(
+            [...counted.values()].filter((n) => n > 0).length,
+          );
+        }
+      }),
+      propertyRuns('older survey fields count approved only', 50),
+    );
+  });
+});

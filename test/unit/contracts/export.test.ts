@@ -106,6 +106,7 @@ describe('contract exports', () => {
         'observation',
         'pilot',
         'pilot_milestone',
+        'pilot_status',
         'source_document',
         'survey_respondent',
         'survey_response',
