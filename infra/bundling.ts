@@ -19,9 +19,10 @@ export const LAMBDA_BUNDLE_SETTINGS = {
   sourceMap: true,
   /**
    * Source maps carry the mappings (file, line, column, names) but not a copy of every source.
-   * With `NODE_OPTIONS=--enable-source-maps` Node reads and parses the map at import, so the
-   * copies (≈ 3/4 of the map) cost every cold start; stack traces point into the sources without
-   * them (only the source line Node prints under an uncaught error is lost).
+   * With `NODE_OPTIONS=--enable-source-maps` (see {@link lambdaNodeOptions}) Node reads and parses
+   * the map at import, so the copies (≈ 3/4 of the map) would cost every cold start; stack traces
+   * point into the sources without them (only the source line Node prints under an uncaught error
+   * is lost).
    */
   sourcesContent: false,
   /** Prefer ESM builds of dependencies: they tree-shake, CommonJS builds do not. */
@@ -55,6 +56,16 @@ export const LAMBDA_BUNDLE_SETTINGS = {
     '@aws-sdk/credential-provider-node': './packages/storage/lambda-credential-provider.ts',
   },
 } as const;
+
+/**
+ * The `NODE_OPTIONS` of a function: `--enable-source-maps` maps stack traces to the sources, and
+ * makes Node read and parse the bundle's source map at every cold start (measured in
+ * bench/bundle-size.ts, which runs bundles with the same options). Without it the map still ships
+ * in the bundle, for reading a trace afterwards or for turning the option on while debugging.
+ */
+export function lambdaNodeOptions(options: { readonly sourceMaps: boolean }): Record<string, string> {
+  return options.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {};
+}
 
 /** Bundling options for `NodejsFunction`. */
 export function lambdaBundlingOptions(): BundlingOptions {

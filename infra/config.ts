@@ -100,6 +100,13 @@ export interface StageConfig {
   readonly apiThrottleRateLimit: number;
   /** Burst of the briefing API (default stage). */
   readonly apiThrottleBurstLimit: number;
+  /**
+   * Stack traces in the function logs point into the TypeScript sources
+   * (`NODE_OPTIONS=--enable-source-maps`). Node then reads and parses each function's source map
+   * at every cold start (≈ 10 % of its import; BENCHMARKS.md), so prod leaves it off: its traces
+   * point into the minified bundle, whose map ships beside it (docs/deploy.md says how to read them).
+   */
+  readonly sourceMapStackTraces: boolean;
 }
 
 export const STAGES: Readonly<Record<StageName, StageConfig>> = {
@@ -128,6 +135,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     terminationProtection: false,
     apiThrottleRateLimit: 10,
     apiThrottleBurstLimit: 20,
+    sourceMapStackTraces: true,
   },
   prod: {
     stage: 'prod',
@@ -151,6 +159,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
     terminationProtection: true,
     apiThrottleRateLimit: 50,
     apiThrottleBurstLimit: 100,
+    sourceMapStackTraces: false,
   },
 };
 

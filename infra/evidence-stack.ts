@@ -87,6 +87,8 @@ export class EvidenceStack extends Stack {
     this.pipeline = new PipelineFunctions(this, 'Pipeline', {
       definition,
       namePrefix: config.namePrefix,
+      stageName: config.stage,
+      sourceMapStackTraces: config.sourceMapStackTraces,
       buckets: this.storage.buckets,
       tables: this.tables.tables,
       encryptionKey: this.encryptionKey,

@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import {
   InvalidHttpApiEventError,
@@ -6,6 +5,7 @@ import {
   toHttpApiResult,
 } from '#packages/api/http-api-event.ts';
 import { createBriefingRouter } from '#packages/api/router.ts';
+import { handlerLogger, withLambdaContext } from '#packages/pipeline/lambda-logger.ts';
 import { HLD_EXPORT_LINK_SECONDS, readSetting } from '#packages/settings/settings.ts';
 import { BriefingStore } from '#packages/storage/briefing-store.ts';
 import { Ledger } from '#packages/storage/ledger.ts';
@@ -14,7 +14,7 @@ import { resourceNames } from '#packages/storage/resources.ts';
 
 /** Lambda entry of the briefing HTTP API (API Gateway HTTP API, payload format 2.0). */
 
-const logger = new Logger({ serviceName: 'hld-evidence-api' });
+const logger = handlerLogger('api');
 // Module scope: names read (and checked) once, clients reused across invocations.
 const names = resourceNames();
 const router = createBriefingRouter({
@@ -31,24 +31,30 @@ const router = createBriefingRouter({
     }),
 });
 
-export const handler = async (
-  event: unknown,
-  context: Context,
-): Promise<APIGatewayProxyStructuredResultV2> => {
-  logger.addContext(context);
-  let request: ReturnType<typeof parseHttpApiEvent>;
-  try {
-    request = parseHttpApiEvent(event);
-  } catch (error) {
-    if (!(error instanceof InvalidHttpApiEventError)) throw error;
-    logger.error('not an HTTP API 2.0 event', { error });
-    return {
-      statusCode: 400,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-      body: `${JSON.stringify({ error: 'bad_event', message: 'The API expects API Gateway HTTP API payload format 2.0' })}\n`,
-    };
-  }
-  const response = await router({ ...request, requestId: request.requestId ?? context.awsRequestId });
-  logger.info('request', { method: request.method, path: request.path, status: response.status });
-  return toHttpApiResult(response);
-};
+/** API Gateway's request id: the id the client's response and API Gateway's access log carry. */
+function requestIdOf(event: unknown): string | undefined {
+  const requestId = (event as { requestContext?: { requestId?: unknown } } | null)?.requestContext?.requestId;
+  return typeof requestId === 'string' && requestId.length > 0 ? requestId : undefined;
+}
+
+export const handler = withLambdaContext(
+  logger,
+  requestIdOf,
+  async (event: unknown, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    let request: ReturnType<typeof parseHttpApiEvent>;
+    try {
+      request = parseHttpApiEvent(event);
+    } catch (error) {
+      if (!(error instanceof InvalidHttpApiEventError)) throw error;
+      logger.error('not an HTTP API 2.0 event', { error });
+      return {
+        statusCode: 400,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+        body: `${JSON.stringify({ error: 'bad_event', message: 'The API expects API Gateway HTTP API payload format 2.0' })}\n`,
+      };
+    }
+    const response = await router({ ...request, requestId: request.requestId ?? context.awsRequestId });
+    logger.info('request', { method: request.method, path: request.path, status: response.status });
+    return toHttpApiResult(response);
+  },
+);

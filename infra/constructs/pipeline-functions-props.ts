@@ -30,6 +30,28 @@ export interface PipelineFunctionsProps {
    */
   readonly extraEnvironment?: Readonly<Record<string, string>>;
   /**
+   * The deployment stage every log line names (`stage`, from HLD_STAGE).
+   * @default - unset: the functions' log lines say `local`
+   */
+  readonly stageName?: string;
+  /**
+   * Level of the functions' Powertools logger (POWERTOOLS_LOG_LEVEL). Lambda's own log-level
+   * control, when set on a function, wins over it.
+   * @default 'INFO'
+   */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Share of invocations logged at DEBUG whatever the level (POWERTOOLS_LOGGER_SAMPLE_RATE, 0–1).
+   * @default 0
+   */
+  readonly debugLogSampleRate?: number;
+  /**
+   * Map stack traces to the TypeScript sources (`NODE_OPTIONS=--enable-source-maps`), at the cost
+   * of reading the source map at every cold start.
+   * @default false
+   */
+  readonly sourceMapStackTraces?: boolean;
+  /**
    * CloudWatch namespace of the Powertools metrics.
    * @default 'HldEvidence'
    */

@@ -15,8 +15,10 @@ import {
   HLD_EVENT_BUS,
   HLD_KEEP_VERSIONS,
   HLD_LOCK_LEASE_SECONDS,
+  HLD_STAGE,
 } from '#packages/settings/settings.ts';
 import { BUCKETS, TABLES } from '#packages/storage/resources.ts';
+import { lambdaNodeOptions } from '../bundling.ts';
 import { PipelineWiringError } from '../errors.ts';
 import { constructIdOf } from './construct-id.ts';
 import { EventStage } from './event-stage.ts';
@@ -75,10 +77,12 @@ export class PipelineFunctions extends Construct {
       ...settingEnvironment(BUCKETS.exports.setting, props.buckets.exports.bucketName),
       ...settingEnvironment(TABLES.ledger.setting, props.tables.ledger.tableName),
       ...settingEnvironment(TABLES.briefings.setting, props.tables.briefings.tableName),
+      ...(props.stageName === undefined ? {} : settingEnvironment(HLD_STAGE, props.stageName)),
       POWERTOOLS_SERVICE_NAME: this.definition.name,
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      POWERTOOLS_LOGGER_SAMPLE_RATE: String(debugLogSampleRate(props.debugLogSampleRate ?? 0)),
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'HldEvidence',
-      // Stack traces point into the TypeScript sources, not the minified bundle.
-      NODE_OPTIONS: '--enable-source-maps',
+      ...lambdaNodeOptions({ sourceMaps: props.sourceMapStackTraces ?? false }),
     };
     this.environment = {
       ...this.resourceEnvironment,
@@ -200,6 +204,16 @@ function assertStageIds(definition: PipelineDefinition): void {
     if (seen.has(stage.id)) throw new PipelineWiringError(`Stage id '${stage.id}' appears twice.`);
     seen.add(stage.id);
   }
+}
+
+/** POWERTOOLS_LOGGER_SAMPLE_RATE is a share of invocations; Powertools ignores anything else silently. */
+function debugLogSampleRate(rate: number): number {
+  if (!(rate >= 0 && rate <= 1)) {
+    throw new PipelineWiringError(
+      `debugLogSampleRate ${rate} must be a share from 0 to 1 (0.01: 1 % of invocations).`,
+    );
+  }
+  return rate;
 }
 
 /** The layers a stage's function gets, from its `readsWorkbooks` and `writesParquet`. */

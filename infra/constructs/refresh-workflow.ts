@@ -203,6 +203,7 @@ export class RefreshWorkflow extends Construct {
     const task = tasks.LambdaInvoke.jsonPath(this, constructIdOf(step.id), {
       comment: step.description,
       lambdaFunction: this.functionOf(step, props),
+      payload: stepInput(),
       // The step returns the next RefreshState; the Lambda envelope (StatusCode, …) is dropped.
       payloadResponseOnly: true,
       retryOnServiceExceptions: true,
@@ -282,6 +283,7 @@ export class RefreshWorkflow extends Construct {
     const release = tasks.LambdaInvoke.jsonPath(this, constructIdOf(failureStep.id), {
       comment: failureStep.description,
       lambdaFunction: this.functionOf(failureStep, props),
+      payload: stepInput(),
       payloadResponseOnly: true,
       retryOnServiceExceptions: true,
       // Keep `failure` so the Fail state can report the original error.
@@ -290,6 +292,17 @@ export class RefreshWorkflow extends Construct {
     retryThrottling(release).addCatch(failed, { resultPath: '$.failureStepError' });
     return describe.next(addError).next(release).next(failed);
   }
+}
+
+/**
+ * What every step receives (`RefreshStepInput` in packages/pipeline/refresh-step-adapter.ts): the
+ * RefreshState and the execution's name, the correlation id of the run's log lines in every step.
+ */
+function stepInput(): sfn.TaskInput {
+  return sfn.TaskInput.fromObject({
+    state: sfn.JsonPath.entirePayload,
+    executionName: sfn.JsonPath.executionName,
+  });
 }
 
 /** Throttled invocations are retried with backoff (CDK's default retry covers service errors only). */

@@ -1,5 +1,4 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -8,6 +7,7 @@ import { eventBridgeClient } from '#packages/storage/client-factory.ts';
 import { pipelineConfig } from './config.ts';
 import type { EventStageDefinition, EventStageRunner, StageDeclaration } from './definition.ts';
 import { PIPELINE_EVENT_SOURCE, type PipelineEvent, type PipelineEventType } from './events.ts';
+import { handlerLogger, withLambdaContext } from './lambda-logger.ts';
 import type { StageHandler } from './stage-handler.ts';
 
 /**
@@ -17,7 +17,6 @@ import type { StageHandler } from './stage-handler.ts';
  * only its own stage's code.
  */
 
-const logger = new Logger({ serviceName: 'hld-evidence' });
 // Namespace from POWERTOOLS_METRICS_NAMESPACE (set by the stack); EMF lines, no API calls.
 const metrics = new Metrics({ serviceName: 'hld-evidence' });
 
@@ -64,6 +63,26 @@ export async function publishEvents(events: readonly PipelineEvent[]): Promise<v
 }
 
 /**
+ * The correlation id of one record: the id of the EventBridge event it carries (the same id in
+ * EventBridge, the queue, the DLQ and a redrive), or the SQS message id when the body is not one.
+ */
+export function recordCorrelationId(record: SQSRecord): string {
+  try {
+    const id: unknown = (JSON.parse(record.body) as { id?: unknown }).id;
+    if (typeof id === 'string' && id.length > 0) return id;
+  } catch {
+    // Not JSON: the message id still names the delivery.
+  }
+  return record.messageId;
+}
+
+/** A batch of one record has that record's correlation id; a larger batch lists them in its summary line. */
+function batchCorrelationId(event: SQSEvent): string | undefined {
+  const [only, ...others] = event.Records;
+  return only && others.length === 0 ? recordCorrelationId(only) : undefined;
+}
+
+/**
  * The Lambda handler of an event stage, from its declaration and its runner (see
  * stage-handler.ts). At init it checks the pipeline's settings: a bad value fails the init,
  * naming the variable.
@@ -78,15 +97,25 @@ export function sqsStageHandler(
 > {
   pipelineConfig();
   const stageId = stage.id;
+  const logger = handlerLogger(stageId);
   const processor = new BatchProcessor(EventType.SQS);
-  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const handler = withLambdaContext(logger, batchCorrelationId, async (event: SQSEvent, context: Context) => {
+    // Records run in parallel: each gets a logger of its own carrying its own correlation id.
     const recordHandler = async (record: SQSRecord) => {
-      const emitted = await run(toPipelineEvent(record.body), {
-        remainingTimeMs: () => context.getRemainingTimeInMillis(),
-        log: (message, fields) => logger.info(message, { stage: stageId, ...fields }),
-      });
-      await publishEvents(emitted);
-      metrics.addMetric('EventsEmitted', MetricUnit.Count, emitted.length);
+      const recordLogger = logger.createChild();
+      recordLogger.setCorrelationId(recordCorrelationId(record));
+      try {
+        const emitted = await run(toPipelineEvent(record.body), {
+          remainingTimeMs: () => context.getRemainingTimeInMillis(),
+          log: (message, fields) => recordLogger.info(message, { ...fields }),
+        });
+        await publishEvents(emitted);
+        metrics.addMetric('EventsEmitted', MetricUnit.Count, emitted.length);
+      } catch (error) {
+        // SQS redelivers the record; without this line nobody would see why it failed.
+        recordLogger.error('record failed', { error: error as Error, messageId: record.messageId });
+        throw error;
+      }
     };
     try {
       const response = await processPartialResponse(event, recordHandler, processor, { context });
@@ -97,10 +126,15 @@ export function sqsStageHandler(
         MetricUnit.Count,
         event.Records.length - response.batchItemFailures.length,
       );
+      logger.info('batch processed', {
+        records: event.Records.length,
+        failed: response.batchItemFailures.length,
+        correlationIds: event.Records.map(recordCorrelationId),
+      });
       return response;
     } finally {
       metrics.publishStoredMetrics();
     }
-  };
+  });
   return Object.assign(handler, { stage, run });
 }

@@ -316,6 +316,16 @@ export const HLD_EXPORT_LINK_SECONDS = /* @__PURE__ */ integerSetting({
   setBy: ['user'],
 });
 
+export const HLD_STAGE = /* @__PURE__ */ textSetting({
+  name: 'HLD_STAGE',
+  description:
+    'the deployment stage every Lambda log line names (`stage`; the stack sets dev or prod, local runs say local)',
+  defaultValue: 'local',
+  pattern: /^[a-z][a-z0-9-]{0,31}$/,
+  expected: 'a stage name: 1–32 lower-case letters, digits or "-", starting with a letter',
+  setBy: ['stack'],
+});
+
 export const HLD_EVENT_BUS = /* @__PURE__ */ textSetting({
   name: 'HLD_EVENT_BUS',
   description:
@@ -393,6 +403,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   HLD_MAX_STREAM_BYTES,
   HLD_LOCK_LEASE_SECONDS,
   HLD_EXPORT_LINK_SECONDS,
+  HLD_STAGE,
   HLD_EVENT_BUS,
   HLD_RAW_BUCKET,
   HLD_CURATED_BUCKET,

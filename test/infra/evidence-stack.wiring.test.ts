@@ -116,6 +116,9 @@ describe('EvidenceStack wiring', () => {
         HLD_DATASET: PIPELINE.dataset,
         HLD_KEEP_VERSIONS: String(config.briefingVersionsToKeep),
         POWERTOOLS_SERVICE_NAME: PIPELINE.name,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        HLD_STAGE: 'dev',
+        // dev maps stack traces to the sources; prod does not (see the test below).
         NODE_OPTIONS: '--enable-source-maps',
       });
       expect(
@@ -123,6 +126,40 @@ describe('EvidenceStack wiring', () => {
       ).toBeDefined();
     }
     expect(functionNamed(json, `${config.namePrefix}-api-handler`)).toBeDefined();
+  });
+
+  it(
+    'leaves source-mapped stack traces out of prod, whose functions then skip reading the map at every cold start',
+    () => {
+      const { json, config } = synthesizeStack({ stage: 'prod' });
+      const functions = resourcesOfType(json, 'AWS::Lambda::Function');
+
+      expect(functions.length).toBe(PIPELINE.stages.length + 1);
+      for (const [, fn] of functions) {
+        const environment = (property(fn, 'Environment') as { Variables: Record<string, unknown> }).Variables;
+        expect(environment.NODE_OPTIONS, String(property(fn, 'FunctionName'))).toBeUndefined();
+        expect(environment.HLD_STAGE).toBe(config.stage);
+      }
+    },
+    SYNTH_TIMEOUT_MS,
+  );
+
+  it('sends every refresh step its state and the execution name, the correlation id of its log lines', () => {
+    const { json, stack } = synthesized;
+    const definition = stateMachineDefinition(json);
+    const stepResources = new Set(
+      [...refreshSteps(PIPELINE).map((step) => step.id), 'refresh-failed'].map(
+        (id) => `<${logicalIdOf(stack.pipeline.functionOf(id).function)}>`,
+      ),
+    );
+    const lambdaTasks = Object.values(definition.States).filter(
+      (state) => state.Resource !== undefined && stepResources.has(state.Resource),
+    );
+
+    expect(lambdaTasks.length).toBe(stepResources.size);
+    for (const task of lambdaTasks) {
+      expect(task.Parameters).toEqual({ 'state.$': '$', 'executionName.$': '$$.Execution.Name' });
+    }
   });
 
   it('gives the workbook layer (exceljs) to the stages that read workbooks and the Parquet layer to those that write Parquet, and to no other function', () => {
@@ -141,10 +178,11 @@ describe('EvidenceStack wiring', () => {
       expect(property(layer, 'CompatibleArchitectures')).toEqual(['arm64']);
     }
     for (const stage of PIPELINE.stages) {
-      expect(layersOf(`${config.namePrefix}-${stage.id}`), stage.id).toEqual([
-        ...(stage.readsWorkbooks ? [workbookId] : []),
-        ...(stage.writesParquet ? [parquetId] : []),
-      ]);
+      // In any order: the layers hold different packages, and the recognizeLayerVersion feature
+      // flag sorts them (so that a reorder does not publish a new function version).
+      expect(layersOf(`${config.namePrefix}-${stage.id}`).sort(), stage.id).toEqual(
+        [...(stage.readsWorkbooks ? [workbookId] : []), ...(stage.writesParquet ? [parquetId] : [])].sort(),
+      );
     }
     expect(PIPELINE.stages.filter((stage) => stage.readsWorkbooks).map((stage) => stage.id)).toEqual([
       'ingest',
