@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   type EventStageDefinition,
   eventStages,
@@ -16,7 +17,7 @@ import {
   type PipelineEventType,
   parseEventDetail,
 } from '#packages/pipeline/events.ts';
-import { readSetting } from '#packages/settings/settings.ts';
+import { HLD_STAGE_STATS, readSetting } from '#packages/settings/settings.ts';
 import { BUCKETS } from '#packages/storage/resources.ts';
 import { LocalDeadLetters } from './dead-letters.ts';
 import { currentProcess } from './process-identity.ts';
@@ -29,6 +30,13 @@ export interface Delivery {
   readonly error?: Error;
   /** A failed delivery was kept for `hld redrive` (false: keeping it failed too; see error). */
   readonly kept?: boolean;
+  /** Wall time of the stage's run. */
+  readonly seconds: number;
+  /**
+   * Peak resident memory of this process while the stage ran, in MB (Linux: the high-water mark
+   * is reset before each stage through /proc/self/clear_refs); undefined where it cannot be read.
+   */
+  readonly peakRssMB?: number;
 }
 
 export interface RouterOptions {
@@ -117,18 +125,26 @@ export function createLocalEventRouter(
         const run = await runnerFor(stage);
         for (let attempt = 0; attempt < (options.deliveries ?? 1); attempt += 1) {
           let delivery: Delivery;
+          const measure = measureStage();
           try {
             const emitted = await run(event, {
               ...(options.log ? { log: options.log } : {}),
               ...(options.onIngested ? { onIngested: options.onIngested } : {}),
             });
             queue.push(...emitted);
-            delivery = { stage: stage.id, event, emitted: emitted.length };
+            delivery = { stage: stage.id, event, emitted: emitted.length, ...measure() };
           } catch (error) {
-            delivery = { stage: stage.id, event, emitted: 0, error: error as Error };
+            delivery = { stage: stage.id, event, emitted: 0, error: error as Error, ...measure() };
             delivery = { ...delivery, kept: await keepFailed(delivery) };
           }
           deliveries.push(delivery);
+          recordStageStats({
+            stage: delivery.stage,
+            event: delivery.event.detailType,
+            seconds: delivery.seconds,
+            peakRssMB: delivery.peakRssMB,
+            ...(delivery.error ? { failed: true } : {}),
+          });
           options.onDelivery?.(delivery);
         }
       }
@@ -151,6 +167,51 @@ export function createLocalEventRouter(
 }
 
 export type LocalEventRouter = ReturnType<typeof createLocalEventRouter>;
+
+/** Peak RSS of this process in MB since start or the last reset (Linux VmHWM). */
+function peakRssMB(): number | undefined {
+  try {
+    const kilobytes = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    return Number.isFinite(kilobytes) ? Math.round(kilobytes / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Start measuring one stage's run: its time, and its peak memory where the high-water mark can
+ * be reset (Linux `clear_refs` 5), so each stage of one command gets a peak of its own, as each
+ * Lambda function has. Returns what to add to the delivery.
+ */
+function measureStage(): () => Pick<Delivery, 'seconds' | 'peakRssMB'> {
+  let resettable = false;
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    resettable = true;
+  } catch {
+    // not Linux, or not allowed: time only
+  }
+  const started = performance.now();
+  return () => {
+    const peak = resettable ? peakRssMB() : undefined;
+    return {
+      seconds: (performance.now() - started) / 1000,
+      ...(peak === undefined ? {} : { peakRssMB: peak }),
+    };
+  };
+}
+
+/** One JSON line per stage run to the file HLD_STAGE_STATS names (the bench reads it), if set. */
+function recordStageStats(stats: {
+  readonly stage: string;
+  readonly event: string;
+  readonly seconds: number;
+  readonly peakRssMB?: number | undefined;
+  readonly failed?: boolean;
+}): void {
+  const path = readSetting(HLD_STAGE_STATS);
+  if (path) appendFileSync(path, `${JSON.stringify(stats)}\n`);
+}
 
 /** An S3 `Object Created` event as EventBridge would deliver it. */
 export function objectCreatedEvent(
@@ -211,7 +272,9 @@ export async function runLocalRefresh(
   try {
     for (const step of refreshSteps(definition)) {
       const run = overrides[step.id] ?? (await step.load());
+      const measure = measureStage();
       state = await run(state, { lockOwner: currentProcess() });
+      recordStageStats({ stage: step.id, event: 'refresh step', ...measure() });
       onStep?.(step.id, state);
       const published = step.emits.includes('BriefingPublished') ? briefingPublishedEvent(state) : undefined;
       if (published) await createLocalEventRouter(definition, router).dispatch(published);

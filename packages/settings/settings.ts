@@ -250,6 +250,16 @@ export const HLD_EMBEDDED_OUT_OF_PROCESS = /* @__PURE__ */ flagSetting({
   setBy: ['user'],
 });
 
+export const HLD_STAGE_STATS = /* @__PURE__ */ textSetting({
+  name: 'HLD_STAGE_STATS',
+  description:
+    'a file local commands append one JSON line per stage run to (stage, seconds, peak RSS of that stage on Linux); the bench reads it',
+  defaultValue: undefined,
+  pattern: /^[^\0]+$/,
+  expected: 'a file path',
+  setBy: ['user'],
+});
+
 // ---- the pipeline (Lambda functions and the CLI) -------------------------------------------------
 
 export const HLD_DATASET = /* @__PURE__ */ textSetting({
@@ -397,6 +407,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   HLD_FAULT_PID_ROUNDS,
   HLD_EMBEDDED_S3_MAX_BYTES,
   HLD_EMBEDDED_OUT_OF_PROCESS,
+  HLD_STAGE_STATS,
   HLD_DATASET,
   HLD_KEEP_VERSIONS,
   HLD_MAX_UPLOAD_BYTES,
