@@ -22,7 +22,6 @@ export type {
   FastNormaliseResult,
   FastNormaliseSummary,
 } from './contract-csv-normaliser.ts';
-export { ContractCsvNormaliser } from './contract-csv-normaliser.ts';
 
 /**
  * Contract CSV → validated Arrow IPC (the ContractCsvNormaliser with Arrow record batches as its
