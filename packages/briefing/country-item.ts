@@ -27,6 +27,7 @@ import {
   empStatus,
   indicatorLabel,
   nonEurBudgetsCaveat,
+  pilotListingCaveats,
   provenanceCaveats,
   roundTablesOf,
   SEVERAL_PILOTS_CAVEAT,
@@ -223,6 +224,8 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
   const caveats: string[] = [];
   if (budgetOther > 0) caveats.push(nonEurBudgetsCaveat(budgetOther));
   if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
+  const statuses = Array.from(statusRows, (row) => pilotStatus.row(row, PILOT_STATUS_FIELDS));
+  caveats.push(...pilotListingCaveats(statuses));
   const figures = contextFigures(index, observationRows, caveats);
   runs.push({ table: observation, rows: observationRows });
   const sources = summariseRefs(set, runs);
@@ -263,8 +266,8 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
         source: sourceLink(set, pilot, pilotRows[at]!),
       }),
     ),
-    pilot_status: Array.from(statusRows, (row): CountryPilotStatus => {
-      const values = pilotStatus.row(row, PILOT_STATUS_FIELDS);
+    pilot_status: statuses.map((values, at): CountryPilotStatus => {
+      const row = statusRows[at]!;
       return {
         status_id: text(values.status_id),
         pilot_id: text(values.pilot_id),

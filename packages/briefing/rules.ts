@@ -79,6 +79,37 @@ export function nonEurBudgetsCaveat(projects: number): string {
 export const SEVERAL_PILOTS_CAVEAT =
   'More than one pilot record: sources disagree or the pilot has several phases; all are listed.';
 
+/** Caveat: the sources of a pilot's status disagree on whether the country is a pilot country. */
+export function pilotListingCaveat(
+  pilotId: string,
+  listedBy: readonly string[],
+  notListedBy: readonly string[],
+): string {
+  return `Sources disagree on pilot ${pilotId}: listed by ${listedBy.join(', ')}, not listed by ${notListedBy.join(', ')}; each statement is shown with its date and source, none is taken as the correction of another.`;
+}
+
+/** The listing caveat of each pilot whose status statements disagree, in pilot order. */
+export function pilotListingCaveats(
+  statuses: readonly {
+    readonly pilot_id?: unknown;
+    readonly listing?: unknown;
+    readonly source_doc_id?: unknown;
+  }[],
+): string[] {
+  const byPilot = new Map<string, { listed: string[]; notListed: string[] }>();
+  for (const status of statuses) {
+    const pilot = String(status.pilot_id ?? '');
+    const entry = byPilot.get(pilot) ?? { listed: [], notListed: [] };
+    const into = status.listing === 'not_listed' ? entry.notListed : entry.listed;
+    const doc = String(status.source_doc_id ?? '?');
+    if (!into.includes(doc)) into.push(doc);
+    byPilot.set(pilot, entry);
+  }
+  return [...byPilot.entries()]
+    .filter(([, entry]) => entry.listed.length > 0 && entry.notListed.length > 0)
+    .map(([pilot, entry]) => pilotListingCaveat(pilot, entry.listed, entry.notListed));
+}
+
 /** Caveat (listed first): rows of confidence 'low' behind the item. */
 export function lowConfidenceCaveat(low: number, rows: number): string {
   return `${low} of ${rows} rows behind this briefing have confidence 'low' (illustrative or unverified); do not cite them as fact.`;

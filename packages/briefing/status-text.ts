@@ -44,7 +44,7 @@ export function statusHistoryOf(body: CountryBody, pilotId: string | undefined):
   return (body.pilot_status ?? []).filter((status) => status.pilot_id === pilotId);
 }
 
-/** True when the pilot's sources disagree on whether the country is listed. */
-export function sourcesDisagreeOnListing(statuses: readonly CountryPilotStatus[]): boolean {
-  return new Set(statuses.map((status) => status.listing ?? 'listed')).size > 1;
+/** The pilot programme in a few words: `JMDI pilot` for the JMDI's, nothing for the UNDP/IOM/GMG pilot. */
+export function otherProgramme(programme: string | undefined): string {
+  return programme?.startsWith('EC-UN Joint Migration and Development Initiative') ? ' (JMDI pilot)' : '';
 }

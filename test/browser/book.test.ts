@@ -18,7 +18,13 @@ import { sampleBriefing } from '../support/sample-briefing.ts';
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test/artifacts');
 const META = { dataset: 'hld2013', version: 1, asOf: '2013-09-30' };
-const PAGES = ['index.html', 'countries/MDA.html', 'themes/RT3.html', 'sources.html'] as const;
+const PAGES = [
+  'index.html',
+  'countries/MDA.html',
+  'themes/RT3.html',
+  'themes/RT3-MDA.html',
+  'sources.html',
+] as const;
 
 let dir = '';
 let browser: Browser | undefined;
@@ -108,6 +114,23 @@ describe('the HTML briefing book in a browser', () => {
     expect(await mda.page.locator('figure svg').count()).toBeGreaterThan(0);
     expect(await mda.page.locator('.banner').textContent()).toContain('illustrative');
     await mda.page.close();
+    // A round table seen from one country has its survey chart too.
+    const rt3Mda = await open('themes/RT3-MDA.html');
+    expect(await rt3Mda.page.locator('figure svg[role="img"]').count()).toBeGreaterThan(0);
+    await rt3Mda.page.close();
+    // Each source's word on Moldova's pilot status is its own dated row, with its source.
+    const statusPage = await open('countries/MDA.html');
+    const statusRows = await statusPage.page
+      .locator('table:has(caption:text("Pilot status statements")) tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '')),
+      );
+    expect(statusRows.map((cells) => [cells[0], cells[4]?.trim()])).toEqual([
+      ['2012-02-09', 'DOC-undp-note-2012'],
+      ['2012-05', 'DOC-eu-mda-mp-newsletter-5'],
+      ['undated source, period 2011-2013', 'DOC-mm-programme-about'],
+    ]);
+    await statusPage.page.close();
   });
 
   it("prints MDA's summary on one A4 page", async (context) => {

@@ -108,6 +108,33 @@ describe('hld CLI, as a user drives it', () => {
     expect(shown.stdout).toMatch(/— UNDESA_IMS POP\/DB\/MIG\/Stock\/Rev\.2019: \d{4} [\d,]+ · \d{4} [\d,]+/);
   });
 
+  it("shows each source's word on a pilot's status as its own dated row, the note's events as precise as the note, and what a budget sums", async () => {
+    const moldova = await hld(['briefing', 'show', 'MDA'], stateDir);
+    const mali = await hld(['briefing', 'show', 'MLI', '--json'], stateDir);
+
+    expect(moldova.code).toBe(0);
+    expect(moldova.stdout).toMatch(
+      /^ {2}2012-02-09 {2}MM-MDA-P1 {2}active \(listed\): .*\[DOC-undp-note-2012: A\.1 para 1: "is implementing a pilot project/m,
+    );
+    expect(moldova.stdout).toMatch(
+      /^ {2}2012-05 {2}MM-MDA-P1 {2}active \(listed\): .*\[DOC-eu-mda-mp-newsletter-5: /m,
+    );
+    expect(moldova.stdout).toMatch(
+      /^ {2}2011-12-01 – 2011-12-02 {2}EV-20111201-gfmd-concluding-debate {2}Concluding Debate of the 2011 GFMD/m,
+    );
+    expect(moldova.stdout).toContain('co-hosted by Bangladesh, Jamaica and Mali');
+    expect(moldova.stdout).not.toMatch(/co-chair|Moldova 2020/);
+    expect(moldova.stdout).toMatch(
+      /^JMDI: \d+ project\(s\).*total project budgets of the \d+ not withdrawn \(total budgets, not JMDI grants/m,
+    );
+    // Mali: listed in 2012 by the note, not listed by the later programme site; both kept, in order.
+    const statuses = JSON.parse(mali.stdout).pilot_status;
+    expect(statuses.map((status: Record<string, string>) => [status.listing, status.source_doc_id])).toEqual([
+      ['listed', 'DOC-undp-note-2012'],
+      ['not_listed', 'DOC-mm-programme-about'],
+    ]);
+  });
+
   it('walks lineage from a briefing item back to raw objects and their SHA-256', async () => {
     const lineage = await hld(['lineage', 'country#MDA', '--json'], stateDir);
 

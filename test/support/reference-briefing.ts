@@ -39,6 +39,7 @@ import {
   indicatorLabel,
   inHldPeriod,
   nonEurBudgetsCaveat,
+  pilotListingCaveats,
   provenanceCaveats,
   roundTablesOf,
   SEVERAL_PILOTS_CAVEAT,
@@ -401,6 +402,7 @@ function buildCountry(
   const caveats: string[] = [];
   if (budgetOther > 0) caveats.push(nonEurBudgetsCaveat(budgetOther));
   if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
+  caveats.push(...pilotListingCaveats(statuses.map((status) => status.row)));
 
   const observations = (tables.observation ?? []).filter(
     (observation) => observation.row.ref_area_iso3 === iso3,

@@ -1,5 +1,6 @@
 import type { CountryBody, FigureValue } from '#contracts/briefing/country.ts';
 import type { CountryItem } from '#contracts/briefing/item.ts';
+import { otherProgramme } from '../status-text.ts';
 
 /**
  * Context figures over time: one series per indicator × source × revision, never merged across
@@ -105,7 +106,7 @@ export function pilotComparison(countries: readonly CountryItem[]): PilotCompari
         .sort((a, b) => b.n / b.base - a.n / a.base || (a.area < b.area ? -1 : 1));
       return {
         item,
-        participation: `${pilot.participation_status ?? '?'} (as of ${pilot.status_as_of ?? '?'})`,
+        participation: `${pilot.participation_status ?? '?'}${otherProgramme(pilot.programme)} (as of ${pilot.status_as_of ?? '?'})`,
         ...(stock ? { immigrantStock: stock } : {}),
         ...(share ? { immigrantShare: share } : {}),
         ...(body.mainstreaming.latest_milestone_type

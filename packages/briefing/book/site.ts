@@ -244,15 +244,13 @@ ${themeLinks.length ? html`<h3>Round-table and theme briefs for ${body.name}</h3
   });
 }
 
-async function themePage(brief: ThemeBrief, meta: BookMeta, withChart: boolean): Promise<string> {
+async function themePage(brief: ThemeBrief, meta: BookMeta): Promise<string> {
   const root = '../';
   const item = brief.item;
   const body = item.body;
   const top = lineageHref(root, item);
   const chart =
-    withChart && brief.survey && brief.survey.areas.length > 0
-      ? await surveyDemandChart(brief.survey)
-      : undefined;
+    brief.survey && brief.survey.areas.length > 0 ? await surveyDemandChart(brief.survey) : undefined;
   const low =
     brief.projects.filter((project) => project.confidence === 'low').length +
     brief.practices.filter((practice) => practice.illustrative).length +
@@ -375,11 +373,7 @@ ${totals && totalsChart ? html`${figure(totalsChart, 'High demand for support pe
   for (const country of countries)
     add(`countries/${country.id}.html`, await countryPage(country, items, meta, illustrative));
   const briefs = themes.map((theme) => themeBrief(theme, items));
-  for (const brief of briefs)
-    add(
-      `themes/${themeBriefName(brief.item)}.html`,
-      await themePage(brief, meta, brief.scope === GLOBAL_SCOPE),
-    );
+  for (const brief of briefs) add(`themes/${themeBriefName(brief.item)}.html`, await themePage(brief, meta));
   add(
     'themes/index.html',
     page({

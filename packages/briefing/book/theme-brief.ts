@@ -11,7 +11,7 @@ import type { TopPractice } from '#contracts/briefing/theme.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { type ThemeTitle, themeTitle } from '#contracts/round-tables.ts';
 import { SURVEY_SMALL_BASE, THEME_CAPACITY_AREAS } from '#contracts/survey-statistics.ts';
-import { eventDates } from '../status-text.ts';
+import { eventDates, otherProgramme } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
 import { type Citation, citationOf } from './citation.ts';
 
@@ -134,7 +134,7 @@ export function themeBrief(item: ThemeItem, items: readonly BriefingItem[]): The
       return {
         iso3: country.id,
         name: country.body.name,
-        participation_status: pilot.participation_status ?? '',
+        participation_status: `${pilot.participation_status ?? ''}${otherProgramme(pilot.programme)}`,
         status_as_of: pilot.status_as_of ?? '',
         projects_n: scoped?.n_projects ?? 0,
         good_practices_n: scoped?.n_good_practices ?? 0,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { CountryItem } from '#contracts/briefing/item.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
 import type { CuratedRow, CuratedTables } from '#packages/briefing/model.ts';
+import { sampleBriefing } from '../../support/sample-briefing.ts';
 
 const ref = (table: string, locator: string, confidence = 'high') => ({
   table,
@@ -178,5 +180,34 @@ describe('buildBriefing', () => {
 
   it('is deterministic: the same tables give identical items', () => {
     expect(JSON.stringify(buildBriefing(tables))).toBe(JSON.stringify(items));
+  });
+});
+
+describe('pilot status history of the bundled evidence base', () => {
+  it('keeps each source as its own row in source order, and says where the sources disagree (Mali, Mauritius), never where they agree', async () => {
+    const items = await sampleBriefing();
+    const country = (iso3: string) =>
+      items.find((item): item is CountryItem => item.type === 'country' && item.id === iso3)!.body;
+
+    const mali = country('MLI');
+    expect(mali.pilot_status?.map((status) => [status.seq, status.listing, status.source_doc_id])).toEqual([
+      [1, 'listed', 'DOC-undp-note-2012'],
+      [2, 'not_listed', 'DOC-mm-programme-about'],
+    ]);
+    expect(mali.caveats).toContain(
+      'Sources disagree on pilot MM-MLI-P1: listed by DOC-undp-note-2012, not listed by DOC-mm-programme-about; each statement is shown with its date and source, none is taken as the correction of another.',
+    );
+    expect(
+      country('MUS').caveats.some((caveat) => caveat.startsWith('Sources disagree on pilot MM-MUS-P1')),
+    ).toBe(true);
+    // Tunisia: a candidate in 2012, listed later; both listed, so no disagreement on listing.
+    const tunisia = country('TUN');
+    expect(tunisia.pilot_status?.map((status) => status.participation_status)).toEqual([
+      'candidate',
+      'active',
+    ]);
+    expect(tunisia.caveats.some((caveat) => caveat.startsWith('Sources disagree on pilot'))).toBe(false);
+    // The JMDI pilots carry their own programme.
+    expect(country('GHA').pilots[0]?.programme).toMatch(/^EC-UN Joint Migration and Development Initiative/);
   });
 });
