@@ -1,8 +1,11 @@
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventStageRunner } from '#packages/pipeline/definition.ts';
-import { sqsStageHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { recordCorrelationId, sqsStageHandler } from '#packages/pipeline/lambda-adapter.ts';
+import { refreshCorrelationId, refreshStateOf } from '#packages/pipeline/refresh-step-adapter.ts';
 import { INGEST_STAGE } from '#packages/pipeline/stages/ingest.stage.ts';
+import { testSeed } from '../../support/seed.ts';
 
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'HldEvidenceTest';
 
@@ -37,6 +40,7 @@ function sqsEvent(keys: string[]): SQSEvent {
 describe('sqsStageHandler', () => {
   it('reports only the failing record as a batch item failure, so SQS redelivers just that one', async () => {
     vi.spyOn(process.stdout, 'write').mockImplementation(() => true); // EMF metric lines
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true); // the failed record's ERROR line
     const seen: string[] = [];
     const run: EventStageRunner = async (event) => {
       const key = (event.detail as { object: { key: string } }).object.key;
@@ -64,5 +68,63 @@ describe('sqsStageHandler', () => {
     } finally {
       delete process.env.HLD_KEEP_VERSIONS;
     }
+  });
+});
+
+describe('correlation ids', () => {
+  const recordWith = (messageId: string, body: string) => ({ messageId, body }) as SQSRecord;
+
+  it('a record is correlated by the EventBridge event id it carries, else by its SQS message id, whatever its body', () => {
+    const seed = testSeed('record correlation id');
+    const messageId = fc.uuid();
+    const envelope = fc.record({ id: fc.string({ minLength: 1 }), detail: fc.jsonValue() });
+    const notAnEnvelope = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc
+        .record({ id: fc.oneof(fc.constant(''), fc.integer(), fc.constant(null)) })
+        .map((value) => JSON.stringify(value)),
+    );
+
+    fc.assert(
+      fc.property(messageId, envelope, (message, event) => {
+        expect(recordCorrelationId(recordWith(message, JSON.stringify(event)))).toBe(event.id);
+      }),
+      { seed },
+    );
+    fc.assert(
+      fc.property(messageId, notAnEnvelope, (message, body) => {
+        const parsed: unknown = (() => {
+          try {
+            return JSON.parse(body);
+          } catch {
+            return undefined;
+          }
+        })();
+        const id = (parsed as { id?: unknown } | null)?.id;
+        const expected = typeof id === 'string' && id.length > 0 ? id : message;
+        expect(recordCorrelationId(recordWith(message, body))).toBe(expected);
+      }),
+      { seed },
+    );
+  });
+
+  it('a refresh step takes its state and the execution name from the state machine, and still takes a bare state invoked by hand', () => {
+    const seed = testSeed('refresh step input');
+    const state = fc.record({
+      runId: fc.string(),
+      dataset: fc.string({ minLength: 1 }),
+      requestedBy: fc.string(),
+    });
+
+    fc.assert(
+      fc.property(state, fc.string({ minLength: 1, maxLength: 80 }), (bare, executionName) => {
+        expect(refreshStateOf({ state: bare, executionName })).toEqual(bare);
+        expect(refreshCorrelationId({ state: bare, executionName })).toBe(executionName);
+        expect(refreshStateOf(bare)).toEqual(bare);
+        expect(refreshCorrelationId(bare)).toBe(bare.runId === '' ? undefined : bare.runId);
+      }),
+      { seed },
+    );
   });
 });
