@@ -17,6 +17,7 @@ import {
 } from '#packages/local/process-identity.ts';
 import { type PipelineContext, pipelineContext } from '#packages/pipeline/context.ts';
 import { HLD_EPHEMERAL, HLD_STATE_DIR, isSet, readSetting } from '#packages/settings/settings.ts';
+import type { Ledger } from '#packages/storage/ledger.ts';
 
 /** A read command found no local state to read (and, being a read command, made none). */
 export class NoLocalStateError extends Error {
@@ -135,10 +136,12 @@ export async function withSession<T>(
   try {
     backend = await startBackend(name, stateDir ? { stateDir } : {});
     for (const message of backend.notices) notice(message);
+    const ctx = pipelineContext();
+    if (stateDir && options.writes !== false) await repairIndexGhosts(ctx.ledger, notice);
     try {
       return await work({
         backend,
-        ctx: pipelineContext(),
+        ctx,
         stateDir,
         onInterrupt: (cleanup) => {
           cleanups.add(cleanup);
@@ -151,6 +154,22 @@ export async function withSession<T>(
   } finally {
     for (const signal of signals) process.removeListener(signal, onSignal);
     await release();
+  }
+}
+
+/**
+ * dynalite writes a global index entry before its item, in two LevelDB writes: a process killed
+ * between them leaves an index entry that no item matches (a "ghost", which `hld doctor` also
+ * finds). The state folder is this process's alone (its PID file), so a command that writes puts
+ * the index back in line with the items before it starts, and says so.
+ */
+async function repairIndexGhosts(ledger: Ledger, notice: (message: string) => void): Promise<void> {
+  const ghosts = await ledger.findIndexGhosts();
+  for (const ghost of ghosts) await ledger.removeIndexGhost(ghost);
+  if (ghosts.length > 0) {
+    notice(
+      `Repaired ${ghosts.length} ledger index entr${ghosts.length === 1 ? 'y' : 'ies'} left by an interrupted command (an index write without its item)`,
+    );
   }
 }
 

@@ -70,7 +70,7 @@ describe('readContractJson', () => {
     expect(error).toBeInstanceOf(SourceRefusedError);
     expect(error.rule).toBe('unknown-table');
     expect(error.message).toContain('survey_response');
-    expect(error.hint).toContain('pilot, pilot_milestone');
+    expect(error.hint).toContain('pilot, pilot_status, pilot_milestone');
   });
 
   it('reads a bare array, recognising each row’s table from its keys', async () => {
