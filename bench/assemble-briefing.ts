@@ -95,7 +95,8 @@ async function generate(dir: string, options: string): Promise<Result> {
   return { seconds: (performance.now() - started) / 1000, files: files.length };
 }
 
-function child(...args: string[]): Result {
+/** One step of this benchmark (`generate`, `columnar`, `reference`) in a fresh process; its last JSON line. */
+export function assembleBriefingChild(...args: string[]): Result {
   const run = spawnSync(process.execPath, ['--import', 'tsx', HERE, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -128,13 +129,13 @@ export async function assembleBriefingBenchmark<L>(options: {
 }): Promise<L[]> {
   const { rounds, line } = options;
   process.stderr.write('assemble-briefing: curated sets ');
-  child('generate', LARGE_DIR, JSON.stringify(LARGE_SET));
-  child('generate', SMALL_DIR, JSON.stringify(SMALL_SET));
+  assembleBriefingChild('generate', LARGE_DIR, JSON.stringify(LARGE_SET));
+  assembleBriefingChild('generate', SMALL_DIR, JSON.stringify(SMALL_SET));
   process.stderr.write('ready\nassemble-briefing-1m ');
 
   const large: Result[] = [];
   for (let round = 0; round < rounds; round += 1) {
-    large.push(child('columnar', LARGE_DIR));
+    large.push(assembleBriefingChild('columnar', LARGE_DIR));
     process.stderr.write('.');
   }
   process.stderr.write('\nassemble-briefing-88k (reference vs columnar) ');
@@ -142,11 +143,11 @@ export async function assembleBriefingBenchmark<L>(options: {
   const reference: Result[] = [];
   for (let round = 0; round < rounds; round += 1) {
     if (round % 2 === 0) {
-      ours.push(child('columnar', SMALL_DIR));
-      reference.push(child('reference', SMALL_DIR));
+      ours.push(assembleBriefingChild('columnar', SMALL_DIR));
+      reference.push(assembleBriefingChild('reference', SMALL_DIR));
     } else {
-      reference.push(child('reference', SMALL_DIR));
-      ours.push(child('columnar', SMALL_DIR));
+      reference.push(assembleBriefingChild('reference', SMALL_DIR));
+      ours.push(assembleBriefingChild('columnar', SMALL_DIR));
     }
     process.stderr.write('.');
   }

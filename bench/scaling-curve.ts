@@ -10,17 +10,12 @@
  *
  * Each measurement runs in a fresh process; `rounds` rounds per size (one at 5M), medians.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { LARGE_SET } from './assemble-briefing.ts';
+import { assembleBriefingChild, LARGE_SET } from './assemble-briefing.ts';
 import { DATA_DIR, ensureFile, generateSurveyResponses, SURVEY_1M, SURVEY_100K } from './generate.ts';
 import { median, round, spread } from './stats.ts';
 
 type Result = Readonly<Record<string, number | string | boolean>>;
-
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const ASSEMBLE = join(ROOT, 'bench', 'assemble-briefing.ts');
 
 interface Size {
   readonly label: string;
@@ -50,18 +45,6 @@ function curatedSet(scale: number) {
     lessons: Math.round(LARGE_SET.lessons * scale),
     respondents: Math.round(LARGE_SET.respondents * scale),
   };
-}
-
-function assembleChild(...args: string[]): Result {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', ASSEMBLE, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  if (run.status !== 0)
-    throw new Error(`assemble-briefing ${args[0]} failed (${run.status}):\n${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as Result;
 }
 
 const num = (result: Result, key: string) => Number(result[key]);
@@ -123,11 +106,11 @@ export async function scalingCurveBenchmark<L>(options: {
     // curated-200x1m is the assemble-briefing-1m set (the same options): generated once for both.
     const dir = join(DATA_DIR, `curated-200x${size.label}`);
     process.stderr.write(`scaling-assemble-${size.label}: curated set `);
-    assembleChild('generate', dir, JSON.stringify(set));
+    assembleBriefingChild('generate', dir, JSON.stringify(set));
     process.stderr.write('ready ');
     const assembled: Result[] = [];
     for (let round = 0; round < rounds; round += 1) {
-      assembled.push(assembleChild('columnar', dir));
+      assembled.push(assembleBriefingChild('columnar', dir));
       process.stderr.write('.');
     }
     process.stderr.write('\n');

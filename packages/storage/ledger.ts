@@ -132,6 +132,17 @@ const BATCH_GET_LIMIT = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The ledger table: every file, snapshot, source pointer, run and lock. */
+/** A file record as stored: keyed by its bytes, indexed by the time they were received. */
+function fileItem(record: FileRecord): Record<string, unknown> {
+  return {
+    pk: FILE(record.sha256),
+    sk: 'META',
+    gsi1pk: 'FILE',
+    gsi1sk: `${record.receivedAt}#${record.sha256}`,
+    ...record,
+  };
+}
+
 export class Ledger {
   constructor(
     readonly table: string,
@@ -144,13 +155,7 @@ export class Ledger {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            pk: FILE(record.sha256),
-            sk: 'META',
-            gsi1pk: 'FILE',
-            gsi1sk: `${record.receivedAt}#${record.sha256}`,
-            ...record,
-          },
+          Item: fileItem(record),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -173,13 +178,7 @@ export class Ledger {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            pk: FILE(record.sha256),
-            sk: 'META',
-            gsi1pk: 'FILE',
-            gsi1sk: `${record.receivedAt}#${record.sha256}`,
-            ...record,
-          },
+          Item: fileItem(record),
           ConditionExpression: '#status = :refused AND receivedAt = :receivedAt',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':refused': 'refused', ':receivedAt': refused.receivedAt },
