@@ -22,11 +22,12 @@ export const BRIEFING_CONTRACT = {
    * section carries `confidence` and `illustrative`; documents carry their registered title. 2.1.0: survey statistics with bases
    * (country `survey.statistics`, theme `survey_statistics`). 2.2.0: the pilots' status history
    * (country `pilot_status`), the pilot's programme, event date precision, event co-hosts.
+   * 2.3.0: context figures by sex (country `context_figures[].by_sex`).
    */
-  version: '2.2.0',
+  version: '2.3.0',
 } as const;
 
-/** `briefing_item@2.2.0`, recorded with every version. */
+/** `briefing_item@2.3.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -2,7 +2,7 @@ import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE, type THEME_JMD
 import * as z from '../zod.ts';
 import { documentSummary, provenanceMarks, sourceLink } from './provenance.ts';
 import { surveyStatistics } from './survey.ts';
-import { EMP_STATUS, STRATEGY_STATUS } from './vocabulary.ts';
+import { EMP_STATUS, FIGURE_SEXES, STRATEGY_STATUS } from './vocabulary.ts';
 
 /**
  * The body of a `country` item (DOMAIN.md §4.8): one country's pilot, milestones, mainstreaming
@@ -165,10 +165,22 @@ export const figureValue = z.strictObject({
   source_link: sourceLink,
 });
 
+/** One sex's values of a context figure: each with its source, revision, period and row. */
+export const figureBySex = z.strictObject({
+  sex: z.enum(FIGURE_SEXES),
+  values: z.array(figureValue),
+});
+
 export const contextFigure = z.strictObject({
   indicator_id: z.string(),
   label: z.string(),
+  /** Both sexes (observation rows with sex `_T` or none). */
   values: z.array(figureValue),
+  /**
+   * The same indicator for females, then males, when the source breaks it down by sex (absent
+   * before briefing_item@2.3.0, and when it does not). A share by sex is of that sex's population.
+   */
+  by_sex: z.optional(z.array(figureBySex)),
 });
 
 export const countryEvent = z.strictObject({
@@ -213,4 +225,5 @@ export type GoodPractice = z.infer<typeof goodPractice>;
 export type CapacityAnswer = z.infer<typeof capacityAnswer>;
 export type ContextFigure = z.infer<typeof contextFigure>;
 export type FigureValue = z.infer<typeof figureValue>;
+export type FigureBySex = z.infer<typeof figureBySex>;
 export type CountryEvent = z.infer<typeof countryEvent>;

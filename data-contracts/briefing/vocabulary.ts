@@ -22,6 +22,13 @@ export const STRATEGY_STATUS = ['none', 'drafting', 'adopted'] as const;
 /** How far the Extended Migration Profile is, from the pilot's milestones. */
 export const EMP_STATUS = ['none', 'in_progress', 'produced', 'template_adopted'] as const;
 
+/** The sexes a context figure is broken down by (observation `sex`; both sexes, `_T`, are its `values`). */
+export const FIGURE_SEXES = ['F', 'M'] as const;
+export type FigureSex = (typeof FIGURE_SEXES)[number];
+
+/** How a briefing names each sex of {@link FIGURE_SEXES}, and both sexes. */
+export const SEX_LABELS = { _T: 'both sexes', F: 'females', M: 'males' } as const;
+
 /** The id of the one `sources` item of a version. */
 export const SOURCES_ITEM_ID = 'all';
 

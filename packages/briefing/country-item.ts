@@ -6,10 +6,12 @@ import type {
   CountryPilot,
   CountryPilotStatus,
   CountryProject,
+  FigureBySex,
   FigureValue,
   GoodPractice,
 } from '#contracts/briefing/country.ts';
 import type { CountryItem } from '#contracts/briefing/item.ts';
+import { FIGURE_SEXES } from '#contracts/briefing/vocabulary.ts';
 import { SUPPORT_TYPE, type THEME_JMDI } from '#contracts/vocabularies.ts';
 import { rowsOf } from '#packages/columnar/group-by.ts';
 import { countryReference } from '#packages/formats/countries.ts';
@@ -24,6 +26,7 @@ import {
   summariseRefs,
 } from './provenance.ts';
 import {
+  ADDITIVE_UNITS,
   empStatus,
   indicatorLabel,
   nonEurBudgetsCaveat,
@@ -31,6 +34,9 @@ import {
   provenanceCaveats,
   roundTablesOf,
   SEVERAL_PILOTS_CAVEAT,
+  type SexSumGap,
+  sexesDoNotAddUp,
+  sexSumCaveat,
   sourcesDisagree,
   sourcesDisagreeCaveat,
   strategyStatus,
@@ -112,19 +118,28 @@ const OBSERVATION_FIELDS = [
   'obs_status',
 ];
 
+/** Sorts a figure's values by source, revision and period. */
+function bySourceAndYear(values: FigureValue[]): FigureValue[] {
+  return values.sort((a, b) =>
+    byText(`${a.source}|${a.revision}|${a.year}`, `${b.source}|${b.revision}|${b.year}`),
+  );
+}
+
 /**
  * Context figures of one country: every value keeps its source, revision and year; values of
- * different sources stay side by side, and a caveat names sources that disagree.
+ * different sources stay side by side, and a caveat names sources that disagree. Values by sex
+ * (`F`, `M`) are kept beside both sexes' (`_T`), each with its own row; where females + males is
+ * not both sexes beyond rounding, a caveat says so and every value stays as the source gives it.
  */
 function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): ContextFigure[] {
   const { set, observation } = index;
   const counterparts = new ColumnText(observation.codes('counterpart_iso3'));
   const sexes = new ColumnText(observation.codes('sex'));
-  const byIndicator = new Map<string, FigureValue[]>();
+  const byIndicator = new Map<string, { total: FigureValue[]; F: FigureValue[]; M: FigureValue[] }>();
   for (let at = 0; at < rows.length; at += 1) {
     const row = rows[at]!;
-    const sex = sexes.value(row);
-    if (counterparts.value(row) || (sex && sex !== '_T')) continue;
+    const sex = sexes.value(row) ?? '_T';
+    if (counterparts.value(row) || (sex !== '_T' && sex !== 'F' && sex !== 'M')) continue;
     const values = observation.row(row, OBSERVATION_FIELDS);
     const indicator = String(values.indicator_id);
     const value: FigureValue = {
@@ -137,14 +152,16 @@ function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): Co
       obs_status: text(values.obs_status),
       source_link: sourceLink(set, observation, row),
     };
-    const entries = byIndicator.get(indicator);
-    if (entries) entries.push(value);
-    else byIndicator.set(indicator, [value]);
+    let entries = byIndicator.get(indicator);
+    if (!entries) {
+      entries = { total: [], F: [], M: [] };
+      byIndicator.set(indicator, entries);
+    }
+    entries[sex === '_T' ? 'total' : sex].push(value);
   }
   return [...byIndicator.keys()].sort(byText).map((indicator) => {
-    const values = (byIndicator.get(indicator) ?? []).sort((a, b) =>
-      byText(`${a.source}|${a.revision}|${a.year}`, `${b.source}|${b.revision}|${b.year}`),
-    );
+    const entries = byIndicator.get(indicator)!;
+    const values = bySourceAndYear(entries.total);
     const latest = new Map<string, { source: string; revision: string; year: string; value: number }>();
     for (const value of values) {
       if (typeof value.value !== 'number') continue;
@@ -161,8 +178,51 @@ function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): Co
     const series = [...latest.values()];
     if (sourcesDisagree(series.map((value) => value.value)))
       caveats.push(sourcesDisagreeCaveat(indicator, series));
-    return { indicator_id: indicator, label: indicatorLabel(indicator), values };
+    const bySex: FigureBySex[] = FIGURE_SEXES.filter((sex) => entries[sex].length > 0).map((sex) => ({
+      sex,
+      values: bySourceAndYear(entries[sex]),
+    }));
+    caveats.push(...sexSumCaveats(indicator, values, entries.F, entries.M));
+    return {
+      indicator_id: indicator,
+      label: indicatorLabel(indicator),
+      values,
+      ...(bySex.length > 0 ? { by_sex: bySex } : {}),
+    };
   });
+}
+
+/**
+ * One caveat per source and revision whose females + males is not both sexes beyond rounding,
+ * for the periods all three are given (counts and amounts only: a share by sex has its own base).
+ */
+function sexSumCaveats(
+  indicator: string,
+  total: readonly FigureValue[],
+  females: readonly FigureValue[],
+  males: readonly FigureValue[],
+): string[] {
+  const key = (value: FigureValue) => `${value.source}\u0000${value.revision}\u0000${value.year}`;
+  const numbers = (values: readonly FigureValue[]) =>
+    new Map(
+      values.flatMap((value) =>
+        typeof value.value === 'number' ? [[key(value), value.value] as const] : [],
+      ),
+    );
+  const femaleValues = numbers(females);
+  const maleValues = numbers(males);
+  const gaps = new Map<string, { source: string; revision: string; gaps: SexSumGap[] }>();
+  for (const value of total) {
+    if (typeof value.value !== 'number' || !ADDITIVE_UNITS.includes(value.unit ?? '')) continue;
+    const female = femaleValues.get(key(value));
+    const male = maleValues.get(key(value));
+    if (female === undefined || male === undefined || !sexesDoNotAddUp(value.value, female, male)) continue;
+    const series = `${value.source}\u0000${value.revision}`;
+    const entry = gaps.get(series) ?? { source: value.source, revision: value.revision, gaps: [] };
+    entry.gaps.push({ year: value.year, females: female, males: male, total: value.value });
+    gaps.set(series, entry);
+  }
+  return [...gaps.values()].map((entry) => sexSumCaveat(indicator, entry.source, entry.revision, entry.gaps));
 }
 
 /** One country's item: its rows in every table, the survey profile, the figures and the caveats. */

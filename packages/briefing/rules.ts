@@ -70,6 +70,41 @@ export function sourcesDisagreeCaveat(indicator: string, series: readonly Source
     .join(' vs ')}; all values are shown, none is averaged or merged.`;
 }
 
+/** Units whose values for females and males add up to both sexes' (counts and amounts, not shares). */
+export const ADDITIVE_UNITS: readonly string[] = ['persons', 'USD', 'number'];
+
+/** How far females + males may be from both sexes, in the unit as published, from rounding alone. */
+export const SEX_SUM_TOLERANCE = 1;
+
+/** One period where females + males is not both sexes' value beyond rounding. */
+export interface SexSumGap {
+  readonly year: string;
+  readonly females: number;
+  readonly males: number;
+  readonly total: number;
+}
+
+/** True when females + males differs from both sexes beyond {@link SEX_SUM_TOLERANCE}. */
+export function sexesDoNotAddUp(total: number, females: number, males: number): boolean {
+  return Math.abs(females + males - total) > SEX_SUM_TOLERANCE;
+}
+
+/** Caveat: a source's values by sex do not add up to its value for both sexes (all are shown as given). */
+export function sexSumCaveat(
+  indicator: string,
+  source: string,
+  revision: string,
+  gaps: readonly SexSumGap[],
+): string {
+  const number = (value: number) => value.toLocaleString('en-GB');
+  return `${indicatorLabel(indicator)}, ${source} ${revision}: females + males is not the value for both sexes in ${gaps
+    .map(
+      (gap) =>
+        `${gap.year} (${number(gap.females)} + ${number(gap.males)} = ${number(gap.females + gap.males)}, both sexes ${number(gap.total)})`,
+    )
+    .join(', ')}; every value is shown as the source gives it.`;
+}
+
 /** Caveat: project budgets in other currencies are left out of the EUR total. */
 export function nonEurBudgetsCaveat(projects: number): string {
   return `${projects} project budgets are not in EUR and are not included in the EUR total.`;

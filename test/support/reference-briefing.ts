@@ -34,6 +34,7 @@ import type {
   CuratedTables as InputTables,
 } from '#packages/briefing/model.ts';
 import {
+  ADDITIVE_UNITS,
   empStatus,
   evidenceRank,
   indicatorLabel,
@@ -43,6 +44,9 @@ import {
   provenanceCaveats,
   roundTablesOf,
   SEVERAL_PILOTS_CAVEAT,
+  type SexSumGap,
+  sexesDoNotAddUp,
+  sexSumCaveat,
   sourcesDisagree,
   sourcesDisagreeCaveat,
   strategyStatus,
@@ -303,28 +307,34 @@ function sourceLink(ref: SourceRef) {
 
 /**
  * Context figures of one country: every value keeps its source, revision and year; values of
- * different sources stay side by side, and a caveat names sources that disagree.
+ * different sources stay side by side, and a caveat names sources that disagree. Values by sex
+ * (`F`, `M`) stay beside both sexes', with a caveat where females + males is not both sexes.
  */
 function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
   const byIndicator = new Map<string, CuratedRow[]>();
   for (const observation of rows) {
-    if (observation.row.counterpart_iso3 || (observation.row.sex && observation.row.sex !== '_T')) continue;
+    if (observation.row.counterpart_iso3) continue;
     const indicator = String(observation.row.indicator_id);
     byIndicator.set(indicator, [...(byIndicator.get(indicator) ?? []), observation]);
   }
-  return [...byIndicator.keys()].sort(byText).map((indicator) => {
-    const values = (byIndicator.get(indicator) ?? [])
-      .map((observation) => ({
-        value: observation.row.value ?? null,
-        year: String(observation.row.time_period),
-        unit: observation.row.unit,
-        unit_mult: observation.row.unit_mult,
-        source: String(observation.row.source),
-        revision: String(observation.row.dataset_revision),
-        obs_status: observation.row.obs_status,
-        source_link: sourceLink(observation.ref),
-      }))
+  const figureValueOf = (observation: CuratedRow) => ({
+    value: observation.row.value ?? null,
+    year: String(observation.row.time_period),
+    unit: observation.row.unit,
+    unit_mult: observation.row.unit_mult,
+    source: String(observation.row.source),
+    revision: String(observation.row.dataset_revision),
+    obs_status: observation.row.obs_status,
+    source_link: sourceLink(observation.ref),
+  });
+  const ofSex = (observations: readonly CuratedRow[], sex: string) =>
+    observations
+      .filter((observation) => (observation.row.sex ?? '_T') === sex)
+      .map(figureValueOf)
       .sort((a, b) => byText(`${a.source}|${a.revision}|${a.year}`, `${b.source}|${b.revision}|${b.year}`));
+  return [...byIndicator.keys()].sort(byText).map((indicator) => {
+    const observations = byIndicator.get(indicator) ?? [];
+    const values = ofSex(observations, '_T');
     const latest = new Map<string, (typeof values)[number]>();
     for (const value of values) {
       if (typeof value.value !== 'number') continue;
@@ -335,7 +345,36 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
     const series = [...latest.values()].map((value) => ({ ...value, value: value.value as number }));
     if (sourcesDisagree(series.map((value) => value.value)))
       caveats.push(sourcesDisagreeCaveat(indicator, series));
-    return { indicator_id: indicator, label: indicatorLabel(indicator), values };
+    const bySex = (['F', 'M'] as const)
+      .map((sex) => ({ sex, values: ofSex(observations, sex) }))
+      .filter((entry) => entry.values.length > 0);
+    const gaps = new Map<string, { source: string; revision: string; gaps: SexSumGap[] }>();
+    for (const total of values) {
+      if (typeof total.value !== 'number' || !ADDITIVE_UNITS.includes(String(total.unit ?? ''))) continue;
+      const same = (sex: 'F' | 'M') =>
+        bySex
+          .find((entry) => entry.sex === sex)
+          ?.values.find(
+            (value) =>
+              value.source === total.source && value.revision === total.revision && value.year === total.year,
+          )?.value;
+      const females = same('F');
+      const males = same('M');
+      if (typeof females !== 'number' || typeof males !== 'number') continue;
+      if (!sexesDoNotAddUp(total.value, females, males)) continue;
+      const key = `${total.source}|${total.revision}`;
+      const entry = gaps.get(key) ?? { source: total.source, revision: total.revision, gaps: [] };
+      entry.gaps.push({ year: total.year, females, males, total: total.value });
+      gaps.set(key, entry);
+    }
+    for (const entry of gaps.values())
+      caveats.push(sexSumCaveat(indicator, entry.source, entry.revision, entry.gaps));
+    return {
+      indicator_id: indicator,
+      label: indicatorLabel(indicator),
+      values,
+      ...(bySex.length > 0 ? { by_sex: bySex } : {}),
+    };
   });
 }
 

@@ -1,5 +1,6 @@
 import escapeHtml from 'escape-html';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
+import { SEX_LABELS } from '#contracts/briefing/vocabulary.ts';
 import { percentOf } from '../survey-stats.ts';
 import type { FigureSeries } from './series.ts';
 
@@ -37,22 +38,40 @@ function labelled(svg: string, description: string): string {
 
 const number = (value: number) => value.toLocaleString('en-GB');
 
-/** A line (or, for one point, a dot) of one series over time. */
+const BOTH_SEXES = SEX_LABELS._T;
+
+/**
+ * A line (or, for one point, a dot) of one series over time; a series given by sex gets one line
+ * per sex, both sexes included, told apart by colour and named in a legend.
+ */
 export async function seriesChart(series: FigureSeries): Promise<Chart> {
-  const description =
-    `${series.label}, ${series.source} ${series.revision}: ` +
-    series.points
-      .map((point) => `${point.year} ${number(point.value)}${series.unit ? ` ${series.unit}` : ''}`)
-      .join('; ');
+  const unit = series.unit ? ` ${series.unit}` : '';
+  const pointsText = (points: FigureSeries['points']) =>
+    points.map((point) => `${point.year} ${number(point.value)}${unit}`).join('; ');
+  const lines = [
+    { label: BOTH_SEXES, points: series.points },
+    ...series.bySex.map((line) => ({ label: line.label, points: line.points })),
+  ].filter((line) => line.points.length > 0);
+  const bySex = series.bySex.length > 0;
+  const description = bySex
+    ? `${series.label} by sex, ${series.source} ${series.revision}: ${lines.map((line) => `${line.label}: ${pointsText(line.points)}`).join('. ')}`
+    : `${series.label}, ${series.source} ${series.revision}: ${pointsText(series.points)}`;
+  const several = lines.some((line) => line.points.length > 1);
   const svg = await renderSvg({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description,
     width: 320,
     height: 140,
     data: {
-      values: series.points.map((point) => ({ year: Number(point.year.slice(0, 4)), value: point.value })),
+      values: lines.flatMap((line) =>
+        line.points.map((point) => ({
+          year: Number(point.year.slice(0, 4)),
+          value: point.value,
+          sex: line.label,
+        })),
+      ),
     },
-    mark: { type: series.points.length > 1 ? 'line' : 'point', point: true, tooltip: false },
+    mark: { type: several ? 'line' : 'point', point: true, tooltip: false },
     encoding: {
       x: {
         field: 'year',
@@ -62,6 +81,25 @@ export async function seriesChart(series: FigureSeries): Promise<Chart> {
         axis: { format: 'd', tickMinStep: 1 },
       },
       y: { field: 'value', type: 'quantitative', title: series.unit || 'value', axis: { format: '~s' } },
+      ...(bySex
+        ? {
+            color: {
+              field: 'sex',
+              type: 'nominal',
+              title: 'Sex',
+              sort: lines.map((line) => line.label),
+              scale: { domain: lines.map((line) => line.label) },
+            },
+            // Dashes as well as colours, so the lines are told apart in print and without colour.
+            strokeDash: {
+              field: 'sex',
+              type: 'nominal',
+              title: 'Sex',
+              sort: lines.map((line) => line.label),
+              scale: { domain: lines.map((line) => line.label) },
+            },
+          }
+        : {}),
     },
   });
   return { svg: labelled(svg, description), description };

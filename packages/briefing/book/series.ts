@@ -1,5 +1,7 @@
 import type { CountryBody, FigureValue } from '#contracts/briefing/country.ts';
 import type { CountryItem } from '#contracts/briefing/item.ts';
+import { type FigureSex, SEX_LABELS } from '#contracts/briefing/vocabulary.ts';
+import { ADDITIVE_UNITS } from '../rules.ts';
 import { otherProgramme } from '../status-text.ts';
 
 /**
@@ -11,16 +13,37 @@ export interface SeriesPoint extends FigureValue {
   readonly value: number;
 }
 
+/** The values of one sex in a series (same indicator, source and revision). */
+export interface SexLine {
+  readonly sex: FigureSex;
+  /** `females`, `males`. */
+  readonly label: string;
+  /** Sorted by year; missing values are left out and counted. */
+  readonly points: readonly SeriesPoint[];
+  readonly missing: number;
+}
+
 export interface FigureSeries {
   readonly indicator_id: string;
   readonly label: string;
   readonly unit: string;
   readonly source: string;
   readonly revision: string;
-  /** Sorted by year; values that are missing (`..`) are left out and counted. */
+  /** Both sexes, sorted by year; values that are missing (`..`) are left out and counted. */
   readonly points: readonly SeriesPoint[];
   readonly missing: number;
+  /**
+   * Females, then males, of the same source and revision, for counts and amounts. A share by sex
+   * (`IMM_STOCK_PCT`) is of that sex's own population, not comparable with the share of both
+   * sexes on one axis: it stays in the body and the export tables, not in the series.
+   */
+  readonly bySex: readonly SexLine[];
 }
+
+const byYear = (a: SeriesPoint, b: SeriesPoint) => (a.year < b.year ? -1 : a.year > b.year ? 1 : 0);
+const pointsOf = (values: readonly FigureValue[]) =>
+  values.filter((value): value is SeriesPoint => typeof value.value === 'number').sort(byYear);
+const seriesKey = (value: FigureValue) => `${value.source}\u0000${value.revision}`;
 
 /** Every series of a country, in indicator, source, revision order. */
 export function figureSeries(body: CountryBody): FigureSeries[] {
@@ -28,26 +51,67 @@ export function figureSeries(body: CountryBody): FigureSeries[] {
   for (const figure of body.context_figures) {
     const groups = new Map<string, FigureValue[]>();
     for (const value of figure.values) {
-      const key = `${value.source}\u0000${value.revision}`;
+      const key = seriesKey(value);
       groups.set(key, [...(groups.get(key) ?? []), value]);
     }
-    for (const values of groups.values()) {
-      const first = values[0]!;
-      const points = values
-        .filter((value): value is SeriesPoint => typeof value.value === 'number')
-        .sort((a, b) => (a.year < b.year ? -1 : a.year > b.year ? 1 : 0));
+    // A source that gives a figure by sex only is still a series (with no point for both sexes).
+    const firsts = new Map<string, FigureValue>();
+    for (const value of [...figure.values, ...(figure.by_sex ?? []).flatMap((entry) => entry.values)]) {
+      if (!firsts.has(seriesKey(value))) firsts.set(seriesKey(value), value);
+      if (!groups.has(seriesKey(value))) groups.set(seriesKey(value), []);
+    }
+    for (const [key, values] of groups) {
+      const first = firsts.get(key)!;
+      const points = pointsOf(values);
+      const unit = first.unit ?? '';
+      const bySex = ADDITIVE_UNITS.includes(unit)
+        ? (figure.by_sex ?? []).flatMap((entry): SexLine[] => {
+            const sexValues = entry.values.filter((value) => seriesKey(value) === key);
+            const sexPoints = pointsOf(sexValues);
+            return sexValues.length === 0
+              ? []
+              : [
+                  {
+                    sex: entry.sex,
+                    label: SEX_LABELS[entry.sex],
+                    points: sexPoints,
+                    missing: sexValues.length - sexPoints.length,
+                  },
+                ];
+          })
+        : [];
       series.push({
         indicator_id: figure.indicator_id,
         label: figure.label,
-        unit: first.unit ?? '',
+        unit,
         source: first.source,
         revision: first.revision,
         points,
         missing: values.length - points.length,
+        bySex,
       });
     }
   }
   return series;
+}
+
+/** One year of a series with its sexes: each value the point it came from (undefined when not given). */
+export interface SeriesYear {
+  readonly year: string;
+  readonly total: SeriesPoint | undefined;
+  readonly sexes: readonly (SeriesPoint | undefined)[];
+}
+
+/** A series year by year, both sexes then each of `series.bySex` in order: the table beside a chart. */
+export function seriesYears(series: FigureSeries): SeriesYear[] {
+  const years = [
+    ...new Set([...series.points, ...series.bySex.flatMap((line) => line.points)].map((point) => point.year)),
+  ].sort();
+  return years.map((year) => ({
+    year,
+    total: series.points.find((point) => point.year === year),
+    sexes: series.bySex.map((line) => line.points.find((point) => point.year === year)),
+  }));
 }
 
 /** The latest point of an indicator, preferring `sources` in order (a source's latest year). */
@@ -131,4 +195,22 @@ export function pilotComparison(countries: readonly CountryItem[]): PilotCompari
         highDemand,
       };
     });
+}
+
+/** The values by sex of a series in one year, those the source gives, females first. */
+export function sexesIn(
+  series: FigureSeries,
+  year: string,
+): { readonly label: string; readonly point: SeriesPoint }[] {
+  return series.bySex.flatMap((line) => {
+    const point = line.points.find((entry) => entry.year === year);
+    return point ? [{ label: line.label, point }] : [];
+  });
+}
+
+/** `females 61,874, males 42,839`: a year's values by sex in words ('' when the source gives none). */
+export function sexesText(series: FigureSeries, year: string): string {
+  return sexesIn(series, year)
+    .map((sex) => `${sex.label} ${sex.point.value.toLocaleString('en-GB')}`)
+    .join(', ');
 }

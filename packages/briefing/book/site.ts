@@ -24,7 +24,7 @@ import {
   rowAnchor,
   traced,
 } from './page.ts';
-import { figureSeries, pilotComparison } from './series.ts';
+import { figureSeries, pilotComparison, seriesYears, sexesIn } from './series.ts';
 import { countrySummary } from './summary.ts';
 import { citationsOf, type ThemeBrief, themeBrief, themeBriefName } from './theme-brief.ts';
 
@@ -49,6 +49,7 @@ function figure(chart: Chart, caption: string): SafeHtml {
 }
 
 const words = (value: string | undefined) => (value ?? '').replace(/_/g, ' ');
+const capitalised = (value: string) => `${value.charAt(0).toUpperCase()}${value.slice(1)}`;
 
 function surveyTable(statistics: SurveyStatistics, caption: string, href: string): SafeHtml {
   return html`<table>
@@ -137,7 +138,7 @@ ${
 <thead><tr><th scope="col">Indicator</th><th scope="col">Value</th><th scope="col">Year</th><th scope="col">Source</th></tr></thead>
 <tbody>${figures.map(
         (entry) =>
-          html`<tr><th scope="row">${entry.series.label}</th><td class="num">${traced(`${formatNumber(entry.point.value)}${entry.series.unit === 'percent' ? ' %' : ''}`, lineageHref(root, item, entry.point.source_link))}</td><td>${entry.point.year}</td><td>${entry.series.source} ${entry.series.revision}</td></tr>`,
+          html`<tr><th scope="row">${entry.series.label}</th><td class="num">${traced(`${formatNumber(entry.point.value)}${entry.series.unit === 'percent' ? ' %' : ''}`, lineageHref(root, item, entry.point.source_link))}${sexesIn(entry.series, entry.point.year).map((sex, at) => html`${at === 0 ? html`<br>` : ' · '}<span class="by-sex">${sex.label} ${traced(formatNumber(sex.point.value), lineageHref(root, item, sex.point.source_link))}</span>`)}</td><td>${entry.point.year}</td><td>${entry.series.source} ${entry.series.revision}</td></tr>`,
       )}</tbody></table>`
 }
 <h2>Mainstreaming status</h2>
@@ -188,12 +189,15 @@ ${
   series.length === 0
     ? html`<p>No context figure in this version.</p>`
     : series.map(
-        (entry, at) => html`${figure(charts[at]!, `${entry.label} — ${entry.source}, ${entry.revision}.`)}
-<table><caption>${entry.label} — ${entry.source}, ${entry.revision}</caption>
-<thead><tr><th scope="col">Year</th><th scope="col">Value</th><th scope="col">Status</th></tr></thead>
-<tbody>${entry.points.map(
-          (point) =>
-            html`<tr><td>${point.year}</td><td class="num">${traced(formatNumber(point.value), lineageHref(root, item, point.source_link))}</td><td>${point.obs_status ?? ''}</td></tr>`,
+        (
+          entry,
+          at,
+        ) => html`${figure(charts[at]!, `${entry.label}${entry.bySex.length ? ' by sex' : ''} — ${entry.source}, ${entry.revision}.`)}
+<table><caption>${entry.label}${entry.bySex.length ? ' by sex' : ''} — ${entry.source}, ${entry.revision}</caption>
+<thead><tr><th scope="col">Year</th>${entry.bySex.length ? html`<th scope="col">Both sexes</th>${entry.bySex.map((line) => html`<th scope="col">${capitalised(line.label)}</th>`)}` : html`<th scope="col">Value</th>`}<th scope="col">Status${entry.bySex.length ? ' (both sexes)' : ''}</th></tr></thead>
+<tbody>${seriesYears(entry).map(
+          (year) =>
+            html`<tr><td>${year.year}</td>${[year.total, ...year.sexes].map((point) => html`<td class="num">${point ? traced(formatNumber(point.value), lineageHref(root, item, point.source_link)) : '—'}</td>`)}<td>${year.total?.obs_status ?? ''}</td></tr>`,
         )}</tbody></table>`,
       )
 }

@@ -4,6 +4,7 @@ import type { SourceLink } from '#contracts/briefing/provenance.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
+import { figureSeries, seriesYears } from '../book/series.ts';
 import { budgetText } from '../book/summary.ts';
 import { citationsOf } from '../book/theme-brief.ts';
 import { eventDates, statusWhat, statusWhen } from '../status-text.ts';
@@ -43,6 +44,7 @@ const words = (value: unknown) => markdownText(typeof value === 'string' ? value
 /** ⚠ after a statement resting on illustrative content (named) or a row of confidence 'low'. */
 const flag = (marks: { readonly confidence?: unknown; readonly illustrative?: boolean } | undefined) =>
   marks?.illustrative ? ' ⚠ illustrative' : marks?.confidence === 'low' ? ' ⚠' : '';
+const capitalised = (value: string) => `${value.charAt(0).toUpperCase()}${value.slice(1)}`;
 const yesNo = (value: unknown) => (value ? 'yes' : 'no');
 const money = (amount: unknown, currency = 'EUR') =>
   typeof amount === 'number' ? `${currency} ${amount.toLocaleString('en-GB')}` : '';
@@ -106,7 +108,10 @@ export function renderCountryMarkdown(
   const figures = body.context_figures;
   if (figures.length > 0) {
     lines.push('## Context figures', '');
-    lines.push('Each value with its source and revision; sources are never merged or averaged.', '');
+    lines.push(
+      'Each value (both sexes) with its source and revision; sources are never merged or averaged. Series given by sex follow the table.',
+      '',
+    );
     lines.push(
       ...tableBlock(
         ['Indicator', 'Value', 'Unit', 'Year', 'Source', 'Revision', 'Document'],
@@ -124,6 +129,26 @@ export function renderCountryMarkdown(
       ),
       '',
     );
+    for (const series of figureSeries(body).filter((entry) => entry.bySex.length > 0)) {
+      const points = [...series.points, ...series.bySex.flatMap((line) => line.points)];
+      const documents = [...new Set(points.map((point) => point.source_link.source_doc_id))].sort();
+      lines.push(
+        `### ${markdownText(series.label)} by sex — ${code(series.source)} ${markdownText(series.revision)}`,
+        '',
+        `Source ${documents.map(code).join(', ')}${flag(points.find((point) => flag(point.source_link))?.source_link)}; unit ${markdownText(series.unit)}.`,
+        '',
+        ...tableBlock(
+          ['Year', 'Both sexes', ...series.bySex.map((line) => markdownText(capitalised(line.label)))],
+          seriesYears(series).map((year) => [
+            markdownText(year.year),
+            ...[year.total, ...year.sexes].map((point) =>
+              point ? point.value.toLocaleString('en-GB') : '—',
+            ),
+          ]),
+        ),
+        '',
+      );
+    }
   }
 
   lines.push('## Mainstreaming pilot', '');

@@ -1,5 +1,6 @@
 import type { CountryItem } from '#contracts/briefing/item.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
+import { sexesText } from '../book/series.ts';
 import { countrySummary } from '../book/summary.ts';
 import { eventDates, statusHistoryOf, statusWhat, statusWhen } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
@@ -51,7 +52,10 @@ export function renderSummaryMarkdown(item: CountryItem, meta: ExportMeta): stri
           ['Indicator', 'Value', 'Year', 'Source'],
           figures.map((entry) => [
             markdownText(entry.series.label),
-            `${entry.point.value.toLocaleString('en-GB')}${entry.series.unit === 'percent' ? ' %' : ''}`,
+            `${entry.point.value.toLocaleString('en-GB')}${entry.series.unit === 'percent' ? ' %' : ''}` +
+              (sexesText(entry.series, entry.point.year)
+                ? ` (${sexesText(entry.series, entry.point.year)})`
+                : ''),
             entry.point.year,
             `${code(entry.series.source)} ${markdownText(entry.series.revision)}`,
           ]),

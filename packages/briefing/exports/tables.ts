@@ -2,6 +2,7 @@ import type { ContextFigure, CountryBody, FigureValue } from '#contracts/briefin
 import type { EventBody } from '#contracts/briefing/event.ts';
 import type { BriefingItem, SourcesItem } from '#contracts/briefing/item.ts';
 import type { ThemeBody } from '#contracts/briefing/theme.ts';
+import { FIGURE_SEXES } from '#contracts/briefing/vocabulary.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import type { ColumnSpec, ColumnType } from '#packages/contracts/columns.ts';
 import { citationOf } from '../book/citation.ts';
@@ -395,11 +396,17 @@ export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
   name: 'briefing_context_figure',
   title: 'Context figures',
   description:
-    'Migrant stocks, remittances and refugees per country: one row per indicator, source, revision and period. Sources are never merged.',
+    'Migrant stocks, remittances and refugees per country: one row per indicator, sex, source, revision and period, with the row it came from. Sources are never merged; values by sex are kept as the source gives them, beside both sexes.',
   columns: [
     column('iso3', UTF8, 'Country (reference area)', { required: true, pattern: ISO3 }),
     column('indicator_id', UTF8, 'Indicator', { required: true }),
     column('label', UTF8, 'Indicator label'),
+    column(
+      'sex',
+      UTF8,
+      "Sex ('_T' both sexes, 'F' females, 'M' males); a share by sex is of that sex's population",
+      { required: true, enum: ['_T', ...FIGURE_SEXES] },
+    ),
     column('source', UTF8, 'Statistical source', { required: true }),
     column('revision', UTF8, 'Dataset revision of the source', { required: true }),
     column('year', UTF8, "Reference period ('2013', '2013-Q1')", { required: true }),
@@ -409,8 +416,10 @@ export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
     column('obs_status', UTF8, 'Observation status (A normal, E estimate, P provisional, M missing)'),
     ...provenanceColumns('the figure'),
     column('source_doc_id', UTF8, 'Source document'),
+    column('source_table', UTF8, 'Curated table of the row the value came from'),
+    column('source_locator', UTF8, 'Where that row is in its file (its lineage: hld lineage country#<iso3>)'),
   ],
-  primaryKey: ['iso3', 'indicator_id', 'source', 'revision', 'year'],
+  primaryKey: ['iso3', 'indicator_id', 'sex', 'source', 'revision', 'year'],
   foreignKeys: [
     {
       fields: ['iso3'],
@@ -584,21 +593,29 @@ function headlineFigures(figures: readonly ContextFigure[]): Record<string, unkn
 
 function contextRows(body: CountryBody): ExportRow[] {
   return body.context_figures.flatMap((figure) =>
-    figure.values.map((value) => ({
-      iso3: body.iso3,
-      indicator_id: figure.indicator_id,
-      label: text(figure.label),
-      source: text(value.source),
-      revision: text(value.revision),
-      year: text(value.year),
-      value: typeof value.value === 'number' ? value.value : undefined,
-      unit: text(value.unit),
-      unit_mult: value.unit_mult,
-      obs_status: text(value.obs_status),
-      confidence: value.source_link.confidence,
-      illustrative: value.source_link.illustrative,
-      source_doc_id: text(value.source_link.source_doc_id),
-    })),
+    [
+      { sex: '_T', values: figure.values },
+      ...(figure.by_sex ?? []).map((entry) => ({ sex: entry.sex, values: entry.values })),
+    ].flatMap(({ sex, values }) =>
+      values.map((value) => ({
+        iso3: body.iso3,
+        indicator_id: figure.indicator_id,
+        label: text(figure.label),
+        sex,
+        source: text(value.source),
+        revision: text(value.revision),
+        year: text(value.year),
+        value: typeof value.value === 'number' ? value.value : undefined,
+        unit: text(value.unit),
+        unit_mult: value.unit_mult,
+        obs_status: text(value.obs_status),
+        confidence: value.source_link.confidence,
+        illustrative: value.source_link.illustrative,
+        source_doc_id: text(value.source_link.source_doc_id),
+        source_table: value.source_link.table,
+        source_locator: value.source_link.locator,
+      })),
+    ),
   );
 }
 

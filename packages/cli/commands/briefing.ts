@@ -150,11 +150,19 @@ function describeCountry(body: CountryBody, sources: PageSources, version: numbe
   }
   const series = figureSeries(body).filter((entry) => entry.points.length > 1);
   if (series.length > 0) {
-    lines.push('', 'Series over time (one per indicator, source and revision):');
-    for (const entry of series)
+    lines.push(
+      '',
+      'Series over time (one per indicator, source and revision; by sex where the source gives it):',
+    );
+    const points = (values: readonly { year: string; value: number }[]) =>
+      values.map((point) => `${point.year} ${point.value.toLocaleString('en-GB')}`).join(' · ');
+    for (const entry of series) {
       lines.push(
-        `  ${entry.label} — ${entry.source} ${entry.revision}: ${entry.points.map((point) => `${point.year} ${point.value.toLocaleString('en-GB')}`).join(' · ')}${entry.unit ? ` (${entry.unit})` : ''}`,
+        `  ${entry.label}${entry.bySex.length ? ', both sexes' : ''} — ${entry.source} ${entry.revision}: ${points(entry.points)}${entry.unit ? ` (${entry.unit})` : ''}`,
       );
+      for (const line of entry.bySex)
+        lines.push(`    ${line.label}: ${points(line.points)}${entry.unit ? ` (${entry.unit})` : ''}`);
+    }
   }
   if (body.events.length > 0) {
     lines.push('', 'Events:');
