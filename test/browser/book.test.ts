@@ -113,6 +113,35 @@ describe('the HTML briefing book in a browser', () => {
     const mda = await open('countries/MDA.html');
     expect(await mda.page.locator('figure svg').count()).toBeGreaterThan(0);
     expect(await mda.page.locator('.banner').textContent()).toContain('illustrative');
+    // Moldova's UN DESA stock by sex: one drawn line per sex (both sexes, females, males), a
+    // legend naming them, a text alternative naming both sexes, and the table beside it by sex.
+    const bySex = mda.page.locator('figure:has(figcaption:text("Immigrant stock by sex — UNDESA_IMS"))');
+    expect(await bySex.count()).toBe(1);
+    expect(await bySex.locator('svg g.mark-line.role-mark path').count()).toBe(3);
+    expect(await bySex.locator('svg g.role-legend').textContent()).toMatch(/both sexes.*females.*males/);
+    const alternative = (await bySex.locator('svg').getAttribute('aria-label')) ?? '';
+    expect(alternative).toMatch(/females: 1990 306,109 persons.*2019 61,874 persons/);
+    expect(alternative).toMatch(/males: 1990 238,053 persons.*2019 42,839 persons/);
+    const sexTable = mda.page.locator('table:has(caption:text("Immigrant stock by sex — UNDESA_IMS"))');
+    expect(await sexTable.locator('thead th').allTextContents()).toEqual([
+      'Year',
+      'Both sexes',
+      'Females',
+      'Males',
+      'Status (both sexes)',
+    ]);
+    expect(await sexTable.locator('tbody tr:last-child td').allTextContents()).toEqual([
+      '2019',
+      '104,713',
+      '61,874',
+      '42,839',
+      '',
+    ]);
+    // The share of population stays one line, for both sexes.
+    const share = mda.page.locator(
+      'figure:has(figcaption:text("Immigrant stock (% of population) — UNDESA_IMS"))',
+    );
+    expect(await share.locator('svg g.mark-line.role-mark path').count()).toBe(1);
     await mda.page.close();
     // A round table seen from one country has its survey chart too.
     const rt3Mda = await open('themes/RT3-MDA.html');

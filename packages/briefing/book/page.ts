@@ -102,6 +102,7 @@ table { border-collapse: collapse; margin: .4rem 0 1rem; width: 100%; }
 caption { text-align: left; font-weight: 600; padding: .2rem 0; }
 th, td { border: 1px solid var(--line); padding: .2rem .4rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.by-sex th { font-weight: normal; padding-left: 1.5em; }
 .meta { color: var(--muted); font-size: .85em; }
 .banner { background: var(--warn-bg); border-left: 4px solid var(--warn); padding: .4rem .6rem; }
 .banner-ok { color: var(--muted); font-size: .85em; }

@@ -136,10 +136,14 @@ ${
     ? html`<p>No context figure in this version.</p>`
     : html`<table><caption>Latest value per indicator, with year and source</caption>
 <thead><tr><th scope="col">Indicator</th><th scope="col">Value</th><th scope="col">Year</th><th scope="col">Source</th></tr></thead>
-<tbody>${figures.map(
-        (entry) =>
-          html`<tr><th scope="row">${entry.series.label}</th><td class="num">${traced(`${formatNumber(entry.point.value)}${entry.series.unit === 'percent' ? ' %' : ''}`, lineageHref(root, item, entry.point.source_link))}${sexesIn(entry.series, entry.point.year).map((sex, at) => html`${at === 0 ? html`<br>` : ' · '}<span class="by-sex">${sex.label} ${traced(formatNumber(sex.point.value), lineageHref(root, item, sex.point.source_link))}</span>`)}</td><td>${entry.point.year}</td><td>${entry.series.source} ${entry.series.revision}</td></tr>`,
-      )}</tbody></table>`
+<tbody>${figures.map((entry) => {
+        const sexes = sexesIn(entry.series, entry.point.year);
+        const span = sexes.length > 0 ? html` rowspan="${String(sexes.length + 1)}"` : '';
+        return html`<tr><th scope="row">${entry.series.label}</th><td class="num">${traced(`${formatNumber(entry.point.value)}${entry.series.unit === 'percent' ? ' %' : ''}`, lineageHref(root, item, entry.point.source_link))}</td><td${span}>${entry.point.year}</td><td${span}>${entry.series.source} ${entry.series.revision}</td></tr>${sexes.map(
+          (sex) =>
+            html`<tr class="by-sex"><th scope="row">${sex.label}</th><td class="num">${traced(formatNumber(sex.point.value), lineageHref(root, item, sex.point.source_link))}</td></tr>`,
+        )}`;
+      })}</tbody></table>`
 }
 <h2>Mainstreaming status</h2>
 <p>${traced(String(body.mainstreaming.milestones_achieved_n), top)} milestone(s) achieved${body.mainstreaming.latest_milestone_type ? `; latest ${words(body.mainstreaming.latest_milestone_type)} on ${body.mainstreaming.latest_milestone_date ?? '?'}` : ''}. Strategy: ${words(body.mainstreaming.strategy_status)}. Extended Migration Profile: ${words(body.mainstreaming.emp_status)}. Coordination mechanism: ${body.mainstreaming.coordination_mechanism ? 'yes' : 'no'}.</p>

@@ -70,7 +70,8 @@ function evidenceLine(marks: { readonly confidence: string; readonly illustrativ
   return `Evidence: confidence ${marks.confidence}${marks.illustrative ? '; ⚠ ILLUSTRATIVE content (invented sample rows, marked below): not evidence' : '; no illustrative content'}`;
 }
 
-function describeCountry(body: CountryBody, sources: PageSources, version: number): string {
+/** `hld briefing show <ISO3>` as text: the country's item, every statement with its source. */
+export function describeCountry(body: CountryBody, sources: PageSources, version: number): string {
   const lines = [`${body.name} (${body.iso3}) — briefing v${version}`, evidenceLine(body), ''];
   const flags = (['ldc', 'lldc', 'sids'] as const)
     .filter((flag) => body[flag])
