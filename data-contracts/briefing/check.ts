@@ -22,7 +22,8 @@ export const BRIEFING_CONTRACT = {
    * section carries `confidence` and `illustrative`; documents carry their registered title. 2.1.0: survey statistics with bases
    * (country `survey.statistics`, theme `survey_statistics`). 2.2.0: the pilots' status history
    * (country `pilot_status`), the pilot's programme, event date precision, event co-hosts.
-   * 2.3.0: context figures by sex (country `context_figures[].by_sex`).
+   * 2.3.0: context figures by sex (country `context_figures[].by_sex`), each project's JMDI grant
+   * (country `jmdi.projects[].jmdi_grant_amount`).
    */
   version: '2.3.0',
 } as const;

@@ -121,6 +121,8 @@ export const countryProject = z.strictObject({
   selection_status: optionalText(),
   total_budget_amount: z.optional(z.number()),
   total_budget_currency: optionalText(),
+  /** The JMDI (EC-UN) grant in EUR, part of the total budget (absent before briefing_item@2.3.0). */
+  jmdi_grant_amount: z.optional(z.number()),
   partner_countries_iso3: z.array(z.string()),
   confidence: optionalText(),
   source: sourceLink,

@@ -96,6 +96,7 @@ const PROJECT_FIELDS = [
   'selection_status',
   'total_budget_amount',
   'total_budget_currency',
+  'jmdi_grant_amount',
   'partner_countries_iso3',
   'confidence',
 ];
@@ -403,6 +404,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
           selection_status: text(values.selection_status),
           total_budget_amount: num(values.total_budget_amount),
           total_budget_currency: text(values.total_budget_currency),
+          jmdi_grant_amount: num(values.jmdi_grant_amount),
           partner_countries_iso3: list(values.partner_countries_iso3),
           confidence: text(values.confidence),
           source: sourceLink(set, project, row),

@@ -542,6 +542,7 @@ function buildCountry(
         selection_status: project.row.selection_status,
         total_budget_amount: project.row.total_budget_amount,
         total_budget_currency: project.row.total_budget_currency,
+        jmdi_grant_amount: project.row.jmdi_grant_amount,
         partner_countries_iso3: list(project.row.partner_countries_iso3),
         confidence: project.row.confidence,
         source: sourceLink(project.ref),

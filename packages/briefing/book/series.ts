@@ -145,6 +145,9 @@ export interface PilotComparisonRow {
   /** Projects that were not withdrawn, and the sum of their total budgets in EUR. */
   readonly activeProjects: number;
   readonly activeBudgetEur: number;
+  /** The JMDI grants (EUR) of the projects not withdrawn, and how many of them state none. */
+  readonly activeGrantsEur: number;
+  readonly activeWithoutGrant: number;
   readonly withdrawnProjects: number;
   /** Capacity areas with their high-demand share among counted respondents, largest first. */
   readonly highDemand: readonly { readonly area: string; readonly n: number; readonly base: number }[];
@@ -191,6 +194,8 @@ export function pilotComparison(countries: readonly CountryItem[]): PilotCompari
               : 0),
           0,
         ),
+        activeGrantsEur: active.reduce((sum, project) => sum + (project.jmdi_grant_amount ?? 0), 0),
+        activeWithoutGrant: active.filter((project) => project.jmdi_grant_amount === undefined).length,
         withdrawnProjects: body.jmdi.projects.length - active.length,
         highDemand,
       };

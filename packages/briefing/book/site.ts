@@ -227,10 +227,10 @@ ${
   )}</tbody></table>
 <h3>JMDI projects</h3>
 <table><caption>JMDI phase-1 projects</caption>
-<thead><tr><th scope="col">Project</th><th scope="col">Title</th><th scope="col">Theme</th><th scope="col">Status</th><th scope="col">Total budget</th><th scope="col">Confidence</th></tr></thead>
+<thead><tr><th scope="col">Project</th><th scope="col">Title</th><th scope="col">Theme</th><th scope="col">Status</th><th scope="col">Total budget</th><th scope="col">JMDI grant</th><th scope="col">Confidence</th></tr></thead>
 <tbody>${body.jmdi.projects.map(
     (project) =>
-      html`<tr><td>${project.project_id}</td><td>${project.title}</td><td>${project.theme_primary}</td><td>${words(project.selection_status)}</td><td class="num">${project.total_budget_amount === undefined ? '' : traced(`${project.total_budget_currency ?? 'EUR'} ${formatNumber(project.total_budget_amount)}`, lineageHref(root, item, project.source))}</td><td>${project.confidence ?? ''} ${lowMark(project.confidence)}</td></tr>`,
+      html`<tr><td>${project.project_id}</td><td>${project.title}</td><td>${project.theme_primary}</td><td>${words(project.selection_status)}</td><td class="num">${project.total_budget_amount === undefined ? '' : traced(`${project.total_budget_currency ?? 'EUR'} ${formatNumber(project.total_budget_amount)}`, lineageHref(root, item, project.source))}</td><td class="num">${project.jmdi_grant_amount === undefined ? '' : traced(`EUR ${formatNumber(project.jmdi_grant_amount)}`, lineageHref(root, item, project.source))}</td><td>${project.confidence ?? ''} ${lowMark(project.confidence)}</td></tr>`,
   )}</tbody></table>
 ${themeLinks.length ? html`<h3>Round-table and theme briefs for ${body.name}</h3><ul class="compact">${themeLinks.map((theme) => html`<li><a href="${root}themes/${themeBriefName(theme)}.html">${theme.body.label}</a></li>`)}</ul>` : ''}
 <h3>Sources</h3>
@@ -356,8 +356,8 @@ export async function renderBook(items: readonly BriefingItem[], meta: BookMeta)
       lowContent: lowIndex + (totals ? 1 : 0),
       body: html`<h1>HLD 2013 briefing book</h1>
 <h2>Pilot countries compared</h2>
-<table><caption>Pilot countries of “Mainstreaming Migration into National Development Strategies”: migrant stock, share of population, latest milestone, JMDI projects and budgets, survey demands</caption>
-<thead><tr><th scope="col">Country</th><th scope="col">Pilot status</th><th scope="col">Immigrant stock</th><th scope="col">% of population</th><th scope="col">Latest milestone</th><th scope="col">JMDI projects (budget, EUR)</th><th scope="col">High demand (survey, n of base)</th></tr></thead>
+<table><caption>Pilot countries of “Mainstreaming Migration into National Development Strategies”: migrant stock, share of population, latest milestone, JMDI projects with their total budgets and JMDI grants, survey demands</caption>
+<thead><tr><th scope="col">Country</th><th scope="col">Pilot status</th><th scope="col">Immigrant stock</th><th scope="col">% of population</th><th scope="col">Latest milestone</th><th scope="col">JMDI projects</th><th scope="col">Total budgets (EUR)</th><th scope="col">JMDI grants (EUR)</th><th scope="col">High demand (survey, n of base)</th></tr></thead>
 <tbody>${comparison.map((row) => {
         const href = (link?: Parameters<typeof lineageHref>[2]) => lineageHref('', row.item, link);
         return html`<tr><th scope="row"><a href="countries/${row.item.id}.html">${row.item.body.name}</a></th>
@@ -365,10 +365,12 @@ export async function renderBook(items: readonly BriefingItem[], meta: BookMeta)
 <td class="num">${row.immigrantStock ? html`${traced(formatNumber(row.immigrantStock.point.value), href(row.immigrantStock.point.source_link))} (${row.immigrantStock.point.year}, ${row.immigrantStock.series.source})` : '—'}</td>
 <td class="num">${row.immigrantShare ? html`${traced(`${formatNumber(row.immigrantShare.point.value)} %`, href(row.immigrantShare.point.source_link))} (${row.immigrantShare.point.year})` : '—'}</td>
 <td>${row.latestMilestone ? `${words(row.latestMilestone.type)} (${row.latestMilestone.date})` : '—'}</td>
-<td class="num">${traced(`${row.activeProjects}${row.withdrawnProjects ? ` (+${row.withdrawnProjects} withdrawn)` : ''}`, href())} (${traced(formatNumber(row.activeBudgetEur), href())})</td>
+<td class="num">${traced(`${row.activeProjects}${row.withdrawnProjects ? ` (+${row.withdrawnProjects} withdrawn)` : ''}`, href())}</td>
+<td class="num">${traced(formatNumber(row.activeBudgetEur), href())}</td>
+<td class="num">${traced(formatNumber(row.activeGrantsEur), href())}${row.activeWithoutGrant ? ` (${row.activeWithoutGrant} without a stated grant)` : ''}</td>
 <td>${row.highDemand.slice(0, 2).map((entry, at) => html`${at ? '; ' : ''}${words(entry.area)} ${traced(shareText(entry.n, entry.base), href())}`)}</td></tr>`;
       })}</tbody></table>
-<p class="meta">Budgets are the projects’ total budgets (not JMDI grants), withdrawn projects left out. A country’s latest milestone and pilot status carry the date their source gives.</p>
+<p class="meta">Total budgets and JMDI grants are of the projects not withdrawn; a grant is part of its project’s total budget, never added to it. A country’s latest milestone and pilot status carry the date their source gives.</p>
 <h2>UN Country Team survey: totals across countries</h2>
 ${totals && totalsChart ? html`${figure(totalsChart, 'High demand for support per capacity area, all countries pooled.')}${surveyTable(totals, 'Survey answers pooled across countries, per capacity area: n of base (percent)', totalsHref)}` : html`<p>No survey in this version.</p>`}
 <h2>Countries</h2>

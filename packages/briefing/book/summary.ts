@@ -65,7 +65,8 @@ export function countrySummary(item: CountryItem): CountrySummary {
 
 /**
  * A country's JMDI budgets in one line, saying what is summed: the projects' total budgets in
- * EUR (not JMDI grants), withdrawn projects left out and counted.
+ * EUR, and apart from them the JMDI grants (part of those budgets), withdrawn projects left out
+ * and counted.
  */
 export function budgetText(body: CountryItem['body']): string {
   const projects = body.jmdi.projects;
@@ -76,9 +77,13 @@ export function budgetText(body: CountryItem['body']): string {
       sum + ((project.total_budget_currency ?? 'EUR') === 'EUR' ? (project.total_budget_amount ?? 0) : 0),
     0,
   );
+  const grants = active.reduce((sum, project) => sum + (project.jmdi_grant_amount ?? 0), 0);
+  const withoutGrant = active.filter((project) => project.jmdi_grant_amount === undefined).length;
   return (
     `${projects.length} project(s)${withdrawn > 0 ? `, ${withdrawn} withdrawn` : ''}; ` +
     `EUR ${eur.toLocaleString('en-GB')} in total project budgets of the ${active.length} not withdrawn ` +
-    '(total budgets, not JMDI grants; non-EUR budgets left out)'
+    '(total budgets, not JMDI grants; non-EUR budgets left out), ' +
+    `and EUR ${grants.toLocaleString('en-GB')} in JMDI grants` +
+    (withoutGrant > 0 ? ` (${withoutGrant} project(s) state no grant)` : '')
   );
 }

@@ -253,13 +253,14 @@ export function renderCountryMarkdown(
     lines.push(`### ${theme[0]?.toUpperCase()}${theme.slice(1)} (${ofTheme.length})`, '');
     lines.push(
       ...tableBlock(
-        ['Project', 'Title', 'Round tables', 'Status', 'Budget', 'Partners', 'Source'],
+        ['Project', 'Title', 'Round tables', 'Status', 'Total budget', 'JMDI grant', 'Partners', 'Source'],
         ofTheme.map((project) => [
           code(project.project_id),
           markdownText(project.title),
           project.hld_rt.map((rt) => code(rt.split('_')[0])).join(' '),
           words(project.selection_status),
           money(project.total_budget_amount, project.total_budget_currency ?? 'EUR'),
+          money(project.jmdi_grant_amount),
           project.partner_countries_iso3.join(', '),
           source(project.source) + flag(project.source),
         ]),

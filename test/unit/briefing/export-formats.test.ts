@@ -115,7 +115,7 @@ describe('Markdown export', () => {
     const jam = decoder.decode(files[0]!.bytes);
     const row = jam.split('\n').find((line) => line.includes('JMDI1-JAM-01'))!;
     expect(row).toContain('=HYPERLINK("http://evil.example","click") \\| pipes');
-    expect(row.split(/(?<!\\)\|/)).toHaveLength(9); // 7 cells between 8 unescaped pipes
+    expect(row.split(/(?<!\\)\|/)).toHaveLength(10); // 8 cells between 9 unescaped pipes
     const index = decoder.decode(files[3]!.bytes);
     expect(index).toContain(
       '| [Republic of Moldova](MDA.md) ⚠ illustrative | `MDA` | active | 1 | 1 | no | 2 |',
