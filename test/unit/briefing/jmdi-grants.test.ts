@@ -21,7 +21,9 @@ describe('JMDI grants and total budgets', () => {
     const countries = items.filter((item): item is CountryItem => item.type === 'country');
 
     const mda = pilotComparison(countries).find((row) => row.item.id === 'MDA')!;
-    const index = (await renderBriefingExport('html', items, META)).find((file) => file.path === 'index.html')!;
+    const index = (await renderBriefingExport('html', items, META)).find(
+      (file) => file.path === 'index.html',
+    )!;
     const text = new TextDecoder().decode(index.bytes);
 
     expect(mda).toMatchObject({ activeProjects: 5, activeBudgetEur: 1114030, activeGrantsEur: 956000 });
