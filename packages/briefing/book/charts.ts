@@ -105,6 +105,36 @@ export async function seriesChart(series: FigureSeries): Promise<Chart> {
   return { svg: labelled(svg, description), description };
 }
 
+/**
+ * Horizontal bars: the pilot countries' immigrant stock as a share of population, each at its
+ * source's latest year (named, with the source, in the text alternative and the table beside it).
+ */
+export async function pilotShareChart(
+  rows: readonly {
+    readonly country: string;
+    readonly year: string;
+    readonly source: string;
+    readonly percent: number;
+  }[],
+): Promise<Chart> {
+  const description =
+    'Immigrant stock as a share of population, pilot countries, latest year of each source: ' +
+    rows.map((row) => `${row.country} ${number(row.percent)} % (${row.year}, ${row.source})`).join('; ');
+  const svg = await renderSvg({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    description,
+    width: 320,
+    height: { step: 18 },
+    data: { values: rows.map((row) => ({ country: row.country, percent: row.percent })) },
+    mark: { type: 'bar', tooltip: false },
+    encoding: {
+      y: { field: 'country', type: 'nominal', title: null, sort: null },
+      x: { field: 'percent', type: 'quantitative', title: 'Immigrant stock (% of population)' },
+    },
+  });
+  return { svg: labelled(svg, description), description };
+}
+
 /** Horizontal bars: the share of counted respondents reporting high demand, per capacity area. */
 export async function surveyDemandChart(statistics: SurveyStatistics): Promise<Chart> {
   const rows = statistics.areas.map((area) => {

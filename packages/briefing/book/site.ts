@@ -11,7 +11,7 @@ import {
   supportText,
   validationText,
 } from '../survey-text.ts';
-import { type Chart, seriesChart, surveyDemandChart } from './charts.ts';
+import { type Chart, pilotShareChart, seriesChart, surveyDemandChart } from './charts.ts';
 import { html, type SafeHtml, trustedMarkup } from './html.ts';
 import {
   BOOK_CSS,
@@ -343,6 +343,19 @@ export async function renderBook(items: readonly BriefingItem[], meta: BookMeta)
   const totalsBase = globalThemes.find((theme) => theme.body.survey_statistics)?.body.survey_statistics;
   const totals = totalsBase ? { ...totalsBase, areas: totalAreas } : undefined;
   const totalsChart = totals && totals.areas.length > 0 ? await surveyDemandChart(totals) : undefined;
+  const shares = comparison.flatMap((row) =>
+    row.immigrantShare
+      ? [
+          {
+            country: row.item.body.name,
+            year: row.immigrantShare.point.year,
+            source: `${row.immigrantShare.series.source} ${row.immigrantShare.series.revision}`,
+            percent: row.immigrantShare.point.value,
+          },
+        ]
+      : [],
+  );
+  const sharesChart = shares.length > 0 ? await pilotShareChart(shares) : undefined;
   const totalsHref = globalThemes[0] ? lineageHref('', globalThemes[0]) : 'sources.html';
   const lowIndex = comparison.filter((row) =>
     row.item.body.pilots.some((pilot) => pilot.confidence === 'low'),
@@ -371,6 +384,7 @@ export async function renderBook(items: readonly BriefingItem[], meta: BookMeta)
 <td>${row.highDemand.slice(0, 2).map((entry, at) => html`${at ? '; ' : ''}${words(entry.area)} ${traced(shareText(entry.n, entry.base), href())}`)}</td></tr>`;
       })}</tbody></table>
 <p class="meta">Total budgets and JMDI grants are of the projects not withdrawn; a grant is part of its project’s total budget, never added to it. A country’s latest milestone and pilot status carry the date their source gives.</p>
+${sharesChart ? figure(sharesChart, 'Immigrant stock as a share of population in the pilot countries, each at its latest year (values, years and sources in the table above).') : ''}
 <h2>UN Country Team survey: totals across countries</h2>
 ${totals && totalsChart ? html`${figure(totalsChart, 'High demand for support per capacity area, all countries pooled.')}${surveyTable(totals, 'Survey answers pooled across countries, per capacity area: n of base (percent)', totalsHref)}` : html`<p>No survey in this version.</p>`}
 <h2>Countries</h2>

@@ -44,4 +44,21 @@ describe('JMDI grants and total budgets', () => {
       'JMDI1-MIGR-2008-134': 221500,
     });
   });
+
+  it("charts the pilot countries' immigrant stock as a share of population, each value with year and source in words", async () => {
+    const items = await sampleBriefing();
+
+    const index = (await renderBriefingExport('html', items, META)).find(
+      (file) => file.path === 'index.html',
+    )!;
+    const text = new TextDecoder().decode(index.bytes);
+
+    // UN DESA 2019, Table 3, both sexes: Moldova 2.5898, Jamaica 0.7960 (the extract).
+    const label =
+      /<figure><svg role="img" aria-label="(Immigrant stock as a share of population, pilot countries[^"]*)"/.exec(
+        text,
+      )?.[1];
+    expect(label).toContain('Republic of Moldova 2.59 % (2019, UNDESA_IMS POP/DB/MIG/Stock/Rev.2019)');
+    expect(label).toContain('Jamaica 0.796 % (2019, UNDESA_IMS POP/DB/MIG/Stock/Rev.2019)');
+  });
 });
