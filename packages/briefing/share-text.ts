@@ -19,4 +19,3 @@ export function shareText(n: number, base: number, warn = true): string {
   const warning = warn && base < SURVEY_SMALL_BASE.threshold ? ' ⚠ small base' : '';
   return `${n} of ${base}${percent === null ? '' : ` (${percent.toLocaleString('en-GB')} %)`}${warning}`;
 }
-
