@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `hld` command. TypeScript sources run through tsx's loader, so there is no build step. On a
 // Node.js that strips types itself (22.18+, 24), the loader is registered only when a command
-// runs: `hld --help`, `--version` and `completion` load commander and the command tree alone.
+// that needs it runs: `hld --help`, `--version` and `completion` load commander and the command
+// tree alone, and the read commands of ACTIONS_WITHOUT_LOADER (packages/cli/main.ts) run on
+// Node's own type stripping.
 import module from 'node:module';
 
 // V8's code cache, and on Node 24 the type-stripped sources, are kept between runs (in the OS

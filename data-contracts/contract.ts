@@ -28,15 +28,38 @@ export interface TableContract<S extends z.ZodMiniObject = z.ZodMiniObject> {
   readonly plausibility: readonly PlausibilityRule[];
 }
 
-/** A contract; its plausibility rules become a check of its schema, run wherever the schema is. */
-export function defineTable<S extends z.ZodMiniObject>(
-  contract: Omit<TableContract<S>, 'foreignKeys' | 'provenanceFromParser' | 'plausibility'> &
-    Partial<Pick<TableContract<S>, 'foreignKeys' | 'provenanceFromParser' | 'plausibility'>>,
-): TableContract<S> {
-  const plausibility = contract.plausibility ?? [];
-  const schema =
-    plausibility.length > 0 ? (contract.schema.check(plausibilityCheck(plausibility)) as S) : contract.schema;
-  return { foreignKeys: [], provenanceFromParser: false, ...contract, plausibility, schema };
+/** What a contract module declares: the contract, its schema as the function that builds it. */
+export type TableDeclaration<S extends z.ZodMiniObject> = Omit<
+  TableContract<S>,
+  'schema' | 'foreignKeys' | 'provenanceFromParser' | 'plausibility'
+> &
+  Partial<Pick<TableContract<S>, 'foreignKeys' | 'provenanceFromParser' | 'plausibility'>> & {
+    readonly schema: () => S;
+  };
+
+/**
+ * A contract; its plausibility rules become a check of its schema, run wherever the schema is.
+ *
+ * The schema is built on first read of `schema`, then kept: importing the contracts builds no zod
+ * schema, so a Lambda that validates one source kind builds only that kind's schemas, after its
+ * cold start (building all of them was the largest part of every bundle's own top-level code;
+ * BENCHMARKS.md, "Cold import on Node 24").
+ */
+export function defineTable<S extends z.ZodMiniObject>(declaration: TableDeclaration<S>): TableContract<S> {
+  const { schema: buildSchema, ...fields } = declaration;
+  const plausibility = declaration.plausibility ?? [];
+  let schema: S | undefined;
+  const contract = { foreignKeys: [], provenanceFromParser: false, ...fields, plausibility };
+  return Object.defineProperty(contract, 'schema', {
+    enumerable: true,
+    get(): S {
+      if (schema === undefined) {
+        const built = buildSchema();
+        schema = plausibility.length > 0 ? (built.check(plausibilityCheck(plausibility)) as S) : built;
+      }
+      return schema;
+    },
+  }) as TableContract<S>;
 }
 
 /** `contract id` as written in files and Arrow metadata: `table@version`. */

@@ -31,18 +31,19 @@ export const surveyRespondentContract = defineTable({
   primaryKey: ['respondent_id'],
   foreignKeys: [{ fields: ['iso3'], reference: { table: 'country', fields: ['iso3'] } }],
   provenanceFromParser: true,
-  schema: z.object({
-    respondent_id: identifier(/^[A-Z0-9-]+:[A-Za-z0-9-]+$/, 'must look like {survey_id}:{uuid}'),
-    survey_id: z.string().check(z.minLength(1)),
-    unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),
-    iso3: iso3(),
-    respondent_role: z.optional(vocab(RESPONDENT_ROLE, 'respondent_role')),
-    agency_org_id: z.optional(z.string()),
-    submitted_at: z.optional(isoDateTime()),
-    validation_status: z.optional(z.string()),
-    source_row_ref: z.string().check(z.minLength(1)),
-    ...provenanceFields,
-  }),
+  schema: () =>
+    z.object({
+      respondent_id: identifier(/^[A-Z0-9-]+:[A-Za-z0-9-]+$/, 'must look like {survey_id}:{uuid}'),
+      survey_id: z.string().check(z.minLength(1)),
+      unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),
+      iso3: iso3(),
+      respondent_role: z.optional(vocab(RESPONDENT_ROLE, 'respondent_role')),
+      agency_org_id: z.optional(z.string()),
+      submitted_at: z.optional(isoDateTime()),
+      validation_status: z.optional(z.string()),
+      source_row_ref: z.string().check(z.minLength(1)),
+      ...provenanceFields,
+    }),
 });
 
 /** `survey_response` — tidy answers: one row per question, one per selected choice. */
@@ -58,24 +59,25 @@ export const surveyResponseContract = defineTable({
     { fields: ['respondent_id'], reference: { table: 'survey_respondent', fields: ['respondent_id'] } },
   ],
   provenanceFromParser: true,
-  schema: z.object({
-    respondent_id: z.string().check(z.minLength(1)),
-    question_name: z
-      .string()
-      .check(z.minLength(1))
-      .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
-    seq: z.number().check(z.int(), z.nonnegative()),
-    value_raw: z.string(),
-    value_code: z
-      .optional(z.string())
-      .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
-    value_label: z.optional(z.string()),
-    value_number: z.optional(z.number()),
-    value_date: z.optional(isoDate()),
-    is_other: z.boolean(),
-    other_text: z.optional(z.string()),
-    ...provenanceFields,
-  }),
+  schema: () =>
+    z.object({
+      respondent_id: z.string().check(z.minLength(1)),
+      question_name: z
+        .string()
+        .check(z.minLength(1))
+        .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
+      seq: z.number().check(z.int(), z.nonnegative()),
+      value_raw: z.string(),
+      value_code: z
+        .optional(z.string())
+        .register(z.globalRegistry, { 'x-arrow': 'dictionary', 'x-vocabulary': 'open' }),
+      value_label: z.optional(z.string()),
+      value_number: z.optional(z.number()),
+      value_date: z.optional(isoDate()),
+      is_other: z.boolean(),
+      other_text: z.optional(z.string()),
+      ...provenanceFields,
+    }),
 });
 
 /** `survey` — one survey instrument and its fielding. */
@@ -86,18 +88,19 @@ export const surveyContract = defineTable({
   title: 'Survey',
   description: 'A survey instrument (e.g. GMG-UNCT-2011), when and how it was fielded, and its form version.',
   primaryKey: ['survey_id'],
-  schema: z.object({
-    survey_id: identifier(
-      /^[A-Z0-9-]+$/,
-      'must be upper-case letters, digits and dashes, e.g. GMG-UNCT-2011',
-    ),
-    title: z.string().check(z.minLength(1)),
-    fielded_from: z.optional(isoDate()),
-    fielded_to: z.optional(isoDate()),
-    mode: vocab(SURVEY_MODE, 'survey_mode'),
-    form_version: z.optional(z.string()),
-    doc_id: z.optional(z.string()),
-  }),
+  schema: () =>
+    z.object({
+      survey_id: identifier(
+        /^[A-Z0-9-]+$/,
+        'must be upper-case letters, digits and dashes, e.g. GMG-UNCT-2011',
+      ),
+      title: z.string().check(z.minLength(1)),
+      fielded_from: z.optional(isoDate()),
+      fielded_to: z.optional(isoDate()),
+      mode: vocab(SURVEY_MODE, 'survey_mode'),
+      form_version: z.optional(z.string()),
+      doc_id: z.optional(z.string()),
+    }),
 });
 
 /** `survey_question` — the codebook's questions (XLSForm `survey` sheet). */
@@ -110,15 +113,16 @@ export const surveyQuestionContract = defineTable({
     'A question of the codebook: XLSForm name (group path with /), label, type, choice list, topic.',
   primaryKey: ['survey_id', 'question_name'],
   foreignKeys: [{ fields: ['survey_id'], reference: { table: 'survey', fields: ['survey_id'] } }],
-  schema: z.object({
-    survey_id: z.string().check(z.minLength(1)),
-    question_name: z.string().check(z.minLength(1)),
-    label_en: z.string().check(z.minLength(1)),
-    type: vocab(QUESTION_TYPE, 'question_type'),
-    list_name: z.optional(z.string()),
-    topic: vocab(SURVEY_TOPIC, 'survey_topic'),
-    capacity_area: z.optional(vocab(CAPACITY_AREA, 'capacity_area')),
-  }),
+  schema: () =>
+    z.object({
+      survey_id: z.string().check(z.minLength(1)),
+      question_name: z.string().check(z.minLength(1)),
+      label_en: z.string().check(z.minLength(1)),
+      type: vocab(QUESTION_TYPE, 'question_type'),
+      list_name: z.optional(z.string()),
+      topic: vocab(SURVEY_TOPIC, 'survey_topic'),
+      capacity_area: z.optional(vocab(CAPACITY_AREA, 'capacity_area')),
+    }),
 });
 
 /** `survey_choice` — the codebook's choices (XLSForm `choices` sheet). */
@@ -130,12 +134,13 @@ export const surveyChoiceContract = defineTable({
   description:
     'A choice of a list: name, label and the vocabulary code it maps to (capacity area, support type, org id).',
   primaryKey: ['list_name', 'choice_name'],
-  schema: z.object({
-    list_name: z.string().check(z.minLength(1)),
-    choice_name: z.string().check(z.minLength(1)),
-    label_en: z.string().check(z.minLength(1)),
-    maps_to_code: z.optional(z.string()),
-  }),
+  schema: () =>
+    z.object({
+      list_name: z.string().check(z.minLength(1)),
+      choice_name: z.string().check(z.minLength(1)),
+      label_en: z.string().check(z.minLength(1)),
+      maps_to_code: z.optional(z.string()),
+    }),
 });
 
 /** `unct_capacity_profile` — derived: one UNCT's capacity and demand per area. */
@@ -147,14 +152,15 @@ export const unctCapacityProfileContract = defineTable({
   description:
     'Derived per UNCT and capacity area from survey responses or pilot reports: capacity, demand, support requested.',
   primaryKey: ['unct_id', 'capacity_area', 'source'],
-  schema: z.object({
-    unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),
-    capacity_area: vocab(CAPACITY_AREA, 'capacity_area'),
-    has_capacity: vocab(HAS_CAPACITY, 'has_capacity'),
-    demand_level: vocab(DEMAND_LEVEL, 'demand_level'),
-    support_types_requested: z.optional(vocabList(SUPPORT_TYPE, 'support_type')),
-    source: vocab(PROFILE_SOURCE, 'profile_source'),
-    respondent_count: z.number().check(z.int(), z.nonnegative()),
-    ...provenanceFields,
-  }),
+  schema: () =>
+    z.object({
+      unct_id: identifier(/^UNCT-[A-Z]{3}$/, 'must look like UNCT-<ISO3>'),
+      capacity_area: vocab(CAPACITY_AREA, 'capacity_area'),
+      has_capacity: vocab(HAS_CAPACITY, 'has_capacity'),
+      demand_level: vocab(DEMAND_LEVEL, 'demand_level'),
+      support_types_requested: z.optional(vocabList(SUPPORT_TYPE, 'support_type')),
+      source: vocab(PROFILE_SOURCE, 'profile_source'),
+      respondent_count: z.number().check(z.int(), z.nonnegative()),
+      ...provenanceFields,
+    }),
 });

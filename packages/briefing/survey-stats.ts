@@ -9,6 +9,10 @@ import {
 import { CAPACITY_AREA, DEMAND_LEVEL, HAS_CAPACITY, SUPPORT_TYPE } from '#contracts/vocabularies.ts';
 import { ColumnText, str } from './column-text.ts';
 import type { CuratedTableSet } from './curated-tables.ts';
+import { percentOf } from './share-text.ts';
+
+// Kept here for their importers; the text modules import share-text.ts, which loads no Arrow.
+export { percentOf, shareText } from './share-text.ts';
 
 /**
  * Survey statistics with their bases (rules: data-contracts/survey-statistics.ts). Respondents
@@ -53,11 +57,6 @@ const emptyCounts = (choices: number): QuestionCounts => ({
   dont_know: 0,
   choices: new Array<number>(choices).fill(0),
 });
-
-/** 100 · n / base to one decimal; null for an empty base. */
-export function percentOf(n: number, base: number): number | null {
-  return base === 0 ? null : Math.round((1000 * n) / base) / 10;
-}
 
 function questionStatistics(counts: QuestionCounts, names: readonly string[]): QuestionStatistics {
   const base = counts.eligible - counts.no_response - counts.dont_know;
@@ -211,16 +210,6 @@ export class SurveyTally {
       support_requested: questionStatistics(support, SUPPORT_TYPE),
     };
   }
-}
-
-/**
- * `n of base (p %)`, the way every reader prints a share; with `warn`, ` ⚠ small base` is added
- * below the threshold (tables flag the row once instead).
- */
-export function shareText(n: number, base: number, warn = true): string {
-  const percent = percentOf(n, base);
-  const warning = warn && base < SURVEY_SMALL_BASE.threshold ? ' ⚠ small base' : '';
-  return `${n} of ${base}${percent === null ? '' : ` (${percent.toLocaleString('en-GB')} %)`}${warning}`;
 }
 
 /** The tally of the curated survey tables (columnar: one string per distinct value, not per row). */

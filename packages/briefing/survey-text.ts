@@ -1,6 +1,6 @@
 import type { QuestionStatistics, SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { SURVEY_SMALL_BASE } from '#contracts/survey-statistics.ts';
-import { shareText } from './survey-stats.ts';
+import { shareText } from './share-text.ts';
 
 /**
  * Survey statistics as words and table cells, the same in the CLI, Markdown and HTML: every

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, CommanderError } from 'commander';
 import { createOutput, EXIT, type Output } from './output.ts';
-import { buildProgram, commandsOf, type Invocation } from './program.ts';
+import { type ActionName, buildProgram, commandsOf, type Invocation } from './program.ts';
 
 /**
  * `hld`: parse the command line (commander, program.ts), then run the action, loading its
@@ -25,6 +25,27 @@ export function versionLine(): string {
   return `hld ${manifest.version} (Node.js ${process.version})`;
 }
 
+/**
+ * The read commands whose modules are all erasable TypeScript (no enums, parameter properties or
+ * namespaces): on a Node.js that strips types itself they run without the tsx loader, which took
+ * about half of `hld briefing show`'s start (BENCHMARKS.md, "Cold import on Node 24"). A test
+ * runs each on Node 24 and checks that tsx and the pipeline's heavy modules stay unloaded
+ * (test/e2e/read-command-start.test.ts); a module with TypeScript-only syntax added to their
+ * graph fails it.
+ */
+export const ACTIONS_WITHOUT_LOADER: ReadonlySet<ActionName> = new Set<ActionName>([
+  'briefing show',
+  'briefing list',
+  'briefing versions',
+  'briefing diff',
+]);
+
+function runsWithoutLoader(action: ActionName): boolean {
+  // `typescript` is in process.features since Node 22.10 (@types/node here is 20).
+  const strips = Boolean((process.features as { typescript?: unknown }).typescript);
+  return strips && ACTIONS_WITHOUT_LOADER.has(action);
+}
+
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   let exitCode: number = EXIT.ok;
   let debug = false;
@@ -38,7 +59,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       process.stdout.write(completionScript(rootOf(invocation.command), String(invocation.args[0])));
       return;
     }
-    await options.prepare?.();
+    if (!runsWithoutLoader(invocation.action)) await options.prepare?.();
     const { runAction } = await import('./actions.ts');
     exitCode = await runAction(invocation, out);
   }, versionLine());

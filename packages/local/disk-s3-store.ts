@@ -127,11 +127,13 @@ export class DiskS3Store {
   /** fauxqs's message spy hook; unused. */
   spy: undefined;
 
-  constructor(
-    readonly root: string,
-    private readonly S3Error: S3ErrorClass,
-    private readonly options: DiskS3StoreOptions = {},
-  ) {
+  readonly root: string;
+  private readonly S3Error: S3ErrorClass;
+  private readonly options: DiskS3StoreOptions;
+  constructor(root: string, S3Error: S3ErrorClass, options: DiskS3StoreOptions = {}) {
+    this.root = root;
+    this.S3Error = S3Error;
+    this.options = options;
     this.fs = options.fs ?? nodeFs;
     for (const folder of ['blobs', 'objects', 'tmp', 'uploads']) {
       this.fs.mkdirSync(join(root, folder), { recursive: true });

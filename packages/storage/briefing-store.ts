@@ -116,10 +116,12 @@ const datasetPk = (dataset: string) => `D#${dataset}`;
 const versionSk = (version: number) => `V#${String(version).padStart(8, '0')}`;
 
 export class BriefingStore {
-  constructor(
-    readonly table: string,
-    private readonly client: DynamoDBDocumentClient = dynamoDocumentClient(),
-  ) {}
+  readonly table: string;
+  private readonly client: DynamoDBDocumentClient;
+  constructor(table: string, client: DynamoDBDocumentClient = dynamoDocumentClient()) {
+    this.table = table;
+    this.client = client;
+  }
 
   /**
    * Reserve a version number with a conditional put of its record (`attribute_not_exists`), before

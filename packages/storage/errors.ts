@@ -2,12 +2,12 @@
 
 export class ObjectNotFoundError extends Error {
   override readonly name = 'ObjectNotFoundError';
-  constructor(
-    readonly bucket: string,
-    readonly key: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly bucket: string;
+  readonly key: string;
+  constructor(bucket: string, key: string, options?: { cause?: unknown }) {
     super(`s3://${bucket}/${key} does not exist`, options);
+    this.bucket = bucket;
+    this.key = key;
   }
 }
 
@@ -17,39 +17,43 @@ export class UnsafeObjectKeyError extends Error {
 
 export class LockHeldError extends Error {
   override readonly name = 'LockHeldError';
-  constructor(
-    readonly lockName: string,
-    readonly holder: string,
-    readonly expiresAt: number,
-  ) {
+  readonly lockName: string;
+  readonly holder: string;
+  readonly expiresAt: number;
+  constructor(lockName: string, holder: string, expiresAt: number) {
     super(
       `The ${lockName} lock is held by run ${holder} until ${new Date(expiresAt * 1000).toISOString()}; try again after it finishes`,
     );
+    this.lockName = lockName;
+    this.holder = holder;
+    this.expiresAt = expiresAt;
   }
 }
 
 export class PointerMovedError extends Error {
   override readonly name = 'PointerMovedError';
-  constructor(
-    readonly dataset: string,
-    readonly expected: number,
-    options?: { cause?: unknown },
-  ) {
+  readonly dataset: string;
+  readonly expected: number;
+  constructor(dataset: string, expected: number, options?: { cause?: unknown }) {
     super(
       `The CURRENT pointer of ${dataset} is no longer at version ${expected}: another publish won`,
       options,
     );
+    this.dataset = dataset;
+    this.expected = expected;
   }
 }
 
 export class BatchWriteIncompleteError extends Error {
   override readonly name = 'BatchWriteIncompleteError';
-  constructor(
-    readonly table: string,
-    readonly unprocessed: number,
-    readonly attempts: number,
-  ) {
+  readonly table: string;
+  readonly unprocessed: number;
+  readonly attempts: number;
+  constructor(table: string, unprocessed: number, attempts: number) {
     super(`${unprocessed} items were still unprocessed in ${table} after ${attempts} attempts`);
+    this.table = table;
+    this.unprocessed = unprocessed;
+    this.attempts = attempts;
   }
 }
 
@@ -71,11 +75,15 @@ export function isConditionalCheckFailed(error: unknown): boolean {
  */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
+  readonly lockName: string;
+  readonly holder: string;
+  readonly generation: number;
+  readonly now: { readonly holder?: string; readonly generation?: number };
   constructor(
-    readonly lockName: string,
-    readonly holder: string,
-    readonly generation: number,
-    readonly now: { readonly holder?: string; readonly generation?: number },
+    lockName: string,
+    holder: string,
+    generation: number,
+    now: { readonly holder?: string; readonly generation?: number },
     options?: { cause?: unknown },
   ) {
     super(
@@ -87,20 +95,23 @@ export class LeaseLostError extends Error {
         'if the lease is too short for your data, raise HLD_LOCK_LEASE_SECONDS.',
       options,
     );
+    this.lockName = lockName;
+    this.holder = holder;
+    this.generation = generation;
+    this.now = now;
   }
 }
 
 /** A second run with the id of a run already on record: every run id names one run only. */
 export class DuplicateRunError extends Error {
   override readonly name = 'DuplicateRunError';
-  constructor(
-    readonly runId: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly runId: string;
+  constructor(runId: string, options?: { cause?: unknown }) {
     super(
       `A run with id ${runId} is already on record; a run id names one run only. Start a new refresh.`,
       options,
     );
+    this.runId = runId;
   }
 }
 
@@ -110,33 +121,35 @@ export class DuplicateRunError extends Error {
  */
 export class PointerFencedError extends Error {
   override readonly name = 'PointerFencedError';
-  constructor(
-    readonly dataset: string,
-    readonly generation: number,
-    readonly fence: number | undefined,
-    options?: { cause?: unknown },
-  ) {
+  readonly dataset: string;
+  readonly generation: number;
+  readonly fence: number | undefined;
+  constructor(dataset: string, generation: number, fence: number | undefined, options?: { cause?: unknown }) {
     super(
       `The CURRENT pointer of ${dataset} was claimed by a newer refresh (lease generation ${fence ?? '?'}) ` +
         `than this one (${generation}); this refresh's lease was taken over and nothing of it went live.`,
       options,
     );
+    this.dataset = dataset;
+    this.generation = generation;
+    this.fence = fence;
   }
 }
 
 /** A version number that was abandoned (its refresh lost its lease or failed) cannot be completed. */
 export class VersionAbandonedError extends Error {
   override readonly name = 'VersionAbandonedError';
-  constructor(
-    readonly dataset: string,
-    readonly version: number,
-    readonly runId: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly dataset: string;
+  readonly version: number;
+  readonly runId: string;
+  constructor(dataset: string, version: number, runId: string, options?: { cause?: unknown }) {
     super(
       `${dataset} v${version} is no longer reserved by run ${runId} (it was abandoned or taken); ` +
         'its items never go live and a later refresh removes them.',
       options,
     );
+    this.dataset = dataset;
+    this.version = version;
+    this.runId = runId;
   }
 }

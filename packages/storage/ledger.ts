@@ -144,10 +144,12 @@ function fileItem(record: FileRecord): Record<string, unknown> {
 }
 
 export class Ledger {
-  constructor(
-    readonly table: string,
-    private readonly client: DynamoDBDocumentClient = dynamoDocumentClient(),
-  ) {}
+  readonly table: string;
+  private readonly client: DynamoDBDocumentClient;
+  constructor(table: string, client: DynamoDBDocumentClient = dynamoDocumentClient()) {
+    this.table = table;
+    this.client = client;
+  }
 
   /** Record a file once. Returns false when these bytes were already recorded (a no-op). */
   async recordFile(record: FileRecord): Promise<boolean> {

@@ -48,10 +48,12 @@ export function assertSafeKey(key: string): void {
 
 /** Byte-oriented access to one bucket. Bodies are Buffers (portable across emulators). */
 export class ObjectStore {
-  constructor(
-    readonly bucket: string,
-    private readonly client: S3Client = s3Client(),
-  ) {}
+  readonly bucket: string;
+  private readonly client: S3Client;
+  constructor(bucket: string, client: S3Client = s3Client()) {
+    this.bucket = bucket;
+    this.client = client;
+  }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
     assertSafeKey(key);

@@ -3,23 +3,25 @@
 /** A briefing value that its export column cannot hold (a build bug, or a contract drifting). */
 export class ExportDataError extends Error {
   override readonly name = 'ExportDataError';
-  constructor(
-    readonly table: string,
-    readonly rowKey: string,
-    readonly field: string,
-    problem: string,
-  ) {
+  readonly table: string;
+  readonly rowKey: string;
+  readonly field: string;
+  constructor(table: string, rowKey: string, field: string, problem: string) {
     super(`${table} row ${rowKey}: ${field} ${problem}; fix the briefing build or the export column type`);
+    this.table = table;
+    this.rowKey = rowKey;
+    this.field = field;
   }
 }
 
 /** An export format nobody implemented. */
 export class UnknownExportFormatError extends Error {
   override readonly name = 'UnknownExportFormatError';
-  constructor(
-    readonly format: string,
-    readonly formats: readonly string[],
-  ) {
+  readonly format: string;
+  readonly formats: readonly string[];
+  constructor(format: string, formats: readonly string[]) {
     super(`Unknown export format '${format}': use one of ${formats.join(', ')}`);
+    this.format = format;
+    this.formats = formats;
   }
 }

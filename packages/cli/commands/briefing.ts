@@ -18,7 +18,6 @@ import {
   validationText,
 } from '#packages/briefing/survey-text.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import { RollbackError, rollbackTo } from '#packages/pipeline/publish.ts';
 import type { AuditRecord } from '#packages/storage/briefing-store.ts';
 import { EXIT, NotFoundError, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
@@ -387,6 +386,8 @@ export async function rollbackCommand(
   const target = await resolveVersion(session, args.version);
   const who = args.who ?? process.env.USER ?? 'unknown';
   let audit: AuditRecord;
+  // Imported here: publish.ts carries the briefing item schemas (zod), which no read command needs.
+  const { RollbackError, rollbackTo } = await import('#packages/pipeline/publish.ts');
   try {
     audit = await rollbackTo(session.ctx, { dataset, version: target, who, why: args.why });
   } catch (error) {
