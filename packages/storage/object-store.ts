@@ -189,6 +189,32 @@ export class ObjectStore {
   }
 
   /**
+   * `length` bytes of an object from byte `start` on (a Range GET; fewer at the end of the
+   * object): random access to a large object without holding it.
+   */
+  async range(key: string, start: number, length: number): Promise<Uint8Array> {
+    if (length <= 0) return new Uint8Array();
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: `bytes=${start}-${start + length - 1}`,
+        }),
+      );
+      if (!response.Body) return new Uint8Array();
+      const bytes = await response.Body.transformToByteArray();
+      // A backend that ignores Range sends the whole object (no Content-Range): cut the range out.
+      return response.ContentRange === undefined && bytes.byteLength > length
+        ? bytes.subarray(start, start + length)
+        : bytes;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
    * Write a stream of chunks as one object without holding it: lib-storage's multipart Upload
    * (Buffer parts; a single PutObject when the whole body fits in one part). When the stream
    * throws, the upload is aborted and no object appears under the key.
