@@ -130,7 +130,8 @@ async function openIpcFile(
  * batch at a time, when it comes as a file handle or as ranges), each batch goes to WebAssembly
  * on its own (as a one-batch IPC stream, the framing parquet-wasm reads), and the writer flushes
  * a row group whenever it holds PARQUET_ROW_GROUP_ROWS rows, so memory grows with the row group
- * and one batch, not with the file.
+ * and one batch, not with the file. A file handle is closed once read (apache-arrow's reader
+ * closes its source; closing it again is harmless).
  */
 export async function arrowFileToParquet(source: Uint8Array | FileHandle | ByteRanges): Promise<Uint8Array> {
   const parquet = loadParquetWasm();
