@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineContext } from '#packages/pipeline/context.ts';
-import { arrowFileToParquet, parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
+import { arrowFileToParquet, objectByteRanges, parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
 import {
   type QueryTable,
   queryTables,
@@ -57,7 +57,7 @@ async function fetchLiveCopies(ctx: PipelineContext, folder: string): Promise<Ma
       const copyKey = parquetCopyKey(table, snapshot.sha256, snapshot.snapshotId);
       const bytes = (await ctx.curated.exists(copyKey))
         ? await ctx.curated.get(copyKey)
-        : await arrowFileToParquet(await ctx.curated.get(key));
+        : await arrowFileToParquet(await objectByteRanges(ctx.curated, key));
       const partition = join(folder, table, `${SOURCE_PARTITION_COLUMN}=${snapshot.sha256}`);
       await mkdir(partition, { recursive: true });
       await writeFile(join(partition, `${snapshot.snapshotId}.parquet`), bytes);

@@ -1,5 +1,13 @@
+import type { FileHandle } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import {
+  type AsyncRecordBatchFileReader,
+  type AsyncRecordBatchStreamReader,
+  type RecordBatch,
+  RecordBatchReader,
+  Table,
+  tableToIPC,
+} from 'apache-arrow';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import type { SnapshotWrittenDetail } from './events.ts';
 
@@ -39,44 +47,140 @@ function snapshotIdOf(curatedKey: string): string {
 export const PARQUET_ROW_GROUP_ROWS = 131_072;
 
 /**
- * Arrow IPC file bytes → zstd Parquet bytes, schema metadata (contract, source SHA-256 …) kept.
- * Record batch by record batch: each batch goes to WebAssembly on its own (as a one-batch IPC
- * stream, the framing parquet-wasm reads) and the writer flushes a row group whenever it holds
- * PARQUET_ROW_GROUP_ROWS rows, so memory grows with the row group, not with the file.
+ * Random access to the bytes of an Arrow IPC file too large to hold: a file on disk or an S3
+ * object read by ranges (`objectByteRanges`).
  */
-export async function arrowFileToParquet(ipcFile: Uint8Array): Promise<Uint8Array> {
+export interface ByteRanges {
+  /** The file's length in bytes. */
+  readonly size: number;
+  /** `length` bytes from `position` on (fewer only at the end of the file). */
+  read(position: number, length: number): Promise<Uint8Array>;
+}
+
+/**
+ * Reads under this size are served from one window of this size fetched at once: the IPC file
+ * reader asks for a few bytes at a time (a message's length, then its metadata) before each
+ * record batch's body, and each of those would otherwise be a GET of its own.
+ */
+const RANGE_WINDOW_BYTES = 1 << 20;
+
+/**
+ * ByteRanges over `fetch` (e.g. Range GETs): a read of fewer than `windowBytes` fetches a window
+ * of that size from its position on and is served from it, as are the reads after it that fall
+ * inside; a longer read is fetched as asked.
+ */
+export function windowedByteRanges(
+  size: number,
+  fetch: (position: number, length: number) => Promise<Uint8Array>,
+  windowBytes = RANGE_WINDOW_BYTES,
+): ByteRanges {
+  let window: Uint8Array = new Uint8Array();
+  let windowStart = 0;
+  return {
+    size,
+    async read(position, length) {
+      if (position >= windowStart && position + length <= windowStart + window.byteLength) {
+        return window.subarray(position - windowStart, position - windowStart + length);
+      }
+      if (length >= windowBytes) return fetch(position, length);
+      window = await fetch(position, Math.min(windowBytes, size - position));
+      windowStart = position;
+      return window.subarray(0, length);
+    },
+  };
+}
+
+/** An S3 object as ByteRanges (Range GETs, small reads gathered into one window). */
+export async function objectByteRanges(store: ObjectStore, key: string): Promise<ByteRanges> {
+  return windowedByteRanges(await store.size(key), (position, length) => store.range(key, position, length));
+}
+
+/**
+ * ByteRanges as the `FileHandle` apache-arrow's reader takes (`RecordBatchReader.from(handle)`
+ * reads an IPC file through a handle lazily: the footer, the dictionaries, then one record batch
+ * at a time). The reader calls only `stat`, `read(buffer, offset, length, position)` and `close`,
+ * and tells a handle by its `stat` function and numeric `fd`.
+ */
+function arrowFileHandle(bytes: ByteRanges): FileHandle {
+  const handle = {
+    fd: -1,
+    stat: async () => ({ size: bytes.size }),
+    async read(buffer: Uint8Array, offset: number, length: number, position: number) {
+      const read = await bytes.read(position, Math.min(length, bytes.size - position));
+      buffer.set(read, offset);
+      return { bytesRead: read.byteLength, buffer };
+    },
+    close: async () => {},
+  };
+  return handle as unknown as FileHandle;
+}
+
+/** A record batch reader over an IPC file: the whole file in memory, a local file, or ranges. */
+async function openIpcFile(
+  source: Uint8Array | FileHandle | ByteRanges,
+): Promise<RecordBatchReader | AsyncRecordBatchFileReader | AsyncRecordBatchStreamReader> {
+  if (source instanceof Uint8Array) return RecordBatchReader.from(source).open();
+  const handle = 'size' in source ? arrowFileHandle(source) : source;
+  return (await RecordBatchReader.from(handle)).open();
+}
+
+/**
+ * Arrow IPC file → zstd Parquet bytes, schema metadata (contract, source SHA-256 …) kept.
+ * Record batch by record batch: the file is read lazily (footer and dictionaries first, then one
+ * batch at a time, when it comes as a file handle or as ranges), each batch goes to WebAssembly
+ * on its own (as a one-batch IPC stream, the framing parquet-wasm reads), and the writer flushes
+ * a row group whenever it holds PARQUET_ROW_GROUP_ROWS rows, so memory grows with the row group
+ * and one batch, not with the file. A file handle is closed once read (apache-arrow's reader
+ * closes its source; closing it again is harmless).
+ */
+export async function arrowFileToParquet(source: Uint8Array | FileHandle | ByteRanges): Promise<Uint8Array> {
   const parquet = loadParquetWasm();
-  const arrow = tableFromIPC(ipcFile);
+  const reader = await openIpcFile(source);
+  const { schema } = reader;
   const properties = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression.ZSTD)
     .setMaxRowGroupSize(PARQUET_ROW_GROUP_ROWS)
-    .setKeyValueMetadata(new Map(arrow.schema.metadata))
+    .setKeyValueMetadata(new Map(schema.metadata))
     .setCreatedBy('hld-evidence curated copy (parquet-wasm)')
     .build();
+  const nextBatchWithRows = async (): Promise<RecordBatch | undefined> => {
+    for (let next = await reader.next(); !next.done; next = await reader.next()) {
+      if (next.value.numRows > 0) return next.value;
+    }
+    return undefined;
+  };
   // The stream writer takes its schema from the first batch: a table without rows goes whole.
-  const batchesWithRows = arrow.batches.filter((batch) => batch.numRows > 0);
-  if (batchesWithRows.length === 0) {
-    return parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(arrow, 'stream')), properties);
+  const first = await nextBatchWithRows();
+  if (!first) {
+    await reader.return();
+    return parquet.writeParquet(
+      parquet.Table.fromIPCStream(tableToIPC(new Table(schema), 'stream')),
+      properties,
+    );
   }
-  let next = 0;
+  let pending: RecordBatch | undefined = first;
   const batches = new ReadableStream({
-    pull(controller) {
-      const batch = batchesWithRows[next++];
+    async pull(controller) {
+      const batch = pending ?? (await nextBatchWithRows());
+      pending = undefined;
       if (!batch) return controller.close();
-      const framed = tableToIPC(new Table(arrow.schema, [batch]), 'stream');
-      const table = parquet.Table.fromIPCStream(framed);
+      const table = parquet.Table.fromIPCStream(tableToIPC(new Table(schema, [batch]), 'stream'));
       for (const wasmBatch of table.recordBatches()) controller.enqueue(wasmBatch);
       table.free();
     },
   });
   const chunks: Uint8Array[] = [];
   let length = 0;
-  for await (const chunk of (await parquet.transformParquetStream(
-    batches,
-    properties,
-  )) as AsyncIterable<Uint8Array>) {
-    chunks.push(chunk);
-    length += chunk.byteLength;
+  try {
+    for await (const chunk of (await parquet.transformParquetStream(
+      batches,
+      properties,
+    )) as AsyncIterable<Uint8Array>) {
+      chunks.push(chunk);
+      length += chunk.byteLength;
+    }
+  } finally {
+    await reader.return();
   }
   const bytes = new Uint8Array(length);
   let offset = 0;
@@ -109,7 +213,8 @@ export async function writeParquetCopies(
 ): Promise<ParquetCopyResult[]> {
   const written: ParquetCopyResult[] = [];
   for (const { table, key, rows } of snapshot.tables) {
-    const parquet = await arrowFileToParquet(await deps.curated.get(key));
+    // Read by ranges: the IPC file (278 MB for 1M rows of 23 columns) is never held whole.
+    const parquet = await arrowFileToParquet(await objectByteRanges(deps.curated, key));
     const target = parquetCopyKey(table, snapshot.sha256, snapshotIdOf(key));
     await deps.curated.put(target, parquet, { contentType: 'application/vnd.apache.parquet' });
     written.push({ table, key: target, rows, bytes: parquet.byteLength });

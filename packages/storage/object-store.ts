@@ -139,7 +139,9 @@ export class ObjectStore {
     algorithms: readonly Algorithm[],
   ): Promise<Record<Algorithm, string>> {
     const hashes = algorithms.map((algorithm) => createHash(algorithm));
-    for await (const chunk of this.stream(key)) for (const hash of hashes) hash.update(chunk);
+    // The body's own network chunks: a hash needs no gathering (`stream` would copy every byte once).
+    const body = await this.body(key);
+    if (body) for await (const chunk of body) for (const hash of hashes) hash.update(chunk as Buffer);
     return Object.fromEntries(
       algorithms.map((algorithm, index) => [algorithm, hashes[index]!.digest('hex')]),
     ) as Record<Algorithm, string>;
@@ -151,15 +153,8 @@ export class ObjectStore {
    * large chunks.
    */
   async *stream(key: string, chunkBytes = STREAM_CHUNK_BYTES): AsyncGenerator<Uint8Array> {
-    let body: Readable;
-    try {
-      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (!response.Body) return;
-      body = response.Body as Readable;
-    } catch (error) {
-      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
-      throw error;
-    }
+    const body = await this.body(key);
+    if (!body) return;
     let parts: Buffer[] = [];
     let gathered = 0;
     for await (const chunk of body) {
@@ -174,6 +169,17 @@ export class ObjectStore {
     if (gathered > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, gathered);
   }
 
+  /** The object's body as the SDK gives it (a Node stream of network-sized chunks); undefined when empty. */
+  private async body(key: string): Promise<Readable | undefined> {
+    try {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return response.Body ? (response.Body as Readable) : undefined;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+
   /** The first `length` bytes of an object (a Range GET; fewer when the object is shorter). */
   async head(key: string, length: number): Promise<Uint8Array> {
     try {
@@ -184,6 +190,32 @@ export class ObjectStore {
       const bytes = await response.Body.transformToByteArray();
       // A backend that ignores Range still sends the object; keep what was asked for.
       return bytes.byteLength > length ? bytes.subarray(0, length) : bytes;
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * `length` bytes of an object from byte `start` on (a Range GET; fewer at the end of the
+   * object): random access to a large object without holding it.
+   */
+  async range(key: string, start: number, length: number): Promise<Uint8Array> {
+    if (length <= 0) return new Uint8Array();
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: `bytes=${start}-${start + length - 1}`,
+        }),
+      );
+      if (!response.Body) return new Uint8Array();
+      const bytes = await response.Body.transformToByteArray();
+      // A backend that ignores Range sends the whole object (no Content-Range): cut the range out.
+      return response.ContentRange === undefined && bytes.byteLength > length
+        ? bytes.subarray(start, start + length)
+        : bytes;
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
       throw error;

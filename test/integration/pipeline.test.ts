@@ -388,5 +388,36 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       expect(await ctx.ledger.latestSnapshot(record.sha256)).toBeUndefined();
       expect(Buffer.from(await ctx.raw.get(record.rawKey)).equals(bytes)).toBe(true);
     });
+
+    // What ingest must keep deciding whichever stage checks the rows (docs/ingest-one-pass.md):
+    // a large file the streaming engine cannot read, found only below its first megabyte, is
+    // refused, and its name keeps the version it had.
+    it('keeps a name at its current version when a later large upload of it turns out unstreamable below its first megabyte', async () => {
+      const ctx = pipelineContext();
+      const sample = (await sampleBytes('stocktaking/jmdi-projects.csv')).toString('utf8').trimEnd();
+      const header = sample.slice(0, sample.indexOf('\n'));
+      const body = sample.slice(sample.indexOf('\n') + 1);
+      const rows = Array.from({ length: 70 }, (_, copy) => body.replaceAll('JMDI', `JMDI${copy}L`)).join(
+        '\n',
+      );
+      const good = Buffer.from(`${header}\n${rows}\n`);
+      const ragged = Buffer.from(`${header}\n${rows}\nJMDIR-1,too-few\n`);
+      const name = 'stocktaking/jmdi-projects-large.csv';
+      await withEnv({ HLD_MAX_UPLOAD_BYTES: '1024' }, async () => {
+        await uploadAndRoute('stocktaking', 'jmdi-projects-large.csv', good);
+        await uploadAndRoute('stocktaking', 'jmdi-projects-large.csv', ragged);
+      });
+
+      const accepted = (await ctx.ledger.getFile(sha256Hex(good)))!;
+      const refused = (await ctx.ledger.getFile(sha256Hex(ragged)))!;
+      expect(good.byteLength).toBeGreaterThan(1024 * 1024);
+      expect(accepted.status).toBe('accepted');
+      expect(refused).toMatchObject({
+        status: 'refused',
+        refusal: expect.objectContaining({ rule: 'too-large' }),
+      });
+      expect(refused.refusal?.message).toMatch(/cannot be read as a stream: line \d+ has 2 cells/);
+      expect(await ctx.ledger.getSource(name)).toMatchObject({ sha256: accepted.sha256 });
+    });
   });
 }

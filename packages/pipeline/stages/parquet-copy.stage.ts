@@ -18,9 +18,10 @@ export const PARQUET_COPY_STAGE: StageDeclaration<EventStageDefinition> = {
     buckets: { curated: { read: ['tables/*'], write: ['parquet/*'] } },
     tables: {},
   },
-  // The curated IPC file is read whole (278 MB for 1M rows of 23 columns); parquet-wasm then
-  // holds one row group at a time: 614 MB peak for 1M rows (npm run bench -- --only
-  // parquet-write-1m). The headroom is for larger files, which still grow the peak linearly.
+  // The curated IPC file is read by ranges, one record batch at a time, and parquet-wasm holds
+  // one row group at a time: 329 MB peak for 1M rows of 23 columns (npm run bench -- --only
+  // parquet-write-1m; 614 MB when the file was read whole). The memory is for the CPU share
+  // Lambda gives with it (parquet-wasm is CPU-bound), and for wider row groups.
   memorySizeMb: 3008,
   timeoutSeconds: 600,
   batchSize: 1,

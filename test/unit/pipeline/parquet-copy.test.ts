@@ -1,11 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
-import { arrowFileToParquet, PARQUET_ROW_GROUP_ROWS } from '#packages/pipeline/parquet-copy.ts';
+import {
+  arrowFileToParquet,
+  PARQUET_ROW_GROUP_ROWS,
+  windowedByteRanges,
+} from '#packages/pipeline/parquet-copy.ts';
 import { generateCuratedSet } from '../../../bench/curated-set.ts';
 import { type DuckDb, openDuckDb, sqlString } from '../../support/readers.ts';
 import { testSeed } from '../../support/seed.ts';
@@ -149,4 +153,78 @@ describe('arrowFileToParquet', () => {
     ]);
     expect(last).toEqual({ id: `r${PARQUET_ROW_GROUP_ROWS + 9}`, value: PARQUET_ROW_GROUP_ROWS + 9 });
   }, 60_000);
+
+  it('writes the same Parquet bytes when it reads the IPC file lazily, by ranges or through a file handle', async () => {
+    const seed = testSeed('parquet copy from ranges');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(row, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 4096 }),
+        async (rows, size, windowBytes) => {
+          const ipcFile = await ipcFileOf(rows, size);
+          const fetched: number[] = [];
+          const ranges = windowedByteRanges(
+            ipcFile.byteLength,
+            async (position, length) => {
+              fetched.push(length);
+              return ipcFile.slice(position, position + length);
+            },
+            windowBytes,
+          );
+          const path = join(folder, `ipc-${size}-${windowBytes}.arrow`);
+          await writeFile(path, ipcFile);
+          const handle = await open(path);
+
+          const fromMemory = await arrowFileToParquet(ipcFile);
+          const fromRanges = await arrowFileToParquet(ranges);
+          const fromFile = await arrowFileToParquet(handle).finally(() => handle.close());
+
+          expect(Buffer.from(fromRanges).equals(Buffer.from(fromMemory))).toBe(true);
+          expect(Buffer.from(fromFile).equals(Buffer.from(fromMemory))).toBe(true);
+          // Never the whole file in one read, once it holds more than one batch and a window is smaller.
+          if (readArrowTable(ipcFile).batches.length > 1 && windowBytes < ipcFile.byteLength) {
+            expect(Math.max(...fetched)).toBeLessThan(ipcFile.byteLength);
+          }
+        },
+      ),
+      { seed, numRuns: 40 },
+    );
+  }, 60_000);
+});
+
+describe('windowedByteRanges', () => {
+  it('gives the bytes of any sequence of reads, fetching at most a window or the read itself', async () => {
+    const seed = testSeed('windowed byte ranges');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 2048 }),
+        fc.integer({ min: 1, max: 512 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 700 })), { minLength: 1, maxLength: 30 }),
+        async (bytes, windowBytes, reads) => {
+          const fetches: [number, number][] = [];
+          const ranges = windowedByteRanges(
+            bytes.byteLength,
+            async (position, length) => {
+              fetches.push([position, length]);
+              return bytes.slice(position, position + length);
+            },
+            windowBytes,
+          );
+
+          for (const [at, length] of reads) {
+            const position = at % bytes.byteLength;
+            const wanted = Math.min(length, bytes.byteLength - position);
+            const read = await ranges.read(position, wanted);
+
+            expect([...read]).toEqual([...bytes.subarray(position, position + wanted)]);
+          }
+          for (const [, length] of fetches) {
+            expect(length).toBeLessThanOrEqual(Math.max(windowBytes, ...reads.map(([, asked]) => asked)));
+          }
+        },
+      ),
+      { seed, numRuns: 200 },
+    );
+  });
 });
