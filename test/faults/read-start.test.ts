@@ -38,7 +38,7 @@ describe('a read command on the embedded backend, whatever the size of the store
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts in under a second and 300 MB, no slower and no bigger with 384 MB more stored (bodies stay on disk)', async () => {
+  it('starts within 300 MB, no bigger with 384 MB more stored (bodies stay on disk; the start time is printed, not asserted: timing belongs to npm run bench)', async () => {
     const before = await measureStart(small);
     const after = await measureStart(large);
     process.stdout.write(
@@ -46,7 +46,6 @@ describe('a read command on the embedded backend, whatever the size of the store
     );
 
     expect(after.version).toBe(1);
-    expect(after.startMs).toBeLessThan(1000);
     expect(after.rssMb).toBeLessThan(300);
     expect(after.rssMb - before.rssMb).toBeLessThan(40);
   });
