@@ -87,6 +87,10 @@ export interface SplitReport {
   readonly reruns: number;
   /** Why the single-threaded path produced the result instead, if it did. */
   readonly fallback?: string;
+  /** CPU seconds the workers spent on segments (their start-up not included). */
+  readonly workerCpuSeconds?: number;
+  /** CPU seconds of the calling thread in this call (planning, merging, writing the IPC). */
+  readonly mainCpuSeconds?: number;
 }
 
 /** The file is worth splitting on this machine (size threshold and more than one core). */
@@ -147,6 +151,8 @@ type SegmentResult =
       readonly probes: Int32Array;
       readonly inserts: Int32Array;
       readonly pieces: Piece[];
+      /** CPU microseconds of the worker thread for this segment. */
+      readonly cpuMicros: number;
     }
   | { readonly kind: 'ineligible' | 'exhausted' | 'error'; readonly index: number; readonly reason: string };
 
@@ -159,6 +165,8 @@ export async function normaliseContractCsvParallel(
   options: ParallelNormaliseOptions,
 ): Promise<FastNormaliseResult | undefined> {
   const workerCount = Math.max(1, options.workers ?? Math.min(4, availableParallelism()));
+  const mainCpuStart = threadCpuMicros();
+  let workerCpuMicros = 0;
   const serial = async (fallback: string, segments = 0, reruns = 0) => {
     options.onSplit?.({ workers: workerCount, segments, reruns, fallback });
     return normaliseContractCsvFast(bytes, options);
@@ -189,7 +197,7 @@ export async function normaliseContractCsvParallel(
       line,
       stopAt,
       // A copy, transferred to the worker: memory holds the segments in flight, not a second file.
-      bytes: new Uint8Array(bytes.subarray(start, end)),
+      bytes: copyOf(bytes, start, end),
       final: end >= bytes.length,
     };
   };
@@ -240,12 +248,14 @@ export async function normaliseContractCsvParallel(
       }
       if (result.kind !== 'done')
         return await serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
+      workerCpuMicros += result.cpuMicros;
       const { findings } = result;
       if (findings.numberStyle)
         return await serial('a comma or 1.500-like number cell', starts.length, reruns);
       // Rows that refer to a parent come after all others in the output: the file order holds
       // while no row without one follows a row with one (else two passes, on one thread).
-      if (waiting && findings.plain) return await serial('rows with and without a parent mixed', starts.length, reruns);
+      if (waiting && findings.plain)
+        return await serial('rows with and without a parent mixed', starts.length, reruns);
       waiting ||= findings.waiting;
       if (findings.joinedKeys) return await serial('a key part holds U+001F', starts.length, reruns);
       if (keys.seenAny(result.probes))
@@ -279,7 +289,13 @@ export async function normaliseContractCsvParallel(
     }
     output!.finish();
     for (const chunk of output!.take()) ipc.push(chunk);
-    options.onSplit?.({ workers: pool.size, segments: starts.length, reruns });
+    options.onSplit?.({
+      workers: pool.size,
+      segments: starts.length,
+      reruns,
+      workerCpuSeconds: workerCpuMicros / 1e6,
+      mainCpuSeconds: (threadCpuMicros() - mainCpuStart) / 1e6,
+    });
     return { contract, rows, batches, summary, ipc: rows > 0 ? Buffer.concat(ipc) : undefined };
   } catch (error) {
     if (error instanceof FastPathIneligibleError)
@@ -325,7 +341,21 @@ function planSegments(
     if (lf < 0 || lf + 1 >= bytes.length) break;
     starts.push(lf + 1);
   }
-  return { starts, delimiter, header: new Uint8Array(data.subarray(0, headerEnd)), bom };
+  return { starts, delimiter, header: copyOf(data, 0, headerEnd), bom };
+}
+
+/** A copy of bytes `[start, end)` in an ArrayBuffer of its own (one memcpy), to transfer. */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
+}
+
+/** CPU time of the calling thread in microseconds (Node ≥ 23.9), or of the process before that. */
+function threadCpuMicros(): number {
+  const usage =
+    (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.() ?? process.cpuUsage();
+  return usage.user + usage.system;
 }
 
 /**
@@ -503,6 +533,7 @@ function startWorker(): Worker {
 
 /** The work of one segment, in a worker thread. */
 function readSegment(job: SegmentJob): { result: SegmentResult; transfer: ArrayBuffer[] } {
+  const cpuStart = threadCpuMicros();
   const pieces: Piece[] = [];
   const pieceOutput: RowOutputFactory = (specs) => {
     const { schema, dictionaries } = arrowSchema(specs, {});
@@ -554,6 +585,7 @@ function readSegment(job: SegmentJob): { result: SegmentResult; transfer: ArrayB
       probes,
       inserts,
       pieces,
+      cpuMicros: threadCpuMicros() - cpuStart,
     };
     const transfer = [
       probes.buffer,
