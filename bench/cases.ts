@@ -1,5 +1,7 @@
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { contractId } from '#contracts/contract.ts';
@@ -52,6 +54,54 @@ async function normaliseFast(file: string, kind: string, out: string): Promise<C
     quarantined: result.summary.rowsQuarantined,
     problems: result.summary.problems.length,
     ipcMB: round(bytes / 1e6, 1),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+/**
+ * Fast path on worker threads (packages/csv-engine/csv-segments.ts), run from a bundle built with
+ * the Lambda's esbuild options, as deployed: the workers start the bundle itself. The file is read
+ * into memory (inside the measured interval); the IPC file is written at the end.
+ */
+async function normaliseParallel(file: string, kind: string, out: string): Promise<CaseResult> {
+  const bundle = join(dirname(out), 'csv-segments.bundle.mjs');
+  const { buildSync } = await import('esbuild');
+  const { lambdaEsbuildOptions } = await import('../infra/bundling.ts');
+  buildSync(lambdaEsbuildOptions('packages/csv-engine/csv-segments.ts', bundle));
+  const segments = (await import(pathToFileURL(bundle).href)) as typeof import('#packages/csv-engine/csv-segments.ts');
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const bytes = await readFile(file);
+  let split: Record<string, unknown> = {};
+  const result = await segments.normaliseContractCsvParallel(bytes, {
+    fileName: file.split('/').pop() ?? file,
+    kind: kind as SourceKind,
+    docId: 'DOC-bench',
+    receivedAt: '2013-01-05T12:00:00Z',
+    locatorColumn: LOCATOR_COLUMN,
+    metadata: (contract) => metadata(contract.table),
+    onSplit: (report) => {
+      split = { ...report };
+    },
+  });
+  if (!result?.ipc) throw new Error('normalise-parallel: the file was not eligible');
+  await writeFile(out, result.ipc);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    seconds,
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
+    rows: result.summary.rowsRead,
+    accepted: result.rows,
+    quarantined: result.summary.rowsQuarantined,
+    problems: result.summary.problems.length,
+    ipcMB: round(result.ipc.byteLength / 1e6, 1),
+    workers: Number(split.workers ?? 0),
+    segments: Number(split.segments ?? 0),
+    reruns: Number(split.reruns ?? 0),
+    fallback: String(split.fallback ?? ''),
+    workerCpuSeconds: round(Number(split.workerCpuSeconds ?? 0), 3),
+    mainCpuSeconds: round(Number(split.mainCpuSeconds ?? 0), 3),
     peakRssMB: await peakRssMB(),
   };
 }
@@ -275,6 +325,7 @@ async function publish(): Promise<CaseResult> {
 
 export const CASES: Readonly<Record<string, (...args: string[]) => Promise<CaseResult>>> = {
   'normalise-fast': (file = '', kind = 'survey', out = '') => normaliseFast(file, kind, out),
+  'normalise-parallel': (file = '', kind = 'survey', out = '') => normaliseParallel(file, kind, out),
   'normalise-reference': (file = '', kind = 'survey', out = '') => normaliseReference(file, kind, out),
   'duckdb-csv': (file = '') => duckdbCsv(file),
   'groupby-ours': (file = '') => groupbyOurs(file),
