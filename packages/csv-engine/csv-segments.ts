@@ -108,6 +108,8 @@ export function normaliseContractCsvAuto(
     : normaliseContractCsvFast(bytes, options);
 }
 
+const DONE: Promise<SegmentResult> = Promise.resolve({ kind: 'error', index: -1, reason: 'merged' });
+
 /** Options a worker receives: the cloneable part of FastNormaliseOptions. */
 interface WorkerOptions {
   readonly fileName: string;
@@ -205,9 +207,20 @@ export async function normaliseContractCsvParallel(
   const pool = new SegmentPool(Math.min(workerCount, starts.length));
   let reruns = 0;
   try {
-    const pending = starts.map((start, index) => pool.run(job(index, start, lines[index]!)));
-    // Quiet unhandled rejections of results never awaited after a fallback.
-    for (const result of pending) result.catch(() => undefined);
+    // Segments are handed out a few ahead of the merge only: each job holds a copy of its bytes
+    // and its result holds the segment's column buffers until merged.
+    const window = 2 * pool.size;
+    const pending: Promise<SegmentResult>[] = [];
+    const dispatch = (upTo: number) => {
+      while (pending.length < Math.min(starts.length, upTo)) {
+        const index = pending.length;
+        const result = pool.run(job(index, starts[index]!, lines[index]!));
+        // Quiet unhandled rejections of results never awaited after a fallback.
+        result.catch(() => undefined);
+        pending.push(result);
+      }
+    };
+    dispatch(window);
 
     // The main thread's own normaliser reads the header only: it gives the contract and the
     // Arrow output with the schema and metadata of the single-threaded path.
@@ -239,7 +252,10 @@ export async function normaliseContractCsvParallel(
       const nextStart = index + 1 < starts.length ? starts[index + 1]! : Number.POSITIVE_INFINITY;
       // The previous segment's last record reaches past this one: it holds no record.
       if (expected >= nextStart || expected >= bytes.length) continue;
+      dispatch(index + 1 + window);
       let result = await pending[index]!;
+      // Merged below: the promise need not keep the result alive.
+      pending[index] = DONE;
       if (index > 0 && firstRecordAfter(bytes, starts[index]!) !== expected) {
         // The speculative start was not a record start: read the segment again from the proven one.
         reruns += 1;
