@@ -1,3 +1,5 @@
+import { readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { emptySummary, type ValidationSummary } from '#packages/contracts/validate.ts';
@@ -15,7 +17,9 @@ import {
   arrowRowOutput,
   type FastNormaliseOptions,
   type FastNormaliseResult,
+  type FastNormaliseSummary,
   normaliseContractCsvFast,
+  normaliseContractCsvFile,
 } from './csv-columns.ts';
 import { CsvTokenizer, type RecordBlock } from './csv-tokenizer.ts';
 import { FastPathIneligibleError } from './errors.ts';
@@ -65,6 +69,8 @@ const SERIAL_CHUNK_BYTES = 4 << 20;
 const HEADER_SEARCH_RECORDS = 51;
 /** Rows per piece a worker hands over (the main thread re-cuts them into batches). */
 const PIECE_ROWS = 16_384;
+/** Bytes read at a time when looking for a line feed or a record start. */
+const PROBE_BYTES = 64 << 10;
 
 export interface ParallelNormaliseOptions extends FastNormaliseOptions {
   /** Worker threads. @default os.availableParallelism(), at most 4 */
@@ -166,14 +172,89 @@ export async function normaliseContractCsvParallel(
   bytes: Uint8Array,
   options: ParallelNormaliseOptions,
 ): Promise<FastNormaliseResult | undefined> {
+  const ipc: Uint8Array[] = [];
+  const split = await splitAndNormalise(memorySource(bytes), options, (chunk) => {
+    ipc.push(chunk);
+  });
+  if (split === undefined) return normaliseContractCsvFast(bytes, options);
+  return { ...split, ipc: split.rows > 0 ? Buffer.concat(ipc) : undefined };
+}
+
+/**
+ * Normalise a contract CSV file on worker threads, handing the Arrow IPC bytes to `write` as the
+ * record batches are written: the same bytes and summary as `normaliseContractCsvFile`. Memory
+ * holds the segments in flight, not the file. When the split turns out not to give the
+ * single-threaded result after some bytes were written (a primary key repeated across segments,
+ * a late comma number…), `rewind` is called: the caller drops what it was given (truncates the
+ * file, aborts the upload), and the file is normalised again on one thread through `write`.
+ */
+export async function normaliseContractCsvFileParallel(
+  path: string,
+  options: ParallelNormaliseOptions & {
+    readonly write: (ipc: Uint8Array) => void | Promise<void>;
+    readonly rewind: () => void | Promise<void>;
+  },
+): Promise<FastNormaliseSummary> {
+  const handle = await open(path, 'r');
+  let written = false;
+  let split: FastNormaliseSummary | undefined;
+  try {
+    const { size } = await handle.stat();
+    split = await splitAndNormalise(fileSource(handle.fd, size), options, async (chunk) => {
+      written = true;
+      await options.write(chunk);
+    });
+  } finally {
+    await handle.close();
+  }
+  if (split) return split;
+  if (written) await options.rewind();
+  return normaliseContractCsvFile(path, options);
+}
+
+/** The bytes of the file, read a range at a time (each range a fresh copy, to transfer). */
+interface ByteSource {
+  readonly length: number;
+  read(start: number, end: number): Uint8Array;
+}
+
+function memorySource(bytes: Uint8Array): ByteSource {
+  return { length: bytes.length, read: (start, end) => copyOf(bytes, start, Math.min(end, bytes.length)) };
+}
+
+function fileSource(fd: number, size: number): ByteSource {
+  return {
+    length: size,
+    read(start, end) {
+      const bytes = new Uint8Array(Math.max(0, Math.min(end, size) - start));
+      let done = 0;
+      while (done < bytes.length) {
+        const read = readSync(fd, bytes, done, bytes.length - done, start + done);
+        if (read === 0) throw new Error('csv-segments: the file shrank while it was read');
+        done += read;
+      }
+      return bytes;
+    },
+  };
+}
+
+/**
+ * The split itself: the result without the IPC (which goes to `emit`), or undefined when the
+ * single-threaded path must give the result (`onSplit` is told why).
+ */
+async function splitAndNormalise(
+  source: ByteSource,
+  options: ParallelNormaliseOptions,
+  emit: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<FastNormaliseSummary | undefined> {
   const workerCount = Math.max(1, options.workers ?? Math.min(4, availableParallelism()));
   const mainCpuStart = threadCpuMicros();
   let workerCpuMicros = 0;
-  const serial = async (fallback: string, segments = 0, reruns = 0) => {
+  const serial = (fallback: string, segments = 0, reruns = 0): undefined => {
     options.onSplit?.({ workers: workerCount, segments, reruns, fallback });
-    return normaliseContractCsvFast(bytes, options);
+    return undefined;
   };
-  const plan = planSegments(bytes, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+  const plan = planSegments(source, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
   if (typeof plan === 'string') return serial(plan);
   const { starts, delimiter, header, bom } = plan;
   if (starts.length < 2) return serial('one segment');
@@ -186,10 +267,15 @@ export async function normaliseContractCsvParallel(
     ...(options.receivedAt !== undefined ? { receivedAt: options.receivedAt } : {}),
     ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
   };
-  const lines = segmentLines(bytes, starts);
+  /** Physical line of each segment's start, counted as the segments are read (in order). */
+  const lines = [1];
   const job = (index: number, start: number, line: number): SegmentJob => {
     const stopAt = index + 1 < starts.length ? starts[index + 1]! : Number.POSITIVE_INFINITY;
-    const end = Math.min(bytes.length, stopAt + overlap);
+    const end = Math.min(source.length, stopAt + overlap);
+    // A copy of its own, transferred to the worker: memory holds the segments in flight only.
+    const bytes = source.read(start, end);
+    if (start === starts[index] && index + 1 < starts.length && lines[index + 1] === undefined)
+      lines[index + 1] = line + countLineBreaks(bytes, 0, stopAt - start);
     return {
       index,
       options: workerOptions,
@@ -198,9 +284,8 @@ export async function normaliseContractCsvParallel(
       start,
       line,
       stopAt,
-      // A copy, transferred to the worker: memory holds the segments in flight, not a second file.
-      bytes: copyOf(bytes, start, end),
-      final: end >= bytes.length,
+      bytes,
+      final: end >= source.length,
     };
   };
 
@@ -240,42 +325,48 @@ export async function normaliseContractCsvParallel(
     const batchSize = Math.max(1, options.batchSize ?? 65_536);
     const summary = emptySummary();
     const keys = new KeyHashSet();
-    const ipc: Uint8Array[] = [];
     let notices: readonly ReadNotice[] = [];
     let pendingRows = 0;
     let rows = 0;
     let batches = 0;
     let expected = bom;
     let waiting = false;
+    const writeBatch = async () => {
+      output!.writeBatch(pendingRows);
+      batches += 1;
+      pendingRows = 0;
+      for (const chunk of output!.take()) await emit(chunk);
+    };
 
     for (let index = 0; index < starts.length; index += 1) {
       const nextStart = index + 1 < starts.length ? starts[index + 1]! : Number.POSITIVE_INFINITY;
       // The previous segment's last record reaches past this one: it holds no record.
-      if (expected >= nextStart || expected >= bytes.length) continue;
+      if (expected >= nextStart || expected >= source.length) continue;
       dispatch(index + 1 + window);
       let result = await pending[index]!;
       // Merged below: the promise need not keep the result alive.
       pending[index] = DONE;
-      if (index > 0 && firstRecordAfter(bytes, starts[index]!) !== expected) {
+      if (index > 0 && firstRecordAfter(source, starts[index]!) !== expected) {
         // The speculative start was not a record start: read the segment again from the proven one.
         reruns += 1;
-        const line = lines[index]! + countLineBreaks(bytes, starts[index]!, expected);
+        const line =
+          lines[index]! +
+          countLineBreaks(source.read(starts[index]!, expected), 0, expected - starts[index]!);
         result = await pool.run(job(index, expected, line));
       }
       if (result.kind !== 'done')
-        return await serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
+        return serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
       workerCpuMicros += result.cpuMicros;
       const { findings } = result;
-      if (findings.numberStyle)
-        return await serial('a comma or 1.500-like number cell', starts.length, reruns);
+      if (findings.numberStyle) return serial('a comma or 1.500-like number cell', starts.length, reruns);
       // Rows that refer to a parent come after all others in the output: the file order holds
       // while no row without one follows a row with one (else two passes, on one thread).
       if (waiting && findings.plain)
-        return await serial('rows with and without a parent mixed', starts.length, reruns);
+        return serial('rows with and without a parent mixed', starts.length, reruns);
       waiting ||= findings.waiting;
-      if (findings.joinedKeys) return await serial('a key part holds U+001F', starts.length, reruns);
+      if (findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
       if (keys.seenAny(result.probes))
-        return await serial('a primary key repeated across segments', starts.length, reruns);
+        return serial('a primary key repeated across segments', starts.length, reruns);
       keys.addAll(result.inserts);
       if (index === 0) notices = findings.notices;
       mergeSummary(summary, result.summary);
@@ -287,24 +378,16 @@ export async function normaliseContractCsvParallel(
             columns[column]!.appendPiece(piece.columns[column]!, from, to);
           pendingRows += to - from;
           rows += to - from;
-          if (pendingRows >= batchSize) {
-            output!.writeBatch(pendingRows);
-            batches += 1;
-            pendingRows = 0;
-            for (const chunk of output!.take()) ipc.push(chunk);
-          }
+          if (pendingRows >= batchSize) await writeBatch();
           from = to;
         }
       }
       expected = result.next;
     }
     for (const notice of notices) summary.problems.push({ file: options.fileName, ...notice });
-    if (pendingRows > 0) {
-      output!.writeBatch(pendingRows);
-      batches += 1;
-    }
+    if (pendingRows > 0) await writeBatch();
     output!.finish();
-    for (const chunk of output!.take()) ipc.push(chunk);
+    for (const chunk of output!.take()) await emit(chunk);
     options.onSplit?.({
       workers: pool.size,
       segments: starts.length,
@@ -312,7 +395,7 @@ export async function normaliseContractCsvParallel(
       workerCpuSeconds: workerCpuMicros / 1e6,
       mainCpuSeconds: (threadCpuMicros() - mainCpuStart) / 1e6,
     });
-    return { contract, rows, batches, summary, ipc: rows > 0 ? Buffer.concat(ipc) : undefined };
+    return { contract, rows, batches, summary };
   } catch (error) {
     if (error instanceof FastPathIneligibleError)
       return serial(`main thread: ${error.reason}`, starts.length, reruns);
@@ -328,9 +411,10 @@ export async function normaliseContractCsvParallel(
  * must lie in the single-threaded path's first chunk, as that path requires.
  */
 function planSegments(
-  bytes: Uint8Array,
+  source: ByteSource,
   segmentBytes: number,
 ): { starts: number[]; delimiter: number; header: Uint8Array; bom: number } | string {
+  const bytes = source.read(0, SERIAL_CHUNK_BYTES);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return 'UTF-16';
   const bom = startsWithBom(bytes, 0) ? 3 : 0;
   if (bom > 0 && startsWithBom(bytes, 3)) return 'two byte order marks';
@@ -338,8 +422,7 @@ function planSegments(
   const delimiter = sniffDelimiter(data);
   let block: RecordBlock;
   try {
-    const first = data.subarray(0, SERIAL_CHUNK_BYTES - bom);
-    block = new CsvTokenizer(delimiter).push(first, first.length === data.length);
+    block = new CsvTokenizer(delimiter).push(data, bytes.length === source.length);
   } catch (error) {
     if (error instanceof FastPathIneligibleError) return `first chunk: ${error.reason}`;
     throw error;
@@ -347,17 +430,25 @@ function planSegments(
   if (block.records <= HEADER_SEARCH_RECORDS) return 'fewer records than the header search reads';
   const headerEnd = recordStart(block, 1);
   const searchEnd = bom + recordStart(block, HEADER_SEARCH_RECORDS);
-  const search = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const starts = [0];
   for (;;) {
     const last = starts.at(-1)!;
     const nominal = Math.max(searchEnd, last + Math.max(1, segmentBytes));
-    if (nominal >= bytes.length) break;
-    const lf = search.indexOf(LF, nominal - 1);
-    if (lf < 0 || lf + 1 >= bytes.length) break;
+    if (nominal >= source.length) break;
+    const lf = nextLineFeed(source, nominal - 1);
+    if (lf < 0 || lf + 1 >= source.length) break;
     starts.push(lf + 1);
   }
   return { starts, delimiter, header: copyOf(data, 0, headerEnd), bom };
+}
+
+/** Offset of the first LF at or after `from`, or -1. */
+function nextLineFeed(source: ByteSource, from: number): number {
+  for (let at = from; at < source.length; at += PROBE_BYTES) {
+    const found = Buffer.from(source.read(at, at + PROBE_BYTES).buffer).indexOf(LF);
+    if (found >= 0) return at + found;
+  }
+  return -1;
 }
 
 /** A copy of bytes `[start, end)` in an ArrayBuffer of its own (one memcpy), to transfer. */
@@ -378,24 +469,19 @@ function threadCpuMicros(): number {
  * Where the tokenizer, started at `start` outside quotes, starts its first record: after the
  * empty lines (CR and LF bytes) there.
  */
-function firstRecordAfter(bytes: Uint8Array, start: number): number {
-  let at = start;
-  while (at < bytes.length && (bytes[at] === LF || bytes[at] === CR)) at += 1;
-  return at;
+function firstRecordAfter(source: ByteSource, start: number): number {
+  for (let at = start; at < source.length; at += PROBE_BYTES) {
+    const bytes = source.read(at, at + PROBE_BYTES);
+    for (let index = 0; index < bytes.length; index += 1)
+      if (bytes[index] !== LF && bytes[index] !== CR) return at + index;
+  }
+  return source.length;
 }
 
 /** Offset in the block's bytes where record `record` starts (its first cell, or that cell's quote). */
 function recordStart(block: RecordBlock, record: number): number {
   const start = block.cellStart[block.recordCells[record]!]!;
   return start > 0 && block.bytes[start - 1] === QUOTE ? start - 1 : start;
-}
-
-/** The physical line on which each segment starts. */
-function segmentLines(bytes: Uint8Array, starts: readonly number[]): number[] {
-  const lines = [1];
-  for (let index = 1; index < starts.length; index += 1)
-    lines.push(lines[index - 1]! + countLineBreaks(bytes, starts[index - 1]!, starts[index]!));
-  return lines;
 }
 
 /**

@@ -1,13 +1,14 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
 import type { SourceKind } from '#contracts/source-kinds.ts';
-import { normaliseContractCsvFast } from '#packages/csv-engine/csv-columns.ts';
+import { normaliseContractCsvFast, normaliseContractCsvFile } from '#packages/csv-engine/csv-columns.ts';
 import {
   countLineBreaks,
+  normaliseContractCsvFileParallel,
   normaliseContractCsvParallel,
   type SplitReport,
 } from '#packages/csv-engine/csv-segments.ts';
@@ -155,7 +156,10 @@ describe('normaliseContractCsvParallel, property', () => {
     await generateSurveyResponses(path, 400, 3);
     const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '');
     header = lines[0]!;
-    pool = lines.slice(1);
+    // Whole records without quotes only (the generator also writes quoted multi-line cells, which
+    // a split on line feeds would cut); the property adds its own quotes and line breaks.
+    const width = header.split(',').length;
+    pool = lines.slice(1).filter((line) => !line.includes('"') && line.split(',').length === width);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -210,7 +214,99 @@ describe('normaliseContractCsvParallel, property', () => {
       }),
       { seed, numRuns: 12 },
     );
-    // Most runs must exercise the split itself, not only the fallback.
-    expect(reports.filter((report) => report.fallback === undefined).length).toBeGreaterThan(0);
+    // Runs must exercise the split itself, not only the fallback.
+    const split = reports.filter((report) => report.fallback === undefined).length;
+    const reruns = reports.reduce((sum, report) => sum + report.reruns, 0);
+    console.log(
+      `segments property: ${split} of ${reports.length} runs split, ${reruns} segments read again; fallbacks: ${reports.map((report) => report.fallback ?? 'none').join('; ')}`,
+    );
+    expect(split).toBeGreaterThan(0);
   }, 300_000);
+
+  it('reads a segment again from the proven record start when its speculative start is inside a quoted field', async () => {
+    // Row 60's label spans 30 lines inside quotes: segments of a few hundred bytes start inside
+    // it, and some of them also hold the true start of row 61.
+    const rows = pool.slice(0, 80).map((line, index) => {
+      if (index !== 60) return line;
+      const cells = line.split(',');
+      cells[5] = `"${Array.from({ length: 30 }, (_, at) => `line ${at}, ""quoted""`).join('\r\n')}"`;
+      return cells.join(',');
+    });
+    const bytes = Buffer.from(`${[header, ...rows].join('\n')}\n`);
+    let reruns = 0;
+    for (const segmentBytes of [150, 230, 310, 390, 470]) {
+      const report = await expectSameAsSingleThread(
+        bytes,
+        { fileName: 'gen.csv', kind: 'survey', batchSize: 5 },
+        { workers: 2, segmentBytes },
+      );
+      expect(report.fallback).toBeUndefined();
+      reruns += report.reruns;
+    }
+    expect(reruns).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe('normaliseContractCsvFileParallel', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'segments-file-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function bothFromFile(path: string) {
+    const run: Run = { fileName: 'survey.csv', kind: 'survey', batchSize: 2_048 };
+    const singleChunks: Uint8Array[] = [];
+    const single = await normaliseContractCsvFile(path, {
+      ...optionsOf(run),
+      write: (chunk) => {
+        singleChunks.push(chunk.slice());
+      },
+    });
+    let chunks: Uint8Array[] = [];
+    let rewinds = 0;
+    let report: SplitReport | undefined;
+    const parallel = await normaliseContractCsvFileParallel(path, {
+      ...optionsOf(run),
+      workers: 2,
+      segmentBytes: 100_000,
+      write: (chunk) => {
+        chunks.push(chunk.slice());
+      },
+      rewind: () => {
+        rewinds += 1;
+        chunks = [];
+      },
+      onSplit: (value) => {
+        report = value;
+      },
+    });
+    expect(JSON.stringify(parallel.summary)).toBe(JSON.stringify(single.summary));
+    expect({ rows: parallel.rows, batches: parallel.batches }).toEqual({
+      rows: single.rows,
+      batches: single.batches,
+    });
+    expect(Buffer.compare(Buffer.concat(chunks), Buffer.concat(singleChunks))).toBe(0);
+    return { report: report!, rewinds };
+  }
+
+  it('streams the single-threaded IPC bytes from a file of 8,000 survey responses', async () => {
+    const path = join(dir, 'survey.csv');
+    await generateSurveyResponses(path, 8_000, 9);
+    const { report, rewinds } = await bothFromFile(path);
+    expect(report.fallback).toBeUndefined();
+    expect(rewinds).toBe(0);
+  }, 120_000);
+
+  it('rewinds and gives the single-threaded bytes when the last row repeats the first key (a duplicate across segments)', async () => {
+    const path = join(dir, 'duplicate.csv');
+    await generateSurveyResponses(path, 8_000, 9);
+    const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '');
+    await writeFile(path, `${[...lines, lines[1]].join('\n')}\n`);
+    const { report, rewinds } = await bothFromFile(path);
+    expect(report.fallback).toBe('a primary key repeated across segments');
+    expect(rewinds).toBe(1);
+  }, 120_000);
 });
