@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -60,32 +60,42 @@ async function normaliseFast(file: string, kind: string, out: string): Promise<C
 
 /**
  * Fast path on worker threads (packages/csv-engine/csv-segments.ts), run from a bundle built with
- * the Lambda's esbuild options, as deployed: the workers start the bundle itself. The file is read
- * into memory (inside the measured interval); the IPC file is written at the end.
+ * the Lambda's esbuild options, as deployed: the workers start the bundle itself. Segments are read
+ * from the file and the IPC is written as batches come (`normaliseContractCsvFileParallel`).
  */
 async function normaliseParallel(file: string, kind: string, out: string): Promise<CaseResult> {
   const bundle = join(dirname(out), 'csv-segments.bundle.mjs');
   const { buildSync } = await import('esbuild');
   const { lambdaEsbuildOptions } = await import('../infra/bundling.ts');
   buildSync(lambdaEsbuildOptions('packages/csv-engine/csv-segments.ts', bundle));
-  const segments = (await import(pathToFileURL(bundle).href)) as typeof import('#packages/csv-engine/csv-segments.ts');
+  const segments = (await import(
+    pathToFileURL(bundle).href
+  )) as typeof import('#packages/csv-engine/csv-segments.ts');
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  const bytes = await readFile(file);
+  const fd = openSync(out, 'w');
+  let bytes = 0;
   let split: Record<string, unknown> = {};
-  const result = await segments.normaliseContractCsvParallel(bytes, {
+  const result = await segments.normaliseContractCsvFileParallel(file, {
     fileName: file.split('/').pop() ?? file,
     kind: kind as SourceKind,
     docId: 'DOC-bench',
     receivedAt: '2013-01-05T12:00:00Z',
     locatorColumn: LOCATOR_COLUMN,
     metadata: (contract) => metadata(contract.table),
+    write: (chunk) => {
+      writeSync(fd, chunk);
+      bytes += chunk.byteLength;
+    },
+    rewind: () => {
+      ftruncateSync(fd, 0);
+      bytes = 0;
+    },
     onSplit: (report) => {
       split = { ...report };
     },
   });
-  if (!result?.ipc) throw new Error('normalise-parallel: the file was not eligible');
-  await writeFile(out, result.ipc);
+  closeSync(fd);
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   return {
@@ -95,7 +105,7 @@ async function normaliseParallel(file: string, kind: string, out: string): Promi
     accepted: result.rows,
     quarantined: result.summary.rowsQuarantined,
     problems: result.summary.problems.length,
-    ipcMB: round(result.ipc.byteLength / 1e6, 1),
+    ipcMB: round(bytes / 1e6, 1),
     workers: Number(split.workers ?? 0),
     segments: Number(split.segments ?? 0),
     reruns: Number(split.reruns ?? 0),
