@@ -1,6 +1,16 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
@@ -64,7 +74,9 @@ async function normaliseFast(file: string, kind: string, out: string): Promise<C
  * from the file and the IPC is written as batches come (`normaliseContractCsvFileParallel`).
  */
 async function normaliseParallel(file: string, kind: string, out: string): Promise<CaseResult> {
-  const bundle = join(dirname(out), 'csv-segments.bundle.mjs');
+  // Outside the repository: the linter would read a bundle left under bench/.data.
+  const bundleDir = mkdtempSync(join(tmpdir(), 'hld-bench-segments-'));
+  const bundle = join(bundleDir, 'csv-segments.mjs');
   const { buildSync } = await import('esbuild');
   const { lambdaEsbuildOptions } = await import('../infra/bundling.ts');
   buildSync(lambdaEsbuildOptions('packages/csv-engine/csv-segments.ts', bundle));
@@ -98,6 +110,7 @@ async function normaliseParallel(file: string, kind: string, out: string): Promi
   closeSync(fd);
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  rmSync(bundleDir, { recursive: true, force: true });
   return {
     seconds,
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
