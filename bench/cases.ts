@@ -1,5 +1,17 @@
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { open, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { contractId } from '#contracts/contract.ts';
@@ -52,6 +64,67 @@ async function normaliseFast(file: string, kind: string, out: string): Promise<C
     quarantined: result.summary.rowsQuarantined,
     problems: result.summary.problems.length,
     ipcMB: round(bytes / 1e6, 1),
+    peakRssMB: await peakRssMB(),
+  };
+}
+
+/**
+ * Fast path on worker threads (packages/csv-engine/csv-segments.ts), run from a bundle built with
+ * the Lambda's esbuild options, as deployed: the workers start the bundle itself. Segments are read
+ * from the file and the IPC is written as batches come (`normaliseContractCsvFileParallel`).
+ */
+async function normaliseParallel(file: string, kind: string, out: string): Promise<CaseResult> {
+  // Outside the repository: the linter would read a bundle left under bench/.data.
+  const bundleDir = mkdtempSync(join(tmpdir(), 'hld-bench-segments-'));
+  const bundle = join(bundleDir, 'csv-segments.mjs');
+  const { buildSync } = await import('esbuild');
+  const { lambdaEsbuildOptions } = await import('../infra/bundling.ts');
+  buildSync(lambdaEsbuildOptions('packages/csv-engine/csv-segments.ts', bundle));
+  const segments = (await import(
+    pathToFileURL(bundle).href
+  )) as typeof import('#packages/csv-engine/csv-segments.ts');
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const fd = openSync(out, 'w');
+  let bytes = 0;
+  let split: Record<string, unknown> = {};
+  const result = await segments.normaliseContractCsvFileParallel(file, {
+    fileName: file.split('/').pop() ?? file,
+    kind: kind as SourceKind,
+    docId: 'DOC-bench',
+    receivedAt: '2013-01-05T12:00:00Z',
+    locatorColumn: LOCATOR_COLUMN,
+    metadata: (contract) => metadata(contract.table),
+    write: (chunk) => {
+      writeSync(fd, chunk);
+      bytes += chunk.byteLength;
+    },
+    rewind: () => {
+      ftruncateSync(fd, 0);
+      bytes = 0;
+    },
+    onSplit: (report) => {
+      split = { ...report };
+    },
+  });
+  closeSync(fd);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  rmSync(bundleDir, { recursive: true, force: true });
+  return {
+    seconds,
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
+    rows: result.summary.rowsRead,
+    accepted: result.rows,
+    quarantined: result.summary.rowsQuarantined,
+    problems: result.summary.problems.length,
+    ipcMB: round(bytes / 1e6, 1),
+    workers: Number(split.workers ?? 0),
+    segments: Number(split.segments ?? 0),
+    reruns: Number(split.reruns ?? 0),
+    fallback: String(split.fallback ?? ''),
+    workerCpuSeconds: round(Number(split.workerCpuSeconds ?? 0), 3),
+    mainCpuSeconds: round(Number(split.mainCpuSeconds ?? 0), 3),
     peakRssMB: await peakRssMB(),
   };
 }
@@ -279,6 +352,7 @@ async function publish(): Promise<CaseResult> {
 
 export const CASES: Readonly<Record<string, (...args: string[]) => Promise<CaseResult>>> = {
   'normalise-fast': (file = '', kind = 'survey', out = '') => normaliseFast(file, kind, out),
+  'normalise-parallel': (file = '', kind = 'survey', out = '') => normaliseParallel(file, kind, out),
   'normalise-reference': (file = '', kind = 'survey', out = '') => normaliseReference(file, kind, out),
   'duckdb-csv': (file = '') => duckdbCsv(file),
   'groupby-ours': (file = '') => groupbyOurs(file),

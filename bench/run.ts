@@ -423,8 +423,52 @@ function cliHelp(): Line[] {
   ];
 }
 
+/**
+ * The same file on worker threads (packages/csv-engine/csv-segments.ts, from a bundle built with
+ * the Lambda esbuild options), paired with DuckDB; CPU seconds (user + sys of the whole child,
+ * workers included) beside the times, as wall times mean little on a shared machine.
+ */
+async function normaliseSurveyParallel(): Promise<Line[]> {
+  await ensureFile(SURVEY_1M, (path) => generateSurveyResponses(path, 1_000_000));
+  process.stderr.write('normalise-survey-1m-parallel ');
+  const runs = paired(
+    () => child('normalise-parallel', SURVEY_1M, 'survey', join(OUT_DIR, 'survey-1m-parallel.arrow')),
+    () => child('duckdb-csv', SURVEY_1M),
+  );
+  const seconds = (result: Result) => num(result, 'seconds');
+  const ours = summarise(runs.ours.map(seconds));
+  const ratio = summarise(runs.ours.map((result, index) => seconds(result) / seconds(runs.peer[index]!)));
+  const first = runs.ours[0]!;
+  return [
+    line({
+      name: 'normalise-survey-1m-parallel',
+      value: ours.median,
+      spread: ours.spread,
+      unit: 's',
+      peer: `duckdb read_csv_auto (${runs.peer[0]?.threads} threads, no validation)`,
+      peerValue: summarise(runs.peer.map(seconds)).median,
+      ratio: ratio.median,
+      ratioSpread: ratio.spread,
+      rows: num(first, 'rows'),
+      peakRssMB: summarise(
+        runs.ours.map((result) => num(result, 'peakRssMB')),
+        1,
+      ).median,
+      cpuSeconds: summarise(runs.ours.map((result) => num(result, 'cpuSeconds'))).median,
+      workers: num(first, 'workers'),
+      segments: num(first, 'segments'),
+      reruns: num(first, 'reruns'),
+      fallback: first.fallback,
+      loadAverage: os.loadavg().map((value) => round(value, 2)),
+      rounds: ROUNDS,
+      target: 'ratio <= 1.0, peak <= 512 MB',
+    }),
+  ];
+}
+
 const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'normalise-survey-1m': normaliseSurvey,
+  'normalise-survey-1m-parallel': normaliseSurveyParallel,
   'assemble-groupby-1m': groupBy,
   'assemble-briefing-1m': () => assembleBriefingBenchmark({ rounds: ROUNDS, line }),
   'parquet-write-1m': parquetWrite,

@@ -125,6 +125,11 @@ export class ByteInterner {
   }
 
   /** The bytes of an id (a view into the arena: copy it before interning more). */
+  /** The FNV-1a hash of the bytes of `id` (the table's own hash). */
+  hashOf(id: number): number {
+    return this.hashes[id]!;
+  }
+
   bytesOf(id: number): Uint8Array {
     const start = this.starts[id]!;
     return this.arena.subarray(start, start + this.lengths[id]!);

@@ -61,6 +61,13 @@ class Validity {
     this.nullCount += 1;
   }
 
+  /** The null rows of the batch, handed over; the list starts again empty. */
+  takeNulls(): Int32Array {
+    const nulls = this.nulls.slice(0, this.nullCount);
+    this.nullCount = 0;
+    return nulls;
+  }
+
   take(length: number): { nullBitmap: Uint8Array | undefined; nullCount: number } {
     const nullCount = this.nullCount;
     this.nullCount = 0;
@@ -143,6 +150,23 @@ export class Utf8Output {
     this.appendBytes(bytes, 0, bytes.length);
   }
 
+  /** Append values `from` … `to - 1` of the piece `offsets` + `data` (another Utf8Output's `take`). */
+  appendRange(offsets: Int32Array, data: Uint8Array, from: number, to: number): void {
+    const start = offsets[from]!;
+    const bytes = offsets[to]! - start;
+    this.reserve(to - from, bytes);
+    this.data.set(data.subarray(start, start + bytes), this.size);
+    const shift = this.size - start;
+    const target = this.offsets;
+    let count = this.count;
+    for (let index = from + 1; index <= to; index += 1) {
+      count += 1;
+      target[count] = offsets[index]! + shift;
+    }
+    this.count = count;
+    this.size += bytes;
+  }
+
   /** Append `prefix` followed by the decimal digits of a non-negative integer (ASCII only). */
   appendAsciiNumber(prefix: string, value: number): void {
     let digits = 1;
@@ -183,6 +207,26 @@ export class Utf8Output {
   }
 }
 
+/** A column's values for the rows of one batch, as `ColumnOutput.takePiece` hands them over. */
+export interface ColumnPiece {
+  /** Rows that are null, ascending. */
+  readonly nulls: Int32Array;
+  /** Utf8: value offsets; list: list offsets. */
+  readonly offsets?: Int32Array;
+  /** Utf8: the bytes; list: the items' offsets and bytes are `itemOffsets` and `data`. */
+  readonly data?: Uint8Array;
+  readonly itemOffsets?: Int32Array;
+  /** Dictionary indices, numbers, days, milliseconds (BigInt64), or bool bits. */
+  readonly values?: Int32Array | Float64Array | BigInt64Array | Uint8Array;
+}
+
+/** The buffers of a piece, to transfer it to another thread. */
+export function pieceBuffers(piece: ColumnPiece): ArrayBuffer[] {
+  return [piece.nulls, piece.offsets, piece.data, piece.itemOffsets, piece.values].flatMap((array) =>
+    array ? [array.buffer as ArrayBuffer] : [],
+  );
+}
+
 /** One column of the batch being built: append values row by row, then `flush`. */
 export abstract class ColumnOutput {
   protected readonly validity = new Validity();
@@ -194,6 +238,30 @@ export abstract class ColumnOutput {
   /** Append the value the reference writer would receive for this column (zod's output). */
   abstract appendValue(value: unknown): void;
   abstract flush(length: number): Data;
+  /**
+   * The batch's values as plain typed arrays instead of Arrow Data (a segment read by a worker
+   * thread hands them to the main thread, csv-segments.ts); the column starts again empty.
+   */
+  abstract takePiece(length: number): ColumnPiece;
+  /** Append rows `from` … `to - 1` of a piece `takePiece` gave for a column of the same type. */
+  abstract appendPiece(piece: ColumnPiece, from: number, to: number): void;
+
+  /** Append the nulls of rows `from` … `to - 1` of a piece; `rows` is advanced by the caller. */
+  protected appendPieceNulls(piece: ColumnPiece, from: number, to: number): void {
+    const nulls = piece.nulls;
+    if (nulls.length === 0) return;
+    // Null rows are in ascending order.
+    let low = 0;
+    let high = nulls.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (nulls[middle]! < from) low = middle + 1;
+      else high = middle;
+    }
+    for (let index = low; index < nulls.length && nulls[index]! < to; index += 1) {
+      this.validity.addNull(this.rows + nulls[index]! - from);
+    }
+  }
 
   protected markNull(): void {
     this.validity.addNull(this.rows);
@@ -250,6 +318,18 @@ export class Utf8ColumnOutput extends ColumnOutput {
     const bits = this.takeValidity();
     return makeData({ type: this.field.type as Utf8, length, ...bits, ...this.text.take() });
   }
+
+  takePiece(_length: number): ColumnPiece {
+    this.rows = 0;
+    const { valueOffsets, data } = this.text.take();
+    return { nulls: this.validity.takeNulls(), offsets: valueOffsets, data };
+  }
+
+  appendPiece(piece: ColumnPiece, from: number, to: number): void {
+    this.appendPieceNulls(piece, from, to);
+    this.text.appendRange(piece.offsets!, piece.data!, from, to);
+    this.rows += to - from;
+  }
 }
 
 export class DictionaryColumnOutput extends ColumnOutput {
@@ -297,6 +377,18 @@ export class DictionaryColumnOutput extends ColumnOutput {
     const grown = new Int32Array(this.indices.length * 2);
     grown.set(this.indices);
     this.indices = grown;
+  }
+
+  takePiece(length: number): ColumnPiece {
+    this.rows = 0;
+    return { nulls: this.validity.takeNulls(), values: this.indices.slice(0, length) };
+  }
+
+  appendPiece(piece: ColumnPiece, from: number, to: number): void {
+    this.appendPieceNulls(piece, from, to);
+    while (this.rows + to - from > this.indices.length) this.grow();
+    this.indices.set((piece.values as Int32Array).subarray(from, to), this.rows);
+    this.rows += to - from;
   }
 
   flush(length: number): Data {
@@ -355,6 +447,18 @@ export class NumberColumnOutput extends ColumnOutput {
     const bits = this.takeValidity();
     return makeData({ type: this.field.type as Int32, length, ...bits, data: data as Int32Array });
   }
+
+  takePiece(length: number): ColumnPiece {
+    this.rows = 0;
+    return { nulls: this.validity.takeNulls(), values: this.values.slice(0, length) };
+  }
+
+  appendPiece(piece: ColumnPiece, from: number, to: number): void {
+    this.appendPieceNulls(piece, from, to);
+    while (this.rows + to - from > this.values.length) this.grow();
+    this.values.set((piece.values as Int32Array).subarray(from, to), this.rows);
+    this.rows += to - from;
+  }
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -406,6 +510,18 @@ export class TimestampColumnOutput extends ColumnOutput {
     const bits = this.takeValidity();
     return makeData({ type: this.field.type as TimestampMillisecond, length, ...bits, data: data as never });
   }
+
+  takePiece(length: number): ColumnPiece {
+    this.rows = 0;
+    return { nulls: this.validity.takeNulls(), values: this.values.slice(0, length) };
+  }
+
+  appendPiece(piece: ColumnPiece, from: number, to: number): void {
+    this.appendPieceNulls(piece, from, to);
+    while (this.rows + to - from > this.values.length) this.grow();
+    this.values.set((piece.values as BigInt64Array).subarray(from, to), this.rows);
+    this.rows += to - from;
+  }
 }
 
 export class BoolColumnOutput extends ColumnOutput {
@@ -438,6 +554,26 @@ export class BoolColumnOutput extends ColumnOutput {
     this.bits.fill(0, 0, Math.min(bytes, this.bits.length));
     const bits = this.takeValidity();
     return makeData({ type: this.field.type as Bool, length, ...bits, data });
+  }
+
+  takePiece(length: number): ColumnPiece {
+    const bytes = (length + 7) >> 3;
+    const values = this.bits.slice(0, bytes);
+    this.bits.fill(0, 0, Math.min(bytes, this.bits.length));
+    this.rows = 0;
+    return { nulls: this.validity.takeNulls(), values };
+  }
+
+  appendPiece(piece: ColumnPiece, from: number, to: number): void {
+    this.appendPieceNulls(piece, from, to);
+    const bits = piece.values as Uint8Array;
+    const last = this.rows + to - from - 1;
+    if (last >> 3 >= this.bits.length) this.bits = growBytes(this.bits, (last >> 3) + 1);
+    for (let row = from; row < to; row += 1) {
+      const index = this.rows + row - from;
+      if ((bits[row >> 3]! & (1 << (row & 7))) !== 0) this.bits[index >> 3]! |= 1 << (index & 7);
+    }
+    this.rows += to - from;
   }
 }
 
@@ -474,6 +610,26 @@ export class ListColumnOutput extends ColumnOutput {
     const grown = new Int32Array(this.offsets.length * 2);
     grown.set(this.offsets);
     this.offsets = grown;
+  }
+
+  takePiece(length: number): ColumnPiece {
+    const offsets = this.offsets.slice(0, length + 1);
+    this.offsets.fill(0, 0, length + 1);
+    this.rows = 0;
+    const items = this.items.take();
+    return { nulls: this.validity.takeNulls(), offsets, itemOffsets: items.valueOffsets, data: items.data };
+  }
+
+  appendPiece(piece: ColumnPiece, from: number, to: number): void {
+    this.appendPieceNulls(piece, from, to);
+    const offsets = piece.offsets!;
+    const shift = this.items.count - offsets[from]!;
+    this.items.appendRange(piece.itemOffsets!, piece.data!, offsets[from]!, offsets[to]!);
+    for (let row = from + 1; row <= to; row += 1) {
+      this.rows += 1;
+      if (this.rows >= this.offsets.length) this.grow();
+      this.offsets[this.rows] = offsets[row]! + shift;
+    }
   }
 
   flush(length: number): Data {

@@ -53,7 +53,7 @@ import {
   TemporalFieldColumn,
   Utf8FieldColumn,
 } from './field-columns.ts';
-import { PrimaryKeySet } from './primary-keys.ts';
+import { type KeyLog, PrimaryKeySet } from './primary-keys.ts';
 import { bufferView, trimStart, viewOf } from './text-bytes.ts';
 
 /**
@@ -139,6 +139,49 @@ export interface ContractCsvNormaliserOptions extends FastNormaliseOptions {
    * `arrowRowOutput`). Required unless `validateOnly`.
    */
   readonly output?: RowOutputFactory;
+  /**
+   * Read one segment of a file split over worker threads (csv-segments.ts) instead of a whole
+   * file. @default the whole file
+   */
+  readonly segment?: SegmentOptions;
+}
+
+/**
+ * One segment of a file split at record boundaries. The first segment is pushed from the file's
+ * first byte, and read as a file that stops before `stopAt`. A later segment is pushed as the
+ * header record's bytes alone (the header already checked by the first segment: no header search,
+ * no notices) and then the segment's bytes, which are read as starting at input offset `start`
+ * on physical line `line`.
+ */
+export interface SegmentOptions {
+  /** The file's delimiter, as `sniffDelimiter` finds it. */
+  readonly delimiter: number;
+  /** The first chunk is the header record alone (every segment but the first). */
+  readonly afterHeader: boolean;
+  /** File offset of the segment's first byte (after the header chunk), for a later segment. */
+  readonly start: number;
+  /** Physical line on which the segment's first byte lies, for a later segment. */
+  readonly line: number;
+  /** File offset: the segment ends before the first record that starts there or later. */
+  readonly stopAt: number;
+  /** Log primary keys by content (PrimaryKeySet `log`), to compare them across segments. */
+  readonly logKeys: boolean;
+}
+
+/** What a segment saw that depends on the rest of the file (see csv-segments.ts). */
+export interface SegmentFindings {
+  /** File offset of the first record at or after the segment's `stopAt`, or -1 (end of input). */
+  readonly stoppedAt: number;
+  /** A number cell written with a comma, or a `1.500`-like one, was read. */
+  readonly numberStyle: boolean;
+  /** A row referring to a parent in another table was accepted. */
+  readonly waiting: boolean;
+  /** A row with no such reference was accepted (contracts with such references only). */
+  readonly plain: boolean;
+  /** A key part contained U+001F (keys compared as joined text). */
+  readonly joinedKeys: boolean;
+  /** The reader's notices about the whole file (from the first segment, which reads the header). */
+  readonly notices: readonly ReadNotice[];
 }
 
 /**
@@ -197,6 +240,8 @@ export class ContractCsvNormaliser implements FailureSink {
   private keys: PrimaryKeySet | undefined;
   private readonly countries = countryReference();
   private waiting = false;
+  /** An accepted row with no reference to a parent was read (a segment reports it). */
+  private plainSeen = false;
   private finished = false;
   /** The reader's notices about the whole file (columns it does not read). */
   private readonly notices: ReadNotice[] = [];
@@ -210,6 +255,8 @@ export class ContractCsvNormaliser implements FailureSink {
   private groupingSeen = false;
   /** A `1.500`-like cell was read before any comma cell: a comma cell later means reading again. */
   private groupingBeforeEvidence = false;
+  /** Some comma or `1.500`-like number cell was read (a segment reports it). */
+  private numberStyleSeen = false;
 
   private rowBase = new Int32Array(4096);
   private rowLine = new Int32Array(4096);
@@ -248,7 +295,7 @@ export class ContractCsvNormaliser implements FailureSink {
       // Kept until the delimiter is known; copied, as the caller may reuse its buffer.
       this.prefix.push(chunk.slice());
       this.prefixBytes += chunk.byteLength;
-      if (this.prefixBytes < DELIMITER_PREFIX_BYTES && !final) return;
+      if (this.prefixBytes < DELIMITER_PREFIX_BYTES && !final && !this.options.segment) return;
       chunk = this.start();
     }
     // Tokenized in blocks small enough to stay in the CPU cache while their rows are checked;
@@ -311,6 +358,35 @@ export class ContractCsvNormaliser implements FailureSink {
     this.output?.finish();
   }
 
+  /**
+   * End a segment (csv-segments.ts): write the rows appended since the last batch as one more
+   * batch, and report what the segment saw that depends on the rest of the file. The reader's
+   * notices about the whole file are not added (the caller adds them once).
+   */
+  finishSegment(): SegmentFindings {
+    if (!this.finished) throw new Error('ContractCsvNormaliser: finishSegment before the final chunk');
+    this.closed = true;
+    this.flush();
+    return {
+      stoppedAt: this.tokenizer?.stoppedAt ?? -1,
+      numberStyle: this.numberStyleSeen || this.commaEvidence !== undefined,
+      waiting: this.waiting,
+      plain: this.plainSeen,
+      joinedKeys: this.keys?.joinedSeen === true,
+      notices: this.notices,
+    };
+  }
+
+  /** File offset of the first record at or after the segment's `stopAt` (-1 before it is reached). */
+  get stoppedAt(): number {
+    return this.tokenizer?.stoppedAt ?? -1;
+  }
+
+  /** Keys looked up and inserted, by content, when the segment logs them. */
+  get keyLog(): KeyLog | undefined {
+    return this.keys?.log;
+  }
+
   /** The start of an incomplete last record, for a caller that puts it in front of the next chunk. */
   takeTail(): Uint8Array {
     return this.tokenizer?.takeTail() ?? new Uint8Array(0);
@@ -328,6 +404,7 @@ export class ContractCsvNormaliser implements FailureSink {
   }
 
   noteNumberStyle(row: number, field: FieldPlan, kind: 'comma' | 'grouping', text?: string): void {
+    this.numberStyleSeen = true;
     if (kind === 'grouping') {
       this.groupingRows[row] = 1;
       this.groupingSeen = true;
@@ -357,19 +434,19 @@ export class ContractCsvNormaliser implements FailureSink {
     if ((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff)) {
       ineligible('encoding', 'the file is UTF-16');
     }
-    if (startsWithBom(data, 0)) {
+    let bomBytes = 0;
+    if (startsWithBom(data, 0) && !this.options.segment?.afterHeader) {
       data = data.subarray(3);
+      bomBytes = 3;
       // The reference decoder would drop a second mark too; leave such files to it.
       if (startsWithBom(data, 0)) ineligible('encoding', 'the file starts with two byte order marks');
     }
     // A second pass reads the same bytes: it keeps the first pass's delimiter whatever its chunks.
-    if (this.delimiter === undefined) {
-      const head = new TextDecoder('utf-8', { ignoreBOM: true }).decode(
-        data.subarray(0, DELIMITER_PREFIX_BYTES),
-      );
-      this.delimiter = detectDelimiter(head).charCodeAt(0);
-    }
+    this.delimiter ??= this.options.segment?.delimiter ?? sniffDelimiter(data);
     this.tokenizer = new CsvTokenizer(this.delimiter);
+    const segment = this.options.segment;
+    // The first segment: file offsets count the byte order mark too.
+    if (segment && !segment.afterHeader) this.tokenizer.beginSegment(bomBytes, 1, segment.stopAt);
     return data;
   }
 
@@ -380,6 +457,12 @@ export class ContractCsvNormaliser implements FailureSink {
       if (!this.replaying) this.readHeader(block, final);
       record = 1;
       this.recordsSeen = 1;
+      const segment = this.options.segment;
+      if (segment?.afterHeader) {
+        // The header chunk holds the header record only; the segment's bytes come next.
+        this.tokenizer!.beginSegment(segment.start, segment.line, segment.stopAt);
+        return;
+      }
     }
     if (record >= block.records) return;
 
@@ -429,18 +512,22 @@ export class ContractCsvNormaliser implements FailureSink {
    * with no HXL row under it; the header must name the fields of one table of the kind.
    */
   private readHeader(block: RecordBlock, final: boolean): void {
-    const searched = Math.min(block.records, HEADER_SEARCH_RECORDS);
-    if (searched < HEADER_SEARCH_RECORDS && !final) {
+    // A later segment's header was searched and checked by the first segment.
+    const later = this.options.segment?.afterHeader === true;
+    const searched = later ? 1 : Math.min(block.records, HEADER_SEARCH_RECORDS);
+    if (searched < HEADER_SEARCH_RECORDS && !final && !later) {
       ineligible('header', 'the first chunk is too small to find the header as the reader does');
     }
     const records = Array.from({ length: searched }, (_, index) => recordCells(block, index));
     const cells = records[0]!;
     const tables = tablesForKind(this.options.kind);
-    const found = findHeaderRow(records, tables);
-    if (found.index !== 0 || isBlankRecord(cells)) {
-      ineligible('header', 'the header is not the first row (a preamble above it)');
+    if (!later) {
+      const found = findHeaderRow(records, tables);
+      if (found.index !== 0 || isBlankRecord(cells)) {
+        ineligible('header', 'the header is not the first row (a preamble above it)');
+      }
+      if (found.hxlIndex !== undefined) ineligible('hxl', 'the header is followed by HXL hashtags');
     }
-    if (found.hxlIndex !== undefined) ineligible('hxl', 'the header is followed by HXL hashtags');
     const headerCells = cells.map((cell) => cell.trim());
     const keys = headerCells.map((cell) => columnKey(cell));
     // The reader refuses a header that names a column twice.
@@ -451,7 +538,7 @@ export class ContractCsvNormaliser implements FailureSink {
     if (!match) ineligible('header', 'the header matches no contract table of this kind');
     const plan = compileContract(match.shape.contract);
     const fileColumnOf = plan.fields.map((field) => keys.indexOf(field.name));
-    if (match.unknownColumns.length > 0) {
+    if (match.unknownColumns.length > 0 && !later) {
       this.notices.push(
         ignoredColumnsNotice(plan.contract.table, `line ${block.recordLine[0]}`, match.unknownColumns),
       );
@@ -476,7 +563,7 @@ export class ContractCsvNormaliser implements FailureSink {
     this.countryColumns = this.columns.filter((column) => column.plan.countryField);
     this.keyColumns = plan.primaryKey.map((index) => this.columns[index]!);
     this.waitingColumns = plan.waitingForeignKeys.map((index) => this.columns[index]!);
-    this.keys = new PrimaryKeySet(plan.primaryKey.length);
+    this.keys = new PrimaryKeySet(plan.primaryKey.length, this.options.segment?.logKeys === true);
   }
 
   /** The data rows of the block: blank records skipped (as the reader does), ragged ones refused. */
@@ -613,7 +700,8 @@ export class ContractCsvNormaliser implements FailureSink {
           continue;
         }
         if (waits) this.waiting = true;
-        else if (this.waiting)
+        else this.plainSeen = true;
+        if (!waits && this.waiting)
           ineligible('row-order', `line ${rowLine[row]} would be written before rows above it`);
       }
       accepted[count] = row;
@@ -830,7 +918,18 @@ function plainBytes(bytes: Uint8Array): Uint8Array {
     : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function startsWithBom(bytes: Uint8Array, at: number): boolean {
+/**
+ * The delimiter of a file from its first bytes (after any byte order mark), as the reader guesses
+ * it: from the text of the first MiB.
+ */
+export function sniffDelimiter(bytes: Uint8Array): number {
+  const head = new TextDecoder('utf-8', { ignoreBOM: true }).decode(
+    bytes.subarray(0, DELIMITER_PREFIX_BYTES),
+  );
+  return detectDelimiter(head).charCodeAt(0);
+}
+
+export function startsWithBom(bytes: Uint8Array, at: number): boolean {
   return bytes[at] === BOM[0] && bytes[at + 1] === BOM[1] && bytes[at + 2] === BOM[2];
 }
 

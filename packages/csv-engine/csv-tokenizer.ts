@@ -61,6 +61,12 @@ export class CsvTokenizer {
   private cellEnd = new Int32Array(1024);
   private recordCells = new Int32Array(256);
   private recordLine = new Int32Array(256);
+  /** Offset in the input of `data[0]` of the next push (bytes consumed so far). */
+  private base = 0;
+  /** Input offset at which the tokenizer stops: no record starting there or later is read. */
+  private stopAt = Number.POSITIVE_INFINITY;
+  /** Input offset of the first record at or after `stopAt`, once reached (-1 before). */
+  private stopped = -1;
 
   constructor(delimiter: number) {
     this.delimiter = delimiter;
@@ -70,8 +76,32 @@ export class CsvTokenizer {
     this.classes[QUOTE] = QUOTE_CLASS;
   }
 
+  /**
+   * Read on from input offset `base` as the start of a record on physical line `line`, and stop
+   * before the first record that starts at input offset `stopAt` or later (a segment of a file
+   * split for worker threads, csv-segments.ts). Called between pushes, with no tail carried over.
+   */
+  beginSegment(base: number, line: number, stopAt = Number.POSITIVE_INFINITY): void {
+    if (this.tail && this.tail.length > 0)
+      throw new Error('CsvTokenizer: beginSegment with a record carried over');
+    this.base = base;
+    this.line = line;
+    this.pendingCR = false;
+    this.stopAt = stopAt;
+    this.stopped = -1;
+  }
+
+  /**
+   * Input offset of the first record starting at or after the `stopAt` of `beginSegment` (after
+   * the empty lines before it), or -1 while not reached.
+   */
+  get stoppedAt(): number {
+    return this.stopped;
+  }
+
   /** Tokenize every record completed by `chunk`; with `final`, the end of input ends the last one. */
   push(chunk: Uint8Array, final: boolean): RecordBlock {
+    if (this.stopped >= 0) chunk = new Uint8Array(0);
     const data = this.join(chunk);
     const n = data.length;
     const classes = this.classes;
@@ -121,6 +151,10 @@ export class CsvTokenizer {
       }
       consumed = pos;
       if (pos >= n) break;
+      if (this.base + pos >= this.stopAt) {
+        this.stopped = this.base + pos;
+        break;
+      }
 
       const recordStart = pos;
       const startLine = line;
@@ -265,7 +299,8 @@ export class CsvTokenizer {
     if (search.indexOf(0) >= 0 && search.subarray(0, consumed).indexOf(0) >= 0) {
       ineligible('encoding', 'the file contains a NUL byte');
     }
-    this.tail = consumed < n ? data.subarray(consumed) : undefined;
+    this.tail = consumed < n && this.stopped < 0 ? data.subarray(consumed) : undefined;
+    this.base += consumed;
     this.line = line;
     this.cellStart = cellStart;
     this.cellEnd = cellEnd;

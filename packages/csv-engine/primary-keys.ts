@@ -25,9 +25,23 @@ export class PrimaryKeySet {
   readonly ids: Int32Array;
   /** Some part of the current key contains U+001F: use `findJoined` / `insertJoined`. */
   separatorInKey = false;
+  /** Some key so far had a part containing U+001F. */
+  joinedSeen = false;
+  /**
+   * With a log, every key looked up and every key inserted is also recorded by the content of
+   * its parts (two independent 32-bit hashes), so that the keys of the segments of a file split
+   * over worker threads can be compared across segments (csv-segments.ts).
+   */
+  readonly log: KeyLog | undefined;
+  /** Per part: a second hash of each interned id's bytes (0 = not computed yet). */
+  private readonly secondHashes: Int32Array<ArrayBuffer>[];
+  private lastContent1 = 0;
+  private lastContent2 = 0;
 
-  constructor(width: number) {
+  constructor(width: number, log = false) {
     this.width = width;
+    this.log = log ? new KeyLog() : undefined;
+    this.secondHashes = Array.from({ length: width }, () => new Int32Array(64));
     this.interners = Array.from({ length: width }, () => new ByteInterner());
     this.ids = new Int32Array(width).fill(-1);
     this.tuples = new Int32Array(256 * width);
@@ -42,11 +56,15 @@ export class PrimaryKeySet {
     const id = interner.equals(last, bytes, start, end) ? last : interner.intern(bytes, start, end);
     this.ids[index] = id;
     if (index === 0) this.separatorInKey = false;
-    if (interner.hasSeparator(id)) this.separatorInKey = true;
+    if (interner.hasSeparator(id)) {
+      this.separatorInKey = true;
+      this.joinedSeen = true;
+    }
   }
 
   /** The line the current key was first accepted on, or -1. */
   find(): number {
+    if (this.log) this.logContent();
     const hash = this.hashIds();
     const ids = this.ids;
     const width = this.width;
@@ -74,6 +92,7 @@ export class PrimaryKeySet {
 
   /** Record the current key (just looked up with `find`, not present) as first accepted on `line`. */
   insert(line: number): void {
+    if (this.log) this.log.add(true, this.lastContent1, this.lastContent2);
     const id = this.size;
     if (id >= this.lines.length) {
       this.tuples = growInt32(this.tuples, (id + 1) * this.width);
@@ -97,6 +116,31 @@ export class PrimaryKeySet {
 
   insertJoined(key: string, line: number): void {
     this.joined.set(key, line);
+  }
+
+  /** Hash the current key by the content of its parts and log it as looked up. */
+  private logContent(): void {
+    let first = 0x2545f491;
+    let second = 0x6a09e667;
+    for (let part = 0; part < this.width; part += 1) {
+      const id = this.ids[part]!;
+      const interner = this.interners[part]!;
+      first = mix(first ^ interner.hashOf(id));
+      let seconds = this.secondHashes[part]!;
+      if (id >= seconds.length) {
+        seconds = growInt32(seconds, id + 1);
+        this.secondHashes[part] = seconds;
+      }
+      let other = seconds[id]!;
+      if (other === 0) {
+        other = secondHash(interner.bytesOf(id)) | 1;
+        seconds[id] = other;
+      }
+      second = mix(second ^ other);
+    }
+    this.lastContent1 = first;
+    this.lastContent2 = second;
+    this.log!.add(false, first, second);
   }
 
   /** The slot hash of the current key (every bit of every part mixed in). */
@@ -123,6 +167,38 @@ export class PrimaryKeySet {
     this.table = table;
     this.mask = mask;
   }
+}
+
+/** Keys by content, in the order they were looked up (probes) and inserted (inserts): hash pairs. */
+export class KeyLog {
+  probes = new Int32Array(1024);
+  probeCount = 0;
+  inserts = new Int32Array(1024);
+  insertCount = 0;
+
+  add(inserted: boolean, first: number, second: number): void {
+    if (inserted) {
+      this.inserts = growInt32(this.inserts, 2 * this.insertCount + 2);
+      this.inserts[2 * this.insertCount] = first;
+      this.inserts[2 * this.insertCount + 1] = second;
+      this.insertCount += 1;
+    } else {
+      this.probes = growInt32(this.probes, 2 * this.probeCount + 2);
+      this.probes[2 * this.probeCount] = first;
+      this.probes[2 * this.probeCount + 1] = second;
+      this.probeCount += 1;
+    }
+  }
+}
+
+/** A hash of the bytes independent of FNV-1a (murmur3-style mixing of each byte and the length). */
+function secondHash(bytes: Uint8Array): number {
+  let hash = 0x3c6ef372 ^ bytes.length;
+  for (let index = 0; index < bytes.length; index += 1) {
+    hash = Math.imul(hash ^ bytes[index]!, 0x5bd1e995);
+    hash ^= hash >>> 15;
+  }
+  return mix(hash);
 }
 
 /** murmur3's 32-bit finaliser: every input bit reaches every output bit. */

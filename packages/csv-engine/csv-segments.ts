@@ -1,0 +1,710 @@
+import { readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { emptySummary, type ValidationSummary } from '#packages/contracts/validate.ts';
+import type { ReadNotice } from '#packages/formats/reader.ts';
+import { arrowSchema, type ColumnPiece, columnOutput, pieceBuffers } from './arrow-output.ts';
+import {
+  ContractCsvNormaliser,
+  type RowOutput,
+  type RowOutputFactory,
+  type SegmentFindings,
+  sniffDelimiter,
+  startsWithBom,
+} from './contract-csv-normaliser.ts';
+import {
+  arrowRowOutput,
+  type FastNormaliseOptions,
+  type FastNormaliseResult,
+  type FastNormaliseSummary,
+  normaliseContractCsvFast,
+  normaliseContractCsvFile,
+} from './csv-columns.ts';
+import { CsvTokenizer, type RecordBlock } from './csv-tokenizer.ts';
+import { FastPathIneligibleError } from './errors.ts';
+
+/**
+ * Contract CSV → validated Arrow IPC on several cores: the file is cut into segments at record
+ * boundaries, worker threads tokenize, check and build the column buffers of each segment, and
+ * the main thread puts the segments back together in file order. The result is byte for byte the
+ * one `normaliseContractCsvFast` gives (the IPC file, the rows, the batches, every Problem in
+ * order), or that function's own result when the split cannot be proven right.
+ *
+ * Record boundaries are proven, not guessed. Segment k > 0 starts speculatively after the first
+ * line break at or after its nominal offset, as if that were outside quotes; the worker of
+ * segment k − 1 reads on past its own end to the first record that starts at or after that
+ * offset, and reports where it starts. The speculative start is kept when it is that record's
+ * start (after the empty lines both skip); otherwise segment k is read again from the proven
+ * start (`reruns`). Line numbers do not depend on quotes (every CR, LF or CRLF counts, inside
+ * quoted fields too), so each segment's first line is counted before it is read.
+ *
+ * What depends on the whole file is decided in file order on the main thread, or makes the file
+ * go through the single-threaded path (`fallback`):
+ * - primary keys: each segment logs its keys by content (two 32-bit hashes); a key looked up in a
+ *   segment and accepted in an earlier one (or a hash collision) means a duplicate across
+ *   segments, whose `line N` of first appearance the segment could not know: fallback;
+ * - a comma or `1.500`-like number cell (the comma evidence is file-wide), a row without a
+ *   parent reference after one with it (the reference's row order needs two passes), a key part holding U+001F, a record longer than the overlap, any
+ *   ineligibility: fallback;
+ * - record batches are cut every `batchSize` accepted rows of the whole file by the main thread,
+ *   which copies the segments' column buffers into the one writer; dictionaries are the
+ *   contract's fixed vocabularies, so indices need no remapping.
+ */
+
+const WORKER_TAG = 'hld-csv-segment-worker';
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+/** Files smaller than this are normalised on one thread (worker start-up would not pay). */
+export const PARALLEL_MIN_BYTES = 16 << 20;
+/** Nominal bytes per segment. */
+const DEFAULT_SEGMENT_BYTES = 8 << 20;
+/** Bytes past its end a segment's worker may read to finish its last record. */
+const DEFAULT_OVERLAP_BYTES = 1 << 20;
+/** Bytes the single-threaded in-memory path hands over at a time (csv-columns.ts). */
+const SERIAL_CHUNK_BYTES = 4 << 20;
+/** Records the header search reads (contract-csv-normaliser.ts HEADER_SEARCH_RECORDS). */
+const HEADER_SEARCH_RECORDS = 51;
+/** Rows per piece a worker hands over (the main thread re-cuts them into batches). */
+const PIECE_ROWS = 16_384;
+/** Bytes read at a time when looking for a line feed or a record start. */
+const PROBE_BYTES = 64 << 10;
+
+export interface ParallelNormaliseOptions extends FastNormaliseOptions {
+  /** Worker threads. @default os.availableParallelism(), at most 4 */
+  readonly workers?: number;
+  /** Nominal bytes per segment (tests use tiny ones so that splits land everywhere). @default 8 MiB */
+  readonly segmentBytes?: number;
+  /** Bytes past its end a segment may read to finish its last record. @default 1 MiB */
+  readonly overlapBytes?: number;
+  /** Told why the file is not eligible for the fast path (as `normaliseContractCsvFast`). */
+  readonly onIneligible?: (error: FastPathIneligibleError) => void;
+  /** Told how the file was split (for logs, tests and the benchmark). */
+  readonly onSplit?: (report: SplitReport) => void;
+}
+
+export interface SplitReport {
+  readonly workers: number;
+  /** Segments cut (0 when the file was not split). */
+  readonly segments: number;
+  /** Segments read again from a proven record start because the speculative start was not one. */
+  readonly reruns: number;
+  /** Why the single-threaded path produced the result instead, if it did. */
+  readonly fallback?: string;
+  /** CPU seconds the workers spent on segments (their start-up not included). */
+  readonly workerCpuSeconds?: number;
+  /** CPU seconds of the calling thread in this call (planning, merging, writing the IPC). */
+  readonly mainCpuSeconds?: number;
+}
+
+/** The file is worth splitting on this machine (size threshold and more than one core). */
+export function shouldSplit(byteLength: number): boolean {
+  return byteLength >= PARALLEL_MIN_BYTES && availableParallelism() > 1;
+}
+
+/** `normaliseContractCsvParallel` when `shouldSplit`, else `normaliseContractCsvFast`. */
+export function normaliseContractCsvAuto(
+  bytes: Uint8Array,
+  options: ParallelNormaliseOptions,
+): Promise<FastNormaliseResult | undefined> {
+  return shouldSplit(bytes.length)
+    ? normaliseContractCsvParallel(bytes, options)
+    : normaliseContractCsvFast(bytes, options);
+}
+
+const DONE: Promise<SegmentResult> = Promise.resolve({ kind: 'error', index: -1, reason: 'merged' });
+
+/** Options a worker receives: the cloneable part of FastNormaliseOptions. */
+interface WorkerOptions {
+  readonly fileName: string;
+  readonly kind: FastNormaliseOptions['kind'];
+  readonly docId: string;
+  readonly receivedAt?: string;
+  readonly encoding?: string;
+  readonly locatorColumn: string;
+}
+
+interface SegmentJob {
+  readonly index: number;
+  readonly options: WorkerOptions;
+  readonly delimiter: number;
+  /** The header record's bytes (every segment but the first). */
+  readonly header?: Uint8Array;
+  /** File offset of `bytes[0]`. */
+  readonly start: number;
+  /** Physical line of `bytes[0]`. */
+  readonly line: number;
+  /** File offset before which the segment's records start (Infinity for the last). */
+  readonly stopAt: number;
+  readonly bytes: Uint8Array;
+  /** `bytes` reach the end of the file. */
+  readonly final: boolean;
+}
+
+interface Piece {
+  readonly length: number;
+  readonly columns: ColumnPiece[];
+}
+
+type SegmentResult =
+  | {
+      readonly kind: 'done';
+      readonly index: number;
+      /** File offset of the first record of the next segment, or the file length. */
+      readonly next: number;
+      readonly findings: SegmentFindings;
+      readonly summary: ValidationSummary;
+      readonly probes: Int32Array;
+      readonly inserts: Int32Array;
+      readonly pieces: Piece[];
+      /** CPU microseconds of the worker thread for this segment. */
+      readonly cpuMicros: number;
+    }
+  | { readonly kind: 'ineligible' | 'exhausted' | 'error'; readonly index: number; readonly reason: string };
+
+/**
+ * Normalise a contract CSV held in memory on worker threads; same result as
+ * `normaliseContractCsvFast` (see the module comment).
+ */
+export async function normaliseContractCsvParallel(
+  bytes: Uint8Array,
+  options: ParallelNormaliseOptions,
+): Promise<FastNormaliseResult | undefined> {
+  const ipc: Uint8Array[] = [];
+  const split = await splitAndNormalise(memorySource(bytes), options, (chunk) => {
+    ipc.push(chunk);
+  });
+  if (split === undefined) return normaliseContractCsvFast(bytes, options);
+  return { ...split, ipc: split.rows > 0 ? Buffer.concat(ipc) : undefined };
+}
+
+/**
+ * Normalise a contract CSV file on worker threads, handing the Arrow IPC bytes to `write` as the
+ * record batches are written: the same bytes and summary as `normaliseContractCsvFile`. Memory
+ * holds the segments in flight, not the file. When the split turns out not to give the
+ * single-threaded result after some bytes were written (a primary key repeated across segments,
+ * a late comma number…), `rewind` is called: the caller drops what it was given (truncates the
+ * file, aborts the upload), and the file is normalised again on one thread through `write`.
+ */
+export async function normaliseContractCsvFileParallel(
+  path: string,
+  options: ParallelNormaliseOptions & {
+    readonly write: (ipc: Uint8Array) => void | Promise<void>;
+    readonly rewind: () => void | Promise<void>;
+  },
+): Promise<FastNormaliseSummary> {
+  const handle = await open(path, 'r');
+  let written = false;
+  let split: FastNormaliseSummary | undefined;
+  try {
+    const { size } = await handle.stat();
+    split = await splitAndNormalise(fileSource(handle.fd, size), options, async (chunk) => {
+      written = true;
+      await options.write(chunk);
+    });
+  } finally {
+    await handle.close();
+  }
+  if (split) return split;
+  if (written) await options.rewind();
+  return normaliseContractCsvFile(path, options);
+}
+
+/** The bytes of the file, read a range at a time (each range a fresh copy, to transfer). */
+interface ByteSource {
+  readonly length: number;
+  read(start: number, end: number): Uint8Array;
+}
+
+function memorySource(bytes: Uint8Array): ByteSource {
+  return { length: bytes.length, read: (start, end) => copyOf(bytes, start, Math.min(end, bytes.length)) };
+}
+
+function fileSource(fd: number, size: number): ByteSource {
+  return {
+    length: size,
+    read(start, end) {
+      const bytes = new Uint8Array(Math.max(0, Math.min(end, size) - start));
+      let done = 0;
+      while (done < bytes.length) {
+        const read = readSync(fd, bytes, done, bytes.length - done, start + done);
+        if (read === 0) throw new Error('csv-segments: the file shrank while it was read');
+        done += read;
+      }
+      return bytes;
+    },
+  };
+}
+
+/**
+ * The split itself: the result without the IPC (which goes to `emit`), or undefined when the
+ * single-threaded path must give the result (`onSplit` is told why).
+ */
+async function splitAndNormalise(
+  source: ByteSource,
+  options: ParallelNormaliseOptions,
+  emit: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<FastNormaliseSummary | undefined> {
+  const workerCount = Math.max(1, options.workers ?? Math.min(4, availableParallelism()));
+  const mainCpuStart = threadCpuMicros();
+  let workerCpuMicros = 0;
+  const serial = (fallback: string, segments = 0, reruns = 0): undefined => {
+    options.onSplit?.({ workers: workerCount, segments, reruns, fallback });
+    return undefined;
+  };
+  const plan = planSegments(source, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+  if (typeof plan === 'string') return serial(plan);
+  const { starts, delimiter, header, bom } = plan;
+  if (starts.length < 2) return serial('one segment');
+  const overlap = Math.max(1, options.overlapBytes ?? DEFAULT_OVERLAP_BYTES);
+  const workerOptions: WorkerOptions = {
+    fileName: options.fileName,
+    kind: options.kind,
+    docId: options.docId,
+    locatorColumn: options.locatorColumn,
+    ...(options.receivedAt !== undefined ? { receivedAt: options.receivedAt } : {}),
+    ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
+  };
+  /** Physical line of each segment's start, counted as the segments are read (in order). */
+  const lines = [1];
+  const job = (index: number, start: number, line: number): SegmentJob => {
+    const stopAt = index + 1 < starts.length ? starts[index + 1]! : Number.POSITIVE_INFINITY;
+    const end = Math.min(source.length, stopAt + overlap);
+    // A copy of its own, transferred to the worker: memory holds the segments in flight only.
+    const bytes = source.read(start, end);
+    if (start === starts[index] && index + 1 < starts.length && lines[index + 1] === undefined)
+      lines[index + 1] = line + countLineBreaks(bytes, 0, stopAt - start);
+    return {
+      index,
+      options: workerOptions,
+      delimiter,
+      ...(index > 0 ? { header } : {}),
+      start,
+      line,
+      stopAt,
+      bytes,
+      final: end >= source.length,
+    };
+  };
+
+  const pool = new SegmentPool(Math.min(workerCount, starts.length));
+  let reruns = 0;
+  try {
+    // Segments are handed out a few ahead of the merge only: each job holds a copy of its bytes
+    // and its result holds the segment's column buffers until merged.
+    const window = 2 * pool.size;
+    const pending: Promise<SegmentResult>[] = [];
+    const dispatch = (upTo: number) => {
+      while (pending.length < Math.min(starts.length, upTo)) {
+        const index = pending.length;
+        const result = pool.run(job(index, starts[index]!, lines[index]!));
+        // Quiet unhandled rejections of results never awaited after a fallback.
+        result.catch(() => undefined);
+        pending.push(result);
+      }
+    };
+    dispatch(window);
+
+    // The main thread's own normaliser reads the header only: it gives the contract and the
+    // Arrow output with the schema and metadata of the single-threaded path.
+    let output: RowOutput | undefined;
+    const capture: RowOutputFactory = (specs, metadata) => {
+      output = arrowRowOutput(specs, metadata);
+      return output;
+    };
+    const head = new ContractCsvNormaliser({
+      ...options,
+      output: capture,
+      segment: { delimiter, afterHeader: true, start: 0, line: 1, stopAt: 0, logKeys: false },
+    });
+    head.push(header, false);
+    const contract = head.contract!;
+    const columns = output!.columns;
+    const batchSize = Math.max(1, options.batchSize ?? 65_536);
+    const summary = emptySummary();
+    const keys = new KeyHashSet();
+    let notices: readonly ReadNotice[] = [];
+    let pendingRows = 0;
+    let rows = 0;
+    let batches = 0;
+    let expected = bom;
+    let waiting = false;
+    const writeBatch = async () => {
+      output!.writeBatch(pendingRows);
+      batches += 1;
+      pendingRows = 0;
+      for (const chunk of output!.take()) await emit(chunk);
+    };
+
+    for (let index = 0; index < starts.length; index += 1) {
+      const nextStart = index + 1 < starts.length ? starts[index + 1]! : Number.POSITIVE_INFINITY;
+      // The previous segment's last record reaches past this one: it holds no record.
+      if (expected >= nextStart || expected >= source.length) continue;
+      dispatch(index + 1 + window);
+      let result = await pending[index]!;
+      // Merged below: the promise need not keep the result alive.
+      pending[index] = DONE;
+      if (index > 0 && firstRecordAfter(source, starts[index]!) !== expected) {
+        // The speculative start was not a record start: read the segment again from the proven one.
+        reruns += 1;
+        const line =
+          lines[index]! +
+          countLineBreaks(source.read(starts[index]!, expected), 0, expected - starts[index]!);
+        result = await pool.run(job(index, expected, line));
+      }
+      if (result.kind !== 'done')
+        return serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
+      workerCpuMicros += result.cpuMicros;
+      const { findings } = result;
+      if (findings.numberStyle) return serial('a comma or 1.500-like number cell', starts.length, reruns);
+      // Rows that refer to a parent come after all others in the output: the file order holds
+      // while no row without one follows a row with one (else two passes, on one thread).
+      if (waiting && findings.plain)
+        return serial('rows with and without a parent mixed', starts.length, reruns);
+      waiting ||= findings.waiting;
+      if (findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
+      if (keys.seenAny(result.probes))
+        return serial('a primary key repeated across segments', starts.length, reruns);
+      keys.addAll(result.inserts);
+      if (index === 0) notices = findings.notices;
+      mergeSummary(summary, result.summary);
+      for (const piece of result.pieces) {
+        let from = 0;
+        while (from < piece.length) {
+          const to = Math.min(piece.length, from + batchSize - pendingRows);
+          for (let column = 0; column < columns.length; column += 1)
+            columns[column]!.appendPiece(piece.columns[column]!, from, to);
+          pendingRows += to - from;
+          rows += to - from;
+          if (pendingRows >= batchSize) await writeBatch();
+          from = to;
+        }
+      }
+      expected = result.next;
+    }
+    for (const notice of notices) summary.problems.push({ file: options.fileName, ...notice });
+    if (pendingRows > 0) await writeBatch();
+    output!.finish();
+    for (const chunk of output!.take()) await emit(chunk);
+    options.onSplit?.({
+      workers: pool.size,
+      segments: starts.length,
+      reruns,
+      workerCpuSeconds: workerCpuMicros / 1e6,
+      mainCpuSeconds: (threadCpuMicros() - mainCpuStart) / 1e6,
+    });
+    return { contract, rows, batches, summary };
+  } catch (error) {
+    if (error instanceof FastPathIneligibleError)
+      return serial(`main thread: ${error.reason}`, starts.length, reruns);
+    throw error;
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Segment starts (file offsets; the first is 0), the delimiter and the header record, or why the
+ * file is read on one thread. Segment 1 starts after the records the header search reads, which
+ * must lie in the single-threaded path's first chunk, as that path requires.
+ */
+function planSegments(
+  source: ByteSource,
+  segmentBytes: number,
+): { starts: number[]; delimiter: number; header: Uint8Array; bom: number } | string {
+  const bytes = source.read(0, SERIAL_CHUNK_BYTES);
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return 'UTF-16';
+  const bom = startsWithBom(bytes, 0) ? 3 : 0;
+  if (bom > 0 && startsWithBom(bytes, 3)) return 'two byte order marks';
+  const data = bytes.subarray(bom);
+  const delimiter = sniffDelimiter(data);
+  let block: RecordBlock;
+  try {
+    block = new CsvTokenizer(delimiter).push(data, bytes.length === source.length);
+  } catch (error) {
+    if (error instanceof FastPathIneligibleError) return `first chunk: ${error.reason}`;
+    throw error;
+  }
+  if (block.records <= HEADER_SEARCH_RECORDS) return 'fewer records than the header search reads';
+  const headerEnd = recordStart(block, 1);
+  const searchEnd = bom + recordStart(block, HEADER_SEARCH_RECORDS);
+  const starts = [0];
+  for (;;) {
+    const last = starts.at(-1)!;
+    const nominal = Math.max(searchEnd, last + Math.max(1, segmentBytes));
+    if (nominal >= source.length) break;
+    const lf = nextLineFeed(source, nominal - 1);
+    if (lf < 0 || lf + 1 >= source.length) break;
+    starts.push(lf + 1);
+  }
+  return { starts, delimiter, header: copyOf(data, 0, headerEnd), bom };
+}
+
+/** Offset of the first LF at or after `from`, or -1. */
+function nextLineFeed(source: ByteSource, from: number): number {
+  for (let at = from; at < source.length; at += PROBE_BYTES) {
+    const found = Buffer.from(source.read(at, at + PROBE_BYTES).buffer).indexOf(LF);
+    if (found >= 0) return at + found;
+  }
+  return -1;
+}
+
+/** A copy of bytes `[start, end)` in an ArrayBuffer of its own (one memcpy), to transfer. */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
+}
+
+/** CPU time of the calling thread in microseconds (Node ≥ 23.9), or of the process before that. */
+function threadCpuMicros(): number {
+  const usage =
+    (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.() ?? process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+/**
+ * Where the tokenizer, started at `start` outside quotes, starts its first record: after the
+ * empty lines (CR and LF bytes) there.
+ */
+function firstRecordAfter(source: ByteSource, start: number): number {
+  for (let at = start; at < source.length; at += PROBE_BYTES) {
+    const bytes = source.read(at, at + PROBE_BYTES);
+    for (let index = 0; index < bytes.length; index += 1)
+      if (bytes[index] !== LF && bytes[index] !== CR) return at + index;
+  }
+  return source.length;
+}
+
+/** Offset in the block's bytes where record `record` starts (its first cell, or that cell's quote). */
+function recordStart(block: RecordBlock, record: number): number {
+  const start = block.cellStart[block.recordCells[record]!]!;
+  return start > 0 && block.bytes[start - 1] === QUOTE ? start - 1 : start;
+}
+
+/**
+ * Line breaks in `[from, to)` as the tokenizer counts them, quoted or not: every LF, every CR,
+ * a CRLF once. (Neither bound splits a CRLF: segments start after an LF.)
+ */
+export function countLineBreaks(bytes: Uint8Array, from: number, to: number): number {
+  const search = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let count = 0;
+  for (let at = search.indexOf(LF, from); at >= 0 && at < to; at = search.indexOf(LF, at + 1)) count += 1;
+  const cr = search.indexOf(CR, from);
+  if (cr < 0 || cr >= to) return count;
+  for (let at = cr; at >= 0 && at < to; at = search.indexOf(CR, at + 1)) {
+    if (at + 1 >= to || bytes[at + 1] !== LF) count += 1;
+  }
+  return count;
+}
+
+function mergeSummary(summary: ValidationSummary, part: ValidationSummary): void {
+  summary.rowsRead += part.rowsRead;
+  summary.rowsAccepted += part.rowsAccepted;
+  summary.rowsQuarantined += part.rowsQuarantined;
+  for (const problem of part.problems) summary.problems.push(problem);
+  for (const [table, name] of Object.entries(part.contracts)) summary.contracts[table] = name;
+  for (const [table, counts] of Object.entries(part.byTable)) {
+    summary.byTable[table] ??= { accepted: 0, quarantined: 0 };
+    const total = summary.byTable[table];
+    total.accepted += counts.accepted;
+    total.quarantined += counts.quarantined;
+  }
+}
+
+/** Keys by content (pairs of 32-bit hashes), open addressing. */
+class KeyHashSet {
+  private table = new Int32Array(1 << 16);
+  private used = new Uint8Array(1 << 15);
+  private mask = (1 << 15) - 1;
+  private size = 0;
+
+  /** Some pair of `pairs` is in the set. */
+  seenAny(pairs: Int32Array): boolean {
+    if (this.size === 0) return false;
+    for (let index = 0; index < pairs.length; index += 2)
+      if (this.has(pairs[index]!, pairs[index + 1]!)) return true;
+    return false;
+  }
+
+  addAll(pairs: Int32Array): void {
+    for (let index = 0; index < pairs.length; index += 2) this.add(pairs[index]!, pairs[index + 1]!);
+  }
+
+  private has(first: number, second: number): boolean {
+    for (let slot = first & this.mask; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
+      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return true;
+    }
+    return false;
+  }
+
+  private add(first: number, second: number): void {
+    if ((this.size + 1) * 2 > this.mask) this.grow();
+    let slot = first & this.mask;
+    for (; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
+      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return;
+    }
+    this.used[slot] = 1;
+    this.table[2 * slot] = first;
+    this.table[2 * slot + 1] = second;
+    this.size += 1;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const oldUsed = this.used;
+    const slots = (this.mask + 1) * 2;
+    this.table = new Int32Array(slots * 2);
+    this.used = new Uint8Array(slots);
+    this.mask = slots - 1;
+    this.size = 0;
+    for (let slot = 0; slot < oldUsed.length; slot += 1)
+      if (oldUsed[slot] === 1) this.add(old[2 * slot]!, old[2 * slot + 1]!);
+  }
+}
+
+/** Worker threads running this module in worker mode, one job at a time each. */
+class SegmentPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: {
+    job: SegmentJob;
+    resolve: (result: SegmentResult) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  constructor(readonly size: number) {
+    for (let index = 0; index < size; index += 1) {
+      const worker = startWorker();
+      // Errors outside a job (none expected) must not crash the process; a job's error rejects it.
+      worker.on('error', () => undefined);
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  run(job: SegmentJob): Promise<SegmentResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.shift()!;
+      const { job, resolve, reject } = this.queue.shift()!;
+      const done = (result: SegmentResult) => {
+        worker.off('error', failed);
+        this.idle.push(worker);
+        this.next();
+        resolve(result);
+      };
+      const failed = (error: unknown) => {
+        worker.off('message', done);
+        reject(error);
+      };
+      worker.once('message', done);
+      worker.once('error', failed);
+      const transfer = [job.bytes.buffer as ArrayBuffer];
+      worker.postMessage(job, transfer);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const { reject } of this.queue.splice(0)) reject(new Error('SegmentPool closed'));
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/**
+ * A worker running this very module: the file that defines it (a `.ts` file under tsx in tests
+ * and the benchmark, the function's bundle in Lambda, where it is the bundle itself).
+ */
+function startWorker(): Worker {
+  const url = new URL(import.meta.url);
+  const typescript = url.pathname.endsWith('.ts');
+  return new Worker(url, {
+    workerData: { [WORKER_TAG]: true },
+    // A `.ts` module needs tsx's loader in the worker too (under vitest the process has none).
+    ...(typescript ? { execArgv: ['--import', 'tsx'] } : {}),
+  });
+}
+
+/** The work of one segment, in a worker thread. */
+function readSegment(job: SegmentJob): { result: SegmentResult; transfer: ArrayBuffer[] } {
+  const cpuStart = threadCpuMicros();
+  const pieces: Piece[] = [];
+  const pieceOutput: RowOutputFactory = (specs) => {
+    const { schema, dictionaries } = arrowSchema(specs, {});
+    const columns = specs.map((spec, index) => columnOutput(spec, schema.fields[index]!, dictionaries));
+    return {
+      columns,
+      writeBatch(length) {
+        pieces.push({ length, columns: columns.map((column) => column.takePiece(length)) });
+      },
+      finish() {},
+      take: () => [],
+    };
+  };
+  const later = job.index > 0;
+  const normaliser = new ContractCsvNormaliser({
+    ...job.options,
+    output: pieceOutput,
+    batchSize: PIECE_ROWS,
+    segment: {
+      delimiter: job.delimiter,
+      afterHeader: later,
+      start: job.start,
+      line: job.line,
+      stopAt: job.stopAt,
+      logKeys: true,
+    },
+  });
+  try {
+    if (later) normaliser.push(job.header!, false);
+    normaliser.push(job.bytes, job.final);
+    if (!job.final) {
+      if (normaliser.stoppedAt < 0)
+        return {
+          result: { kind: 'exhausted', index: job.index, reason: 'a record runs past the overlap' },
+          transfer: [],
+        };
+      normaliser.push(new Uint8Array(0), true);
+    }
+    const findings = normaliser.finishSegment();
+    const log = normaliser.keyLog;
+    const probes = log ? log.probes.slice(0, 2 * log.probeCount) : new Int32Array(0);
+    const inserts = log ? log.inserts.slice(0, 2 * log.insertCount) : new Int32Array(0);
+    const result: SegmentResult = {
+      kind: 'done',
+      index: job.index,
+      next: findings.stoppedAt >= 0 ? findings.stoppedAt : Number.POSITIVE_INFINITY,
+      findings,
+      summary: normaliser.summary,
+      probes,
+      inserts,
+      pieces,
+      cpuMicros: threadCpuMicros() - cpuStart,
+    };
+    const transfer = [
+      probes.buffer,
+      inserts.buffer,
+      ...pieces.flatMap((piece) => piece.columns.flatMap(pieceBuffers)),
+    ];
+    return { result, transfer: [...new Set(transfer)] as ArrayBuffer[] };
+  } catch (error) {
+    const kind = error instanceof FastPathIneligibleError ? 'ineligible' : 'error';
+    const reason = error instanceof FastPathIneligibleError ? error.reason : String(error);
+    return { result: { kind, index: job.index, reason }, transfer: [] };
+  }
+}
+
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_TAG] === true) {
+  parentPort!.on('message', (job: SegmentJob) => {
+    const { result, transfer } = readSegment(job);
+    parentPort!.postMessage(result, transfer);
+  });
+}
