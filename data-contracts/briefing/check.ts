@@ -22,11 +22,28 @@ export const BRIEFING_CONTRACT = {
    * section carries `confidence` and `illustrative`; documents carry their registered title. 2.1.0: survey statistics with bases
    * (country `survey.statistics`, theme `survey_statistics`). 2.2.0: the pilots' status history
    * (country `pilot_status`), the pilot's programme, event date precision, event co-hosts.
+   * 3.0.0 (breaking): lineage names rows as locator ranges (`ranges`) instead of one locator
+   * string per row (`locators`) — see BRIEFING_CONTRACT_CHANGES.
    */
-  version: '2.2.0',
+  version: '3.0.0',
 } as const;
 
-/** `briefing_item@2.2.0`, recorded with every version. */
+/**
+ * Breaking changes of the briefing contract since this list was kept (3.0.0), with the reason
+ * (CONTRACTS.md lists them).
+ * Items stored under an older major are read as the current one by storage
+ * (packages/storage/briefing-store.ts), so rollbacks and old versions stay readable.
+ */
+export const BRIEFING_CONTRACT_CHANGES = [
+  {
+    version: '3.0.0',
+    change:
+      'Lineage names every row as locator ranges: `lineage.sources[].ranges` (`{ table, first, last? }`: consecutive rows of one table of one file whose locators count up by one at one place) replaces `lineage.sources[].locators` (one `<table> <locator>` string per row). Expanding the ranges gives exactly the old list, in order; `rows` still counts them.',
+    why: 'Item size at scale: one survey upload of 1M rows put about 1M locator strings into the items (a 383 MB JSON export), which every refresh hashed, diffed, rendered and wrote; as ranges the same rows take about a tenth of the entries.',
+  },
+] as const;
+
+/** `briefing_item@3.0.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

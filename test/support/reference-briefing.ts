@@ -1,4 +1,5 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
+import { locatorRanges } from '#contracts/briefing/locator-ranges.ts';
 import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
 import type { BriefingTheme } from '#contracts/briefing/vocabulary.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
@@ -258,11 +259,20 @@ function summariseRefs(refs: readonly SourceRef[]) {
     .sort((a, b) => byText(a.source_doc_id, b.source_doc_id));
 }
 
-/** Lineage of an item: per document and file, the raw object (key + SHA-256) and row locators. */
+/**
+ * Lineage of an item: per document and file, the raw object (key + SHA-256) and every row locator,
+ * listed in full and then cut into ranges by the contract's own rule (locator-ranges.ts).
+ */
 function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
   const grouped = new Map<
     string,
-    { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }
+    {
+      source_doc_id: string;
+      file_sha256: string;
+      raw_key: string;
+      tables: Set<string>;
+      rows: { table: string; locator: string }[];
+    }
   >();
   for (const ref of refs) {
     const key = `${ref.source_doc_id}|${ref.file_sha256}`;
@@ -271,10 +281,10 @@ function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
       file_sha256: ref.file_sha256,
       raw_key: ref.raw_key,
       tables: new Set<string>(),
-      locators: [],
+      rows: [],
     };
     entry.tables.add(ref.table);
-    entry.locators.push(`${ref.table} ${ref.locator}`);
+    entry.rows.push({ table: ref.table, locator: ref.locator });
     grouped.set(key, entry);
   }
   return {
@@ -284,8 +294,8 @@ function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
         file_sha256: entry.file_sha256,
         raw_key: entry.raw_key,
         tables: [...entry.tables].sort(byText),
-        rows: entry.locators.length,
-        locators: entry.locators,
+        rows: entry.rows.length,
+        ranges: locatorRanges(entry.rows),
       }))
       .sort((a, b) => byText(`${a.source_doc_id}|${a.file_sha256}`, `${b.source_doc_id}|${b.file_sha256}`)),
   };
