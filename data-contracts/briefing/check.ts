@@ -23,7 +23,8 @@ export const BRIEFING_CONTRACT = {
    * (country `survey.statistics`, theme `survey_statistics`). 2.2.0: the pilots' status history
    * (country `pilot_status`), the pilot's programme, event date precision, event co-hosts.
    * 3.0.0 (breaking): lineage names rows as locator ranges (`ranges`) instead of one locator
-   * string per row (`locators`) — see BRIEFING_CONTRACT_CHANGES.
+   * string per row (`locators`), and the sources item lists a dangling reference once per value
+   * and document with its rows as ranges — see BRIEFING_CONTRACT_CHANGES.
    */
   version: '3.0.0',
 } as const;
@@ -38,8 +39,8 @@ export const BRIEFING_CONTRACT_CHANGES = [
   {
     version: '3.0.0',
     change:
-      'Lineage names every row as locator ranges: `lineage.sources[].ranges` (`{ table, first, last? }`: consecutive rows of one table of one file whose locators count up by one at one place) replaces `lineage.sources[].locators` (one `<table> <locator>` string per row). Expanding the ranges gives exactly the old list, in order; `rows` still counts them.',
-    why: 'Item size at scale: one survey upload of 1M rows put about 1M locator strings into the items (a 383 MB JSON export), which every refresh hashed, diffed, rendered and wrote; as ranges the same rows take about a tenth of the entries.',
+      "Lineage names every row as locator ranges: `lineage.sources[].ranges` (`{ table, first, last? }`: consecutive rows of one table of one file whose locators count up by one at one place) replaces `lineage.sources[].locators` (one `<table> <locator>` string per row). Expanding the ranges gives exactly the old list, in order; `rows` still counts them. The same for the sources item's `integrity_problems`: one entry per table, field, value and document with `rows` and `ranges` replaces one entry per row with its `locator`.",
+    why: 'Item size at scale: one survey upload of 1M rows put about 1M locator strings into the lineage and, as its respondents were in no live file, 980,018 one-row dangling-reference entries into the sources item (a 383 MB JSON export), which every refresh hashed, diffed, rendered and wrote. As ranges the lineage of those rows is 32,704 ranges (2.4 MB of JSON instead of one string per row).',
   },
 ] as const;
 

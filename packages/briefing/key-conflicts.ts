@@ -1,3 +1,4 @@
+import { expandLocatorRanges, formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
 import type { IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS } from '#contracts/relations.ts';
 import { byText } from './column-text.ts';
@@ -36,9 +37,12 @@ export function keyConflictCaveat(conflict: KeyConflict): string {
   return `Held back [key-conflict]: ${conflict.table} ${conflict.key} is claimed by ${conflict.claims.length} files, ${files}; neither row is shown or counted until one file is corrected or withdrawn.`;
 }
 
-/** Caveat: a row naming a parent no live file has (wording shared with the test oracle). */
+/** Caveat: rows naming a parent no live file has (wording shared with the test oracle). */
 export function danglingReferenceCaveat(problem: IntegrityProblem): string {
-  return `Dangling reference [dangling-reference]: ${problem.table} ${problem.locator} names ${problem.references} '${problem.value}', which no live file has; the row is shown but rests on nothing for that link.`;
+  const where = problem.ranges.map(formatLocatorRange).join(', ');
+  return problem.rows === 1
+    ? `Dangling reference [dangling-reference]: ${where} names ${problem.references} '${problem.value}', which no live file has; the row is shown but rests on nothing for that link.`
+    : `Dangling reference [dangling-reference]: ${where} (${problem.rows} rows) name ${problem.references} '${problem.value}', which no live file has; the rows are shown but rest on nothing for that link.`;
 }
 
 /** The caveats already in a country's list, so adding one stays constant time however many it has. */
@@ -143,27 +147,33 @@ export function danglingCaveats(
 ): void {
   // The rows each problem names, found in one pass per table (not one pass per problem).
   const rowsOf = new Map<IntegrityProblem, number[]>();
-  const byTable = new Map<string, Map<string, number[]>>();
+  // Per table: per row locator and document, the row lists of the problems naming it.
+  const byTable = new Map<string, Map<string, number[][]>>();
   for (const problem of problems) {
     if (!COUNTRY_COLUMNS[problem.table] || !set.has(problem.table)) continue;
-    const wanted = byTable.get(problem.table) ?? new Map<string, number[]>();
+    const wanted = byTable.get(problem.table) ?? new Map<string, number[][]>();
     byTable.set(problem.table, wanted);
-    const key = `${problem.locator}\u0000${problem.source_doc_id}`;
-    const rows = wanted.get(key) ?? [];
-    wanted.set(key, rows);
+    const rows: number[] = [];
     rowsOf.set(problem, rows);
+    for (const { locator } of expandLocatorRanges(problem.ranges)) {
+      const key = `${locator}\u0000${problem.source_doc_id}`;
+      const list = wanted.get(key);
+      if (list) list.push(rows);
+      else wanted.set(key, [rows]);
+    }
   }
   for (const [name, wanted] of byTable) {
     const table = set.table(name);
     const { locators, doc } = table.refs();
     for (let row = 0; row < table.length; row += 1) {
-      wanted.get(`${locators[row]}\u0000${set.docs[doc[row]!]}`)?.push(row);
+      for (const rows of wanted.get(`${locators[row]}\u0000${set.docs[doc[row]!]}`) ?? []) rows.push(row);
     }
   }
   for (const problem of problems) {
     const rows = rowsOf.get(problem);
     if (!rows?.length) continue;
     const country = set.table(problem.table).column(COUNTRY_COLUMNS[problem.table]!);
-    for (const row of rows) addCaveat(caveats, country(row), danglingReferenceCaveat(problem));
+    const caveat = danglingReferenceCaveat(problem);
+    for (const row of rows) addCaveat(caveats, country(row), caveat);
   }
 }

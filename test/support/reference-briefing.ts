@@ -1,6 +1,6 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
-import { locatorRanges } from '#contracts/briefing/locator-ranges.ts';
-import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
+import { locatorRanges, rangeHolds } from '#contracts/briefing/locator-ranges.ts';
+import type { BriefingLineage, LocatorRange } from '#contracts/briefing/provenance.ts';
 import type { BriefingTheme } from '#contracts/briefing/vocabulary.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
@@ -680,29 +680,45 @@ function integrityProblems(tables: CuratedTables) {
     field: string;
     value: string;
     references: string;
-    locator: string;
     source_doc_id: string;
+    rows: number;
+    ranges: LocatorRange[];
   }[] = [];
   for (const relation of RELATIONS) {
     const parents = tables[relation.references.table];
     const children = tables[relation.table];
     if (!children?.length) continue;
     const keys = new Set((parents ?? []).map((parent) => String(parent.row[relation.references.field])));
+    // Every row naming a missing parent, listed in full, then grouped by value and document.
+    const broken = new Map<
+      string,
+      { value: string; doc: string; rows: { table: string; locator: string }[] }
+    >();
     for (const child of children) {
       const value = child.row[relation.field];
       if (value === undefined || keys.has(String(value))) continue;
+      const key = `${String(value)}\u0000${child.ref.source_doc_id}`;
+      const entry = broken.get(key) ?? { value: String(value), doc: child.ref.source_doc_id, rows: [] };
+      entry.rows.push({ table: relation.table, locator: child.ref.locator });
+      broken.set(key, entry);
+    }
+    for (const entry of broken.values()) {
       problems.push({
         table: relation.table,
         field: relation.field,
-        value: String(value),
+        value: entry.value,
         references: `${relation.references.table}.${relation.references.field}`,
-        locator: child.ref.locator,
-        source_doc_id: child.ref.source_doc_id,
+        source_doc_id: entry.doc,
+        rows: entry.rows.length,
+        ranges: locatorRanges(entry.rows),
       });
     }
   }
   return problems.sort((a, b) =>
-    byText(`${a.table}|${a.value}|${a.locator}`, `${b.table}|${b.value}|${b.locator}`),
+    byText(
+      `${a.table}|${a.field}|${a.value}|${a.source_doc_id}`,
+      `${b.table}|${b.field}|${b.value}|${b.source_doc_id}`,
+    ),
   );
 }
 
@@ -837,7 +853,10 @@ export function buildBriefingFromRows(
     const column = COUNTRY_COLUMNS[problem.table];
     if (!column) continue;
     for (const row of tables[problem.table] ?? [])
-      if (row.ref.locator === problem.locator && row.ref.source_doc_id === problem.source_doc_id)
+      if (
+        row.ref.source_doc_id === problem.source_doc_id &&
+        problem.ranges.some((range) => rangeHolds(range, problem.table, row.ref.locator))
+      )
         checked.add(row.row[column], danglingReferenceCaveat(problem));
   }
   const items: OracleItem[] = [];
