@@ -40,7 +40,7 @@ export const BRIEFING_CONTRACT_CHANGES = [
     version: '3.0.0',
     change:
       "Lineage names every row as locator ranges: `lineage.sources[].ranges` (`{ table, first, last? }`: consecutive rows of one table of one file whose locators count up by one at one place) replaces `lineage.sources[].locators` (one `<table> <locator>` string per row). Expanding the ranges gives exactly the old list, in order; `rows` still counts them. The same for the sources item's `integrity_problems`: one entry per table, field, value and document with `rows` and `ranges` replaces one entry per row with its `locator`.",
-    why: 'Item size at scale: one survey upload of 1M rows put about 1M locator strings into the lineage and, as its respondents were in no live file, 980,018 one-row dangling-reference entries into the sources item (a 383 MB JSON export), which every refresh hashed, diffed, rendered and wrote. As ranges the lineage of those rows is 32,704 ranges (2.4 MB of JSON instead of one string per row).',
+    why: 'Item size at scale: one survey upload of 1M rows put about 1M locator strings into the lineage and, as its respondents were in no live file, 980,018 one-row dangling-reference entries into the sources item (a 383 MB JSON export), which every refresh hashed, diffed, rendered and wrote. As ranges the lineage of those rows is 32,704 ranges (2.4 MB of JSON) and the dangling references 48,774 entries, one per missing respondent (16 MB).',
   },
 ] as const;
 
