@@ -24,11 +24,29 @@ export const BRIEFING_CONTRACT = {
    * (country `pilot_status`), the pilot's programme, event date precision, event co-hosts.
    * 2.3.0: context figures by sex (country `context_figures[].by_sex`), each project's JMDI grant
    * (country `jmdi.projects[].jmdi_grant_amount`).
+   * 3.0.0 (breaking): lineage names rows as locator ranges (`ranges`) instead of one locator
+   * string per row (`locators`), and the sources item lists a dangling reference once per value
+   * and document with its rows as ranges — see BRIEFING_CONTRACT_CHANGES.
    */
-  version: '2.3.0',
+  version: '3.0.0',
 } as const;
 
-/** `briefing_item@2.3.0`, recorded with every version. */
+/**
+ * Breaking changes of the briefing contract since this list was kept (3.0.0), with the reason
+ * (CONTRACTS.md lists them).
+ * Items stored under an older major are read as the current one by storage
+ * (packages/storage/briefing-store.ts), so rollbacks and old versions stay readable.
+ */
+export const BRIEFING_CONTRACT_CHANGES = [
+  {
+    version: '3.0.0',
+    change:
+      "Lineage names every row as locator ranges: `lineage.sources[].ranges` (`{ table, first, last? }`: consecutive rows of one table of one file whose locators count up by one at one place) replaces `lineage.sources[].locators` (one `<table> <locator>` string per row). Expanding the ranges gives exactly the old list, in order; `rows` still counts them. The same for the sources item's `integrity_problems`: one entry per table, field, value and document with `rows` and `ranges` replaces one entry per row with its `locator`.",
+    why: 'Item size at scale: one survey upload of 1M rows put about 1M locator strings into the lineage and, as its respondents were in no live file, 980,018 one-row dangling-reference entries into the sources item (a 383 MB JSON export), which every refresh hashed, diffed, rendered and wrote. As ranges the lineage of those rows is 32,704 ranges (2.4 MB of JSON) and the dangling references 48,774 entries, one per missing respondent (16 MB).',
+  },
+] as const;
+
+/** `briefing_item@3.0.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -1,5 +1,6 @@
 import { CONFIDENCE } from '../vocabularies.ts';
 import * as z from '../zod.ts';
+import { isLocatorRange } from './locator-ranges.ts';
 import { MAX_SUMMARY_LOCATORS } from './vocabulary.ts';
 
 /**
@@ -47,7 +48,28 @@ export const documentSummary = z.strictObject({
 });
 export type DocumentSummary = z.infer<typeof documentSummary>;
 
-/** Per document and uploaded file: the raw object (key + SHA-256), the tables and every row locator. */
+/**
+ * Consecutive rows of one table of one file, by their locators: `first`, then every locator that
+ * counts up from it by one at one place, to `last` (`line 2` … `line 22`); `last` is absent for
+ * one row. The rule, and expanding a range back into its locators: locator-ranges.ts.
+ */
+export const locatorRange = z
+  .strictObject({
+    table: z.string(),
+    first: z.string(),
+    last: z.optional(z.string()),
+  })
+  .check(
+    z.refine((range) => isLocatorRange(range), {
+      message: 'first and last must differ in one number only, first below last',
+    }),
+  );
+export type LocatorRange = z.infer<typeof locatorRange>;
+
+/**
+ * Per document and uploaded file: the raw object (key + SHA-256), the tables, and every row the
+ * item rests on as locator ranges (expanded, the rows in the builder's order; `rows` of them).
+ */
 export const lineageSource = z.strictObject({
   source_doc_id: z.string(),
   file_sha256: z.string(),
@@ -55,7 +77,7 @@ export const lineageSource = z.strictObject({
   raw_key: z.string(),
   tables: z.array(z.string()),
   rows: z.number().check(z.int(), z.nonnegative()),
-  locators: z.array(z.string()),
+  ranges: z.array(locatorRange),
 });
 export type LineageSource = z.infer<typeof lineageSource>;
 

@@ -1,7 +1,7 @@
 import { REGISTRATION } from '../source-registry.ts';
 import { CONFIDENCE } from '../vocabularies.ts';
 import * as z from '../zod.ts';
-import { provenanceMarks } from './provenance.ts';
+import { locatorRange, provenanceMarks } from './provenance.ts';
 
 /**
  * The body of the `sources` item (one per version, id `all`): every document the briefing cites,
@@ -34,7 +34,8 @@ export type CitedSource = z.infer<typeof citedSource>;
 
 /**
  * A foreign key across files that does not resolve (a lesson in one upload naming a project no
- * upload has). Listed, never silently dropped.
+ * upload has): one value of one field, with every row of a document that names it, as locator
+ * ranges (locator-ranges.ts; `rows` of them). Listed, never silently dropped.
  */
 export const integrityProblem = z.strictObject({
   table: z.string(),
@@ -42,8 +43,9 @@ export const integrityProblem = z.strictObject({
   value: z.string(),
   /** `<table>.<field>` the value should name. */
   references: z.string(),
-  locator: z.string(),
   source_doc_id: z.string(),
+  rows: z.number().check(z.int(), z.positive()),
+  ranges: z.array(locatorRange),
 });
 export type IntegrityProblem = z.infer<typeof integrityProblem>;
 

@@ -72,8 +72,6 @@ export interface CuratedRefs {
   /** 1 where the row's document is illustrative. */
   readonly illustrative: Uint8Array;
   readonly locators: readonly string[];
-  /** `<table> <locator>`, as lineage lists them. */
-  readonly locatorTexts: readonly string[];
 }
 
 export interface CuratedTable {
@@ -370,7 +368,6 @@ class RowCuratedTable implements CuratedTable {
         rank,
         ...this.set.markRows(doc, rank),
         locators: this.rows.map(({ ref }) => ref.locator),
-        locatorTexts: this.rows.map(({ ref }) => `${ref.table} ${ref.locator}`),
       };
     }
     return this.refColumns;
@@ -593,14 +590,12 @@ class ArrowCuratedTable implements CuratedTable {
         rank[row] = confidenceCode >= 0 ? rankCodes[confidenceCode]! : LOW_RANK;
       }
     }
-    const prefix = `${this.name} `;
     this.refColumns = {
       doc,
       origin,
       rank,
       ...this.set.markRows(doc, rank),
       locators,
-      locatorTexts: locators.map((locator) => prefix + locator),
     };
     return this.refColumns;
   }

@@ -1,7 +1,8 @@
+import { expandLocatorRanges, formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
 import type { IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS } from '#contracts/relations.ts';
 import { byText } from './column-text.ts';
-import type { CuratedTableSet } from './curated-tables.ts';
+import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
 
 /**
  * Keys across files (docs/evidence-rules.md, `key-conflict` and `dangling-reference`), checked
@@ -36,9 +37,12 @@ export function keyConflictCaveat(conflict: KeyConflict): string {
   return `Held back [key-conflict]: ${conflict.table} ${conflict.key} is claimed by ${conflict.claims.length} files, ${files}; neither row is shown or counted until one file is corrected or withdrawn.`;
 }
 
-/** Caveat: a row naming a parent no live file has (wording shared with the test oracle). */
+/** Caveat: rows naming a parent no live file has (wording shared with the test oracle). */
 export function danglingReferenceCaveat(problem: IntegrityProblem): string {
-  return `Dangling reference [dangling-reference]: ${problem.table} ${problem.locator} names ${problem.references} '${problem.value}', which no live file has; the row is shown but rests on nothing for that link.`;
+  const where = problem.ranges.map(formatLocatorRange).join(', ');
+  return problem.rows === 1
+    ? `Dangling reference [dangling-reference]: ${where} names ${problem.references} '${problem.value}', which no live file has; the row is shown but rests on nothing for that link.`
+    : `Dangling reference [dangling-reference]: ${where} (${problem.rows} rows) name ${problem.references} '${problem.value}', which no live file has; the rows are shown but rest on nothing for that link.`;
 }
 
 /** The caveats already in a country's list, so adding one stays constant time however many it has. */
@@ -63,16 +67,53 @@ function addCaveat(caveats: Map<string, string[]>, iso3: unknown, caveat: string
 
 /**
  * The keys (field texts joined by U+0000) that two or more rows hold, with their rows, in the
- * order of each key's first row. Most keys are unique: they cost one map entry, not an array.
+ * order of each key's first row. Rows are compared by codes, not texts: each field's distinct
+ * values get one code per text (`String(value ?? '')`, what the key says), the codes of a row's
+ * fields are combined into one dense key code field by field, and only a key two rows share is
+ * ever written out as text. A million-row table costs typed arrays and one number map, not a
+ * million key strings.
  */
-function repeatedKeys(length: number, readers: readonly ((row: number) => unknown)[]): Map<string, number[]> {
-  const single = readers.length === 1 ? readers[0]! : undefined;
-  const firstRow = new Map<string, number>();
-  const repeated = new Map<string, number[]>();
+function repeatedKeys(table: CuratedTable, fields: readonly string[]): Map<string, number[]> {
+  const length = table.length;
+  const texts: string[] = [];
+  const textCode = new Map<string, number>();
+  const intern = (text: string): number => {
+    let code = textCode.get(text);
+    if (code === undefined) {
+      code = texts.length;
+      texts.push(text);
+      textCode.set(text, code);
+    }
+    return code;
+  };
+  const fieldTexts = fields.map((field) => {
+    const { codes, values } = table.codes(field);
+    const byCode = values.map((value) => intern(String(value ?? '')));
+    const empty = intern('');
+    const row = new Int32Array(length);
+    for (let at = 0; at < length; at += 1) row[at] = codes[at]! < 0 ? empty : byCode[codes[at]!]!;
+    return row;
+  });
+  // Combine field by field into dense codes: (key so far) × (texts) + text stays below 2^53.
+  let keys = fieldTexts[0] ?? new Int32Array(length);
+  for (const next of fieldTexts.slice(1)) {
+    const combined = new Int32Array(length);
+    const dense = new Map<number, number>();
+    for (let at = 0; at < length; at += 1) {
+      const pair = keys[at]! * texts.length + next[at]!;
+      let code = dense.get(pair);
+      if (code === undefined) {
+        code = dense.size;
+        dense.set(pair, code);
+      }
+      combined[at] = code;
+    }
+    keys = combined;
+  }
+  const firstRow = new Map<number, number>();
+  const repeated = new Map<number, number[]>();
   for (let row = 0; row < length; row += 1) {
-    const key = single
-      ? String(single(row) ?? '')
-      : readers.map((read) => String(read(row) ?? '')).join('\u0000');
+    const key = keys[row]!;
     const first = firstRow.get(key);
     if (first === undefined) firstRow.set(key, row);
     else {
@@ -81,7 +122,10 @@ function repeatedKeys(length: number, readers: readonly ((row: number) => unknow
       else repeated.set(key, [first, row]);
     }
   }
-  return new Map([...repeated].sort((a, b) => a[1][0]! - b[1][0]!));
+  const keyText = (row: number) => fieldTexts.map((codes) => texts[codes[row]!]!).join('\u0000');
+  return new Map(
+    [...repeated.values()].sort((a, b) => a[0]! - b[0]!).map((rows) => [keyText(rows[0]!), rows] as const),
+  );
 }
 
 /** Find the keys claimed by several live files, and the countries to caveat. */
@@ -97,10 +141,7 @@ export function checkKeys(set: CuratedTableSet): KeyCheck {
     const files = new Set<number>();
     for (let row = 0; row < table.length; row += 1) files.add(set.origins[refs.origin[row]!]!.file);
     if (files.size < 2) continue;
-    const rowsByKey = repeatedKeys(
-      table.length,
-      fields.map((field) => table.column(field)),
-    );
+    const rowsByKey = repeatedKeys(table, fields);
     const country = COUNTRY_COLUMNS[table.name] ? table.column(COUNTRY_COLUMNS[table.name]!) : undefined;
     for (const [key, rows] of rowsByKey) {
       if (rows.length < 2) continue;
@@ -143,27 +184,33 @@ export function danglingCaveats(
 ): void {
   // The rows each problem names, found in one pass per table (not one pass per problem).
   const rowsOf = new Map<IntegrityProblem, number[]>();
-  const byTable = new Map<string, Map<string, number[]>>();
+  // Per table: per row locator and document, the row lists of the problems naming it.
+  const byTable = new Map<string, Map<string, number[][]>>();
   for (const problem of problems) {
     if (!COUNTRY_COLUMNS[problem.table] || !set.has(problem.table)) continue;
-    const wanted = byTable.get(problem.table) ?? new Map<string, number[]>();
+    const wanted = byTable.get(problem.table) ?? new Map<string, number[][]>();
     byTable.set(problem.table, wanted);
-    const key = `${problem.locator}\u0000${problem.source_doc_id}`;
-    const rows = wanted.get(key) ?? [];
-    wanted.set(key, rows);
+    const rows: number[] = [];
     rowsOf.set(problem, rows);
+    for (const { locator } of expandLocatorRanges(problem.ranges)) {
+      const key = `${locator}\u0000${problem.source_doc_id}`;
+      const list = wanted.get(key);
+      if (list) list.push(rows);
+      else wanted.set(key, [rows]);
+    }
   }
   for (const [name, wanted] of byTable) {
     const table = set.table(name);
     const { locators, doc } = table.refs();
     for (let row = 0; row < table.length; row += 1) {
-      wanted.get(`${locators[row]}\u0000${set.docs[doc[row]!]}`)?.push(row);
+      for (const rows of wanted.get(`${locators[row]}\u0000${set.docs[doc[row]!]}`) ?? []) rows.push(row);
     }
   }
   for (const problem of problems) {
     const rows = rowsOf.get(problem);
     if (!rows?.length) continue;
     const country = set.table(problem.table).column(COUNTRY_COLUMNS[problem.table]!);
-    for (const row of rows) addCaveat(caveats, country(row), danglingReferenceCaveat(problem));
+    const caveat = danglingReferenceCaveat(problem);
+    for (const row of rows) addCaveat(caveats, country(row), caveat);
   }
 }

@@ -1,3 +1,4 @@
+import { LocatorRangeList } from '#contracts/briefing/locator-ranges.ts';
 import type { BriefingLineage, DocumentSummary, SourceLink } from '#contracts/briefing/provenance.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { type Confidence, weakestConfidence } from '#contracts/source-registry.ts';
@@ -40,7 +41,7 @@ export function summariseRefs(set: CuratedTableSet, runs: readonly RefRun[]): Do
     { source_doc_id: string; tables: Set<string>; rows: number; rank: number; locators: string[] }
   >();
   for (const { table, rows } of runs) {
-    const { doc, origin, rank, locatorTexts } = table.refs();
+    const { doc, origin, rank, locators } = table.refs();
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
       const code = doc[row]!;
@@ -49,10 +50,11 @@ export function summariseRefs(set: CuratedTableSet, runs: readonly RefRun[]): Do
         entry = { source_doc_id: set.docs[code]!, tables: new Set(), rows: 0, rank: 0, locators: [] };
         grouped.set(code, entry);
       }
-      entry.tables.add(set.origins[origin[row]!]!.table);
+      const name = set.origins[origin[row]!]!.table;
+      entry.tables.add(name);
       entry.rows += 1;
       if (rank[row]! > entry.rank) entry.rank = rank[row]!;
-      if (entry.locators.length < MAX_SUMMARY_LOCATORS) entry.locators.push(locatorTexts[row]!);
+      if (entry.locators.length < MAX_SUMMARY_LOCATORS) entry.locators.push(`${name} ${locators[row]!}`);
     }
   }
   const registry = set.registry();
@@ -69,19 +71,29 @@ export function summariseRefs(set: CuratedTableSet, runs: readonly RefRun[]): Do
     .sort((a, b) => byText(a.source_doc_id, b.source_doc_id));
 }
 
-/** Lineage of an item: per document and file, the raw object (key + SHA-256) and row locators. */
+/**
+ * Lineage of an item: per document and file, the raw object (key + SHA-256) and every row as
+ * locator ranges (contract: data-contracts/briefing/locator-ranges.ts), cut as the rows come.
+ */
 export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): BriefingLineage {
   const grouped = new Map<
     number,
-    { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }
+    {
+      source_doc_id: string;
+      file_sha256: string;
+      raw_key: string;
+      tables: Set<string>;
+      ranges: LocatorRangeList;
+    }
   >();
   // Provenance codes first: reading a table's refs may add files, and the keys count them.
   const refs = runs.map((run) => run.table.refs());
   const files = set.files.length;
   for (const [position, { rows }] of runs.entries()) {
-    const { doc, origin, locatorTexts } = refs[position]!;
+    const { doc, origin, locators } = refs[position]!;
     let lastOrigin = -1;
-    let entry: { tables: Set<string>; locators: string[] } | undefined;
+    let table = '';
+    let entry: { tables: Set<string>; ranges: LocatorRangeList } | undefined;
     let lastKey = -1;
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
@@ -95,7 +107,7 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
             file_sha256: from.file_sha256,
             raw_key: from.raw_key,
             tables: new Set(),
-            locators: [],
+            ranges: new LocatorRangeList(),
           };
           grouped.set(key, found);
         }
@@ -105,9 +117,10 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
       }
       if (origin[row] !== lastOrigin) {
         entry.tables.add(from.table);
+        table = from.table;
         lastOrigin = origin[row]!;
       }
-      entry.locators.push(locatorTexts[row]!);
+      entry.ranges.add(table, locators[row]!);
     }
   }
   return {
@@ -117,8 +130,8 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
         file_sha256: entry.file_sha256,
         raw_key: entry.raw_key,
         tables: [...entry.tables].sort(byText),
-        rows: entry.locators.length,
-        locators: entry.locators,
+        rows: entry.ranges.rows,
+        ranges: entry.ranges.ranges(),
       }))
       .sort((a, b) => byText(`${a.source_doc_id}|${a.file_sha256}`, `${b.source_doc_id}|${b.file_sha256}`)),
   };

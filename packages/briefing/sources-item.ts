@@ -1,4 +1,5 @@
 import type { SourcesItem } from '#contracts/briefing/item.ts';
+import { LocatorRangeList } from '#contracts/briefing/locator-ranges.ts';
 import type { CitedSource, IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { SOURCES_ITEM_ID } from '#contracts/briefing/vocabulary.ts';
 import { RELATIONS } from '#contracts/relations.ts';
@@ -13,7 +14,8 @@ import { provenanceCaveats, untitledUploadsCaveat } from './rules.ts';
 
 /**
  * Foreign keys across files (a lesson in one upload naming a project in another) can only be
- * checked here, once every source is in. Breaks are listed, never silently dropped.
+ * checked here, once every source is in. Breaks are listed, never silently dropped: one problem
+ * per table, value and document, naming every row that holds the value as locator ranges.
  */
 function integrityProblems(set: CuratedTableSet): IntegrityProblem[] {
   const problems: IntegrityProblem[] = [];
@@ -29,20 +31,36 @@ function integrityProblems(set: CuratedTableSet): IntegrityProblem[] {
     const childKeys = new ColumnText(children.codes(relation.field));
     const broken = childKeys.perCode((value) => value !== undefined && !keys.has(String(value)));
     const refs = children.refs();
+    const found = new Map<string, { value: string; doc: string; ranges: LocatorRangeList }>();
     for (let row = 0; row < children.length; row += 1) {
       if (!broken[childKeys.codes[row]! + 1]) continue;
+      const doc = set.docs[refs.doc[row]!]!;
+      const value = childKeys.text(row);
+      const key = `${value}\u0000${doc}`;
+      let entry = found.get(key);
+      if (!entry) {
+        entry = { value, doc, ranges: new LocatorRangeList() };
+        found.set(key, entry);
+      }
+      entry.ranges.add(relation.table, refs.locators[row]!);
+    }
+    for (const entry of found.values()) {
       problems.push({
         table: relation.table,
         field: relation.field,
-        value: childKeys.text(row),
+        value: entry.value,
         references: `${relation.references.table}.${relation.references.field}`,
-        locator: refs.locators[row]!,
-        source_doc_id: set.docs[refs.doc[row]!]!,
+        source_doc_id: entry.doc,
+        rows: entry.ranges.rows,
+        ranges: entry.ranges.ranges(),
       });
     }
   }
   return problems.sort((a, b) =>
-    byText(`${a.table}|${a.value}|${a.locator}`, `${b.table}|${b.value}|${b.locator}`),
+    byText(
+      `${a.table}|${a.field}|${a.value}|${a.source_doc_id}`,
+      `${b.table}|${b.field}|${b.value}|${b.source_doc_id}`,
+    ),
   );
 }
 

@@ -1,3 +1,4 @@
+import { BRIEFING_CONTRACT, BRIEFING_CONTRACT_CHANGES } from '#contracts/briefing/check.ts';
 import type { TableContract } from '#contracts/contract.ts';
 import { EXAMPLES } from '#contracts/examples.ts';
 import { INDICATORS, UNITS } from '#contracts/indicators.ts';
@@ -209,7 +210,31 @@ export function contractsMarkdown(): string {
     );
   lines.push('', `Units: ${UNITS.map((unit) => `\`${unit}\``).join(', ')}.`, '');
   lines.push(...registryMarkdown());
+  lines.push(...briefingMarkdown());
   return lines.join('\n');
+}
+
+/** The briefing item contract's version, its lineage's locator ranges, and its breaking changes. */
+function briefingMarkdown(): string[] {
+  return [
+    `## Briefing item \`${BRIEFING_CONTRACT.name}\` ${BRIEFING_CONTRACT.version}`,
+    '',
+    'The product: one item per country, theme × scope, event, plus the sources (`data-contracts/briefing/`). ' +
+      'Each item has a `body` (hashed, diffed) and a `lineage` beside it: per document and uploaded file, the raw ' +
+      'object (`raw_key`, `file_sha256`), the `tables`, `rows` (how many) and `ranges`, every row as a locator range.',
+    '',
+    'A locator range is `{ "table", "first", "last"? }`: consecutive rows of one table of one file whose locators ' +
+      'differ in one number only, counting up by one (`line 2` … `line 22`; `last` is absent for one row). A locator ' +
+      'is split at its runs of digits; `first` and `last` have the same text around exactly one run, a plain integer ' +
+      '(no leading zero, at most 15 digits) in both, `first`’s below `last`’s. Expanding the ranges gives every row ' +
+      'the item rests on, in the builder’s order (`expandLocatorRanges` in `data-contracts/briefing/locator-ranges.ts`); ' +
+      'no two neighbouring ranges could be one.',
+    '',
+    '| version | breaking change | why |',
+    '|---|---|---|',
+    ...BRIEFING_CONTRACT_CHANGES.map((entry) => `| ${entry.version} | ${entry.change} | ${entry.why} |`),
+    '',
+  ];
 }
 
 /** The source document registry and its sidecar (data-contracts/source-registry.ts). */

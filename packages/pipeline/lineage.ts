@@ -1,4 +1,5 @@
 import { type BriefingItemType, isBriefingItemType } from '#contracts/briefing/item.ts';
+import type { LocatorRange } from '#contracts/briefing/provenance.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { HLD_RT_SHORT } from '#contracts/vocabularies.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
@@ -6,7 +7,7 @@ import type { FileRecord, Ledger } from '#packages/storage/ledger.ts';
 
 /**
  * Tracing a briefing item back to the raw bytes: item → its lineage (documents, files, row
- * locators) → each file's ledger record (raw object key, SHA-256, upload) → the curated tables
+ * locator ranges) → each file's ledger record (raw object key, SHA-256, upload) → the curated tables
  * of the snapshot assemble read. One function, answered the same by `hld lineage` and by the API
  * (`GET /datasets/{dataset}/lineage/{item}`).
  */
@@ -59,7 +60,8 @@ export function parseItemRef(value: string, resolveCountry?: CountryResolver): I
 export interface LineageEntry {
   readonly source_doc_id: string;
   readonly rows: number;
-  readonly locators: readonly string[];
+  /** Every row, as locator ranges (data-contracts/briefing/locator-ranges.ts). */
+  readonly ranges: readonly LocatorRange[];
   readonly file:
     | {
         readonly sha256: string;
@@ -134,7 +136,7 @@ export async function traceLineage(
       return {
         source_doc_id: source.source_doc_id,
         rows: source.rows,
-        locators: source.locators,
+        ranges: source.ranges,
         file: file ? fileOf(file, deps.rawBucket) : { sha256: source.file_sha256, missing: true },
         curated: (snapshot?.tables ?? [])
           .filter((entry) => source.tables.includes(entry.table))

@@ -13,6 +13,7 @@ import {
   isBriefingItemType,
   type StoredBriefingItem,
 } from '#contracts/briefing/item.ts';
+import { lineageFromStored } from '#contracts/briefing/locator-ranges.ts';
 import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
 import { batchWrite, type WriteRequest } from './batch-write.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
@@ -617,7 +618,7 @@ function assemble(rows: readonly Record<string, unknown>[]): StoredBriefingItem[
       id: String(first.id),
       hash: String(first.hash),
       body: payload.body,
-      ...(payload.lineage ? { lineage: payload.lineage } : {}),
+      ...(payload.lineage ? { lineage: lineageFromStored(payload.lineage) } : {}),
     } as StoredBriefingItem);
   }
   return items;

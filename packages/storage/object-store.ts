@@ -89,7 +89,11 @@ export class ObjectStore {
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!response.Body) return new Uint8Array();
-      return await response.Body.transformToByteArray();
+      const length = response.ContentLength;
+      if (!(response.Body instanceof Readable) || length === undefined) {
+        return await response.Body.transformToByteArray();
+      }
+      return await readInto(response.Body, length);
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
       throw error;
@@ -294,4 +298,25 @@ export class ObjectStore {
       );
     }
   }
+}
+
+/**
+ * The body read into one buffer of its announced length, chunk by chunk: the SDK's
+ * `transformToByteArray` keeps every chunk and then copies them into a new array, so reading a
+ * 215 MB curated table held twice its size at the end (assemble reads every table whole).
+ */
+async function readInto(body: Readable, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let filled = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    if (filled + chunk.length > length) {
+      body.destroy();
+      throw new Error(`Object body is longer than its Content-Length (${length} bytes)`);
+    }
+    bytes.set(chunk, filled);
+    filled += chunk.length;
+  }
+  if (filled !== length)
+    throw new Error(`Object body ended after ${filled} of its ${length} bytes (Content-Length)`);
+  return bytes;
 }

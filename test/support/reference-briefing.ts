@@ -1,5 +1,6 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
-import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
+import { locatorRanges, rangeHolds } from '#contracts/briefing/locator-ranges.ts';
+import type { BriefingLineage, LocatorRange } from '#contracts/briefing/provenance.ts';
 import type { BriefingTheme } from '#contracts/briefing/vocabulary.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
@@ -262,11 +263,20 @@ function summariseRefs(refs: readonly SourceRef[]) {
     .sort((a, b) => byText(a.source_doc_id, b.source_doc_id));
 }
 
-/** Lineage of an item: per document and file, the raw object (key + SHA-256) and row locators. */
+/**
+ * Lineage of an item: per document and file, the raw object (key + SHA-256) and every row locator,
+ * listed in full and then cut into ranges by the contract's own rule (locator-ranges.ts).
+ */
 function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
   const grouped = new Map<
     string,
-    { source_doc_id: string; file_sha256: string; raw_key: string; tables: Set<string>; locators: string[] }
+    {
+      source_doc_id: string;
+      file_sha256: string;
+      raw_key: string;
+      tables: Set<string>;
+      rows: { table: string; locator: string }[];
+    }
   >();
   for (const ref of refs) {
     const key = `${ref.source_doc_id}|${ref.file_sha256}`;
@@ -275,10 +285,10 @@ function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
       file_sha256: ref.file_sha256,
       raw_key: ref.raw_key,
       tables: new Set<string>(),
-      locators: [],
+      rows: [],
     };
     entry.tables.add(ref.table);
-    entry.locators.push(`${ref.table} ${ref.locator}`);
+    entry.rows.push({ table: ref.table, locator: ref.locator });
     grouped.set(key, entry);
   }
   return {
@@ -288,8 +298,8 @@ function lineageOf(refs: readonly SourceRef[]): BriefingLineage {
         file_sha256: entry.file_sha256,
         raw_key: entry.raw_key,
         tables: [...entry.tables].sort(byText),
-        rows: entry.locators.length,
-        locators: entry.locators,
+        rows: entry.rows.length,
+        ranges: locatorRanges(entry.rows),
       }))
       .sort((a, b) => byText(`${a.source_doc_id}|${a.file_sha256}`, `${b.source_doc_id}|${b.file_sha256}`)),
   };
@@ -710,29 +720,45 @@ function integrityProblems(tables: CuratedTables) {
     field: string;
     value: string;
     references: string;
-    locator: string;
     source_doc_id: string;
+    rows: number;
+    ranges: LocatorRange[];
   }[] = [];
   for (const relation of RELATIONS) {
     const parents = tables[relation.references.table];
     const children = tables[relation.table];
     if (!children?.length) continue;
     const keys = new Set((parents ?? []).map((parent) => String(parent.row[relation.references.field])));
+    // Every row naming a missing parent, listed in full, then grouped by value and document.
+    const broken = new Map<
+      string,
+      { value: string; doc: string; rows: { table: string; locator: string }[] }
+    >();
     for (const child of children) {
       const value = child.row[relation.field];
       if (value === undefined || keys.has(String(value))) continue;
+      const key = `${String(value)}\u0000${child.ref.source_doc_id}`;
+      const entry = broken.get(key) ?? { value: String(value), doc: child.ref.source_doc_id, rows: [] };
+      entry.rows.push({ table: relation.table, locator: child.ref.locator });
+      broken.set(key, entry);
+    }
+    for (const entry of broken.values()) {
       problems.push({
         table: relation.table,
         field: relation.field,
-        value: String(value),
+        value: entry.value,
         references: `${relation.references.table}.${relation.references.field}`,
-        locator: child.ref.locator,
-        source_doc_id: child.ref.source_doc_id,
+        source_doc_id: entry.doc,
+        rows: entry.rows.length,
+        ranges: locatorRanges(entry.rows),
       });
     }
   }
   return problems.sort((a, b) =>
-    byText(`${a.table}|${a.value}|${a.locator}`, `${b.table}|${b.value}|${b.locator}`),
+    byText(
+      `${a.table}|${a.field}|${a.value}|${a.source_doc_id}`,
+      `${b.table}|${b.field}|${b.value}|${b.source_doc_id}`,
+    ),
   );
 }
 
@@ -867,7 +893,10 @@ export function buildBriefingFromRows(
     const column = COUNTRY_COLUMNS[problem.table];
     if (!column) continue;
     for (const row of tables[problem.table] ?? [])
-      if (row.ref.locator === problem.locator && row.ref.source_doc_id === problem.source_doc_id)
+      if (
+        row.ref.source_doc_id === problem.source_doc_id &&
+        problem.ranges.some((range) => rangeHolds(range, problem.table, row.ref.locator))
+      )
         checked.add(row.row[column], danglingReferenceCaveat(problem));
   }
   const items: OracleItem[] = [];

@@ -1,4 +1,5 @@
 import type { BriefingItem, CountryItem, ThemeItem } from '#contracts/briefing/item.ts';
+import { formatLocatorRange, rangeRows } from '#contracts/briefing/locator-ranges.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
@@ -12,6 +13,7 @@ import {
   validationText,
 } from '../survey-text.ts';
 import { type Chart, pilotShareChart, seriesChart, surveyDemandChart } from './charts.ts';
+import { CitedRows } from './cited-rows.ts';
 import { html, type SafeHtml, trustedMarkup } from './html.ts';
 import {
   BOOK_CSS,
@@ -303,19 +305,36 @@ ${brief.survey && brief.survey.areas.length > 0 ? html`${chart ? figure(chart, '
   });
 }
 
-function lineagePage(item: BriefingItem, meta: BookMeta): string {
+/**
+ * The lineage page of an item: per document and file, every row as locator ranges, each range
+ * anchored at its first row; a row a statement of the book links to inside a range gets its own
+ * anchored line under it, so every figure's link lands on its raw line.
+ */
+function lineagePage(item: BriefingItem, meta: BookMeta, cited: CitedRows): string {
   const seen = new Set<string>();
-  const sources = item.lineage?.sources ?? [];
-  const content = html`<h1>Lineage of ${item.type} ${item.id}</h1>
-<p>Every statement of the ${item.type} item comes from these documents and rows; each file is kept byte for byte at its raw key, addressed by its SHA-256. The same trace: <code>hld lineage ${item.type}#${item.id}</code> or <code>GET /datasets/${meta.dataset}/lineage/${item.type}%23${item.id}?version=${meta.version}</code>.</p>
-${sources.map(
-  (source) => html`<section><h2 id="${source.source_doc_id}">${source.source_doc_id}</h2>
-<p>File SHA-256 <code>${source.file_sha256}</code>, raw key <code>${source.raw_key || '(no ledger record)'}</code>; ${source.rows} row(s) of ${source.tables.join(', ')}.</p>
-<ul class="compact">${source.locators.map((locator) => {
-    const anchor = rowAnchor(source.source_doc_id, locator);
+  const anchored = (docId: string, text: string): SafeHtml => {
+    const anchor = rowAnchor(docId, text);
     const first = !seen.has(anchor);
     seen.add(anchor);
-    return first ? html`<li id="${anchor}">${locator}</li>` : html`<li>${locator}</li>`;
+    return first ? html`<li id="${anchor}">${text}</li>` : html`<li>${text}</li>`;
+  };
+  const sources = item.lineage?.sources ?? [];
+  const content = html`<h1>Lineage of ${item.type} ${item.id}</h1>
+<p>Every statement of the ${item.type} item comes from these documents and rows; each file is kept byte for byte at its raw key, addressed by its SHA-256. Consecutive rows are shown as one range (<code>line 2 … line 22</code>: every line from the one to the other). The same trace: <code>hld lineage ${item.type}#${item.id}</code> or <code>GET /datasets/${meta.dataset}/lineage/${item.type}%23${item.id}?version=${meta.version}</code>.</p>
+${sources.map(
+  (source) => html`<section><h2 id="${source.source_doc_id}">${source.source_doc_id}</h2>
+<p>File SHA-256 <code>${source.file_sha256}</code>, raw key <code>${source.raw_key || '(no ledger record)'}</code>; ${source.rows} row(s) of ${source.tables.join(', ')} in ${source.ranges.length} range(s).</p>
+<ul class="compact">${source.ranges.map((range) => {
+    if (range.last === undefined) return anchored(source.source_doc_id, formatLocatorRange(range));
+    const anchor = rowAnchor(source.source_doc_id, `${range.table} ${range.first}`);
+    const inside = cited
+      .within(source.source_doc_id, range)
+      .filter((locator) => locator !== range.first)
+      .map((locator) => anchored(source.source_doc_id, `${range.table} ${locator}`));
+    const text = html`${formatLocatorRange(range)} (${formatNumber(rangeRows(range))} rows)${inside.length ? html`<ul class="compact">${inside}</ul>` : ''}`;
+    const first = !seen.has(anchor);
+    seen.add(anchor);
+    return first ? html`<li id="${anchor}">${text}</li>` : html`<li>${text}</li>`;
   })}</ul></section>`,
 )}`;
   return page({ title: `Lineage: ${item.type} ${item.id}`, root: '../', meta, lowContent: 0, body: content });
@@ -429,6 +448,9 @@ ${totals && totalsChart ? html`${figure(totalsChart, 'High demand for support pe
     }),
   );
 
-  for (const item of items) if (item.type !== 'event') add(lineagePath(item), lineagePage(item, meta));
+  // Statements of any page may link to any item's lineage page (a theme's projects to their countries).
+  const cited = new CitedRows();
+  for (const item of items) cited.addFrom(item.body);
+  for (const item of items) if (item.type !== 'event') add(lineagePath(item), lineagePage(item, meta, cited));
   return files;
 }

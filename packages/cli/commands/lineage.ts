@@ -1,3 +1,4 @@
+import { formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import {
   ItemRefError,
@@ -9,9 +10,12 @@ import {
 import { EXIT, NotFoundError, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
+/** Ranges of rows shown per source in the text output. */
+const SHOWN_RANGES = 5;
+
 /**
  * `hld lineage <item>`: from a briefing item to the curated rows it was built from, their
- * documents and row locators, and the raw objects (key + SHA-256) that carried them
+ * documents and row locator ranges, and the raw objects (key + SHA-256) that carried them
  * (packages/pipeline/lineage.ts; the API serves the same trace).
  */
 export async function lineageCommand(
@@ -63,10 +67,10 @@ export async function lineageCommand(
         ]),
       ),
       '',
-      'Row locators (first of each source):',
+      'Rows (first ranges of each source; --json lists every range):',
       ...files.map(
         (entry) =>
-          `  ${entry.source_doc_id}: ${entry.locators.slice(0, 5).join('; ')}${entry.locators.length > 5 ? ' …' : ''}`,
+          `  ${entry.source_doc_id}: ${entry.ranges.slice(0, SHOWN_RANGES).map(formatLocatorRange).join('; ')}${entry.ranges.length > SHOWN_RANGES ? `; … ${entry.ranges.length - SHOWN_RANGES} more range(s)` : ''}`,
       ),
     ].join('\n'),
   );

@@ -223,7 +223,7 @@ describe('createBriefingRouter', () => {
       item: { type: 'country', id: 'MDA' },
     });
     const pilotFile = current.json?.lineage.find((entry: Body) =>
-      entry.locators.some((locator: string) => locator.startsWith('pilot ')),
+      entry.ranges.some((range: Body) => range.table === 'pilot'),
     );
     expect(pilotFile.file).toMatchObject({
       raw_key: `raw/pilot/${'a'.repeat(64)}/pilot.csv`,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CountryItem } from '#contracts/briefing/item.ts';
+import { expandLocatorRanges } from '#contracts/briefing/locator-ranges.ts';
 import { citationOf } from '#packages/briefing/book/citation.ts';
+import { rowAnchor } from '#packages/briefing/book/page.ts';
 import { figureSeries, pilotComparison } from '#packages/briefing/book/series.ts';
 import { renderBriefingExport } from '#packages/briefing/exports/render.ts';
 import { META, storedItems } from './export-fixture.ts';
@@ -70,6 +72,39 @@ describe('HTML briefing book (rendered, without a browser)', () => {
         'lineage/country-MDA.html',
       ]),
     );
+  });
+
+  it('lands every lineage link on its row, also a row inside a range of consecutive lines', async () => {
+    // MDA's rows as ranges over wider stretches of lines, as a big upload gives them: every
+    // cited row (a UN DESA figure, a project budget…) now lies inside a range, most not at its start.
+    const widened = storedItems().map((item) => {
+      if (item.type !== 'country' || item.id !== 'MDA' || !item.lineage) return item;
+      const sources = item.lineage.sources.map((source) => {
+        const ranges = [...expandLocatorRanges(source.ranges)].map(({ table, locator }) => {
+          const line = Number(/^line (\d+)$/.exec(locator)?.[1]);
+          return Number.isNaN(line)
+            ? { table, first: locator }
+            : { table, first: `line ${Math.max(1, line - 3)}`, last: `line ${line + 3}` };
+        });
+        return { ...source, ranges };
+      });
+      return { ...item, lineage: { sources } };
+    });
+    const files = await renderBriefingExport('html', widened, META);
+    const text = new Map(files.map((file) => [file.path, decoder.decode(file.bytes)]));
+    const mda = text.get('countries/MDA.html')!;
+    const lineage = text.get('lineage/country-MDA.html')!;
+
+    const links = [...mda.matchAll(/href="\.\.\/(lineage\/country-MDA\.html)#(r-[0-9a-f]+)"/g)];
+    const figure = figureSeries((widened.find((item) => item.id === 'MDA') as CountryItem).body)[0]!
+      .points[0]!.source_link;
+    const figureAnchor = rowAnchor(figure.source_doc_id, `${figure.table} ${figure.locator}`);
+
+    expect(links.length).toBeGreaterThan(0);
+    for (const [, , anchor] of links) expect(lineage, anchor).toContain(`id="${anchor}"`);
+    expect(lineage).toContain('rows)');
+    // The figure's own raw line is named on the element its link lands on.
+    expect(lineage).toContain(`<li id="${figureAnchor}">${figure.table} ${figure.locator}</li>`);
   });
 
   it('escapes what the data says: a title cannot become markup', async () => {

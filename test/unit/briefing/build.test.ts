@@ -173,7 +173,8 @@ describe('buildBriefing', () => {
         field: 'project_id',
         value: 'JMDI1-NOPE',
         references: 'jmdi_project.project_id',
-        locator: 'line 3',
+        rows: 1,
+        ranges: [{ table: 'jmdi_lesson', first: 'line 3' }],
       }),
     ]);
   });
