@@ -1,7 +1,11 @@
-import { expandLocatorRanges, formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
+import {
+  expandLocatorRanges,
+  formatLocatorRange,
+  LocatorRangeList,
+} from '#contracts/briefing/locator-ranges.ts';
 import type { IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS } from '#contracts/relations.ts';
-import { byText } from './column-text.ts';
+import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
 
 /**
@@ -182,35 +186,57 @@ export function danglingCaveats(
   problems: readonly IntegrityProblem[],
   caveats: Map<string, string[]>,
 ): void {
-  // The rows each problem names, found in one pass per table (not one pass per problem).
+  // The rows each problem names, found in one pass per table (not one pass per problem): a row
+  // of the problem's document, at one of its locators, holding its value in its field.
   const rowsOf = new Map<IntegrityProblem, number[]>();
-  // Per table: per row locator and document, the row lists of the problems naming it.
-  const byTable = new Map<string, Map<string, number[][]>>();
+  // Per table and field: per row locator, document and value, the row lists of the problems naming it.
+  const byTable = new Map<string, Map<string, Map<string, number[][]>>>();
   for (const problem of problems) {
     if (!COUNTRY_COLUMNS[problem.table] || !set.has(problem.table)) continue;
-    const wanted = byTable.get(problem.table) ?? new Map<string, number[][]>();
-    byTable.set(problem.table, wanted);
+    const fields = byTable.get(problem.table) ?? new Map<string, Map<string, number[][]>>();
+    byTable.set(problem.table, fields);
+    const wanted = fields.get(problem.field) ?? new Map<string, number[][]>();
+    fields.set(problem.field, wanted);
     const rows: number[] = [];
     rowsOf.set(problem, rows);
     for (const { locator } of expandLocatorRanges(problem.ranges)) {
-      const key = `${locator}\u0000${problem.source_doc_id}`;
+      const key = `${locator}\u0000${problem.source_doc_id}\u0000${problem.value}`;
       const list = wanted.get(key);
-      if (list) list.push(rows);
-      else wanted.set(key, [rows]);
+      if (!list) wanted.set(key, [rows]);
+      else if (!list.includes(rows)) list.push(rows);
     }
   }
-  for (const [name, wanted] of byTable) {
+  for (const [name, fields] of byTable) {
     const table = set.table(name);
     const { locators, doc } = table.refs();
-    for (let row = 0; row < table.length; row += 1) {
-      for (const rows of wanted.get(`${locators[row]}\u0000${set.docs[doc[row]!]}`) ?? []) rows.push(row);
+    for (const [field, wanted] of fields) {
+      const values = new ColumnText(table.codes(field));
+      for (let row = 0; row < table.length; row += 1) {
+        const key = `${locators[row]}\u0000${set.docs[doc[row]!]}\u0000${values.text(row)}`;
+        for (const rows of wanted.get(key) ?? []) rows.push(row);
+      }
     }
   }
   for (const problem of problems) {
     const rows = rowsOf.get(problem);
     if (!rows?.length) continue;
-    const country = set.table(problem.table).column(COUNTRY_COLUMNS[problem.table]!);
-    const caveat = danglingReferenceCaveat(problem);
-    for (const row of rows) addCaveat(caveats, country(row), caveat);
+    const table = set.table(problem.table);
+    const country = table.column(COUNTRY_COLUMNS[problem.table]!);
+    const { locators } = table.refs();
+    // Each country's caveat names that country's rows only, never another country's.
+    const byCountry = new Map<unknown, LocatorRangeList>();
+    for (const row of rows) {
+      const iso3 = country(row);
+      const list = byCountry.get(iso3) ?? new LocatorRangeList();
+      byCountry.set(iso3, list);
+      list.add(problem.table, locators[row]!);
+    }
+    for (const [iso3, list] of byCountry) {
+      addCaveat(
+        caveats,
+        iso3,
+        danglingReferenceCaveat({ ...problem, rows: list.rows, ranges: list.ranges() }),
+      );
+    }
   }
 }

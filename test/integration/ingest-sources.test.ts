@@ -261,10 +261,15 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
         .trimEnd()
         .split(/\r?\n/);
       const dangling = lessons[1]!.replace(/^LES-001,JMDI1-MIGR-2008-147,/, 'LES-901,JMDI1-NOWHERE-1,');
+      // The same missing project named by a lesson of another country, in the same file.
+      const danglingElsewhere = lessons[2]!
+        .replace(/^LES-002,JMDI1-MIGR-2008-147,/, 'LES-902,JMDI1-NOWHERE-1,')
+        .replace(',SEN,DOC-', ',MDA,DOC-');
+      expect(danglingElsewhere).toContain(',MDA,DOC-');
       await uploadAndRoute(
         'stocktaking',
         'lessons-dangling.csv',
-        Buffer.from(`${lessons[0]}\r\n${dangling}\r\n`),
+        Buffer.from(`${lessons[0]}\r\n${dangling}\r\n${danglingElsewhere}\r\n`),
       );
       const { version } = await refreshNow();
 
@@ -291,10 +296,27 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
           /Held back \[key-conflict\]: jmdi_project JMDI1-MIGR-2008-101 is claimed by 2 files, jmdi-projects\.csv .* and projects-morocco\.csv/,
         );
       }
-      const senegal = (await item('country', 'SEN'))!.body as { caveats: string[] };
-      expect(senegal.caveats.join('\n')).toMatch(
-        /Dangling reference \[dangling-reference\]: jmdi_lesson .* names jmdi_project\.project_id 'JMDI1-NOWHERE-1'/,
-      );
+      // Each country's caveat names its own lesson row only, never the other country's.
+      const danglingCaveatOf = async (iso3: string) => {
+        const { caveats } = (await item('country', iso3))!.body as { caveats: string[] };
+        const found = caveats.filter((caveat) => caveat.includes("'JMDI1-NOWHERE-1'"));
+        expect(found, iso3).toHaveLength(1);
+        return found[0]!;
+      };
+      const senegal = await danglingCaveatOf('SEN');
+      const moldova = await danglingCaveatOf('MDA');
+      for (const caveat of [senegal, moldova]) {
+        expect(caveat).toMatch(
+          /^Dangling reference \[dangling-reference\]: jmdi_lesson \S.* names jmdi_project\.project_id 'JMDI1-NOWHERE-1', which no live file has; the row is shown/,
+        );
+      }
+      expect(senegal).not.toBe(moldova);
+      const sourcesBody = (await item('sources', 'all'))!.body as {
+        integrity_problems: { value: string; rows: number }[];
+      };
+      expect(
+        sourcesBody.integrity_problems.find((problem) => problem.value === 'JMDI1-NOWHERE-1')?.rows,
+      ).toBe(2);
 
       // Every CSV export keeps the primary key its Data Package declares.
       const items = await ctx.briefings.listItems(ctx.config.dataset, version!);

@@ -892,12 +892,23 @@ export function buildBriefingFromRows(
     .integrity_problems) {
     const column = COUNTRY_COLUMNS[problem.table];
     if (!column) continue;
+    // A country's caveat names its own rows of the problem only.
+    const byCountry = new Map<unknown, { table: string; locator: string }[]>();
     for (const row of tables[problem.table] ?? [])
       if (
         row.ref.source_doc_id === problem.source_doc_id &&
+        String(row.row[problem.field]) === problem.value &&
         problem.ranges.some((range) => rangeHolds(range, problem.table, row.ref.locator))
-      )
-        checked.add(row.row[column], danglingReferenceCaveat(problem));
+      ) {
+        const list = byCountry.get(row.row[column]) ?? [];
+        byCountry.set(row.row[column], list);
+        list.push({ table: problem.table, locator: row.ref.locator });
+      }
+    for (const [iso3, list] of byCountry)
+      checked.add(
+        iso3,
+        danglingReferenceCaveat({ ...problem, rows: list.length, ranges: locatorRanges(list) }),
+      );
   }
   const items: OracleItem[] = [];
   for (const iso3 of [...countries].sort(byText)) {
