@@ -4,7 +4,8 @@ import type { Problem } from '#packages/contracts/problems.ts';
  * What happened to one uploaded file, said as a person would: `accepted 12 rows`, `3 quarantined
  * — top problems …, report: …`, `refused — <rule>: <message>`, `unchanged — same bytes as …,
  * nothing to do`; and one summary line that counts each outcome. Every file gets exactly one
- * outcome, and the summary counts every file.
+ * outcome, and the summary counts every file. A large upload whose file-level checks passed is
+ * `pending` until normalise has counted its rows (docs/ingest-one-pass.md).
  */
 
 export const OUTCOMES = [
@@ -13,6 +14,7 @@ export const OUTCOMES = [
   'all-quarantined',
   'empty',
   'refused',
+  'pending',
   'unchanged',
   'uploaded',
   'failed',
@@ -50,6 +52,7 @@ export function outcomeOf(facts: UploadFacts): Outcome {
   if (facts.status === 'uploaded') return 'uploaded';
   if (facts.status === 'unchanged') return 'unchanged';
   if (facts.status === 'refused') return 'refused';
+  if (facts.status === 'pending') return 'pending';
   const accepted = facts.rowsAccepted ?? 0;
   const quarantined = facts.rowsQuarantined ?? 0;
   if (quarantined > 0) return accepted === 0 ? 'all-quarantined' : 'quarantined';
@@ -95,6 +98,8 @@ export function describeOutcome(facts: UploadFacts): string {
       return 'accepted, but it holds no records: nothing from it reaches a briefing';
     case 'refused':
       return `refused — ${facts.refusal ? `${facts.refusal.rule}: ${facts.refusal.message}` : 'no reason recorded'}${facts.refusal?.hint ? ` (${facts.refusal.hint})` : ''}${report}`;
+    case 'pending':
+      return 'accepted for checking; rows counted by normalise (see `hld status`)';
     case 'unchanged':
       if (facts.acceptedReadAs)
         return `unchanged — same bytes as ${facts.sameAs ?? 'its current version'}, accepted before read as ${facts.acceptedReadAs[0]}; accepted bytes are not read again, so reading them as ${facts.acceptedReadAs[1]} does not apply`;

@@ -110,8 +110,11 @@ export interface StageContext {
 export interface IngestedUpload {
   readonly key: string;
   readonly sha256: string;
-  /** `unchanged`: the ledger already knew these bytes; they were not read again. */
-  readonly status: 'accepted' | 'refused' | 'unchanged';
+  /**
+   * `unchanged`: the ledger already knew these bytes; they were not read again. `pending`: a
+   * large upload left to normalise, which checks its rows and gives the verdict.
+   */
+  readonly status: 'accepted' | 'refused' | 'pending' | 'unchanged';
   /** The upload made these bytes its name's current version (they were not before). */
   readonly madeCurrent: boolean;
   /** The source name that first brought these bytes, when it is another one. */

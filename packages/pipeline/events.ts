@@ -18,17 +18,28 @@ export const objectCreatedDetail = z.object({
 });
 export type ObjectCreatedDetail = z.infer<typeof objectCreatedDetail>;
 
-/** Emitted by ingest when a file has been kept, recorded and validated. */
-export const sourceAcceptedDetail = z.object({
+const sourceAcceptedFile = {
   sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   kind: z.enum(SOURCE_KINDS),
   sourceName: z.string().check(z.minLength(1)),
   rawKey: z.string().check(z.minLength(1)),
   docId: z.string().check(z.minLength(1)),
   format: z.string().check(z.minLength(1)),
-  rowsAccepted: z.number().check(z.int(), z.nonnegative()),
-  rowsQuarantined: z.number().check(z.int(), z.nonnegative()),
-});
+};
+
+/**
+ * Emitted by ingest when a file has been kept and recorded: validated, with its row counts; or,
+ * for a large upload whose head passed, `rows: 'pending'`: normalise counts the rows and gives
+ * the file its verdict (docs/ingest-one-pass.md).
+ */
+export const sourceAcceptedDetail = z.union([
+  z.object({
+    ...sourceAcceptedFile,
+    rowsAccepted: z.number().check(z.int(), z.nonnegative()),
+    rowsQuarantined: z.number().check(z.int(), z.nonnegative()),
+  }),
+  z.object({ ...sourceAcceptedFile, rows: z.literal('pending') }),
+]);
 export type SourceAcceptedDetail = z.infer<typeof sourceAcceptedDetail>;
 
 /** Emitted by normalise when the Arrow tables of one source file are in the curated bucket. */

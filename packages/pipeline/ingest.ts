@@ -8,7 +8,7 @@ import {
   sidecarOf,
   sourceSidecar,
 } from '#contracts/source-registry.ts';
-import { formatProblem, type Problem } from '#packages/contracts/problems.ts';
+import { formatProblem } from '#packages/contracts/problems.ts';
 import type { ValidationSummary } from '#packages/contracts/validate.ts';
 import { canonicalEncoding } from '#packages/formats/text.ts';
 import { HLD_MAX_STREAM_BYTES, HLD_MAX_UPLOAD_BYTES } from '#packages/settings/settings.ts';
@@ -18,6 +18,13 @@ import { checkSource } from './check-source.ts';
 import type { PipelineConfig } from './config.ts';
 import type { SourceAcceptedDetail } from './events.ts';
 import { parseUploadKey, quarantineReportKey, rawObjectKey } from './source-key.ts';
+import {
+  type QuarantineReport,
+  type Refusal,
+  tooLargeRefusal,
+  unstreamableRefusal,
+  writeQuarantineReport,
+} from './verdict.ts';
 
 export interface IngestDependencies {
   readonly raw: ObjectStore;
@@ -33,22 +40,6 @@ export interface IngestDependencies {
  */
 export const UPLOAD_ENCODING_METADATA = 'hld-encoding';
 
-/** The report kept beside every file that had problems (quarantine/<kind>/<sha256>.json). */
-export interface QuarantineReport {
-  readonly file: string;
-  readonly uploadKey: string;
-  readonly sha256: string;
-  readonly rawKey: string;
-  readonly kind: string;
-  readonly status: 'accepted' | 'refused';
-  readonly format?: string;
-  readonly refusal?: { readonly rule: string; readonly message: string; readonly hint?: string };
-  readonly rowsRead: number;
-  readonly rowsAccepted: number;
-  readonly rowsQuarantined: number;
-  readonly problems: readonly Problem[];
-}
-
 export type IngestOutcome =
   | {
       /** The ledger already knew these bytes: they are not read again; the name points at them. */
@@ -61,7 +52,11 @@ export type IngestOutcome =
       readonly madeCurrent: boolean;
     }
   | {
-      readonly status: 'accepted' | 'refused';
+      /**
+       * `pending`: a large upload whose file-level checks passed (hashes, head); normalise checks
+       * its rows and gives the verdict, and only then points its name at it.
+       */
+      readonly status: 'accepted' | 'refused' | 'pending';
       readonly record: FileRecord;
       readonly event?: SourceAcceptedDetail;
     };
@@ -121,10 +116,8 @@ async function readSidecar(
   };
 }
 
-/** Bytes of a large upload read to tell its format. */
+/** Bytes of a large upload read to tell its format, and checked before it is left pending. */
 const FORMAT_SNIFF_BYTES = 1024 * 1024;
-
-type Refusal = NonNullable<QuarantineReport['refusal']>;
 
 interface Checked {
   readonly format?: string;
@@ -159,6 +152,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     uploadKey,
     sourceName,
     kind,
+    sha256,
     bytes,
     uploadedAt: lastModified?.toISOString() ?? receivedAt,
   };
@@ -180,21 +174,24 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     await deps.raw.copy(uploadKey, rawKey);
   }
 
+  const checkInput: UploadToCheck = {
+    fileName,
+    kind,
+    docId,
+    receivedAt,
+    size,
+    rawKey,
+    ...(bytes ? { bytes } : {}),
+    ...(encoding ? { encoding } : {}),
+  };
+  // A large upload whose head passes is left to normalise, which reads every row anyway
+  // (docs/ingest-one-pass.md): one read here (the hashes), not two.
+  if (!sidecarRefusal && (await headPasses(checkInput, deps))) {
+    return leavePending({ ...upload, rawKey, docId, document, size, receivedAt, refusedBefore }, deps);
+  }
   const { format, summary, refusal } = sidecarRefusal
     ? { refusal: sidecarRefusal, format: undefined, summary: undefined }
-    : await checkUpload(
-        {
-          fileName,
-          kind,
-          docId,
-          receivedAt,
-          size,
-          rawKey,
-          ...(bytes ? { bytes } : {}),
-          ...(encoding ? { encoding } : {}),
-        },
-        deps,
-      );
+    : await checkUpload(checkInput, deps);
 
   const status = refusal ? 'refused' : 'accepted';
   const problems = summary?.problems ?? [];
@@ -204,7 +201,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   // never says "refused" of a file that is accepted.
   const reportKey = quarantineKey ?? (refusedBefore ? quarantineReportKey(kind, sha256) : undefined);
   if (reportKey) {
-    const report: QuarantineReport = {
+    await writeQuarantineReport(deps.raw, reportKey, {
       file: fileName,
       uploadKey,
       sha256,
@@ -217,8 +214,7 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
       rowsAccepted: summary?.rowsAccepted ?? 0,
       rowsQuarantined: summary?.rowsQuarantined ?? 0,
       problems,
-    };
-    await deps.raw.put(reportKey, JSON.stringify(report, null, 2), { contentType: 'application/json' });
+    });
   }
 
   const record: FileRecord = {
@@ -239,27 +235,10 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
     ...(refusal ? { refusal } : {}),
     ...(summary ? { contracts: summary.contracts } : {}),
     ...(encoding ? { encoding } : {}),
-    ...(refusedBefore?.refusal
-      ? {
-          refusedBefore: {
-            receivedAt: refusedBefore.receivedAt,
-            ...(refusedBefore.encoding ? { encoding: refusedBefore.encoding } : {}),
-            rule: refusedBefore.refusal.rule,
-            message: refusedBefore.refusal.message,
-          },
-        }
-      : {}),
+    ...refusedBeforeOf(refusedBefore),
   };
-  const recorded = refusedBefore
-    ? await deps.ledger.replaceRefusedFile(record, refusedBefore)
-    : await deps.ledger.recordFile(record);
-  if (!recorded) {
-    const stored = await deps.ledger.getFile(sha256);
-    // The very record this delivery wrote, whose answer was lost and whose retry was refused by
-    // its own condition, is this delivery's: carry on as if the answer had come.
-    const ours = stored?.uploadKey === uploadKey && stored.receivedAt === receivedAt;
-    if (!ours) return completeKnownUpload(stored ?? record, upload, deps);
-  }
+  const other = await recordOnce(record, upload, refusedBefore, deps);
+  if (other) return other;
   if (status === 'refused') return { status, record };
 
   await deps.ledger.pointSource({ sourceName, kind, sha256, receivedAt, uploadedAt: upload.uploadedAt });
@@ -297,14 +276,130 @@ export function sameEncoding(a: string | undefined, b: string | undefined): bool
   return canonical(a) === canonical(b);
 }
 
+/** What a record says of the refusal of the same bytes it replaces, if any. */
+function refusedBeforeOf(refusedBefore: FileRecord | undefined): Pick<FileRecord, 'refusedBefore'> {
+  if (!refusedBefore?.refusal) return {};
+  return {
+    refusedBefore: {
+      receivedAt: refusedBefore.receivedAt,
+      ...(refusedBefore.encoding ? { encoding: refusedBefore.encoding } : {}),
+      rule: refusedBefore.refusal.rule,
+      message: refusedBefore.refusal.message,
+    },
+  };
+}
+
+/**
+ * Record a file exactly once (or in place of the refused record it re-reads). Returns the outcome
+ * to give when another delivery recorded these bytes first; undefined when this one's record
+ * stands (its own write, or its own write whose answer was lost and whose retry was refused by
+ * its own condition).
+ */
+async function recordOnce(
+  record: FileRecord,
+  upload: Upload,
+  refusedBefore: FileRecord | undefined,
+  deps: IngestDependencies,
+): Promise<IngestOutcome | undefined> {
+  const recorded = refusedBefore
+    ? await deps.ledger.replaceRefusedFile(record, refusedBefore)
+    : await deps.ledger.recordFile(record);
+  if (recorded) return undefined;
+  const stored = await deps.ledger.getFile(record.sha256);
+  const ours = stored?.uploadKey === upload.uploadKey && stored.receivedAt === record.receivedAt;
+  return ours ? undefined : completeKnownUpload(stored ?? record, upload, deps);
+}
+
+/**
+ * Leave a large upload whose head passed to normalise: record it `pending` with its name waiting
+ * on it, move no pointer, and emit SourceAccepted without counts (`rows: 'pending'`).
+ */
+async function leavePending(
+  pending: Upload & {
+    readonly rawKey: string;
+    readonly docId: string;
+    readonly document: RegisteredDocument | undefined;
+    readonly size: number;
+    readonly receivedAt: string;
+    readonly refusedBefore: FileRecord | undefined;
+  },
+  deps: IngestDependencies,
+): Promise<IngestOutcome> {
+  const { sha256, rawKey, docId, sourceName, kind } = pending;
+  const record: FileRecord = {
+    sha256,
+    kind,
+    sourceName,
+    uploadKey: pending.uploadKey,
+    rawKey,
+    docId,
+    ...(pending.document ? { document: pending.document } : {}),
+    sizeBytes: pending.size,
+    receivedAt: pending.receivedAt,
+    status: 'pending',
+    format: 'csv',
+    rowsAccepted: 0,
+    rowsQuarantined: 0,
+    waiting: [{ sourceName, uploadedAt: pending.uploadedAt }],
+    ...refusedBeforeOf(pending.refusedBefore),
+  };
+  const other = await recordOnce(record, pending, pending.refusedBefore, deps);
+  if (other) return other;
+  return {
+    status: 'pending',
+    record,
+    event: { sha256, kind, sourceName, rawKey, docId, format: 'csv', rows: 'pending' },
+  };
+}
+
+/**
+ * Whether a large upload's file-level checks pass on its head: the first megabyte, cut at its
+ * last line end, checked by the streaming engine (validate-only). Anything else (a small file, a
+ * declared encoding, not a contract CSV, a header or line the engine declines, a file over the
+ * stream limit) goes the whole-file way, which refuses as it always did. Row problems in the head
+ * do not count: they refuse nothing, and normalise quarantines them.
+ */
+async function headPasses(upload: UploadToCheck, deps: IngestDependencies): Promise<boolean> {
+  if (upload.bytes || upload.size > deps.config.maxStreamBytes) return false;
+  const head = await deps.raw.head(upload.rawKey, FORMAT_SNIFF_BYTES);
+  // A cut inside a quoted line break reads as an unclosed quote: the whole-file check then runs.
+  const lines = head.byteLength >= upload.size ? head : head.subarray(0, head.lastIndexOf(0x0a) + 1);
+  if (lines.byteLength === 0) return false;
+  const checked = await checkSource({
+    fileName: upload.fileName,
+    kind: upload.kind,
+    docId: upload.docId,
+    receivedAt: upload.receivedAt,
+    maxBytes: deps.config.maxUploadBytes,
+    ...(upload.encoding ? { encoding: upload.encoding } : {}),
+    head: lines,
+    chunks: () => [lines],
+  });
+  return checked.status === 'checked';
+}
+
 /** One upload as ingest sees it. */
 interface Upload {
   readonly uploadKey: string;
   readonly sourceName: string;
   readonly kind: FileRecord['kind'];
+  readonly sha256: string;
   /** The bytes, when they were read into memory. */
   readonly bytes: Uint8Array | undefined;
   readonly uploadedAt: string;
+}
+
+/** An upload to check against its contracts. */
+interface UploadToCheck {
+  readonly fileName: string;
+  readonly kind: SourceKind;
+  readonly docId: string;
+  readonly receivedAt: string;
+  readonly size: number;
+  readonly rawKey: string;
+  readonly bytes?: Uint8Array;
+  /** The declared text encoding (UPLOAD_ENCODING_METADATA). */
+  readonly encoding?: string;
 }
 
 /**
@@ -316,13 +411,23 @@ interface Upload {
  * file that has no snapshot yet.
  */
 async function completeKnownUpload(
-  file: FileRecord,
+  known: FileRecord,
   upload: Upload,
   deps: IngestDependencies,
 ): Promise<IngestOutcome> {
+  let file = known;
   if (!(await deps.raw.exists(file.rawKey))) {
     if (upload.bytes) await deps.raw.put(file.rawKey, upload.bytes, { metadata: { sha256: file.sha256 } });
     else await deps.raw.copy(upload.uploadKey, file.rawKey);
+  }
+  // Bytes still being checked: the name waits on them, and normalise points it with the verdict.
+  // A verdict given meanwhile (the wait is refused) is read, and this name pointed below.
+  if (file.status === 'pending' && file.kind === upload.kind) {
+    const waits = await deps.ledger.waitForPendingFile(file.sha256, {
+      sourceName: upload.sourceName,
+      uploadedAt: upload.uploadedAt,
+    });
+    if (!waits) file = (await deps.ledger.getFile(file.sha256)) ?? file;
   }
   let madeCurrent = false;
   // Same bytes sent as another kind were validated against the first kind's contracts only.
@@ -352,25 +457,10 @@ async function completeKnownUpload(
  * plain contract CSV up to the stream limit is read that way, anything else is refused as too
  * large.
  */
-async function checkUpload(
-  upload: {
-    readonly fileName: string;
-    readonly kind: SourceKind;
-    readonly docId: string;
-    readonly receivedAt: string;
-    readonly size: number;
-    readonly rawKey: string;
-    readonly bytes?: Uint8Array;
-    /** The declared text encoding (UPLOAD_ENCODING_METADATA). */
-    readonly encoding?: string;
-  },
-  deps: IngestDependencies,
-): Promise<Checked> {
+async function checkUpload(upload: UploadToCheck, deps: IngestDependencies): Promise<Checked> {
   const { maxUploadBytes, maxStreamBytes } = deps.config;
   const { fileName, size, bytes } = upload;
-  const tooLarge = (message: string, hint: string): Checked => ({
-    refusal: { rule: 'too-large', message, hint },
-  });
+  const tooLarge = (message: string, hint: string): Checked => ({ refusal: tooLargeRefusal(message, hint) });
   if (!bytes && size > maxStreamBytes) {
     return tooLarge(
       `${fileName} is ${size} bytes; the limit is ${maxStreamBytes} bytes`,
@@ -408,12 +498,7 @@ async function checkUpload(
           `Split the file, save it as CSV (one file per contract table), or raise ${HLD_MAX_UPLOAD_BYTES.name}`,
         );
       }
-      return tooLarge(
-        `${fileName} is ${size} bytes, over the ${maxUploadBytes}-byte limit for files read into memory, ` +
-          `and cannot be read as a stream: ${checked.declined.message}`,
-        'A file this large must be a plain CSV of one contract table: header on the first line, UTF-8, ' +
-          `the same number of cells on every line. Or split it under ${HLD_MAX_UPLOAD_BYTES.name}`,
-      );
+      return { refusal: unstreamableRefusal(fileName, size, maxUploadBytes, checked.declined) };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { FileRecord } from '#packages/storage/ledger.ts';
 import type { PipelineContext } from './context.ts';
 import type { RefreshState } from './definition.ts';
 import { normaliseFile } from './normalise.ts';
@@ -6,8 +7,9 @@ import { refreshLease } from './refresh-lock.ts';
 
 /**
  * Normalise every current source that has no snapshot under the current contracts (after a
- * contract change, or when a SourceAccepted event was lost), renewing the run's lease before
- * each file. A snapshot written here gets its Parquet copies at once: no SnapshotWritten event
+ * contract change, or when a SourceAccepted event was lost), and give every file still pending
+ * its verdict (a large upload whose normalise never ran or crashed; found through the ledger's
+ * file index, since no name points at it yet), renewing the run's lease before each file. A snapshot written here gets its Parquet copies at once: no SnapshotWritten event
  * follows a refresh step, and SQL over the curated data (Athena, `hld query`) must not miss the
  * rewritten tables.
  */
@@ -20,11 +22,20 @@ export async function normalisePending(state: RefreshState, ctx: PipelineContext
     await lease?.renew();
     const file = await ctx.ledger.getFile(source.sha256);
     if (file?.status !== 'accepted') continue;
-    const outcome = await normaliseFile(file, ctx);
-    if (outcome.status === 'written') {
-      normalised += 1;
-      await writeParquetCopies(outcome.snapshot, ctx);
-    }
+    if (await normaliseAndCopy(file, ctx)) normalised += 1;
+  }
+  for (const file of await ctx.ledger.listFiles()) {
+    if (file.status !== 'pending') continue;
+    await lease?.renew();
+    if (await normaliseAndCopy(file, ctx)) normalised += 1;
   }
   return { ...state, normalised };
+}
+
+/** Normalise one file; a snapshot written gets its Parquet copies. True when one was written. */
+async function normaliseAndCopy(file: FileRecord, ctx: PipelineContext): Promise<boolean> {
+  const outcome = await normaliseFile(file, ctx);
+  if (outcome.status !== 'written') return false;
+  await writeParquetCopies(outcome.snapshot, ctx);
+  return true;
 }

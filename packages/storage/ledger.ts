@@ -26,10 +26,21 @@ export interface FileRecord {
   readonly document?: RegisteredDocument;
   readonly sizeBytes: number;
   readonly receivedAt: string;
-  readonly status: 'accepted' | 'refused';
+  /**
+   * `pending`: a large upload whose file-level checks passed at ingest; normalise reads every row
+   * and completes the verdict (`completePendingFile`). Until then no name points at it, and its
+   * row counts are 0.
+   */
+  readonly status: 'accepted' | 'refused' | 'pending';
   readonly format?: string;
   readonly rowsAccepted: number;
   readonly rowsQuarantined: number;
+  /**
+   * The names waiting on a pending file (its own upload, and the same bytes uploaded under other
+   * names meanwhile): normalise points each at the file once it is accepted. Kept after the
+   * verdict, so a retry after a crash points them again (pointing is idempotent).
+   */
+  readonly waiting?: readonly WaitingName[];
   readonly quarantineKey?: string;
   readonly refusal?: { readonly rule: string; readonly message: string; readonly hint?: string };
   readonly contracts?: Readonly<Record<string, string>>;
@@ -45,6 +56,24 @@ export interface FileRecord {
     readonly rule: string;
     readonly message: string;
   };
+}
+
+/** A name waiting on a pending file: pointed at it, as of its upload, once the file is accepted. */
+export interface WaitingName {
+  readonly sourceName: string;
+  /** The upload's own time (SourcePointer.uploadedAt). */
+  readonly uploadedAt: string;
+}
+
+/** The row verdict normalise gives a pending file. */
+export interface PendingVerdict {
+  readonly status: 'accepted' | 'refused';
+  readonly format?: string;
+  readonly rowsAccepted: number;
+  readonly rowsQuarantined: number;
+  readonly quarantineKey?: string;
+  readonly refusal?: FileRecord['refusal'];
+  readonly contracts?: FileRecord['contracts'];
 }
 
 export interface SnapshotTable {
@@ -190,6 +219,69 @@ export class Ledger {
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * Add a name to those waiting on a pending file (the same bytes uploaded under it while they
+   * are checked), only while the file is still pending. Returns false when it is not pending (any
+   * more): the caller then points the name itself if the file was accepted.
+   */
+  async waitForPendingFile(sha256: string, name: WaitingName): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: FILE(sha256), sk: 'META' },
+          UpdateExpression: 'SET waiting = list_append(if_not_exists(waiting, :none), :name)',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':none': [], ':name': [name], ':pending': 'pending' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Give a pending file its verdict, only while it is still pending: of two normalisers completing
+   * it at once (a redelivery, a refresh), exactly one wins. Returns the record as it stands after
+   * the attempt (the winner's verdict, whichever won) and whether this call won; undefined when
+   * the ledger has no such file.
+   */
+  async completePendingFile(
+    sha256: string,
+    verdict: PendingVerdict,
+  ): Promise<{ readonly won: boolean; readonly record: FileRecord } | undefined> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':pending': 'pending' };
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(verdict)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: FILE(sha256), sk: 'META' },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { won: true, record: result.Attributes as FileRecord };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const record = await this.getFile(sha256);
+      return record ? { won: false, record } : undefined;
     }
   }
 

@@ -91,15 +91,35 @@ describe('EvidenceStack least privilege', () => {
     expect(isAllowed(ingest, 's3:PutObject', objectArn('exports', 'briefings/x.json'))).toBe(false);
   });
 
-  it('lets normalise read raw and write curated tables, but never delete from or write to raw', () => {
+  it('lets normalise read raw, write curated tables and the quarantine report of a pending file, but never delete from raw or write its uploads or copies', () => {
     const normalise = permissionsOf('normalise');
 
     expect(isAllowed(normalise, 's3:GetObject', objectArn('raw', 'raw/pilot/abc'))).toBe(true);
     expect(isAllowed(normalise, 's3:PutObject', objectArn('curated', 'tables/pilot/abc.arrow'))).toBe(true);
+    expect(isAllowed(normalise, 's3:PutObject', objectArn('raw', 'quarantine/survey/abc.json'))).toBe(true);
     for (const key of ['raw/pilot/abc', 'incoming/pilot/a.csv', 'quarantine/a.json']) {
       expect(isAllowed(normalise, 's3:DeleteObject', objectArn('raw', key))).toBe(false);
+    }
+    for (const key of ['raw/pilot/abc', 'incoming/pilot/a.csv']) {
       expect(isAllowed(normalise, 's3:PutObject', objectArn('raw', key))).toBe(false);
     }
+  });
+
+  it('lets the stages that give a pending file its verdict (normalise, normalise-pending) point its names, and no other stage but ingest', () => {
+    const pointers = ['ingest', 'normalise', 'normalise-pending'];
+    for (const [stageId] of declaredAccess()) {
+      const permissions = permissionsOf(stageId);
+      const points = ['dynamodb:PutItem', 'dynamodb:UpdateItem'].some((action) =>
+        isAllowed(permissions, action, tableArn('ledger'), { leadingKeys: ['SOURCE#survey/big.csv'] }),
+      );
+
+      expect(points, `${stageId} points a source`).toBe(pointers.includes(stageId));
+    }
+    expect(
+      isAllowed(permissionsOf('normalise-pending'), 'dynamodb:Query', tableArn('ledger', 'byType'), {
+        leadingKeys: ['FILE'],
+      }),
+    ).toBe(true);
   });
 
   it('never lets assemble write to the raw bucket', () => {

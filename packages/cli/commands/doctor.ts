@@ -230,6 +230,8 @@ async function checkCuratedTables(doctor: Doctor): Promise<void> {
       async () => {
         await ctx.ledger.forgetSnapshot(file.sha256, snapshotId);
         const rebuilt = await normaliseFile(file, ctx);
+        // Only an accepted file is rebuilt here, and an accepted file is never refused again.
+        if (rebuilt.status === 'refused') throw new Error(`${file.sha256} is refused: nothing to rebuild`);
         return `rebuilt from raw (${rebuilt.snapshot.tables.map((table) => `${table.table}: ${table.rows} rows`).join(', ')})`;
       },
     );

@@ -21,8 +21,9 @@ import {
   type RefreshState,
   refreshSteps,
 } from '#packages/pipeline/definition.ts';
-import { type QuarantineReport, sameEncoding, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
+import { sameEncoding, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
 import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/refresh-lock.ts';
+import type { QuarantineReport } from '#packages/pipeline/verdict.ts';
 import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
 import type { UploadOptions } from '../actions.ts';
@@ -470,10 +471,15 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
             file.sourceName,
             file.sha256.slice(0, 12),
             outcomeOf(file).replace('-', ' '),
-            file.rowsAccepted,
-            file.rowsQuarantined,
+            // A pending file's rows are not counted yet (normalise counts them).
+            file.status === 'pending' ? '' : file.rowsAccepted,
+            file.status === 'pending' ? '' : file.rowsQuarantined,
             current.has(file.sha256) ? 'yes' : '',
-            file.refusal ? `${file.refusal.rule}: ${file.refusal.message}` : '',
+            file.refusal
+              ? `${file.refusal.rule}: ${file.refusal.message}`
+              : file.status === 'pending'
+                ? 'accepted for checking; rows counted by normalise'
+                : '',
           ]),
         ),
         ...(files.some((file) => file.quarantineKey)

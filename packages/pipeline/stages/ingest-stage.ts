@@ -3,7 +3,7 @@ import type { EventStageRunner } from '../definition.ts';
 import { PIPELINE_EVENT_SOURCE, type PipelineEvent, parseEventDetail } from '../events.ts';
 import { ingestUpload, isSidecarUpload } from '../ingest.ts';
 
-/** ingest: `Object Created` under incoming/ → SourceAccepted (nothing when the bytes are known). */
+/** ingest: `Object Created` under incoming/ → SourceAccepted, counted or pending (nothing when the bytes are known or refused). */
 export const runIngestStage: EventStageRunner = async (event, context) => {
   const detail = parseEventDetail('Object Created', event.detail);
   // A sidecar is read by the ingest of the file it describes, never ingested itself.
@@ -25,7 +25,7 @@ export const runIngestStage: EventStageRunner = async (event, context) => {
         }
       : { key: detail.object.key, sha256: outcome.record.sha256, status: outcome.status, madeCurrent: true },
   );
-  if (outcome.status !== 'accepted' || !outcome.event) return [];
+  if (outcome.status === 'unchanged' || !outcome.event) return [];
   const accepted: PipelineEvent<'SourceAccepted'> = {
     id: `accepted-${outcome.event.sha256}`,
     source: PIPELINE_EVENT_SOURCE,

@@ -15,15 +15,19 @@ export const NORMALISE_PENDING_STEP: StageDeclaration<RefreshStepDefinition> = {
   entry: 'functions/normalise-pending/handler.ts',
   emits: [],
   access: {
-    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*', 'parquet/*'] } },
+    // quarantine/*, SOURCE# (write) and the FILE index: the verdict of files still pending
+    // (their report, their names pointed at them; docs/ingest-one-pass.md).
+    buckets: {
+      raw: { read: ['raw/*'], write: ['quarantine/*'] },
+      curated: { read: ['tables/*'], write: ['tables/*', 'parquet/*'] },
+    },
     tables: {
       ledger: {
         read: true,
         write: true,
         // LOCK#: the lease heartbeat, renewed before each file.
-        partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.lock],
-        readOnlyKeys: [LEDGER_KEYS.source],
-        indexQueries: { byType: [LEDGER_INDEX_KEYS.source] },
+        partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.lock, LEDGER_KEYS.source],
+        indexQueries: { byType: [LEDGER_INDEX_KEYS.source, LEDGER_INDEX_KEYS.file] },
       },
     },
   },

@@ -3,7 +3,10 @@ import type { EventStageRunner } from '../definition.ts';
 import { PIPELINE_EVENT_SOURCE, parseEventDetail } from '../events.ts';
 import { normaliseFile } from '../normalise.ts';
 
-/** normalise: SourceAccepted → Arrow tables in the curated bucket → SnapshotWritten. */
+/**
+ * normalise: SourceAccepted → Arrow tables in the curated bucket → SnapshotWritten. A pending
+ * file (`rows: 'pending'`) gets its verdict here; one refused here emits nothing.
+ */
 export const runNormaliseStage: EventStageRunner = async (event, context) => {
   const detail = parseEventDetail('SourceAccepted', event.detail);
   const ctx = pipelineContext();

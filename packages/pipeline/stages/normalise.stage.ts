@@ -16,8 +16,15 @@ export const NORMALISE_STAGE: StageDeclaration<EventStageDefinition> = {
   trigger: { type: 'pipeline-event', detailType: 'SourceAccepted' },
   emits: ['SnapshotWritten'],
   access: {
-    buckets: { raw: { read: ['raw/*'] }, curated: { read: ['tables/*'], write: ['tables/*'] } },
-    tables: { ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.file] } },
+    // quarantine/* and SOURCE#: the verdict of a large upload ingest left pending (its report,
+    // then its names pointed at it; docs/ingest-one-pass.md).
+    buckets: {
+      raw: { read: ['raw/*'], write: ['quarantine/*'] },
+      curated: { read: ['tables/*'], write: ['tables/*'] },
+    },
+    tables: {
+      ledger: { read: true, write: true, partitionKeys: [LEDGER_KEYS.file, LEDGER_KEYS.source] },
+    },
     putEvents: true,
   },
   memorySizeMb: 1769,

@@ -11,7 +11,7 @@ import { propertyRuns } from '../contracts/property-runs.ts';
 
 const facts: fc.Arbitrary<UploadFacts> = fc.record(
   {
-    status: fc.constantFrom('accepted', 'refused', 'unchanged', 'failed', 'uploaded', 'unknown'),
+    status: fc.constantFrom('accepted', 'refused', 'pending', 'unchanged', 'failed', 'uploaded', 'unknown'),
     rowsAccepted: fc.nat({ max: 1000 }),
     rowsQuarantined: fc.nat({ max: 1000 }),
     report: fc.constant('s3://hld-raw/quarantine/survey/abc.json'),
