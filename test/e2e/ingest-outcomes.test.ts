@@ -147,6 +147,40 @@ describe('hld ingest: what happened to each file', () => {
     expect(accepted.stdout).toMatch(/utf16\.csv: accepted 1 row \(refused before/);
   });
 
+  // docs/ingest-one-pass.md: over the in-memory limit ingest checks the first megabyte and
+  // normalise the rest; `hld ingest` prints the same outcome once both have run.
+  it('over 1 MB: counts and top problems after normalise, and a ragged line below the first megabyte refuses the file and keeps the name at its version', async () => {
+    const rows = Array.from({ length: 12_000 }, (_, n) =>
+      lesson(`LES-B${n}`, n % 1000 === 999 ? 'tourism' : 'remittances'),
+    );
+    const good = [LESSON_HEADER, ...rows].join('\n');
+    await writeFile(at('big.csv'), `${good}\n`);
+    const large = { ...env, HLD_MAX_UPLOAD_BYTES: '1024' };
+
+    const accepted = await hld(['ingest', at('big.csv')], large);
+    await writeFile(at('big.csv'), `${good}\nLES-BR,too-few\n`);
+    const refused = await hld(['ingest', at('big.csv')], large);
+    const status = await hld(['status', '--json'], env);
+
+    expect(good.length).toBeGreaterThan(1024 * 1024);
+    expect(accepted.stdout).toMatch(
+      /big\.csv: accepted 11988 rows, 12 quarantined — top problems \[invalid_value\] theme ×12, report: s3:\/\/hld-raw\/quarantine\/stocktaking\/[0-9a-f]{64}\.json$/m,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toMatch(
+      /big\.csv: refused — too-large: .*cannot be read as a stream: line 12002 has 2 cells/,
+    );
+    const state = JSON.parse(status.stdout) as {
+      files: { sourceName: string; sha256: string; status: string }[];
+      sources: { sourceName: string; sha256: string }[];
+    };
+    const big = state.files.filter((file) => file.sourceName === 'stocktaking/big.csv');
+    expect(big.map((file) => file.status).sort()).toEqual(['accepted', 'refused']);
+    expect(state.sources.find((source) => source.sourceName === 'stocktaking/big.csv')?.sha256).toBe(
+      big.find((file) => file.status === 'accepted')?.sha256,
+    );
+  });
+
   it('--quiet prints the summary and no per-file progress', async () => {
     const quiet = await hld(['ingest', at('good.csv'), '--quiet'], env);
 
