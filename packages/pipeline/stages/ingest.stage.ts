@@ -22,7 +22,8 @@ export const INGEST_STAGE: StageDeclaration<EventStageDefinition> = {
     },
     putEvents: true,
   },
-  // A plain contract CSV over the in-memory limit is hashed and validated as a stream (up to
+  // A plain contract CSV over the in-memory limit is hashed as a stream and its head checked
+  // (normalise checks the rows); when the head fails it is validated whole as a stream (up to
   // HLD_MAX_STREAM_BYTES): CPU-bound, so a full vCPU (1,769 MB) and time for a large file.
   memorySizeMb: 1769,
   timeoutSeconds: 600,
