@@ -8,6 +8,7 @@ import { pipelineConfig } from '#packages/pipeline/config.ts';
 import { type PipelineContext, pipelineContext } from '#packages/pipeline/context.ts';
 import { ingestUpload, sha256Hex } from '#packages/pipeline/ingest.ts';
 import { normaliseFile } from '#packages/pipeline/normalise.ts';
+import { normalisePending } from '#packages/pipeline/normalise-pending.ts';
 import type { QuarantineReport } from '#packages/pipeline/verdict.ts';
 import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
@@ -159,6 +160,27 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
       expect(await snapshotCount(ctx, file.sha256)).toBe(1);
       expect(await ctx.ledger.getFile(file.sha256)).toMatchObject({ status: 'accepted', rowsQuarantined: 0 });
       expect(await ctx.ledger.getSource('survey/race.csv')).toMatchObject({ sha256: file.sha256 });
+    });
+
+    it('completes a file left pending at the next refresh (its SourceAccepted lost), found through the file index', async () => {
+      const bytes = surveyCsv('lost', 18_000, 40, false);
+      await upload(ctx, 'lost.csv', bytes);
+
+      const state = await normalisePending(
+        { runId: 'run-lost', dataset: 'one-pass', requestedBy: 'test' },
+        ctx,
+      );
+
+      const record = (await ctx.ledger.getFile(sha256Hex(bytes)))!;
+      const expected = (await inMemoryVerdict(bytes, 'lost.csv'))!;
+      expect(state.normalised).toBeGreaterThanOrEqual(1);
+      expect(record).toMatchObject({
+        status: 'accepted',
+        rowsAccepted: expected.rowsAccepted,
+        rowsQuarantined: expected.rowsQuarantined,
+      });
+      expect(await snapshotCount(ctx, record.sha256)).toBe(1);
+      expect(await ctx.ledger.getSource('survey/lost.csv')).toMatchObject({ sha256: record.sha256 });
     });
 
     it('converges after a simulated crash at any completion write, before or after it lands, whatever the file holds (property)', async () => {
