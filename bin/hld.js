@@ -5,10 +5,20 @@
 // tree alone, and the read commands of ACTIONS_WITHOUT_LOADER (packages/cli/main.ts) run on
 // Node's own type stripping.
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-// V8's code cache, and on Node 24 the type-stripped sources, are kept between runs (in the OS
-// temporary folder): the second `hld --help` starts as fast as Node itself.
-module.enableCompileCache?.();
+// V8's code cache, and on Node 24 the type-stripped sources, are kept between runs: the second
+// `hld --help` starts as fast as Node itself, and a read command spends about a third less CPU
+// (BENCHMARKS.md, "Read commands start without the S3 emulator"). The cache is kept inside the
+// project (node_modules/.cache) with paths relative to it (portable, Node 24.12+), so it still
+// holds after the folder is moved or copied (a CI cache, a container image); older Node releases
+// take a folder only, and key the cache by absolute paths. NODE_COMPILE_CACHE overrides the folder,
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+const compileCache = fileURLToPath(new URL('../node_modules/.cache/hld/compile-cache', import.meta.url));
+module.enableCompileCache?.(
+  major > 24 || (major === 24 && minor >= 12) ? { directory: compileCache, portable: true } : compileCache,
+);
 
 // The SDK is pinned; its notice about Node 22 is for upgrades, not for this run (see README).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { BuildAppOptions } from 'fauxqs';
 import {
   BACKEND_NAMES,
   type BackendName,
@@ -20,10 +19,10 @@ import {
   readSetting,
 } from '#packages/settings/settings.ts';
 import { resetClients } from '#packages/storage/client-factory.ts';
-import { bootstrapResources } from './bootstrap.ts';
-import { serveBodiesFromDisk } from './disk-s3-routes.ts';
+import { bootstrapResources, bucketNames } from './bootstrap.ts';
 import { adoptLegacyIndexes, type DiskS3Store, openDiskS3Store } from './disk-s3-store.ts';
 import { BackendUnavailableError } from './errors.ts';
+import { startFauxqsOnDemand } from './fauxqs-on-demand.ts';
 import {
   commandWorks,
   freePort,
@@ -89,7 +88,7 @@ export function backendFromEnvironment(flag?: string): BackendName {
   return name as BackendName;
 }
 
-// ---- embedded: dynalite + fauxqs, in-process ---------------------------------------------------
+// ---- embedded: dynalite + fauxqs (built on the first S3 request), in-process ----------------------
 
 /**
  * dynalite appends each network chunk of a request body to the last with Buffer.concat, which
@@ -142,20 +141,6 @@ async function startDynalite(
   };
 }
 
-async function startFauxqs(
-  store?: DiskS3Store,
-  port = 0,
-): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const { buildApp } = await import('fauxqs');
-  // fauxqs's own store is in memory; the disk store has its methods (its type has private fields).
-  const stores = store ? { stores: { s3Store: store } as unknown as BuildAppOptions['stores'] } : {};
-  const app = buildApp({ logger: false, host: '127.0.0.1', ...stores });
-  if (store) serveBodiesFromDisk(app, store);
-  await app.listen({ port, host: '127.0.0.1' });
-  const address = app.server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${address.port}`, stop: () => app.close() };
-}
-
 /** The embedded store's size limit (a stand-in for a full disk in tests), if set. */
 function embeddedStoreLimit(): number | undefined {
   return readSetting(HLD_EMBEDDED_S3_MAX_BYTES);
@@ -172,12 +157,15 @@ export interface EmbeddedEmulators {
 
 /**
  * Start dynalite and fauxqs in this process (ports 0: any free one), on the state folder when
- * there is one. `hld` runs this itself, or in a child process (packages/local/embedded-server.ts)
- * when HLD_EMBEDDED_OUT_OF_PROCESS is set.
+ * there is one. fauxqs is built on the first S3 request, with `buckets` created then. `hld` runs
+ * this itself, or in a child process (packages/local/embedded-server.ts) when
+ * HLD_EMBEDDED_OUT_OF_PROCESS is set; the S3 port listens before the DynamoDB one, so an answer
+ * on the DynamoDB port means both are open.
  */
 export async function startEmbeddedEmulators(
   stateDir: string | undefined,
   ports: { readonly dynamo?: number; readonly s3?: number } = {},
+  buckets: readonly string[] = [],
 ): Promise<EmbeddedEmulators> {
   const notices: string[] = [];
   let objectStore: DiskS3Store | undefined;
@@ -191,12 +179,16 @@ export async function startEmbeddedEmulators(
       notices.push(`${path} cannot be parsed; it was left as it is. Run 'hld doctor' to repair the state`);
     }
   }
-  const dynamo = await startDynalite(stateDir ? join(stateDir, 'dynamodb') : undefined, ports.dynamo);
-  let s3: { endpoint: string; stop: () => Promise<void> };
+  const s3 = await startFauxqsOnDemand({
+    ...(objectStore ? { store: objectStore } : {}),
+    ...(ports.s3 === undefined ? {} : { port: ports.s3 }),
+    buckets,
+  });
+  let dynamo: { endpoint: string; stop: () => Promise<void> };
   try {
-    s3 = await startFauxqs(objectStore, ports.s3);
+    dynamo = await startDynalite(stateDir ? join(stateDir, 'dynamodb') : undefined, ports.dynamo);
   } catch (error) {
-    await dynamo.stop();
+    await s3.stop();
     throw error;
   }
   return {
@@ -221,7 +213,10 @@ const EMBEDDED_SERVER = fileURLToPath(new URL('./embedded-server.ts', import.met
  * when hld ends, however it ends): a stage's memory is then its own, apart from the emulators'.
  * The disk store is also opened here, for `hld doctor`, which must then be the only writer.
  */
-async function startEmbeddedChild(stateDir: string | undefined): Promise<EmbeddedEmulators> {
+async function startEmbeddedChild(
+  stateDir: string | undefined,
+  buckets: readonly string[],
+): Promise<EmbeddedEmulators> {
   const notices = await stopOrphanedEmulators();
   const ports = { dynamo: await freePort(), s3: await freePort() };
   const child = await startProcess(
@@ -234,8 +229,10 @@ async function startEmbeddedChild(stateDir: string | undefined): Promise<Embedde
       stateDir ?? '',
       String(ports.dynamo),
       String(ports.s3),
+      buckets.join(','),
     ],
-    `http://127.0.0.1:${ports.s3}/`,
+    // Ready when DynamoDB answers: asking the S3 port would build fauxqs for nothing.
+    `http://127.0.0.1:${ports.dynamo}/`,
   );
   const limit = embeddedStoreLimit();
   const objectStore = stateDir
@@ -251,9 +248,11 @@ async function startEmbeddedChild(stateDir: string | undefined): Promise<Embedde
 }
 
 async function startEmbedded(options: StartBackendOptions): Promise<RunningBackend> {
+  // The S3 emulator creates the buckets when it is built, on the first S3 request.
+  const buckets = options.bootstrap === false ? [] : bucketNames();
   const emulators = readSetting(HLD_EMBEDDED_OUT_OF_PROCESS)
-    ? await startEmbeddedChild(options.stateDir)
-    : await startEmbeddedEmulators(options.stateDir);
+    ? await startEmbeddedChild(options.stateDir, buckets)
+    : await startEmbeddedEmulators(options.stateDir, {}, buckets);
   const env = {
     ...LOCAL_CREDENTIALS,
     AWS_ENDPOINT_URL_DYNAMODB: emulators.dynamoEndpoint,
@@ -268,7 +267,7 @@ async function startEmbedded(options: StartBackendOptions): Promise<RunningBacke
     }
   };
   try {
-    if (options.bootstrap !== false) await bootstrapResources();
+    if (options.bootstrap !== false) await bootstrapResources({ buckets: false });
   } catch (error) {
     await stop();
     throw error;
@@ -370,7 +369,7 @@ async function startDdbLocal(options: StartBackendOptions): Promise<RunningBacke
   );
   let s3: { endpoint: string; stop: () => Promise<void> };
   try {
-    s3 = await startFauxqs();
+    s3 = await startFauxqsOnDemand({ buckets: options.bootstrap === false ? [] : bucketNames() });
   } catch (error) {
     await java.stop();
     throw error;
@@ -387,7 +386,7 @@ async function startDdbLocal(options: StartBackendOptions): Promise<RunningBacke
     restoreEnv();
   };
   try {
-    if (options.bootstrap !== false) await bootstrapResources();
+    if (options.bootstrap !== false) await bootstrapResources({ buckets: false });
   } catch (error) {
     await stopAll();
     throw error;

@@ -57,21 +57,36 @@ function isAlreadyThere(error: unknown): boolean {
   );
 }
 
+/** The names of the buckets of `resources.ts` (what a local S3 emulator creates). */
+export function bucketNames(names: ResourceNames = resourceNames()): string[] {
+  const byId = { raw: names.rawBucket, curated: names.curatedBucket, exports: names.exportsBucket };
+  return Object.keys(BUCKETS).map((id) => byId[id as keyof typeof byId]);
+}
+
+export interface BootstrapOptions {
+  /** @default resourceNames() (the environment's names) */
+  readonly names?: ResourceNames;
+  /** @default the client factory's clients */
+  readonly clients?: { readonly s3: S3Client; readonly dynamodb: DynamoDBClient };
+  /**
+   * Create the buckets too. The embedded S3 emulator creates them itself when it is built, on
+   * the first S3 request (packages/local/fauxqs-on-demand.ts), so a command that never asks S3
+   * never starts it. @default true
+   */
+  readonly buckets?: boolean;
+}
+
 /**
  * Create the buckets and tables of `resources.ts` on a local backend (idempotent), and wait
  * until every table is ACTIVE (dynalite keeps new tables CREATING for a while).
  */
-export async function bootstrapResources(
-  names: ResourceNames = resourceNames(),
-  clients: { s3: S3Client; dynamodb: DynamoDBClient } = { s3: s3Client(), dynamodb: dynamoClient() },
-): Promise<void> {
-  const bucketNames = { raw: names.rawBucket, curated: names.curatedBucket, exports: names.exportsBucket };
+export async function bootstrapResources(options: BootstrapOptions = {}): Promise<void> {
+  const names = options.names ?? resourceNames();
+  const clients = options.clients ?? { s3: s3Client(), dynamodb: dynamoClient() };
   await Promise.all(
-    Object.keys(BUCKETS).map(async (id) => {
+    (options.buckets === false ? [] : bucketNames(names)).map(async (bucket) => {
       try {
-        await clients.s3.send(
-          new CreateBucketCommand({ Bucket: bucketNames[id as keyof typeof bucketNames] }),
-        );
+        await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
       } catch (error) {
         if (!isAlreadyThere(error)) throw error;
       }

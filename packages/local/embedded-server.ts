@@ -1,16 +1,19 @@
 /**
  * The embedded emulators in a process of their own (HLD_EMBEDDED_OUT_OF_PROCESS): started by
  * backends.ts under the watchdog of processes.ts as
- *   node --import tsx packages/local/embedded-server.ts <state folder or ''> <dynamo port> <s3 port>
- * It serves until SIGTERM (or SIGINT), then closes both servers; state on disk is written through.
+ *   node --import tsx packages/local/embedded-server.ts <state folder or ''> <dynamo port> <s3 port> <buckets>
+ * (buckets comma-separated, created when fauxqs is built on the first S3 request). It is ready
+ * when the DynamoDB port answers. It serves until SIGTERM (or SIGINT), then closes both servers;
+ * state on disk is written through.
  */
 import { startEmbeddedEmulators } from './backends.ts';
 
-const [stateDir = '', dynamoPort = '', s3Port = ''] = process.argv.slice(2);
-const emulators = await startEmbeddedEmulators(stateDir || undefined, {
-  dynamo: Number(dynamoPort),
-  s3: Number(s3Port),
-});
+const [stateDir = '', dynamoPort = '', s3Port = '', buckets = ''] = process.argv.slice(2);
+const emulators = await startEmbeddedEmulators(
+  stateDir || undefined,
+  { dynamo: Number(dynamoPort), s3: Number(s3Port) },
+  buckets.split(',').filter((name) => name !== ''),
+);
 for (const notice of emulators.notices) process.stderr.write(`hld: ${notice}\n`);
 const stop = () => {
   void emulators.stop().finally(() => process.exit(0));

@@ -2,9 +2,9 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { STSClient } from '@aws-sdk/client-sts';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -62,13 +62,18 @@ export function eventBridgeClient(): EventBridgeClient {
   return cached('events', () => new EventBridgeClient({}));
 }
 
-/** A Step Functions client (used by `hld refresh --backend aws`). */
-export function stepFunctionsClient(): SFNClient {
+// Step Functions, SQS and STS serve two commands on the aws backend only: their SDK packages
+// are loaded on first use, so every other command (a read above all) does not load them.
+
+/** A Step Functions client (used by `hld refresh --backend aws`), its SDK package loaded now. */
+export async function stepFunctionsClient(): Promise<SFNClient> {
+  const { SFNClient } = await import('@aws-sdk/client-sfn');
   return cached('sfn', () => new SFNClient({}));
 }
 
 /** An SQS client (used by `hld redrive --backend aws` to move dead letters back to their stage). */
-export function sqsClient(): SQSClient {
+export async function sqsClient(): Promise<SQSClient> {
+  const { SQSClient } = await import('@aws-sdk/client-sqs');
   return cached('sqs', () => new SQSClient({}));
 }
 
@@ -78,7 +83,8 @@ export function sqsEndpointOverridden(env: ClientEnvironment = process.env): boo
 }
 
 /** An STS client (used by `hld refresh --backend aws` to name the caller who starts a refresh). */
-export function stsClient(): STSClient {
+export async function stsClient(): Promise<STSClient> {
+  const { STSClient } = await import('@aws-sdk/client-sts');
   return cached('sts', () => new STSClient({}));
 }
 

@@ -40,6 +40,16 @@ const NOT_FOR_READS = [
   '/packages/briefing/build.ts',
   '/data-contracts/registry.ts',
   '/data-contracts/briefing/check.ts',
+  // The embedded S3 emulator is built on the first S3 request (fauxqs-on-demand.ts), and a read
+  // of a briefing asks DynamoDB only: fauxqs's app and routes, fastify and ajv stay unloaded.
+  '/fauxqs/dist/app.js',
+  '/fauxqs/dist/s3/',
+  '/fastify/',
+  '/ajv/',
+  // Step Functions, SQS and STS serve `refresh` and `redrive` on AWS only (client-factory.ts).
+  '/@aws-sdk/client-sfn/',
+  '/@aws-sdk/client-sqs/',
+  '/@aws-sdk/client-sts/',
 ];
 
 async function hld(
@@ -79,7 +89,7 @@ describe('hld read commands on Node 24', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it("prints MDA's briefing without loading tsx, the stages, Arrow, zod or the export libraries", async () => {
+  it("prints MDA's briefing without loading tsx, the stages, Arrow, zod, the export libraries or the S3 emulator", async () => {
     const shown = await hld(['--import', TRACE], ['briefing', 'show', 'MDA', '--json'], stateDir);
 
     expect(shown.code, shown.stderr).toBe(0);
@@ -87,6 +97,15 @@ describe('hld read commands on Node 24', () => {
     const loaded = modulesIn(shown.stderr);
     expect(loaded.some((url) => url.endsWith('/packages/storage/briefing-store.ts'))).toBe(true);
     for (const heavy of NOT_FOR_READS) expect(loaded.filter((url) => url.includes(heavy))).toEqual([]);
+  });
+
+  it('leaves the state healthy: hld doctor --dry-run after a read finds nothing wrong', async () => {
+    const shown = await hld([], ['briefing', 'show', 'MDA', '--json'], stateDir);
+    const doctor = await hld([], ['doctor', '--dry-run', '--json'], stateDir);
+
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(JSON.parse(doctor.stdout)).toMatchObject({ healthy: true, findings: [] });
   });
 
   it('lists the versions and the briefing without the TypeScript loader', async () => {

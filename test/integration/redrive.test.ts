@@ -25,7 +25,7 @@ const moto = integrationBackends().find((backend) => backend.name === 'moto');
 async function drain(queueUrl: string): Promise<string[]> {
   const bodies: string[] = [];
   for (let empty = 0; empty < 3; ) {
-    const page = await sqsClient().send(
+    const page = await (await sqsClient()).send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 300 }),
     );
     if (!page.Messages?.length) empty += 1;
@@ -52,7 +52,7 @@ describe.skipIf(!moto?.available)(
         for (const name of [pair.queueName, pair.deadLetterQueueName]) {
           urls.set(
             name,
-            String((await sqsClient().send(new CreateQueueCommand({ QueueName: name }))).QueueUrl),
+            String((await (await sqsClient()).send(new CreateQueueCommand({ QueueName: name }))).QueueUrl),
           );
         }
       }
@@ -77,8 +77,10 @@ describe.skipIf(!moto?.available)(
         JSON.stringify({ id: `event-${n}`, detail: { n } }),
       );
       for (const body of bodies)
-        await sqsClient().send(new SendMessageCommand({ QueueUrl: ingestDlq, MessageBody: body }));
-      await sqsClient().send(new SendMessageCommand({ QueueUrl: normaliseDlq, MessageBody: '{"id":"n-1"}' }));
+        await (await sqsClient()).send(new SendMessageCommand({ QueueUrl: ingestDlq, MessageBody: body }));
+      await (await sqsClient()).send(
+        new SendMessageCommand({ QueueUrl: normaliseDlq, MessageBody: '{"id":"n-1"}' }),
+      );
       const messages: string[] = [];
       const out: Output = {
         json: true,
@@ -105,7 +107,7 @@ describe.skipIf(!moto?.available)(
       ]);
       expect(await drain(urls.get(`${prefix}-ingest`) ?? '')).toEqual([...bodies].sort());
       expect(await drain(urls.get(`${prefix}-normalise`) ?? '')).toEqual(['{"id":"n-1"}']);
-      const left = await sqsClient().send(
+      const left = await (await sqsClient()).send(
         new GetQueueAttributesCommand({
           QueueUrl: ingestDlq,
           AttributeNames: ['ApproximateNumberOfMessages'],
@@ -117,8 +119,8 @@ describe.skipIf(!moto?.available)(
     it('redrives one stage only with --stage, and refuses a stage without a DLQ as a usage error', async () => {
       const ingestDlq = urls.get(`${prefix}-ingest-dlq`) ?? '';
       const normaliseDlq = urls.get(`${prefix}-normalise-dlq`) ?? '';
-      await sqsClient().send(new SendMessageCommand({ QueueUrl: ingestDlq, MessageBody: 'i' }));
-      await sqsClient().send(new SendMessageCommand({ QueueUrl: normaliseDlq, MessageBody: 'n' }));
+      await (await sqsClient()).send(new SendMessageCommand({ QueueUrl: ingestDlq, MessageBody: 'i' }));
+      await (await sqsClient()).send(new SendMessageCommand({ QueueUrl: normaliseDlq, MessageBody: 'n' }));
       const out: Output = { json: true, info: () => {}, result: () => {} };
       const session = {
         backend: { ...running, name: 'aws' as const },

@@ -138,7 +138,7 @@ for (const backend of integrationBackends().filter(
       // Every other service (Step Functions, STS) goes to the same moto server.
       process.env.AWS_ENDPOINT_URL = running.env.AWS_ENDPOINT_URL_S3;
       resetClients();
-      const machine = await stepFunctionsClient().send(
+      const machine = await (await stepFunctionsClient()).send(
         new CreateStateMachineCommand({
           name: 'hld-evidence-test-refresh',
           definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
@@ -167,12 +167,14 @@ for (const backend of integrationBackends().filter(
         stateDir: undefined,
         onInterrupt: () => () => false,
       };
-      const caller = await stsClient().send(new GetCallerIdentityCommand({}));
+      const caller = await (await stsClient()).send(new GetCallerIdentityCommand({}));
 
       await refresh(session, out, 'hld refresh');
 
       const executionArn = /Started (\S+)/.exec(messages.join('\n'))?.[1];
-      const execution = await stepFunctionsClient().send(new DescribeExecutionCommand({ executionArn }));
+      const execution = await (await stepFunctionsClient()).send(
+        new DescribeExecutionCommand({ executionArn }),
+      );
       expect(caller.Arn).toMatch(/^arn:aws:(iam|sts)::/);
       expect(JSON.parse(execution.input ?? '{}')).toEqual({
         dataset: session.ctx.config.dataset,

@@ -2,8 +2,6 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import type { SourceKind } from '#contracts/source-kinds.ts';
 import type { SourceSidecar } from '#contracts/source-registry.ts';
 import type { Problem } from '#packages/contracts/problems.ts';
@@ -232,9 +230,14 @@ export async function refresh(
   if (session.backend.name === 'aws') {
     const arn = readSetting(HLD_STATE_MACHINE_ARN);
     if (!arn) throw new UsageError(`Set ${HLD_STATE_MACHINE_ARN.name} (a stack output) to refresh on AWS`);
+    // Loaded here: no other command needs these SDK packages (client-factory.ts).
+    const [{ StartExecutionCommand }, { GetCallerIdentityCommand }] = await Promise.all([
+      import('@aws-sdk/client-sfn'),
+      import('@aws-sdk/client-sts'),
+    ]);
     // Who starts it, as AWS knows the caller (the run records it); the state machine makes the run id.
-    const caller = (await stsClient().send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
-    const started = await stepFunctionsClient().send(
+    const caller = (await (await stsClient()).send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
+    const started = await (await stepFunctionsClient()).send(
       new StartExecutionCommand({
         stateMachineArn: arn,
         input: JSON.stringify({

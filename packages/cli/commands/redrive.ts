@@ -56,7 +56,9 @@ async function redriveCloud(out: Output, options: RedriveCommandOptions): Promis
   }
   const pairs = stageQueuePairs(PIPELINE, String(readSetting(HLD_NAME_PREFIX)), options.stage);
   // Emulators implement no message move tasks: there hld moves the messages itself.
-  const stages = await redriveStages(sqsClient(), pairs, { messageMoveTasks: !sqsEndpointOverridden() });
+  const stages = await redriveStages(await sqsClient(), pairs, {
+    messageMoveTasks: !sqsEndpointOverridden(),
+  });
   out.result({ backend: 'aws', stages }, () =>
     stages
       .map((stage) =>
