@@ -12,7 +12,7 @@ import {
   type TimestampMillisecond,
   Utf8,
   type Vector,
-} from 'apache-arrow';
+} from '#packages/arrow/arrow-writing.ts';
 import { arrowColumnType } from '#packages/arrow/table-writer.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
 import { viewOf } from './text-bytes.ts';

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import { makeData, RecordBatch, RecordBatchFileWriter, Struct } from 'apache-arrow';
 import type { TableContract } from '#contracts/contract.ts';
+import { makeData, RecordBatch, RecordBatchFileWriter, Struct } from '#packages/arrow/arrow-writing.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
 import { arrowSchema, columnOutput } from './arrow-output.ts';
 import {
