@@ -85,6 +85,7 @@ export async function normaliseContractCsvFast(
   const run = (holdWaitingRows: boolean, commaNumberEvidence?: CommaNumberEvidence): FastNormaliseResult => {
     const normaliser = new ContractCsvNormaliser({
       ...options,
+      inputBytes: bytes.length,
       output: arrowRowOutput,
       holdWaitingRows,
       ...(commaNumberEvidence ? { commaNumberEvidence } : {}),
@@ -200,8 +201,9 @@ export async function normaliseContractCsvFile(
     readonly readBytes?: number;
   },
 ): Promise<FastNormaliseSummary> {
-  const normaliser = new ContractCsvNormaliser({ ...options, output: arrowRowOutput });
   const handle = await open(path, 'r');
+  const inputBytes = options.inputBytes ?? (await handle.stat()).size;
+  const normaliser = new ContractCsvNormaliser({ ...options, inputBytes, output: arrowRowOutput });
   const readBytes = Math.max(1, options.readBytes ?? FILE_CHUNK_BYTES);
   const headroom = Math.min(TAIL_HEADROOM_BYTES, readBytes);
   const buffers = [0, 1].map(() => new Uint8Array(headroom + readBytes));
