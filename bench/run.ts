@@ -129,6 +129,16 @@ async function normaliseSurvey(): Promise<Line[]> {
     big.ours.map((result) => num(result, 'peakRssMB')),
     1,
   );
+  // CPU beside wall time: with other work on the cores, wall times stretch and CPU times do not.
+  const cpu = summarise(big.ours.map((result) => num(result, 'cpuSeconds')));
+  const peerCpu = summarise(big.peer.map((result) => num(result, 'cpuSeconds')));
+  const cpuRatio = summarise(
+    big.ours.map((result, index) => num(result, 'cpuSeconds') / num(big.peer[index]!, 'cpuSeconds')),
+  );
+  const loadAverage = os.loadavg().map((value) => round(value, 2));
+  process.stderr.write(
+    `  wall ${ours.median} s (DuckDB ${peer.median} s, ratio ${ratio.median}); CPU ${cpu.median} s (DuckDB ${peerCpu.median} s, ratio ${cpuRatio.median}); load ${loadAverage.join(' ')}\n`,
+  );
   const first = big.ours[0]!;
   const lines = [
     line({
@@ -151,6 +161,12 @@ async function normaliseSurvey(): Promise<Line[]> {
       accepted: num(first, 'accepted'),
       quarantined: num(first, 'quarantined'),
       ipcMB: num(first, 'ipcMB'),
+      cpuSeconds: cpu.median,
+      cpuSpread: cpu.spread,
+      peerCpuSeconds: peerCpu.median,
+      cpuRatio: cpuRatio.median,
+      cpuRatioSpread: cpuRatio.spread,
+      loadAverage,
       rounds: ROUNDS,
       target: 'ratio <= 1.0, peak <= 512 MB',
     }),

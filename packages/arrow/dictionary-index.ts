@@ -1,4 +1,4 @@
-import { Int8, Int16, Int32 } from 'apache-arrow';
+import { Int8, Int16, Int32 } from './arrow-writing.ts';
 
 /**
  * The narrowest dictionary index that cannot wrap for a vocabulary of `size` values

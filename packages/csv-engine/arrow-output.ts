@@ -12,7 +12,7 @@ import {
   type TimestampMillisecond,
   Utf8,
   type Vector,
-} from 'apache-arrow';
+} from '#packages/arrow/arrow-writing.ts';
 import { arrowColumnType } from '#packages/arrow/table-writer.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
 import { viewOf } from './text-bytes.ts';
@@ -91,6 +91,22 @@ export function growBytes(bytes: Uint8Array<ArrayBuffer>, needed: number): Uint8
   return grown;
 }
 
+/**
+ * `bytes` with room for `needed` bytes, the new room not zero-filled: text bytes are written
+ * before they are read, and only the written `[0, size)` is ever handed out.
+ */
+function growText(bytes: Uint8Array<ArrayBuffer>, needed: number): Uint8Array<ArrayBuffer> {
+  if (needed <= bytes.length) return bytes;
+  const grown = uninitialisedBytes(Math.max(needed, bytes.length * 2));
+  grown.set(bytes);
+  return grown;
+}
+
+/** A byte array of its own buffer, not zero-filled (Node's `Buffer.allocUnsafeSlow`: no pool). */
+function uninitialisedBytes(length: number): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.allocUnsafeSlow(length).buffer as ArrayBuffer, 0, length);
+}
+
 /** Offsets + bytes of a Utf8 column (or of the items of a list column). */
 export class Utf8Output {
   offsets = new Int32Array(1025);
@@ -108,7 +124,7 @@ export class Utf8Output {
       this.offsets = grown;
     }
     if (this.size + bytes > this.data.length) {
-      this.data = growBytes(this.data, this.size + bytes);
+      this.data = growText(this.data, this.size + bytes);
       this.view = new DataView(this.data.buffer);
     }
   }
@@ -199,7 +215,7 @@ export class Utf8Output {
     const valueOffsets = this.offsets.subarray(0, this.count + 1);
     const data = this.data.subarray(0, this.size);
     this.offsets = new Int32Array(this.offsets.length);
-    this.data = new Uint8Array(this.data.length);
+    this.data = uninitialisedBytes(this.data.length);
     this.view = new DataView(this.data.buffer);
     this.count = 0;
     this.size = 0;
@@ -332,8 +348,45 @@ export class Utf8ColumnOutput extends ColumnOutput {
   }
 }
 
-export class DictionaryColumnOutput extends ColumnOutput {
-  private indices = new Int32Array(1024);
+type TypedValues = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | BigInt64Array<ArrayBuffer>;
+
+/**
+ * A column whose batch values sit in one typed array (dictionary indices, numbers, days,
+ * milliseconds): growth and the pieces worker threads hand over are the same for all of them.
+ */
+abstract class TypedArrayColumnOutput<Values extends TypedValues> extends ColumnOutput {
+  protected values: Values;
+
+  constructor(
+    field: Field,
+    private readonly allocate: (length: number) => Values,
+  ) {
+    super(field);
+    this.values = allocate(1024);
+  }
+
+  /** Room for `count` more rows. */
+  protected reserveRows(count: number): void {
+    if (this.rows + count <= this.values.length) return;
+    const grown = this.allocate(Math.max(this.values.length * 2, this.rows + count));
+    grown.set(this.values as never);
+    this.values = grown;
+  }
+
+  takePiece(length: number): ColumnPiece {
+    this.rows = 0;
+    return { nulls: this.validity.takeNulls(), values: this.values.slice(0, length) };
+  }
+
+  appendPiece(piece: ColumnPiece, from: number, to: number): void {
+    this.appendPieceNulls(piece, from, to);
+    this.reserveRows(to - from);
+    this.values.set((piece.values as Values).subarray(from, to) as never, this.rows);
+    this.rows += to - from;
+  }
+}
+
+export class DictionaryColumnOutput extends TypedArrayColumnOutput<Int32Array<ArrayBuffer>> {
   private readonly indexOf: Map<string, number>;
 
   constructor(
@@ -341,19 +394,19 @@ export class DictionaryColumnOutput extends ColumnOutput {
     values: readonly string[],
     private readonly dictionary: Vector<Utf8>,
   ) {
-    super(field);
+    super(field, (length) => new Int32Array(length));
     this.indexOf = new Map(values.map((value, index) => [value, index]));
   }
 
   appendIndex(index: number): void {
-    if (this.rows >= this.indices.length) this.grow();
-    this.indices[this.rows] = index;
+    if (this.rows >= this.values.length) this.reserveRows(1);
+    this.values[this.rows] = index;
     this.rows += 1;
   }
 
   appendNull(): void {
-    if (this.rows >= this.indices.length) this.grow();
-    this.indices[this.rows] = 0;
+    if (this.rows >= this.values.length) this.reserveRows(1);
+    this.values[this.rows] = 0;
     this.markNull();
   }
 
@@ -373,56 +426,38 @@ export class DictionaryColumnOutput extends ColumnOutput {
     return this.indexOf.get(value) ?? -1;
   }
 
-  private grow(): void {
-    const grown = new Int32Array(this.indices.length * 2);
-    grown.set(this.indices);
-    this.indices = grown;
-  }
-
-  takePiece(length: number): ColumnPiece {
-    this.rows = 0;
-    return { nulls: this.validity.takeNulls(), values: this.indices.slice(0, length) };
-  }
-
-  appendPiece(piece: ColumnPiece, from: number, to: number): void {
-    this.appendPieceNulls(piece, from, to);
-    while (this.rows + to - from > this.indices.length) this.grow();
-    this.indices.set((piece.values as Int32Array).subarray(from, to), this.rows);
-    this.rows += to - from;
-  }
-
   flush(length: number): Data {
     const type = this.field.type as Dictionary<Utf8, Int8 | Int16 | Int32>;
     const ArrayType = type.indices.ArrayType as Int32ArrayConstructor;
-    const data = ArrayType.from(this.indices.subarray(0, length));
+    const data = ArrayType.from(this.values.subarray(0, length));
     const bits = this.takeValidity();
     return makeData({ type, length, ...bits, data, dictionary: this.dictionary });
   }
 }
 
 /** Int32, Float64 and DateDay columns: numbers under a typed array. */
-export class NumberColumnOutput extends ColumnOutput {
-  private values: Int32Array | Float64Array;
-  private readonly ArrayType: Int32ArrayConstructor | Float64ArrayConstructor;
-
+export class NumberColumnOutput extends TypedArrayColumnOutput<
+  Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>
+> {
   constructor(
     field: Field,
     private readonly kind: 'int32' | 'float64' | 'date',
   ) {
-    super(field);
-    this.ArrayType = kind === 'float64' ? Float64Array : Int32Array;
-    this.values = new this.ArrayType(1024);
+    super(
+      field,
+      kind === 'float64' ? (length) => new Float64Array(length) : (length) => new Int32Array(length),
+    );
   }
 
   /** Append a number (an Int32 or DateDay column stores it the way `Int32Array.from` does). */
   appendNumber(value: number): void {
-    if (this.rows >= this.values.length) this.grow();
+    if (this.rows >= this.values.length) this.reserveRows(1);
     this.values[this.rows] = value;
     this.rows += 1;
   }
 
   appendNull(): void {
-    if (this.rows >= this.values.length) this.grow();
+    if (this.rows >= this.values.length) this.reserveRows(1);
     this.values[this.rows] = 0;
     this.markNull();
   }
@@ -436,28 +471,10 @@ export class NumberColumnOutput extends ColumnOutput {
     else this.appendNumber(Number(value));
   }
 
-  private grow(): void {
-    const grown = new this.ArrayType(this.values.length * 2);
-    grown.set(this.values);
-    this.values = grown;
-  }
-
   flush(length: number): Data {
     const data = this.values.slice(0, length);
     const bits = this.takeValidity();
     return makeData({ type: this.field.type as Int32, length, ...bits, data: data as Int32Array });
-  }
-
-  takePiece(length: number): ColumnPiece {
-    this.rows = 0;
-    return { nulls: this.validity.takeNulls(), values: this.values.slice(0, length) };
-  }
-
-  appendPiece(piece: ColumnPiece, from: number, to: number): void {
-    this.appendPieceNulls(piece, from, to);
-    while (this.rows + to - from > this.values.length) this.grow();
-    this.values.set((piece.values as Int32Array).subarray(from, to), this.rows);
-    this.rows += to - from;
   }
 }
 
@@ -468,15 +485,18 @@ export function daysOf(date: string): number {
   return Math.floor(Date.parse(`${date}T00:00:00Z`) / MS_PER_DAY);
 }
 
-export class TimestampColumnOutput extends ColumnOutput {
-  private values = new BigInt64Array(1024);
+export class TimestampColumnOutput extends TypedArrayColumnOutput<BigInt64Array<ArrayBuffer>> {
   /** The last time appended, as a BigInt too: times repeat, and BigInt() allocates. */
   private lastMillis = Number.NaN;
   private lastBig = 0n;
 
+  constructor(field: Field) {
+    super(field, (length) => new BigInt64Array(length));
+  }
+
   /** Append milliseconds since the epoch (`BigInt` throws on NaN, as in ArrowTableWriter). */
   appendMillis(value: number): void {
-    if (this.rows >= this.values.length) this.grow();
+    if (this.rows >= this.values.length) this.reserveRows(1);
     if (value !== this.lastMillis) {
       this.lastBig = BigInt(value);
       this.lastMillis = value;
@@ -486,7 +506,7 @@ export class TimestampColumnOutput extends ColumnOutput {
   }
 
   appendNull(): void {
-    if (this.rows >= this.values.length) this.grow();
+    if (this.rows >= this.values.length) this.reserveRows(1);
     this.values[this.rows] = 0n;
     this.markNull();
   }
@@ -499,28 +519,10 @@ export class TimestampColumnOutput extends ColumnOutput {
     this.appendMillis(Date.parse(String(value)));
   }
 
-  private grow(): void {
-    const grown = new BigInt64Array(this.values.length * 2);
-    grown.set(this.values);
-    this.values = grown;
-  }
-
   flush(length: number): Data {
     const data = this.values.slice(0, length);
     const bits = this.takeValidity();
     return makeData({ type: this.field.type as TimestampMillisecond, length, ...bits, data: data as never });
-  }
-
-  takePiece(length: number): ColumnPiece {
-    this.rows = 0;
-    return { nulls: this.validity.takeNulls(), values: this.values.slice(0, length) };
-  }
-
-  appendPiece(piece: ColumnPiece, from: number, to: number): void {
-    this.appendPieceNulls(piece, from, to);
-    while (this.rows + to - from > this.values.length) this.grow();
-    this.values.set((piece.values as BigInt64Array).subarray(from, to), this.rows);
-    this.rows += to - from;
   }
 }
 

@@ -53,7 +53,7 @@ import {
   TemporalFieldColumn,
   Utf8FieldColumn,
 } from './field-columns.ts';
-import { type KeyLog, PrimaryKeySet } from './primary-keys.ts';
+import { expectedRecords, type KeyLog, PrimaryKeySet } from './primary-keys.ts';
 import { bufferView, trimStart, viewOf } from './text-bytes.ts';
 
 /**
@@ -94,6 +94,11 @@ export interface FastNormaliseOptions {
   readonly locatorColumn: string;
   /** Rows per record batch. @default 65_536 */
   readonly batchSize?: number;
+  /**
+   * Size of the whole input in bytes, when known (the object's or file's size): the primary-key
+   * table is sized once for the rows it likely holds. @default grown as rows come
+   */
+  readonly inputBytes?: number;
   /** Schema metadata for the table's contract. @default no metadata */
   readonly metadata?: (contract: TableContract) => Readonly<Record<string, string>>;
 }
@@ -563,7 +568,16 @@ export class ContractCsvNormaliser implements FailureSink {
     this.countryColumns = this.columns.filter((column) => column.plan.countryField);
     this.keyColumns = plan.primaryKey.map((index) => this.columns[index]!);
     this.waitingColumns = plan.waitingForeignKeys.map((index) => this.columns[index]!);
-    this.keys = new PrimaryKeySet(plan.primaryKey.length, this.options.segment?.logKeys === true);
+    // Records of the first block after the header: their length tells how many rows the input
+    // holds (a segment holds a part of the input only: left to grow).
+    const dataStarts = Array.from({ length: searched - 1 }, (_, index) => {
+      return block.cellStart[block.recordCells[index + 1]!]!;
+    });
+    this.keys = new PrimaryKeySet(
+      plan.primaryKey.length,
+      this.options.segment?.logKeys === true,
+      this.options.segment ? 0 : expectedRecords(this.options.inputBytes, dataStarts),
+    );
   }
 
   /** The data rows of the block: blank records skipped (as the reader does), ragged ones refused. */

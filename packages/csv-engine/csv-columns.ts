@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import { makeData, RecordBatch, RecordBatchFileWriter, Struct } from 'apache-arrow';
 import type { TableContract } from '#contracts/contract.ts';
+import { makeData, RecordBatch, RecordBatchFileWriter, Struct } from '#packages/arrow/arrow-writing.ts';
 import type { ColumnSpec } from '#packages/contracts/columns.ts';
 import { arrowSchema, columnOutput } from './arrow-output.ts';
 import {
@@ -85,6 +85,7 @@ export async function normaliseContractCsvFast(
   const run = (holdWaitingRows: boolean, commaNumberEvidence?: CommaNumberEvidence): FastNormaliseResult => {
     const normaliser = new ContractCsvNormaliser({
       ...options,
+      inputBytes: bytes.length,
       output: arrowRowOutput,
       holdWaitingRows,
       ...(commaNumberEvidence ? { commaNumberEvidence } : {}),
@@ -200,8 +201,9 @@ export async function normaliseContractCsvFile(
     readonly readBytes?: number;
   },
 ): Promise<FastNormaliseSummary> {
-  const normaliser = new ContractCsvNormaliser({ ...options, output: arrowRowOutput });
   const handle = await open(path, 'r');
+  const inputBytes = options.inputBytes ?? (await handle.stat()).size;
+  const normaliser = new ContractCsvNormaliser({ ...options, inputBytes, output: arrowRowOutput });
   const readBytes = Math.max(1, options.readBytes ?? FILE_CHUNK_BYTES);
   const headroom = Math.min(TAIL_HEADROOM_BYTES, readBytes);
   const buffers = [0, 1].map(() => new Uint8Array(headroom + readBytes));

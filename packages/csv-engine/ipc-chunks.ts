@@ -1,4 +1,4 @@
-import { AsyncByteQueue } from 'apache-arrow';
+import { AsyncByteQueue } from '#packages/arrow/arrow-writing.ts';
 
 /**
  * The sink a RecordBatchFileWriter writes into, drained synchronously after every batch: the

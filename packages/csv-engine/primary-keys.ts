@@ -1,6 +1,23 @@
 import { ByteInterner, growInt32 } from '#packages/columnar/byte-interner.ts';
 
 /**
+ * Keys a table is sized for up front at most (a 64 MiB slot table); past them it grows as before.
+ * A guess from the first rows' length can overshoot: this bounds what an overshoot costs.
+ */
+const MAX_PRESIZED_KEYS = 1 << 22;
+
+/**
+ * Records a file of `inputBytes` bytes likely holds, judged by the records of its first block
+ * (`recordStarts` ascending: the byte offsets at which consecutive records start); 0 when unknown.
+ */
+export function expectedRecords(inputBytes: number | undefined, recordStarts: readonly number[]): number {
+  if (!inputBytes || recordStarts.length < 2) return 0;
+  const span = recordStarts.at(-1)! - recordStarts[0]!;
+  if (span <= 0) return 0;
+  return Math.ceil(inputBytes / (span / (recordStarts.length - 1)));
+}
+
+/**
  * The primary keys seen so far in a file, with the line each was first accepted on.
  *
  * The reference path keys a Map by `String(value)` of each key field joined with U+001F. Here
@@ -15,8 +32,8 @@ export class PrimaryKeySet {
   private tuples: Int32Array<ArrayBuffer>;
   private lines: Int32Array<ArrayBuffer>;
   /** Open addressing, two Int32 per slot: the key's hash and its id + 1 (0 = empty). */
-  private table = new Int32Array(2048);
-  private mask = 1023;
+  private table: Int32Array<ArrayBuffer>;
+  private mask: number;
   private size = 0;
   private readonly joined = new Map<string, number>();
   private lastHash = 0;
@@ -38,14 +55,24 @@ export class PrimaryKeySet {
   private lastContent1 = 0;
   private lastContent2 = 0;
 
-  constructor(width: number, log = false) {
+  /**
+   * @param expectedKeys Keys the file likely holds (see `expectedRecords`): the table is sized for
+   *   them at once instead of doubling and rehashing as they come. @default grown as keys come
+   */
+  constructor(width: number, log = false, expectedKeys = 0) {
     this.width = width;
     this.log = log ? new KeyLog() : undefined;
     this.secondHashes = Array.from({ length: width }, () => new Int32Array(64));
     this.interners = Array.from({ length: width }, () => new ByteInterner());
     this.ids = new Int32Array(width).fill(-1);
-    this.tuples = new Int32Array(256 * width);
-    this.lines = new Int32Array(256);
+    const capacity = Math.max(256, Math.min(Math.floor(expectedKeys), MAX_PRESIZED_KEYS));
+    this.tuples = new Int32Array(capacity * width);
+    this.lines = new Int32Array(capacity);
+    // `insert` rehashes once more than half the slots are taken.
+    let slots = 1024;
+    while (slots - 1 < 2 * capacity) slots *= 2;
+    this.table = new Int32Array(2 * slots);
+    this.mask = slots - 1;
   }
 
   /** Set part `index` of the current key to the UTF-8 text `[start, end)` (part 0 first). */

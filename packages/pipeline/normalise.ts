@@ -212,6 +212,8 @@ function fastOptions(
     locatorColumn: LOCATOR_COLUMN,
     ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
     metadata,
+    // Sizes the primary-key table once for the rows the object likely holds.
+    inputBytes: file.sizeBytes,
   };
 }
 

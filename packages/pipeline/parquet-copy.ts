@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import {
   type AsyncRecordBatchFileReader,
   type AsyncRecordBatchStreamReader,
-  type RecordBatch,
   RecordBatchReader,
   Table,
   tableToIPC,
-} from 'apache-arrow';
+} from '#packages/arrow/arrow-reading.ts';
+import type { RecordBatch } from '#packages/arrow/arrow-writing.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import type { SnapshotWrittenDetail } from './events.ts';
 
