@@ -12,6 +12,7 @@ import {
   numberColumn,
   stringColumn,
 } from '#packages/columnar/group-by.ts';
+import { type LocatorCodes, LocatorCodesBuilder, locatorCodes } from '#packages/columnar/locator-codes.ts';
 import { DocumentRegistry } from './document-registry.ts';
 import type { CuratedRow, CuratedTables } from './model.ts';
 
@@ -71,7 +72,8 @@ export interface CuratedRefs {
   readonly rank: Uint8Array;
   /** 1 where the row's document is illustrative. */
   readonly illustrative: Uint8Array;
-  readonly locators: readonly string[];
+  /** The row locators (`locators.text(row)`), as templates and numbers. */
+  readonly locators: LocatorCodes;
 }
 
 export interface CuratedTable {
@@ -214,7 +216,7 @@ function keptRows(
       row: values,
       ref: {
         table: origin.table,
-        locator: refs.locators[row]!,
+        locator: refs.locators.text(row),
         file_sha256: origin.file_sha256,
         raw_key: origin.raw_key,
         source_doc_id: from.docs[refs.doc[row]!]!,
@@ -295,6 +297,12 @@ function numbersOf(values: Iterable<unknown>, length: number): NumberColumn {
   return { values: numbers, valid };
 }
 
+function locatorCodesOf(locators: readonly string[]): LocatorCodes {
+  const builder = new LocatorCodesBuilder(locators.length);
+  for (const locator of locators) builder.addText(locator);
+  return builder.build();
+}
+
 function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
   let value = cache.get(key);
   if (value === undefined) {
@@ -367,7 +375,7 @@ class RowCuratedTable implements CuratedTable {
         origin,
         rank,
         ...this.set.markRows(doc, rank),
-        locators: this.rows.map(({ ref }) => ref.locator),
+        locators: locatorCodesOf(this.rows.map(({ ref }) => ref.locator)),
       };
     }
     return this.refColumns;
@@ -567,6 +575,17 @@ class ArrowCuratedTable implements CuratedTable {
     );
   }
 
+  /** The locator column as codes (from the bytes; through plain values when a file stores it otherwise). */
+  private locatorCodes(): LocatorCodes {
+    try {
+      return locatorCodes(this.arrows, LOCATOR_COLUMN);
+    } catch (error) {
+      if (!(error instanceof GroupByColumnError)) throw error;
+      const readLocator = this.column(LOCATOR_COLUMN);
+      return locatorCodesOf(Array.from({ length: this.length }, (_, row) => String(readLocator(row))));
+    }
+  }
+
   refs(): CuratedRefs {
     if (this.refColumns) return this.refColumns;
     const doc = new Int32Array(this.length);
@@ -576,8 +595,7 @@ class ArrowCuratedTable implements CuratedTable {
     const docCodes = docs.values.map((value) => this.set.docCode(String(value)));
     const confidence = this.codes('confidence');
     const rankCodes = confidence.values.map(statedRank);
-    const readLocator = this.column(LOCATOR_COLUMN);
-    const locators = Array.from({ length: this.length }, (_, row) => String(readLocator(row)));
+    const locators = this.locatorCodes();
     let row = 0;
     for (const segment of this.segments) {
       const originCode = this.set.originCode(this.name, segment.file_sha256, segment.raw_key);

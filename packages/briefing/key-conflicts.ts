@@ -1,12 +1,9 @@
-import {
-  expandLocatorRanges,
-  formatLocatorRange,
-  LocatorRangeList,
-} from '#contracts/briefing/locator-ranges.ts';
+import { expandLocatorRanges, formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
 import type { IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS } from '#contracts/relations.ts';
 import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
+import { RowRangeList } from './row-ranges.ts';
 
 /**
  * Keys across files (docs/evidence-rules.md, `key-conflict` and `dangling-reference`), checked
@@ -156,7 +153,7 @@ export function checkKeys(set: CuratedTableSet): KeyCheck {
           return {
             file_name: fileNameOf(origin.raw_key, origin.file_sha256),
             file_sha256: origin.file_sha256,
-            locator: refs.locators[row]!,
+            locator: refs.locators.text(row),
             source_doc_id: set.docs[refs.doc[row]!]!,
           };
         }),
@@ -207,7 +204,7 @@ export function danglingCaveats(
     for (const [field, wanted] of fields) {
       const values = new ColumnText(table.codes(field));
       for (let row = 0; row < table.length; row += 1) {
-        const key = `${locators[row]}\u0000${set.docs[doc[row]!]}\u0000${values.text(row)}`;
+        const key = `${locators.text(row)}\u0000${set.docs[doc[row]!]}\u0000${values.text(row)}`;
         for (const rows of wanted.get(key) ?? []) rows.push(row);
       }
     }
@@ -219,12 +216,12 @@ export function danglingCaveats(
     const country = table.column(COUNTRY_COLUMNS[problem.table]!);
     const { locators } = table.refs();
     // Each country's caveat names that country's rows only, never another country's.
-    const byCountry = new Map<unknown, LocatorRangeList>();
+    const byCountry = new Map<unknown, RowRangeList>();
     for (const row of rows) {
       const iso3 = country(row);
-      const list = byCountry.get(iso3) ?? new LocatorRangeList();
+      const list = byCountry.get(iso3) ?? new RowRangeList();
       byCountry.set(iso3, list);
-      list.add(problem.table, locators[row]!);
+      list.add(problem.table, locators, row);
     }
     for (const [iso3, list] of byCountry) {
       addCaveat(
