@@ -92,6 +92,25 @@ export interface CuratedTable {
   refs(): CuratedRefs;
   /** The same rows in another set (its own provenance codes), less the rows in `held`. */
   copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable;
+  /**
+   * Reads `reads` and the provenance once more (cached), then lets go of the file bytes they were
+   * read from: afterwards only what was read can be read again (anything else throws
+   * CuratedTableReleasedError). For a builder that knows what it still needs.
+   */
+  release(reads: TableReads): void;
+}
+
+/** What a builder still reads from a table: columns through `column`/`row`, and as codes or lists. */
+export interface TableReads {
+  readonly columns?: readonly string[];
+  readonly codes?: readonly string[];
+  readonly lists?: readonly string[];
+  readonly numbers?: readonly string[];
+}
+
+/** A table's file bytes were let go (`release`) before a column they still held was read. */
+export class CuratedTableReleasedError extends Error {
+  override readonly name = 'CuratedTableReleasedError';
 }
 
 /** Every curated table of one briefing, in the order they were read, with shared provenance codes. */
@@ -186,6 +205,16 @@ export class CuratedTableSet {
   /** Every table, in the order they were read. */
   all(): CuratedTable[] {
     return [...this.byName.values()];
+  }
+
+  /**
+   * Lets go of the file bytes of the named tables once `reads` are read from them (see
+   * `CuratedTable.release`); tables not named keep theirs.
+   */
+  release(reads: Readonly<Record<string, TableReads>>): void {
+    for (const [name, table] of this.byName) {
+      if (Object.hasOwn(reads, name)) table.release(reads[name]!);
+    }
   }
 
   /**
@@ -352,6 +381,9 @@ class RowCuratedTable implements CuratedTable {
     return this.rows[index]!.row;
   }
 
+  /** Row objects are not file bytes: nothing to let go. */
+  release(): void {}
+
   copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable {
     return new RowCuratedTable(
       set,
@@ -415,7 +447,11 @@ function sharedField(segments: readonly CuratedSegment[], column: string): Field
 /** Curated Arrow tables (one per source file) behind the view; columns read by the kernels. */
 class ArrowCuratedTable implements CuratedTable {
   readonly length: number;
-  private readonly arrows: Table[];
+  private arrows: Table[];
+  /** Set by `release`: why the Arrow tables are gone. */
+  private released: string | undefined;
+  /** Columns read through Arrow's own `get` (see `cell`). */
+  private readonly cellColumns = new Set<string>();
   private readonly slots: BatchSlot[] = [];
   /** Per segment: the names of every column but the locator, in schema order (a whole row). */
   private readonly allColumns: string[][];
@@ -429,7 +465,7 @@ class ArrowCuratedTable implements CuratedTable {
   constructor(
     private readonly set: CuratedTableSet,
     readonly name: string,
-    private readonly segments: readonly CuratedSegment[],
+    private segments: readonly CuratedSegment[],
   ) {
     this.arrows = segments.map((segment) => segment.arrow);
     this.allColumns = segments.map((segment) =>
@@ -447,6 +483,7 @@ class ArrowCuratedTable implements CuratedTable {
 
   /** Plain values of one column, row by row (the slow path, for column types without a kernel). */
   private *plainValues(column: string): Iterable<unknown> {
+    this.live(column);
     for (const segment of this.segments) {
       const index = segment.arrow.schema.fields.findIndex((field) => field.name === column);
       const field = segment.arrow.schema.fields[index];
@@ -461,7 +498,7 @@ class ArrowCuratedTable implements CuratedTable {
   codes(column: string): ValueCodes {
     return cached(this.codeCache, column, () => {
       try {
-        return columnCodes(this.arrows, column);
+        return columnCodes(this.live(column), column);
       } catch (error) {
         if (!(error instanceof GroupByColumnError)) throw error;
         return internValues(this.plainValues(column), this.length);
@@ -472,7 +509,7 @@ class ArrowCuratedTable implements CuratedTable {
   lists(column: string): ListCodes {
     return cached(this.listCache, column, () => {
       try {
-        return listCodes(this.arrows, column);
+        return listCodes(this.live(column), column);
       } catch (error) {
         if (!(error instanceof GroupByColumnError)) throw error;
         return internLists(this.plainValues(column), this.length);
@@ -483,7 +520,7 @@ class ArrowCuratedTable implements CuratedTable {
   numbers(column: string): NumberColumn {
     return cached(this.numberCache, column, () => {
       try {
-        return numberColumn(this.arrows, column);
+        return numberColumn(this.live(column), column);
       } catch (error) {
         if (!(error instanceof GroupByColumnError)) throw error;
         return numbersOf(this.plainValues(column), this.length);
@@ -493,7 +530,7 @@ class ArrowCuratedTable implements CuratedTable {
 
   /** A Utf8 column as one string per row (undefined where null). */
   private strings(column: string): readonly unknown[] {
-    return cached(this.stringCache, column, () => stringColumn(this.arrows, column));
+    return cached(this.stringCache, column, () => stringColumn(this.live(column), column));
   }
 
   private slotOf(index: number): BatchSlot {
@@ -509,6 +546,7 @@ class ArrowCuratedTable implements CuratedTable {
 
   /** One cell through Arrow's own `get` (dates, timestamps, and columns whose type differs by file). */
   private cell(index: number, column: string): unknown {
+    this.live(column);
     const slot = this.slotOf(index);
     const fields = this.segments[slot.segment]!.arrow.schema.fields;
     const at = fields.findIndex((field) => field.name === column);
@@ -524,6 +562,7 @@ class ArrowCuratedTable implements CuratedTable {
    */
   column(column: string): (row: number) => unknown {
     return cached(this.readers, column, () => {
+      this.live(column);
       const field = sharedField(this.segments, column);
       if (field === null) return () => undefined;
       const typeId = field?.typeId;
@@ -553,6 +592,7 @@ class ArrowCuratedTable implements CuratedTable {
           return items;
         };
       }
+      this.cellColumns.add(column);
       return (row) => this.cell(row, column);
     });
   }
@@ -567,6 +607,7 @@ class ArrowCuratedTable implements CuratedTable {
   }
 
   copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable {
+    this.live('every column');
     if (!held?.size) return new ArrowCuratedTable(set, this.name, this.segments);
     return new RowCuratedTable(
       set,
@@ -584,6 +625,35 @@ class ArrowCuratedTable implements CuratedTable {
       const readLocator = this.column(LOCATOR_COLUMN);
       return locatorCodesOf(Array.from({ length: this.length }, (_, row) => String(readLocator(row))));
     }
+  }
+
+  /** The Arrow tables, or CuratedTableReleasedError once they were let go. */
+  private live(column: string): Table[] {
+    if (this.released !== undefined) {
+      throw new CuratedTableReleasedError(
+        `${this.name}: column '${column}' was not read before the table's file bytes were let go (${this.released})`,
+      );
+    }
+    return this.arrows;
+  }
+
+  release(reads: TableReads): void {
+    if (this.released !== undefined) return;
+    this.refs();
+    for (const column of reads.codes ?? []) this.codes(column);
+    for (const column of reads.lists ?? []) this.lists(column);
+    for (const column of reads.numbers ?? []) this.numbers(column);
+    for (const column of reads.columns ?? []) {
+      const read = this.column(column);
+      // A column read cell by cell through Arrow is copied out, value by value.
+      if (this.cellColumns.has(column)) {
+        const values = Array.from({ length: this.length }, (_, row) => read(row));
+        this.readers.set(column, (row) => values[row]);
+      }
+    }
+    this.arrows = [];
+    this.segments = [];
+    this.released = `kept: ${[...new Set([...(reads.columns ?? []), ...(reads.codes ?? []), ...(reads.lists ?? []), ...(reads.numbers ?? [])])].join(', ') || 'provenance only'}`;
   }
 
   refs(): CuratedRefs {
