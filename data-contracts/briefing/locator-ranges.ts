@@ -20,7 +20,7 @@ import type { BriefingLineage, LineageSource, LocatorRange } from './provenance.
 /** Digit runs that can count in a range: a plain integer, no leading zero, safely incremented. */
 const PLAIN_INTEGER = /^(?:0|[1-9]\d{0,14})$/;
 /** The largest integer a range counts to (15 digits, as PLAIN_INTEGER allows). */
-const MAX_COUNT = 999_999_999_999_999;
+export const MAX_COUNT = 999_999_999_999_999;
 
 /** A locator's number at one place: the text before it, the integer, the text after it. */
 export interface NumberAt {

@@ -1,12 +1,44 @@
 import type { BriefingItem } from '#contracts/briefing/item.ts';
 import { indexBriefing, THEMES } from './briefing-index.ts';
-import { buildCountryItem } from './country-item.ts';
-import { CuratedTableSet, curatedTablesFromRows } from './curated-tables.ts';
+import { buildCountryItem, GOOD_PRACTICE_FIELDS, PROJECT_FIELDS } from './country-item.ts';
+import { CuratedTableSet, curatedTablesFromRows, type TableReads } from './curated-tables.ts';
 import { buildEventItems } from './event-item.ts';
 import { checkKeys, danglingCaveats } from './key-conflicts.ts';
 import type { CuratedTables } from './model.ts';
 import { buildSourcesItem } from './sources-item.ts';
-import { buildThemeItem, practiceKeys } from './theme-item.ts';
+import { buildThemeItem, practiceKeys, TOP_PRACTICE_FIELDS } from './theme-item.ts';
+
+/**
+ * What the country and theme items still read from the large tables once the index and the
+ * sources item are built (the rest of every table is in the index as codes and row groups).
+ * The survey's answers are tallied in the index: its items only cite its rows. The small tables
+ * (pilots, milestones, events, observations, documents) keep their bytes.
+ */
+const ITEM_READS: Readonly<Record<string, TableReads>> = {
+  jmdi_project: {
+    columns: PROJECT_FIELDS,
+    codes: ['total_budget_currency'],
+    numbers: ['total_budget_amount'],
+  },
+  jmdi_lesson: {
+    columns: [...new Set([...GOOD_PRACTICE_FIELDS, ...TOP_PRACTICE_FIELDS])],
+    codes: ['evidence_strength'],
+    lists: ['condition_tags'],
+  },
+  survey_response: {},
+  survey_respondent: {},
+};
+
+/** How `briefingItems` may treat the tables it is given. */
+export interface BriefingItemsOptions {
+  /**
+   * Let go of the large tables' file bytes once the index is built (CuratedTableSet.release),
+   * so that the Arrow files are not held while the items are made; the tables cannot be given
+   * to a builder again afterwards. For a caller that reads the tables for this briefing only.
+   * @default false
+   */
+  readonly releaseTables?: boolean;
+}
 
 /**
  * Builds the HLD briefing dataset (DOMAIN.md §4.8; the item contract: data-contracts/briefing/)
@@ -21,8 +53,11 @@ import { buildThemeItem, practiceKeys } from './theme-item.ts';
  * builder this replaced is a test oracle (test/support/reference-briefing.ts), and tests require
  * both to give the same items, byte for byte.
  */
-export function buildBriefing(tables: CuratedTableSet | CuratedTables): BriefingItem[] {
-  return [...briefingItems(tables)];
+export function buildBriefing(
+  tables: CuratedTableSet | CuratedTables,
+  options: BriefingItemsOptions = {},
+): BriefingItem[] {
+  return [...briefingItems(tables, options)];
 }
 
 /**
@@ -30,7 +65,10 @@ export function buildBriefing(tables: CuratedTableSet | CuratedTables): Briefing
  * a consumer that writes or hashes them one at a time never holds the whole briefing (362 MB of
  * item JSON for the 1M-row bench set), only the index the items are cut from.
  */
-export function* briefingItems(tables: CuratedTableSet | CuratedTables): Generator<BriefingItem> {
+export function* briefingItems(
+  tables: CuratedTableSet | CuratedTables,
+  options: BriefingItemsOptions = {},
+): Generator<BriefingItem> {
   const read = tables instanceof CuratedTableSet ? tables : curatedTablesFromRows(tables);
   // Keys across files first: a key two live files claim is held back from every item.
   const keys = checkKeys(read);
@@ -38,6 +76,11 @@ export function* briefingItems(tables: CuratedTableSet | CuratedTables): Generat
   const index = indexBriefing(set);
   const sources = buildSourcesItem(set, keys.conflicts);
   danglingCaveats(set, sources.body.integrity_problems, keys.caveats);
+  if (options.releaseTables) {
+    set.release(ITEM_READS);
+    // Tables without held-back rows are shared with the set given: it lets go of them too.
+    if (set !== read) read.release(Object.fromEntries(Object.keys(ITEM_READS).map((name) => [name, {}])));
+  }
   for (let country = 0; country < index.countries.length; country += 1) {
     const item = buildCountryItem(index, country);
     item.body.caveats.push(...(keys.caveats.get(item.id) ?? []));

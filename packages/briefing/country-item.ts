@@ -86,7 +86,7 @@ const MILESTONE_FIELDS = [
   'legal_basis',
   'confidence',
 ];
-const PROJECT_FIELDS = [
+export const PROJECT_FIELDS = [
   'project_id',
   'title_en',
   'title_fr',
@@ -100,7 +100,7 @@ const PROJECT_FIELDS = [
   'partner_countries_iso3',
   'confidence',
 ];
-const GOOD_PRACTICE_FIELDS = [
+export const GOOD_PRACTICE_FIELDS = [
   'lesson_id',
   'project_id',
   'statement_en',

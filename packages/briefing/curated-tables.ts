@@ -12,6 +12,7 @@ import {
   numberColumn,
   stringColumn,
 } from '#packages/columnar/group-by.ts';
+import { type LocatorCodes, LocatorCodesBuilder, locatorCodes } from '#packages/columnar/locator-codes.ts';
 import { DocumentRegistry } from './document-registry.ts';
 import type { CuratedRow, CuratedTables } from './model.ts';
 
@@ -71,7 +72,8 @@ export interface CuratedRefs {
   readonly rank: Uint8Array;
   /** 1 where the row's document is illustrative. */
   readonly illustrative: Uint8Array;
-  readonly locators: readonly string[];
+  /** The row locators (`locators.text(row)`), as templates and numbers. */
+  readonly locators: LocatorCodes;
 }
 
 export interface CuratedTable {
@@ -90,6 +92,25 @@ export interface CuratedTable {
   refs(): CuratedRefs;
   /** The same rows in another set (its own provenance codes), less the rows in `held`. */
   copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable;
+  /**
+   * Reads `reads` and the provenance once more (cached), then lets go of the file bytes they were
+   * read from: afterwards only what was read can be read again (anything else throws
+   * CuratedTableReleasedError). For a builder that knows what it still needs.
+   */
+  release(reads: TableReads): void;
+}
+
+/** What a builder still reads from a table: columns through `column`/`row`, and as codes or lists. */
+export interface TableReads {
+  readonly columns?: readonly string[];
+  readonly codes?: readonly string[];
+  readonly lists?: readonly string[];
+  readonly numbers?: readonly string[];
+}
+
+/** A table's file bytes were let go (`release`) before a column they still held was read. */
+export class CuratedTableReleasedError extends Error {
+  override readonly name = 'CuratedTableReleasedError';
 }
 
 /** Every curated table of one briefing, in the order they were read, with shared provenance codes. */
@@ -187,6 +208,16 @@ export class CuratedTableSet {
   }
 
   /**
+   * Lets go of the file bytes of the named tables once `reads` are read from them (see
+   * `CuratedTable.release`); tables not named keep theirs.
+   */
+  release(reads: Readonly<Record<string, TableReads>>): void {
+    for (const [name, table] of this.byName) {
+      if (Object.hasOwn(reads, name)) table.release(reads[name]!);
+    }
+  }
+
+  /**
    * The same tables without some rows (per table name, row numbers): rows held back from the
    * briefing (key-conflicts.ts). Tables without held rows keep their columns as they are.
    */
@@ -214,7 +245,7 @@ function keptRows(
       row: values,
       ref: {
         table: origin.table,
-        locator: refs.locators[row]!,
+        locator: refs.locators.text(row),
         file_sha256: origin.file_sha256,
         raw_key: origin.raw_key,
         source_doc_id: from.docs[refs.doc[row]!]!,
@@ -295,6 +326,12 @@ function numbersOf(values: Iterable<unknown>, length: number): NumberColumn {
   return { values: numbers, valid };
 }
 
+function locatorCodesOf(locators: readonly string[]): LocatorCodes {
+  const builder = new LocatorCodesBuilder(locators.length);
+  for (const locator of locators) builder.addText(locator);
+  return builder.build();
+}
+
 function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
   let value = cache.get(key);
   if (value === undefined) {
@@ -344,6 +381,9 @@ class RowCuratedTable implements CuratedTable {
     return this.rows[index]!.row;
   }
 
+  /** Row objects are not file bytes: nothing to let go. */
+  release(): void {}
+
   copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable {
     return new RowCuratedTable(
       set,
@@ -367,7 +407,7 @@ class RowCuratedTable implements CuratedTable {
         origin,
         rank,
         ...this.set.markRows(doc, rank),
-        locators: this.rows.map(({ ref }) => ref.locator),
+        locators: locatorCodesOf(this.rows.map(({ ref }) => ref.locator)),
       };
     }
     return this.refColumns;
@@ -407,7 +447,11 @@ function sharedField(segments: readonly CuratedSegment[], column: string): Field
 /** Curated Arrow tables (one per source file) behind the view; columns read by the kernels. */
 class ArrowCuratedTable implements CuratedTable {
   readonly length: number;
-  private readonly arrows: Table[];
+  private arrows: Table[];
+  /** Set by `release`: why the Arrow tables are gone. */
+  private released: string | undefined;
+  /** Columns read through Arrow's own `get` (see `cell`). */
+  private readonly cellColumns = new Set<string>();
   private readonly slots: BatchSlot[] = [];
   /** Per segment: the names of every column but the locator, in schema order (a whole row). */
   private readonly allColumns: string[][];
@@ -421,7 +465,7 @@ class ArrowCuratedTable implements CuratedTable {
   constructor(
     private readonly set: CuratedTableSet,
     readonly name: string,
-    private readonly segments: readonly CuratedSegment[],
+    private segments: readonly CuratedSegment[],
   ) {
     this.arrows = segments.map((segment) => segment.arrow);
     this.allColumns = segments.map((segment) =>
@@ -439,6 +483,7 @@ class ArrowCuratedTable implements CuratedTable {
 
   /** Plain values of one column, row by row (the slow path, for column types without a kernel). */
   private *plainValues(column: string): Iterable<unknown> {
+    this.live(column);
     for (const segment of this.segments) {
       const index = segment.arrow.schema.fields.findIndex((field) => field.name === column);
       const field = segment.arrow.schema.fields[index];
@@ -453,7 +498,7 @@ class ArrowCuratedTable implements CuratedTable {
   codes(column: string): ValueCodes {
     return cached(this.codeCache, column, () => {
       try {
-        return columnCodes(this.arrows, column);
+        return columnCodes(this.live(column), column);
       } catch (error) {
         if (!(error instanceof GroupByColumnError)) throw error;
         return internValues(this.plainValues(column), this.length);
@@ -464,7 +509,7 @@ class ArrowCuratedTable implements CuratedTable {
   lists(column: string): ListCodes {
     return cached(this.listCache, column, () => {
       try {
-        return listCodes(this.arrows, column);
+        return listCodes(this.live(column), column);
       } catch (error) {
         if (!(error instanceof GroupByColumnError)) throw error;
         return internLists(this.plainValues(column), this.length);
@@ -475,7 +520,7 @@ class ArrowCuratedTable implements CuratedTable {
   numbers(column: string): NumberColumn {
     return cached(this.numberCache, column, () => {
       try {
-        return numberColumn(this.arrows, column);
+        return numberColumn(this.live(column), column);
       } catch (error) {
         if (!(error instanceof GroupByColumnError)) throw error;
         return numbersOf(this.plainValues(column), this.length);
@@ -485,7 +530,7 @@ class ArrowCuratedTable implements CuratedTable {
 
   /** A Utf8 column as one string per row (undefined where null). */
   private strings(column: string): readonly unknown[] {
-    return cached(this.stringCache, column, () => stringColumn(this.arrows, column));
+    return cached(this.stringCache, column, () => stringColumn(this.live(column), column));
   }
 
   private slotOf(index: number): BatchSlot {
@@ -501,6 +546,7 @@ class ArrowCuratedTable implements CuratedTable {
 
   /** One cell through Arrow's own `get` (dates, timestamps, and columns whose type differs by file). */
   private cell(index: number, column: string): unknown {
+    this.live(column);
     const slot = this.slotOf(index);
     const fields = this.segments[slot.segment]!.arrow.schema.fields;
     const at = fields.findIndex((field) => field.name === column);
@@ -516,6 +562,7 @@ class ArrowCuratedTable implements CuratedTable {
    */
   column(column: string): (row: number) => unknown {
     return cached(this.readers, column, () => {
+      this.live(column);
       const field = sharedField(this.segments, column);
       if (field === null) return () => undefined;
       const typeId = field?.typeId;
@@ -545,6 +592,7 @@ class ArrowCuratedTable implements CuratedTable {
           return items;
         };
       }
+      this.cellColumns.add(column);
       return (row) => this.cell(row, column);
     });
   }
@@ -559,12 +607,53 @@ class ArrowCuratedTable implements CuratedTable {
   }
 
   copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable {
+    this.live('every column');
     if (!held?.size) return new ArrowCuratedTable(set, this.name, this.segments);
     return new RowCuratedTable(
       set,
       this.name,
       keptRows(this.set, this, held, (row) => this.row(row)),
     );
+  }
+
+  /** The locator column as codes (from the bytes; through plain values when a file stores it otherwise). */
+  private locatorCodes(): LocatorCodes {
+    try {
+      return locatorCodes(this.arrows, LOCATOR_COLUMN);
+    } catch (error) {
+      if (!(error instanceof GroupByColumnError)) throw error;
+      const readLocator = this.column(LOCATOR_COLUMN);
+      return locatorCodesOf(Array.from({ length: this.length }, (_, row) => String(readLocator(row))));
+    }
+  }
+
+  /** The Arrow tables, or CuratedTableReleasedError once they were let go. */
+  private live(column: string): Table[] {
+    if (this.released !== undefined) {
+      throw new CuratedTableReleasedError(
+        `${this.name}: column '${column}' was not read before the table's file bytes were let go (${this.released})`,
+      );
+    }
+    return this.arrows;
+  }
+
+  release(reads: TableReads): void {
+    if (this.released !== undefined) return;
+    this.refs();
+    for (const column of reads.codes ?? []) this.codes(column);
+    for (const column of reads.lists ?? []) this.lists(column);
+    for (const column of reads.numbers ?? []) this.numbers(column);
+    for (const column of reads.columns ?? []) {
+      const read = this.column(column);
+      // A column read cell by cell through Arrow is copied out, value by value.
+      if (this.cellColumns.has(column)) {
+        const values = Array.from({ length: this.length }, (_, row) => read(row));
+        this.readers.set(column, (row) => values[row]);
+      }
+    }
+    this.arrows = [];
+    this.segments = [];
+    this.released = `kept: ${[...new Set([...(reads.columns ?? []), ...(reads.codes ?? []), ...(reads.lists ?? []), ...(reads.numbers ?? [])])].join(', ') || 'provenance only'}`;
   }
 
   refs(): CuratedRefs {
@@ -576,8 +665,7 @@ class ArrowCuratedTable implements CuratedTable {
     const docCodes = docs.values.map((value) => this.set.docCode(String(value)));
     const confidence = this.codes('confidence');
     const rankCodes = confidence.values.map(statedRank);
-    const readLocator = this.column(LOCATOR_COLUMN);
-    const locators = Array.from({ length: this.length }, (_, row) => String(readLocator(row)));
+    const locators = this.locatorCodes();
     let row = 0;
     for (const segment of this.segments) {
       const originCode = this.set.originCode(this.name, segment.file_sha256, segment.raw_key);

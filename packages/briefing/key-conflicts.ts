@@ -1,12 +1,9 @@
-import {
-  expandLocatorRanges,
-  formatLocatorRange,
-  LocatorRangeList,
-} from '#contracts/briefing/locator-ranges.ts';
+import { expandLocatorRanges, formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
 import type { IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS } from '#contracts/relations.ts';
 import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
+import { RowRangeList } from './row-ranges.ts';
 
 /**
  * Keys across files (docs/evidence-rules.md, `key-conflict` and `dangling-reference`), checked
@@ -72,10 +69,10 @@ function addCaveat(caveats: Map<string, string[]>, iso3: unknown, caveat: string
 /**
  * The keys (field texts joined by U+0000) that two or more rows hold, with their rows, in the
  * order of each key's first row. Rows are compared by codes, not texts: each field's distinct
- * values get one code per text (`String(value ?? '')`, what the key says), the codes of a row's
- * fields are combined into one dense key code field by field, and only a key two rows share is
- * ever written out as text. A million-row table costs typed arrays and one number map, not a
- * million key strings.
+ * values get one code per text (`String(value ?? '')`, what the key says), the rows are put in
+ * key order by one stable counting sort per field (last field first, so equal keys end up
+ * adjacent, each key's rows in row order), and only a key two rows share is ever written out
+ * as text. A million-row table costs a few typed arrays: no map over rows, no key strings.
  */
 function repeatedKeys(table: CuratedTable, fields: readonly string[]): Map<string, number[]> {
   const length = table.length;
@@ -98,38 +95,33 @@ function repeatedKeys(table: CuratedTable, fields: readonly string[]): Map<strin
     for (let at = 0; at < length; at += 1) row[at] = codes[at]! < 0 ? empty : byCode[codes[at]!]!;
     return row;
   });
-  // Combine field by field into dense codes: (key so far) × (texts) + text stays below 2^53.
-  let keys = fieldTexts[0] ?? new Int32Array(length);
-  for (const next of fieldTexts.slice(1)) {
-    const combined = new Int32Array(length);
-    const dense = new Map<number, number>();
+  // Least significant field first: each pass is stable, so the last pass leaves the rows
+  // ordered by the whole key, and rows of one key in their own order.
+  let order = new Int32Array(length);
+  for (let row = 0; row < length; row += 1) order[row] = row;
+  let sorted = new Int32Array(length);
+  const counts = new Int32Array(texts.length + 1);
+  for (let field = fieldTexts.length - 1; field >= 0; field -= 1) {
+    const keys = fieldTexts[field]!;
+    counts.fill(0);
+    for (let row = 0; row < length; row += 1) counts[keys[row]! + 1]! += 1;
+    for (let code = 0; code < texts.length; code += 1) counts[code + 1]! += counts[code]!;
     for (let at = 0; at < length; at += 1) {
-      const pair = keys[at]! * texts.length + next[at]!;
-      let code = dense.get(pair);
-      if (code === undefined) {
-        code = dense.size;
-        dense.set(pair, code);
-      }
-      combined[at] = code;
+      const row = order[at]!;
+      sorted[counts[keys[row]!]!++] = row;
     }
-    keys = combined;
+    [order, sorted] = [sorted, order];
   }
-  const firstRow = new Map<number, number>();
-  const repeated = new Map<number, number[]>();
-  for (let row = 0; row < length; row += 1) {
-    const key = keys[row]!;
-    const first = firstRow.get(key);
-    if (first === undefined) firstRow.set(key, row);
-    else {
-      const rows = repeated.get(key);
-      if (rows) rows.push(row);
-      else repeated.set(key, [first, row]);
-    }
+  const sameKey = (a: number, b: number) => fieldTexts.every((codes) => codes[a] === codes[b]);
+  const repeated: number[][] = [];
+  for (let start = 0; start < length; ) {
+    let end = start + 1;
+    while (end < length && sameKey(order[start]!, order[end]!)) end += 1;
+    if (end - start > 1) repeated.push(Array.from(order.subarray(start, end)));
+    start = end;
   }
   const keyText = (row: number) => fieldTexts.map((codes) => texts[codes[row]!]!).join('\u0000');
-  return new Map(
-    [...repeated.values()].sort((a, b) => a[0]! - b[0]!).map((rows) => [keyText(rows[0]!), rows] as const),
-  );
+  return new Map(repeated.sort((a, b) => a[0]! - b[0]!).map((rows) => [keyText(rows[0]!), rows] as const));
 }
 
 /** Find the keys claimed by several live files, and the countries to caveat. */
@@ -161,7 +153,7 @@ export function checkKeys(set: CuratedTableSet): KeyCheck {
           return {
             file_name: fileNameOf(origin.raw_key, origin.file_sha256),
             file_sha256: origin.file_sha256,
-            locator: refs.locators[row]!,
+            locator: refs.locators.text(row),
             source_doc_id: set.docs[refs.doc[row]!]!,
           };
         }),
@@ -212,7 +204,7 @@ export function danglingCaveats(
     for (const [field, wanted] of fields) {
       const values = new ColumnText(table.codes(field));
       for (let row = 0; row < table.length; row += 1) {
-        const key = `${locators[row]}\u0000${set.docs[doc[row]!]}\u0000${values.text(row)}`;
+        const key = `${locators.text(row)}\u0000${set.docs[doc[row]!]}\u0000${values.text(row)}`;
         for (const rows of wanted.get(key) ?? []) rows.push(row);
       }
     }
@@ -224,12 +216,12 @@ export function danglingCaveats(
     const country = table.column(COUNTRY_COLUMNS[problem.table]!);
     const { locators } = table.refs();
     // Each country's caveat names that country's rows only, never another country's.
-    const byCountry = new Map<unknown, LocatorRangeList>();
+    const byCountry = new Map<unknown, RowRangeList>();
     for (const row of rows) {
       const iso3 = country(row);
-      const list = byCountry.get(iso3) ?? new LocatorRangeList();
+      const list = byCountry.get(iso3) ?? new RowRangeList();
       byCountry.set(iso3, list);
-      list.add(problem.table, locators[row]!);
+      list.add(problem.table, locators, row);
     }
     for (const [iso3, list] of byCountry) {
       addCaveat(

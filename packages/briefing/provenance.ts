@@ -1,10 +1,10 @@
-import { LocatorRangeList } from '#contracts/briefing/locator-ranges.ts';
 import type { BriefingLineage, DocumentSummary, SourceLink } from '#contracts/briefing/provenance.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { type Confidence, weakestConfidence } from '#contracts/source-registry.ts';
 import { CONFIDENCE } from '#contracts/vocabularies.ts';
 import { byText, type Rows } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
+import { RowRangeList } from './row-ranges.ts';
 
 /**
  * What an item rests on, from the provenance columns of its rows: the documents (content), the
@@ -54,7 +54,7 @@ export function summariseRefs(set: CuratedTableSet, runs: readonly RefRun[]): Do
       entry.tables.add(name);
       entry.rows += 1;
       if (rank[row]! > entry.rank) entry.rank = rank[row]!;
-      if (entry.locators.length < MAX_SUMMARY_LOCATORS) entry.locators.push(`${name} ${locators[row]!}`);
+      if (entry.locators.length < MAX_SUMMARY_LOCATORS) entry.locators.push(`${name} ${locators.text(row)}`);
     }
   }
   const registry = set.registry();
@@ -83,7 +83,7 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
       file_sha256: string;
       raw_key: string;
       tables: Set<string>;
-      ranges: LocatorRangeList;
+      ranges: RowRangeList;
     }
   >();
   // Provenance codes first: reading a table's refs may add files, and the keys count them.
@@ -93,7 +93,7 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
     const { doc, origin, locators } = refs[position]!;
     let lastOrigin = -1;
     let table = '';
-    let entry: { tables: Set<string>; ranges: LocatorRangeList } | undefined;
+    let entry: { tables: Set<string>; ranges: RowRangeList } | undefined;
     let lastKey = -1;
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
@@ -107,7 +107,7 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
             file_sha256: from.file_sha256,
             raw_key: from.raw_key,
             tables: new Set(),
-            ranges: new LocatorRangeList(),
+            ranges: new RowRangeList(),
           };
           grouped.set(key, found);
         }
@@ -120,7 +120,7 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
         table = from.table;
         lastOrigin = origin[row]!;
       }
-      entry.ranges.add(table, locators[row]!);
+      entry.ranges.add(table, locators, row);
     }
   }
   return {
@@ -143,7 +143,7 @@ export function sourceLink(set: CuratedTableSet, table: CuratedTable, row: numbe
   return {
     source_doc_id: set.docs[refs.doc[row]!]!,
     table: set.origins[refs.origin[row]!]!.table,
-    locator: refs.locators[row]!,
+    locator: refs.locators.text(row),
     confidence: CONFIDENCE[refs.rank[row]!]!,
     illustrative: refs.illustrative[row] === 1,
   };

@@ -1,5 +1,4 @@
 import type { SourcesItem } from '#contracts/briefing/item.ts';
-import { LocatorRangeList } from '#contracts/briefing/locator-ranges.ts';
 import type { CitedSource, IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
 import { SOURCES_ITEM_ID } from '#contracts/briefing/vocabulary.ts';
 import { RELATIONS } from '#contracts/relations.ts';
@@ -8,6 +7,7 @@ import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTableSet } from './curated-tables.ts';
 import { keyConflictCaveat } from './key-conflicts.ts';
 import { lineageOf, marksOf } from './provenance.ts';
+import { RowRangeList } from './row-ranges.ts';
 import { provenanceCaveats, untitledUploadsCaveat } from './rules.ts';
 
 /** The `sources` item (body: data-contracts/briefing/sources.ts). */
@@ -31,7 +31,7 @@ function integrityProblems(set: CuratedTableSet): IntegrityProblem[] {
     const childKeys = new ColumnText(children.codes(relation.field));
     const broken = childKeys.perCode((value) => value !== undefined && !keys.has(String(value)));
     const refs = children.refs();
-    const found = new Map<string, { value: string; doc: string; ranges: LocatorRangeList }>();
+    const found = new Map<string, { value: string; doc: string; ranges: RowRangeList }>();
     for (let row = 0; row < children.length; row += 1) {
       if (!broken[childKeys.codes[row]! + 1]) continue;
       const doc = set.docs[refs.doc[row]!]!;
@@ -39,10 +39,10 @@ function integrityProblems(set: CuratedTableSet): IntegrityProblem[] {
       const key = `${value}\u0000${doc}`;
       let entry = found.get(key);
       if (!entry) {
-        entry = { value, doc, ranges: new LocatorRangeList() };
+        entry = { value, doc, ranges: new RowRangeList() };
         found.set(key, entry);
       }
-      entry.ranges.add(relation.table, refs.locators[row]!);
+      entry.ranges.add(relation.table, refs.locators, row);
     }
     for (const entry of found.values()) {
       problems.push({

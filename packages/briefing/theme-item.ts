@@ -18,7 +18,7 @@ import { evidenceRank, provenanceCaveats, TOP_PRACTICES, themeLabel } from './ru
 
 /** The `theme` item: one theme × scope (body: data-contracts/briefing/theme.ts). */
 
-const TOP_PRACTICE_FIELDS = ['lesson_id', 'statement_en', 'project_id', 'evidence_strength'];
+export const TOP_PRACTICE_FIELDS = ['lesson_id', 'statement_en', 'project_id', 'evidence_strength'];
 const RT3 = 'RT3_partnerships_coherence_mainstreaming';
 
 /** Evidence strength order of good practices, as text: '-1' (unknown) < '0' (strong) < '1' < '2'. */

@@ -123,7 +123,8 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
   const { tables, inputs } = await loadCuratedTables(deps);
   const outcome = await publishVersion(deps, {
     dataset: deps.dataset,
-    items: buildBriefing(tables),
+    // The tables are read for this briefing only: the large ones let go of their bytes once indexed.
+    items: buildBriefing(tables, { releaseTables: true }),
     runId: deps.runId,
     inputs,
     ...(deps.lease ? { lease: deps.lease } : {}),

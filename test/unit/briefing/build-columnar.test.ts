@@ -20,7 +20,11 @@ import {
 import { readArrowTable } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
-import { type CuratedSegment, curatedTablesFromArrow } from '#packages/briefing/curated-tables.ts';
+import {
+  type CuratedSegment,
+  CuratedTableReleasedError,
+  curatedTablesFromArrow,
+} from '#packages/briefing/curated-tables.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
 import { emptySummary, validateRows } from '#packages/contracts/validate.ts';
 import { readSource } from '#packages/formats/index.ts';
@@ -37,10 +41,14 @@ import { buildBriefingFromRows, curatedRowsFromSegments } from '../../support/re
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 const json = (items: readonly { type: string }[]) => items.map((item) => JSON.stringify(item)).join('\n');
 
-/** Columnar over the Arrow tables, and the reference over the rows assemble used to read from them. */
+/**
+ * Columnar over the Arrow tables (as given, and letting go of the large tables' bytes once the
+ * index is built, as assemble does), and the reference over the rows assemble used to read from them.
+ */
 function bothBuilders(segments: readonly CuratedSegment[]) {
   return {
     columnar: json(buildBriefing(curatedTablesFromArrow(segments))),
+    released: json(buildBriefing(curatedTablesFromArrow(segments), { releaseTables: true })),
     reference: json(
       buildBriefingFromRows(
         curatedRowsFromSegments(segments),
@@ -108,7 +116,7 @@ describe('buildBriefing (columnar) against the row-based reference', () => {
   it('gives the same items, byte for byte, for the bundled evidence base', async () => {
     const segments = await sampleSegments();
 
-    const { columnar, reference } = bothBuilders(segments);
+    const { columnar, released, reference } = bothBuilders(segments);
 
     expect(segments.map((segment) => segment.table)).toEqual(
       expect.arrayContaining([
@@ -122,6 +130,7 @@ describe('buildBriefing (columnar) against the row-based reference', () => {
     );
     expect(columnar.split('\n').length).toBeGreaterThan(100);
     expect(sha256(columnar)).toBe(sha256(reference));
+    expect(sha256(released)).toBe(sha256(reference));
   });
 
   it('gives the same items for the benchmark generator’s evidence base (30 countries, two files per big table)', async () => {
@@ -132,10 +141,11 @@ describe('buildBriefing (columnar) against the row-based reference', () => {
       respondents: 150,
     });
 
-    const { columnar, reference } = bothBuilders(curatedSegments(files));
+    const { columnar, released, reference } = bothBuilders(curatedSegments(files));
 
     expect(columnar.split('\n').length).toBeGreaterThan(30 + 8 * 20);
     expect(sha256(columnar)).toBe(sha256(reference));
+    expect(sha256(released)).toBe(sha256(reference));
   });
 
   it('gives the same items when hand-made row objects go through the same view', async () => {
@@ -335,9 +345,10 @@ describe('buildBriefing (columnar) on random curated tables', () => {
       fc.asyncProperty(curatedFiles, fc.constantFrom(2, 5, 65_536), async (tables, batchSize) => {
         const segments = await segmentsOf(tables, batchSize);
 
-        const { columnar, reference } = bothBuilders(segments);
+        const { columnar, released, reference } = bothBuilders(segments);
 
         expect(columnar).toBe(reference);
+        expect(released).toBe(reference);
       }),
       { numRuns: 100 },
     );
@@ -353,4 +364,31 @@ describe('buildBriefing (columnar) on random curated tables', () => {
       { numRuns: 60 },
     );
   }, 90_000);
+});
+
+describe('CuratedTableSet.release', () => {
+  it('keeps what was read and refuses, by name, a column read after the file bytes were let go', async () => {
+    const files = await generateCuratedSet({
+      countries: 5,
+      projects: 50,
+      lessons: 50,
+      respondents: 5,
+      seed: 3,
+    });
+    const set = curatedTablesFromArrow(curatedSegments(files));
+    const project = set.table('jmdi_project');
+    const titles = Array.from(
+      { length: project.length },
+      (_, row) => project.row(row, ['title_en']).title_en,
+    );
+
+    set.release({ jmdi_project: { columns: ['title_en'] } });
+
+    expect(
+      Array.from({ length: project.length }, (_, row) => project.row(row, ['title_en']).title_en),
+    ).toEqual(titles);
+    expect(() => project.column('title_fr')).toThrow(CuratedTableReleasedError);
+    expect(() => project.codes('theme_primary')).toThrow(/jmdi_project: column 'theme_primary' was not read/);
+    expect(set.table('jmdi_lesson').row(0, ['lesson_id']).lesson_id).toEqual(expect.any(String));
+  });
 });
