@@ -43,6 +43,11 @@ export interface UploadFacts {
   /** Unchanged bytes of an earlier upload of the same name, made its current version again. */
   readonly madeCurrent?: boolean;
   readonly error?: string;
+  /**
+   * A stage failed after ingest had kept the upload as pending (a large file whose rows normalise
+   * counts): the bytes and the ledger entry stay, and the next refresh checks it again.
+   */
+  readonly stillPending?: boolean;
   /** The problems of the quarantine report, when it was read. */
   readonly problems?: readonly Problem[];
 }
@@ -108,7 +113,11 @@ export function describeOutcome(facts: UploadFacts): string {
     case 'uploaded':
       return 'uploaded; the deployed pipeline takes it from here';
     case 'failed':
-      return `failed — ${facts.error ?? 'no outcome was recorded'}`;
+      return `failed — ${facts.error ?? 'no outcome was recorded'}${
+        facts.stillPending
+          ? '; the upload is kept, pending: `hld refresh` checks its rows again (see `hld status`)'
+          : ''
+      }`;
   }
 }
 

@@ -156,6 +156,7 @@ export async function uploadAndDispatch(
       ...(!known && record?.refusedBefore ? { refusedBefore: record.refusedBefore } : {}),
       ...(!known && record?.encoding ? { encoding: record.encoding } : {}),
       ...(failed?.error ? { error: failed.error.message } : {}),
+      ...(failed && record?.status === 'pending' ? { stillPending: true } : {}),
       problems,
     };
     const summary: UploadSummary = {

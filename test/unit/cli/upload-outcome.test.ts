@@ -18,6 +18,7 @@ const facts: fc.Arbitrary<UploadFacts> = fc.record(
     refusal: fc.record({ rule: fc.constantFrom('bad-encoding', 'malformed-json'), message: fc.string() }),
     sameAs: fc.constant('survey/old.csv'),
     error: fc.string(),
+    stillPending: fc.boolean(),
   },
   { requiredKeys: ['status'] },
 );
@@ -50,6 +51,11 @@ describe('upload outcomes', () => {
         if ((one.rowsQuarantined ?? 0) > 0 && one.status === 'accepted')
           expect(line).toContain('quarantined');
         if (outcome === 'refused') expect(line).toMatch(/^refused — /);
+        // A failure never hides an upload that is kept: the line says where it goes from here.
+        if (outcome === 'failed')
+          expect(line.includes('pending: `hld refresh` checks its rows again')).toBe(
+            Boolean(one.stillPending),
+          );
       }),
       propertyRuns('describeOutcome is honest about rows', 300),
     );
