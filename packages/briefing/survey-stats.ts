@@ -74,6 +74,17 @@ function questionStatistics(counts: QuestionCounts, names: readonly string[]): Q
   };
 }
 
+/** The counts of one scope (one country, several pooled, or all), before areas are selected. */
+interface ScopeCounts {
+  readonly byStatus: Readonly<Record<ValidationStatus, number>>;
+  readonly included: number;
+  /** Countries with at least one included respondent. */
+  readonly countries: number;
+  readonly has: readonly QuestionCounts[];
+  readonly demand: readonly QuestionCounts[];
+  readonly support: QuestionCounts;
+}
+
 export interface SurveyTallyOptions {
   /** Validation statuses counted. @default DEFAULT_INCLUDED_STATUSES (approved only) */
   readonly includedStatuses?: readonly ValidationStatus[];
@@ -85,12 +96,15 @@ export class SurveyTally {
   private readonly included: ReadonlySet<ValidationStatus>;
   /** Capacity areas the questionnaire asked about (an answer row, even empty, names them). */
   private readonly asked = new Set<(typeof CAPACITY_AREA)[number]>();
+  /** Counts per scope key, emptied whenever a row is fed. */
+  private readonly counted = new Map<string, ScopeCounts | undefined>();
 
   constructor(options: SurveyTallyOptions = {}) {
     this.included = new Set(options.includedStatuses ?? DEFAULT_INCLUDED_STATUSES);
   }
 
   private entry(id: string): Respondent {
+    this.counted.clear();
     let respondent = this.respondents.get(id);
     if (!respondent) {
       respondent = {
@@ -125,6 +139,7 @@ export class SurveyTally {
     if (kind !== 'capacity' && kind !== 'demand') return;
     const area = CAPACITY_AREA.indexOf(question.slice(slash + 1) as never);
     if (area < 0) return;
+    this.counted.clear();
     this.asked.add(CAPACITY_AREA[area]!);
     if (!code) return;
     const choices: readonly string[] = kind === 'capacity' ? HAS_CHOICES : DEMAND_CHOICES;
@@ -149,7 +164,47 @@ export class SurveyTally {
     iso3s: readonly string[] | 'all',
     areas: readonly (typeof CAPACITY_AREA)[number][] = CAPACITY_AREA,
   ): SurveyStatistics | undefined {
-    const scope = iso3s === 'all' ? undefined : new Set(iso3s);
+    const counts = this.scopeCounts(iso3s);
+    if (!counts) return undefined;
+    const { byStatus, included, countries, has, demand, support } = counts;
+    const wanted = new Set(areas.filter((area) => this.asked.has(area)));
+    return {
+      validation: {
+        ...byStatus,
+        included_statuses: VALIDATION_STATUS.filter((status) => this.included.has(status)),
+        included,
+        left_out: Object.values(byStatus).reduce((sum, n) => sum + n, 0) - included,
+      },
+      countries_n: countries,
+      small_base_threshold: SURVEY_SMALL_BASE.threshold,
+      areas: CAPACITY_AREA.flatMap((area, at): AreaStatistics[] =>
+        wanted.has(area)
+          ? [
+              {
+                capacity_area: area,
+                has_capacity: questionStatistics(has[at]!, HAS_CHOICES),
+                demand: questionStatistics(demand[at]!, DEMAND_CHOICES),
+              },
+            ]
+          : [],
+      ),
+      support_requested: questionStatistics(support, SUPPORT_TYPE),
+    };
+  }
+
+  /**
+   * The counts of a scope, tallied once: a build asks for the same scope once per theme (the
+   * areas only select what is reported), and each tally walks every respondent.
+   */
+  private scopeCounts(iso3s: readonly string[] | 'all'): ScopeCounts | undefined {
+    const key = iso3s === 'all' ? 'all' : JSON.stringify([...new Set(iso3s)].sort());
+    if (this.counted.has(key)) return this.counted.get(key);
+    const counts = this.tally(iso3s === 'all' ? undefined : new Set(iso3s));
+    this.counted.set(key, counts);
+    return counts;
+  }
+
+  private tally(scope: ReadonlySet<string> | undefined): ScopeCounts | undefined {
     const byStatus: Record<ValidationStatus, number> = {
       approved: 0,
       on_hold: 0,
@@ -186,29 +241,7 @@ export class SurveyTally {
         if (respondent.support & (1 << type)) support.choices[type]! += 1;
     }
     if (countries.size === 0) return undefined;
-    const wanted = new Set(areas.filter((area) => this.asked.has(area)));
-    return {
-      validation: {
-        ...byStatus,
-        included_statuses: VALIDATION_STATUS.filter((status) => this.included.has(status)),
-        included,
-        left_out: Object.values(byStatus).reduce((sum, n) => sum + n, 0) - included,
-      },
-      countries_n: counted.size,
-      small_base_threshold: SURVEY_SMALL_BASE.threshold,
-      areas: CAPACITY_AREA.flatMap((area, at): AreaStatistics[] =>
-        wanted.has(area)
-          ? [
-              {
-                capacity_area: area,
-                has_capacity: questionStatistics(has[at]!, HAS_CHOICES),
-                demand: questionStatistics(demand[at]!, DEMAND_CHOICES),
-              },
-            ]
-          : [],
-      ),
-      support_requested: questionStatistics(support, SUPPORT_TYPE),
-    };
+    return { byStatus, included, countries: counted.size, has, demand, support };
   }
 }
 
