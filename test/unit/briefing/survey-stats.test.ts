@@ -244,6 +244,49 @@ describe('survey statistics (property)', () => {
   });
 });
 
+type Submission = typeof submission extends fc.Arbitrary<infer T> ? T : never;
+
+/** Feeds submissions to a tally, ids numbered from `first`. */
+function feed(tally: SurveyTally, submissions: readonly Submission[], first = 0): void {
+  submissions.forEach((entry, at) => {
+    const id = `S:${first + at}`;
+    tally.respondent(id, entry.iso3, entry.status);
+    CAPACITY_AREA.forEach((area, index) => {
+      if (entry.capacity[index] !== undefined) tally.answer(id, `capacity/${area}`, entry.capacity[index]);
+      if (entry.demand[index] !== undefined) tally.answer(id, `demand/${area}`, entry.demand[index]);
+    });
+    for (const type of entry.support) tally.answer(id, 'support_requested', type);
+  });
+}
+
+describe('survey statistics asked again (property)', () => {
+  it('gives every theme of a scope its own areas, and counts rows fed after an earlier question', () => {
+    const themes = Object.values(THEME_CAPACITY_AREAS);
+    fc.assert(
+      fc.property(
+        fc.array(submission, { maxLength: 20 }),
+        fc.array(submission, { maxLength: 20 }),
+        (early, late) => {
+          const asked = new SurveyTally();
+          feed(asked, early);
+          const scopes = [...asked.countries().map((iso3) => [iso3]), 'all' as const];
+          for (const scope of scopes) for (const areas of themes) asked.statistics(scope, areas);
+          feed(asked, late, early.length);
+          const fresh = () => {
+            const tally = new SurveyTally();
+            feed(tally, [...early, ...late]);
+            return tally;
+          };
+          for (const scope of [...asked.countries().map((iso3) => [iso3]), 'all' as const])
+            for (const areas of [...themes, CAPACITY_AREA])
+              expect(asked.statistics(scope, areas)).toEqual(fresh().statistics(scope, areas));
+        },
+      ),
+      propertyRuns('survey statistics asked again', 30),
+    );
+  });
+});
+
 describe('the older profile fields count what the statistics count', () => {
   it('respondents and support requests of the hand-made export: approved submissions only (3 of 6 for Moldova)', async () => {
     const items = buildBriefing(await curatedSurvey());
