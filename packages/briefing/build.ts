@@ -1,7 +1,13 @@
 import type { BriefingItem } from '#contracts/briefing/item.ts';
+import { COUNTRY_COLUMNS, PRIMARY_KEYS, RELATIONS } from '#contracts/relations.ts';
 import { indexBriefing, THEMES } from './briefing-index.ts';
 import { buildCountryItem, GOOD_PRACTICE_FIELDS, PROJECT_FIELDS } from './country-item.ts';
-import { CuratedTableSet, curatedTablesFromRows, type TableReads } from './curated-tables.ts';
+import {
+  CuratedTableLoader,
+  CuratedTableSet,
+  curatedTablesFromRows,
+  type TableReads,
+} from './curated-tables.ts';
 import { buildEventItems } from './event-item.ts';
 import { checkKeys, danglingCaveats } from './key-conflicts.ts';
 import type { CuratedTables } from './model.ts';
@@ -28,6 +34,63 @@ const ITEM_READS: Readonly<Record<string, TableReads>> = {
   survey_response: {},
   survey_respondent: {},
 };
+
+/**
+ * Everything the builder reads from the large tables before the items (ITEM_READS): the keys and
+ * links checked across files (relations.ts), the index (briefing-index.ts), the survey's tallies
+ * and profiles (survey-stats.ts, unct-profiles.ts). With ITEM_READS it is what
+ * `briefingTableLoader` reads from each file; a read not declared here throws
+ * CuratedTableReleasedError (tests build every briefing both ways).
+ */
+const INDEX_READS: Readonly<Record<string, TableReads>> = {
+  jmdi_project: {
+    codes: ['project_id', 'target_country_iso3', 'theme_primary', 'selection_status'],
+    lists: ['hld_rt', 'partner_countries_iso3'],
+    numbers: ['jmdi_grant_amount'],
+  },
+  jmdi_lesson: {
+    codes: ['lesson_id', 'project_id', 'iso3', 'theme', 'good_practice'],
+    lists: ['hld_rt'],
+  },
+  survey_respondent: { codes: ['respondent_id', 'iso3', 'validation_status'] },
+  survey_response: { codes: ['respondent_id', 'question_name', 'seq', 'value_code'] },
+};
+
+/** The reads of every large table: INDEX_READS, ITEM_READS, and the key, link and country columns. */
+function briefingReads(): Record<string, TableReads> {
+  const reads: Record<string, TableReads> = {};
+  const union = (a: readonly string[] | undefined, b: readonly string[] | undefined) => [
+    ...new Set([...(a ?? []), ...(b ?? [])]),
+  ];
+  for (const name of Object.keys(ITEM_READS)) {
+    const item = ITEM_READS[name]!;
+    const index = INDEX_READS[name] ?? {};
+    const keys = [
+      ...(PRIMARY_KEYS[name] ?? []),
+      ...RELATIONS.flatMap((relation) => [
+        ...(relation.table === name ? [relation.field] : []),
+        ...(relation.references.table === name ? [relation.references.field] : []),
+      ]),
+    ];
+    const country = COUNTRY_COLUMNS[name];
+    reads[name] = {
+      columns: union(item.columns, country ? [country] : []),
+      codes: union(union(item.codes, index.codes), keys),
+      lists: union(item.lists, index.lists),
+      numbers: union(item.numbers, index.numbers),
+    };
+  }
+  return reads;
+}
+
+/**
+ * A loader (CuratedTableLoader) that reads, from each curated file as it is given, only what
+ * `briefingItems` reads from the large tables, so that assemble holds one file's bytes at a time
+ * instead of all of them; its set gives the same items as `curatedTablesFromArrow` over the files.
+ */
+export function briefingTableLoader(): CuratedTableLoader {
+  return new CuratedTableLoader(briefingReads());
+}
 
 /** How `briefingItems` may treat the tables it is given. */
 export interface BriefingItemsOptions {

@@ -4,15 +4,24 @@ import type { RegisteredDocument } from '#contracts/source-registry.ts';
 import { CONFIDENCE } from '#contracts/vocabularies.ts';
 import { plainValue } from '#packages/arrow/read.ts';
 import {
+  ColumnCodesBuilder,
   columnCodes,
   GroupByColumnError,
   type ListCodes,
+  ListCodesBuilder,
   listCodes,
   type NumberColumn,
+  NumberColumnBuilder,
   numberColumn,
+  StringColumnBuilder,
   stringColumn,
 } from '#packages/columnar/group-by.ts';
-import { type LocatorCodes, LocatorCodesBuilder, locatorCodes } from '#packages/columnar/locator-codes.ts';
+import {
+  addLocators,
+  type LocatorCodes,
+  LocatorCodesBuilder,
+  locatorCodes,
+} from '#packages/columnar/locator-codes.ts';
 import { DocumentRegistry } from './document-registry.ts';
 import type { CuratedRow, CuratedTables } from './model.ts';
 
@@ -686,6 +695,435 @@ class ArrowCuratedTable implements CuratedTable {
       locators,
     };
     return this.refColumns;
+  }
+}
+
+/** How a column is read for `column`: through which kernel, or cell by cell. */
+type ReaderKind = 'strings' | 'codes' | 'numbers' | 'lists' | 'cells';
+
+function readerKind(field: Field): ReaderKind {
+  const valueType = kindOf(field.type).split(':')[1];
+  if (field.typeId === Type.Utf8) return 'strings';
+  if ((field.typeId === Type.Dictionary && valueType === String(Type.Utf8)) || field.typeId === Type.Bool)
+    return 'codes';
+  if (field.typeId === Type.Int || field.typeId === Type.Float) return 'numbers';
+  if (field.typeId === Type.List && valueType === String(Type.Utf8)) return 'lists';
+  return 'cells';
+}
+
+/**
+ * A column of a table read file by file (`CuratedTableLoader`) is stored differently by two of its
+ * files, so it cannot be read into one kernel as the files come. The contracts give every file of a
+ * table one schema; a file written with another is to be normalised again.
+ */
+export class CuratedColumnKindError extends Error {
+  override readonly name = 'CuratedColumnKindError';
+}
+
+/** One file's part of a table read file by file: its lineage and how many rows it gave. */
+interface FilePart {
+  readonly file_sha256: string;
+  readonly raw_key: string;
+  readonly doc_id: string | undefined;
+  readonly rows: number;
+}
+
+/** What a table read file by file has kept, once every file is in. */
+interface StreamedColumns {
+  readonly length: number;
+  readonly parts: readonly FilePart[];
+  readonly reads: TableReads;
+  /** The columns `column` reads, in the order of the first file's schema. */
+  readonly columns: readonly string[];
+  readonly kinds: ReadonlyMap<string, ReaderKind>;
+  readonly codes: ReadonlyMap<string, ValueCodes>;
+  readonly lists: ReadonlyMap<string, ListCodes>;
+  readonly numbers: ReadonlyMap<string, NumberColumn>;
+  readonly strings: ReadonlyMap<string, readonly unknown[]>;
+  readonly cells: ReadonlyMap<string, readonly unknown[]>;
+  readonly locators: LocatorCodes;
+}
+
+/** Provenance columns every table is read with (see `refs`). */
+const PROVENANCE_CODES = ['source_doc_id', 'confidence'];
+
+/**
+ * Reads the declared columns of one table's files as they come (`add`), each file's Arrow table
+ * let go before the next is read: the kernels' builders keep codes, numbers, lists and strings,
+ * never the file bytes. `finish` gives the table.
+ */
+class StreamedTableReader {
+  private length = 0;
+  private readonly parts: FilePart[] = [];
+  private readonly kinds = new Map<string, ReaderKind>();
+  private columnOrder: string[] | undefined;
+  private readonly codes = new Map<string, ColumnCodesBuilder>();
+  private readonly lists = new Map<string, ListCodesBuilder>();
+  private readonly numbers = new Map<string, NumberColumnBuilder>();
+  private readonly strings = new Map<string, StringColumnBuilder>();
+  private readonly cells = new Map<string, unknown[]>();
+  private readonly locators = new LocatorCodesBuilder();
+
+  constructor(
+    readonly name: string,
+    private readonly reads: TableReads,
+  ) {
+    for (const column of [...PROVENANCE_CODES, ...(reads.codes ?? [])]) this.codeBuilder(column);
+    for (const column of reads.lists ?? []) this.listBuilder(column);
+    for (const column of reads.numbers ?? []) this.numberBuilder(column);
+  }
+
+  private codeBuilder(column: string): ColumnCodesBuilder {
+    return this.builder(this.codes, column, () => new ColumnCodesBuilder(column));
+  }
+
+  private listBuilder(column: string): ListCodesBuilder {
+    return this.builder(this.lists, column, () => new ListCodesBuilder(column));
+  }
+
+  private numberBuilder(column: string): NumberColumnBuilder {
+    return this.builder(this.numbers, column, () => new NumberColumnBuilder(column));
+  }
+
+  /** A builder made once the rows before it are known: they are rows without the column. */
+  private builder<T extends { absent(rows: number): void }>(
+    builders: Map<string, T>,
+    column: string,
+    make: () => T,
+  ): T {
+    let builder = builders.get(column);
+    if (!builder) {
+      builder = make();
+      builder.absent(this.length);
+      builders.set(column, builder);
+    }
+    return builder;
+  }
+
+  /** Reads one file's table: what `reads` name, its locators and its lineage. */
+  add(segment: CuratedSegment): void {
+    const arrow = segment.arrow;
+    const fields = arrow.schema.fields;
+    this.columnOrder ??= fields.map((field) => field.name).filter((column) => column !== LOCATOR_COLUMN);
+    // `column` reads each column the way the first file that has it stores it.
+    for (const column of this.reads.columns ?? []) {
+      const field = fields.find((candidate) => candidate.name === column);
+      if (!field) continue;
+      const kind = readerKind(field);
+      const known = this.kinds.get(column);
+      if (known === undefined) this.kinds.set(column, kind);
+      else if (known !== kind) {
+        throw new CuratedColumnKindError(
+          `${this.name}: column '${column}' of file ${segment.file_sha256.slice(0, 12)} is stored as ${String(field.type)}, unlike the table's earlier files: normalise the file again with the current contract`,
+        );
+      }
+      if (kind === 'codes') this.codeBuilder(column);
+      else if (kind === 'numbers') this.numberBuilder(column);
+      else if (kind === 'lists') this.listBuilder(column);
+      else if (kind === 'strings') this.builder(this.strings, column, () => new StringColumnBuilder(column));
+    }
+    for (const builders of [this.codes, this.lists, this.numbers, this.strings] as const) {
+      for (const builder of builders.values()) builder.add(arrow);
+    }
+    for (const column of this.reads.columns ?? []) {
+      if (this.kinds.get(column) !== 'cells') continue;
+      let values = this.cells.get(column);
+      if (!values) {
+        values = new Array(this.length).fill(undefined);
+        this.cells.set(column, values);
+      }
+      appendCells(values, arrow, column);
+    }
+    addLocators(this.locators, arrow, LOCATOR_COLUMN);
+    this.parts.push({
+      file_sha256: segment.file_sha256,
+      raw_key: segment.raw_key,
+      doc_id: segment.doc_id,
+      rows: arrow.numRows,
+    });
+    this.length += arrow.numRows;
+  }
+
+  finish(): StreamedColumns {
+    const built = <B, T>(builders: Map<string, B>, build: (builder: B) => T) =>
+      new Map([...builders].map(([column, builder]) => [column, build(builder)] as const));
+    const order = this.columnOrder ?? [];
+    const columns = this.reads.columns ?? [];
+    return {
+      length: this.length,
+      parts: this.parts,
+      reads: this.reads,
+      columns: [
+        ...order.filter((column) => columns.includes(column)),
+        ...columns.filter((column) => !order.includes(column)),
+      ],
+      kinds: this.kinds,
+      codes: built(this.codes, (builder) => builder.build()),
+      lists: built(this.lists, (builder) => builder.build()),
+      numbers: built(this.numbers, (builder) => builder.build()),
+      strings: built(this.strings, (builder) => builder.build()),
+      cells: this.cells,
+      locators: this.locators.build(),
+    };
+  }
+}
+
+/** Plain values of a column, row by row, as Arrow's own `get` gives them (dates, timestamps). */
+function appendCells(values: unknown[], arrow: Table, column: string): void {
+  const index = arrow.schema.fields.findIndex((field) => field.name === column);
+  const field = arrow.schema.fields[index];
+  const typeId = field?.typeId === Type.Dictionary ? Type.Utf8 : (field?.typeId ?? Type.Null);
+  for (const batch of arrow.batches) {
+    const vector = index < 0 ? undefined : batch.getChildAt(index);
+    for (let row = 0; row < batch.numRows; row += 1) values.push(plainValue(vector?.get(row), typeId));
+  }
+}
+
+/**
+ * A table read file by file (`CuratedTableLoader`): the columns its reads declared, as codes,
+ * lists, numbers and strings, and its provenance. Any other column throws
+ * CuratedTableReleasedError: its files' bytes were let go as they were read.
+ */
+class StreamedCuratedTable implements CuratedTable {
+  readonly length: number;
+  private readonly readers = new Map<string, (row: number) => unknown>();
+  private refColumns: CuratedRefs | undefined;
+  private kept: StreamedColumns;
+  /** Set by `release`: what it kept. */
+  private released: string | undefined;
+
+  constructor(
+    private readonly set: CuratedTableSet,
+    readonly name: string,
+    columns: StreamedColumns,
+  ) {
+    this.kept = columns;
+    this.length = columns.length;
+  }
+
+  private missing(column: string): CuratedTableReleasedError {
+    return new CuratedTableReleasedError(
+      `${this.name}: column '${column}' was not read while the table's files were read one by one (${this.released ?? `read: ${describeReads(this.kept.reads)}`})`,
+    );
+  }
+
+  private from<T>(map: ReadonlyMap<string, T>, column: string): T {
+    const value = map.get(column);
+    if (value === undefined) throw this.missing(column);
+    return value;
+  }
+
+  codes(column: string): ValueCodes {
+    return this.from(this.kept.codes, column);
+  }
+
+  lists(column: string): ListCodes {
+    return this.from(this.kept.lists, column);
+  }
+
+  numbers(column: string): NumberColumn {
+    return this.from(this.kept.numbers, column);
+  }
+
+  column(column: string): (row: number) => unknown {
+    return cached(this.readers, column, () => {
+      if (!this.kept.columns.includes(column)) throw this.missing(column);
+      switch (this.kept.kinds.get(column)) {
+        case undefined:
+          return () => undefined;
+        case 'strings': {
+          const strings = this.from(this.kept.strings, column);
+          return (row) => strings[row];
+        }
+        case 'codes': {
+          const { codes, values } = this.codes(column);
+          return (row) => {
+            const code = codes[row]!;
+            return code < 0 ? undefined : values[code];
+          };
+        }
+        case 'numbers': {
+          const { values, valid } = this.numbers(column);
+          return (row) => (valid[row] ? values[row] : undefined);
+        }
+        case 'lists': {
+          const lists = this.lists(column);
+          return (row) => {
+            if (!lists.valid[row]) return undefined;
+            const items: string[] = [];
+            for (let item = lists.offsets[row]!; item < lists.offsets[row + 1]!; item += 1)
+              items.push(lists.values[lists.codes[item]!]!);
+            return items;
+          };
+        }
+        case 'cells': {
+          const values = this.from(this.kept.cells, column);
+          return (row) => values[row];
+        }
+      }
+    });
+  }
+
+  row(index: number, columns?: readonly string[]): Row {
+    if (!columns) throw this.missing('every column');
+    const row: Record<string, unknown> = {};
+    for (const column of columns) {
+      const value = this.column(column)(index);
+      if (value !== undefined) row[column] = value;
+    }
+    return row;
+  }
+
+  /**
+   * The same rows in another set. Less held rows, the table becomes row objects of the columns it
+   * kept (as ArrowCuratedTable.copyTo gives them, with its other columns): what is read is the same.
+   */
+  copyTo(set: CuratedTableSet, held?: ReadonlySet<number>): CuratedTable {
+    if (!held?.size) return new StreamedCuratedTable(set, this.name, this.kept);
+    const columns = [
+      ...new Set([
+        ...this.kept.columns,
+        ...this.kept.codes.keys(),
+        ...this.kept.lists.keys(),
+        ...this.kept.numbers.keys(),
+      ]),
+    ];
+    const readers = columns.map((column) => [column, this.anyReader(column)] as const);
+    return new RowCuratedTable(
+      set,
+      this.name,
+      keptRows(this.set, this, held, (index) => {
+        const row: Record<string, unknown> = {};
+        for (const [column, read] of readers) {
+          const value = read(index);
+          if (value !== undefined) row[column] = value;
+        }
+        return row;
+      }),
+    );
+  }
+
+  /** A column's plain values from whichever kernel kept it. */
+  private anyReader(column: string): (row: number) => unknown {
+    if (this.kept.columns.includes(column)) return this.column(column);
+    const codes = this.kept.codes.get(column);
+    if (codes) return (row) => (codes.codes[row]! < 0 ? undefined : codes.values[codes.codes[row]!]);
+    const numbers = this.kept.numbers.get(column);
+    if (numbers) return (row) => (numbers.valid[row] ? numbers.values[row] : undefined);
+    const lists = this.from(this.kept.lists, column);
+    return (row) => {
+      if (!lists.valid[row]) return undefined;
+      const items: string[] = [];
+      for (let item = lists.offsets[row]!; item < lists.offsets[row + 1]!; item += 1)
+        items.push(lists.values[lists.codes[item]!]!);
+      return items;
+    };
+  }
+
+  /** Keeps `reads` and the provenance; the rest of what was read while loading goes. */
+  release(reads: TableReads): void {
+    if (this.released !== undefined) return;
+    this.refs();
+    const keep = <T>(map: ReadonlyMap<string, T>, columns: readonly string[]) =>
+      new Map([...map].filter(([column]) => columns.includes(column)));
+    const columns = reads.columns ?? [];
+    for (const column of columns) this.column(column);
+    this.kept = {
+      ...this.kept,
+      reads,
+      columns: this.kept.columns.filter((column) => columns.includes(column)),
+      codes: keep(this.kept.codes, [...(reads.codes ?? []), ...columns]),
+      lists: keep(this.kept.lists, [...(reads.lists ?? []), ...columns]),
+      numbers: keep(this.kept.numbers, [...(reads.numbers ?? []), ...columns]),
+      strings: keep(this.kept.strings, columns),
+      cells: keep(this.kept.cells, columns),
+    };
+    this.released = `kept: ${describeReads(reads)}`;
+  }
+
+  refs(): CuratedRefs {
+    if (this.refColumns) return this.refColumns;
+    const doc = new Int32Array(this.length);
+    const origin = new Int32Array(this.length);
+    const rank = new Uint8Array(this.length);
+    const docs = this.codes('source_doc_id');
+    const docCodes = docs.values.map((value) => this.set.docCode(String(value)));
+    const confidence = this.codes('confidence');
+    const rankCodes = confidence.values.map(statedRank);
+    let row = 0;
+    for (const part of this.kept.parts) {
+      const originCode = this.set.originCode(this.name, part.file_sha256, part.raw_key);
+      const fallback = this.set.docCode(String(part.doc_id ?? ''));
+      for (let end = row + part.rows; row < end; row += 1) {
+        const docCode = docs.codes[row]!;
+        doc[row] = docCode < 0 ? fallback : docCodes[docCode]!;
+        origin[row] = originCode;
+        const confidenceCode = confidence.codes[row]!;
+        rank[row] = confidenceCode >= 0 ? rankCodes[confidenceCode]! : LOW_RANK;
+      }
+    }
+    this.refColumns = {
+      doc,
+      origin,
+      rank,
+      ...this.set.markRows(doc, rank),
+      locators: this.kept.locators,
+    };
+    return this.refColumns;
+  }
+}
+
+function describeReads(reads: TableReads): string {
+  return (
+    [
+      ...new Set([
+        ...(reads.columns ?? []),
+        ...(reads.codes ?? []),
+        ...(reads.lists ?? []),
+        ...(reads.numbers ?? []),
+      ]),
+    ].join(', ') || 'provenance only'
+  );
+}
+
+/**
+ * Builds a CuratedTableSet from curated files given one at a time (`add`), as assemble reads them:
+ * the tables named in `reads` keep only what the briefing reads from them (TableReads) and their
+ * provenance, read from each file's Arrow table before the next file is read, so a caller that
+ * lets go of each file after `add` never holds two large files at once. Other tables keep their
+ * Arrow tables (they are small). `finish` gives the same set, and the same items, as
+ * `curatedTablesFromArrow` over every file.
+ */
+export class CuratedTableLoader {
+  private readonly tables = new Map<string, StreamedTableReader | CuratedSegment[]>();
+  private readonly documents: RegisteredDocument[] = [];
+
+  constructor(private readonly reads: Readonly<Record<string, TableReads>>) {}
+
+  add(segment: CuratedSegment): void {
+    if (segment.document) this.documents.push(segment.document);
+    let table = this.tables.get(segment.table);
+    if (!table) {
+      table = Object.hasOwn(this.reads, segment.table)
+        ? new StreamedTableReader(segment.table, this.reads[segment.table]!)
+        : [];
+      this.tables.set(segment.table, table);
+    }
+    if (Array.isArray(table)) table.push(segment);
+    else table.add(segment);
+  }
+
+  finish(): CuratedTableSet {
+    const set = new CuratedTableSet(this.documents);
+    for (const [name, table] of this.tables) {
+      set.add(
+        Array.isArray(table)
+          ? new ArrowCuratedTable(set, name, table)
+          : new StreamedCuratedTable(set, name, table.finish()),
+      );
+    }
+    this.tables.clear();
+    return set;
   }
 }
 

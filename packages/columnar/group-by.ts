@@ -502,30 +502,64 @@ class StringCodes {
   }
 }
 
+/** A growable Int32Array: the codes of tables added one at a time. */
+class Int32Column {
+  array: Int32Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.array = new Int32Array(Math.max(1, capacity));
+  }
+  /** Room for `more` values after `length`. */
+  reserve(more: number): Int32Array {
+    if (this.length + more > this.array.length) {
+      const grown = new Int32Array(Math.max(this.array.length * 2, this.length + more));
+      grown.set(this.array.subarray(0, this.length));
+      this.array = grown;
+    }
+    return this.array;
+  }
+  /** The values, trimmed (no copy when the capacity was exact). */
+  done(): Int32Array {
+    return this.length === this.array.length ? this.array : this.array.slice(0, this.length);
+  }
+}
+
 /**
- * Per-row codes of one column over several tables: dictionary indices go through one small
- * table per distinct dictionary, Utf8 bytes are interned without building a string per row,
- * integers and booleans map directly. Throws GroupByColumnError for other column types.
+ * `columnCodes` one table at a time (a curated file read and let go before the next): the codes
+ * of every table added so far, in one code space. Adding the tables one by one gives what
+ * `columnCodes` gives for all of them at once; no table is held after `add` returns.
  */
-export function columnCodes(tables: readonly Table[], name: string): ColumnCodes {
-  const codes = new Int32Array(totalRows(tables));
-  const values: (string | number | boolean)[] = [];
-  const strings = new StringCodes(values);
-  const numbers = new Map<number, number>();
-  const booleans: number[] = [-1, -1];
-  const dictionaries = new Map<unknown, Int32Array>();
-  let at = 0;
-  for (const table of tables) {
+export class ColumnCodesBuilder {
+  private readonly out: Int32Column;
+  private readonly values: (string | number | boolean)[] = [];
+  private readonly strings = new StringCodes(this.values);
+  private readonly numbers = new Map<number, number>();
+  private readonly booleans: number[] = [-1, -1];
+
+  /** @param capacity rows expected (the codes grow past it). */
+  constructor(
+    readonly name: string,
+    capacity = 1024,
+  ) {
+    this.out = new Int32Column(capacity);
+  }
+
+  add(table: Table): void {
+    const { name, values, strings, numbers, booleans } = this;
     const column = optionalColumnIndex(table, name);
+    const codes = this.out.reserve(table.numRows);
+    let at = this.out.length;
     if (column < 0) {
       codes.fill(-1, at, at + table.numRows);
-      at += table.numRows;
-      continue;
+      this.out.length += table.numRows;
+      return;
     }
     const field = table.schema.fields[column]!;
     if (field.typeId === Type.Dictionary && (field.type as Dictionary).dictionary.typeId !== Type.Utf8) {
       throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not a dictionary of strings`);
     }
+    // Per table only: a dictionary is a view into its file's bytes, which must not outlive the table.
+    const dictionaries = new Map<unknown, Int32Array>();
     for (const batch of table.batches) {
       if (batch.numRows === 0) continue;
       const data = batch.getChildAt(column)!.data[0]!;
@@ -599,34 +633,63 @@ export function columnCodes(tables: readonly Table[], name: string): ColumnCodes
       }
       at += length;
     }
+    this.out.length = at;
   }
-  return { codes, values };
+
+  /** `rows` rows of a table without the column (no code). */
+  absent(rows: number): void {
+    this.out.reserve(rows).fill(-1, this.out.length, this.out.length + rows);
+    this.out.length += rows;
+  }
+
+  build(): ColumnCodes {
+    return { codes: this.out.done(), values: this.values };
+  }
 }
 
 /**
- * A List<Utf8> column over several tables, its strings interned. A null list is empty; a null
- * item reads as 'null' (what `String(item)` gives for the row objects). Throws GroupByColumnError
- * for other column types.
+ * Per-row codes of one column over several tables: dictionary indices go through one small
+ * table per distinct dictionary, Utf8 bytes are interned without building a string per row,
+ * integers and booleans map directly. Throws GroupByColumnError for other column types.
  */
-export function listCodes(tables: readonly Table[], name: string): ListCodes {
-  const offsets = new Int32Array(totalRows(tables) + 1);
-  const valid = new Uint8Array(totalRows(tables));
-  let codes = new Int32Array(1024);
-  let used = 0;
-  const values: string[] = [];
-  const strings = new StringCodes(values);
-  let at = 0;
-  for (const table of tables) {
+export function columnCodes(tables: readonly Table[], name: string): ColumnCodes {
+  const builder = new ColumnCodesBuilder(name, totalRows(tables));
+  for (const table of tables) builder.add(table);
+  return builder.build();
+}
+
+/** `listCodes` one table at a time, as `ColumnCodesBuilder` is `columnCodes`. */
+export class ListCodesBuilder {
+  private readonly offsets: Int32Column;
+  private readonly valid: number[] = [];
+  private readonly codes = new Int32Column(1024);
+  private readonly values: string[] = [];
+  private readonly strings = new StringCodes(this.values);
+
+  /** @param capacity rows expected (the arrays grow past it). */
+  constructor(
+    readonly name: string,
+    capacity = 1024,
+  ) {
+    this.offsets = new Int32Column(capacity + 1);
+    this.offsets.length = 1;
+  }
+
+  add(table: Table): void {
+    const { name, strings } = this;
     const column = optionalColumnIndex(table, name);
     const field = column < 0 ? undefined : table.schema.fields[column]!;
     if (field && (field.typeId !== Type.List || field.type.children[0]?.typeId !== Type.Utf8)) {
       throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not a list of strings`);
     }
+    const offsets = this.offsets.reserve(table.numRows);
+    let at = this.offsets.length - 1;
     for (const batch of table.batches) {
       const length = batch.numRows;
       if (length === 0) continue;
       if (column < 0) {
-        offsets.fill(used, at + 1, at + length + 1);
+        offsets.fill(this.codes.length, at + 1, at + length + 1);
+        for (let row = 0; row < length; row += 1) this.valid.push(0);
         at += length;
         continue;
       }
@@ -639,16 +702,12 @@ export function listCodes(tables: readonly Table[], name: string): ListCodes {
       const itemOffsets = items.valueOffsets as Int32Array;
       for (let row = 0; row < length; row += 1) {
         if (!(nulls && !isValid(data, row))) {
-          valid[at + row] = 1;
+          this.valid.push(1);
           const first = listOffsets[data.offset + row]!;
           const last = listOffsets[data.offset + row + 1]!;
-          if (used + (last - first) > codes.length) {
-            const grown = new Int32Array(Math.max(codes.length * 2, used + (last - first)));
-            grown.set(codes);
-            codes = grown;
-          }
+          const codes = this.codes.reserve(last - first);
           for (let item = first; item < last; item += 1) {
-            codes[used++] =
+            codes[this.codes.length++] =
               itemNulls && !isValid(items, item)
                 ? strings.codeOf('null')
                 : strings.code(
@@ -657,27 +716,68 @@ export function listCodes(tables: readonly Table[], name: string): ListCodes {
                     itemOffsets[items.offset + item + 1]!,
                   );
           }
-        }
-        offsets[at + row + 1] = used;
+        } else this.valid.push(0);
+        offsets[at + row + 1] = this.codes.length;
       }
       at += length;
     }
+    this.offsets.length = at + 1;
   }
-  return { offsets, codes: codes.subarray(0, used), values, valid };
+
+  /** `rows` rows of a table without the column (no list). */
+  absent(rows: number): void {
+    const offsets = this.offsets.reserve(rows);
+    offsets.fill(this.codes.length, this.offsets.length, this.offsets.length + rows);
+    this.offsets.length += rows;
+    for (let row = 0; row < rows; row += 1) this.valid.push(0);
+  }
+
+  build(): ListCodes {
+    return {
+      offsets: this.offsets.done(),
+      codes: this.codes.array.subarray(0, this.codes.length),
+      values: this.values,
+      valid: Uint8Array.from(this.valid),
+    };
+  }
 }
 
-/** A Float or Int column over several tables as float64 values and a validity byte per row. */
-export function numberColumn(tables: readonly Table[], name: string): NumberColumn {
-  const length = totalRows(tables);
-  const values = new Float64Array(length);
-  const valid = new Uint8Array(length);
-  let at = 0;
-  for (const table of tables) {
+/**
+ * A List<Utf8> column over several tables, its strings interned. A null list is empty; a null
+ * item reads as 'null' (what `String(item)` gives for the row objects). Throws GroupByColumnError
+ * for other column types.
+ */
+export function listCodes(tables: readonly Table[], name: string): ListCodes {
+  const builder = new ListCodesBuilder(name, totalRows(tables));
+  for (const table of tables) builder.add(table);
+  return builder.build();
+}
+
+/** `numberColumn` one table at a time, as `ColumnCodesBuilder` is `columnCodes`. */
+export class NumberColumnBuilder {
+  private values: Float64Array;
+  private valid: Uint8Array;
+  private length = 0;
+
+  /** @param capacity rows expected (the arrays grow past it). */
+  constructor(
+    readonly name: string,
+    capacity = 1024,
+  ) {
+    this.values = new Float64Array(Math.max(1, capacity));
+    this.valid = new Uint8Array(Math.max(1, capacity));
+  }
+
+  add(table: Table): void {
+    const { name } = this;
     const column = optionalColumnIndex(table, name);
     const field = column < 0 ? undefined : table.schema.fields[column]!;
     if (field && field.typeId !== Type.Float && field.typeId !== Type.Int) {
       throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not numeric`);
     }
+    this.reserve(table.numRows);
+    const { values, valid } = this;
+    let at = this.length;
     for (const batch of table.batches) {
       if (column >= 0 && batch.numRows > 0) {
         const data = batch.getChildAt(column)!.data[0]!;
@@ -691,8 +791,41 @@ export function numberColumn(tables: readonly Table[], name: string): NumberColu
       }
       at += batch.numRows;
     }
+    this.length = at;
   }
-  return { values, valid };
+
+  /** `rows` rows of a table without the column (no number). */
+  absent(rows: number): void {
+    this.reserve(rows);
+    this.length += rows;
+  }
+
+  /** Room for `rows` more rows (unwritten rows stay 0 and invalid). */
+  private reserve(rows: number): void {
+    if (this.length + rows <= this.values.length) return;
+    const size = Math.max(this.values.length * 2, this.length + rows);
+    const values = new Float64Array(size);
+    values.set(this.values.subarray(0, this.length));
+    const valid = new Uint8Array(size);
+    valid.set(this.valid.subarray(0, this.length));
+    this.values = values;
+    this.valid = valid;
+  }
+
+  build(): NumberColumn {
+    const exact = this.length === this.values.length;
+    return {
+      values: exact ? this.values : this.values.slice(0, this.length),
+      valid: exact ? this.valid : this.valid.slice(0, this.length),
+    };
+  }
+}
+
+/** A Float or Int column over several tables as float64 values and a validity byte per row. */
+export function numberColumn(tables: readonly Table[], name: string): NumberColumn {
+  const builder = new NumberColumnBuilder(name, totalRows(tables));
+  for (const table of tables) builder.add(table);
+  return builder.build();
 }
 
 /**
@@ -755,15 +888,14 @@ export function rowsOf(grouped: GroupedRows, group: number): Int32Array {
 
 const latin1 = new TextDecoder('latin1');
 
-/**
- * A Utf8 column over several tables as one string per row (undefined where null or absent),
- * for values that are mostly distinct (row locators). An all-ASCII batch is decoded once and
- * cut by its offsets. Throws GroupByColumnError for other column types.
- */
-export function stringColumn(tables: readonly Table[], name: string): (string | undefined)[] {
-  const strings: (string | undefined)[] = new Array(totalRows(tables));
-  let at = 0;
-  for (const table of tables) {
+/** `stringColumn` one table at a time, as `ColumnCodesBuilder` is `columnCodes`. */
+export class StringColumnBuilder {
+  private readonly strings: (string | undefined)[] = [];
+
+  constructor(readonly name: string) {}
+
+  add(table: Table): void {
+    const { name, strings } = this;
     const column = optionalColumnIndex(table, name);
     const field = column < 0 ? undefined : table.schema.fields[column]!;
     if (field && field.typeId !== Type.Utf8) {
@@ -773,8 +905,7 @@ export function stringColumn(tables: readonly Table[], name: string): (string | 
       const length = batch.numRows;
       if (length === 0) continue;
       if (column < 0) {
-        strings.fill(undefined, at, at + length);
-        at += length;
+        for (let row = 0; row < length; row += 1) strings.push(undefined);
         continue;
       }
       const data = batch.getChildAt(column)!.data[0]!;
@@ -794,17 +925,35 @@ export function stringColumn(tables: readonly Table[], name: string): (string | 
       const whole = ascii ? latin1.decode(window) : '';
       for (let row = 0; row < length; row += 1) {
         if (nulls && !isValid(data, row)) {
-          strings[at + row] = undefined;
+          strings.push(undefined);
           continue;
         }
         const start = offsets[data.offset + row]!;
         const end = offsets[data.offset + row + 1]!;
-        strings[at + row] = ascii
-          ? whole.slice(start - first, end - first)
-          : decoder.decode(bytes.subarray(start, end));
+        strings.push(
+          ascii ? whole.slice(start - first, end - first) : decoder.decode(bytes.subarray(start, end)),
+        );
       }
-      at += length;
     }
   }
-  return strings;
+
+  /** `rows` rows of a table without the column (no string). */
+  absent(rows: number): void {
+    for (let row = 0; row < rows; row += 1) this.strings.push(undefined);
+  }
+
+  build(): (string | undefined)[] {
+    return this.strings;
+  }
+}
+
+/**
+ * A Utf8 column over several tables as one string per row (undefined where null or absent),
+ * for values that are mostly distinct (row locators). An all-ASCII batch is decoded once and
+ * cut by its offsets. Throws GroupByColumnError for other column types.
+ */
+export function stringColumn(tables: readonly Table[], name: string): (string | undefined)[] {
+  const builder = new StringColumnBuilder(name);
+  for (const table of tables) builder.add(table);
+  return builder.build();
 }

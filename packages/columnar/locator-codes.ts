@@ -174,25 +174,32 @@ function isNull(data: Data, row: number): boolean {
 export function locatorCodes(tables: readonly Table[], name: string): LocatorCodes {
   const rows = tables.reduce((total, table) => total + table.numRows, 0);
   const builder = new LocatorCodesBuilder(rows);
-  for (const table of tables) {
-    const column = table.schema.fields.findIndex((field) => field.name === name);
-    const field = column < 0 ? undefined : table.schema.fields[column]!;
-    if (field && field.typeId !== Type.Utf8) {
-      throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not Utf8`);
+  for (const table of tables) addLocators(builder, table, name);
+  return builder.build();
+}
+
+/**
+ * Adds the locators of one table's column `name` to `builder` (what `locatorCodes` does for each
+ * of its tables), so that tables can be read one at a time. Throws GroupByColumnError when the
+ * column is not Utf8.
+ */
+export function addLocators(builder: LocatorCodesBuilder, table: Table, name: string): void {
+  const column = table.schema.fields.findIndex((field) => field.name === name);
+  const field = column < 0 ? undefined : table.schema.fields[column]!;
+  if (field && field.typeId !== Type.Utf8) {
+    throw new GroupByColumnError(`Column '${name}' (${String(field.type)}) is not Utf8`);
+  }
+  for (const batch of table.batches) {
+    if (column < 0) {
+      for (let row = 0; row < batch.numRows; row += 1) builder.addText(String(undefined));
+      continue;
     }
-    for (const batch of table.batches) {
-      if (column < 0) {
-        for (let row = 0; row < batch.numRows; row += 1) builder.addText(String(undefined));
-        continue;
-      }
-      const data = batch.getChildAt(column)!.data[0]!;
-      const bytes = data.values as Uint8Array;
-      const offsets = data.valueOffsets as Int32Array;
-      for (let row = 0; row < batch.numRows; row += 1) {
-        if (isNull(data, row)) builder.addText(String(undefined));
-        else builder.addBytes(bytes, offsets[data.offset + row]!, offsets[data.offset + row + 1]!);
-      }
+    const data = batch.getChildAt(column)!.data[0]!;
+    const bytes = data.values as Uint8Array;
+    const offsets = data.valueOffsets as Int32Array;
+    for (let row = 0; row < batch.numRows; row += 1) {
+      if (isNull(data, row)) builder.addText(String(undefined));
+      else builder.addBytes(bytes, offsets[data.offset + row]!, offsets[data.offset + row + 1]!);
     }
   }
-  return builder.build();
 }

@@ -1,10 +1,6 @@
 import { readArrowTable } from '#packages/arrow/read.ts';
-import { buildBriefing } from '#packages/briefing/build.ts';
-import {
-  type CuratedSegment,
-  type CuratedTableSet,
-  curatedTablesFromArrow,
-} from '#packages/briefing/curated-tables.ts';
+import { briefingTableLoader, buildBriefing } from '#packages/briefing/build.ts';
+import type { CuratedTableSet } from '#packages/briefing/curated-tables.ts';
 import { writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
 import type { ExportFormat } from '#packages/briefing/exports/formats.ts';
 import { exportPrefix } from '#packages/briefing/exports/layout.ts';
@@ -71,13 +67,15 @@ export class MissingSnapshotError extends Error {
 
 /**
  * Read the current snapshot of every source: its Arrow tables (zero-copy) with the file's lineage,
- * as the columnar view the briefing builder reads. No row objects are made here.
+ * as the columnar view the briefing builder reads. No row objects are made here. The files are
+ * read one at a time (briefingTableLoader): of a large table, only what the builder reads is
+ * kept, and each file's bytes are let go before the next file is fetched.
  */
 export async function loadCuratedTables(
   deps: Pick<AssembleDependencies, 'curated' | 'ledger'>,
 ): Promise<{ tables: CuratedTableSet; inputs: { sourceName: string; sha256: string }[] }> {
   const sources = (await deps.ledger.listSources()).sort((a, b) => a.sourceName.localeCompare(b.sourceName));
-  const segments: CuratedSegment[] = [];
+  const loader = briefingTableLoader();
   const inputs: { sourceName: string; sha256: string }[] = [];
   const loaded = new Set<string>();
   for (const source of sources) {
@@ -99,7 +97,7 @@ export async function loadCuratedTables(
     const file = await deps.ledger.getFile(source.sha256);
     inputs.push({ sourceName: source.sourceName, sha256: source.sha256 });
     for (const entry of snapshot.tables) {
-      segments.push({
+      loader.add({
         table: entry.table,
         arrow: readArrowTable(await deps.curated.get(entry.key)),
         file_sha256: source.sha256,
@@ -109,7 +107,7 @@ export async function loadCuratedTables(
       });
     }
   }
-  return { tables: curatedTablesFromArrow(segments), inputs };
+  return { tables: loader.finish(), inputs };
 }
 
 /**

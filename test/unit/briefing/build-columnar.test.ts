@@ -19,7 +19,7 @@ import {
 } from '#contracts/vocabularies.ts';
 import { readArrowTable } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
-import { buildBriefing } from '#packages/briefing/build.ts';
+import { briefingTableLoader, buildBriefing } from '#packages/briefing/build.ts';
 import {
   type CuratedSegment,
   CuratedTableReleasedError,
@@ -41,14 +41,23 @@ import { buildBriefingFromRows, curatedRowsFromSegments } from '../../support/re
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 const json = (items: readonly { type: string }[]) => items.map((item) => JSON.stringify(item)).join('\n');
 
+/** The set assemble builds: the files given to the loader one at a time, in order. */
+function streamedSet(segments: readonly CuratedSegment[]) {
+  const loader = briefingTableLoader();
+  for (const segment of segments) loader.add(segment);
+  return loader.finish();
+}
+
 /**
- * Columnar over the Arrow tables (as given, and letting go of the large tables' bytes once the
- * index is built, as assemble does), and the reference over the rows assemble used to read from them.
+ * Columnar over the Arrow tables (as given, letting go of the large tables' bytes once the index
+ * is built, and read file by file as assemble reads them), and the reference over the rows
+ * assemble used to read from them.
  */
 function bothBuilders(segments: readonly CuratedSegment[]) {
   return {
     columnar: json(buildBriefing(curatedTablesFromArrow(segments))),
     released: json(buildBriefing(curatedTablesFromArrow(segments), { releaseTables: true })),
+    streamed: json(buildBriefing(streamedSet(segments), { releaseTables: true })),
     reference: json(
       buildBriefingFromRows(
         curatedRowsFromSegments(segments),
@@ -116,7 +125,7 @@ describe('buildBriefing (columnar) against the row-based reference', () => {
   it('gives the same items, byte for byte, for the bundled evidence base', async () => {
     const segments = await sampleSegments();
 
-    const { columnar, released, reference } = bothBuilders(segments);
+    const { columnar, released, streamed, reference } = bothBuilders(segments);
 
     expect(segments.map((segment) => segment.table)).toEqual(
       expect.arrayContaining([
@@ -131,6 +140,7 @@ describe('buildBriefing (columnar) against the row-based reference', () => {
     expect(columnar.split('\n').length).toBeGreaterThan(100);
     expect(sha256(columnar)).toBe(sha256(reference));
     expect(sha256(released)).toBe(sha256(reference));
+    expect(sha256(streamed)).toBe(sha256(reference));
   });
 
   it('gives the same items for the benchmark generator’s evidence base (30 countries, two files per big table)', async () => {
@@ -141,11 +151,12 @@ describe('buildBriefing (columnar) against the row-based reference', () => {
       respondents: 150,
     });
 
-    const { columnar, released, reference } = bothBuilders(curatedSegments(files));
+    const { columnar, released, streamed, reference } = bothBuilders(curatedSegments(files));
 
     expect(columnar.split('\n').length).toBeGreaterThan(30 + 8 * 20);
     expect(sha256(columnar)).toBe(sha256(reference));
     expect(sha256(released)).toBe(sha256(reference));
+    expect(sha256(streamed)).toBe(sha256(reference));
   });
 
   it('gives the same items when hand-made row objects go through the same view', async () => {
@@ -345,10 +356,11 @@ describe('buildBriefing (columnar) on random curated tables', () => {
       fc.asyncProperty(curatedFiles, fc.constantFrom(2, 5, 65_536), async (tables, batchSize) => {
         const segments = await segmentsOf(tables, batchSize);
 
-        const { columnar, released, reference } = bothBuilders(segments);
+        const { columnar, released, streamed, reference } = bothBuilders(segments);
 
         expect(columnar).toBe(reference);
         expect(released).toBe(reference);
+        expect(streamed).toBe(reference);
       }),
       { numRuns: 100 },
     );
@@ -390,5 +402,35 @@ describe('CuratedTableSet.release', () => {
     expect(() => project.column('title_fr')).toThrow(CuratedTableReleasedError);
     expect(() => project.codes('theme_primary')).toThrow(/jmdi_project: column 'theme_primary' was not read/);
     expect(set.table('jmdi_lesson').row(0, ['lesson_id']).lesson_id).toEqual(expect.any(String));
+  });
+});
+
+describe('CuratedTableLoader', () => {
+  it('reads a large table file by file, keeping what the builder reads and refusing, by name, any other column', async () => {
+    const files = await generateCuratedSet({
+      countries: 5,
+      projects: 50,
+      lessons: 50,
+      respondents: 5,
+      seed: 3,
+    });
+    const segments = curatedSegments(files);
+    const whole = curatedTablesFromArrow(segments).table('jmdi_project');
+    const loader = briefingTableLoader();
+
+    for (const segment of segments) loader.add(segment);
+    const project = loader.finish().table('jmdi_project');
+
+    const titles = (table: typeof project) =>
+      Array.from({ length: table.length }, (_, row) => table.row(row, ['title_en', 'hld_rt']));
+    expect(project.length).toBe(whole.length);
+    expect(titles(project)).toEqual(titles(whole));
+    expect(project.refs().locators.text(project.length - 1)).toBe(
+      whole.refs().locators.text(whole.length - 1),
+    );
+    expect(() => project.column('description_en')).toThrow(CuratedTableReleasedError);
+    expect(() => project.codes('activity_status')).toThrow(
+      /jmdi_project: column 'activity_status' was not read/,
+    );
   });
 });

@@ -5,6 +5,7 @@ import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import {
+  ColumnCodesBuilder,
   columnCodes,
   type Group,
   GroupByColumnError,
@@ -12,12 +13,17 @@ import {
   GroupMembers,
   groupByColumns,
   groupRows,
+  ListCodesBuilder,
   listCodes,
+  NumberColumnBuilder,
   numberColumn,
   rowsOf,
+  StringColumnBuilder,
   stringColumn,
 } from '#packages/columnar/group-by.ts';
+import { addLocators, LocatorCodesBuilder, locatorCodes } from '#packages/columnar/locator-codes.ts';
 import { columnSpecs } from '#packages/contracts/columns.ts';
+import { testSeed } from '../../support/seed.ts';
 
 /** The naive row loop the kernel must agree with: rows as objects, a Map per key. */
 function naiveGroupBy(
@@ -183,6 +189,48 @@ describe('column kernels over several tables', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('give, fed one file at a time, what they give for the same rows in one table, for any cut', async () => {
+    const seed = testSeed('column kernels one file at a time');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(listed, { maxLength: 60 }),
+        // Where the files end (empty files included) and how long their batches are: a batch
+        // boundary falls inside a run of equal values, as the values repeat.
+        fc.array(fc.nat({ max: 60 }), { maxLength: 4 }),
+        fc.constantFrom(1, 2, 3, 7, 65_536),
+        async (rows, cuts, batchSize) => {
+          const ends = [...cuts.map((cut) => Math.min(cut, rows.length)).sort((a, b) => a - b), rows.length];
+          const files = ends.map((end, index) => rows.slice(index === 0 ? 0 : ends[index - 1], end));
+          const tables = await Promise.all(files.map((part) => projectTable(part, batchSize)));
+          const whole = [await projectTable(rows, 65_536)];
+          const codes = [
+            'target_country_iso3',
+            'theme_primary',
+            'jmdi_code',
+            'activity_status',
+            'project_id',
+          ].map((name) => new ColumnCodesBuilder(name));
+          const lists = new ListCodesBuilder('partner_countries_iso3');
+          const numbers = new NumberColumnBuilder('total_budget_amount');
+          const strings = new StringColumnBuilder('jmdi_code');
+          const locators = new LocatorCodesBuilder();
+
+          for (const table of tables) {
+            for (const builder of [...codes, lists, numbers, strings]) builder.add(table);
+            addLocators(locators, table, 'project_id');
+          }
+
+          for (const builder of codes) expect(builder.build()).toEqual(columnCodes(whole, builder.name));
+          expect(lists.build()).toEqual(listCodes(whole, 'partner_countries_iso3'));
+          expect(numbers.build()).toEqual(numberColumn(whole, 'total_budget_amount'));
+          expect(strings.build()).toEqual(stringColumn(whole, 'jmdi_code'));
+          expect(locators.build()).toEqual(locatorCodes(whole, 'project_id'));
+        },
+      ),
+      { numRuns: 100, seed },
     );
   });
 
