@@ -107,11 +107,17 @@ export class ByteInterner {
       grown.set(this.arena.subarray(0, this.used));
       this.arena = grown;
     }
-    this.arena.set(bytes.subarray(start, end), this.used);
+    const arena = this.arena;
+    let separator = 0;
+    for (let index = start, at = this.used; index < end; index += 1, at += 1) {
+      const byte = bytes[index]!;
+      arena[at] = byte;
+      if (byte === 0x1f) separator = 1;
+    }
     this.starts[id] = this.used;
     this.lengths[id] = length;
     this.hashes[id] = hash;
-    this.separators[id] = bytes.subarray(start, end).indexOf(0x1f) >= 0 ? 1 : 0;
+    this.separators[id] = separator;
     this.used += length;
     this.size += 1;
     table[slot] = id + 1;
