@@ -222,7 +222,7 @@ export async function assembleBriefingBenchmark<L>(options: {
       digest: String(first.digest),
       peakRssSpread: rss(large).spread,
       rounds,
-      note: `curated Arrow tables (${LARGE_SET.countries} countries, ${LARGE_SET.projects} projects, ${LARGE_SET.lessons} lessons, ${LARGE_SET.respondents} respondents) in memory → curatedTablesFromArrow + briefingItems, each item serialised and hashed as it is handed over (not timed) and dropped; no DynamoDB`,
+      note: `curated Arrow tables (${LARGE_SET.countries} countries, ${LARGE_SET.projects} projects, ${LARGE_SET.lessons} lessons, ${LARGE_SET.respondents} respondents) read one file at a time into briefingTableLoader (file reads not timed) + briefingItems, each item serialised and hashed as it is handed over (not timed) and dropped; no DynamoDB`,
     }),
     line({
       name: 'assemble-briefing-88k-reference',
