@@ -17,6 +17,7 @@ import { rowsOf } from '#packages/columnar/group-by.ts';
 import { countryReference } from '#packages/formats/countries.ts';
 import type { BriefingIndex } from './briefing-index.ts';
 import { byText, ColumnText, list, num, type Rows, str, text } from './column-text.ts';
+import type { CuratedTable } from './curated-tables.ts';
 import {
   lineageOf,
   lowConfidenceCount,
@@ -86,6 +87,17 @@ const MILESTONE_FIELDS = [
   'legal_basis',
   'confidence',
 ];
+/** Readers of the named columns of a table (`CuratedTable.column`), one per field. */
+function columnReaders<F extends string>(
+  table: CuratedTable,
+  fields: readonly F[],
+): Record<F, (row: number) => unknown> {
+  return Object.fromEntries(fields.map((field) => [field, table.column(field)])) as Record<
+    F,
+    (row: number) => unknown
+  >;
+}
+
 export const PROJECT_FIELDS = [
   'project_id',
   'title_en',
@@ -99,14 +111,14 @@ export const PROJECT_FIELDS = [
   'jmdi_grant_amount',
   'partner_countries_iso3',
   'confidence',
-];
+] as const;
 export const GOOD_PRACTICE_FIELDS = [
   'lesson_id',
   'project_id',
   'statement_en',
   'evidence_strength',
   'condition_tags',
-];
+] as const;
 const EVENT_FIELDS = ['event_id', 'title', 'start_date', 'end_date', 'date_precision'];
 const OBSERVATION_FIELDS = [
   'indicator_id',
@@ -240,6 +252,10 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
   const lessonRows = rowsOf(index.lessonsOf, countryIndex);
   const eventRows = rowsOf(index.eventsOf, countryIndex);
   const observationRows = rowsOf(index.observationsOf, countryIndex);
+  // Column readers, not `row()`: a project or good practice is read straight into its item, with
+  // no object per row in between (250k projects and 125k practices per briefing at 1M rows).
+  const projectValues = columnReaders(project, PROJECT_FIELDS);
+  const practiceValues = columnReaders(lesson, GOOD_PRACTICE_FIELDS);
   const pilots = Array.from(pilotRows, (row) => pilot.row(row, PILOT_FIELDS));
   const milestones = Array.from(milestoneRows, (row) => milestone.row(row, MILESTONE_FIELDS));
 
@@ -395,31 +411,31 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
       projects_by_theme: byTheme,
       budget_eur_total: budgetEur,
       projects: Array.from(projectRows, (row): CountryProject => {
-        const values = project.row(row, PROJECT_FIELDS);
         return {
-          project_id: text(values.project_id),
-          title: text(values.title_en ?? values.title_fr ?? values.title_es),
-          theme_primary: text(values.theme_primary),
-          hld_rt: roundTablesOf(list(values.hld_rt), str(values.theme_primary)),
-          selection_status: text(values.selection_status),
-          total_budget_amount: num(values.total_budget_amount),
-          total_budget_currency: text(values.total_budget_currency),
-          jmdi_grant_amount: num(values.jmdi_grant_amount),
-          partner_countries_iso3: list(values.partner_countries_iso3),
-          confidence: text(values.confidence),
+          project_id: text(projectValues.project_id(row)),
+          title: text(
+            projectValues.title_en(row) ?? projectValues.title_fr(row) ?? projectValues.title_es(row),
+          ),
+          theme_primary: text(projectValues.theme_primary(row)),
+          hld_rt: roundTablesOf(list(projectValues.hld_rt(row)), str(projectValues.theme_primary(row))),
+          selection_status: text(projectValues.selection_status(row)),
+          total_budget_amount: num(projectValues.total_budget_amount(row)),
+          total_budget_currency: text(projectValues.total_budget_currency(row)),
+          jmdi_grant_amount: num(projectValues.jmdi_grant_amount(row)),
+          partner_countries_iso3: list(projectValues.partner_countries_iso3(row)),
+          confidence: text(projectValues.confidence(row)),
           source: sourceLink(set, project, row),
         };
       }),
       good_practices: Array.from(lessonRows)
         .filter((row) => index.good[row] === 1)
         .map((row): GoodPractice => {
-          const values = lesson.row(row, GOOD_PRACTICE_FIELDS);
           return {
-            lesson_id: text(values.lesson_id),
-            project_id: text(values.project_id),
-            statement: text(values.statement_en),
-            evidence_strength: text(values.evidence_strength),
-            condition_tags: list(values.condition_tags),
+            lesson_id: text(practiceValues.lesson_id(row)),
+            project_id: text(practiceValues.project_id(row)),
+            statement: text(practiceValues.statement_en(row)),
+            evidence_strength: text(practiceValues.evidence_strength(row)),
+            condition_tags: list(practiceValues.condition_tags(row)),
             source: sourceLink(set, lesson, row),
           };
         }),
