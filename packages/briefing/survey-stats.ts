@@ -58,6 +58,17 @@ const emptyCounts = (choices: number): QuestionCounts => ({
   choices: new Array<number>(choices).fill(0),
 });
 
+/**
+ * One respondent's answer to one question, into its counts: a call rather than a pair array per
+ * answer (the tally visits 24k respondents × areas × every scope).
+ */
+function countAnswer(counts: QuestionCounts, slot: number): void {
+  counts.eligible += 1;
+  if (slot === NO_ANSWER) counts.no_response += 1;
+  else if (slot === DONT_KNOW_SLOT) counts.dont_know += 1;
+  else counts.choices[slot]! += 1;
+}
+
 function questionStatistics(counts: QuestionCounts, names: readonly string[]): QuestionStatistics {
   const base = counts.eligible - counts.no_response - counts.dont_know;
   return {
@@ -225,15 +236,8 @@ export class SurveyTally {
       included += 1;
       counted.add(respondent.iso3);
       for (let area = 0; area < AREAS; area += 1) {
-        for (const [counts, slot] of [
-          [has[area]!, respondent.answers[area]!],
-          [demand[area]!, respondent.answers[AREAS + area]!],
-        ] as const) {
-          counts.eligible += 1;
-          if (slot === NO_ANSWER) counts.no_response += 1;
-          else if (slot === DONT_KNOW_SLOT) counts.dont_know += 1;
-          else counts.choices[slot]! += 1;
-        }
+        countAnswer(has[area]!, respondent.answers[area]!);
+        countAnswer(demand[area]!, respondent.answers[AREAS + area]!);
       }
       support.eligible += 1;
       if (respondent.support === 0) support.no_response += 1;
