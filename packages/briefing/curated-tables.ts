@@ -820,7 +820,10 @@ class StreamedTableReader {
       if (kind === 'codes') this.codeBuilder(column);
       else if (kind === 'numbers') this.numberBuilder(column);
       else if (kind === 'lists') this.listBuilder(column);
-      else if (kind === 'strings') this.builder(this.strings, column, () => new StringColumnBuilder(column));
+      // A Utf8 column also read as codes is read through them: one string per distinct value, not
+      // one per row (ids: 250k strings each at 1M rows).
+      else if (kind === 'strings' && !this.codes.has(column))
+        this.builder(this.strings, column, () => new StringColumnBuilder(column));
     }
     for (const builders of [this.codes, this.lists, this.numbers, this.strings] as const) {
       for (const builder of builders.values()) builder.add(arrow);
@@ -932,8 +935,13 @@ class StreamedCuratedTable implements CuratedTable {
         case undefined:
           return () => undefined;
         case 'strings': {
-          const strings = this.from(this.kept.strings, column);
-          return (row) => strings[row];
+          const strings = this.kept.strings.get(column);
+          if (strings) return (row) => strings[row];
+          const { codes, values } = this.codes(column);
+          return (row) => {
+            const code = codes[row]!;
+            return code < 0 ? undefined : values[code];
+          };
         }
         case 'codes': {
           const { codes, values } = this.codes(column);
