@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { tableFromArrays } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
@@ -21,6 +22,7 @@ import { readArrowTable } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
 import { briefingTableLoader, buildBriefing } from '#packages/briefing/build.ts';
 import {
+  CuratedColumnKindError,
   type CuratedSegment,
   CuratedTableReleasedError,
   curatedTablesFromArrow,
@@ -431,6 +433,27 @@ describe('CuratedTableLoader', () => {
     expect(() => project.column('description_en')).toThrow(CuratedTableReleasedError);
     expect(() => project.codes('activity_status')).toThrow(
       /jmdi_project: column 'activity_status' was not read/,
+    );
+  });
+});
+
+describe('CuratedTableLoader on files of one table stored differently', () => {
+  it('refuses, naming the table, column and file, a column a later file stores as another type', async () => {
+    const [first] = curatedSegments(
+      await generateCuratedSet({ countries: 3, projects: 10, lessons: 10, respondents: 2, seed: 5 }),
+    ).filter((segment) => segment.table === 'jmdi_project');
+    const loader = briefingTableLoader();
+    loader.add(first!);
+
+    const other = {
+      ...first!,
+      file_sha256: 'f'.repeat(64),
+      arrow: tableFromArrays({ title_en: Int32Array.of(1) }),
+    };
+
+    expect(() => loader.add(other)).toThrow(CuratedColumnKindError);
+    expect(() => loader.add(other)).toThrow(
+      /jmdi_project: column 'title_en' of file ffffffffffff is stored as Int32/,
     );
   });
 });
