@@ -334,9 +334,10 @@ async function main(): Promise<void> {
   const profileDir = mkdtempSync(path.join(os.tmpdir(), 'hld-cpu-prof-'));
   const rows: string[][] = [];
   const mi = (instructions: number) => Math.round(instructions / 1e5) / 10;
-  // Node's own start-up, counted once: every import's count is shown over it too.
-  const empty = values.instructions ? countInstructions(undefined, profileDir) : undefined;
+  let empty: ImportInstructions | undefined;
   try {
+    // Node's own start-up, counted once: every import's count is shown over it too.
+    if (values.instructions) empty = countInstructions(undefined, profileDir);
     for (const target of targets) {
       const outfile = path.join(workDir, target.id, 'index.mjs');
       const options = lambdaEsbuildOptions(repoPath(target.entry), outfile);
@@ -356,12 +357,13 @@ async function main(): Promise<void> {
       const baseline = values.baseline && path.join(values.baseline, target.id, 'index.mjs');
       if (baseline) variants.unshift({ label: 'baseline', outfile: baseline });
       if (empty) {
+        const emptyPhases = empty.phases;
         for (const variant of variants) {
           const counted = countInstructions(variant.outfile, profileDir);
           const phases = Object.fromEntries(
             Object.entries(counted.phases).map(([phase, count]) => [
               phase,
-              mi(count - empty.phases[phase as InstructionPhase]),
+              mi(count - emptyPhases[phase as InstructionPhase]),
             ]),
           ) as Record<InstructionPhase, number>;
           const line = {
