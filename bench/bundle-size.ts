@@ -6,13 +6,15 @@
  *
  * stdout: one JSON line per function
  *   {"name":"bundle-<id>","value":<median cold import ms>,"unit":"ms","cpuMs":…,"sourceMapsMs":…,
- *    "sizeKB":…,"node":…,"cpus":…}
+ *    "emptyNodeMs":…,"emptyNodeCpuMs":…,"sizeKB":…,"node":…,"cpus":…}
  * stderr: a readable table. Budget per function: ≤ 1 MB bundle and ≤ 100 ms cold import.
  *
  * Each bundle is imported with the NODE_OPTIONS prod gives it (`value`, `cpuMs`: no source maps)
  * and with those of dev (`sourceMapsMs`: `--enable-source-maps`), alternating, RUNS times each.
  * `cpuMs` is the process's CPU time (user + system, all threads) at the end of the import: on a
- * busy machine it moves far less than the wall time, so compare it across runs.
+ * busy machine it moves far less than the wall time, so compare it across runs. An empty `node`
+ * runs in the same rotation (`emptyNodeMs`, `emptyNodeCpuMs`): what the import adds over Node's
+ * own start-up is the difference, taken under the same load.
  * Exits 1 when a function does not bundle (sizes over budget are reported, not fatal).
  *
  * The workbook layer (exceljs, which the bundles leave out) is built as the CDK stack builds it
@@ -57,6 +59,9 @@ interface BundleResult {
   /** Median wall time with dev's NODE_OPTIONS (source-mapped stack traces). */
   readonly sourceMapsMs?: number;
   readonly sourceMapsCpuMs?: number;
+  /** Median wall and CPU time of an empty `node`, run alternating with the imports. */
+  readonly emptyNodeMs?: number;
+  readonly emptyNodeCpuMs?: number;
   readonly error?: string;
 }
 
@@ -190,9 +195,11 @@ async function measure(target: BundleTarget, workDir: string): Promise<BundleRes
     // Alternating, so that a change of load on a shared machine hits both alike.
     const prod: ImportTime[] = [];
     const dev: ImportTime[] = [];
+    const empty: ImportTime[] = [];
     for (let run = 0; run < RUNS; run += 1) {
       prod.push(coldImport(outfile, NODE_FLAGS.prod));
       dev.push(coldImport(outfile, NODE_FLAGS.dev));
+      empty.push(coldImport(undefined, NODE_FLAGS.prod));
     }
     const rounded = (values: number[]) => Math.round(median(values) * 10) / 10;
     return {
@@ -204,6 +211,8 @@ async function measure(target: BundleTarget, workDir: string): Promise<BundleRes
       cpuMs: rounded(prod.map((time) => time.cpuMs)),
       sourceMapsMs: rounded(dev.map((time) => time.wallMs)),
       sourceMapsCpuMs: rounded(dev.map((time) => time.cpuMs)),
+      emptyNodeMs: rounded(empty.map((time) => time.wallMs)),
+      emptyNodeCpuMs: rounded(empty.map((time) => time.cpuMs)),
     };
   } catch (error) {
     return { id: target.id, sizeKB, sourceMapKB, error: (error as Error).message };
@@ -236,6 +245,8 @@ async function main(): Promise<void> {
             cpuMs: result.cpuMs,
             sourceMapsMs: result.sourceMapsMs,
             sourceMapsCpuMs: result.sourceMapsCpuMs,
+            emptyNodeMs: result.emptyNodeMs,
+            emptyNodeCpuMs: result.emptyNodeCpuMs,
             nodeStartMs,
             loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
             node: process.version,
@@ -276,13 +287,20 @@ async function main(): Promise<void> {
       result.sourceMapsMs === undefined
         ? '-'
         : `${result.sourceMapsMs} ms (CPU ${result.sourceMapsCpuMs} ms)`;
-    return [result.id, size, cold, cpu, maps, result.error ?? ''];
+    const overEmpty =
+      result.coldImportMs === undefined ||
+      result.emptyNodeMs === undefined ||
+      result.emptyNodeCpuMs === undefined
+        ? '-'
+        : `${Math.round(result.coldImportMs - result.emptyNodeMs)} / ${Math.round((result.cpuMs ?? 0) - result.emptyNodeCpuMs)} ms`;
+    return [result.id, size, cold, cpu, overEmpty, maps, result.error ?? ''];
   });
   const header = [
     'function',
     `bundle (≤ ${SIZE_BUDGET_KB} KB)`,
     `cold import, median of ${RUNS} (≤ ${IMPORT_BUDGET_MS} ms)`,
     'its CPU time',
+    'over an empty node (wall / CPU)',
     'with --enable-source-maps (dev)',
     'note',
   ];
@@ -299,7 +317,7 @@ async function main(): Promise<void> {
   if (layer) {
     const load = layer.loadMs === undefined ? '-' : `+${layer.loadMs} ms on the first XLSX`;
     process.stderr.write(
-      `${line(['workbook layer', `${layer.sizeKB} KB`, load, '', '', layer.error ?? `${WORKBOOK_LAYER.packageName}, not in any bundle above`])}\n`,
+      `${line(['workbook layer', `${layer.sizeKB} KB`, load, '', '', '', layer.error ?? `${WORKBOOK_LAYER.packageName}, not in any bundle above`])}\n`,
     );
   }
   process.stderr.write(

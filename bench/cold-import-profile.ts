@@ -3,7 +3,7 @@
  * that do not depend on how busy the machine is, unlike the wall times of bench/bundle-size.ts.
  *
  *   npx tsx bench/cold-import-profile.ts [--runs 3] [--only ingest,normalise] [--readable]
- *                                        [--baseline <dir>] [--keep <dir>]
+ *                                        [--baseline <dir>] [--keep <dir>] [--instructions]
  *
  * Each bundle is built exactly as `NodejsFunction` builds it (infra/bundling.ts) and imported
  * `--runs` times in a fresh process of the Node running this script, with prod's NODE_OPTIONS plus
@@ -17,6 +17,22 @@
  * Node built-ins the bundle loads are `(node built-ins)`. A minified bundle's module body is one
  * line, so its own statements stay one bucket, `(module body)`; `--readable` builds the bundles
  * without minifying (same modules, larger file: compile and total grow) to split it by line.
+ *
+ * `--instructions` counts instead of sampling: each bundle's import runs once under Valgrind's
+ * callgrind (`valgrind` and `callgrind_annotate` on PATH), as does an empty `node`, and the
+ * instructions executed (all threads) are split by the V8/Node function they ran under:
+ * - `compile`: V8 compiling the bundle (`ModuleWrap::CompileSourceTextModule`: the full parse of
+ *   the module's top level and the pre-parse of every function in it);
+ * - `lazy compile`: functions compiled when first called (`Compiler::Compile` of a JSFunction):
+ *   what the import runs is parsed a second time, fully;
+ * - `root certificates`: Node parsing its bundled root CAs (`crypto::LoadCACertificates`), which
+ *   loading `node:tls` starts on a separate thread, so a CPU profile of the main thread never
+ *   shows it;
+ * - `built-ins compile`: Node compiling its own modules the bundle loads (from its code cache);
+ * - `gc`; and the rest (running top-level code, Node's loaders).
+ * Instruction counts do not move with the machine's load (±1 % between runs): compare them
+ * across runs and branches where wall and CPU times cannot be compared. ≈ 100× slower than a
+ * plain import.
  *
  * `--baseline <dir>` profiles the bundles of an earlier tree too (`<dir>/<function>/index.mjs` and
  * its map, e.g. written by this script's `--keep <dir>` on that tree, which keeps the bundles it
@@ -187,13 +203,22 @@ function analyse(
   };
 }
 
+/** Prod's NODE_OPTIONS (infra/bundling.ts) as node flags. */
+const PROD_FLAGS = (lambdaNodeOptions({ sourceMaps: false }).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+
+/** The environment of every measured import: a region keeps SDK clients constructible, nothing else leaks in. */
+const IMPORT_ENV = {
+  PATH: process.env.PATH,
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
 function profileImport(bundle: string, profileDir: string): { profile: CpuProfile; cpuMs: number } {
   rmSync(profileDir, { recursive: true, force: true });
-  const flags = (lambdaNodeOptions({ sourceMaps: false }).NODE_OPTIONS ?? '').split(' ').filter(Boolean);
   const result = spawnSync(
     process.execPath,
     [
-      ...flags,
+      ...PROD_FLAGS,
       '--cpu-prof',
       '--cpu-prof-interval',
       '100',
@@ -204,15 +229,7 @@ function profileImport(bundle: string, profileDir: string): { profile: CpuProfil
       `await import(${JSON.stringify(pathToFileURL(bundle).href)});` +
         'const cpu = process.cpuUsage(); process.stdout.write(String((cpu.user + cpu.system) / 1000));',
     ],
-    {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH,
-        AWS_REGION: 'us-east-1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      timeout: 60_000,
-    },
+    { encoding: 'utf8', env: IMPORT_ENV, timeout: 60_000 },
   );
   if (result.status !== 0)
     throw new Error(`importing ${bundle} failed: ${result.stderr.trim().split('\n')[0]}`);
@@ -222,6 +239,68 @@ function profileImport(bundle: string, profileDir: string): { profile: CpuProfil
     profile: JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile,
     cpuMs: Number(result.stdout),
   };
+}
+
+/**
+ * The phases of `--instructions`, each the inclusive cost of one function as callgrind_annotate
+ * names it (Node 24's symbols; a phase whose function is not found counts 0).
+ */
+const INSTRUCTION_PHASES = {
+  compile: 'node::loader::ModuleWrap::CompileSourceTextModule(',
+  lazyCompile:
+    'v8::internal::Compiler::Compile(v8::internal::Isolate*, v8::internal::DirectHandle<v8::internal::JSFunction>',
+  rootCertificates: 'node::crypto::LoadCACertificates(',
+  builtinsCompile: 'node::builtins::BuiltinLoader::LookupAndCompile(',
+  gc: 'v8::internal::Heap::CollectGarbage(',
+} as const;
+
+type InstructionPhase = keyof typeof INSTRUCTION_PHASES;
+
+interface ImportInstructions {
+  readonly total: number;
+  readonly phases: Readonly<Record<InstructionPhase, number>>;
+}
+
+/**
+ * Instructions a fresh `node` executes (all threads) to import `bundle`, or to run an empty
+ * script without one, counted by callgrind, and split into {@link INSTRUCTION_PHASES}.
+ */
+function countInstructions(bundle: string | undefined, workDir: string): ImportInstructions {
+  const output = path.join(workDir, 'callgrind.out');
+  rmSync(output, { force: true });
+  const script = bundle ? `await import(${JSON.stringify(pathToFileURL(bundle).href)});` : '';
+  const result = spawnSync(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      `--callgrind-out-file=${output}`,
+      process.execPath,
+      ...PROD_FLAGS,
+      '--input-type=module',
+      '-e',
+      script,
+    ],
+    { encoding: 'utf8', env: IMPORT_ENV, timeout: 900_000 },
+  );
+  if (result.error) throw new Error(`--instructions needs valgrind on PATH: ${result.error.message}`);
+  if (result.status !== 0)
+    throw new Error(
+      `importing ${bundle ?? 'nothing'} under valgrind failed: ${result.stderr.trim().split('\n').at(-1)}`,
+    );
+  const annotated = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', output], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (annotated.status !== 0) throw new Error(`callgrind_annotate failed: ${annotated.stderr.trim()}`);
+  const lines = annotated.stdout.split('\n');
+  const count = (line: string | undefined) => Number(line?.trim().split(/\s+/)[0]?.replaceAll(',', '') ?? 0);
+  // A recursive call is listed again with a `'2` suffix; the outermost entry is the one without.
+  const costOf = (name: string) =>
+    count(lines.find((line) => line.includes(`:${name}`) && !/'\d+ \[/.test(line)));
+  const phases = Object.fromEntries(
+    Object.entries(INSTRUCTION_PHASES).map(([phase, name]) => [phase, costOf(name)]),
+  ) as Record<InstructionPhase, number>;
+  return { total: count(lines.find((line) => line.includes('PROGRAM TOTALS'))), phases };
 }
 
 function median(values: readonly number[]): number {
@@ -242,6 +321,7 @@ async function main(): Promise<void> {
       readable: { type: 'boolean', default: false },
       baseline: { type: 'string' },
       keep: { type: 'string' },
+      instructions: { type: 'boolean', default: false },
     },
   });
   const runs = Number(values.runs);
@@ -253,7 +333,11 @@ async function main(): Promise<void> {
   const workDir = values.keep ? path.resolve(values.keep) : taskDirectory('hld-cold-import-profile-');
   const profileDir = mkdtempSync(path.join(os.tmpdir(), 'hld-cpu-prof-'));
   const rows: string[][] = [];
+  const mi = (instructions: number) => Math.round(instructions / 1e5) / 10;
+  let empty: ImportInstructions | undefined;
   try {
+    // Node's own start-up, counted once: every import's count is shown over it too.
+    if (values.instructions) empty = countInstructions(undefined, profileDir);
     for (const target of targets) {
       const outfile = path.join(workDir, target.id, 'index.mjs');
       const options = lambdaEsbuildOptions(repoPath(target.entry), outfile);
@@ -272,6 +356,42 @@ async function main(): Promise<void> {
       const variants = [{ label: 'now', outfile }];
       const baseline = values.baseline && path.join(values.baseline, target.id, 'index.mjs');
       if (baseline) variants.unshift({ label: 'baseline', outfile: baseline });
+      if (empty) {
+        const emptyPhases = empty.phases;
+        for (const variant of variants) {
+          const counted = countInstructions(variant.outfile, profileDir);
+          const phases = Object.fromEntries(
+            Object.entries(counted.phases).map(([phase, count]) => [
+              phase,
+              mi(count - emptyPhases[phase as InstructionPhase]),
+            ]),
+          ) as Record<InstructionPhase, number>;
+          const line = {
+            name: `cold-import-instructions-${target.id}`,
+            bundle: variant.label,
+            sizeKB: Math.round(statSync(variant.outfile).size / 102.4) / 10,
+            unit: 'million instructions',
+            total: mi(counted.total),
+            emptyNode: mi(empty.total),
+            import: mi(counted.total - empty.total),
+            ...phases,
+            node: process.version,
+          };
+          process.stdout.write(`${JSON.stringify(line)}\n`);
+          const share = (value: number) => `${value} (${Math.round((value / line.import) * 100)} %)`;
+          rows.push([
+            baseline ? `${target.id} (${variant.label})` : target.id,
+            `${line.sizeKB}`,
+            `${line.import}`,
+            share(phases.compile),
+            share(phases.lazyCompile),
+            share(phases.rootCertificates),
+            share(phases.builtinsCompile),
+            share(phases.gc),
+          ]);
+        }
+        continue;
+      }
       const profiles = new Map<string, ImportProfile[]>(variants.map((variant) => [variant.label, []]));
       const maps = new Map(
         variants.map((variant) => [
@@ -352,16 +472,27 @@ async function main(): Promise<void> {
     if (!values.keep) rmSync(workDir, { recursive: true, force: true });
     rmSync(profileDir, { recursive: true, force: true });
   }
-  const header = [
-    'function',
-    'KB',
-    'profile ms',
-    'CPU ms',
-    'compile (share)',
-    'top level (share)',
-    'gc',
-    'top level by source, ms',
-  ];
+  const header = empty
+    ? [
+        'function',
+        'KB',
+        'import, M instructions over an empty node',
+        'compile',
+        'lazy compile',
+        'root certificates',
+        'built-ins compile',
+        'gc',
+      ]
+    : [
+        'function',
+        'KB',
+        'profile ms',
+        'CPU ms',
+        'compile (share)',
+        'top level (share)',
+        'gc',
+        'top level by source, ms',
+      ];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
   );
@@ -373,10 +504,12 @@ async function main(): Promise<void> {
   process.stderr.write(`\n${format(header)}\n`);
   for (const row of rows) process.stderr.write(`${format(row)}\n`);
   process.stderr.write(
-    `\nmedians of ${runs} profiled imports each, node ${process.version}, load average ${os
-      .loadavg()
-      .map((load) => load.toFixed(2))
-      .join(' / ')}\n`,
+    empty
+      ? `\none callgrind count per import (all threads), phases over an empty node's (${mi(empty.total)} M), node ${process.version}\n`
+      : `\nmedians of ${runs} profiled imports each, node ${process.version}, load average ${os
+          .loadavg()
+          .map((load) => load.toFixed(2))
+          .join(' / ')}\n`,
   );
 }
 
