@@ -6,7 +6,7 @@
  * when the DynamoDB port answers. It serves until SIGTERM (or SIGINT), then closes both servers;
  * state on disk is written through.
  */
-import { startEmbeddedEmulators } from './backends.ts';
+import { startEmbeddedEmulators } from './embedded-emulators.ts';
 
 const [stateDir = '', dynamoPort = '', s3Port = '', buckets = ''] = process.argv.slice(2);
 const emulators = await startEmbeddedEmulators(
