@@ -333,6 +333,74 @@ describe('DiskS3Store', () => {
     );
   }, 120_000);
 
+  it('gives back the parts streamed in at once, chunk by chunk, in any interleaving and with retries in flight', async () => {
+    const seed = testSeed('DiskS3Store parts streamed concurrently');
+    const MIB = 1024 * 1024;
+    const upload = fc.integer({ min: 1, max: 4 }).chain((count) =>
+      fc.record({
+        // Sizes and fill bytes; non-last parts at the 5 MiB minimum plus a few bytes.
+        parts: fc.tuple(
+          ...Array.from({ length: count }, (_, index) =>
+            fc.record({
+              size: fc
+                .nat(index === count - 1 ? MIB : 4096)
+                .map((extra) => (index === count - 1 ? 0 : 5 * MIB) + extra),
+              fill: fc.integer({ min: 1, max: 255 }),
+            }),
+          ),
+        ),
+        // Part numbers sent twice at the same time (a client's retry: the same bytes).
+        retried: fc.uniqueArray(fc.integer({ min: 1, max: count }), { maxLength: 2 }),
+        // How each part's body is cut, and the order in which chunks arrive across requests.
+        chunkBytes: fc.integer({ min: 64 * 1024, max: 3 * MIB }),
+        schedule: fc.array(fc.nat(), { minLength: 1, maxLength: 64 }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(upload, async ({ parts, retried, chunkBytes, schedule }) => {
+        const folder = await mkdtemp(join(root, 'streamed-'));
+        const store = await openDiskS3Store(folder);
+        store.createBucket(BUCKET);
+        const bodies = parts.map(({ size, fill }, index) => {
+          const bytes = Buffer.alloc(size, fill);
+          if (size > 0) bytes[0] = index;
+          return bytes;
+        });
+        const id = store.createMultipartUpload(BUCKET, 'streamed.bin');
+        let turn = 0;
+        // A request body that hands over one chunk per turn it is given (the schedule decides).
+        async function* arriving(body: Buffer, request: number): AsyncGenerator<Buffer> {
+          for (let at = 0; at < body.length; at += chunkBytes) {
+            while ((schedule[turn % schedule.length] ?? 0) % 3 === request % 3 && turn < 1000) {
+              turn += 1;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            turn += 1;
+            yield body.subarray(at, at + chunkBytes);
+          }
+        }
+        const requests = [...bodies.keys(), ...retried.map((number) => number - 1)];
+        const etags = await Promise.all(
+          requests.map((index, request) =>
+            store.uploadPartFrom(id, index + 1, bodies[index]!.length, arriving(bodies[index]!, request)),
+          ),
+        );
+        const expected = Buffer.concat(bodies);
+
+        store.completeMultipartUpload(
+          id,
+          bodies.map((_, index) => ({ partNumber: index + 1, etag: etags[index]! })),
+        );
+
+        expect(sha256Of(store.getObject(BUCKET, 'streamed.bin').body)).toBe(sha256Of(expected));
+        expect(store.recordOf(BUCKET, 'streamed.bin')?.sha256).toBe(sha256Of(expected));
+        expect(await readdir(join(folder, 'uploads'))).toEqual([]);
+        await rm(folder, { recursive: true, force: true });
+      }),
+      { seed, numRuns: 30 },
+    );
+  }, 120_000);
+
   it('adopts the index files of the earlier layout, and leaves one it cannot parse as it is', async () => {
     const store = await openDiskS3Store(root);
     store.createBucket(BUCKET);
