@@ -102,7 +102,7 @@ function strips(): boolean {
 async function startEmbeddedChild(
   stateDir: string | undefined,
   buckets: readonly string[],
-): Promise<EmbeddedEmulators> {
+): Promise<Omit<EmbeddedEmulators, 'buildS3'>> {
   const notices = await stopOrphanedEmulators();
   const ports = { dynamo: await freePort(), s3: await freePort() };
   const child = await startProcess(

@@ -75,6 +75,8 @@ export interface EmbeddedEmulators {
   readonly s3Endpoint: string;
   readonly objectStore?: DiskS3Store;
   readonly notices: readonly string[];
+  /** Build the S3 emulator now, not on the first S3 request. */
+  buildS3(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,6 +121,7 @@ export async function startEmbeddedEmulators(
     s3Endpoint: s3.endpoint,
     ...(objectStore ? { objectStore } : {}),
     notices,
+    buildS3: () => s3.build(),
     stop: async () => {
       try {
         await s3.stop();
