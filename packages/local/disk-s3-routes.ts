@@ -10,6 +10,9 @@ interface HookRequest {
   readonly method: string;
   readonly headers: IncomingHttpHeaders;
   readonly params: unknown;
+  readonly query: unknown;
+  /** The Node request: its body not yet read in an `onRequest` hook. */
+  readonly raw: AsyncIterable<Buffer>;
 }
 
 interface HookReply {
@@ -28,12 +31,13 @@ interface S3ErrorLike {
 const CONDITIONAL_HEADERS = ['if-none-match', 'if-match', 'if-modified-since', 'if-unmodified-since'];
 
 /**
- * Serve GetObject and CopyObject of the embedded disk store without holding bodies: fauxqs's own
- * routes take a whole Buffer from the store (a 200 MB upload read three times by ingest is 600 MB
- * of allocations), so these two are answered first, in an `onRequest` hook, with the same
- * headers, status codes and XML as fauxqs. A GET streams the blob file (a Range streams its
- * slice) after the blob was checked against its SHA-256 as a stream; a copy writes a record that
- * names the same blob. Every other request goes on to fauxqs unchanged.
+ * Serve GetObject, CopyObject and UploadPart of the embedded disk store without holding bodies:
+ * fauxqs's own routes take a whole Buffer from the store (a 200 MB upload read three times by
+ * ingest is 600 MB of allocations) or gather a part's body into one, so these are answered
+ * first, in an `onRequest` hook, with the same headers, status codes and XML as fauxqs. A GET
+ * streams the blob file (a Range streams its slice) after the blob was checked against its
+ * SHA-256 as a stream; a copy writes a record that names the same blob; a part is hashed and
+ * written chunk by chunk as it arrives. Every other request goes on to fauxqs unchanged.
  */
 export function serveBodiesFromDisk(app: FauxqsApp, store: DiskS3Store): void {
   app.addHook('onRequest', async (request: HookRequest, reply: HookReply) => {
@@ -49,6 +53,13 @@ export function serveBodiesFromDisk(app: FauxqsApp, store: DiskS3Store): void {
       const copySource = request.headers['x-amz-copy-source'];
       if (request.method === 'PUT' && typeof copySource === 'string') {
         await copyObject(request, reply, store, copySource, bucket, key);
+        return reply;
+      }
+      const part = streamablePart(request);
+      if (part) {
+        const etag = await store.uploadPartFrom(part.uploadId, part.partNumber, part.size, request.raw);
+        reply.header('etag', etag);
+        reply.status(200).send();
         return reply;
       }
     } catch (error) {
@@ -121,6 +132,23 @@ async function copyObject(
         '</CopyObjectResult>',
       ].join('\n'),
     );
+}
+
+/**
+ * An UploadPart whose body can be written as it arrives: a plain body of a declared length.
+ * UploadPartCopy, and a body in aws-chunked framing (a streamed PutObject's), go to fauxqs.
+ */
+function streamablePart(
+  request: HookRequest,
+): { uploadId: string; partNumber: number; size: number } | undefined {
+  if (request.method !== 'PUT' || request.headers['x-amz-copy-source'] !== undefined) return undefined;
+  if ((request.headers['content-encoding'] ?? '').includes('aws-chunked')) return undefined;
+  const query = (request.query ?? {}) as { uploadId?: unknown; partNumber?: unknown };
+  const size = Number(request.headers['content-length']);
+  const partNumber = Number(query.partNumber);
+  if (typeof query.uploadId !== 'string' || !Number.isInteger(partNumber) || partNumber < 1) return undefined;
+  if (!Number.isSafeInteger(size) || size < 0) return undefined;
+  return { uploadId: query.uploadId, partNumber, size };
 }
 
 function userMetadata(headers: HookRequest['headers']): Record<string, string> {

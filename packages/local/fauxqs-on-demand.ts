@@ -31,6 +31,11 @@ export type FauxqsState = 'idle' | 'building' | 'ready' | 'failed';
 export interface FauxqsOnDemand {
   readonly endpoint: string;
   readonly state: FauxqsState;
+  /**
+   * Build fauxqs now rather than on the first request (a failed build is tried again by the next
+   * request, as on demand).
+   */
+  build(): Promise<void>;
   /** Close the port, wait for a build under way, and close fauxqs if it was built. */
   stop(): Promise<void>;
 }
@@ -95,6 +100,7 @@ export async function startFauxqsOnDemand(options: FauxqsOnDemandOptions = {}): 
     get state() {
       return state;
     },
+    build: () => built().then(() => undefined),
     stop: () => {
       stopped ??= (async () => {
         stopping = true;

@@ -45,7 +45,9 @@ export async function waitForHttp(url: string, timeoutMs: number, child?: ChildP
       return;
     } catch (error) {
       lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Short: the emulator's start is on every command's path (a Node process opens its port
+      // in well under a second).
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`, { cause: lastError });
@@ -60,8 +62,9 @@ export interface ManagedProcess {
 /**
  * Runs the emulator under a small shell that watches hld: the watcher reads the standard input,
  * a pipe from hld, which closes when hld exits however it dies (kill -9 included); the watcher
- * then stops the emulator. The shell itself exits when the emulator does (so a failed start is
- * seen at once). Nothing started by hld outlives it.
+ * then stops the emulator. The shell itself exits when the emulator does, never before (so a
+ * failed start is seen at once, and its exit means the emulator is gone). Nothing started by hld
+ * outlives it.
  */
 const WATCHDOG = [
   'exec 3<&0',
@@ -69,7 +72,11 @@ const WATCHDOG = [
   '{ cat <&3 >/dev/null; kill -TERM "$child" 2>/dev/null; } &',
   'exec 3<&-',
   'trap \'kill -TERM "$child" 2>/dev/null\' TERM INT HUP',
-  'wait "$child"',
+  'wait "$child"; status=$?',
+  // A signal ends the wait early (the trap): wait until the emulator is gone, so that this
+  // shell's exit means the emulator's.
+  'while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done',
+  'exit "$status"',
 ].join('\n');
 
 /** Registry of emulators hld started, so the next start can stop those an earlier hld left. */
@@ -93,7 +100,23 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-async function stopGroup(pid: number, graceMs = 3000): Promise<void> {
+/** How long an emulator may take to stop on SIGTERM before its whole group is killed. */
+const STOP_GRACE_MS = 3000;
+
+/** True when `promise` settles within `ms` milliseconds. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function stopGroup(pid: number, graceMs = STOP_GRACE_MS): Promise<void> {
   const signal = (name: NodeJS.Signals) => {
     try {
       process.kill(-pid, name);
@@ -178,11 +201,19 @@ export async function startProcess(
     const entry: RegisteredEmulator = { backend, command, emulator, owner: currentProcess() };
     await writeFile(registration, JSON.stringify(entry));
   }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      await stopGroup(pid);
+      // The watchdog's own way: its pipe closes, it sends the emulator one SIGTERM, waits for it
+      // to exit and exits itself; its exit, seen here at once, means the emulator is gone. Not
+      // the group's exit: the members left as zombies wait for init to reap them, which took
+      // 1-2 s per command on a VM whose init reaps lazily (BENCHMARKS.md, "The whole hld ingest").
       child.stdin?.destroy();
+      if (!(await settlesWithin(exited, STOP_GRACE_MS))) await stopGroup(pid);
       await rm(registration, { force: true });
     })();
     return stopped;

@@ -44,6 +44,7 @@ function dyingFileSystem(killAt: number): { fs: StoreFileSystem } {
     renameSync: nodeFs.renameSync,
     unlinkSync: nodeFs.unlinkSync,
     readFileSync: nodeFs.readFileSync,
+    readSync: nodeFs.readSync,
     mkdirSync: nodeFs.mkdirSync,
     readdirSync: nodeFs.readdirSync,
     statSync: nodeFs.statSync,
@@ -264,6 +265,141 @@ describe('DiskS3Store', () => {
     );
     expect(await readdir(join(root, 'uploads'))).toEqual([]);
   });
+
+  it('gives back exactly the parts a complete names, in any arrival order, with parts sent again, before and after a restart', async () => {
+    const seed = testSeed('DiskS3Store multipart in any order');
+    const MIB = 1024 * 1024;
+    // Non-last parts at S3's 5 MiB minimum plus a few bytes, so part boundaries fall anywhere.
+    // Drawn as sizes and fill bytes (a counterexample stays readable), built in the property.
+    const part = (last: boolean) =>
+      fc.record({
+        size: fc.nat(last ? 3 * MIB : 4096).map((extra) => (last ? 0 : 5 * MIB) + extra),
+        fill: fc.integer({ min: 1, max: 255 }),
+        head: fc.uint8Array({ maxLength: 16 }),
+      });
+    const build = ({ size, fill, head }: { size: number; fill: number; head: Uint8Array }) => {
+      const bytes = Buffer.alloc(size, fill);
+      Buffer.from(head).copy(bytes);
+      return bytes;
+    };
+    const upload = fc.integer({ min: 1, max: 4 }).chain((count) =>
+      fc.record({
+        parts: fc.tuple(...Array.from({ length: count }, (_, index) => part(index === count - 1))),
+        order: fc.shuffledSubarray(
+          Array.from({ length: count }, (_, index) => index + 1),
+          { minLength: count, maxLength: count },
+        ),
+        // Parts sent once more with other bytes, after all were sent once (the later ones count).
+        again: fc.array(fc.integer({ min: 1, max: count }), { maxLength: 2 }),
+        // Complete with every part, or leave the last ones out (S3 allows any ascending subset).
+        kept: fc.integer({ min: 1, max: count }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(upload, async ({ parts, order, again, kept }) => {
+        const folder = await mkdtemp(join(root, 'multipart-'));
+        const store = await openDiskS3Store(folder);
+        store.createBucket(BUCKET);
+        const bodies = new Map(parts.map((spec, index) => [index + 1, build(spec)]));
+        const id = store.createMultipartUpload(BUCKET, 'upload.bin');
+        const etags = new Map<number, string>();
+        for (const number of order) etags.set(number, store.uploadPart(id, number, bodies.get(number)!));
+        for (const number of again) {
+          const changed = Buffer.from(bodies.get(number)!);
+          changed[0] = (changed[0]! + 1) % 256;
+          bodies.set(number, changed);
+          etags.set(number, store.uploadPart(id, number, changed));
+        }
+        const named = [...bodies.keys()].sort((a, b) => a - b).slice(0, kept);
+        const expected = Buffer.concat(named.map((number) => bodies.get(number)!));
+
+        const object = store.completeMultipartUpload(
+          id,
+          named.map((number) => ({ partNumber: number, etag: etags.get(number)! })),
+        );
+
+        expect(object.etag).toMatch(new RegExp(`-${named.length}"$`));
+        expect(object.contentLength).toBe(expected.byteLength);
+        const stored = store.getObject(BUCKET, 'upload.bin').body;
+        expect(sha256Of(stored)).toBe(sha256Of(expected));
+        expect(store.recordOf(BUCKET, 'upload.bin')?.sha256).toBe(sha256Of(expected));
+        expect(await readdir(join(folder, 'uploads'))).toEqual([]);
+        expect(store.blobNames()).toEqual([sha256Of(expected)]);
+        const reopened = await openDiskS3Store(folder);
+        expect(sha256Of(reopened.getObject(BUCKET, 'upload.bin').body)).toBe(sha256Of(expected));
+        await rm(folder, { recursive: true, force: true });
+      }),
+      { seed, numRuns: 30 },
+    );
+  }, 120_000);
+
+  it('gives back the parts streamed in at once, chunk by chunk, in any interleaving and with retries in flight', async () => {
+    const seed = testSeed('DiskS3Store parts streamed concurrently');
+    const MIB = 1024 * 1024;
+    const upload = fc.integer({ min: 1, max: 4 }).chain((count) =>
+      fc.record({
+        // Sizes and fill bytes; non-last parts at the 5 MiB minimum plus a few bytes.
+        parts: fc.tuple(
+          ...Array.from({ length: count }, (_, index) =>
+            fc.record({
+              size: fc
+                .nat(index === count - 1 ? MIB : 4096)
+                .map((extra) => (index === count - 1 ? 0 : 5 * MIB) + extra),
+              fill: fc.integer({ min: 1, max: 255 }),
+            }),
+          ),
+        ),
+        // Part numbers sent twice at the same time (a client's retry: the same bytes).
+        retried: fc.uniqueArray(fc.integer({ min: 1, max: count }), { maxLength: 2 }),
+        // How each part's body is cut, and the order in which chunks arrive across requests.
+        chunkBytes: fc.integer({ min: 64 * 1024, max: 3 * MIB }),
+        schedule: fc.array(fc.nat(), { minLength: 1, maxLength: 64 }),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(upload, async ({ parts, retried, chunkBytes, schedule }) => {
+        const folder = await mkdtemp(join(root, 'streamed-'));
+        const store = await openDiskS3Store(folder);
+        store.createBucket(BUCKET);
+        const bodies = parts.map(({ size, fill }, index) => {
+          const bytes = Buffer.alloc(size, fill);
+          if (size > 0) bytes[0] = index;
+          return bytes;
+        });
+        const id = store.createMultipartUpload(BUCKET, 'streamed.bin');
+        let turn = 0;
+        // A request body that hands over one chunk per turn it is given (the schedule decides).
+        async function* arriving(body: Buffer, request: number): AsyncGenerator<Buffer> {
+          for (let at = 0; at < body.length; at += chunkBytes) {
+            while ((schedule[turn % schedule.length] ?? 0) % 3 === request % 3 && turn < 1000) {
+              turn += 1;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            turn += 1;
+            yield body.subarray(at, at + chunkBytes);
+          }
+        }
+        const requests = [...bodies.keys(), ...retried.map((number) => number - 1)];
+        const etags = await Promise.all(
+          requests.map((index, request) =>
+            store.uploadPartFrom(id, index + 1, bodies[index]!.length, arriving(bodies[index]!, request)),
+          ),
+        );
+        const expected = Buffer.concat(bodies);
+
+        store.completeMultipartUpload(
+          id,
+          bodies.map((_, index) => ({ partNumber: index + 1, etag: etags[index]! })),
+        );
+
+        expect(sha256Of(store.getObject(BUCKET, 'streamed.bin').body)).toBe(sha256Of(expected));
+        expect(store.recordOf(BUCKET, 'streamed.bin')?.sha256).toBe(sha256Of(expected));
+        expect(await readdir(join(folder, 'uploads'))).toEqual([]);
+        await rm(folder, { recursive: true, force: true });
+      }),
+      { seed, numRuns: 30 },
+    );
+  }, 120_000);
 
   it('adopts the index files of the earlier layout, and leaves one it cannot parse as it is', async () => {
     const store = await openDiskS3Store(root);
