@@ -667,33 +667,15 @@ class ArrowCuratedTable implements CuratedTable {
 
   refs(): CuratedRefs {
     if (this.refColumns) return this.refColumns;
-    const doc = new Int32Array(this.length);
-    const origin = new Int32Array(this.length);
-    const rank = new Uint8Array(this.length);
-    const docs = this.codes('source_doc_id');
-    const docCodes = docs.values.map((value) => this.set.docCode(String(value)));
-    const confidence = this.codes('confidence');
-    const rankCodes = confidence.values.map(statedRank);
-    const locators = this.locatorCodes();
-    let row = 0;
-    for (const segment of this.segments) {
-      const originCode = this.set.originCode(this.name, segment.file_sha256, segment.raw_key);
-      const fallback = this.set.docCode(String(segment.doc_id ?? ''));
-      for (let end = row + segment.arrow.numRows; row < end; row += 1) {
-        const docCode = docs.codes[row]!;
-        doc[row] = docCode < 0 ? fallback : docCodes[docCode]!;
-        origin[row] = originCode;
-        const confidenceCode = confidence.codes[row]!;
-        rank[row] = confidenceCode >= 0 ? rankCodes[confidenceCode]! : LOW_RANK;
-      }
-    }
-    this.refColumns = {
-      doc,
-      origin,
-      rank,
-      ...this.set.markRows(doc, rank),
-      locators,
-    };
+    this.refColumns = provenanceRefs(
+      this.set,
+      this.name,
+      this.length,
+      this.codes('source_doc_id'),
+      this.codes('confidence'),
+      this.segments.map((segment) => ({ ...segment, doc_id: segment.doc_id, rows: segment.arrow.numRows })),
+      this.locatorCodes(),
+    );
     return this.refColumns;
   }
 }
@@ -726,6 +708,39 @@ interface FilePart {
   readonly raw_key: string;
   readonly doc_id: string | undefined;
   readonly rows: number;
+}
+
+/**
+ * The provenance of every row of a table whose files come in order (`parts`, each `rows` long):
+ * the document it states (or its file's), the file it came from, and its effective confidence.
+ */
+function provenanceRefs(
+  set: CuratedTableSet,
+  table: string,
+  length: number,
+  docs: ValueCodes,
+  confidence: ValueCodes,
+  parts: readonly FilePart[],
+  locators: LocatorCodes,
+): CuratedRefs {
+  const doc = new Int32Array(length);
+  const origin = new Int32Array(length);
+  const rank = new Uint8Array(length);
+  const docCodes = docs.values.map((value) => set.docCode(String(value)));
+  const rankCodes = confidence.values.map(statedRank);
+  let row = 0;
+  for (const part of parts) {
+    const originCode = set.originCode(table, part.file_sha256, part.raw_key);
+    const fallback = set.docCode(String(part.doc_id ?? ''));
+    for (let end = row + part.rows; row < end; row += 1) {
+      const docCode = docs.codes[row]!;
+      doc[row] = docCode < 0 ? fallback : docCodes[docCode]!;
+      origin[row] = originCode;
+      const confidenceCode = confidence.codes[row]!;
+      rank[row] = confidenceCode >= 0 ? rankCodes[confidenceCode]! : LOW_RANK;
+    }
+  }
+  return { doc, origin, rank, ...set.markRows(doc, rank), locators };
 }
 
 /** What a table read file by file has kept, once every file is in. */
@@ -1051,32 +1066,15 @@ class StreamedCuratedTable implements CuratedTable {
 
   refs(): CuratedRefs {
     if (this.refColumns) return this.refColumns;
-    const doc = new Int32Array(this.length);
-    const origin = new Int32Array(this.length);
-    const rank = new Uint8Array(this.length);
-    const docs = this.codes('source_doc_id');
-    const docCodes = docs.values.map((value) => this.set.docCode(String(value)));
-    const confidence = this.codes('confidence');
-    const rankCodes = confidence.values.map(statedRank);
-    let row = 0;
-    for (const part of this.kept.parts) {
-      const originCode = this.set.originCode(this.name, part.file_sha256, part.raw_key);
-      const fallback = this.set.docCode(String(part.doc_id ?? ''));
-      for (let end = row + part.rows; row < end; row += 1) {
-        const docCode = docs.codes[row]!;
-        doc[row] = docCode < 0 ? fallback : docCodes[docCode]!;
-        origin[row] = originCode;
-        const confidenceCode = confidence.codes[row]!;
-        rank[row] = confidenceCode >= 0 ? rankCodes[confidenceCode]! : LOW_RANK;
-      }
-    }
-    this.refColumns = {
-      doc,
-      origin,
-      rank,
-      ...this.set.markRows(doc, rank),
-      locators: this.kept.locators,
-    };
+    this.refColumns = provenanceRefs(
+      this.set,
+      this.name,
+      this.length,
+      this.codes('source_doc_id'),
+      this.codes('confidence'),
+      this.kept.parts,
+      this.kept.locators,
+    );
     return this.refColumns;
   }
 }
