@@ -12,7 +12,7 @@ import { buildEventItems } from './event-item.ts';
 import { checkKeys, danglingCaveats } from './key-conflicts.ts';
 import type { CuratedTables } from './model.ts';
 import { buildSourcesItem } from './sources-item.ts';
-import { buildThemeItem, practiceKeys, TOP_PRACTICE_FIELDS } from './theme-item.ts';
+import { buildThemeItem, practiceRanks, TOP_PRACTICE_FIELDS } from './theme-item.ts';
 
 /**
  * What the country and theme items still read from the large tables once the index and the
@@ -149,10 +149,10 @@ export function* briefingItems(
     item.body.caveats.push(...(keys.caveats.get(item.id) ?? []));
     yield item;
   }
-  const practiceKey = practiceKeys(index);
+  const practiceRank = practiceRanks(index);
   for (let theme = 0; theme < THEMES.length; theme += 1) {
     for (let scope = 0; scope <= index.countries.length; scope += 1) {
-      const item = buildThemeItem(index, theme, scope, practiceKey);
+      const item = buildThemeItem(index, theme, scope, practiceRank);
       if (item) yield item;
     }
   }

@@ -42,16 +42,29 @@ export function summariseRefs(set: CuratedTableSet, runs: readonly RefRun[]): Do
   >();
   for (const { table, rows } of runs) {
     const { doc, origin, rank, locators } = table.refs();
+    // Rows come in runs of one document and origin: look them up when they change, not per row.
+    let lastCode = -1;
+    let lastOrigin = -1;
+    let name = '';
+    let entry: { tables: Set<string>; rows: number; rank: number; locators: string[] } | undefined;
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
       const code = doc[row]!;
-      let entry = grouped.get(code);
-      if (!entry) {
-        entry = { source_doc_id: set.docs[code]!, tables: new Set(), rows: 0, rank: 0, locators: [] };
-        grouped.set(code, entry);
+      if (code !== lastCode || !entry) {
+        let found = grouped.get(code);
+        if (!found) {
+          found = { source_doc_id: set.docs[code]!, tables: new Set(), rows: 0, rank: 0, locators: [] };
+          grouped.set(code, found);
+        }
+        entry = found;
+        lastCode = code;
+        lastOrigin = -1;
       }
-      const name = set.origins[origin[row]!]!.table;
-      entry.tables.add(name);
+      if (origin[row] !== lastOrigin) {
+        lastOrigin = origin[row]!;
+        name = set.origins[lastOrigin]!.table;
+        entry.tables.add(name);
+      }
       entry.rows += 1;
       if (rank[row]! > entry.rank) entry.rank = rank[row]!;
       if (entry.locators.length < MAX_SUMMARY_LOCATORS) entry.locators.push(`${name} ${locators.text(row)}`);
@@ -95,10 +108,17 @@ export function lineageOf(set: CuratedTableSet, runs: readonly RefRun[]): Briefi
     let table = '';
     let entry: { tables: Set<string>; ranges: RowRangeList } | undefined;
     let lastKey = -1;
+    let lastDoc = -1;
     for (let index = 0; index < rows.length; index += 1) {
       const row = rows[index]!;
+      // Rows come in runs of one document and origin: the entry and table change only with them.
+      if (origin[row] === lastOrigin && doc[row] === lastDoc && entry) {
+        entry.ranges.add(table, locators, row);
+        continue;
+      }
+      lastDoc = doc[row]!;
       const from = set.origins[origin[row]!]!;
-      const key = doc[row]! * files + from.file;
+      const key = lastDoc * files + from.file;
       if (key !== lastKey || !entry) {
         let found = grouped.get(key);
         if (!found) {

@@ -5,7 +5,7 @@ import { capacityAreasOfTheme } from '#contracts/survey-statistics.ts';
 import { type CAPACITY_AREA, THEME_HLD_RT, THEME_JMDI } from '#contracts/vocabularies.ts';
 import { rowsOf } from '#packages/columnar/group-by.ts';
 import { type BriefingIndex, THEMES } from './briefing-index.ts';
-import { byText, ColumnText, text } from './column-text.ts';
+import { byText, ColumnText, type Rows, sortedByKeys, text } from './column-text.ts';
 import {
   lineageOf,
   lowConfidenceCount,
@@ -21,29 +21,50 @@ import { evidenceRank, provenanceCaveats, TOP_PRACTICES, themeLabel } from './ru
 export const TOP_PRACTICE_FIELDS = ['lesson_id', 'statement_en', 'project_id', 'evidence_strength'];
 const RT3 = 'RT3_partnerships_coherence_mainstreaming';
 
-/** Evidence strength order of good practices, as text: '-1' (unknown) < '0' (strong) < '1' < '2'. */
-export function practiceKeys(index: BriefingIndex): (row: number) => string {
+/**
+ * Per lesson row, its place in the order of good practices: the text of its evidence strength
+ * ('-1' unknown < '0' strong < '1' < '2') followed by its lesson id, compared as text (`byText`);
+ * rows with the same text share a place. Computed once, for the good practices only (0 elsewhere),
+ * so that picking an item's top practices compares numbers instead of building and comparing texts.
+ */
+export function practiceRanks(index: BriefingIndex): Int32Array {
   const strengths = new ColumnText(index.lesson.codes('evidence_strength'));
   const strength = strengths.perCode(evidenceRank);
-  const keys = new Map<number, string>();
-  return (row) => {
-    let key = keys.get(row);
-    if (key === undefined) {
-      key = `${strength[strengths.codes[row]! + 1]}${index.lessonIds.value(row)}`;
-      keys.set(row, key);
-    }
-    return key;
-  };
+  const rows: number[] = [];
+  const keys: string[] = [];
+  for (let row = 0; row < index.good.length; row += 1) {
+    if (index.good[row] !== 1) continue;
+    rows.push(row);
+    keys.push(`${strength[strengths.codes[row]! + 1]}${index.lessonIds.value(row)}`);
+  }
+  const keyRanks = textRanks(keys);
+  const ranks = new Int32Array(index.good.length);
+  for (let at = 0; at < rows.length; at += 1) ranks[rows[at]!] = keyRanks[at]!;
+  return ranks;
 }
 
-/** The first `count` rows by key, ties in their given order (what a stable sort then slice gives). */
-function firstByKey(rows: readonly number[], count: number, keyOf: (row: number) => string): number[] {
+/** Per text, its place in text order (`byText`): equal texts share a place, places are 0, 1, 2, … */
+export function textRanks(keys: readonly string[]): Int32Array {
+  const order = sortedByKeys(keys);
+  const ranks = new Int32Array(keys.length);
+  let rank = -1;
+  for (let position = 0; position < order.length; position += 1) {
+    const at = order[position]!;
+    if (position === 0 || keys[at] !== keys[order[position - 1]!]) rank += 1;
+    ranks[at] = rank;
+  }
+  return ranks;
+}
+
+/** The first `count` rows by rank, ties in their given order (what a stable sort then slice gives). */
+export function firstByRank(rows: Rows, count: number, ranks: Int32Array): number[] {
   const best: number[] = [];
-  for (const row of rows) {
-    const key = keyOf(row);
-    if (best.length === count && byText(key, keyOf(best[count - 1]!)) >= 0) continue;
+  for (let index = 0; index < rows.length; index += 1) {
+    const row = rows[index]!;
+    const rank = ranks[row]!;
+    if (best.length === count && rank >= ranks[best[count - 1]!]!) continue;
     let at = best.length;
-    while (at > 0 && byText(key, keyOf(best[at - 1]!)) < 0) at -= 1;
+    while (at > 0 && rank < ranks[best[at - 1]!]!) at -= 1;
     best.splice(at, 0, row);
     if (best.length > count) best.pop();
   }
@@ -68,7 +89,7 @@ export function buildThemeItem(
   index: BriefingIndex,
   theme: number,
   scopeIndex: number,
-  practiceKey: (row: number) => string,
+  practiceRank: Int32Array,
 ): ThemeItem | undefined {
   const { set, project, lesson, milestone } = index;
   const name = THEMES[theme]! as BriefingTheme;
@@ -77,7 +98,9 @@ export function buildThemeItem(
   const group = theme * (index.countries.length + 1) + scopeIndex;
   const projectRows = rowsOf(index.themeProjects, group);
   const lessonRows = rowsOf(index.themeLessons, group);
-  const good = Array.from(lessonRows).filter((row) => index.good[row] === 1);
+  const good: number[] = [];
+  for (let at = 0; at < lessonRows.length; at += 1)
+    if (index.good[lessonRows[at]!] === 1) good.push(lessonRows[at]!);
   const tags = lesson.lists('condition_tags');
   const conditions = new Map<number, number>();
   for (const row of good) {
@@ -143,12 +166,20 @@ export function buildThemeItem(
   ) {
     return undefined;
   }
-  const jmdiThemes = { remittances: 0, communities: 0, capacities: 0, rights: 0 };
+  // Counted per JMDI theme by code: a project's theme text is looked up once per code, not per row.
+  const themeCodes = index.projectThemes.codes;
+  const jmdiOfCode = index.projectThemes.perCode((value) =>
+    typeof value === 'string' ? (THEME_JMDI as readonly string[]).indexOf(value) : -1,
+  );
+  const jmdiCounts = new Int32Array(THEME_JMDI.length);
   for (let at = 0; at < projectRows.length; at += 1) {
-    const jmdi = index.projectThemes.value(projectRows[at]!);
-    if (typeof jmdi === 'string' && (THEME_JMDI as readonly string[]).includes(jmdi))
-      jmdiThemes[jmdi as (typeof THEME_JMDI)[number]] += 1;
+    const jmdi = jmdiOfCode[themeCodes[projectRows[at]!]! + 1]!;
+    if (jmdi >= 0) jmdiCounts[jmdi]! += 1;
   }
+  const jmdiThemes = { remittances: 0, communities: 0, capacities: 0, rights: 0 };
+  THEME_JMDI.forEach((jmdi, at) => {
+    jmdiThemes[jmdi] = jmdiCounts[at]!;
+  });
   const surveyStatistics = index.survey.statistics(scopeIndex === 0 ? 'all' : [scope], themeAreas);
   const runs: RefRun[] = [
     { table: project, rows: projectRows },
@@ -166,7 +197,7 @@ export function buildThemeItem(
     projects: Array.from(projectRows, (row) => index.projectIds.text(row)),
     jmdi_themes: jmdiThemes,
     n_good_practices: good.length,
-    top_practices: firstByKey(good, TOP_PRACTICES, practiceKey).map((row): TopPractice => {
+    top_practices: firstByRank(good, TOP_PRACTICES, practiceRank).map((row): TopPractice => {
       const values = lesson.row(row, TOP_PRACTICE_FIELDS);
       return {
         lesson_id: text(values.lesson_id),
