@@ -1,9 +1,6 @@
 #!/usr/bin/env node
-// The `hld` command. TypeScript sources run through tsx's loader, so there is no build step. On a
-// Node.js that strips types itself (22.18+, 24), the loader is registered only when a command
-// that needs it runs: `hld --help`, `--version` and `completion` load commander and the command
-// tree alone, and the read commands of ACTIONS_WITHOUT_LOADER (packages/cli/main.ts) run on
-// Node's own type stripping.
+// The `hld` command. TypeScript sources run on Node.js's own type stripping (22.18+, 24), so there
+// is no build step; on an older Node.js (20) they run through tsx's loader.
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -23,13 +20,11 @@ module.enableCompileCache?.(
 // The SDK is pinned; its notice about Node 22 is for upgrades, not for this run (see README).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-let registered = false;
-const prepare = async () => {
-  if (registered) return;
-  registered = true;
+// Node 24 runs every command on its own type stripping (the sources are erasable TypeScript:
+// tsconfig's erasableSyntaxOnly). A Node.js without it (20) goes through tsx's loader.
+if (!process.features.typescript) {
   const { register } = await import('tsx/esm/api');
   register();
-};
-if (!process.features.typescript) await prepare();
+}
 const { main } = await import('../packages/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2), { prepare });
+process.exitCode = await main(process.argv.slice(2));

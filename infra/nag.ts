@@ -23,8 +23,10 @@ import type { IConstruct } from 'constructs';
 export class StrictNagPlugin implements IPolicyValidationPlugin {
   readonly name: string;
   readonly version?: string;
+  private readonly pack: AwsSolutionsChecks;
 
-  constructor(private readonly pack: AwsSolutionsChecks) {
+  constructor(pack: AwsSolutionsChecks) {
+    this.pack = pack;
     this.name = pack.name;
     this.version = pack.version;
   }

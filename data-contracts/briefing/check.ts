@@ -60,12 +60,12 @@ export const BRIEFING_BODY_SCHEMAS = {
 /** An item that does not match the briefing contract; `path` is the first offending field. */
 export class BriefingContractError extends Error {
   override readonly name = 'BriefingContractError';
-  constructor(
-    readonly item: string,
-    readonly path: string,
-    message: string,
-  ) {
+  readonly item: string;
+  readonly path: string;
+  constructor(item: string, path: string, message: string) {
     super(`${item}: ${path || 'body'}: ${message} (briefing contract ${BRIEFING_CONTRACT_ID})`);
+    this.item = item;
+    this.path = path;
   }
 }
 

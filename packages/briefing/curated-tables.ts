@@ -134,8 +134,12 @@ export class CuratedTableSet {
   private documents: DocumentRegistry | undefined;
   private readonly docIllustrative: boolean[] = [];
 
+  readonly registered: readonly RegisteredDocument[];
+
   /** @param registered documents registered at ingest by a sidecar (source-registry.ts). */
-  constructor(readonly registered: readonly RegisteredDocument[] = []) {}
+  constructor(registered: readonly RegisteredDocument[] = []) {
+    this.registered = registered;
+  }
 
   /** The document registry: `source_document` rows and sidecar registrations (document-registry.ts). */
   registry(): DocumentRegistry {
@@ -357,12 +361,14 @@ class RowCuratedTable implements CuratedTable {
   private readonly listCache = new Map<string, ListCodes>();
   private readonly numberCache = new Map<string, NumberColumn>();
   private refColumns: CuratedRefs | undefined;
+  private readonly set: CuratedTableSet;
+  readonly name: string;
+  private readonly rows: readonly CuratedRow[];
 
-  constructor(
-    private readonly set: CuratedTableSet,
-    readonly name: string,
-    private readonly rows: readonly CuratedRow[],
-  ) {
+  constructor(set: CuratedTableSet, name: string, rows: readonly CuratedRow[]) {
+    this.set = set;
+    this.name = name;
+    this.rows = rows;
     this.length = rows.length;
   }
 
@@ -470,12 +476,14 @@ class ArrowCuratedTable implements CuratedTable {
   private readonly stringCache = new Map<string, readonly unknown[]>();
   private readonly readers = new Map<string, (row: number) => unknown>();
   private refColumns: CuratedRefs | undefined;
+  private readonly set: CuratedTableSet;
+  readonly name: string;
+  private segments: readonly CuratedSegment[];
 
-  constructor(
-    private readonly set: CuratedTableSet,
-    readonly name: string,
-    private segments: readonly CuratedSegment[],
-  ) {
+  constructor(set: CuratedTableSet, name: string, segments: readonly CuratedSegment[]) {
+    this.set = set;
+    this.name = name;
+    this.segments = segments;
     this.arrows = segments.map((segment) => segment.arrow);
     this.allColumns = segments.map((segment) =>
       segment.arrow.schema.fields.map((field) => field.name).filter((column) => column !== LOCATOR_COLUMN),
@@ -778,11 +786,12 @@ class StreamedTableReader {
   private readonly strings = new Map<string, StringColumnBuilder>();
   private readonly cells = new Map<string, unknown[]>();
   private readonly locators = new LocatorCodesBuilder();
+  readonly name: string;
+  private readonly reads: TableReads;
 
-  constructor(
-    readonly name: string,
-    private readonly reads: TableReads,
-  ) {
+  constructor(name: string, reads: TableReads) {
+    this.name = name;
+    this.reads = reads;
     for (const column of [...PROVENANCE_CODES, ...(reads.codes ?? [])]) this.codeBuilder(column);
     for (const column of reads.lists ?? []) this.listBuilder(column);
     for (const column of reads.numbers ?? []) this.numberBuilder(column);
@@ -909,12 +918,12 @@ class StreamedCuratedTable implements CuratedTable {
   private kept: StreamedColumns;
   /** Set by `release`: what it kept. */
   private released: string | undefined;
+  private readonly set: CuratedTableSet;
+  readonly name: string;
 
-  constructor(
-    private readonly set: CuratedTableSet,
-    readonly name: string,
-    columns: StreamedColumns,
-  ) {
+  constructor(set: CuratedTableSet, name: string, columns: StreamedColumns) {
+    this.set = set;
+    this.name = name;
     this.kept = columns;
     this.length = columns.length;
   }
@@ -1103,8 +1112,11 @@ function describeReads(reads: TableReads): string {
 export class CuratedTableLoader {
   private readonly tables = new Map<string, StreamedTableReader | CuratedSegment[]>();
   private readonly documents: RegisteredDocument[] = [];
+  private readonly reads: Readonly<Record<string, TableReads>>;
 
-  constructor(private readonly reads: Readonly<Record<string, TableReads>>) {}
+  constructor(reads: Readonly<Record<string, TableReads>>) {
+    this.reads = reads;
+  }
 
   add(segment: CuratedSegment): void {
     if (segment.document) this.documents.push(segment.document);

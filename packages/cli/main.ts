@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { type Command, CommanderError } from 'commander';
 import { createOutput, EXIT, type Output } from './output.ts';
-import { type ActionName, buildProgram, commandsOf, type Invocation } from './program.ts';
+import { buildProgram, commandsOf, type Invocation } from './program.ts';
 
 /**
  * `hld`: parse the command line (commander, program.ts), then run the action, loading its
  * modules only now. Every failure ends in one exit code of the README's table, with a message that
  * says what to do next; a stack trace only with `--debug` or `HLD_DEBUG=1`.
  */
-
-export interface MainOptions {
-  /**
-   * Called once before the first module an action needs is imported: bin/hld.js registers the
-   * TypeScript loader here, so `hld --help` never pays for it. @default nothing
-   */
-  readonly prepare?: () => void | Promise<void>;
-}
 
 /** `hld --version`: the tool's version and the Node.js that runs it. */
 export function versionLine(): string {
@@ -25,28 +17,7 @@ export function versionLine(): string {
   return `hld ${manifest.version} (Node.js ${process.version})`;
 }
 
-/**
- * The read commands whose modules are all erasable TypeScript (no enums, parameter properties or
- * namespaces): on a Node.js that strips types itself they run without the tsx loader, which took
- * about half of `hld briefing show`'s start (BENCHMARKS.md, "Cold import on Node 24"). A test
- * runs each on Node 24 and checks that tsx and the pipeline's heavy modules stay unloaded
- * (test/e2e/read-command-start.test.ts); a module with TypeScript-only syntax added to their
- * graph fails it.
- */
-export const ACTIONS_WITHOUT_LOADER: ReadonlySet<ActionName> = new Set<ActionName>([
-  'briefing show',
-  'briefing list',
-  'briefing versions',
-  'briefing diff',
-]);
-
-function runsWithoutLoader(action: ActionName): boolean {
-  // `typescript` is in process.features since Node 22.10 (@types/node here is 20).
-  const strips = Boolean((process.features as { typescript?: unknown }).typescript);
-  return strips && ACTIONS_WITHOUT_LOADER.has(action);
-}
-
-export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
   let debug = false;
   let out: Output = createOutput(false);
@@ -54,12 +25,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     out = createOutput(Boolean(invocation.options.json), Boolean(invocation.options.quiet));
     debug ||= Boolean(invocation.options.debug);
     if (invocation.action === 'completion') {
-      // No TypeScript loader needed: a shell sources this at every start.
       const { completionScript } = await import('./completion.ts');
       process.stdout.write(completionScript(rootOf(invocation.command), String(invocation.args[0])));
       return;
     }
-    if (!runsWithoutLoader(invocation.action)) await options.prepare?.();
     const { runAction } = await import('./actions.ts');
     exitCode = await runAction(invocation, out);
   }, versionLine());
@@ -79,7 +48,6 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExit(error);
-    await options.prepare?.();
     const { reportError } = await import('./report-error.ts');
     return reportError(error, out, { debug, backend: backendFlag(argv) });
   }

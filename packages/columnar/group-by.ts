@@ -484,7 +484,10 @@ function optionalColumnIndex(table: Table, name: string): number {
 class StringCodes {
   private readonly interner = new ByteInterner();
   private readonly codeOfId: number[] = [];
-  constructor(private readonly values: (string | number | boolean)[]) {}
+  private readonly values: (string | number | boolean)[];
+  constructor(values: (string | number | boolean)[]) {
+    this.values = values;
+  }
 
   code(bytes: Uint8Array, start: number, end: number): number {
     const before = this.interner.size;
@@ -535,12 +538,11 @@ export class ColumnCodesBuilder {
   private readonly strings = new StringCodes(this.values);
   private readonly numbers = new Map<number, number>();
   private readonly booleans: number[] = [-1, -1];
+  readonly name: string;
 
   /** @param capacity rows expected (the codes grow past it). */
-  constructor(
-    readonly name: string,
-    capacity = 1024,
-  ) {
+  constructor(name: string, capacity = 1024) {
+    this.name = name;
     this.out = new Int32Column(capacity);
   }
 
@@ -665,12 +667,11 @@ export class ListCodesBuilder {
   private readonly codes = new Int32Column(1024);
   private readonly values: string[] = [];
   private readonly strings = new StringCodes(this.values);
+  readonly name: string;
 
   /** @param capacity rows expected (the arrays grow past it). */
-  constructor(
-    readonly name: string,
-    capacity = 1024,
-  ) {
+  constructor(name: string, capacity = 1024) {
+    this.name = name;
     this.offsets = new Int32Column(capacity + 1);
     this.offsets.length = 1;
   }
@@ -758,12 +759,11 @@ export class NumberColumnBuilder {
   private values: Float64Array;
   private valid: Uint8Array;
   private length = 0;
+  readonly name: string;
 
   /** @param capacity rows expected (the arrays grow past it). */
-  constructor(
-    readonly name: string,
-    capacity = 1024,
-  ) {
+  constructor(name: string, capacity = 1024) {
+    this.name = name;
     this.values = new Float64Array(Math.max(1, capacity));
     this.valid = new Uint8Array(Math.max(1, capacity));
   }
@@ -891,8 +891,11 @@ const latin1 = new TextDecoder('latin1');
 /** `stringColumn` one table at a time, as `ColumnCodesBuilder` is `columnCodes`. */
 export class StringColumnBuilder {
   private readonly strings: (string | undefined)[] = [];
+  readonly name: string;
 
-  constructor(readonly name: string) {}
+  constructor(name: string) {
+    this.name = name;
+  }
 
   add(table: Table): void {
     const { name, strings } = this;

@@ -22,15 +22,19 @@ export class LocatorCodes {
    * not `line 7 column q2`), so its number is the only place a locator range could count at.
    */
   readonly onlyPlace: Uint8Array;
+  readonly befores: readonly string[];
+  readonly afters: readonly string[];
 
   constructor(
     template: Int32Array,
     number: Float64Array,
-    readonly befores: readonly string[],
-    readonly afters: readonly string[],
+    befores: readonly string[],
+    afters: readonly string[],
   ) {
     this.template = template;
     this.number = number;
+    this.befores = befores;
+    this.afters = afters;
     this.onlyPlace = Uint8Array.from(befores, (before, at) =>
       hasPlainInteger(before) || hasPlainInteger(afters[at]!) ? 0 : 1,
     );

@@ -248,7 +248,10 @@ export abstract class ColumnOutput {
   protected readonly validity = new Validity();
   /** Rows appended to the current batch. */
   rows = 0;
-  constructor(readonly field: Field) {}
+  readonly field: Field;
+  constructor(field: Field) {
+    this.field = field;
+  }
 
   abstract appendNull(): void;
   /** Append the value the reference writer would receive for this column (zod's output). */
@@ -356,12 +359,11 @@ type TypedValues = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | BigInt6
  */
 abstract class TypedArrayColumnOutput<Values extends TypedValues> extends ColumnOutput {
   protected values: Values;
+  private readonly allocate: (length: number) => Values;
 
-  constructor(
-    field: Field,
-    private readonly allocate: (length: number) => Values,
-  ) {
+  constructor(field: Field, allocate: (length: number) => Values) {
     super(field);
+    this.allocate = allocate;
     this.values = allocate(1024);
   }
 
@@ -388,13 +390,11 @@ abstract class TypedArrayColumnOutput<Values extends TypedValues> extends Column
 
 export class DictionaryColumnOutput extends TypedArrayColumnOutput<Int32Array<ArrayBuffer>> {
   private readonly indexOf: Map<string, number>;
+  private readonly dictionary: Vector<Utf8>;
 
-  constructor(
-    field: Field,
-    values: readonly string[],
-    private readonly dictionary: Vector<Utf8>,
-  ) {
+  constructor(field: Field, values: readonly string[], dictionary: Vector<Utf8>) {
     super(field, (length) => new Int32Array(length));
+    this.dictionary = dictionary;
     this.indexOf = new Map(values.map((value, index) => [value, index]));
   }
 
@@ -439,14 +439,14 @@ export class DictionaryColumnOutput extends TypedArrayColumnOutput<Int32Array<Ar
 export class NumberColumnOutput extends TypedArrayColumnOutput<
   Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>
 > {
-  constructor(
-    field: Field,
-    private readonly kind: 'int32' | 'float64' | 'date',
-  ) {
+  private readonly kind: 'int32' | 'float64' | 'date';
+
+  constructor(field: Field, kind: 'int32' | 'float64' | 'date') {
     super(
       field,
       kind === 'float64' ? (length) => new Float64Array(length) : (length) => new Int32Array(length),
     );
+    this.kind = kind;
   }
 
   /** Append a number (an Int32 or DateDay column stores it the way `Int32Array.from` does). */

@@ -574,8 +574,10 @@ class SegmentPool {
     resolve: (result: SegmentResult) => void;
     reject: (error: unknown) => void;
   }[] = [];
+  readonly size: number;
 
-  constructor(readonly size: number) {
+  constructor(size: number) {
+    this.size = size;
     for (let index = 0; index < size; index += 1) {
       const worker = startWorker();
       // Errors outside a job (none expected) must not crash the process; a job's error rejects it.

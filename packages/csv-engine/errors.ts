@@ -5,12 +5,11 @@
  */
 export class FastPathIneligibleError extends Error {
   override readonly name: string = 'FastPathIneligibleError';
-  constructor(
-    /** Short machine-readable reason, e.g. `column-count`, `encoding`, `header`. */
-    readonly reason: string,
-    message: string,
-  ) {
+  /** Short machine-readable reason, e.g. `column-count`, `encoding`, `header`. */
+  readonly reason: string;
+  constructor(reason: string, message: string) {
     super(message);
+    this.reason = reason;
   }
 }
 
@@ -25,10 +24,12 @@ export function ineligible(reason: string, message: string): never {
  */
 export class CommaNumberFoundLateError extends FastPathIneligibleError {
   override readonly name = 'CommaNumberFoundLateError';
-  constructor(readonly evidence: { readonly cell: string; readonly locator: string }) {
+  readonly evidence: { readonly cell: string; readonly locator: string };
+  constructor(evidence: { readonly cell: string; readonly locator: string }) {
     super(
       'decimal-style',
       `a number written with a comma ('${evidence.cell}' at ${evidence.locator}) follows numbers that it may change the reading of`,
     );
+    this.evidence = evidence;
   }
 }

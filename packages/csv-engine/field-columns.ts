@@ -127,14 +127,22 @@ export abstract class FieldColumn {
   protected constant: unknown;
   protected missingState = NULL;
   protected block!: BlockView;
+  readonly plan: FieldPlan;
+  /** Where accepted rows are appended; undefined when the file is only validated. */
+  readonly output: ColumnOutput | undefined;
+  protected readonly filler: Filler | undefined;
+  protected readonly failures: FailureSink;
 
   constructor(
-    readonly plan: FieldPlan,
-    /** Where accepted rows are appended; undefined when the file is only validated. */
-    readonly output: ColumnOutput | undefined,
-    protected readonly filler: Filler | undefined,
-    protected readonly failures: FailureSink,
+    plan: FieldPlan,
+    output: ColumnOutput | undefined,
+    filler: Filler | undefined,
+    failures: FailureSink,
   ) {
+    this.plan = plan;
+    this.output = output;
+    this.filler = filler;
+    this.failures = failures;
     if (filler?.kind === 'locator') {
       this.missingState = this.locatorPasses() ? LOCATOR : -1;
     } else if (filler?.kind === 'constant') {

@@ -360,8 +360,10 @@ class ColumnResolver {
   private readonly byLabel = new Map<string, SurveyQuestion>();
   private readonly bySegment = new Map<string, SurveyQuestion | null>();
   private readonly choicesByList = new Map<string, SurveyChoice[]>();
+  readonly codebook: SurveyCodebook;
 
-  constructor(readonly codebook: SurveyCodebook) {
+  constructor(codebook: SurveyCodebook) {
+    this.codebook = codebook;
     for (const question of codebook.questions) {
       this.byName.set(question.name.toLowerCase(), question);
       if (question.label_en) this.byLabel.set(labelKey(question.label_en), question);

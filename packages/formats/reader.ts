@@ -86,13 +86,13 @@ export type SourceReader = (input: ReaderInput) => Promise<SourceReadResult>;
 /** The whole file cannot be read: wrong encoding, not the format, a zip bomb, XML with DOCTYPE … */
 export class SourceRefusedError extends Error {
   override readonly name = 'SourceRefusedError';
-  constructor(
-    message: string,
-    readonly rule: string,
-    readonly hint?: string,
-    readonly locator?: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly rule: string;
+  readonly hint?: string;
+  readonly locator?: string;
+  constructor(message: string, rule: string, hint?: string, locator?: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.rule = rule;
+    this.hint = hint;
+    this.locator = locator;
   }
 }

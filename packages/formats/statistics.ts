@@ -154,13 +154,17 @@ class ObservationSink {
   readonly rows: SourceRow[] = [];
   readonly notices: ReadNotice[] = [];
   private readonly excluded = new Map<string, ExcludedArea>();
+  private readonly input: ReaderInput;
+  private readonly source: string;
+  private readonly revision: string;
+  private readonly style: DecimalStyle | undefined;
 
-  constructor(
-    private readonly input: ReaderInput,
-    private readonly source: string,
-    private readonly revision: string,
-    private readonly style: DecimalStyle | undefined,
-  ) {}
+  constructor(input: ReaderInput, source: string, revision: string, style: DecimalStyle | undefined) {
+    this.input = input;
+    this.source = source;
+    this.revision = revision;
+    this.style = style;
+  }
 
   /** Codes of the areas left out, in the order met. */
   get excludedAreas(): string[] {

@@ -25,10 +25,16 @@ export interface DeadLetter {
 const partition = (stage: string) => `DEADLETTER#${stage}`;
 
 export class LocalDeadLetters {
+  readonly table: string;
+  private readonly client: DynamoDBDocumentClient;
+
   constructor(
-    readonly table: string = readSetting(TABLES.ledger.setting),
-    private readonly client: DynamoDBDocumentClient = dynamoDocumentClient(),
-  ) {}
+    table: string = readSetting(TABLES.ledger.setting),
+    client: DynamoDBDocumentClient = dynamoDocumentClient(),
+  ) {
+    this.table = table;
+    this.client = client;
+  }
 
   /** Keep a failed delivery (again: one item per stage and event, its attempts counted). */
   async keep(stage: string, event: PipelineEvent, error: Error, attempts = 1): Promise<void> {

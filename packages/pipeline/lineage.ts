@@ -93,12 +93,11 @@ export interface LineageDependencies {
 /** Nothing to trace: no version published, or no such item in the version. */
 export class LineageNotFoundError extends Error {
   override readonly name = 'LineageNotFoundError';
-  constructor(
-    /** `no-version`: nothing published (or no such version); `no-item`: the version has no such item. */
-    readonly reason: 'no-version' | 'no-item',
-    message: string,
-  ) {
+  /** `no-version`: nothing published (or no such version); `no-item`: the version has no such item. */
+  readonly reason: 'no-version' | 'no-item';
+  constructor(reason: 'no-version' | 'no-item', message: string) {
     super(message);
+    this.reason = reason;
   }
 }
 

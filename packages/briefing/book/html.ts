@@ -7,7 +7,10 @@ import escapeHtml from 'escape-html';
  * concatenated into markup, so a title like `<script>` shows as text.
  */
 export class SafeHtml {
-  constructor(readonly value: string) {}
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
   toString(): string {
     return this.value;
   }
