@@ -589,26 +589,10 @@ class ArrowCuratedTable implements CuratedTable {
         return (row) => strings[row];
       }
       if ((typeId === Type.Dictionary && valueType === String(Type.Utf8)) || typeId === Type.Bool) {
-        const { codes, values } = this.codes(column);
-        return (row) => {
-          const code = codes[row]!;
-          return code < 0 ? undefined : values[code];
-        };
+        return codeReader(this.codes(column));
       }
-      if (typeId === Type.Int || typeId === Type.Float) {
-        const { values, valid } = this.numbers(column);
-        return (row) => (valid[row] ? values[row] : undefined);
-      }
-      if (typeId === Type.List && valueType === String(Type.Utf8)) {
-        const lists = this.lists(column);
-        return (row) => {
-          if (!lists.valid[row]) return undefined;
-          const items: string[] = [];
-          for (let item = lists.offsets[row]!; item < lists.offsets[row + 1]!; item += 1)
-            items.push(lists.values[lists.codes[item]!]!);
-          return items;
-        };
-      }
+      if (typeId === Type.Int || typeId === Type.Float) return numberReader(this.numbers(column));
+      if (typeId === Type.List && valueType === String(Type.Utf8)) return listReader(this.lists(column));
       this.cellColumns.add(column);
       return (row) => this.cell(row, column);
     });
@@ -699,6 +683,30 @@ function readerKind(field: Field): ReaderKind {
   if (field.typeId === Type.Int || field.typeId === Type.Float) return 'numbers';
   if (field.typeId === Type.List && valueType === String(Type.Utf8)) return 'lists';
   return 'cells';
+}
+
+/** A row's value of a coded column: its code's value, or undefined for a null. */
+function codeReader({ codes, values }: ValueCodes): (row: number) => unknown {
+  return (row) => {
+    const code = codes[row]!;
+    return code < 0 ? undefined : values[code];
+  };
+}
+
+/** A row's value of a numeric column, or undefined for a null. */
+function numberReader({ values, valid }: NumberColumn): (row: number) => unknown {
+  return (row) => (valid[row] ? values[row] : undefined);
+}
+
+/** A row's list of a list column, as strings, or undefined for a null. */
+function listReader(lists: ListCodes): (row: number) => unknown {
+  return (row) => {
+    if (!lists.valid[row]) return undefined;
+    const items: string[] = [];
+    for (let item = lists.offsets[row]!; item < lists.offsets[row + 1]!; item += 1)
+      items.push(lists.values[lists.codes[item]!]!);
+    return items;
+  };
 }
 
 /**
@@ -961,33 +969,14 @@ class StreamedCuratedTable implements CuratedTable {
         case 'strings': {
           const strings = this.kept.strings.get(column);
           if (strings) return (row) => strings[row];
-          const { codes, values } = this.codes(column);
-          return (row) => {
-            const code = codes[row]!;
-            return code < 0 ? undefined : values[code];
-          };
+          return codeReader(this.codes(column));
         }
-        case 'codes': {
-          const { codes, values } = this.codes(column);
-          return (row) => {
-            const code = codes[row]!;
-            return code < 0 ? undefined : values[code];
-          };
-        }
-        case 'numbers': {
-          const { values, valid } = this.numbers(column);
-          return (row) => (valid[row] ? values[row] : undefined);
-        }
-        case 'lists': {
-          const lists = this.lists(column);
-          return (row) => {
-            if (!lists.valid[row]) return undefined;
-            const items: string[] = [];
-            for (let item = lists.offsets[row]!; item < lists.offsets[row + 1]!; item += 1)
-              items.push(lists.values[lists.codes[item]!]!);
-            return items;
-          };
-        }
+        case 'codes':
+          return codeReader(this.codes(column));
+        case 'numbers':
+          return numberReader(this.numbers(column));
+        case 'lists':
+          return listReader(this.lists(column));
         case 'cells': {
           const values = this.from(this.kept.cells, column);
           return (row) => values[row];
@@ -1039,17 +1028,10 @@ class StreamedCuratedTable implements CuratedTable {
   private anyReader(column: string): (row: number) => unknown {
     if (this.kept.columns.includes(column)) return this.column(column);
     const codes = this.kept.codes.get(column);
-    if (codes) return (row) => (codes.codes[row]! < 0 ? undefined : codes.values[codes.codes[row]!]);
+    if (codes) return codeReader(codes);
     const numbers = this.kept.numbers.get(column);
-    if (numbers) return (row) => (numbers.valid[row] ? numbers.values[row] : undefined);
-    const lists = this.from(this.kept.lists, column);
-    return (row) => {
-      if (!lists.valid[row]) return undefined;
-      const items: string[] = [];
-      for (let item = lists.offsets[row]!; item < lists.offsets[row + 1]!; item += 1)
-        items.push(lists.values[lists.codes[item]!]!);
-      return items;
-    };
+    if (numbers) return numberReader(numbers);
+    return listReader(this.from(this.kept.lists, column));
   }
 
   /** Keeps `reads` and the provenance; the rest of what was read while loading goes. */
