@@ -287,6 +287,33 @@ describe('survey statistics asked again (property)', () => {
   });
 });
 
+describe('survey statistics after a respondent moves (property)', () => {
+  it('counts a respondent fed again under another country in its last country only, alone or pooled', () => {
+    fc.assert(
+      fc.property(
+        fc.array(submission, { minLength: 1, maxLength: 20 }),
+        fc.array(submission, { maxLength: 20 }),
+        (early, late) => {
+          const asked = new SurveyTally();
+          feed(asked, early);
+          const pooled = ['MDA', 'BGD'];
+          for (const scope of [...asked.countries().map((iso3) => [iso3]), pooled, 'all' as const])
+            asked.statistics(scope);
+          // The same ids again (S:0, S:1, …): their country and answers are the last ones fed.
+          feed(asked, late);
+          // The same rows, never asked in between.
+          const fresh = new SurveyTally();
+          feed(fresh, early);
+          feed(fresh, late);
+          for (const scope of [['MDA'], ['BGD'], ['JAM'], pooled, 'all' as const])
+            expect(asked.statistics(scope)).toEqual(fresh.statistics(scope));
+        },
+      ),
+      propertyRuns('survey statistics after a respondent moves', 30),
+    );
+  });
+});
+
 describe('the older profile fields count what the statistics count', () => {
   it('respondents and support requests of the hand-made export: approved submissions only (3 of 6 for Moldova)', async () => {
     const items = buildBriefing(await curatedSurvey());
