@@ -125,9 +125,25 @@ async function generate(dir: string, options: string): Promise<Result> {
   return { seconds: (performance.now() - started) / 1000, files: files.length };
 }
 
+/**
+ * The V8 heap flags AWS Lambda's Node.js runtime gives a function of `memoryMb` MB: its
+ * `/var/runtime/bootstrap` takes a tenth of the memory as new space, half of that as the
+ * semi-space, and the rest as old space (`--max-semi-space-size=M/10/2 --max-old-space-size=M-M/10`,
+ * integer division, as the shell's `expr` does; seen in the nodejs14.x and nodejs18.x images).
+ */
+export function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
+
 /** One step of this benchmark (`generate`, `columnar`, `reference`) in a fresh process; its last JSON line. */
 export function assembleBriefingChild(...args: string[]): Result {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', HERE, ...args], {
+  return assembleBriefingChildWith([], ...args);
+}
+
+/** `assembleBriefingChild` with `nodeFlags` (e.g. `lambdaHeapFlags`) given to `node` before the script. */
+export function assembleBriefingChildWith(nodeFlags: readonly string[], ...args: string[]): Result {
+  const run = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', HERE, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 64 << 20,
@@ -156,8 +172,11 @@ const num = (result: Result, key: string) => Number(result[key]);
 export async function assembleBriefingBenchmark<L>(options: {
   readonly rounds: number;
   readonly line: (fields: { name: string; value: number; unit: string; [extra: string]: unknown }) => L;
+  /** Run the 1M set with the heap flags Lambda gives a function of this many MB (lambdaHeapFlags). @default none */
+  readonly lambdaMemoryMb?: number;
 }): Promise<L[]> {
-  const { rounds, line } = options;
+  const { rounds, line, lambdaMemoryMb } = options;
+  const largeFlags = lambdaMemoryMb ? lambdaHeapFlags(lambdaMemoryMb) : [];
   process.stderr.write('assemble-briefing: curated sets ');
   assembleBriefingChild('generate', LARGE_DIR, JSON.stringify(LARGE_SET));
   assembleBriefingChild('generate', SMALL_DIR, JSON.stringify(SMALL_SET));
@@ -165,7 +184,7 @@ export async function assembleBriefingBenchmark<L>(options: {
 
   const large: Result[] = [];
   for (let round = 0; round < rounds; round += 1) {
-    large.push(assembleBriefingChild('columnar', LARGE_DIR));
+    large.push(assembleBriefingChildWith(largeFlags, 'columnar', LARGE_DIR));
     process.stderr.write('.');
   }
   process.stderr.write('\nassemble-briefing-88k (reference vs columnar) ');
@@ -222,6 +241,7 @@ export async function assembleBriefingBenchmark<L>(options: {
       digest: String(first.digest),
       peakRssSpread: rss(large).spread,
       rounds,
+      ...(lambdaMemoryMb ? { lambdaMemoryMb, nodeFlags: largeFlags.join(' ') } : {}),
       note: `curated Arrow tables (${LARGE_SET.countries} countries, ${LARGE_SET.projects} projects, ${LARGE_SET.lessons} lessons, ${LARGE_SET.respondents} respondents) read one file at a time into briefingTableLoader (file reads not timed) + briefingItems, each item serialised and hashed as it is handed over (not timed) and dropped; no DynamoDB`,
     }),
     line({

@@ -9,6 +9,7 @@
  *   npm run bench -- --rounds 5 --only normalise-survey-1m,assemble-groupby-1m
  *   npm run bench -- --runtime deployed --only e2e-survey-1m   (one round; minutes)
  *   npm run bench -- --only scaling-curve --large   the scaling curve with its 5M-row step
+ *   npm run bench -- --only assemble-briefing-1m --lambda-memory-mb 512   with Lambda's heap flags for 512 MB
  *
  * Inputs are generated (seeded) under bench/.data/ on first use. Never part of `npm test`.
  */
@@ -61,6 +62,8 @@ const ROUNDS = Math.max(1, Number(option('rounds') ?? 3));
 const ONLY = option('only')?.split(',');
 /** Also the 5M-row step of the scaling curve (minutes, and GBs for the assemble side). */
 const LARGE = argv.includes('--large');
+/** assemble-briefing-1m with the heap flags Lambda gives a function of this many MB (`--lambda-memory-mb 512`). */
+const LAMBDA_MEMORY_MB = option('lambda-memory-mb') ? Number(option('lambda-memory-mb')) : undefined;
 /** `deployed` (the Lambda runtime's Node) or `machine` (set by bin/bench.js, which runs the suite on each). */
 const RUNTIME = process.env.BENCH_SUITE_RUNTIME ?? 'this-process';
 const MACHINE = { node: process.version, runtime: RUNTIME, cpus: os.cpus().length };
@@ -486,7 +489,8 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Line[]> | Line[]>> = {
   'normalise-survey-1m': normaliseSurvey,
   'normalise-survey-1m-parallel': normaliseSurveyParallel,
   'assemble-groupby-1m': groupBy,
-  'assemble-briefing-1m': () => assembleBriefingBenchmark({ rounds: ROUNDS, line }),
+  'assemble-briefing-1m': () =>
+    assembleBriefingBenchmark({ rounds: ROUNDS, line, lambdaMemoryMb: LAMBDA_MEMORY_MB }),
   'parquet-write-1m': parquetWrite,
   'publish-200x20': publish,
   bundles,
