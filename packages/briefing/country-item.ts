@@ -317,6 +317,20 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
         ])
       : [],
   );
+  // The good practices straight from the rows: no copy of the country's lesson rows, no filtered copy.
+  const goodPractices: GoodPractice[] = [];
+  for (let at = 0; at < lessonRows.length; at += 1) {
+    const row = lessonRows[at]!;
+    if (index.good[row] !== 1) continue;
+    goodPractices.push({
+      lesson_id: text(practiceValues.lesson_id(row)),
+      project_id: text(practiceValues.project_id(row)),
+      statement: text(practiceValues.statement_en(row)),
+      evidence_strength: text(practiceValues.evidence_strength(row)),
+      condition_tags: list(practiceValues.condition_tags(row)),
+      source: sourceLink(set, lesson, row),
+    });
+  }
   const surveyCapacity = profile?.capacity ?? [];
   const surveyStatistics = index.survey.statistics([iso3]);
   const body: CountryBody = {
@@ -427,18 +441,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
           source: sourceLink(set, project, row),
         };
       }),
-      good_practices: Array.from(lessonRows)
-        .filter((row) => index.good[row] === 1)
-        .map((row): GoodPractice => {
-          return {
-            lesson_id: text(practiceValues.lesson_id(row)),
-            project_id: text(practiceValues.project_id(row)),
-            statement: text(practiceValues.statement_en(row)),
-            evidence_strength: text(practiceValues.evidence_strength(row)),
-            condition_tags: list(practiceValues.condition_tags(row)),
-            source: sourceLink(set, lesson, row),
-          };
-        }),
+      good_practices: goodPractices,
     },
     context_figures: figures,
     events: Array.from(eventRows, (row): CountryEvent => {

@@ -71,6 +71,13 @@ export function firstByRank(rows: Rows, count: number, ranks: Int32Array): numbe
   return best;
 }
 
+/** The project ids of some rows, in row order (a loop, not `Array.from` with a callback per row). */
+function projectIdsOf(index: BriefingIndex, rows: Rows): string[] {
+  const ids = new Array<string>(rows.length);
+  for (let at = 0; at < rows.length; at += 1) ids[at] = index.projectIds.text(rows[at]!);
+  return ids;
+}
+
 /** The survey rows of some UNCT profiles: per profile, its respondents then their answers. */
 function surveyRuns(index: BriefingIndex, profiles: readonly number[]): RefRun[] {
   const respondents = index.set.table('survey_respondent');
@@ -129,7 +136,9 @@ export function buildThemeItem(
   order.sort();
   const corridors: Corridor[] = [];
   let lastRank = -1;
-  for (const value of order) {
+  // By index: `for…of` over a Float64Array hands each value over boxed (100k+ pairs per global item).
+  for (let at = 0; at < pairs; at += 1) {
+    const value = order[at]!;
     const rank = Math.floor(value / scale);
     const row = pairRows[value - rank * scale]!;
     if (rank !== lastRank) {
@@ -194,7 +203,7 @@ export function buildThemeItem(
     theme_kind: isRoundTable ? 'hld_round_table' : 'jmdi_theme',
     scope,
     n_projects: projectRows.length,
-    projects: Array.from(projectRows, (row) => index.projectIds.text(row)),
+    projects: projectIdsOf(index, projectRows),
     jmdi_themes: jmdiThemes,
     n_good_practices: good.length,
     top_practices: firstByRank(good, TOP_PRACTICES, practiceRank).map((row): TopPractice => {
