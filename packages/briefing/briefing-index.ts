@@ -15,6 +15,21 @@ import { type UnctProfile, unctProfiles } from './unct-profiles.ts';
 /** Every theme, in item order: the four round tables, then the four JMDI themes (bit `t` of a mask). */
 export const THEMES: readonly string[] = BRIEFING_THEMES;
 
+/**
+ * Per row, what its code maps to (`byCode[code + 1]`, index 0 the absent value), into a typed
+ * array by a plain loop: `Int32Array.from(codes, map)` goes through the iterator and a callback
+ * per row (250k-row columns).
+ */
+function mapCodes<A extends Int32Array | Uint8Array>(
+  codes: Int32Array,
+  byCode: ArrayLike<number>,
+  into: new (length: number) => A,
+): A {
+  const out = new into(codes.length);
+  for (let row = 0; row < codes.length; row += 1) out[row] = byCode[codes[row]! + 1]!;
+  return out;
+}
+
 /** Country index of a value that is exactly one of the countries (`value === iso3`), else -1. */
 function strictCountry(countryIndex: ReadonlyMap<string, number>, value: unknown): number {
   return typeof value === 'string' ? (countryIndex.get(value) ?? -1) : -1;
@@ -73,15 +88,23 @@ function corridorRanks(project: CuratedTable, targets: ColumnText): CorridorRank
   const keyOf = new Map<string, number>();
   const keys: string[] = [];
   const pairKeys = new Int32Array(partners.codes.length);
+  // A key text is made once per distinct (target code, partner code), not once per listed pair.
+  const keyOfCodes = new Map<number, number>();
+  const partnerCodes = partners.values.length;
   for (let row = 0; row < project.length; row += 1) {
-    const origin = `${targetTexts[targets.codes[row]! + 1]}>`;
+    const target = targets.codes[row]! + 1;
     for (let item = partners.offsets[row]!; item < partners.offsets[row + 1]!; item += 1) {
-      const key = origin + partners.values[partners.codes[item]!]!;
-      let code = keyOf.get(key);
+      const codes = target * partnerCodes + partners.codes[item]!;
+      let code = keyOfCodes.get(codes);
       if (code === undefined) {
-        code = keys.length;
-        keyOf.set(key, code);
-        keys.push(key);
+        const key = `${targetTexts[target]}>${partners.values[partners.codes[item]!]!}`;
+        code = keyOf.get(key);
+        if (code === undefined) {
+          code = keys.length;
+          keyOf.set(key, code);
+          keys.push(key);
+        }
+        keyOfCodes.set(codes, code);
       }
       pairKeys[item] = code;
     }
@@ -93,7 +116,7 @@ function corridorRanks(project: CuratedTable, targets: ColumnText): CorridorRank
   });
   return {
     offsets: partners.offsets,
-    ranks: Int32Array.from(pairKeys, (code) => rankOf[code]!),
+    ranks: mapCodes(pairKeys, [0, ...rankOf], Int32Array),
     parts: sorted.map((code) => keys[code]!.split('>')),
   };
 }
@@ -174,7 +197,7 @@ export function indexBriefing(set: CuratedTableSet): BriefingIndex {
   });
   const countryOf = (column: ColumnText) => {
     const byCode = column.perCode((value) => strictCountry(countryIndex, value));
-    return Int32Array.from(column.codes, (code) => byCode[code + 1]!);
+    return mapCodes(column.codes, byCode, Int32Array);
   };
 
   // Pilots and their milestones (milestones by id; a milestone follows every pilot of its id).
@@ -247,10 +270,7 @@ export function indexBriefing(set: CuratedTableSet): BriefingIndex {
       return code;
     }),
   );
-  const projectsById = groupRows(
-    Int32Array.from(projectIds.codes, (code) => canonicalId[code + 1]!),
-    idCode.size,
-  );
+  const projectsById = groupRows(mapCodes(projectIds.codes, canonicalId, Int32Array), idCode.size);
   const corridors = corridorRanks(project, projectTargets);
 
   // Lessons: a country's lessons name it or one of its projects; a theme scope's lessons name
@@ -339,6 +359,6 @@ export function indexBriefing(set: CuratedTableSet): BriefingIndex {
     projectIds,
     projectThemes,
     lessonIds,
-    good: Uint8Array.from(good.codes, (code) => (code >= 0 && good.values[code] === true ? 1 : 0)),
+    good: mapCodes(good.codes, [0, ...good.values.map((value) => (value === true ? 1 : 0))], Uint8Array),
   };
 }

@@ -54,7 +54,12 @@ export class ColumnText {
   }
   /** Per code (shifted by one: index 0 is the absent value), what `compute` gives for the value. */
   perCode<T>(compute: (value: unknown) => T): T[] {
-    return [compute(undefined), ...this.values.map(compute)];
+    // One array filled in place: not a mapped copy spread into another (250k distinct ids).
+    const values = this.values;
+    const out = new Array<T>(values.length + 1);
+    out[0] = compute(undefined);
+    for (let code = 0; code < values.length; code += 1) out[code + 1] = compute(values[code]);
+    return out;
   }
 }
 
