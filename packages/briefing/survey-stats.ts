@@ -34,6 +34,24 @@ const DEMAND_CHOICES = DEMAND_LEVEL.filter((choice) => choice !== DONT_KNOW);
 const NO_ANSWER = -1;
 const DONT_KNOW_SLOT = -2;
 
+/** The slot of `support_requested`, and of a question the statistics do not count. */
+const SUPPORT_SLOT = -1;
+const NOT_COUNTED = -2;
+
+/**
+ * Where a question's answers go: `capacity/<area>` → the area's index, `demand/<area>` → AREAS +
+ * the area's index (a respondent's `answers`), `support_requested` → SUPPORT_SLOT, else NOT_COUNTED.
+ */
+function questionSlot(question: string): number {
+  if (question === 'support_requested') return SUPPORT_SLOT;
+  const slash = question.indexOf('/');
+  const kind = question.slice(0, slash);
+  if (kind !== 'capacity' && kind !== 'demand') return NOT_COUNTED;
+  const area = CAPACITY_AREA.indexOf(question.slice(slash + 1) as never);
+  if (area < 0) return NOT_COUNTED;
+  return (kind === 'capacity' ? 0 : AREAS) + area;
+}
+
 interface Respondent {
   iso3?: string;
   status: ValidationStatus;
@@ -107,6 +125,8 @@ export class SurveyTally {
   private readonly included: ReadonlySet<ValidationStatus>;
   /** Capacity areas the questionnaire asked about (an answer row, even empty, names them). */
   private readonly asked = new Set<(typeof CAPACITY_AREA)[number]>();
+  /** Per question text, its answer slot (questionSlot). */
+  private readonly slots = new Map<string, number>();
   /** Counts per scope key, emptied whenever a row is fed. */
   private readonly counted = new Map<string, ScopeCounts | undefined>();
   /**
@@ -151,23 +171,25 @@ export class SurveyTally {
    * empty or unknown code is no answer, `unknown` is "don't know".
    */
   answer(respondentId: string, question: string, code: string | undefined): void {
-    if (question === 'support_requested') {
+    // A question's slot is worked out once per question text, not once per answer row (492k rows).
+    let slot = this.slots.get(question);
+    if (slot === undefined) {
+      slot = questionSlot(question);
+      this.slots.set(question, slot);
+    }
+    if (slot === SUPPORT_SLOT) {
       const type = SUPPORT_TYPE.indexOf(code as never);
       if (type >= 0) this.entry(respondentId).support |= 1 << type;
       return;
     }
-    const slash = question.indexOf('/');
-    const kind = question.slice(0, slash);
-    if (kind !== 'capacity' && kind !== 'demand') return;
-    const area = CAPACITY_AREA.indexOf(question.slice(slash + 1) as never);
-    if (area < 0) return;
+    if (slot === NOT_COUNTED) return;
     this.changed();
-    this.asked.add(CAPACITY_AREA[area]!);
+    this.asked.add(CAPACITY_AREA[slot % AREAS]!);
     if (!code) return;
-    const choices: readonly string[] = kind === 'capacity' ? HAS_CHOICES : DEMAND_CHOICES;
+    const choices: readonly string[] = slot < AREAS ? HAS_CHOICES : DEMAND_CHOICES;
     const choice = code === DONT_KNOW ? DONT_KNOW_SLOT : choices.indexOf(code);
     if (choice === NO_ANSWER) return;
-    this.entry(respondentId).answers[(kind === 'capacity' ? 0 : AREAS) + area] = choice;
+    this.entry(respondentId).answers[slot] = choice;
   }
 
   /** Countries with at least one respondent row (whatever its status), sorted. */
