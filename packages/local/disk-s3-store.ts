@@ -89,7 +89,8 @@ export interface DiskS3StoreOptions {
 interface StoredPart {
   readonly etag: string;
   readonly size: number;
-  readonly md5: Buffer;
+  /** The part's SHA-1: its ETag (see openPart). */
+  readonly digest: Buffer;
   readonly path: string;
   readonly offset: number;
 }
@@ -464,7 +465,7 @@ export class DiskS3Store {
       );
     }
     const etag = `"${createHash('md5')
-      .update(Buffer.concat(parts.map((part) => part.md5)))
+      .update(Buffer.concat(parts.map((part) => part.digest)))
       .digest('hex')}-${parts.length}"`;
     const record = this.writeRecord(upload.bucket, {
       key: upload.key,
@@ -759,7 +760,10 @@ export class DiskS3Store {
     // Only complete chunks reach the assembly's hash: a part that fails leaves it as it was.
     const sha256 = intoAssembly ? assembly.sha256.copy() : undefined;
     const sha1 = intoAssembly ? assembly.sha1.copy() : undefined;
-    const md5 = createHash('md5');
+    // The part's ETag is its SHA-1, not S3's MD5: nothing reads a part ETag but the complete
+    // that names it back (docs/emulators.md §6: no client may rely on the multipart ETag
+    // format), and MD5 took 0.28 s of CPU per 200 MB here against SHA-1's 0.11 s.
+    const partHash = createHash('sha1');
     const offset = intoAssembly ? assembly.size : 0;
     let written = 0;
     let fd: number;
@@ -783,17 +787,17 @@ export class DiskS3Store {
         } catch (error) {
           throw this.storageError(error, what);
         }
-        md5.update(chunk);
+        partHash.update(chunk);
         sha256?.update(chunk);
         sha1?.update(chunk);
         written += chunk.byteLength;
       },
       finish: () => {
         close();
-        const digest = md5.digest();
+        const digest = partHash.digest();
         const etag = `"${digest.toString('hex')}"`;
         const previous = upload.parts.get(partNumber);
-        upload.parts.set(partNumber, { etag, size: written, md5: digest, path, offset });
+        upload.parts.set(partNumber, { etag, size: written, digest, path, offset });
         if (previous && previous.path !== assembly.path && previous.path !== path) {
           this.fs.rmSync(previous.path, { force: true });
         }
