@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { buildApp } from 'fauxqs';
-import type { DiskS3Store } from './disk-s3-store.ts';
+import type { DiskS3Store, StoredObjectRecord } from './disk-s3-store.ts';
 
 type FauxqsApp = ReturnType<typeof buildApp>;
 
@@ -46,7 +46,15 @@ export function serveBodiesFromDisk(app: FauxqsApp, store: DiskS3Store): void {
     const key = params?.['*'];
     if (!bucket || !key) return;
     try {
-      if (request.method === 'GET' && !CONDITIONAL_HEADERS.some((name) => request.headers[name])) {
+      const conditional = CONDITIONAL_HEADERS.some((name) => request.headers[name]);
+      if (request.method === 'HEAD' && request.headers['x-amz-checksum-mode'] === 'ENABLED' && !conditional) {
+        const record = store.hasBucket(bucket) ? store.recordOf(bucket, key) : undefined;
+        if (record?.sha1) {
+          headWithChecksums(reply, record);
+          return reply;
+        }
+      }
+      if (request.method === 'GET' && !conditional) {
         await getObject(request, reply, store, bucket, key);
         return reply;
       }
@@ -100,6 +108,26 @@ async function getObject(
   reply.header('content-length', total);
   // An empty file gives a stream with no data, which is what a zero-length body is.
   reply.status(200).send(createReadStream(path));
+}
+
+/**
+ * HeadObject with `ChecksumMode: ENABLED`: the object's SHA-256 and SHA-1, which the store
+ * computed from the bytes as it received them, as S3's full-object checksums (base64 of the
+ * digest, `x-amz-checksum-type: FULL_OBJECT`), so ingest need not read a large upload to hash it
+ * (ObjectStore.receivedDigests). Only HEAD answers them: a GET that echoed them would have the SDK
+ * hash every body it reads once more to validate it.
+ */
+function headWithChecksums(reply: HookReply, record: StoredObjectRecord): void {
+  reply.header('content-type', record.contentType);
+  reply.header('etag', record.etag);
+  reply.header('last-modified', new Date(record.lastModified).toUTCString());
+  for (const [name, value] of Object.entries(record.metadata)) reply.header(`x-amz-meta-${name}`, value);
+  reply.header('accept-ranges', 'bytes');
+  reply.header('content-length', record.size);
+  reply.header('x-amz-checksum-sha256', Buffer.from(record.sha256, 'hex').toString('base64'));
+  if (record.sha1) reply.header('x-amz-checksum-sha1', Buffer.from(record.sha1, 'hex').toString('base64'));
+  reply.header('x-amz-checksum-type', 'FULL_OBJECT');
+  reply.status(200).send();
 }
 
 async function copyObject(

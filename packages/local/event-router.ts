@@ -52,6 +52,13 @@ export interface RouterOptions {
    * @default LocalDeadLetters on the backend's ledger table
    */
   readonly deadLetters?: Pick<LocalDeadLetters, 'keep'> | false;
+  /**
+   * Stages this router does not run: their events are left for a later command, which finds the
+   * work from the stored state (e.g. `hld ingest` leaves parquet-copy to `hld refresh`:
+   * parquet-pending.ts). Only for stages whose missing output is found that way.
+   * @default none
+   */
+  readonly leaveForLater?: readonly string[];
 }
 
 function matches(stage: EventStageDefinition, event: PipelineEvent): boolean {
@@ -119,7 +126,9 @@ export function createLocalEventRouter(
       const event = queue.shift() as PipelineEvent;
       const targets = restricted
         ? stages.filter((candidate) => candidate.id === onlyStage)
-        : stages.filter((candidate) => matches(candidate, event));
+        : stages.filter(
+            (candidate) => matches(candidate, event) && !options.leaveForLater?.includes(candidate.id),
+          );
       restricted = false;
       for (const stage of targets) {
         const run = await runnerFor(stage);
@@ -139,6 +148,7 @@ export function createLocalEventRouter(
           }
           deliveries.push(delivery);
           recordStageStats({
+            startedAt: measure.startedAt,
             stage: delivery.stage,
             event: delivery.event.detailType,
             seconds: delivery.seconds,
@@ -183,7 +193,7 @@ function peakRssMB(): number | undefined {
  * be reset (Linux `clear_refs` 5), so each stage of one command gets a peak of its own, as each
  * Lambda function has. Returns what to add to the delivery.
  */
-function measureStage(): () => Pick<Delivery, 'seconds' | 'peakRssMB'> {
+function measureStage(): (() => Pick<Delivery, 'seconds' | 'peakRssMB'>) & { readonly startedAt: number } {
   let resettable = false;
   try {
     writeFileSync('/proc/self/clear_refs', '5');
@@ -191,18 +201,24 @@ function measureStage(): () => Pick<Delivery, 'seconds' | 'peakRssMB'> {
   } catch {
     // not Linux, or not allowed: time only
   }
+  const startedAt = Date.now();
   const started = performance.now();
-  return () => {
+  const measured = () => {
     const peak = resettable ? peakRssMB() : undefined;
     return {
       seconds: (performance.now() - started) / 1000,
       ...(peak === undefined ? {} : { peakRssMB: peak }),
     };
   };
+  return Object.assign(measured, { startedAt });
 }
 
-/** One JSON line per stage run to the file HLD_STAGE_STATS names (the bench reads it), if set. */
+/**
+ * One JSON line per stage run to the file HLD_STAGE_STATS names (the bench reads it), if set;
+ * `startedAt` (epoch ms) places the stage within the command (start and upload come before it).
+ */
 function recordStageStats(stats: {
+  readonly startedAt: number;
   readonly stage: string;
   readonly event: string;
   readonly seconds: number;
@@ -274,7 +290,12 @@ export async function runLocalRefresh(
       const run = overrides[step.id] ?? (await step.load());
       const measure = measureStage();
       state = await run(state, { lockOwner: currentProcess() });
-      recordStageStats({ stage: step.id, event: 'refresh step', ...measure() });
+      recordStageStats({
+        startedAt: measure.startedAt,
+        stage: step.id,
+        event: 'refresh step',
+        ...measure(),
+      });
       onStep?.(step.id, state);
       const published = step.emits.includes('BriefingPublished') ? briefingPublishedEvent(state) : undefined;
       if (published) await createLocalEventRouter(definition, router).dispatch(published);

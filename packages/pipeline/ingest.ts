@@ -141,9 +141,12 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   const { size, lastModified, metadata } = await deps.raw.stat(uploadKey);
   const encoding = metadata?.[UPLOAD_ENCODING_METADATA];
   const bytes = size > deps.config.maxUploadBytes ? undefined : await deps.raw.get(uploadKey);
+  // A large upload is hashed by the store as it arrives (the embedded store always; S3 for a
+  // single PUT sent with its SHA-256): one HEAD instead of reading 200 MB again. Else read it.
   const digests = bytes
     ? { sha256: sha256Hex(bytes), sha1: createHash('sha1').update(bytes).digest('hex') }
-    : await deps.raw.digests(uploadKey, ['sha256', 'sha1']);
+    : ((await deps.raw.receivedDigests(uploadKey)) ??
+      (await deps.raw.digests(uploadKey, ['sha256', 'sha1'])));
   const sha256 = digests.sha256;
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
   // The upload's own time orders uploads of one name ("the latest upload of a name wins"); every

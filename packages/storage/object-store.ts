@@ -5,6 +5,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  type HeadObjectCommandOutput,
   PutObjectCommand,
   paginateListObjectsV2,
   type S3Client,
@@ -130,6 +131,32 @@ export class ObjectStore {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
       throw error;
     }
+  }
+
+  /**
+   * The SHA-256 and SHA-1 (hex) of an object as the store computed them from the bytes it
+   * received (HeadObject with `ChecksumMode: ENABLED`), or undefined unless it has both as
+   * full-object checksums. S3 has them only for a single PUT sent with that checksum, which it
+   * verified on receipt (a multipart upload's SHA checksums are composite: a hash of the parts'
+   * hashes, not the object's); the embedded store has them for every object it wrote. A caller
+   * that gets undefined reads the object to hash it (`digests`).
+   */
+  async receivedDigests(key: string): Promise<{ sha256: string; sha1: string } | undefined> {
+    let head: HeadObjectCommandOutput;
+    try {
+      head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
+      throw error;
+    }
+    if (head.ChecksumType !== 'FULL_OBJECT' || !head.ChecksumSHA256 || !head.ChecksumSHA1) return undefined;
+    const sha256 = Buffer.from(head.ChecksumSHA256, 'base64').toString('hex');
+    const sha1 = Buffer.from(head.ChecksumSHA1, 'base64').toString('hex');
+    // A composite value ("…-N") or anything else that is not one digest is not the object's hash.
+    if (!/^[0-9a-f]{64}$/.test(sha256) || !/^[0-9a-f]{40}$/.test(sha1)) return undefined;
+    return { sha256, sha1 };
   }
 
   /** SHA-256 of an object, streamed: an oversize upload is hashed without being held in memory. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -104,7 +105,7 @@ describe('the embedded backend on a state folder: bodies served from disk', () =
     );
   }, 120_000);
 
-  it('gives back byte for byte an upload of any size, its part boundaries anywhere, with the SHA-256 it was sent with', async () => {
+  it('gives back byte for byte an upload of any size, its part boundaries anywhere, with the SHA-256 and SHA-1 of what it was sent', async () => {
     const raw = pipelineContext().raw;
     const MIB = 2 ** 20;
     await fc.assert(
@@ -123,6 +124,11 @@ describe('the embedded backend on a state folder: bodies served from disk', () =
 
           expect(await raw.sha256(key)).toBe(sha256Of(body));
           expect((await recordOf(stateDir, raw.bucket, key)).sha256).toBe(sha256Of(body));
+          // What ingest takes instead of reading the upload again: the hashes of the bytes received.
+          expect(await raw.receivedDigests(key)).toEqual({
+            sha256: sha256Of(body),
+            sha1: createHash('sha1').update(body).digest('hex'),
+          });
           expect(Buffer.from(await raw.get(key)).equals(body)).toBe(true);
         },
       ),

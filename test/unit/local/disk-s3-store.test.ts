@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ import {
   sha256Of,
 } from '#packages/local/disk-s3-store.ts';
 import { testSeed } from '../../support/seed.ts';
+
+const sha1Of = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 
 const BUCKET = 'hld-raw';
 
@@ -323,6 +326,8 @@ describe('DiskS3Store', () => {
         const stored = store.getObject(BUCKET, 'upload.bin').body;
         expect(sha256Of(stored)).toBe(sha256Of(expected));
         expect(store.recordOf(BUCKET, 'upload.bin')?.sha256).toBe(sha256Of(expected));
+        // The SHA-1 of the same bytes, hashed as they arrived (HeadObject's full-object checksum).
+        expect(store.recordOf(BUCKET, 'upload.bin')?.sha1).toBe(sha1Of(expected));
         expect(await readdir(join(folder, 'uploads'))).toEqual([]);
         expect(store.blobNames()).toEqual([sha256Of(expected)]);
         const reopened = await openDiskS3Store(folder);
@@ -394,6 +399,8 @@ describe('DiskS3Store', () => {
 
         expect(sha256Of(store.getObject(BUCKET, 'streamed.bin').body)).toBe(sha256Of(expected));
         expect(store.recordOf(BUCKET, 'streamed.bin')?.sha256).toBe(sha256Of(expected));
+        // The SHA-1 of the same bytes, hashed as they arrived (HeadObject's full-object checksum).
+        expect(store.recordOf(BUCKET, 'streamed.bin')?.sha1).toBe(sha1Of(expected));
         expect(await readdir(join(folder, 'uploads'))).toEqual([]);
         await rm(folder, { recursive: true, force: true });
       }),
