@@ -100,12 +100,16 @@ describe('damaged or interrupted local state (embedded)', () => {
     );
 
     // act
+    const status = await hld(['status'], env);
     const found = await hld(['doctor', '--dry-run'], env);
     const repaired = await hld(['doctor'], env);
     const refreshed = await hld(['refresh', '--json'], env);
     const shown = await hld(['briefing', 'show', 'MDA'], env);
 
     // assess
+    expect(status.stdout).toMatch(
+      /statistics\/figures\.csv .* no name points at it .*`hld doctor` repairs it/,
+    );
     expect(found.code, found.stdout).toBe(1);
     expect(found.stdout).toMatch(
       /statistics\/figures\.csv: upload \w{12} \(1 accepted row,.*points at nothing/,
@@ -144,9 +148,13 @@ describe('damaged or interrupted local state (embedded)', () => {
     );
 
     // act
+    const status = await hld(['status'], env);
     const doctor = await hld(['doctor'], env);
 
     // assess: only the person knows which upload they meant last
+    expect(status.stdout).toMatch(
+      /statistics\/figures\.csv .* not current: statistics\/figures\.csv is \w{12}/,
+    );
     expect(doctor.code, doctor.stdout).toBe(1);
     expect(doctor.stdout).toMatch(
       /statistics\/figures\.csv points at \w{12} .*a later upload, \w{12} .*never made current/,
