@@ -366,7 +366,8 @@ export async function diffCommand(
     for (const item of diff.changed) {
       lines.push(`~ ${item.type} ${item.id}`);
       for (const change of item.changes.slice(0, 20)) {
-        lines.push(`    ${change.path}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
+        const shown = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
+        lines.push(`    ${change.path}: ${shown(change.from)} → ${shown(change.to)}`);
       }
       if (item.changes.length > 20) lines.push(`    … ${item.changes.length - 20} more`);
     }
