@@ -152,7 +152,7 @@ function report({
     human: empty
       ? `${file} (${kind}, ${format}): holds no records — nothing to check, and nothing from it would reach a briefing`
       : [
-          `${file} (${kind}, ${format}): ${summary.rowsAccepted} rows valid, ${summary.rowsQuarantined} would be quarantined`,
+          `${file} (${kind}, ${format}): ${summary.rowsAccepted} row${summary.rowsAccepted === 1 ? '' : 's'} valid, ${summary.rowsQuarantined} would be quarantined`,
           ...summary.problems.map(formatProblem),
         ].join('\n'),
   };
