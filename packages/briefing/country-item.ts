@@ -29,6 +29,7 @@ import {
 import {
   ADDITIVE_UNITS,
   empStatus,
+  figureAmount,
   indicatorLabel,
   nonEurBudgetsCaveat,
   pilotListingCaveats,
@@ -185,7 +186,7 @@ function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): Co
           source: value.source,
           revision: value.revision,
           year: value.year,
-          value: value.value,
+          value: figureAmount(value.value, value.unit_mult),
         });
     }
     const series = [...latest.values()];
@@ -219,7 +220,9 @@ function sexSumCaveats(
   const numbers = (values: readonly FigureValue[]) =>
     new Map(
       values.flatMap((value) =>
-        typeof value.value === 'number' ? [[key(value), value.value] as const] : [],
+        typeof value.value === 'number'
+          ? [[key(value), figureAmount(value.value, value.unit_mult)] as const]
+          : [],
       ),
     );
   const femaleValues = numbers(females);
@@ -229,10 +232,11 @@ function sexSumCaveats(
     if (typeof value.value !== 'number' || !ADDITIVE_UNITS.includes(value.unit ?? '')) continue;
     const female = femaleValues.get(key(value));
     const male = maleValues.get(key(value));
-    if (female === undefined || male === undefined || !sexesDoNotAddUp(value.value, female, male)) continue;
+    const amount = figureAmount(value.value, value.unit_mult);
+    if (female === undefined || male === undefined || !sexesDoNotAddUp(amount, female, male)) continue;
     const series = `${value.source}\u0000${value.revision}`;
     const entry = gaps.get(series) ?? { source: value.source, revision: value.revision, gaps: [] };
-    entry.gaps.push({ year: value.year, females: female, males: male, total: value.value });
+    entry.gaps.push({ year: value.year, females: female, males: male, total: amount });
     gaps.set(series, entry);
   }
   return [...gaps.values()].map((entry) => sexSumCaveat(indicator, entry.source, entry.revision, entry.gaps));

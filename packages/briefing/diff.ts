@@ -23,15 +23,81 @@ export interface BriefingDiff {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Leaf-level differences between two JSON values (arrays compared whole unless same length). */
+/**
+ * Fields that name a record of a list (a figure by its indicator, a value by source, revision and
+ * year, a project by its id): a list that grew or shrank is compared record by record under them.
+ */
+const IDENTITY_FIELDS: readonly string[] = [
+  'indicator_id',
+  'project_id',
+  'event_id',
+  'lesson_id',
+  'pilot_id',
+  'milestone_id',
+  'status_id',
+  'source_doc_id',
+  'capacity_area',
+  'sex',
+  'source',
+  'revision',
+  'year',
+];
+
+/** `source=national,revision=NBS-2011,year=2010`: the identity of a record, if it has one. */
+function identityOf(value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  const parts = IDENTITY_FIELDS.filter(
+    (field) => typeof value[field] === 'string' || typeof value[field] === 'number',
+  ).map((field) => `${field}=${String(value[field])}`);
+  return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+/** Records by identity, when every element has one and no two share it. */
+function byIdentity(values: readonly unknown[]): Map<string, unknown> | undefined {
+  const records = new Map<string, unknown>();
+  for (const value of values) {
+    const identity = identityOf(value);
+    if (identity === undefined || records.has(identity)) return undefined;
+    records.set(identity, value);
+  }
+  return records;
+}
+
+/**
+ * Leaf-level differences between two JSON values. Lists of the same length are compared position
+ * by position; a list that grew or shrank, record by record when its records name themselves
+ * (`context_figures[indicator_id=IMM_STOCK].values[source=national,…,year=2010]`: added or removed),
+ * else element by element (`caveats[+]`, `caveats[-]`), never as two whole lists.
+ */
 export function fieldChanges(from: unknown, to: unknown, path = ''): FieldChange[] {
   if (JSON.stringify(from) === JSON.stringify(to)) return [];
   if (isObject(from) && isObject(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
     return keys.flatMap((key) => fieldChanges(from[key], to[key], path ? `${path}.${key}` : key));
   }
-  if (Array.isArray(from) && Array.isArray(to) && from.length === to.length) {
-    return from.flatMap((value, index) => fieldChanges(value, to[index], `${path}[${index}]`));
+  if (Array.isArray(from) && Array.isArray(to)) {
+    if (from.length === to.length) {
+      return from.flatMap((value, index) => fieldChanges(value, to[index], `${path}[${index}]`));
+    }
+    const before = byIdentity(from);
+    const after = byIdentity(to);
+    if (before && after) {
+      const identities = [...new Set([...before.keys(), ...after.keys()])];
+      return identities.flatMap((identity) =>
+        fieldChanges(before.get(identity), after.get(identity), `${path}[${identity}]`),
+      );
+    }
+    const text = (value: unknown) => JSON.stringify(value);
+    const kept = new Set(to.map(text));
+    const had = new Set(from.map(text));
+    return [
+      ...from
+        .filter((value) => !kept.has(text(value)))
+        .map((value) => ({ path: `${path}[-]`, from: value, to: undefined })),
+      ...to
+        .filter((value) => !had.has(text(value)))
+        .map((value) => ({ path: `${path}[+]`, from: undefined, to: value })),
+    ];
   }
   return [{ path, from, to }];
 }

@@ -44,6 +44,17 @@ export function indicatorLabel(indicator: string): string {
   return INDICATOR_LABELS[indicator] ?? indicator;
 }
 
+/**
+ * A figure as a plain number: the value as published times 10^unit_mult (SDMX UNIT_MULT: 130 with
+ * unit_mult 3 is 130,000). Shifted in decimal, so 1.1 ×10^3 is 1,100, not 1,100.0000000000002.
+ * Every comparison and every printed figure uses this, never the value as published alone.
+ */
+export function figureAmount(value: number, unitMult: number | undefined): number {
+  if (!unitMult) return value;
+  const [mantissa, exponent = '0'] = value.toExponential().split('e');
+  return Number(`${mantissa}e${Number(exponent) + unitMult}`);
+}
+
 /** True when the latest values of different sources disagree beyond the tolerance. */
 export function sourcesDisagree(values: readonly number[]): boolean {
   return (

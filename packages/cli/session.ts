@@ -122,6 +122,12 @@ export async function withSession<T>(
   const cleanups = new Set<(signal: NodeJS.Signals) => Promise<void>>();
   let backend: RunningBackend | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    // From here the command is abandoned: requests still in flight fail as the backend stops
+    // (dynalite throws or rejects "Database is not open" / "Database is closed"), and nothing
+    // awaits them any more. Without these listeners such an error ends the process at once with a
+    // stack trace and exit 1, before the cleanups and the signal's own exit code.
+    process.on('uncaughtException', ignoreAbandonedWork);
+    process.on('unhandledRejection', ignoreAbandonedWork);
     process.stderr.write(`\nhld: ${signal}: stopping (the state is kept; run the command again to resume)\n`);
     const cleanupsDone = Promise.allSettled([...cleanups].map((cleanup) => cleanup(signal)));
     const timeout = new Promise((done) => setTimeout(done, 5000).unref());
@@ -156,6 +162,9 @@ export async function withSession<T>(
     await release();
   }
 }
+
+/** An error of the work a signal abandoned: the state stays as each write left it (`hld doctor` checks it). */
+function ignoreAbandonedWork(): void {}
 
 /**
  * dynalite writes a global index entry before its item, in two LevelDB writes: a process killed

@@ -4,7 +4,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson, itemKey } from '#contracts/briefing/hash.ts';
@@ -448,15 +447,15 @@ export class BriefingStore {
     id: string,
   ): Promise<StoredBriefingItem | undefined> {
     const key = itemKey({ type, id });
-    const page = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
-        ExpressionAttributeValues: { ':pk': versionPk(dataset, version, shardOf(key)), ':key': key },
-        ConsistentRead: true,
-      }),
-    );
-    const items = assemble(page.Items ?? []);
+    // Every page: an item over 1 MB (parts of 300,000 characters) spans pages of one Query, and
+    // an item missing a part is not assembled at all (a country with 18,000 figures read as absent).
+    const rows = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
+      ExpressionAttributeValues: { ':pk': versionPk(dataset, version, shardOf(key)), ':key': key },
+      ConsistentRead: true,
+    });
+    const items = assemble(rows);
     return items.find((item) => item.type === type && item.id === id);
   }
 

@@ -268,6 +268,10 @@ describe('hld CLI, as a user drives it', () => {
     expect(quarantined.stdout).toMatch(/line 3.*theme.*invalid_value.*tourism/);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/encoding/i);
+    // where, then what: the file and the byte lead; the message names the line once
+    expect(refused.stdout).toMatch(
+      /latin1\.csv, byte 8: refused \[encoding\] .*0xE9 at byte offset 8 \(line 2\)$/m,
+    );
     await rm(dir, { recursive: true, force: true });
   });
 });

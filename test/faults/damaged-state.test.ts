@@ -1,12 +1,14 @@
 import { cp, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { identifyProcess } from '#packages/local/process-identity.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
+import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
 import { deadProcess } from '../support/processes.ts';
 import { seededRandom, testSeed } from '../support/seed.ts';
 import { hld } from './support/hld.ts';
@@ -27,6 +29,10 @@ async function objectRecord(stateDir: string, bucket: string, prefix: string): P
   }
   throw new Error(`no object under s3://${bucket}/${prefix}`);
 }
+
+/** The header of an observation CSV (data-contracts: observation), without the optional fields. */
+const OBSERVATION_HEADER =
+  'indicator_id,ref_area_iso3,time_period,value,unit,sex,source,dataset_revision,source_locator,extraction_method,confidence,as_of_date';
 
 const blobPath = (stateDir: string, sha256: string) => join(stateDir, 'embedded', 's3', 'blobs', sha256);
 
@@ -71,6 +77,89 @@ describe('damaged or interrupted local state (embedded)', () => {
 
   afterAll(async () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('points a name at its accepted upload when an ingest stopped before pointing it, and the next refresh publishes its rows', async () => {
+    // prepare: an accepted upload whose name points at nothing, as a Ctrl-C between the two writes leaves it
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'figures.csv');
+    await writeFile(
+      figures,
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
+    );
+    const ingest = await hld(['ingest', figures, '--kind', 'statistics'], env);
+    expect(ingest.code, ingest.stderr).toBe(0);
+    await withLedger(dir, () =>
+      dynamoDocumentClient().send(
+        new DeleteCommand({
+          TableName: pipelineContext().config.ledgerTable,
+          Key: { pk: 'SOURCE#statistics/figures.csv', sk: 'CURRENT' },
+        }),
+      ),
+    );
+
+    // act
+    const status = await hld(['status'], env);
+    const found = await hld(['doctor', '--dry-run'], env);
+    const repaired = await hld(['doctor'], env);
+    const refreshed = await hld(['refresh', '--json'], env);
+    const shown = await hld(['briefing', 'show', 'MDA'], env);
+
+    // assess
+    expect(status.stdout).toMatch(
+      /statistics\/figures\.csv .* no name points at it .*`hld doctor` repairs it/,
+    );
+    expect(found.code, found.stdout).toBe(1);
+    expect(found.stdout).toMatch(
+      /statistics\/figures\.csv: upload \w{12} \(1 accepted row,.*points at nothing/,
+    );
+    expect(repaired.code, repaired.stdout).toBe(0);
+    expect(repaired.stdout).toContain('pointed statistics/figures.csv at');
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: true });
+    expect(shown.stdout).toContain('Immigrant stock: 123,456 persons (2012) — national NBS-trial');
+  });
+
+  it('reports, and leaves alone, a name pointing at an upload older than an accepted one never made current', async () => {
+    // prepare: two uploads of one name, both accepted; the pointer put back on the first
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'figures.csv');
+    const row = (value: number) =>
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,${value},persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`;
+    await writeFile(figures, row(100));
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    const first = await withLedger(dir, () => pipelineContext().ledger.getSource('statistics/figures.csv'));
+    await writeFile(figures, row(200));
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    await withLedger(dir, () =>
+      dynamoDocumentClient().send(
+        new PutCommand({
+          TableName: pipelineContext().config.ledgerTable,
+          Item: {
+            pk: 'SOURCE#statistics/figures.csv',
+            sk: 'CURRENT',
+            gsi1pk: 'SOURCE',
+            gsi1sk: 'statistics/figures.csv',
+            ...first,
+          },
+        }),
+      ),
+    );
+
+    // act
+    const status = await hld(['status'], env);
+    const doctor = await hld(['doctor'], env);
+
+    // assess: only the person knows which upload they meant last
+    expect(status.stdout).toMatch(
+      /statistics\/figures\.csv .* not current: statistics\/figures\.csv is \w{12}/,
+    );
+    expect(doctor.code, doctor.stdout).toBe(1);
+    expect(doctor.stdout).toMatch(
+      /statistics\/figures\.csv points at \w{12} .*a later upload, \w{12} .*never made current/,
+    );
+    expect(doctor.stdout).toContain('ingest figures.csv again');
   });
 
   it('refuses a curated table whose bytes no longer match their SHA-256, publishes nothing from it, and doctor rebuilds it from raw', async () => {

@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
@@ -7,7 +8,8 @@ import { queryAll } from '#packages/storage/query-all.ts';
 
 /**
  * Listing and querying follow every page (the SDK's paginators): a prefix with more objects than
- * one ListObjectsV2 page (1,000) and a Query cut into pages of 3 give every object and item, once.
+ * one ListObjectsV2 page (1,000) and a Query cut into pages of 3 give every object and item, once;
+ * a briefing item larger than one Query page (1 MB) is read whole.
  */
 describe('pagination (embedded backend)', () => {
   let backend: RunningBackend;
@@ -53,5 +55,26 @@ describe('pagination (embedded backend)', () => {
     });
 
     expect(items.map((item) => item.sk)).toEqual(Array.from({ length: 10 }, (_unused, at) => `item-${at}`));
+  });
+
+  it('reads a briefing item larger than one 1 MB Query page whole, by itself as in the full listing', async () => {
+    // prepare: a country item of about 1.5 MB (five parts): a country with tens of thousands of figures
+    const store = pipelineContext().briefings;
+    const big = {
+      type: 'country',
+      id: 'MDA',
+      hash: 'c'.repeat(64),
+      body: { figures: Array.from({ length: 30_000 }, (_unused, at) => `figure ${at} `.padEnd(48, '.')) },
+    } as unknown as StoredBriefingItem;
+
+    // act
+    await store.writeItems('pagination-test', 1, [big]);
+    const read = await store.getItem('pagination-test', 1, 'country', 'MDA');
+    const listed = await store.listItems('pagination-test', 1, 'country');
+
+    // assess
+    expect(read?.body).toEqual(big.body);
+    expect(listed.map((item) => item.id)).toEqual(['MDA']);
+    expect(listed[0]?.body).toEqual(big.body);
   });
 });

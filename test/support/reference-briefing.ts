@@ -38,6 +38,7 @@ import {
   ADDITIVE_UNITS,
   empStatus,
   evidenceRank,
+  figureAmount,
   indicatorLabel,
   inHldPeriod,
   nonEurBudgetsCaveat,
@@ -352,7 +353,10 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
       const seen = latest.get(key);
       if (!seen || seen.year < value.year) latest.set(key, value);
     }
-    const series = [...latest.values()].map((value) => ({ ...value, value: value.value as number }));
+    const series = [...latest.values()].map((value) => ({
+      ...value,
+      value: figureAmount(value.value as number, value.unit_mult as number | undefined),
+    }));
     if (sourcesDisagree(series.map((value) => value.value)))
       caveats.push(sourcesDisagreeCaveat(indicator, series));
     const bySex = (['F', 'M'] as const)
@@ -361,20 +365,25 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
     const gaps = new Map<string, { source: string; revision: string; gaps: SexSumGap[] }>();
     for (const total of values) {
       if (typeof total.value !== 'number' || !ADDITIVE_UNITS.includes(String(total.unit ?? ''))) continue;
-      const same = (sex: 'F' | 'M') =>
-        bySex
+      const same = (sex: 'F' | 'M') => {
+        const value = bySex
           .find((entry) => entry.sex === sex)
           ?.values.find(
             (value) =>
               value.source === total.source && value.revision === total.revision && value.year === total.year,
-          )?.value;
+          );
+        return typeof value?.value === 'number'
+          ? figureAmount(value.value, value.unit_mult as number | undefined)
+          : undefined;
+      };
       const females = same('F');
       const males = same('M');
       if (typeof females !== 'number' || typeof males !== 'number') continue;
-      if (!sexesDoNotAddUp(total.value, females, males)) continue;
+      const amount = figureAmount(total.value, total.unit_mult as number | undefined);
+      if (!sexesDoNotAddUp(amount, females, males)) continue;
       const key = `${total.source}|${total.revision}`;
       const entry = gaps.get(key) ?? { source: total.source, revision: total.revision, gaps: [] };
-      entry.gaps.push({ year: total.year, females, males, total: total.value });
+      entry.gaps.push({ year: total.year, females, males, total: amount });
       gaps.set(key, entry);
     }
     for (const entry of gaps.values())

@@ -1,7 +1,7 @@
 import type { CountryBody, FigureValue } from '#contracts/briefing/country.ts';
 import type { CountryItem } from '#contracts/briefing/item.ts';
 import { type FigureSex, SEX_LABELS } from '#contracts/briefing/vocabulary.ts';
-import { ADDITIVE_UNITS } from '../rules.ts';
+import { ADDITIVE_UNITS, figureAmount } from '../rules.ts';
 import { otherProgramme } from '../status-text.ts';
 
 /**
@@ -9,7 +9,8 @@ import { otherProgramme } from '../status-text.ts';
  * sources, every point keeping its year, source, revision and the row it came from (for its
  * lineage link). Built from whatever observation rows reached the country item.
  */
-export interface SeriesPoint extends FigureValue {
+export interface SeriesPoint extends Omit<FigureValue, 'unit_mult'> {
+  /** The value as a plain number: the published value × 10^unit_mult. */
   readonly value: number;
 }
 
@@ -41,8 +42,13 @@ export interface FigureSeries {
 }
 
 const byYear = (a: SeriesPoint, b: SeriesPoint) => (a.year < b.year ? -1 : a.year > b.year ? 1 : 0);
-const pointsOf = (values: readonly FigureValue[]) =>
-  values.filter((value): value is SeriesPoint => typeof value.value === 'number').sort(byYear);
+// A point is a plain number (value × 10^unit_mult): a chart, a table or a line of text shows it as is.
+const pointsOf = (values: readonly FigureValue[]): SeriesPoint[] =>
+  values
+    .flatMap(({ unit_mult, ...value }) =>
+      typeof value.value === 'number' ? [{ ...value, value: figureAmount(value.value, unit_mult) }] : [],
+    )
+    .sort(byYear);
 const seriesKey = (value: FigureValue) => `${value.source}\u0000${value.revision}`;
 
 /** Every series of a country, in indicator, source, revision order. */

@@ -10,6 +10,7 @@ import { budgetText } from '#packages/briefing/book/summary.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
+import { figureAmount } from '#packages/briefing/rules.ts';
 import { eventDates, statusWhat, statusWhen } from '#packages/briefing/status-text.ts';
 import {
   SURVEY_TABLE_HEADERS,
@@ -143,7 +144,7 @@ export function describeCountry(body: CountryBody, sources: PageSources, version
     for (const figure of body.context_figures) {
       for (const value of figure.values) {
         lines.push(
-          `  ${figure.label}: ${value.value === null ? 'n/a' : Number(value.value).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`,
+          `  ${figure.label}: ${value.value === null ? 'n/a' : figureAmount(Number(value.value), value.unit_mult).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`,
         );
       }
     }
@@ -365,7 +366,8 @@ export async function diffCommand(
     for (const item of diff.changed) {
       lines.push(`~ ${item.type} ${item.id}`);
       for (const change of item.changes.slice(0, 20)) {
-        lines.push(`    ${change.path}: ${JSON.stringify(change.from)} → ${JSON.stringify(change.to)}`);
+        const shown = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));
+        lines.push(`    ${change.path}: ${shown(change.from)} → ${shown(change.to)}`);
       }
       if (item.changes.length > 20) lines.push(`    … ${item.changes.length - 20} more`);
     }

@@ -13,7 +13,16 @@ import type { Session } from '../session.ts';
 
 /** One thing `hld doctor` found wrong, and what became of it. */
 export interface Finding {
-  readonly area: 'objects' | 'raw' | 'curated' | 'versions' | 'exports' | 'locks' | 'runs' | 'index';
+  readonly area:
+    | 'objects'
+    | 'raw'
+    | 'sources'
+    | 'curated'
+    | 'versions'
+    | 'exports'
+    | 'locks'
+    | 'runs'
+    | 'index';
   readonly problem: string;
   /** What doctor did about it (absent when it could not, or was asked not to). */
   readonly repaired?: string;
@@ -45,6 +54,7 @@ export async function doctorCommand(
   const store = session.backend.objectStore;
   if (store) checkStoredObjects(doctor, store);
   await checkRawObjects(doctor, store);
+  await checkSourcePointers(doctor);
   await checkCuratedTables(doctor);
   await checkVersions(doctor);
   await checkLocksAndRuns(doctor);
@@ -66,7 +76,8 @@ export async function doctorCommand(
           (finding) =>
             `${finding.repaired ? 'repaired' : options.dryRun ? 'found   ' : 'PROBLEM '} [${finding.area}] ${finding.problem}` +
             (finding.repaired ? `\n           → ${finding.repaired}` : '') +
-            (finding.action ? `\n           → to do: ${finding.action}` : ''),
+            // A repaired finding leaves nothing to do: its action was the way to repair it by hand.
+            (finding.action && !finding.repaired ? `\n           → to do: ${finding.action}` : ''),
         ),
         ...(options.dryRun && doctor.findings.length > 0
           ? ['', 'Nothing was changed (--dry-run); run hld doctor to repair.']
@@ -192,6 +203,63 @@ async function rawIsIntact(
 }
 
 /** Every current source has the curated tables of its current contracts, readable. */
+/**
+ * Accepted uploads no name points at. Ingest records a file as accepted, then points its name at
+ * it: a command stopped in between (Ctrl-C, a kill) leaves rows `hld status` counts as accepted
+ * that no refresh publishes. A name with no pointer at all is pointed at its latest accepted
+ * upload (nothing else can be current). A name pointing at an upload older than an accepted one
+ * is reported, not repaired: a later upload of older bytes is legitimately current, and only the
+ * person knows which upload they meant last.
+ */
+async function checkSourcePointers(doctor: Doctor): Promise<void> {
+  const { ctx } = doctor.session;
+  const pointers = new Map((await ctx.ledger.listSources()).map((pointer) => [pointer.sourceName, pointer]));
+  const latestAccepted = new Map<string, FileRecord>();
+  for (const file of await ctx.ledger.listFiles()) {
+    if (file.status !== 'accepted') continue;
+    const seen = latestAccepted.get(file.sourceName);
+    if (!seen || seen.receivedAt < file.receivedAt) latestAccepted.set(file.sourceName, file);
+  }
+  for (const [sourceName, file] of latestAccepted) {
+    const pointer = pointers.get(sourceName);
+    const rows = `${file.rowsAccepted} accepted row${file.rowsAccepted === 1 ? '' : 's'}`;
+    if (!pointer) {
+      await noteAsync(
+        doctor,
+        {
+          area: 'sources',
+          problem: `${sourceName}: upload ${file.sha256.slice(0, 12)} (${rows}, received ${file.receivedAt}) is accepted, but the name points at nothing, so no refresh publishes it (an ingest stopped before it pointed the name)`,
+          action: `run hld doctor without --dry-run, or ingest ${sourceName.split('/').pop()} again`,
+        },
+        async () => {
+          const pointed = await ctx.ledger.pointSource({
+            sourceName,
+            kind: file.kind,
+            sha256: file.sha256,
+            receivedAt: file.receivedAt,
+          });
+          return pointed
+            ? `pointed ${sourceName} at ${file.sha256.slice(0, 12)}; the next refresh publishes it`
+            : undefined;
+        },
+      );
+      continue;
+    }
+    const pointedSince = pointer.uploadedAt ?? pointer.receivedAt;
+    if (
+      pointer.sha256 !== file.sha256 &&
+      pointedSince < file.receivedAt &&
+      pointer.receivedAt < file.receivedAt
+    ) {
+      doctor.findings.push({
+        area: 'sources',
+        problem: `${sourceName} points at ${pointer.sha256.slice(0, 12)} (uploaded ${pointedSince}), but a later upload, ${file.sha256.slice(0, 12)} (${rows}, received ${file.receivedAt}), was accepted and never made current (an ingest stopped before it pointed the name)`,
+        action: `if that later upload is the one you meant, ingest ${sourceName.split('/').pop()} again; it becomes current and the next refresh publishes it`,
+      });
+    }
+  }
+}
+
 async function checkCuratedTables(doctor: Doctor): Promise<void> {
   const { ctx } = doctor.session;
   const checked = new Set<string>();

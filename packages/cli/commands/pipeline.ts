@@ -25,6 +25,7 @@ import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/ref
 import type { QuarantineReport } from '#packages/pipeline/verdict.ts';
 import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
 import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
+import type { FileRecord } from '#packages/storage/ledger.ts';
 import type { UploadOptions } from '../actions.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
 import type { ProgressOutput } from '../progress.ts';
@@ -460,6 +461,15 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
   );
   const sources = await session.ctx.ledger.listSources();
   const current = new Set(sources.map((source) => source.sha256));
+  const pointers = new Map(sources.map((source) => [source.sourceName, source]));
+  // Why an accepted file is not current: a later upload of its name is, or no name points at it
+  // (an ingest stopped between recording the file and pointing its name: hld doctor repairs it).
+  const notCurrent = (file: FileRecord) => {
+    const pointer = pointers.get(file.sourceName);
+    return pointer
+      ? `not current: ${file.sourceName} is ${pointer.sha256.slice(0, 12)}`
+      : 'no name points at it (an ingest was stopped): `hld doctor` repairs it';
+  };
   const runs = (await session.ctx.ledger.listRuns())
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .slice(-10);
@@ -498,7 +508,9 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
               ? `${file.refusal.rule}: ${file.refusal.message}`
               : file.status === 'pending'
                 ? 'accepted for checking; rows counted by normalise'
-                : '',
+                : file.status === 'accepted' && !current.has(file.sha256)
+                  ? notCurrent(file)
+                  : '',
           ]),
         ),
         ...(files.some((file) => file.quarantineKey)

@@ -152,7 +152,7 @@ function report({
     human: empty
       ? `${file} (${kind}, ${format}): holds no records — nothing to check, and nothing from it would reach a briefing`
       : [
-          `${file} (${kind}, ${format}): ${summary.rowsAccepted} rows valid, ${summary.rowsQuarantined} would be quarantined`,
+          `${file} (${kind}, ${format}): ${summary.rowsAccepted} row${summary.rowsAccepted === 1 ? '' : 's'} valid, ${summary.rowsQuarantined} would be quarantined`,
           ...summary.problems.map(formatProblem),
         ].join('\n'),
   };
@@ -174,7 +174,9 @@ function refused(
       hint: error.hint,
       locator: error.locator,
     },
-    human: `${file}: refused [${error.rule}] ${error.message}${error.locator ? ` at ${error.locator}` : ''}${error.hint ? `\nhint: ${error.hint}` : ''}`,
+    // Where, then what: the file and its locator lead, as a quarantined row's line does (`file, line 3, …`);
+    // appended after the message, the locator read as part of it (`… (line 2) at byte 8`).
+    human: `${file}${error.locator ? `, ${error.locator}` : ''}: refused [${error.rule}] ${error.message}${error.hint ? `\nhint: ${error.hint}` : ''}`,
   };
 }
 

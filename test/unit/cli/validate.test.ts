@@ -43,6 +43,18 @@ describe('hld validate', () => {
     expect(result.rowsAccepted).toBe(55);
   });
 
+  it('says "1 row valid" of a one-row file, as a person reads it', async () => {
+    const path = join(dir, 'one-lesson.csv');
+    await writeFile(path, [LESSON_HEADER, lesson('LES-1')].join('\n'));
+    let text = '';
+    const output: Output = { json: false, info: () => {}, result: (_value, human) => (text = human()) };
+
+    const code = await validateCommand(output, { file: path, kind: 'stocktaking' });
+
+    expect(code).toBe(0);
+    expect(text).toMatch(/\(stocktaking, csv\): 1 row valid, 0 would be quarantined$/);
+  });
+
   it('exits 1 and names row, field, rule and value for a row that breaks a vocabulary', async () => {
     const { code, result } = await validate(
       'lessons.csv',
