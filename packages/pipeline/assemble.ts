@@ -137,6 +137,8 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
           exportPrefix(deps.dataset, record.version),
           deps.exportFormats ?? BUCKET_EXPORT_FORMATS,
           { dataset: deps.dataset, version: record.version, asOf: record.createdAt.slice(0, 10) },
+          // publishVersion's items, each hashed just now (hashVersion): not hashed again.
+          { storedHashes: true },
         );
       }
       await deps.beforePublish?.(record.version);
