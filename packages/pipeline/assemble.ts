@@ -127,9 +127,9 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
     inputs,
     ...(deps.lease ? { lease: deps.lease } : {}),
     ...(deps.force ? { force: deps.force } : {}),
-    beforeMove: async (record, items) => {
-      // Exports first: a version is published only with its exports in place (and a failure here
-      // leaves N live, like any other failure before the pointer moves).
+    // A version is published only with its exports in place: they are written while its items
+    // are, and a failure of either leaves N live, like any other failure before the pointer moves.
+    alongsideWrite: async (record, items) => {
       if (deps.exports) {
         await writeExportsToBucket(
           items,
@@ -137,8 +137,12 @@ export async function assembleAndPublish(deps: AssembleDependencies): Promise<As
           exportPrefix(deps.dataset, record.version),
           deps.exportFormats ?? BUCKET_EXPORT_FORMATS,
           { dataset: deps.dataset, version: record.version, asOf: record.createdAt.slice(0, 10) },
+          // publishVersion's items, each hashed just now (hashVersion): not hashed again.
+          { storedHashes: true },
         );
       }
+    },
+    beforeMove: async (record) => {
       await deps.beforePublish?.(record.version);
     },
   });

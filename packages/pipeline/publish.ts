@@ -28,8 +28,9 @@ import type { ObjectStore } from '#packages/storage/object-store.ts';
  *   4. reserve the next number with a conditional put of its record (no two refreshes ever write
  *      under one number; an abandoned number is never reused);
  *   5. write the items, renewing the lease before each chunk (LeaseLostError stops the writer),
- *      then mark the record complete (only if still this run's reservation);
- *   6. run `beforeMove` (exports, test hooks): a failure there leaves N live;
+ *      then mark the record complete (only if still this run's reservation); `alongsideWrite`
+ *      (the exports) runs meanwhile, and both must succeed;
+ *   6. run `beforeMove` (test hooks): a failure there leaves N live;
  *   7. renew the lease, then move CURRENT from N to N+1, fenced by the generation;
  *   8. audit the move, once.
  *
@@ -79,7 +80,12 @@ export interface PublishRequest {
   readonly lease?: PublishLease;
   /** Publish even over a rollback (the content the rollback moved away from). @default false */
   readonly force?: boolean;
-  /** Runs after the version is written and before CURRENT moves (its exports; test hooks). */
+  /**
+   * Runs while the items are written, once the number is reserved (the version's exports): CURRENT
+   * moves only after both finished, and a failure of either abandons the number.
+   */
+  readonly alongsideWrite?: (record: VersionRecord, items: readonly StoredBriefingItem[]) => Promise<void>;
+  /** Runs after the version is written and before CURRENT moves (test hooks). */
   readonly beforeMove?: (record: VersionRecord, items: readonly StoredBriefingItem[]) => Promise<void>;
   /** Clock (tests pin it). */
   readonly now?: () => Date;
@@ -293,9 +299,18 @@ export async function publishVersion(
     contract: BRIEFING_CONTRACT_ID,
   };
   try {
-    await stores.briefings.writeItems(request.dataset, version, items, renew);
-    await renew();
-    await stores.briefings.completeVersion(record);
+    // The items go to the table while the exports render and go to their bucket: the one waits
+    // on DynamoDB, the other mostly on this process. Neither is left running when one fails.
+    const writes = await Promise.allSettled([
+      (async () => {
+        await stores.briefings.writeItems(request.dataset, version, items, renew);
+        await renew();
+        await stores.briefings.completeVersion(record);
+      })(),
+      request.alongsideWrite?.(record, items),
+    ]);
+    const failed = writes.find((write) => write.status === 'rejected');
+    if (failed) throw failed.reason;
     await request.beforeMove?.(record, items);
     await renew();
     await moveCurrent(stores, {

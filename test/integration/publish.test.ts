@@ -113,5 +113,60 @@ for (const backend of integrationBackends().filter((candidate) => candidate.avai
         /has no version 9/,
       );
     });
+
+    it('writes the exports while the items are written, and moves CURRENT only when both succeeded: a failed export abandons the number (failure injected in the exports hook)', async () => {
+      const live = (await stores().briefings.current(dataset))?.version;
+      let exportedVersion = 0;
+
+      await expect(
+        publishVersion(stores(), {
+          dataset,
+          items: withMoldovaCaveat(items, 'Exports failed.'),
+          runId: 'run-5',
+          inputs: [],
+          alongsideWrite: async (record) => {
+            exportedVersion = record.version;
+            throw new Error('exports bucket refused the put');
+          },
+        }),
+      ).rejects.toThrow('exports bucket refused the put');
+
+      expect((await stores().briefings.current(dataset))?.version).toBe(live);
+      const reservation = (await stores().briefings.listReservations(dataset)).find(
+        (record) => record.version === exportedVersion,
+      );
+      expect(reservation?.state).toBe('abandoned');
+    });
+
+    it('does not report a failed item write before the exports written alongside have finished (failure injected: no emulator refuses a batch write)', async () => {
+      const live = (await stores().briefings.current(dataset))?.version;
+      const briefings = new Proxy(stores().briefings, {
+        get(target, property, receiver) {
+          if (property === 'writeItems') return async () => Promise.reject(new Error('table unavailable'));
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      let exportsFinished = false;
+
+      await expect(
+        publishVersion(
+          { ...stores(), briefings },
+          {
+            dataset,
+            items: withMoldovaCaveat(items, 'Items failed.'),
+            runId: 'run-6',
+            inputs: [],
+            alongsideWrite: async () => {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+              exportsFinished = true;
+            },
+          },
+        ),
+      ).rejects.toThrow('table unavailable');
+
+      expect(exportsFinished).toBe(true);
+      expect((await stores().briefings.current(dataset))?.version).toBe(live);
+    });
   });
 }

@@ -3,7 +3,7 @@ import type { BriefingItem } from '#contracts/briefing/item.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { EXPORT_FORMATS, type ExportFormat } from './formats.ts';
 import { EXPORT_MANIFEST } from './layout.ts';
-import { type RenderOptions, renderBriefingExport } from './render.ts';
+import { type ExportFile, type RenderOptions, renderBriefingExport } from './render.ts';
 import type { ExportMeta } from './tables.ts';
 
 export interface ExportObject {
@@ -13,6 +13,9 @@ export interface ExportObject {
   readonly sha256: string;
   readonly contentType: string;
 }
+
+/** Export objects put at once (each a PutObject of its own). */
+const PUTS_IN_FLIGHT = 8;
 
 function metaFromPrefix(prefix: string): ExportMeta {
   const match = /(?:^|\/)briefings\/([^/]+)\/v(\d+)\/$/.exec(prefix);
@@ -36,26 +39,45 @@ export async function writeExportsToBucket(
   prefix: string,
   formats: readonly ExportFormat[] = EXPORT_FORMATS,
   meta: ExportMeta = metaFromPrefix(prefix.endsWith('/') ? prefix : `${prefix}/`),
-  options: Pick<RenderOptions, 'onProgress'> = {},
+  options: Pick<RenderOptions, 'onProgress' | 'storedHashes'> = {},
 ): Promise<ExportObject[]> {
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const written: ExportObject[] = [];
   for (const format of formats) {
     const files = await renderBriefingExport(format, items, meta, options);
-    for (const file of files) {
-      const key = `${base}${format}/${file.path}`;
-      await store.put(key, file.bytes, {
-        contentType: file.contentType,
-        metadata: { dataset: meta.dataset, version: String(meta.version), format },
-      });
-      written.push({
-        key,
-        format,
-        size: file.bytes.byteLength,
-        sha256: createHash('sha256').update(file.bytes).digest('hex'),
-        contentType: file.contentType,
-      });
-    }
+    // A format's files go up PUTS_IN_FLIGHT at a time (one at a time, the 188 small Markdown
+    // files of a version spent 0.8 s waiting on round trips); the manifest lists them in order.
+    const objects = new Array<ExportObject>(files.length);
+    let next = 0;
+    const putNext = async (): Promise<void> => {
+      for (let index = next++; index < files.length; index = next++) {
+        const file = files[index] as ExportFile;
+        const key = `${base}${format}/${file.path}`;
+        try {
+          await store.put(key, file.bytes, {
+            contentType: file.contentType,
+            metadata: { dataset: meta.dataset, version: String(meta.version), format },
+          });
+        } catch (error) {
+          next = files.length;
+          throw error;
+        }
+        objects[index] = {
+          key,
+          format,
+          size: file.bytes.byteLength,
+          sha256: createHash('sha256').update(file.bytes).digest('hex'),
+          contentType: file.contentType,
+        };
+      }
+    };
+    const puts = await Promise.allSettled(
+      Array.from({ length: Math.min(PUTS_IN_FLIGHT, files.length) }, putNext),
+    );
+    // A failed put stops the others taking new files; nothing is left in flight when it throws.
+    const failed = puts.find((put) => put.status === 'rejected');
+    if (failed) throw failed.reason;
+    written.push(...objects);
   }
   const manifest = JSON.stringify(
     { dataset: meta.dataset, version: meta.version, as_of: meta.asOf, formats, objects: written },

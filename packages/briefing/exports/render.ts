@@ -1,5 +1,5 @@
 import { itemHash } from '#contracts/briefing/hash.ts';
-import type { BriefingItem, CountryItem, ThemeItem } from '#contracts/briefing/item.ts';
+import type { BriefingItem, CountryItem, StoredBriefingItem, ThemeItem } from '#contracts/briefing/item.ts';
 import { themeBrief, themeBriefName } from '../book/theme-brief.ts';
 import { renderArrow, renderParquet } from './arrow.ts';
 import { renderCsv } from './csv.ts';
@@ -27,6 +27,13 @@ export interface RenderOptions {
   readonly bom?: boolean;
   /** Called as each file is ready (progress for long exports). */
   readonly onProgress?: (file: ExportFile) => void;
+  /**
+   * The items are publish's hashed items (hashVersion: each `hash` is itemHash of its body, just
+   * computed): the JSON export takes that hash instead of hashing every body again (17 MB of
+   * bodies at 1M survey rows). Items read back from a store are hashed again (the default).
+   * @default false
+   */
+  readonly storedHashes?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -78,10 +85,13 @@ export async function renderBriefingExport(
       break;
     }
     case 'json': {
+      const hashOf = options.storedHashes
+        ? (item: BriefingItem) => (item as StoredBriefingItem).hash
+        : (item: BriefingItem) => itemHash(item);
       const withHash = items.map((item) => ({
         type: item.type,
         id: item.id,
-        hash: itemHash(item),
+        hash: hashOf(item),
         body: item.body,
         ...(item.lineage ? { lineage: item.lineage } : {}),
       }));
