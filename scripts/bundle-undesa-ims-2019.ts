@@ -8,6 +8,7 @@
  * year (1990–2019) and sex; values unchanged. Run: `npx tsx scripts/bundle-undesa-ims-2019.ts <extract.csv>`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { countryReference } from '#packages/formats/countries.ts';
 
 /** Countries with a brief in the bundled evidence base: pilots, surveyed UNCTs, JMDI targets, event hosts. */
@@ -27,10 +28,10 @@ const [
   output = 'data-contracts/samples/statistics/undesa-ims-2019.csv',
 ] = process.argv.slice(2);
 const countries = countryReference();
-const lines = readFileSync(input, 'utf8').trim().split(/\r?\n/);
+/** The extract's rows (areas such as "China, Hong Kong SAR" are quoted: a CSV parser reads them). */
+const rows: string[][] = parse(readFileSync(input, 'utf8'), { from_line: 2, skip_empty_lines: true });
 const out = [HEADER];
-for (const line of lines.slice(1)) {
-  const [m49, area, type, year, sex, stock, pct] = line.split(',');
+for (const [m49, area, type, year, sex, stock, pct] of rows) {
   const iso3 = countries.rows.find((country) => country.m49 === m49)?.iso3;
   if (!iso3 || !BRIEFED.includes(iso3)) continue;
   const quoted = (text: string) => `"${text.replace(/"/g, '""')}"`;
