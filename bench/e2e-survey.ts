@@ -224,7 +224,7 @@ export async function e2eSurveyBenchmark<L>(options: {
     const ingested = JSON.parse(ingest.stdout) as { files: { rowsAccepted?: number; status: string }[] };
     const ingestStages = stageStats(statsFile);
     // What the ingest and normalise functions do in AWS; parquet-copy is a function of its own
-    // (locally left to hld refresh since 2026-12-03; filtered for runs of older trees).
+    // (locally left to the first hld query since 2026-12-03; filtered for runs of older trees).
     const ingestPath = ingestStages.filter((entry) => entry.stage !== 'parquet-copy');
     process.stderr.write(`${round(ingest.seconds, 1)} s; refresh `);
     const refresh = await runMeasured(['refresh', '--json'], apart);
@@ -260,7 +260,7 @@ export async function e2eSurveyBenchmark<L>(options: {
         emulatorPeakRssMB: ingest.emulatorMB,
         status: ingested.files[0]?.status ?? 'unknown',
         target: 'ratio <= 2.0, stage peak <= 512 MB',
-        note: 'node bin/hld.js ingest survey-response-1m.csv --kind survey (200 MB) after hld run; emulators out of process (HLD_EMBEDDED_OUT_OF_PROCESS=1). value: the whole command; peakRssMB: the highest of the ingest and normalise stages (peak reset per stage); processPeakRssMB: the hld process over the command (parquet-copy, its own function in AWS, is left to hld refresh locally too)',
+        note: 'node bin/hld.js ingest survey-response-1m.csv --kind survey (200 MB) after hld run; emulators out of process (HLD_EMBEDDED_OUT_OF_PROCESS=1). value: the whole command; peakRssMB: the highest of the ingest and normalise stages (peak reset per stage); processPeakRssMB: the hld process over the command (parquet-copy, its own function in AWS, is left to the first hld query locally)',
         ...common,
       }),
       line({
@@ -275,7 +275,7 @@ export async function e2eSurveyBenchmark<L>(options: {
         version: refreshed.version ?? 0,
         published: refreshed.published ?? false,
         target: '<= 10 s, stage peak <= 1024 MB',
-        note: 'node bin/hld.js refresh after that ingest; emulators out of process. value: the whole command, the Parquet copies hld ingest left (not a stage: after the steps) included; peakRssMB: the highest of its steps and of the stages the publish triggers (peak reset per stage); processPeakRssMB: the hld process over the command',
+        note: 'node bin/hld.js refresh after that ingest; emulators out of process. value: the whole command (the Parquet copies are left to the first hld query); peakRssMB: the highest of its steps and of the stages the publish triggers (peak reset per stage); processPeakRssMB: the hld process over the command',
         ...common,
       }),
       line({

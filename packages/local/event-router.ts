@@ -54,8 +54,9 @@ export interface RouterOptions {
   readonly deadLetters?: Pick<LocalDeadLetters, 'keep'> | false;
   /**
    * Stages this router does not run: their events are left for a later command, which finds the
-   * work from the stored state (e.g. `hld ingest` leaves parquet-copy to `hld refresh`:
-   * parquet-pending.ts). Only for stages whose missing output is found that way.
+   * work from the stored state (e.g. `hld ingest` leaves parquet-copy to the first `hld query`
+   * that needs the copy: packages/local/sql.ts). Only for stages whose missing output is found
+   * that way.
    * @default none
    */
   readonly leaveForLater?: readonly string[];

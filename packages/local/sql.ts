@@ -2,7 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineContext } from '#packages/pipeline/context.ts';
-import { arrowFileToParquet, objectByteRanges, parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
+import {
+  arrowFileToParquet,
+  objectByteRanges,
+  PARQUET_CONTENT_TYPE,
+  parquetCopyKey,
+} from '#packages/pipeline/parquet-copy.ts';
 import {
   type QueryTable,
   queryTables,
@@ -55,9 +60,16 @@ async function fetchLiveCopies(ctx: PipelineContext, folder: string): Promise<Ma
     if (!snapshot) continue; // accepted but not normalised yet: nothing to query
     for (const { table, key } of snapshot.tables) {
       const copyKey = parquetCopyKey(table, snapshot.sha256, snapshot.snapshotId);
-      const bytes = (await ctx.curated.exists(copyKey))
-        ? await ctx.curated.get(copyKey)
-        : await arrowFileToParquet(await objectByteRanges(ctx.curated, key));
+      let bytes: Uint8Array;
+      if (await ctx.curated.exists(copyKey)) {
+        bytes = await ctx.curated.get(copyKey);
+      } else {
+        // Nothing local waits on the parquet-copy stage (as in AWS, where it is a function of its
+        // own): the first query writes the copy it needs, as that stage would (one whole PUT: a
+        // stop before it leaves no copy, and the next query converts again).
+        bytes = await arrowFileToParquet(await objectByteRanges(ctx.curated, key));
+        await ctx.curated.put(copyKey, bytes, { contentType: PARQUET_CONTENT_TYPE });
+      }
       const partition = join(folder, table, `${SOURCE_PARTITION_COLUMN}=${snapshot.sha256}`);
       await mkdir(partition, { recursive: true });
       await writeFile(join(partition, `${snapshot.snapshotId}.parquet`), bytes);

@@ -198,6 +198,9 @@ export interface ParquetCopyResult {
   readonly bytes: number;
 }
 
+/** The media type of every Parquet copy. */
+export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
+
 /**
  * Write a zstd Parquet copy of every curated table of one snapshot (the Athena-friendly copy).
  * Off the hot path on purpose: parquet-wasm is slower than normalising the file
@@ -216,7 +219,7 @@ export async function writeParquetCopies(
     // Read by ranges: the IPC file (278 MB for 1M rows of 23 columns) is never held whole.
     const parquet = await arrowFileToParquet(await objectByteRanges(deps.curated, key));
     const target = parquetCopyKey(table, snapshot.sha256, snapshotIdOf(key));
-    await deps.curated.put(target, parquet, { contentType: 'application/vnd.apache.parquet' });
+    await deps.curated.put(target, parquet, { contentType: PARQUET_CONTENT_TYPE });
     written.push({ table, key: target, rows, bytes: parquet.byteLength });
   }
   return written;

@@ -12,7 +12,6 @@ import {
   objectCreatedEvent,
   runLocalRefresh,
 } from '#packages/local/event-router.ts';
-import { writeMissingParquetCopies } from '#packages/local/parquet-pending.ts';
 import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
 import {
   type IngestedUpload,
@@ -91,9 +90,8 @@ export async function uploadAndDispatch(
   const router = createLocalEventRouter(PIPELINE, {
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
     onIngested: (upload) => ingested.set(upload.key, upload),
-    // As in AWS, nothing the command answers waits on the Parquet copy: `hld refresh` writes the
-    // copies still missing, found from the ledger (parquet-pending.ts), and `hld query` converts
-    // a missing one on the spot.
+    // As in AWS, nothing the command answers waits on the Parquet copy: the first `hld query` that
+    // needs a snapshot's copy writes it (packages/local/sql.ts).
     leaveForLater: ['parquet-copy'],
   });
   const summaries: UploadSummary[] = [];
@@ -287,7 +285,7 @@ export async function refresh(
   const bar = out.progress?.bar(steps.length, 'refresh');
   bar?.update(0, steps[0]);
   try {
-    const refreshed = await runLocalRefresh(
+    return await runLocalRefresh(
       initial,
       PIPELINE,
       {},
@@ -315,10 +313,6 @@ export async function refresh(
       },
       router,
     );
-    // The Parquet copies `hld ingest` left for later (or a kill interrupted), after the publish.
-    const copied = await writeMissingParquetCopies(session.ctx);
-    if (copied > 0) out.info(`refresh: wrote the Parquet copies of ${copied} snapshot(s) for hld query`);
-    return refreshed;
   } catch (error) {
     throw backendLost(error, session.backend.name, `during the refresh (after its '${step}' step)`) ?? error;
   } finally {
