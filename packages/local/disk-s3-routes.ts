@@ -80,6 +80,22 @@ export function serveBodiesFromDisk(app: FauxqsApp, store: DiskS3Store): void {
   });
 }
 
+/** The headers a GET and a HEAD of an object share: type, ETag, time and user metadata. */
+function objectHeaders(
+  reply: HookReply,
+  object: {
+    readonly contentType: string;
+    readonly etag: string;
+    readonly lastModified: Date;
+    readonly metadata: Readonly<Record<string, string>>;
+  },
+): void {
+  reply.header('content-type', object.contentType);
+  reply.header('etag', object.etag);
+  reply.header('last-modified', object.lastModified.toUTCString());
+  for (const [name, value] of Object.entries(object.metadata)) reply.header(`x-amz-meta-${name}`, value);
+}
+
 async function getObject(
   request: HookRequest,
   reply: HookReply,
@@ -88,10 +104,7 @@ async function getObject(
   key: string,
 ): Promise<void> {
   const { object, path } = await store.openObject(bucket, key);
-  reply.header('content-type', object.contentType);
-  reply.header('etag', object.etag);
-  reply.header('last-modified', object.lastModified.toUTCString());
-  for (const [name, value] of Object.entries(object.metadata)) reply.header(`x-amz-meta-${name}`, value);
+  objectHeaders(reply, object);
   const total = object.contentLength;
   const rangeHeader = request.headers.range;
   if (rangeHeader) {
@@ -118,10 +131,7 @@ async function getObject(
  * hash every body it reads once more to validate it.
  */
 function headWithChecksums(reply: HookReply, record: StoredObjectRecord): void {
-  reply.header('content-type', record.contentType);
-  reply.header('etag', record.etag);
-  reply.header('last-modified', new Date(record.lastModified).toUTCString());
-  for (const [name, value] of Object.entries(record.metadata)) reply.header(`x-amz-meta-${name}`, value);
+  objectHeaders(reply, { ...record, lastModified: new Date(record.lastModified) });
   reply.header('accept-ranges', 'bytes');
   reply.header('content-length', record.size);
   reply.header('x-amz-checksum-sha256', Buffer.from(record.sha256, 'hex').toString('base64'));

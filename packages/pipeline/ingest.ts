@@ -141,8 +141,8 @@ export async function ingestUpload(uploadKey: string, deps: IngestDependencies):
   const { size, lastModified, metadata } = await deps.raw.stat(uploadKey);
   const encoding = metadata?.[UPLOAD_ENCODING_METADATA];
   const bytes = size > deps.config.maxUploadBytes ? undefined : await deps.raw.get(uploadKey);
-  // A large upload is hashed by the store as it arrives (the embedded store always; S3 for a
-  // single PUT sent with its SHA-256): one HEAD instead of reading 200 MB again. Else read it.
+  // A large upload hashed by the store as it arrived (the embedded store: one HEAD instead of
+  // reading 200 MB again); else, and always on S3 (receivedDigests), it is read and hashed here.
   const digests = bytes
     ? { sha256: sha256Hex(bytes), sha1: createHash('sha1').update(bytes).digest('hex') }
     : ((await deps.raw.receivedDigests(uploadKey)) ??

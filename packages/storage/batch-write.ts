@@ -1,4 +1,5 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachConcurrently } from './concurrently.ts';
 import { BatchWriteIncompleteError } from './errors.ts';
 
 /** BatchWriteItem accepts at most 25 requests per call (DynamoDB limit). */
@@ -60,13 +61,6 @@ export async function batchWrite(
     }
   };
 
-  const concurrency = Math.max(1, options.concurrency ?? 8);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next++];
-      if (chunk) await writeChunk(chunk);
-    }
-  });
-  await Promise.all(workers);
+  // After a chunk fails no other starts, and the call rejects only once none is in flight.
+  await forEachConcurrently(chunks, options.concurrency ?? 8, writeChunk);
 }

@@ -136,10 +136,10 @@ export class ObjectStore {
   /**
    * The SHA-256 and SHA-1 (hex) of an object as the store computed them from the bytes it
    * received (HeadObject with `ChecksumMode: ENABLED`), or undefined unless it has both as
-   * full-object checksums. S3 has them only for a single PUT sent with that checksum, which it
-   * verified on receipt (a multipart upload's SHA checksums are composite: a hash of the parts'
-   * hashes, not the object's); the embedded store has them for every object it wrote. A caller
-   * that gets undefined reads the object to hash it (`digests`).
+   * full-object checksums. S3 never has both: an upload carries one checksum algorithm (and a
+   * multipart upload's SHA checksum is composite, a hash of the parts' hashes); the embedded store
+   * has both for every object it wrote. A caller that gets undefined reads the object to hash it
+   * (`digests`): in AWS, always.
    */
   async receivedDigests(key: string): Promise<{ sha256: string; sha1: string } | undefined> {
     let head: HeadObjectCommandOutput;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { BriefingItem } from '#contracts/briefing/item.ts';
+import { forEachConcurrently } from '#packages/storage/concurrently.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { EXPORT_FORMATS, type ExportFormat } from './formats.ts';
 import { EXPORT_MANIFEST } from './layout.ts';
-import { type ExportFile, type RenderOptions, renderBriefingExport } from './render.ts';
+import { type RenderOptions, renderBriefingExport } from './render.ts';
 import type { ExportMeta } from './tables.ts';
 
 export interface ExportObject {
@@ -47,36 +48,22 @@ export async function writeExportsToBucket(
     const files = await renderBriefingExport(format, items, meta, options);
     // A format's files go up PUTS_IN_FLIGHT at a time (one at a time, the 188 small Markdown
     // files of a version spent 0.8 s waiting on round trips); the manifest lists them in order.
-    const objects = new Array<ExportObject>(files.length);
-    let next = 0;
-    const putNext = async (): Promise<void> => {
-      for (let index = next++; index < files.length; index = next++) {
-        const file = files[index] as ExportFile;
-        const key = `${base}${format}/${file.path}`;
-        try {
-          await store.put(key, file.bytes, {
-            contentType: file.contentType,
-            metadata: { dataset: meta.dataset, version: String(meta.version), format },
-          });
-        } catch (error) {
-          next = files.length;
-          throw error;
-        }
-        objects[index] = {
-          key,
-          format,
-          size: file.bytes.byteLength,
-          sha256: createHash('sha256').update(file.bytes).digest('hex'),
-          contentType: file.contentType,
-        };
-      }
-    };
-    const puts = await Promise.allSettled(
-      Array.from({ length: Math.min(PUTS_IN_FLIGHT, files.length) }, putNext),
-    );
     // A failed put stops the others taking new files; nothing is left in flight when it throws.
-    const failed = puts.find((put) => put.status === 'rejected');
-    if (failed) throw failed.reason;
+    const objects = new Array<ExportObject>(files.length);
+    await forEachConcurrently(files, PUTS_IN_FLIGHT, async (file, index) => {
+      const key = `${base}${format}/${file.path}`;
+      await store.put(key, file.bytes, {
+        contentType: file.contentType,
+        metadata: { dataset: meta.dataset, version: String(meta.version), format },
+      });
+      objects[index] = {
+        key,
+        format,
+        size: file.bytes.byteLength,
+        sha256: createHash('sha256').update(file.bytes).digest('hex'),
+        contentType: file.contentType,
+      };
+    });
     written.push(...objects);
   }
   const manifest = JSON.stringify(
