@@ -202,7 +202,6 @@ async function rawIsIntact(
   return raw.exists(file.rawKey);
 }
 
-/** Every current source has the curated tables of its current contracts, readable. */
 /**
  * Accepted uploads no name points at. Ingest records a file as accepted, then points its name at
  * it: a command stopped in between (Ctrl-C, a kill) leaves rows `hld status` counts as accepted
@@ -260,6 +259,7 @@ async function checkSourcePointers(doctor: Doctor): Promise<void> {
   }
 }
 
+/** Every current source has the curated tables of its current contracts, readable. */
 async function checkCuratedTables(doctor: Doctor): Promise<void> {
   const { ctx } = doctor.session;
   const checked = new Set<string>();
