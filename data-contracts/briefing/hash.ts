@@ -23,14 +23,35 @@ export function itemHash(item: Pick<BriefingItem, 'body'>): string {
   return createHash('sha256').update(canonicalJson(item.body)).digest('hex');
 }
 
+/**
+ * The canonical body text each `withHash` item was hashed from, for `storedItemJson` to reuse:
+ * serialising the bodies is most of hashing them (17 MB of bodies at 1M survey rows), and
+ * storage would otherwise serialise them again. Weak: the text lives as long as its item.
+ */
+const hashedBodies = new WeakMap<object, string>();
+
+/**
+ * The stored text of an item: `canonicalJson({ body, lineage: lineage ?? null })`, with the body
+ * text `withHash` hashed when the item came from it (the same bytes either way).
+ */
+export function storedItemJson(item: Pick<BriefingItem, 'body' | 'lineage'>): string {
+  const body = hashedBodies.get(item);
+  if (body === undefined) return canonicalJson({ body: item.body, lineage: item.lineage ?? null });
+  // The keys in canonical order ('body' < 'lineage'), each value as canonicalJson writes it.
+  return `{"body":${body},"lineage":${canonicalJson(item.lineage ?? null)}}`;
+}
+
 /** `<type>#<id>`: an item's key within a version. */
 export function itemKey(item: Pick<BriefingItem, 'type' | 'id'>): string {
   return `${item.type}#${item.id}`;
 }
 
-/** The item with its hash. */
+/** The item with its hash (its canonical body text kept for `storedItemJson`). */
 export function withHash<T extends BriefingItem>(item: T): T & { readonly hash: string } {
-  return { ...item, hash: itemHash(item) };
+  const body = canonicalJson(item.body);
+  const hashed = { ...item, hash: createHash('sha256').update(body).digest('hex') };
+  hashedBodies.set(hashed, body);
+  return hashed;
 }
 
 /** The content hash of a version: over the sorted (key, item hash) pairs. */

@@ -31,15 +31,29 @@ function integrityProblems(set: CuratedTableSet): IntegrityProblem[] {
     const childKeys = new ColumnText(children.codes(relation.field));
     const broken = childKeys.perCode((value) => value !== undefined && !keys.has(String(value)));
     const refs = children.refs();
-    const found = new Map<string, { value: string; doc: string; ranges: RowRangeList }>();
+    // One entry per (value text, document), found by numbers: the value's first code of that
+    // text (two values may print alike) times the documents, plus the document's code (documents
+    // are interned: one code per text). No text is made per row (1M broken rows at 1M survey rows).
+    const sameText = new Int32Array(childKeys.texts.length);
+    const firstOfText = new Map<string, number>();
+    childKeys.texts.forEach((value, code) => {
+      if (!broken[code]) return;
+      let first = firstOfText.get(value);
+      if (first === undefined) {
+        first = code;
+        firstOfText.set(value, first);
+      }
+      sameText[code] = first;
+    });
+    const docCount = set.docs.length;
+    const found = new Map<number, { value: string; doc: string; ranges: RowRangeList }>();
     for (let row = 0; row < children.length; row += 1) {
-      if (!broken[childKeys.codes[row]! + 1]) continue;
-      const doc = set.docs[refs.doc[row]!]!;
-      const value = childKeys.text(row);
-      const key = `${value}\u0000${doc}`;
+      const code = childKeys.codes[row]! + 1;
+      if (!broken[code]) continue;
+      const key = sameText[code]! * docCount + refs.doc[row]!;
       let entry = found.get(key);
       if (!entry) {
-        entry = { value, doc, ranges: new RowRangeList() };
+        entry = { value: childKeys.texts[code]!, doc: set.docs[refs.doc[row]!]!, ranges: new RowRangeList() };
         found.set(key, entry);
       }
       entry.ranges.add(relation.table, refs.locators, row);
@@ -56,12 +70,15 @@ function integrityProblems(set: CuratedTableSet): IntegrityProblem[] {
       });
     }
   }
-  return problems.sort((a, b) =>
-    byText(
-      `${a.table}|${a.field}|${a.value}|${a.source_doc_id}`,
-      `${b.table}|${b.field}|${b.value}|${b.source_doc_id}`,
-    ),
-  );
+  // Sorted by one text per problem, made once (not twice per comparison: 49k problems at 1M rows);
+  // the sort is stable, as before.
+  return problems
+    .map((problem) => ({
+      problem,
+      order: `${problem.table}|${problem.field}|${problem.value}|${problem.source_doc_id}`,
+    }))
+    .sort((a, b) => byText(a.order, b.order))
+    .map(({ problem }) => problem);
 }
 
 /** One cited document as the registry describes it, with the rows citing it. */

@@ -1,7 +1,6 @@
 import { BRIEFING_CONTRACT_ID, checkBriefingItem } from '#contracts/briefing/check.ts';
-import { contentHash, itemHash, withHash } from '#contracts/briefing/hash.ts';
+import { contentHash, itemHash, itemKey, withHash } from '#contracts/briefing/hash.ts';
 import type { BriefingItem, StoredBriefingItem } from '#contracts/briefing/item.ts';
-import { diffVersions } from '#packages/briefing/diff.ts';
 import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import type {
   AuditRecord,
@@ -380,7 +379,9 @@ export interface DiffCounts {
 
 /**
  * The diff of a publish against the version it replaced: the new items as published (in memory)
- * against the previous version's stored items. The new version is never read back.
+ * against the previous version's stored items. The new version is never read back. Only the
+ * counts are wanted, so items are matched by key and compared by hash (as `diffVersions` decides
+ * what changed) without listing their field changes (≈ 1 s for the sources item at 1M rows).
  */
 export async function diffAgainstPrevious(
   briefings: Pick<BriefingStore, 'listItems'>,
@@ -389,11 +390,22 @@ export async function diffAgainstPrevious(
 ): Promise<DiffCounts> {
   if (!outcome.published) return { added: 0, removed: 0, changed: 0 };
   if (outcome.previousVersion === 0) return { added: outcome.items.length, removed: 0, changed: 0 };
-  const diff = diffVersions(
-    { version: outcome.previousVersion, items: await briefings.listItems(dataset, outcome.previousVersion) },
-    { version: outcome.version, items: outcome.items },
+  const before = new Map(
+    (await briefings.listItems(dataset, outcome.previousVersion)).map((item) => [itemKey(item), item.hash]),
   );
-  return { added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length };
+  const after = new Set<string>();
+  let added = 0;
+  let changed = 0;
+  for (const item of outcome.items) {
+    const key = itemKey(item);
+    after.add(key);
+    const hash = before.get(key);
+    if (hash === undefined) added += 1;
+    else if (hash !== item.hash) changed += 1;
+  }
+  let removed = 0;
+  for (const key of before.keys()) if (!after.has(key)) removed += 1;
+  return { added, removed, changed };
 }
 
 /** Errors of rolling back: the version asked for cannot become CURRENT. */

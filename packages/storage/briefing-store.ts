@@ -6,7 +6,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { canonicalJson, itemKey } from '#contracts/briefing/hash.ts';
+import { itemKey, storedItemJson } from '#contracts/briefing/hash.ts';
 import {
   type BriefingItemType,
   isBriefingItemType,
@@ -163,7 +163,7 @@ export class BriefingStore {
       const requests: WriteRequest[] = [];
       for (const item of items.slice(start, start + chunkItems)) {
         const key = itemKey(item);
-        const body = canonicalJson({ body: item.body, lineage: item.lineage ?? null });
+        const body = storedItemJson(item);
         const parts = Math.max(1, Math.ceil(body.length / PART_CHARS));
         for (let part = 0; part < parts; part += 1) {
           requests.push({
