@@ -384,7 +384,8 @@ async function splitAndNormalise(
         // The speculative start was not a record start: read the segment again from the proven one.
         reruns += 1;
         const line =
-          lineOf[index]! + countLineBreaks(source.read(starts[index]!, expected), 0, expected - starts[index]!);
+          lineOf[index]! +
+          countLineBreaks(source.read(starts[index]!, expected), 0, expected - starts[index]!);
         result = await pool.run(job(index, expected, line, false));
       }
       if (result.kind !== 'done')
