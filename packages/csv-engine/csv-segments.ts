@@ -244,9 +244,13 @@ function fileSource(fd: number, size: number): ByteSource {
   return { length: size, fd, read: (start, end) => readRange(fd, start, Math.min(end, size)) };
 }
 
-/** Bytes `[start, end)` of an open file, in an ArrayBuffer of their own. */
-function readRange(fd: number, start: number, end: number): Uint8Array {
-  const bytes = new Uint8Array(Math.max(0, end - start));
+/**
+ * Bytes `[start, end)` of an open file, in an ArrayBuffer of their own, or in `into` when it is
+ * large enough.
+ */
+function readRange(fd: number, start: number, end: number, into?: Uint8Array): Uint8Array {
+  const length = Math.max(0, end - start);
+  const bytes = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
   let done = 0;
   while (done < bytes.length) {
     const read = readSync(fd, bytes, done, bytes.length - done, start + done);
@@ -358,7 +362,7 @@ async function splitAndNormalise(
     const columns = output!.columns;
     const batchSize = Math.max(1, options.batchSize ?? 65_536);
     const summary = emptySummary();
-    const keys = new KeyHashSet();
+    const keys = new KeyHashSet(plan.expectedRecords);
     let notices: readonly ReadNotice[] = [];
     let pendingRows = 0;
     let rows = 0;
@@ -399,9 +403,10 @@ async function splitAndNormalise(
         return serial('rows with and without a parent mixed', starts.length, reruns);
       waiting ||= findings.waiting;
       if (findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
-      if (keys.seenAny(result.probes))
+      // Keys looked up but not accepted in this segment must not be in an earlier one; keys
+      // accepted here are checked and added in one probe each.
+      if (keys.seenAny(result.probes) || keys.addAll(result.inserts))
         return serial('a primary key repeated across segments', starts.length, reruns);
-      keys.addAll(result.inserts);
       if (index === 0) notices = findings.notices;
       mergeSummary(summary, result.summary);
       for (const piece of result.pieces) {
@@ -447,7 +452,9 @@ async function splitAndNormalise(
 function planSegments(
   source: ByteSource,
   segmentBytes: number,
-): { starts: number[]; delimiter: number; header: Uint8Array; bom: number } | string {
+):
+  | { starts: number[]; delimiter: number; header: Uint8Array; bom: number; expectedRecords: number }
+  | string {
   const bytes = source.read(0, SERIAL_CHUNK_BYTES);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return 'UTF-16';
   const bom = startsWithBom(bytes, 0) ? 3 : 0;
@@ -473,7 +480,9 @@ function planSegments(
     if (lf < 0 || lf + 1 >= source.length) break;
     starts.push(lf + 1);
   }
-  return { starts, delimiter, header: copyOf(data, 0, headerEnd), bom };
+  // Records the file likely holds, by the first chunk's: the key set is sized for them at once.
+  const expectedRecords = Math.ceil((source.length / Math.max(1, data.length)) * block.records);
+  return { starts, delimiter, header: copyOf(data, 0, headerEnd), bom, expectedRecords };
 }
 
 /** Offset of the first LF at or after `from`, or -1. */
@@ -520,17 +529,37 @@ function recordStart(block: RecordBlock, record: number): number {
 
 /**
  * Line breaks in `[from, to)` as the tokenizer counts them, quoted or not: every LF, every CR,
- * a CRLF once. (Neither bound splits a CRLF: segments start after an LF.) One pass over the
- * bytes: an `indexOf` per line costs a call per line, 6× this loop on 1M-line files.
+ * a CRLF once. (Neither bound splits a CRLF: segments start after an LF.) Without a CR, four
+ * bytes at a time: an `indexOf` per line costs a call per line (1.3 s of the main thread on
+ * 1M lines), a loop per byte 0.7 s per worker.
  */
 export function countLineBreaks(bytes: Uint8Array, from: number, to: number): number {
   const end = Math.min(to, bytes.length);
+  if (from >= end) return 0;
+  const cr = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(CR, from);
+  if (cr < 0 || cr >= end) return countLineFeeds(bytes, from, end);
   let count = 0;
   for (let at = from; at < end; at += 1) {
     const byte = bytes[at]!;
     if (byte === LF) count += 1;
     else if (byte === CR && (at + 1 >= end || bytes[at + 1] !== LF)) count += 1;
   }
+  return count;
+}
+
+/** LF bytes in `[from, end)`, counted a 32-bit word at a time (exact zero-byte test, no carries). */
+function countLineFeeds(bytes: Uint8Array, from: number, end: number): number {
+  let count = 0;
+  let at = from;
+  for (; at < end && ((bytes.byteOffset + at) & 3) !== 0; at += 1) if (bytes[at] === LF) count += 1;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + at, (end - at) >>> 2);
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index]! ^ 0x0a0a0a0a;
+    // 0x80 in each byte of `word` that is zero, i.e. each LF byte of the input.
+    const zero = ~(((word & 0x7f7f7f7f) + 0x7f7f7f7f) | word | 0x7f7f7f7f);
+    if (zero !== 0) count += Math.imul(zero >>> 7, 0x01010101) >>> 24;
+  }
+  for (at += 4 * words.length; at < end; at += 1) if (bytes[at] === LF) count += 1;
   return count;
 }
 
@@ -550,10 +579,19 @@ function mergeSummary(summary: ValidationSummary, part: ValidationSummary): void
 
 /** Keys by content (pairs of 32-bit hashes), open addressing. */
 class KeyHashSet {
-  private table = new Int32Array(1 << 16);
-  private used = new Uint8Array(1 << 15);
-  private mask = (1 << 15) - 1;
+  private table: Int32Array;
+  private used: Uint8Array;
+  private mask: number;
   private size = 0;
+
+  /** @param expectedKeys sized for them at once (at most 4M), else doubled as keys come */
+  constructor(expectedKeys: number) {
+    let slots = 1 << 15;
+    while (slots < 2 * Math.min(expectedKeys, 1 << 22) + 2) slots *= 2;
+    this.table = new Int32Array(2 * slots);
+    this.used = new Uint8Array(slots);
+    this.mask = slots - 1;
+  }
 
   /** Some pair of `pairs` is in the set. */
   seenAny(pairs: Int32Array): boolean {
@@ -563,8 +601,12 @@ class KeyHashSet {
     return false;
   }
 
-  addAll(pairs: Int32Array): void {
-    for (let index = 0; index < pairs.length; index += 2) this.add(pairs[index]!, pairs[index + 1]!);
+  /** Add every pair of `pairs`; true if some pair was in the set already. */
+  addAll(pairs: Int32Array): boolean {
+    let seen = false;
+    for (let index = 0; index < pairs.length; index += 2)
+      if (!this.add(pairs[index]!, pairs[index + 1]!)) seen = true;
+    return seen;
   }
 
   private has(first: number, second: number): boolean {
@@ -574,16 +616,18 @@ class KeyHashSet {
     return false;
   }
 
-  private add(first: number, second: number): void {
+  /** Add a pair; false if it was in the set already. */
+  private add(first: number, second: number): boolean {
     if ((this.size + 1) * 2 > this.mask) this.grow();
     let slot = first & this.mask;
     for (; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return;
+      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return false;
     }
     this.used[slot] = 1;
     this.table[2 * slot] = first;
     this.table[2 * slot + 1] = second;
     this.size += 1;
+    return true;
   }
 
   private grow(): void {
@@ -670,10 +714,29 @@ function startWorker(): Worker {
   const typescript = url.pathname.endsWith('.ts');
   return new Worker(url, {
     workerData: { [WORKER_TAG]: true },
-    // A `.ts` module needs tsx's loader in the worker too (under vitest the process has none).
-    ...(typescript ? { execArgv: ['--import', 'tsx'] } : {}),
+    // A `.ts` module needs tsx's loader in the worker too (under vitest the process has none); a
+    // bundle needs none, even when the process was started with one (the benchmark's child): tsx
+    // would cost each worker ~0.3 s of CPU to load.
+    execArgv: typescript ? ['--import', 'tsx'] : withoutTsx(process.execArgv),
   });
 }
+
+/** `execArgv` without the flags that load tsx (`--import tsx`, `--import=tsx`). */
+function withoutTsx(execArgv: readonly string[]): string[] {
+  return execArgv.filter(
+    (arg, index) =>
+      arg !== '--import=tsx' &&
+      !(arg === '--import' && execArgv[index + 1] === 'tsx') &&
+      !(arg === 'tsx' && execArgv[index - 1] === '--import'),
+  );
+}
+
+/**
+ * The buffer a worker reads its segments into, reused from one segment to the next (nothing of a
+ * segment's bytes outlives its job: the columns copy what they keep): no fresh 9 MiB to zero and
+ * fault in per segment.
+ */
+let segmentBuffer = new Uint8Array(0);
 
 /** The work of one segment, in a worker thread (`tell` posts the `lines` message). */
 function readSegment(
@@ -681,7 +744,9 @@ function readSegment(
   tell: (message: LinesMessage) => void,
 ): { result: SegmentResult; transfer: ArrayBuffer[] } {
   const cpuStart = threadCpuMicros();
-  const bytes = job.bytes ?? readRange(job.fd!, job.start, job.end);
+  if (job.bytes === undefined && segmentBuffer.length < job.end - job.start)
+    segmentBuffer = new Uint8Array(job.end - job.start);
+  const bytes = job.bytes ?? readRange(job.fd!, job.start, job.end, segmentBuffer);
   if (job.countLines) tell({ kind: 'lines', breaks: countLineBreaks(bytes, 0, job.stopAt - job.start) });
   const pieces: Piece[] = [];
   const pieceOutput: RowOutputFactory = (specs) => {

@@ -45,9 +45,10 @@ export class PrimaryKeySet {
   /** Some key so far had a part containing U+001F. */
   joinedSeen = false;
   /**
-   * With a log, every key looked up and every key inserted is also recorded by the content of
-   * its parts (two independent 32-bit hashes), so that the keys of the segments of a file split
-   * over worker threads can be compared across segments (csv-segments.ts).
+   * With a log, every key inserted, and every key looked up but not inserted, is also recorded by
+   * the content of its parts (two independent 32-bit hashes), so that the keys of the segments of
+   * a file split over worker threads can be compared across segments (csv-segments.ts). A key
+   * inserted is logged once, as inserted: the main thread checks and adds it in one probe.
    */
   readonly log: KeyLog | undefined;
   /** Per part: a second hash of each interned id's bytes (0 = not computed yet). */
@@ -119,7 +120,7 @@ export class PrimaryKeySet {
 
   /** Record the current key (just looked up with `find`, not present) as first accepted on `line`. */
   insert(line: number): void {
-    if (this.log) this.log.add(true, this.lastContent1, this.lastContent2);
+    if (this.log) this.log.inserted(this.lastContent1, this.lastContent2);
     const id = this.size;
     if (id >= this.lines.length) {
       this.tuples = growInt32(this.tuples, (id + 1) * this.width);
@@ -198,10 +199,18 @@ export class PrimaryKeySet {
 
 /** Keys by content, in the order they were looked up (probes) and inserted (inserts): hash pairs. */
 export class KeyLog {
+  /** Keys looked up and not inserted (pairs of hashes). */
   probes = new Int32Array(1024);
   probeCount = 0;
+  /** Keys inserted (pairs of hashes). */
   inserts = new Int32Array(1024);
   insertCount = 0;
+
+  /** The key logged last as looked up (`first`, `second`) is inserted: move it to `inserts`. */
+  inserted(first: number, second: number): void {
+    this.probeCount -= 1;
+    this.add(true, first, second);
+  }
 
   add(inserted: boolean, first: number, second: number): void {
     if (inserted) {
