@@ -41,9 +41,13 @@ import { FastPathIneligibleError } from './errors.ts';
  *
  * What depends on the whole file is decided in file order on the main thread, or makes the file
  * go through the single-threaded path (`fallback`):
- * - primary keys: each segment logs its keys by content (two 32-bit hashes); a key looked up in a
- *   segment and accepted in an earlier one (or a hash collision) means a duplicate across
- *   segments, whose `line N` of first appearance the segment could not know: fallback;
+ * - primary keys: each segment logs its keys by content (two 32-bit hashes) and the line of each
+ *   key it accepted; the main thread keeps the keys of the segments merged so far. A key looked
+ *   up in a segment and accepted in an earlier one is a duplicate across segments, whose
+ *   `line N` of first appearance the segment could not know: the segment is read again, told
+ *   those keys and their lines, and its rows with them are then quarantined naming that line, as
+ *   on one thread (`keyReruns`). Keys are compared by their 64 bits of hash: two different keys
+ *   with the same two hashes (odds about n² / 2^65 for n keys) would be taken for one;
  * - a comma or `1.500`-like number cell (the comma evidence is file-wide), a row without a
  *   parent reference after one with it (the reference's row order needs two passes), a key part holding U+001F, a record longer than the overlap, any
  *   ineligibility: fallback;
@@ -91,6 +95,8 @@ export interface SplitReport {
   readonly segments: number;
   /** Segments read again from a proven record start because the speculative start was not one. */
   readonly reruns: number;
+  /** Segments read again told the keys an earlier segment accepted first (duplicates across segments). */
+  readonly keyReruns?: number;
   /** Why the single-threaded path produced the result instead, if it did. */
   readonly fallback?: string;
   /** CPU seconds the workers spent on segments (their start-up not included). */
@@ -151,6 +157,8 @@ interface SegmentJob {
    * `lines`): the next segment's first line, which it needs before it can be handed out.
    */
   readonly countLines: boolean;
+  /** Keys of the segment first accepted in an earlier one (SegmentOptions `priorKeys`). */
+  readonly priorKeys?: Int32Array;
 }
 
 /** Sent by a worker ahead of its result when the job asks for `countLines`. */
@@ -289,7 +297,13 @@ async function splitAndNormalise(
     ...(options.receivedAt !== undefined ? { receivedAt: options.receivedAt } : {}),
     ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
   };
-  const job = (index: number, start: number, line: number, countLines: boolean): SegmentJob => {
+  const job = (
+    index: number,
+    start: number,
+    line: number,
+    countLines: boolean,
+    priorKeys?: Int32Array,
+  ): SegmentJob => {
     const stopAt = index + 1 < starts.length ? starts[index + 1]! : Number.POSITIVE_INFINITY;
     const end = Math.min(source.length, stopAt + overlap);
     return {
@@ -306,11 +320,13 @@ async function splitAndNormalise(
       end,
       final: end >= source.length,
       countLines,
+      ...(priorKeys ? { priorKeys } : {}),
     };
   };
 
   const pool = new SegmentPool(Math.min(workerCount, starts.length));
   let reruns = 0;
+  let keyReruns = 0;
   try {
     // Segments are handed out a few ahead of the merge only: each job holds a copy of its bytes
     // and its result holds the segment's column buffers until merged.
@@ -384,17 +400,33 @@ async function splitAndNormalise(
       let result = await pending[index]!;
       // Merged below: the promise need not keep the result alive.
       pending[index] = DONE;
-      if (index > 0 && firstRecordAfter(source, starts[index]!) !== expected) {
+      let start = starts[index]!;
+      let line = lineOf[index]!;
+      if (index > 0 && firstRecordAfter(source, start) !== expected) {
         // The speculative start was not a record start: read the segment again from the proven one.
         reruns += 1;
-        const line =
-          lineOf[index]! +
-          countLineBreaks(source.read(starts[index]!, expected), 0, expected - starts[index]!);
-        result = await pool.run(job(index, expected, line, false));
+        line += countLineBreaks(source.read(start, expected), 0, expected - start);
+        start = expected;
+        result = await pool.run(job(index, start, line, false));
       }
       if (result.kind !== 'done')
         return serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
       workerCpuMicros += result.cpuMicros;
+      if (result.findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
+      // Keys this segment looked up that an earlier one accepted: their rows are duplicates naming
+      // the earlier line, which the segment could not know. It is read again, told those keys.
+      const prior = keys.collisions(result.probes, result.inserts);
+      if (prior.length > 0) {
+        keyReruns += 1;
+        result = await pool.run(job(index, start, line, false, prior));
+        if (result.kind !== 'done')
+          return serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
+        workerCpuMicros += result.cpuMicros;
+        // Told them, it accepts none of them again, and looks up no other key seen before.
+        if (!sameKeys(keys.collisions(result.probes, result.inserts), prior))
+          return serial('a primary key repeated across segments', starts.length, reruns);
+      }
+      keys.addAll(result.inserts);
       const { findings } = result;
       if (findings.numberStyle) return serial('a comma or 1.500-like number cell', starts.length, reruns);
       // Rows that refer to a parent come after all others in the output: the file order holds
@@ -402,11 +434,6 @@ async function splitAndNormalise(
       if (waiting && findings.plain)
         return serial('rows with and without a parent mixed', starts.length, reruns);
       waiting ||= findings.waiting;
-      if (findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
-      // Keys looked up but not accepted in this segment must not be in an earlier one; keys
-      // accepted here are checked and added in one probe each.
-      if (keys.seenAny(result.probes) || keys.addAll(result.inserts))
-        return serial('a primary key repeated across segments', starts.length, reruns);
       if (index === 0) notices = findings.notices;
       mergeSummary(summary, result.summary);
       for (const piece of result.pieces) {
@@ -431,6 +458,7 @@ async function splitAndNormalise(
       workers: pool.size,
       segments: starts.length,
       reruns,
+      keyReruns,
       workerCpuSeconds: workerCpuMicros / 1e6,
       mainCpuSeconds: (threadCpuMicros() - mainCpuStart) / 1e6,
     });
@@ -552,6 +580,7 @@ function countLineFeeds(bytes: Uint8Array, from: number, end: number): number {
   let count = 0;
   let at = from;
   for (; at < end && ((bytes.byteOffset + at) & 3) !== 0; at += 1) if (bytes[at] === LF) count += 1;
+  if (at >= end) return count;
   const words = new Int32Array(bytes.buffer, bytes.byteOffset + at, (end - at) >>> 2);
   for (let index = 0; index < words.length; index += 1) {
     const word = words[index]! ^ 0x0a0a0a0a;
@@ -577,9 +606,10 @@ function mergeSummary(summary: ValidationSummary, part: ValidationSummary): void
   }
 }
 
-/** Keys by content (pairs of 32-bit hashes), open addressing. */
+/** Keys by content (pairs of 32-bit hashes) with the line each was first accepted on, open addressing. */
 class KeyHashSet {
   private table: Int32Array;
+  private lines: Int32Array;
   private used: Uint8Array;
   private mask: number;
   private size = 0;
@@ -589,58 +619,79 @@ class KeyHashSet {
     let slots = 1 << 15;
     while (slots < 2 * Math.min(expectedKeys, 1 << 22) + 2) slots *= 2;
     this.table = new Int32Array(2 * slots);
+    this.lines = new Int32Array(slots);
     this.used = new Uint8Array(slots);
     this.mask = slots - 1;
   }
 
-  /** Some pair of `pairs` is in the set. */
-  seenAny(pairs: Int32Array): boolean {
-    if (this.size === 0) return false;
-    for (let index = 0; index < pairs.length; index += 2)
-      if (this.has(pairs[index]!, pairs[index + 1]!)) return true;
-    return false;
+  /**
+   * The keys of `probes` (pairs) and `inserts` (triples: pair, line) that are in the set, as
+   * (hash, hash, line first accepted) triples, each key once.
+   */
+  collisions(probes: Int32Array, inserts: Int32Array): Int32Array {
+    if (this.size === 0) return new Int32Array(0);
+    const found = new Map<string, [number, number, number]>();
+    const look = (first: number, second: number) => {
+      const line = this.lineOf(first, second);
+      if (line >= 0) found.set(`${first},${second}`, [first, second, line]);
+    };
+    for (let index = 0; index < probes.length; index += 2) look(probes[index]!, probes[index + 1]!);
+    for (let index = 0; index < inserts.length; index += 3) look(inserts[index]!, inserts[index + 1]!);
+    return Int32Array.from([...found.values()].flat());
   }
 
-  /** Add every pair of `pairs`; true if some pair was in the set already. */
-  addAll(pairs: Int32Array): boolean {
-    let seen = false;
-    for (let index = 0; index < pairs.length; index += 2)
-      if (!this.add(pairs[index]!, pairs[index + 1]!)) seen = true;
-    return seen;
+  /** Add the keys of `inserts` (triples: pair, line), none of them in the set. */
+  addAll(inserts: Int32Array): void {
+    for (let index = 0; index < inserts.length; index += 3)
+      this.add(inserts[index]!, inserts[index + 1]!, inserts[index + 2]!);
   }
 
-  private has(first: number, second: number): boolean {
+  /** The line the key was first accepted on, or -1. */
+  private lineOf(first: number, second: number): number {
     for (let slot = first & this.mask; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return true;
+      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return this.lines[slot]!;
     }
-    return false;
+    return -1;
   }
 
-  /** Add a pair; false if it was in the set already. */
-  private add(first: number, second: number): boolean {
+  private add(first: number, second: number, line: number): void {
     if ((this.size + 1) * 2 > this.mask) this.grow();
     let slot = first & this.mask;
     for (; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return false;
+      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return;
     }
     this.used[slot] = 1;
     this.table[2 * slot] = first;
     this.table[2 * slot + 1] = second;
+    this.lines[slot] = line;
     this.size += 1;
-    return true;
   }
 
   private grow(): void {
     const old = this.table;
+    const oldLines = this.lines;
     const oldUsed = this.used;
     const slots = (this.mask + 1) * 2;
     this.table = new Int32Array(slots * 2);
+    this.lines = new Int32Array(slots);
     this.used = new Uint8Array(slots);
     this.mask = slots - 1;
     this.size = 0;
     for (let slot = 0; slot < oldUsed.length; slot += 1)
-      if (oldUsed[slot] === 1) this.add(old[2 * slot]!, old[2 * slot + 1]!);
+      if (oldUsed[slot] === 1) this.add(old[2 * slot]!, old[2 * slot + 1]!, oldLines[slot]!);
   }
+}
+
+/** The same (hash, hash, line) triples, in any order. */
+function sameKeys(found: Int32Array, told: Int32Array): boolean {
+  if (found.length !== told.length) return false;
+  const key = (triples: Int32Array) => {
+    const keys: string[] = [];
+    for (let index = 0; index < triples.length; index += 3)
+      keys.push(`${triples[index]},${triples[index + 1]},${triples[index + 2]}`);
+    return keys.sort().join(';');
+  };
+  return key(found) === key(told);
 }
 
 /** Worker threads running this module in worker mode, one job at a time each. */
@@ -773,6 +824,7 @@ function readSegment(
       line: job.line,
       stopAt: job.stopAt,
       logKeys: true,
+      ...(job.priorKeys ? { priorKeys: job.priorKeys } : {}),
     },
   });
   try {
@@ -789,7 +841,7 @@ function readSegment(
     const findings = normaliser.finishSegment();
     const log = normaliser.keyLog;
     const probes = log ? log.probes.slice(0, 2 * log.probeCount) : new Int32Array(0);
-    const inserts = log ? log.inserts.slice(0, 2 * log.insertCount) : new Int32Array(0);
+    const inserts = log ? log.inserts.slice(0, 3 * log.insertCount) : new Int32Array(0);
     const result: SegmentResult = {
       kind: 'done',
       index: job.index,
