@@ -69,6 +69,8 @@ export const PARALLEL_MIN_BYTES = 16 << 20;
  * segments costs one segment read again, not the whole split.
  */
 const DEFAULT_SEGMENT_BYTES = 2 << 20;
+/** Segment bytes handed out ahead of the merge (their results wait in memory until merged). */
+const WINDOW_BYTES = 32 << 20;
 /** Bytes past its end a segment's worker may read to finish its last record. */
 const DEFAULT_OVERLAP_BYTES = 1 << 20;
 /** Bytes the single-threaded in-memory path hands over at a time (csv-columns.ts). */
@@ -336,7 +338,10 @@ async function splitAndNormalise(
     // and its result holds the segment's column buffers until merged.
     // A segment is handed out once the worker of the one before has counted its line breaks
     // (the first thing it does), so the line of each segment's start is known in file order.
-    const window = 2 * pool.size;
+    // As many segments ahead as make ~32 MiB in flight (at least two per worker): the merge
+    // stalls the workers when they run out of segments.
+    const segmentBytes = Math.max(1, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+    const window = Math.max(2 * pool.size, Math.ceil(WINDOW_BYTES / segmentBytes));
     const pending: Promise<SegmentResult>[] = [];
     /** Physical line of each segment's start, as the workers report them (in order). */
     const lines: Promise<number>[] = [Promise.resolve(1)];
@@ -419,18 +424,22 @@ async function splitAndNormalise(
       if (result.findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
       // Keys this segment looked up that an earlier one accepted: their rows are duplicates naming
       // the earlier line, which the segment could not know. It is read again, told those keys.
-      const prior = keys.collisions(result.probes, result.inserts);
+      // The common case in one probe per key: the segment's accepted keys are added as they are
+      // checked, and taken out again if the segment has to be read again.
+      const prior = keys.addNew(result.probes, result.inserts);
       if (prior.length > 0) {
         keyReruns += 1;
         result = await pool.run(job(index, start, line, false, prior));
         if (result.kind !== 'done')
           return serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
         workerCpuMicros += result.cpuMicros;
-        // Told them, it accepts none of them again, and looks up no other key seen before.
-        if (!sameKeys(keys.collisions(result.probes, result.inserts), prior))
+        // Told them, it looks up those keys and no other seen before, and accepts none of them.
+        if (
+          !sameKeys(keys.known(result.probes), prior) ||
+          keys.addNew(new Int32Array(0), result.inserts).length > 0
+        )
           return serial('a primary key repeated across segments', starts.length, reruns);
       }
-      keys.addAll(result.inserts);
       const { findings } = result;
       if (findings.numberStyle) return serial('a comma or 1.500-like number cell', starts.length, reruns);
       // Rows that refer to a parent come after all others in the output: the file order holds
@@ -610,79 +619,112 @@ function mergeSummary(summary: ValidationSummary, part: ValidationSummary): void
   }
 }
 
-/** Keys by content (pairs of 32-bit hashes) with the line each was first accepted on, open addressing. */
+/**
+ * Keys by content (pairs of 32-bit hashes) with the line each was first accepted on: open
+ * addressing, the two hashes and the line side by side (one cache miss per key; line 0 = empty).
+ */
 class KeyHashSet {
-  private table: Int32Array;
-  private lines: Int32Array;
-  private used: Uint8Array;
+  private slots: Int32Array;
   private mask: number;
   private size = 0;
+  /** Slots filled by the last `addNew`, to take its keys out again. */
+  private added = new Int32Array(1024);
 
   /** @param expectedKeys sized for them at once (at most 4M), else doubled as keys come */
   constructor(expectedKeys: number) {
     let slots = 1 << 15;
     while (slots < 2 * Math.min(expectedKeys, 1 << 22) + 2) slots *= 2;
-    this.table = new Int32Array(2 * slots);
-    this.lines = new Int32Array(slots);
-    this.used = new Uint8Array(slots);
+    this.slots = new Int32Array(3 * slots);
     this.mask = slots - 1;
   }
 
   /**
-   * The keys of `probes` (pairs) and `inserts` (triples: pair, line) that are in the set, as
-   * (hash, hash, line first accepted) triples, each key once.
+   * Add the keys of `inserts` (triples: pair, line) not in the set yet. Returns the keys of
+   * `probes` (pairs) and `inserts` that were in it already, as (hash, hash, line first accepted)
+   * triples, each key once; when there are any, the set is left as it was (nothing added).
    */
-  collisions(probes: Int32Array, inserts: Int32Array): Int32Array {
-    if (this.size === 0) return new Int32Array(0);
-    const found = new Map<string, [number, number, number]>();
-    const look = (first: number, second: number) => {
-      const line = this.lineOf(first, second);
-      if (line >= 0) found.set(`${first},${second}`, [first, second, line]);
+  addNew(probes: Int32Array, inserts: Int32Array): Int32Array {
+    const found = this.knownKeys(probes);
+    const seen = (first: number, second: number, line: number) => {
+      found.set(`${first},${second}`, [first, second, line]);
     };
-    for (let index = 0; index < probes.length; index += 2) look(probes[index]!, probes[index + 1]!);
-    for (let index = 0; index < inserts.length; index += 3) look(inserts[index]!, inserts[index + 1]!);
+    if ((this.size + inserts.length / 3 + 1) * 2 > this.mask) this.grow(this.size + inserts.length / 3);
+    if (this.added.length < inserts.length / 3) this.added = new Int32Array(inserts.length / 3);
+    let added = 0;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let index = 0; index < inserts.length; index += 3) {
+      const first = inserts[index]!;
+      const second = inserts[index + 1]!;
+      let slot = first & mask;
+      for (; slots[3 * slot + 2] !== 0; slot = (slot + 1) & mask) {
+        if (slots[3 * slot] === first && slots[3 * slot + 1] === second) break;
+      }
+      const line = slots[3 * slot + 2]!;
+      if (line !== 0) {
+        seen(first, second, line);
+        continue;
+      }
+      slots[3 * slot] = first;
+      slots[3 * slot + 1] = second;
+      slots[3 * slot + 2] = inserts[index + 2]!;
+      this.added[added] = slot;
+      added += 1;
+    }
+    this.size += added;
+    if (found.size === 0) return new Int32Array(0);
+    // Taken out in reverse order of insertion, each slot was the empty end of its probe chain
+    // when it was filled: the table is exactly as before.
+    for (let index = added - 1; index >= 0; index -= 1) {
+      const slot = this.added[index]!;
+      slots[3 * slot] = 0;
+      slots[3 * slot + 1] = 0;
+      slots[3 * slot + 2] = 0;
+    }
+    this.size -= added;
     return Int32Array.from([...found.values()].flat());
   }
 
-  /** Add the keys of `inserts` (triples: pair, line), none of them in the set. */
-  addAll(inserts: Int32Array): void {
-    for (let index = 0; index < inserts.length; index += 3)
-      this.add(inserts[index]!, inserts[index + 1]!, inserts[index + 2]!);
+  /** The keys of `probes` (pairs) in the set, as (hash, hash, line first accepted) triples, each once. */
+  known(probes: Int32Array): Int32Array {
+    return Int32Array.from([...this.knownKeys(probes).values()].flat());
   }
 
-  /** The line the key was first accepted on, or -1. */
+  private knownKeys(probes: Int32Array): Map<string, [number, number, number]> {
+    const found = new Map<string, [number, number, number]>();
+    for (let index = 0; index < probes.length; index += 2) {
+      const line = this.lineOf(probes[index]!, probes[index + 1]!);
+      if (line > 0)
+        found.set(`${probes[index]},${probes[index + 1]}`, [probes[index]!, probes[index + 1]!, line]);
+    }
+    return found;
+  }
+
+  /** The line the key was first accepted on, or 0. */
   private lineOf(first: number, second: number): number {
-    for (let slot = first & this.mask; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return this.lines[slot]!;
+    const slots = this.slots;
+    for (let slot = first & this.mask; slots[3 * slot + 2] !== 0; slot = (slot + 1) & this.mask) {
+      if (slots[3 * slot] === first && slots[3 * slot + 1] === second) return slots[3 * slot + 2]!;
     }
-    return -1;
+    return 0;
   }
 
-  private add(first: number, second: number, line: number): void {
-    if ((this.size + 1) * 2 > this.mask) this.grow();
-    let slot = first & this.mask;
-    for (; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return;
+  /** Room for `keys` keys at most half the slots. */
+  private grow(keys: number): void {
+    const old = this.slots;
+    let count = this.mask + 1;
+    while ((keys + 1) * 2 > count - 1) count *= 2;
+    this.slots = new Int32Array(3 * count);
+    this.mask = count - 1;
+    const slots = this.slots;
+    for (let from = 0; from < old.length; from += 3) {
+      if (old[from + 2] === 0) continue;
+      let slot = old[from]! & this.mask;
+      while (slots[3 * slot + 2] !== 0) slot = (slot + 1) & this.mask;
+      slots[3 * slot] = old[from]!;
+      slots[3 * slot + 1] = old[from + 1]!;
+      slots[3 * slot + 2] = old[from + 2]!;
     }
-    this.used[slot] = 1;
-    this.table[2 * slot] = first;
-    this.table[2 * slot + 1] = second;
-    this.lines[slot] = line;
-    this.size += 1;
-  }
-
-  private grow(): void {
-    const old = this.table;
-    const oldLines = this.lines;
-    const oldUsed = this.used;
-    const slots = (this.mask + 1) * 2;
-    this.table = new Int32Array(slots * 2);
-    this.lines = new Int32Array(slots);
-    this.used = new Uint8Array(slots);
-    this.mask = slots - 1;
-    this.size = 0;
-    for (let slot = 0; slot < oldUsed.length; slot += 1)
-      if (oldUsed[slot] === 1) this.add(old[2 * slot]!, old[2 * slot + 1]!, oldLines[slot]!);
   }
 }
 
