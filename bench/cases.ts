@@ -99,6 +99,8 @@ async function normaliseParallel(file: string, kind: string, out: string): Promi
   const fd = openSync(out, 'w');
   let bytes = 0;
   let split: Record<string, unknown> = {};
+  // Written at explicit positions: after a rewind (ftruncate) the next chunk goes at offset 0.
+  let position = 0;
   const result = await segments.normaliseContractCsvFileParallel(file, {
     fileName: file.split('/').pop() ?? file,
     kind: kind as SourceKind,
@@ -107,11 +109,13 @@ async function normaliseParallel(file: string, kind: string, out: string): Promi
     locatorColumn: LOCATOR_COLUMN,
     metadata: (contract) => metadata(contract.table),
     write: (chunk) => {
-      writeSync(fd, chunk);
+      writeSync(fd, chunk, 0, chunk.byteLength, position);
+      position += chunk.byteLength;
       bytes += chunk.byteLength;
     },
     rewind: () => {
       ftruncateSync(fd, 0);
+      position = 0;
       bytes = 0;
     },
     onSplit: (report) => {
@@ -133,6 +137,7 @@ async function normaliseParallel(file: string, kind: string, out: string): Promi
     workers: Number(split.workers ?? 0),
     segments: Number(split.segments ?? 0),
     reruns: Number(split.reruns ?? 0),
+    keyReruns: Number(split.keyReruns ?? 0),
     fallback: String(split.fallback ?? ''),
     workerCpuSeconds: round(Number(split.workerCpuSeconds ?? 0), 3),
     mainCpuSeconds: round(Number(split.mainCpuSeconds ?? 0), 3),

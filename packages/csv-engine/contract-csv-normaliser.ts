@@ -171,6 +171,12 @@ export interface SegmentOptions {
   readonly stopAt: number;
   /** Log primary keys by content (PrimaryKeySet `log`), to compare them across segments. */
   readonly logKeys: boolean;
+  /**
+   * Keys of this segment first accepted in an earlier one, as (hash, hash, line) triples of the
+   * log: their rows are duplicates naming that line, as on one thread. Needs `logKeys`.
+   * @default none
+   */
+  readonly priorKeys?: Int32Array;
 }
 
 /** What a segment saw that depends on the rest of the file (see csv-segments.ts). */
@@ -578,6 +584,7 @@ export class ContractCsvNormaliser implements FailureSink {
       this.options.segment?.logKeys === true,
       this.options.segment ? 0 : expectedRecords(this.options.inputBytes, dataStarts),
     );
+    if (this.options.segment?.priorKeys) this.keys.setPrior(this.options.segment.priorKeys);
   }
 
   /** The data rows of the block: blank records skipped (as the reader does), ragged ones refused. */

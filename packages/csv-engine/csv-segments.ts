@@ -41,9 +41,13 @@ import { FastPathIneligibleError } from './errors.ts';
  *
  * What depends on the whole file is decided in file order on the main thread, or makes the file
  * go through the single-threaded path (`fallback`):
- * - primary keys: each segment logs its keys by content (two 32-bit hashes); a key looked up in a
- *   segment and accepted in an earlier one (or a hash collision) means a duplicate across
- *   segments, whose `line N` of first appearance the segment could not know: fallback;
+ * - primary keys: each segment logs its keys by content (two 32-bit hashes) and the line of each
+ *   key it accepted; the main thread keeps the keys of the segments merged so far. A key looked
+ *   up in a segment and accepted in an earlier one is a duplicate across segments, whose
+ *   `line N` of first appearance the segment could not know: the segment is read again, told
+ *   those keys and their lines, and its rows with them are then quarantined naming that line, as
+ *   on one thread (`keyReruns`). Keys are compared by their 64 bits of hash: two different keys
+ *   with the same two hashes (odds about n² / 2^65 for n keys) would be taken for one;
  * - a comma or `1.500`-like number cell (the comma evidence is file-wide), a row without a
  *   parent reference after one with it (the reference's row order needs two passes), a key part holding U+001F, a record longer than the overlap, any
  *   ineligibility: fallback;
@@ -59,8 +63,14 @@ const QUOTE = 0x22;
 
 /** Files smaller than this are normalised on one thread (worker start-up would not pay). */
 export const PARALLEL_MIN_BYTES = 16 << 20;
-/** Nominal bytes per segment. */
-const DEFAULT_SEGMENT_BYTES = 8 << 20;
+/**
+ * Nominal bytes per segment. 2 MiB (~10,000 survey rows) took 20 % less worker CPU than 8 MiB on
+ * the 1M-row file (the segment's columns stay in cache) and less memory; a key repeated across
+ * segments costs one segment read again, not the whole split.
+ */
+const DEFAULT_SEGMENT_BYTES = 2 << 20;
+/** Segment bytes handed out ahead of the merge (their results wait in memory until merged). */
+const WINDOW_BYTES = 32 << 20;
 /** Bytes past its end a segment's worker may read to finish its last record. */
 const DEFAULT_OVERLAP_BYTES = 1 << 20;
 /** Bytes the single-threaded in-memory path hands over at a time (csv-columns.ts). */
@@ -75,7 +85,7 @@ const PROBE_BYTES = 64 << 10;
 export interface ParallelNormaliseOptions extends FastNormaliseOptions {
   /** Worker threads. @default os.availableParallelism(), at most 4 */
   readonly workers?: number;
-  /** Nominal bytes per segment (tests use tiny ones so that splits land everywhere). @default 8 MiB */
+  /** Nominal bytes per segment (tests use tiny ones so that splits land everywhere). @default 2 MiB */
   readonly segmentBytes?: number;
   /** Bytes past its end a segment may read to finish its last record. @default 1 MiB */
   readonly overlapBytes?: number;
@@ -91,6 +101,8 @@ export interface SplitReport {
   readonly segments: number;
   /** Segments read again from a proven record start because the speculative start was not one. */
   readonly reruns: number;
+  /** Segments read again told the keys an earlier segment accepted first (duplicates across segments). */
+  readonly keyReruns?: number;
   /** Why the single-threaded path produced the result instead, if it did. */
   readonly fallback?: string;
   /** CPU seconds the workers spent on segments (their start-up not included). */
@@ -138,9 +150,27 @@ interface SegmentJob {
   readonly line: number;
   /** File offset before which the segment's records start (Infinity for the last). */
   readonly stopAt: number;
-  readonly bytes: Uint8Array;
-  /** `bytes` reach the end of the file. */
+  /** The segment's bytes, `[start, end)` of the file, or undefined when the worker reads them from `fd`. */
+  readonly bytes?: Uint8Array;
+  /** A descriptor of the file for the worker to read `[start, end)` from (worker threads share the process's descriptors). */
+  readonly fd?: number;
+  /** File offset after the last byte the worker may read. */
+  readonly end: number;
+  /** The bytes reach the end of the file. */
   readonly final: boolean;
+  /**
+   * Tell the main thread the line breaks in `[start, stopAt)` before reading the records (message
+   * `lines`): the next segment's first line, which it needs before it can be handed out.
+   */
+  readonly countLines: boolean;
+  /** Keys of the segment first accepted in an earlier one (SegmentOptions `priorKeys`). */
+  readonly priorKeys?: Int32Array;
+}
+
+/** Sent by a worker ahead of its result when the job asks for `countLines`. */
+interface LinesMessage {
+  readonly kind: 'lines';
+  readonly breaks: number;
 }
 
 interface Piece {
@@ -216,6 +246,8 @@ export async function normaliseContractCsvFileParallel(
 interface ByteSource {
   readonly length: number;
   read(start: number, end: number): Uint8Array;
+  /** The file's descriptor, when workers can read their segments themselves. */
+  readonly fd?: number;
 }
 
 function memorySource(bytes: Uint8Array): ByteSource {
@@ -223,19 +255,23 @@ function memorySource(bytes: Uint8Array): ByteSource {
 }
 
 function fileSource(fd: number, size: number): ByteSource {
-  return {
-    length: size,
-    read(start, end) {
-      const bytes = new Uint8Array(Math.max(0, Math.min(end, size) - start));
-      let done = 0;
-      while (done < bytes.length) {
-        const read = readSync(fd, bytes, done, bytes.length - done, start + done);
-        if (read === 0) throw new Error('csv-segments: the file shrank while it was read');
-        done += read;
-      }
-      return bytes;
-    },
-  };
+  return { length: size, fd, read: (start, end) => readRange(fd, start, Math.min(end, size)) };
+}
+
+/**
+ * Bytes `[start, end)` of an open file, in an ArrayBuffer of their own, or in `into` when it is
+ * large enough.
+ */
+function readRange(fd: number, start: number, end: number, into?: Uint8Array): Uint8Array {
+  const length = Math.max(0, end - start);
+  const bytes = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
+  let done = 0;
+  while (done < bytes.length) {
+    const read = readSync(fd, bytes, done, bytes.length - done, start + done);
+    if (read === 0) throw new Error('csv-segments: the file shrank while it was read');
+    done += read;
+  }
+  return bytes;
 }
 
 /**
@@ -267,15 +303,15 @@ async function splitAndNormalise(
     ...(options.receivedAt !== undefined ? { receivedAt: options.receivedAt } : {}),
     ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
   };
-  /** Physical line of each segment's start, counted as the segments are read (in order). */
-  const lines = [1];
-  const job = (index: number, start: number, line: number): SegmentJob => {
+  const job = (
+    index: number,
+    start: number,
+    line: number,
+    countLines: boolean,
+    priorKeys?: Int32Array,
+  ): SegmentJob => {
     const stopAt = index + 1 < starts.length ? starts[index + 1]! : Number.POSITIVE_INFINITY;
     const end = Math.min(source.length, stopAt + overlap);
-    // A copy of its own, transferred to the worker: memory holds the segments in flight only.
-    const bytes = source.read(start, end);
-    if (start === starts[index] && index + 1 < starts.length && lines[index + 1] === undefined)
-      lines[index + 1] = line + countLineBreaks(bytes, 0, stopAt - start);
     return {
       index,
       options: workerOptions,
@@ -284,22 +320,49 @@ async function splitAndNormalise(
       start,
       line,
       stopAt,
-      bytes,
+      // From a file, the worker reads its own bytes; from memory, a copy of its own is
+      // transferred: memory holds the segments in flight only.
+      ...(source.fd !== undefined ? { fd: source.fd } : { bytes: source.read(start, end) }),
+      end,
       final: end >= source.length,
+      countLines,
+      ...(priorKeys ? { priorKeys } : {}),
     };
   };
 
   const pool = new SegmentPool(Math.min(workerCount, starts.length));
   let reruns = 0;
+  let keyReruns = 0;
   try {
     // Segments are handed out a few ahead of the merge only: each job holds a copy of its bytes
     // and its result holds the segment's column buffers until merged.
-    const window = 2 * pool.size;
+    // A segment is handed out once the worker of the one before has counted its line breaks
+    // (the first thing it does), so the line of each segment's start is known in file order.
+    // As many segments ahead as make ~32 MiB in flight (at least two per worker): the merge
+    // stalls the workers when they run out of segments.
+    const segmentBytes = Math.max(1, options.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+    const window = Math.max(2 * pool.size, Math.ceil(WINDOW_BYTES / segmentBytes));
     const pending: Promise<SegmentResult>[] = [];
+    /** Physical line of each segment's start, as the workers report them (in order). */
+    const lines: Promise<number>[] = [Promise.resolve(1)];
+    const lineOf: number[] = [1];
     const dispatch = (upTo: number) => {
       while (pending.length < Math.min(starts.length, upTo)) {
         const index = pending.length;
-        const result = pool.run(job(index, starts[index]!, lines[index]!));
+        const last = index + 1 >= starts.length;
+        let counted: (line: number) => void = () => undefined;
+        if (!last)
+          lines.push(
+            new Promise((resolve) => {
+              counted = resolve;
+            }),
+          );
+        const result = lines[index]!.then((line) =>
+          pool.run(job(index, starts[index]!, line, !last), (breaks) => {
+            lineOf[index + 1] = line + breaks;
+            counted(line + breaks);
+          }),
+        );
         // Quiet unhandled rejections of results never awaited after a fallback.
         result.catch(() => undefined);
         pending.push(result);
@@ -324,7 +387,7 @@ async function splitAndNormalise(
     const columns = output!.columns;
     const batchSize = Math.max(1, options.batchSize ?? 65_536);
     const summary = emptySummary();
-    const keys = new KeyHashSet();
+    const keys = new KeyHashSet(plan.expectedRecords);
     let notices: readonly ReadNotice[] = [];
     let pendingRows = 0;
     let rows = 0;
@@ -346,17 +409,37 @@ async function splitAndNormalise(
       let result = await pending[index]!;
       // Merged below: the promise need not keep the result alive.
       pending[index] = DONE;
-      if (index > 0 && firstRecordAfter(source, starts[index]!) !== expected) {
+      let start = starts[index]!;
+      let line = lineOf[index]!;
+      if (index > 0 && firstRecordAfter(source, start) !== expected) {
         // The speculative start was not a record start: read the segment again from the proven one.
         reruns += 1;
-        const line =
-          lines[index]! +
-          countLineBreaks(source.read(starts[index]!, expected), 0, expected - starts[index]!);
-        result = await pool.run(job(index, expected, line));
+        line += countLineBreaks(source.read(start, expected), 0, expected - start);
+        start = expected;
+        result = await pool.run(job(index, start, line, false));
       }
       if (result.kind !== 'done')
         return serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
       workerCpuMicros += result.cpuMicros;
+      if (result.findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
+      // Keys this segment looked up that an earlier one accepted: their rows are duplicates naming
+      // the earlier line, which the segment could not know. It is read again, told those keys.
+      // The common case in one probe per key: the segment's accepted keys are added as they are
+      // checked, and taken out again if the segment has to be read again.
+      const prior = keys.addNew(result.probes, result.inserts);
+      if (prior.length > 0) {
+        keyReruns += 1;
+        result = await pool.run(job(index, start, line, false, prior));
+        if (result.kind !== 'done')
+          return serial(`segment ${index}: ${result.kind} (${result.reason})`, starts.length, reruns);
+        workerCpuMicros += result.cpuMicros;
+        // Told them, it looks up those keys and no other seen before, and accepts none of them.
+        if (
+          !sameKeys(keys.known(result.probes), prior) ||
+          keys.addNew(new Int32Array(0), result.inserts).length > 0
+        )
+          return serial('a primary key repeated across segments', starts.length, reruns);
+      }
       const { findings } = result;
       if (findings.numberStyle) return serial('a comma or 1.500-like number cell', starts.length, reruns);
       // Rows that refer to a parent come after all others in the output: the file order holds
@@ -364,10 +447,6 @@ async function splitAndNormalise(
       if (waiting && findings.plain)
         return serial('rows with and without a parent mixed', starts.length, reruns);
       waiting ||= findings.waiting;
-      if (findings.joinedKeys) return serial('a key part holds U+001F', starts.length, reruns);
-      if (keys.seenAny(result.probes))
-        return serial('a primary key repeated across segments', starts.length, reruns);
-      keys.addAll(result.inserts);
       if (index === 0) notices = findings.notices;
       mergeSummary(summary, result.summary);
       for (const piece of result.pieces) {
@@ -392,6 +471,7 @@ async function splitAndNormalise(
       workers: pool.size,
       segments: starts.length,
       reruns,
+      keyReruns,
       workerCpuSeconds: workerCpuMicros / 1e6,
       mainCpuSeconds: (threadCpuMicros() - mainCpuStart) / 1e6,
     });
@@ -413,7 +493,9 @@ async function splitAndNormalise(
 function planSegments(
   source: ByteSource,
   segmentBytes: number,
-): { starts: number[]; delimiter: number; header: Uint8Array; bom: number } | string {
+):
+  | { starts: number[]; delimiter: number; header: Uint8Array; bom: number; expectedRecords: number }
+  | string {
   const bytes = source.read(0, SERIAL_CHUNK_BYTES);
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return 'UTF-16';
   const bom = startsWithBom(bytes, 0) ? 3 : 0;
@@ -439,7 +521,9 @@ function planSegments(
     if (lf < 0 || lf + 1 >= source.length) break;
     starts.push(lf + 1);
   }
-  return { starts, delimiter, header: copyOf(data, 0, headerEnd), bom };
+  // Records the file likely holds, by the first chunk's: the key set is sized for them at once.
+  const expectedRecords = Math.ceil((source.length / Math.max(1, data.length)) * block.records);
+  return { starts, delimiter, header: copyOf(data, 0, headerEnd), bom, expectedRecords };
 }
 
 /** Offset of the first LF at or after `from`, or -1. */
@@ -486,17 +570,38 @@ function recordStart(block: RecordBlock, record: number): number {
 
 /**
  * Line breaks in `[from, to)` as the tokenizer counts them, quoted or not: every LF, every CR,
- * a CRLF once. (Neither bound splits a CRLF: segments start after an LF.)
+ * a CRLF once. (Neither bound splits a CRLF: segments start after an LF.) Without a CR, four
+ * bytes at a time: an `indexOf` per line costs a call per line (1.3 s of the main thread on
+ * 1M lines), a loop per byte 0.7 s per worker.
  */
 export function countLineBreaks(bytes: Uint8Array, from: number, to: number): number {
-  const search = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = Math.min(to, bytes.length);
+  if (from >= end) return 0;
+  const cr = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(CR, from);
+  if (cr < 0 || cr >= end) return countLineFeeds(bytes, from, end);
   let count = 0;
-  for (let at = search.indexOf(LF, from); at >= 0 && at < to; at = search.indexOf(LF, at + 1)) count += 1;
-  const cr = search.indexOf(CR, from);
-  if (cr < 0 || cr >= to) return count;
-  for (let at = cr; at >= 0 && at < to; at = search.indexOf(CR, at + 1)) {
-    if (at + 1 >= to || bytes[at + 1] !== LF) count += 1;
+  for (let at = from; at < end; at += 1) {
+    const byte = bytes[at]!;
+    if (byte === LF) count += 1;
+    else if (byte === CR && (at + 1 >= end || bytes[at + 1] !== LF)) count += 1;
   }
+  return count;
+}
+
+/** LF bytes in `[from, end)`, counted a 32-bit word at a time (exact zero-byte test, no carries). */
+function countLineFeeds(bytes: Uint8Array, from: number, end: number): number {
+  let count = 0;
+  let at = from;
+  for (; at < end && ((bytes.byteOffset + at) & 3) !== 0; at += 1) if (bytes[at] === LF) count += 1;
+  if (at >= end) return count;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset + at, (end - at) >>> 2);
+  for (let index = 0; index < words.length; index += 1) {
+    const word = words[index]! ^ 0x0a0a0a0a;
+    // 0x80 in each byte of `word` that is zero, i.e. each LF byte of the input.
+    const zero = ~(((word & 0x7f7f7f7f) + 0x7f7f7f7f) | word | 0x7f7f7f7f);
+    if (zero !== 0) count += Math.imul(zero >>> 7, 0x01010101) >>> 24;
+  }
+  for (at += 4 * words.length; at < end; at += 1) if (bytes[at] === LF) count += 1;
   return count;
 }
 
@@ -514,55 +619,125 @@ function mergeSummary(summary: ValidationSummary, part: ValidationSummary): void
   }
 }
 
-/** Keys by content (pairs of 32-bit hashes), open addressing. */
+/**
+ * Keys by content (pairs of 32-bit hashes) with the line each was first accepted on: open
+ * addressing, the two hashes and the line side by side (one cache miss per key; line 0 = empty).
+ */
 class KeyHashSet {
-  private table = new Int32Array(1 << 16);
-  private used = new Uint8Array(1 << 15);
-  private mask = (1 << 15) - 1;
+  private slots: Int32Array;
+  private mask: number;
   private size = 0;
+  /** Slots filled by the last `addNew`, to take its keys out again. */
+  private added = new Int32Array(1024);
 
-  /** Some pair of `pairs` is in the set. */
-  seenAny(pairs: Int32Array): boolean {
-    if (this.size === 0) return false;
-    for (let index = 0; index < pairs.length; index += 2)
-      if (this.has(pairs[index]!, pairs[index + 1]!)) return true;
-    return false;
-  }
-
-  addAll(pairs: Int32Array): void {
-    for (let index = 0; index < pairs.length; index += 2) this.add(pairs[index]!, pairs[index + 1]!);
-  }
-
-  private has(first: number, second: number): boolean {
-    for (let slot = first & this.mask; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return true;
-    }
-    return false;
-  }
-
-  private add(first: number, second: number): void {
-    if ((this.size + 1) * 2 > this.mask) this.grow();
-    let slot = first & this.mask;
-    for (; this.used[slot] === 1; slot = (slot + 1) & this.mask) {
-      if (this.table[2 * slot] === first && this.table[2 * slot + 1] === second) return;
-    }
-    this.used[slot] = 1;
-    this.table[2 * slot] = first;
-    this.table[2 * slot + 1] = second;
-    this.size += 1;
-  }
-
-  private grow(): void {
-    const old = this.table;
-    const oldUsed = this.used;
-    const slots = (this.mask + 1) * 2;
-    this.table = new Int32Array(slots * 2);
-    this.used = new Uint8Array(slots);
+  /** @param expectedKeys sized for them at once (at most 4M), else doubled as keys come */
+  constructor(expectedKeys: number) {
+    let slots = 1 << 15;
+    while (slots < 2 * Math.min(expectedKeys, 1 << 22) + 2) slots *= 2;
+    this.slots = new Int32Array(3 * slots);
     this.mask = slots - 1;
-    this.size = 0;
-    for (let slot = 0; slot < oldUsed.length; slot += 1)
-      if (oldUsed[slot] === 1) this.add(old[2 * slot]!, old[2 * slot + 1]!);
   }
+
+  /**
+   * Add the keys of `inserts` (triples: pair, line) not in the set yet. Returns the keys of
+   * `probes` (pairs) and `inserts` that were in it already, as (hash, hash, line first accepted)
+   * triples, each key once; when there are any, the set is left as it was (nothing added).
+   */
+  addNew(probes: Int32Array, inserts: Int32Array): Int32Array {
+    const found = this.knownKeys(probes);
+    const seen = (first: number, second: number, line: number) => {
+      found.set(`${first},${second}`, [first, second, line]);
+    };
+    if ((this.size + inserts.length / 3 + 1) * 2 > this.mask) this.grow(this.size + inserts.length / 3);
+    if (this.added.length < inserts.length / 3) this.added = new Int32Array(inserts.length / 3);
+    let added = 0;
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let index = 0; index < inserts.length; index += 3) {
+      const first = inserts[index]!;
+      const second = inserts[index + 1]!;
+      let slot = first & mask;
+      for (; slots[3 * slot + 2] !== 0; slot = (slot + 1) & mask) {
+        if (slots[3 * slot] === first && slots[3 * slot + 1] === second) break;
+      }
+      const line = slots[3 * slot + 2]!;
+      if (line !== 0) {
+        seen(first, second, line);
+        continue;
+      }
+      slots[3 * slot] = first;
+      slots[3 * slot + 1] = second;
+      slots[3 * slot + 2] = inserts[index + 2]!;
+      this.added[added] = slot;
+      added += 1;
+    }
+    this.size += added;
+    if (found.size === 0) return new Int32Array(0);
+    // Taken out in reverse order of insertion, each slot was the empty end of its probe chain
+    // when it was filled: the table is exactly as before.
+    for (let index = added - 1; index >= 0; index -= 1) {
+      const slot = this.added[index]!;
+      slots[3 * slot] = 0;
+      slots[3 * slot + 1] = 0;
+      slots[3 * slot + 2] = 0;
+    }
+    this.size -= added;
+    return Int32Array.from([...found.values()].flat());
+  }
+
+  /** The keys of `probes` (pairs) in the set, as (hash, hash, line first accepted) triples, each once. */
+  known(probes: Int32Array): Int32Array {
+    return Int32Array.from([...this.knownKeys(probes).values()].flat());
+  }
+
+  private knownKeys(probes: Int32Array): Map<string, [number, number, number]> {
+    const found = new Map<string, [number, number, number]>();
+    for (let index = 0; index < probes.length; index += 2) {
+      const line = this.lineOf(probes[index]!, probes[index + 1]!);
+      if (line > 0)
+        found.set(`${probes[index]},${probes[index + 1]}`, [probes[index]!, probes[index + 1]!, line]);
+    }
+    return found;
+  }
+
+  /** The line the key was first accepted on, or 0. */
+  private lineOf(first: number, second: number): number {
+    const slots = this.slots;
+    for (let slot = first & this.mask; slots[3 * slot + 2] !== 0; slot = (slot + 1) & this.mask) {
+      if (slots[3 * slot] === first && slots[3 * slot + 1] === second) return slots[3 * slot + 2]!;
+    }
+    return 0;
+  }
+
+  /** Room for `keys` keys at most half the slots. */
+  private grow(keys: number): void {
+    const old = this.slots;
+    let count = this.mask + 1;
+    while ((keys + 1) * 2 > count - 1) count *= 2;
+    this.slots = new Int32Array(3 * count);
+    this.mask = count - 1;
+    const slots = this.slots;
+    for (let from = 0; from < old.length; from += 3) {
+      if (old[from + 2] === 0) continue;
+      let slot = old[from]! & this.mask;
+      while (slots[3 * slot + 2] !== 0) slot = (slot + 1) & this.mask;
+      slots[3 * slot] = old[from]!;
+      slots[3 * slot + 1] = old[from + 1]!;
+      slots[3 * slot + 2] = old[from + 2]!;
+    }
+  }
+}
+
+/** The same (hash, hash, line) triples, in any order. */
+function sameKeys(found: Int32Array, told: Int32Array): boolean {
+  if (found.length !== told.length) return false;
+  const key = (triples: Int32Array) => {
+    const keys: string[] = [];
+    for (let index = 0; index < triples.length; index += 3)
+      keys.push(`${triples[index]},${triples[index + 1]},${triples[index + 2]}`);
+    return keys.sort().join(';');
+  };
+  return key(found) === key(told);
 }
 
 /** Worker threads running this module in worker mode, one job at a time each. */
@@ -571,6 +746,7 @@ class SegmentPool {
   private readonly idle: Worker[] = [];
   private readonly queue: {
     job: SegmentJob;
+    onLines: (breaks: number) => void;
     resolve: (result: SegmentResult) => void;
     reject: (error: unknown) => void;
   }[] = [];
@@ -587,9 +763,10 @@ class SegmentPool {
     }
   }
 
-  run(job: SegmentJob): Promise<SegmentResult> {
+  /** Run `job` on the next idle worker; `onLines` hears its `lines` message, if it asks for one. */
+  run(job: SegmentJob, onLines: (breaks: number) => void = () => undefined): Promise<SegmentResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, onLines, resolve, reject });
       this.next();
     });
   }
@@ -597,21 +774,25 @@ class SegmentPool {
   private next(): void {
     while (this.idle.length > 0 && this.queue.length > 0) {
       const worker = this.idle.shift()!;
-      const { job, resolve, reject } = this.queue.shift()!;
-      const done = (result: SegmentResult) => {
+      const { job, onLines, resolve, reject } = this.queue.shift()!;
+      const done = (message: SegmentResult | LinesMessage) => {
+        if (message.kind === 'lines') {
+          onLines(message.breaks);
+          return;
+        }
+        worker.off('message', done);
         worker.off('error', failed);
         this.idle.push(worker);
         this.next();
-        resolve(result);
+        resolve(message);
       };
       const failed = (error: unknown) => {
         worker.off('message', done);
         reject(error);
       };
-      worker.once('message', done);
+      worker.on('message', done);
       worker.once('error', failed);
-      const transfer = [job.bytes.buffer as ArrayBuffer];
-      worker.postMessage(job, transfer);
+      worker.postMessage(job, job.bytes ? [job.bytes.buffer as ArrayBuffer] : []);
     }
   }
 
@@ -630,14 +811,38 @@ function startWorker(): Worker {
   const typescript = url.pathname.endsWith('.ts');
   return new Worker(url, {
     workerData: { [WORKER_TAG]: true },
-    // A `.ts` module needs tsx's loader in the worker too (under vitest the process has none).
-    ...(typescript ? { execArgv: ['--import', 'tsx'] } : {}),
+    // A `.ts` module needs tsx's loader in the worker too (under vitest the process has none). A
+    // bundle needs none, even when the process loaded one (the benchmark's child): tsx would cost
+    // each worker ~0.2 s of CPU, so such a worker gets no flags; otherwise it inherits the
+    // process's (an explicit list may not hold V8 flags; the inherited one may).
+    ...(typescript ? { execArgv: ['--import', 'tsx'] } : loadsTsx(process.execArgv) ? { execArgv: [] } : {}),
   });
 }
 
-/** The work of one segment, in a worker thread. */
-function readSegment(job: SegmentJob): { result: SegmentResult; transfer: ArrayBuffer[] } {
+/** The flags load tsx (`--import tsx`, `--import=tsx`). */
+function loadsTsx(execArgv: readonly string[]): boolean {
+  return execArgv.some(
+    (arg, index) => arg === '--import=tsx' || (arg === '--import' && execArgv[index + 1] === 'tsx'),
+  );
+}
+
+/**
+ * The buffer a worker reads its segments into, reused from one segment to the next (nothing of a
+ * segment's bytes outlives its job: the columns copy what they keep): no fresh 9 MiB to zero and
+ * fault in per segment.
+ */
+let segmentBuffer = new Uint8Array(0);
+
+/** The work of one segment, in a worker thread (`tell` posts the `lines` message). */
+function readSegment(
+  job: SegmentJob,
+  tell: (message: LinesMessage) => void,
+): { result: SegmentResult; transfer: ArrayBuffer[] } {
   const cpuStart = threadCpuMicros();
+  if (job.bytes === undefined && segmentBuffer.length < job.end - job.start)
+    segmentBuffer = new Uint8Array(job.end - job.start);
+  const bytes = job.bytes ?? readRange(job.fd!, job.start, job.end, segmentBuffer);
+  if (job.countLines) tell({ kind: 'lines', breaks: countLineBreaks(bytes, 0, job.stopAt - job.start) });
   const pieces: Piece[] = [];
   const pieceOutput: RowOutputFactory = (specs) => {
     const { schema, dictionaries } = arrowSchema(specs, {});
@@ -663,11 +868,12 @@ function readSegment(job: SegmentJob): { result: SegmentResult; transfer: ArrayB
       line: job.line,
       stopAt: job.stopAt,
       logKeys: true,
+      ...(job.priorKeys ? { priorKeys: job.priorKeys } : {}),
     },
   });
   try {
     if (later) normaliser.push(job.header!, false);
-    normaliser.push(job.bytes, job.final);
+    normaliser.push(bytes, job.final);
     if (!job.final) {
       if (normaliser.stoppedAt < 0)
         return {
@@ -679,7 +885,7 @@ function readSegment(job: SegmentJob): { result: SegmentResult; transfer: ArrayB
     const findings = normaliser.finishSegment();
     const log = normaliser.keyLog;
     const probes = log ? log.probes.slice(0, 2 * log.probeCount) : new Int32Array(0);
-    const inserts = log ? log.inserts.slice(0, 2 * log.insertCount) : new Int32Array(0);
+    const inserts = log ? log.inserts.slice(0, 3 * log.insertCount) : new Int32Array(0);
     const result: SegmentResult = {
       kind: 'done',
       index: job.index,
@@ -706,7 +912,7 @@ function readSegment(job: SegmentJob): { result: SegmentResult; transfer: ArrayB
 
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_TAG] === true) {
   parentPort!.on('message', (job: SegmentJob) => {
-    const { result, transfer } = readSegment(job);
+    const { result, transfer } = readSegment(job, (message) => parentPort!.postMessage(message));
     parentPort!.postMessage(result, transfer);
   });
 }

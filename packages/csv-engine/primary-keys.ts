@@ -45,15 +45,18 @@ export class PrimaryKeySet {
   /** Some key so far had a part containing U+001F. */
   joinedSeen = false;
   /**
-   * With a log, every key looked up and every key inserted is also recorded by the content of
-   * its parts (two independent 32-bit hashes), so that the keys of the segments of a file split
-   * over worker threads can be compared across segments (csv-segments.ts).
+   * With a log, every key inserted, and every key looked up but not inserted, is also recorded by
+   * the content of its parts (two independent 32-bit hashes), so that the keys of the segments of
+   * a file split over worker threads can be compared across segments (csv-segments.ts). A key
+   * inserted is logged once, as inserted: the main thread checks and adds it in one probe.
    */
   readonly log: KeyLog | undefined;
   /** Per part: a second hash of each interned id's bytes (0 = not computed yet). */
   private readonly secondHashes: Int32Array<ArrayBuffer>[];
   private lastContent1 = 0;
   private lastContent2 = 0;
+  /** Keys accepted before this table's input (by content, see `log`), with their line. */
+  private prior: Map<string, number> | undefined;
 
   /**
    * @param expectedKeys Keys the file likely holds (see `expectedRecords`): the table is sized for
@@ -73,6 +76,18 @@ export class PrimaryKeySet {
     while (slots - 1 < 2 * capacity) slots *= 2;
     this.table = new Int32Array(2 * slots);
     this.mask = slots - 1;
+  }
+
+  /**
+   * Keys first accepted before this table's input (another segment of the file), as triples
+   * (hash, hash, line) logged by content: `find` gives their line for a key not in the table.
+   * Needs the log (the keys are compared by content).
+   */
+  setPrior(triples: Int32Array): void {
+    if (!this.log) throw new Error('PrimaryKeySet: prior keys need the log (keys by content)');
+    this.prior = new Map();
+    for (let index = 0; index + 2 < triples.length; index += 3)
+      this.prior.set(`${triples[index]},${triples[index + 1]}`, triples[index + 2]!);
   }
 
   /** Set part `index` of the current key to the UTF-8 text `[start, end)` (part 0 first). */
@@ -102,7 +117,9 @@ export class PrimaryKeySet {
       const entry = table[2 * slot + 1]!;
       if (entry === 0) {
         this.lastSlot = slot;
-        return -1;
+        return this.prior === undefined
+          ? -1
+          : (this.prior.get(`${this.lastContent1},${this.lastContent2}`) ?? -1);
       }
       if (table[2 * slot] !== hash) continue;
       const id = entry - 1;
@@ -119,7 +136,7 @@ export class PrimaryKeySet {
 
   /** Record the current key (just looked up with `find`, not present) as first accepted on `line`. */
   insert(line: number): void {
-    if (this.log) this.log.add(true, this.lastContent1, this.lastContent2);
+    if (this.log) this.log.inserted(this.lastContent1, this.lastContent2, line);
     const id = this.size;
     if (id >= this.lines.length) {
       this.tuples = growInt32(this.tuples, (id + 1) * this.width);
@@ -167,7 +184,7 @@ export class PrimaryKeySet {
     }
     this.lastContent1 = first;
     this.lastContent2 = second;
-    this.log!.add(false, first, second);
+    this.log!.looked(first, second);
   }
 
   /** The slot hash of the current key (every bit of every part mixed in). */
@@ -198,23 +215,29 @@ export class PrimaryKeySet {
 
 /** Keys by content, in the order they were looked up (probes) and inserted (inserts): hash pairs. */
 export class KeyLog {
+  /** Keys looked up and not inserted (pairs of hashes). */
   probes = new Int32Array(1024);
   probeCount = 0;
-  inserts = new Int32Array(1024);
+  /** Keys inserted (triples: the hashes and the line the key was accepted on). */
+  inserts = new Int32Array(1536);
   insertCount = 0;
 
-  add(inserted: boolean, first: number, second: number): void {
-    if (inserted) {
-      this.inserts = growInt32(this.inserts, 2 * this.insertCount + 2);
-      this.inserts[2 * this.insertCount] = first;
-      this.inserts[2 * this.insertCount + 1] = second;
-      this.insertCount += 1;
-    } else {
-      this.probes = growInt32(this.probes, 2 * this.probeCount + 2);
-      this.probes[2 * this.probeCount] = first;
-      this.probes[2 * this.probeCount + 1] = second;
-      this.probeCount += 1;
-    }
+  /** The key logged last as looked up (`first`, `second`) is accepted on `line`: move it to `inserts`. */
+  inserted(first: number, second: number, line: number): void {
+    this.probeCount -= 1;
+    this.inserts = growInt32(this.inserts, 3 * this.insertCount + 3);
+    this.inserts[3 * this.insertCount] = first;
+    this.inserts[3 * this.insertCount + 1] = second;
+    this.inserts[3 * this.insertCount + 2] = line;
+    this.insertCount += 1;
+  }
+
+  /** A key looked up (`first`, `second`). */
+  looked(first: number, second: number): void {
+    this.probes = growInt32(this.probes, 2 * this.probeCount + 2);
+    this.probes[2 * this.probeCount] = first;
+    this.probes[2 * this.probeCount + 1] = second;
+    this.probeCount += 1;
   }
 }
 

@@ -145,6 +145,41 @@ describe('countLineBreaks', () => {
     expect(countLineBreaks(bytes, 0, bytes.length)).toBe(6);
     expect(countLineBreaks(bytes, 3, bytes.length)).toBe(5);
   });
+
+  it('counts as a byte-by-byte count does, for any bytes, range and alignment', () => {
+    const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+    console.log(`countLineBreaks property: fast-check seed ${seed} (FC_SEED=${seed} to replay)`);
+    const byByte = (bytes: Uint8Array, from: number, to: number) => {
+      let count = 0;
+      for (let at = from; at < to; at += 1) {
+        if (bytes[at] === 0x0a) count += 1;
+        else if (bytes[at] === 0x0d && (at + 1 >= to || bytes[at + 1] !== 0x0a)) count += 1;
+      }
+      return count;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(0x0a, 0x0d, 0x61, 0x22, 0x0b), { maxLength: 200 }),
+        fc.boolean(),
+        fc.nat(7),
+        fc.nat(200),
+        fc.nat(200),
+        (values, withCr, offset, a, b) => {
+          // A view at any byte offset of its buffer (the word loop must align itself).
+          const backing = new Uint8Array(offset + values.length);
+          backing.set(
+            values.map((value) => (withCr || value !== 0x0d ? value : 0x0a)),
+            offset,
+          );
+          const bytes = backing.subarray(offset);
+          const from = Math.min(a, b, bytes.length);
+          const to = Math.min(Math.max(a, b), bytes.length);
+          expect(countLineBreaks(bytes, from, to)).toBe(byByte(bytes, from, to));
+        },
+      ),
+      { seed, numRuns: 500 },
+    );
+  });
 });
 
 describe('normaliseContractCsvParallel, property', () => {
@@ -223,6 +258,56 @@ describe('normaliseContractCsvParallel, property', () => {
     expect(split).toBeGreaterThan(0);
   }, 300_000);
 
+  it('gives the single-threaded quarantine lines for keys repeated across segments, in memory and from a file', async () => {
+    const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+    console.log(`segments duplicate-key property: fast-check seed ${seed} (FC_SEED=${seed} to replay)`);
+    const dir = await mkdtemp(join(tmpdir(), 'segments-dup-'));
+    let keyReruns = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          csv.map((input) => ({ ...input, repeat: true })),
+          async (input) => {
+            const bytes = render(input);
+            const run: Run = { fileName: 'gen.csv', kind: 'survey', batchSize: 7 };
+            const split = { workers: input.workers, segmentBytes: input.segmentBytes };
+            const report = await expectSameAsSingleThread(bytes, run, split);
+            expect(report.fallback).not.toBe('a primary key repeated across segments');
+            keyReruns += report.keyReruns ?? 0;
+            // The file variant: workers read their own segments from the file.
+            const path = join(dir, 'gen.csv');
+            await writeFile(path, bytes);
+            const single: Uint8Array[] = [];
+            const singleSummary = await normaliseContractCsvFile(path, {
+              ...optionsOf(run),
+              write: (chunk) => {
+                single.push(chunk.slice());
+              },
+            });
+            let parallel: Uint8Array[] = [];
+            const parallelSummary = await normaliseContractCsvFileParallel(path, {
+              ...optionsOf(run),
+              ...split,
+              write: (chunk) => {
+                parallel.push(chunk.slice());
+              },
+              rewind: () => {
+                parallel = [];
+              },
+            });
+            expect(JSON.stringify(parallelSummary.summary)).toBe(JSON.stringify(singleSummary.summary));
+            expect(Buffer.compare(Buffer.concat(parallel), Buffer.concat(single))).toBe(0);
+          },
+        ),
+        { seed, numRuns: 8 },
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    console.log(`segments duplicate-key property: ${keyReruns} segments read again told earlier keys`);
+    expect(keyReruns).toBeGreaterThan(0);
+  }, 300_000);
+
   it('reads a segment again from the proven record start when its speculative start is inside a quoted field', async () => {
     // Row 60's label spans 30 lines inside quotes: segments of a few hundred bytes start inside
     // it, and some of them also hold the true start of row 61.
@@ -289,7 +374,7 @@ describe('normaliseContractCsvFileParallel', () => {
       batches: single.batches,
     });
     expect(Buffer.compare(Buffer.concat(chunks), Buffer.concat(singleChunks))).toBe(0);
-    return { report: report!, rewinds };
+    return { report: report!, rewinds, summary: single.summary };
   }
 
   it('streams the single-threaded IPC bytes from a file of 8,000 survey responses', async () => {
@@ -300,13 +385,32 @@ describe('normaliseContractCsvFileParallel', () => {
     expect(rewinds).toBe(0);
   }, 120_000);
 
-  it('rewinds and gives the single-threaded bytes when the last row repeats the first key (a duplicate across segments)', async () => {
+  it('names the first line of a key repeated in later segments, as one thread does, without falling back', async () => {
+    // prepare: the last rows repeat the keys of lines 2 and 3 (line 2's twice), segments apart
     const path = join(dir, 'duplicate.csv');
     await generateSurveyResponses(path, 8_000, 9);
     const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '');
-    await writeFile(path, `${[...lines, lines[1]].join('\n')}\n`);
+    await writeFile(path, `${[...lines, lines[1], lines[2], lines[1]].join('\n')}\n`);
+    // act
+    const { report, rewinds, summary } = await bothFromFile(path);
+    // assess: same bytes and problems as one thread (bothFromFile), reached by the split itself
+    expect(report.fallback).toBeUndefined();
+    expect(report.keyReruns).toBeGreaterThan(0);
+    expect(rewinds).toBe(0);
+    const firstSeen = summary.problems.slice(-3).map((problem) => problem.message.split('first seen at ')[1]);
+    expect(firstSeen).toEqual(['line 2', 'line 3', 'line 2']);
+  }, 120_000);
+
+  it('rewinds and gives the single-threaded bytes when a late row holds a 1.500-like number (file-wide evidence)', async () => {
+    const path = join(dir, 'late-number.csv');
+    await generateSurveyResponses(path, 8_000, 9);
+    const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '');
+    const cells = lines.at(-1)!.split(',');
+    cells[1] = 'late_question';
+    cells[6] = '1.500'; // value_number
+    await writeFile(path, `${[...lines, cells.join(',')].join('\n')}\n`);
     const { report, rewinds } = await bothFromFile(path);
-    expect(report.fallback).toBe('a primary key repeated across segments');
+    expect(report.fallback).toBe('a comma or 1.500-like number cell');
     expect(rewinds).toBe(1);
   }, 120_000);
 });
