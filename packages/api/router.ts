@@ -12,6 +12,7 @@ import {
   traceLineage,
 } from '#packages/pipeline/lineage.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
+import { IncompleteItemError } from '#packages/storage/errors.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { ApiError, BadRequestError, MethodNotAllowedError, NotFoundError } from './errors.ts';
@@ -509,6 +510,15 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
         return errorResponse(error.status, error.code, error.message, error.headers, method);
       const requestId = request.requestId ?? randomUUID();
       deps.onError?.(error, { ...request, requestId });
+      // A damaged version is answered as such, never as a shorter list.
+      if (error instanceof IncompleteItemError)
+        return errorResponse(
+          500,
+          'damaged_version',
+          `${error.dataset} v${error.version} is damaged (item ${error.item} has ${error.found.length} of its ${error.expected} parts): it cannot be served until an operator repairs it with hld doctor`,
+          {},
+          method,
+        );
       return errorResponse(
         500,
         'internal',

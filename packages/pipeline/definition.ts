@@ -138,7 +138,7 @@ export interface RefreshState {
   readonly previousVersion?: number;
   readonly contentHash?: string;
   readonly published?: boolean;
-  readonly diff?: { added: number; removed: number; changed: number };
+  readonly diff?: { added: number; removed: number; changed: number; previousDamaged?: string };
   /** Why the live version stayed live (a rollback), or why equal content was published again. */
   readonly note?: string;
   readonly error?: string;

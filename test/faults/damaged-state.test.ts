@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBriefingRouter } from '#packages/api/router.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { identifyProcess } from '#packages/local/process-identity.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
 import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
+import { queryAll } from '#packages/storage/query-all.ts';
 import { deadProcess } from '../support/processes.ts';
 import { seededRandom, testSeed } from '../support/seed.ts';
 import { hld } from './support/hld.ts';
@@ -160,6 +162,87 @@ describe('damaged or interrupted local state (embedded)', () => {
       /statistics\/figures\.csv points at \w{12} .*a later upload, \w{12} .*never made current/,
     );
     expect(doctor.stdout).toContain('ingest figures.csv again');
+  });
+
+  it('refuses a version with an item missing a part (CLI, API), and doctor names the item, version and parts', async () => {
+    // prepare: Moldova's item over 300,000 characters (stored in parts), then one part row deleted
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'many-figures.csv');
+    const rows = Array.from({ length: 2_000 }, (_unused, at) => {
+      const [revision, year] = [Math.floor(at / 5), 2010 + (at % 5)];
+      return `IMM_STOCK,MDA,${year},${100_000 + at},persons,_T,national,NBS-r${revision},row ${at + 1},manual,high,2012-12-31`;
+    });
+    await writeFile(figures, `${OBSERVATION_HEADER}\n${rows.join('\n')}\n`);
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    const refreshed = await hld(['refresh', '--json'], env);
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: true, version: 2 });
+    const api = await withLedger(dir, async () => {
+      const ctx = pipelineContext();
+      const client = dynamoDocumentClient();
+      const partRows = (
+        await Promise.all(
+          Array.from({ length: 16 }, (_unused, shard) =>
+            queryAll(client, {
+              TableName: ctx.config.briefingsTable,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': `B#${ctx.config.dataset}#v2#${shard}` },
+            }),
+          ),
+        )
+      )
+        .flat()
+        .filter((row) => row.type === 'country' && row.id === 'MDA');
+      expect(partRows.length).toBeGreaterThan(1);
+      const lost = partRows.find((row) => row.part === 1)!;
+      await client.send(
+        new DeleteCommand({ TableName: ctx.config.briefingsTable, Key: { pk: lost.pk, sk: lost.sk } }),
+      );
+      const router = createBriefingRouter({
+        briefings: ctx.briefings,
+        ledger: ctx.ledger,
+        exports: ctx.exports,
+        buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
+        onError: () => {},
+      });
+      return {
+        parts: partRows.length,
+        country: await router({ method: 'GET', path: `/datasets/${ctx.config.dataset}/countries/MDA` }),
+        list: await router({ method: 'GET', path: `/datasets/${ctx.config.dataset}/countries` }),
+      };
+    });
+
+    // act
+    const shown = await hld(['briefing', 'show', 'MDA'], env);
+    const listed = await hld(['briefing', 'list'], env);
+    const found = await hld(['doctor', '--dry-run'], env);
+    const repaired = await hld(['refresh', '--json'], env);
+    const after = await hld(['briefing', 'show', 'MDA'], env);
+    const kept = await hld(['doctor', '--dry-run'], env);
+
+    // assess: an error naming item, version and parts, never a shorter briefing
+    const damage = `hld2013 v2 is damaged: item country#MDA has ${api.parts - 1} of its ${api.parts} parts`;
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toBe('');
+    expect(shown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(shown.stderr).toContain(damage);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toContain(damage);
+    expect(api.country.status).toBe(500);
+    expect(api.list.status).toBe(500);
+    expect(JSON.parse(api.list.body).message).toContain(
+      `hld2013 v2 is damaged (item country#MDA has ${api.parts - 1} of its ${api.parts} parts)`,
+    );
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain(
+      `hld2013: CURRENT v2 has 1 item(s) missing parts, so no reader can show it: country#MDA (${api.parts - 1} of ${api.parts} parts: ${[0, ...Array.from({ length: api.parts - 2 }, (_unused, at) => at + 2)].join(', ')})`,
+    );
+    expect(found.stdout).toContain('run hld refresh (it publishes the same content again as a new version)');
+    expect(JSON.parse(repaired.stdout)).toMatchObject({ published: true, version: 3 });
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toContain('NBS-r399');
+    expect(kept.stdout).toContain('hld2013: kept v2 has 1 item(s) missing parts: country#MDA');
+    expect(kept.stdout).toContain('do not roll back to v2 or diff with it');
   });
 
   it('refuses a curated table whose bytes no longer match their SHA-256, publishes nothing from it, and doctor rebuilds it from raw', async () => {

@@ -303,7 +303,11 @@ export async function refresh(
         if (stepId === 'assemble') {
           out.info(
             state.published
-              ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
+              ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; ${
+                  state.diff?.previousDamaged
+                    ? `not compared: ${state.diff.previousDamaged}`
+                    : `+${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items`
+                })`
               : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
           );
           // Why the live version stayed or was republished (a rollback held, live items that no
