@@ -11,7 +11,7 @@ import {
   parseItemRef,
   traceLineage,
 } from '#packages/pipeline/lineage.ts';
-import type { BriefingStore } from '#packages/storage/briefing-store.ts';
+import { type BriefingStore, versionsEverLive } from '#packages/storage/briefing-store.ts';
 import { IncompleteItemError } from '#packages/storage/errors.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
@@ -320,11 +320,18 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
     const to = (await resolveVersion(dataset, current, toParam)).version;
     let from = fromParam;
     if (from === undefined) {
+      // The previous version that was live, never one a stopped refresh left complete but unpublished.
+      const everLive = versionsEverLive(
+        await deps.briefings.current(dataset),
+        await deps.briefings.listAudit(dataset),
+      );
       const earlier = (await deps.briefings.listVersions(dataset))
         .map((record) => record.version)
-        .filter((v) => v < to);
+        .filter((v) => v < to && everLive.has(v));
       if (earlier.length === 0) {
-        throw new NotFoundError(`${dataset} v${to} has no earlier version to compare with; pass from=A&to=B`);
+        throw new NotFoundError(
+          `${dataset} v${to} has no earlier version that was live to compare with; pass from=A&to=B`,
+        );
       }
       from = Math.max(...earlier);
     } else {

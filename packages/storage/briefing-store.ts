@@ -612,6 +612,22 @@ export class BriefingStore {
   }
 }
 
+/**
+ * The versions that were ever live: every version the audit trail moved CURRENT to or from, and
+ * the pointer's own version and previous one (a move whose audit record a crash lost still shows
+ * there). A complete version outside it was written by a refresh stopped before the pointer moved.
+ */
+export function versionsEverLive(
+  pointer: CurrentPointer | undefined,
+  audit: readonly Pick<AuditRecord, 'from' | 'to'>[],
+): Set<number> {
+  const live = new Set<number>();
+  for (const move of audit) for (const version of [move.from, move.to]) if (version > 0) live.add(version);
+  if (pointer)
+    for (const version of [pointer.version, pointer.previousVersion]) if (version > 0) live.add(version);
+  return live;
+}
+
 /** A version record as a reservation; records written before reservations existed are complete. */
 function reservationOf(item: Record<string, unknown>): VersionReservation {
   const state = item.state === 'reserved' || item.state === 'abandoned' ? item.state : 'complete';

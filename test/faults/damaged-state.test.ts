@@ -13,7 +13,7 @@ import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
 import { queryAll } from '#packages/storage/query-all.ts';
 import { deadProcess } from '../support/processes.ts';
 import { seededRandom, testSeed } from '../support/seed.ts';
-import { hld } from './support/hld.ts';
+import { hld, runScript } from './support/hld.ts';
 
 interface ObjectRecordFile {
   readonly path: string;
@@ -350,6 +350,51 @@ describe('damaged or interrupted local state (embedded)', () => {
     expect(
       (await readdir(join(dir, 'embedded', 's3'))).filter((name) => name.endsWith('.index.json')),
     ).toEqual([]);
+  });
+
+  it('marks a version a stopped refresh left complete but never live, and diff compares the live version with the previous live one', async () => {
+    // prepare: a changed input, then a refresh killed after v2 is complete and before CURRENT moves
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'figures.csv');
+    await writeFile(
+      figures,
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
+    );
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    const stopped = await runScript<{ stoppedBeforeMoving: number }>(
+      'test/faults/support/refresh-stopped-before-move.ts',
+      [dir],
+    );
+    expect(stopped.stoppedBeforeMoving).toBe(2);
+
+    // act
+    const listed = await hld(['briefing', 'versions'], env);
+    const before = JSON.parse((await hld(['briefing', 'versions', '--json'], env)).stdout);
+    const refreshed = JSON.parse((await hld(['refresh', '--json'], env)).stdout);
+    const after = JSON.parse((await hld(['briefing', 'versions', '--json'], env)).stdout);
+    const diff = await hld(['briefing', 'diff'], env);
+
+    // assess
+    const live = (state: { versions: { version: number; live: string }[] }) =>
+      state.versions.map((version) => [version.version, version.live]);
+    expect(live(before)).toEqual([
+      [1, 'now'],
+      [2, 'never'],
+    ]);
+    expect(listed.stdout).toMatch(/^2 +never /m);
+    expect(listed.stdout).toContain("live 'never': its items were complete but the refresh stopped");
+    expect(refreshed).toMatchObject({ published: true, version: 3, previousVersion: 1 });
+    expect(live(after)).toEqual([
+      [1, 'was'],
+      [2, 'never'],
+      [3, 'now'],
+    ]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toMatch(/^hld2013 v1 → v3: 0 added, 0 removed, 2 changed/);
+    expect(diff.stdout).toContain(
+      'context_figures[0].values[source=national,revision=NBS-trial,year=2012]: (none) →',
+    );
   });
 
   it('writes the live version\u2019s exports again from its items when one of them is lost', async () => {
