@@ -110,7 +110,7 @@ describe('damaged or interrupted local state (embedded)', () => {
 
     // assess
     expect(status.stdout).toMatch(
-      /statistics\/figures\.csv .* no name points at it .*`hld doctor` repairs it/,
+      /statistics\/figures\.csv .* no name points at it .*`hld refresh` \(or `hld doctor`\) points it/,
     );
     expect(found.code, found.stdout).toBe(1);
     expect(found.stdout).toMatch(
@@ -120,6 +120,40 @@ describe('damaged or interrupted local state (embedded)', () => {
     expect(repaired.stdout).toContain('pointed statistics/figures.csv at');
     expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: true });
     expect(shown.stdout).toContain('Immigrant stock: 123,456 persons (2012) — national NBS-trial');
+  });
+
+  it('points a name an ingest stopped before pointing at its accepted upload on the next hld refresh, and says so', async () => {
+    // prepare: an accepted upload whose name points at nothing, as a Ctrl-C between the two writes leaves it
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'figures.csv');
+    await writeFile(
+      figures,
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
+    );
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    await withLedger(dir, () =>
+      dynamoDocumentClient().send(
+        new DeleteCommand({
+          TableName: pipelineContext().config.ledgerTable,
+          Key: { pk: 'SOURCE#statistics/figures.csv', sk: 'CURRENT' },
+        }),
+      ),
+    );
+
+    // act: no hld doctor
+    const refreshed = await hld(['refresh'], env);
+    const shown = await hld(['briefing', 'show', 'MDA'], env);
+    const doctor = await hld(['doctor', '--dry-run'], env);
+
+    // assess
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stderr + refreshed.stdout).toMatch(
+      /refresh: pointed statistics\/figures\.csv at its accepted upload \w{12} \(1 row\): an ingest was stopped before it made the file current/,
+    );
+    expect(refreshed.stdout).toContain('Published v2');
+    expect(shown.stdout).toContain('Immigrant stock: 123,456 persons (2012) — national NBS-trial');
+    expect(doctor.code, doctor.stdout).toBe(0);
   });
 
   it('reports, and leaves alone, a name pointing at an upload older than an accepted one never made current', async () => {
@@ -150,10 +184,13 @@ describe('damaged or interrupted local state (embedded)', () => {
     );
 
     // act
+    const refreshed = await hld(['refresh'], env);
     const status = await hld(['status'], env);
     const doctor = await hld(['doctor'], env);
 
-    // assess: only the person knows which upload they meant last
+    // assess: only the person knows which upload they meant last; a refresh does not guess either
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stderr + refreshed.stdout).not.toContain('refresh: pointed');
     expect(status.stdout).toMatch(
       /statistics\/figures\.csv .* not current: statistics\/figures\.csv is \w{12}/,
     );

@@ -7,6 +7,7 @@ import { describeHolder, holderIsDead, releaseLockOfDeadHolder } from '#packages
 import { BUCKET_EXPORT_FORMATS } from '#packages/pipeline/assemble.ts';
 import { normaliseFile, snapshotIdFor } from '#packages/pipeline/normalise.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
+import { latestAcceptedUploads } from '#packages/pipeline/source-pointers.ts';
 import type { DamagedItem } from '#packages/storage/briefing-store.ts';
 import type { FileRecord } from '#packages/storage/ledger.ts';
 import { EXIT, type Output } from '../output.ts';
@@ -214,13 +215,7 @@ async function rawIsIntact(
 async function checkSourcePointers(doctor: Doctor): Promise<void> {
   const { ctx } = doctor.session;
   const pointers = new Map((await ctx.ledger.listSources()).map((pointer) => [pointer.sourceName, pointer]));
-  const latestAccepted = new Map<string, FileRecord>();
-  for (const file of await ctx.ledger.listFiles()) {
-    if (file.status !== 'accepted') continue;
-    const seen = latestAccepted.get(file.sourceName);
-    if (!seen || seen.receivedAt < file.receivedAt) latestAccepted.set(file.sourceName, file);
-  }
-  for (const [sourceName, file] of latestAccepted) {
+  for (const [sourceName, file] of latestAcceptedUploads(await ctx.ledger.listFiles())) {
     const pointer = pointers.get(sourceName);
     const rows = `${file.rowsAccepted} accepted row${file.rowsAccepted === 1 ? '' : 's'}`;
     if (!pointer) {
@@ -229,7 +224,7 @@ async function checkSourcePointers(doctor: Doctor): Promise<void> {
         {
           area: 'sources',
           problem: `${sourceName}: upload ${file.sha256.slice(0, 12)} (${rows}, received ${file.receivedAt}) is accepted, but the name points at nothing, so no refresh publishes it (an ingest stopped before it pointed the name)`,
-          action: `run hld doctor without --dry-run, or ingest ${sourceName.split('/').pop()} again`,
+          action: `run hld doctor without --dry-run or hld refresh (both point it), or ingest ${sourceName.split('/').pop()} again`,
         },
         async () => {
           const pointed = await ctx.ledger.pointSource({
