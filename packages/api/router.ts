@@ -11,7 +11,8 @@ import {
   parseItemRef,
   traceLineage,
 } from '#packages/pipeline/lineage.ts';
-import type { BriefingStore } from '#packages/storage/briefing-store.ts';
+import { type BriefingStore, versionsEverLive } from '#packages/storage/briefing-store.ts';
+import { IncompleteItemError } from '#packages/storage/errors.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import { ApiError, BadRequestError, MethodNotAllowedError, NotFoundError } from './errors.ts';
@@ -319,11 +320,18 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
     const to = (await resolveVersion(dataset, current, toParam)).version;
     let from = fromParam;
     if (from === undefined) {
+      // The previous version that was live, never one a stopped refresh left complete but unpublished.
+      const everLive = versionsEverLive(
+        await deps.briefings.current(dataset),
+        await deps.briefings.listAudit(dataset),
+      );
       const earlier = (await deps.briefings.listVersions(dataset))
         .map((record) => record.version)
-        .filter((v) => v < to);
+        .filter((v) => v < to && everLive.has(v));
       if (earlier.length === 0) {
-        throw new NotFoundError(`${dataset} v${to} has no earlier version to compare with; pass from=A&to=B`);
+        throw new NotFoundError(
+          `${dataset} v${to} has no earlier version that was live to compare with; pass from=A&to=B`,
+        );
       }
       from = Math.max(...earlier);
     } else {
@@ -509,6 +517,15 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
         return errorResponse(error.status, error.code, error.message, error.headers, method);
       const requestId = request.requestId ?? randomUUID();
       deps.onError?.(error, { ...request, requestId });
+      // A damaged version is answered as such, never as a shorter list.
+      if (error instanceof IncompleteItemError)
+        return errorResponse(
+          500,
+          'damaged_version',
+          `${error.dataset} v${error.version} is damaged (item ${error.item} has ${error.found.length} of its ${error.expected} parts): it cannot be served until an operator repairs it with hld doctor`,
+          {},
+          method,
+        );
       return errorResponse(
         500,
         'internal',

@@ -39,8 +39,7 @@ import {
   type SexSumGap,
   sexesDoNotAddUp,
   sexSumCaveat,
-  sourcesDisagree,
-  sourcesDisagreeCaveat,
+  sourceComparisonCaveats,
   strategyStatus,
 } from './rules.ts';
 
@@ -141,7 +140,8 @@ function bySourceAndYear(values: FigureValue[]): FigureValue[] {
 
 /**
  * Context figures of one country: every value keeps its source, revision and year; values of
- * different sources stay side by side, and a caveat names sources that disagree. Values by sex
+ * different sources stay side by side, and a caveat names sources that disagree in a year both
+ * publish, or share no year (rules.ts, `sourceComparisonCaveats`). Values by sex
  * (`F`, `M`) are kept beside both sexes' (`_T`), each with its own row; where females + males is
  * not both sexes beyond rounding, a caveat says so and every value stays as the source gives it.
  */
@@ -176,22 +176,16 @@ function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): Co
   return [...byIndicator.keys()].sort(byText).map((indicator) => {
     const entries = byIndicator.get(indicator)!;
     const values = bySourceAndYear(entries.total);
-    const latest = new Map<string, { source: string; revision: string; year: string; value: number }>();
-    for (const value of values) {
-      if (typeof value.value !== 'number') continue;
-      const key = `${value.source}|${value.revision}`;
-      const seen = latest.get(key);
-      if (!seen || seen.year < value.year)
-        latest.set(key, {
-          source: value.source,
-          revision: value.revision,
-          year: value.year,
-          value: figureAmount(value.value, value.unit_mult),
-        });
-    }
-    const series = [...latest.values()];
-    if (sourcesDisagree(series.map((value) => value.value)))
-      caveats.push(sourcesDisagreeCaveat(indicator, series));
+    caveats.push(
+      ...sourceComparisonCaveats(
+        indicator,
+        values.flatMap((value) =>
+          typeof value.value === 'number'
+            ? [{ ...value, value: figureAmount(value.value, value.unit_mult) }]
+            : [],
+        ),
+      ),
+    );
     const bySex: FigureBySex[] = FIGURE_SEXES.filter((sex) => entries[sex].length > 0).map((sex) => ({
       sex,
       values: bySourceAndYear(entries[sex]),

@@ -8,9 +8,14 @@ import { HLD_RT_LABELS, JMDI_TO_HLD_RT, THEME_HLD_RT, type THEME_JMDI } from '#c
  * keeping a copy that could drift.
  */
 
-/** Two sources whose latest values differ by more than this share are flagged, never averaged. */
+/**
+ * Two sources disagree on an indicator when, for a year both publish, their values differ by
+ * more than this share (larger / smaller − 1); they are flagged, never averaged. A "source" is a
+ * source and revision; values are both sexes' (`_T`), compared as plain numbers
+ * ({@link figureAmount}). Values of different years are never compared: a change over time is
+ * not a disagreement. See {@link sourceComparisonCaveats}.
+ */
 export const SOURCE_DISAGREEMENT_TOLERANCE = 0.25;
-
 /** Good practices a theme item lists (the strongest first). */
 export const TOP_PRACTICES = 10;
 
@@ -55,7 +60,7 @@ export function figureAmount(value: number, unitMult: number | undefined): numbe
   return Number(`${mantissa}e${Number(exponent) + unitMult}`);
 }
 
-/** True when the latest values of different sources disagree beyond the tolerance. */
+/** True when values of different sources for one year disagree beyond the tolerance. */
 export function sourcesDisagree(values: readonly number[]): boolean {
   return (
     values.length > 1 &&
@@ -64,7 +69,7 @@ export function sourcesDisagree(values: readonly number[]): boolean {
   );
 }
 
-/** One source's latest value of an indicator, as a disagreement caveat names it. */
+/** One source's value of an indicator for one year, as a plain number ({@link figureAmount}). */
 export interface SourceValue {
   readonly source: string;
   readonly revision: string;
@@ -72,13 +77,71 @@ export interface SourceValue {
   readonly value: number;
 }
 
-/** Caveat: the sources of an indicator disagree (all values are shown, none merged). */
-export function sourcesDisagreeCaveat(indicator: string, series: readonly SourceValue[]): string {
+/**
+ * The caveats comparing the sources of one indicator, year by year:
+ * - where some year published by two or more sources has values beyond
+ *   {@link SOURCE_DISAGREEMENT_TOLERANCE}, one caveat names the latest such year with each
+ *   source's revision and value for it, then the other years that disagree too;
+ * - where a source shares no year with any other source of the indicator, one caveat says so
+ *   with each source's years, so its value is not read against another year's.
+ * A source with two values for one year (held back elsewhere as a key conflict) is compared
+ * by the first given.
+ */
+export function sourceComparisonCaveats(indicator: string, values: readonly SourceValue[]): string[] {
+  const sources = new Map<string, { source: string; revision: string; years: Map<string, number> }>();
+  for (const value of values) {
+    const key = `${value.source}\u0000${value.revision}`;
+    const entry = sources.get(key) ?? { source: value.source, revision: value.revision, years: new Map() };
+    if (!entry.years.has(value.year)) entry.years.set(value.year, value.value);
+    sources.set(key, entry);
+  }
+  const series = [...sources.values()];
+  if (series.length < 2) return [];
+  const years = [...new Set(series.flatMap((entry) => [...entry.years.keys()]))].sort().reverse();
+  const publishers = (year: string) => series.filter((entry) => entry.years.has(year));
+  const disagreeing = years.filter((year) =>
+    sourcesDisagree(publishers(year).map((entry) => entry.years.get(year)!)),
+  );
+  const caveats: string[] = [];
+  const [latest, ...earlier] = disagreeing;
+  if (latest !== undefined)
+    caveats.push(sourcesDisagreeCaveat(indicator, latest, publishers(latest), earlier));
+  const alone = series.filter((entry) =>
+    [...entry.years.keys()].every((year) => publishers(year).length === 1),
+  );
+  if (alone.length > 0) caveats.push(noCommonYearCaveat(indicator, alone, series));
+  return caveats;
+}
+
+const amount = (value: number) => value.toLocaleString('en-GB');
+const yearsOf = (entry: { years: Map<string, number> }) => [...entry.years.keys()].sort().join(', ');
+
+/** Caveat: the sources of an indicator disagree in a year both publish (all values are shown, none merged). */
+function sourcesDisagreeCaveat(
+  indicator: string,
+  year: string,
+  series: readonly { source: string; revision: string; years: Map<string, number> }[],
+  earlier: readonly string[],
+): string {
   return `${indicatorLabel(indicator)} differs between sources: ${series
-    .map(
-      (value) => `${value.source} ${value.revision} (${value.year}: ${value.value.toLocaleString('en-GB')})`,
-    )
-    .join(' vs ')}; all values are shown, none is averaged or merged.`;
+    .map((entry) => `${entry.source} ${entry.revision} (${year}: ${amount(entry.years.get(year)!)})`)
+    .join(' vs ')}${
+    earlier.length > 0 ? `; they also differ in ${earlier.join(', ')}` : ''
+  }; all values are shown, none is averaged or merged.`;
+}
+
+/** Caveat: sources of an indicator that share no year with another source are not compared. */
+function noCommonYearCaveat(
+  indicator: string,
+  alone: readonly { source: string; revision: string; years: Map<string, number> }[],
+  series: readonly { source: string; revision: string; years: Map<string, number> }[],
+): string {
+  const named = (entries: typeof alone) =>
+    entries.map((entry) => `${entry.source} ${entry.revision} (${yearsOf(entry)})`).join(' and ');
+  const others = series.filter((entry) => !alone.includes(entry));
+  return others.length === 0
+    ? `${indicatorLabel(indicator)} from ${named(alone)}: no year in common, not compared; values of different years are not a disagreement between sources.`
+    : `${indicatorLabel(indicator)} from ${named(alone)}: no year in common with ${named(others)}, not compared with them.`;
 }
 
 /** Units whose values for females and males add up to both sexes' (counts and amounts, not shares). */

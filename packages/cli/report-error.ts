@@ -65,6 +65,7 @@ function classify(error: unknown, backend: string): [number, string] {
       return [EXIT.usage, `${message}; fix or unset ${(error as { variable?: string }).variable}`];
     case 'NotFoundError':
     case 'NoLocalStateError':
+    case 'IncompleteItemError':
       return [EXIT.problems, message];
     case 'LockHeldError':
       return [

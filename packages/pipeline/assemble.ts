@@ -39,7 +39,7 @@ export interface AssembleResult {
   readonly version: number;
   readonly previousVersion: number;
   readonly contentHash: string;
-  readonly diff: { added: number; removed: number; changed: number };
+  readonly diff: { added: number; removed: number; changed: number; previousDamaged?: string };
   readonly counts: Readonly<Record<string, number>>;
   /** Why the live version stayed live, or why equal content was published again. */
   readonly note?: string;

@@ -2,6 +2,7 @@ import type { LockOwner } from '#packages/storage/ledger.ts';
 import type { BucketId, TableId } from '#packages/storage/resources.ts';
 import { DEFAULT_DATASET } from './config.ts';
 import type { PipelineEvent, PipelineEventType } from './events.ts';
+import type { RepointedSource } from './source-pointers.ts';
 import { ASSEMBLE_STEP } from './stages/assemble.stage.ts';
 import { INGEST_STAGE } from './stages/ingest.stage.ts';
 import { LOCK_STEP } from './stages/lock.stage.ts';
@@ -134,11 +135,13 @@ export interface RefreshState {
   /** Publish over a rollback (`hld refresh --force`). */
   readonly force?: boolean;
   readonly normalised?: number;
+  /** Names pointed at their accepted upload by the refresh (an ingest stopped before pointing them). */
+  readonly repointed?: readonly RepointedSource[];
   readonly version?: number;
   readonly previousVersion?: number;
   readonly contentHash?: string;
   readonly published?: boolean;
-  readonly diff?: { added: number; removed: number; changed: number };
+  readonly diff?: { added: number; removed: number; changed: number; previousDamaged?: string };
   /** Why the live version stayed live (a rollback), or why equal content was published again. */
   readonly note?: string;
   readonly error?: string;

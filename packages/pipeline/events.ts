@@ -62,6 +62,8 @@ export const briefingPublishedDetail = z.object({
     added: z.number().check(z.int()),
     removed: z.number().check(z.int()),
     changed: z.number().check(z.int()),
+    /** Why the replaced version could not be compared (it is damaged); the counts are 0 then. */
+    previousDamaged: z.optional(z.string()),
   }),
 });
 export type BriefingPublishedDetail = z.infer<typeof briefingPublishedDetail>;

@@ -4,6 +4,7 @@ import type { RefreshState } from './definition.ts';
 import { normaliseFile } from './normalise.ts';
 import { writeParquetCopies } from './parquet-copy.ts';
 import { refreshLease } from './refresh-lock.ts';
+import { pointUnpointedSources } from './source-pointers.ts';
 
 /**
  * Normalise every current source that has no snapshot under the current contracts (after a
@@ -17,19 +18,27 @@ export async function normalisePending(state: RefreshState, ctx: PipelineContext
   const lease = refreshLease(state, ctx.ledger, ctx.config.lockLeaseSeconds);
   let normalised = 0;
   await lease?.renew();
-  for (const source of await ctx.ledger.listSources()) {
+  const files = await ctx.ledger.listFiles();
+  // A name an ingest stopped before pointing (its upload accepted) is pointed first, so this
+  // refresh publishes it: the same repair as hld doctor's, from the two lists read anyway.
+  const { repointed, pointers } = await pointUnpointedSources(
+    ctx.ledger,
+    await ctx.ledger.listSources(),
+    files,
+  );
+  for (const source of pointers) {
     // The heartbeat: a run whose lease was taken over stops before its next file.
     await lease?.renew();
     const file = await ctx.ledger.getFile(source.sha256);
     if (file?.status !== 'accepted') continue;
     if (await normaliseAndCopy(file, ctx)) normalised += 1;
   }
-  for (const file of await ctx.ledger.listFiles()) {
+  for (const file of files) {
     if (file.status !== 'pending') continue;
     await lease?.renew();
     if (await normaliseAndCopy(file, ctx)) normalised += 1;
   }
-  return { ...state, normalised };
+  return { ...state, normalised, ...(repointed.length > 0 ? { repointed } : {}) };
 }
 
 /** Normalise one file; a snapshot written gets its Parquet copies. True when one was written. */

@@ -9,6 +9,7 @@ import type {
   PointerMoveOptions,
   VersionRecord,
 } from '#packages/storage/briefing-store.ts';
+import { IncompleteItemError } from '#packages/storage/errors.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 
@@ -134,7 +135,13 @@ export async function versionItemsIntact(
   briefings: Pick<BriefingStore, 'listItems'>,
   record: VersionRecord,
 ): Promise<boolean> {
-  const items = await briefings.listItems(record.dataset, record.version);
+  let items: StoredBriefingItem[];
+  try {
+    items = await briefings.listItems(record.dataset, record.version);
+  } catch (error) {
+    if (error instanceof IncompleteItemError) return false; // a lost part: not intact either
+    throw error;
+  }
   return (
     items.length === record.itemCount &&
     items.every((item) => itemHash(item) === item.hash) &&
@@ -375,6 +382,8 @@ export interface DiffCounts {
   readonly added: number;
   readonly removed: number;
   readonly changed: number;
+  /** Set (to why) when the version replaced could not be read (an item missing a part): the counts are 0, not compared. */
+  readonly previousDamaged?: string;
 }
 
 /**
@@ -390,9 +399,16 @@ export async function diffAgainstPrevious(
 ): Promise<DiffCounts> {
   if (!outcome.published) return { added: 0, removed: 0, changed: 0 };
   if (outcome.previousVersion === 0) return { added: outcome.items.length, removed: 0, changed: 0 };
-  const before = new Map(
-    (await briefings.listItems(dataset, outcome.previousVersion)).map((item) => [itemKey(item), item.hash]),
-  );
+  let previous: StoredBriefingItem[];
+  try {
+    previous = await briefings.listItems(dataset, outcome.previousVersion);
+  } catch (error) {
+    // The replaced version is damaged (doctor names it): the new one is published all the same.
+    if (error instanceof IncompleteItemError)
+      return { added: 0, removed: 0, changed: 0, previousDamaged: error.message };
+    throw error;
+  }
+  const before = new Map(previous.map((item) => [itemKey(item), item.hash]));
   const after = new Set<string>();
   let added = 0;
   let changed = 0;

@@ -17,6 +17,7 @@ import type { BriefingLineage } from '#contracts/briefing/provenance.ts';
 import { batchWrite, type WriteRequest } from './batch-write.ts';
 import { dynamoDocumentClient } from './client-factory.ts';
 import {
+  IncompleteItemError,
   isConditionalCheckFailed,
   PointerFencedError,
   PointerMovedError,
@@ -96,6 +97,14 @@ export interface PointerMoveOptions {
   readonly fence?: number;
   /** Record the move as a rollback (a refresh's publish clears the mark). */
   readonly rollback?: RollbackMark;
+}
+
+/** An item stored with fewer parts than its header says, and the part numbers found. */
+export interface DamagedItem {
+  /** `type#id`. */
+  readonly item: string;
+  readonly found: readonly number[];
+  readonly expected: number;
 }
 
 export interface AuditRecord {
@@ -448,18 +457,21 @@ export class BriefingStore {
   ): Promise<StoredBriefingItem | undefined> {
     const key = itemKey({ type, id });
     // Every page: an item over 1 MB (parts of 300,000 characters) spans pages of one Query, and
-    // an item missing a part is not assembled at all (a country with 18,000 figures read as absent).
+    // an item missing a part is refused with IncompleteItemError, never read as absent.
     const rows = await queryAll(this.client, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :key)',
       ExpressionAttributeValues: { ':pk': versionPk(dataset, version, shardOf(key)), ':key': key },
       ConsistentRead: true,
     });
-    const items = assemble(rows);
+    const items = assemble(dataset, version, rows);
     return items.find((item) => item.type === type && item.id === id);
   }
 
-  /** Every item of a version (all shards), optionally of one type. */
+  /**
+   * Every item of a version (all shards), optionally of one type. Throws IncompleteItemError when
+   * an item has fewer parts than its header says: never a silently shortened list.
+   */
   async listItems(dataset: string, version: number, type?: BriefingItemType): Promise<StoredBriefingItem[]> {
     const shards = await Promise.all(
       Array.from({ length: SHARDS }, (_unused, shard) =>
@@ -473,7 +485,30 @@ export class BriefingStore {
         }),
       ),
     );
-    return assemble(shards.flat()).sort((a, b) => itemKey(a).localeCompare(itemKey(b)));
+    return assemble(dataset, version, shards.flat()).sort((a, b) => itemKey(a).localeCompare(itemKey(b)));
+  }
+
+  /**
+   * The items of a version stored with fewer parts than their header says (a lost or deleted part
+   * row), each with the part numbers found. Reads the keys and part numbers only, not the bodies.
+   */
+  async damagedItems(dataset: string, version: number): Promise<DamagedItem[]> {
+    const shards = await Promise.all(
+      Array.from({ length: SHARDS }, (_unused, shard) =>
+        queryAll(this.client, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': versionPk(dataset, version, shard) },
+          ProjectionExpression: '#type, id, part, parts',
+          ExpressionAttributeNames: { '#type': 'type' },
+        }),
+      ),
+    );
+    return [...partsByItem(shards.flat()).entries()].flatMap(([item, parts]) => {
+      const found = parts.map((part) => Number(part.part));
+      const expected = Number(parts[0]?.parts);
+      return found.length === expected ? [] : [{ item, found, expected }];
+    });
   }
 
   /**
@@ -577,6 +612,22 @@ export class BriefingStore {
   }
 }
 
+/**
+ * The versions that were ever live: every version the audit trail moved CURRENT to or from, and
+ * the pointer's own version and previous one (a move whose audit record a crash lost still shows
+ * there). A complete version outside it was written by a refresh stopped before the pointer moved.
+ */
+export function versionsEverLive(
+  pointer: CurrentPointer | undefined,
+  audit: readonly Pick<AuditRecord, 'from' | 'to'>[],
+): Set<number> {
+  const live = new Set<number>();
+  for (const move of audit) for (const version of [move.from, move.to]) if (version > 0) live.add(version);
+  if (pointer)
+    for (const version of [pointer.version, pointer.previousVersion]) if (version > 0) live.add(version);
+  return live;
+}
+
 /** A version record as a reservation; records written before reservations existed are complete. */
 function reservationOf(item: Record<string, unknown>): VersionReservation {
   const state = item.state === 'reserved' || item.state === 'abandoned' ? item.state : 'complete';
@@ -590,11 +641,8 @@ function reservationOf(item: Record<string, unknown>): VersionReservation {
   };
 }
 
-/**
- * Items from their stored parts. A half-written item is never shown. Bodies are not re-checked:
- * they passed the briefing contract's check before the version was written.
- */
-function assemble(rows: readonly Record<string, unknown>[]): StoredBriefingItem[] {
+/** The part rows of each item (`type#id`), in part order. */
+function partsByItem(rows: readonly Record<string, unknown>[]): Map<string, Record<string, unknown>[]> {
   const byKey = new Map<string, Record<string, unknown>[]>();
   for (const row of rows) {
     const key = `${String(row.type)}#${String(row.id)}`;
@@ -602,11 +650,33 @@ function assemble(rows: readonly Record<string, unknown>[]): StoredBriefingItem[
     parts.push(row);
     byKey.set(key, parts);
   }
+  for (const parts of byKey.values()) parts.sort((a, b) => Number(a.part) - Number(b.part));
+  return byKey;
+}
+
+/**
+ * Items from their stored parts. An item with fewer parts than its header says is never shown,
+ * nor skipped: it throws IncompleteItemError naming it (items are written before their version
+ * is complete, so on a complete version a missing part is damage). Bodies are not re-checked:
+ * they passed the briefing contract's check before the version was written.
+ */
+function assemble(
+  dataset: string,
+  version: number,
+  rows: readonly Record<string, unknown>[],
+): StoredBriefingItem[] {
   const items: StoredBriefingItem[] = [];
-  for (const parts of byKey.values()) {
-    parts.sort((a, b) => Number(a.part) - Number(b.part));
+  for (const [key, parts] of partsByItem(rows)) {
     const first = parts[0];
-    if (!first || parts.length !== Number(first.parts)) continue;
+    if (!first) continue;
+    if (parts.length !== Number(first.parts))
+      throw new IncompleteItemError(
+        dataset,
+        version,
+        key,
+        parts.map((part) => Number(part.part)),
+        Number(first.parts),
+      );
     if (!isBriefingItemType(first.type)) continue; // not an item of the briefing contract
     const payload = JSON.parse(parts.map((part) => String(part.body)).join('')) as {
       body: StoredBriefingItem['body'];

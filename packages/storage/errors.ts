@@ -153,3 +153,28 @@ export class VersionAbandonedError extends Error {
     this.runId = runId;
   }
 }
+
+/**
+ * A stored briefing item has fewer parts than its header says: the version is damaged (a part row
+ * was lost or deleted). Readers refuse it rather than answer a silently shortened briefing.
+ */
+export class IncompleteItemError extends Error {
+  override readonly name = 'IncompleteItemError';
+  readonly dataset: string;
+  readonly version: number;
+  readonly item: string;
+  readonly found: readonly number[];
+  readonly expected: number;
+  constructor(dataset: string, version: number, item: string, found: readonly number[], expected: number) {
+    super(
+      `${dataset} v${version} is damaged: item ${item} has ${found.length} of its ${expected} parts (found ${
+        found.length > 0 ? found.join(', ') : 'none'
+      }); run hld doctor`,
+    );
+    this.dataset = dataset;
+    this.version = version;
+    this.item = item;
+    this.found = found;
+    this.expected = expected;
+  }
+}

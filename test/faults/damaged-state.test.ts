@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBriefingRouter } from '#packages/api/router.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { identifyProcess } from '#packages/local/process-identity.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
 import { dynamoDocumentClient } from '#packages/storage/client-factory.ts';
+import { queryAll } from '#packages/storage/query-all.ts';
 import { deadProcess } from '../support/processes.ts';
 import { seededRandom, testSeed } from '../support/seed.ts';
-import { hld } from './support/hld.ts';
+import { hld, runScript } from './support/hld.ts';
 
 interface ObjectRecordFile {
   readonly path: string;
@@ -108,7 +110,7 @@ describe('damaged or interrupted local state (embedded)', () => {
 
     // assess
     expect(status.stdout).toMatch(
-      /statistics\/figures\.csv .* no name points at it .*`hld doctor` repairs it/,
+      /statistics\/figures\.csv .* no name points at it .*`hld refresh` \(or `hld doctor`\) points it/,
     );
     expect(found.code, found.stdout).toBe(1);
     expect(found.stdout).toMatch(
@@ -118,6 +120,40 @@ describe('damaged or interrupted local state (embedded)', () => {
     expect(repaired.stdout).toContain('pointed statistics/figures.csv at');
     expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: true });
     expect(shown.stdout).toContain('Immigrant stock: 123,456 persons (2012) — national NBS-trial');
+  });
+
+  it('points a name an ingest stopped before pointing at its accepted upload on the next hld refresh, and says so', async () => {
+    // prepare: an accepted upload whose name points at nothing, as a Ctrl-C between the two writes leaves it
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'figures.csv');
+    await writeFile(
+      figures,
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
+    );
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    await withLedger(dir, () =>
+      dynamoDocumentClient().send(
+        new DeleteCommand({
+          TableName: pipelineContext().config.ledgerTable,
+          Key: { pk: 'SOURCE#statistics/figures.csv', sk: 'CURRENT' },
+        }),
+      ),
+    );
+
+    // act: no hld doctor
+    const refreshed = await hld(['refresh'], env);
+    const shown = await hld(['briefing', 'show', 'MDA'], env);
+    const doctor = await hld(['doctor', '--dry-run'], env);
+
+    // assess
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stderr + refreshed.stdout).toMatch(
+      /refresh: pointed statistics\/figures\.csv at its accepted upload \w{12} \(1 row\): an ingest was stopped before it made the file current/,
+    );
+    expect(refreshed.stdout).toContain('Published v2');
+    expect(shown.stdout).toContain('Immigrant stock: 123,456 persons (2012) — national NBS-trial');
+    expect(doctor.code, doctor.stdout).toBe(0);
   });
 
   it('reports, and leaves alone, a name pointing at an upload older than an accepted one never made current', async () => {
@@ -148,10 +184,13 @@ describe('damaged or interrupted local state (embedded)', () => {
     );
 
     // act
+    const refreshed = await hld(['refresh'], env);
     const status = await hld(['status'], env);
     const doctor = await hld(['doctor'], env);
 
-    // assess: only the person knows which upload they meant last
+    // assess: only the person knows which upload they meant last; a refresh does not guess either
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stderr + refreshed.stdout).not.toContain('refresh: pointed');
     expect(status.stdout).toMatch(
       /statistics\/figures\.csv .* not current: statistics\/figures\.csv is \w{12}/,
     );
@@ -160,6 +199,87 @@ describe('damaged or interrupted local state (embedded)', () => {
       /statistics\/figures\.csv points at \w{12} .*a later upload, \w{12} .*never made current/,
     );
     expect(doctor.stdout).toContain('ingest figures.csv again');
+  });
+
+  it('refuses a version with an item missing a part (CLI, API), and doctor names the item, version and parts', async () => {
+    // prepare: Moldova's item over 300,000 characters (stored in parts), then one part row deleted
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'many-figures.csv');
+    const rows = Array.from({ length: 2_000 }, (_unused, at) => {
+      const [revision, year] = [Math.floor(at / 5), 2010 + (at % 5)];
+      return `IMM_STOCK,MDA,${year},${100_000 + at},persons,_T,national,NBS-r${revision},row ${at + 1},manual,high,2012-12-31`;
+    });
+    await writeFile(figures, `${OBSERVATION_HEADER}\n${rows.join('\n')}\n`);
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    const refreshed = await hld(['refresh', '--json'], env);
+    expect(JSON.parse(refreshed.stdout)).toMatchObject({ published: true, version: 2 });
+    const api = await withLedger(dir, async () => {
+      const ctx = pipelineContext();
+      const client = dynamoDocumentClient();
+      const partRows = (
+        await Promise.all(
+          Array.from({ length: 16 }, (_unused, shard) =>
+            queryAll(client, {
+              TableName: ctx.config.briefingsTable,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': `B#${ctx.config.dataset}#v2#${shard}` },
+            }),
+          ),
+        )
+      )
+        .flat()
+        .filter((row) => row.type === 'country' && row.id === 'MDA');
+      expect(partRows.length).toBeGreaterThan(1);
+      const lost = partRows.find((row) => row.part === 1)!;
+      await client.send(
+        new DeleteCommand({ TableName: ctx.config.briefingsTable, Key: { pk: lost.pk, sk: lost.sk } }),
+      );
+      const router = createBriefingRouter({
+        briefings: ctx.briefings,
+        ledger: ctx.ledger,
+        exports: ctx.exports,
+        buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
+        onError: () => {},
+      });
+      return {
+        parts: partRows.length,
+        country: await router({ method: 'GET', path: `/datasets/${ctx.config.dataset}/countries/MDA` }),
+        list: await router({ method: 'GET', path: `/datasets/${ctx.config.dataset}/countries` }),
+      };
+    });
+
+    // act
+    const shown = await hld(['briefing', 'show', 'MDA'], env);
+    const listed = await hld(['briefing', 'list'], env);
+    const found = await hld(['doctor', '--dry-run'], env);
+    const repaired = await hld(['refresh', '--json'], env);
+    const after = await hld(['briefing', 'show', 'MDA'], env);
+    const kept = await hld(['doctor', '--dry-run'], env);
+
+    // assess: an error naming item, version and parts, never a shorter briefing
+    const damage = `hld2013 v2 is damaged: item country#MDA has ${api.parts - 1} of its ${api.parts} parts`;
+    expect(shown.code).toBe(1);
+    expect(shown.stdout).toBe('');
+    expect(shown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(shown.stderr).toContain(damage);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toContain(damage);
+    expect(api.country.status).toBe(500);
+    expect(api.list.status).toBe(500);
+    expect(JSON.parse(api.list.body).message).toContain(
+      `hld2013 v2 is damaged (item country#MDA has ${api.parts - 1} of its ${api.parts} parts)`,
+    );
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain(
+      `hld2013: CURRENT v2 has 1 item(s) missing parts, so no reader can show it: country#MDA (${api.parts - 1} of ${api.parts} parts: ${[0, ...Array.from({ length: api.parts - 2 }, (_unused, at) => at + 2)].join(', ')})`,
+    );
+    expect(found.stdout).toContain('run hld refresh (it publishes the same content again as a new version)');
+    expect(JSON.parse(repaired.stdout)).toMatchObject({ published: true, version: 3 });
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toContain('NBS-r399');
+    expect(kept.stdout).toContain('hld2013: kept v2 has 1 item(s) missing parts: country#MDA');
+    expect(kept.stdout).toContain('do not roll back to v2 or diff with it');
   });
 
   it('refuses a curated table whose bytes no longer match their SHA-256, publishes nothing from it, and doctor rebuilds it from raw', async () => {
@@ -267,6 +387,51 @@ describe('damaged or interrupted local state (embedded)', () => {
     expect(
       (await readdir(join(dir, 'embedded', 's3'))).filter((name) => name.endsWith('.index.json')),
     ).toEqual([]);
+  });
+
+  it('marks a version a stopped refresh left complete but never live, and diff compares the live version with the previous live one', async () => {
+    // prepare: a changed input, then a refresh killed after v2 is complete and before CURRENT moves
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'figures.csv');
+    await writeFile(
+      figures,
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
+    );
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    const stopped = await runScript<{ stoppedBeforeMoving: number }>(
+      'test/faults/support/refresh-stopped-before-move.ts',
+      [dir],
+    );
+    expect(stopped.stoppedBeforeMoving).toBe(2);
+
+    // act
+    const listed = await hld(['briefing', 'versions'], env);
+    const before = JSON.parse((await hld(['briefing', 'versions', '--json'], env)).stdout);
+    const refreshed = JSON.parse((await hld(['refresh', '--json'], env)).stdout);
+    const after = JSON.parse((await hld(['briefing', 'versions', '--json'], env)).stdout);
+    const diff = await hld(['briefing', 'diff'], env);
+
+    // assess
+    const live = (state: { versions: { version: number; live: string }[] }) =>
+      state.versions.map((version) => [version.version, version.live]);
+    expect(live(before)).toEqual([
+      [1, 'now'],
+      [2, 'never'],
+    ]);
+    expect(listed.stdout).toMatch(/^2 +never /m);
+    expect(listed.stdout).toContain("live 'never': its items were complete but the refresh stopped");
+    expect(refreshed).toMatchObject({ published: true, version: 3, previousVersion: 1 });
+    expect(live(after)).toEqual([
+      [1, 'was'],
+      [2, 'never'],
+      [3, 'now'],
+    ]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toMatch(/^hld2013 v1 → v3: 0 added, 0 removed, 2 changed/);
+    expect(diff.stdout).toContain(
+      'context_figures[0].values[source=national,revision=NBS-trial,year=2012]: (none) →',
+    );
   });
 
   it('writes the live version\u2019s exports again from its items when one of them is lost', async () => {

@@ -49,8 +49,7 @@ import {
   type SexSumGap,
   sexesDoNotAddUp,
   sexSumCaveat,
-  sourcesDisagree,
-  sourcesDisagreeCaveat,
+  sourceComparisonCaveats,
   strategyStatus,
   TOP_PRACTICES,
   themeLabel,
@@ -346,19 +345,16 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
   return [...byIndicator.keys()].sort(byText).map((indicator) => {
     const observations = byIndicator.get(indicator) ?? [];
     const values = ofSex(observations, '_T');
-    const latest = new Map<string, (typeof values)[number]>();
-    for (const value of values) {
-      if (typeof value.value !== 'number') continue;
-      const key = `${value.source}|${value.revision}`;
-      const seen = latest.get(key);
-      if (!seen || seen.year < value.year) latest.set(key, value);
-    }
-    const series = [...latest.values()].map((value) => ({
-      ...value,
-      value: figureAmount(value.value as number, value.unit_mult as number | undefined),
-    }));
-    if (sourcesDisagree(series.map((value) => value.value)))
-      caveats.push(sourcesDisagreeCaveat(indicator, series));
+    caveats.push(
+      ...sourceComparisonCaveats(
+        indicator,
+        values.flatMap((value) =>
+          typeof value.value === 'number'
+            ? [{ ...value, value: figureAmount(value.value, value.unit_mult as number | undefined) }]
+            : [],
+        ),
+      ),
+    );
     const bySex = (['F', 'M'] as const)
       .map((sex) => ({ sex, values: ofSex(observations, sex) }))
       .filter((entry) => entry.values.length > 0);

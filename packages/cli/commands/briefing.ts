@@ -19,7 +19,7 @@ import {
   validationText,
 } from '#packages/briefing/survey-text.ts';
 import { countryReference } from '#packages/formats/countries.ts';
-import type { AuditRecord } from '#packages/storage/briefing-store.ts';
+import { type AuditRecord, versionsEverLive } from '#packages/storage/briefing-store.ts';
 import { EXIT, NotFoundError, type Output, table, UsageError } from '../output.ts';
 import type { Session } from '../session.ts';
 
@@ -322,22 +322,44 @@ export async function versionsCommand(session: Session, out: Output): Promise<nu
   const versions = (await session.ctx.briefings.listVersions(dataset)).sort((a, b) => a.version - b.version);
   const current = await session.ctx.briefings.current(dataset);
   const audit = await session.ctx.briefings.listAudit(dataset);
-  out.result({ dataset, current: current?.version, versions, audit }, () =>
-    table(
-      ['version', 'current', 'created', 'content hash', 'items', 'run'],
-      versions.map((v) => [
-        v.version,
-        v.version === current?.version ? '*' : '',
-        v.createdAt.slice(0, 19),
-        v.contentHash.slice(0, 12),
-        v.itemCount,
-        v.runId,
-      ]),
-    ),
+  const everLive = versionsEverLive(current, audit);
+  const live = (version: number) =>
+    version === current?.version ? 'now' : everLive.has(version) ? 'was' : 'never';
+  out.result(
+    {
+      dataset,
+      current: current?.version,
+      versions: versions.map((version) => ({ ...version, live: live(version.version) })),
+      audit,
+    },
+    () =>
+      [
+        table(
+          ['version', 'current', 'live', 'created', 'content hash', 'items', 'run'],
+          versions.map((v) => [
+            v.version,
+            v.version === current?.version ? '*' : '',
+            live(v.version),
+            v.createdAt.slice(0, 19),
+            v.contentHash.slice(0, 12),
+            v.itemCount,
+            v.runId,
+          ]),
+        ),
+        ...(versions.some((v) => live(v.version) === 'never')
+          ? [
+              "live 'never': its items were complete but the refresh stopped before CURRENT moved to it; 'hld briefing diff' compares versions that were live unless told --from",
+            ]
+          : []),
+      ].join('\n'),
   );
   return EXIT.ok;
 }
 
+/**
+ * `hld briefing diff`: from the previous version that was live (never one a stopped refresh left
+ * complete but unpublished) to the live one, unless --from/--to say otherwise.
+ */
 export async function diffCommand(
   session: Session,
   out: Output,
@@ -345,13 +367,17 @@ export async function diffCommand(
 ): Promise<number> {
   const dataset = session.ctx.config.dataset;
   const to = await resolveVersion(session, args.to);
+  const everLive = versionsEverLive(
+    await session.ctx.briefings.current(dataset),
+    await session.ctx.briefings.listAudit(dataset),
+  );
   const versions = (await session.ctx.briefings.listVersions(dataset))
     .map((v) => v.version)
-    .filter((v) => v < to);
+    .filter((v) => v < to && everLive.has(v));
   const from = args.from ? await resolveVersion(session, args.from) : Math.max(0, ...versions);
   if (from === 0)
     throw new NotFoundError(
-      `${dataset} v${to} has no earlier version to compare with; 'hld briefing versions' lists them`,
+      `${dataset} v${to} has no earlier version that was live to compare with; name one with --from ('hld briefing versions' lists them)`,
     );
   const diff = diffVersions(
     { version: from, items: await session.ctx.briefings.listItems(dataset, from) },

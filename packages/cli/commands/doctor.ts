@@ -7,6 +7,8 @@ import { describeHolder, holderIsDead, releaseLockOfDeadHolder } from '#packages
 import { BUCKET_EXPORT_FORMATS } from '#packages/pipeline/assemble.ts';
 import { normaliseFile, snapshotIdFor } from '#packages/pipeline/normalise.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
+import { latestAcceptedUploads } from '#packages/pipeline/source-pointers.ts';
+import type { DamagedItem } from '#packages/storage/briefing-store.ts';
 import type { FileRecord } from '#packages/storage/ledger.ts';
 import { EXIT, type Output } from '../output.ts';
 import type { Session } from '../session.ts';
@@ -213,13 +215,7 @@ async function rawIsIntact(
 async function checkSourcePointers(doctor: Doctor): Promise<void> {
   const { ctx } = doctor.session;
   const pointers = new Map((await ctx.ledger.listSources()).map((pointer) => [pointer.sourceName, pointer]));
-  const latestAccepted = new Map<string, FileRecord>();
-  for (const file of await ctx.ledger.listFiles()) {
-    if (file.status !== 'accepted') continue;
-    const seen = latestAccepted.get(file.sourceName);
-    if (!seen || seen.receivedAt < file.receivedAt) latestAccepted.set(file.sourceName, file);
-  }
-  for (const [sourceName, file] of latestAccepted) {
+  for (const [sourceName, file] of latestAcceptedUploads(await ctx.ledger.listFiles())) {
     const pointer = pointers.get(sourceName);
     const rows = `${file.rowsAccepted} accepted row${file.rowsAccepted === 1 ? '' : 's'}`;
     if (!pointer) {
@@ -228,7 +224,7 @@ async function checkSourcePointers(doctor: Doctor): Promise<void> {
         {
           area: 'sources',
           problem: `${sourceName}: upload ${file.sha256.slice(0, 12)} (${rows}, received ${file.receivedAt}) is accepted, but the name points at nothing, so no refresh publishes it (an ingest stopped before it pointed the name)`,
-          action: `run hld doctor without --dry-run, or ingest ${sourceName.split('/').pop()} again`,
+          action: `run hld doctor without --dry-run or hld refresh (both point it), or ingest ${sourceName.split('/').pop()} again`,
         },
         async () => {
           const pointed = await ctx.ledger.pointSource({
@@ -306,10 +302,62 @@ async function checkCuratedTables(doctor: Doctor): Promise<void> {
   }
 }
 
+/** `country#MDA (2 of 3 parts: 0, 2)`, for each damaged item (the first five, then how many more). */
+function damagedList(damaged: readonly DamagedItem[]): string {
+  const named = damaged
+    .slice(0, 5)
+    .map(
+      (entry) =>
+        `${entry.item} (${entry.found.length} of ${entry.expected} parts: ${entry.found.join(', ') || 'none'})`,
+    );
+  return `${named.join(', ')}${damaged.length > 5 ? ` and ${damaged.length - 5} more` : ''}`;
+}
+
+/**
+ * Every item of every kept version has all its parts (a lost part row makes readers refuse the
+ * version, never show a shorter briefing). Returns the live version's damaged items.
+ */
+async function checkItemParts(doctor: Doctor, live: number | undefined): Promise<DamagedItem[]> {
+  const { briefings, config } = doctor.session.ctx;
+  const versions = (await briefings.listVersions(config.dataset)).map((record) => record.version);
+  let liveDamage: DamagedItem[] = [];
+  const intact: number[] = [];
+  for (const version of versions.sort((a, b) => a - b)) {
+    const damaged = await briefings.damagedItems(config.dataset, version);
+    if (damaged.length === 0) {
+      if (version !== live) intact.push(version);
+      continue;
+    }
+    if (version === live) {
+      liveDamage = damaged;
+      continue;
+    }
+    doctor.findings.push({
+      area: 'versions',
+      problem: `${config.dataset}: kept v${version} has ${damaged.length} item(s) missing parts: ${damagedList(damaged)}`,
+      action: `do not roll back to v${version} or diff with it (its items cannot be read); retention deletes it as newer versions are published`,
+    });
+  }
+  if (live !== undefined && liveDamage.length > 0) {
+    const fallback = intact.at(-1);
+    doctor.findings.push({
+      area: 'versions',
+      problem: `${config.dataset}: CURRENT v${live} has ${liveDamage.length} item(s) missing parts, so no reader can show it: ${damagedList(liveDamage)}`,
+      action:
+        `run hld refresh (it publishes the same content again as a new version)` +
+        (fallback === undefined
+          ? ''
+          : `, or first roll back to intact v${fallback} (hld briefing rollback ${fallback} --why "v${live} damaged")`),
+    });
+  }
+  return liveDamage;
+}
+
 /** CURRENT names a version whose items hash to its recorded hash; its exports are all there. */
 async function checkVersions(doctor: Doctor): Promise<void> {
   const { briefings, exports, config } = doctor.session.ctx;
   const pointer = await briefings.current(config.dataset);
+  if ((await checkItemParts(doctor, pointer?.version)).length > 0) return;
   if (!pointer) return;
   const record = await briefings.getVersion(config.dataset, pointer.version);
   const items = await briefings.listItems(config.dataset, pointer.version);

@@ -294,16 +294,25 @@ export async function refresh(
         step = stepId;
         const done = steps.indexOf(stepId) + 1;
         bar?.update(done, steps[done] ?? 'done');
-        if (stepId === 'normalise-pending')
+        if (stepId === 'normalise-pending') {
+          for (const source of state.repointed ?? [])
+            out.info(
+              `refresh: pointed ${source.sourceName} at its accepted upload ${source.sha256.slice(0, 12)} (${source.rowsAccepted} row${source.rowsAccepted === 1 ? '' : 's'}): an ingest was stopped before it made the file current`,
+            );
           out.info(
             state.normalised
               ? `refresh: normalised ${state.normalised} source(s) that ingest had left pending`
               : 'refresh: every source was already normalised at ingest; nothing pending',
           );
+        }
         if (stepId === 'assemble') {
           out.info(
             state.published
-              ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; +${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items)`
+              ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; ${
+                  state.diff?.previousDamaged
+                    ? `not compared: ${state.diff.previousDamaged}`
+                    : `+${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items`
+                })`
               : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
           );
           // Why the live version stayed or was republished (a rollback held, live items that no
@@ -457,12 +466,12 @@ export async function statusCommand(session: Session, out: Output): Promise<numb
   const current = new Set(sources.map((source) => source.sha256));
   const pointers = new Map(sources.map((source) => [source.sourceName, source]));
   // Why an accepted file is not current: a later upload of its name is, or no name points at it
-  // (an ingest stopped between recording the file and pointing its name: hld doctor repairs it).
+  // (an ingest stopped between recording the file and pointing its name: hld refresh or hld doctor repairs it).
   const notCurrent = (file: FileRecord) => {
     const pointer = pointers.get(file.sourceName);
     return pointer
       ? `not current: ${file.sourceName} is ${pointer.sha256.slice(0, 12)}`
-      : 'no name points at it (an ingest was stopped): `hld doctor` repairs it';
+      : 'no name points at it (an ingest was stopped): `hld refresh` (or `hld doctor`) points it';
   };
   const runs = (await session.ctx.ledger.listRuns())
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
