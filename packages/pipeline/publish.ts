@@ -431,13 +431,22 @@ export class RollbackError extends Error {
 
 /** Move CURRENT back (or forward) to a version on record, recorded with who and why. */
 export async function rollbackTo(
-  stores: PublishStores & { readonly briefings: Pick<BriefingStore, 'getVersion'> },
+  stores: PublishStores & { readonly briefings: Pick<BriefingStore, 'getVersion' | 'damagedItems'> },
   request: { readonly dataset: string; readonly version: number; readonly who: string; readonly why: string },
 ): Promise<AuditRecord> {
   const current = await stores.briefings.current(request.dataset);
   if (!current) throw new RollbackError(`${request.dataset} has no published version`);
   const record = await stores.briefings.getVersion(request.dataset, request.version);
   if (!record) throw new RollbackError(`${request.dataset} has no version ${request.version}`);
+  // A version with an item missing a part would be served as an error (or, before, a shorter
+  // briefing): never made live again.
+  const damaged = await stores.briefings.damagedItems(request.dataset, request.version);
+  if (damaged.length > 0)
+    throw new RollbackError(
+      `${request.dataset} v${request.version} is damaged (${damaged
+        .map((item) => `${item.item}: ${item.found.length} of ${item.expected} parts`)
+        .join('; ')}): not made live; hld doctor lists the damaged versions`,
+    );
   const from = await stores.briefings.getVersion(request.dataset, current.version);
   const at = new Date();
   return moveCurrent(stores, {

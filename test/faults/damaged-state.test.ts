@@ -256,6 +256,8 @@ describe('damaged or interrupted local state (embedded)', () => {
     const repaired = await hld(['refresh', '--json'], env);
     const after = await hld(['briefing', 'show', 'MDA'], env);
     const kept = await hld(['doctor', '--dry-run'], env);
+    const rolledBack = await hld(['briefing', 'rollback', '2', '--why', 'back to v2'], env);
+    const stillLive = await hld(['briefing', 'show', 'MDA'], env);
 
     // assess: an error naming item, version and parts, never a shorter briefing
     const damage = `hld2013 v2 is damaged: item country#MDA has ${api.parts - 1} of its ${api.parts} parts`;
@@ -280,6 +282,11 @@ describe('damaged or interrupted local state (embedded)', () => {
     expect(after.stdout).toContain('NBS-r399');
     expect(kept.stdout).toContain('hld2013: kept v2 has 1 item(s) missing parts: country#MDA');
     expect(kept.stdout).toContain('do not roll back to v2 or diff with it');
+    expect(rolledBack.code).toBe(2);
+    expect(rolledBack.stderr).toContain(
+      `hld2013 v2 is damaged (country#MDA: ${api.parts - 1} of ${api.parts} parts): not made live`,
+    );
+    expect(stillLive.code, stillLive.stderr).toBe(0);
   });
 
   it('refuses a curated table whose bytes no longer match their SHA-256, publishes nothing from it, and doctor rebuilds it from raw', async () => {
