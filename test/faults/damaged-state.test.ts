@@ -69,20 +69,11 @@ describe('damaged or interrupted local state (embedded)', () => {
     return dir;
   };
 
-  beforeAll(async () => {
-    template = await mkdtemp(join(tmpdir(), 'hld-template-'));
-    dirs.push(template);
-    const run = await hld(['run', '--json'], { HLD_STATE_DIR: template });
-    expect(run.code, run.stderr).toBe(0);
-    baselineHash = JSON.parse(run.stdout).contentHash;
-  });
-
-  afterAll(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
-
-  it('points a name at its accepted upload when an ingest stopped before pointing it, and the next refresh publishes its rows', async () => {
-    // prepare: an accepted upload whose name points at nothing, as a Ctrl-C between the two writes leaves it
+  /**
+   * A copy of the state with one accepted upload whose name points at nothing, as a Ctrl-C between
+   * the file record and the pointer leaves it.
+   */
+  const stateWithUnpointedUpload = async (): Promise<Record<string, string>> => {
     const dir = await copyOfState();
     const env = { HLD_STATE_DIR: dir };
     const figures = join(dir, 'figures.csv');
@@ -100,6 +91,24 @@ describe('damaged or interrupted local state (embedded)', () => {
         }),
       ),
     );
+    return env;
+  };
+
+  beforeAll(async () => {
+    template = await mkdtemp(join(tmpdir(), 'hld-template-'));
+    dirs.push(template);
+    const run = await hld(['run', '--json'], { HLD_STATE_DIR: template });
+    expect(run.code, run.stderr).toBe(0);
+    baselineHash = JSON.parse(run.stdout).contentHash;
+  });
+
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('points a name at its accepted upload when an ingest stopped before pointing it, and the next refresh publishes its rows', async () => {
+    // prepare: an accepted upload whose name points at nothing, as a Ctrl-C between the two writes leaves it
+    const env = await stateWithUnpointedUpload();
 
     // act
     const status = await hld(['status'], env);
@@ -124,22 +133,7 @@ describe('damaged or interrupted local state (embedded)', () => {
 
   it('points a name an ingest stopped before pointing at its accepted upload on the next hld refresh, and says so', async () => {
     // prepare: an accepted upload whose name points at nothing, as a Ctrl-C between the two writes leaves it
-    const dir = await copyOfState();
-    const env = { HLD_STATE_DIR: dir };
-    const figures = join(dir, 'figures.csv');
-    await writeFile(
-      figures,
-      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
-    );
-    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
-    await withLedger(dir, () =>
-      dynamoDocumentClient().send(
-        new DeleteCommand({
-          TableName: pipelineContext().config.ledgerTable,
-          Key: { pk: 'SOURCE#statistics/figures.csv', sk: 'CURRENT' },
-        }),
-      ),
-    );
+    const env = await stateWithUnpointedUpload();
 
     // act: no hld doctor
     const refreshed = await hld(['refresh'], env);
