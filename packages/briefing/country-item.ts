@@ -31,6 +31,7 @@ import {
   empStatus,
   figureAmount,
   indicatorLabel,
+  noCurrencyBudgetsCaveat,
   nonEurBudgetsCaveat,
   pilotListingCaveats,
   provenanceCaveats,
@@ -271,13 +272,15 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
   const currencies = new ColumnText(project.codes('total_budget_currency'));
   let budgetEur = 0;
   let budgetOther = 0;
+  let budgetNoCurrency = 0;
   for (let at = 0; at < projectRows.length; at += 1) {
     const row = projectRows[at]!;
     const theme = index.projectThemes.text(row);
     if (Object.hasOwn(byTheme, theme)) byTheme[theme as (typeof THEME_JMDI)[number]] += 1;
     if (amounts.valid[row]) {
       const currency = currencies.value(row);
-      if (currency === 'EUR' || currency === undefined) budgetEur += amounts.values[row]!;
+      if (currency === 'EUR') budgetEur += amounts.values[row]!;
+      else if (currency === undefined) budgetNoCurrency += 1;
       else budgetOther += 1;
     }
   }
@@ -298,6 +301,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
   ];
   const caveats: string[] = [];
   if (budgetOther > 0) caveats.push(nonEurBudgetsCaveat(budgetOther));
+  if (budgetNoCurrency > 0) caveats.push(noCurrencyBudgetsCaveat(budgetNoCurrency));
   if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
   const statuses = Array.from(statusRows, (row) => pilotStatus.row(row, PILOT_STATUS_FIELDS));
   caveats.push(...pilotListingCaveats(statuses));

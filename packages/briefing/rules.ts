@@ -184,6 +184,14 @@ export function nonEurBudgetsCaveat(projects: number): string {
   return `${projects} project budgets are not in EUR and are not included in the EUR total.`;
 }
 
+/**
+ * Caveat: project budgets that state no currency are left out of the EUR total: an amount is
+ * never summed in a currency it does not state (DOMAIN.md: never sum across currencies).
+ */
+export function noCurrencyBudgetsCaveat(projects: number): string {
+  return `${projects} project budgets state no currency and are not included in the EUR total.`;
+}
+
 /** Caveat: a country has more than one pilot record. */
 export const SEVERAL_PILOTS_CAVEAT =
   'More than one pilot record: sources disagree or the pilot has several phases; all are listed.';

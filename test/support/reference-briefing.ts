@@ -41,6 +41,7 @@ import {
   figureAmount,
   indicatorLabel,
   inHldPeriod,
+  noCurrencyBudgetsCaveat,
   nonEurBudgetsCaveat,
   pilotListingCaveats,
   provenanceCaveats,
@@ -431,14 +432,15 @@ function buildCountry(
   const byTheme = Object.fromEntries(THEME_JMDI.map((theme) => [theme, 0])) as Record<string, number>;
   let budgetEur = 0;
   let budgetOther = 0;
+  let budgetNoCurrency = 0;
   for (const project of projects) {
     const theme = String(project.row.theme_primary);
     // Only the JMDI themes are counted (a project without one counts in none).
     if (theme in byTheme) byTheme[theme] = (byTheme[theme] ?? 0) + 1;
     const amount = project.row.total_budget_amount;
     if (typeof amount === 'number') {
-      if (project.row.total_budget_currency === 'EUR' || project.row.total_budget_currency === undefined)
-        budgetEur += amount;
+      if (project.row.total_budget_currency === 'EUR') budgetEur += amount;
+      else if (project.row.total_budget_currency === undefined) budgetNoCurrency += 1;
       else budgetOther += 1;
     }
   }
@@ -455,6 +457,7 @@ function buildCountry(
   const lowConfidence = () => refs.filter((ref) => ref.effective === 'low').length;
   const caveats: string[] = [];
   if (budgetOther > 0) caveats.push(nonEurBudgetsCaveat(budgetOther));
+  if (budgetNoCurrency > 0) caveats.push(noCurrencyBudgetsCaveat(budgetNoCurrency));
   if (pilots.length > 1) caveats.push(SEVERAL_PILOTS_CAVEAT);
   caveats.push(...pilotListingCaveats(statuses.map((status) => status.row)));
 

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CountryItem } from '#contracts/briefing/item.ts';
+import { buildBriefing } from '#packages/briefing/build.ts';
+import type { CuratedRow, CuratedTables } from '#packages/briefing/model.ts';
+import { propertyRuns } from '../contracts/property-runs.ts';
+
+/**
+ * A country's `budget_eur_total` sums only the budgets stated in EUR: an amount in another
+ * currency, or with no currency at all (an IATI activity without `@currency` or
+ * `@default-currency`, a stock-taking row with the currency cell empty), is never summed as if
+ * it were euros (DOMAIN.md: never sum across currencies without a conversion table); a caveat
+ * counts what was left out.
+ */
+
+interface Budget {
+  readonly amount: number;
+  readonly currency?: string;
+}
+
+function moldova(budgets: readonly Budget[]): CountryItem['body'] {
+  const projects: CuratedRow[] = budgets.map((budget, index) => ({
+    row: {
+      project_id: `JMDI1-MDA-${index + 1}`,
+      target_country_iso3: 'MDA',
+      theme_primary: 'remittances',
+      selection_status: 'implemented',
+      total_budget_amount: budget.amount,
+      ...(budget.currency === undefined ? {} : { total_budget_currency: budget.currency }),
+    },
+    ref: {
+      table: 'jmdi_project',
+      locator: `line ${index + 2}`,
+      file_sha256: 'a'.repeat(64),
+      raw_key: `raw/stocktaking/${'a'.repeat(64)}/projects.csv`,
+      source_doc_id: 'DOC-test',
+      confidence: 'high',
+    },
+  }));
+  const tables: CuratedTables = { jmdi_project: projects };
+  const item = buildBriefing(tables).find((entry) => entry.type === 'country' && entry.id === 'MDA');
+  return (item as CountryItem).body;
+}
+
+describe('budget_eur_total', () => {
+  it('leaves a budget that states no currency out of the EUR total and says so', () => {
+    const body = moldova([{ amount: 100_000, currency: 'EUR' }, { amount: 2_500_000 }]);
+
+    expect(body.jmdi.budget_eur_total).toBe(100_000);
+    expect(body.caveats).toContain(
+      '1 project budgets state no currency and are not included in the EUR total.',
+    );
+  });
+
+  it('is the sum of the EUR budgets, whatever the other budgets state', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record(
+            {
+              amount: fc.integer({ min: 0, max: 10_000_000 }),
+              currency: fc.constantFrom('EUR', 'USD', 'XOF', 'MDL'),
+            },
+            { requiredKeys: ['amount'] },
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (budgets) => {
+          const body = moldova(budgets);
+          const eur = budgets.filter((budget) => budget.currency === 'EUR');
+          const withoutCurrency = budgets.filter((budget) => budget.currency === undefined).length;
+
+          expect(body.jmdi.budget_eur_total).toBe(eur.reduce((sum, budget) => sum + budget.amount, 0));
+          expect(body.caveats.some((caveat) => caveat.includes('state no currency'))).toBe(
+            withoutCurrency > 0,
+          );
+        },
+      ),
+      propertyRuns('only EUR budgets are summed as EUR', 100),
+    );
+  });
+});
