@@ -192,6 +192,20 @@ export function noCurrencyBudgetsCaveat(projects: number): string {
   return `${projects} project budgets state no currency and are not included in the EUR total.`;
 }
 
+/** A project's total budget if it is stated in EUR, else 0: no currency is never read as EUR. */
+export function eurBudgetOf(project: {
+  readonly total_budget_amount?: number | undefined;
+  readonly total_budget_currency?: string | undefined;
+}): number {
+  return project.total_budget_currency === 'EUR' ? (project.total_budget_amount ?? 0) : 0;
+}
+
+/** An amount with its currency (`EUR 120,000`), or saying that it states none. */
+export function moneyText(amount: number, currency: string | undefined): string {
+  const number = amount.toLocaleString('en-GB');
+  return currency === undefined ? `${number} (no currency stated)` : `${currency} ${number}`;
+}
+
 /** Caveat: a country has more than one pilot record. */
 export const SEVERAL_PILOTS_CAVEAT =
   'More than one pilot record: sources disagree or the pilot has several phases; all are listed.';

@@ -3,6 +3,7 @@ import { formatLocatorRange, rangeRows } from '#contracts/briefing/locator-range
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
+import { moneyText } from '../rules.ts';
 import { eventDates, statusHistoryOf, statusWhat, statusWhen } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
 import {
@@ -232,7 +233,7 @@ ${
 <thead><tr><th scope="col">Project</th><th scope="col">Title</th><th scope="col">Theme</th><th scope="col">Status</th><th scope="col">Total budget</th><th scope="col">JMDI grant</th><th scope="col">Confidence</th></tr></thead>
 <tbody>${body.jmdi.projects.map(
     (project) =>
-      html`<tr><td>${project.project_id}</td><td>${project.title}</td><td>${project.theme_primary}</td><td>${words(project.selection_status)}</td><td class="num">${project.total_budget_amount === undefined ? '' : traced(`${project.total_budget_currency ?? 'EUR'} ${formatNumber(project.total_budget_amount)}`, lineageHref(root, item, project.source))}</td><td class="num">${project.jmdi_grant_amount === undefined ? '' : traced(`EUR ${formatNumber(project.jmdi_grant_amount)}`, lineageHref(root, item, project.source))}</td><td>${project.confidence ?? ''} ${lowMark(project.confidence)}</td></tr>`,
+      html`<tr><td>${project.project_id}</td><td>${project.title}</td><td>${project.theme_primary}</td><td>${words(project.selection_status)}</td><td class="num">${project.total_budget_amount === undefined ? '' : traced(moneyText(project.total_budget_amount, project.total_budget_currency), lineageHref(root, item, project.source))}</td><td class="num">${project.jmdi_grant_amount === undefined ? '' : traced(`EUR ${formatNumber(project.jmdi_grant_amount)}`, lineageHref(root, item, project.source))}</td><td>${project.confidence ?? ''} ${lowMark(project.confidence)}</td></tr>`,
   )}</tbody></table>
 ${themeLinks.length ? html`<h3>Round-table and theme briefs for ${body.name}</h3><ul class="compact">${themeLinks.map((theme) => html`<li><a href="${root}themes/${themeBriefName(theme)}.html">${theme.body.label}</a></li>`)}</ul>` : ''}
 <h3>Sources</h3>
@@ -280,7 +281,7 @@ async function themePage(brief: ThemeBrief, meta: BookMeta): Promise<string> {
 <thead><tr><th scope="col">Project</th><th scope="col">Country</th><th scope="col">Title</th><th scope="col">Status</th><th scope="col">Total budget</th><th scope="col">Confidence</th></tr></thead>
 <tbody>${brief.projects.map(
     (project) =>
-      html`<tr><td>${project.project_id}</td><td>${project.iso3}</td><td>${project.title}</td><td>${words(project.status)}</td><td class="num">${project.budget === undefined ? '' : traced(`${project.currency ?? 'EUR'} ${formatNumber(project.budget)}`, lineageHref(root, { type: 'country', id: project.iso3 }, project.source))}</td><td>${project.confidence} ${lowMark(project.confidence)}</td></tr>`,
+      html`<tr><td>${project.project_id}</td><td>${project.iso3}</td><td>${project.title}</td><td>${words(project.status)}</td><td class="num">${project.budget === undefined ? '' : traced(moneyText(project.budget, project.currency), lineageHref(root, { type: 'country', id: project.iso3 }, project.source))}</td><td>${project.confidence} ${lowMark(project.confidence)}</td></tr>`,
   )}</tbody></table>
 <h2>Good practices</h2>
 <ul>${brief.practices.map(

@@ -7,6 +7,7 @@ import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import { figureSeries, seriesYears } from '../book/series.ts';
 import { budgetText } from '../book/summary.ts';
 import { citationsOf } from '../book/theme-brief.ts';
+import { moneyText } from '../rules.ts';
 import { eventDates, statusWhat, statusWhen } from '../status-text.ts';
 import { SURVEY_TABLE_HEADERS, supportText, surveyTableRows, validationText } from '../survey-text.ts';
 import type { ExportMeta } from './tables.ts';
@@ -259,7 +260,9 @@ export function renderCountryMarkdown(
           markdownText(project.title),
           project.hld_rt.map((rt) => code(rt.split('_')[0])).join(' '),
           words(project.selection_status),
-          money(project.total_budget_amount, project.total_budget_currency ?? 'EUR'),
+          project.total_budget_amount === undefined
+            ? ''
+            : moneyText(project.total_budget_amount, project.total_budget_currency),
           money(project.jmdi_grant_amount),
           project.partner_countries_iso3.join(', '),
           source(project.source) + flag(project.source),

@@ -1,5 +1,6 @@
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { type ThemeBrief, themeBriefName } from '../book/theme-brief.ts';
+import { moneyText } from '../rules.ts';
 import { code, ILLUSTRATIVE_BANNER, markdownText, surveyStatisticsMarkdown, tableBlock } from './markdown.ts';
 import type { ExportMeta } from './tables.ts';
 
@@ -11,8 +12,6 @@ import type { ExportMeta } from './tables.ts';
  */
 
 const flag = (confidence: string) => (confidence === 'low' ? ' ⚠' : '');
-const money = (amount: number | undefined, currency = 'EUR') =>
-  amount === undefined ? '' : `${currency} ${amount.toLocaleString('en-GB')}`;
 
 export function renderThemeMarkdown(brief: ThemeBrief, meta: ExportMeta): string {
   const body = brief.item.body;
@@ -71,7 +70,7 @@ export function renderThemeMarkdown(brief: ThemeBrief, meta: ExportMeta): string
           markdownText(project.title),
           markdownText(project.theme_primary),
           markdownText(project.status.replace(/_/g, ' ')),
-          money(project.budget, project.currency),
+          project.budget === undefined ? '' : moneyText(project.budget, project.currency),
           `${project.confidence}${flag(project.confidence)}`,
           code(project.source.source_doc_id),
         ]),

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CountryItem } from '#contracts/briefing/item.ts';
+import { budgetText, countrySummary } from '#packages/briefing/book/summary.ts';
 import { buildBriefing } from '#packages/briefing/build.ts';
+import { renderCountryMarkdown } from '#packages/briefing/exports/markdown.ts';
 import type { CuratedRow, CuratedTables } from '#packages/briefing/model.ts';
+import { describeCountry } from '#packages/cli/commands/briefing.ts';
 import { propertyRuns } from '../contracts/property-runs.ts';
 
 /**
@@ -18,7 +21,7 @@ interface Budget {
   readonly currency?: string;
 }
 
-function moldova(budgets: readonly Budget[]): CountryItem['body'] {
+function moldovaItem(budgets: readonly Budget[]): CountryItem {
   const projects: CuratedRow[] = budgets.map((budget, index) => ({
     row: {
       project_id: `JMDI1-MDA-${index + 1}`,
@@ -38,8 +41,11 @@ function moldova(budgets: readonly Budget[]): CountryItem['body'] {
     },
   }));
   const tables: CuratedTables = { jmdi_project: projects };
-  const item = buildBriefing(tables).find((entry) => entry.type === 'country' && entry.id === 'MDA');
-  return (item as CountryItem).body;
+  return buildBriefing(tables).find((entry) => entry.type === 'country' && entry.id === 'MDA') as CountryItem;
+}
+
+function moldova(budgets: readonly Budget[]): CountryItem['body'] {
+  return moldovaItem(budgets).body;
 }
 
 describe('budget_eur_total', () => {
@@ -50,6 +56,21 @@ describe('budget_eur_total', () => {
     expect(body.caveats).toContain(
       '1 project budgets state no currency and are not included in the EUR total.',
     );
+  });
+
+  it('never shows or sums a budget without currency as EUR on the CLI page, the book summary or the Markdown brief', () => {
+    const item = moldovaItem([{ amount: 100_000, currency: 'EUR' }, { amount: 2_500_000 }]);
+
+    expect(budgetText(item.body)).toContain(
+      'EUR 100,000 in total project budgets of the 2 not withdrawn (total budgets, not JMDI grants; non-EUR budgets left out, and 1 budget(s) that state no currency)',
+    );
+    expect(describeCountry(item.body, [], 1)).toContain('EUR 100,000 in total project budgets');
+    expect(countrySummary(item).byTheme).toEqual([
+      expect.objectContaining({ theme: 'remittances', budgetEur: 100_000 }),
+    ]);
+    const markdown = renderCountryMarkdown(item, { dataset: 'hld2013', version: 1, asOf: '2026-12-03' });
+    expect(markdown).toContain('2,500,000 (no currency stated)');
+    expect(markdown).not.toContain('EUR 2,500,000');
   });
 
   it('is the sum of the EUR budgets, whatever the other budgets state', () => {
