@@ -716,7 +716,10 @@ function projectRow(
       rejectsRow: false,
     });
   }
-  // jmdi_grant_amount: incoming commitments (TransactionType 11) of this activity only.
+  // jmdi_grant_amount: incoming commitments (TransactionType 11) of this activity only. The
+  // contract has no currency for the grant and every surface shows it in EUR (the JMDI grants
+  // were EU money), so commitments in another currency, or stating none, give no grant: a
+  // notice says why, rather than a USD figure published as euros.
   const commitments = asArray(node.transaction).filter((transaction) => {
     const typeNode = first(transaction, 'transaction-type');
     return (attr(typeNode, 'code') ?? ownText(typeNode)) === '11';
@@ -725,6 +728,23 @@ function projectRow(
     (sum, transaction) => sum + (numberOf(ownText(asArray(transaction.value)[0])) ?? 0),
     0,
   );
-  if (commitments.length) values.jmdi_grant_amount = grant;
+  const grantCurrencies = [
+    ...new Set(
+      commitments.map(
+        (transaction) =>
+          attr(asArray(transaction.value)[0], 'currency') ?? attr(node, 'default-currency') ?? 'no currency',
+      ),
+    ),
+  ];
+  if (grantCurrencies.length === 1 && grantCurrencies[0] === 'EUR') values.jmdi_grant_amount = grant;
+  else if (commitments.length) {
+    problems.push({
+      field: 'jmdi_grant_amount',
+      rule: 'grant-currency',
+      message: `Incoming commitments (transaction type 11) are in ${grantCurrencies.join(', ')}, not EUR: no JMDI grant is given`,
+      hint: 'Give the commitments in EUR (value/@currency or iati-activity/@default-currency), or supply the grant in a jmdi_project CSV row.',
+      rejectsRow: false,
+    });
+  }
   return values;
 }

@@ -304,6 +304,31 @@ describe('readIatiXml (refusals and problems)', () => {
     // assess
     expect(rows[0]?.values).toMatchObject({ total_budget_amount: 120000, total_budget_currency: 'EUR' });
   });
+
+  it('gives the JMDI grant only from commitments in EUR: a USD commitment or one with no currency gives none, with a notice', async () => {
+    // prepare
+    const commitment = (value: string) =>
+      `<transaction><transaction-type code="11"/><transaction-date iso-date="2011-03-10"/>${value}</transaction>`;
+    const read = async (body: string) =>
+      (await collectRows(await readIatiXml(readerInput('stocktaking', 'a.xml', activity(body)))))[0];
+    const country = '<recipient-country code="SN"/><tag vocabulary="99" code="rights"/>';
+
+    // act
+    const eur = await read(`${country}${commitment('<value currency="EUR">200000</value>')}`);
+    const usd = await read(`${country}${commitment('<value currency="USD">200000</value>')}`);
+    const none = await read(`${country}${commitment('<value>200000</value>')}`);
+
+    // assess
+    expect(eur?.values.jmdi_grant_amount).toBe(200000);
+    expect(usd?.values.jmdi_grant_amount).toBeUndefined();
+    expect(usd?.problems).toContainEqual(
+      expect.objectContaining({ rule: 'grant-currency', field: 'jmdi_grant_amount', rejectsRow: false }),
+    );
+    expect(none?.values.jmdi_grant_amount).toBeUndefined();
+    expect(none?.problems?.find((problem) => problem.rule === 'grant-currency')?.message).toContain(
+      'no currency, not EUR',
+    );
+  });
 });
 
 describe('decodeXmlEntities', () => {
