@@ -212,11 +212,18 @@ export function createBriefingRouter(deps: RouterDependencies): BriefingRouter {
   async function versions(dataset: string, current: number | undefined): Promise<Answer> {
     const list = (await deps.briefings.listVersions(dataset)).sort((a, b) => a.version - b.version);
     const audit = await deps.briefings.listAudit(dataset);
+    // As `hld briefing versions` says it: live now, was live, or never (a stopped refresh).
+    const everLive = versionsEverLive(await deps.briefings.current(dataset), audit);
+    const live = (version: number) => (version === current ? 'now' : everLive.has(version) ? 'was' : 'never');
     return {
       body: {
         dataset,
         current: current ?? null,
-        versions: list.map((record) => ({ ...record, current: record.version === current })),
+        versions: list.map((record) => ({
+          ...record,
+          current: record.version === current,
+          live: live(record.version),
+        })),
         audit: audit.sort((a, b) => a.at.localeCompare(b.at)),
       },
       cache: CACHE.listing,

@@ -412,6 +412,21 @@ describe('damaged or interrupted local state (embedded)', () => {
     const refreshed = JSON.parse((await hld(['refresh', '--json'], env)).stdout);
     const after = JSON.parse((await hld(['briefing', 'versions', '--json'], env)).stdout);
     const diff = await hld(['briefing', 'diff'], env);
+    const api = await withLedger(dir, async () => {
+      const ctx = pipelineContext();
+      const router = createBriefingRouter({
+        briefings: ctx.briefings,
+        ledger: ctx.ledger,
+        exports: ctx.exports,
+        buckets: { raw: ctx.config.rawBucket, curated: ctx.config.curatedBucket },
+        onError: () => {},
+      });
+      const base = `/datasets/${ctx.config.dataset}`;
+      return {
+        versions: await router({ method: 'GET', path: `${base}/versions` }),
+        diff: await router({ method: 'GET', path: `${base}/diff` }),
+      };
+    });
 
     // assess
     const live = (state: { versions: { version: number; live: string }[] }) =>
@@ -433,6 +448,9 @@ describe('damaged or interrupted local state (embedded)', () => {
     expect(diff.stdout).toContain(
       'context_figures[0].values[source=national,revision=NBS-trial,year=2012]: (none) →',
     );
+    // The API answers as the CLI does.
+    expect(live(JSON.parse(api.versions.body))).toEqual(live(after));
+    expect(JSON.parse(api.diff.body)).toMatchObject({ from: 1, to: 3 });
   });
 
   it('writes the live version\u2019s exports again from its items when one of them is lost', async () => {
