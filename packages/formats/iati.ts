@@ -712,7 +712,7 @@ function projectRow(
     problems.push({
       field: 'total_budget_amount',
       rule: 'mixed-currency',
-      message: `Budgets are in several currencies (${budget.mixedCurrencies.join(', ')}); no total is given`,
+      message: `Budgets are in several currencies (${budget.mixedCurrencies.map((currency) => currency || 'no currency').join(', ')}); no total is given`,
       rejectsRow: false,
     });
   }

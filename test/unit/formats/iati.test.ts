@@ -305,6 +305,24 @@ describe('readIatiXml (refusals and problems)', () => {
     expect(rows[0]?.values).toMatchObject({ total_budget_amount: 120000, total_budget_currency: 'EUR' });
   });
 
+  it('gives no budget total for budgets in EUR and in no stated currency, and names both', async () => {
+    // prepare
+    const budget = (start: string, value: string) =>
+      `<budget type="1"><period-start iso-date="${start}-01-01"/><period-end iso-date="${start}-12-31"/>${value}</budget>`;
+    const xml = activity(
+      `<recipient-country code="SN"/><tag vocabulary="99" code="rights"/>${budget('2011', '<value currency="EUR">100</value>')}${budget('2012', '<value>200</value>')}`,
+    );
+
+    // act
+    const rows = await collectRows(await readIatiXml(readerInput('stocktaking', 'a.xml', xml)));
+
+    // assess
+    expect(rows[0]?.values.total_budget_amount).toBeUndefined();
+    expect(rows[0]?.problems?.find((problem) => problem.rule === 'mixed-currency')?.message).toBe(
+      'Budgets are in several currencies (EUR, no currency); no total is given',
+    );
+  });
+
   it('gives the JMDI grant only from commitments in EUR: a USD commitment or one with no currency gives none, with a notice', async () => {
     // prepare
     const commitment = (value: string) =>
