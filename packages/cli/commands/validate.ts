@@ -153,9 +153,20 @@ function report({
       ? `${file} (${kind}, ${format}): holds no records — nothing to check, and nothing from it would reach a briefing`
       : [
           `${file} (${kind}, ${format}): ${summary.rowsAccepted} row${summary.rowsAccepted === 1 ? '' : 's'} valid, ${summary.rowsQuarantined} would be quarantined`,
-          ...summary.problems.map(formatProblem),
+          ...problemLines(summary.problems.map(formatProblem)),
         ].join('\n'),
   };
+}
+
+/**
+ * Each problem line once, in first-seen order: one answer cell of a select_multiple question gives
+ * a row per choice, and each row carries the cell's problem, so the same line would be printed
+ * once per choice. `--json` keeps every problem.
+ */
+function problemLines(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return [...counts].map(([line, n]) => (n > 1 ? `${line} (${n} rows)` : line));
 }
 
 function refused(

@@ -55,6 +55,25 @@ describe('hld validate', () => {
     expect(text).toMatch(/\(stocktaking, csv\): 1 row valid, 0 would be quarantined$/);
   });
 
+  it('prints a problem of one survey answer cell once, however many choice rows it holds back', async () => {
+    const path = join(dir, 'kobo-problems.csv');
+    await writeFile(
+      path,
+      await readFile(new URL('../../fixtures/formats/kobo/kobo-problems.csv', import.meta.url)),
+    );
+    let text = '';
+    const output: Output = { json: false, info: () => {}, result: (_value, human) => (text = human()) };
+
+    const code = await validateCommand(output, { file: path, kind: 'survey' });
+
+    const lines = text.split('\n');
+    const selectMultiple = lines.filter((line) => line.includes('[select-multiple-consistency]'));
+    expect(code).toBe(1);
+    expect(selectMultiple).toHaveLength(1);
+    expect(selectMultiple[0]).toMatch(/line 3 column support_requested.*\(2 rows\)$/);
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+
   it('exits 1 and names row, field, rule and value for a row that breaks a vocabulary', async () => {
     const { code, result } = await validate(
       'lessons.csv',
