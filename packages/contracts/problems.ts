@@ -1,3 +1,4 @@
+import { countryReference } from '#packages/formats/countries.ts';
 /** One reason a row (or a file) was not accepted, in words a person can act on. */
 export interface Problem {
   readonly file: string;
@@ -80,13 +81,25 @@ export function unknownCountryProblem(
   field: string,
   unknown: readonly unknown[],
 ): Problem {
+  // A known code outside ISO 3166-1 (Kosovo's user-assigned XKX) is not a typing error: "use an
+  // ISO code" would send the user looking for one that does not exist.
+  const nonIso = unknown.filter((code) => {
+    const resolution = countryReference().resolve(String(code));
+    return resolution.ok && resolution.nonIso;
+  });
   return {
     ...place,
     field,
     rule: 'foreign-key',
-    message: 'unknown country code: not in the ISO 3166 / M49 reference',
+    message:
+      nonIso.length > 0
+        ? `${nonIso.map((code) => `'${String(code)}'`).join(', ')}: a user-assigned code, not an ISO 3166-1 country; the briefings cover ISO 3166-1 countries only`
+        : 'unknown country code: not in the ISO 3166 / M49 reference',
     value: showValue(unknown.length === 1 ? unknown[0] : unknown),
-    hint: 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
+    hint:
+      nonIso.length > 0
+        ? 'A row about an area without an ISO 3166-1 code cannot be attributed to a country brief: leave it out, or correct the code if another country was meant'
+        : 'Use an ISO 3166-1 alpha-3 code, e.g. MDA for the Republic of Moldova',
   };
 }
 

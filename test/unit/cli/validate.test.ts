@@ -104,6 +104,18 @@ describe('hld validate', () => {
     expect(result.problems[0]).toMatchObject({ field: 'iso3', rule: 'foreign-key', value: 'XYZ' });
   });
 
+  it('says of Kosovo (XKX) that it has no ISO 3166-1 code, rather than asking for one', async () => {
+    const { code, result } = await validate(
+      'kosovo.csv',
+      [LESSON_HEADER, lesson('LES-1', 'rights', 'XKX')].join('\n'),
+    );
+
+    expect(code).toBe(1);
+    expect(result.problems[0]).toMatchObject({ field: 'iso3', rule: 'foreign-key', value: 'XKX' });
+    expect(result.problems[0].message).toContain('not an ISO 3166-1 country');
+    expect(result.problems[0].hint).not.toMatch(/Use an ISO 3166-1 alpha-3 code/);
+  });
+
   it('reads semicolon-separated UTF-16LE with a BOM', async () => {
     const text = [LESSON_HEADER, lesson('LES-1')].join('\r\n').replaceAll(',', ';');
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
