@@ -86,7 +86,7 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
   },
   refresh: async ({ options }, out) => {
     const { withSession } = await import('./session.ts');
-    const commands = loadWhileStarting(() => import('./commands/pipeline.ts'));
+    const commands = loadWhileStarting(() => import('./commands/refresh.ts'));
     return withSession(
       backend(options),
       async (session) =>
