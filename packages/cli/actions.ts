@@ -86,7 +86,12 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
   },
   refresh: async ({ options }, out) => {
     const { withSession } = await import('./session.ts');
-    const commands = loadWhileStarting(() => import('./commands/refresh.ts'));
+    const commands = loadWhileStarting(async () => {
+      const command = await import('./commands/refresh.ts');
+      // On AWS the state machine runs the steps: nothing of them is loaded here.
+      if ((backend(options) ?? readSetting(HLD_BACKEND)) !== 'aws') await command.loadRefreshSteps();
+      return command;
+    });
     return withSession(
       backend(options),
       async (session) =>
