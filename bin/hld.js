@@ -13,9 +13,15 @@ import { fileURLToPath } from 'node:url';
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const compileCache = fileURLToPath(new URL('../node_modules/.cache/hld/compile-cache', import.meta.url));
-module.enableCompileCache?.(
-  major > 24 || (major === 24 && minor >= 12) ? { directory: compileCache, portable: true } : compileCache,
-);
+const portable = major > 24 || (major === 24 && minor >= 12);
+const cache = module.enableCompileCache?.(portable ? { directory: compileCache, portable } : compileCache);
+// The same cache for the Node.js processes hld starts (the embedded emulators' child): without it
+// that child compiled fauxqs, dynalite and its own sources again on every command, and answered
+// 0.8-1 s later (BENCHMARKS.md, "hld refresh around its stage").
+if (cache?.directory && process.env.NODE_COMPILE_CACHE === undefined) {
+  process.env.NODE_COMPILE_CACHE = compileCache;
+  if (portable) process.env.NODE_COMPILE_CACHE_PORTABLE = '1';
+}
 
 // The SDK is pinned; its notice about Node 22 is for upgrades, not for this run (see README).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

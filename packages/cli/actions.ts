@@ -28,22 +28,48 @@ function briefingVersion(options: Options): string | undefined {
 
 const backend = (options: Options) => text(options, 'backend');
 
+/**
+ * A command's modules, loaded while its session starts the backend: once the embedded emulators'
+ * child process is spawned, it starts on the other core while hld loads the stages, not after
+ * them (`hld refresh` loaded ≈ 0.5 s of modules first). Node's loader holds the event loop while
+ * it reads a module graph, so the load begins only after the spawn (`whileStarting`).
+ */
+function loadWhileStarting<T>(load: () => Promise<T>): {
+  whileStarting: () => void;
+  modules: () => Promise<T>;
+} {
+  let modules: Promise<T> | undefined;
+  const begin = (): Promise<T> => {
+    if (!modules) {
+      modules = load();
+      // Awaited by the command; if the session fails first, its error is the one reported.
+      modules.catch(() => {});
+    }
+    return modules;
+  };
+  return { whileStarting: () => void begin(), modules: begin };
+}
+
 /** `completion` is not here: main.ts prints it without loading the TypeScript loader. */
 const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
   run: async ({ args, options }, out) => {
-    const [{ withSession }, { runCommand }] = await Promise.all([
-      import('./session.ts'),
-      import('./commands/pipeline.ts'),
-    ]);
-    return withSession(backend(options), (session) =>
-      runCommand(session, out, args[0] as string | undefined, uploadOptionsOf(options)),
+    const { withSession } = await import('./session.ts');
+    const commands = loadWhileStarting(() => import('./commands/pipeline.ts'));
+    return withSession(
+      backend(options),
+      async (session) =>
+        (await commands.modules()).runCommand(
+          session,
+          out,
+          args[0] as string | undefined,
+          uploadOptionsOf(options),
+        ),
+      { whileStarting: commands.whileStarting },
     );
   },
   ingest: async ({ args, options }, out) => {
-    const [{ withSession }, { ingestCommand }] = await Promise.all([
-      import('./session.ts'),
-      import('./commands/pipeline.ts'),
-    ]);
+    const { withSession } = await import('./session.ts');
+    const commands = loadWhileStarting(() => import('./commands/pipeline.ts'));
     const paths = args[0] as string[];
     // Files are selected (and a bad path refused) before any backend starts.
     const { selectIngestFiles } = await import('./select-files.ts');
@@ -51,17 +77,26 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
     // The source document flags (--title --publisher --year --url --licence): checked before any upload.
     const { sidecarFromFlags } = await import('./source-flags.ts');
     const sidecar = sidecarFromFlags(options as Parameters<typeof sidecarFromFlags>[0]);
-    return withSession(backend(options), (session) =>
-      ingestCommand(session, out, selection, uploadOptionsOf(options), sidecar),
+    return withSession(
+      backend(options),
+      async (session) =>
+        (await commands.modules()).ingestCommand(session, out, selection, uploadOptionsOf(options), sidecar),
+      { whileStarting: commands.whileStarting },
     );
   },
   refresh: async ({ options }, out) => {
-    const [{ withSession }, { refreshCommand }] = await Promise.all([
-      import('./session.ts'),
-      import('./commands/pipeline.ts'),
-    ]);
-    return withSession(backend(options), (session) =>
-      refreshCommand(session, out, { force: Boolean(options.force) }),
+    const { withSession } = await import('./session.ts');
+    const commands = loadWhileStarting(async () => {
+      const command = await import('./commands/refresh.ts');
+      // On AWS the state machine runs the steps: nothing of them is loaded here.
+      if ((backend(options) ?? readSetting(HLD_BACKEND)) !== 'aws') await command.loadRefreshSteps();
+      return command;
+    });
+    return withSession(
+      backend(options),
+      async (session) =>
+        (await commands.modules()).refreshCommand(session, out, { force: Boolean(options.force) }),
+      { whileStarting: commands.whileStarting },
     );
   },
   status: async ({ options }, out) => {

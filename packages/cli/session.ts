@@ -15,7 +15,7 @@ import {
   type ProcessIdentity,
   processRuns,
 } from '#packages/local/process-identity.ts';
-import { type PipelineContext, pipelineContext } from '#packages/pipeline/context.ts';
+import type { PipelineContext } from '#packages/pipeline/context.ts';
 import { HLD_EPHEMERAL, HLD_STATE_DIR, isSet, readSetting } from '#packages/settings/settings.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 
@@ -92,6 +92,11 @@ export interface SessionOptions {
    * 129). A command that ends itself on a signal (`hld serve`) turns this off. @default true
    */
   readonly exitOnSignal?: boolean;
+  /**
+   * Work to overlap with the backend's start, begun once its processes are spawned (StartBackendOptions).
+   * @default none
+   */
+  readonly whileStarting?: () => void;
 }
 
 const EXIT_ON_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -140,8 +145,13 @@ export async function withSession<T>(
   const signals = options.exitOnSignal === false ? [] : (Object.keys(EXIT_ON_SIGNAL) as NodeJS.Signals[]);
   for (const signal of signals) process.once(signal, onSignal);
   try {
-    backend = await startBackend(name, stateDir ? { stateDir } : {});
+    backend = await startBackend(name, {
+      ...(stateDir ? { stateDir } : {}),
+      ...(options.whileStarting ? { whileStarting: options.whileStarting } : {}),
+    });
     for (const message of backend.notices) notice(message);
+    // Loaded here, not with this module: the AWS SDK it brings loads after the backend started.
+    const { pipelineContext } = await import('#packages/pipeline/context.ts');
     const ctx = pipelineContext();
     if (stateDir && options.writes !== false) await repairIndexGhosts(ctx.ledger, notice);
     try {

@@ -7,12 +7,12 @@ import {
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dynamoClient, s3Client } from '#packages/storage/client-factory.ts';
 import {
-  BUCKETS,
   type ResourceNames,
   resourceNames,
   TABLES,
   type TableDefinition,
 } from '#packages/storage/resources.ts';
+import { bucketNames } from './bucket-names.ts';
 
 function tableInput(definition: TableDefinition, name: string) {
   const attributes = new Map<string, 'S' | 'N'>();
@@ -55,12 +55,6 @@ function isAlreadyThere(error: unknown): boolean {
     name === 'BucketAlreadyOwnedByYou' ||
     name === 'BucketAlreadyExists'
   );
-}
-
-/** The names of the buckets of `resources.ts` (what a local S3 emulator creates). */
-export function bucketNames(names: ResourceNames = resourceNames()): string[] {
-  const byId = { raw: names.rawBucket, curated: names.curatedBucket, exports: names.exportsBucket };
-  return Object.keys(BUCKETS).map((id) => byId[id as keyof typeof byId]);
 }
 
 export interface BootstrapOptions {

@@ -2,7 +2,7 @@ import { CreateStateMachineCommand, DescribeExecutionCommand } from '@aws-sdk/cl
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refresh } from '#packages/cli/commands/pipeline.ts';
+import { refresh } from '#packages/cli/commands/refresh.ts';
 import type { Output } from '#packages/cli/output.ts';
 import { type RunningBackend, startBackend } from '#packages/local/backends.ts';
 import { pipelineContext } from '#packages/pipeline/context.ts';

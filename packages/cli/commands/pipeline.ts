@@ -6,24 +6,11 @@ import type { SourceKind } from '#contracts/source-kinds.ts';
 import type { SourceSidecar } from '#contracts/source-registry.ts';
 import type { Problem } from '#packages/contracts/problems.ts';
 import { backendLost } from '#packages/local/backend-lost.ts';
-import {
-  createLocalEventRouter,
-  type Delivery,
-  objectCreatedEvent,
-  runLocalRefresh,
-} from '#packages/local/event-router.ts';
-import { releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
-import {
-  type IngestedUpload,
-  PIPELINE,
-  type RefreshState,
-  refreshSteps,
-} from '#packages/pipeline/definition.ts';
+import { createLocalEventRouter, type Delivery, objectCreatedEvent } from '#packages/local/event-router.ts';
+import { type IngestedUpload, PIPELINE } from '#packages/pipeline/definition.ts';
 import { sameEncoding, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
-import { lockContext, REFRESH_LOCK, refreshFailed } from '#packages/pipeline/refresh-lock.ts';
+import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
 import type { QuarantineReport } from '#packages/pipeline/verdict.ts';
-import { HLD_STATE_MACHINE_ARN, readSetting } from '#packages/settings/settings.ts';
-import { stepFunctionsClient, stsClient } from '#packages/storage/client-factory.ts';
 import type { FileRecord } from '#packages/storage/ledger.ts';
 import type { UploadOptions } from '../actions.ts';
 import { EXIT, type Output, table, UsageError } from '../output.ts';
@@ -38,6 +25,7 @@ import {
   summariseOutcomes,
   topProblems,
 } from '../upload-outcome.ts';
+import { refresh } from './refresh.ts';
 
 /**
  * Reads of a file on its way up: lib-storage gathers them into 5 MiB parts, and 1 MiB reads
@@ -225,111 +213,6 @@ function uploadMetadata(upload: UploadOptions | undefined): { metadata?: Record<
   return upload?.encoding ? { metadata: { [UPLOAD_ENCODING_METADATA]: upload.encoding } } : {};
 }
 
-/** Refresh: locally the steps run in-process; on AWS the state machine is started. */
-export async function refresh(
-  session: Session,
-  out: ProgressOutput,
-  requestedBy: string,
-  options: { readonly force?: boolean } = {},
-): Promise<RefreshState> {
-  const initial: RefreshState = {
-    runId: '',
-    dataset: session.ctx.config.dataset,
-    requestedBy,
-    ...(options.force ? { force: true } : {}),
-  };
-  if (session.backend.name === 'aws') {
-    const arn = readSetting(HLD_STATE_MACHINE_ARN);
-    if (!arn) throw new UsageError(`Set ${HLD_STATE_MACHINE_ARN.name} (a stack output) to refresh on AWS`);
-    // Loaded here: no other command needs these SDK packages (client-factory.ts).
-    const [{ StartExecutionCommand }, { GetCallerIdentityCommand }] = await Promise.all([
-      import('@aws-sdk/client-sfn'),
-      import('@aws-sdk/client-sts'),
-    ]);
-    // Who starts it, as AWS knows the caller (the run records it); the state machine makes the run id.
-    const caller = (await (await stsClient()).send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
-    const started = await (await stepFunctionsClient()).send(
-      new StartExecutionCommand({
-        stateMachineArn: arn,
-        input: JSON.stringify({
-          dataset: initial.dataset,
-          requestedBy: caller,
-          ...(options.force ? { force: true } : {}),
-        }),
-      }),
-    );
-    out.info(`Started ${started.executionArn}`);
-    return initial;
-  }
-  const released = await releaseLockOfDeadHolder(session.ctx.ledger, REFRESH_LOCK);
-  if (released) out.info(`refresh: ${released}`);
-  let current = initial;
-  let step = 'lock';
-  // Interrupted (Ctrl-C, SIGTERM): the run is recorded as failed and its lock released at once.
-  const forget = session.onInterrupt(async (signal) => {
-    if (current.lockToken)
-      await refreshFailed({ ...current, error: `interrupted by ${signal}` }, lockContext());
-  });
-  // Stages a published version triggers run after the publish; a failure there is reported,
-  // not a failed refresh (in AWS they run from their own queue, with its DLQ).
-  const router = {
-    onDelivery: (delivery: Delivery) => {
-      if (delivery.error)
-        out.info(
-          `refresh: ${delivery.stage} failed on ${delivery.event.detailType}: ${delivery.error.message}`,
-        );
-    },
-  };
-  // On a terminal: one bar over the refresh's steps, naming the step running (progress.ts).
-  const steps = refreshSteps(PIPELINE).map((entry) => entry.id);
-  const bar = out.progress?.bar(steps.length, 'refresh');
-  bar?.update(0, steps[0]);
-  try {
-    return await runLocalRefresh(
-      initial,
-      PIPELINE,
-      {},
-      (stepId, state) => {
-        current = state;
-        step = stepId;
-        const done = steps.indexOf(stepId) + 1;
-        bar?.update(done, steps[done] ?? 'done');
-        if (stepId === 'normalise-pending') {
-          for (const source of state.repointed ?? [])
-            out.info(
-              `refresh: pointed ${source.sourceName} at its accepted upload ${source.sha256.slice(0, 12)} (${source.rowsAccepted} row${source.rowsAccepted === 1 ? '' : 's'}): an ingest was stopped before it made the file current`,
-            );
-          out.info(
-            state.normalised
-              ? `refresh: normalised ${state.normalised} source(s) that ingest had left pending`
-              : 'refresh: every source was already normalised at ingest; nothing pending',
-          );
-        }
-        if (stepId === 'assemble') {
-          out.info(
-            state.published
-              ? `refresh: published ${state.dataset} v${state.version} (was v${state.previousVersion}; ${
-                  state.diff?.previousDamaged
-                    ? `not compared: ${state.diff.previousDamaged}`
-                    : `+${state.diff?.added} −${state.diff?.removed} ~${state.diff?.changed} items`
-                })`
-              : `refresh: nothing changed; ${state.dataset} stays at v${state.version}`,
-          );
-          // Why the live version stayed or was republished (a rollback held, live items that no
-          // longer matched their hash): said, not only in --json.
-          if (state.note) out.info(`refresh: ${state.note}`);
-        }
-      },
-      router,
-    );
-  } catch (error) {
-    throw backendLost(error, session.backend.name, `during the refresh (after its '${step}' step)`) ?? error;
-  } finally {
-    bar?.done();
-    forget();
-  }
-}
-
 /** `hld ingest`: upload the selected files, say what happened to each, and count the outcomes. */
 export async function ingestCommand(
   session: Session,
@@ -354,23 +237,6 @@ export async function ingestCommand(
   if (namedWithoutReader || outcomes.has('refused')) return EXIT.usage;
   if (outcomes.has('failed')) return EXIT.failure;
   return outcomes.has('quarantined') || outcomes.has('all-quarantined') ? EXIT.problems : EXIT.ok;
-}
-
-/** `hld refresh`: publish what changed (locally), or start the state machine (aws). */
-export async function refreshCommand(
-  session: Session,
-  out: ProgressOutput,
-  options: { readonly force?: boolean } = {},
-): Promise<number> {
-  const state = await refresh(session, out, 'hld refresh', options);
-  out.result(state, () =>
-    session.backend.name === 'aws'
-      ? 'Refresh started; follow it in the Step Functions console or with hld status'
-      : state.published
-        ? `Published v${state.version}`
-        : `No change; v${state.version} stays live`,
-  );
-  return EXIT.ok;
 }
 
 export async function runCommand(
