@@ -1,54 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CountryItem } from '#contracts/briefing/item.ts';
-import { buildBriefing } from '#packages/briefing/build.ts';
 import { markdownText, renderCountryMarkdown } from '#packages/briefing/exports/markdown.ts';
-import type { CuratedRow, CuratedTables } from '#packages/briefing/model.ts';
 import { SOURCE_DISAGREEMENT_TOLERANCE } from '#packages/briefing/rules.ts';
 import { propertyRuns } from '../contracts/property-runs.ts';
+import { moldova } from './moldova-figures.ts';
 
 /**
  * Sources are compared year by year: two sources disagree on an indicator when, for a year both
  * publish, their values differ beyond the tolerance. A change over time (UN DESA's 2015 against the
  * World Bank's 2013) is never read as a disagreement between sources (trial 2026-12-03, finding 8).
  */
-
-interface Stated {
-  readonly source: string;
-  readonly year: string;
-  readonly value: number;
-}
-
-function observations(figures: readonly Stated[]): CuratedRow[] {
-  return figures.map((figure, index) => ({
-    row: {
-      indicator_id: 'IMM_STOCK',
-      ref_area_iso3: 'MDA',
-      time_period: figure.year,
-      value: figure.value,
-      unit: 'persons',
-      source: figure.source,
-      dataset_revision: `${figure.source}-rev`,
-    },
-    ref: {
-      table: 'observation',
-      locator: `line ${index + 2}`,
-      file_sha256: 'a'.repeat(64),
-      raw_key: `raw/statistics/${'a'.repeat(64)}/figures.csv`,
-      source_doc_id: 'DOC-test',
-      confidence: 'high',
-    },
-  }));
-}
-
-function moldova(figures: readonly Stated[]): CountryItem {
-  const tables: CuratedTables = { observation: observations(figures) };
-  const item = buildBriefing(tables).find(
-    (candidate): candidate is CountryItem => candidate.type === 'country' && candidate.id === 'MDA',
-  );
-  if (!item) throw new Error('no MDA item');
-  return item;
-}
 
 const disagreement = (item: CountryItem) =>
   item.body.caveats.filter((caveat) => caveat.includes('differs between sources'));

@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CountryItem } from '#contracts/briefing/item.ts';
 import { figureSeries } from '#packages/briefing/book/series.ts';
-import { buildBriefing } from '#packages/briefing/build.ts';
-import type { CuratedRow, CuratedTables } from '#packages/briefing/model.ts';
 import { describeCountry } from '#packages/cli/commands/briefing.ts';
 import { propertyRuns } from '../contracts/property-runs.ts';
+import { moldova, type Stated } from './moldova-figures.ts';
 
 /**
  * A figure published in thousands or millions (SDMX UNIT_MULT: `130` with `unit_mult` 3 is
@@ -13,49 +11,12 @@ import { propertyRuns } from '../contracts/property-runs.ts';
  * sources-disagree caveat, the series (charts, tables, summaries) and `hld briefing show`.
  */
 
-interface Stated {
-  readonly source: string;
-  readonly year: string;
-  readonly value: number;
-  readonly unitMult?: number;
-}
-
-function observations(figures: readonly Stated[]): CuratedRow[] {
-  return figures.map((figure, index) => ({
-    row: {
-      indicator_id: 'IMM_STOCK',
-      ref_area_iso3: 'MDA',
-      time_period: figure.year,
-      value: figure.value,
-      unit: 'persons',
-      ...(figure.unitMult === undefined ? {} : { unit_mult: figure.unitMult }),
-      source: figure.source,
-      dataset_revision: `${figure.source}-rev`,
-    },
-    ref: {
-      table: 'observation',
-      locator: `line ${index + 2}`,
-      file_sha256: 'a'.repeat(64),
-      raw_key: `raw/statistics/${'a'.repeat(64)}/figures.csv`,
-      source_doc_id: 'DOC-test',
-      confidence: 'high',
-    },
-  }));
-}
-
-function moldova(figures: readonly Stated[]) {
-  const tables: CuratedTables = { observation: observations(figures) };
-  const item = buildBriefing(tables).find(
-    (candidate): candidate is CountryItem => candidate.type === 'country' && candidate.id === 'MDA',
-  );
-  if (!item) throw new Error('no MDA item');
-  return item.body;
-}
+const moldovaBody = (figures: readonly Stated[]) => moldova(figures).body;
 
 describe('figures with a unit multiplier', () => {
   it('are compared and shown as plain numbers: 130 thousand and 130,000 from two sources agree', () => {
     // prepare
-    const body = moldova([
+    const body = moldovaBody([
       { source: 'UNDESA_IMS', year: '2010', value: 130_000 },
       { source: 'national', year: '2010', value: 130, unitMult: 3 },
     ]);
@@ -72,7 +33,7 @@ describe('figures with a unit multiplier', () => {
   });
 
   it('names the plain number in the caveat when sources disagree', () => {
-    const body = moldova([
+    const body = moldovaBody([
       { source: 'UNDESA_IMS', year: '2010', value: 129_488 },
       { source: 'national', year: '2010', value: 1.5, unitMult: 6 },
     ]);
@@ -91,8 +52,11 @@ describe('figures with a unit multiplier', () => {
         (mantissa, unitMult, other) => {
           const plain = mantissa * 10 ** unitMult;
           const other_ = { source: 'UNDESA_IMS', year: '2010', value: other };
-          const stated = moldova([other_, { source: 'national', year: '2010', value: mantissa, unitMult }]);
-          const asPlain = moldova([other_, { source: 'national', year: '2010', value: plain }]);
+          const stated = moldovaBody([
+            other_,
+            { source: 'national', year: '2010', value: mantissa, unitMult },
+          ]);
+          const asPlain = moldovaBody([other_, { source: 'national', year: '2010', value: plain }]);
 
           expect(stated.caveats).toEqual(asPlain.caveats);
           expect(figureSeries(stated).map((series) => series.points.map((point) => point.value))).toEqual(
