@@ -1113,6 +1113,23 @@ export class CuratedTableLoader {
     else table.add(segment);
   }
 
+  /**
+   * The columns `add` reads from a file of `table` (a large table: the rest of the file is never
+   * looked at, so a caller may read only these), or undefined when the whole file is kept.
+   */
+  columnsOf(table: string): ReadonlySet<string> | undefined {
+    if (!Object.hasOwn(this.reads, table)) return undefined;
+    const reads = this.reads[table]!;
+    return new Set([
+      ...PROVENANCE_CODES,
+      LOCATOR_COLUMN,
+      ...(reads.columns ?? []),
+      ...(reads.codes ?? []),
+      ...(reads.lists ?? []),
+      ...(reads.numbers ?? []),
+    ]);
+  }
+
   finish(): CuratedTableSet {
     const set = new CuratedTableSet(this.documents);
     for (const [name, table] of this.tables) {

@@ -1,3 +1,4 @@
+import { readArrowColumns } from '#packages/arrow/column-ranges.ts';
 import { readArrowTable } from '#packages/arrow/read.ts';
 import { briefingTableLoader, buildBriefing } from '#packages/briefing/build.ts';
 import type { CuratedTableSet } from '#packages/briefing/curated-tables.ts';
@@ -7,6 +8,7 @@ import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { objectByteRanges } from './parquet-copy.ts';
 import {
   collectAbandonedVersions,
   diffAgainstPrevious,
@@ -66,6 +68,12 @@ export class MissingSnapshotError extends Error {
 }
 
 /**
+ * Small reads (a record batch's metadata, a short column) are served from windows of this size:
+ * large enough for a batch's metadata, small enough not to fetch much of the columns skipped.
+ */
+const COLUMN_WINDOW_BYTES = 64 * 1024;
+
+/**
  * Read the current snapshot of every source: its Arrow tables (zero-copy) with the file's lineage,
  * as the columnar view the briefing builder reads. No row objects are made here. The files are
  * read one at a time (briefingTableLoader): of a large table, only what the builder reads is
@@ -97,9 +105,19 @@ export async function loadCuratedTables(
     const file = await deps.ledger.getFile(source.sha256);
     inputs.push({ sourceName: source.sourceName, sha256: source.sha256 });
     for (const entry of snapshot.tables) {
+      // Of a large table, only the columns the loader reads are fetched, by range (at 1M survey
+      // rows, 145 of the file's 215 MB); a small table, or a file read by ranges cannot serve,
+      // is read whole.
+      const columns = loader.columnsOf(entry.table);
+      const projected = columns
+        ? await readArrowColumns(
+            await objectByteRanges(deps.curated, entry.key, COLUMN_WINDOW_BYTES),
+            columns,
+          )
+        : undefined;
       loader.add({
         table: entry.table,
-        arrow: readArrowTable(await deps.curated.get(entry.key)),
+        arrow: projected ?? readArrowTable(await deps.curated.get(entry.key)),
         file_sha256: source.sha256,
         raw_key: file?.rawKey ?? '',
         ...(file?.docId === undefined ? {} : { doc_id: file.docId }),

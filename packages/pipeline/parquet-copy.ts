@@ -8,6 +8,7 @@ import {
   tableToIPC,
 } from '#packages/arrow/arrow-reading.ts';
 import type { RecordBatch } from '#packages/arrow/arrow-writing.ts';
+import type { ByteRanges } from '#packages/arrow/column-ranges.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
 import type { SnapshotWrittenDetail } from './events.ts';
 
@@ -50,12 +51,7 @@ export const PARQUET_ROW_GROUP_ROWS = 131_072;
  * Random access to the bytes of an Arrow IPC file too large to hold: a file on disk or an S3
  * object read by ranges (`objectByteRanges`).
  */
-export interface ByteRanges {
-  /** The file's length in bytes. */
-  readonly size: number;
-  /** `length` bytes from `position` on (fewer only at the end of the file). */
-  read(position: number, length: number): Promise<Uint8Array>;
-}
+export type { ByteRanges };
 
 /**
  * Reads under this size are served from one window of this size fetched at once: the IPC file
@@ -67,17 +63,23 @@ const RANGE_WINDOW_BYTES = 1 << 20;
 /**
  * ByteRanges over `fetch` (e.g. Range GETs): a read of fewer than `windowBytes` fetches a window
  * of that size from its position on and is served from it, as are the reads after it that fall
- * inside; a longer read is fetched as asked.
+ * inside; a longer read is fetched as asked. `readInto` fetches straight into the caller's buffer
+ * (`fetch` is given it), without a window.
  */
 export function windowedByteRanges(
   size: number,
-  fetch: (position: number, length: number) => Promise<Uint8Array>,
+  fetch: (position: number, length: number, into?: Uint8Array) => Promise<Uint8Array>,
   windowBytes = RANGE_WINDOW_BYTES,
 ): ByteRanges {
   let window: Uint8Array = new Uint8Array();
   let windowStart = 0;
   return {
     size,
+    // Straight into the caller's buffer: no window (the caller gathers its own reads).
+    async readInto(position, target) {
+      const read = await fetch(position, target.byteLength, target);
+      if (read.buffer !== target.buffer || read.byteOffset !== target.byteOffset) target.set(read);
+    },
     async read(position, length) {
       if (position >= windowStart && position + length <= windowStart + window.byteLength) {
         return window.subarray(position - windowStart, position - windowStart + length);
@@ -91,8 +93,16 @@ export function windowedByteRanges(
 }
 
 /** An S3 object as ByteRanges (Range GETs, small reads gathered into one window). */
-export async function objectByteRanges(store: ObjectStore, key: string): Promise<ByteRanges> {
-  return windowedByteRanges(await store.size(key), (position, length) => store.range(key, position, length));
+export async function objectByteRanges(
+  store: ObjectStore,
+  key: string,
+  windowBytes = RANGE_WINDOW_BYTES,
+): Promise<ByteRanges> {
+  return windowedByteRanges(
+    await store.size(key),
+    (position, length, into) => store.range(key, position, length, into),
+    windowBytes,
+  );
 }
 
 /**

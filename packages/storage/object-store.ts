@@ -218,7 +218,11 @@ export class ObjectStore {
         new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${Math.max(0, length - 1)}` }),
       );
       if (!response.Body) return new Uint8Array();
-      const bytes = await response.Body.transformToByteArray();
+      const announced = response.ContentLength;
+      const bytes =
+        response.Body instanceof Readable && announced !== undefined
+          ? await readInto(response.Body, announced)
+          : await response.Body.transformToByteArray();
       // A backend that ignores Range still sends the object; keep what was asked for.
       return bytes.byteLength > length ? bytes.subarray(0, length) : bytes;
     } catch (error) {
@@ -229,9 +233,11 @@ export class ObjectStore {
 
   /**
    * `length` bytes of an object from byte `start` on (a Range GET; fewer at the end of the
-   * object): random access to a large object without holding it.
+   * object): random access to a large object without holding it. With `into` (of `length`
+   * bytes), the range is read into it and `into` is returned: a caller gathering many ranges
+   * into one buffer avoids a copy and a buffer per range.
    */
-  async range(key: string, start: number, length: number): Promise<Uint8Array> {
+  async range(key: string, start: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     if (length <= 0) return new Uint8Array();
     try {
       const response = await this.client.send(
@@ -242,11 +248,20 @@ export class ObjectStore {
         }),
       );
       if (!response.Body) return new Uint8Array();
-      const bytes = await response.Body.transformToByteArray();
+      const announced = response.ContentLength;
+      const ranged = response.ContentRange !== undefined;
+      if (into && ranged && announced === into.byteLength && response.Body instanceof Readable) {
+        return await readInto(response.Body, announced, into);
+      }
+      const bytes =
+        response.Body instanceof Readable && announced !== undefined
+          ? await readInto(response.Body, announced)
+          : await response.Body.transformToByteArray();
       // A backend that ignores Range sends the whole object (no Content-Range): cut the range out.
-      return response.ContentRange === undefined && bytes.byteLength > length
-        ? bytes.subarray(start, start + length)
-        : bytes;
+      const asked = !ranged && bytes.byteLength > length ? bytes.subarray(start, start + length) : bytes;
+      if (!into) return asked;
+      into.set(asked.subarray(0, into.byteLength));
+      return into.subarray(0, asked.byteLength);
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
       throw error;
@@ -330,10 +345,14 @@ export class ObjectStore {
 /**
  * The body read into one buffer of its announced length, chunk by chunk: the SDK's
  * `transformToByteArray` keeps every chunk and then copies them into a new array, so reading a
- * 215 MB curated table held twice its size at the end (assemble reads every table whole).
+ * 215 MB curated table held twice its size at the end. `bytes` (of `length` bytes) is the buffer
+ * to fill when the caller has one.
  */
-async function readInto(body: Readable, length: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(length);
+async function readInto(
+  body: Readable,
+  length: number,
+  bytes: Uint8Array = new Uint8Array(length),
+): Promise<Uint8Array> {
   let filled = 0;
   for await (const chunk of body as AsyncIterable<Uint8Array>) {
     if (filled + chunk.length > length) {
