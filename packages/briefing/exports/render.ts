@@ -59,8 +59,13 @@ export function jsonListBytes(
   if (list.length === 0) return encoder.encode(`${envelope}\n`);
   const at = envelope.lastIndexOf('[]') + 1;
   const parts = [encoder.encode(`${envelope.slice(0, at)}\n    `)];
+  // Each element is stringified inside a one-element list at the document's depth, so
+  // JSON.stringify indents its lines as the document does (no second pass to indent them), and
+  // cut out of what JSON.stringify writes around it: `{\n  "<key>": [\n    ` and `\n  ]\n}`.
+  const nestedHead = `{\n  ${JSON.stringify(key)}: [\n    `.length;
+  const nestedTail = '\n  ]\n}'.length;
   list.forEach((element, index) => {
-    const text = (JSON.stringify(element, null, 2) ?? 'null').replaceAll('\n', '\n    ');
+    const text = JSON.stringify({ [key]: [element] }, null, 2).slice(nestedHead, -nestedTail);
     parts.push(encoder.encode(index > 0 ? `,\n    ${text}` : text));
   });
   parts.push(encoder.encode(`\n  ${envelope.slice(at)}\n`));

@@ -44,4 +44,18 @@ describe('jsonListBytes', () => {
       propertyRuns('jsonListBytes equals the whole document stringified', 400),
     );
   });
+
+  it('gives the same bytes under any list key, quotes, accents and escapes included', () => {
+    fc.assert(
+      fc.property(head, text, fc.array(json, { maxLength: 4 }), (envelope, key, list) => {
+        fc.pre(!Object.hasOwn(envelope, key));
+
+        const bytes = jsonListBytes(envelope, key, list);
+
+        const whole = new TextEncoder().encode(`${JSON.stringify({ ...envelope, [key]: list }, null, 2)}\n`);
+        expect(Buffer.from(bytes).equals(Buffer.from(whole))).toBe(true);
+      }),
+      propertyRuns('jsonListBytes under any key', 300),
+    );
+  });
 });
