@@ -894,6 +894,8 @@ export function buildBriefingFromRows(
   for (const iso3 of profiles.keys()) countries.add(iso3);
   for (const event of tables.event ?? []) if (event.row.iso3) countries.add(String(event.row.iso3));
   for (const observation of tables.observation ?? []) countries.add(String(observation.row.ref_area_iso3));
+  // A country whose every row is held back keeps its item, with the caveats saying why.
+  for (const iso3 of checked.caveats.keys()) countries.add(iso3);
 
   const sources = buildSources(tables, registry, checked.conflicts);
   for (const problem of (sources.body as { integrity_problems: ReturnType<typeof integrityProblems> })
