@@ -1,4 +1,5 @@
 import { countryReference } from '#packages/formats/countries.ts';
+import { numberCellHint } from '#packages/formats/numbers.ts';
 /** One reason a row (or a file) was not accepted, in words a person can act on. */
 export interface Problem {
   readonly file: string;
@@ -64,7 +65,9 @@ export function issueProblem(
       ? params.hint
       : issue.code === 'invalid_value' && 'values' in issue
         ? `allowed: ${(issue.values as unknown[]).map(String).join(', ')}`
-        : undefined;
+        : issue.code === 'invalid_type' && typeof value === 'string'
+          ? numberCellHint(value)
+          : undefined;
   return {
     ...place,
     rule,

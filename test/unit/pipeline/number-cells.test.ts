@@ -69,3 +69,41 @@ describe('a number cell too long to read', () => {
     );
   });
 });
+
+/**
+ * A contract CSV number written with thousands separators or a footnote marker is quarantined
+ * with a hint saying which, and the number to write instead (trial 2026-12-03-c, finding 6:
+ * `1,234,000` and `133000*` got `expected number, received string` and no hint).
+ */
+describe('a number cell written as a person writes it', () => {
+  it.each([
+    ['"1,234,000"', 'Write numbers without thousands separators (1234000), then upload again'],
+    ['12 500', 'Write numbers without thousands separators (12500), then upload again'],
+    [
+      '133000*',
+      'A footnote marker follows the number: remove it (133000) and keep what the note says in a column of its own (obs_status, a note), then upload again',
+    ],
+    [
+      '2.5 e',
+      'A footnote marker follows the number: remove it (2.5) and keep what the note says in a column of its own (obs_status, a note), then upload again',
+    ],
+  ])('%s: quarantined with the hint %j', async (cell, hint) => {
+    for (const lines of await problemLines(cell)) {
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/\[invalid_type\] Invalid input: expected number, received string/);
+      expect(lines[0]!.endsWith(` — ${hint}`)).toBe(true);
+    }
+  });
+
+  it('any integer from 1,000 up written with thousands separators gets the hint with its plain form (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1000, max: Number.MAX_SAFE_INTEGER }), async (n) => {
+        const grouped = n.toLocaleString('en-US');
+        for (const lines of await problemLines(`"${grouped}"`)) {
+          expect(lines[0]).toContain(`Write numbers without thousands separators (${n})`);
+        }
+      }),
+      propertyRuns('thousands-grouped number cells', 40),
+    );
+  });
+});
