@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem } from '#packages/contracts/problems.ts';
 import { checkSource, type SourceToCheck } from '#packages/pipeline/check-source.ts';
 import { propertyRuns } from '../contracts/property-runs.ts';
+import { sourceToCheck } from './source-to-check.ts';
 
 /**
  * A number cell too long for a double (309 digits or more reads as Infinity) is quarantined with
@@ -15,18 +16,8 @@ const HEADER = 'indicator_id,ref_area_iso3,time_period,value,unit,sex,source,dat
 const csv = (value: string) =>
   new TextEncoder().encode(`${HEADER}\nIMM_STOCK,MDA,2017,${value},persons,_T,national,NBS-X\n`);
 
-function source(bytes: Uint8Array, overrides: Partial<SourceToCheck> = {}): SourceToCheck {
-  return {
-    fileName: 'figures.csv',
-    kind: 'statistics',
-    docId: 'DOC-test',
-    maxBytes: 50 * 1024 * 1024,
-    head: bytes.subarray(0, 1024 * 1024),
-    chunks: () => [bytes],
-    bytes: async () => bytes,
-    ...overrides,
-  };
-}
+const source = (bytes: Uint8Array, overrides: Partial<SourceToCheck> = {}) =>
+  sourceToCheck('figures.csv', 'statistics', bytes, overrides);
 
 /** The problem lines of the file, through the CSV engine and, declared `csv`, through its reader. */
 async function problemLines(value: string): Promise<string[][]> {
