@@ -61,7 +61,7 @@ export function countryKeyConflictCaveats(conflicts: readonly KeyConflict[]): st
       .map((claim) => `${claim.file_name} (SHA-256 ${claim.file_sha256.slice(0, 12)})`)
       .join(' and ');
     const where = first.claims.map((claim) => `${claim.file_name} ${claim.locator}`).join(', ');
-    return `Held back [key-conflict]: ${list.length} ${first.table} keys are claimed by ${files.length} files, ${named}, the first ${first.key} (${where}); none of these rows is shown or counted until one file is corrected or withdrawn (the sources item lists every key).`;
+    return `Held back [key-conflict]: ${list.length.toLocaleString('en-US')} ${first.table} keys are claimed by ${files.length} files, ${named}, the first ${first.key} (${where}); none of these rows is shown or counted until one file is corrected or withdrawn (the sources item lists every key).`;
   });
 }
 
