@@ -158,7 +158,11 @@ export interface BriefingIndex {
   readonly good: Uint8Array;
 }
 
-export function indexBriefing(set: CuratedTableSet): BriefingIndex {
+/**
+ * The index of the rows each item is cut from. `heldBackCountries`: countries with rows held back
+ * (key conflicts), which get an item even when none of their rows is left.
+ */
+export function indexBriefing(set: CuratedTableSet, heldBackCountries: Iterable<string> = []): BriefingIndex {
   const pilot = set.table('pilot');
   const pilotStatus = set.table('pilot_status');
   const milestone = set.table('pilot_milestone');
@@ -188,6 +192,8 @@ export function indexBriefing(set: CuratedTableSet): BriefingIndex {
   for (const profile of profiles) names.add(profile.iso3);
   addOccurring(eventIso3, (value) => Boolean(value));
   addOccurring(observationIso3);
+  // A country whose every row is held back (key conflicts) keeps its item, which says why.
+  for (const iso3 of heldBackCountries) names.add(iso3);
   const countries = [...names].sort(byText);
   const countryIndex = new Map(countries.map((iso3, index) => [iso3, index]));
   const scopes = countries.length + 1;

@@ -136,7 +136,8 @@ export function* briefingItems(
   // Keys across files first: a key two live files claim is held back from every item.
   const keys = checkKeys(read);
   const set = keys.conflicts.length > 0 ? read.without(keys.held) : read;
-  const index = indexBriefing(set);
+  // A country whose rows are all held back still gets its item, with the caveats saying why.
+  const index = indexBriefing(set, keys.caveats.keys());
   const sources = buildSourcesItem(set, keys.conflicts);
   danglingCaveats(set, sources.body.integrity_problems, keys.caveats);
   if (options.releaseTables) {

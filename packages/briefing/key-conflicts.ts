@@ -38,6 +38,33 @@ export function keyConflictCaveat(conflict: KeyConflict): string {
   return `Held back [key-conflict]: ${conflict.table} ${conflict.key} is claimed by ${conflict.claims.length} files, ${files}; neither row is shown or counted until one file is corrected or withdrawn.`;
 }
 
+/**
+ * The key-conflict caveats of one country, from its conflicts in the order found: one caveat per
+ * table and set of files. A lone key keeps `keyConflictCaveat`'s wording; several keys the same
+ * files claim make one caveat counting them and naming the first (wording shared with the test
+ * oracle), so a re-uploaded superset of a file is one line per country, not one per key.
+ */
+export function countryKeyConflictCaveats(conflicts: readonly KeyConflict[]): string[] {
+  const groups = new Map<string, KeyConflict[]>();
+  for (const conflict of conflicts) {
+    const files = [...new Set(conflict.claims.map((claim) => claim.file_sha256))].sort().join(' ');
+    const group = `${conflict.table}\u0000${files}`;
+    const list = groups.get(group) ?? [];
+    list.push(conflict);
+    groups.set(group, list);
+  }
+  return [...groups.values()].map((list) => {
+    const first = list[0]!;
+    if (list.length === 1) return keyConflictCaveat(first);
+    const files = [...new Map(first.claims.map((claim) => [claim.file_sha256, claim])).values()];
+    const named = files
+      .map((claim) => `${claim.file_name} (SHA-256 ${claim.file_sha256.slice(0, 12)})`)
+      .join(' and ');
+    const where = first.claims.map((claim) => `${claim.file_name} ${claim.locator}`).join(', ');
+    return `Held back [key-conflict]: ${list.length.toLocaleString('en-US')} ${first.table} keys are claimed by ${files.length} files, ${named}, the first ${first.key} (${where}); none of these rows is shown or counted until one file is corrected or withdrawn (the sources item lists every key).`;
+  });
+}
+
 /** Caveat: rows naming a parent no live file has (wording shared with the test oracle). */
 export function danglingReferenceCaveat(problem: IntegrityProblem): string {
   const where = problem.ranges.map(formatLocatorRange).join(', ');
@@ -128,7 +155,8 @@ function repeatedKeys(table: CuratedTable, fields: readonly string[]): Map<strin
 export function checkKeys(set: CuratedTableSet): KeyCheck {
   const conflicts: KeyConflict[] = [];
   const held = new Map<string, Set<number>>();
-  const caveats = new Map<string, string[]>();
+  // Per country, its conflicts in the order found (a conflict once, however many of its rows).
+  const perCountry = new Map<string, Set<KeyConflict>>();
   for (const table of set.all()) {
     const fields = PRIMARY_KEYS[table.name];
     if (!fields || table.length === 0) continue;
@@ -162,10 +190,20 @@ export function checkKeys(set: CuratedTableSet): KeyCheck {
       const heldRows = held.get(table.name) ?? new Set<number>();
       for (const row of rows) heldRows.add(row);
       held.set(table.name, heldRows);
-      for (const row of rows) addCaveat(caveats, country?.(row), keyConflictCaveat(conflict));
+      for (const row of rows) {
+        const iso3 = country?.(row);
+        if (typeof iso3 !== 'string' || iso3.length === 0) continue;
+        const list = perCountry.get(iso3) ?? new Set<KeyConflict>();
+        list.add(conflict);
+        perCountry.set(iso3, list);
+      }
     }
   }
   conflicts.sort((a, b) => byText(`${a.table}|${a.key}`, `${b.table}|${b.key}`));
+  const caveats = new Map<string, string[]>();
+  for (const [iso3, list] of perCountry) {
+    for (const caveat of countryKeyConflictCaveats([...list])) addCaveat(caveats, iso3, caveat);
+  }
   return { conflicts, held, caveats };
 }
 

@@ -1,4 +1,5 @@
 import { countryReference } from '#packages/formats/countries.ts';
+import { numberCellHint } from '#packages/formats/numbers.ts';
 /** One reason a row (or a file) was not accepted, in words a person can act on. */
 export interface Problem {
   readonly file: string;
@@ -64,15 +65,29 @@ export function issueProblem(
       ? params.hint
       : issue.code === 'invalid_value' && 'values' in issue
         ? `allowed: ${(issue.values as unknown[]).map(String).join(', ')}`
-        : undefined;
+        : issue.code === 'invalid_type' && typeof value === 'string'
+          ? numberCellHint(value)
+          : undefined;
   return {
     ...place,
     rule,
-    message: issue.code === 'invalid_type' && value === undefined ? 'is required but missing' : issue.message,
+    message:
+      issue.code === 'invalid_type' && value === undefined
+        ? 'is required but missing'
+        : issue.code === 'invalid_type' && tooLargeNumber(value)
+          ? `is a number too large to read (${(value as string).length.toLocaleString('en-US')} characters)`
+          : issue.message,
     ...(field ? { field } : {}),
     ...(value === undefined ? {} : { value: showValue(value) }),
     ...(hint ? { hint } : {}),
   };
+}
+
+/** A cell written as a number that no double holds (it would read as Infinity). */
+function tooLargeNumber(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const text = value.trim();
+  return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) && !Number.isFinite(Number(text));
 }
 
 /** ISO3 codes of `field` that are not in the country reference. */

@@ -194,14 +194,16 @@ export function coerceCell(cell: string, type: FieldType | undefined, nullable =
       if (FALSE_WORDS.has(word)) return false;
       return cell;
     }
-    case 'integer':
-      return INTEGER.test(trimmed)
-        ? Number(trimmed)
-        : NUMBER.test(trimmed) && Number.isInteger(Number(trimmed))
-          ? Number(trimmed)
-          : cell;
+    // A number too long for a double (Infinity) stays text: the problem says it is too large.
+    case 'integer': {
+      const value = Number(trimmed);
+      return (INTEGER.test(trimmed) && Number.isFinite(value)) ||
+        (NUMBER.test(trimmed) && Number.isInteger(value))
+        ? value
+        : cell;
+    }
     case 'number':
-      return NUMBER.test(trimmed) ? Number(trimmed) : cell;
+      return NUMBER.test(trimmed) && Number.isFinite(Number(trimmed)) ? Number(trimmed) : cell;
     default:
       return cell;
   }

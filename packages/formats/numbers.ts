@@ -45,6 +45,24 @@ export function decimalStyleConflict(
   } as const;
 }
 
+/** A contract-file number cell grouped in thousands: `1,234,000`, `12 500`, `1'500`. */
+const THOUSANDS_GROUPED = /^[+-]?\d{1,3}(?:([,' \u00a0\u202f\u2019])\d{3})(?:\1\d{3})*(?:\.\d+)?$/;
+/** A number followed by a footnote marker: `133000*`, `2.5 a`, `1500†`, `1500 [3]`, `1500 (e)`. */
+const FOOTNOTED = /^[+-]?\d+(?:\.\d+)?\s*(?:\*+|[a-z]|[\u2020\u2021]|\[\d+\]|\([a-z0-9]\))$/i;
+
+/**
+ * What to do about a contract-file number cell that is not a plain number, when its writing
+ * shows why: thousands separators, or a footnote marker after the number.
+ */
+export function numberCellHint(cell: string): string | undefined {
+  const trimmed = cell.trim();
+  if (THOUSANDS_GROUPED.test(trimmed))
+    return `Write numbers without thousands separators (${trimmed.replace(/[^\d.+-]/g, '')}), then upload again`;
+  if (FOOTNOTED.test(trimmed))
+    return `A footnote marker follows the number: remove it (${trimmed.match(/^[+-]?\d+(?:\.\d+)?/)?.[0]}) and keep what the note says in a column of its own (obs_status, a note), then upload again`;
+  return undefined;
+}
+
 // ---- statistics: grouped numbers ---------------------------------------------------------------
 
 const MISSING_VALUES = new Set(['', '..', '...', '-', '–', 'NaN', 'nan', 'NA', 'n/a', 'N/A']);

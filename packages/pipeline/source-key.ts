@@ -8,7 +8,16 @@ export interface UploadKey {
   readonly sourceName: string;
 }
 
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._ ()+-]{0,199}$/;
+/**
+ * A file name: starts with a letter or digit of any script, then letters (with their combining
+ * marks), digits, space, apostrophes and . _ ( ) + - (`Côte d'Ivoire 2012.csv`, `Türkiye.csv`,
+ * `données (v2).csv`). No slash, backslash or control character can pass, nor `..`.
+ */
+const SAFE_NAME = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}._ ()+'\u2019-]{0,199}$/u;
+
+/** What a file name may hold, for the message refusing one. */
+export const SAFE_NAME_RULE =
+  "the file name must start with a letter or digit and use only letters and digits (of any script), space, apostrophes and . _ ( ) + -, with no '..'";
 
 /** Parse `incoming/<kind>/<file name>`; anything else (`..`, nested folders, odd characters) is refused. */
 export function parseUploadKey(key: string): UploadKey {
@@ -23,9 +32,7 @@ export function parseUploadKey(key: string): UploadKey {
     );
   }
   if (!SAFE_NAME.test(fileName) || fileName.includes('..')) {
-    throw new UploadKeyError(
-      `Upload key '${key}': the file name must start with a letter or digit and use only letters, digits, space and . _ ( ) + -`,
-    );
+    throw new UploadKeyError(`Upload key '${key}': ${SAFE_NAME_RULE}`);
   }
   return { kind: kind as SourceKind, fileName, sourceName: `${kind}/${fileName}` };
 }

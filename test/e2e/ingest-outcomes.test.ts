@@ -181,6 +181,31 @@ describe('hld ingest: what happened to each file', () => {
     );
   });
 
+  it('takes a file name in any script (Côte d’Ivoire, données), refuses an unsafe one by rule before upload, and goes on', async () => {
+    // prepare (trial 2026-12-03-c, finding 4: `my figures ü.csv` failed with exit 5 and was not recorded)
+    await writeFile(at("Côte d'Ivoire données ü.csv"), [LESSON_HEADER, lesson('LES-20')].join('\n'));
+    await writeFile(at('#draft.csv'), [LESSON_HEADER, lesson('LES-21')].join('\n'));
+    await writeFile(at('after.csv'), [LESSON_HEADER, lesson('LES-22')].join('\n'));
+
+    // act
+    const ran = await hld(
+      ['ingest', at("Côte d'Ivoire données ü.csv"), at('#draft.csv'), at('after.csv')],
+      env,
+    );
+    const status = await hld(['status', '--json'], env);
+
+    // assess
+    const line = (name: string) => ran.stdout.split('\n').find((entry) => entry.includes(` ${name}: `)) ?? '';
+    expect(line("Côte d'Ivoire données ü.csv")).toMatch(/: accepted 1 row$/);
+    expect(line('#draft.csv')).toMatch(
+      /: refused — file-name: the file name must start with a letter or digit .*\(Rename the file and ingest it again; nothing was uploaded\)$/,
+    );
+    expect(line('after.csv')).toMatch(/: accepted 1 row$/);
+    expect(ran.stdout).toContain('3 files: 2 accepted, 1 refused');
+    expect(ran.code).toBe(2);
+    expect(status.stdout).toContain("stocktaking/Côte d'Ivoire données ü.csv");
+  });
+
   it('--quiet prints the summary and no per-file progress', async () => {
     const quiet = await hld(['ingest', at('good.csv'), '--quiet'], env);
 

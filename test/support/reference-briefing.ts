@@ -28,7 +28,12 @@ import {
 import { tableRows } from '#packages/arrow/read.ts';
 import type { CuratedSegment } from '#packages/briefing/curated-tables.ts';
 import { DocumentRegistry } from '#packages/briefing/document-registry.ts';
-import { danglingReferenceCaveat, fileNameOf, keyConflictCaveat } from '#packages/briefing/key-conflicts.ts';
+import {
+  countryKeyConflictCaveats,
+  danglingReferenceCaveat,
+  fileNameOf,
+  keyConflictCaveat,
+} from '#packages/briefing/key-conflicts.ts';
 import type {
   SourceRef as InputRef,
   CuratedRow as InputRow,
@@ -822,6 +827,7 @@ function keyCheck(tables: CuratedTables) {
     caveats.set(iso3, list);
   };
   const kept: Record<string, CuratedRow[]> = {};
+  const perCountry = new Map<string, Conflict[]>();
   for (const [name, rows] of Object.entries(tables)) {
     const fields = PRIMARY_KEYS[name];
     if (!fields) {
@@ -853,11 +859,18 @@ function keyCheck(tables: CuratedTables) {
       for (const row of claimants) {
         held.add(row);
         const column = COUNTRY_COLUMNS[name];
-        if (column) add(row.row[column], keyConflictCaveat(conflict));
+        const iso3 = column ? row.row[column] : undefined;
+        if (typeof iso3 === 'string' && iso3) {
+          const list = perCountry.get(iso3) ?? [];
+          if (!list.includes(conflict)) list.push(conflict);
+          perCountry.set(iso3, list);
+        }
       }
     }
     kept[name] = rows.filter((row) => !held.has(row));
   }
+  for (const [iso3, list] of perCountry)
+    for (const caveat of countryKeyConflictCaveats(list)) add(iso3, caveat);
   conflicts.sort((a, b) => byText(`${a.table}|${a.key}`, `${b.table}|${b.key}`));
   return { conflicts, kept: kept as CuratedTables, caveats, add };
 }
@@ -894,6 +907,8 @@ export function buildBriefingFromRows(
   for (const iso3 of profiles.keys()) countries.add(iso3);
   for (const event of tables.event ?? []) if (event.row.iso3) countries.add(String(event.row.iso3));
   for (const observation of tables.observation ?? []) countries.add(String(observation.row.ref_area_iso3));
+  // A country whose every row is held back keeps its item, with the caveats saying why.
+  for (const iso3 of checked.caveats.keys()) countries.add(iso3);
 
   const sources = buildSources(tables, registry, checked.conflicts);
   for (const problem of (sources.body as { integrity_problems: ReturnType<typeof integrityProblems> })

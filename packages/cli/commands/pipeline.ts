@@ -10,6 +10,7 @@ import { createLocalEventRouter, type Delivery, objectCreatedEvent } from '#pack
 import { type IngestedUpload, PIPELINE } from '#packages/pipeline/definition.ts';
 import { sameEncoding, UPLOAD_ENCODING_METADATA } from '#packages/pipeline/ingest.ts';
 import { REFRESH_LOCK } from '#packages/pipeline/refresh-lock.ts';
+import { parseUploadKey, SAFE_NAME_RULE } from '#packages/pipeline/source-key.ts';
 import type { QuarantineReport } from '#packages/pipeline/verdict.ts';
 import type { FileRecord } from '#packages/storage/ledger.ts';
 import type { UploadOptions } from '../actions.ts';
@@ -85,6 +86,21 @@ export async function uploadAndDispatch(
   const summaries: UploadSummary[] = [];
   for (const [index, file] of files.entries()) {
     const key = `incoming/${file.kind}/${basename(file.path)}`;
+    const label = `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}`;
+    // A name ingest would refuse is refused here, before anything goes up: the file stays on disk.
+    const refusal = fileNameRefusal(key);
+    if (refusal) {
+      summaries.push({
+        file: file.path,
+        kind: file.kind,
+        key,
+        status: 'refused',
+        outcome: 'refused',
+        refusal,
+      });
+      out.info(`${label}: ${describeOutcome({ status: 'refused', refusal })}`);
+      continue;
+    }
     // Streamed from disk: a large file is never held in memory on its way up.
     const { size } = await stat(file.path);
     ingested.delete(key);
@@ -92,7 +108,6 @@ export async function uploadAndDispatch(
     // The source document first: ingest reads the sidecar beside the file (source-flags.ts).
     const sidecar = await sidecarBytesFor(file.path, options.sidecar);
     if (sidecar) await session.ctx.raw.put(`${key}.source.json`, sidecar);
-    const label = `[${index + 1}/${files.length}] ${file.kind.padEnd(11)} ${basename(file.path)}`;
     // On a terminal: the bytes going up, then the stage reading them (progress.ts).
     const bar = out.progress?.bar(size, label, { bytes: true });
     let deliveries: Delivery[] | undefined;
@@ -181,6 +196,21 @@ export async function uploadAndDispatch(
     out.info(`${label}: ${describeOutcome(facts)}`);
   }
   return summaries;
+}
+
+/** Why ingest would refuse this upload key's file name, or nothing when it would take it. */
+function fileNameRefusal(key: string): { rule: string; message: string; hint: string } | undefined {
+  try {
+    parseUploadKey(key);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'UploadKeyError') throw error;
+    return {
+      rule: 'file-name',
+      message: SAFE_NAME_RULE,
+      hint: 'Rename the file and ingest it again; nothing was uploaded',
+    };
+  }
 }
 
 /** The chunks of a stream, passed on as they come, each counted first. */

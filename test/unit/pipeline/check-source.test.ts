@@ -1,22 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { checkSource, type SourceToCheck } from '#packages/pipeline/check-source.ts';
+import { sourceToCheck } from './source-to-check.ts';
 
 const PROJECTS = new URL('../../../data-contracts/samples/stocktaking/jmdi-projects.csv', import.meta.url);
 const EVENTS = new URL('../../../data-contracts/samples/reference/events-and-sources.json', import.meta.url);
 
-function source(fileName: string, bytes: Uint8Array, overrides: Partial<SourceToCheck> = {}): SourceToCheck {
-  return {
-    fileName,
-    kind: fileName.endsWith('.json') ? 'reference' : 'stocktaking',
-    docId: 'DOC-test',
-    maxBytes: 50 * 1024 * 1024,
-    head: bytes.subarray(0, 1024 * 1024),
-    chunks: () => [bytes],
-    bytes: async () => bytes,
-    ...overrides,
-  };
-}
+const source = (fileName: string, bytes: Uint8Array, overrides: Partial<SourceToCheck> = {}) =>
+  sourceToCheck(fileName, fileName.endsWith('.json') ? 'reference' : 'stocktaking', bytes, overrides);
 
 describe('checkSource', () => {
   it('gives the same summary for a plain contract CSV through the CSV engine and, declared, through its reader', async () => {

@@ -14,7 +14,22 @@ describe('parseUploadKey', () => {
   });
 
   it.each([
+    "Côte d'Ivoire 2012.csv",
+    'Türkiye.csv',
+    'données (v2).csv',
+    'Côte d’Ivoire.csv',
+    'u\u0308ber.csv',
+    'МОМ 2011.csv',
+  ])('takes the file name %j (letters of any script; trial 2026-12-03-c, finding 4)', (name) => {
+    expect(parseUploadKey(`incoming/statistics/${name}`).fileName).toBe(name);
+  });
+
+  it.each([
     'incoming/survey/../../raw/x.csv',
+    'incoming/survey/a..b.csv',
+    'incoming/survey/#draft.csv',
+    'incoming/survey/a\\b.csv',
+    'incoming/survey/a\u2028b.csv',
     'incoming/survey/sub/x.csv',
     'incoming/unknown/x.csv',
     'raw/survey/x.csv',
