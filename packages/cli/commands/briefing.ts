@@ -405,7 +405,7 @@ export async function diffCommand(
 export async function rollbackCommand(
   session: Session,
   out: Output,
-  args: { version?: string; why?: string; who?: string },
+  args: { version?: string; why?: string; who?: string; neverLive?: boolean },
 ): Promise<number> {
   if (!args.version)
     throw new UsageError('Name the version to roll back to: hld briefing rollback 3 --why "…"');
@@ -417,7 +417,13 @@ export async function rollbackCommand(
   // Imported here: publish.ts carries the briefing item schemas (zod), which no read command needs.
   const { RollbackError, rollbackTo } = await import('#packages/pipeline/publish.ts');
   try {
-    audit = await rollbackTo(session.ctx, { dataset, version: target, who, why: args.why });
+    audit = await rollbackTo(session.ctx, {
+      dataset,
+      version: target,
+      who,
+      why: args.why,
+      ...(args.neverLive ? { neverLive: true } : {}),
+    });
   } catch (error) {
     if (error instanceof RollbackError) throw new UsageError(error.message);
     throw error;
