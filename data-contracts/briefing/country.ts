@@ -149,8 +149,13 @@ export const countryJmdi = z.strictObject({
   is_jmdi1_target: z.boolean(),
   projects_n: count(),
   projects_by_theme: projectsByTheme,
-  /** Sum of the EUR budgets (and those without a currency); other currencies are left out, with a caveat. */
+  /**
+   * Sum of the total budgets stated in EUR of the projects not withdrawn (4.0.0; before, withdrawn
+   * projects were included). Other currencies and budgets without one are left out, with a caveat.
+   */
   budget_eur_total: z.number(),
+  /** Sum of the total budgets stated in EUR of the withdrawn projects: not in `budget_eur_total`. */
+  withdrawn_budget_eur_total: z.number(),
   projects: z.array(countryProject),
   good_practices: z.array(goodPractice),
 });

@@ -318,3 +318,26 @@ export function themeLabel(theme: string): string {
     ? HLD_RT_LABELS[theme as (typeof THEME_HLD_RT)[number]]
     : `JMDI theme: ${theme}`;
 }
+
+/**
+ * A country's JMDI EUR totals from its projects, as `jmdi.budget_eur_total` and
+ * `jmdi.withdrawn_budget_eur_total` give them (briefing_item 4.0.0): the EUR budgets of the
+ * projects not withdrawn, and apart from them those of the withdrawn ones. Every surface derives
+ * them from the projects, so a version published under 3.x (whose `budget_eur_total` included
+ * withdrawn projects) reads the same way.
+ */
+export function jmdiEurTotals(
+  projects: readonly {
+    readonly selection_status?: string | undefined;
+    readonly total_budget_amount?: number | undefined;
+    readonly total_budget_currency?: string | undefined;
+  }[],
+): { readonly budgetEur: number; readonly withdrawnBudgetEur: number } {
+  let budgetEur = 0;
+  let withdrawnBudgetEur = 0;
+  for (const project of projects) {
+    if (project.selection_status === 'withdrawn') withdrawnBudgetEur += eurBudgetOf(project);
+    else budgetEur += eurBudgetOf(project);
+  }
+  return { budgetEur, withdrawnBudgetEur };
+}

@@ -431,6 +431,7 @@ function buildCountry(
   const allTypes = new Set(milestones.map((milestone) => String(milestone.row.milestone_type)));
   const byTheme = Object.fromEntries(THEME_JMDI.map((theme) => [theme, 0])) as Record<string, number>;
   let budgetEur = 0;
+  let withdrawnBudgetEur = 0;
   let budgetOther = 0;
   let budgetNoCurrency = 0;
   for (const project of projects) {
@@ -439,8 +440,10 @@ function buildCountry(
     if (theme in byTheme) byTheme[theme] = (byTheme[theme] ?? 0) + 1;
     const amount = project.row.total_budget_amount;
     if (typeof amount === 'number') {
-      if (project.row.total_budget_currency === 'EUR') budgetEur += amount;
-      else if (project.row.total_budget_currency === undefined) budgetNoCurrency += 1;
+      if (project.row.total_budget_currency === 'EUR') {
+        if (project.row.selection_status === 'withdrawn') withdrawnBudgetEur += amount;
+        else budgetEur += amount;
+      } else if (project.row.total_budget_currency === undefined) budgetNoCurrency += 1;
       else budgetOther += 1;
     }
   }
@@ -552,6 +555,7 @@ function buildCountry(
       projects_n: projects.length,
       projects_by_theme: byTheme,
       budget_eur_total: budgetEur,
+      withdrawn_budget_eur_total: withdrawnBudgetEur,
       projects: projects.map((project) => ({
         project_id: project.row.project_id,
         title: project.row.title_en ?? project.row.title_fr ?? project.row.title_es,

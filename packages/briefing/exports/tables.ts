@@ -6,6 +6,7 @@ import { FIGURE_SEXES } from '#contracts/briefing/vocabulary.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import type { ColumnSpec, ColumnType } from '#packages/contracts/columns.ts';
 import { citationOf } from '../book/citation.ts';
+import { jmdiEurTotals } from '../rules.ts';
 import { ExportDataError } from './errors.ts';
 
 /**
@@ -238,10 +239,16 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column(
       'jmdi_budget_eur_total',
       NUMBER,
-      "Sum of the JMDI projects' total budgets in EUR: total budgets, not JMDI grants; withdrawn projects included; non-EUR budgets excluded",
+      "Sum of the JMDI projects' total budgets in EUR: total budgets, not JMDI grants; withdrawn projects excluded (see jmdi_withdrawn_budget_eur_total); non-EUR budgets excluded",
       {
         hxl: '#value+budget+eur+jmdi',
       },
+    ),
+    column(
+      'jmdi_withdrawn_budget_eur_total',
+      NUMBER,
+      "Sum of the withdrawn JMDI projects' total budgets in EUR: not part of jmdi_budget_eur_total",
+      { hxl: '#value+budget+eur+jmdi+withdrawn' },
     ),
     column('unct_surveyed', BOOL, 'The UN Country Team answered the 2011 GMG survey', {
       hxl: '#indicator+bool+unct_surveyed',
@@ -516,6 +523,7 @@ const text = (value: unknown): string | undefined =>
 function countryRow(body: CountryBody, meta: ExportMeta): ExportRow {
   const pilot = body.pilots[0];
   const { mainstreaming, survey, jmdi } = body;
+  const budgets = jmdiEurTotals(jmdi.projects);
   return {
     iso3: body.iso3,
     name: body.name,
@@ -542,7 +550,8 @@ function countryRow(body: CountryBody, meta: ExportMeta): ExportRow {
     is_jmdi1_target: jmdi.is_jmdi1_target,
     jmdi_projects_n: jmdi.projects_n,
     ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, jmdi.projects_by_theme[theme]])),
-    jmdi_budget_eur_total: jmdi.budget_eur_total,
+    jmdi_budget_eur_total: budgets.budgetEur,
+    jmdi_withdrawn_budget_eur_total: budgets.withdrawnBudgetEur,
     unct_surveyed: survey.unct_surveyed,
     survey_respondents_n: survey.respondents_n,
     capacity_gaps: survey.capacity_gaps.map((gap) => `${gap.capacity_area}:${gap.has_capacity}`),
