@@ -29,8 +29,10 @@ export const BRIEFING_CONTRACT = {
    * and document with its rows as ranges — see BRIEFING_CONTRACT_CHANGES.
    * 4.0.0 (breaking): country `jmdi.budget_eur_total` leaves withdrawn projects out, and
    * `jmdi.withdrawn_budget_eur_total` gives theirs apart — see BRIEFING_CONTRACT_CHANGES.
+   * 4.1.0: a context figure of a source series no indicator map names carries `unmapped: true`
+   * (its label says so, a caveat says how to bring it in).
    */
-  version: '4.0.0',
+  version: '4.1.0',
 } as const;
 
 /**
@@ -54,7 +56,7 @@ export const BRIEFING_CONTRACT_CHANGES = [
   },
 ] as const;
 
-/** `briefing_item@4.0.0`, recorded with every version. */
+/** `briefing_item@4.1.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

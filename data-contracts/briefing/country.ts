@@ -181,6 +181,11 @@ export const figureBySex = z.strictObject({
 export const contextFigure = z.strictObject({
   indicator_id: z.string(),
   label: z.string(),
+  /**
+   * True for a source's own series code that no indicator map names (SDMX `SM_POP_TOTL`): shown
+   * under its code, never compared with a known indicator; a caveat says how to map it (4.1.0).
+   */
+  unmapped: z.optional(z.literal(true)),
   /** Both sexes (observation rows with sex `_T` or none). */
   values: z.array(figureValue),
   /**

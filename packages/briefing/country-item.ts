@@ -31,6 +31,7 @@ import {
   empStatus,
   figureAmount,
   indicatorLabel,
+  isMappedIndicator,
   noCurrencyBudgetsCaveat,
   nonEurBudgetsCaveat,
   pilotListingCaveats,
@@ -42,6 +43,8 @@ import {
   sexSumCaveat,
   sourceComparisonCaveats,
   strategyStatus,
+  unmappedSeriesCaveat,
+  unmappedSeriesLabel,
 } from './rules.ts';
 
 /** The `country` item (DOMAIN.md §4.8; body: data-contracts/briefing/country.ts). */
@@ -192,9 +195,15 @@ function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): Co
       values: bySourceAndYear(entries[sex]),
     }));
     caveats.push(...sexSumCaveats(indicator, values, entries.F, entries.M));
+    const mapped = isMappedIndicator(indicator);
+    if (!mapped) {
+      const sources = [...values, ...entries.F, ...entries.M].map((value) => value.source);
+      caveats.push(unmappedSeriesCaveat(indicator, [...new Set(sources)].sort()));
+    }
     return {
       indicator_id: indicator,
-      label: indicatorLabel(indicator),
+      label: mapped ? indicatorLabel(indicator) : unmappedSeriesLabel(indicator),
+      ...(mapped ? {} : { unmapped: true as const }),
       values,
       ...(bySex.length > 0 ? { by_sex: bySex } : {}),
     };

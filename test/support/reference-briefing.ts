@@ -41,6 +41,7 @@ import {
   figureAmount,
   indicatorLabel,
   inHldPeriod,
+  isMappedIndicator,
   noCurrencyBudgetsCaveat,
   nonEurBudgetsCaveat,
   pilotListingCaveats,
@@ -54,6 +55,8 @@ import {
   strategyStatus,
   TOP_PRACTICES,
   themeLabel,
+  unmappedSeriesCaveat,
+  unmappedSeriesLabel,
 } from '#packages/briefing/rules.ts';
 import { citedSource, sourcesCaveats } from '#packages/briefing/sources-item.ts';
 import { SurveyTally } from '#packages/briefing/survey-stats.ts';
@@ -385,9 +388,18 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
     }
     for (const entry of gaps.values())
       caveats.push(sexSumCaveat(indicator, entry.source, entry.revision, entry.gaps));
+    const mapped = isMappedIndicator(indicator);
+    if (!mapped)
+      caveats.push(
+        unmappedSeriesCaveat(
+          indicator,
+          [...new Set(observations.map((row) => String(row.row.source)))].sort(),
+        ),
+      );
     return {
       indicator_id: indicator,
-      label: indicatorLabel(indicator),
+      label: mapped ? indicatorLabel(indicator) : unmappedSeriesLabel(indicator),
+      ...(mapped ? {} : { unmapped: true }),
       values,
       ...(bySex.length > 0 ? { by_sex: bySex } : {}),
     };

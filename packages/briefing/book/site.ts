@@ -3,7 +3,7 @@ import { formatLocatorRange, rangeRows } from '#contracts/briefing/locator-range
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
-import { moneyText } from '../rules.ts';
+import { moneyText, observationStatusNote } from '../rules.ts';
 import { eventDates, statusHistoryOf, statusWhat, statusWhen } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
 import {
@@ -204,7 +204,7 @@ ${
 <thead><tr><th scope="col">Year</th>${entry.bySex.length ? html`<th scope="col">Both sexes</th>${entry.bySex.map((line) => html`<th scope="col">${capitalised(line.label)}</th>`)}` : html`<th scope="col">Value</th>`}<th scope="col">Status${entry.bySex.length ? ' (both sexes)' : ''}</th></tr></thead>
 <tbody>${seriesYears(entry).map(
           (year) =>
-            html`<tr><td>${year.year}</td>${[year.total, ...year.sexes].map((point) => html`<td class="num">${point ? traced(formatNumber(point.value), lineageHref(root, item, point.source_link)) : '—'}</td>`)}<td>${year.total?.obs_status ?? ''}</td></tr>`,
+            html`<tr><td>${year.year}</td>${[year.total, ...year.sexes].map((point) => html`<td class="num">${point ? html`${traced(formatNumber(point.value), lineageHref(root, item, point.source_link))}${observationStatusNote(point.obs_status)}` : '—'}</td>`)}<td>${year.total?.obs_status ?? ''}</td></tr>`,
         )}</tbody></table>`,
       )
 }

@@ -283,6 +283,12 @@ export const BRIEFING_COUNTRY: ExportTable = {
           column(`${name}_revision`, UTF8, `${figure.label} according to ${source}: dataset revision`, {
             hxl: `#meta+revision+${figure.hxlName}+${hxlSource}`,
           }),
+          column(
+            `${name}_obs_status`,
+            UTF8,
+            `${figure.label} according to ${source}: observation status (E estimate, P provisional; empty or A normal)`,
+            { hxl: `#status+${figure.hxlName}+${hxlSource}` },
+          ),
         ];
       }),
     ),
@@ -409,6 +415,11 @@ export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
     column('iso3', UTF8, 'Country (reference area)', { required: true, pattern: ISO3 }),
     column('indicator_id', UTF8, 'Indicator', { required: true }),
     column('label', UTF8, 'Indicator label'),
+    column(
+      'unmapped',
+      BOOL,
+      "A source's own series code that no indicator map names: never compared with a known indicator",
+    ),
     column(
       'sex',
       UTF8,
@@ -596,6 +607,7 @@ function headlineFigures(figures: readonly ContextFigure[]): Record<string, unkn
       row[name] = latest ? scaled(latest) : undefined;
       row[`${name}_year`] = latest ? text(latest.year) : undefined;
       row[`${name}_revision`] = latest ? text(latest.revision) : undefined;
+      row[`${name}_obs_status`] = latest ? text(latest.obs_status) : undefined;
     }
   }
   return row;
@@ -611,6 +623,7 @@ function contextRows(body: CountryBody): ExportRow[] {
         iso3: body.iso3,
         indicator_id: figure.indicator_id,
         label: text(figure.label),
+        unmapped: figure.unmapped === true,
         sex,
         source: text(value.source),
         revision: text(value.revision),

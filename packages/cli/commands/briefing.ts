@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { CountryBody } from '#contracts/briefing/country.ts';
+import type { CountryBody, FigureValue } from '#contracts/briefing/country.ts';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import type { LineageSource } from '#contracts/briefing/provenance.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
@@ -10,7 +10,7 @@ import { budgetText } from '#packages/briefing/book/summary.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
-import { figureAmount } from '#packages/briefing/rules.ts';
+import { figureAmount, observationStatusNote } from '#packages/briefing/rules.ts';
 import { eventDates, statusWhat, statusWhen } from '#packages/briefing/status-text.ts';
 import {
   SURVEY_TABLE_HEADERS,
@@ -141,12 +141,14 @@ export function describeCountry(body: CountryBody, sources: PageSources, version
   }
   if (body.context_figures.length > 0) {
     lines.push('', 'Context figures (each value with its source and revision; sources are never merged):');
+    const valueText = (value: FigureValue) =>
+      `${value.value === null ? 'n/a' : figureAmount(Number(value.value), value.unit_mult).toLocaleString('en-GB')} ${value.unit} (${value.year})${observationStatusNote(value.obs_status)} — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`;
     for (const figure of body.context_figures) {
-      for (const value of figure.values) {
-        lines.push(
-          `  ${figure.label}: ${value.value === null ? 'n/a' : figureAmount(Number(value.value), value.unit_mult).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`,
-        );
-      }
+      for (const value of figure.values) lines.push(`  ${figure.label}: ${valueText(value)}`);
+      // By sex as the source gives it, for every figure (a series with one year has no series line).
+      for (const line of figure.by_sex ?? [])
+        for (const value of line.values)
+          lines.push(`    ${line.sex === 'F' ? 'females' : 'males'}: ${valueText(value)}`);
     }
   }
   const series = figureSeries(body).filter((entry) => entry.points.length > 1);
@@ -155,8 +157,13 @@ export function describeCountry(body: CountryBody, sources: PageSources, version
       '',
       'Series over time (one per indicator, source and revision; by sex where the source gives it):',
     );
-    const points = (values: readonly { year: string; value: number }[]) =>
-      values.map((point) => `${point.year} ${point.value.toLocaleString('en-GB')}`).join(' · ');
+    const points = (values: readonly { year: string; value: number; obs_status?: string | undefined }[]) =>
+      values
+        .map(
+          (point) =>
+            `${point.year} ${point.value.toLocaleString('en-GB')}${observationStatusNote(point.obs_status)}`,
+        )
+        .join(' · ');
     for (const entry of series) {
       lines.push(
         `  ${entry.label}${entry.bySex.length ? ', both sexes' : ''} — ${entry.source} ${entry.revision}: ${points(entry.points)}${entry.unit ? ` (${entry.unit})` : ''}`,
