@@ -31,8 +31,10 @@ export const BRIEFING_CONTRACT = {
    * `jmdi.withdrawn_budget_eur_total` gives theirs apart — see BRIEFING_CONTRACT_CHANGES.
    * 4.1.0: a context figure of a source series no indicator map names carries `unmapped: true`
    * (its label says so, a caveat says how to bring it in).
+   * 4.2.0: a JMDI theme item lists the projects naming it as a secondary theme, counted on their
+   * primary one (theme `n_secondary_projects`, `secondary_projects`).
    */
-  version: '4.1.0',
+  version: '4.2.0',
 } as const;
 
 /**
@@ -56,7 +58,7 @@ export const BRIEFING_CONTRACT_CHANGES = [
   },
 ] as const;
 
-/** `briefing_item@4.1.0`, recorded with every version. */
+/** `briefing_item@4.2.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -384,3 +384,16 @@ export function jmdiEurTotals(
   }
   return { budgetEur, withdrawnBudgetEur };
 }
+
+/**
+ * The line a theme page gives the projects that name the theme as a secondary one: listed,
+ * never counted (a project counts once, on its primary theme), or nothing when there are none.
+ */
+export function secondaryProjectsLine(
+  theme: string,
+  projects: readonly string[] | undefined,
+): string | undefined {
+  if (!projects?.length) return undefined;
+  const subject = projects.length === 1 ? '1 more project names' : `${projects.length} more projects name`;
+  return `${subject} ${theme} as a secondary theme (listed, not counted above): ${projects.join(', ')}`;
+}

@@ -629,6 +629,16 @@ function buildTheme(
     )
     .sort((a, b) => byText(String(a.row.project_id), String(b.row.project_id)));
   const projectIds = new Set(projects.map((project) => String(project.row.project_id)));
+  // JMDI themes: the projects naming the theme as a secondary one, counted elsewhere.
+  const secondary = isRoundTable
+    ? []
+    : (tables.jmdi_project ?? [])
+        .filter((project) => inScope(project.row.target_country_iso3))
+        .filter(
+          (project) =>
+            project.row.theme_primary !== theme && list(project.row.themes_secondary).includes(theme),
+        )
+        .sort((a, b) => byText(String(a.row.project_id), String(b.row.project_id)));
   const lessons = (tables.jmdi_lesson ?? [])
     .filter((lesson) => inScope(lesson.row.iso3) || projectIds.has(String(lesson.row.project_id)))
     .filter((lesson) =>
@@ -667,6 +677,7 @@ function buildTheme(
   }
   if (
     projects.length === 0 &&
+    secondary.length === 0 &&
     lessons.length === 0 &&
     milestones.length === 0 &&
     demands.size === 0 &&
@@ -677,7 +688,13 @@ function buildTheme(
   const jmdiThemes = Object.fromEntries(
     THEME_JMDI.map((jmdi) => [jmdi, projects.filter((p) => p.row.theme_primary === jmdi).length]),
   );
-  const refs = [...refsOf(projects), ...refsOf(lessons), ...refsOf(milestones), ...surveyRefs];
+  const refs = [
+    ...refsOf(projects),
+    ...refsOf(secondary),
+    ...refsOf(lessons),
+    ...refsOf(milestones),
+    ...surveyRefs,
+  ];
   const sources = summariseRefs(refs);
   return {
     type: 'theme',
@@ -689,6 +706,12 @@ function buildTheme(
       scope,
       n_projects: projects.length,
       projects: projects.map((project) => String(project.row.project_id)),
+      ...(isRoundTable
+        ? {}
+        : {
+            n_secondary_projects: secondary.length,
+            secondary_projects: secondary.map((project) => String(project.row.project_id)),
+          }),
       jmdi_themes: jmdiThemes,
       n_good_practices: good.length,
       top_practices: good

@@ -10,7 +10,7 @@ import { budgetText } from '#packages/briefing/book/summary.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
-import { figureAmount, observationStatusNote } from '#packages/briefing/rules.ts';
+import { figureAmount, observationStatusNote, secondaryProjectsLine } from '#packages/briefing/rules.ts';
 import { eventDates, statusWhat, statusWhen } from '#packages/briefing/status-text.ts';
 import {
   SURVEY_TABLE_HEADERS,
@@ -203,13 +203,16 @@ function surveyStatisticsLines(statistics: SurveyStatistics): string[] {
   ];
 }
 
-function describeTheme(body: ThemeBody, version: number): string {
+/** The `hld briefing show --theme` page of one theme item. */
+export function describeTheme(body: ThemeBody, version: number): string {
   const lines = [`${body.label} — ${body.scope} — briefing v${version}`, evidenceLine(body), ''];
   lines.push(
     `${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes)
       .map(([t, n]) => `${t} ${n}`)
       .join(', ')}); ${body.n_good_practices} good practices`,
   );
+  const secondary = secondaryProjectsLine(body.theme, body.secondary_projects);
+  if (secondary) lines.push(secondary);
   if (body.top_practices.length) {
     lines.push('', 'Top practices:');
     for (const p of body.top_practices)
