@@ -10,6 +10,7 @@ import { defaultSurveyCodebook, readKoboCsv } from '#packages/formats/kobo.ts';
 import type { SourceReadResult, SourceRow } from '#packages/formats/reader.ts';
 import { readSdmxCsv } from '#packages/formats/statistics.ts';
 import { csvText } from '../csv-engine/csv-text.ts';
+import { koboAnswer } from '../formats/kobo-answers.ts';
 import { collectRows, fixtureBytes, readerInput } from '../formats/reader-input.ts';
 import { propertyRuns } from './property-runs.ts';
 
@@ -55,8 +56,6 @@ describe('one cause, one problem', () => {
 
   it('Kobo: one problem per submission with an unresolvable country, naming it; good submissions unaffected', async () => {
     const codebook = defaultSurveyCodebook();
-    const choices = (list: string | undefined) =>
-      codebook.choices.filter((choice) => choice.list_name === list).map((choice) => choice.name);
     const questions = codebook.questions.filter((question) => question.type !== 'note');
     const countries = countryReference();
     const unresolvable = fc
@@ -69,20 +68,11 @@ describe('one cause, one problem', () => {
       })),
       unresolvable.map((name) => ({ name, bad: true })),
     );
-    const answer = (question: (typeof questions)[number]): fc.Arbitrary<string> => {
-      switch (question.type) {
-        case 'select_one':
-          return fc.oneof(fc.constantFrom(...choices(question.list_name)), fc.constant(''));
-        case 'select_multiple':
-          return fc.subarray(choices(question.list_name), { minLength: 1 }).map((picked) => picked.join(' '));
-        case 'integer':
-          return fc.nat(20).map(String);
-        default:
-          return fc.constantFrom('', 'Joint programme planned');
-      }
-    };
     const others = questions.filter((question) => question.name !== 'unct_country');
-    const submission = fc.record({ country, cells: fc.tuple(...others.map(answer)) });
+    const submission = fc.record({
+      country,
+      cells: fc.tuple(...others.map((question) => koboAnswer(codebook, question))),
+    });
     const header = ['unct_country', ...others.map((question) => question.name), '_uuid', '_index'];
 
     await fc.assert(
