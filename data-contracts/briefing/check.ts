@@ -27,8 +27,14 @@ export const BRIEFING_CONTRACT = {
    * 3.0.0 (breaking): lineage names rows as locator ranges (`ranges`) instead of one locator
    * string per row (`locators`), and the sources item lists a dangling reference once per value
    * and document with its rows as ranges — see BRIEFING_CONTRACT_CHANGES.
+   * 4.0.0 (breaking): country `jmdi.budget_eur_total` leaves withdrawn projects out, and
+   * `jmdi.withdrawn_budget_eur_total` gives theirs apart — see BRIEFING_CONTRACT_CHANGES.
+   * 4.1.0: a context figure of a source series no indicator map names carries `unmapped: true`
+   * (its label says so, a caveat says how to bring it in).
+   * 4.2.0: a JMDI theme item lists the projects naming it as a secondary theme, counted on their
+   * primary one (theme `n_secondary_projects`, `secondary_projects`).
    */
-  version: '3.0.0',
+  version: '4.2.0',
 } as const;
 
 /**
@@ -39,6 +45,12 @@ export const BRIEFING_CONTRACT = {
  */
 export const BRIEFING_CONTRACT_CHANGES = [
   {
+    version: '4.0.0',
+    change:
+      "Country `jmdi.budget_eur_total` is the sum of the EUR total budgets of the projects not withdrawn (before: withdrawn projects included); the new `jmdi.withdrawn_budget_eur_total` is that of the withdrawn projects. The exports' `jmdi_budget_eur_total` follows, beside a new `jmdi_withdrawn_budget_eur_total` column. A version published under 3.x keeps its stored bodies (its record's `contract` says 3.0.0); the CLI page, the book, the Markdown brief and the exports derive both figures from the projects, so they read the same for every version, and the next refresh publishes a 4.0.0 version (its content differs).",
+    why: 'Two EUR totals meant different things under one name: the item and the CSV included withdrawn projects, the CLI page, the book and the Markdown brief left them out, so a reader comparing the CSV with the page saw two numbers (trial 2026-12-03-b, finding 8). A withdrawn project spent nothing on its aims; its budget is a figure of its own.',
+  },
+  {
     version: '3.0.0',
     change:
       "Lineage names every row as locator ranges: `lineage.sources[].ranges` (`{ table, first, last? }`: consecutive rows of one table of one file whose locators count up by one at one place) replaces `lineage.sources[].locators` (one `<table> <locator>` string per row). Expanding the ranges gives exactly the old list, in order; `rows` still counts them. The same for the sources item's `integrity_problems`: one entry per table, field, value and document with `rows` and `ranges` replaces one entry per row with its `locator`.",
@@ -46,7 +58,7 @@ export const BRIEFING_CONTRACT_CHANGES = [
   },
 ] as const;
 
-/** `briefing_item@3.0.0`, recorded with every version. */
+/** `briefing_item@4.2.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -149,8 +149,13 @@ export const countryJmdi = z.strictObject({
   is_jmdi1_target: z.boolean(),
   projects_n: count(),
   projects_by_theme: projectsByTheme,
-  /** Sum of the EUR budgets (and those without a currency); other currencies are left out, with a caveat. */
+  /**
+   * Sum of the total budgets stated in EUR of the projects not withdrawn (4.0.0; before, withdrawn
+   * projects were included). Other currencies and budgets without one are left out, with a caveat.
+   */
   budget_eur_total: z.number(),
+  /** Sum of the total budgets stated in EUR of the withdrawn projects: not in `budget_eur_total`. */
+  withdrawn_budget_eur_total: z.number(),
   projects: z.array(countryProject),
   good_practices: z.array(goodPractice),
 });
@@ -176,6 +181,11 @@ export const figureBySex = z.strictObject({
 export const contextFigure = z.strictObject({
   indicator_id: z.string(),
   label: z.string(),
+  /**
+   * True for a source's own series code that no indicator map names (SDMX `SM_POP_TOTL`): shown
+   * under its code, never compared with a known indicator; a caveat says how to map it (4.1.0).
+   */
+  unmapped: z.optional(z.literal(true)),
   /** Both sexes (observation rows with sex `_T` or none). */
   values: z.array(figureValue),
   /**

@@ -43,6 +43,12 @@ export const themeBody = z.strictObject({
   scope: z.string(),
   n_projects: z.number().check(z.int(), z.nonnegative()),
   projects: z.array(z.string()),
+  /**
+   * JMDI themes only: the projects that name the theme in `themes_secondary` but are counted on
+   * another theme (their primary one); listed, never in `n_projects` (4.2.0).
+   */
+  n_secondary_projects: z.optional(z.number().check(z.int(), z.nonnegative())),
+  secondary_projects: z.optional(z.array(z.string())),
   jmdi_themes: projectsByTheme,
   n_good_practices: z.number().check(z.int(), z.nonnegative()),
   /** The strongest good practices (at most packages/briefing/rules.ts TOP_PRACTICES). */

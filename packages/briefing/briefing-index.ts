@@ -148,6 +148,11 @@ export interface BriefingIndex {
   readonly observationsOf: GroupedRows;
   /** Per theme × scope (group `t · (countries + 1) + s`, scope 0 = GLOBAL). */
   readonly themeProjects: GroupedRows;
+  /**
+   * Per JMDI theme × scope (same groups): the projects that name the theme in `themes_secondary`
+   * and are not counted on it (their primary theme or round tables put them elsewhere).
+   */
+  readonly themeSecondaryProjects: GroupedRows;
   readonly themeLessons: GroupedRows;
   /** Per scope: the milestones RT3 cites. */
   readonly rt3Milestones: GroupedRows;
@@ -253,6 +258,12 @@ export function indexBriefing(set: CuratedTableSet, heldBackCountries: Iterable<
   const projectMasks = themeMasks(project, 'theme_primary');
   const projectsByCountry = new GroupMembers();
   const themeProjects = new GroupMembers();
+  const themeSecondaryProjects = new GroupMembers();
+  const secondary = project.lists('themes_secondary');
+  const secondaryBit = secondary.values.map((value) => {
+    const index = THEME_JMDI.indexOf(value as (typeof THEME_JMDI)[number]);
+    return index < 0 ? 0 : 1 << (THEME_HLD_RT.length + index);
+  });
   for (const row of sortedByText(projectIds)) {
     const country = projectCountry[row]!;
     if (country >= 0) projectsByCountry.add(country, row);
@@ -261,6 +272,16 @@ export function indexBriefing(set: CuratedTableSet, heldBackCountries: Iterable<
       if (!((mask >> theme) & 1)) continue;
       themeProjects.add(theme * scopes, row);
       if (country >= 0) themeProjects.add(theme * scopes + country + 1, row);
+    }
+    // Secondary themes: listed apart, never where the project is already counted.
+    let extra = 0;
+    for (let item = secondary.offsets[row]!; item < secondary.offsets[row + 1]!; item += 1)
+      extra |= secondaryBit[secondary.codes[item]!]!;
+    extra &= ~mask;
+    for (let theme = 0; extra >> theme; theme += 1) {
+      if (!((extra >> theme) & 1)) continue;
+      themeSecondaryProjects.add(theme * scopes, row);
+      if (country >= 0) themeSecondaryProjects.add(theme * scopes + country + 1, row);
     }
   }
   // Project rows by id text: one code per distinct text, then the rows of each (CSR).
@@ -359,6 +380,7 @@ export function indexBriefing(set: CuratedTableSet, heldBackCountries: Iterable<
     eventsOf: eventsByCountry.build(countries.length),
     observationsOf: groupRows(countryOf(observationIso3), countries.length),
     themeProjects: themeProjects.build(THEMES.length * scopes),
+    themeSecondaryProjects: themeSecondaryProjects.build(THEMES.length * scopes),
     themeLessons: themeLessons.build(THEMES.length * scopes),
     rt3Milestones: rt3Members.build(scopes),
     corridors,

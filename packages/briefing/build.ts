@@ -45,7 +45,7 @@ const ITEM_READS: Readonly<Record<string, TableReads>> = {
 const INDEX_READS: Readonly<Record<string, TableReads>> = {
   jmdi_project: {
     codes: ['project_id', 'target_country_iso3', 'theme_primary', 'selection_status'],
-    lists: ['hld_rt', 'partner_countries_iso3'],
+    lists: ['hld_rt', 'partner_countries_iso3', 'themes_secondary'],
     numbers: ['jmdi_grant_amount'],
   },
   jmdi_lesson: {

@@ -31,6 +31,7 @@ import {
   empStatus,
   figureAmount,
   indicatorLabel,
+  isMappedIndicator,
   noCurrencyBudgetsCaveat,
   nonEurBudgetsCaveat,
   pilotListingCaveats,
@@ -42,6 +43,8 @@ import {
   sexSumCaveat,
   sourceComparisonCaveats,
   strategyStatus,
+  unmappedSeriesCaveat,
+  unmappedSeriesLabel,
 } from './rules.ts';
 
 /** The `country` item (DOMAIN.md §4.8; body: data-contracts/briefing/country.ts). */
@@ -192,9 +195,15 @@ function contextFigures(index: BriefingIndex, rows: Rows, caveats: string[]): Co
       values: bySourceAndYear(entries[sex]),
     }));
     caveats.push(...sexSumCaveats(indicator, values, entries.F, entries.M));
+    const mapped = isMappedIndicator(indicator);
+    if (!mapped) {
+      const sources = [...values, ...entries.F, ...entries.M].map((value) => value.source);
+      caveats.push(unmappedSeriesCaveat(indicator, [...new Set(sources)].sort()));
+    }
     return {
       indicator_id: indicator,
-      label: indicatorLabel(indicator),
+      label: mapped ? indicatorLabel(indicator) : unmappedSeriesLabel(indicator),
+      ...(mapped ? {} : { unmapped: true as const }),
       values,
       ...(bySex.length > 0 ? { by_sex: bySex } : {}),
     };
@@ -271,6 +280,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
   const amounts = project.numbers('total_budget_amount');
   const currencies = new ColumnText(project.codes('total_budget_currency'));
   let budgetEur = 0;
+  let withdrawnBudgetEur = 0;
   let budgetOther = 0;
   let budgetNoCurrency = 0;
   for (let at = 0; at < projectRows.length; at += 1) {
@@ -279,8 +289,11 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
     if (Object.hasOwn(byTheme, theme)) byTheme[theme as (typeof THEME_JMDI)[number]] += 1;
     if (amounts.valid[row]) {
       const currency = currencies.value(row);
-      if (currency === 'EUR') budgetEur += amounts.values[row]!;
-      else if (currency === undefined) budgetNoCurrency += 1;
+      // A withdrawn project's budget was never spent on its aims: it is totalled apart.
+      if (currency === 'EUR') {
+        if (projectValues.selection_status(row) === 'withdrawn') withdrawnBudgetEur += amounts.values[row]!;
+        else budgetEur += amounts.values[row]!;
+      } else if (currency === undefined) budgetNoCurrency += 1;
       else budgetOther += 1;
     }
   }
@@ -426,6 +439,7 @@ export function buildCountryItem(index: BriefingIndex, countryIndex: number): Co
       projects_n: projectRows.length,
       projects_by_theme: byTheme,
       budget_eur_total: budgetEur,
+      withdrawn_budget_eur_total: withdrawnBudgetEur,
       projects: Array.from(projectRows, (row): CountryProject => {
         return {
           project_id: text(projectValues.project_id(row)),

@@ -1,4 +1,5 @@
 import type { EMP_STATUS, STRATEGY_STATUS } from '#contracts/briefing/vocabulary.ts';
+import { INDICATORS } from '#contracts/indicators.ts';
 import { HLD_RT_LABELS, JMDI_TO_HLD_RT, THEME_HLD_RT, type THEME_JMDI } from '#contracts/vocabularies.ts';
 
 /**
@@ -43,6 +44,48 @@ const INDICATOR_LABELS: Readonly<Record<string, string>> = {
   REMIT_COST_PCT: 'Remittance cost (% of amount sent)',
   REFUGEE_STOCK: 'Refugee stock',
 };
+
+/**
+ * True when the code is an indicator the evidence base knows (data-contracts/indicators.ts). A
+ * reader keeps a source's own series code when no indicator map names it (SDMX `SM_POP_TOTL`):
+ * such a series is shown under its code, never compared with a known indicator.
+ */
+export function isMappedIndicator(indicator: string): boolean {
+  return Object.hasOwn(INDICATORS, indicator);
+}
+
+/** The label of a source series no indicator map names: its code, said to be unmapped. */
+export function unmappedSeriesLabel(code: string): string {
+  return `${code} (unmapped source series)`;
+}
+
+/** Caveat: a source series shown under its own code, with how to bring it in as an indicator. */
+export function unmappedSeriesCaveat(code: string, sources: readonly string[]): string {
+  return (
+    `Unmapped source series: ${code} (${sources.join(', ')}) is not an indicator the evidence base knows; ` +
+    'it is shown under its own code and unit and never compared with a known indicator (such as IMM_STOCK). ' +
+    'To compare it, upload its figures as an observation CSV naming its indicator and unit.'
+  );
+}
+
+const OBSERVATION_STATUS_WORDS: Readonly<Record<string, string>> = {
+  B: 'break in series',
+  E: 'estimate',
+  F: 'forecast',
+  I: 'imputed',
+  M: 'missing',
+  P: 'provisional',
+  U: 'low reliability',
+};
+
+/**
+ * What to print after a value whose observation status is not normal (SDMX OBS_STATUS: `E` →
+ * ` (estimate)`): an estimate never reads as an observed value. Empty for `A` (normal) or none.
+ */
+export function observationStatusNote(status: string | undefined): string {
+  if (status === undefined || status === '' || status === 'A') return '';
+  return ` (${OBSERVATION_STATUS_WORDS[status] ?? `observation status ${status}`})`;
+}
 
 /** The label of an indicator code (the code itself when it has none). */
 export function indicatorLabel(indicator: string): string {
@@ -317,4 +360,40 @@ export function themeLabel(theme: string): string {
   return (THEME_HLD_RT as readonly string[]).includes(theme)
     ? HLD_RT_LABELS[theme as (typeof THEME_HLD_RT)[number]]
     : `JMDI theme: ${theme}`;
+}
+
+/**
+ * A country's JMDI EUR totals from its projects, as `jmdi.budget_eur_total` and
+ * `jmdi.withdrawn_budget_eur_total` give them (briefing_item 4.0.0): the EUR budgets of the
+ * projects not withdrawn, and apart from them those of the withdrawn ones. Every surface derives
+ * them from the projects, so a version published under 3.x (whose `budget_eur_total` included
+ * withdrawn projects) reads the same way.
+ */
+export function jmdiEurTotals(
+  projects: readonly {
+    readonly selection_status?: string | undefined;
+    readonly total_budget_amount?: number | undefined;
+    readonly total_budget_currency?: string | undefined;
+  }[],
+): { readonly budgetEur: number; readonly withdrawnBudgetEur: number } {
+  let budgetEur = 0;
+  let withdrawnBudgetEur = 0;
+  for (const project of projects) {
+    if (project.selection_status === 'withdrawn') withdrawnBudgetEur += eurBudgetOf(project);
+    else budgetEur += eurBudgetOf(project);
+  }
+  return { budgetEur, withdrawnBudgetEur };
+}
+
+/**
+ * The line a theme page gives the projects that name the theme as a secondary one: listed,
+ * never counted (a project counts once, on its primary theme), or nothing when there are none.
+ */
+export function secondaryProjectsLine(
+  theme: string,
+  projects: readonly string[] | undefined,
+): string | undefined {
+  if (!projects?.length) return undefined;
+  const subject = projects.length === 1 ? '1 more project names' : `${projects.length} more projects name`;
+  return `${subject} ${theme} as a secondary theme (listed, not counted above): ${projects.join(', ')}`;
 }

@@ -104,6 +104,7 @@ export function buildThemeItem(
   const isRoundTable = theme < THEME_HLD_RT.length;
   const group = theme * (index.countries.length + 1) + scopeIndex;
   const projectRows = rowsOf(index.themeProjects, group);
+  const secondaryRows = isRoundTable ? new Int32Array(0) : rowsOf(index.themeSecondaryProjects, group);
   const lessonRows = rowsOf(index.themeLessons, group);
   const good: number[] = [];
   for (let at = 0; at < lessonRows.length; at += 1)
@@ -168,6 +169,7 @@ export function buildThemeItem(
   });
   if (
     projectRows.length === 0 &&
+    secondaryRows.length === 0 &&
     lessonRows.length === 0 &&
     milestoneRows.length === 0 &&
     demands.size === 0 &&
@@ -191,7 +193,11 @@ export function buildThemeItem(
   });
   const surveyStatistics = index.survey.statistics(scopeIndex === 0 ? 'all' : [scope], themeAreas);
   const runs: RefRun[] = [
-    { table: project, rows: projectRows },
+    // The secondary projects are cited with the counted ones (disjoint rows, one run).
+    {
+      table: project,
+      rows: secondaryRows.length ? Int32Array.from([...projectRows, ...secondaryRows]) : projectRows,
+    },
     { table: lesson, rows: lessonRows },
     { table: milestone, rows: milestoneRows },
     ...surveyRuns(index, demandProfiles),
@@ -204,6 +210,12 @@ export function buildThemeItem(
     scope,
     n_projects: projectRows.length,
     projects: projectIdsOf(index, projectRows),
+    ...(isRoundTable
+      ? {}
+      : {
+          n_secondary_projects: secondaryRows.length,
+          secondary_projects: projectIdsOf(index, secondaryRows),
+        }),
     jmdi_themes: jmdiThemes,
     n_good_practices: good.length,
     top_practices: firstByRank(good, TOP_PRACTICES, practiceRank).map((row): TopPractice => {

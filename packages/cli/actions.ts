@@ -182,6 +182,7 @@ const ACTIONS: Record<Exclude<ActionName, 'completion'>, Action> = {
         version: args[0] as string,
         why: text(options, 'why'),
         who: text(options, 'who'),
+        neverLive: Boolean(options.neverLive),
       }),
     );
   },

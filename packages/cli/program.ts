@@ -331,6 +331,10 @@ unchanged (same bytes as before). Then run 'hld refresh' to publish.${examples(
   )
     .requiredOption('--why <reason>', 'why (recorded in the audit trail)')
     .option('--who <name>', 'who (default: the user running hld)')
+    .option(
+      '--never-live',
+      'allow a version that was never live (a stopped refresh left it), if its items and exports are complete',
+    )
     .addHelpText('after', examples('hld briefing rollback 3 --why "typo in source"'));
   versionOption(
     backendOption(

@@ -179,10 +179,19 @@ export async function* validateRows(
     tablesSeen.add(source.table);
     const place = { file: fileName, table: source.table, locator: source.locator };
     const problems: Problem[] = [];
+    /** Fields a rejecting reader problem already accounts for; their contract issues are not repeated. */
+    const covered = new Set<string>();
+    let coversEveryField = false;
     for (const readerProblem of source.problems ?? []) {
-      const { rejectsRow, ...problem } = readerProblem;
-      if (rejectsRow) problems.push({ ...place, ...problem });
-      else summary.problems.push({ ...place, ...problem });
+      const { rejectsRow, covers, ...problem } = readerProblem;
+      if (!rejectsRow) {
+        summary.problems.push({ ...place, ...problem });
+        continue;
+      }
+      problems.push({ ...place, ...problem });
+      if (problem.field !== undefined) covered.add(problem.field);
+      if (covers === 'every-field') coversEveryField = true;
+      else for (const field of covers ?? []) covered.add(field);
     }
 
     let contract: TableContract;
@@ -201,6 +210,8 @@ export async function* validateRows(
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const top = issue.path[0];
+        // One cause, one problem: the reader already said why this field is missing or wrong.
+        if (coversEveryField || (top !== undefined && covered.has(String(top)))) continue;
         problems.push(issueProblem(place, issue, top === undefined ? undefined : source.values[String(top)]));
       }
     }

@@ -350,6 +350,7 @@ export function tableRowsFromRecords<R extends CsvRecord>(
         value: record.record.join(' | ').slice(0, 200),
         hint: 'A cell containing the delimiter must be quoted; check for a missing or extra delimiter in this row.',
         rejectsRow: true,
+        covers: 'every-field',
       });
     }
     for (const position of record.formulasWithoutValue ?? []) {

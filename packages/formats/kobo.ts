@@ -595,6 +595,7 @@ export function surveyRowsFromRecords(
         message: `Row has ${record.record.length} cells but the header has ${header.length}`,
         hint: 'A cell containing the delimiter must be quoted; check for a missing or extra delimiter in this row.',
         rejectsRow: true,
+        covers: 'every-field',
       });
     }
     const index = meta('index');
@@ -665,6 +666,7 @@ export function surveyRowsFromRecords(
         rule: 'country-unresolved',
         message: `Submission has no answer to '${countryQuestion}', so its UN Country Team is unknown`,
         rejectsRow: true,
+        covers: ['unct_id'],
       });
     } else {
       const resolution = countryReference().resolve(String(countryRaw));
@@ -679,6 +681,7 @@ export function surveyRowsFromRecords(
           value: resolution.value,
           hint: resolution.hint,
           rejectsRow: true,
+          covers: ['unct_id'],
         });
       }
     }

@@ -40,6 +40,13 @@ export interface RowProblem {
   readonly hint?: string;
   /** True when the row must be quarantined because of this problem; false for a notice. */
   readonly rejectsRow: boolean;
+  /**
+   * Fields the reader could not fill because of this problem (`unct_id` follows from the
+   * country), or `'every-field'` when no cell of the record can be placed (cells that do not line
+   * up with the header). The contract's problems on these fields and on `field` are consequences
+   * of this one, so they are not reported again: one cause, one problem. Only for `rejectsRow`.
+   */
+  readonly covers?: readonly string[] | 'every-field';
 }
 
 /** One row of one contract table, with where it came from. */

@@ -1,13 +1,14 @@
 import { BRIEFING_CONTRACT_ID, checkBriefingItem } from '#contracts/briefing/check.ts';
 import { contentHash, itemHash, itemKey, withHash } from '#contracts/briefing/hash.ts';
 import type { BriefingItem, StoredBriefingItem } from '#contracts/briefing/item.ts';
-import { exportPrefix } from '#packages/briefing/exports/layout.ts';
-import type {
-  AuditRecord,
-  BriefingStore,
-  CurrentPointer,
-  PointerMoveOptions,
-  VersionRecord,
+import { type ExportObjects, exportPrefix, exportsIntact } from '#packages/briefing/exports/layout.ts';
+import {
+  type AuditRecord,
+  type BriefingStore,
+  type CurrentPointer,
+  type PointerMoveOptions,
+  type VersionRecord,
+  versionsEverLive,
 } from '#packages/storage/briefing-store.ts';
 import { IncompleteItemError } from '#packages/storage/errors.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
@@ -429,10 +430,25 @@ export class RollbackError extends Error {
   override readonly name = 'RollbackError';
 }
 
-/** Move CURRENT back (or forward) to a version on record, recorded with who and why. */
+/**
+ * Move CURRENT back (or forward) to a version on record, recorded with who and why. Only a version
+ * that was live once: one a stopped refresh left complete but never live was never vouched for,
+ * and is made live only when `neverLive` is passed and its items and exports are complete.
+ */
 export async function rollbackTo(
-  stores: PublishStores & { readonly briefings: Pick<BriefingStore, 'getVersion' | 'damagedItems'> },
-  request: { readonly dataset: string; readonly version: number; readonly who: string; readonly why: string },
+  stores: PublishStores & {
+    readonly briefings: Pick<BriefingStore, 'getVersion' | 'damagedItems' | 'listAudit'>;
+    /** Where the version's exports are checked before a never-live version is made live. */
+    readonly exports?: ExportObjects;
+  },
+  request: {
+    readonly dataset: string;
+    readonly version: number;
+    readonly who: string;
+    readonly why: string;
+    /** Make live a version that never was, if its items and exports are complete. @default false */
+    readonly neverLive?: boolean;
+  },
 ): Promise<AuditRecord> {
   const current = await stores.briefings.current(request.dataset);
   if (!current) throw new RollbackError(`${request.dataset} has no published version`);
@@ -447,6 +463,18 @@ export async function rollbackTo(
         .map((item) => `${item.item}: ${item.found.length} of ${item.expected} parts`)
         .join('; ')}): not made live; hld doctor lists the damaged versions`,
     );
+  const everLive = versionsEverLive(current, await stores.briefings.listAudit(request.dataset));
+  if (!everLive.has(request.version)) {
+    const wereLive = [...everLive].sort((a, b) => a - b).map((version) => `v${version}`);
+    if (!request.neverLive)
+      throw new RollbackError(
+        `${request.dataset} v${request.version} was never live (a refresh stopped before making it live): not made live; the versions that were live are ${wereLive.join(', ')}`,
+      );
+    if (!stores.exports || !(await exportsIntact(stores.exports, request.dataset, request.version)))
+      throw new RollbackError(
+        `${request.dataset} v${request.version} was never live and its exports are not complete: not made live; the versions that were live are ${wereLive.join(', ')}`,
+      );
+  }
   const from = await stores.briefings.getVersion(request.dataset, current.version);
   const at = new Date();
   return moveCurrent(stores, {

@@ -94,6 +94,27 @@ describe('damaged or interrupted local state (embedded)', () => {
     return env;
   };
 
+  /**
+   * A copy of the state with a changed input and v2 complete but never live, as a refresh killed
+   * after its items and exports are written and before CURRENT moves leaves it.
+   */
+  const stateWithNeverLiveVersion = async () => {
+    const dir = await copyOfState();
+    const env = { HLD_STATE_DIR: dir };
+    const figures = join(dir, 'figures.csv');
+    await writeFile(
+      figures,
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
+    );
+    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
+    const stopped = await runScript<{ stoppedBeforeMoving: number }>(
+      'test/faults/support/refresh-stopped-before-move.ts',
+      [dir],
+    );
+    expect(stopped.stoppedBeforeMoving).toBe(2);
+    return { dir, env };
+  };
+
   beforeAll(async () => {
     template = await mkdtemp(join(tmpdir(), 'hld-template-'));
     dirs.push(template);
@@ -392,19 +413,7 @@ describe('damaged or interrupted local state (embedded)', () => {
 
   it('marks a version a stopped refresh left complete but never live, and diff compares the live version with the previous live one', async () => {
     // prepare: a changed input, then a refresh killed after v2 is complete and before CURRENT moves
-    const dir = await copyOfState();
-    const env = { HLD_STATE_DIR: dir };
-    const figures = join(dir, 'figures.csv');
-    await writeFile(
-      figures,
-      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
-    );
-    expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
-    const stopped = await runScript<{ stoppedBeforeMoving: number }>(
-      'test/faults/support/refresh-stopped-before-move.ts',
-      [dir],
-    );
-    expect(stopped.stoppedBeforeMoving).toBe(2);
+    const { dir, env } = await stateWithNeverLiveVersion();
 
     // act
     const listed = await hld(['briefing', 'versions'], env);
@@ -451,6 +460,40 @@ describe('damaged or interrupted local state (embedded)', () => {
     // The API answers as the CLI does.
     expect(live(JSON.parse(api.versions.body))).toEqual(live(after));
     expect(JSON.parse(api.diff.body)).toMatchObject({ from: 1, to: 3 });
+  });
+
+  it('refuses a rollback to a version a stopped refresh left never live, naming the versions that were; --never-live only with its exports complete', async () => {
+    // prepare: a changed input, then a refresh killed after v2 is complete and before CURRENT moves
+    const { dir, env } = await stateWithNeverLiveVersion();
+    const copy = await mkdtemp(join(tmpdir(), 'hld-damaged-'));
+    dirs.push(copy);
+    await cp(dir, copy, { recursive: true });
+    const manifest = await objectRecord(copy, 'hld-exports', 'briefings/hld2013/v2/manifest.json');
+    await rm(manifest.path);
+
+    // act
+    const refused = await hld(['briefing', 'rollback', '2', '--why', 'try v2'], env);
+    const stillLive = JSON.parse((await hld(['briefing', 'versions', '--json'], env)).stdout);
+    const withoutExports = await hld(['briefing', 'rollback', '2', '--why', 'try v2', '--never-live'], {
+      HLD_STATE_DIR: copy,
+    });
+    const allowed = await hld(
+      ['briefing', 'rollback', '2', '--why', 'v2 checked by hand', '--never-live'],
+      env,
+    );
+    const after = JSON.parse((await hld(['briefing', 'versions', '--json'], env)).stdout);
+
+    // assess
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain(
+      'hld2013 v2 was never live (a refresh stopped before making it live): not made live; the versions that were live are v1',
+    );
+    expect(stillLive.current).toBe(1);
+    expect(withoutExports.code).toBe(2);
+    expect(withoutExports.stderr).toContain('hld2013 v2 was never live and its exports are not complete');
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(after.current).toBe(2);
   });
 
   it('writes the live version\u2019s exports again from its items when one of them is lost', async () => {

@@ -67,7 +67,7 @@ describe('SQL over the live curated tables (DuckDB, embedded backend)', () => {
               count(*) FILTER (WHERE theme_primary = 'communities') AS communities,
               count(*) FILTER (WHERE theme_primary = 'capacities') AS capacities,
               count(*) FILTER (WHERE theme_primary = 'rights') AS rights,
-              coalesce(sum(total_budget_amount) FILTER (WHERE total_budget_currency = 'EUR'), 0) AS eur
+              coalesce(sum(total_budget_amount) FILTER (WHERE total_budget_currency = 'EUR' AND selection_status IS DISTINCT FROM 'withdrawn'), 0) AS eur
          FROM jmdi_project GROUP BY target_country_iso3`,
     );
     const withProjects = countries.filter((country) => country.jmdi.projects_n > 0);

@@ -46,6 +46,7 @@ import {
   figureAmount,
   indicatorLabel,
   inHldPeriod,
+  isMappedIndicator,
   noCurrencyBudgetsCaveat,
   nonEurBudgetsCaveat,
   pilotListingCaveats,
@@ -59,6 +60,8 @@ import {
   strategyStatus,
   TOP_PRACTICES,
   themeLabel,
+  unmappedSeriesCaveat,
+  unmappedSeriesLabel,
 } from '#packages/briefing/rules.ts';
 import { citedSource, sourcesCaveats } from '#packages/briefing/sources-item.ts';
 import { SurveyTally } from '#packages/briefing/survey-stats.ts';
@@ -390,9 +393,18 @@ function contextFigures(rows: readonly CuratedRow[], caveats: string[]) {
     }
     for (const entry of gaps.values())
       caveats.push(sexSumCaveat(indicator, entry.source, entry.revision, entry.gaps));
+    const mapped = isMappedIndicator(indicator);
+    if (!mapped)
+      caveats.push(
+        unmappedSeriesCaveat(
+          indicator,
+          [...new Set(observations.map((row) => String(row.row.source)))].sort(),
+        ),
+      );
     return {
       indicator_id: indicator,
-      label: indicatorLabel(indicator),
+      label: mapped ? indicatorLabel(indicator) : unmappedSeriesLabel(indicator),
+      ...(mapped ? {} : { unmapped: true }),
       values,
       ...(bySex.length > 0 ? { by_sex: bySex } : {}),
     };
@@ -436,6 +448,7 @@ function buildCountry(
   const allTypes = new Set(milestones.map((milestone) => String(milestone.row.milestone_type)));
   const byTheme = Object.fromEntries(THEME_JMDI.map((theme) => [theme, 0])) as Record<string, number>;
   let budgetEur = 0;
+  let withdrawnBudgetEur = 0;
   let budgetOther = 0;
   let budgetNoCurrency = 0;
   for (const project of projects) {
@@ -444,8 +457,10 @@ function buildCountry(
     if (theme in byTheme) byTheme[theme] = (byTheme[theme] ?? 0) + 1;
     const amount = project.row.total_budget_amount;
     if (typeof amount === 'number') {
-      if (project.row.total_budget_currency === 'EUR') budgetEur += amount;
-      else if (project.row.total_budget_currency === undefined) budgetNoCurrency += 1;
+      if (project.row.total_budget_currency === 'EUR') {
+        if (project.row.selection_status === 'withdrawn') withdrawnBudgetEur += amount;
+        else budgetEur += amount;
+      } else if (project.row.total_budget_currency === undefined) budgetNoCurrency += 1;
       else budgetOther += 1;
     }
   }
@@ -557,6 +572,7 @@ function buildCountry(
       projects_n: projects.length,
       projects_by_theme: byTheme,
       budget_eur_total: budgetEur,
+      withdrawn_budget_eur_total: withdrawnBudgetEur,
       projects: projects.map((project) => ({
         project_id: project.row.project_id,
         title: project.row.title_en ?? project.row.title_fr ?? project.row.title_es,
@@ -618,6 +634,16 @@ function buildTheme(
     )
     .sort((a, b) => byText(String(a.row.project_id), String(b.row.project_id)));
   const projectIds = new Set(projects.map((project) => String(project.row.project_id)));
+  // JMDI themes: the projects naming the theme as a secondary one, counted elsewhere.
+  const secondary = isRoundTable
+    ? []
+    : (tables.jmdi_project ?? [])
+        .filter((project) => inScope(project.row.target_country_iso3))
+        .filter(
+          (project) =>
+            project.row.theme_primary !== theme && list(project.row.themes_secondary).includes(theme),
+        )
+        .sort((a, b) => byText(String(a.row.project_id), String(b.row.project_id)));
   const lessons = (tables.jmdi_lesson ?? [])
     .filter((lesson) => inScope(lesson.row.iso3) || projectIds.has(String(lesson.row.project_id)))
     .filter((lesson) =>
@@ -656,6 +682,7 @@ function buildTheme(
   }
   if (
     projects.length === 0 &&
+    secondary.length === 0 &&
     lessons.length === 0 &&
     milestones.length === 0 &&
     demands.size === 0 &&
@@ -666,7 +693,13 @@ function buildTheme(
   const jmdiThemes = Object.fromEntries(
     THEME_JMDI.map((jmdi) => [jmdi, projects.filter((p) => p.row.theme_primary === jmdi).length]),
   );
-  const refs = [...refsOf(projects), ...refsOf(lessons), ...refsOf(milestones), ...surveyRefs];
+  const refs = [
+    ...refsOf(projects),
+    ...refsOf(secondary),
+    ...refsOf(lessons),
+    ...refsOf(milestones),
+    ...surveyRefs,
+  ];
   const sources = summariseRefs(refs);
   return {
     type: 'theme',
@@ -678,6 +711,12 @@ function buildTheme(
       scope,
       n_projects: projects.length,
       projects: projects.map((project) => String(project.row.project_id)),
+      ...(isRoundTable
+        ? {}
+        : {
+            n_secondary_projects: secondary.length,
+            secondary_projects: secondary.map((project) => String(project.row.project_id)),
+          }),
       jmdi_themes: jmdiThemes,
       n_good_practices: good.length,
       top_practices: good

@@ -1,7 +1,7 @@
 import type { CountryBody, FigureValue } from '#contracts/briefing/country.ts';
 import type { CountryItem } from '#contracts/briefing/item.ts';
 import { type FigureSex, SEX_LABELS } from '#contracts/briefing/vocabulary.ts';
-import { ADDITIVE_UNITS, eurBudgetOf, figureAmount } from '../rules.ts';
+import { ADDITIVE_UNITS, figureAmount, jmdiEurTotals } from '../rules.ts';
 import { otherProgramme } from '../status-text.ts';
 
 /**
@@ -192,7 +192,7 @@ export function pilotComparison(countries: readonly CountryItem[]): PilotCompari
           : {}),
         projects: body.jmdi.projects_n,
         activeProjects: active.length,
-        activeBudgetEur: active.reduce((sum, project) => sum + eurBudgetOf(project), 0),
+        activeBudgetEur: jmdiEurTotals(body.jmdi.projects).budgetEur,
         activeGrantsEur: active.reduce((sum, project) => sum + (project.jmdi_grant_amount ?? 0), 0),
         activeWithoutGrant: active.filter((project) => project.jmdi_grant_amount === undefined).length,
         withdrawnProjects: body.jmdi.projects.length - active.length,

@@ -3,7 +3,7 @@ import { formatLocatorRange, rangeRows } from '#contracts/briefing/locator-range
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { organisationName } from '#contracts/reference/organisations.ts';
-import { moneyText } from '../rules.ts';
+import { moneyText, observationStatusNote, secondaryProjectsLine } from '../rules.ts';
 import { eventDates, statusHistoryOf, statusWhat, statusWhen } from '../status-text.ts';
 import { shareText } from '../survey-stats.ts';
 import {
@@ -204,7 +204,7 @@ ${
 <thead><tr><th scope="col">Year</th>${entry.bySex.length ? html`<th scope="col">Both sexes</th>${entry.bySex.map((line) => html`<th scope="col">${capitalised(line.label)}</th>`)}` : html`<th scope="col">Value</th>`}<th scope="col">Status${entry.bySex.length ? ' (both sexes)' : ''}</th></tr></thead>
 <tbody>${seriesYears(entry).map(
           (year) =>
-            html`<tr><td>${year.year}</td>${[year.total, ...year.sexes].map((point) => html`<td class="num">${point ? traced(formatNumber(point.value), lineageHref(root, item, point.source_link)) : '—'}</td>`)}<td>${year.total?.obs_status ?? ''}</td></tr>`,
+            html`<tr><td>${year.year}</td>${[year.total, ...year.sexes].map((point) => html`<td class="num">${point ? html`${traced(formatNumber(point.value), lineageHref(root, item, point.source_link))}${observationStatusNote(point.obs_status)}` : '—'}</td>`)}<td>${year.total?.obs_status ?? ''}</td></tr>`,
         )}</tbody></table>`,
       )
 }
@@ -268,7 +268,7 @@ async function themePage(brief: ThemeBrief, meta: BookMeta): Promise<string> {
     brief.events.filter((event) => event.confidence === 'low').length;
   const content = html`<h1>${brief.title.short}: ${brief.title.title} — ${brief.scopeName}</h1>
 <p class="meta">${body.theme_kind === 'hld_round_table' ? 'HLD 2013 round table' : 'JMDI theme'}. Title as in ${brief.title.source}.</p>
-<p>${traced(String(body.n_projects), top)} JMDI project(s); ${traced(String(body.n_good_practices), top)} good practice(s); ${traced(String(body.pilot_evidence.length), top)} pilot milestone(s). Capacity areas mapped to the theme: ${brief.capacityAreas.join(', ') || 'none'}.</p>
+<p>${traced(String(body.n_projects), top)} JMDI project(s); ${traced(String(body.n_good_practices), top)} good practice(s); ${traced(String(body.pilot_evidence.length), top)} pilot milestone(s). Capacity areas mapped to the theme: ${brief.capacityAreas.join(', ') || 'none'}.</p>${secondaryProjectsLine(body.theme, body.secondary_projects) ? html`<p>${secondaryProjectsLine(body.theme, body.secondary_projects)}</p>` : ''}
 <h2>Evidence by pilot country</h2>
 <table><caption>Pilot countries on ${brief.title.short}</caption>
 <thead><tr><th scope="col">Country</th><th scope="col">Pilot status</th><th scope="col">JMDI projects</th><th scope="col">Good practices</th><th scope="col">Pilot milestones</th><th scope="col">High demand (survey, n of base)</th></tr></thead>

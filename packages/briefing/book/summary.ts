@@ -1,7 +1,7 @@
 import type { CountryItem } from '#contracts/briefing/item.ts';
 import type { AreaStatistics } from '#contracts/briefing/survey.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
-import { eurBudgetOf } from '../rules.ts';
+import { eurBudgetOf, jmdiEurTotals } from '../rules.ts';
 import { type FigureSeries, latestPoint, type SeriesPoint } from './series.ts';
 
 /**
@@ -68,14 +68,14 @@ export function budgetText(body: CountryItem['body']): string {
   const projects = body.jmdi.projects;
   const active = projects.filter((project) => project.selection_status !== 'withdrawn');
   const withdrawn = projects.length - active.length;
-  const eur = active.reduce((sum, project) => sum + eurBudgetOf(project), 0);
+  const { budgetEur: eur, withdrawnBudgetEur: withdrawnEur } = jmdiEurTotals(projects);
   const withoutCurrency = active.filter(
     (project) => project.total_budget_amount !== undefined && project.total_budget_currency === undefined,
   ).length;
   const grants = active.reduce((sum, project) => sum + (project.jmdi_grant_amount ?? 0), 0);
   const withoutGrant = active.filter((project) => project.jmdi_grant_amount === undefined).length;
   return (
-    `${projects.length} project(s)${withdrawn > 0 ? `, ${withdrawn} withdrawn` : ''}; ` +
+    `${projects.length} project(s)${withdrawn > 0 ? `, ${withdrawn} withdrawn (EUR ${withdrawnEur.toLocaleString('en-GB')} in their total budgets, not included)` : ''}; ` +
     `EUR ${eur.toLocaleString('en-GB')} in total project budgets of the ${active.length} not withdrawn ` +
     '(total budgets, not JMDI grants; non-EUR budgets left out' +
     (withoutCurrency > 0 ? `, and ${withoutCurrency} budget(s) that state no currency` : '') +

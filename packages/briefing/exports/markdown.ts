@@ -7,7 +7,7 @@ import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import { figureSeries, seriesYears } from '../book/series.ts';
 import { budgetText } from '../book/summary.ts';
 import { citationsOf } from '../book/theme-brief.ts';
-import { moneyText } from '../rules.ts';
+import { moneyText, observationStatusNote } from '../rules.ts';
 import { eventDates, statusWhat, statusWhen } from '../status-text.ts';
 import { SURVEY_TABLE_HEADERS, supportText, surveyTableRows, validationText } from '../survey-text.ts';
 import type { ExportMeta } from './tables.ts';
@@ -119,7 +119,9 @@ export function renderCountryMarkdown(
         figures.flatMap((figure) =>
           figure.values.map((value) => [
             markdownText(figure.label ?? figure.indicator_id),
-            typeof value.value === 'number' ? value.value.toLocaleString('en-GB') : 'n/a',
+            typeof value.value === 'number'
+              ? `${value.value.toLocaleString('en-GB')}${observationStatusNote(value.obs_status)}`
+              : 'n/a',
             markdownText(value.unit) + (value.unit_mult ? ` ×10^${value.unit_mult}` : ''),
             markdownText(value.year),
             code(value.source),
@@ -143,7 +145,9 @@ export function renderCountryMarkdown(
           seriesYears(series).map((year) => [
             markdownText(year.year),
             ...[year.total, ...year.sexes].map((point) =>
-              point ? point.value.toLocaleString('en-GB') : '—',
+              point
+                ? `${point.value.toLocaleString('en-GB')}${observationStatusNote(point.obs_status)}`
+                : '—',
             ),
           ]),
         ),

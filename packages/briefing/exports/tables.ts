@@ -6,6 +6,7 @@ import { FIGURE_SEXES } from '#contracts/briefing/vocabulary.ts';
 import { THEME_JMDI } from '#contracts/vocabularies.ts';
 import type { ColumnSpec, ColumnType } from '#packages/contracts/columns.ts';
 import { citationOf } from '../book/citation.ts';
+import { jmdiEurTotals } from '../rules.ts';
 import { ExportDataError } from './errors.ts';
 
 /**
@@ -238,10 +239,16 @@ export const BRIEFING_COUNTRY: ExportTable = {
     column(
       'jmdi_budget_eur_total',
       NUMBER,
-      "Sum of the JMDI projects' total budgets in EUR: total budgets, not JMDI grants; withdrawn projects included; non-EUR budgets excluded",
+      "Sum of the JMDI projects' total budgets in EUR: total budgets, not JMDI grants; withdrawn projects excluded (see jmdi_withdrawn_budget_eur_total); non-EUR budgets excluded",
       {
         hxl: '#value+budget+eur+jmdi',
       },
+    ),
+    column(
+      'jmdi_withdrawn_budget_eur_total',
+      NUMBER,
+      "Sum of the withdrawn JMDI projects' total budgets in EUR: not part of jmdi_budget_eur_total",
+      { hxl: '#value+budget+eur+jmdi+withdrawn' },
     ),
     column('unct_surveyed', BOOL, 'The UN Country Team answered the 2011 GMG survey', {
       hxl: '#indicator+bool+unct_surveyed',
@@ -276,6 +283,12 @@ export const BRIEFING_COUNTRY: ExportTable = {
           column(`${name}_revision`, UTF8, `${figure.label} according to ${source}: dataset revision`, {
             hxl: `#meta+revision+${figure.hxlName}+${hxlSource}`,
           }),
+          column(
+            `${name}_obs_status`,
+            UTF8,
+            `${figure.label} according to ${source}: observation status (E estimate, P provisional; empty or A normal)`,
+            { hxl: `#status+${figure.hxlName}+${hxlSource}` },
+          ),
         ];
       }),
     ),
@@ -305,6 +318,16 @@ export const BRIEFING_THEME: ExportTable = {
     column('as_of', DATE, 'Date the briefing version describes', { required: true }),
     column('n_projects', INT, 'JMDI projects on the theme in the scope'),
     column('projects', LIST, 'JMDI project ids'),
+    column(
+      'n_secondary_projects',
+      INT,
+      'JMDI themes: projects naming the theme as a secondary one, counted on their primary theme (not in n_projects)',
+    ),
+    column(
+      'secondary_projects',
+      LIST,
+      'JMDI themes: ids of the projects naming the theme as a secondary one',
+    ),
     ...jmdiThemeColumns(),
     column('n_good_practices', INT, 'Good practices (lessons flagged good_practice)'),
     column('top_practices', LIST, "Strongest good practices, as 'lesson_id: statement'"),
@@ -402,6 +425,11 @@ export const BRIEFING_CONTEXT_FIGURE: ExportTable = {
     column('iso3', UTF8, 'Country (reference area)', { required: true, pattern: ISO3 }),
     column('indicator_id', UTF8, 'Indicator', { required: true }),
     column('label', UTF8, 'Indicator label'),
+    column(
+      'unmapped',
+      BOOL,
+      "A source's own series code that no indicator map names: never compared with a known indicator",
+    ),
     column(
       'sex',
       UTF8,
@@ -516,6 +544,7 @@ const text = (value: unknown): string | undefined =>
 function countryRow(body: CountryBody, meta: ExportMeta): ExportRow {
   const pilot = body.pilots[0];
   const { mainstreaming, survey, jmdi } = body;
+  const budgets = jmdiEurTotals(jmdi.projects);
   return {
     iso3: body.iso3,
     name: body.name,
@@ -542,7 +571,8 @@ function countryRow(body: CountryBody, meta: ExportMeta): ExportRow {
     is_jmdi1_target: jmdi.is_jmdi1_target,
     jmdi_projects_n: jmdi.projects_n,
     ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, jmdi.projects_by_theme[theme]])),
-    jmdi_budget_eur_total: jmdi.budget_eur_total,
+    jmdi_budget_eur_total: budgets.budgetEur,
+    jmdi_withdrawn_budget_eur_total: budgets.withdrawnBudgetEur,
     unct_surveyed: survey.unct_surveyed,
     survey_respondents_n: survey.respondents_n,
     capacity_gaps: survey.capacity_gaps.map((gap) => `${gap.capacity_area}:${gap.has_capacity}`),
@@ -587,6 +617,7 @@ function headlineFigures(figures: readonly ContextFigure[]): Record<string, unkn
       row[name] = latest ? scaled(latest) : undefined;
       row[`${name}_year`] = latest ? text(latest.year) : undefined;
       row[`${name}_revision`] = latest ? text(latest.revision) : undefined;
+      row[`${name}_obs_status`] = latest ? text(latest.obs_status) : undefined;
     }
   }
   return row;
@@ -602,6 +633,7 @@ function contextRows(body: CountryBody): ExportRow[] {
         iso3: body.iso3,
         indicator_id: figure.indicator_id,
         label: text(figure.label),
+        unmapped: figure.unmapped === true,
         sex,
         source: text(value.source),
         revision: text(value.revision),
@@ -634,6 +666,8 @@ function themeRow(body: ThemeBody, meta: ExportMeta): ExportRow {
     as_of: meta.asOf,
     n_projects: body.n_projects,
     projects: [...body.projects],
+    n_secondary_projects: body.n_secondary_projects,
+    secondary_projects: body.secondary_projects ? [...body.secondary_projects] : undefined,
     ...Object.fromEntries(THEME_JMDI.map((theme) => [`jmdi_${theme}_n`, body.jmdi_themes[theme]])),
     n_good_practices: body.n_good_practices,
     top_practices: body.top_practices.map((practice) => `${practice.lesson_id}: ${practice.statement ?? ''}`),

@@ -1,6 +1,6 @@
 import { GLOBAL_SCOPE } from '#contracts/briefing/vocabulary.ts';
 import { type ThemeBrief, themeBriefName } from '../book/theme-brief.ts';
-import { moneyText } from '../rules.ts';
+import { moneyText, secondaryProjectsLine } from '../rules.ts';
 import { code, ILLUSTRATIVE_BANNER, markdownText, surveyStatisticsMarkdown, tableBlock } from './markdown.ts';
 import type { ExportMeta } from './tables.ts';
 
@@ -32,6 +32,8 @@ export function renderThemeMarkdown(brief: ThemeBrief, meta: ExportMeta): string
       `${body.pilot_evidence.length} pilot milestone(s); capacity areas mapped to the theme: ${brief.capacityAreas.map(code).join(', ') || 'none'}.`,
     '',
   );
+  const secondary = secondaryProjectsLine(body.theme, body.secondary_projects);
+  if (secondary) lines.push(markdownText(secondary), '');
 
   lines.push('## Evidence by pilot country', '');
   if (brief.pilotEvidence.length === 0) lines.push('No pilot country in this scope.', '');

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { CountryBody } from '#contracts/briefing/country.ts';
+import type { CountryBody, FigureValue } from '#contracts/briefing/country.ts';
 import type { StoredBriefingItem } from '#contracts/briefing/item.ts';
 import type { LineageSource } from '#contracts/briefing/provenance.ts';
 import type { SurveyStatistics } from '#contracts/briefing/survey.ts';
@@ -10,7 +10,7 @@ import { budgetText } from '#packages/briefing/book/summary.ts';
 import { diffVersions } from '#packages/briefing/diff.ts';
 import { BOM_FORMATS, EXPORT_FORMATS, isExportFormat } from '#packages/briefing/exports/formats.ts';
 import { resolveThemeCode, THEME_CHOICES } from '#packages/briefing/exports/selection.ts';
-import { figureAmount } from '#packages/briefing/rules.ts';
+import { figureAmount, observationStatusNote, secondaryProjectsLine } from '#packages/briefing/rules.ts';
 import { eventDates, statusWhat, statusWhen } from '#packages/briefing/status-text.ts';
 import {
   SURVEY_TABLE_HEADERS,
@@ -141,12 +141,14 @@ export function describeCountry(body: CountryBody, sources: PageSources, version
   }
   if (body.context_figures.length > 0) {
     lines.push('', 'Context figures (each value with its source and revision; sources are never merged):');
+    const valueText = (value: FigureValue) =>
+      `${value.value === null ? 'n/a' : figureAmount(Number(value.value), value.unit_mult).toLocaleString('en-GB')} ${value.unit} (${value.year})${observationStatusNote(value.obs_status)} — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`;
     for (const figure of body.context_figures) {
-      for (const value of figure.values) {
-        lines.push(
-          `  ${figure.label}: ${value.value === null ? 'n/a' : figureAmount(Number(value.value), value.unit_mult).toLocaleString('en-GB')} ${value.unit} (${value.year}) — ${value.source} ${value.revision} [${value.source_link.source_doc_id}]${mark(value.source_link)}`,
-        );
-      }
+      for (const value of figure.values) lines.push(`  ${figure.label}: ${valueText(value)}`);
+      // By sex as the source gives it, for every figure (a series with one year has no series line).
+      for (const line of figure.by_sex ?? [])
+        for (const value of line.values)
+          lines.push(`    ${line.sex === 'F' ? 'females' : 'males'}: ${valueText(value)}`);
     }
   }
   const series = figureSeries(body).filter((entry) => entry.points.length > 1);
@@ -155,8 +157,13 @@ export function describeCountry(body: CountryBody, sources: PageSources, version
       '',
       'Series over time (one per indicator, source and revision; by sex where the source gives it):',
     );
-    const points = (values: readonly { year: string; value: number }[]) =>
-      values.map((point) => `${point.year} ${point.value.toLocaleString('en-GB')}`).join(' · ');
+    const points = (values: readonly { year: string; value: number; obs_status?: string | undefined }[]) =>
+      values
+        .map(
+          (point) =>
+            `${point.year} ${point.value.toLocaleString('en-GB')}${observationStatusNote(point.obs_status)}`,
+        )
+        .join(' · ');
     for (const entry of series) {
       lines.push(
         `  ${entry.label}${entry.bySex.length ? ', both sexes' : ''} — ${entry.source} ${entry.revision}: ${points(entry.points)}${entry.unit ? ` (${entry.unit})` : ''}`,
@@ -196,13 +203,16 @@ function surveyStatisticsLines(statistics: SurveyStatistics): string[] {
   ];
 }
 
-function describeTheme(body: ThemeBody, version: number): string {
+/** The `hld briefing show --theme` page of one theme item. */
+export function describeTheme(body: ThemeBody, version: number): string {
   const lines = [`${body.label} — ${body.scope} — briefing v${version}`, evidenceLine(body), ''];
   lines.push(
     `${body.n_projects} JMDI projects (${Object.entries(body.jmdi_themes)
       .map(([t, n]) => `${t} ${n}`)
       .join(', ')}); ${body.n_good_practices} good practices`,
   );
+  const secondary = secondaryProjectsLine(body.theme, body.secondary_projects);
+  if (secondary) lines.push(secondary);
   if (body.top_practices.length) {
     lines.push('', 'Top practices:');
     for (const p of body.top_practices)
@@ -405,7 +415,7 @@ export async function diffCommand(
 export async function rollbackCommand(
   session: Session,
   out: Output,
-  args: { version?: string; why?: string; who?: string },
+  args: { version?: string; why?: string; who?: string; neverLive?: boolean },
 ): Promise<number> {
   if (!args.version)
     throw new UsageError('Name the version to roll back to: hld briefing rollback 3 --why "…"');
@@ -417,7 +427,13 @@ export async function rollbackCommand(
   // Imported here: publish.ts carries the briefing item schemas (zod), which no read command needs.
   const { RollbackError, rollbackTo } = await import('#packages/pipeline/publish.ts');
   try {
-    audit = await rollbackTo(session.ctx, { dataset, version: target, who, why: args.why });
+    audit = await rollbackTo(session.ctx, {
+      dataset,
+      version: target,
+      who,
+      why: args.why,
+      ...(args.neverLive ? { neverLive: true } : {}),
+    });
   } catch (error) {
     if (error instanceof RollbackError) throw new UsageError(error.message);
     throw error;

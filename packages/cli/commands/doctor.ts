@@ -1,7 +1,7 @@
 import { contentHash, itemHash } from '#contracts/briefing/hash.ts';
 import { readArrowTable } from '#packages/arrow/read.ts';
 import { writeExportsToBucket } from '#packages/briefing/exports/bucket.ts';
-import { EXPORT_MANIFEST, exportPrefix } from '#packages/briefing/exports/layout.ts';
+import { exportPrefix, exportsIntact } from '#packages/briefing/exports/layout.ts';
 import type { DiskS3Store } from '#packages/local/disk-s3-store.ts';
 import { describeHolder, holderIsDead, releaseLockOfDeadHolder } from '#packages/local/stale-lock.ts';
 import { BUCKET_EXPORT_FORMATS } from '#packages/pipeline/assemble.ts';
@@ -386,19 +386,7 @@ async function checkVersions(doctor: Doctor): Promise<void> {
     return;
   }
   const prefix = exportPrefix(config.dataset, pointer.version);
-  let manifestOk = false;
-  try {
-    const manifest = JSON.parse(await exports.getText(`${prefix}${EXPORT_MANIFEST}`)) as {
-      objects: { key: string; sha256: string }[];
-    };
-    manifestOk = true;
-    for (const object of manifest.objects) {
-      if ((await exports.sha256(object.key)) !== object.sha256) manifestOk = false;
-    }
-  } catch {
-    manifestOk = false;
-  }
-  if (manifestOk) return;
+  if (await exportsIntact(exports, config.dataset, pointer.version)) return;
   await noteAsync(
     doctor,
     {

@@ -21,6 +21,7 @@ import {
 import { propertyRuns } from '../contracts/property-runs.ts';
 import { csvText } from '../csv-engine/csv-text.ts';
 import { expectSameAsReference } from '../csv-engine/reference.ts';
+import { koboAnswer } from './kobo-answers.ts';
 import { collectRows, readerInput } from './reader-input.ts';
 import { workbookBytes } from './workbook.ts';
 
@@ -435,23 +436,11 @@ describe('exact attribution, for every reader', () => {
 
   it('Kobo/ODK: a bad answer quarantines its own rows; a bad country its submission and every answer of it', async () => {
     const codebook = defaultSurveyCodebook();
-    const choices = (list: string | undefined) =>
-      codebook.choices.filter((choice) => choice.list_name === list).map((choice) => choice.name);
     const questions = codebook.questions.filter((question) => question.type !== 'note');
-    const answer = (question: (typeof questions)[number]): fc.Arbitrary<string> => {
-      if (question.name === 'unct_country')
-        return fc.constantFrom('Republic of Moldova', 'JAM', 'Bangladesh', 'SEN', 'Philippines');
-      switch (question.type) {
-        case 'select_one':
-          return fc.oneof(fc.constantFrom(...choices(question.list_name)), fc.constant(''));
-        case 'select_multiple':
-          return fc.subarray(choices(question.list_name), { minLength: 1 }).map((picked) => picked.join(' '));
-        case 'integer':
-          return fc.nat(20).map(String);
-        default:
-          return fc.constantFrom('', 'Joint programme planned', 'Needs "guidance"; soon');
-      }
-    };
+    const answer = (question: (typeof questions)[number]): fc.Arbitrary<string> =>
+      question.name === 'unct_country'
+        ? fc.constantFrom('Republic of Moldova', 'JAM', 'Bangladesh', 'SEN', 'Philippines')
+        : koboAnswer(codebook, question);
     const submission = fc.tuple(...questions.map(answer));
     const header = [...questions.map((question) => question.name), '_uuid', '_submission_time', '_index'];
     const koboCase = fc.array(submission, { minLength: 1, maxLength: 4 }).chain((submissions) =>
