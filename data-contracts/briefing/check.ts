@@ -27,8 +27,12 @@ export const BRIEFING_CONTRACT = {
    * 3.0.0 (breaking): lineage names rows as locator ranges (`ranges`) instead of one locator
    * string per row (`locators`), and the sources item lists a dangling reference once per value
    * and document with its rows as ranges — see BRIEFING_CONTRACT_CHANGES.
+   * 3.1.0: a key that several live files claim with the same row (equal in every contract field
+   * but where it came from) is published once and listed in the sources item's
+   * `agreeing_claims`, no longer held back as a key conflict; key-conflict caveats are one per
+   * table and set of files, with the number of keys and the first ones.
    */
-  version: '3.0.0',
+  version: '3.1.0',
 } as const;
 
 /**
@@ -46,7 +50,7 @@ export const BRIEFING_CONTRACT_CHANGES = [
   },
 ] as const;
 
-/** `briefing_item@3.0.0`, recorded with every version. */
+/** `briefing_item@3.1.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

@@ -70,11 +70,38 @@ export const keyConflict = z.strictObject({
 });
 export type KeyConflict = z.infer<typeof keyConflict>;
 
+/** A file that claims keys another file claims with the same row. */
+export const claimingFile = z.strictObject({
+  file_name: z.string(),
+  file_sha256: z.string(),
+});
+
+/**
+ * Keys of one table that the same files claim with rows equal in every contract field (all but
+ * where the row came from: `source_doc_id`, `source_locator`, `extracted_at` and the locator):
+ * not a conflict (rule `key-conflict`, docs/evidence-rules.md). Each key is published once, from
+ * the row of the first file (`files[0]`: the first in the order the live sources are read, by
+ * source name); the other files' rows are not published again and never counted twice. One entry
+ * per table and set of files (briefing_item 3.1.0).
+ */
+export const agreeingClaims = z.strictObject({
+  table: z.string(),
+  /** The files claiming the keys; the first is the one whose rows are published. */
+  files: z.array(claimingFile),
+  /** How many keys. */
+  keys: z.number().check(z.int(), z.positive()),
+  /** The first keys (at most 5), their values joined with ' / '. */
+  first_keys: z.array(z.string()),
+});
+export type AgreeingClaims = z.infer<typeof agreeingClaims>;
+
 export const sourcesBody = z.strictObject({
   sources: z.array(citedSource),
   integrity_problems: z.array(integrityProblem),
   /** Primary keys claimed by two live files: held back from every item. */
   key_conflicts: z.array(keyConflict),
+  /** Keys several live files claim with the same row: published once (absent when there are none). */
+  agreeing_claims: z.optional(z.array(agreeingClaims)),
   /** Illustrative documents and untitled uploads, named. */
   caveats: z.array(z.string()),
   ...provenanceMarks,
