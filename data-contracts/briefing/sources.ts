@@ -58,9 +58,9 @@ export const keyClaim = z.strictObject({
 });
 
 /**
- * A primary key claimed by rows of two or more live files (rule `key-conflict`,
- * docs/evidence-rules.md): neither row is published or counted, and every country the rows
- * concern has a caveat naming the files.
+ * A primary key claimed by rows of two or more live files that differ in a field (rule
+ * `key-conflict`, docs/evidence-rules.md): neither row is published or counted, and every country
+ * the rows concern has a caveat naming the files (one per table and set of files, counting keys).
  */
 export const keyConflict = z.strictObject({
   table: z.string(),
@@ -98,11 +98,11 @@ export type AgreeingClaims = z.infer<typeof agreeingClaims>;
 export const sourcesBody = z.strictObject({
   sources: z.array(citedSource),
   integrity_problems: z.array(integrityProblem),
-  /** Primary keys claimed by two live files: held back from every item. */
+  /** Primary keys claimed by two live files with rows that differ: held back from every item. */
   key_conflicts: z.array(keyConflict),
   /** Keys several live files claim with the same row: published once (absent when there are none). */
   agreeing_claims: z.optional(z.array(agreeingClaims)),
-  /** Illustrative documents and untitled uploads, named. */
+  /** Illustrative documents and untitled uploads, named; key conflicts and agreeing claims, counted per table and files. */
   caveats: z.array(z.string()),
   ...provenanceMarks,
 });

@@ -9,11 +9,13 @@ import { RowRangeList } from './row-ranges.ts';
  * Keys across files (docs/evidence-rules.md, `key-conflict` and `dangling-reference`), checked
  * once every live source is in, before any item is built.
  *
- * A primary key claimed by rows of two or more live files is a conflict: which row is right
- * cannot be told, so **neither is published** — no item shows it, no count or total includes it
- * — and every country either row concerns gets a caveat naming the files. (Two uploads of the
- * same source name never conflict: the latest upload is the name's only live file.) Duplicates
- * within one file never get here: validation quarantines them (`duplicate-key`).
+ * A primary key claimed by rows of two or more live files that differ in a field is a conflict:
+ * which row is right cannot be told, so **neither is published** — no item shows it, no count or
+ * total includes it — and every country either row concerns gets a caveat naming the files, one
+ * per table and set of files with the number of keys. Rows that agree in every field but where
+ * they were read are published once (`agreeing`). (Two uploads of the same source name never
+ * conflict: the latest upload is the name's only live file.) Duplicates within one file never get
+ * here: validation quarantines them (`duplicate-key`).
  */
 
 /** What the check found: the conflicts, the rows to hold back, and the caveats per country. */
