@@ -1,5 +1,6 @@
 import { expandLocatorRanges, formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
 import type { AgreeingClaims, IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
+import { contractForTable } from '#contracts/registry.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS } from '#contracts/relations.ts';
 import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
@@ -83,26 +84,35 @@ export function agreeingClaimsNote(agreeing: AgreeingClaims): string {
 /**
  * The fields two claims on a key may differ in and still agree: where and when the row was read
  * (its document, its locator, the time of extraction), never what it says. Pipeline columns
- * (`_locator`) are left out too.
+ * (`_locator`) are no contract field: never compared.
  */
 export const PLACE_FIELDS: ReadonlySet<string> = new Set(['source_doc_id', 'source_locator', 'extracted_at']);
 
-/**
- * What a row claims, as one text: every field but PLACE_FIELDS and pipeline columns, by name,
- * as its key texts are (`String(value)`; an absent value, '' and an empty list are the same).
- */
-export function claimText(row: Readonly<Record<string, unknown>>): string {
-  const parts: string[] = [];
-  for (const field of Object.keys(row).sort(byText)) {
-    if (field.startsWith('_') || PLACE_FIELDS.has(field)) continue;
-    const value = row[field];
-    if (value === undefined || value === null || value === '') continue;
-    if (Array.isArray(value)) {
-      if (value.length === 0) continue;
-      parts.push(`${field}\u0000[${value.map((item) => String(item ?? '')).join('\u0001')}]`);
-    } else parts.push(`${field}\u0000${String(value)}`);
+/** A value as a claim states it: absent, '' and an empty list are the same; a value as its text. */
+function sameValue(a: unknown, b: unknown): boolean {
+  const absent = (value: unknown) =>
+    value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+  if (absent(a) || absent(b)) return absent(a) && absent(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, at) => String(item ?? '') === String(b[at] ?? ''));
   }
-  return parts.join('\u0002');
+  return String(a) === String(b);
+}
+
+/**
+ * Whether rows of a table claim the same: equal in every field of the table's contract but
+ * PLACE_FIELDS (as its key texts are compared: `String(value)`; absent, '' and [] the same).
+ * The fields' readers are made once per table, on the first comparison.
+ */
+function claimComparer(table: CuratedTable): (a: number, b: number) => boolean {
+  let readers: ((row: number) => unknown)[] | undefined;
+  return (a, b) => {
+    readers ??= Object.keys(contractForTable(table.name).schema.shape)
+      .filter((field) => !PLACE_FIELDS.has(field))
+      .map((field) => table.column(field));
+    return readers.every((read) => sameValue(read(a), read(b)));
+  };
 }
 
 /** Caveat: rows naming a parent no live file has (wording shared with the test oracle). */
@@ -193,7 +203,7 @@ function repeatedKeys(table: CuratedTable, fields: readonly string[]): Map<strin
 
 /**
  * Find the keys claimed by several live files, and the countries to caveat. A key whose claims
- * are equal in every contract field (claimText) is not a conflict: its first row (in table order,
+ * are equal in every contract field (claimComparer) is not a conflict: its first row (in table order,
  * the order the live sources are read) is published and the others are held back, so it is shown
  * and counted once, and `agreeing` names every file. Tables in `partial` are kept by the builder
  * with only the columns it reads (the large streamed tables): their claims cannot be compared in
@@ -215,6 +225,7 @@ export function checkKeys(set: CuratedTableSet, partial: ReadonlySet<string> = n
     const rowsByKey = repeatedKeys(table, fields);
     const country = COUNTRY_COLUMNS[table.name] ? table.column(COUNTRY_COLUMNS[table.name]!) : undefined;
     const heldRows = held.get(table.name) ?? new Set<number>();
+    const sameClaim = claimComparer(table);
     for (const [key, rows] of rowsByKey) {
       if (rows.length < 2) continue;
       if (new Set(rows.map((row) => set.origins[refs.origin[row]!]!.file)).size < 2) continue;
@@ -227,8 +238,7 @@ export function checkKeys(set: CuratedTableSet, partial: ReadonlySet<string> = n
         return { file_name: fileNameOf(origin.raw_key, origin.file_sha256), file_sha256: origin.file_sha256 };
       };
       if (!partial.has(table.name)) {
-        const said = claimText(table.row(rows[0]!));
-        if (rows.every((row, at) => at === 0 || claimText(table.row(row)) === said)) {
+        if (rows.every((row, at) => at === 0 || sameClaim(rows[0]!, row))) {
           for (const row of rows.slice(1)) heldRows.add(row);
           const claimFiles = rows.map(claimFile);
           const group = `${table.name}\u0000${claimFiles.map((file) => file.file_sha256).join('\u0000')}`;
