@@ -33,8 +33,12 @@ export const BRIEFING_CONTRACT = {
    * (its label says so, a caveat says how to bring it in).
    * 4.2.0: a JMDI theme item lists the projects naming it as a secondary theme, counted on their
    * primary one (theme `n_secondary_projects`, `secondary_projects`).
+   * 4.3.0: a key that several live files claim with the same row (equal in every contract field
+   * but where it came from) is published once and listed in the sources item's
+   * `agreeing_claims`, no longer held back as a key conflict; key-conflict caveats are one per
+   * table and set of files, with the number of keys and the first ones.
    */
-  version: '4.2.0',
+  version: '4.3.0',
 } as const;
 
 /**
@@ -58,7 +62,7 @@ export const BRIEFING_CONTRACT_CHANGES = [
   },
 ] as const;
 
-/** `briefing_item@4.2.0`, recorded with every version. */
+/** `briefing_item@4.3.0`, recorded with every version. */
 export const BRIEFING_CONTRACT_ID = `${BRIEFING_CONTRACT.name}@${BRIEFING_CONTRACT.version}`;
 
 /** The body schema of each item type. */

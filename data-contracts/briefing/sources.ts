@@ -58,9 +58,9 @@ export const keyClaim = z.strictObject({
 });
 
 /**
- * A primary key claimed by rows of two or more live files (rule `key-conflict`,
- * docs/evidence-rules.md): neither row is published or counted, and every country the rows
- * concern has a caveat naming the files.
+ * A primary key claimed by rows of two or more live files that differ in a field (rule
+ * `key-conflict`, docs/evidence-rules.md): neither row is published or counted, and every country
+ * the rows concern has a caveat naming the files (one per table and set of files, counting keys).
  */
 export const keyConflict = z.strictObject({
   table: z.string(),
@@ -70,12 +70,39 @@ export const keyConflict = z.strictObject({
 });
 export type KeyConflict = z.infer<typeof keyConflict>;
 
+/** A file that claims keys another file claims with the same row. */
+export const claimingFile = z.strictObject({
+  file_name: z.string(),
+  file_sha256: z.string(),
+});
+
+/**
+ * Keys of one table that the same files claim with rows equal in every contract field (all but
+ * where the row came from: `source_doc_id`, `source_locator`, `extracted_at` and the locator):
+ * not a conflict (rule `key-conflict`, docs/evidence-rules.md). Each key is published once, from
+ * the row of the first file (`files[0]`: the first in the order the live sources are read, by
+ * source name); the other files' rows are not published again and never counted twice. One entry
+ * per table and set of files (briefing_item 4.3.0).
+ */
+export const agreeingClaims = z.strictObject({
+  table: z.string(),
+  /** The files claiming the keys; the first is the one whose rows are published. */
+  files: z.array(claimingFile),
+  /** How many keys. */
+  keys: z.number().check(z.int(), z.positive()),
+  /** The first keys (at most 5), their values joined with ' / '. */
+  first_keys: z.array(z.string()),
+});
+export type AgreeingClaims = z.infer<typeof agreeingClaims>;
+
 export const sourcesBody = z.strictObject({
   sources: z.array(citedSource),
   integrity_problems: z.array(integrityProblem),
-  /** Primary keys claimed by two live files: held back from every item. */
+  /** Primary keys claimed by two live files with rows that differ: held back from every item. */
   key_conflicts: z.array(keyConflict),
-  /** Illustrative documents and untitled uploads, named. */
+  /** Keys several live files claim with the same row: published once (absent when there are none). */
+  agreeing_claims: z.optional(z.array(agreeingClaims)),
+  /** Illustrative documents and untitled uploads, named; key conflicts and agreeing claims, counted per table and files. */
   caveats: z.array(z.string()),
   ...provenanceMarks,
 });

@@ -36,6 +36,13 @@ const ITEM_READS: Readonly<Record<string, TableReads>> = {
 };
 
 /**
+ * The large tables `briefingTableLoader` keeps with only the columns the builder reads: a key
+ * they repeat across files cannot be compared field by field, so it stays a key conflict
+ * (checkKeys; docs/evidence-rules.md, `key-conflict`).
+ */
+export const STREAMED_TABLES: ReadonlySet<string> = new Set(Object.keys(ITEM_READS));
+
+/**
  * Everything the builder reads from the large tables before the items (ITEM_READS): the keys and
  * links checked across files (relations.ts), the index (briefing-index.ts), the survey's tallies
  * and profiles (survey-stats.ts, unct-profiles.ts). With ITEM_READS it is what
@@ -134,11 +141,11 @@ export function* briefingItems(
 ): Generator<BriefingItem> {
   const read = tables instanceof CuratedTableSet ? tables : curatedTablesFromRows(tables);
   // Keys across files first: a key two live files claim is held back from every item.
-  const keys = checkKeys(read);
-  const set = keys.conflicts.length > 0 ? read.without(keys.held) : read;
+  const keys = checkKeys(read, STREAMED_TABLES);
+  const set = keys.held.size > 0 ? read.without(keys.held) : read;
   // A country whose rows are all held back still gets its item, with the caveats saying why.
   const index = indexBriefing(set, keys.caveats.keys());
-  const sources = buildSourcesItem(set, keys.conflicts);
+  const sources = buildSourcesItem(set, keys.conflicts, keys.agreeing);
   danglingCaveats(set, sources.body.integrity_problems, keys.caveats);
   if (options.releaseTables) {
     set.release(ITEM_READS);

@@ -1,5 +1,6 @@
 import { expandLocatorRanges, formatLocatorRange } from '#contracts/briefing/locator-ranges.ts';
-import type { IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
+import type { AgreeingClaims, IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
+import { contractForTable } from '#contracts/registry.ts';
 import { COUNTRY_COLUMNS, PRIMARY_KEYS } from '#contracts/relations.ts';
 import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTable, CuratedTableSet } from './curated-tables.ts';
@@ -9,16 +10,20 @@ import { RowRangeList } from './row-ranges.ts';
  * Keys across files (docs/evidence-rules.md, `key-conflict` and `dangling-reference`), checked
  * once every live source is in, before any item is built.
  *
- * A primary key claimed by rows of two or more live files is a conflict: which row is right
- * cannot be told, so **neither is published** — no item shows it, no count or total includes it
- * — and every country either row concerns gets a caveat naming the files. (Two uploads of the
- * same source name never conflict: the latest upload is the name's only live file.) Duplicates
- * within one file never get here: validation quarantines them (`duplicate-key`).
+ * A primary key claimed by rows of two or more live files that differ in a field is a conflict:
+ * which row is right cannot be told, so **neither is published** — no item shows it, no count or
+ * total includes it — and every country either row concerns gets a caveat naming the files, one
+ * per table and set of files with the number of keys. Rows that agree in every field but where
+ * they were read are published once (`agreeing`). (Two uploads of the same source name never
+ * conflict: the latest upload is the name's only live file.) Duplicates within one file never get
+ * here: validation quarantines them (`duplicate-key`).
  */
 
 /** What the check found: the conflicts, the rows to hold back, and the caveats per country. */
 export interface KeyCheck {
   readonly conflicts: KeyConflict[];
+  /** Keys claimed by several files with the same row: published once, from the first claim. */
+  readonly agreeing: AgreeingClaims[];
   /** Per table name: row numbers held back. */
   readonly held: Map<string, Set<number>>;
   /** Per country (ISO3): caveats to add to its item. */
@@ -38,31 +43,76 @@ export function keyConflictCaveat(conflict: KeyConflict): string {
   return `Held back [key-conflict]: ${conflict.table} ${conflict.key} is claimed by ${conflict.claims.length} files, ${files}; neither row is shown or counted until one file is corrected or withdrawn.`;
 }
 
+/** How many keys a grouped caveat names before it says where the rest are. */
+export const FIRST_KEYS = 5;
+
 /**
- * The key-conflict caveats of one country, from its conflicts in the order found: one caveat per
- * table and set of files. A lone key keeps `keyConflictCaveat`'s wording; several keys the same
- * files claim make one caveat counting them and naming the first (wording shared with the test
- * oracle), so a re-uploaded superset of a file is one line per country, not one per key.
+ * Caveats for key conflicts, one per table and set of files (in the order of each group's first
+ * conflict): a group of one key is `keyConflictCaveat`; a larger one gives the number of keys,
+ * the first FIRST_KEYS and where every key is listed (wording shared with the test oracle).
  */
-export function countryKeyConflictCaveats(conflicts: readonly KeyConflict[]): string[] {
+export function keyConflictCaveats(conflicts: readonly KeyConflict[]): string[] {
   const groups = new Map<string, KeyConflict[]>();
   for (const conflict of conflicts) {
-    const files = [...new Set(conflict.claims.map((claim) => claim.file_sha256))].sort().join(' ');
-    const group = `${conflict.table}\u0000${files}`;
-    const list = groups.get(group) ?? [];
-    list.push(conflict);
-    groups.set(group, list);
+    const files = conflict.claims.map((claim) => claim.file_sha256).sort(byText);
+    const group = `${conflict.table}\u0000${files.join('\u0000')}`;
+    const list = groups.get(group);
+    if (list) list.push(conflict);
+    else groups.set(group, [conflict]);
   }
-  return [...groups.values()].map((list) => {
-    const first = list[0]!;
-    if (list.length === 1) return keyConflictCaveat(first);
-    const files = [...new Map(first.claims.map((claim) => [claim.file_sha256, claim])).values()];
-    const named = files
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    if (group.length === 1) return keyConflictCaveat(first);
+    const files = first.claims
       .map((claim) => `${claim.file_name} (SHA-256 ${claim.file_sha256.slice(0, 12)})`)
       .join(' and ');
-    const where = first.claims.map((claim) => `${claim.file_name} ${claim.locator}`).join(', ');
-    return `Held back [key-conflict]: ${list.length.toLocaleString('en-US')} ${first.table} keys are claimed by ${files.length} files, ${named}, the first ${first.key} (${where}); none of these rows is shown or counted until one file is corrected or withdrawn (the sources item lists every key).`;
+    const keys = group.slice(0, FIRST_KEYS).map((conflict) => conflict.key);
+    const more = group.length > FIRST_KEYS ? ` and ${group.length - FIRST_KEYS} more` : '';
+    return `Held back [key-conflict]: ${group.length} ${first.table} keys are each claimed by ${first.claims.length} files with different rows, ${files}: ${keys.join('; ')}${more} (every key with its rows: the sources item's key_conflicts); none of these rows is shown or counted until one file is corrected or withdrawn.`;
   });
+}
+
+/** Note of the sources item: keys several files claim with the same row, published once (shared with the test oracle). */
+export function agreeingClaimsNote(agreeing: AgreeingClaims): string {
+  const [first, ...others] = agreeing.files;
+  const files = agreeing.files.map((file) => `${file.file_name} (SHA-256 ${file.file_sha256.slice(0, 12)})`);
+  const keys =
+    agreeing.keys === 1 ? `1 ${agreeing.table} key is` : `${agreeing.keys} ${agreeing.table} keys are`;
+  return `Agreeing claims: ${keys} claimed by ${files.join(' and ')} with the same row in every field; each is published once, from ${first!.file_name}, and not counted again for ${others.map((file) => file.file_name).join(' and ')}.`;
+}
+
+/**
+ * The fields two claims on a key may differ in and still agree: where and when the row was read
+ * (its document, its locator, the time of extraction), never what it says. Pipeline columns
+ * (`_locator`) are no contract field: never compared.
+ */
+export const PLACE_FIELDS: ReadonlySet<string> = new Set(['source_doc_id', 'source_locator', 'extracted_at']);
+
+/** A value as a claim states it: absent, '' and an empty list are the same; a value as its text. */
+function sameValue(a: unknown, b: unknown): boolean {
+  const absent = (value: unknown) =>
+    value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+  if (absent(a) || absent(b)) return absent(a) && absent(b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, at) => String(item ?? '') === String(b[at] ?? ''));
+  }
+  return String(a) === String(b);
+}
+
+/**
+ * Whether rows of a table claim the same: equal in every field of the table's contract but
+ * PLACE_FIELDS (as its key texts are compared: `String(value)`; absent, '' and [] the same).
+ * The fields' readers are made once per table, on the first comparison.
+ */
+function claimComparer(table: CuratedTable): (a: number, b: number) => boolean {
+  let readers: ((row: number) => unknown)[] | undefined;
+  return (a, b) => {
+    readers ??= Object.keys(contractForTable(table.name).schema.shape)
+      .filter((field) => !PLACE_FIELDS.has(field))
+      .map((field) => table.column(field));
+    return readers.every((read) => sameValue(read(a), read(b)));
+  };
 }
 
 /** Caveat: rows naming a parent no live file has (wording shared with the test oracle). */
@@ -151,12 +201,19 @@ function repeatedKeys(table: CuratedTable, fields: readonly string[]): Map<strin
   return new Map(repeated.sort((a, b) => a[0]! - b[0]!).map((rows) => [keyText(rows[0]!), rows] as const));
 }
 
-/** Find the keys claimed by several live files, and the countries to caveat. */
-export function checkKeys(set: CuratedTableSet): KeyCheck {
+/**
+ * Find the keys claimed by several live files, and the countries to caveat. A key whose claims
+ * are equal in every contract field (claimComparer) is not a conflict: its first row (in table order,
+ * the order the live sources are read) is published and the others are held back, so it is shown
+ * and counted once, and `agreeing` names every file. Tables in `partial` are kept by the builder
+ * with only the columns it reads (the large streamed tables): their claims cannot be compared in
+ * every field, so a key they repeat stays a conflict.
+ */
+export function checkKeys(set: CuratedTableSet, partial: ReadonlySet<string> = new Set()): KeyCheck {
   const conflicts: KeyConflict[] = [];
   const held = new Map<string, Set<number>>();
-  // Per country, its conflicts in the order found (a conflict once, however many of its rows).
-  const perCountry = new Map<string, Set<KeyConflict>>();
+  const byCountry = new Map<string, KeyConflict[]>();
+  const agreeingGroups = new Map<string, { -readonly [K in keyof AgreeingClaims]: AgreeingClaims[K] }>();
   for (const table of set.all()) {
     const fields = PRIMARY_KEYS[table.name];
     if (!fields || table.length === 0) continue;
@@ -167,44 +224,71 @@ export function checkKeys(set: CuratedTableSet): KeyCheck {
     if (files.size < 2) continue;
     const rowsByKey = repeatedKeys(table, fields);
     const country = COUNTRY_COLUMNS[table.name] ? table.column(COUNTRY_COLUMNS[table.name]!) : undefined;
+    const heldRows = held.get(table.name) ?? new Set<number>();
+    const sameClaim = claimComparer(table);
     for (const [key, rows] of rowsByKey) {
       if (rows.length < 2) continue;
       if (new Set(rows.map((row) => set.origins[refs.origin[row]!]!.file)).size < 2) continue;
+      const keyText = key
+        .split('\u0000')
+        .filter((part) => part.length > 0)
+        .join(' / ');
+      const claimFile = (row: number) => {
+        const origin = set.origins[refs.origin[row]!]!;
+        return { file_name: fileNameOf(origin.raw_key, origin.file_sha256), file_sha256: origin.file_sha256 };
+      };
+      if (!partial.has(table.name)) {
+        if (rows.every((row, at) => at === 0 || sameClaim(rows[0]!, row))) {
+          for (const row of rows.slice(1)) heldRows.add(row);
+          const claimFiles = rows.map(claimFile);
+          const group = `${table.name}\u0000${claimFiles.map((file) => file.file_sha256).join('\u0000')}`;
+          const entry = agreeingGroups.get(group);
+          if (!entry)
+            agreeingGroups.set(group, {
+              table: table.name,
+              files: claimFiles,
+              keys: 1,
+              first_keys: [keyText],
+            });
+          else {
+            entry.keys += 1;
+            if (entry.first_keys.length < FIRST_KEYS) entry.first_keys.push(keyText);
+          }
+          continue;
+        }
+      }
       const conflict: KeyConflict = {
         table: table.name,
-        key: key
-          .split('\u0000')
-          .filter((part) => part.length > 0)
-          .join(' / '),
-        claims: rows.map((row) => {
-          const origin = set.origins[refs.origin[row]!]!;
-          return {
-            file_name: fileNameOf(origin.raw_key, origin.file_sha256),
-            file_sha256: origin.file_sha256,
-            locator: refs.locators.text(row),
-            source_doc_id: set.docs[refs.doc[row]!]!,
-          };
-        }),
+        key: keyText,
+        claims: rows.map((row) => ({
+          ...claimFile(row),
+          locator: refs.locators.text(row),
+          source_doc_id: set.docs[refs.doc[row]!]!,
+        })),
       };
       conflicts.push(conflict);
-      const heldRows = held.get(table.name) ?? new Set<number>();
       for (const row of rows) heldRows.add(row);
-      held.set(table.name, heldRows);
-      for (const row of rows) {
-        const iso3 = country?.(row);
+      const countries = new Set(rows.map((row) => country?.(row)));
+      for (const iso3 of countries) {
         if (typeof iso3 !== 'string' || iso3.length === 0) continue;
-        const list = perCountry.get(iso3) ?? new Set<KeyConflict>();
-        list.add(conflict);
-        perCountry.set(iso3, list);
+        const list = byCountry.get(iso3);
+        if (list) list.push(conflict);
+        else byCountry.set(iso3, [conflict]);
       }
     }
+    if (heldRows.size > 0) held.set(table.name, heldRows);
   }
-  conflicts.sort((a, b) => byText(`${a.table}|${a.key}`, `${b.table}|${b.key}`));
   const caveats = new Map<string, string[]>();
-  for (const [iso3, list] of perCountry) {
-    for (const caveat of countryKeyConflictCaveats([...list])) addCaveat(caveats, iso3, caveat);
-  }
-  return { conflicts, held, caveats };
+  for (const [iso3, list] of byCountry)
+    for (const caveat of keyConflictCaveats(list)) addCaveat(caveats, iso3, caveat);
+  conflicts.sort((a, b) => byText(`${a.table}|${a.key}`, `${b.table}|${b.key}`));
+  const agreeing = [...agreeingGroups.values()].sort((a, b) =>
+    byText(
+      `${a.table}|${a.files.map((file) => `${file.file_name}|${file.file_sha256}`).join('|')}`,
+      `${b.table}|${b.files.map((file) => `${file.file_name}|${file.file_sha256}`).join('|')}`,
+    ),
+  );
+  return { conflicts, agreeing, held, caveats };
 }
 
 /**

@@ -1,11 +1,16 @@
 import type { SourcesItem } from '#contracts/briefing/item.ts';
-import type { CitedSource, IntegrityProblem, KeyConflict } from '#contracts/briefing/sources.ts';
+import type {
+  AgreeingClaims,
+  CitedSource,
+  IntegrityProblem,
+  KeyConflict,
+} from '#contracts/briefing/sources.ts';
 import { SOURCES_ITEM_ID } from '#contracts/briefing/vocabulary.ts';
 import { RELATIONS } from '#contracts/relations.ts';
 import { CONFIDENCE } from '#contracts/vocabularies.ts';
 import { byText, ColumnText } from './column-text.ts';
 import type { CuratedTableSet } from './curated-tables.ts';
-import { keyConflictCaveat } from './key-conflicts.ts';
+import { agreeingClaimsNote, keyConflictCaveats } from './key-conflicts.ts';
 import { lineageOf, marksOf } from './provenance.ts';
 import { RowRangeList } from './row-ranges.ts';
 import { provenanceCaveats, untitledUploadsCaveat } from './rules.ts';
@@ -115,6 +120,7 @@ export function sourcesCaveats(sources: readonly CitedSource[]): string[] {
 export function buildSourcesItem(
   set: CuratedTableSet,
   keyConflicts: readonly KeyConflict[] = [],
+  agreeing: readonly AgreeingClaims[] = [],
 ): SourcesItem {
   const registry = set.registry();
   // Per document, in order of first citation: the tables citing it, how many rows, the weakest.
@@ -148,7 +154,12 @@ export function buildSourcesItem(
       sources,
       integrity_problems: integrityProblems(set),
       key_conflicts: [...keyConflicts],
-      caveats: [...sourcesCaveats(sources), ...keyConflicts.map(keyConflictCaveat)],
+      ...(agreeing.length > 0 ? { agreeing_claims: [...agreeing] } : {}),
+      caveats: [
+        ...sourcesCaveats(sources),
+        ...keyConflictCaveats(keyConflicts),
+        ...agreeing.map(agreeingClaimsNote),
+      ],
       ...marksOf(sources),
     },
     lineage: lineageOf(set, runs),

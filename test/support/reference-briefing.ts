@@ -1,6 +1,7 @@
 import { EVENT_BODY_FIELDS } from '#contracts/briefing/event.ts';
 import { locatorRanges, rangeHolds } from '#contracts/briefing/locator-ranges.ts';
 import type { BriefingLineage, LocatorRange } from '#contracts/briefing/provenance.ts';
+import type { AgreeingClaims } from '#contracts/briefing/sources.ts';
 import type { BriefingTheme } from '#contracts/briefing/vocabulary.ts';
 import { MAX_SUMMARY_LOCATORS } from '#contracts/briefing/vocabulary.ts';
 import { LOCATOR_COLUMN } from '#contracts/curated-columns.ts';
@@ -26,13 +27,15 @@ import {
   THEME_JMDI,
 } from '#contracts/vocabularies.ts';
 import { tableRows } from '#packages/arrow/read.ts';
+import { STREAMED_TABLES } from '#packages/briefing/build.ts';
 import type { CuratedSegment } from '#packages/briefing/curated-tables.ts';
 import { DocumentRegistry } from '#packages/briefing/document-registry.ts';
 import {
-  countryKeyConflictCaveats,
+  agreeingClaimsNote,
   danglingReferenceCaveat,
   fileNameOf,
-  keyConflictCaveat,
+  keyConflictCaveats,
+  PLACE_FIELDS,
 } from '#packages/briefing/key-conflicts.ts';
 import type {
   SourceRef as InputRef,
@@ -814,7 +817,12 @@ function integrityProblems(tables: CuratedTables) {
   );
 }
 
-function buildSources(tables: CuratedTables, registry: DocumentRegistry, conflicts: Conflict[]): OracleItem {
+function buildSources(
+  tables: CuratedTables,
+  registry: DocumentRegistry,
+  conflicts: Conflict[],
+  agreeing: AgreeingClaims[],
+): OracleItem {
   const cited = new Map<string, { tables: Set<string>; rows: number; refs: SourceRef[] }>();
   for (const rows of Object.values(tables)) {
     for (const { ref } of rows) {
@@ -841,7 +849,12 @@ function buildSources(tables: CuratedTables, registry: DocumentRegistry, conflic
       sources,
       integrity_problems: integrityProblems(tables),
       key_conflicts: conflicts,
-      caveats: [...sourcesCaveats(sources), ...conflicts.map(keyConflictCaveat)],
+      ...(agreeing.length ? { agreeing_claims: agreeing } : {}),
+      caveats: [
+        ...sourcesCaveats(sources),
+        ...keyConflictCaveats(conflicts),
+        ...agreeing.map(agreeingClaimsNote),
+      ],
       confidence: weakestConfidence(sources.map((source) => source.confidence)),
       illustrative: sources.some((source) => source.illustrative),
     },
@@ -855,9 +868,31 @@ type Conflict = {
   claims: { file_name: string; file_sha256: string; locator: string; source_doc_id: string }[];
 };
 
-/** Keys claimed by rows of several files: the conflicts, the tables without those rows, caveats per country. */
+/** What a row says, all fields but where and when it was read (`PLACE_FIELDS`, `_` columns), absent = '' = []. */
+function saysSame(a: Row, b: Row): boolean {
+  const said = (row: Row) =>
+    Object.entries(row)
+      .filter(([field, value]) => {
+        if (field.startsWith('_') || PLACE_FIELDS.has(field)) return false;
+        return !(
+          value === undefined ||
+          value === null ||
+          value === '' ||
+          (Array.isArray(value) && !value.length)
+        );
+      })
+      .map(([field, value]) => [
+        field,
+        Array.isArray(value) ? value.map((item) => String(item ?? '')) : String(value),
+      ])
+      .sort(([x], [y]) => byText(String(x), String(y)));
+  return JSON.stringify(said(a)) === JSON.stringify(said(b));
+}
+
+/** Keys claimed by rows of several files: the conflicts, agreeing claims, the tables without the rows held back, caveats per country. */
 function keyCheck(tables: CuratedTables) {
   const conflicts: Conflict[] = [];
+  const agreeing: AgreeingClaims[] = [];
   const caveats = new Map<string, string[]>();
   const add = (iso3: unknown, caveat: string) => {
     if (typeof iso3 !== 'string' || !iso3) return;
@@ -865,8 +900,8 @@ function keyCheck(tables: CuratedTables) {
     if (!list.includes(caveat)) list.push(caveat);
     caveats.set(iso3, list);
   };
+  const conflictsOf = new Map<string, Conflict[]>();
   const kept: Record<string, CuratedRow[]> = {};
-  const perCountry = new Map<string, Conflict[]>();
   for (const [name, rows] of Object.entries(tables)) {
     const fields = PRIMARY_KEYS[name];
     if (!fields) {
@@ -881,37 +916,53 @@ function keyCheck(tables: CuratedTables) {
     const held = new Set<CuratedRow>();
     for (const [key, claimants] of byKey) {
       if (new Set(claimants.map((row) => row.ref.file_sha256)).size < 2) continue;
+      const keyText = key
+        .split('\u0000')
+        .filter((part) => part.length > 0)
+        .join(' / ');
+      const files = claimants.map((row) => ({
+        file_name: fileNameOf(row.ref.raw_key, row.ref.file_sha256),
+        file_sha256: row.ref.file_sha256,
+      }));
+      if (!STREAMED_TABLES.has(name) && claimants.every((row) => saysSame(row.row, claimants[0]!.row))) {
+        for (const row of claimants.slice(1)) held.add(row);
+        const same = agreeing.find(
+          (entry) => entry.table === name && JSON.stringify(entry.files) === JSON.stringify(files),
+        );
+        if (same) {
+          same.keys += 1;
+          if (same.first_keys.length < 5) same.first_keys.push(keyText);
+        } else agreeing.push({ table: name, files, keys: 1, first_keys: [keyText] });
+        continue;
+      }
       const conflict = {
         table: name,
-        key: key
-          .split('\u0000')
-          .filter((part) => part.length > 0)
-          .join(' / '),
-        claims: claimants.map((row) => ({
-          file_name: fileNameOf(row.ref.raw_key, row.ref.file_sha256),
-          file_sha256: row.ref.file_sha256,
+        key: keyText,
+        claims: claimants.map((row, at) => ({
+          ...files[at]!,
           locator: row.ref.locator,
           source_doc_id: row.ref.source_doc_id,
         })),
       };
       conflicts.push(conflict);
+      const column = COUNTRY_COLUMNS[name];
       for (const row of claimants) {
         held.add(row);
-        const column = COUNTRY_COLUMNS[name];
         const iso3 = column ? row.row[column] : undefined;
-        if (typeof iso3 === 'string' && iso3) {
-          const list = perCountry.get(iso3) ?? [];
-          if (!list.includes(conflict)) list.push(conflict);
-          perCountry.set(iso3, list);
-        }
+        if (typeof iso3 !== 'string' || !iso3) continue;
+        const list = conflictsOf.get(iso3) ?? [];
+        if (!list.includes(conflict)) list.push(conflict);
+        conflictsOf.set(iso3, list);
       }
     }
     kept[name] = rows.filter((row) => !held.has(row));
   }
-  for (const [iso3, list] of perCountry)
-    for (const caveat of countryKeyConflictCaveats(list)) add(iso3, caveat);
+  for (const [iso3, list] of conflictsOf) for (const caveat of keyConflictCaveats(list)) add(iso3, caveat);
   conflicts.sort((a, b) => byText(`${a.table}|${a.key}`, `${b.table}|${b.key}`));
-  return { conflicts, kept: kept as CuratedTables, caveats, add };
+  const order = (entry: AgreeingClaims) =>
+    `${entry.table}|${entry.files.map((file) => `${file.file_name}|${file.file_sha256}`).join('|')}`;
+  agreeing.sort((a, b) => byText(order(a), order(b)));
+  return { conflicts, agreeing, kept: kept as CuratedTables, caveats, add };
 }
 
 /** Every item of a briefing version, built row by row (the reference for `buildBriefing`). */
@@ -949,7 +1000,7 @@ export function buildBriefingFromRows(
   // A country whose every row is held back keeps its item, with the caveats saying why.
   for (const iso3 of checked.caveats.keys()) countries.add(iso3);
 
-  const sources = buildSources(tables, registry, checked.conflicts);
+  const sources = buildSources(tables, registry, checked.conflicts, checked.agreeing);
   for (const problem of (sources.body as { integrity_problems: ReturnType<typeof integrityProblems> })
     .integrity_problems) {
     const column = COUNTRY_COLUMNS[problem.table];

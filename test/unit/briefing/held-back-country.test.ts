@@ -90,7 +90,7 @@ describe('a country whose every row is held back', () => {
 
     // assess
     expect(armenia!.body.caveats).toEqual([
-      'Held back [key-conflict]: 3 observation keys are claimed by 2 files, a.csv (SHA-256 aaaaaaaaaaaa) and b.csv (SHA-256 bbbbbbbbbbbb), the first IMM_STOCK / ARM / 2010 / _T / UNDESA_IMS / POP/DB/MIG/Stock/Rev.2019 (a.csv line 2, b.csv line 10); none of these rows is shown or counted until one file is corrected or withdrawn (the sources item lists every key).',
+      "Held back [key-conflict]: 3 observation keys are each claimed by 2 files with different rows, a.csv (SHA-256 aaaaaaaaaaaa) and b.csv (SHA-256 bbbbbbbbbbbb): IMM_STOCK / ARM / 2010 / _T / UNDESA_IMS / POP/DB/MIG/Stock/Rev.2019; IMM_STOCK / ARM / 2015 / _T / UNDESA_IMS / POP/DB/MIG/Stock/Rev.2019; IMM_STOCK / ARM / 2019 / _T / UNDESA_IMS / POP/DB/MIG/Stock/Rev.2019 (every key with its rows: the sources item's key_conflicts); none of these rows is shown or counted until one file is corrected or withdrawn.",
     ]);
     expectOracleAgrees(tables);
   });
@@ -135,7 +135,9 @@ describe('a country whose every row is held back', () => {
             ]);
           else
             expect(caveats).toEqual([
-              expect.stringContaining(`${held.length} observation keys are claimed by 2 files, a.csv`),
+              expect.stringContaining(
+                `${held.length} observation keys are each claimed by 2 files with different rows, a.csv`,
+              ),
             ]);
         }
         expectOracleAgrees(tables);
