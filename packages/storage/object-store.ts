@@ -112,8 +112,28 @@ export class ObjectStore {
       return head.ContentLength ?? 0;
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
-      throw error;
+      throw await this.headFailure(key, error);
     }
+  }
+
+  /**
+   * Why a HeadObject failed. A HEAD answer has no body, so a server error reaches the SDK without
+   * its message (`UnknownError`, status 5xx): the store's own reason (the embedded store's
+   * `HldDamagedState`, naming the damaged record and `hld doctor`) is only in a GET's answer. Ask
+   * for the object's first byte to get it; the HEAD's error stands if that GET succeeds.
+   */
+  private async headFailure(key: string, error: unknown): Promise<unknown> {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+    if (status < 500) return error;
+    try {
+      const response = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: 'bytes=0-0' }),
+      );
+      await response.Body?.transformToByteArray();
+    } catch (reason) {
+      return reason;
+    }
+    return error;
   }
 
   /** Size, last-modified time and user metadata, from HeadObject (no download). */
@@ -129,7 +149,7 @@ export class ObjectStore {
       };
     } catch (error) {
       if (isNotFound(error)) throw new ObjectNotFoundError(this.bucket, key, { cause: error });
-      throw error;
+      throw await this.headFailure(key, error);
     }
   }
 

@@ -69,6 +69,16 @@ describe('damaged or interrupted local state (embedded)', () => {
     return dir;
   };
 
+  /** A one-row observation file (Moldova 2012) in the state folder, to ingest as a changed input. */
+  const writeFigures = async (dir: string) => {
+    const figures = join(dir, 'figures.csv');
+    await writeFile(
+      figures,
+      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
+    );
+    return figures;
+  };
+
   /**
    * A copy of the state with one accepted upload whose name points at nothing, as a Ctrl-C between
    * the file record and the pointer leaves it.
@@ -76,11 +86,7 @@ describe('damaged or interrupted local state (embedded)', () => {
   const stateWithUnpointedUpload = async (): Promise<Record<string, string>> => {
     const dir = await copyOfState();
     const env = { HLD_STATE_DIR: dir };
-    const figures = join(dir, 'figures.csv');
-    await writeFile(
-      figures,
-      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
-    );
+    const figures = await writeFigures(dir);
     const ingest = await hld(['ingest', figures, '--kind', 'statistics'], env);
     expect(ingest.code, ingest.stderr).toBe(0);
     await withLedger(dir, () =>
@@ -101,11 +107,7 @@ describe('damaged or interrupted local state (embedded)', () => {
   const stateWithNeverLiveVersion = async () => {
     const dir = await copyOfState();
     const env = { HLD_STATE_DIR: dir };
-    const figures = join(dir, 'figures.csv');
-    await writeFile(
-      figures,
-      `${OBSERVATION_HEADER}\nIMM_STOCK,MDA,2012,123456,persons,_T,national,NBS-trial,row 1,manual,high,2012-12-31\n`,
-    );
+    const figures = await writeFigures(dir);
     expect((await hld(['ingest', figures, '--kind', 'statistics'], env)).code).toBe(0);
     const stopped = await runScript<{ stoppedBeforeMoving: number }>(
       'test/faults/support/refresh-stopped-before-move.ts',
