@@ -2,14 +2,18 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineContext } from '#packages/pipeline/context.ts';
-import { arrowFileToParquet, PARQUET_CONTENT_TYPE, parquetCopyKey } from '#packages/pipeline/parquet-copy.ts';
+import {
+  arrowFileToParquet,
+  objectByteRanges,
+  PARQUET_CONTENT_TYPE,
+  parquetCopyKey,
+} from '#packages/pipeline/parquet-copy.ts';
 import {
   type QueryTable,
   queryTables,
   SOURCE_PARTITION_COLUMN,
   type SqlColumnType,
 } from '#packages/pipeline/query-tables.ts';
-import { objectByteRanges } from '#packages/storage/object-byte-ranges.ts';
 
 /**
  * SQL over the curated data on a laptop: DuckDB (the embedded default) over the same Parquet

@@ -7,8 +7,8 @@ import type { ExportFormat } from '#packages/briefing/exports/formats.ts';
 import { exportPrefix } from '#packages/briefing/exports/layout.ts';
 import type { BriefingStore } from '#packages/storage/briefing-store.ts';
 import type { Ledger } from '#packages/storage/ledger.ts';
-import { objectByteRanges } from '#packages/storage/object-byte-ranges.ts';
 import type { ObjectStore } from '#packages/storage/object-store.ts';
+import { objectByteRanges } from './parquet-copy.ts';
 import {
   collectAbandonedVersions,
   diffAgainstPrevious,

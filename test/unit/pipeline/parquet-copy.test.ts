@@ -5,8 +5,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArrowTable, tableRows } from '#packages/arrow/read.ts';
 import { ArrowTableWriter } from '#packages/arrow/table-writer.ts';
-import { arrowFileToParquet, PARQUET_ROW_GROUP_ROWS } from '#packages/pipeline/parquet-copy.ts';
-import { windowedByteRanges } from '#packages/storage/object-byte-ranges.ts';
+import {
+  arrowFileToParquet,
+  PARQUET_ROW_GROUP_ROWS,
+  windowedByteRanges,
+} from '#packages/pipeline/parquet-copy.ts';
 import { generateCuratedSet } from '../../../bench/curated-set.ts';
 import { type DuckDb, openDuckDb, sqlString } from '../../support/readers.ts';
 import { testSeed } from '../../support/seed.ts';
